@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+// Every failure that crosses a boundary (IPC, CLI, a remote response) is one of these codes with
+// a message written for the person who reads it. Messages never contain a secret.
+export const ErrorCode = z.enum([
+  'BadInput',
+  'NotFound',
+  'Conflict',
+  'TooLarge',
+  'UndeclaredKey',
+  'VaultNotFound',
+  'VaultExists',
+  'NotAVault',
+  'VaultCorrupt',
+  'VaultTooNew',
+  'VaultLocked',
+  'WrongPassword',
+  'TamperedCell',
+  'TamperedHeader',
+  'SessionInvalid',
+  'RemoteMissing',
+  'RemoteInsecure',
+  'RemoteUnavailable',
+  'RemoteRejected',
+  'RemoteBadResponse',
+  'CredentialsRejected',
+  'RemoteProfileMissing',
+  'BundleInvalid',
+  'SignatureInvalid',
+  'Unsigned',
+  'DecryptFailed',
+  'Cancelled',
+  'Internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorPayload = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  field: z.string().optional(),
+});
+export type ErrorPayload = z.infer<typeof ErrorPayload>;
+
+export class KeyholdError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { field?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KeyholdError';
+    this.code = code;
+    this.field = options?.field;
+  }
+
+  toPayload(): ErrorPayload {
+    return this.field === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, field: this.field };
+  }
+}
+
+export const isKeyholdError = (e: unknown): e is KeyholdError => e instanceof KeyholdError;
+
+/** Turns any thrown value into a payload that is safe to show: unknown errors lose their text. */
+export function toErrorPayload(e: unknown): ErrorPayload {
+  if (isKeyholdError(e)) return e.toPayload();
+  if (e instanceof z.ZodError) {
+    const issue = e.issues[0];
+    const field = issue?.path.join('.') || undefined;
+    return {
+      code: 'BadInput',
+      message: issue ? `${field ? `${field}: ` : ''}${issue.message}` : 'Invalid input.',
+      ...(field ? { field } : {}),
+    };
+  }
+  return { code: 'Internal', message: 'Something went wrong inside Keyhold. Nothing was changed.' };
+}
