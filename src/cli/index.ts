@@ -1,1 +1,37 @@
-console.log('keyhold');
+import { Command, CommanderError } from 'commander';
+import { toErrorPayload } from '../shared/errors';
+import { registerAgentCommands } from './commands/agent';
+import { registerByokCommands } from './commands/byok';
+import { registerProfileCommands } from './commands/profile';
+import { registerRemoteCommands } from './commands/remote';
+import { registerVaultCommands } from './commands/vault';
+import { EXIT, exitCodeFor } from './exit-codes';
+import type { GlobalOptions } from './context';
+
+const program = new Command('keyhold')
+  .description('Keyhold: a local-first vault for agent auth profiles and BYOK provider keys')
+  .version('0.1.0')
+  .option('--vault <dir>', 'vault directory (default: $KEYHOLD_VAULT, else the desktop app\'s data directory)')
+  .showHelpAfterError('(run with --help for usage)')
+  // Set before the subcommands are added so they inherit it: usage errors reach the handler below.
+  .exitOverride();
+program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+registerVaultCommands(program, globals);
+registerRemoteCommands(program, globals);
+registerAgentCommands(program, globals);
+registerProfileCommands(program, globals);
+registerByokCommands(program, globals);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    const payload = toErrorPayload(e);
+    process.stderr.write(`keyhold: ${payload.message}\n`);
+    process.exitCode = exitCodeFor(payload.code);
+  }
+}

@@ -66,12 +66,22 @@ export function toErrorPayload(e: unknown): ErrorPayload {
   if (isKeyholdError(e)) return e.toPayload();
   if (e instanceof z.ZodError) {
     const issue = e.issues[0];
-    const field = issue?.path.join('.') || undefined;
+    const field = issue?.path.map(String).join('.') || undefined;
+    // A bad record key wraps the real reason one level down.
+    const reason = issue?.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue?.message;
     return {
       code: 'BadInput',
-      message: issue ? `${field ? `${field}: ` : ''}${issue.message}` : 'Invalid input.',
+      message: reason ? `${field ? `${field}: ` : ''}${reason}` : 'Invalid input.',
       ...(field ? { field } : {}),
     };
   }
   return { code: 'Internal', message: 'Something went wrong inside Keyhold. Nothing was changed.' };
+}
+
+/** Parses input at a boundary; a failure becomes a BadInput error naming the field, never echoing the value. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const payload = toErrorPayload(result.error);
+  throw new KeyholdError('BadInput', payload.message, payload.field === undefined ? undefined : { field: payload.field });
 }

@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import type { ByokSummary } from '../../shared/domain';
+import { Provider } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import { withVault, type GlobalOptions } from '../context';
+import { MASK, printJson, printTable, readStdinSecret } from '../io';
+
+const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
+
+export function registerByokCommands(program: Command, globals: () => GlobalOptions): void {
+  const byok = program.command('byok').description('bring-your-own provider keys, one per agent kind');
+
+  byok
+    .command('set')
+    .description('set or rotate the key for an agent kind (the previous key stays in history)')
+    .requiredOption('--kind <kind>', 'agent kind')
+    .option('--provider <provider>', `key provider: ${Provider.options.join(', ')}`, 'anthropic')
+    .requiredOption('--key-stdin', 'read the API key from standard input')
+    .option('--draft', 'keep it back from sync until "keyhold byok ready"')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { kind: string; provider: string; draft?: boolean; json?: boolean }) => {
+      const provider = Provider.safeParse(opts.provider);
+      if (!provider.success) throw new KeyholdError('BadInput', `Unknown provider "${opts.provider}": use one of ${Provider.options.join(', ')}.`);
+      const apiKey = readStdinSecret('The API key');
+      const saved = await withVault(globals(), (vault) =>
+        vault.byok.set({ kind: opts.kind, provider: provider.data, apiKey, draft: opts.draft ?? false }),
+      );
+      if (opts.json) printJson(saved);
+      else process.stdout.write(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${saved.syncState}\n`);
+    });
+
+  byok
+    .command('ready')
+    .description('promote a draft key so the next sync pushes it')
+    .argument('<kind>')
+    .option('--json', 'print the result as JSON')
+    .action(async (kind: string, opts: { json?: boolean }) => {
+      const saved = await withVault(globals(), (vault) => vault.byok.ready(kind));
+      if (opts.json) printJson(saved);
+      else process.stdout.write(`Ready: ${saved.kind}, ${saved.syncState}\n`);
+    });
+
+  byok
+    .command('list')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const list = await withVault(globals(), (vault) => vault.byok.list());
+      if (opts.json) printJson(list);
+      else
+        printTable(
+          ['KIND', 'PROVIDER', 'KEY', 'STATE', 'REMOTE STATUS'],
+          list.map((b) => [b.kind, b.provider, b.keyHint, stateText(b), b.remote ? String(b.remote.byok_status ?? '') : '']),
+        );
+    });
+
+  byok
+    .command('show')
+    .description('show a key; the key stays masked unless --reveal (which is audited)')
+    .argument('<kind>')
+    .option('--reveal', 'show the key')
+    .option('--json', 'print as JSON')
+    .action(async (kind: string, opts: { reveal?: boolean; json?: boolean }) => {
+      const detail = await withVault(globals(), (vault) => vault.byok.get(kind, { reveal: opts.reveal ?? false }));
+      if (opts.json) {
+        printJson(detail);
+        return;
+      }
+      const remote = detail.remote;
+      process.stdout.write(
+        [
+          `kind:      ${detail.kind}`,
+          `provider:  ${detail.provider}`,
+          `key:       ${detail.apiKey ?? `${detail.keyHint} ${MASK}`}`,
+          `sync:      ${stateText(detail)}`,
+          ...(remote
+            ? [
+                `remote:    ${String(remote.byok_status)}${remote.byok_status_reason ? ` (${String(remote.byok_status_reason)})` : ''}`,
+                `probed:    ${String(remote.byok_last_probed_at ?? 'never')}`,
+              ]
+            : []),
+          `updated:   ${detail.updatedAt} (version ${detail.version})`,
+        ].join('\n') + '\n',
+      );
+    });
+
+  byok
+    .command('history')
+    .argument('<kind>')
+    .option('--json', 'print as JSON')
+    .action(async (kind: string, opts: { json?: boolean }) => {
+      const history = await withVault(globals(), (vault) => vault.byok.history(kind));
+      if (opts.json) printJson(history);
+      else printTable(['VERSION', 'TIME', 'REASON', 'KEY'], history.map((v) => [String(v.version), v.at, v.reason, v.summary]));
+    });
+
+  byok
+    .command('rm')
+    .description('delete the key for a kind from this vault')
+    .argument('<kind>')
+    .action(async (kind: string) => {
+      const removed = await withVault(globals(), (vault) => vault.byok.remove(kind));
+      process.stdout.write(`Deleted ${removed.id}.\n`);
+    });
+}

@@ -1,0 +1,174 @@
+import type { Command } from 'commander';
+import type { ProfileSummary } from '../../shared/domain';
+import { withVault, type GlobalOptions } from '../context';
+import { MASK, printJson, printTable } from '../io';
+import { authDataFrom, collect, parseVersion } from '../parse';
+
+const ref = (p: ProfileSummary) => `${p.agentId}/${p.name}`;
+const stateText = (p: ProfileSummary) => (p.lastError ? `${p.syncState} (${p.lastError})` : p.syncState);
+
+function printSummary(p: ProfileSummary, json?: boolean, verb = 'Saved'): void {
+  if (json) printJson(p);
+  else process.stdout.write(`${verb} ${ref(p)} (${p.id}), ${p.keys.length} key(s), ${p.syncState}\n`);
+}
+
+interface AddOptions {
+  agent: string;
+  name: string;
+  set?: string[];
+  setStdin?: string;
+  saveSession?: boolean;
+  draft?: boolean;
+  json?: boolean;
+}
+
+interface EditOptions {
+  agent?: string;
+  name?: string;
+  set?: string[];
+  setStdin?: string;
+  unset?: string[];
+  saveSession?: boolean;
+  draft?: boolean;
+  newRemote?: boolean;
+  json?: boolean;
+}
+
+export function registerProfileCommands(program: Command, globals: () => GlobalOptions): void {
+  const profile = program.command('profile').description('agent auth profiles (REF is the id or AGENT_ID/NAME)');
+
+  profile
+    .command('add')
+    .description('add a profile; values via --set, or one secret via --set-stdin')
+    .requiredOption('--agent <agent-id>', 'the agent the profile is for')
+    .requiredOption('--name <name>', 'profile name, unique per agent')
+    .option('--set <KEY=VALUE>', 'a key and value (repeatable; visible in shell history, prefer --set-stdin for secrets)', collect)
+    .option('--set-stdin <KEY>', 'read the value of KEY from standard input')
+    .option('--save-session', 'ask the agent to keep session state between runs')
+    .option('--draft', 'keep it back from sync until "keyhold profile ready"')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: AddOptions) => {
+      const authData = authDataFrom(opts.set, opts.setStdin);
+      const created = await withVault(globals(), (vault) =>
+        vault.profiles.create({ agentId: opts.agent, name: opts.name, authData, saveSession: opts.saveSession ?? false, draft: opts.draft ?? false }),
+      );
+      printSummary(created, opts.json, 'Added');
+    });
+
+  profile
+    .command('edit')
+    .description('change keys, values, name or agent of a profile')
+    .argument('<ref>')
+    .option('--set <KEY=VALUE>', 'set a key (repeatable)', collect)
+    .option('--set-stdin <KEY>', 'read the value of KEY from standard input')
+    .option('--unset <KEY>', 'remove a key (repeatable)', collect)
+    .option('--save-session', 'keep agent session state between runs')
+    .option('--no-save-session', 'do not keep agent session state')
+    .option('--agent <agent-id>', 'move the profile to another agent')
+    .option('--name <name>', 'rename the profile')
+    .option('--draft', 'keep the change back from sync')
+    .option('--new-remote', 'confirm that renaming or moving a synced profile creates a new remote profile')
+    .option('--json', 'print the result as JSON')
+    .action(async (profileRef: string, opts: EditOptions) => {
+      const set = authDataFrom(opts.set, opts.setStdin);
+      const edited = await withVault(globals(), (vault) =>
+        vault.profiles.edit(
+          profileRef,
+          {
+            ...(opts.agent === undefined ? {} : { agentId: opts.agent }),
+            ...(opts.name === undefined ? {} : { name: opts.name }),
+            set,
+            ...(opts.unset ? { unset: opts.unset } : {}),
+            ...(opts.saveSession === undefined ? {} : { saveSession: opts.saveSession }),
+            ...(opts.draft ? { draft: true } : {}),
+          },
+          { confirmNewRemote: opts.newRemote ?? false },
+        ),
+      );
+      printSummary(edited, opts.json);
+    });
+
+  profile
+    .command('ready')
+    .description('promote a draft so the next sync pushes it')
+    .argument('<ref>')
+    .option('--json', 'print the result as JSON')
+    .action(async (profileRef: string, opts: { json?: boolean }) => {
+      printSummary(await withVault(globals(), (vault) => vault.profiles.ready(profileRef)), opts.json, 'Ready:');
+    });
+
+  profile
+    .command('list')
+    .description('list profiles (no values)')
+    .option('--search <text>', 'only profiles whose agent, name or key names contain TEXT')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { search?: string; json?: boolean }) => {
+      const list = await withVault(globals(), (vault) => vault.profiles.list(opts.search === undefined ? {} : { search: opts.search }));
+      if (opts.json) printJson(list);
+      else
+        printTable(
+          ['ID', 'PROFILE', 'KEYS', 'SESSION', 'STATE', 'UPDATED'],
+          list.map((p) => [p.id.slice(0, 8), ref(p), p.keys.join(','), p.saveSession ? 'yes' : 'no', stateText(p), p.updatedAt]),
+        );
+    });
+
+  profile
+    .command('show')
+    .description('show a profile; values stay masked unless --reveal (which is audited)')
+    .argument('<ref>')
+    .option('--reveal', 'show the values')
+    .option('--json', 'print as JSON')
+    .action(async (profileRef: string, opts: { reveal?: boolean; json?: boolean }) => {
+      const detail = await withVault(globals(), (vault) => vault.profiles.get(profileRef, { reveal: opts.reveal ?? false }));
+      if (opts.json) {
+        printJson(detail);
+        return;
+      }
+      process.stdout.write(
+        [
+          `id:            ${detail.id}`,
+          `agent:         ${detail.agentId}`,
+          `name:          ${detail.name}`,
+          `save session:  ${detail.saveSession ? 'yes' : 'no'}`,
+          `sync:          ${stateText(detail)}${detail.hasToken ? ' (has remote token)' : ''}`,
+          `updated:       ${detail.updatedAt} (version ${detail.version})`,
+          'auth data:',
+          ...Object.entries(detail.authData).map(([k, v]) => `  ${k} = ${v ?? MASK}`),
+        ].join('\n') + '\n',
+      );
+    });
+
+  profile
+    .command('history')
+    .description('list the versions of a profile')
+    .argument('<ref>')
+    .option('--json', 'print as JSON')
+    .action(async (profileRef: string, opts: { json?: boolean }) => {
+      const history = await withVault(globals(), (vault) => vault.profiles.history(profileRef));
+      if (opts.json) printJson(history);
+      else printTable(['VERSION', 'TIME', 'REASON', 'SUMMARY'], history.map((v) => [String(v.version), v.at, v.reason, v.summary]));
+    });
+
+  profile
+    .command('restore')
+    .description('make an earlier version current again (as a new version)')
+    .argument('<ref>')
+    .argument('<version>')
+    .option('--new-remote', 'confirm, if the restore renames a synced profile, that it becomes a new remote profile')
+    .option('--json', 'print the result as JSON')
+    .action(async (profileRef: string, version: string, opts: { newRemote?: boolean; json?: boolean }) => {
+      const n = parseVersion(version);
+      const restored = await withVault(globals(), (vault) => vault.profiles.restore(profileRef, n, { confirmNewRemote: opts.newRemote ?? false }));
+      printSummary(restored, opts.json, `Restored version ${n} of`);
+    });
+
+  profile
+    .command('rm')
+    .description('delete a profile and its history from this vault (a synced remote profile stays on Kura)')
+    .argument('<ref>')
+    .action(async (profileRef: string) => {
+      const removed = await withVault(globals(), (vault) => vault.profiles.remove(profileRef));
+      process.stdout.write(`Deleted ${removed.id}.\n`);
+      if (removed.wasSynced) process.stderr.write('Note: the remote profile on Kura still exists; Kura has no delete call.\n');
+    });
+}

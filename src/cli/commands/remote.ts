@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { RemoteKind } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import { withVault, type GlobalOptions } from '../context';
+import { printJson, printTable, readStdinSecret } from '../io';
+
+export function registerRemoteCommands(program: Command, globals: () => GlobalOptions): void {
+  const remote = program.command('remote').description('the Kura and Backside connections');
+
+  remote
+    .command('set')
+    .description('set a connection: "kura" (base URL + API key) or "backside" (base URL + bearer token)')
+    .argument('<kind>', 'kura or backside')
+    .requiredOption('--url <url>', 'base URL, https:// (http:// only for this machine)')
+    .option('--api-key-stdin', 'Kura: read the API key from standard input')
+    .option('--token-stdin', 'Backside: read the bearer token from standard input')
+    .option('--json', 'print the result as JSON')
+    .action(async (kindText: string, opts: { url: string; apiKeyStdin?: boolean; tokenStdin?: boolean; json?: boolean }) => {
+      const kind = RemoteKind.safeParse(kindText);
+      if (!kind.success) throw new KeyholdError('BadInput', `Unknown connection "${kindText}": use "kura" or "backside".`);
+      if (kind.data === 'kura' && opts.tokenStdin) throw new KeyholdError('BadInput', 'Kura uses an API key: use --api-key-stdin.');
+      if (kind.data === 'backside' && opts.apiKeyStdin) throw new KeyholdError('BadInput', 'Backside uses a bearer token: use --token-stdin.');
+      const credential =
+        opts.apiKeyStdin || opts.tokenStdin ? readStdinSecret(kind.data === 'kura' ? 'The Kura API key' : 'The Backside token') : undefined;
+      const summary = await withVault(globals(), (vault) =>
+        vault.remotes.set({ kind: kind.data, url: opts.url, ...(credential === undefined ? {} : { credential }) }),
+      );
+      if (opts.json) printJson(summary);
+      else process.stdout.write(`${summary.kind} connection set to ${summary.url}${summary.hasCredential ? '' : ' (no credential yet)'}\n`);
+    });
+
+  remote
+    .command('list')
+    .description('list connections (credentials are never shown)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const list = await withVault(globals(), (vault) => vault.remotes.list());
+      if (opts.json) printJson(list);
+      else
+        printTable(
+          ['KIND', 'URL', 'CREDENTIAL', 'STATE'],
+          list.map((r) => [r.kind, r.url, r.hasCredential ? 'set' : 'missing', r.paused ? `paused: ${r.pausedReason ?? ''}` : 'ok']),
+        );
+    });
+}

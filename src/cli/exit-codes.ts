@@ -1,0 +1,56 @@
+import type { ErrorCode } from '../shared/errors';
+
+// Documented in the README ("Exit codes"); scripts rely on them, so they only ever grow.
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  wrongPassword: 3,
+  vault: 4,
+  notFound: 5,
+  conflict: 6,
+  remote: 7,
+  integrity: 8,
+  locked: 9,
+} as const;
+
+export function exitCodeFor(code: ErrorCode): number {
+  switch (code) {
+    case 'BadInput':
+    case 'TooLarge':
+    case 'UndeclaredKey':
+      return EXIT.usage;
+    case 'WrongPassword':
+    case 'DecryptFailed':
+      return EXIT.wrongPassword;
+    case 'VaultNotFound':
+    case 'VaultExists':
+    case 'NotAVault':
+    case 'VaultTooNew':
+      return EXIT.vault;
+    case 'NotFound':
+      return EXIT.notFound;
+    case 'Conflict':
+      return EXIT.conflict;
+    case 'RemoteMissing':
+    case 'RemoteInsecure':
+    case 'RemoteUnavailable':
+    case 'RemoteRejected':
+    case 'RemoteBadResponse':
+    case 'CredentialsRejected':
+    case 'RemoteProfileMissing':
+      return EXIT.remote;
+    case 'VaultCorrupt':
+    case 'TamperedCell':
+    case 'TamperedHeader':
+    case 'BundleInvalid':
+    case 'SignatureInvalid':
+    case 'Unsigned':
+      return EXIT.integrity;
+    case 'VaultLocked':
+    case 'SessionInvalid':
+      return EXIT.locked;
+    default:
+      return EXIT.error;
+  }
+}

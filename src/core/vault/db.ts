@@ -1,0 +1,84 @@
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { KeyholdError } from '../../shared/errors';
+import { FORMAT_VERSION, formatVersion, migrate } from './migrations';
+
+export const DB_FILE = 'vault.sqlite';
+
+export const dbPath = (dir: string): string => join(dir, DB_FILE);
+
+function configure(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('secure_delete = ON');
+}
+
+/** Creates an empty vault database (file mode 0600, directory 0700) and applies all migrations. */
+export function createDatabase(dir: string): Database.Database {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = dbPath(dir);
+  if (existsSync(file)) {
+    throw new KeyholdError('VaultExists', `A vault already exists in ${dir}.`);
+  }
+  // Create the file ourselves so it is 0600 from its first byte; SQLite gives -wal and -shm the same mode.
+  closeSync(openSync(file, 'wx', 0o600));
+  const db = new Database(file, { fileMustExist: true });
+  configure(db);
+  migrate(db);
+  return db;
+}
+
+const CORRUPT = (dir: string) =>
+  new KeyholdError(
+    'VaultCorrupt',
+    `The vault in ${dir} is damaged (the database failed its integrity check). Restore it from a backup.`,
+  );
+
+/** Opens an existing vault database, refusing non-vaults, damaged files and newer formats. */
+export function openDatabase(dir: string, options: { readonly?: boolean } = {}): Database.Database {
+  const file = dbPath(dir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new KeyholdError('VaultNotFound', `No vault found: ${dir} is not a directory. Create one with "keyhold init".`);
+  }
+  if (!existsSync(file)) {
+    throw new KeyholdError('VaultNotFound', `No vault found in ${dir}. Create one with "keyhold init".`);
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(file, { fileMustExist: true, readonly: options.readonly ?? false });
+  } catch {
+    throw CORRUPT(dir);
+  }
+  try {
+    configure(db);
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw CORRUPT(dir);
+    const hasMeta = db
+      .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'vault_meta'")
+      .get();
+    if (!hasMeta) {
+      throw new KeyholdError('NotAVault', `${file} is an SQLite database but not a Keyhold vault.`);
+    }
+    const version = formatVersion(db);
+    if (version > FORMAT_VERSION) {
+      throw new KeyholdError(
+        'VaultTooNew',
+        `This vault uses format ${version}, made by a newer Keyhold; this Keyhold reads up to format ${FORMAT_VERSION}. Update Keyhold to open it.`,
+      );
+    }
+    if (!options.readonly) migrate(db);
+    return db;
+  } catch (e) {
+    db.close();
+    if (e instanceof KeyholdError) throw e;
+    const code = (e as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB') {
+      throw new KeyholdError('NotAVault', `${file} is not a Keyhold vault (not an SQLite database).`);
+    }
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_IOERR_SHORT_READ') throw CORRUPT(dir);
+    throw e;
+  }
+}

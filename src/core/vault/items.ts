@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { ItemVersion, SyncState, SyncType } from '../../shared/domain';
+import type { Cells, Table } from './cells';
+
+// What profiles and BYOK keys share: a row with plaintext sync bookkeeping and three encrypted
+// cells (meta: what listings show; secrets: the values; remote: what the server gave back),
+// a version history, and at most one outbox row.
+export type ItemKind = 'profile' | 'byok';
+
+export interface ItemTables {
+  kind: ItemKind;
+  items: Extract<Table, 'profiles' | 'byok_keys'>;
+  versions: Extract<Table, 'profile_versions' | 'byok_versions'>;
+}
+
+export const PROFILE_TABLES: ItemTables = { kind: 'profile', items: 'profiles', versions: 'profile_versions' };
+export const BYOK_TABLES: ItemTables = { kind: 'byok', items: 'byok_keys', versions: 'byok_versions' };
+
+/** Sync outcome fields every listing shows; kept in the meta cell so listing decrypts one cell per row. */
+export interface SyncMeta {
+  lastSyncType: SyncType | null;
+  lastError: string | null;
+  hasToken: boolean;
+}
+
+export interface ItemRow {
+  id: string;
+  lookup: Buffer;
+  created_at: number;
+  updated_at: number;
+  version: number;
+  sync_state: SyncState;
+  meta: Buffer;
+  secrets: Buffer;
+  remote: Buffer | null;
+}
+
+export type VersionReason = ItemVersion['reason'];
+
+export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
+  constructor(
+    readonly t: ItemTables,
+    private readonly db: Database.Database,
+    private readonly cells: () => Cells,
+  ) {}
+
+  row(id: string): ItemRow | undefined {
+    return this.db.prepare(`SELECT * FROM ${this.t.items} WHERE id = ?`).get(id) as ItemRow | undefined;
+  }
+
+  allRows(): IterableIterator<Pick<ItemRow, 'id' | 'created_at' | 'updated_at' | 'version' | 'sync_state' | 'meta'>> {
+    return this.db
+      .prepare(`SELECT id, created_at, updated_at, version, sync_state, meta FROM ${this.t.items}`)
+      .iterate() as IterableIterator<ItemRow>;
+  }
+
+  meta(row: Pick<ItemRow, 'id' | 'meta'>): Meta {
+    return this.cells().decrypt<Meta>(this.t.items, row.id, 'meta', row.meta);
+  }
+
+  secrets(row: Pick<ItemRow, 'id' | 'secrets'>): Secrets {
+    return this.cells().decrypt<Secrets>(this.t.items, row.id, 'secrets', row.secrets);
+  }
+
+  remote(row: Pick<ItemRow, 'id' | 'remote'>): Remote | null {
+    return row.remote ? this.cells().decrypt<Remote>(this.t.items, row.id, 'remote', row.remote) : null;
+  }
+
+  insert(args: { lookup: Buffer; meta: Meta; secrets: Secrets; draft: boolean; now: number; reason: VersionReason; snapshot: Snapshot }): string {
+    const id = randomUUID();
+    const cells = this.cells();
+    const state: SyncState = args.draft ? 'draft' : 'pending';
+    this.db
+      .prepare(
+        `INSERT INTO ${this.t.items} (id, lookup, created_at, updated_at, version, sync_state, meta, secrets, remote)
+         VALUES (?, ?, ?, ?, 1, ?, ?, ?, NULL)`,
+      )
+      .run(
+        id,
+        args.lookup,
+        args.now,
+        args.now,
+        state,
+        cells.encrypt(this.t.items, id, 'meta', args.meta),
+        cells.encrypt(this.t.items, id, 'secrets', args.secrets),
+      );
+    this.addVersion(id, 1, args.reason, args.snapshot, args.now);
+    this.setQueued(id, state, args.now);
+    return id;
+  }
+
+  /** Writes a new version of an item. `remote` undefined keeps the stored remote cell. */
+  update(
+    id: string,
+    args: {
+      lookup: Buffer;
+      meta: Meta;
+      secrets: Secrets;
+      remote?: Remote | null;
+      state: SyncState;
+      now: number;
+      reason: VersionReason;
+      snapshot: Snapshot;
+    },
+  ): number {
+    const cells = this.cells();
+    const current = this.db.prepare(`SELECT version FROM ${this.t.items} WHERE id = ?`).get(id) as { version: number };
+    const version = current.version + 1;
+    const remoteSql = args.remote === undefined ? '' : ', remote = @remote';
+    this.db
+      .prepare(
+        `UPDATE ${this.t.items} SET lookup = @lookup, updated_at = @now, version = @version, sync_state = @state,
+         meta = @meta, secrets = @secrets${remoteSql} WHERE id = @id`,
+      )
+      .run({
+        id,
+        lookup: args.lookup,
+        now: args.now,
+        version,
+        state: args.state,
+        meta: cells.encrypt(this.t.items, id, 'meta', args.meta),
+        secrets: cells.encrypt(this.t.items, id, 'secrets', args.secrets),
+        ...(args.remote === undefined
+          ? {}
+          : { remote: args.remote === null ? null : cells.encrypt(this.t.items, id, 'remote', args.remote) }),
+      });
+    this.addVersion(id, version, args.reason, args.snapshot, args.now);
+    this.setQueued(id, args.state, args.now);
+    return version;
+  }
+
+  /** Rewrites the cells the sync engine owns without creating a user-visible version. */
+  writeSyncResult(id: string, args: { meta: Meta; remote: Remote | null; state: SyncState; now: number }): void {
+    const cells = this.cells();
+    this.db
+      .prepare(`UPDATE ${this.t.items} SET sync_state = ?, meta = ?, remote = ? WHERE id = ?`)
+      .run(
+        args.state,
+        cells.encrypt(this.t.items, id, 'meta', args.meta),
+        args.remote === null ? null : cells.encrypt(this.t.items, id, 'remote', args.remote),
+        id,
+      );
+    this.setQueued(id, args.state, args.now);
+  }
+
+  /** Keeps the outbox in step with the state: exactly the pending items have a row. */
+  private setQueued(id: string, state: SyncState, now: number): void {
+    if (state === 'pending') {
+      // An edit while a push is queued coalesces into the one row; the payload is read at send time.
+      this.db
+        .prepare(
+          `INSERT INTO outbox (item_kind, item_id, enqueued_at, attempts, next_attempt_at)
+           VALUES (?, ?, ?, 0, ?)
+           ON CONFLICT (item_kind, item_id) DO UPDATE SET next_attempt_at = MIN(next_attempt_at, excluded.next_attempt_at)`,
+        )
+        .run(this.t.kind, id, now, now);
+    } else {
+      this.db.prepare('DELETE FROM outbox WHERE item_kind = ? AND item_id = ? AND inflight_version IS NULL').run(this.t.kind, id);
+    }
+  }
+
+  private addVersion(id: string, version: number, reason: VersionReason, snapshot: Snapshot, now: number): void {
+    const vid = randomUUID();
+    this.db
+      .prepare(`INSERT INTO ${this.t.versions} (id, item_id, version, created_at, reason, body) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(vid, id, version, now, reason, this.cells().encrypt(this.t.versions, vid, 'body', { itemId: id, snapshot }));
+  }
+
+  versions(id: string): { version: number; at: number; reason: VersionReason; snapshot: Snapshot }[] {
+    const rows = this.db
+      .prepare(`SELECT id, version, created_at, reason, body FROM ${this.t.versions} WHERE item_id = ? ORDER BY version DESC`)
+      .all(id) as { id: string; version: number; created_at: number; reason: VersionReason; body: Buffer }[];
+    return rows.map((r) => ({
+      version: r.version,
+      at: r.created_at,
+      reason: r.reason,
+      snapshot: this.cells().decrypt<{ itemId: string; snapshot: Snapshot }>(this.t.versions, r.id, 'body', r.body).snapshot,
+    }));
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM outbox WHERE item_kind = ? AND item_id = ?').run(this.t.kind, id);
+    this.db.prepare(`DELETE FROM ${this.t.items} WHERE id = ?`).run(id);
+  }
+}

@@ -1,0 +1,125 @@
+import type Database from 'better-sqlite3';
+
+// Numbered schema migrations. The format version of a vault is the number of migrations applied
+// (PRAGMA user_version). Append only: never edit a migration that has shipped.
+// Plaintext columns hold only ids, timestamps, enums, counters and foreign keys; every value a
+// person typed or a server returned lives in an encrypted BLOB cell.
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE vault_meta (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    vault_id TEXT NOT NULL,
+    kdf TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    verifier BLOB NOT NULL,
+    wrapped_key BLOB NOT NULL,
+    header_sum BLOB NOT NULL,
+    audit_head BLOB,
+    created_at INTEGER NOT NULL,
+    password_changed_at INTEGER NOT NULL
+  );
+  CREATE TABLE remotes (
+    kind TEXT PRIMARY KEY CHECK (kind IN ('kura', 'backside')),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    config BLOB NOT NULL,
+    secret BLOB,
+    status BLOB
+  );
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    lookup BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    body BLOB NOT NULL
+  );
+  CREATE TABLE profiles (
+    id TEXT PRIMARY KEY,
+    lookup BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    sync_state TEXT NOT NULL CHECK (sync_state IN ('draft', 'pending', 'synced', 'failed')),
+    meta BLOB NOT NULL,
+    secrets BLOB NOT NULL,
+    remote BLOB
+  );
+  CREATE TABLE profile_versions (
+    id TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('create', 'edit', 'restore', 'sync', 'import')),
+    body BLOB NOT NULL,
+    UNIQUE (item_id, version)
+  );
+  CREATE TABLE byok_keys (
+    id TEXT PRIMARY KEY,
+    lookup BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    sync_state TEXT NOT NULL CHECK (sync_state IN ('draft', 'pending', 'synced', 'failed')),
+    meta BLOB NOT NULL,
+    secrets BLOB NOT NULL,
+    remote BLOB
+  );
+  CREATE TABLE byok_versions (
+    id TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL REFERENCES byok_keys(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('create', 'edit', 'restore', 'sync', 'import')),
+    body BLOB NOT NULL,
+    UNIQUE (item_id, version)
+  );
+  CREATE TABLE outbox (
+    item_kind TEXT NOT NULL CHECK (item_kind IN ('profile', 'byok')),
+    item_id TEXT NOT NULL,
+    enqueued_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    inflight_version INTEGER,
+    inflight_since INTEGER,
+    last_error BLOB,
+    PRIMARY KEY (item_kind, item_id)
+  );
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    detail BLOB NOT NULL,
+    mac BLOB NOT NULL
+  );
+  CREATE TABLE audit_pending (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    event TEXT NOT NULL CHECK (event IN ('unlock_failed'))
+  );
+  CREATE TABLE contacts (
+    id TEXT PRIMARY KEY,
+    lookup BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    body BLOB NOT NULL
+  );
+  `,
+];
+
+export const FORMAT_VERSION = MIGRATIONS.length;
+
+export function formatVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Brings the schema up to FORMAT_VERSION, each step in its own immediate transaction. */
+export function migrate(db: Database.Database): void {
+  for (let v = formatVersion(db); v < MIGRATIONS.length; v++) {
+    const step = MIGRATIONS[v] as string;
+    db.transaction(() => {
+      db.exec(step);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,326 @@
+import type Database from 'better-sqlite3';
+import {
+  type ItemVersion,
+  ProfileInput,
+  ProfilePatch,
+  type ProfileDetail,
+  type ProfileSummary,
+  type SyncState,
+  type SyncType,
+} from '../../shared/domain';
+import { KeyholdError, parseInput } from '../../shared/errors';
+import type { AgentRegistry } from './agents';
+import type { AuditLog } from './audit';
+import type { Cells } from './cells';
+import { isUniqueViolation } from './sqlite-errors';
+import { ItemStore, PROFILE_TABLES, type SyncMeta } from './items';
+
+export interface ProfileMeta extends SyncMeta {
+  agentId: string;
+  name: string;
+  keys: string[];
+  saveSession: boolean;
+}
+export interface ProfileSecrets {
+  authData: Record<string, string>;
+}
+/** What the remote knows: the token and the identity (agent + name) it is bound to. */
+export interface ProfileRemote {
+  authToken: string | null;
+  agentId: string;
+  name: string;
+  /** Set before a create is sent, so a "replace" answer to our own retry is not reported as a clash. */
+  createSentAt: number | null;
+}
+export interface ProfileSnapshot {
+  agentId: string;
+  name: string;
+  authData: Record<string, string>;
+  saveSession: boolean;
+}
+
+interface Indexed {
+  summary: ProfileSummary;
+  haystack: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class Profiles {
+  readonly store: ItemStore<ProfileMeta, ProfileSecrets, ProfileRemote, ProfileSnapshot>;
+  private index = new Map<string, Indexed>();
+  private sorted: Indexed[] | null = null;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly cells: () => Cells,
+    private readonly audit: AuditLog,
+    private readonly agents: AgentRegistry,
+    private readonly now: () => number,
+  ) {
+    this.store = new ItemStore(PROFILE_TABLES, db, cells);
+  }
+
+  // ---- index -------------------------------------------------------------------------------
+
+  buildIndex(): void {
+    this.index.clear();
+    this.sorted = null;
+    for (const row of this.store.allRows()) this.indexRow(row.id, row, this.store.meta(row));
+  }
+
+  dropIndex(): void {
+    this.index.clear();
+    this.sorted = null;
+  }
+
+  private indexRow(
+    id: string,
+    row: { created_at: number; updated_at: number; version: number; sync_state: SyncState },
+    meta: ProfileMeta,
+  ): void {
+    const summary: ProfileSummary = {
+      id,
+      agentId: meta.agentId,
+      name: meta.name,
+      keys: meta.keys,
+      saveSession: meta.saveSession,
+      syncState: row.sync_state,
+      hasToken: meta.hasToken,
+      lastSyncType: meta.lastSyncType,
+      lastError: meta.lastError,
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+      version: row.version,
+    };
+    const haystack = `${meta.agentId}\u0000${meta.name}\u0000${meta.keys.join('\u0000')}`.toLowerCase();
+    this.index.set(id, { summary, haystack });
+    this.sorted = null;
+  }
+
+  private reindex(id: string): void {
+    const row = this.store.row(id);
+    if (row) this.indexRow(id, row, this.store.meta(row));
+    else {
+      this.index.delete(id);
+      this.sorted = null;
+    }
+  }
+
+  list(options: { search?: string } = {}): ProfileSummary[] {
+    this.cells();
+    if (!this.sorted) {
+      this.sorted = [...this.index.values()].sort(
+        (a, b) => a.summary.agentId.localeCompare(b.summary.agentId) || a.summary.name.localeCompare(b.summary.name),
+      );
+    }
+    const needle = options.search?.trim().toLowerCase();
+    const hits = needle ? this.sorted.filter((e) => e.haystack.includes(needle)) : this.sorted;
+    return hits.map((e) => e.summary);
+  }
+
+  count(): number {
+    return this.index.size;
+  }
+
+  /** Finds a profile by id, a unique id prefix (6+ characters, as listings show) or `AGENT_ID/NAME`. */
+  resolve(ref: string): ProfileSummary {
+    this.cells();
+    const byId = this.index.get(ref);
+    if (byId) return byId.summary;
+    const prefixHits: ProfileSummary[] = [];
+    const canBePrefix = /^[0-9a-f-]{6,}$/i.test(ref);
+    for (const { summary } of this.index.values()) {
+      if (`${summary.agentId}/${summary.name}` === ref) return summary;
+      if (canBePrefix && summary.id.startsWith(ref.toLowerCase())) prefixHits.push(summary);
+    }
+    if (prefixHits.length === 1) return prefixHits[0] as ProfileSummary;
+    if (prefixHits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${prefixHits.length} profiles; give more of the id.`);
+    throw new KeyholdError('NotFound', `No profile "${ref}". Use its id or AGENT_ID/NAME (see "keyhold profile list").`);
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  get(ref: string, options: { reveal?: boolean } = {}): ProfileDetail {
+    const summary = this.resolve(ref);
+    const row = this.store.row(summary.id);
+    if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
+    const { authData } = this.store.secrets(row);
+    if (options.reveal) {
+      this.audit.append('secret_revealed', { item: 'profile', id: summary.id });
+    }
+    const shown = Object.fromEntries(Object.keys(authData).map((k) => [k, options.reveal ? (authData[k] ?? null) : null]));
+    return { ...summary, authData: shown, revealed: options.reveal ?? false };
+  }
+
+  /** The full item for the sync engine and the developer workflow; never sent to a renderer. */
+  load(id: string): { summary: ProfileSummary; meta: ProfileMeta; secrets: ProfileSecrets; remote: ProfileRemote | null } {
+    const row = this.store.row(id);
+    const summary = this.index.get(id)?.summary;
+    if (!row || !summary) throw new KeyholdError('NotFound', `No profile with id ${id}.`);
+    return { summary, meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) };
+  }
+
+  history(ref: string): ItemVersion[] {
+    const { id } = this.resolve(ref);
+    return this.store.versions(id).map((v) => ({
+      version: v.version,
+      at: iso(v.at),
+      reason: v.reason,
+      summary: `${v.snapshot.agentId}/${v.snapshot.name}: ${Object.keys(v.snapshot.authData).length} key(s) [${Object.keys(v.snapshot.authData).join(', ')}]${v.snapshot.saveSession ? ', saves session' : ''}`,
+    }));
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  private lookup(agentId: string, name: string): Buffer {
+    return this.cells().lookup('profiles', agentId, name);
+  }
+
+  private conflict(agentId: string, name: string): KeyholdError {
+    return new KeyholdError('Conflict', `A profile named "${name}" already exists for agent "${agentId}".`, { field: 'name' });
+  }
+
+  create(raw: ProfileInput, reason: 'create' | 'import' = 'create'): ProfileSummary {
+    const input = parseInput(ProfileInput, raw);
+    this.agents.checkKeys(input.agentId, Object.keys(input.authData));
+    const meta: ProfileMeta = {
+      agentId: input.agentId,
+      name: input.name,
+      keys: Object.keys(input.authData),
+      saveSession: input.saveSession,
+      lastSyncType: null,
+      lastError: null,
+      hasToken: false,
+    };
+    const now = this.now();
+    let id = '';
+    try {
+      this.db
+        .transaction(() => {
+          id = this.store.insert({
+            lookup: this.lookup(input.agentId, input.name),
+            meta,
+            secrets: { authData: input.authData },
+            draft: input.draft,
+            now,
+            reason,
+            snapshot: { agentId: input.agentId, name: input.name, authData: input.authData, saveSession: input.saveSession },
+          });
+          this.audit.append('item_created', { item: 'profile', id, draft: input.draft });
+        })
+        .immediate();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw this.conflict(input.agentId, input.name);
+      throw e;
+    }
+    this.reindex(id);
+    return this.resolve(id);
+  }
+
+  /**
+   * Applies a change. Renaming or moving a profile that has a remote token makes it a new remote
+   * profile (Kura binds tokens to agent + name); that needs `confirmNewRemote`.
+   */
+  edit(ref: string, rawPatch: ProfilePatch, options: { confirmNewRemote?: boolean; reason?: 'edit' | 'restore' | 'import' } = {}): ProfileSummary {
+    const patch = parseInput(ProfilePatch, rawPatch);
+    const { id } = this.resolve(ref);
+    const current = this.load(id);
+    const agentId = patch.agentId ?? current.meta.agentId;
+    const name = patch.name ?? current.meta.name;
+    const authData: Record<string, string> = patch.replaceAuthData
+      ? { ...patch.replaceAuthData }
+      : { ...current.secrets.authData, ...(patch.set ?? {}) };
+    for (const key of patch.unset ?? []) {
+      if (!(key in authData)) throw new KeyholdError('BadInput', `The profile has no key "${key}" to remove.`, { field: key });
+      delete authData[key];
+    }
+    const saveSession = patch.saveSession ?? current.meta.saveSession;
+    this.agents.checkKeys(agentId, Object.keys(authData));
+
+    const identityChanged = agentId !== current.meta.agentId || name !== current.meta.name;
+    let remote: ProfileRemote | null | undefined;
+    let lastSyncType: SyncType | null = current.meta.lastSyncType;
+    if (identityChanged && current.remote?.authToken) {
+      if (!options.confirmNewRemote) {
+        throw new KeyholdError(
+          'Conflict',
+          `"${current.meta.agentId}/${current.meta.name}" is synced. Renaming or moving it creates a new remote profile with a new token; the old remote profile stays on Kura. Confirm to continue.`,
+          { field: 'name' },
+        );
+      }
+      remote = null;
+      lastSyncType = null;
+    }
+    const draft = patch.draft ?? current.summary.syncState === 'draft';
+    const state: SyncState = draft ? 'draft' : 'pending';
+    const meta: ProfileMeta = {
+      agentId,
+      name,
+      keys: Object.keys(authData),
+      saveSession,
+      lastSyncType,
+      lastError: null,
+      hasToken: remote === null ? false : current.meta.hasToken,
+    };
+    try {
+      this.db
+        .transaction(() => {
+          this.store.update(id, {
+            lookup: this.lookup(agentId, name),
+            meta,
+            secrets: { authData },
+            ...(remote === undefined ? {} : { remote }),
+            state,
+            now: this.now(),
+            reason: options.reason ?? 'edit',
+            snapshot: { agentId, name, authData, saveSession },
+          });
+          this.audit.append(options.reason === 'restore' ? 'item_restored' : 'item_changed', { item: 'profile', id });
+        })
+        .immediate();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw this.conflict(agentId, name);
+      throw e;
+    }
+    this.reindex(id);
+    return this.resolve(id);
+  }
+
+  /** Promotes a draft so the next sync pushes it. */
+  ready(ref: string): ProfileSummary {
+    const summary = this.resolve(ref);
+    if (summary.syncState !== 'draft') return summary;
+    return this.edit(summary.id, { draft: false });
+  }
+
+  restore(ref: string, version: number, options: { confirmNewRemote?: boolean } = {}): ProfileSummary {
+    const { id } = this.resolve(ref);
+    const target = this.store.versions(id).find((v) => v.version === version);
+    if (!target) throw new KeyholdError('NotFound', `Profile "${ref}" has no version ${version} (see "keyhold profile history").`);
+    const s = target.snapshot;
+    return this.edit(
+      id,
+      { agentId: s.agentId, name: s.name, replaceAuthData: s.authData, saveSession: s.saveSession },
+      { ...options, reason: 'restore' },
+    );
+  }
+
+  remove(ref: string): { id: string; wasSynced: boolean } {
+    const summary = this.resolve(ref);
+    this.db
+      .transaction(() => {
+        this.store.delete(summary.id);
+        this.audit.append('item_deleted', { item: 'profile', id: summary.id });
+      })
+      .immediate();
+    this.reindex(summary.id);
+    return { id: summary.id, wasSynced: summary.hasToken };
+  }
+
+  /** Used by the sync engine after a push; reindexes so listings show the outcome. */
+  recordSync(id: string, meta: ProfileMeta, remote: ProfileRemote | null, state: SyncState): void {
+    this.store.writeSyncResult(id, { meta, remote, state, now: this.now() });
+    this.reindex(id);
+  }
+}

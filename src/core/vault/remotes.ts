@@ -1,0 +1,114 @@
+import type Database from 'better-sqlite3';
+import { RemoteInput, type RemoteKind, type RemoteSummary } from '../../shared/domain';
+import { KeyholdError, parseInput } from '../../shared/errors';
+import type { AuditLog } from './audit';
+import type { Cells } from './cells';
+
+interface Row {
+  kind: RemoteKind;
+  updated_at: number;
+  paused: 0 | 1;
+  config: Buffer;
+  secret: Buffer | null;
+  status: Buffer | null;
+}
+interface Config {
+  url: string;
+}
+interface Status {
+  pausedReason: string | null;
+}
+
+export interface RemoteConnection {
+  kind: RemoteKind;
+  url: string;
+  /** Kura: the API key; Backside: the bearer token. */
+  credential: string | null;
+  paused: boolean;
+}
+
+const LABEL: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside' };
+
+/** The two remote connections (one Kura, one Backside). Changing credentials lifts a pause. */
+export class Remotes {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly cells: () => Cells,
+    private readonly audit: AuditLog,
+    private readonly now: () => number,
+  ) {}
+
+  private row(kind: RemoteKind): Row | undefined {
+    return this.db.prepare('SELECT * FROM remotes WHERE kind = ?').get(kind) as Row | undefined;
+  }
+
+  private summarize(r: Row): RemoteSummary {
+    const cells = this.cells();
+    const status = r.status ? cells.decrypt<Status>('remotes', r.kind, 'status', r.status) : null;
+    return {
+      kind: r.kind,
+      url: cells.decrypt<Config>('remotes', r.kind, 'config', r.config).url,
+      hasCredential: r.secret !== null,
+      paused: r.paused === 1,
+      pausedReason: status?.pausedReason ?? null,
+      updatedAt: new Date(r.updated_at).toISOString(),
+    };
+  }
+
+  list(): RemoteSummary[] {
+    return (this.db.prepare('SELECT * FROM remotes ORDER BY kind').all() as Row[]).map((r) => this.summarize(r));
+  }
+
+  set(raw: RemoteInput): RemoteSummary {
+    const input = parseInput(RemoteInput, raw);
+    const now = this.now();
+    const cells = this.cells();
+    const existing = this.row(input.kind);
+    const config = cells.encrypt('remotes', input.kind, 'config', { url: input.url.replace(/\/+$/, '') } satisfies Config);
+    const secret = input.credential === undefined ? (existing?.secret ?? null) : cells.encrypt('remotes', input.kind, 'secret', input.credential);
+    // New credentials, or a new URL, deserve a fresh try.
+    const changed = input.credential !== undefined || !existing;
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO remotes (kind, created_at, updated_at, paused, config, secret, status) VALUES (@kind, @now, @now, 0, @config, @secret, NULL)
+             ON CONFLICT (kind) DO UPDATE SET updated_at = @now, config = @config, secret = @secret,
+               paused = CASE WHEN @changed THEN 0 ELSE paused END, status = CASE WHEN @changed THEN NULL ELSE status END`,
+          )
+          .run({ kind: input.kind, now, config, secret, changed: changed ? 1 : 0 });
+        this.audit.append('remote_changed', { kind: input.kind, credentialChanged: input.credential !== undefined });
+      })
+      .immediate();
+    return this.summarize(this.row(input.kind) as Row);
+  }
+
+  remove(kind: RemoteKind): void {
+    if (!this.row(kind)) throw new KeyholdError('NotFound', `No ${LABEL[kind]} connection is set.`);
+    this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM remotes WHERE kind = ?').run(kind);
+        this.audit.append('remote_changed', { kind, removed: true });
+      })
+      .immediate();
+  }
+
+  /** For the sync engine only: the connection with its credential. */
+  connection(kind: RemoteKind): RemoteConnection | null {
+    const r = this.row(kind);
+    if (!r) return null;
+    const cells = this.cells();
+    return {
+      kind,
+      url: cells.decrypt<Config>('remotes', kind, 'config', r.config).url,
+      credential: r.secret ? cells.decrypt<string>('remotes', kind, 'secret', r.secret) : null,
+      paused: r.paused === 1,
+    };
+  }
+
+  pause(kind: RemoteKind, reason: string): void {
+    this.db
+      .prepare('UPDATE remotes SET paused = 1, status = ? WHERE kind = ?')
+      .run(this.cells().encrypt('remotes', kind, 'status', { pausedReason: reason } satisfies Status), kind);
+  }
+}

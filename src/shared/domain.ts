@@ -1,0 +1,256 @@
+import { z } from 'zod';
+
+// Limits: generous for real credentials, small enough that one bad paste cannot bloat the vault.
+export const LIMITS = {
+  nameChars: 200,
+  agentIdChars: 200,
+  keyChars: 128,
+  valueBytes: 64 * 1024,
+  keysPerProfile: 200,
+  profileBytes: 1024 * 1024,
+  byokKeyChars: 4096,
+  kindChars: 100,
+  urlChars: 2048,
+  credentialChars: 4096,
+  argsPerAgent: 200,
+  passwordMinChars: 10,
+  passwordMaxChars: 1024,
+} as const;
+
+const encoder = new TextEncoder();
+const utf8Bytes = (s: string): number => encoder.encode(s).length;
+
+// Strings that came from a person: well-formed Unicode (no lone surrogates, which would not
+// survive a UTF-8 round trip), no NUL.
+const text = (what: string, max: number | null) =>
+  z
+    .string({ error: `${what} must be text.` })
+    .refine((s) => s.isWellFormed(), { message: `${what} is not valid Unicode text.` })
+    .refine((s) => !s.includes('\u0000'), { message: `${what} may not contain a NUL character.` })
+    .refine((s) => max === null || s.length <= max, { message: `${what} is longer than ${max} characters.` });
+
+const label = (what: string, max: number) =>
+  text(what, max)
+    .refine((s) => s.trim().length > 0, { message: `${what} may not be empty.` })
+    .refine((s) => s === s.trim(), { message: `${what} may not start or end with spaces.` })
+    // eslint-disable-next-line no-control-regex
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: `${what} may not contain control characters.` });
+
+export const AgentId = label('Agent id', LIMITS.agentIdChars);
+export const ProfileName = label('Profile name', LIMITS.nameChars);
+export const AuthKey = label('Key name', LIMITS.keyChars);
+export const AgentKind = label('Agent kind', LIMITS.kindChars).refine((s) => !s.includes('/'), {
+  message: 'Agent kind may not contain "/".',
+});
+export const Provider = z.enum(['anthropic', 'openai', 'google', 'other']);
+
+export const AuthValue = text('Value', null).refine((s) => utf8Bytes(s) <= LIMITS.valueBytes, {
+  message: `Value is larger than ${LIMITS.valueBytes / 1024} KiB.`,
+});
+
+export const AuthData = z
+  .record(AuthKey, AuthValue)
+  .refine((r) => Object.keys(r).length <= LIMITS.keysPerProfile, {
+    message: `A profile may hold at most ${LIMITS.keysPerProfile} keys.`,
+  })
+  .refine((r) => utf8Bytes(JSON.stringify(r)) <= LIMITS.profileBytes, {
+    message: `A profile's values may total at most ${LIMITS.profileBytes / 1024 / 1024} MiB.`,
+  });
+export type AuthData = z.infer<typeof AuthData>;
+
+export const ByokApiKey = text('API key', LIMITS.byokKeyChars)
+  .refine((s) => s.length > 0, { message: 'API key may not be empty.' })
+  .refine((s) => !/\s/.test(s), { message: 'API key may not contain spaces or line breaks.' });
+
+export const MasterPassword = z
+  .string()
+  .refine((s) => s.isWellFormed(), { message: 'Password is not valid Unicode text.' })
+  .refine((s) => s.length >= LIMITS.passwordMinChars, {
+    message: `Master password must be at least ${LIMITS.passwordMinChars} characters.`,
+  })
+  .refine((s) => s.length <= LIMITS.passwordMaxChars, { message: 'Master password is too long.' });
+
+export const SyncState = z.enum(['draft', 'pending', 'synced', 'failed']);
+export type SyncState = z.infer<typeof SyncState>;
+export const SyncType = z.enum(['create', 'replace', 'update']);
+export type SyncType = z.infer<typeof SyncType>;
+
+export const Id = z.uuid({ error: 'Not a valid id.' });
+export const Timestamp = z.string(); // ISO-8601
+
+/** A profile is named by its id or by `AGENT_ID/NAME`. */
+export const ProfileRef = text('Profile reference', LIMITS.agentIdChars + LIMITS.nameChars + 1).refine(
+  (s) => s.length > 0,
+  { message: 'Profile reference may not be empty.' },
+);
+
+export const ProfileInput = z.object({
+  agentId: AgentId,
+  name: ProfileName,
+  authData: AuthData,
+  saveSession: z.boolean().default(false),
+  draft: z.boolean().default(false),
+});
+export type ProfileInput = z.input<typeof ProfileInput>;
+
+export const ProfilePatch = z.object({
+  agentId: AgentId.optional(),
+  name: ProfileName.optional(),
+  set: AuthData.optional(),
+  unset: z.array(AuthKey).optional(),
+  replaceAuthData: AuthData.optional(),
+  saveSession: z.boolean().optional(),
+  draft: z.boolean().optional(),
+});
+export type ProfilePatch = z.input<typeof ProfilePatch>;
+
+export const ProfileSummary = z.object({
+  id: Id,
+  agentId: z.string(),
+  name: z.string(),
+  keys: z.array(z.string()),
+  saveSession: z.boolean(),
+  syncState: SyncState,
+  hasToken: z.boolean(),
+  lastSyncType: SyncType.nullable(),
+  lastError: z.string().nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  version: z.number().int(),
+});
+export type ProfileSummary = z.infer<typeof ProfileSummary>;
+
+export const ProfileDetail = ProfileSummary.extend({
+  /** Values are present only when revealed; otherwise every value is null. */
+  authData: z.record(z.string(), z.string().nullable()),
+  revealed: z.boolean(),
+});
+export type ProfileDetail = z.infer<typeof ProfileDetail>;
+
+export const VersionReason = z.enum(['create', 'edit', 'restore', 'sync', 'import']);
+export const ItemVersion = z.object({
+  version: z.number().int(),
+  at: Timestamp,
+  reason: VersionReason,
+  summary: z.string(),
+});
+export type ItemVersion = z.infer<typeof ItemVersion>;
+
+export const ByokInput = z.object({
+  kind: AgentKind,
+  provider: Provider.default('anthropic'),
+  apiKey: ByokApiKey,
+  draft: z.boolean().default(false),
+});
+export type ByokInput = z.input<typeof ByokInput>;
+
+export const ByokRemoteRow = z.record(z.string(), z.unknown());
+
+export const ByokSummary = z.object({
+  id: Id,
+  kind: z.string(),
+  provider: Provider,
+  keyHint: z.string(),
+  syncState: SyncState,
+  lastSyncType: SyncType.nullable(),
+  lastError: z.string().nullable(),
+  remote: ByokRemoteRow.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  version: z.number().int(),
+});
+export type ByokSummary = z.infer<typeof ByokSummary>;
+
+export const ByokDetail = ByokSummary.extend({ apiKey: z.string().nullable(), revealed: z.boolean() });
+export type ByokDetail = z.infer<typeof ByokDetail>;
+
+export const RemoteKind = z.enum(['kura', 'backside']);
+export type RemoteKind = z.infer<typeof RemoteKind>;
+export const RemoteUrl = text('URL', LIMITS.urlChars).refine((s) => /^https?:\/\/[^\s]+$/i.test(s), {
+  message: 'URL must start with https:// (or http:// for this machine only).',
+});
+export const RemoteCredential = text('Credential', LIMITS.credentialChars)
+  .refine((s) => s.length > 0, { message: 'Credential may not be empty.' })
+  .refine((s) => !/\s/.test(s), { message: 'Credential may not contain spaces or line breaks.' });
+
+export const RemoteInput = z.object({
+  kind: RemoteKind,
+  url: RemoteUrl,
+  credential: RemoteCredential.optional(),
+});
+export type RemoteInput = z.input<typeof RemoteInput>;
+
+export const RemoteSummary = z.object({
+  kind: RemoteKind,
+  url: z.string(),
+  hasCredential: z.boolean(),
+  paused: z.boolean(),
+  pausedReason: z.string().nullable(),
+  updatedAt: Timestamp,
+});
+export type RemoteSummary = z.infer<typeof RemoteSummary>;
+
+export const AgentInput = z.object({
+  agentId: AgentId,
+  args: z.array(AuthKey).max(LIMITS.argsPerAgent),
+});
+export const AgentSummary = z.object({ agentId: z.string(), args: z.array(z.string()), updatedAt: Timestamp });
+export type AgentSummary = z.infer<typeof AgentSummary>;
+
+export const AuditEvent = z.enum([
+  'vault_created',
+  'unlock_ok',
+  'unlock_failed',
+  'password_changed',
+  'item_created',
+  'item_changed',
+  'item_deleted',
+  'item_restored',
+  'secret_revealed',
+  'secret_copied',
+  'remote_changed',
+  'agent_changed',
+  'sync_result',
+  'session_created',
+  'sessions_revoked',
+  'bundle_exported',
+  'bundle_imported',
+]);
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+export const AuditEntry = z.object({
+  seq: z.number().int(),
+  at: Timestamp,
+  event: AuditEvent,
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditVerifyResult = z.object({
+  ok: z.boolean(),
+  entries: z.number().int(),
+  problem: z.string().nullable(),
+});
+export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
+
+/** Known key shapes per provider, checked as people type and again before saving. */
+export const PROVIDER_KEY_PREFIX: Record<z.infer<typeof Provider>, string | null> = {
+  anthropic: 'sk-ant-',
+  openai: 'sk-',
+  google: 'AIza',
+  other: null,
+};
+
+export function checkProviderKey(provider: z.infer<typeof Provider>, apiKey: string): string | null {
+  const prefix = PROVIDER_KEY_PREFIX[provider];
+  if (prefix && !apiKey.startsWith(prefix)) return `${provider} keys start with "${prefix}".`;
+  if (apiKey.length < 20) return 'This key is too short to be a provider API key.';
+  return null;
+}
+
+/** A recognisable, non-secret hint of a key: its public prefix and last four characters. */
+export function keyHint(apiKey: string): string {
+  if (apiKey.length < 20) return '…';
+  const prefix = /^[A-Za-z]+-(?:[A-Za-z]+-)?/.exec(apiKey)?.[0] ?? apiKey.slice(0, 3);
+  return `${prefix.slice(0, 8)}…${apiKey.slice(-4)}`;
+}
