@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
 import { FORMAT_VERSION } from '../../src/core/vault/migrations';
 import { Vault } from '../../src/core/vault/vault';
-import { KeyholdError } from '../../src/shared/errors';
+import type { KeyholdError } from '../../src/shared/errors';
 import { FAST_KDF, newVault, PASSWORD, tempDir } from '../helpers/vault';
 
 const cleanups: (() => void)[] = [];

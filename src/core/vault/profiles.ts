@@ -181,7 +181,7 @@ export class Profiles {
     return new KeyholdError('Conflict', `A profile named "${name}" already exists for agent "${agentId}".`, { field: 'name' });
   }
 
-  create(raw: ProfileInput, reason: 'create' | 'import' = 'create'): ProfileSummary {
+  private insertOne(raw: ProfileInput, reason: 'create' | 'import', now: number): { id: string; meta: ProfileMeta; draft: boolean } {
     const input = parseInput(ProfileInput, raw);
     this.agents.checkKeys(input.agentId, Object.keys(input.authData));
     const meta: ProfileMeta = {
@@ -193,29 +193,60 @@ export class Profiles {
       lastError: null,
       hasToken: false,
     };
-    const now = this.now();
-    let id = '';
     try {
-      this.db
-        .transaction(() => {
-          id = this.store.insert({
-            lookup: this.lookup(input.agentId, input.name),
-            meta,
-            secrets: { authData: input.authData },
-            draft: input.draft,
-            now,
-            reason,
-            snapshot: { agentId: input.agentId, name: input.name, authData: input.authData, saveSession: input.saveSession },
-          });
-          this.audit.append('item_created', { item: 'profile', id, draft: input.draft });
-        })
-        .immediate();
+      const id = this.store.insert({
+        lookup: this.lookup(input.agentId, input.name),
+        meta,
+        secrets: { authData: input.authData },
+        draft: input.draft,
+        now,
+        reason,
+        snapshot: { agentId: input.agentId, name: input.name, authData: input.authData, saveSession: input.saveSession },
+      });
+      return { id, meta, draft: input.draft };
     } catch (e) {
       if (isUniqueViolation(e)) throw this.conflict(input.agentId, input.name);
       throw e;
     }
-    this.reindex(id);
-    return this.resolve(id);
+  }
+
+  private indexNew(created: { id: string; meta: ProfileMeta; draft: boolean }, now: number): void {
+    this.indexRow(created.id, { created_at: now, updated_at: now, version: 1, sync_state: created.draft ? 'draft' : 'pending' }, created.meta);
+  }
+
+  create(raw: ProfileInput, reason: 'create' | 'import' = 'create'): ProfileSummary {
+    const now = this.now();
+    let created: ReturnType<Profiles['insertOne']> | undefined;
+    this.db
+      .transaction(() => {
+        created = this.insertOne(raw, reason, now);
+        this.audit.append('item_created', { item: 'profile', id: created.id, draft: created.draft });
+      })
+      .immediate();
+    const done = created as NonNullable<typeof created>;
+    this.indexNew(done, now);
+    return this.resolve(done.id);
+  }
+
+  /** Creates many profiles in one transaction: all or none. */
+  createMany(raws: ProfileInput[], reason: 'create' | 'import' = 'create'): string[] {
+    const created: ReturnType<Profiles['insertOne']>[] = [];
+    const now = this.now();
+    this.db
+      .transaction(() => {
+        raws.forEach((raw, i) => {
+          try {
+            created.push(this.insertOne(raw, reason, now));
+          } catch (e) {
+            if (e instanceof KeyholdError) throw new KeyholdError(e.code, `Item ${i + 1}: ${e.message}`, e.field === undefined ? undefined : { field: e.field });
+            throw e;
+          }
+        });
+        this.audit.append('item_created', { item: 'profile', count: created.length });
+      })
+      .immediate();
+    for (const c of created) this.indexNew(c, now);
+    return created.map((c) => c.id);
   }
 
   /**

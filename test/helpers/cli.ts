@@ -1,0 +1,27 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export const CLI = join(import.meta.dirname, '../../out/cli/keyhold.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: <T = unknown>() => T;
+}
+
+/** Runs the built CLI with a clean environment plus `env`; `input` is piped to stdin. */
+export function keyhold(args: string[], options: { env?: Record<string, string>; input?: string | Buffer } = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+    input: options.input ?? '',
+    timeout: 60_000,
+  });
+  const stdout = r.stdout.toString('utf8');
+  return {
+    code: r.status ?? -1,
+    stdout,
+    stderr: r.stderr.toString('utf8'),
+    json: <T,>() => JSON.parse(stdout) as T,
+  };
+}

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dbPath } from '../../src/core/vault/db';
+import { newVault } from '../helpers/vault';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()?.();
+});
+
+const marker = (label: string) => `${label}${randomBytes(9).toString('hex')}`;
+
+function scan(dir: string, needles: string[]): string[] {
+  const found: string[] = [];
+  for (const suffix of ['', '-wal', '-shm']) {
+    const file = dbPath(dir) + suffix;
+    if (!existsSync(file)) continue;
+    const bytes = readFileSync(file);
+    for (const n of needles) {
+      if (bytes.includes(Buffer.from(n, 'utf8')) || bytes.includes(Buffer.from(n, 'utf16le'))) found.push(`${n} in ${suffix || 'db'}`);
+    }
+  }
+  return found;
+}
+
+describe('nothing a person typed is stored in plaintext', () => {
+  it('finds none of the typed strings in the database, -wal or -shm files', async () => {
+    const { vault, dir, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    const typed = {
+      agentId: marker('agent'),
+      name: marker('name'),
+      key: marker('KEY'),
+      value: marker('value'),
+      declaredArg: marker('ARG'),
+      kind: marker('kind'),
+      apiKey: `sk-ant-api03-${marker('byok')}`,
+      kuraUrl: `https://${marker('kurahost')}.example`,
+      kuraKey: marker('kurakey'),
+      backsideToken: marker('bearer'),
+    };
+    vault.agents.set({ agentId: typed.agentId, args: [typed.key, typed.declaredArg] });
+    vault.profiles.create({ agentId: typed.agentId, name: typed.name, authData: { [typed.key]: typed.value } });
+    vault.profiles.edit(`${typed.agentId}/${typed.name}`, { set: { [typed.declaredArg]: typed.value } });
+    vault.byok.set({ kind: typed.kind, apiKey: typed.apiKey });
+    vault.remotes.set({ kind: 'kura', url: typed.kuraUrl, credential: typed.kuraKey });
+    vault.remotes.set({ kind: 'backside', url: 'https://backside.example', credential: typed.backsideToken });
+    vault.profiles.get(`${typed.agentId}/${typed.name}`, { reveal: true });
+
+    const needles = Object.values(typed);
+    // While open, recent pages live in the WAL; after close they are checkpointed into the db.
+    expect(existsSync(`${dbPath(dir)}-wal`)).toBe(true);
+    expect(scan(dir, needles)).toEqual([]);
+    vault.close();
+    expect(scan(dir, needles)).toEqual([]);
+  });
+
+  it('the scan itself finds a planted plaintext (the check can fail)', async () => {
+    const { vault, dir, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    const planted = marker('planted');
+    vault.db.exec(`CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('${planted}')`);
+    expect(scan(dir, [planted]).length).toBeGreaterThan(0);
+  });
+});
