@@ -21,20 +21,34 @@ const encoder = new TextEncoder();
 const utf8Bytes = (s: string): number => encoder.encode(s).length;
 
 // Strings that came from a person: well-formed Unicode (no lone surrogates, which would not
-// survive a UTF-8 round trip), no NUL.
-const text = (what: string, max: number | null) =>
-  z
-    .string({ error: `${what} must be text.` })
-    .refine((s) => s.isWellFormed(), { message: `${what} is not valid Unicode text.` })
-    .refine((s) => !s.includes('\u0000'), { message: `${what} may not contain a NUL character.` })
-    .refine((s) => max === null || s.length <= max, { message: `${what} is longer than ${max} characters.` });
+// survive a UTF-8 round trip), no NUL. One pass per string: validation runs on every bulk import.
+function textProblem(s: string, what: string, max: number | null): string | null {
+  if (!s.isWellFormed()) return `${what} is not valid Unicode text.`;
+  if (s.includes('\u0000')) return `${what} may not contain a NUL character.`;
+  if (max !== null && s.length > max) return `${what} is longer than ${max} characters.`;
+  return null;
+}
 
-const label = (what: string, max: number) =>
-  text(what, max)
-    .refine((s) => s.trim().length > 0, { message: `${what} may not be empty.` })
-    .refine((s) => s === s.trim(), { message: `${what} may not start or end with spaces.` })
-    // eslint-disable-next-line no-control-regex
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: `${what} may not contain control characters.` });
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function labelProblem(s: string, what: string, max: number): string | null {
+  const problem = textProblem(s, what, max);
+  if (problem) return problem;
+  if (s.trim().length === 0) return `${what} may not be empty.`;
+  if (s !== s.trim()) return `${what} may not start or end with spaces.`;
+  if (CONTROL.test(s)) return `${what} may not contain control characters.`;
+  return null;
+}
+
+const checked = (what: string, problem: (s: string) => string | null) =>
+  z.string({ error: `${what} must be text.` }).check((ctx) => {
+    const message = problem(ctx.value);
+    if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  });
+
+const text = (what: string, max: number | null) => checked(what, (s) => textProblem(s, what, max));
+const label = (what: string, max: number) => checked(what, (s) => labelProblem(s, what, max));
 
 export const AgentId = label('Agent id', LIMITS.agentIdChars);
 export const ProfileName = label('Profile name', LIMITS.nameChars);

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditEvent, AuditVerifyResult } from '../../shared/domain';
 import { equalBytes, hmac } from '../crypto/keys';
+import { sql } from './db';
 import type { Cells } from './cells';
 
 type Detail = AuditEntry['detail'];
@@ -38,7 +39,7 @@ export class AuditLog {
   }
 
   private head(): Head | null {
-    const row = this.db.prepare('SELECT audit_head FROM vault_meta WHERE id = 1').get() as
+    const row = sql(this.db, 'SELECT audit_head FROM vault_meta WHERE id = 1').get() as
       | { audit_head: Buffer | null }
       | undefined;
     if (!row?.audit_head) return null;
@@ -56,10 +57,11 @@ export class AuditLog {
     const prev = head ? Buffer.from(head.mac, 'hex') : GENESIS;
     const sealed = cells.encrypt('audit_log', String(seq), 'detail', detail);
     const mac = this.mac(prev, seq, at, event, sealed);
-    this.db.prepare('INSERT INTO audit_log (seq, at, event, detail, mac) VALUES (?, ?, ?, ?, ?)').run(seq, at, event, sealed, mac);
+    sql(this.db, 'INSERT INTO audit_log (seq, at, event, detail, mac) VALUES (?, ?, ?, ?, ?)').run(seq, at, event, sealed, mac);
     const newHead: Head = { seq, mac: mac.toString('hex') };
-    this.db
-      .prepare('UPDATE vault_meta SET audit_head = ? WHERE id = 1')
+    sql(
+        this.db,
+        'UPDATE vault_meta SET audit_head = ? WHERE id = 1')
       .run(cells.encrypt('vault_meta', '1', 'audit_head', newHead));
   }
 
@@ -70,7 +72,7 @@ export class AuditLog {
 
   /** Moves events recorded while locked into the chain. */
   foldPending(): number {
-    const pending = this.db.prepare('SELECT id, at, event FROM audit_pending ORDER BY id').all() as {
+    const pending = sql(this.db, 'SELECT id, at, event FROM audit_pending ORDER BY id').all() as {
       id: number;
       at: number;
       event: 'unlock_failed';
@@ -80,7 +82,7 @@ export class AuditLog {
       .transaction(() => {
         for (const p of pending) {
           this.appendAt(p.event, { recordedWhileLocked: true }, p.at);
-          this.db.prepare('DELETE FROM audit_pending WHERE id = ?').run(p.id);
+          sql(this.db, 'DELETE FROM audit_pending WHERE id = ?').run(p.id);
         }
       })
       .immediate();
@@ -91,8 +93,8 @@ export class AuditLog {
     const limit = options.limit ?? 1000;
     const rows = (
       options.event
-        ? this.db.prepare('SELECT seq, at, event, detail FROM audit_log WHERE event = ? ORDER BY seq DESC LIMIT ?').all(options.event, limit)
-        : this.db.prepare('SELECT seq, at, event, detail FROM audit_log ORDER BY seq DESC LIMIT ?').all(limit)
+        ? sql(this.db, 'SELECT seq, at, event, detail FROM audit_log WHERE event = ? ORDER BY seq DESC LIMIT ?').all(options.event, limit)
+        : sql(this.db, 'SELECT seq, at, event, detail FROM audit_log ORDER BY seq DESC LIMIT ?').all(limit)
     ) as Row[];
     const cells = this.cells();
     return rows.map((r) => ({
@@ -104,7 +106,7 @@ export class AuditLog {
   }
 
   verify(): AuditVerifyResult {
-    const rows = this.db.prepare('SELECT seq, at, event, detail, mac FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>;
+    const rows = sql(this.db, 'SELECT seq, at, event, detail, mac FROM audit_log ORDER BY seq').iterate() as IterableIterator<Row>;
     let prev: Buffer = GENESIS;
     let expectedSeq = 1;
     let count = 0;

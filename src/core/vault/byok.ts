@@ -63,7 +63,7 @@ export class ByokKeys {
   }
 
   list(): ByokSummary[] {
-    return [...this.store.allRows()].map((r) => this.summarize(r)).sort((a, b) => a.kind.localeCompare(b.kind));
+    return this.store.allRows().map((r) => this.summarize(r)).sort((a, b) => a.kind.localeCompare(b.kind));
   }
 
   private find(kind: string): ItemRow {

@@ -12,7 +12,8 @@ export type Table =
   | 'byok_versions'
   | 'outbox'
   | 'audit_log'
-  | 'contacts';
+  | 'contacts'
+  | 'index_cache';
 
 /**
  * The unlocked vault's keys and the cell codec. Associated data is `vault id | table | row id | column`,

@@ -82,3 +82,14 @@ export function openDatabase(dir: string, options: { readonly?: boolean } = {}):
     throw e;
   }
 }
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** Prepares each SQL text once per connection: preparing costs more than running for small statements. */
+export function sql(db: Database.Database, text: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(text);
+  if (!stmt) cache.set(text, (stmt = db.prepare(text)));
+  return stmt;
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { ItemVersion, SyncState, SyncType } from '../../shared/domain';
+import { sql } from './db';
 import type { Cells, Table } from './cells';
 
 // What profiles and BYOK keys share: a row with plaintext sync bookkeeping and three encrypted
@@ -46,13 +47,11 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   ) {}
 
   row(id: string): ItemRow | undefined {
-    return this.db.prepare(`SELECT * FROM ${this.t.items} WHERE id = ?`).get(id) as ItemRow | undefined;
+    return sql(this.db, `SELECT * FROM ${this.t.items} WHERE id = ?`).get(id) as ItemRow | undefined;
   }
 
-  allRows(): IterableIterator<Pick<ItemRow, 'id' | 'created_at' | 'updated_at' | 'version' | 'sync_state' | 'meta'>> {
-    return this.db
-      .prepare(`SELECT id, created_at, updated_at, version, sync_state, meta FROM ${this.t.items}`)
-      .iterate() as IterableIterator<ItemRow>;
+  allRows(): Pick<ItemRow, 'id' | 'created_at' | 'updated_at' | 'version' | 'sync_state' | 'meta'>[] {
+    return sql(this.db, `SELECT id, created_at, updated_at, version, sync_state, meta FROM ${this.t.items}`).all() as ItemRow[];
   }
 
   meta(row: Pick<ItemRow, 'id' | 'meta'>): Meta {
@@ -71,8 +70,9 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     const id = randomUUID();
     const cells = this.cells();
     const state: SyncState = args.draft ? 'draft' : 'pending';
-    this.db
-      .prepare(
+    sql(
+        this.db,
+        
         `INSERT INTO ${this.t.items} (id, lookup, created_at, updated_at, version, sync_state, meta, secrets, remote)
          VALUES (?, ?, ?, ?, 1, ?, ?, ?, NULL)`,
       )
@@ -105,11 +105,12 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     },
   ): number {
     const cells = this.cells();
-    const current = this.db.prepare(`SELECT version FROM ${this.t.items} WHERE id = ?`).get(id) as { version: number };
+    const current = sql(this.db, `SELECT version FROM ${this.t.items} WHERE id = ?`).get(id) as { version: number };
     const version = current.version + 1;
     const remoteSql = args.remote === undefined ? '' : ', remote = @remote';
-    this.db
-      .prepare(
+    sql(
+        this.db,
+        
         `UPDATE ${this.t.items} SET lookup = @lookup, updated_at = @now, version = @version, sync_state = @state,
          meta = @meta, secrets = @secrets${remoteSql} WHERE id = @id`,
       )
@@ -133,8 +134,9 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   /** Rewrites the cells the sync engine owns without creating a user-visible version. */
   writeSyncResult(id: string, args: { meta: Meta; remote: Remote | null; state: SyncState; now: number }): void {
     const cells = this.cells();
-    this.db
-      .prepare(`UPDATE ${this.t.items} SET sync_state = ?, meta = ?, remote = ? WHERE id = ?`)
+    sql(
+        this.db,
+        `UPDATE ${this.t.items} SET sync_state = ?, meta = ?, remote = ? WHERE id = ?`)
       .run(
         args.state,
         cells.encrypt(this.t.items, id, 'meta', args.meta),
@@ -148,28 +150,31 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   private setQueued(id: string, state: SyncState, now: number): void {
     if (state === 'pending') {
       // An edit while a push is queued coalesces into the one row; the payload is read at send time.
-      this.db
-        .prepare(
+      sql(
+          this.db,
+          
           `INSERT INTO outbox (item_kind, item_id, enqueued_at, attempts, next_attempt_at)
            VALUES (?, ?, ?, 0, ?)
            ON CONFLICT (item_kind, item_id) DO UPDATE SET next_attempt_at = MIN(next_attempt_at, excluded.next_attempt_at)`,
         )
         .run(this.t.kind, id, now, now);
     } else {
-      this.db.prepare('DELETE FROM outbox WHERE item_kind = ? AND item_id = ? AND inflight_version IS NULL').run(this.t.kind, id);
+      sql(this.db, 'DELETE FROM outbox WHERE item_kind = ? AND item_id = ? AND inflight_version IS NULL').run(this.t.kind, id);
     }
   }
 
   private addVersion(id: string, version: number, reason: VersionReason, snapshot: Snapshot, now: number): void {
     const vid = randomUUID();
-    this.db
-      .prepare(`INSERT INTO ${this.t.versions} (id, item_id, version, created_at, reason, body) VALUES (?, ?, ?, ?, ?, ?)`)
+    sql(
+        this.db,
+        `INSERT INTO ${this.t.versions} (id, item_id, version, created_at, reason, body) VALUES (?, ?, ?, ?, ?, ?)`)
       .run(vid, id, version, now, reason, this.cells().encrypt(this.t.versions, vid, 'body', { itemId: id, snapshot }));
   }
 
   versions(id: string): { version: number; at: number; reason: VersionReason; snapshot: Snapshot }[] {
-    const rows = this.db
-      .prepare(`SELECT id, version, created_at, reason, body FROM ${this.t.versions} WHERE item_id = ? ORDER BY version DESC`)
+    const rows = sql(
+        this.db,
+        `SELECT id, version, created_at, reason, body FROM ${this.t.versions} WHERE item_id = ? ORDER BY version DESC`)
       .all(id) as { id: string; version: number; created_at: number; reason: VersionReason; body: Buffer }[];
     return rows.map((r) => ({
       version: r.version,
@@ -180,7 +185,7 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   }
 
   delete(id: string): void {
-    this.db.prepare('DELETE FROM outbox WHERE item_kind = ? AND item_id = ?').run(this.t.kind, id);
-    this.db.prepare(`DELETE FROM ${this.t.items} WHERE id = ?`).run(id);
+    sql(this.db, 'DELETE FROM outbox WHERE item_kind = ? AND item_id = ?').run(this.t.kind, id);
+    sql(this.db, `DELETE FROM ${this.t.items} WHERE id = ?`).run(id);
   }
 }

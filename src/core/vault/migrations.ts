@@ -105,6 +105,20 @@ export const MIGRATIONS: readonly string[] = [
     body BLOB NOT NULL
   );
   `,
+  // 2: a generation counter bumped by every write to profiles or agents (by triggers, so writes
+  // from another process count too), and an encrypted snapshot of the listing index saved at
+  // lock, so unlocking a large vault decrypts one cell instead of one per profile.
+  `
+  ALTER TABLE vault_meta ADD COLUMN index_gen INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE index_cache (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    gen INTEGER NOT NULL,
+    body BLOB NOT NULL
+  );
+  CREATE TRIGGER profiles_gen_ins AFTER INSERT ON profiles BEGIN UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1; END;
+  CREATE TRIGGER profiles_gen_upd AFTER UPDATE ON profiles BEGIN UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1; END;
+  CREATE TRIGGER profiles_gen_del AFTER DELETE ON profiles BEGIN UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1; END;
+  `,
 ];
 
 export const FORMAT_VERSION = MIGRATIONS.length;

@@ -12,6 +12,7 @@ import { KeyholdError, parseInput } from '../../shared/errors';
 import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
+import { sql } from './db';
 import { isUniqueViolation } from './sqlite-errors';
 import { ItemStore, PROFILE_TABLES, type SyncMeta } from './items';
 
@@ -61,16 +62,81 @@ export class Profiles {
     this.store = new ItemStore(PROFILE_TABLES, db, cells);
   }
 
-  // ---- index -------------------------------------------------------------------------------
+  // ---- index ----------------------------------------------------------------------------
+  // The listing index lives in memory while unlocked. `gen` is the vault's write generation it
+  // reflects; a different generation in the file means another process wrote, and the index is
+  // rebuilt. At lock the index is saved as one encrypted snapshot for a fast next unlock.
 
-  buildIndex(): void {
-    this.index.clear();
-    this.sorted = null;
-    for (const row of this.store.allRows()) this.indexRow(row.id, row, this.store.meta(row));
+  private gen = -1;
+  private savedGen = -1;
+
+  private fileGen(): number {
+    return (sql(this.db, 'SELECT index_gen FROM vault_meta WHERE id = 1').get() as { index_gen: number }).index_gen;
   }
 
+  buildIndex(): void {
+    this.dropIndex();
+    const gen = this.fileGen();
+    const cached = sql(this.db, 'SELECT gen, body FROM index_cache WHERE id = 1').get() as { gen: number; body: Buffer } | undefined;
+    const snapshot = cached && cached.gen === gen ? this.readSnapshot(cached.body) : null;
+    if (snapshot) {
+      for (const summary of snapshot) this.put(summary);
+      this.savedGen = gen;
+    } else {
+      for (const row of this.store.allRows()) this.indexRow(row.id, row, this.store.meta(row));
+    }
+    this.gen = gen;
+  }
+
+  // The snapshot is derived data: one that fails to open is rebuilt from the rows, which are the truth.
+  private readSnapshot(body: Buffer): ProfileSummary[] | null {
+    try {
+      return this.cells().decrypt<ProfileSummary[]>('index_cache', '1', 'body', body);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Saves the index snapshot if it reflects the file and differs from the saved one; then forgets it. */
   dropIndex(): void {
+    if (this.gen >= 0 && this.gen !== this.savedGen && this.gen === this.fileGen()) {
+      const snapshot = [...this.index.values()].map((e) => e.summary);
+      sql(this.db, 'INSERT INTO index_cache (id, gen, body) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, body = excluded.body').run(
+        this.gen,
+        this.cells().encrypt('index_cache', '1', 'body', snapshot),
+      );
+    }
     this.index.clear();
+    this.sorted = null;
+    this.gen = -1;
+    this.savedGen = -1;
+  }
+
+  /** Runs a write transaction and keeps the index in step, rebuilding it if another process wrote meanwhile. */
+  private write<T>(fn: () => T, updateIndex: (result: T) => void): T {
+    let foreign = false;
+    const result = this.db
+      .transaction(() => {
+        foreign = this.fileGen() !== this.gen;
+        return fn();
+      })
+      .immediate();
+    if (foreign) this.buildIndex();
+    else {
+      updateIndex(result);
+      this.gen = this.fileGen();
+    }
+    return result;
+  }
+
+  private refresh(): void {
+    this.cells();
+    if (this.fileGen() !== this.gen) this.buildIndex();
+  }
+
+  private put(summary: ProfileSummary): void {
+    const haystack = `${summary.agentId}\u0000${summary.name}\u0000${summary.keys.join('\u0000')}`.toLowerCase();
+    this.index.set(summary.id, { summary, haystack });
     this.sorted = null;
   }
 
@@ -93,9 +159,7 @@ export class Profiles {
       updatedAt: iso(row.updated_at),
       version: row.version,
     };
-    const haystack = `${meta.agentId}\u0000${meta.name}\u0000${meta.keys.join('\u0000')}`.toLowerCase();
-    this.index.set(id, { summary, haystack });
-    this.sorted = null;
+    this.put(summary);
   }
 
   private reindex(id: string): void {
@@ -108,7 +172,7 @@ export class Profiles {
   }
 
   list(options: { search?: string } = {}): ProfileSummary[] {
-    this.cells();
+    this.refresh();
     if (!this.sorted) {
       this.sorted = [...this.index.values()].sort(
         (a, b) => a.summary.agentId.localeCompare(b.summary.agentId) || a.summary.name.localeCompare(b.summary.name),
@@ -125,7 +189,7 @@ export class Profiles {
 
   /** Finds a profile by id, a unique id prefix (6+ characters, as listings show) or `AGENT_ID/NAME`. */
   resolve(ref: string): ProfileSummary {
-    this.cells();
+    this.refresh();
     const byId = this.index.get(ref);
     if (byId) return byId.summary;
     const prefixHits: ProfileSummary[] = [];
@@ -216,36 +280,35 @@ export class Profiles {
 
   create(raw: ProfileInput, reason: 'create' | 'import' = 'create'): ProfileSummary {
     const now = this.now();
-    let created: ReturnType<Profiles['insertOne']> | undefined;
-    this.db
-      .transaction(() => {
-        created = this.insertOne(raw, reason, now);
-        this.audit.append('item_created', { item: 'profile', id: created.id, draft: created.draft });
-      })
-      .immediate();
-    const done = created as NonNullable<typeof created>;
-    this.indexNew(done, now);
-    return this.resolve(done.id);
+    const created = this.write(
+      () => {
+        const c = this.insertOne(raw, reason, now);
+        this.audit.append('item_created', { item: 'profile', id: c.id, draft: c.draft });
+        return c;
+      },
+      (c) => this.indexNew(c, now),
+    );
+    return this.resolve(created.id);
   }
 
   /** Creates many profiles in one transaction: all or none. */
   createMany(raws: ProfileInput[], reason: 'create' | 'import' = 'create'): string[] {
-    const created: ReturnType<Profiles['insertOne']>[] = [];
     const now = this.now();
-    this.db
-      .transaction(() => {
-        raws.forEach((raw, i) => {
+    const created = this.write(
+      () => {
+        const all = raws.map((raw, i) => {
           try {
-            created.push(this.insertOne(raw, reason, now));
+            return this.insertOne(raw, reason, now);
           } catch (e) {
             if (e instanceof KeyholdError) throw new KeyholdError(e.code, `Item ${i + 1}: ${e.message}`, e.field === undefined ? undefined : { field: e.field });
             throw e;
           }
         });
-        this.audit.append('item_created', { item: 'profile', count: created.length });
-      })
-      .immediate();
-    for (const c of created) this.indexNew(c, now);
+        this.audit.append('item_created', { item: 'profile', count: all.length });
+        return all;
+      },
+      (all) => all.forEach((c) => this.indexNew(c, now)),
+    );
     return created.map((c) => c.id);
   }
 
@@ -295,8 +358,8 @@ export class Profiles {
       hasToken: remote === null ? false : current.meta.hasToken,
     };
     try {
-      this.db
-        .transaction(() => {
+      this.write(
+        () => {
           this.store.update(id, {
             lookup: this.lookup(agentId, name),
             meta,
@@ -308,13 +371,13 @@ export class Profiles {
             snapshot: { agentId, name, authData, saveSession },
           });
           this.audit.append(options.reason === 'restore' ? 'item_restored' : 'item_changed', { item: 'profile', id });
-        })
-        .immediate();
+        },
+        () => this.reindex(id),
+      );
     } catch (e) {
       if (isUniqueViolation(e)) throw this.conflict(agentId, name);
       throw e;
     }
-    this.reindex(id);
     return this.resolve(id);
   }
 
@@ -339,19 +402,21 @@ export class Profiles {
 
   remove(ref: string): { id: string; wasSynced: boolean } {
     const summary = this.resolve(ref);
-    this.db
-      .transaction(() => {
+    this.write(
+      () => {
         this.store.delete(summary.id);
         this.audit.append('item_deleted', { item: 'profile', id: summary.id });
-      })
-      .immediate();
-    this.reindex(summary.id);
+      },
+      () => this.reindex(summary.id),
+    );
     return { id: summary.id, wasSynced: summary.hasToken };
   }
 
   /** Used by the sync engine after a push; reindexes so listings show the outcome. */
   recordSync(id: string, meta: ProfileMeta, remote: ProfileRemote | null, state: SyncState): void {
-    this.store.writeSyncResult(id, { meta, remote, state, now: this.now() });
-    this.reindex(id);
+    this.write(
+      () => this.store.writeSyncResult(id, { meta, remote, state, now: this.now() }),
+      () => this.reindex(id),
+    );
   }
 }

@@ -134,10 +134,14 @@ export class Vault {
 
   lock(): void {
     if (!this.keys) return;
-    this.keys.zero();
-    this.keys = null;
-    this.profiles.dropIndex();
-    this.agents.dropIndex();
+    try {
+      // Dropping the index saves its encrypted snapshot, so it needs the key one last time.
+      this.profiles.dropIndex();
+    } finally {
+      this.agents.dropIndex();
+      this.keys.zero();
+      this.keys = null;
+    }
     for (const listener of this.lockListeners) listener();
   }
 
