@@ -1,0 +1,252 @@
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { KeyholdError } from '../../shared/errors';
+import { parseRetryAfter } from './backoff';
+import { capitalize, classifyError, extractServerMessage, sanitizeServerText, type RemoteResult } from './remote-errors';
+
+export interface HttpOptions {
+  /** The service's name as people know it, used in messages ("Kura", "Backside"). */
+  service?: string;
+  connectTimeoutMs?: number;
+  /** From sending the request to the end of the response headers. */
+  headersTimeoutMs?: number;
+  /** The longest pause between two chunks of the response body. */
+  bodyTimeoutMs?: number;
+  /** Sockets per connection; requests beyond this wait their turn. */
+  connections?: number;
+  keepAliveTimeoutMs?: number;
+  /** A 2xx body larger than this is a bad response, not something to buffer. */
+  maxResponseBytes?: number;
+  /** Clock for Retry-After dates. */
+  now?: () => number;
+}
+
+export const HTTP_DEFAULTS = {
+  service: 'the server',
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  connections: 8,
+  keepAliveTimeoutMs: 10_000,
+  maxResponseBytes: 1024 * 1024,
+  now: Date.now,
+} as const satisfies Required<HttpOptions>;
+
+// Only the message is kept from an error body, so there is no reason to read much of it.
+const ERROR_BODY_BYTES = 64 * 1024;
+
+export interface BaseUrl {
+  /** scheme://host[:port], what the socket pool connects to. */
+  origin: string;
+  /** A path prefix without a trailing slash ("" or "/kura"). */
+  basePath: string;
+  /** origin + basePath: the normalised form to store and show. */
+  href: string;
+}
+
+/** 127.0.0.0/8, ::1 (and its IPv4-mapped form) and localhost: traffic that never leaves this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return (
+    h === 'localhost' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
+    h === '[::1]' ||
+    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(h)
+  );
+}
+
+/**
+ * Validates and normalises a connection's base URL. Plain http is allowed only to loopback,
+ * where nothing can read it on the wire; credentials never travel in a URL; a query or fragment
+ * would silently change every endpoint path, so both are refused rather than guessed around.
+ */
+export function parseBaseUrl(raw: string): BaseUrl {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new KeyholdError('BadInput', 'The server address is not a valid URL.', { field: 'url' });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new KeyholdError('BadInput', 'The server address must start with https://.', { field: 'url' });
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new KeyholdError('BadInput', 'The server address may not contain a user name or password.', { field: 'url' });
+  }
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(raw)) {
+    throw new KeyholdError('BadInput', 'The server address may not contain "?" or "#".', { field: 'url' });
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new KeyholdError(
+      'RemoteInsecure',
+      `Plain http:// is allowed only for this machine (localhost); use https:// for ${url.hostname}.`,
+      { field: 'url' },
+    );
+  }
+  const basePath = url.pathname.replace(/\/+$/, '');
+  return { origin: url.origin, basePath, href: url.origin + basePath };
+}
+
+export interface HttpRequest<S extends z.ZodType> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Appended to the base path; starts with "/" and is already percent-encoded. */
+  path: string;
+  headers?: Record<string, string>;
+  /** Sent as application/json. */
+  json?: unknown;
+  /** Every 2xx body must parse with this, or the result is a badResponse. */
+  schema: S;
+  /** Values to redact from anything the server says back (keys, tokens, values sent). */
+  secrets?: readonly string[];
+  signal?: AbortSignal;
+}
+
+interface ReadBody {
+  text: string;
+  truncated: boolean;
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<ReadBody> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      chunks.push(chunk.subarray(0, chunk.length - (size - limit)));
+      body.destroy();
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+    }
+    chunks.push(chunk);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'unexpected shape';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/**
+ * One remote connection: a keep-alive socket pool for one base URL with explicit timeouts and a
+ * concurrency limit. `request` never throws for anything the network or the server does; it
+ * returns a classified result.
+ */
+export class HttpClient {
+  readonly baseUrl: string;
+  readonly service: string;
+  private readonly base: BaseUrl;
+  private readonly pool: Pool;
+  private readonly maxResponseBytes: number;
+  private readonly now: () => number;
+
+  constructor(baseUrl: string, options: HttpOptions = {}) {
+    // Field by field, so an option passed as undefined still gets its default.
+    const o = Object.fromEntries(
+      Object.entries(HTTP_DEFAULTS).map(([k, v]) => [k, options[k as keyof HttpOptions] ?? v]),
+    ) as Required<HttpOptions>;
+    this.base = parseBaseUrl(baseUrl);
+    this.baseUrl = this.base.href;
+    this.service = o.service;
+    this.maxResponseBytes = o.maxResponseBytes;
+    this.now = o.now;
+    this.pool = new Pool(this.base.origin, {
+      connections: o.connections,
+      connect: { timeout: o.connectTimeoutMs },
+      headersTimeout: o.headersTimeoutMs,
+      bodyTimeout: o.bodyTimeoutMs,
+      keepAliveTimeout: o.keepAliveTimeoutMs,
+    });
+  }
+
+  async request<S extends z.ZodType>(req: HttpRequest<S>): Promise<RemoteResult<z.output<S>>> {
+    const service = this.service;
+    const Service = capitalize(service);
+    const secrets = req.secrets ?? [];
+    const aborted = (): boolean => req.signal?.aborted === true;
+
+    let res: Dispatcher.ResponseData;
+    let read: ReadBody;
+    try {
+      res = await this.pool.request({
+        method: req.method,
+        path: this.base.basePath + req.path,
+        headers: {
+          accept: 'application/json',
+          'user-agent': 'Keyhold',
+          ...(req.json === undefined ? {} : { 'content-type': 'application/json' }),
+          ...req.headers,
+        },
+        body: req.json === undefined ? null : JSON.stringify(req.json),
+        signal: req.signal,
+      });
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      read = await readCapped(res.body, ok ? this.maxResponseBytes : ERROR_BODY_BYTES);
+    } catch (e) {
+      return classifyError(e, service, aborted());
+    }
+
+    const status = res.statusCode;
+    const serverText = (): { said: string; serverMessage?: string } => {
+      const text = sanitizeServerText(extractServerMessage(read.text), secrets);
+      return text ? { said: `: ${text}`, serverMessage: text } : { said: '.' };
+    };
+
+    if (status >= 200 && status < 300) {
+      if (read.truncated) {
+        return { ok: false, kind: 'badResponse', status, message: `${Service} sent an answer larger than Keyhold accepts.` };
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(read.text);
+      } catch {
+        return { ok: false, kind: 'badResponse', status, message: `${Service} sent an answer that is not JSON.` };
+      }
+      const parsed = req.schema.safeParse(json);
+      if (!parsed.success) {
+        const why = sanitizeServerText(firstIssue(parsed.error), secrets);
+        return { ok: false, kind: 'badResponse', status, message: `${Service} sent an answer Keyhold does not understand (${why}).` };
+      }
+      return { ok: true, body: parsed.data };
+    }
+    if (status === 401 || status === 403) {
+      const { said, ...rest } = serverText();
+      return { ok: false, kind: 'credentials', status, message: `${Service} refused the credentials (HTTP ${status})${said}`, ...rest };
+    }
+    if (status === 404) {
+      const { said, ...rest } = serverText();
+      return { ok: false, kind: 'notFound', status, message: `${Service} answered Not Found (HTTP 404)${said}`, ...rest };
+    }
+    if (status === 408 || status === 429 || (status >= 500 && status <= 599)) {
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.now());
+      const what =
+        status === 429 ? 'is limiting requests' : status === 408 ? 'timed out reading the request' : 'had a server error';
+      return {
+        ok: false,
+        kind: 'transient',
+        reason: 'status',
+        status,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        message: `${Service} ${what} (HTTP ${status}).`,
+      };
+    }
+    if (status >= 400 && status < 500) {
+      const { said, ...rest } = serverText();
+      return { ok: false, kind: 'rejected', status, message: `${Service} rejected the request (HTTP ${status})${said}`, ...rest };
+    }
+    // Redirects are not followed: a credential-bearing request must go only where it was configured.
+    return {
+      ok: false,
+      kind: 'badResponse',
+      status,
+      message: `${Service} answered with an unexpected HTTP ${status}; check the server address.`,
+    };
+  }
+
+  /** Releases the sockets; waits for requests already under way. */
+  async close(): Promise<void> {
+    if (!this.pool.closed && !this.pool.destroyed) await this.pool.close();
+  }
+}

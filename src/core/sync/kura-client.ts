@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { SyncType } from '../../shared/domain';
+import type { HttpClient } from './http';
+import type { RemoteResult } from './remote-errors';
+
+/** The body of POST /api/upsert_agent_auth_profile (seeds/kura-upsert-agent-auth-profile.txt). */
+export const KuraUpsertRequest = z.object({
+  agent_id: z.string(),
+  api_key: z.string(),
+  auth_data: z.record(z.string(), z.string()),
+  name: z.string(),
+  should_save_session: z.boolean(),
+  /** Present: update the profile behind this token. Absent: create (or replace) by agent_id + name. */
+  auth_token: z.string().optional(),
+});
+export type KuraUpsertRequest = z.infer<typeof KuraUpsertRequest>;
+
+/** What Kura answers; extra fields are tolerated and dropped. */
+export const KuraUpsertResponse = z.object({
+  auth_token: z.string().min(1),
+  name: z.string(),
+  type: SyncType,
+});
+export type KuraUpsertResponse = z.infer<typeof KuraUpsertResponse>;
+
+// The seed promises a token for new profiles and that an update keeps the original one, but does
+// not say an update's answer repeats it; when it does not, the token sent is still the token.
+const KuraUpdateAnswer = KuraUpsertResponse.extend({ auth_token: z.string().min(1).optional() });
+
+/**
+ * Creates, replaces or updates one agent auth profile. The result always carries the token to
+ * keep: a fresh one for create/replace, for update the one the server names or else the one sent.
+ *
+ * A `notFound` failure happens only for an update: the profile behind the token is gone (deleted,
+ * replaced by a create of the same name, or the token belongs to another agent). For a create, a
+ * 404 (unknown agent, wrong base URL) is `rejected`.
+ */
+export async function upsertAuthProfile(
+  http: HttpClient,
+  req: KuraUpsertRequest,
+  options: { signal?: AbortSignal } = {},
+): Promise<RemoteResult<KuraUpsertResponse>> {
+  const sentToken = req.auth_token;
+  const isUpdate = sentToken !== undefined;
+  const secrets = [req.api_key, ...Object.values(req.auth_data), ...(isUpdate ? [sentToken] : [])];
+  const result = await http.request({
+    method: 'POST',
+    path: '/api/upsert_agent_auth_profile',
+    json: req,
+    schema: isUpdate ? KuraUpdateAnswer : KuraUpsertResponse,
+    secrets,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+
+  if (!result.ok) {
+    if (result.kind !== 'notFound') return result;
+    if (isUpdate) {
+      return {
+        ...result,
+        message:
+          'Kura no longer has this profile (HTTP 404): it was deleted, or replaced by a new profile with the same name. Re-create it to get a new token.',
+      };
+    }
+    const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage}`;
+    return { ...result, kind: 'rejected', message: `Kura rejected the request (HTTP 404)${said}` };
+  }
+
+  const { auth_token, name, type } = result.body;
+  const expected: readonly SyncType[] = isUpdate ? ['update'] : ['create', 'replace'];
+  if (!expected.includes(type)) {
+    return {
+      ok: false,
+      kind: 'badResponse',
+      status: 200,
+      message: `Kura answered "${type}" to ${isUpdate ? 'an update' : 'a create'} request, which its API does not allow.`,
+    };
+  }
+  // Only an update's answer may lack the token (its schema makes it optional), and then the
+  // token sent stays valid.
+  return { ok: true, body: { auth_token: (auth_token ?? sentToken) as string, name, type } };
+}
