@@ -1,20 +1,9 @@
-import { app, BrowserWindow } from 'electron';
-import { join } from 'node:path';
+import { startApp } from './app';
 
-function createWindow(): void {
-  const win = new BrowserWindow({
-    width: 1100,
-    height: 720,
-    webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-    },
-  });
-  void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
-}
-
-app.enableSandbox();
-void app.whenReady().then(createWindow);
-app.on('window-all-closed', () => app.quit());
+// TODO(lead): replace the empty contract, events and handlers with src/shared/contract.ts and
+// the core handlers: startApp({ contract, events, createBackend: (services) => ({ handlers, lock }) }).
+startApp({
+  contract: {},
+  events: {},
+  createBackend: () => ({ handlers: {}, lock: () => undefined }),
+});

@@ -1,3 +1,4 @@
-import { contextBridge } from 'electron';
+import { exposeKeyhold } from './bridge';
 
-contextBridge.exposeInMainWorld('keyhold', {});
+// TODO(lead): pass `contract` and `events` from src/shared/contract.ts.
+exposeKeyhold({}, {});

@@ -1,0 +1,103 @@
+import { KeyholdError } from '../../shared/errors';
+import { systemTimers } from './ports';
+import type { PowerPort, Timers } from './ports';
+
+export const DEFAULT_AUTO_LOCK_MINUTES = 10;
+
+export type LockReason = 'idle' | 'suspend' | 'lock-screen';
+
+export interface AutoLockOptions {
+  lock: (reason: LockReason) => void | Promise<void>;
+  power: PowerPort;
+  idleMinutes?: number;
+  timers?: Timers;
+  /** A failed lock must be visible somewhere, but the error may not be rethrown from a timer. */
+  onError?: (error: unknown) => void;
+}
+
+function checkMinutes(minutes: number): number {
+  if (!Number.isFinite(minutes) || minutes <= 0) {
+    throw new KeyholdError('BadInput', 'The auto-lock delay must be a positive number of minutes.', {
+      field: 'autoLockMinutes',
+    });
+  }
+  return minutes;
+}
+
+/**
+ * Locks after a stretch of inactivity in Keyhold, and at once when the machine suspends or the
+ * screen locks. Activity only records a time: one timer is re-armed when it fires early, so a
+ * stream of key presses costs no timer churn.
+ */
+export class AutoLock {
+  readonly #options: AutoLockOptions;
+  readonly #timers: Timers;
+  #idleMs: number;
+  #lastActivity = 0;
+  #handle: unknown = null;
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(options: AutoLockOptions) {
+    this.#options = options;
+    this.#timers = options.timers ?? systemTimers;
+    this.#idleMs = checkMinutes(options.idleMinutes ?? DEFAULT_AUTO_LOCK_MINUTES) * 60_000;
+  }
+
+  get running(): boolean {
+    return this.#unsubscribe.length > 0;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.#unsubscribe = [
+      this.#options.power.on('suspend', () => this.#fire('suspend')),
+      this.#options.power.on('lock-screen', () => this.#fire('lock-screen')),
+    ];
+    this.activity();
+  }
+
+  stop(): void {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#unsubscribe = [];
+    this.#clear();
+  }
+
+  activity(): void {
+    if (!this.running) return;
+    this.#lastActivity = this.#timers.now();
+    if (this.#handle === null) this.#schedule(this.#idleMs);
+  }
+
+  setIdleMinutes(minutes: number): void {
+    this.#idleMs = checkMinutes(minutes) * 60_000;
+    if (!this.running) return;
+    this.#clear();
+    this.#schedule(Math.max(0, this.#lastActivity + this.#idleMs - this.#timers.now()));
+  }
+
+  #schedule(ms: number): void {
+    this.#handle = this.#timers.setTimeout(() => {
+      this.#handle = null;
+      const remaining = this.#lastActivity + this.#idleMs - this.#timers.now();
+      if (remaining > 0) this.#schedule(remaining);
+      else this.#fire('idle');
+    }, ms);
+  }
+
+  #clear(): void {
+    if (this.#handle !== null) this.#timers.clearTimeout(this.#handle);
+    this.#handle = null;
+  }
+
+  #fire(reason: LockReason): void {
+    // Nothing is armed again until the next activity (the unlock itself counts), so a locked,
+    // untouched vault is not locked over and over.
+    this.#clear();
+    const report = this.#options.onError ?? (() => undefined);
+    try {
+      Promise.resolve(this.#options.lock(reason)).catch(report);
+    } catch (e) {
+      report(e);
+    }
+  }
+}

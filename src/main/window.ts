@@ -1,0 +1,43 @@
+import { BrowserWindow } from 'electron';
+
+export interface WindowBounds {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface MainWindowOptions {
+  preloadPath: string;
+  bounds?: WindowBounds;
+}
+
+// The options are one literal on purpose: Electronegativity reads them from the call site, and
+// test/unit/main-window.test.ts asserts this exact set. Every value that has a safe default is
+// still spelled out so a change of default in a future Electron cannot loosen it silently.
+export function createMainWindow({ preloadPath, bounds }: MainWindowOptions): BrowserWindow {
+  const win = new BrowserWindow({
+    ...(bounds ?? { width: 1100, height: 720 }),
+    minWidth: 720,
+    minHeight: 480,
+    show: false,
+    title: 'Keyhold',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      spellcheck: false,
+      // Middle-click would otherwise open links in new windows behind the window-open handler's back.
+      disableBlinkFeatures: 'Auxclick',
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  return win;
+}
