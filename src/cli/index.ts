@@ -4,6 +4,7 @@ import { registerAgentCommands } from './commands/agent';
 import { registerByokCommands } from './commands/byok';
 import { registerProfileCommands } from './commands/profile';
 import { registerRemoteCommands } from './commands/remote';
+import { registerSyncCommands } from './commands/sync';
 import { registerVaultCommands } from './commands/vault';
 import { EXIT, exitCodeFor } from './exit-codes';
 import type { GlobalOptions } from './context';
@@ -23,6 +24,7 @@ registerRemoteCommands(program, globals);
 registerAgentCommands(program, globals);
 registerProfileCommands(program, globals);
 registerByokCommands(program, globals);
+registerSyncCommands(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ByokSummary } from '../../shared/domain';
 import { Provider } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
+import { SyncEngine } from '../../core/sync/engine';
 import { withVault, type GlobalOptions } from '../context';
 import { MASK, printJson, printTable, readStdinSecret } from '../io';
 
@@ -81,6 +82,33 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
           `updated:   ${detail.updatedAt} (version ${detail.version})`,
         ].join('\n') + '\n',
       );
+    });
+
+  byok
+    .command('validate')
+    .description('ask Backside to probe the key for KIND without storing it')
+    .argument('<kind>')
+    .option('--json', 'print the answer as JSON')
+    .action(async (kind: string, opts: { json?: boolean }) => {
+      const answer = await withVault(globals(), async (vault) => {
+        const engine = new SyncEngine(vault);
+        try {
+          return await engine.validate(kind);
+        } finally {
+          await engine.close();
+        }
+      });
+      if (opts.json) printJson(answer);
+      else process.stdout.write(`${Object.entries(answer).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n')}\n`);
+    });
+
+  byok
+    .command('retry')
+    .description('queue a failed key again as it is')
+    .argument('<kind>')
+    .action(async (kind: string) => {
+      const saved = await withVault(globals(), (vault) => vault.byok.retry(kind));
+      process.stdout.write(`${saved.kind}: ${saved.syncState}\n`);
     });
 
   byok

@@ -163,6 +163,24 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     });
 
   profile
+    .command('recreate')
+    .description('after Kura lost a profile (404): drop its token and push it as a new remote profile')
+    .argument('<ref>')
+    .option('--json', 'print the result as JSON')
+    .action(async (profileRef: string, opts: { json?: boolean }) => {
+      printSummary(await withVault(globals(), (vault) => vault.profiles.recreate(profileRef)), opts.json, 'Queued re-create of');
+    });
+
+  profile
+    .command('retry')
+    .description('queue a failed profile again as it is')
+    .argument('<ref>')
+    .option('--json', 'print the result as JSON')
+    .action(async (profileRef: string, opts: { json?: boolean }) => {
+      printSummary(await withVault(globals(), (vault) => vault.profiles.retry(profileRef)), opts.json, 'Queued');
+    });
+
+  profile
     .command('rm')
     .description('delete a profile and its history from this vault (a synced remote profile stays on Kura)')
     .argument('<ref>')

@@ -201,6 +201,14 @@ export class ByokKeys {
   }
 
   recordSync(id: string, meta: ByokMeta, state: SyncState): void {
-    this.store.writeSyncResult(id, { meta, remote: null, state, now: this.now() });
+    this.store.writeSyncResult(id, { meta, remote: null, state });
+  }
+
+  retry(kind: string): ByokSummary {
+    const row = this.find(kind);
+    if (row.sync_state !== 'failed') return this.summarize(row);
+    const { meta } = this.load(row.id);
+    this.store.requeue(row.id, { meta: { ...meta, lastError: null }, remote: null, now: this.now() });
+    return this.summarize(this.store.row(row.id) as ItemRow);
   }
 }

@@ -7,7 +7,8 @@ import type { Cells, Table } from './cells';
 // What profiles and BYOK keys share: a row with plaintext sync bookkeeping and three encrypted
 // cells (meta: what listings show; secrets: the values; remote: what the server gave back),
 // a version history, and at most one outbox row.
-export type ItemKind = 'profile' | 'byok';
+export type { ItemKind } from '../../shared/sync';
+import type { ItemKind } from '../../shared/sync';
 
 export interface ItemTables {
   kind: ItemKind;
@@ -131,19 +132,24 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     return version;
   }
 
-  /** Rewrites the cells the sync engine owns without creating a user-visible version. */
-  writeSyncResult(id: string, args: { meta: Meta; remote: Remote | null; state: SyncState; now: number }): void {
+  /**
+   * Rewrites the cells the sync engine owns without creating a user-visible version. The engine
+   * manages the outbox row itself (backoff must survive this write).
+   */
+  writeSyncResult(id: string, args: { meta: Meta; remote: Remote | null; state: SyncState }): void {
     const cells = this.cells();
-    sql(
-        this.db,
-        `UPDATE ${this.t.items} SET sync_state = ?, meta = ?, remote = ? WHERE id = ?`)
-      .run(
-        args.state,
-        cells.encrypt(this.t.items, id, 'meta', args.meta),
-        args.remote === null ? null : cells.encrypt(this.t.items, id, 'remote', args.remote),
-        id,
-      );
-    this.setQueued(id, args.state, args.now);
+    sql(this.db, `UPDATE ${this.t.items} SET sync_state = ?, meta = ?, remote = ? WHERE id = ?`).run(
+      args.state,
+      cells.encrypt(this.t.items, id, 'meta', args.meta),
+      args.remote === null ? null : cells.encrypt(this.t.items, id, 'remote', args.remote),
+      id,
+    );
+  }
+
+  /** Puts a failed item back in the queue without a new version (retry, re-create). */
+  requeue(id: string, args: { meta: Meta; remote: Remote | null; now: number }): void {
+    this.writeSyncResult(id, { ...args, state: 'pending' });
+    this.setQueued(id, 'pending', args.now);
   }
 
   /** Keeps the outbox in step with the state: exactly the pending items have a row. */

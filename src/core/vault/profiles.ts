@@ -32,6 +32,8 @@ export interface ProfileRemote {
   name: string;
   /** Set before a create is sent, so a "replace" answer to our own retry is not reported as a clash. */
   createSentAt: number | null;
+  /** Kura answered 404 to an update: the remote profile is gone; re-creating drops the token. */
+  missing?: boolean;
 }
 export interface ProfileSnapshot {
   agentId: string;
@@ -412,11 +414,50 @@ export class Profiles {
     return { id: summary.id, wasSynced: summary.hasToken };
   }
 
-  /** Used by the sync engine after a push; reindexes so listings show the outcome. */
+  /** Used by the sync engine to record an outcome; the engine owns the outbox row. */
   recordSync(id: string, meta: ProfileMeta, remote: ProfileRemote | null, state: SyncState): void {
     this.write(
-      () => this.store.writeSyncResult(id, { meta, remote, state, now: this.now() }),
+      () => this.store.writeSyncResult(id, { meta, remote, state }),
       () => this.reindex(id),
     );
+  }
+
+  /**
+   * After Kura lost the remote profile (404 on update): forget the token and push a create, which
+   * makes a new remote profile with a new token.
+   */
+  recreate(ref: string): ProfileSummary {
+    const { id } = this.resolve(ref);
+    const current = this.load(id);
+    if (!current.remote?.missing) {
+      throw new KeyholdError('Conflict', `"${current.meta.agentId}/${current.meta.name}" is not missing on Kura; there is nothing to re-create.`);
+    }
+    this.write(
+      () => {
+        this.store.requeue(id, {
+          meta: { ...current.meta, hasToken: false, lastError: null, lastSyncType: null },
+          remote: null,
+          now: this.now(),
+        });
+        this.audit.append('item_changed', { item: 'profile', id, recreate: true });
+      },
+      () => this.reindex(id),
+    );
+    return this.resolve(id);
+  }
+
+  /** Puts a failed profile back in the queue as it is. */
+  retry(ref: string): ProfileSummary {
+    const { id } = this.resolve(ref);
+    const current = this.load(id);
+    if (current.summary.syncState !== 'failed') return current.summary;
+    if (current.remote?.missing) {
+      throw new KeyholdError('Conflict', `Kura no longer has "${current.meta.agentId}/${current.meta.name}"; re-create it instead of retrying.`);
+    }
+    this.write(
+      () => this.store.requeue(id, { meta: { ...current.meta, lastError: null }, remote: current.remote, now: this.now() }),
+      () => this.reindex(id),
+    );
+    return this.resolve(id);
   }
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { RemoteInput, type RemoteKind, type RemoteSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
+import { parseBaseUrl } from '../sync/http';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 
@@ -64,7 +65,7 @@ export class Remotes {
     const now = this.now();
     const cells = this.cells();
     const existing = this.row(input.kind);
-    const config = cells.encrypt('remotes', input.kind, 'config', { url: input.url.replace(/\/+$/, '') } satisfies Config);
+    const config = cells.encrypt('remotes', input.kind, 'config', { url: parseBaseUrl(input.url).href } satisfies Config);
     const secret = input.credential === undefined ? (existing?.secret ?? null) : cells.encrypt('remotes', input.kind, 'secret', input.credential);
     // New credentials, or a new URL, deserve a fresh try.
     const changed = input.credential !== undefined || !existing;

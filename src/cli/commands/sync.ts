@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { SyncEngine } from '../../core/sync/engine';
+import { syncStatus } from '../../core/sync/status';
+import { KeyholdError } from '../../shared/errors';
+import { withVault, type GlobalOptions } from '../context';
+import { EXIT } from '../exit-codes';
+import { printJson, printTable } from '../io';
+
+export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('sync')
+    .description('push every pending profile and BYOK key, retrying transient failures until done or --timeout')
+    .option('--timeout <seconds>', 'give up waiting on retries after this many seconds', '60')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { timeout: string; json?: boolean }) => {
+      const seconds = Number(opts.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new KeyholdError('BadInput', '--timeout is a number of seconds above 0.');
+      const showProgress = !opts.json && process.stderr.isTTY;
+      const summary = await withVault(globals(), async (vault) => {
+        const engine = new SyncEngine(vault, {
+          onProgress: showProgress ? ({ done, total }) => process.stderr.write(`\rsyncing ${done}/${total}…`) : undefined,
+        });
+        try {
+          return await engine.syncAll({ timeoutMs: seconds * 1000 });
+        } finally {
+          if (showProgress) process.stderr.write('\r\x1b[K');
+          await engine.close();
+        }
+      });
+      if (opts.json) printJson(summary);
+      else {
+        process.stdout.write(`Pushed ${summary.pushed.length}, failed ${summary.failed.length}, still pending ${summary.pending.length}.\n`);
+        for (const r of summary.replaced) process.stdout.write(`WARNING ${r.ref}: ${r.message ?? 'replaced an existing remote profile'}\n`);
+        for (const r of summary.failed) process.stdout.write(`failed  ${r.kind} ${r.ref}: ${r.message ?? ''}\n`);
+        for (const r of summary.pending) process.stdout.write(`pending ${r.kind} ${r.ref}: ${r.reason ?? 'waiting'}\n`);
+        if (summary.timedOut) process.stdout.write(`Stopped waiting after ${seconds} s; run "keyhold sync" again later.\n`);
+      }
+      if (summary.failed.length > 0 || summary.pending.length > 0) process.exitCode = EXIT.remote;
+    });
+
+  program
+    .command('status')
+    .description('sync state: counts, and every item that is not synced with its reason')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const status = await withVault(globals(), (vault) => syncStatus(vault));
+      if (opts.json) {
+        printJson(status);
+        return;
+      }
+      for (const [kind, counts] of Object.entries(status.counts)) {
+        process.stdout.write(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+      }
+      for (const r of status.remotes.filter((r) => r.paused)) process.stdout.write(`${r.kind} connection paused: ${r.pausedReason ?? ''}\n`);
+      printTable(
+        ['KIND', 'ITEM', 'STATE', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'],
+        status.items.map((i) => [i.kind, i.ref, i.state, String(i.attempts), i.nextAttemptAt ?? '', i.lastError ?? '']),
+      );
+    });
+}

@@ -1,0 +1,46 @@
+import { expect } from 'vitest';
+import { SyncEngine, type SyncEngineOptions } from '../../src/core/sync/engine';
+import type { Vault } from '../../src/core/vault/vault';
+import { BACKSIDE_TEST_TOKEN, startFakeBackside, type FakeBackside } from '../fakes/backside';
+import { KURA_TEST_API_KEY, startFakeKura, type FakeKura } from '../fakes/kura';
+
+export const KEY = (tail: string) => `sk-ant-api03-${'k'.repeat(30)}${tail}`;
+
+/** Tiny backoff and no real waiting: retries happen at once, in order. */
+export function fastEngine(vault: Vault, options: SyncEngineOptions = {}): SyncEngine {
+  return new SyncEngine(vault, {
+    backoff: { baseMs: 1, capMs: 5 },
+    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
+    http: { connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 },
+    ...options,
+  });
+}
+
+export async function servers(opts: { agents?: Record<string, string[]> } = {}): Promise<{ kura: FakeKura; backside: FakeBackside; close: () => Promise<void> }> {
+  const kura = await startFakeKura(opts.agents ? { agents: opts.agents } : {});
+  const backside = await startFakeBackside();
+  return { kura, backside, close: async () => void (await Promise.all([kura.close(), backside.close()])) };
+}
+
+export function connect(vault: Vault, s: { kura: FakeKura; backside: FakeBackside }): void {
+  vault.remotes.set({ kind: 'kura', url: s.kura.url, credential: KURA_TEST_API_KEY });
+  vault.remotes.set({ kind: 'backside', url: s.backside.url, credential: BACKSIDE_TEST_TOKEN });
+}
+
+/** remote == local: every synced profile and key is on the fakes with the same values and token. */
+export function expectConverged(vault: Vault, s: { kura: FakeKura; backside: FakeBackside }): void {
+  for (const p of vault.profiles.list()) {
+    expect(p.syncState, `${p.agentId}/${p.name}`).toBe('synced');
+    const local = vault.profiles.load(p.id);
+    const remote = s.kura.profile(p.agentId, p.name);
+    expect(remote, `${p.agentId}/${p.name} on Kura`).toBeDefined();
+    expect(remote?.auth_data).toEqual(local.secrets.authData);
+    expect(remote?.should_save_session).toBe(local.meta.saveSession);
+    expect(remote?.token).toBe(local.remote?.authToken);
+  }
+  for (const b of vault.byok.list()) {
+    expect(b.syncState, b.kind).toBe('synced');
+    expect(s.backside.state.keys.get(b.kind)).toBe(vault.byok.load(b.id).secrets.apiKey);
+  }
+  expect(vault.db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 0 });
+}
