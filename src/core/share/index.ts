@@ -1,0 +1,5 @@
+export * from './age';
+export * from './bundle';
+export * from './json';
+export * from './seal';
+export * from './signature';

@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  BUNDLE_LIMITS,
+  Bundle,
+  bundleJsonSchema,
+  createBundle,
+  parseBundleValue,
+} from '../../src/core/share/bundle';
+import { canonicalJson, parseStrictJson } from '../../src/core/share/json';
+import { readBundle, serializeBundle } from '../../src/core/share/seal';
+import { generateSigningKey, signBundle } from '../../src/core/share/signature';
+import { expectKeyholdError, sampleContent } from '../fixtures/share/samples';
+
+const committedSchema = JSON.parse(readFileSync('docs/bundle.schema.json', 'utf8')) as Record<string, unknown>;
+// strictRequired flags the standard `not: { required }` idiom the schema uses for tokensIncluded.
+const ajv = new Ajv2020({ strict: true, strictRequired: false, validateFormats: false, allErrors: true });
+const validateWithSchema = ajv.compile(committedSchema);
+
+const key = generateSigningKey();
+const signed = (): Bundle => signBundle(createBundle(sampleContent()), key.privateKey);
+
+describe('JSON Schema', () => {
+  it('docs/bundle.schema.json is exactly what the zod schema generates', () => {
+    const generated = `${JSON.stringify(bundleJsonSchema(), null, 2)}\n`;
+    expect(readFileSync('docs/bundle.schema.json', 'utf8')).toBe(generated);
+  });
+
+  const base = signed();
+  const { signer: _signer, signature: _signature, ...unsigned } = base;
+  const noTokens = { ...unsigned, tokensIncluded: false, items: { profiles: [base.items.profiles[0]] } };
+  const samples: Record<string, [unknown, boolean]> = {
+    'a signed bundle': [base, true],
+    'an unsigned bundle': [unsigned, true],
+    'a bundle with no tokens and only profiles': [noTokens, true],
+    'an empty profile list': [{ ...noTokens, items: { profiles: [] } }, true],
+    'a fractional export time': [{ ...noTokens, exportedAt: '2025-01-31T09:30:00.123456Z' }, true],
+    'a missing format': [{ ...noTokens, format: undefined }, false],
+    'another format': [{ ...noTokens, format: 'other' }, false],
+    'version 2': [{ ...noTokens, version: 2 }, false],
+    'version "1" as a string': [{ ...noTokens, version: '1' }, false],
+    'an unknown top-level member': [{ ...noTokens, extra: true }, false],
+    'an unknown profile member': [{ ...noTokens, items: { profiles: [{ ...base.items.profiles[0], color: 'red' }] } }, false],
+    'a signer without a signature': [{ ...unsigned, signer: base.signer }, false],
+    'a signature without a signer': [{ ...unsigned, signature: base.signature }, false],
+    'a token although tokensIncluded is false': [{ ...base, tokensIncluded: false }, false],
+    'an unknown provider': [
+      { ...noTokens, items: { profiles: [], byokKeys: [{ kind: 'k', provider: 'mistral', apiKey: 'sk-xxxxxxxxxxxxxxxxxxxxxxxx' }] } },
+      false,
+    ],
+    'a non-string value': [{ ...noTokens, items: { profiles: [{ ...base.items.profiles[0], authData: { A: 1 } }] } }, false],
+    'a 31-byte public key': [{ ...base, signer: { alg: 'ed25519', publicKey: Buffer.alloc(31).toString('base64') } }, false],
+    'a non-canonical base64 public key': [{ ...base, signer: { alg: 'ed25519', publicKey: `${'A'.repeat(42)}B=` } }, false],
+    'another signature algorithm': [{ ...base, signer: { alg: 'rsa', publicKey: base.signer!.publicKey } }, false],
+    'a time with an offset': [{ ...noTokens, exportedAt: '2025-01-31T09:30:00+01:00' }, false],
+    'a date without a time': [{ ...noTokens, exportedAt: '2025-01-31' }, false],
+    'args that are not a list': [{ ...noTokens, items: { profiles: [], agents: [{ agentId: 'a', args: 'A' }] } }, false],
+    'items that are not an object': [{ ...noTokens, items: [] }, false],
+  };
+
+  for (const [name, [value, valid]] of Object.entries(samples)) {
+    it(`the schema and zod agree on ${name} (${valid ? 'valid' : 'invalid'})`, () => {
+      const plain = JSON.parse(JSON.stringify(value)) as unknown;
+      expect(Bundle.safeParse(plain).success).toBe(valid);
+      expect(validateWithSchema(plain)).toBe(valid);
+    });
+  }
+
+  // The spec lists these as rules beyond the schema; this pins that they are enforced in code.
+  it.each([
+    ['duplicate profiles', { profiles: [noTokens.items.profiles[0], noTokens.items.profiles[0]] }],
+    ['duplicate BYOK kinds', { profiles: [], byokKeys: [base.items.byokKeys![0], base.items.byokKeys![0]] }],
+    ['a profile name with a trailing space', { profiles: [{ ...noTokens.items.profiles[0], name: 'x ' }] }],
+    ['a key name with a control character', { profiles: [{ ...noTokens.items.profiles[0], authData: { 'A\tB': 'v' } }] }],
+    ['a kind containing "/"', { profiles: [], byokKeys: [{ ...base.items.byokKeys![0], kind: 'a/b' }] }],
+  ])('zod refuses %s, which the schema alone accepts', (_name, items) => {
+    const value = { ...noTokens, items };
+    expect(validateWithSchema(value)).toBe(true);
+    expect(Bundle.safeParse(value).success).toBe(false);
+  });
+});
+
+describe('canonical JSON', () => {
+  it('sorts members by UTF-16 code units, not code points, with no white space', () => {
+    // U+1F600 is D83D DE00 in UTF-16, so it sorts before U+FB33 although its code point is larger.
+    expect(canonicalJson({ '\ufb33': 1, '\u{1f600}': 2, a: [true, null, 'x'] })).toBe('{"a":[true,null,"x"],"\u{1f600}":2,"\ufb33":1}');
+  });
+
+  it('escapes strings exactly as JSON.stringify does (lowercase \\u00xx, short forms, no other escapes)', () => {
+    expect(canonicalJson({ s: '"\\\b\t\n\f\r\u0001\u001f\u007f/é' })).toBe('{"s":"\\"\\\\\\b\\t\\n\\f\\r\\u0001\\u001f\u007f/é"}');
+  });
+
+  it('does not depend on member insertion order', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.boolean(), fc.integer())), (record) => {
+        const reversed = Object.fromEntries(Object.entries(record).reverse());
+        expect(canonicalJson(reversed)).toBe(canonicalJson(record));
+        expect(JSON.parse(canonicalJson(record))).toEqual(record);
+      }),
+    );
+  });
+
+  it('refuses numbers that are not safe integers', async () => {
+    await expectKeyholdError(() => canonicalJson({ n: 1.5 }), 'Internal');
+  });
+});
+
+describe('reading plaintext', () => {
+  it('reads what it writes', () => {
+    const bundle = signed();
+    expect(readBundle(serializeBundle(bundle)).bundle).toEqual(bundle);
+  });
+
+  it('refuses a newer format version with a message naming both versions', async () => {
+    await expectKeyholdError(
+      () => parseBundleValue({ ...signed(), version: 7 }),
+      'BundleInvalid',
+      /format version 7; this Keyhold reads version 1/,
+    );
+    await expectKeyholdError(() => parseBundleValue({ ...signed(), version: '1' }), 'BundleInvalid', /no valid format version/);
+  });
+
+  it('refuses JSON that is not a Keyhold bundle', async () => {
+    await expectKeyholdError(() => parseBundleValue([1, 2]), 'BundleInvalid', /does not hold a Keyhold bundle/);
+    await expectKeyholdError(() => parseBundleValue({ format: 'other', version: 1 }), 'BundleInvalid', /does not hold a Keyhold bundle/);
+  });
+
+  it('names the invalid field without echoing its value', async () => {
+    const bundle = signed();
+    const bad = { ...bundle, items: { ...bundle.items, profiles: [{ ...bundle.items.profiles[0]!, name: '' }] } };
+    const error = await expectKeyholdError(() => parseBundleValue(bad), 'BundleInvalid', /items\.profiles\.0\.name/);
+    expect(error.field).toBe('items.profiles.0.name');
+  });
+
+  it('refuses duplicate member names, even in authData', async () => {
+    await expectKeyholdError(
+      () => parseStrictJson(Buffer.from('{"a":{"k":"1","k":"2"}}')),
+      'BundleInvalid',
+      /repeats a field name/,
+    );
+    expect(parseStrictJson(Buffer.from('[{"k":"1"},{"k":"2","m":{"k":"\\"k"}}]'))).toEqual([
+      { k: '1' },
+      { k: '2', m: { k: '"k' } },
+    ]);
+  });
+
+  it('refuses the member name __proto__, which JavaScript objects would silently drop', async () => {
+    await expectKeyholdError(() => parseStrictJson(Buffer.from('{"a":{"__proto__":"x"}}')), 'BundleInvalid', /__proto__/);
+  });
+
+  it('refuses a byte order mark, invalid UTF-8 and non-JSON', async () => {
+    await expectKeyholdError(() => parseStrictJson(Buffer.from('\ufeff{}', 'utf8')), 'BundleInvalid', /not valid JSON/);
+    await expectKeyholdError(() => parseStrictJson(Buffer.from([0x7b, 0xff, 0x7d])), 'BundleInvalid', /UTF-8/);
+    await expectKeyholdError(() => parseStrictJson(Buffer.from('{"a":')), 'BundleInvalid', /not valid JSON/);
+  });
+});
+
+describe('limits', () => {
+  const profile = (i: number) => ({ agentId: 'a', name: `p${i}`, authData: {}, saveSession: false });
+
+  it('accepts exactly the item limit and refuses one more as TooLarge', async () => {
+    const profiles = Array.from({ length: BUNDLE_LIMITS.items }, (_, i) => profile(i));
+    const full = createBundle({ tokensIncluded: false, items: { profiles } });
+    expect(parseBundleValue(full).items.profiles).toHaveLength(BUNDLE_LIMITS.items);
+    const over = { ...full, items: { profiles: profiles.slice(1), agents: [{ agentId: 'a', args: [] }, { agentId: 'b', args: [] }] } };
+    await expectKeyholdError(() => parseBundleValue(over), 'TooLarge', /more than 50,000 items/);
+    await expectKeyholdError(() => createBundle({ tokensIncluded: false, items: over.items }), 'BadInput', /at most 50,000 items/);
+  });
+
+  it('refuses a value over 64 KiB and a profile over 1 MiB, naming the field', async () => {
+    const big = { ...signed(), items: { profiles: [{ ...profile(0), authData: { A: 'x'.repeat(64 * 1024 + 1) } }] } };
+    await expectKeyholdError(() => parseBundleValue(big), 'BundleInvalid', /items\.profiles\.0\.authData\.A: Value is larger than 64 KiB/);
+    const authData = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`K${i}`, 'x'.repeat(64 * 1024)]));
+    const heavy = { ...signed(), items: { profiles: [{ ...profile(0), authData }] } };
+    await expectKeyholdError(() => parseBundleValue(heavy), 'BundleInvalid', /at most 1 MiB/);
+  });
+
+  it('refuses plaintext over 64 MiB before parsing it', async () => {
+    await expectKeyholdError(() => readBundle(new Uint8Array(BUNDLE_LIMITS.plaintextBytes + 1)), 'TooLarge', /64 MiB/);
+  });
+
+  it('refuses a bundle whose serialisation would exceed 64 MiB when exporting', async () => {
+    const authData = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`K${i}`, 'x'.repeat(64 * 1024)]));
+    const profiles = Array.from({ length: 70 }, (_, i) => ({ ...profile(i), authData }));
+    const bundle = signBundle(createBundle({ tokensIncluded: false, items: { profiles } }), key.privateKey);
+    await expectKeyholdError(() => serializeBundle(bundle), 'TooLarge', /64 MiB/);
+  });
+});
