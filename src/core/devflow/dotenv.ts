@@ -1,0 +1,142 @@
+import { parse } from 'dotenv';
+import { KeyholdError } from '../../shared/errors';
+import { assertEnvName } from './env-names';
+
+/** Reads a .env file exactly as the `dotenv` package does (lines it cannot read are skipped, as there). */
+export function parseDotenv(text: string): Record<string, string> {
+  return parse(text);
+}
+
+/*
+ * How dotenv 17 reads a value (lib/main.js, `LINE` and `parse`), which decides how we write one:
+ * - The file's CRLF and lone CR become LF before anything else, even inside quotes.
+ * - Unquoted: everything up to `#` or the end of the line, then trimmed (JS whitespace, which
+ *   includes NBSP, BOM, U+2028/2029). The quote-stripping step runs in multi-line mode, where
+ *   U+2028/2029 also start a line, so an unquoted value with a quoted tail after one loses quotes.
+ * - 'single' and `backtick`: taken literally, across lines. A backslash before the quote lets the
+ *   match run past it, and stays in the value. The pattern is greedy: it runs on, across lines,
+ *   up to the first quote with no backslash before it, then backs off to the last quote after which
+ *   the line holds only blanks or a comment (its `$` also matches before U+2028/2029). So a quoted
+ *   value may hold its quote only after a backslash, and may not end with a backslash: the closing
+ *   quote would read as escaped and the match could end inside a later line.
+ * - "double": as single quotes, then the two-character sequences \n and \r become LF and CR.
+ *   There is no escape for a backslash, so a value holding a literal \n or \r cannot be written
+ *   this way; in exchange it is the only form that can carry a CR.
+ * A value no form carries exactly is refused rather than written differently; the text is also
+ * parsed back before it is returned.
+ */
+
+type Quote = "'" | '"' | '`';
+
+// Values that every .env reader (dotenv, dotenvx, docker compose, shells sourcing the file) takes
+// literally without quotes: no whitespace, quotes, `#`, `$` expansion or backslash escapes.
+const PLAIN = /^[A-Za-z0-9_\-.,:/@+=%]*$/;
+
+// dotenv's quote-stripping step, which it runs on every value, unquoted ones included.
+const STRIP_QUOTES = /^(['"`])([\s\S]*)\1$/gm;
+
+const isQuote = (c: string | undefined): c is Quote => c === "'" || c === '"' || c === '`';
+
+/** The first quote not preceded by a backslash, where dotenv's quoted pattern must stop; -1 if none. */
+function bareQuoteIndex(body: string, quote: Quote, from = 0): number {
+  for (let i = body.indexOf(quote, from); i !== -1; i = body.indexOf(quote, i + 1)) {
+    if (body[i - 1] !== '\\') return i;
+  }
+  return -1;
+}
+
+const readDoubleQuoted = (body: string): string => body.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+
+/** The text between the quotes, or null if this quote cannot carry the value. */
+function quotedBody(value: string, quote: Quote): string | null {
+  if (quote !== '"') return value.includes('\r') ? null : value;
+  const body = value.replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  return readDoubleQuoted(body) === value ? body : null;
+}
+
+function quoted(value: string, quote: Quote): string | null {
+  const body = quotedBody(value, quote);
+  return body === null || body.endsWith('\\') || bareQuoteIndex(body, quote) !== -1 ? null : `${quote}${body}${quote}`;
+}
+
+/**
+ * What dotenv reads from `text` written after `KEY=` without quoting of our own, or null if a
+ * quoted pattern could claim it. A line that starts with a quote is still read as unquoted when
+ * the quoted pattern fails: it is confined to the line by a bare quote inside, and no quote it
+ * could close at is followed by the end of the line (which, for dotenv's `$` in multi-line mode,
+ * U+2028 and U+2029 also are). The quotes are then stripped and, for ", \n and \r expanded.
+ */
+function readBare(text: string): string | null {
+  if (/[#\r\n]/.test(text) || text !== text.trim()) return null;
+  const first = text[0];
+  if (isQuote(first)) {
+    const bare = bareQuoteIndex(text, first, 1);
+    if (bare === -1) return null;
+    for (let i = text.indexOf(first, 1); i !== -1 && i <= bare; i = text.indexOf(first, i + 1)) {
+      if (/^\s*(?:[\u2028\u2029]|$)/.test(text.slice(i + 1))) return null;
+    }
+  }
+  const value = text.replace(STRIP_QUOTES, '$2');
+  return first === '"' ? readDoubleQuoted(value) : value;
+}
+
+/** The first form dotenv reads back as exactly `value`, or null. */
+function encodeValue(value: string): string | null {
+  if (PLAIN.test(value)) return value;
+  // Multi-line values (PEM keys) are conventionally written on one line in double quotes with \n.
+  const order: readonly Quote[] = /[\r\n]/.test(value) ? ['"', "'", '`'] : ["'", '"', '`'];
+  for (const quote of order) {
+    const written = quoted(value, quote);
+    if (written !== null) return written;
+  }
+  // The last resorts: the value bare, or wrapped in quotes of a kind it holds unescaped (the
+  // quoted pattern then fails, and dotenv strips the outer quotes of the unquoted reading). This
+  // carries e.g. a value holding all three kinds of quote and a line break.
+  const bare = [value];
+  for (const quote of order) {
+    const body = quotedBody(value, quote);
+    if (body !== null) bare.push(`${quote}${body}${quote}`);
+  }
+  return bare.find((text) => readBare(text) === value) ?? null;
+}
+
+function unrepresentable(key: string): KeyholdError {
+  return new KeyholdError(
+    'BadInput',
+    `The value of ${key} cannot be written to a .env file so that it reads back unchanged: it needs quotes ` +
+      '(a line break, "#", or spaces at an end), and its mix of quotes, backslashes and line breaks fits no ' +
+      'form that dotenv reads back exactly.',
+    { field: key },
+  );
+}
+
+/**
+ * Writes a record as .env text that `parseDotenv` reads back to exactly the same record. Keys must
+ * be environment variable names; a value that no dotenv form carries exactly is refused by key.
+ */
+export function serializeDotenv(record: Readonly<Record<string, string>>): string {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(record)) {
+    assertEnvName(key);
+    // dotenv assigns keys into a plain object, where this one would set the prototype instead.
+    if (key === '__proto__') {
+      throw new KeyholdError('BadInput', '"__proto__" cannot be used as a key in a .env file.', { field: key });
+    }
+    if (!value.isWellFormed()) {
+      throw new KeyholdError('BadInput', `The value of ${key} is not valid Unicode text.`, { field: key });
+    }
+    const written = encodeValue(value);
+    if (written === null) throw unrepresentable(key);
+    lines.push(`${key}=${written}`);
+  }
+  const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  // The rules above are a reading of dotenv's regular expressions; reading the text back is the proof.
+  const back = parse(text);
+  for (const [key, value] of Object.entries(record)) {
+    if (back[key] !== value) throw unrepresentable(key);
+  }
+  if (Object.keys(back).length !== lines.length) {
+    throw new KeyholdError('Internal', 'The .env text did not read back with the same keys.');
+  }
+  return text;
+}

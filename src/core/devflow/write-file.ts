@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { link, lstat, open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { KeyholdError } from '../../shared/errors';
+
+const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
+
+function fileError(e: unknown, path: string): unknown {
+  const reason: Record<string, string> = {
+    ENOENT: 'its folder does not exist',
+    ENOTDIR: 'part of the path is not a folder',
+    EISDIR: 'it is a folder',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'the disk is full',
+  };
+  const why = reason[errnoOf(e) ?? ''];
+  return why === undefined ? e : new KeyholdError('BadInput', `Cannot write ${path}: ${why}.`, { cause: e });
+}
+
+function exists(path: string): KeyholdError {
+  return new KeyholdError('Conflict', `${path} already exists. Use --force to replace it.`);
+}
+
+/**
+ * Writes a file that holds secrets: readable by its owner only from the first byte, and never seen
+ * half-written. The data goes to a temporary file created 0600 in the same folder, is flushed to
+ * disk, and then takes the final name: by hard link, which fails if the name is taken (so no
+ * check-then-write race), or, with `force`, by rename, which replaces a file or a symlink itself
+ * rather than writing through it.
+ */
+export async function writeFileExclusive0600(
+  path: string,
+  data: string | Uint8Array,
+  options: { force?: boolean } = {},
+): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  let renamed = false;
+  try {
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (options.force) {
+      await rename(temp, path);
+      renamed = true;
+      return;
+    }
+    try {
+      await link(temp, path);
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === 'EEXIST') throw exists(path);
+      // Some file systems (FAT, some network mounts) have no hard links: fall back to a check.
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw e;
+      const taken = await lstat(path).then(
+        () => true,
+        () => false,
+      );
+      if (taken) throw exists(path);
+      await rename(temp, path);
+      renamed = true;
+    }
+  } catch (e) {
+    throw fileError(e, path);
+  } finally {
+    // After a hard link the temporary name is a second name of the same file, to be dropped.
+    if (!renamed) await unlink(temp).catch(() => undefined);
+  }
+}

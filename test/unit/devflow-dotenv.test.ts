@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import { parseDotenv, serializeDotenv } from '../../src/core/devflow/dotenv';
+import { KeyholdError } from '../../src/shared/errors';
+
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/env', name), 'utf8');
+
+function refusal(fn: () => unknown): KeyholdError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof KeyholdError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('parseDotenv on real-world files', () => {
+  it('reads comments, export, spacing, empty values, inline comments and quotes', () => {
+    expect(parseDotenv(fixture('app.env'))).toEqual({
+      NODE_ENV: 'development',
+      PORT: '3000',
+      DATABASE_URL: 'postgres://app:s3cr3t@localhost:5432/app_dev?sslmode=disable',
+      REDIS_URL: 'redis://localhost:6379/0',
+      OPENAI_API_KEY: 'sk-proj-4f9KqLm2ZxT7bYw1',
+      STRIPE_SECRET_KEY: 'sk_test_51HxYz#notacomment',
+      SENDGRID_API_KEY: 'SG.abc123.def456#also-kept',
+      // An unquoted `#` starts a comment even without a space before it.
+      SLACK_WEBHOOK: 'https://hooks.slack.com/services/T000/B000/XXXX',
+      SENTRY_DSN: '',
+      FEATURE_FLAGS: '',
+      EMPTY_SINGLE: '',
+      INDENTED: 'yes',
+      GREETING: 'Hello, world',
+      PADDED: 'spaced out value',
+      TEMPLATE: 'echo "it\'s"',
+      DOLLAR: '$HOME/bin',
+    });
+  });
+
+  it('reads multi-line and \\n-escaped private keys and JSON credentials', () => {
+    expect(parseDotenv(fixture('keys.env'))).toEqual({
+      JWT_PRIVATE_KEY:
+        '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n' +
+        'q0bE3vGmU8e+HtQm0Rk1y7n0e6bXo4M1z2o5Yx6pJ0r3tYwQk9Lx\n-----END PRIVATE KEY-----',
+      JWT_PUBLIC_KEY:
+        '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1L7V\n-----END PUBLIC KEY-----\n',
+      // Single quotes keep the JSON's own \n escapes as two characters.
+      GOOGLE_CREDENTIALS:
+        '{"type":"service_account","project_id":"demo-123","private_key":"-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----\\n"}',
+      SSH_KEY:
+        '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----',
+      AFTER_KEYS: 'still-read',
+    });
+  });
+
+  it('reads a CRLF file, turning CRLF inside quotes into LF', () => {
+    expect(fixture('windows.env')).toContain('\r\n');
+    expect(parseDotenv(fixture('windows.env'))).toEqual({
+      API_TOKEN: 'tok_live_abcdef',
+      MULTI: 'line one\nline two',
+      LAST: 'done',
+    });
+  });
+
+  it('skips a BOM and lines it cannot read, accepts KEY: value, and lets the last duplicate win', () => {
+    expect(parseDotenv(fixture('edge.env'))).toEqual({
+      FIRST: 'after-bom',
+      DEBUG: 'true',
+      'NAME.WITH.DOTS': 'ok',
+      'lower-case-key': 'fine',
+      DUP: 'second',
+    });
+  });
+
+  it('round-trips every fixture whose keys are environment names', () => {
+    for (const name of ['app.env', 'keys.env', 'windows.env']) {
+      const record = parseDotenv(fixture(name));
+      expect(parseDotenv(serializeDotenv(record))).toEqual(record);
+    }
+  });
+});
+
+describe('serializeDotenv', () => {
+  it('writes plain values bare and others in the form that reads back', () => {
+    expect(
+      serializeDotenv({
+        A: 'sk-live_123',
+        B: '',
+        C: 'has space',
+        D: "it's",
+        E: 'line1\nline2',
+        F: 'a#b',
+        G: '$HOME',
+      }),
+    ).toBe(
+      [
+        'A=sk-live_123',
+        'B=',
+        "C='has space'",
+        `D="it's"`,
+        'E="line1\\nline2"',
+        "F='a#b'",
+        "G='$HOME'",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('carries a CR only in double quotes', () => {
+    const text = serializeDotenv({ CRLF: 'a\r\nb', LONE: 'x\ry' });
+    expect(text).toBe('CRLF="a\\r\\nb"\nLONE="x\\ry"\n');
+    expect(parse(text)).toEqual({ CRLF: 'a\r\nb', LONE: 'x\ry' });
+  });
+
+  it('keeps a multi-line value with a literal \\n (JSON credentials) in single quotes', () => {
+    const value = '{"key":"-----BEGIN-----\\nAAA\\n-----END-----"}\nsecond line';
+    const text = serializeDotenv({ JSON_CREDS: value });
+    expect(text).toBe(`JSON_CREDS='${value}'\n`);
+    expect(parse(text).JSON_CREDS).toBe(value);
+  });
+
+  it('uses backticks when single and double quotes are both taken', () => {
+    const value = `it's "quoted"\nnext`;
+    expect(serializeDotenv({ K: value })).toBe(`K=\`${value}\`\n`);
+  });
+
+  it('carries every quote kind with a line break, or a CR with a double quote, by wrapping the line', () => {
+    const record = { ALL: `a'b"c\`d\ne`, CR: 'a"b\rc', SPACED: ` it's "x" \`y\` ` };
+    const text = serializeDotenv(record);
+    expect(text).toBe(`ALL="a'b"c\`d\\ne"\nCR="a"b\\rc"\nSPACED=' it's "x" \`y\` '\n`);
+    expect(parse(text)).toEqual(record);
+  });
+
+  it('writes unquoted a value holding every quote kind when nothing else needs quotes', () => {
+    const value = `a'b"c\`d`;
+    expect(serializeDotenv({ K: value })).toBe(`K=${value}\n`);
+  });
+
+  it('refuses, naming the key but not the value, what dotenv cannot read back', () => {
+    const cases: Record<string, string> = {
+      ALL_QUOTES_AND_HASH: `a'b"c\`d #x`,
+      TRAILING_BACKSLASH_NEEDS_QUOTES: ' C:\\dir\\',
+      CR_DOUBLE_QUOTE_AND_HASH: 'a"b#\rc',
+      CR_AND_LITERAL_ESCAPE: 'a\\nb\rc',
+    };
+    for (const [key, value] of Object.entries(cases)) {
+      const error = refusal(() => serializeDotenv({ OK: 'fine', [key]: value }));
+      expect(error.code).toBe('BadInput');
+      expect(error.field).toBe(key);
+      expect(error.message).toContain(key);
+      expect(error.message).not.toContain(value);
+    }
+  });
+
+  it('would corrupt a later line if a quoted value ended with a backslash, hence the refusal', () => {
+    // What dotenv makes of the obvious quoting: the escaped closing quote runs into the next line.
+    expect(parse("A='ab\\'\nB=\"' #\"\n")).not.toEqual({ A: 'ab\\', B: "' #" });
+    expect(() => serializeDotenv({ A: 'ab\\ ', B: "' #" })).not.toThrow();
+    expect(refusal(() => serializeDotenv({ A: ' ab\\', B: "' #" })).field).toBe('A');
+  });
+
+  it('would corrupt a later line if a value starting with a quote were written bare, hence quoting it', () => {
+    expect(parse(`A='ab\nB="' #"\n`)).not.toEqual({ A: "'ab", B: "' #" });
+    expect(serializeDotenv({ A: "'ab", B: "' #" })).toBe(`A="'ab"\nB="' #"\n`);
+  });
+
+  it('writes a trailing backslash bare when the value needs no quotes', () => {
+    expect(serializeDotenv({ WIN_PATH: 'C:\\tools\\' })).toBe('WIN_PATH=C:\\tools\\\n');
+  });
+
+  it('refuses keys that are not environment names, and __proto__', () => {
+    expect(refusal(() => serializeDotenv({ 'my-key': 'x' })).code).toBe('BadInput');
+    expect(refusal(() => serializeDotenv({ '1ABC': 'x' })).code).toBe('BadInput');
+    expect(refusal(() => serializeDotenv(JSON.parse('{"__proto__":"x"}') as Record<string, string>)).field).toBe(
+      '__proto__',
+    );
+  });
+
+  it('refuses a value that is not well-formed Unicode', () => {
+    expect(refusal(() => serializeDotenv({ K: 'a\uD800b' })).code).toBe('BadInput');
+  });
+
+  it('writes nothing for an empty record', () => {
+    expect(serializeDotenv({})).toBe('');
+  });
+});
+
+// Every character dotenv treats specially, plus whitespace JS trims and text that shifts by bytes.
+const tricky = fc.constantFrom(
+  'a',
+  'Z',
+  '0',
+  'n',
+  'r',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\r\n',
+  "'",
+  '"',
+  '`',
+  '\\',
+  '\\n',
+  '\\r',
+  '#',
+  ' #',
+  '$',
+  '${X}',
+  '=',
+  ':',
+  'export ',
+  '😀',
+  'e\u0301',
+  '👩‍💻',
+  '\u00a0',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\u0000',
+);
+const trickyValue = fc.oneof(
+  fc.array(tricky, { maxLength: 12 }).map((parts) => parts.join('')),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+);
+const keyArb = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,8}$/).filter((k) => k !== '__proto__');
+
+// Comment lines that catch a quoted match running past its own line: for each kind of quote, the
+// next bare one sits at the end of a line, where dotenv would accept it as the closing quote.
+const TRAP_TEXT = "#'\n#\"\n#`\n";
+
+/** Does any form dotenv knows carry the value exactly, even with the trap lines after it? */
+function someFormReadsBack(value: string): boolean {
+  const escaped = value.replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  const forms = [value, `'${value}'`, `"${value}"`, `\`${value}\``, `"${escaped}"`];
+  return forms.some((form) => JSON.stringify(parse(`K=${form}\n${TRAP_TEXT}`)) === JSON.stringify({ K: value }));
+}
+
+describe('serializeDotenv properties', () => {
+  it('reads back exactly, or refuses only a value no form can carry', () => {
+    fc.assert(
+      fc.property(fc.dictionary(keyArb, trickyValue, { maxKeys: 6 }), (record) => {
+        let text: string;
+        try {
+          text = serializeDotenv(record);
+        } catch (e) {
+          expect(e).toBeInstanceOf(KeyholdError);
+          expect(someFormReadsBack(record[(e as KeyholdError).field!]!)).toBe(false);
+          return;
+        }
+        expect(parse(text)).toEqual(record);
+        expect(parse(text + TRAP_TEXT)).toEqual(record);
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it('never refuses a value without a single quote, a CR or a trailing backslash', () => {
+    const value = trickyValue.map((v) => v.replace(/['\r]/g, '')).filter((v) => !v.endsWith('\\'));
+    fc.assert(
+      fc.property(fc.dictionary(keyArb, value, { maxKeys: 6 }), (record) => {
+        expect(parse(serializeDotenv(record))).toEqual(record);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never refuses a value without a double quote or a backslash, whatever its line breaks', () => {
+    const value = trickyValue.map((v) => v.replace(/["\\]/g, ''));
+    fc.assert(
+      fc.property(fc.dictionary(keyArb, value, { maxKeys: 6 }), (record) => {
+        expect(parse(serializeDotenv(record))).toEqual(record);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
