@@ -80,6 +80,15 @@ describe('sync engine against the fake Kura and Backside', () => {
     expectConverged(vault, { kura, backside });
   });
 
+  it('records every outcome when slow answers straddle a batch commit', async () => {
+    const { vault, kura, backside, engine } = await setup();
+    kura.faults.next({ kind: 'slow', delayMs: 40 }, 3).next({ kind: 'slow', delayMs: 80 }, 3);
+    for (let i = 0; i < 6; i++) vault.profiles.create({ agentId: 'crm', name: `s${i}`, authData: { A: String(i) } });
+    const results = await engine.pass();
+    expect(results.filter((r) => r.outcome === 'pushed')).toHaveLength(6);
+    expectConverged(vault, { kura, backside });
+  });
+
   it('tells the user when a create replaced somebody else\'s remote profile, but not for its own lost answer', async () => {
     const { vault, kura, engine } = await setup();
     // Someone else already has crm/shared on Kura.
