@@ -13,7 +13,9 @@ export type Table =
   | 'outbox'
   | 'audit_log'
   | 'contacts'
-  | 'index_cache';
+  | 'index_cache'
+  | 'sessions'
+  | 'vault_keys';
 
 /**
  * The unlocked vault's keys and the cell codec. Associated data is `vault id | table | row id | column`,

@@ -119,6 +119,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER profiles_gen_upd AFTER UPDATE ON profiles BEGIN UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1; END;
   CREATE TRIGGER profiles_gen_del AFTER DELETE ON profiles BEGIN UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1; END;
   `,
+  // 3: CLI sessions (the vault key wrapped under a random session secret that only the shell
+  // holds) and the vault's own keys for sharing (age X25519 identity, Ed25519 signing key).
+  `
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    wrapped_key BLOB NOT NULL
+  );
+  CREATE TABLE vault_keys (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    created_at INTEGER NOT NULL,
+    body BLOB NOT NULL
+  );
+  `,
 ];
 
 export const FORMAT_VERSION = MIGRATIONS.length;
