@@ -1,8 +1,10 @@
+import { benchSync } from './sync';
 import { benchVault } from './vault';
 
 // `npm run bench -- <suite>...`; no suite runs them all.
 const suites: Record<string, () => Promise<void>> = {
   vault: benchVault,
+  sync: benchSync,
 };
 
 const wanted = process.argv.slice(2);

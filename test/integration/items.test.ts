@@ -107,7 +107,7 @@ describe('profiles', () => {
     const { vault } = await setup();
     const p = vault.profiles.create({ agentId: 'a', name: 'old', authData: { K: 'v' } });
     const loaded = vault.profiles.load(p.id);
-    vault.profiles.recordSync(p.id, { ...loaded.meta, hasToken: true, lastSyncType: 'create' }, { authToken: 'tok', agentId: 'a', name: 'old', createSentAt: null }, 'synced');
+    vault.profiles.recordSync(loaded.summary, { ...loaded.meta, hasToken: true, lastSyncType: 'create' }, { authToken: 'tok', agentId: 'a', name: 'old' }, 'synced');
     expect(err(() => vault.profiles.edit('a/old', { name: 'new' }))?.message).toMatch(/creates a new remote profile/);
     expect(vault.profiles.get('a/old').hasToken).toBe(true);
     const renamed = vault.profiles.edit('a/old', { name: 'new' }, { confirmNewRemote: true });

@@ -1,8 +1,9 @@
 import type { RemoteKind, SyncState, SyncType } from '../../shared/domain';
+import { tx } from '../vault/db';
 import type { ItemResult, SyncProgress, SyncSummary } from '../../shared/sync';
 import { KeyholdError } from '../../shared/errors';
 import type { ItemKind } from '../vault/items';
-import type { ProfileRemote } from '../vault/profiles';
+import { Profiles, type ProfileRemote } from '../vault/profiles';
 import type { Vault } from '../vault/vault';
 import { setByokKey, validateKey, type ValidateKeyResponse } from './backside-client';
 import { DEFAULT_BACKOFF, nextRetryDelay, type BackoffPolicy } from './backoff';
@@ -28,9 +29,9 @@ const REMOTE_OF: Record<ItemKind, RemoteKind> = { profile: 'kura', byok: 'backsi
 
 // Outcomes are committed in batches: one fsync per batch instead of one per item. A kill -9 before
 // a batch commits leaves its rows claimed; recover() makes them due again, and a resent create is
-// recognised as our own retry (createSentAt), so nothing is lost or reported wrongly.
-const FLUSH_EVERY = 64;
-const FLUSH_MS = 25;
+// recognised as our own retry (the row's create_sent_at), so nothing is lost or reported wrongly.
+const FLUSH_EVERY = 128;
+const FLUSH_MS = 100;
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -111,6 +112,15 @@ export class SyncEngine {
     }
   }
 
+  /** Connections are read once per pass: decrypting them per item would cost more than the push. */
+  private connections = new Map<RemoteKind, { url: string; credential: string } | string>();
+
+  private connectionFor(kind: RemoteKind): { url: string; credential: string } | string {
+    let conn = this.connections.get(kind);
+    if (conn === undefined) this.connections.set(kind, (conn = this.blockedReason(kind)));
+    return conn;
+  }
+
   private blockedReason(kind: RemoteKind): { url: string; credential: string } | string {
     const conn = this.vault.remotes.connection(kind);
     const label = SERVICE[kind];
@@ -134,18 +144,32 @@ export class SyncEngine {
     }
     const due = this.outbox.due(this.now());
     if (due.length === 0) return [];
+    this.connections.clear();
 
-    const jobs: Job[] = [];
-    const immediate: ItemResult[] = [];
-    db.transaction(() => {
-      for (const row of due) {
-        const job = row.item_kind === 'profile' ? this.prepareProfile(row, immediate) : this.prepareByok(row, immediate);
-        if (job) jobs.push(job);
+    // Rows are claimed in small chunks as workers need them, so the first requests leave at once
+    // and preparing (decrypting, claiming) overlaps with waiting on the network.
+    const results: ItemResult[] = [];
+    const queue: Job[] = [];
+    let cursor = 0;
+    const chunk = Math.max(16, this.concurrency * 4);
+    const nextJob = (): Job | undefined => {
+      while (queue.length === 0 && cursor < due.length) {
+        const rows = due.slice(cursor, (cursor += chunk));
+        const immediate: ItemResult[] = [];
+        tx(db, () => {
+          for (const row of rows) {
+            const job = row.item_kind === 'profile' ? this.prepareProfile(row, immediate) : this.prepareByok(row, immediate);
+            if (job) queue.push(job);
+          }
+        });
+        for (const r of immediate) {
+          results.push(r);
+          this.options.onItem?.(r);
+        }
       }
-    }).immediate();
-    for (const r of immediate) this.options.onItem?.(r);
+      return queue.shift();
+    };
 
-    const results: ItemResult[] = [...immediate];
     let settled: (() => ItemResult)[] = [];
     let lastFlush = Date.now();
     const flush = () => {
@@ -153,7 +177,7 @@ export class SyncEngine {
       const batch = settled;
       settled = [];
       lastFlush = Date.now();
-      const done = db.transaction(() => batch.map((apply) => apply())).immediate();
+      const done = tx(db, () => batch.map((apply) => apply()));
       for (const r of done) {
         results.push(r);
         this.options.onItem?.(r);
@@ -161,18 +185,20 @@ export class SyncEngine {
       this.options.onProgress?.({ done: results.length, total: due.length });
     };
 
-    let next = 0;
     const worker = async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++] as Job;
-        // Await first: `settled.push(await …)` would bind the array before the await, and a flush
-        // by another worker meanwhile replaces it, losing this outcome.
-        const apply = await job.send();
+      let inflight = nextJob()?.send();
+      while (inflight) {
+        // Await into a local first: `settled.push(await …)` would bind the array before the
+        // await, and a flush by another worker meanwhile replaces it, losing this outcome.
+        const apply = await inflight;
+        // The next request leaves before this outcome's bookkeeping, so the server is never idle
+        // while Keyhold records results.
+        inflight = nextJob()?.send();
         settled.push(apply);
         if (settled.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_MS) flush();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, worker));
     flush();
     return results;
   }
@@ -182,50 +208,42 @@ export class SyncEngine {
   private prepareProfile(row: OutboxRow, immediate: ItemResult[]): Job | null {
     const id = row.item_id;
     const profiles = this.vault.profiles;
-    let item: ReturnType<typeof profiles.load>;
-    try {
-      profiles.resolve(id);
-      item = profiles.load(id);
-    } catch {
+    const item = profiles.loadForPush(id);
+    if (!item || item.summary.syncState !== 'pending') {
       this.outbox.remove('profile', id);
       return null;
     }
-    const ref = `${item.meta.agentId}/${item.meta.name}`;
-    if (item.summary.syncState !== 'pending') {
-      this.outbox.remove('profile', id);
-      return null;
-    }
-    const conn = this.blockedReason('kura');
+    const meta = Profiles.metaOf(item.summary);
+    const ref = `${meta.agentId}/${meta.name}`;
+    const conn = this.connectionFor('kura');
     if (typeof conn === 'string') {
       this.outbox.hold('profile', id, conn);
-      if (item.meta.lastError !== conn) profiles.recordSync(id, { ...item.meta, lastError: conn }, item.remote, 'pending');
+      if (meta.lastError !== conn) profiles.recordSync(item.summary, { ...meta, lastError: conn }, item.remote, 'pending');
       immediate.push({ kind: 'profile', id, ref, outcome: 'blocked', state: 'pending', message: conn });
       return null;
     }
     const token = item.remote?.authToken && !item.remote.missing ? item.remote.authToken : undefined;
-    const ownRetry = !token && item.remote?.createSentAt != null;
-    const now = this.now();
-    this.outbox.claim('profile', id, item.summary.version, now);
-    if (!token && !ownRetry) {
-      profiles.recordSync(id, item.meta, { authToken: null, agentId: item.meta.agentId, name: item.meta.name, createSentAt: now }, 'pending');
-    }
-    const sent = { agentId: item.meta.agentId, name: item.meta.name };
+    // A create already sent for this row whose answer never came back (lost, or the process died).
+    const ownRetry = !token && row.create_sent_at !== null;
+    this.outbox.claim('profile', id, item.summary.version, this.now(), !token);
+    const sent = { agentId: meta.agentId, name: meta.name };
     const http = this.client('kura', conn.url);
     const request = {
-      agent_id: item.meta.agentId,
+      agent_id: meta.agentId,
       api_key: conn.credential,
       auth_data: item.secrets.authData,
-      name: item.meta.name,
-      should_save_session: item.meta.saveSession,
+      name: meta.name,
+      should_save_session: meta.saveSession,
       ...(token ? { auth_token: token } : {}),
     };
+    const version = item.summary.version;
     return {
       row,
       ref,
-      version: item.summary.version,
+      version,
       send: async () => {
         const result = await upsertAuthProfile(http, request);
-        return () => this.applyProfile(row, ref, item.summary.version, sent, ownRetry, result);
+        return () => this.applyProfile(row, ref, version, sent, ownRetry, result);
       },
     };
   }
@@ -240,26 +258,29 @@ export class SyncEngine {
   ): ItemResult {
     const id = row.item_id;
     const profiles = this.vault.profiles;
-    let fresh: ReturnType<typeof profiles.load>;
-    try {
-      profiles.resolve(id);
-      fresh = profiles.load(id);
-    } catch {
+    const current = profiles.loadForSync(id);
+    if (!current) {
       // Deleted while in flight: nothing left to record.
       this.outbox.remove('profile', id);
       return { kind: 'profile', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };
     }
+    const fresh = { ...current, meta: Profiles.metaOf(current.summary) };
     const sameIdentity = fresh.meta.agentId === sent.agentId && fresh.meta.name === sent.name;
 
     if (result.ok) {
       const syncType: SyncType = result.body.type === 'replace' && ownRetry ? 'create' : result.body.type;
-      const state = this.settleQueue('profile', id, version, fresh.summary.syncState);
+      const state = this.settleQueue('profile', id, version, fresh.summary);
       // Renamed or moved while in flight: the token belongs to the old identity, which the edit
       // already said stays behind on Kura.
       const remote: ProfileRemote | null = sameIdentity
-        ? { authToken: result.body.auth_token, agentId: sent.agentId, name: sent.name, createSentAt: null, missing: false }
+        ? { authToken: result.body.auth_token, agentId: sent.agentId, name: sent.name, missing: false }
         : fresh.remote;
-      profiles.recordSync(id, { ...fresh.meta, lastSyncType: sameIdentity ? syncType : fresh.meta.lastSyncType, lastError: null, hasToken: remote?.authToken != null }, remote, state);
+      profiles.recordSync(
+        fresh.summary,
+        { ...fresh.meta, lastSyncType: sameIdentity ? syncType : fresh.meta.lastSyncType, lastError: null, hasToken: remote?.authToken != null },
+        remote,
+        state,
+      );
       const replacedForeign = syncType === 'replace';
       if (replacedForeign) this.vault.audit.append('sync_result', { item: 'profile', id, result: 'replaced-existing-remote' });
       return {
@@ -276,12 +297,7 @@ export class SyncEngine {
     }
     return this.applyFailure('profile', row, ref, result, {
       record: (lastError, state, missing) =>
-        profiles.recordSync(
-          id,
-          { ...fresh.meta, lastError },
-          missing && fresh.remote ? { ...fresh.remote, missing: true } : fresh.remote,
-          state,
-        ),
+        profiles.recordSync(fresh.summary, { ...fresh.meta, lastError }, missing && fresh.remote ? { ...fresh.remote, missing: true } : fresh.remote, state),
     });
   }
 
@@ -301,7 +317,7 @@ export class SyncEngine {
       this.outbox.remove('byok', id);
       return null;
     }
-    const conn = this.blockedReason('backside');
+    const conn = this.connectionFor('backside');
     if (typeof conn === 'string') {
       this.outbox.hold('byok', id, conn);
       if (item.meta.lastError !== conn) this.vault.byok.recordSync(id, { ...item.meta, lastError: conn }, 'pending');
@@ -331,7 +347,7 @@ export class SyncEngine {
       return { kind: 'byok', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };
     }
     if (result.ok) {
-      const state = this.settleQueue('byok', id, version, fresh.summary.syncState);
+      const state = this.settleQueue('byok', id, version, fresh.summary);
       const syncType: SyncType = fresh.meta.remoteRow ? 'update' : 'create';
       this.vault.byok.recordSync(id, { ...fresh.meta, remoteRow: result.body, lastSyncType: syncType, lastError: null }, state);
       return { kind: 'byok', id, ref, outcome: 'pushed', state, syncType };
@@ -344,14 +360,13 @@ export class SyncEngine {
   // ---- shared ----------------------------------------------------------------------------
 
   /** After a successful push: synced if nothing changed meanwhile, else queued again. */
-  private settleQueue(kind: ItemKind, id: string, version: number, state: SyncState): SyncState {
-    const current = kind === 'profile' ? this.vault.profiles.load(id).summary.version : this.vault.byok.load(id).summary.version;
-    if (state === 'pending' && current !== version) {
+  private settleQueue(kind: ItemKind, id: string, sentVersion: number, current: { version: number; syncState: SyncState }): SyncState {
+    if (current.syncState === 'pending' && current.version !== sentVersion) {
       this.outbox.again(kind, id, this.now());
       return 'pending';
     }
     this.outbox.remove(kind, id);
-    return state === 'draft' ? 'draft' : 'synced';
+    return current.syncState === 'draft' ? 'draft' : 'synced';
   }
 
   private applyFailure(

@@ -12,6 +12,7 @@ export interface OutboxRow {
   inflight_version: number | null;
   inflight_since: number | null;
   last_error: Buffer | null;
+  create_sent_at: number | null;
 }
 
 /**
@@ -43,8 +44,12 @@ export class Outbox {
     return sql(this.db, 'UPDATE outbox SET inflight_version = NULL, inflight_since = NULL, next_attempt_at = MIN(next_attempt_at, ?) WHERE inflight_version IS NOT NULL').run(now).changes;
   }
 
-  claim(kind: ItemKind, id: string, version: number, now: number): void {
-    sql(this.db, 'UPDATE outbox SET inflight_version = ?, inflight_since = ? WHERE item_kind = ? AND item_id = ?').run(version, now, kind, id);
+  /** Marks the row in flight; `create` also records (once) that a create was sent for it. */
+  claim(kind: ItemKind, id: string, version: number, now: number, create = false): void {
+    sql(
+      this.db,
+      'UPDATE outbox SET inflight_version = ?, inflight_since = ?, create_sent_at = CASE WHEN ? THEN COALESCE(create_sent_at, ?) ELSE create_sent_at END WHERE item_kind = ? AND item_id = ?',
+    ).run(version, now, create ? 1 : 0, now, kind, id);
   }
 
   /** A transient failure: try again at `nextAt`. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { tx } from './db';
 import type Database from 'better-sqlite3';
 import { AgentInput, type AgentSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
@@ -52,8 +53,7 @@ export class AgentRegistry {
     const existing = this.byAgentId.get(input.agentId);
     const id = existing?.id ?? randomUUID();
     const body = this.cells().encrypt('agents', id, 'body', { agentId: input.agentId, args } satisfies AgentBody);
-    this.db
-      .transaction(() => {
+    tx(this.db, () => {
         if (existing) {
           this.db.prepare('UPDATE agents SET updated_at = ?, body = ? WHERE id = ?').run(now, body, id);
         } else {
@@ -62,8 +62,7 @@ export class AgentRegistry {
             .run(id, this.cells().lookup('agents', input.agentId), now, now, body);
         }
         this.audit.append('agent_changed', { id });
-      })
-      .immediate();
+      });
     const summary = { agentId: input.agentId, args, updatedAt: new Date(now).toISOString() };
     this.byAgentId.set(input.agentId, { id, ...summary });
     return summary;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditEvent, AuditVerifyResult } from '../../shared/domain';
 import { equalBytes, hmac } from '../crypto/keys';
-import { sql } from './db';
+import { sql, tx } from './db';
 import type { Cells } from './cells';
 
 type Detail = AuditEntry['detail'];
@@ -67,7 +67,7 @@ export class AuditLog {
 
   /** Appends within the caller's transaction when there is one (better-sqlite3 nests as a savepoint). */
   append(event: AuditEvent, detail: Detail = {}): void {
-    this.db.transaction(() => this.appendAt(event, detail, this.now())).immediate();
+    tx(this.db, () => this.appendAt(event, detail, this.now()));
   }
 
   /** Moves events recorded while locked into the chain. */
@@ -78,14 +78,12 @@ export class AuditLog {
       event: 'unlock_failed';
     }[];
     if (pending.length === 0) return 0;
-    this.db
-      .transaction(() => {
+    tx(this.db, () => {
         for (const p of pending) {
           this.appendAt(p.event, { recordedWhileLocked: true }, p.at);
           sql(this.db, 'DELETE FROM audit_pending WHERE id = ?').run(p.id);
         }
-      })
-      .immediate();
+      });
     return pending.length;
   }
 

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { tx } from './db';
 import {
   AgentKind,
   ByokInput,
@@ -102,8 +103,7 @@ export class ByokKeys {
     const now = this.now();
     const snapshot: ByokSnapshot = { kind: input.kind, provider: input.provider, apiKey: input.apiKey };
     let id = existing?.id ?? '';
-    this.db
-      .transaction(() => {
+    tx(this.db, () => {
         if (existing) {
           const prev = this.store.meta(existing);
           const meta: ByokMeta = { ...prev, provider: input.provider, keyHint: keyHint(input.apiKey), lastError: null };
@@ -130,8 +130,7 @@ export class ByokKeys {
           id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: input.draft, now, reason, snapshot });
           this.audit.append('item_created', { item: 'byok', id, draft: input.draft });
         }
-      })
-      .immediate();
+      });
     return this.summarize(this.store.row(id) as ItemRow);
   }
 
@@ -139,8 +138,7 @@ export class ByokKeys {
     const row = this.find(kind);
     if (row.sync_state !== 'draft') return this.summarize(row);
     const { meta, secrets } = this.load(row.id);
-    this.db
-      .transaction(() => {
+    tx(this.db, () => {
         this.store.update(row.id, {
           lookup: row.lookup,
           meta,
@@ -151,8 +149,7 @@ export class ByokKeys {
           snapshot: { kind: meta.kind, provider: meta.provider, apiKey: secrets.apiKey },
         });
         this.audit.append('item_changed', { item: 'byok', id: row.id });
-      })
-      .immediate();
+      });
     return this.summarize(this.store.row(row.id) as ItemRow);
   }
 
@@ -172,8 +169,7 @@ export class ByokKeys {
     if (!target) throw new KeyholdError('NotFound', `BYOK key "${kind}" has no version ${version}.`);
     const { meta } = this.load(row.id);
     const s = target.snapshot;
-    this.db
-      .transaction(() => {
+    tx(this.db, () => {
         this.store.update(row.id, {
           lookup: row.lookup,
           meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null },
@@ -184,19 +180,16 @@ export class ByokKeys {
           snapshot: s,
         });
         this.audit.append('item_restored', { item: 'byok', id: row.id });
-      })
-      .immediate();
+      });
     return this.summarize(this.store.row(row.id) as ItemRow);
   }
 
   remove(kind: string): { id: string } {
     const row = this.find(kind);
-    this.db
-      .transaction(() => {
+    tx(this.db, () => {
         this.store.delete(row.id);
         this.audit.append('item_deleted', { item: 'byok', id: row.id });
-      })
-      .immediate();
+      });
     return { id: row.id };
   }
 

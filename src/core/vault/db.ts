@@ -93,3 +93,19 @@ export function sql(db: Database.Database, text: string): Database.Statement {
   if (!stmt) cache.set(text, (stmt = db.prepare(text)));
   return stmt;
 }
+
+type Runner = Database.Transaction<(fn: () => unknown) => unknown>;
+const runners = new WeakMap<Database.Database, Runner>();
+
+/**
+ * Runs fn in an IMMEDIATE transaction, or inside the one already open: an error anywhere aborts
+ * the whole outer transaction (no caller recovers from an inner failure), so nested savepoints
+ * would only cost time. One transaction function per connection, reused: better-sqlite3 builds
+ * a new wrapper for every db.transaction() call.
+ */
+export function tx<T>(db: Database.Database, fn: () => T): T {
+  if (db.inTransaction) return fn();
+  let runner = runners.get(db);
+  if (!runner) runners.set(db, (runner = db.transaction((f: () => unknown) => f())));
+  return runner.immediate(fn) as T;
+}

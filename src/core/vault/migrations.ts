@@ -134,6 +134,11 @@ export const MIGRATIONS: readonly string[] = [
     body BLOB NOT NULL
   );
   `,
+  // 4: when a create was first sent for an outbox row. Kept on the row rather than in the item's
+  // encrypted remote cell so claiming a create costs no re-encryption; a timestamp is not secret.
+  `
+  ALTER TABLE outbox ADD COLUMN create_sent_at INTEGER;
+  `,
 ];
 
 export const FORMAT_VERSION = MIGRATIONS.length;

@@ -12,7 +12,7 @@ import { KeyholdError, parseInput } from '../../shared/errors';
 import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
-import { sql } from './db';
+import { sql, tx } from './db';
 import { isUniqueViolation } from './sqlite-errors';
 import { ItemStore, PROFILE_TABLES, type SyncMeta } from './items';
 
@@ -30,8 +30,6 @@ export interface ProfileRemote {
   authToken: string | null;
   agentId: string;
   name: string;
-  /** Set before a create is sent, so a "replace" answer to our own retry is not reported as a clash. */
-  createSentAt: number | null;
   /** Kura answered 404 to an update: the remote profile is gone; re-creating drops the token. */
   missing?: boolean;
 }
@@ -117,12 +115,10 @@ export class Profiles {
   /** Runs a write transaction and keeps the index in step, rebuilding it if another process wrote meanwhile. */
   private write<T>(fn: () => T, updateIndex: (result: T) => void): T {
     let foreign = false;
-    const result = this.db
-      .transaction(() => {
+    const result = tx(this.db, () => {
         foreign = this.fileGen() !== this.gen;
         return fn();
-      })
-      .immediate();
+      });
     if (foreign) this.buildIndex();
     else {
       updateIndex(result);
@@ -225,6 +221,27 @@ export class Profiles {
     const summary = this.index.get(id)?.summary;
     if (!row || !summary) throw new KeyholdError('NotFound', `No profile with id ${id}.`);
     return { summary, meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) };
+  }
+
+  /**
+   * What a push needs: the listing summary (which holds all of the meta cell) plus the values and
+   * the remote token. Decrypts two cells, not three: sync is throughput-bound on this.
+   */
+  loadForPush(id: string): { summary: ProfileSummary; secrets: ProfileSecrets; remote: ProfileRemote | null } | null {
+    this.refresh();
+    const summary = this.index.get(id)?.summary;
+    const row = summary && this.store.row(id);
+    if (!summary || !row) return null;
+    return { summary, secrets: this.store.secrets(row), remote: this.store.remote(row) };
+  }
+
+  /** The current summary and remote cell, for recording an outcome. */
+  loadForSync(id: string): { summary: ProfileSummary; remote: ProfileRemote | null } | null {
+    this.refresh();
+    const summary = this.index.get(id)?.summary;
+    const row = summary && this.store.row(id);
+    if (!summary || !row) return null;
+    return { summary, remote: this.store.remote(row) };
   }
 
   history(ref: string): ItemVersion[] {
@@ -414,11 +431,22 @@ export class Profiles {
     return { id: summary.id, wasSynced: summary.hasToken };
   }
 
+  /** The meta cell's content, which the listing summary carries whole. */
+  static metaOf(s: ProfileSummary): ProfileMeta {
+    return { agentId: s.agentId, name: s.name, keys: s.keys, saveSession: s.saveSession, lastSyncType: s.lastSyncType, lastError: s.lastError, hasToken: s.hasToken };
+  }
+
   /** Used by the sync engine to record an outcome; the engine owns the outbox row. */
-  recordSync(id: string, meta: ProfileMeta, remote: ProfileRemote | null, state: SyncState): void {
+  recordSync(current: ProfileSummary, meta: ProfileMeta, remote: ProfileRemote | null, state: SyncState): void {
+    const id = current.id;
     this.write(
       () => this.store.writeSyncResult(id, { meta, remote, state }),
-      () => this.reindex(id),
+      () =>
+        this.indexRow(
+          id,
+          { created_at: Date.parse(current.createdAt), updated_at: Date.parse(current.updatedAt), version: current.version, sync_state: state },
+          meta,
+        ),
     );
   }
 

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { tx } from './db';
 import { RemoteInput, type RemoteKind, type RemoteSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
 import { parseBaseUrl } from '../sync/http';
@@ -69,8 +70,7 @@ export class Remotes {
     const secret = input.credential === undefined ? (existing?.secret ?? null) : cells.encrypt('remotes', input.kind, 'secret', input.credential);
     // New credentials, or a new URL, deserve a fresh try.
     const changed = input.credential !== undefined || !existing;
-    this.db
-      .transaction(() => {
+    tx(this.db, () => {
         this.db
           .prepare(
             `INSERT INTO remotes (kind, created_at, updated_at, paused, config, secret, status) VALUES (@kind, @now, @now, 0, @config, @secret, NULL)
@@ -79,19 +79,16 @@ export class Remotes {
           )
           .run({ kind: input.kind, now, config, secret, changed: changed ? 1 : 0 });
         this.audit.append('remote_changed', { kind: input.kind, credentialChanged: input.credential !== undefined });
-      })
-      .immediate();
+      });
     return this.summarize(this.row(input.kind) as Row);
   }
 
   remove(kind: RemoteKind): void {
     if (!this.row(kind)) throw new KeyholdError('NotFound', `No ${LABEL[kind]} connection is set.`);
-    this.db
-      .transaction(() => {
+    tx(this.db, () => {
         this.db.prepare('DELETE FROM remotes WHERE kind = ?').run(kind);
         this.audit.append('remote_changed', { kind, removed: true });
-      })
-      .immediate();
+      });
   }
 
   /** For the sync engine only: the connection with its credential. */

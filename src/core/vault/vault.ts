@@ -7,7 +7,7 @@ import { AgentRegistry } from './agents';
 import { AuditLog } from './audit';
 import { ByokKeys } from './byok';
 import { Cells } from './cells';
-import { createDatabase, dbPath, openDatabase } from './db';
+import { createDatabase, dbPath, openDatabase, tx } from './db';
 import { insertHeader, kdfOf, prepareHeader, readHeader, replaceWrap, unwrapVaultKey, wrapVaultKey } from './header';
 import { Profiles } from './profiles';
 import { Remotes } from './remotes';
@@ -59,10 +59,10 @@ export class Vault {
       const header = await prepareHeader(password, options.kdf ?? DEFAULT_KDF);
       const vault = new Vault(dir, db, now);
       vault.keys = new Cells(header.vaultId, header.vaultKey);
-      db.transaction(() => {
+      tx(db, () => {
         insertHeader(db, header, now());
         vault.audit.append('vault_created', {});
-      }).immediate();
+      });
       vault.afterUnlock();
       return vault;
     } catch (e) {
@@ -158,12 +158,10 @@ export class Vault {
     const vaultKey = await unwrapVaultKey(header, oldPassword);
     try {
       const wrapped = await wrapVaultKey(header.vault_id, vaultKey, newPassword, kdf ?? kdfOf(header));
-      this.db
-        .transaction(() => {
+      tx(this.db, () => {
           replaceWrap(this.db, wrapped, this.now());
           this.audit.append('password_changed', { kdfChanged: kdf !== undefined });
-        })
-        .immediate();
+        });
     } finally {
       vaultKey.fill(0);
     }

@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Pool } from 'undici';
+import { SyncEngine } from '../src/core/sync/engine';
+import { Vault } from '../src/core/vault/vault';
+import { KURA_TEST_API_KEY } from '../test/fakes/kura';
+import { report, type Row } from './harness';
+
+const N = 1_000;
+const CONCURRENCY = 8;
+const LATENCY_MS = 50;
+const FAST_KDF = { alg: 'argon2id' as const, memoryKiB: 1024, iterations: 1, parallelism: 1 };
+
+async function fakeServer() {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fake-server.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const url = (await lines.next()).value as string;
+  const command = async (line: string) => {
+    child.stdin.write(`${line}\n`);
+    return (await lines.next()).value as string;
+  };
+  return { url, command, close: () => child.kill() };
+}
+
+const inputs = Array.from({ length: N }, (_, i) => ({
+  agentId: `agent-${i % 20}`,
+  name: `profile-${i}`,
+  authData: { USERNAME: `user${i}@example.com`, PASSWORD: `pw-${i}-${'x'.repeat(16)}`, REGION: 'eu-west-1' },
+}));
+
+async function keyholdRun(url: string): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-bench-sync-'));
+  try {
+    const vault = await Vault.create(join(dir, 'vault'), 'benchmark password', { kdf: FAST_KDF });
+    vault.remotes.set({ kind: 'kura', url, credential: KURA_TEST_API_KEY });
+    vault.profiles.createMany(inputs);
+    const engine = new SyncEngine(vault, { concurrency: CONCURRENCY, http: { connections: CONCURRENCY } });
+    const t = performance.now();
+    const summary = await engine.syncAll({ timeoutMs: 120_000 });
+    const ms = performance.now() - t;
+    if (summary.pushed.length !== N) throw new Error(`keyhold pushed ${summary.pushed.length} of ${N}`);
+    await engine.close();
+    vault.close();
+    return ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The same requests at the same concurrency with a raw undici Pool: no vault, no bookkeeping. */
+async function rawRun(url: string): Promise<number> {
+  const pool = new Pool(url, { connections: CONCURRENCY });
+  const bodies = inputs.map((p) =>
+    JSON.stringify({ agent_id: p.agentId, api_key: KURA_TEST_API_KEY, auth_data: p.authData, name: p.name, should_save_session: false }),
+  );
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++] as string;
+        const res = await pool.request({ method: 'POST', path: '/api/upsert_agent_auth_profile', headers: { 'content-type': 'application/json' }, body });
+        const json = (await res.body.json()) as { auth_token?: string };
+        if (res.statusCode !== 200 || !json.auth_token) throw new Error(`raw request failed: ${res.statusCode}`);
+      }
+    }),
+  );
+  const ms = performance.now() - t;
+  await pool.close();
+  return ms;
+}
+
+export async function benchSync(): Promise<void> {
+  const server = await fakeServer();
+  try {
+    const runs: Record<string, { keyhold: number; raw: number }> = {};
+    for (const latency of [0, LATENCY_MS]) {
+      await server.command(`latency ${latency}`);
+      // Warm-up for both (the JIT matters at these speeds), then measured runs alternating so
+      // drift hits both.
+      await server.command('reset');
+      await rawRun(server.url);
+      await server.command('reset');
+      await keyholdRun(server.url);
+      const k: number[] = [];
+      const r: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await server.command('reset');
+        r.push(await rawRun(server.url));
+        await server.command('reset');
+        k.push(await keyholdRun(server.url));
+      }
+      runs[latency] = { keyhold: Math.min(...k), raw: Math.min(...r) };
+    }
+    const flat = runs[0] as { keyhold: number; raw: number };
+    const slow = runs[LATENCY_MS] as { keyhold: number; raw: number };
+    const ideal = (N * LATENCY_MS) / CONCURRENCY;
+    const rows: Row[] = [
+      {
+        metric: `${N} profile upserts, concurrency ${CONCURRENCY}: throughput (req/s)`,
+        keyhold: (N / flat.keyhold) * 1000,
+        baseline: (N / flat.raw) * 1000,
+        unit: 'req/s',
+        target: '≥ 0.8× raw undici',
+        pass: flat.keyhold <= flat.raw / 0.8,
+      },
+      {
+        metric: `${N} upserts with ${LATENCY_MS} ms server latency: whole run`,
+        keyhold: slow.keyhold,
+        baseline: ideal,
+        unit: 'ms',
+        target: `≤ 1.25× ${N}×${LATENCY_MS}/${CONCURRENCY} ms`,
+        pass: slow.keyhold <= 1.25 * ideal,
+      },
+      { metric: `raw undici with ${LATENCY_MS} ms latency (reference)`, keyhold: slow.raw, baseline: ideal, unit: 'ms', target: 'informational', pass: true },
+    ];
+    report('sync', rows, [
+      'Keyhold: SyncEngine.syncAll over a vault holding the profiles (reads and decrypts each at send time, claims, records token and state encrypted, batched commits). Baseline: a raw undici Pool sending the same JSON bodies at the same concurrency. The fake Kura runs in its own process. One warm-up each, then best of 3.',
+    ]);
+  } finally {
+    server.close();
+  }
+}
