@@ -1,9 +1,52 @@
+import { net, powerMonitor } from 'electron';
+import { createBackend, type ConnectivityPort, type Emit } from '../core/api/backend';
+import { vaultDir } from '../core/paths';
+import { contract, events } from '../shared/contract';
 import { startApp } from './app';
+import { userSettingsOf } from './settings';
 
-// TODO(lead): replace the empty contract, events and handlers with src/shared/contract.ts and
-// the core handlers: startApp({ contract, events, createBackend: (services) => ({ handlers, lock }) }).
+const ONLINE_POLL_MS = 5_000;
+
+// Main has no online/offline event (only the page does, and the page is not trusted to drive
+// sync), so the network state is polled; resume comes from powerMonitor.
+function createElectronConnectivity(): ConnectivityPort {
+  return {
+    on(event, listener) {
+      if (event === 'resume') {
+        powerMonitor.on('resume', listener);
+        return () => {
+          powerMonitor.removeListener('resume', listener);
+        };
+      }
+      let last = net.isOnline();
+      const timer = setInterval(() => {
+        const online = net.isOnline();
+        if (online === last) return;
+        last = online;
+        if (online === (event === 'online')) listener();
+      }, ONLINE_POLL_MS);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
+}
+
 startApp({
-  contract: {},
-  events: {},
-  createBackend: () => ({ handlers: {}, lock: () => undefined }),
+  contract,
+  events,
+  createBackend: (services) =>
+    createBackend({
+      // The same vault the CLI opens by default, unless the person picked another one.
+      vaultDir: vaultDir(services.settings.get().lastVaultPath),
+      // The emitter parses every payload with its schema before it leaves main, so it takes the
+      // schema's input form, which is what core passes.
+      emit: services.emit as Emit,
+      clipboard: services.clipboard,
+      settings: {
+        get: () => userSettingsOf(services.settings.get()),
+        update: (patch) => userSettingsOf(services.updateSettings(patch)),
+      },
+      secretStorage: services.secretStorage,
+      connectivity: createElectronConnectivity(),
+    }),
 });

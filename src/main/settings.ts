@@ -2,24 +2,25 @@ import Store from 'electron-store';
 import type { Schema } from 'electron-store';
 import { ipcMain } from 'electron';
 import { KeyholdError } from '../shared/errors';
+import { DEFAULT_SETTINGS, UserSettings } from '../shared/settings';
 import type { WindowBounds } from './window';
 
-// Preferences only. Nothing here may ever be a secret: the file is plain JSON in userData.
-export interface Settings {
-  autoLockMinutes: number;
-  clipboardSeconds: number;
-  theme: 'system' | 'light' | 'dark';
+// Preferences only. Nothing here may ever be a secret: the file is plain JSON in userData. The
+// person's preferences are src/shared/settings.ts's UserSettings; the rest is the shell's own.
+export type Settings = UserSettings & {
   windowBounds?: WindowBounds;
   lastVaultPath?: string;
-  quickUnlock: boolean;
-}
+};
+
+/** The part of the stored settings the UI may read and change. */
+export const userSettingsOf = (settings: Settings): UserSettings => UserSettings.parse(settings);
 
 const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 
 export const SETTINGS_SCHEMA: Schema<Settings> = {
-  autoLockMinutes: { ...integer(1, 24 * 60), default: 10 },
-  clipboardSeconds: { ...integer(5, 600), default: 30 },
-  theme: { type: 'string', enum: ['system', 'light', 'dark'], default: 'system' },
+  autoLockMinutes: { ...integer(1, 24 * 60), default: DEFAULT_SETTINGS.autoLockMinutes },
+  clipboardSeconds: { ...integer(5, 600), default: DEFAULT_SETTINGS.clipboardSeconds },
+  theme: { type: 'string', enum: ['system', 'light', 'dark'], default: DEFAULT_SETTINGS.theme },
   windowBounds: {
     type: 'object',
     properties: {
@@ -32,7 +33,8 @@ export const SETTINGS_SCHEMA: Schema<Settings> = {
     additionalProperties: false,
   },
   lastVaultPath: { type: 'string', minLength: 1, maxLength: 4096 },
-  quickUnlock: { type: 'boolean', default: false },
+  quickUnlock: { type: 'boolean', default: DEFAULT_SETTINGS.quickUnlock },
+  keyMaxAgeDays: { ...integer(1, 3650), default: DEFAULT_SETTINGS.keyMaxAgeDays },
 };
 
 export interface SettingsStore {

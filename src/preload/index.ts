@@ -1,4 +1,4 @@
+import { contract, events } from '../shared/contract';
 import { exposeKeyhold } from './bridge';
 
-// TODO(lead): pass `contract` and `events` from src/shared/contract.ts.
-exposeKeyhold({}, {});
+exposeKeyhold(contract, events);

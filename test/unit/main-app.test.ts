@@ -144,10 +144,10 @@ describe('settings', () => {
       last: { options: { schema: object; rootSchema: unknown; clearInvalidConfig: boolean } };
     };
     expect(Object.keys(Store.last.options.schema).sort()).toEqual(
-      ['autoLockMinutes', 'clipboardSeconds', 'lastVaultPath', 'quickUnlock', 'theme', 'windowBounds'].sort(),
+      ['autoLockMinutes', 'clipboardSeconds', 'keyMaxAgeDays', 'lastVaultPath', 'quickUnlock', 'theme', 'windowBounds'].sort(),
     );
     expect(Store.last.options.rootSchema).toEqual({ additionalProperties: false });
-    expect(services.settings.get()).toEqual({ autoLockMinutes: 10, clipboardSeconds: 30, theme: 'system', quickUnlock: false });
+    expect(services.settings.get()).toEqual({ autoLockMinutes: 10, clipboardSeconds: 30, theme: 'system', quickUnlock: false, keyMaxAgeDays: 90 });
     expect(ipcMain.listenerCount('electron-store-get-data')).toBe(0);
   });
 });

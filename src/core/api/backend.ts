@@ -1,0 +1,223 @@
+import type { KeyholdContract } from '../../shared/contract';
+import { KeyholdError, toErrorPayload } from '../../shared/errors';
+import type { Handlers } from '../../shared/ipc';
+import type { UserSettings } from '../../shared/settings';
+import type { KdfParams } from '../crypto/kdf';
+import type { SecretStoragePort } from '../desktop';
+import { healthReport } from '../health';
+import type { SyncEngineOptions } from '../sync/engine';
+import { testConnection } from '../sync/probe';
+import { syncStatus } from '../sync/status';
+import { VaultSession, type Emit, type LockReason } from './session';
+
+export type { Emit, LockReason } from './session';
+
+/** The operating system's signals that the network or the machine is back; main feeds them in. */
+export interface ConnectivityPort {
+  on(event: 'online' | 'offline' | 'resume', listener: () => void): () => void;
+}
+
+export interface ApiDeps {
+  vaultDir: string;
+  emit: Emit;
+  /** `clearNow`, when given, runs at every lock: a copied secret does not outlive the session. */
+  clipboard: { copy(text: string): { clearsAfterSeconds: number }; clearNow?(): unknown };
+  settings: { get(): UserSettings; update(patch: Partial<UserSettings>): UserSettings };
+  /** Quick unlock (opt-in): absent means quick unlock is refused. */
+  secretStorage?: SecretStoragePort;
+  /** Tests lower it; default: the preset the person picks (KDF_PRESETS). */
+  kdf?: KdfParams;
+  /** Tests pass fast backoff and short timeouts. */
+  sync?: SyncEngineOptions;
+  now?: () => number;
+  /** Online/offline and wake-up signals: a pass is run when either comes back. */
+  connectivity?: ConnectivityPort;
+  /** Where the keychain-encrypted quick-unlock key is kept; default: beside the vault directory. */
+  quickUnlockFile?: string;
+  /** How long "Sync now" waits on retries before answering with what is still pending. */
+  syncTimeoutMs?: number;
+  /** Failures in the background (a sync pass, saving the quick-unlock key); nothing secret is passed. */
+  onError?: (error: unknown) => void;
+}
+
+export interface ApiBackend {
+  handlers: Handlers<KeyholdContract>;
+  lock(reason: LockReason): void;
+  close(): Promise<void>;
+}
+
+export const SYNC_NOW_TIMEOUT_MS = 30_000;
+
+// Only the error code reaches the log: a library's message may quote what it was given.
+const logCode = (e: unknown): void => console.error('keyhold backend:', toErrorPayload(e).code);
+
+function noKey(key: string): KeyholdError {
+  return new KeyholdError('NotFound', `The profile has no key "${key}".`, { field: 'key' });
+}
+
+/**
+ * The application backend: one handler per contract call, each a thin call into core. It holds no
+ * Electron: main passes its facilities in as ports, and the browser end-to-end tests bind the same
+ * handlers to Chromium.
+ */
+export function createBackend(deps: ApiDeps): ApiBackend {
+  const onError = deps.onError ?? logCode;
+  const session = new VaultSession({
+    vaultDir: deps.vaultDir,
+    emit: deps.emit,
+    settings: () => deps.settings.get(),
+    ...(deps.secretStorage ? { secretStorage: deps.secretStorage } : {}),
+    ...(deps.quickUnlockFile ? { quickUnlockFile: deps.quickUnlockFile } : {}),
+    ...(deps.kdf ? { kdf: deps.kdf } : {}),
+    ...(deps.sync ? { sync: deps.sync } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    onError,
+  });
+  const now = deps.now ?? Date.now;
+
+  const unsubscribe =
+    deps.connectivity === undefined
+      ? []
+      : [
+          deps.connectivity.on('online', () => {
+            deps.emit('network', { online: true });
+            session.online();
+          }),
+          deps.connectivity.on('offline', () => deps.emit('network', { online: false })),
+          deps.connectivity.on('resume', () => session.resume()),
+        ];
+
+  const lock = (reason: LockReason): void => {
+    deps.clipboard.clearNow?.();
+    session.lock(reason);
+  };
+  const vault = () => session.vault();
+  /** Runs a write and lets the runner push whatever it queued. */
+  const queued = <T>(write: () => T): T => {
+    const result = write();
+    session.kick();
+    return result;
+  };
+
+  const profileValue = (ref: string, key: string): { id: string; value: string } => {
+    const v = vault();
+    const { id } = v.profiles.resolve(ref);
+    const { authData } = v.profiles.load(id).secrets;
+    if (!Object.hasOwn(authData, key)) throw noKey(key);
+    return { id, value: authData[key] as string };
+  };
+
+  const handlers: Handlers<KeyholdContract> = {
+    // ---- vault ---------------------------------------------------------------------------
+    vaultStatus: () => session.status(),
+    vaultCreate: ({ password, kdf }) => session.create(password, kdf),
+    vaultUnlock: ({ password }) => session.unlock(password),
+    vaultQuickUnlock: () => session.quickUnlock(),
+    vaultLock: () => {
+      lock('user');
+      return session.status();
+    },
+    vaultChangePassword: ({ current, next, kdf }) => session.changePassword(current, next, kdf),
+
+    // ---- profiles ------------------------------------------------------------------------
+    profilesList: ({ search }) => vault().profiles.list(search === undefined ? {} : { search }),
+    profileGet: ({ ref }) => vault().profiles.get(ref),
+    profileReveal: ({ ref, key }) => {
+      const { id, value } = profileValue(ref, key);
+      vault().audit.append('secret_revealed', { item: 'profile', id, key });
+      return { value };
+    },
+    profileCopy: ({ ref, key }) => {
+      const { id, value } = profileValue(ref, key);
+      const result = deps.clipboard.copy(value);
+      vault().audit.append('secret_copied', { item: 'profile', id, key });
+      return { clearsAfterSeconds: result.clearsAfterSeconds };
+    },
+    profileCreate: (input) => queued(() => vault().profiles.create(input)),
+    profileEdit: ({ ref, patch, confirmNewRemote }) => queued(() => vault().profiles.edit(ref, patch, { confirmNewRemote })),
+    profileDelete: ({ ref }) => vault().profiles.remove(ref),
+    profileHistory: ({ ref }) => vault().profiles.history(ref),
+    profileRestore: ({ ref, version, confirmNewRemote }) =>
+      queued(() => vault().profiles.restore(ref, version, { confirmNewRemote })),
+    profileReady: ({ ref }) => queued(() => vault().profiles.ready(ref)),
+    profileRetry: ({ ref }) => queued(() => vault().profiles.retry(ref)),
+    profileRecreate: ({ ref }) => queued(() => vault().profiles.recreate(ref)),
+
+    // ---- BYOK keys -----------------------------------------------------------------------
+    byokList: () => vault().byok.list(),
+    byokGet: ({ kind }) => vault().byok.get(kind),
+    byokReveal: ({ kind }) => ({ apiKey: vault().byok.get(kind, { reveal: true }).apiKey as string }),
+    byokCopy: ({ kind }) => {
+      const v = vault();
+      const { id } = v.byok.get(kind);
+      const result = deps.clipboard.copy(v.byok.load(id).secrets.apiKey);
+      v.audit.append('secret_copied', { item: 'byok', id });
+      return { clearsAfterSeconds: result.clearsAfterSeconds };
+    },
+    byokSet: (input) => queued(() => vault().byok.set(input)),
+    byokValidate: ({ kind }) => session.engine().validate(kind),
+    byokDelete: ({ kind }) => vault().byok.remove(kind),
+    byokHistory: ({ kind }) => vault().byok.history(kind),
+    byokRestore: ({ kind, version }) => queued(() => vault().byok.restore(kind, version)),
+    byokReady: ({ kind }) => queued(() => vault().byok.ready(kind)),
+    byokRetry: ({ kind }) => queued(() => vault().byok.retry(kind)),
+
+    // ---- connections and agents ------------------------------------------------------------
+    remotesList: () => vault().remotes.list(),
+    // New credentials lift a pause, so items held back may now go.
+    remoteSet: (input) => queued(() => vault().remotes.set(input)),
+    remoteDelete: ({ kind }) => {
+      const v = vault();
+      v.remotes.remove(kind);
+      return v.remotes.list();
+    },
+    remoteTest: async ({ kind }) => {
+      const conn = vault().remotes.connection(kind);
+      const label = kind === 'kura' ? 'Kura' : 'Backside';
+      if (!conn) throw new KeyholdError('RemoteMissing', `No ${label} connection is set yet.`);
+      const result = await testConnection(
+        { kind, url: conn.url, credential: conn.credential },
+        deps.sync?.http ? { http: deps.sync.http } : {},
+      );
+      if (result.ok && conn.paused) {
+        return { ok: true, message: `${result.message} Syncing to ${label} is still paused; save the credentials again to resume it.` };
+      }
+      return result;
+    },
+    agentsList: () => vault().agents.list(),
+    agentSet: (input) => vault().agents.set(input),
+
+    // ---- sync ----------------------------------------------------------------------------
+    syncNow: async () => {
+      const summary = await session.engine().syncAll({ timeoutMs: deps.syncTimeoutMs ?? SYNC_NOW_TIMEOUT_MS });
+      session.kick();
+      return summary;
+    },
+    syncStatus: () => syncStatus(vault()),
+
+    // ---- activity, health, settings --------------------------------------------------------
+    auditList: ({ limit, event }) => vault().audit.list(event === undefined ? { limit } : { limit, event }),
+    auditVerify: () => vault().audit.verify(),
+    healthReport: () => healthReport(vault(), { keyMaxAgeDays: deps.settings.get().keyMaxAgeDays, now: now() }),
+    settingsGet: () => deps.settings.get(),
+    settingsSet: (patch) => {
+      const before = deps.settings.get();
+      if (patch.quickUnlock === true && !before.quickUnlock) {
+        const refusal = session.quickUnlockRefusal();
+        if (refusal !== null) throw new KeyholdError('BadInput', refusal, { field: 'quickUnlock' });
+      }
+      const next = deps.settings.update(patch);
+      if (next.quickUnlock !== before.quickUnlock) session.quickUnlockChanged(next.quickUnlock);
+      return next;
+    },
+  };
+
+  return {
+    handlers,
+    lock,
+    async close() {
+      for (const off of unsubscribe) off();
+      await session.close();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { KeyholdError } from '../../shared/errors';
+import type { SecretStoragePort } from '../desktop';
+import { Cells } from '../vault/cells';
+import type { Vault } from '../vault/vault';
+
+/**
+ * The vault key kept for quick unlock, encrypted by the OS keychain (SecretStoragePort) and never
+ * written any other way. It sits next to the vault directory, not inside it, so copying or backing
+ * up the vault does not carry a keychain-bound copy of its key along.
+ */
+export const defaultQuickUnlockFile = (vaultDir: string): string =>
+  join(dirname(vaultDir), `.${basename(vaultDir)}.quick-unlock`);
+
+const Stored = z.object({ v: z.literal(1), vaultId: z.string(), key: z.string() });
+
+const STALE = 'Quick unlock no longer works for this vault (its stored key is out of date or damaged), so it was switched off. Unlock with your master password; quick unlock is set up again then.';
+
+export class QuickUnlockStore {
+  constructor(
+    readonly file: string,
+    private readonly storage: SecretStoragePort,
+  ) {}
+
+  exists(): boolean {
+    return existsSync(this.file);
+  }
+
+  remove(): void {
+    rmSync(this.file, { force: true });
+  }
+
+  /** Keeps an OS-encrypted copy of the unlocked vault's key. */
+  save(vault: Vault): void {
+    const key = vault.cells().exportKey();
+    let plain: string;
+    try {
+      plain = JSON.stringify({ v: 1, vaultId: vault.vaultId, key: key.toString('base64') } satisfies z.infer<typeof Stored>);
+    } finally {
+      key.fill(0);
+    }
+    const sealed = this.storage.encrypt(plain);
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    // Written beside and renamed over, so a crash never leaves half a file that reads as "stale".
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, sealed, { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+
+  /**
+   * The stored key, checked against this vault before anything uses it. Any failure removes the
+   * file: a key that did not open the vault once will not open it later.
+   */
+  load(vault: Vault): { vaultId: string; key: Buffer } {
+    if (!this.exists()) {
+      throw new KeyholdError('SessionInvalid', 'Quick unlock is not set up yet. Unlock with your master password once; it is set up then.');
+    }
+    let key: Buffer | null = null;
+    try {
+      const parsed = Stored.safeParse(JSON.parse(this.storage.decrypt(readFileSync(this.file))));
+      if (!parsed.success || parsed.data.vaultId !== vault.vaultId) throw new Error('stale');
+      key = Buffer.from(parsed.data.key, 'base64');
+      if (key.length !== 32 || !opensVault(vault, parsed.data.vaultId, key)) throw new Error('stale');
+      return { vaultId: parsed.data.vaultId, key };
+    } catch {
+      key?.fill(0);
+      this.remove();
+      throw new KeyholdError('SessionInvalid', STALE);
+    }
+  }
+}
+
+/**
+ * Whether `key` is this vault's key, decided before unlocking: an unlock with a wrong key would
+ * seal new audit entries with it. The audit chain head is sealed with the vault key from the
+ * vault's first moment (its creation is audited), so it is always there to try.
+ */
+function opensVault(vault: Vault, vaultId: string, key: Buffer): boolean {
+  const row = vault.db.prepare('SELECT audit_head FROM vault_meta WHERE id = 1').get() as { audit_head: Buffer | null } | undefined;
+  if (!row?.audit_head) return false;
+  const cells = new Cells(vaultId, Buffer.from(key));
+  try {
+    cells.decrypt('vault_meta', '1', 'audit_head', row.audit_head);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    cells.zero();
+  }
+}

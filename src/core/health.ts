@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import type { HealthFinding } from '../shared/contract';
+import type { Vault } from './vault/vault';
+
+export interface HealthOptions {
+  /** BYOK keys whose current version is older than this are flagged. */
+  keyMaxAgeDays: number;
+  now: number;
+  /** Drafts never pushed and untouched for this long are flagged. */
+  staleDraftDays?: number;
+}
+
+export const STALE_DRAFT_DAYS = 7;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+// What Backside reports for a key its last probe accepted; anything else deserves a look.
+const HEALTHY_BYOK_STATUS = new Set(['ok', 'valid']);
+
+const SEVERITY_ORDER = { problem: 0, warning: 1 } as const;
+
+const days = (ms: number): number => Math.floor(ms / DAY_MS);
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * Looks over the unlocked vault for things a person should act on. Keys are compared inside this
+ * function (by digest) and never appear in a finding; messages name items, kinds and key names only.
+ */
+export function healthReport(vault: Vault, options: HealthOptions): HealthFinding[] {
+  const { now } = options;
+  const staleDraftMs = (options.staleDraftDays ?? STALE_DRAFT_DAYS) * DAY_MS;
+  const findings: HealthFinding[] = [];
+
+  const profiles = vault.profiles.list();
+  const keys = vault.byok.list();
+
+  for (const remote of vault.remotes.list()) {
+    if (!remote.paused) continue;
+    const label = remote.kind === 'kura' ? 'Kura' : 'Backside';
+    findings.push({
+      severity: 'problem',
+      rule: 'remote-paused',
+      kind: 'remote',
+      id: remote.kind,
+      ref: label,
+      message: `The ${label} connection is paused${remote.pausedReason ? ` (${remote.pausedReason})` : ''}: nothing is pushed to it until its credentials are updated.`,
+    });
+  }
+
+  for (const p of profiles) {
+    const ref = `${p.agentId}/${p.name}`;
+    if (p.syncState === 'failed') {
+      findings.push({
+        severity: 'problem',
+        rule: 'sync-failed',
+        kind: 'profile',
+        id: p.id,
+        ref,
+        message: p.lastError ? `Sync failed: ${p.lastError}` : 'Sync failed; retry it or edit the profile.',
+      });
+    }
+    // Declared after the profile was made: Kura will refuse these keys at the next push.
+    const agent = vault.agents.get(p.agentId);
+    if (agent) {
+      const declared = new Set(agent.args);
+      const undeclared = p.keys.filter((k) => !declared.has(k));
+      if (undeclared.length > 0) {
+        findings.push({
+          severity: 'problem',
+          rule: 'undeclared-keys',
+          kind: 'profile',
+          id: p.id,
+          ref,
+          message: `Agent "${p.agentId}" does not declare ${undeclared.map((k) => `"${k}"`).join(', ')}; Kura will reject this profile until the keys match the agent's arguments.`,
+        });
+      }
+    }
+    const age = now - Date.parse(p.updatedAt);
+    if (p.syncState === 'draft' && !p.hasToken && p.lastSyncType === null && age > staleDraftMs) {
+      findings.push({
+        severity: 'warning',
+        rule: 'stale-draft',
+        kind: 'profile',
+        id: p.id,
+        ref,
+        message: `A draft for ${plural(days(age), 'day')} that was never synced. Mark it ready, or delete it.`,
+      });
+    }
+  }
+
+  const digestOf = new Map<string, string>();
+  const kindsOf = new Map<string, string[]>();
+  for (const k of keys) {
+    if (k.syncState === 'failed') {
+      findings.push({
+        severity: 'problem',
+        rule: 'sync-failed',
+        kind: 'byok',
+        id: k.id,
+        ref: k.kind,
+        message: k.lastError ? `Sync failed: ${k.lastError}` : 'Sync failed; retry it or set a new key.',
+      });
+    }
+    const status = typeof k.remote?.byok_status === 'string' ? k.remote.byok_status : null;
+    if (status !== null && !HEALTHY_BYOK_STATUS.has(status.toLowerCase())) {
+      const reason = typeof k.remote?.byok_status_reason === 'string' && k.remote.byok_status_reason ? `: ${k.remote.byok_status_reason}` : '';
+      findings.push({
+        severity: 'problem',
+        rule: 'failed-probe',
+        kind: 'byok',
+        id: k.id,
+        ref: k.kind,
+        message: `Backside's last check of this key reported "${status}"${reason}.`,
+      });
+    }
+    const age = now - Date.parse(k.updatedAt);
+    if (age > options.keyMaxAgeDays * DAY_MS) {
+      findings.push({
+        severity: 'warning',
+        rule: 'old-key',
+        kind: 'byok',
+        id: k.id,
+        ref: k.kind,
+        message: `This key was last changed ${plural(days(age), 'day')} ago (the limit is ${options.keyMaxAgeDays}). Consider rotating it.`,
+      });
+    }
+    if (k.syncState === 'draft' && k.lastSyncType === null && age > staleDraftMs) {
+      findings.push({
+        severity: 'warning',
+        rule: 'stale-draft',
+        kind: 'byok',
+        id: k.id,
+        ref: k.kind,
+        message: `A draft for ${plural(days(age), 'day')} that was never synced. Mark it ready, or delete it.`,
+      });
+    }
+    // A digest, so the grouping maps never hold a second plaintext copy of every key.
+    const digest = createHash('sha256').update(vault.byok.load(k.id).secrets.apiKey, 'utf8').digest('hex');
+    digestOf.set(k.id, digest);
+    kindsOf.set(digest, [...(kindsOf.get(digest) ?? []), k.kind]);
+  }
+  for (const k of keys) {
+    const sharing = (kindsOf.get(digestOf.get(k.id) ?? '') ?? []).filter((kind) => kind !== k.kind);
+    if (sharing.length === 0) continue;
+    findings.push({
+      severity: 'warning',
+      rule: 'reused-key',
+      kind: 'byok',
+      id: k.id,
+      ref: k.kind,
+      message: `The same API key is also used for ${sharing.map((s) => `"${s}"`).join(', ')}. A separate key per agent kind limits what one leak exposes.`,
+    });
+  }
+
+  return findings.sort(
+    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.rule.localeCompare(b.rule) || a.ref.localeCompare(b.ref),
+  );
+}

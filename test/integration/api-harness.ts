@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { createBackend, type ApiDeps } from '../../src/core/api/backend';
+import { createRouter, type RouterLogEntry } from '../../src/core/ipc/router';
+import { contract, type KeyholdContract } from '../../src/shared/contract';
+import type { CallInput, CallOutput, Envelope } from '../../src/shared/ipc';
+import { DEFAULT_SETTINGS, UserSettings } from '../../src/shared/settings';
+import { FAST_KDF, tempDir } from '../helpers/vault';
+
+export const MASTER = 'correct horse battery staple';
+
+export interface Emitted {
+  name: string;
+  payload: unknown;
+}
+
+type Name = keyof KeyholdContract;
+
+/**
+ * A backend over a temp vault, driven exactly as IPC drives it: every call goes through the
+ * router's dispatch (input parsing, output parsing, error envelopes).
+ */
+export function apiHarness(
+  overrides: Partial<Omit<ApiDeps, 'settings'>> & { settings?: Partial<UserSettings>; settingsStore?: ApiDeps['settings'] } = {},
+) {
+  const t = tempDir('keyhold-api-');
+  const events: Emitted[] = [];
+  const copied: string[] = [];
+  const clipboard = { cleared: 0 };
+  const logs: RouterLogEntry[] = [];
+  const errors: unknown[] = [];
+  const { settings: initial, settingsStore, ...deps } = overrides;
+  let settings: UserSettings = { ...DEFAULT_SETTINGS, ...initial };
+  const backend = createBackend({
+    vaultDir: join(t.dir, 'vault'),
+    emit: (name, payload) => events.push({ name, payload }),
+    clipboard: {
+      copy: (text) => {
+        copied.push(text);
+        return { clearsAfterSeconds: settings.clipboardSeconds };
+      },
+      clearNow: () => clipboard.cleared++,
+    },
+    settings: settingsStore ?? {
+      get: () => settings,
+      update: (patch) => (settings = UserSettings.parse({ ...settings, ...patch })),
+    },
+    kdf: FAST_KDF,
+    sync: {
+      backoff: { baseMs: 1, capMs: 20 },
+      http: { connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 },
+    },
+    syncTimeoutMs: 5_000,
+    onError: (e) => errors.push(e),
+    ...deps,
+  });
+  const router = createRouter(contract, backend.handlers, { log: (entry) => logs.push(entry) });
+
+  const call = <K extends Name>(name: K, input?: CallInput<KeyholdContract[K]>): Promise<Envelope<CallOutput<KeyholdContract[K]>>> =>
+    router.dispatch(name, input) as Promise<Envelope<CallOutput<KeyholdContract[K]>>>;
+
+  const ok = async <K extends Name>(name: K, input?: CallInput<KeyholdContract[K]>): Promise<CallOutput<KeyholdContract[K]>> => {
+    const reply = await call(name, input);
+    if (!reply.ok) throw new Error(`${name} failed: ${reply.error.code}: ${reply.error.message}`);
+    return reply.value;
+  };
+
+  return {
+    dir: t.dir,
+    vaultDir: join(t.dir, 'vault'),
+    backend,
+    router,
+    call,
+    ok,
+    events,
+    copied,
+    clipboard,
+    logs,
+    errors,
+    settings: () => settings,
+    named: (name: string) => events.filter((e) => e.name === name).map((e) => e.payload),
+    async cleanup() {
+      await backend.close();
+      t.cleanup();
+    },
+  };
+}
+
+export type ApiHarness = ReturnType<typeof apiHarness>;
