@@ -1,4 +1,32 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { createClient } from '../shared/ipc';
+import { ApiProvider } from './api';
+import { App } from './App';
+import { AppStateProvider } from './state';
+import './styles/app.css';
+
+// Answers change only through this window's own calls or main's events (which invalidate them),
+// so nothing refetches on focus or retries a failure the person has to see.
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: { retry: false, refetchOnWindowFocus: false, staleTime: 30_000 },
+    mutations: { retry: false },
+  },
+});
 
 const root = document.getElementById('root');
-if (root) createRoot(root).render(<main>Keyhold</main>);
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <ApiProvider client={createClient(window.keyhold)}>
+        <QueryClientProvider client={queryClient}>
+          <AppStateProvider>
+            <App />
+          </AppStateProvider>
+        </QueryClientProvider>
+      </ApiProvider>
+    </StrictMode>,
+  );
+}

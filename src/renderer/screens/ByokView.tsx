@@ -1,0 +1,311 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { ByokInput, checkProviderKey, keyHint, Provider } from '../../shared/domain';
+import type { ByokSummary } from '../../shared/domain';
+import { useApi } from '../api';
+import { useInvalidateItems, useSyncNow } from '../hooks';
+import { ago, when } from '../lib/time';
+import { qk } from '../queries';
+import { useAppState } from '../state';
+import { Dialog, Empty, ErrorNote, Field, Spinner, SyncBadge } from '../ui/kit';
+import { useReveal } from '../ui/useReveal';
+
+// The contract's ByokInput plus the provider's key shape, so a typo shows before anything is saved.
+export const ByokForm = ByokInput.check((ctx) => {
+  const problem = checkProviderKey(ctx.value.provider, ctx.value.apiKey);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value.apiKey, path: ['apiKey'] });
+});
+
+const PROVIDER_LABEL: Record<ByokSummary['provider'], string> = {
+  anthropic: 'Anthropic',
+  openai: 'OpenAI',
+  google: 'Google',
+  other: 'Other',
+};
+
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** The parts of Backside's stored row a person acts on. */
+export function remoteStatus(remote: Record<string, unknown> | null) {
+  return {
+    status: text(remote?.byok_status),
+    reason: text(remote?.byok_status_reason),
+    probedAt: text(remote?.byok_last_probed_at),
+  };
+}
+
+export function ByokKeyForm({ existing, onDone, onCancel }: { existing?: ByokSummary; onDone: () => void; onCancel: () => void }) {
+  const api = useApi();
+  const { toast } = useAppState();
+  const invalidate = useInvalidateItems();
+  const sync = useSyncNow({ quiet: true });
+  const [show, setShow] = useState(false);
+  const form = useForm({
+    resolver: zodResolver(ByokForm),
+    mode: 'onChange',
+    defaultValues: { kind: existing?.kind ?? '', provider: existing?.provider ?? 'anthropic', apiKey: '', draft: false },
+  });
+  const { errors } = form.formState;
+  const apiKey = form.watch('apiKey');
+  const save = useMutation({
+    mutationFn: (v: ByokInput) => api.byokSet(v),
+    onSuccess: (s, v) => {
+      invalidate();
+      toast('success', `${existing ? 'Rotated' : 'Saved'} the ${s.kind} key (${s.keyHint})${v.draft ? ' as a draft' : ''}.`);
+      if (!v.draft) sync.mutate();
+      onDone();
+    },
+  });
+  const submit = (draft: boolean) => form.handleSubmit((v) => save.mutate({ ...v, draft }));
+
+  return (
+    <form className="form" noValidate aria-label={existing ? `Rotate the ${existing.kind} key` : 'New BYOK key'} onSubmit={submit(false)}>
+      <Field label="Agent kind" error={errors.kind?.message} hint={existing ? undefined : 'The Backside agent kind, for example claude-code.'}>
+        {({ id, describedBy, invalid }) => (
+          <input id={id} className="mono" autoComplete="off" spellCheck={false} readOnly={Boolean(existing)} autoFocus={!existing} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('kind')} />
+        )}
+      </Field>
+      <Field label="Provider" error={errors.provider?.message}>
+        {({ id }) => (
+          <select id={id} {...form.register('provider', { onChange: () => void form.trigger('apiKey') })}>
+            {Provider.options.map((p) => (
+              <option key={p} value={p}>
+                {PROVIDER_LABEL[p]}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field
+        label={existing ? 'New API key' : 'API key'}
+        error={apiKey ? errors.apiKey?.message : undefined}
+        hint={apiKey && !errors.apiKey ? `Looks right · ${keyHint(apiKey)}` : existing ? `Replaces ${existing.keyHint}; the current key stays in history.` : undefined}
+      >
+        {({ id, describedBy, invalid }) => (
+          <div className="input-with-action">
+            <input id={id} className="mono" type={show ? 'text' : 'password'} autoComplete="off" spellCheck={false} autoFocus={Boolean(existing)} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('apiKey')} />
+            <button type="button" className="ghost" aria-pressed={show} onClick={() => setShow((s) => !s)}>
+              {show ? 'Hide' : 'Show'}
+            </button>
+          </div>
+        )}
+      </Field>
+      <ErrorNote error={save.error} />
+      <div className="dialog-actions">
+        <button type="button" className="ghost" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="button" className="secondary" onClick={submit(true)} disabled={save.isPending}>
+          Save as draft
+        </button>
+        <button type="submit" className="primary" disabled={save.isPending}>
+          {existing ? 'Rotate and sync' : 'Save and sync'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ByokHistory({ item, onClose }: { item: ByokSummary; onClose: () => void }) {
+  const api = useApi();
+  const { toast } = useAppState();
+  const invalidate = useInvalidateItems();
+  const history = useQuery({ queryKey: qk.byokHistory(item.kind), queryFn: () => api.byokHistory({ kind: item.kind }) });
+  const restore = useMutation({
+    mutationFn: (version: number) => api.byokRestore({ kind: item.kind, version }),
+    onSuccess: (s, version) => {
+      invalidate();
+      toast('success', `Restored version ${version} of the ${s.kind} key (${s.keyHint}).`);
+      onClose();
+    },
+  });
+  const versions = [...(history.data ?? [])].sort((a, b) => b.version - a.version);
+  return (
+    <Dialog title={`Key history for ${item.kind}`} onClose={onClose}>
+      {history.isPending ? <Spinner /> : null}
+      <ErrorNote error={history.error} />
+      <ol className="history" aria-label="Versions">
+        {versions.map((v) => (
+          <li key={v.version}>
+            <div>
+              <strong>Version {v.version}</strong> <span className="muted">· {v.reason} · {when(v.at)}</span>
+              <div className="small">{v.summary}</div>
+            </div>
+            {v.version === item.version ? (
+              <span className="muted small">Current</span>
+            ) : (
+              <button type="button" className="secondary small" onClick={() => restore.mutate(v.version)} disabled={restore.isPending}>
+                Restore
+              </button>
+            )}
+          </li>
+        ))}
+      </ol>
+      <ErrorNote error={restore.error} />
+      <div className="dialog-actions">
+        <button type="button" className="ghost" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: () => void; onHistory: () => void }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const { toast } = useAppState();
+  const invalidate = useInvalidateItems();
+  const { value, show, hide } = useReveal();
+  const [probe, setProbe] = useState<{ ok: boolean; text: string } | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const { status, reason, probedAt } = remoteStatus(item.remote);
+
+  const reveal = useMutation({ mutationFn: () => api.byokReveal({ kind: item.kind }), onSuccess: (r) => show(r.apiKey) });
+  const copy = useMutation({
+    mutationFn: () => api.byokCopy({ kind: item.kind }),
+    onSuccess: (r) => toast('success', `Copied the ${item.kind} key. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
+  });
+  const validate = useMutation({
+    mutationFn: () => api.byokValidate({ kind: item.kind }),
+    onMutate: () => setProbe(null),
+    onSuccess: (row) => {
+      const s = remoteStatus(row);
+      const valid = row.valid === true || s.status === 'valid' || s.status === 'ok';
+      setProbe({ ok: valid, text: [s.status ?? (valid ? 'valid' : 'not valid'), s.reason ?? text(row.message) ?? text(row.reason)].filter(Boolean).join(' — ') });
+    },
+    // A rejected token pauses the connection; the status bar and Connections must show it.
+    onError: () => {
+      void qc.invalidateQueries({ queryKey: qk.remotes });
+      void qc.invalidateQueries({ queryKey: qk.syncStatus });
+    },
+  });
+  const action = useMutation({
+    mutationFn: (what: 'ready' | 'retry') => (what === 'ready' ? api.byokReady({ kind: item.kind }) : api.byokRetry({ kind: item.kind })),
+    onSuccess: () => invalidate(),
+  });
+  const del = useMutation({
+    mutationFn: () => api.byokDelete({ kind: item.kind }),
+    onSuccess: () => {
+      invalidate();
+      void qc.invalidateQueries({ queryKey: qk.byok });
+      toast('success', `Deleted the ${item.kind} key here. Backside keeps its copy until you change it there.`);
+    },
+  });
+
+  return (
+    <li className="card byok-card" aria-label={`${item.kind} key`}>
+      <div className="card-head">
+        <div>
+          <div className="eyebrow">{PROVIDER_LABEL[item.provider]}</div>
+          <h3 className="mono">{item.kind}</h3>
+        </div>
+        <SyncBadge state={item.syncState} reason={item.lastError} />
+      </div>
+      <div className="byok-key mono" aria-label={value ? 'API key' : 'API key hint'}>
+        {value ?? item.keyHint}
+      </div>
+      <dl className="facts compact">
+        <dt>Backside status</dt>
+        <dd>
+          {status ? <span className={`status status-${status.replace(/[^a-z_-]/gi, '')}`}>{status}</span> : <span className="muted">not reported yet</span>}
+          {reason ? <span className="small"> — {reason}</span> : null}
+        </dd>
+        <dt>Last probed</dt>
+        <dd title={when(probedAt)}>{ago(probedAt)}</dd>
+        <dt>Updated</dt>
+        <dd title={when(item.updatedAt)}>{ago(item.updatedAt)}</dd>
+      </dl>
+      {item.syncState === 'failed' && item.lastError ? (
+        <div className="callout callout-danger" role="alert">
+          {item.lastError}{' '}
+          <button type="button" className="primary small" onClick={() => action.mutate('retry')}>
+            Retry
+          </button>
+        </div>
+      ) : null}
+      {probe ? (
+        <p className={probe.ok ? 'ok-note' : 'error-note'} role="status">
+          Probe: {probe.text}
+        </p>
+      ) : null}
+      <ErrorNote error={reveal.error ?? copy.error ?? validate.error ?? action.error ?? del.error} />
+      <div className="toolbar" role="toolbar" aria-label={`${item.kind} key actions`}>
+        <button type="button" className="secondary small" onClick={onRotate}>
+          Rotate
+        </button>
+        <button type="button" className="secondary small" onClick={() => validate.mutate()} disabled={validate.isPending}>
+          {validate.isPending ? 'Validating…' : 'Validate'}
+        </button>
+        {item.syncState === 'draft' ? (
+          <button type="button" className="secondary small" onClick={() => action.mutate('ready')}>
+            Mark ready
+          </button>
+        ) : null}
+        <button type="button" className="ghost small" onClick={() => (value ? hide() : reveal.mutate())} aria-label={value ? `Hide the ${item.kind} key` : `Reveal the ${item.kind} key`}>
+          {value ? 'Hide' : 'Reveal'}
+        </button>
+        <button type="button" className="ghost small" onClick={() => copy.mutate()} aria-label={`Copy the ${item.kind} key`}>
+          Copy
+        </button>
+        <button type="button" className="ghost small" onClick={onHistory}>
+          History
+        </button>
+        <span className="spacer-flex" />
+        <button type="button" className="ghost small danger-text" onClick={() => setConfirmDelete(true)}>
+          Delete
+        </button>
+      </div>
+      {confirmDelete ? (
+        <Dialog title={`Delete the ${item.kind} key?`} tone="danger" onClose={() => setConfirmDelete(false)}>
+          <p>The key and its history are removed from this vault. Backside keeps the key it has until you change it there.</p>
+          <ErrorNote error={del.error} />
+          <div className="dialog-actions">
+            <button type="button" className="ghost" data-autofocus onClick={() => setConfirmDelete(false)}>
+              Cancel
+            </button>
+            <button type="button" className="danger" onClick={() => del.mutate()}>
+              Delete key
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+    </li>
+  );
+}
+
+export function ByokView() {
+  const api = useApi();
+  const list = useQuery({ queryKey: qk.byok, queryFn: () => api.byokList() });
+  const [editing, setEditing] = useState<{ item?: ByokSummary } | null>(null);
+  const [history, setHistory] = useState<ByokSummary | null>(null);
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>BYOK keys</h1>
+          <p className="muted">One provider API key per agent kind, sent to Backside. Rotating keeps the previous key in history.</p>
+        </div>
+        <button type="button" className="primary" onClick={() => setEditing({})}>
+          + Add key
+        </button>
+      </header>
+      {list.isPending ? <Spinner label="Loading keys" /> : null}
+      <ErrorNote error={list.error} />
+      {list.data && list.data.length === 0 ? <Empty title="No BYOK keys yet">Add the provider key each agent kind should use.</Empty> : null}
+      <ul className="cards" aria-label="BYOK keys">
+        {list.data?.map((item) => (
+          <ByokRow key={item.id} item={item} onRotate={() => setEditing({ item })} onHistory={() => setHistory(item)} />
+        ))}
+      </ul>
+      {editing ? (
+        <Dialog title={editing.item ? `Rotate the ${editing.item.kind} key` : 'Add a BYOK key'} onClose={() => setEditing(null)}>
+          <ByokKeyForm {...(editing.item ? { existing: editing.item } : {})} onDone={() => setEditing(null)} onCancel={() => setEditing(null)} />
+        </Dialog>
+      ) : null}
+      {history ? <ByokHistory item={history} onClose={() => setHistory(null)} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import { useQuery } from '@tanstack/react-query';
+import type { HealthFinding } from '../../shared/contract';
+import { useApi } from '../api';
+import { qk } from '../queries';
+import { useAppState } from '../state';
+import { Empty, ErrorNote, Spinner } from '../ui/kit';
+
+const RULE_TITLE: Record<HealthFinding['rule'], string> = {
+  'old-key': 'Old key',
+  'failed-probe': 'Key failed its check',
+  'reused-key': 'Key used twice',
+  'undeclared-keys': 'Keys the agent does not declare',
+  'stale-draft': 'Forgotten draft',
+  'sync-failed': 'Sync failed',
+  'remote-paused': 'Connection paused',
+};
+
+export function HealthView() {
+  const api = useApi();
+  const { go } = useAppState();
+  const report = useQuery({ queryKey: qk.health, queryFn: () => api.healthReport() });
+  const open = (f: HealthFinding) => {
+    if (f.kind === 'profile') go('profiles', { profileId: f.id });
+    else if (f.kind === 'byok') go('byok', { byokKind: f.ref });
+    else go('connections');
+  };
+  const problems = report.data?.filter((f) => f.severity === 'problem').length ?? 0;
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Health</h1>
+          <p className="muted">Old or reused keys, failed checks, forgotten drafts and anything sync could not finish.</p>
+        </div>
+        <button type="button" className="secondary" onClick={() => void report.refetch()} disabled={report.isFetching}>
+          {report.isFetching ? 'Checking…' : 'Check again'}
+        </button>
+      </header>
+      {report.isPending ? <Spinner label="Checking the vault" /> : null}
+      <ErrorNote error={report.error} />
+      {report.data && report.data.length === 0 ? <Empty title="All good">Nothing needs your attention.</Empty> : null}
+      {report.data && report.data.length > 0 ? (
+        <p className="muted" role="status">
+          {problems} {problems === 1 ? 'problem' : 'problems'}, {report.data.length - problems} {report.data.length - problems === 1 ? 'warning' : 'warnings'}
+        </p>
+      ) : null}
+      <ul className="findings" aria-label="Findings">
+        {report.data?.map((f) => (
+          <li key={`${f.rule}-${f.kind}-${f.id}`} className={`finding finding-${f.severity}`}>
+            <span className="finding-icon" aria-hidden="true">
+              {f.severity === 'problem' ? '!' : '•'}
+            </span>
+            <div>
+              <div className="finding-title">
+                {RULE_TITLE[f.rule]} <span className="sr-only">({f.severity})</span>
+              </div>
+              <div className="small">{f.message}</div>
+            </div>
+            <button type="button" className="link mono" onClick={() => open(f)}>
+              {f.ref}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

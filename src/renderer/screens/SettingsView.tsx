@@ -1,0 +1,159 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useForm } from 'react-hook-form';
+import { contract } from '../../shared/contract';
+import type { VaultStatus } from '../../shared/contract';
+import { UserSettings } from '../../shared/settings';
+import { useApi } from '../api';
+import { passwordStrength } from '../lib/strength';
+import { qk } from '../queries';
+import { useAppState } from '../state';
+import { ErrorNote, Field, Spinner } from '../ui/kit';
+
+const ChangePassword = contract.vaultChangePassword.input
+  .extend({ confirm: contract.vaultUnlock.input.shape.password })
+  .refine((v) => v.next === v.confirm, { path: ['confirm'], message: 'The two new passwords are not the same.' });
+
+const KDF_LABEL: Record<string, string> = { standard: 'Standard', strong: 'Strong', custom: 'Custom' };
+
+function PreferencesForm({ settings }: { settings: UserSettings }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const { toast } = useAppState();
+  const form = useForm({ resolver: zodResolver(UserSettings), mode: 'onChange', defaultValues: settings });
+  const { errors, isDirty } = form.formState;
+  const save = useMutation({
+    mutationFn: (v: UserSettings) => api.settingsSet(v),
+    onSuccess: (s) => {
+      qc.setQueryData(qk.settings, s);
+      void qc.invalidateQueries({ queryKey: qk.health });
+      form.reset(s);
+      toast('success', 'Settings saved.');
+    },
+  });
+  const num = { valueAsNumber: true } as const;
+  return (
+    <form className="card form" aria-labelledby="prefs-title" noValidate onSubmit={form.handleSubmit((v) => save.mutate(v))}>
+      <h2 id="prefs-title">Preferences</h2>
+      <div className="form-grid">
+        <Field label="Lock after (minutes without activity)" error={errors.autoLockMinutes?.message}>
+          {({ id, describedBy, invalid }) => <input id={id} type="number" min={1} max={1440} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('autoLockMinutes', num)} />}
+        </Field>
+        <Field label="Clear the clipboard after (seconds)" error={errors.clipboardSeconds?.message}>
+          {({ id, describedBy, invalid }) => <input id={id} type="number" min={5} max={600} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('clipboardSeconds', num)} />}
+        </Field>
+        <Field label="Flag keys older than (days)" error={errors.keyMaxAgeDays?.message}>
+          {({ id, describedBy, invalid }) => <input id={id} type="number" min={1} max={3650} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('keyMaxAgeDays', num)} />}
+        </Field>
+        <Field label="Theme">
+          {({ id }) => (
+            <select id={id} {...form.register('theme', { onChange: (e: React.ChangeEvent<HTMLSelectElement>) => applyTheme(e.target.value as UserSettings['theme']) })}>
+              <option value="system">Same as the system</option>
+              <option value="light">Light</option>
+              <option value="dark">Dark</option>
+            </select>
+          )}
+        </Field>
+      </div>
+      <label className="toggle">
+        <input type="checkbox" {...form.register('quickUnlock')} />
+        <span>
+          Quick unlock with the system keychain <span className="muted">(the vault key is kept by your operating system's keychain)</span>
+        </span>
+      </label>
+      <ErrorNote error={save.error} />
+      <div className="form-actions">
+        <span className="spacer-flex" />
+        <button type="submit" className="primary" disabled={!isDirty || save.isPending}>
+          Save settings
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function PasswordForm({ status }: { status: VaultStatus | undefined }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const { toast } = useAppState();
+  const form = useForm({
+    resolver: zodResolver(ChangePassword),
+    mode: 'onTouched',
+    defaultValues: { current: '', next: '', confirm: '', kdf: undefined as 'standard' | 'strong' | undefined },
+  });
+  const { errors } = form.formState;
+  const next = form.watch('next');
+  const strength = passwordStrength(next);
+  const change = useMutation({
+    mutationFn: (v: { current: string; next: string; kdf?: 'standard' | 'strong' | undefined }) =>
+      api.vaultChangePassword(v.kdf ? { current: v.current, next: v.next, kdf: v.kdf } : { current: v.current, next: v.next }),
+    onSuccess: (s) => {
+      qc.setQueryData(qk.vaultStatus, s);
+      form.reset();
+      toast('success', 'Master password changed. Use the new one from now on.');
+    },
+  });
+  return (
+    <form className="card form" aria-labelledby="pw-title" noValidate onSubmit={form.handleSubmit((v) => change.mutate(v))}>
+      <h2 id="pw-title">Master password and key strength</h2>
+      <p className="muted small">
+        Current key strength: {status?.kdf ? KDF_LABEL[status.kdf] : 'unknown'}. Changing the password re-encrypts only the vault key, so it is quick.
+      </p>
+      <Field label="Current master password" error={errors.current ? 'Enter your current master password.' : undefined}>
+        {({ id, describedBy, invalid }) => <input id={id} type="password" autoComplete="current-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('current')} />}
+      </Field>
+      <Field label="New master password" error={errors.next?.message} hint={next ? `${strength.label}. ${strength.hint}` : undefined}>
+        {({ id, describedBy, invalid }) => <input id={id} type="password" autoComplete="new-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('next')} />}
+      </Field>
+      <Field label="Repeat the new password" error={errors.confirm?.message}>
+        {({ id, describedBy, invalid }) => <input id={id} type="password" autoComplete="new-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('confirm')} />}
+      </Field>
+      <Field label="Key strength">
+        {({ id }) => (
+          <select id={id} {...form.register('kdf', { setValueAs: (v: string) => (v === '' ? undefined : v) })}>
+            <option value="">Keep as it is</option>
+            <option value="standard">Standard (faster unlock)</option>
+            <option value="strong">Strong (slower unlock, harder to attack)</option>
+          </select>
+        )}
+      </Field>
+      <div className="callout callout-warning" role="note">
+        The new password cannot be recovered either. Keep it somewhere safe before you save.
+      </div>
+      <ErrorNote error={change.error} />
+      <div className="form-actions">
+        <span className="spacer-flex" />
+        <button type="submit" className="primary" disabled={change.isPending}>
+          {change.isPending ? 'Changing…' : 'Change password'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Sets the page theme; "system" lets prefers-color-scheme decide (see app.css). */
+export function applyTheme(theme: UserSettings['theme']): void {
+  document.documentElement.dataset.theme = theme;
+}
+
+export function SettingsView() {
+  const api = useApi();
+  const settings = useQuery({ queryKey: qk.settings, queryFn: () => api.settingsGet() });
+  const status = useQuery({ queryKey: qk.vaultStatus, queryFn: () => api.vaultStatus() });
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Settings</h1>
+          <p className="muted">Vault: {status.data?.dir}</p>
+        </div>
+      </header>
+      {settings.isPending ? <Spinner label="Loading settings" /> : null}
+      <ErrorNote error={settings.error} />
+      <div className="two-col">
+        {settings.data ? <PreferencesForm settings={settings.data} /> : null}
+        <PasswordForm status={status.data} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,143 @@
+import { useMutation } from '@tanstack/react-query';
+import type { StatusRow } from '../../shared/sync';
+import { useApi } from '../api';
+import { useInvalidateItems, useSyncNow, useSyncStatus } from '../hooks';
+import { ago, when } from '../lib/time';
+import { useAppState } from '../state';
+import { Empty, ErrorNote, Spinner, SyncBadge } from '../ui/kit';
+
+const MISSING_PREFIX = 'Remote profile missing';
+
+function ItemRow({ row }: { row: StatusRow }) {
+  const api = useApi();
+  const { go, toast } = useAppState();
+  const invalidate = useInvalidateItems();
+  const missing = row.kind === 'profile' && (row.lastError ?? '').startsWith(MISSING_PREFIX);
+  const act = useMutation({
+    mutationFn: async (): Promise<unknown> =>
+      row.kind === 'byok' ? api.byokRetry({ kind: row.ref }) : missing ? api.profileRecreate({ ref: row.id }) : api.profileRetry({ ref: row.id }),
+    onSuccess: () => {
+      invalidate();
+      toast('info', missing ? `${row.ref} will be created again on Kura at the next sync.` : `${row.ref} is queued again.`);
+    },
+  });
+  return (
+    <li className="sync-row">
+      <div className="sync-row-main">
+        <button type="button" className="link mono" onClick={() => (row.kind === 'profile' ? go('profiles', { profileId: row.id }) : go('byok', { byokKind: row.ref }))}>
+          {row.ref}
+        </button>
+        <span className="muted small">{row.kind === 'profile' ? 'Profile → Kura' : 'BYOK key → Backside'}</span>
+      </div>
+      <SyncBadge state={row.state} reason={row.lastError} />
+      <div className="sync-row-detail small">
+        {row.lastError ? <span className="reason">{row.lastError}</span> : <span className="muted">Waiting for the next sync.</span>}
+        {row.attempts > 0 ? <span className="muted"> · {row.attempts} {row.attempts === 1 ? 'attempt' : 'attempts'}</span> : null}
+        {row.nextAttemptAt ? (
+          <span className="muted" title={when(row.nextAttemptAt)}>
+            {' '}
+            · next try {ago(row.nextAttemptAt)}
+          </span>
+        ) : null}
+      </div>
+      {row.state === 'failed' ? (
+        <button type="button" className="secondary small" onClick={() => act.mutate()} disabled={act.isPending}>
+          {missing ? 'Re-create' : 'Retry'}
+        </button>
+      ) : (
+        <span />
+      )}
+      {act.error ? (
+        <div className="sync-row-error">
+          <ErrorNote error={act.error} />
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+export function SyncView() {
+  const status = useSyncStatus();
+  const sync = useSyncNow();
+  const { progress, online, lastSyncAt } = useAppState();
+  const rows = status.data?.items.filter((i) => i.state === 'pending' || i.state === 'failed') ?? [];
+  const failed = rows.filter((r) => r.state === 'failed');
+  const pending = rows.filter((r) => r.state === 'pending');
+  const counts = status.data?.counts;
+  const total = (k: 'draft' | 'pending' | 'synced' | 'failed') => (counts ? counts.profile[k] + counts.byok[k] : 0);
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Sync</h1>
+          <p className="muted">
+            Local changes are the truth; Keyhold brings Kura and Backside up to them. Last sync: {lastSyncAt ? ago(lastSyncAt) : 'not in this session'}.
+          </p>
+        </div>
+        <button type="button" className="primary" onClick={() => sync.mutate()} disabled={sync.isPending || progress !== null}>
+          {sync.isPending || progress ? 'Syncing…' : 'Sync now'}
+        </button>
+      </header>
+      {!online ? (
+        <div className="callout callout-warning" role="note">
+          This computer is offline. Changes are kept and sent when it is back online.
+        </div>
+      ) : null}
+      {progress ? (
+        <div className="progress" role="group" aria-label="Sync progress">
+          <progress max={progress.total} value={progress.done} aria-label={`Sent ${progress.done} of ${progress.total}`} />
+          <span className="small">
+            {progress.done} of {progress.total}
+          </span>
+        </div>
+      ) : null}
+      {counts ? (
+        <ul className="stats" aria-label="Sync totals">
+          <li>
+            <strong>{total('synced')}</strong> synced
+          </li>
+          <li>
+            <strong>{total('pending')}</strong> pending
+          </li>
+          <li>
+            <strong>{total('failed')}</strong> failed
+          </li>
+          <li>
+            <strong>{total('draft')}</strong> drafts
+          </li>
+        </ul>
+      ) : null}
+      {status.data?.remotes
+        .filter((r) => r.paused)
+        .map((r) => (
+          <div key={r.kind} className="callout callout-danger" role="alert">
+            <strong>Sync to {r.kind === 'kura' ? 'Kura' : 'Backside'} is paused.</strong> {r.pausedReason ? `${r.pausedReason.replace(/[.]$/, '')}.` : ''} Update its credentials under Connections.
+          </div>
+        ))}
+      {status.isPending ? <Spinner label="Loading sync status" /> : null}
+      <ErrorNote error={status.error} />
+      {failed.length ? (
+        <>
+          <h2 className="section-title">Needs attention ({failed.length})</h2>
+          <ul className="sync-list" aria-label="Failed items">
+            {failed.map((r) => (
+              <ItemRow key={`${r.kind}-${r.id}`} row={r} />
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {pending.length ? (
+        <>
+          <h2 className="section-title">Waiting to send ({pending.length})</h2>
+          <ul className="sync-list" aria-label="Pending items">
+            {pending.map((r) => (
+              <ItemRow key={`${r.kind}-${r.id}`} row={r} />
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {status.data && rows.length === 0 ? <Empty title="Everything is in sync">Nothing is waiting or failed.</Empty> : null}
+    </div>
+  );
+}

@@ -1,0 +1,267 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { ProfileSummary } from '../../../shared/domain';
+import { errorCode, errorText, useApi } from '../../api';
+import { useInvalidateItems } from '../../hooks';
+import { ago, when } from '../../lib/time';
+import { qk } from '../../queries';
+import { useAppState } from '../../state';
+import { Dialog, ErrorNote, Spinner, SyncBadge } from '../../ui/kit';
+import { useReveal } from '../../ui/useReveal';
+const MISSING_PREFIX = 'Remote profile missing';
+
+/** One value: masked until revealed, masked again after a few seconds; copy happens in main. */
+function SecretRow({ profileId, name }: { profileId: string; name: string }) {
+  const api = useApi();
+  const { toast } = useAppState();
+  const { value, show, hide } = useReveal();
+  const reveal = useMutation({
+    mutationFn: () => api.profileReveal({ ref: profileId, key: name }),
+    onSuccess: ({ value: v }) => show(v),
+  });
+  const copy = useMutation({
+    mutationFn: () => api.profileCopy({ ref: profileId, key: name }),
+    onSuccess: ({ clearsAfterSeconds }) => toast('success', `Copied ${name}. The clipboard clears in ${clearsAfterSeconds} seconds.`),
+  });
+  return (
+    <li className="secret-row">
+      <span className="secret-key mono">{name}</span>
+      <span className={`secret-value mono${value === null ? ' masked' : ''}`} aria-label={value === null ? `${name} value hidden` : `${name} value`}>
+        {value === null ? '••••••••••••' : value}
+      </span>
+      <span className="row-actions">
+        {value === null ? (
+          <button type="button" className="ghost small" onClick={() => reveal.mutate()} disabled={reveal.isPending} aria-label={`Reveal ${name}`}>
+            Reveal
+          </button>
+        ) : (
+          <button type="button" className="ghost small" onClick={hide} aria-label={`Hide ${name}`}>
+            Hide
+          </button>
+        )}
+        <button type="button" className="ghost small" onClick={() => copy.mutate()} disabled={copy.isPending} aria-label={`Copy ${name}`}>
+          Copy
+        </button>
+      </span>
+      {reveal.error || copy.error ? (
+        <span className="secret-error">
+          <ErrorNote error={reveal.error ?? copy.error} />
+        </span>
+      ) : null}
+    </li>
+  );
+}
+
+function HistoryDialog({ profile, onClose }: { profile: ProfileSummary; onClose: () => void }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const { toast } = useAppState();
+  const invalidate = useInvalidateItems();
+  const history = useQuery({ queryKey: qk.profileHistory(profile.id), queryFn: () => api.profileHistory({ ref: profile.id }) });
+  const [confirm, setConfirm] = useState<{ version: number; message: string } | null>(null);
+  const restore = useMutation({
+    mutationFn: ({ version, confirmNewRemote }: { version: number; confirmNewRemote: boolean }) =>
+      api.profileRestore({ ref: profile.id, version, confirmNewRemote }),
+    onSuccess: (s, { version }) => {
+      invalidate();
+      void qc.invalidateQueries({ queryKey: qk.profile(profile.id) });
+      void qc.invalidateQueries({ queryKey: qk.profileHistory(profile.id) });
+      toast('success', `Restored version ${version} of ${s.agentId}/${s.name} as version ${s.version}.`);
+      onClose();
+    },
+    onError: (e, { version, confirmNewRemote }) => {
+      if (errorCode(e) === 'Conflict' && profile.hasToken && !confirmNewRemote) {
+        setConfirm({ version, message: errorText(e) });
+        restore.reset();
+      }
+    },
+  });
+  const versions = [...(history.data ?? [])].sort((a, b) => b.version - a.version);
+  return (
+    <Dialog title={`History of ${profile.agentId}/${profile.name}`} onClose={onClose}>
+      {history.isPending ? <Spinner /> : null}
+      <ErrorNote error={history.error} />
+      <ol className="history" aria-label="Versions">
+        {versions.map((v) => (
+          <li key={v.version}>
+            <div>
+              <strong>Version {v.version}</strong> <span className="muted">· {v.reason} · {when(v.at)}</span>
+              <div className="small">{v.summary}</div>
+            </div>
+            {v.version === profile.version ? (
+              <span className="muted small">Current</span>
+            ) : (
+              <button type="button" className="secondary small" onClick={() => restore.mutate({ version: v.version, confirmNewRemote: false })} disabled={restore.isPending}>
+                Restore
+              </button>
+            )}
+          </li>
+        ))}
+      </ol>
+      {confirm ? (
+        <div className="callout callout-warning" role="alert">
+          <p>
+            Version {confirm.version} has another agent or name. Restoring it makes a new remote profile on Kura; the current one stays there.
+          </p>
+          <p className="small">{confirm.message}</p>
+          <button type="button" className="primary small" onClick={() => restore.mutate({ version: confirm.version, confirmNewRemote: true })}>
+            Restore as a new remote profile
+          </button>
+        </div>
+      ) : null}
+      <ErrorNote error={restore.error} />
+      <div className="dialog-actions">
+        <button type="button" className="ghost" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function DeleteDialog({ profile, onClose, onDeleted }: { profile: ProfileSummary; onClose: () => void; onDeleted: () => void }) {
+  const api = useApi();
+  const { toast } = useAppState();
+  const invalidate = useInvalidateItems();
+  const del = useMutation({
+    mutationFn: () => api.profileDelete({ ref: profile.id }),
+    onSuccess: ({ wasSynced }) => {
+      invalidate();
+      toast('success', wasSynced ? `Deleted ${profile.agentId}/${profile.name} here. It is still on Kura.` : `Deleted ${profile.agentId}/${profile.name}.`);
+      onDeleted();
+    },
+  });
+  return (
+    <Dialog title={`Delete ${profile.agentId}/${profile.name}?`} tone="danger" onClose={onClose}>
+      <p>The profile and all its versions are removed from this vault. This cannot be undone.</p>
+      {profile.hasToken ? (
+        <div className="callout callout-warning" role="note">
+          <strong>The remote profile stays on Kura.</strong> Keyhold cannot delete it there, and its token will no longer be kept here.
+          Remove it in Kura if the agent should stop using it.
+        </div>
+      ) : null}
+      <ErrorNote error={del.error} />
+      <div className="dialog-actions">
+        <button type="button" className="ghost" onClick={onClose} data-autofocus>
+          Cancel
+        </button>
+        <button type="button" className="danger" onClick={() => del.mutate()} disabled={del.isPending}>
+          Delete profile
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdit: (p: ProfileSummary) => void; onDeleted: () => void }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const invalidate = useInvalidateItems();
+  const { toast } = useAppState();
+  const detail = useQuery({ queryKey: qk.profile(id), queryFn: () => api.profileGet({ ref: id }) });
+  const [dialog, setDialog] = useState<'history' | 'delete' | null>(null);
+  const action = useMutation({
+    mutationFn: (what: 'ready' | 'retry' | 'recreate') =>
+      what === 'ready' ? api.profileReady({ ref: id }) : what === 'retry' ? api.profileRetry({ ref: id }) : api.profileRecreate({ ref: id }),
+    onSuccess: (s, what) => {
+      invalidate();
+      void qc.invalidateQueries({ queryKey: qk.profile(id) });
+      toast('info', what === 'recreate' ? `${s.agentId}/${s.name} will be created again on Kura at the next sync.` : `${s.agentId}/${s.name} is queued for sync.`);
+    },
+  });
+
+  if (detail.isPending) return <div className="pane-body"><Spinner label="Loading profile" /></div>;
+  if (detail.error) return <div className="pane-body"><ErrorNote error={detail.error} /></div>;
+  const p = detail.data;
+  const missing = p.syncState === 'failed' && (p.lastError ?? '').startsWith(MISSING_PREFIX);
+
+  return (
+    <section className="pane-body" aria-label={`Profile ${p.agentId}/${p.name}`}>
+      <header className="pane-header">
+        <div>
+          <div className="eyebrow mono">{p.agentId}</div>
+          <h2>{p.name}</h2>
+        </div>
+        <SyncBadge state={p.syncState} reason={p.lastError} />
+      </header>
+      <div className="toolbar" role="toolbar" aria-label="Profile actions">
+        <button type="button" className="secondary" onClick={() => onEdit(p)}>
+          Edit
+        </button>
+        <button type="button" className="secondary" onClick={() => setDialog('history')}>
+          History
+        </button>
+        {p.syncState === 'draft' ? (
+          <button type="button" className="secondary" onClick={() => action.mutate('ready')}>
+            Mark ready to sync
+          </button>
+        ) : null}
+        <span className="spacer-flex" />
+        <button type="button" className="ghost danger-text" onClick={() => setDialog('delete')}>
+          Delete
+        </button>
+      </div>
+
+      {p.syncState === 'failed' ? (
+        <div className="callout callout-danger" role="alert">
+          <strong>{missing ? 'Remote profile missing.' : 'The last sync failed.'}</strong>{' '}
+          {missing ? (p.lastError ?? '').slice(MISSING_PREFIX.length).replace(/^:\s*/, '') : p.lastError}
+          <div className="row-actions">
+            {missing ? (
+              <button type="button" className="primary small" onClick={() => action.mutate('recreate')}>
+                Re-create on Kura
+              </button>
+            ) : (
+              <button type="button" className="primary small" onClick={() => action.mutate('retry')}>
+                Retry
+              </button>
+            )}
+          </div>
+        </div>
+      ) : null}
+      {p.lastSyncType === 'replace' ? (
+        <div className="callout callout-warning" role="note">
+          Kura already had a profile for this agent and name; it was replaced, and its previous token no longer works.
+        </div>
+      ) : null}
+      <ErrorNote error={action.error} />
+
+      <h3 className="section-title">Credentials</h3>
+      {p.keys.length === 0 ? <p className="muted">No keys.</p> : null}
+      <ul className="secrets" aria-label="Credentials">
+        {p.keys.map((k) => (
+          <SecretRow key={k} profileId={p.id} name={k} />
+        ))}
+      </ul>
+
+      <h3 className="section-title">Details</h3>
+      <dl className="facts">
+        <dt>Session</dt>
+        <dd>{p.saveSession ? 'Saved between runs' : 'Not saved'}</dd>
+        <dt>Kura token</dt>
+        <dd>{p.hasToken ? 'Stored (encrypted)' : 'None yet'}</dd>
+        <dt>Last sync</dt>
+        <dd>{p.lastSyncType ? `${p.lastSyncType}` : 'Never synced'}</dd>
+        <dt>Version</dt>
+        <dd>{p.version}</dd>
+        <dt>Updated</dt>
+        <dd title={when(p.updatedAt)}>{ago(p.updatedAt)}</dd>
+        <dt>Created</dt>
+        <dd>{when(p.createdAt)}</dd>
+      </dl>
+
+      {dialog === 'history' ? <HistoryDialog profile={p} onClose={() => setDialog(null)} /> : null}
+      {dialog === 'delete' ? (
+        <DeleteDialog
+          profile={p}
+          onClose={() => setDialog(null)}
+          onDeleted={() => {
+            setDialog(null);
+            qc.removeQueries({ queryKey: qk.profile(id) });
+            onDeleted();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}

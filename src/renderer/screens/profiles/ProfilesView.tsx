@@ -1,0 +1,218 @@
+import { useQuery } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { ProfileSummary } from '../../../shared/domain';
+import { useApi } from '../../api';
+import { filterProfiles, groupRows, indexProfiles } from '../../lib/search';
+import type { Row } from '../../lib/search';
+import { qk } from '../../queries';
+import { useAppState } from '../../state';
+import { Empty, ErrorNote, MOD, Spinner, SyncBadge } from '../../ui/kit';
+import { ProfileDetailPane } from './ProfileDetail';
+import { ProfileForm } from './ProfileForm';
+
+const GROUP_PX = 30;
+const ITEM_PX = 56;
+
+/**
+ * A block of empty height. The page's CSP allows no inline styles, so the virtual list pads
+ * itself with an SVG whose height is an attribute rather than a style.
+ */
+function Gap({ height }: { height: number }) {
+  return height > 0 ? <svg className="gap" width="1" height={height} aria-hidden="true" focusable="false" /> : null;
+}
+
+type Mode = { kind: 'view'; id: string } | { kind: 'new' } | { kind: 'edit'; profile: ProfileSummary } | { kind: 'none' };
+
+export function ProfilesView() {
+  const api = useApi();
+  const { focus } = useAppState();
+  const list = useQuery({ queryKey: qk.profiles, queryFn: () => api.profilesList({}) });
+  const [query, setQuery] = useState('');
+  const [agent, setAgent] = useState<string | null>(null);
+  const [mode, setMode] = useState<Mode>(focus.profileId ? { kind: 'view', id: focus.profileId } : { kind: 'none' });
+  const searchRef = useRef<HTMLInputElement>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (focus.newProfile) setMode({ kind: 'new' });
+  }, [focus.newProfile]);
+  useEffect(() => {
+    if (focus.search) searchRef.current?.focus();
+  }, [focus.search]);
+  useEffect(() => {
+    if (focus.profileId) setMode({ kind: 'view', id: focus.profileId });
+  }, [focus.profileId]);
+
+  const index = useMemo(() => indexProfiles(list.data ?? []), [list.data]);
+  const agents = useMemo(() => [...new Set(index.map((i) => i.profile.agentId))], [index]);
+  const filtered = useMemo(() => filterProfiles(index, query, agent), [index, query, agent]);
+  const rows: Row[] = useMemo(() => (agent === null ? groupRows(filtered) : filtered.map((profile) => ({ type: 'item', profile }))), [filtered, agent]);
+  const itemIndexes = useMemo(() => rows.flatMap((r, i) => (r.type === 'item' ? [i] : [])), [rows]);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: (i) => (rows[i]?.type === 'group' ? GROUP_PX : ITEM_PX),
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const top = items[0]?.start ?? 0;
+  const bottom = virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0);
+
+  const selectedId = mode.kind === 'view' ? mode.id : mode.kind === 'edit' ? mode.profile.id : null;
+  const selectedRow = selectedId === null ? -1 : rows.findIndex((r) => r.type === 'item' && r.profile.id === selectedId);
+
+  const move = (delta: number | 'first' | 'last') => {
+    if (itemIndexes.length === 0) return;
+    const at = itemIndexes.indexOf(selectedRow);
+    const next =
+      delta === 'first' ? 0 : delta === 'last' ? itemIndexes.length - 1 : Math.min(itemIndexes.length - 1, Math.max(0, at === -1 ? 0 : at + delta));
+    const rowIndex = itemIndexes[next] as number;
+    const row = rows[rowIndex];
+    if (row?.type === 'item') {
+      setMode({ kind: 'view', id: row.profile.id });
+      virtualizer.scrollToIndex(rowIndex, { align: 'auto' });
+    }
+  };
+
+  const onListKey = (e: React.KeyboardEvent) => {
+    const keys: Record<string, () => void> = {
+      ArrowDown: () => move(1),
+      ArrowUp: () => move(-1),
+      PageDown: () => move(10),
+      PageUp: () => move(-10),
+      Home: () => move('first'),
+      End: () => move('last'),
+    };
+    const run = keys[e.key];
+    if (run) {
+      e.preventDefault();
+      run();
+    }
+  };
+
+  const total = list.data?.length ?? 0;
+
+  return (
+    <div className="split">
+      <section className="list-pane" aria-label="Profiles">
+        <div className="list-tools">
+          <div className="search">
+            <input
+              ref={searchRef}
+              id="profile-search"
+              type="search"
+              placeholder={`Search profiles  (${MOD}F)`}
+              aria-label="Search profiles by agent, name or key"
+              value={query}
+              onChange={(e) => setQuery(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'ArrowDown') {
+                  e.preventDefault();
+                  scrollRef.current?.focus();
+                  move('first');
+                } else if (e.key === 'Escape' && query) {
+                  setQuery('');
+                }
+              }}
+            />
+          </div>
+          <div className="list-filter">
+            <select aria-label="Show agent" value={agent ?? ''} onChange={(e) => setAgent(e.target.value || null)}>
+              <option value="">All agents ({agents.length})</option>
+              {agents.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+            <button type="button" className="primary" onClick={() => setMode({ kind: 'new' })} title={`New profile (${MOD}N)`}>
+              + New
+            </button>
+          </div>
+          <p className="list-count muted small" role="status" aria-live="polite">
+            {query || agent ? `${filtered.length} of ${total} profiles` : `${total} profiles`}
+          </p>
+        </div>
+        {list.isPending ? <Spinner label="Loading profiles" /> : null}
+        <ErrorNote error={list.error} />
+        <div
+          ref={scrollRef}
+          className="list-scroll"
+          role="listbox"
+          aria-label="Profile list"
+          tabIndex={0}
+          aria-activedescendant={selectedId ? `profile-${selectedId}` : undefined}
+          onKeyDown={onListKey}
+        >
+          <Gap height={top} />
+          {items.map((vi) => {
+            const row = rows[vi.index];
+            if (!row) return null;
+            if (row.type === 'group') {
+              return (
+                <div key={`g-${row.agentId}`} className="row-group" role="presentation">
+                  <span className="mono">{row.agentId}</span>
+                  <span className="muted">{row.count}</span>
+                </div>
+              );
+            }
+            const p = row.profile;
+            const selected = p.id === selectedId;
+            return (
+              <div
+                key={p.id}
+                id={`profile-${p.id}`}
+                role="option"
+                aria-selected={selected}
+                className={`row-item${selected ? ' selected' : ''}`}
+                onClick={() => setMode({ kind: 'view', id: p.id })}
+              >
+                <div className="row-main">
+                  <span className="row-title">{p.name}</span>
+                  <span className="row-sub mono">
+                    {agent === null ? `${p.keys.length} ${p.keys.length === 1 ? 'key' : 'keys'}` : p.agentId}
+                  </span>
+                </div>
+                <SyncBadge state={p.syncState} reason={p.lastError} />
+              </div>
+            );
+          })}
+          <Gap height={bottom} />
+          {list.data && rows.length === 0 ? (
+            <Empty title={total === 0 ? 'No profiles yet' : 'Nothing matches'}>
+              {total === 0 ? (
+                <button type="button" className="primary" onClick={() => setMode({ kind: 'new' })}>
+                  Add your first profile
+                </button>
+              ) : (
+                <p className="muted">Search looks at agent ids, names and key names — never at values.</p>
+              )}
+            </Empty>
+          ) : null}
+        </div>
+      </section>
+      <section className="detail-pane" aria-label="Profile details">
+        {mode.kind === 'view' ? (
+          <ProfileDetailPane key={mode.id} id={mode.id} onEdit={(profile) => setMode({ kind: 'edit', profile })} onDeleted={() => setMode({ kind: 'none' })} />
+        ) : mode.kind === 'new' ? (
+          <ProfileForm key={`new-${focus.newProfile ?? 0}`} onDone={(s) => setMode({ kind: 'view', id: s.id })} onCancel={() => setMode({ kind: 'none' })} />
+        ) : mode.kind === 'edit' ? (
+          <ProfileForm
+            key={`edit-${mode.profile.id}`}
+            original={mode.profile}
+            onDone={(s) => setMode({ kind: 'view', id: s.id })}
+            onCancel={() => setMode({ kind: 'view', id: mode.profile.id })}
+          />
+        ) : (
+          <Empty title="Select a profile">
+            <p className="muted">
+              {MOD}N new profile · {MOD}F search · ↑↓ move in the list · {MOD}L lock
+            </p>
+          </Empty>
+        )}
+      </section>
+    </div>
+  );
+}
