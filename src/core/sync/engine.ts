@@ -10,7 +10,7 @@ import { DEFAULT_BACKOFF, nextRetryDelay, type BackoffPolicy } from './backoff';
 import { HttpClient, parseBaseUrl, type HttpOptions } from './http';
 import { upsertAuthProfile } from './kura-client';
 import { Outbox, type OutboxRow } from './outbox';
-import type { RemoteResult } from './remote-errors';
+import { failureToError, type RemoteResult } from './remote-errors';
 
 export interface SyncEngineOptions {
   now?: () => number;
@@ -465,7 +465,7 @@ export class SyncEngine {
     const result = await validateKey({ http: this.client('backside', conn.url), token: conn.credential }, apiKey);
     if (!result.ok) {
       if (result.kind === 'credentials') this.vault.remotes.pause('backside', `credentials rejected (HTTP ${result.status})`);
-      throw new KeyholdError(result.kind === 'credentials' ? 'CredentialsRejected' : result.kind === 'transient' ? 'RemoteUnavailable' : 'RemoteRejected', result.message);
+      throw failureToError(result);
     }
     return result.body;
   }
