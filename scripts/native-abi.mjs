@@ -39,6 +39,21 @@ if (target === 'node') {
   process.exit(0);
 }
 
+// `electron --if-installed`: for the _electron smoke test, which skips where Electron's binary
+// was never downloaded (offline CI); there is nothing to rebuild for then.
+if (process.argv.includes('--if-installed')) {
+  let binary = null;
+  try {
+    binary = require('electron');
+  } catch {
+    binary = null;
+  }
+  if (typeof binary !== 'string' || !existsSync(binary)) {
+    console.error('better-sqlite3: no Electron binary installed, nothing to rebuild for it.');
+    process.exit(0);
+  }
+}
+
 const electronVersion = require('electron/package.json').version;
 const want = { runtime: 'electron', version: electronVersion };
 if (existsSync(marker)) {

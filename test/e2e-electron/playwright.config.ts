@@ -3,7 +3,7 @@ import { electronBinary, NO_ELECTRON } from './electron-binary';
 
 if (electronBinary() === null) console.log(NO_ELECTRON);
 
-// Run with: npm run build && npx playwright test -c test/e2e-electron
+// Run with: npm run build && npm run test:e2e-electron (npm test does both)
 export default defineConfig({
   testDir: '.',
   testMatch: '*.spec.ts',

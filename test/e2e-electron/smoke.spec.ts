@@ -23,8 +23,8 @@ test.beforeAll(async () => {
   app = await electron.launch({
     executablePath: binary ?? '',
     args: [join(root, 'out/main/index.js')],
-    // A throwaway profile: settings land in $XDG_CONFIG_HOME/keyhold on Linux.
-    env: { ...process.env, XDG_CONFIG_HOME: dir, ELECTRON_RENDERER_URL: '' },
+    // A throwaway profile: settings and the default vault land in $XDG_CONFIG_HOME on Linux.
+    env: { ...process.env, XDG_CONFIG_HOME: dir, KEYHOLD_VAULT: '', ELECTRON_RENDERER_URL: '' },
   });
   page = await app.firstWindow();
 });
@@ -50,12 +50,14 @@ test('creates a vault, locks it and unlocks it again', async () => {
       ([n, i]) => (globalThis as unknown as { keyhold: Record<string, (x: unknown) => Promise<unknown>> }).keyhold[n as string]!(i),
       [name, input] as const,
     );
-  const path = join(dir, 'smoke.keyhold');
-  await expect(call('createVault', { path, password: PASSWORD })).resolves.toMatchObject({ ok: true });
-  await expect(call('lockVault')).resolves.toMatchObject({ ok: true });
-  await expect(call('unlockVault', { path, password: 'not the password!' })).resolves.toMatchObject({
+  // XDG_CONFIG_HOME points at the throwaway dir, so the default vault lands in it.
+  await expect(call('vaultStatus')).resolves.toMatchObject({ ok: true, value: { exists: false } });
+  await expect(call('vaultCreate', { password: PASSWORD })).resolves.toMatchObject({ ok: true, value: { unlocked: true } });
+  await expect(call('vaultLock')).resolves.toMatchObject({ ok: true, value: { unlocked: false } });
+  await expect(page.getByLabel(/master password/i).first()).toBeVisible();
+  await expect(call('vaultUnlock', { password: 'not the password!' })).resolves.toMatchObject({
     ok: false,
     error: { code: 'WrongPassword' },
   });
-  await expect(call('unlockVault', { path, password: PASSWORD })).resolves.toMatchObject({ ok: true });
+  await expect(call('vaultUnlock', { password: PASSWORD })).resolves.toMatchObject({ ok: true, value: { unlocked: true } });
 });
