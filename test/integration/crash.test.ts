@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Vault } from '../../src/core/vault/vault';
 import { newVault, PASSWORD } from '../helpers/vault';
+import { useCleanups } from '../helpers/cleanup';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 
 const writer = join(import.meta.dirname, '../fixtures/crash-writer.ts');
 

@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Vault } from '../../src/core/vault/vault';
 import { newVault, PASSWORD } from '../helpers/vault';
+import { useCleanups } from '../helpers/cleanup';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 
 const cacheRow = (v: Vault) =>
   v.db.prepare('SELECT c.gen AS cached, m.index_gen AS current FROM vault_meta m LEFT JOIN index_cache c ON c.id = 1').get() as {

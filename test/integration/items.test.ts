@@ -1,28 +1,17 @@
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
 import { Vault } from '../../src/core/vault/vault';
 import { LIMITS } from '../../src/shared/domain';
-import type { KeyholdError } from '../../src/shared/errors';
 import { newVault, PASSWORD } from '../helpers/vault';
+import { refusal, useCleanups } from '../helpers/cleanup';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 async function setup() {
   const v = await newVault();
   cleanups.push(v.cleanup);
   return v;
 }
-const err = (fn: () => unknown): KeyholdError | undefined => {
-  try {
-    fn();
-  } catch (e) {
-    return e as KeyholdError;
-  }
-  return undefined;
-};
 const ANTHROPIC = 'sk-ant-api03-' + 'a'.repeat(40) + 'Zz09';
 
 describe('profiles', () => {
@@ -48,7 +37,7 @@ describe('profiles', () => {
 
     const removed = vault.profiles.remove(p.id);
     expect(removed.id).toBe(p.id);
-    expect(err(() => vault.profiles.get('crm-bot/prod'))?.code).toBe('NotFound');
+    expect(refusal(() => vault.profiles.get('crm-bot/prod'))?.code).toBe('NotFound');
     const db = new Database(dbPath(vault.dir));
     expect(db.prepare('SELECT count(*) n FROM profile_versions WHERE item_id = ?').get(p.id)).toEqual({ n: 0 });
     db.close();
@@ -69,7 +58,7 @@ describe('profiles', () => {
     expect(restored.version).toBe(4);
     expect(vault.profiles.get('a/p', { reveal: true }).authData).toEqual({ K: 'v1' });
     expect(vault.profiles.history('a/p')[0]?.reason).toBe('restore');
-    expect(err(() => vault.profiles.restore('a/p', 99))?.code).toBe('NotFound');
+    expect(refusal(() => vault.profiles.restore('a/p', 99))?.code).toBe('NotFound');
   });
 
   it('refuses bad input with a specific error and changes nothing', async () => {
@@ -93,12 +82,12 @@ describe('profiles', () => {
       ['unknown ref', () => vault.profiles.edit('nobody/none', { set: { A: 'b' } }), 'NotFound', /No profile/],
     ];
     for (const [label, fn, expectedCode, message] of cases) {
-      const e = err(fn);
+      const e = refusal(fn as () => unknown);
       expect(e?.code, label).toBe(expectedCode);
       expect(e?.message, label).toMatch(message);
     }
     // Secrets are never echoed back in errors.
-    expect(err(() => vault.profiles.create({ agentId: 'a', name: 'big', authData: { K: 'SECRETVALUE'.repeat(7000) } }))?.message).not.toContain('SECRETVALUE');
+    expect(refusal(() => vault.profiles.create({ agentId: 'a', name: 'big', authData: { K: 'SECRETVALUE'.repeat(7000) } }))?.message).not.toContain('SECRETVALUE');
     expect(vault.profiles.list()).toEqual(before);
     expect(vault.audit.list().length).toBe(auditBefore);
   });
@@ -108,7 +97,7 @@ describe('profiles', () => {
     const p = vault.profiles.create({ agentId: 'a', name: 'old', authData: { K: 'v' } });
     const loaded = vault.profiles.load(p.id);
     vault.profiles.recordSync(loaded.summary, { ...loaded.meta, hasToken: true, lastSyncType: 'create' }, { authToken: 'tok', agentId: 'a', name: 'old' }, 'synced');
-    expect(err(() => vault.profiles.edit('a/old', { name: 'new' }))?.message).toMatch(/creates a new remote profile/);
+    expect(refusal(() => vault.profiles.edit('a/old', { name: 'new' }))?.message).toMatch(/creates a new remote profile/);
     expect(vault.profiles.get('a/old').hasToken).toBe(true);
     const renamed = vault.profiles.edit('a/old', { name: 'new' }, { confirmNewRemote: true });
     expect(renamed.hasToken).toBe(false);
@@ -157,7 +146,7 @@ describe('BYOK keys', () => {
       ['sk-live-notanthropic-aaaaaaaaaaaaaaa', /start with "sk-ant-"/],
       ['sk-ant-short', /too short/],
     ] as const) {
-      const e = err(() => vault.byok.set({ kind: 'k', apiKey }));
+      const e = refusal(() => vault.byok.set({ kind: 'k', apiKey }));
       expect(e?.code).toBe('BadInput');
       expect(e?.message).toMatch(message);
       if (apiKey) expect(e?.message).not.toContain(apiKey);
@@ -179,7 +168,7 @@ describe('remotes and agents', () => {
     ]);
     expect(JSON.stringify(list)).not.toContain('kura-api-key-123');
     expect(vault.remotes.connection('kura')?.credential).toBe('kura-api-key-123');
-    expect(err(() => vault.remotes.set({ kind: 'kura', url: 'ftp://x' }))?.code).toBe('BadInput');
+    expect(refusal(() => vault.remotes.set({ kind: 'kura', url: 'ftp://x' }))?.code).toBe('BadInput');
   });
 
   it('credential change lifts a pause', async () => {

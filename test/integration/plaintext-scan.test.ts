@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
 import { newVault } from '../helpers/vault';
+import { useCleanups } from '../helpers/cleanup';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 
 const marker = (label: string) => `${label}${randomBytes(9).toString('hex')}`;
 

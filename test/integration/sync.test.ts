@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syncStatus } from '../../src/core/sync/status';
 import { KURA_TEST_API_KEY } from '../fakes/kura';
 import { connect, expectConverged, fastEngine, KEY, servers } from '../helpers/sync';
 import { newVault } from '../helpers/vault';
+import { useCleanups } from '../helpers/cleanup';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 
 async function setup(opts: { agents?: Record<string, string[]> } = {}) {
   const v = await newVault();

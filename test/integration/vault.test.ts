@@ -2,17 +2,15 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
 import { FORMAT_VERSION } from '../../src/core/vault/migrations';
 import { Vault } from '../../src/core/vault/vault';
 import type { KeyholdError } from '../../src/shared/errors';
 import { FAST_KDF, newVault, PASSWORD, tempDir } from '../helpers/vault';
+import { refusal, rejection, useCleanups } from '../helpers/cleanup';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 
 async function setup() {
   const v = await newVault();
@@ -20,22 +18,8 @@ async function setup() {
   return v;
 }
 
-const code = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (e) {
-    return (e as KeyholdError).code;
-  }
-  return 'no error';
-};
-const asyncCode = async (fn: () => Promise<unknown>) => {
-  try {
-    await fn();
-  } catch (e) {
-    return (e as KeyholdError).code;
-  }
-  return 'no error';
-};
+const code = (fn: () => unknown) => refusal(fn).code;
+const asyncCode = async (fn: () => Promise<unknown>) => (await rejection(fn())).code;
 
 const raw = (dir: string) => new Database(dbPath(dir));
 
@@ -214,15 +198,9 @@ describe('opening things that are not a healthy vault', () => {
     db.pragma(`user_version = ${FORMAT_VERSION + 1}`);
     db.close();
     const before = readFileSync(dbPath(dir));
-    const err = (() => {
-      try {
-        Vault.open(dir);
-      } catch (e) {
-        return e as KeyholdError;
-      }
-    })();
-    expect(err?.code).toBe('VaultTooNew');
-    expect(err?.message).toMatch(/newer Keyhold/);
+    const err = refusal(() => Vault.open(dir));
+    expect(err.code).toBe('VaultTooNew');
+    expect(err.message).toMatch(/newer Keyhold/);
     expect(readFileSync(dbPath(dir)).equals(before)).toBe(true);
   });
 

@@ -5,18 +5,9 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { parseDotenv, serializeDotenv } from '../../src/core/devflow/dotenv';
 import { KeyholdError } from '../../src/shared/errors';
+import { refusal } from '../helpers/cleanup';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/env', name), 'utf8');
-
-function refusal(fn: () => unknown): KeyholdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KeyholdError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('parseDotenv on real-world files', () => {
   it('reads comments, export, spacing, empty values, inline comments and quotes', () => {

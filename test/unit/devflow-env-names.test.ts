@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertEnvName, buildChildEnv, isEnvName, mergeEnv, type EnvSource } from '../../src/core/devflow/env-names';
-import { KeyholdError } from '../../src/shared/errors';
-
-function refusal(fn: () => unknown): KeyholdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KeyholdError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
+import { refusal } from '../helpers/cleanup';
 
 describe('environment variable names', () => {
   it('accepts portable names', () => {

@@ -11,26 +11,7 @@ import {
   type KeyholdReference,
 } from '../../src/core/devflow/inject';
 import { writeFileExclusive0600 } from '../../src/core/devflow/write-file';
-import { KeyholdError } from '../../src/shared/errors';
-
-function refusal(fn: () => unknown): KeyholdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KeyholdError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<KeyholdError> {
-  const e = await promise.then(
-    () => new Error('expected a refusal'),
-    (e: unknown) => e,
-  );
-  if (e instanceof KeyholdError) return e;
-  throw e;
-}
+import { refusal, rejection } from '../helpers/cleanup';
 
 const values: Record<string, string> = {
   'profile|agent-1|default|API_KEY': 'key-value-1',

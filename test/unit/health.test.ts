@@ -1,15 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { healthReport } from '../../src/core/health';
 import { newVault } from '../helpers/vault';
+import { useCleanups } from '../helpers/cleanup';
 
 const DAY = 24 * 60 * 60 * 1000;
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 const KEY = (tail: string) => `sk-ant-api03-${'h'.repeat(30)}${tail}`;
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 
 async function vaultAt() {
   const clock = { now: T0 };
