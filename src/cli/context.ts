@@ -1,16 +1,35 @@
 import { Vault } from '../core/vault/vault';
 import { vaultDir } from '../core/paths';
+import { SESSION_ENV, unlockWithSession } from '../core/vault/sessions';
 import { readPassword } from './io';
 
 export interface GlobalOptions {
   vault?: string;
 }
 
-/** Opens the vault named by --vault / KEYHOLD_VAULT / the default, and unlocks it. */
-export async function withVault<T>(globals: GlobalOptions, fn: (vault: Vault) => Promise<T> | T): Promise<T> {
+/** The session token from the environment, if one is set. */
+export function sessionToken(): string | undefined {
+  const token = process.env[SESSION_ENV];
+  return token === undefined || token === '' ? undefined : token;
+}
+
+/**
+ * Opens the vault named by --vault / KEYHOLD_VAULT / the default, and unlocks it: with the session
+ * in KEYHOLD_SESSION when there is one (no password, no KDF), else with the master password.
+ * An invalid session is an error rather than a fallback to the password, so a script notices
+ * that its session ended. `session: false` always asks for the password (`keyhold unlock` must
+ * not extend a session without it).
+ */
+export async function withVault<T>(
+  globals: GlobalOptions,
+  fn: (vault: Vault) => Promise<T> | T,
+  options: { session?: boolean } = {},
+): Promise<T> {
   const vault = Vault.open(vaultDir(globals.vault));
   try {
-    await vault.unlock(await readPassword());
+    const token = options.session === false ? undefined : sessionToken();
+    if (token === undefined) await vault.unlock(await readPassword());
+    else unlockWithSession(vault, token);
     return await fn(vault);
   } finally {
     vault.close();

@@ -2,8 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { toErrorPayload } from '../shared/errors';
 import { registerAgentCommands } from './commands/agent';
 import { registerByokCommands } from './commands/byok';
+import { registerCompletionCommand } from './commands/completion';
+import { registerDevflowCommands } from './commands/devflow';
 import { registerProfileCommands } from './commands/profile';
 import { registerRemoteCommands } from './commands/remote';
+import { registerSessionCommands } from './commands/session';
 import { registerSyncCommands } from './commands/sync';
 import { registerVaultCommands } from './commands/vault';
 import { EXIT, exitCodeFor } from './exit-codes';
@@ -25,6 +28,9 @@ registerAgentCommands(program, globals);
 registerProfileCommands(program, globals);
 registerByokCommands(program, globals);
 registerSyncCommands(program, globals);
+registerSessionCommands(program, globals);
+registerDevflowCommands(program, globals);
+registerCompletionCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,11 +1,23 @@
 import type { Command } from 'commander';
+import { parseDotenv, serializeDotenv, writeFileExclusive0600 } from '../../core/devflow';
 import type { ProfileSummary } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
 import { MASK, printJson, printTable } from '../io';
 import { authDataFrom, collect, parseVersion } from '../parse';
+import { checkOutputFree, readTextFile, revealedAuthData } from './devflow';
 
 const ref = (p: ProfileSummary) => `${p.agentId}/${p.name}`;
 const stateText = (p: ProfileSummary) => (p.lastError ? `${p.syncState} (${p.lastError})` : p.syncState);
+
+/** The keys of a .env file, then --set and --set-stdin, which win over the file for the same key. */
+function valuesFrom(opts: { fromEnv?: string; set?: string[]; setStdin?: string }): Record<string, string> {
+  if (opts.fromEnv === '-' && opts.setStdin !== undefined) {
+    throw new KeyholdError('BadInput', 'Standard input can carry the .env file or the value of --set-stdin, not both.');
+  }
+  const fromFile = opts.fromEnv === undefined ? {} : parseDotenv(readTextFile(opts.fromEnv, 'the .env file'));
+  return { ...fromFile, ...authDataFrom(opts.set, opts.setStdin) };
+}
 
 function printSummary(p: ProfileSummary, json?: boolean, verb = 'Saved'): void {
   if (json) printJson(p);
@@ -15,6 +27,7 @@ function printSummary(p: ProfileSummary, json?: boolean, verb = 'Saved'): void {
 interface AddOptions {
   agent: string;
   name: string;
+  fromEnv?: string;
   set?: string[];
   setStdin?: string;
   saveSession?: boolean;
@@ -25,6 +38,7 @@ interface AddOptions {
 interface EditOptions {
   agent?: string;
   name?: string;
+  fromEnv?: string;
   set?: string[];
   setStdin?: string;
   unset?: string[];
@@ -39,16 +53,17 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
 
   profile
     .command('add')
-    .description('add a profile; values via --set, or one secret via --set-stdin')
+    .description('add a profile; values from a .env file, via --set, or one secret via --set-stdin')
     .requiredOption('--agent <agent-id>', 'the agent the profile is for')
     .requiredOption('--name <name>', 'profile name, unique per agent')
+    .option('--from-env <file>', 'take keys and values from a .env file (--set and --set-stdin win for the same key)')
     .option('--set <KEY=VALUE>', 'a key and value (repeatable; visible in shell history, prefer --set-stdin for secrets)', collect)
     .option('--set-stdin <KEY>', 'read the value of KEY from standard input')
     .option('--save-session', 'ask the agent to keep session state between runs')
     .option('--draft', 'keep it back from sync until "keyhold profile ready"')
     .option('--json', 'print the result as JSON')
     .action(async (opts: AddOptions) => {
-      const authData = authDataFrom(opts.set, opts.setStdin);
+      const authData = valuesFrom(opts);
       const created = await withVault(globals(), (vault) =>
         vault.profiles.create({ agentId: opts.agent, name: opts.name, authData, saveSession: opts.saveSession ?? false, draft: opts.draft ?? false }),
       );
@@ -59,6 +74,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .command('edit')
     .description('change keys, values, name or agent of a profile')
     .argument('<ref>')
+    .option('--from-env <file>', 'set the keys of a .env file (other keys stay; --set and --set-stdin win for the same key)')
     .option('--set <KEY=VALUE>', 'set a key (repeatable)', collect)
     .option('--set-stdin <KEY>', 'read the value of KEY from standard input')
     .option('--unset <KEY>', 'remove a key (repeatable)', collect)
@@ -70,7 +86,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .option('--new-remote', 'confirm that renaming or moving a synced profile creates a new remote profile')
     .option('--json', 'print the result as JSON')
     .action(async (profileRef: string, opts: EditOptions) => {
-      const set = authDataFrom(opts.set, opts.setStdin);
+      const set = valuesFrom(opts);
       const edited = await withVault(globals(), (vault) =>
         vault.profiles.edit(
           profileRef,
@@ -136,6 +152,19 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
           ...Object.entries(detail.authData).map(([k, v]) => `  ${k} = ${v ?? MASK}`),
         ].join('\n') + '\n',
       );
+    });
+
+  profile
+    .command('export-env')
+    .description("write a profile's keys and values as a .env file that reads back exactly (the reveal is audited)")
+    .argument('<ref>')
+    .option('-o, --out-file <file>', 'write to FILE, created readable by you only (0600), instead of standard output')
+    .option('--force', 'replace FILE if it exists')
+    .action(async (profileRef: string, opts: { outFile?: string; force?: boolean }) => {
+      if (opts.outFile !== undefined) checkOutputFree(opts.outFile, opts.force);
+      const text = await withVault(globals(), (vault) => serializeDotenv(revealedAuthData(vault.profiles.get(profileRef, { reveal: true }))));
+      if (opts.outFile === undefined) process.stdout.write(text);
+      else await writeFileExclusive0600(opts.outFile, text, { force: opts.force ?? false });
     });
 
   profile

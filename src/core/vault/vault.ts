@@ -11,6 +11,7 @@ import { createDatabase, dbPath, openDatabase, tx } from './db';
 import { insertHeader, kdfOf, prepareHeader, readHeader, replaceWrap, unwrapVaultKey, wrapVaultKey } from './header';
 import { Profiles } from './profiles';
 import { Remotes } from './remotes';
+import { endAllSessions } from './sessions';
 
 export interface VaultOptions {
   now?: () => number;
@@ -161,6 +162,8 @@ export class Vault {
       tx(this.db, () => {
           replaceWrap(this.db, wrapped, this.now());
           this.audit.append('password_changed', { kdfChanged: kdf !== undefined });
+          // A session stands in for the old password, so it must not outlive it.
+          endAllSessions(this, 'password_changed');
         });
     } finally {
       vaultKey.fill(0);

@@ -1,0 +1,167 @@
+import type { Command } from 'commander';
+import { lstatSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { buildChildEnv, findReferences, isEnvName, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
+import type { EnvSource, KeyholdReference } from '../../core/devflow';
+import { quoteName } from '../../core/devflow/env-names';
+import type { Vault } from '../../core/vault/vault';
+import type { ByokDetail, ProfileDetail } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import { withVault, type GlobalOptions } from '../context';
+import { decodeUtf8 } from '../io';
+import { collect } from '../parse';
+
+/** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
+export const BYOK_ENV_NAME: Record<ByokDetail['provider'], string> = {
+  anthropic: 'ANTHROPIC_API_KEY',
+  openai: 'OPENAI_API_KEY',
+  google: 'GOOGLE_API_KEY',
+  other: 'KEYHOLD_BYOK_KEY',
+};
+
+// The child gets the secrets it was given, not the means to open the whole vault.
+const VAULT_CREDENTIALS = new Set(['KEYHOLD_SESSION', 'KEYHOLD_PASSWORD', 'KEYHOLD_NEW_PASSWORD']);
+
+const isNotFound = (e: unknown) => e instanceof KeyholdError && e.code === 'NotFound';
+
+/** A revealed profile's values (a revealed detail has no null value). */
+export function revealedAuthData(detail: ProfileDetail): Record<string, string> {
+  return Object.fromEntries(Object.entries(detail.authData).filter((entry): entry is [string, string] => entry[1] !== null));
+}
+
+/** Reads a UTF-8 text file named on the command line ("-" is standard input), with errors for a person. */
+export function readTextFile(path: string, what: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path === '-' ? 0 : path);
+  } catch (e) {
+    const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'permission denied' };
+    const why = reasons[(e as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read';
+    throw new KeyholdError('BadInput', `Cannot read ${what} ${path}: ${why}.`, { cause: e });
+  }
+  return decodeUtf8(bytes, `${what} ${path}`);
+}
+
+/** Refuses early, before the password is asked, to replace a file without --force (the write itself re-checks atomically). */
+export function checkOutputFree(path: string, force: boolean | undefined): void {
+  if (force) return;
+  let taken = true;
+  try {
+    lstatSync(path);
+  } catch {
+    taken = false;
+  }
+  if (taken) throw new KeyholdError('Conflict', `${path} already exists. Use --force to replace it.`);
+}
+
+function childBaseEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !VAULT_CREDENTIALS.has(name.toUpperCase())));
+}
+
+function readSources(vault: Vault, profiles: readonly string[], kinds: readonly string[]): EnvSource[] {
+  const sources: EnvSource[] = [];
+  for (const ref of profiles) {
+    const detail = vault.profiles.get(ref, { reveal: true });
+    const label = `profile ${detail.agentId}/${detail.name}`;
+    const badName = Object.keys(detail.authData).find((key) => !isEnvName(key));
+    if (badName !== undefined) {
+      throw new KeyholdError(
+        'BadInput',
+        `The key ${quoteName(badName)} of ${label} is not a valid environment variable name (letters, digits and "_", not starting with a digit). Rename it to use the profile with "keyhold run".`,
+        { field: badName },
+      );
+    }
+    sources.push({ label, values: revealedAuthData(detail) });
+  }
+  for (const kind of kinds) {
+    const detail = vault.byok.get(kind, { reveal: true });
+    if (detail.apiKey === null) throw new KeyholdError('Internal', `The key for ${kind} could not be read.`);
+    sources.push({ label: `byok ${detail.kind}`, values: { [BYOK_ENV_NAME[detail.provider]]: detail.apiKey } });
+  }
+  return sources;
+}
+
+/** Resolves references over an unlocked vault; each item is read (and its reveal audited) once. */
+function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefined {
+  const profiles = new Map<string, Record<string, string> | null>();
+  const keys = new Map<string, string | null>();
+  return (ref) => {
+    if (ref.type === 'byok') {
+      if (!keys.has(ref.kind)) {
+        try {
+          keys.set(ref.kind, vault.byok.get(ref.kind, { reveal: true }).apiKey);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+          keys.set(ref.kind, null);
+        }
+      }
+      return keys.get(ref.kind) ?? undefined;
+    }
+    const profileRef = `${ref.agentId}/${ref.name}`;
+    if (!profiles.has(profileRef)) {
+      const summary = vault.profiles.list().find((p) => p.agentId === ref.agentId && p.name === ref.name);
+      profiles.set(profileRef, summary ? revealedAuthData(vault.profiles.get(summary.id, { reveal: true })) : null);
+    }
+    const values = profiles.get(profileRef);
+    return values && Object.hasOwn(values, ref.key) ? values[ref.key] : undefined;
+  };
+}
+
+interface RunOptions {
+  profile?: string[];
+  byok?: string[];
+  mask: boolean;
+}
+
+export function registerDevflowCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('run')
+    .description("run a command with profiles' values and BYOK keys in its environment, masked in its output (like \"op run\")")
+    .option('--profile <ref>', "inject this profile's keys as variables (repeatable)", collect)
+    .option('--byok <kind>', `inject the BYOK key of this agent kind as ${Object.values(BYOK_ENV_NAME).join(' / ')} by provider (repeatable)`, collect)
+    .option('--no-mask', "do not conceal the injected values in the command's output")
+    .argument('<command>', 'the program to run (after "--"), without a shell')
+    .argument('[args...]', 'its arguments, passed as they are')
+    .showHelpAfterError('(put the command after "--": keyhold run --profile REF -- COMMAND [ARGS...])')
+    .addHelpText('after', '\nExample:\n  keyhold run --profile crm-bot/prod --byok claude-code -- node agent.js --verbose\n')
+    .action(async (command: string, args: string[], opts: RunOptions) => {
+      const profiles = opts.profile ?? [];
+      const kinds = opts.byok ?? [];
+      if (profiles.length === 0 && kinds.length === 0) {
+        throw new KeyholdError('BadInput', 'Nothing to inject: give at least one --profile REF or --byok KIND.');
+      }
+      // The vault is closed (its key zeroed) before the command starts: it runs with its values only.
+      const sources = await withVault(globals(), (vault) => readSources(vault, profiles, kinds));
+      const env = buildChildEnv(sources);
+      const result = await runWithSecrets({ command, args, env, mask: opts.mask, baseEnv: childBaseEnv() });
+      if ('code' in result) {
+        process.exitCode = result.code;
+        return;
+      }
+      // Ending the same way lets a shell or supervisor see what happened to the command. The exit
+      // code is the shell's convention for a signal Node ignores when raised (SIGPIPE).
+      process.exitCode = 128 + (constants.signals[result.signal] ?? 0);
+      process.kill(process.pid, result.signal);
+    });
+
+  program
+    .command('inject')
+    .description('fill a template: every keyhold:// reference is replaced by its value (like "op inject")')
+    .requiredOption('-i, --in-file <template>', 'the template ("-" for standard input)')
+    .option('-o, --out-file <file>', 'write the result to FILE, created readable by you only (0600), instead of standard output')
+    .option('--force', 'replace FILE if it exists')
+    .addHelpText(
+      'after',
+      '\nReferences: keyhold://profile/AGENT_ID/NAME/KEY and keyhold://byok/KIND, bare or as {{ keyhold://… }}.\n' +
+        'Characters outside A-Z a-z 0-9 - . _ ~ are written %XX (UTF-8).\n',
+    )
+    .action(async (opts: { inFile: string; outFile?: string; force?: boolean }) => {
+      const template = readTextFile(opts.inFile, 'the template');
+      // A malformed reference is reported before the password is asked for.
+      findReferences(template);
+      if (opts.outFile !== undefined) checkOutputFree(opts.outFile, opts.force);
+      const rendered = await withVault(globals(), (vault) => renderTemplate(template, vaultResolver(vault)));
+      if (opts.outFile === undefined) process.stdout.write(rendered);
+      else await writeFileExclusive0600(opts.outFile, rendered, { force: opts.force ?? false });
+    });
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { vaultDir } from '../../core/paths';
+import {
+  createSession,
+  DEFAULT_SESSION_MINUTES,
+  endAllSessions,
+  MAX_SESSION_MINUTES,
+  SESSION_ENV,
+  unlockWithSession,
+} from '../../core/vault/sessions';
+import { Vault } from '../../core/vault/vault';
+import { KeyholdError } from '../../shared/errors';
+import { sessionToken, withVault, type GlobalOptions } from '../context';
+
+function parseMinutes(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_SESSION_MINUTES) {
+    throw new KeyholdError('BadInput', `--expires is a whole number of minutes from 1 to ${MAX_SESSION_MINUTES}.`, { field: 'expires' });
+  }
+  return Number(text);
+}
+
+export function registerSessionCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('unlock')
+    .description(`ask for the master password once and print a ${SESSION_ENV} session for this shell (like "bw unlock")`)
+    .option('--expires <minutes>', `how long the session lasts, 1 to ${MAX_SESSION_MINUTES} minutes`, String(DEFAULT_SESSION_MINUTES))
+    .option('--raw', 'print only the token')
+    .action(async (opts: { expires: string; raw?: boolean }) => {
+      const minutes = parseMinutes(opts.expires);
+      const session = await withVault(globals(), (vault) => createSession(vault, minutes), { session: false });
+      if (opts.raw) {
+        process.stdout.write(session.token);
+        return;
+      }
+      process.stdout.write(`export ${SESSION_ENV}=${session.token}\n`);
+      process.stderr.write(
+        `Session valid until ${session.expiresAt}. Run the line above in your shell (or next time: eval "$(keyhold unlock)").\n` +
+          `Anyone who can read this shell's environment can open the vault until then; end it with "keyhold lock".\n`,
+      );
+    });
+
+  program
+    .command('lock')
+    .description('end every session of this vault (never asks for the password)')
+    .action(() => {
+      const vault = Vault.open(vaultDir(globals().vault));
+      let ended: number;
+      try {
+        // With the caller's own session still valid, the vault can be unlocked to audit the lock.
+        const token = sessionToken();
+        if (token !== undefined) {
+          try {
+            unlockWithSession(vault, token);
+          } catch (e) {
+            if (!(e instanceof KeyholdError && e.code === 'SessionInvalid')) throw e;
+          }
+        }
+        ended = endAllSessions(vault, 'locked');
+      } finally {
+        vault.close();
+      }
+      process.stdout.write(`Locked: ended ${ended} session(s) of this vault.\n`);
+      if (sessionToken() !== undefined) process.stderr.write(`You can now run: unset ${SESSION_ENV}\n`);
+    });
+}

@@ -1,0 +1,133 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { KeyholdError } from '../../shared/errors';
+import { EnvelopeError, open, seal } from '../crypto/envelope';
+import { deriveKey } from '../crypto/keys';
+import { sql, tx } from './db';
+import type { Vault } from './vault';
+
+/*
+ * CLI sessions, in the manner of `bw unlock`: the master password is asked once, and the shell
+ * keeps a token that stands in for it until the session expires or is revoked.
+ *
+ *   token      = id "." secret            ; id: a random UUID, secret: 32 random bytes, base64url
+ *   row        = id, created_at, expires_at, wrapped_key
+ *   wrapped_key = seal(HKDF(secret, "keyhold/session/<vault id>|<id>"), vault key,
+ *                      AD = "<vault id>|sessions|<id>|wrapped_key|<expires_at>")
+ *
+ * Keyhold never writes the secret anywhere: the vault holds only the vault key sealed under a key
+ * derived from it, so the row alone opens nothing and the token alone opens nothing without the
+ * vault file. Binding expires_at into the associated data means a row whose expiry was pushed
+ * back outside Keyhold no longer opens. A token opens the vault without the KDF, which is the point
+ * (and why sessions expire, and why `keyhold lock` and a password change revoke them all).
+ */
+
+export const SESSION_ENV = 'KEYHOLD_SESSION';
+export const DEFAULT_SESSION_MINUTES = 30;
+export const MAX_SESSION_MINUTES = 24 * 60;
+
+const SECRET_BYTES = 32;
+const TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
+
+export interface CreatedSession {
+  /** Give this to the person once; it is stored nowhere. */
+  token: string;
+  id: string;
+  expiresAt: string;
+}
+
+export interface OpenedSession {
+  id: string;
+  expiresAt: string;
+}
+
+interface SessionRow {
+  id: string;
+  expires_at: number;
+  wrapped_key: Buffer;
+}
+
+const sessionAd = (vaultId: string, id: string, expiresAt: number) =>
+  Buffer.from(`${vaultId}|sessions|${id}|wrapped_key|${expiresAt}`, 'utf8');
+
+const sessionKey = (secret: Buffer, vaultId: string, id: string) => deriveKey(secret, 'session', `${vaultId}|${id}`);
+
+const invalid = (why: string) =>
+  new KeyholdError('SessionInvalid', `${SESSION_ENV} ${why} Run "keyhold unlock" for a new session, or unset ${SESSION_ENV} to use the master password.`);
+
+/** Deletes sessions whose time is up; returns how many. */
+function purgeExpiredSessions(db: Database.Database, now: number): number {
+  return sql(db, 'DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
+}
+
+/** Starts a session on an unlocked vault. */
+export function createSession(vault: Vault, minutes: number = DEFAULT_SESSION_MINUTES): CreatedSession {
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SESSION_MINUTES) {
+    throw new KeyholdError('BadInput', `A session lasts a whole number of minutes from 1 to ${MAX_SESSION_MINUTES}.`);
+  }
+  const cells = vault.cells();
+  const vaultId = cells.vaultId;
+  const id = randomUUID();
+  const secret = randomBytes(SECRET_BYTES);
+  const vaultKey = cells.exportKey();
+  const key = sessionKey(secret, vaultId, id);
+  try {
+    const now = vault.now();
+    const expiresAt = now + minutes * 60_000;
+    const wrapped = seal(key, vaultKey, sessionAd(vaultId, id, expiresAt));
+    tx(vault.db, () => {
+      purgeExpiredSessions(vault.db, now);
+      sql(vault.db, 'INSERT INTO sessions (id, created_at, expires_at, wrapped_key) VALUES (?, ?, ?, ?)').run(id, now, expiresAt, wrapped);
+      vault.audit.append('session_created', { session: id, minutes });
+    });
+    return { token: `${id}.${secret.toString('base64url')}`, id, expiresAt: new Date(expiresAt).toISOString() };
+  } finally {
+    secret.fill(0);
+    key.fill(0);
+    vaultKey.fill(0);
+  }
+}
+
+/**
+ * Unlocks a locked vault with a session token instead of the password (no KDF). An expired,
+ * revoked, unknown or forged token is refused with SessionInvalid; the message never shows it.
+ */
+export function unlockWithSession(vault: Vault, token: string): OpenedSession {
+  const match = TOKEN.exec(token.trim());
+  if (!match) throw invalid('is not a Keyhold session token.');
+  const id = match[1] as string;
+  const now = vault.now();
+  const row = sql(vault.db, 'SELECT id, expires_at, wrapped_key FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+  purgeExpiredSessions(vault.db, now);
+  if (!row) throw invalid('is not a session of this vault, or the session was ended (by "keyhold lock" or a master password change).');
+  if (row.expires_at <= now) throw invalid(`expired at ${new Date(row.expires_at).toISOString()}.`);
+  const vaultId = vault.vaultId;
+  const secret = Buffer.from(match[2] as string, 'base64url');
+  const key = sessionKey(secret, vaultId, id);
+  let vaultKey: Buffer;
+  try {
+    vaultKey = open(key, row.wrapped_key, sessionAd(vaultId, id, row.expires_at));
+  } catch (e) {
+    if (e instanceof EnvelopeError) throw invalid('does not match its session: it was altered, or the session record was.');
+    throw e;
+  } finally {
+    secret.fill(0);
+    key.fill(0);
+  }
+  vault.unlockWithKey(vaultId, vaultKey);
+  vault.audit.append('unlock_ok', { via: 'session', session: id });
+  return { id, expiresAt: new Date(row.expires_at).toISOString() };
+}
+
+/**
+ * Ends every session of the vault (`keyhold lock`, a password change), within the caller's
+ * transaction if there is one. Audited when the vault is unlocked: a locked vault has no key to
+ * seal an audit entry with, and ending sessions must never need the password.
+ */
+export function endAllSessions(vault: Vault, reason: 'locked' | 'password_changed'): number {
+  return tx(vault.db, () => {
+    const count = sql(vault.db, 'DELETE FROM sessions').run().changes;
+    if (count > 0 && vault.unlocked) vault.audit.append('sessions_revoked', { count, reason });
+    return count;
+  });
+}
