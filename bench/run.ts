@@ -1,3 +1,4 @@
+import { benchShare } from './share';
 import { benchSync } from './sync';
 import { benchVault } from './vault';
 
@@ -5,6 +6,7 @@ import { benchVault } from './vault';
 const suites: Record<string, () => Promise<void>> = {
   vault: benchVault,
   sync: benchSync,
+  share: benchShare,
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,152 @@
+import { Decrypter, Encrypter } from 'age-encryption';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decrypt } from '../src/core/share/age';
+import { exportToFile, importFile } from '../src/core/share/exchange';
+import type { PhaseTimer } from '../src/core/share/exchange';
+import { loadVaultKeys } from '../src/core/share/vault-keys';
+import { Vault } from '../src/core/vault/vault';
+import { median, report, type Row } from './harness';
+
+const N = 10_000;
+const RUNS = 3;
+const FAST_KDF = { alg: 'argon2id' as const, memoryKiB: 1024, iterations: 1, parallelism: 1 };
+const PASSWORD = 'benchmark password';
+const AGE = process.env.AGE_PATH ?? '/usr/bin/age';
+
+// The same shape as the vault benchmark: 10,000 profiles of 5 fields over 50 declared agents.
+function profiles() {
+  return Array.from({ length: N }, (_, i) => ({
+    agentId: `agent-${i % 50}`,
+    name: `profile-${i}-${randomBytes(4).toString('hex')}`,
+    authData: {
+      USERNAME: `user${i}@example.com`,
+      PASSWORD: randomBytes(12).toString('base64'),
+      API_KEY: `key_${randomBytes(16).toString('hex')}`,
+      REGION: 'eu-west-1',
+      OTP_SECRET: randomBytes(10).toString('hex'),
+    },
+  }));
+}
+
+/** Collects one run's phase times; `total` is the wall time of the whole call. */
+function phases(): { timer: PhaseTimer; times: Record<string, number> } {
+  const times: Record<string, number> = {};
+  return { times, timer: (phase, ms) => (times[phase] = (times[phase] ?? 0) + ms) };
+}
+
+async function timeAsync<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t, value };
+}
+
+function ageCli(args: string[]): number {
+  const t = performance.now();
+  const r = spawnSync(AGE, args);
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`age ${args.join(' ')} failed: ${r.stderr.toString()}`);
+  return ms;
+}
+
+const sum = (times: Record<string, number>, keys: string[]) => keys.reduce((s, k) => s + (times[k] ?? 0), 0);
+const medianOf = (runs: Record<string, number>[], key: string) => median(runs.map((r) => r[key] ?? 0));
+
+export async function benchShare(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'keyhold-bench-share-'));
+  try {
+    const source = await Vault.create(join(dir, 'source'), PASSWORD, { kdf: FAST_KDF });
+    for (let a = 0; a < 50; a++) source.agents.set({ agentId: `agent-${a}`, args: ['USERNAME', 'PASSWORD', 'API_KEY', 'REGION', 'OTP_SECRET'] });
+    source.profiles.createMany(profiles());
+
+    const exportRuns: Record<string, number>[] = [];
+    const importRuns: Record<string, number>[] = [];
+    let file = '';
+    let target: Vault | null = null;
+    for (let run = 0; run < RUNS; run++) {
+      target?.close();
+      target = await Vault.create(join(dir, `target-${run}`), PASSWORD, { kdf: FAST_KDF });
+      const recipient = (await loadVaultKeys(target)).recipient;
+      file = join(dir, `export-${run}.age`);
+
+      const ex = phases();
+      const exported = await timeAsync(() => exportToFile(source, file, { all: true, target: { recipients: [recipient] }, onPhase: ex.timer }));
+      exportRuns.push({ ...ex.times, total: exported.ms });
+
+      const im = phases();
+      const imported = await timeAsync(() => importFile(target as Vault, file, { onPhase: im.timer }));
+      if (imported.value.result?.profiles.created !== N) throw new Error('the import did not create every profile');
+      importRuns.push({ ...im.times, total: imported.ms });
+    }
+    const last = target as Vault;
+
+    // Baselines on the very plaintext and recipient of the last run.
+    const keys = await loadVaultKeys(last);
+    const plaintext = await decrypt(readFileSync(file), { identities: [keys.ageIdentity] });
+    const libEncrypt: number[] = [];
+    const libDecrypt: number[] = [];
+    const cliEncrypt: number[] = [];
+    const cliDecrypt: number[] = [];
+    const plainFile = join(dir, 'plain.json');
+    const identityFile = join(dir, 'identity.txt');
+    writeFileSync(plainFile, plaintext);
+    writeFileSync(identityFile, `${keys.ageIdentity}\n`, { mode: 0o600 });
+    for (let run = 0; run < RUNS; run++) {
+      const e = new Encrypter();
+      e.addRecipient(keys.recipient);
+      const enc = await timeAsync(() => e.encrypt(plaintext));
+      libEncrypt.push(enc.ms);
+      const d = new Decrypter();
+      d.addIdentity(keys.ageIdentity);
+      libDecrypt.push((await timeAsync(() => d.decrypt(enc.value, 'uint8array'))).ms);
+      const cipherFile = join(dir, `cli-${run}.age`);
+      cliEncrypt.push(ageCli(['-r', keys.recipient, '-o', cipherFile, plainFile]));
+      cliDecrypt.push(ageCli(['-d', '-i', identityFile, '-o', join(dir, `cli-${run}.json`), cipherFile]));
+    }
+
+    // Passphrase files cost scrypt 2^18 on both ends by design; shown apart from the targets.
+    const passFile = join(dir, 'passphrase.age');
+    const passExport = await timeAsync(() => exportToFile(source, passFile, { all: true, target: { passphrase: 'correct horse battery' } }));
+    const passImportVault = await Vault.create(join(dir, 'target-pass'), PASSWORD, { kdf: FAST_KDF });
+    const passImport = await timeAsync(() => importFile(passImportVault, passFile, { passphrase: 'correct horse battery', dryRun: true }));
+    passImportVault.close();
+    last.close();
+    source.close();
+
+    const exportTotal = medianOf(exportRuns, 'total');
+    const importTotal = medianOf(importRuns, 'total');
+    const exportAge = medianOf(exportRuns, 'encrypt');
+    const importAge = medianOf(importRuns, 'decrypt');
+    const exportOwn = median(exportRuns.map((r) => sum(r, ['read', 'sign', 'serialize', 'write'])));
+    const importOwn = median(importRuns.map((r) => sum(r, ['read', 'verify', 'preview'])));
+    const apply = medianOf(importRuns, 'apply');
+    const mib = (plaintext.length / 1024 / 1024).toFixed(1);
+
+    const rows: Row[] = [
+      { metric: `export ${N} profiles end to end (vs age-encryption encrypt alone)`, keyhold: exportTotal, baseline: median(libEncrypt), unit: 'ms', target: '< 1000 ms', pass: exportTotal < 1000 },
+      { metric: `import ${N} profiles end to end (vs age-encryption decrypt alone)`, keyhold: importTotal, baseline: median(libDecrypt), unit: 'ms', target: '< 1000 ms', pass: importTotal < 1000 },
+      { metric: 'export: Keyhold work around age (read, sign, serialize, write) vs its age step', keyhold: exportOwn, baseline: exportAge, unit: 'ms', target: '≤ 1× age step', pass: exportOwn <= exportAge },
+      { metric: 'import: Keyhold work around age (read, verify, preview) vs its age step', keyhold: importOwn, baseline: importAge, unit: 'ms', target: '≤ 1× age step', pass: importOwn <= importAge },
+      { metric: `import: apply ${N} profiles in one transaction vs the age step`, keyhold: apply, baseline: importAge, unit: 'ms', target: 'informational', pass: true },
+      { metric: `age-encryption encrypt of the ${mib} MiB plaintext vs the age CLI (process included)`, keyhold: median(libEncrypt), baseline: median(cliEncrypt), unit: 'ms', target: 'informational', pass: true },
+      { metric: `age-encryption decrypt of the ${mib} MiB file vs the age CLI (process included)`, keyhold: median(libDecrypt), baseline: median(cliDecrypt), unit: 'ms', target: 'informational', pass: true },
+      { metric: 'passphrase export, scrypt 2^18 (vs recipient export)', keyhold: passExport.ms, baseline: exportTotal, unit: 'ms', target: 'informational', pass: true },
+      { metric: 'passphrase import preview, scrypt 2^18 (vs recipient import)', keyhold: passImport.ms, baseline: importTotal, unit: 'ms', target: 'informational', pass: true },
+    ];
+    const phaseLine = (label: string, runs: Record<string, number>[]) =>
+      `${label} phases (median of ${RUNS}, ms): ${Object.keys(runs[0] ?? {})
+        .map((k) => `${k} ${medianOf(runs, k).toFixed(1)}`)
+        .join(', ')}`;
+    report('share', rows, [
+      phaseLine('Export', exportRuns),
+      phaseLine('Import', importRuns),
+      `Plaintext ${plaintext.length} bytes; age file ${readFileSync(file).length} bytes, one X25519 recipient. Medians of ${RUNS} runs; each import goes into a fresh vault.`,
+      'Baselines: the same plaintext encrypted and decrypted by age-encryption alone (in process), and by the age CLI (spawned, with -r / -d -i and a temporary identity file).',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

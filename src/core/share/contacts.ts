@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { KeyholdError, parseInput } from '../../shared/errors';
+import { sql, tx } from '../vault/db';
+import { isUniqueViolation } from '../vault/sqlite-errors';
+import type { Vault } from '../vault/vault';
+import { checkRecipients } from './age';
+import { BundleSignerField } from './bundle';
+import { fingerprint } from './signature';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+export const ContactName = z
+  .string({ error: 'Contact name must be text.' })
+  .min(1, { error: 'Contact name may not be empty.' })
+  .max(100, { error: 'Contact name is longer than 100 characters.' })
+  .refine((s) => s.isWellFormed() && !CONTROL.test(s), { message: 'Contact name may not contain control characters.' })
+  .refine((s) => s === s.trim(), { message: 'Contact name may not start or end with spaces.' })
+  // "--to" tells a recipient from a contact name by this prefix.
+  .refine((s) => !s.startsWith('age1'), { message: 'Contact name may not start with "age1"; that is how age public keys are written.' });
+
+export const ContactInput = z.object({
+  name: ContactName,
+  recipient: z.string({ error: 'Recipient must be text.' }),
+  /** Base64 of the raw 32-byte Ed25519 public key the contact signs bundles with. */
+  signingKey: BundleSignerField.shape.publicKey.optional(),
+});
+export type ContactInput = z.input<typeof ContactInput>;
+
+export const Contact = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  recipient: z.string(),
+  signingKey: z.string().nullable(),
+  /** Of the signing key, as docs/bundle-format.md defines it, for comparing out of band. */
+  fingerprint: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+interface ContactBody {
+  name: string;
+  recipient: string;
+  signingKey: string | null;
+}
+
+interface Row {
+  id: string;
+  created_at: number;
+  updated_at: number;
+  body: Buffer;
+}
+
+function toContact(vault: Vault, row: Row): Contact {
+  const body = vault.cells().decrypt<ContactBody>('contacts', row.id, 'body', row.body);
+  return {
+    id: row.id,
+    name: body.name,
+    recipient: body.recipient,
+    signingKey: body.signingKey,
+    fingerprint: body.signingKey === null ? null : fingerprint(Buffer.from(body.signingKey, 'base64')),
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+export function addContact(vault: Vault, raw: ContactInput): Contact {
+  const input = parseInput(ContactInput, raw);
+  const [recipient] = checkRecipients([input.recipient]) as [string];
+  const cells = vault.cells();
+  const id = randomUUID();
+  const now = vault.now();
+  const body: ContactBody = { name: input.name, recipient, signingKey: input.signingKey ?? null };
+  try {
+    tx(vault.db, () =>
+      sql(vault.db, 'INSERT INTO contacts (id, lookup, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?)').run(
+        id,
+        cells.lookup('contacts', input.name),
+        now,
+        now,
+        cells.encrypt('contacts', id, 'body', body),
+      ),
+    );
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      throw new KeyholdError('Conflict', `A contact named "${input.name}" already exists. Remove it first to replace it.`, { field: 'name' });
+    }
+    throw e;
+  }
+  return toContact(vault, sql(vault.db, 'SELECT id, created_at, updated_at, body FROM contacts WHERE id = ?').get(id) as Row);
+}
+
+export function listContacts(vault: Vault): Contact[] {
+  vault.cells();
+  const rows = sql(vault.db, 'SELECT id, created_at, updated_at, body FROM contacts').all() as Row[];
+  return rows.map((r) => toContact(vault, r)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function findContact(vault: Vault, name: string): Contact | null {
+  if (!ContactName.safeParse(name).success) return null;
+  const row = sql(vault.db, 'SELECT id, created_at, updated_at, body FROM contacts WHERE lookup = ?').get(vault.cells().lookup('contacts', name)) as
+    | Row
+    | undefined;
+  return row ? toContact(vault, row) : null;
+}
+
+export function getContact(vault: Vault, name: string): Contact {
+  const contact = findContact(vault, name);
+  if (!contact) throw new KeyholdError('NotFound', `No contact "${name}" (see "keyhold contact list").`);
+  return contact;
+}
+
+export function removeContact(vault: Vault, name: string): Contact {
+  const contact = getContact(vault, name);
+  tx(vault.db, () => sql(vault.db, 'DELETE FROM contacts WHERE id = ?').run(contact.id));
+  return contact;
+}
+
+/** The contact who signs with this raw public key, if any: how an import names its signer. */
+export function contactBySigningKey(vault: Vault, publicKey: Uint8Array): Contact | null {
+  const b64 = Buffer.from(publicKey).toString('base64');
+  return listContacts(vault).find((c) => c.signingKey === b64) ?? null;
+}
+
+/**
+ * Turns `--to` values into age recipients: an `age1…` key is taken as it is, anything else names a
+ * contact. Throws on the first unknown contact or malformed key.
+ */
+export function resolveRecipients(vault: Vault, targets: readonly string[]): string[] {
+  const recipients = targets.map((t) => (t.startsWith('age1') ? t : getContact(vault, t).recipient));
+  return checkRecipients(recipients);
+}

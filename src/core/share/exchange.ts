@@ -1,0 +1,737 @@
+import { lstat, open } from 'node:fs/promises';
+import { z } from 'zod';
+import { checkProviderKey, SyncState } from '../../shared/domain';
+import type { ProfileSummary } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import { writeFileExclusive0600 } from '../devflow/write-file';
+import { sql, tx } from '../vault/db';
+import { Profiles } from '../vault/profiles';
+import type { Vault } from '../vault/vault';
+import { decrypt, encryptToRecipients, encryptWithPassphrase } from './age';
+import { BUNDLE_FORMAT, BUNDLE_LIMITS, BUNDLE_VERSION } from './bundle';
+import type { Bundle, BundleAgent, BundleByokKey, BundleItems, BundleProfile, UnsignedBundle } from './bundle';
+import { contactBySigningKey } from './contacts';
+import { readBundle, serializeBundle } from './seal';
+import type { EncryptionTarget } from './seal';
+import { fingerprint, signBundle } from './signature';
+import { loadVaultKeys } from './vault-keys';
+
+/** Called once per step with its wall time, so benchmarks (and a verbose UI) can see where time goes. */
+export type PhaseTimer = (phase: string, ms: number) => void;
+
+function timed<T>(onPhase: PhaseTimer | undefined, phase: string, fn: () => T): T {
+  const start = performance.now();
+  const value = fn();
+  onPhase?.(phase, performance.now() - start);
+  return value;
+}
+
+async function timedAsync<T>(onPhase: PhaseTimer | undefined, phase: string, fn: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const value = await fn();
+  onPhase?.(phase, performance.now() - start);
+  return value;
+}
+
+// ---- export --------------------------------------------------------------------------------
+
+export interface ExportSelection {
+  /** Every profile in the vault. */
+  all?: boolean;
+  /** Profile references (id, id prefix or AGENT_ID/NAME). */
+  select?: readonly string[];
+  /** Kura auth tokens travel with their profiles: whoever opens the file can act as those remote profiles. */
+  includeTokens?: boolean;
+  /** Every BYOK key of the vault. */
+  withByok?: boolean;
+}
+
+export interface ExportOptions extends ExportSelection {
+  target: EncryptionTarget;
+  armor?: boolean;
+  /** Passphrase targets only; the default is the age CLI's. Tests lower it. */
+  scryptWorkFactor?: number;
+  onPhase?: PhaseTimer;
+}
+
+export const ExportSummary = z.object({
+  profiles: z.number().int(),
+  byokKeys: z.number().int(),
+  agents: z.number().int(),
+  tokensIncluded: z.boolean(),
+  /** Profiles that actually carry a token. */
+  tokens: z.number().int(),
+  recipients: z.number().int(),
+  passphrase: z.boolean(),
+  armor: z.boolean(),
+  bytes: z.number().int(),
+  signer: z.string(),
+});
+export type ExportSummary = z.infer<typeof ExportSummary>;
+
+/** Reads what an export carries out of the vault. Values are decrypted here; never log the result. */
+export function collectExport(vault: Vault, selection: ExportSelection): { items: BundleItems; tokensIncluded: boolean } {
+  const refs = selection.select ?? [];
+  if (selection.all && refs.length > 0) {
+    throw new KeyholdError('BadInput', 'Give either --all or --select, not both.', { field: 'select' });
+  }
+  if (!selection.all && refs.length === 0 && !selection.withByok) {
+    throw new KeyholdError('BadInput', 'Choose what to export: --all, --select REF, or --with-byok.', { field: 'select' });
+  }
+  const chosen: ProfileSummary[] = selection.all ? vault.profiles.list() : [];
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    const summary = vault.profiles.resolve(ref);
+    if (!seen.has(summary.id)) chosen.push(summary);
+    seen.add(summary.id);
+  }
+
+  const store = vault.profiles.store;
+  const profiles: BundleProfile[] = chosen.map((summary) => {
+    const row = store.row(summary.id);
+    if (!row) throw new KeyholdError('NotFound', `Profile "${summary.agentId}/${summary.name}" was deleted during the export.`);
+    const profile: BundleProfile = {
+      agentId: summary.agentId,
+      name: summary.name,
+      authData: store.secrets(row).authData,
+      saveSession: summary.saveSession,
+    };
+    if (selection.includeTokens && summary.hasToken) {
+      const remote = store.remote(row);
+      // A token is bound to the remote identity it was issued for; one for a lost remote profile is useless.
+      if (remote?.authToken && !remote.missing && remote.agentId === summary.agentId && remote.name === summary.name) {
+        profile.authToken = remote.authToken;
+      }
+    }
+    return profile;
+  });
+
+  const agents: BundleAgent[] = [];
+  for (const agentId of new Set(profiles.map((p) => p.agentId))) {
+    const declared = vault.agents.get(agentId);
+    if (declared) agents.push({ agentId, args: declared.args });
+  }
+
+  const byokKeys: BundleByokKey[] = selection.withByok
+    ? vault.byok.list().map((b) => ({ kind: b.kind, provider: b.provider, apiKey: vault.byok.load(b.id).secrets.apiKey }))
+    : [];
+
+  if (profiles.length + byokKeys.length === 0) {
+    throw new KeyholdError('BadInput', 'There is nothing to export: the selection holds no profiles or BYOK keys.');
+  }
+  return {
+    tokensIncluded: selection.includeTokens ?? false,
+    items: { profiles, ...(byokKeys.length > 0 ? { byokKeys } : {}), ...(agents.length > 0 ? { agents } : {}) },
+  };
+}
+
+/** Builds, signs with the vault's key and encrypts an export; returns the age file's bytes. Writes nothing. */
+export async function sealExport(vault: Vault, options: ExportOptions): Promise<{ file: Uint8Array; summary: ExportSummary }> {
+  const onPhase = options.onPhase;
+  const hasRecipients = 'recipients' in options.target;
+  const hasPassphrase = 'passphrase' in options.target;
+  if (hasRecipients === hasPassphrase) {
+    throw new KeyholdError('BadInput', 'Encrypt an export either to recipients (--to) or to a passphrase, not both and not neither.');
+  }
+  const content = timed(onPhase, 'read', () => collectExport(vault, options));
+  const keys = await loadVaultKeys(vault);
+  let plaintext: Uint8Array;
+  // signBundle checks every field once; createBundle would check them twice more (a third of an export's time).
+  const unsigned: UnsignedBundle = {
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    exportedAt: new Date(vault.now()).toISOString(),
+    items: content.items,
+    tokensIncluded: content.tokensIncluded,
+  };
+  try {
+    const signed = timed(onPhase, 'sign', () => signBundle(unsigned, keys.signingKey.privateKey));
+    plaintext = timed(onPhase, 'serialize', () => serializeBundle(signed));
+  } finally {
+    keys.signingKey.privateKey.fill(0);
+  }
+  const target = options.target;
+  const file = await timedAsync(onPhase, 'encrypt', () =>
+    'recipients' in target
+      ? encryptToRecipients(plaintext, target.recipients, { armor: options.armor ?? false })
+      : encryptWithPassphrase(plaintext, target.passphrase, {
+          armor: options.armor ?? false,
+          ...(options.scryptWorkFactor === undefined ? {} : { scryptWorkFactor: options.scryptWorkFactor }),
+        }),
+  );
+  const profiles = content.items.profiles;
+  return {
+    file,
+    summary: {
+      profiles: profiles.length,
+      byokKeys: content.items.byokKeys?.length ?? 0,
+      agents: content.items.agents?.length ?? 0,
+      tokensIncluded: content.tokensIncluded,
+      tokens: profiles.filter((p) => p.authToken !== undefined).length,
+      recipients: 'recipients' in target ? new Set(target.recipients).size : 0,
+      passphrase: 'passphrase' in target,
+      armor: options.armor ?? false,
+      bytes: file.length,
+      signer: fingerprint(keys.signingKey.publicKey),
+    },
+  };
+}
+
+async function refuseExisting(path: string): Promise<void> {
+  const taken = await lstat(path).then(
+    () => true,
+    () => false,
+  );
+  if (taken) throw existsError(path);
+}
+
+const existsError = (path: string) =>
+  new KeyholdError('Conflict', `${path} already exists. Keyhold does not overwrite files: choose another name or remove it first.`, {
+    field: 'out',
+  });
+
+/** Exports to a new file (mode 0600, never over an existing one) and records it in the audit log. */
+export async function exportToFile(vault: Vault, path: string, options: ExportOptions): Promise<ExportSummary> {
+  // Checked first so a taken name fails before any work; the exclusive write below still decides.
+  await refuseExisting(path);
+  const { file, summary } = await sealExport(vault, options);
+  await timedAsync(options.onPhase, 'write', async () => {
+    try {
+      await writeFileExclusive0600(path, file);
+    } catch (e) {
+      if (e instanceof KeyholdError && e.code === 'Conflict') throw existsError(path);
+      throw e;
+    }
+    const { bytes: _bytes, signer: _signer, ...counts } = summary;
+    vault.audit.append('bundle_exported', counts);
+  });
+  return summary;
+}
+
+// ---- import: opening -----------------------------------------------------------------------
+
+export const SignerInfo = z.object({
+  signed: z.boolean(),
+  fingerprint: z.string().nullable(),
+  /** Base64 of the raw Ed25519 public key. */
+  publicKey: z.string().nullable(),
+  /** The contact whose signing key made the signature, if one does. */
+  contact: z.string().nullable(),
+  /** Signed by this very vault. */
+  self: z.boolean(),
+});
+export type SignerInfo = z.infer<typeof SignerInfo>;
+
+export function describeSigner(signer: SignerInfo): string {
+  if (!signer.signed) return 'NOBODY: the bundle is not signed';
+  if (signer.self) return `this vault (${signer.fingerprint})`;
+  if (signer.contact !== null) return `${signer.contact} (${signer.fingerprint})`;
+  return `an unknown signer, fingerprint ${signer.fingerprint}: compare it with the sender before trusting it`;
+}
+
+export interface OpenImportOptions {
+  passphrase?: string;
+  /** Accept a bundle with no signature; the preview then warns that nobody vouches for it. */
+  allowUnsigned?: boolean;
+  onPhase?: PhaseTimer;
+}
+
+export interface OpenedImport {
+  bundle: Bundle;
+  signer: SignerInfo;
+}
+
+/** Reads a bundle file, refusing one over the size limit before reading it into memory. */
+export async function readBundleFile(path: string): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new KeyholdError('NotFound', `No file ${path}.`);
+    if (code === 'EACCES' || code === 'EPERM') throw new KeyholdError('BadInput', `Cannot read ${path}: permission denied.`);
+    if (code === 'EISDIR') throw new KeyholdError('BadInput', `${path} is a folder, not a bundle file.`);
+    throw e;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > BUNDLE_LIMITS.fileBytes) {
+      throw new KeyholdError('TooLarge', `${path} is larger than ${BUNDLE_LIMITS.fileBytes / 1024 / 1024} MiB, the most Keyhold imports.`);
+    }
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Decrypts with the vault's identity (or the passphrase), then checks format, fields and signature. */
+export async function openImport(vault: Vault, file: Uint8Array, options: OpenImportOptions = {}): Promise<OpenedImport> {
+  const keys = await loadVaultKeys(vault);
+  keys.signingKey.privateKey.fill(0);
+  const plaintext = await timedAsync(options.onPhase, 'decrypt', () =>
+    decrypt(file, { identities: [keys.ageIdentity], ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) }),
+  );
+  const opened = timed(options.onPhase, 'verify', () => readBundle(plaintext, { allowUnsigned: options.allowUnsigned ?? false }));
+  plaintext.fill(0);
+  const signer: SignerInfo = opened.signer
+    ? {
+        signed: true,
+        fingerprint: opened.signer.fingerprint,
+        publicKey: opened.signer.publicKey.toString('base64'),
+        contact: contactBySigningKey(vault, opened.signer.publicKey)?.name ?? null,
+        self: opened.signer.publicKey.equals(keys.signingKey.publicKey),
+      }
+    : { signed: false, fingerprint: null, publicKey: null, contact: null, self: false };
+  return { bundle: opened.bundle, signer };
+}
+
+// ---- import: preview -----------------------------------------------------------------------
+
+export const ConflictPolicy = z.enum(['skip', 'overwrite', 'keep-both']);
+export type ConflictPolicy = z.infer<typeof ConflictPolicy>;
+
+export const ItemStatus = z.enum(['new', 'identical', 'differs']);
+export const ItemAction = z.enum(['create', 'update', 'skip']);
+
+/** Names only, never values. */
+export const ProfileDiff = z.object({
+  changed: z.array(z.string()),
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  saveSession: z.boolean(),
+  authToken: z.boolean(),
+});
+export type ProfileDiff = z.infer<typeof ProfileDiff>;
+
+export const ProfileChange = z.object({
+  agentId: z.string(),
+  name: z.string(),
+  status: ItemStatus,
+  diff: ProfileDiff.nullable(),
+  action: ItemAction,
+  /** keep-both: the new profile's name. */
+  importedAs: z.string().nullable(),
+  existingId: z.string().nullable(),
+  /** Whether the written profile takes the bundle's Kura token. */
+  withToken: z.boolean(),
+  note: z.string().nullable(),
+});
+export type ProfileChange = z.infer<typeof ProfileChange>;
+
+export const ByokChange = z.object({
+  kind: z.string(),
+  provider: z.string(),
+  status: ItemStatus,
+  diff: z.array(z.enum(['provider', 'apiKey'])),
+  action: ItemAction,
+  existingId: z.string().nullable(),
+  note: z.string().nullable(),
+});
+export type ByokChange = z.infer<typeof ByokChange>;
+
+export const AgentChange = z.object({
+  agentId: z.string(),
+  status: ItemStatus,
+  /** Arguments the bundle declares and this vault does not, and the other way round. */
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  /** Declarations are applied only to agents this vault does not declare yet. */
+  action: z.enum(['declare', 'skip']),
+});
+export type AgentChange = z.infer<typeof AgentChange>;
+
+const Counts = z.object({
+  new: z.number().int(),
+  identical: z.number().int(),
+  differs: z.number().int(),
+  create: z.number().int(),
+  update: z.number().int(),
+  skip: z.number().int(),
+});
+
+export const ImportPreview = z.object({
+  exportedAt: z.string(),
+  signer: SignerInfo,
+  tokensIncluded: z.boolean(),
+  policy: ConflictPolicy,
+  /** The state every created or changed item arrives in (an existing draft stays a draft). */
+  state: z.enum(['pending', 'draft']),
+  profiles: z.array(ProfileChange),
+  byokKeys: z.array(ByokChange),
+  agents: z.array(AgentChange),
+  counts: z.object({ profiles: Counts, byokKeys: Counts }),
+  warnings: z.array(z.string()),
+});
+export type ImportPreview = z.infer<typeof ImportPreview>;
+
+export interface PreviewOptions {
+  onConflict?: ConflictPolicy;
+  /** Imported items arrive as drafts instead of pending. */
+  draft?: boolean;
+}
+
+const MAX_NAME = 200;
+const profileKey = (agentId: string, name: string): string => `${agentId}\u0000${name}`;
+
+/** "NAME (imported)", then "NAME (imported 2)"…, shortened to fit the name limit. */
+function keepBothName(name: string, taken: Set<string>, agentId: string): string {
+  for (let n = 1; ; n++) {
+    const suffix = n === 1 ? ' (imported)' : ` (imported ${n})`;
+    let base = name.slice(0, MAX_NAME - suffix.length);
+    if (/[\uD800-\uDBFF]$/.test(base)) base = base.slice(0, -1);
+    const candidate = `${base.trimEnd()}${suffix}`;
+    if (!taken.has(profileKey(agentId, candidate))) {
+      taken.add(profileKey(agentId, candidate));
+      return candidate;
+    }
+  }
+}
+
+function diffProfile(incoming: BundleProfile, authData: Record<string, string>, saveSession: boolean, token: string | null): ProfileDiff {
+  const changed: string[] = [];
+  const added: string[] = [];
+  for (const [key, value] of Object.entries(incoming.authData)) {
+    if (!Object.hasOwn(authData, key)) added.push(key);
+    else if (authData[key] !== value) changed.push(key);
+  }
+  return {
+    changed,
+    added,
+    removed: Object.keys(authData).filter((k) => !Object.hasOwn(incoming.authData, k)),
+    saveSession: incoming.saveSession !== saveSession,
+    authToken: incoming.authToken !== undefined && incoming.authToken !== token,
+  };
+}
+
+const isSame = (d: ProfileDiff): boolean =>
+  d.changed.length + d.added.length + d.removed.length === 0 && !d.saveSession && !d.authToken;
+
+function countOf<T extends { status: string; action: string }>(items: T[]): z.infer<typeof Counts> {
+  const counts = { new: 0, identical: 0, differs: 0, create: 0, update: 0, skip: 0 };
+  for (const item of items) {
+    counts[item.status as 'new']++;
+    counts[item.action as 'create']++;
+  }
+  return counts;
+}
+
+function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy): ProfileChange[] {
+  const existing = new Map<string, ProfileSummary>();
+  for (const s of vault.profiles.list()) existing.set(profileKey(s.agentId, s.name), s);
+  // Only keep-both needs every name in use, and only once something differs.
+  let taken: Set<string> | null = null;
+  const allTaken = () => (taken ??= new Set([...existing.keys(), ...bundle.items.profiles.map((p) => profileKey(p.agentId, p.name))]));
+  const store = vault.profiles.store;
+
+  return bundle.items.profiles.map((p): ProfileChange => {
+    const hasToken = p.authToken !== undefined;
+    const current = existing.size > 0 ? existing.get(profileKey(p.agentId, p.name)) : undefined;
+    if (!current) {
+      return { agentId: p.agentId, name: p.name, status: 'new', diff: null, action: 'create', importedAs: null, existingId: null, withToken: hasToken, note: null };
+    }
+    const base = { agentId: p.agentId, name: p.name, importedAs: null, note: null };
+    const row = store.row(current.id);
+    if (!row) throw new KeyholdError('Conflict', 'The vault changed during the import preview; run the import again.');
+    const remote = hasToken ? store.remote(row) : null;
+    const diff = diffProfile(p, store.secrets(row).authData, current.saveSession, remote?.authToken ?? null);
+    const known = { ...base, diff, existingId: current.id };
+    if (isSame(diff)) return { ...known, status: 'identical', action: 'skip', withToken: false };
+    if (policy === 'overwrite') return { ...known, status: 'differs', action: 'update', withToken: hasToken };
+    if (policy === 'skip') return { ...known, status: 'differs', action: 'skip', withToken: false };
+    return {
+      ...known,
+      status: 'differs',
+      action: 'create',
+      importedAs: keepBothName(p.name, allTaken(), p.agentId),
+      withToken: false,
+      // Kura binds a token to agent + name, so it cannot follow the profile to its new name.
+      note: hasToken ? 'its Kura token stays behind: under a new name it becomes a new remote profile' : null,
+    };
+  });
+}
+
+function previewByok(vault: Vault, bundle: Bundle, policy: ConflictPolicy): ByokChange[] {
+  const existing = new Map(vault.byok.list().map((b) => [b.kind, b]));
+  return (bundle.items.byokKeys ?? []).map((k): ByokChange => {
+    const current = existing.get(k.kind);
+    const base = { kind: k.kind, provider: k.provider, note: null };
+    if (!current) return { ...base, status: 'new', diff: [], action: 'create', existingId: null };
+    const diff: ByokChange['diff'] = [];
+    if (current.provider !== k.provider) diff.push('provider');
+    if (vault.byok.load(current.id).secrets.apiKey !== k.apiKey) diff.push('apiKey');
+    const known = { ...base, diff, existingId: current.id };
+    if (diff.length === 0) return { ...known, status: 'identical', action: 'skip' };
+    if (policy === 'overwrite') return { ...known, status: 'differs', action: 'update' };
+    return {
+      ...known,
+      status: 'differs',
+      action: 'skip',
+      note: policy === 'keep-both' ? 'a kind holds one key, so this vault keeps its own' : null,
+    };
+  });
+}
+
+function previewAgents(vault: Vault, bundle: Bundle): AgentChange[] {
+  return (bundle.items.agents ?? []).map((a): AgentChange => {
+    const current = vault.agents.get(a.agentId);
+    if (!current) return { agentId: a.agentId, status: 'new', added: [...new Set(a.args)], removed: [], action: 'declare' };
+    const mine = new Set(current.args);
+    const theirs = new Set(a.args);
+    const added = [...theirs].filter((x) => !mine.has(x));
+    const removed = [...mine].filter((x) => !theirs.has(x));
+    return { agentId: a.agentId, status: added.length + removed.length === 0 ? 'identical' : 'differs', added, removed, action: 'skip' };
+  });
+}
+
+/**
+ * Refuses the whole import if a profile it would write has keys its agent does not declare, counting
+ * declarations the import itself adds. Kura would refuse them anyway; refusing here changes nothing.
+ */
+function checkDeclaredArgs(vault: Vault, bundle: Bundle, profiles: ProfileChange[], agents: AgentChange[]): void {
+  const declared = new Map<string, Set<string>>();
+  for (const a of vault.agents.list()) declared.set(a.agentId, new Set(a.args));
+  const incomingArgs = new Map((bundle.items.agents ?? []).map((a) => [a.agentId, a.args]));
+  for (const a of agents) if (a.action === 'declare') declared.set(a.agentId, new Set(incomingArgs.get(a.agentId)));
+
+  const problems: string[] = [];
+  bundle.items.profiles.forEach((p, i) => {
+    const change = profiles[i] as ProfileChange;
+    const args = declared.get(p.agentId);
+    if (change.action === 'skip' || !args) return;
+    const undeclared = Object.keys(p.authData).filter((k) => !args.has(k));
+    if (undeclared.length > 0) problems.push(`"${p.agentId}/${p.name}" has ${undeclared.map((k) => `"${k}"`).join(', ')}`);
+  });
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, 5).join('; ');
+  const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
+  throw new KeyholdError(
+    'UndeclaredKey',
+    `Nothing was imported: ${problems.length} profile(s) have keys their agent does not declare in this vault (${shown}${more}). ` +
+      'Declare the arguments with "keyhold agent set" or import with --on-conflict skip.',
+  );
+}
+
+function checkByokKeys(bundle: Bundle, byok: ByokChange[]): void {
+  (bundle.items.byokKeys ?? []).forEach((k, i) => {
+    if ((byok[i] as ByokChange).action === 'skip') return;
+    const problem = checkProviderKey(k.provider, k.apiKey);
+    if (problem) throw new KeyholdError('BadInput', `Nothing was imported: the BYOK key for "${k.kind}" is not valid: ${problem}`, { field: 'byokKeys' });
+  });
+}
+
+function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange[], agents: AgentChange[]): string[] {
+  const warnings: string[] = [];
+  if (!opened.signer.signed) warnings.push('This bundle is NOT signed: nobody vouches for its contents. Import it only if you trust where it came from.');
+  else if (!opened.signer.self && opened.signer.contact === null) {
+    warnings.push(`The signer is not one of your contacts. Compare the fingerprint ${opened.signer.fingerprint} with the sender.`);
+  }
+  const tokens = profiles.filter((p) => p.withToken).length;
+  if (tokens > 0) warnings.push(`${tokens} profile(s) carry Kura auth tokens: syncing them updates the sender's remote profiles.`);
+  const declared = agents.filter((a) => a.action === 'declare');
+  if (declared.length > 0) {
+    const summaries = vault.profiles.list();
+    for (const a of declared) {
+      const args = new Set(a.added);
+      const misfits = summaries.filter((s) => s.agentId === a.agentId && s.keys.some((k) => !args.has(k))).length;
+      if (misfits > 0) warnings.push(`Agent "${a.agentId}" will declare arguments that ${misfits} existing profile(s) do not fit; edit them before their next change.`);
+    }
+  }
+  const conflicts = agents.filter((a) => a.status === 'differs').length;
+  if (conflicts > 0) warnings.push(`${conflicts} agent declaration(s) differ from this vault's and are not applied.`);
+  return warnings;
+}
+
+/**
+ * Identifies the database state a preview was made from: `data_version` moves when another
+ * connection commits, `total_changes()` when this one writes. Equal stamps mean nothing was written.
+ */
+function writeStamp(vault: Vault): string {
+  const version = vault.db.pragma('data_version', { simple: true }) as number;
+  const changes = (sql(vault.db, 'SELECT total_changes() AS n').get() as { n: number }).n;
+  return `${version}:${changes}`;
+}
+
+// Kept beside the preview object, not in it: a preview that went through IPC is worked out again.
+const stamps = new WeakMap<ImportPreview, { stamp: string; opened: OpenedImport }>();
+
+/** Works out what an import would do, without changing anything. Throws if it would break a declared argument. */
+export function previewImport(vault: Vault, opened: OpenedImport, options: PreviewOptions = {}): ImportPreview {
+  const policy = options.onConflict ?? 'skip';
+  const { bundle } = opened;
+  const stamp = writeStamp(vault);
+  const profiles = previewProfiles(vault, bundle, policy);
+  const byokKeys = previewByok(vault, bundle, policy);
+  const agents = previewAgents(vault, bundle);
+  checkDeclaredArgs(vault, bundle, profiles, agents);
+  checkByokKeys(bundle, byokKeys);
+  const preview: ImportPreview = {
+    exportedAt: bundle.exportedAt,
+    signer: opened.signer,
+    tokensIncluded: bundle.tokensIncluded,
+    policy,
+    state: options.draft ? 'draft' : 'pending',
+    profiles,
+    byokKeys,
+    agents,
+    counts: { profiles: countOf(profiles), byokKeys: countOf(byokKeys) },
+    warnings: warningsFor(vault, opened, profiles, agents),
+  };
+  stamps.set(preview, { stamp, opened });
+  return preview;
+}
+
+// ---- import: apply -------------------------------------------------------------------------
+
+export const ImportResult = z.object({
+  profiles: z.object({ created: z.number().int(), updated: z.number().int(), skipped: z.number().int() }),
+  byokKeys: z.object({ created: z.number().int(), updated: z.number().int(), skipped: z.number().int() }),
+  agents: z.object({ declared: z.number().int(), notApplied: z.number().int() }),
+  tokens: z.number().int(),
+  state: SyncState.extract(['pending', 'draft']),
+});
+export type ImportResult = z.infer<typeof ImportResult>;
+
+// What the person saw must be what is applied: anything that would act differently is a change.
+const decisions = (p: ImportPreview): string =>
+  JSON.stringify([
+    p.profiles.map((c) => [c.action, c.existingId, c.importedAs, c.withToken]),
+    p.byokKeys.map((c) => [c.action, c.existingId]),
+    p.agents.map((c) => c.action),
+  ]);
+
+function setToken(vault: Vault, id: string, authToken: string): void {
+  const summary = vault.profiles.resolve(id);
+  vault.profiles.recordSync(
+    summary,
+    { ...Profiles.metaOf(summary), hasToken: true },
+    { authToken, agentId: summary.agentId, name: summary.name },
+    summary.syncState,
+  );
+}
+
+function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview): ImportResult {
+  const draft = preview.state === 'draft';
+  let declared = 0;
+  preview.agents.forEach((a, i) => {
+    if (a.action !== 'declare') return;
+    vault.agents.set({ agentId: a.agentId, args: (bundle.items.agents?.[i] as BundleAgent).args });
+    declared++;
+  });
+
+  const incoming = bundle.items.profiles;
+  const creates = preview.profiles.flatMap((c, i) => (c.action === 'create' ? [{ change: c, profile: incoming[i] as BundleProfile }] : []));
+  const ids = vault.profiles.createMany(
+    creates.map(({ change, profile }) => ({
+      agentId: profile.agentId,
+      name: change.importedAs ?? profile.name,
+      authData: profile.authData,
+      saveSession: profile.saveSession,
+      draft,
+    })),
+    'import',
+  );
+  let tokens = 0;
+  creates.forEach(({ change, profile }, i) => {
+    if (change.withToken && profile.authToken !== undefined) {
+      setToken(vault, ids[i] as string, profile.authToken);
+      tokens++;
+    }
+  });
+
+  let updated = 0;
+  preview.profiles.forEach((c, i) => {
+    if (c.action !== 'update' || c.existingId === null) return;
+    const profile = incoming[i] as BundleProfile;
+    vault.profiles.edit(
+      c.existingId,
+      { replaceAuthData: profile.authData, saveSession: profile.saveSession, ...(draft ? { draft: true } : {}) },
+      { reason: 'import' },
+    );
+    if (c.withToken && profile.authToken !== undefined) {
+      setToken(vault, c.existingId, profile.authToken);
+      tokens++;
+    }
+    updated++;
+  });
+
+  const byok = { created: 0, updated: 0, skipped: 0 };
+  preview.byokKeys.forEach((c, i) => {
+    if (c.action === 'skip') {
+      byok.skipped++;
+      return;
+    }
+    const key = bundle.items.byokKeys?.[i] as BundleByokKey;
+    const keepDraft = c.existingId !== null && vault.byok.load(c.existingId).summary.syncState === 'draft';
+    vault.byok.set({ kind: key.kind, provider: key.provider, apiKey: key.apiKey, draft: draft || keepDraft }, 'import');
+    byok[c.action === 'create' ? 'created' : 'updated']++;
+  });
+
+  const result: ImportResult = {
+    profiles: { created: creates.length, updated, skipped: preview.profiles.length - creates.length - updated },
+    byokKeys: byok,
+    agents: { declared, notApplied: preview.agents.filter((a) => a.status === 'differs').length },
+    tokens,
+    state: preview.state,
+  };
+  vault.audit.append('bundle_imported', {
+    signed: preview.signer.signed,
+    signer: preview.signer.fingerprint,
+    knownSigner: preview.signer.self || preview.signer.contact !== null,
+    policy: preview.policy,
+    state: preview.state,
+    profilesCreated: result.profiles.created,
+    profilesUpdated: result.profiles.updated,
+    profilesSkipped: result.profiles.skipped,
+    byokCreated: byok.created,
+    byokUpdated: byok.updated,
+    agentsDeclared: declared,
+    tokensImported: tokens,
+  });
+  return result;
+}
+
+/**
+ * Applies a previewed import in one transaction: everything or nothing. The preview is worked out
+ * again inside the transaction and must match, so a vault changed since it was shown is refused.
+ */
+export function applyImport(vault: Vault, opened: OpenedImport, preview: ImportPreview): ImportResult {
+  let wrote = false;
+  try {
+    return tx(vault.db, () => {
+      const made = stamps.get(preview);
+      const unchanged = made !== undefined && made.opened === opened && made.stamp === writeStamp(vault);
+      const fresh = unchanged ? preview : previewImport(vault, opened, { onConflict: preview.policy, draft: preview.state === 'draft' });
+      if (fresh !== preview && decisions(fresh) !== decisions(preview)) {
+        throw new KeyholdError('Conflict', 'The vault changed since the import preview was made. Nothing was imported; preview it again.');
+      }
+      wrote = true;
+      return applyChanges(vault, opened.bundle, fresh);
+    });
+  } catch (e) {
+    // The transaction rolled back, but the in-memory indexes were updated as it went.
+    if (wrote) {
+      vault.agents.buildIndex();
+      vault.profiles.buildIndex();
+    }
+    throw e;
+  }
+}
+
+export interface ImportFileOptions extends OpenImportOptions, PreviewOptions {
+  /** Preview only. */
+  dryRun?: boolean;
+}
+
+/** The whole `keyhold import`: read, decrypt, verify, preview, and unless dry-run apply. */
+export async function importFile(
+  vault: Vault,
+  path: string,
+  options: ImportFileOptions = {},
+): Promise<{ preview: ImportPreview; result: ImportResult | null }> {
+  const file = await timedAsync(options.onPhase, 'read', () => readBundleFile(path));
+  const opened = await openImport(vault, file, options);
+  const preview = timed(options.onPhase, 'preview', () => previewImport(vault, opened, options));
+  if (options.dryRun) return { preview, result: null };
+  const result = timed(options.onPhase, 'apply', () => applyImport(vault, opened, preview));
+  return { preview, result };
+}
