@@ -87,8 +87,9 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
   }
 
   const store = vault.profiles.store;
+  const rows = store.secretRows();
   const profiles: BundleProfile[] = chosen.map((summary) => {
-    const row = store.row(summary.id);
+    const row = rows.get(summary.id);
     if (!row) throw new KeyholdError('NotFound', `Profile "${summary.agentId}/${summary.name}" was deleted during the export.`);
     const profile: BundleProfile = {
       agentId: summary.agentId,

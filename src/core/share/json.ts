@@ -10,14 +10,26 @@ export function canonicalJson(value: unknown): string {
     if (!Number.isSafeInteger(value)) throw new KeyholdError('Internal', 'A bundle may hold only whole numbers.');
     return String(value);
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  // Loops and concatenation rather than map/filter/join: a 10,000-profile bundle is signed and
+  // verified in one go, and the intermediate arrays dominated the time.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   if (typeof value === 'object') {
     const record = value as Record<string, unknown>;
     // Default sort compares UTF-16 code units, which is exactly JCS's member order.
-    const keys = Object.keys(record)
-      .filter((k) => record[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+    const keys = Object.keys(record).sort();
+    let out = '{';
+    let first = true;
+    for (const k of keys) {
+      const v = record[k];
+      if (v === undefined) continue;
+      out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`;
+      first = false;
+    }
+    return `${out}}`;
   }
   throw new KeyholdError('Internal', 'A bundle may hold only JSON values.');
 }
@@ -57,7 +69,9 @@ function memberNameProblem(text: string): string | null {
       const end = closingQuote(text, i);
       const top = stack.at(-1);
       if (expectName && top) {
-        const name = JSON.parse(text.slice(i, end + 1)) as string;
+        // Only a name with an escape needs decoding to compare it.
+        const raw = text.slice(i + 1, end);
+        const name = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
         if (name === '__proto__') return 'The bundle uses the reserved field name "__proto__".';
         if (top.has(name)) return 'The bundle repeats a field name inside one object.';
         top.add(name);

@@ -55,6 +55,12 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     return sql(this.db, `SELECT id, created_at, updated_at, version, sync_state, meta FROM ${this.t.items}`).all() as ItemRow[];
   }
 
+  /** Every item's secret cells in one query, for bulk reads such as an export. */
+  secretRows(): Map<string, Pick<ItemRow, 'id' | 'secrets' | 'remote'>> {
+    const rows = sql(this.db, `SELECT id, secrets, remote FROM ${this.t.items}`).all() as Pick<ItemRow, 'id' | 'secrets' | 'remote'>[];
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
   meta(row: Pick<ItemRow, 'id' | 'meta'>): Meta {
     return this.cells().decrypt<Meta>(this.t.items, row.id, 'meta', row.meta);
   }
