@@ -118,9 +118,11 @@ describe('vault lifecycle', () => {
     expect(code(() => v.profiles.get(one?.id ?? '', { reveal: true }))).toBe('TamperedCell');
     v.close();
 
-    // Column swap: secrets cell placed into meta of its own row fails at unlock (index build).
+    // Column swap: secrets cell placed into meta of its own row fails when the listing index is
+    // built from the rows (here: no snapshot from a previous lock to start from).
     const db2 = raw(dir);
     db2.prepare('UPDATE profiles SET meta = ? WHERE id = ?').run(r2.secrets, r2.id);
+    db2.prepare('DELETE FROM index_cache').run();
     db2.close();
     const v2 = Vault.open(dir);
     expect(await asyncCode(() => v2.unlock(PASSWORD))).toBe('TamperedCell');

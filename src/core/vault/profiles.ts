@@ -64,8 +64,9 @@ export class Profiles {
 
   // ---- index ----------------------------------------------------------------------------
   // The listing index lives in memory while unlocked. `gen` is the vault's write generation it
-  // reflects; a different generation in the file means another process wrote, and the index is
-  // rebuilt. At lock the index is saved as one encrypted snapshot for a fast next unlock.
+  // reflects; every profile write goes through write(), which bumps it in the same transaction,
+  // so a different generation in the file means another process wrote, and the index is rebuilt.
+  // At lock the index is saved as one encrypted snapshot for a fast next unlock.
 
   private gen = -1;
   private savedGen = -1;
@@ -116,9 +117,11 @@ export class Profiles {
   private write<T>(fn: () => T, updateIndex: (result: T) => void): T {
     let foreign = false;
     const result = tx(this.db, () => {
-        foreign = this.fileGen() !== this.gen;
-        return fn();
-      });
+      foreign = this.fileGen() !== this.gen;
+      const out = fn();
+      sql(this.db, 'UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1').run();
+      return out;
+    });
     if (foreign) this.buildIndex();
     else {
       updateIndex(result);
