@@ -3,6 +3,8 @@ import { createBackend, type ConnectivityPort, type Emit } from '../core/api/bac
 import { vaultDir } from '../core/paths';
 import { contract, events } from '../shared/contract';
 import { startApp } from './app';
+import { createElectronClipboard } from './clipboard';
+import { createElectronFileDialog } from './file-dialog';
 import { userSettingsOf } from './settings';
 
 const ONLINE_POLL_MS = 5_000;
@@ -41,7 +43,13 @@ startApp({
       // The emitter parses every payload with its schema before it leaves main, so it takes the
       // schema's input form, which is what core passes.
       emit: services.emit as Emit,
-      clipboard: services.clipboard,
+      clipboard: {
+        copy: (text) => services.clipboard.copy(text),
+        clearNow: () => services.clipboard.clearNow(),
+        // A public key is meant to be pasted to teammates later: no timed clear.
+        copyPublic: (text) => createElectronClipboard().writeText(text),
+      },
+      fileDialog: createElectronFileDialog(),
       settings: {
         get: () => userSettingsOf(services.settings.get()),
         update: (patch) => userSettingsOf(services.updateSettings(patch)),

@@ -10,6 +10,7 @@ import { ConnectionsView } from './screens/ConnectionsView';
 import { HealthView } from './screens/HealthView';
 import { ProfilesView } from './screens/profiles/ProfilesView';
 import { applyTheme, SettingsView } from './screens/SettingsView';
+import { SharingView } from './screens/sharing/SharingView';
 import { SyncView } from './screens/SyncView';
 import { CreateVault, Unlock } from './screens/VaultGate';
 import { useAppState } from './state';
@@ -22,6 +23,7 @@ const NAV: { view: View; label: string }[] = [
   { view: 'byok', label: 'BYOK keys' },
   { view: 'connections', label: 'Connections' },
   { view: 'sync', label: 'Sync' },
+  { view: 'sharing', label: 'Sharing' },
   { view: 'health', label: 'Health' },
   { view: 'activity', label: 'Activity' },
   { view: 'settings', label: 'Settings' },
@@ -126,6 +128,7 @@ function Shell() {
         {view === 'byok' ? <ByokView /> : null}
         {view === 'connections' ? <ConnectionsView /> : null}
         {view === 'sync' ? <SyncView /> : null}
+        {view === 'sharing' ? <SharingView /> : null}
         {view === 'health' ? <HealthView /> : null}
         {view === 'activity' ? <ActivityView /> : null}
         {view === 'settings' ? <SettingsView /> : null}

@@ -12,4 +12,6 @@ export const qk = {
   health: ['health'] as const,
   audit: (event: string) => ['audit', event] as const,
   settings: ['settings'] as const,
+  identity: ['identity'] as const,
+  contacts: ['contacts'] as const,
 };

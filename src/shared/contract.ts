@@ -24,6 +24,20 @@ import {
 } from './domain';
 import { defineCall } from './ipc';
 import { UserSettings } from './settings';
+import {
+  ChosenFile,
+  Contact,
+  ContactInput,
+  ContactName,
+  ImportPreview,
+  ImportResult,
+  OpenedImportInfo,
+  ShareExportInput,
+  ShareExportResult,
+  ShareImportChoice,
+  ShareImportOpenInput,
+  VaultIdentity,
+} from './share';
 import { ItemKind, SyncProgress, SyncStatus, SyncSummary } from './sync';
 
 // Every call the UI can make (DESIGN.md, "One contract, four users"). Adding a call means adding
@@ -118,6 +132,26 @@ export const contract = {
   // ---- sync ------------------------------------------------------------------------------
   syncNow: defineCall({ input: none, output: SyncSummary }),
   syncStatus: defineCall({ input: none, output: SyncStatus }),
+
+  // ---- sharing (docs/bundle-format.md) ---------------------------------------------------------
+  identityGet: defineCall({ input: none, output: VaultIdentity }),
+  /** Public values only; they are not cleared from the clipboard later, unlike secrets. */
+  identityCopy: defineCall({
+    input: z.object({ part: z.enum(['recipient', 'signingKey']) }),
+    output: z.object({ clearsAfterSeconds: z.number().int().nullable() }),
+  }),
+  contactsList: defineCall({ input: none, output: z.array(Contact) }),
+  contactAdd: defineCall({ input: ContactInput, output: Contact }),
+  contactDelete: defineCall({ input: z.object({ name: ContactName }), output: Contact }),
+  /** Main asks where to save (a `Cancelled` error when the person backs out) and writes the file, mode 0600. */
+  shareExport: defineCall({ input: ShareExportInput, output: ShareExportResult }),
+  /** Main shows the open dialog and reads the file; it stays in main under the returned handle. */
+  shareImportChoose: defineCall({ input: none, output: ChosenFile }),
+  /** Decrypts and verifies the chosen file; the bundle (values included) stays in main until applied or locked. */
+  shareImportOpen: defineCall({ input: ShareImportOpenInput, output: OpenedImportInfo }),
+  shareImportPreview: defineCall({ input: ShareImportChoice, output: ImportPreview }),
+  /** Applies the last preview made with these choices, in one transaction; then the handle is gone. */
+  shareImportApply: defineCall({ input: ShareImportChoice, output: ImportResult }),
 
   // ---- activity, health, settings -------------------------------------------------------------
   auditList: defineCall({

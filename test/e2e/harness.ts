@@ -72,6 +72,8 @@ export interface Keyhold {
   copied: string[];
   /** Events sent to the page, by name. */
   emitted: string[];
+  /** The fake save/open dialogs: each answers with the next queued path, or null (cancelled) when none is queued. */
+  dialogs: { saves: (string | null)[]; opens: (string | null)[] };
   /** Browser console errors and CSP violations seen so far. */
   pageErrors: string[];
   lock(reason: LockReason): void;
@@ -138,6 +140,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     const copied: string[] = [];
     const emitted: string[] = [];
     const pageErrors: string[] = [];
+    const dialogs: Keyhold['dialogs'] = { saves: [], opens: [] };
     const push = (name: string, payload: unknown): Promise<void> => {
       emitted.push(name);
       const parsed = events[name as keyof typeof events].parse(payload);
@@ -156,6 +159,12 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         get: () => settings,
         update: (patch) => (settings = UserSettings.parse({ ...settings, ...patch })),
       },
+      fileDialog: {
+        saveFile: async () => dialogs.saves.shift() ?? null,
+        openFile: async () => dialogs.opens.shift() ?? null,
+      },
+      // scrypt 2^10 instead of the age CLI's 2^18, which costs seconds in pure JS.
+      shareScryptWorkFactor: 10,
       kdf: FAST_KDF,
       sync: {
         backoff: { baseMs: 200, capMs: 1_000 },
@@ -178,6 +187,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       vaultDir,
       copied,
       emitted,
+      dialogs,
       pageErrors,
       lock: (reason) => backend.lock(reason),
       emit: push,

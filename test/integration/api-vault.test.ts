@@ -18,6 +18,7 @@ function open(...args: Parameters<typeof apiHarness>): ApiHarness {
 }
 
 const ID = '00000000-0000-4000-8000-000000000000';
+const HANDLE = '0'.repeat(32);
 const KEY = `sk-ant-api03-${'k'.repeat(30)}0001`;
 
 // One valid input per call that needs the vault unlocked. Typed against the contract, so a new
@@ -58,6 +59,16 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   auditList: {},
   auditVerify: undefined,
   healthReport: undefined,
+  identityGet: undefined,
+  identityCopy: { part: 'recipient' },
+  contactsList: undefined,
+  contactAdd: { name: 'ana', recipient: `age1${'q'.repeat(58)}` },
+  contactDelete: { name: 'ana' },
+  shareExport: { select: 'all', target: { passphrase: 'a long enough passphrase' } },
+  shareImportChoose: undefined,
+  shareImportOpen: { file: HANDLE },
+  shareImportPreview: { handle: HANDLE },
+  shareImportApply: { handle: HANDLE },
 };
 // The calls that work without an unlocked vault.
 const OPEN_CALLS = ['vaultStatus', 'vaultCreate', 'vaultUnlock', 'vaultQuickUnlock', 'vaultLock', 'settingsGet', 'settingsSet'];

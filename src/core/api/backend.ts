@@ -9,8 +9,10 @@ import type { SyncEngineOptions } from '../sync/engine';
 import { testConnection } from '../sync/probe';
 import { syncStatus } from '../sync/status';
 import { VaultSession, type Emit, type LockReason } from './session';
+import { createShareHandlers, type FileDialogPort } from './share-handlers';
 
 export type { Emit, LockReason } from './session';
+export type { FileDialogPort, FileFilter } from './share-handlers';
 
 /** The operating system's signals that the network or the machine is back; main feeds them in. */
 export interface ConnectivityPort {
@@ -21,7 +23,16 @@ export interface ApiDeps {
   vaultDir: string;
   emit: Emit;
   /** `clearNow`, when given, runs at every lock: a copied secret does not outlive the session. */
-  clipboard: { copy(text: string): { clearsAfterSeconds: number }; clearNow?(): unknown };
+  clipboard: {
+    copy(text: string): { clearsAfterSeconds: number };
+    clearNow?(): unknown;
+    /** Copies a public value (the vault's own recipient) with no timed clear; absent: `copy` is used. */
+    copyPublic?(text: string): void;
+  };
+  /** Save and open dialogs for sharing; absent means exports and imports are refused. */
+  fileDialog?: FileDialogPort;
+  /** Tests lower the scrypt work factor of passphrase exports; default: the age CLI's. */
+  shareScryptWorkFactor?: number;
   settings: { get(): UserSettings; update(patch: Partial<UserSettings>): UserSettings };
   /** Quick unlock (opt-in): absent means quick unlock is refused. */
   secretStorage?: SecretStoragePort;
@@ -87,11 +98,23 @@ export function createBackend(deps: ApiDeps): ApiBackend {
           deps.connectivity.on('resume', () => session.resume()),
         ];
 
+  const vault = () => session.vault();
+  const share = createShareHandlers({
+    vault,
+    fileDialog: deps.fileDialog,
+    copyPublic: (text) => {
+      if (!deps.clipboard.copyPublic) return deps.clipboard.copy(text);
+      deps.clipboard.copyPublic(text);
+      return { clearsAfterSeconds: null };
+    },
+    scryptWorkFactor: deps.shareScryptWorkFactor,
+  });
   const lock = (reason: LockReason): void => {
     deps.clipboard.clearNow?.();
+    // An opened bundle holds decrypted values: it must not outlive the unlocked session.
+    share.drop();
     session.lock(reason);
   };
-  const vault = () => session.vault();
   /** Runs a write and lets the runner push whatever it queued. */
   const queued = <T>(write: () => T): T => {
     const result = write();
@@ -195,6 +218,9 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     },
     syncStatus: () => syncStatus(vault()),
 
+    // ---- sharing ---------------------------------------------------------------------------
+    ...share.handlers,
+
     // ---- activity, health, settings --------------------------------------------------------
     auditList: ({ limit, event }) => vault().audit.list(event === undefined ? { limit } : { limit, event }),
     auditVerify: () => vault().audit.verify(),
@@ -217,6 +243,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     lock,
     async close() {
       for (const off of unsubscribe) off();
+      share.drop();
       await session.close();
     },
   };

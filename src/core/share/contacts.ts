@@ -1,44 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { KeyholdError, parseInput } from '../../shared/errors';
+import { ContactInput, ContactName } from '../../shared/share';
+import type { Contact } from '../../shared/share';
 import { sql, tx } from '../vault/db';
 import { isUniqueViolation } from '../vault/sqlite-errors';
 import type { Vault } from '../vault/vault';
 import { checkRecipients } from './age';
-import { BundleSignerField } from './bundle';
 import { fingerprint } from './signature';
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-export const ContactName = z
-  .string({ error: 'Contact name must be text.' })
-  .min(1, { error: 'Contact name may not be empty.' })
-  .max(100, { error: 'Contact name is longer than 100 characters.' })
-  .refine((s) => s.isWellFormed() && !CONTROL.test(s), { message: 'Contact name may not contain control characters.' })
-  .refine((s) => s === s.trim(), { message: 'Contact name may not start or end with spaces.' })
-  // "--to" tells a recipient from a contact name by this prefix.
-  .refine((s) => !s.startsWith('age1'), { message: 'Contact name may not start with "age1"; that is how age public keys are written.' });
-
-export const ContactInput = z.object({
-  name: ContactName,
-  recipient: z.string({ error: 'Recipient must be text.' }),
-  /** Base64 of the raw 32-byte Ed25519 public key the contact signs bundles with. */
-  signingKey: BundleSignerField.shape.publicKey.optional(),
-});
-export type ContactInput = z.input<typeof ContactInput>;
-
-export const Contact = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  recipient: z.string(),
-  signingKey: z.string().nullable(),
-  /** Of the signing key, as docs/bundle-format.md defines it, for comparing out of band. */
-  fingerprint: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type Contact = z.infer<typeof Contact>;
+// The wire schemas live in src/shared/share.ts; re-exported so the CLI and tests keep one import.
+export { Contact, ContactInput, ContactName } from '../../shared/share';
 
 interface ContactBody {
   name: string;

@@ -1,8 +1,10 @@
 import { lstat, open } from 'node:fs/promises';
-import { z } from 'zod';
-import { checkProviderKey, SyncState } from '../../shared/domain';
+import type { z } from 'zod';
+import { checkProviderKey } from '../../shared/domain';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
+import type { ChangeCounts as Counts } from '../../shared/share';
+import type { AgentChange, ByokChange, ConflictPolicy, ExportSummary, ImportPreview, ImportResult, ProfileChange, ProfileDiff, SignerInfo } from '../../shared/share';
 import { writeFileExclusive0600 } from '../devflow/write-file';
 import { sql, tx } from '../vault/db';
 import { Profiles } from '../vault/profiles';
@@ -15,6 +17,9 @@ import { readBundle, serializeBundle } from './seal';
 import type { EncryptionTarget } from './seal';
 import { fingerprint, signBundle } from './signature';
 import { loadVaultKeys } from './vault-keys';
+
+// The wire schemas moved to src/shared/share.ts; re-exported so the CLI and tests keep one import.
+export { AgentChange, ByokChange, ConflictPolicy, ExportSummary, ImportPreview, ImportResult, ItemAction, ItemStatus, ProfileChange, ProfileDiff, SignerInfo } from '../../shared/share';
 
 /** Called once per step with its wall time, so benchmarks (and a verbose UI) can see where time goes. */
 export type PhaseTimer = (phase: string, ms: number) => void;
@@ -53,21 +58,6 @@ export interface ExportOptions extends ExportSelection {
   scryptWorkFactor?: number;
   onPhase?: PhaseTimer;
 }
-
-export const ExportSummary = z.object({
-  profiles: z.number().int(),
-  byokKeys: z.number().int(),
-  agents: z.number().int(),
-  tokensIncluded: z.boolean(),
-  /** Profiles that actually carry a token. */
-  tokens: z.number().int(),
-  recipients: z.number().int(),
-  passphrase: z.boolean(),
-  armor: z.boolean(),
-  bytes: z.number().int(),
-  signer: z.string(),
-});
-export type ExportSummary = z.infer<typeof ExportSummary>;
 
 /** Reads what an export carries out of the vault. Values are decrypted here; never log the result. */
 export function collectExport(vault: Vault, selection: ExportSelection): { items: BundleItems; tokensIncluded: boolean } {
@@ -211,18 +201,6 @@ export async function exportToFile(vault: Vault, path: string, options: ExportOp
 
 // ---- import: opening -----------------------------------------------------------------------
 
-export const SignerInfo = z.object({
-  signed: z.boolean(),
-  fingerprint: z.string().nullable(),
-  /** Base64 of the raw Ed25519 public key. */
-  publicKey: z.string().nullable(),
-  /** The contact whose signing key made the signature, if one does. */
-  contact: z.string().nullable(),
-  /** Signed by this very vault. */
-  self: z.boolean(),
-});
-export type SignerInfo = z.infer<typeof SignerInfo>;
-
 export function describeSigner(signer: SignerInfo): string {
   if (!signer.signed) return 'NOBODY: the bundle is not signed';
   if (signer.self) return `this vault (${signer.fingerprint})`;
@@ -287,83 +265,6 @@ export async function openImport(vault: Vault, file: Uint8Array, options: OpenIm
 }
 
 // ---- import: preview -----------------------------------------------------------------------
-
-export const ConflictPolicy = z.enum(['skip', 'overwrite', 'keep-both']);
-export type ConflictPolicy = z.infer<typeof ConflictPolicy>;
-
-export const ItemStatus = z.enum(['new', 'identical', 'differs']);
-export const ItemAction = z.enum(['create', 'update', 'skip']);
-
-/** Names only, never values. */
-export const ProfileDiff = z.object({
-  changed: z.array(z.string()),
-  added: z.array(z.string()),
-  removed: z.array(z.string()),
-  saveSession: z.boolean(),
-  authToken: z.boolean(),
-});
-export type ProfileDiff = z.infer<typeof ProfileDiff>;
-
-export const ProfileChange = z.object({
-  agentId: z.string(),
-  name: z.string(),
-  status: ItemStatus,
-  diff: ProfileDiff.nullable(),
-  action: ItemAction,
-  /** keep-both: the new profile's name. */
-  importedAs: z.string().nullable(),
-  existingId: z.string().nullable(),
-  /** Whether the written profile takes the bundle's Kura token. */
-  withToken: z.boolean(),
-  note: z.string().nullable(),
-});
-export type ProfileChange = z.infer<typeof ProfileChange>;
-
-export const ByokChange = z.object({
-  kind: z.string(),
-  provider: z.string(),
-  status: ItemStatus,
-  diff: z.array(z.enum(['provider', 'apiKey'])),
-  action: ItemAction,
-  existingId: z.string().nullable(),
-  note: z.string().nullable(),
-});
-export type ByokChange = z.infer<typeof ByokChange>;
-
-export const AgentChange = z.object({
-  agentId: z.string(),
-  status: ItemStatus,
-  /** Arguments the bundle declares and this vault does not, and the other way round. */
-  added: z.array(z.string()),
-  removed: z.array(z.string()),
-  /** Declarations are applied only to agents this vault does not declare yet. */
-  action: z.enum(['declare', 'skip']),
-});
-export type AgentChange = z.infer<typeof AgentChange>;
-
-const Counts = z.object({
-  new: z.number().int(),
-  identical: z.number().int(),
-  differs: z.number().int(),
-  create: z.number().int(),
-  update: z.number().int(),
-  skip: z.number().int(),
-});
-
-export const ImportPreview = z.object({
-  exportedAt: z.string(),
-  signer: SignerInfo,
-  tokensIncluded: z.boolean(),
-  policy: ConflictPolicy,
-  /** The state every created or changed item arrives in (an existing draft stays a draft). */
-  state: z.enum(['pending', 'draft']),
-  profiles: z.array(ProfileChange),
-  byokKeys: z.array(ByokChange),
-  agents: z.array(AgentChange),
-  counts: z.object({ profiles: Counts, byokKeys: Counts }),
-  warnings: z.array(z.string()),
-});
-export type ImportPreview = z.infer<typeof ImportPreview>;
 
 export interface PreviewOptions {
   onConflict?: ConflictPolicy;
@@ -582,15 +483,6 @@ export function previewImport(vault: Vault, opened: OpenedImport, options: Previ
 }
 
 // ---- import: apply -------------------------------------------------------------------------
-
-export const ImportResult = z.object({
-  profiles: z.object({ created: z.number().int(), updated: z.number().int(), skipped: z.number().int() }),
-  byokKeys: z.object({ created: z.number().int(), updated: z.number().int(), skipped: z.number().int() }),
-  agents: z.object({ declared: z.number().int(), notApplied: z.number().int() }),
-  tokens: z.number().int(),
-  state: SyncState.extract(['pending', 'draft']),
-});
-export type ImportResult = z.infer<typeof ImportResult>;
 
 // What the person saw must be what is applied: anything that would act differently is a change.
 const decisions = (p: ImportPreview): string =>

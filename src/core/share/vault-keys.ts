@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KeyholdError } from '../../shared/errors';
+import type { VaultIdentity } from '../../shared/share';
 import { sql } from '../vault/db';
 import type { Vault } from '../vault/vault';
 import { generateIdentity, recipientOf } from './age';
@@ -22,13 +23,8 @@ export interface VaultKeys {
   signingKey: SigningKey;
 }
 
-export const VaultIdentity = z.object({
-  recipient: z.string(),
-  signingPublicKey: z.string(),
-  fingerprint: z.string(),
-});
-/** What a vault may show anyone: its age recipient and its signing key's public half. */
-export type VaultIdentity = z.infer<typeof VaultIdentity>;
+// The wire schema lives in src/shared/share.ts; re-exported so the CLI and tests keep one import.
+export { VaultIdentity } from '../../shared/share';
 
 function readStored(vault: Vault): StoredKeys | null {
   const row = sql(vault.db, 'SELECT body FROM vault_keys WHERE id = 1').get() as { body: Buffer } | undefined;

@@ -1,0 +1,311 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { ChosenFile, ConflictPolicy, ImportPreview, ImportResult, OpenedImportInfo, ProfileChange, SignerInfo } from '../../../shared/share';
+import { errorCode, useApi } from '../../api';
+import { useInvalidateItems } from '../../hooks';
+import { when } from '../../lib/time';
+import { Dialog, Field } from '../../ui/kit';
+import { errorField, ShareError, shareErrorText } from './shareErrors';
+
+const POLICY: Record<ConflictPolicy, { label: string; help: string }> = {
+  skip: { label: 'Skip', help: 'keep this vault’s version' },
+  overwrite: { label: 'Overwrite', help: 'replace it with the file’s (a new version)' },
+  'keep-both': { label: 'Keep both', help: 'import the file’s as “NAME (imported)”' },
+};
+
+const STATUS_LABEL = { new: 'New', identical: 'Identical', differs: 'Differs' } as const;
+const ACTION_LABEL = { create: 'Create', update: 'Update', skip: 'Skip', declare: 'Declare' } as const;
+
+function Signer({ signer }: { signer: SignerInfo }) {
+  if (!signer.signed) {
+    return (
+      <div className="signer signer-danger" role="note" aria-label="Signer">
+        <strong>Not signed.</strong> Nobody vouches for this file. Import it only if you trust where it came from.
+      </div>
+    );
+  }
+  if (signer.self || signer.contact !== null) {
+    return (
+      <div className="signer signer-trusted" role="note" aria-label="Signer">
+        <span aria-hidden="true">✓ </span>
+        Signed by <strong>{signer.self ? 'this vault' : signer.contact}</strong> <span className="mono small">{signer.fingerprint}</span>
+      </div>
+    );
+  }
+  return (
+    <div className="signer signer-warning" role="note" aria-label="Signer">
+      <strong>Unknown signer.</strong> Fingerprint <span className="mono">{signer.fingerprint}</span>: compare it with the sender (by phone or in person) before
+      trusting this file, or add them as a contact with their signing key.
+    </div>
+  );
+}
+
+function diffText(c: ProfileChange): string {
+  if (c.status === 'new') return 'Not in this vault';
+  if (c.status === 'identical' || !c.diff) return 'Same values';
+  const d = c.diff;
+  const parts: string[] = [];
+  if (d.changed.length) parts.push(`different: ${d.changed.join(', ')}`);
+  if (d.added.length) parts.push(`only in the file: ${d.added.join(', ')}`);
+  if (d.removed.length) parts.push(`only here: ${d.removed.join(', ')}`);
+  if (d.saveSession) parts.push('save-session flag');
+  if (d.authToken) parts.push('Kura token');
+  return parts.join('; ');
+}
+
+function PreviewTable({ preview }: { preview: ImportPreview }) {
+  return (
+    <table className="table preview-table" aria-label="Import preview">
+      <thead>
+        <tr>
+          <th scope="col">Item</th>
+          <th scope="col">Status</th>
+          <th scope="col">What differs (names only)</th>
+          <th scope="col">Import will</th>
+        </tr>
+      </thead>
+      <tbody>
+        {preview.profiles.map((c) => (
+          <tr key={`p-${c.agentId}/${c.name}`}>
+            <td className="mono">
+              {c.agentId}/{c.name}
+            </td>
+            <td>
+              <span className={`item-status item-${c.status}`}>{STATUS_LABEL[c.status]}</span>
+            </td>
+            <td className="small">{diffText(c)}</td>
+            <td className="small">
+              {ACTION_LABEL[c.action]}
+              {c.importedAs ? (
+                <>
+                  {' '}
+                  as <span className="mono">{c.importedAs}</span>
+                </>
+              ) : null}
+              {c.withToken ? ', with its Kura token' : ''}
+              {c.note ? <div className="muted">{c.note}</div> : null}
+            </td>
+          </tr>
+        ))}
+        {preview.byokKeys.map((c) => (
+          <tr key={`b-${c.kind}`}>
+            <td>
+              BYOK key <span className="mono">{c.kind}</span>
+            </td>
+            <td>
+              <span className={`item-status item-${c.status}`}>{STATUS_LABEL[c.status]}</span>
+            </td>
+            <td className="small">{c.status === 'differs' ? `different: ${c.diff.map((d) => (d === 'apiKey' ? 'API key' : 'provider')).join(', ')}` : c.status === 'new' ? 'Not in this vault' : 'Same key'}</td>
+            <td className="small">
+              {ACTION_LABEL[c.action]}
+              {c.note ? <div className="muted">{c.note}</div> : null}
+            </td>
+          </tr>
+        ))}
+        {preview.agents.map((a) => (
+          <tr key={`a-${a.agentId}`}>
+            <td>
+              Agent <span className="mono">{a.agentId}</span> declarations
+            </td>
+            <td>
+              <span className={`item-status item-${a.status}`}>{STATUS_LABEL[a.status]}</span>
+            </td>
+            <td className="small">
+              {[a.added.length ? `only in the file: ${a.added.join(', ')}` : '', a.removed.length ? `only here: ${a.removed.join(', ')}` : ''].filter(Boolean).join('; ') || '—'}
+            </td>
+            <td className="small">{a.action === 'declare' ? 'Declare' : 'Leave as is'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Result({ result, onClose }: { result: ImportResult; onClose: () => void }) {
+  const p = result.profiles;
+  const b = result.byokKeys;
+  return (
+    <div role="status" aria-label="Import finished">
+      <p className="ok-note">
+        ✓ Imported: {p.created} profile(s) created, {p.updated} updated, {p.skipped} skipped
+        {b.created + b.updated + b.skipped > 0 ? `; BYOK keys: ${b.created} created, ${b.updated} updated, ${b.skipped} skipped` : ''}.
+      </p>
+      <ul className="small facts-list">
+        <li>
+          {result.state === 'draft'
+            ? 'They are drafts: kept here until you mark them ready.'
+            : 'They are pending: the next sync sends them.'}
+        </li>
+        {result.agents.declared ? <li>{result.agents.declared} agent declaration(s) added.</li> : null}
+        {result.agents.notApplied ? <li>{result.agents.notApplied} differing agent declaration(s) left as they were.</li> : null}
+        {result.tokens ? <li>{result.tokens} Kura token(s) imported: syncing updates the sender’s remote profiles.</li> : null}
+      </ul>
+      <div className="dialog-actions">
+        <button type="button" className="primary" onClick={onClose}>
+          Done
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function ImportDialog({ onClose }: { onClose: () => void }) {
+  const api = useApi();
+  const invalidate = useInvalidateItems();
+  const [file, setFile] = useState<ChosenFile | null>(null);
+  const [passphrase, setPassphrase] = useState('');
+  const [allowUnsigned, setAllowUnsigned] = useState(false);
+  const [opened, setOpened] = useState<OpenedImportInfo | null>(null);
+  const [preview, setPreview] = useState<ImportPreview | null>(null);
+  const [policy, setPolicy] = useState<ConflictPolicy>('skip');
+  const [draft, setDraft] = useState(false);
+
+  const open = useMutation({
+    mutationFn: (f: ChosenFile) =>
+      api.shareImportOpen({ file: f.file, allowUnsigned, ...(passphrase ? { passphrase } : {}) }),
+    onSuccess: (o) => {
+      setOpened(o);
+      setPreview(o.preview);
+      setPolicy(o.preview.policy);
+      setDraft(o.preview.state === 'draft');
+    },
+  });
+  const choose = useMutation({
+    mutationFn: () => api.shareImportChoose(),
+    onSuccess: (f) => {
+      setFile(f);
+      setOpened(null);
+      setPreview(null);
+      open.reset();
+      open.mutate(f);
+    },
+  });
+  const repreview = useMutation({
+    mutationFn: (v: { onConflict: ConflictPolicy; draft: boolean }) => api.shareImportPreview({ handle: (opened as OpenedImportInfo).handle, ...v }),
+    onSuccess: (p) => setPreview(p),
+  });
+  const apply = useMutation({
+    mutationFn: () => api.shareImportApply({ handle: (opened as OpenedImportInfo).handle, onConflict: policy, draft }),
+    onSuccess: () => invalidate(),
+  });
+
+  const change = (next: { onConflict?: ConflictPolicy; draft?: boolean }) => {
+    const v = { onConflict: next.onConflict ?? policy, draft: next.draft ?? draft };
+    setPolicy(v.onConflict);
+    setDraft(v.draft);
+    apply.reset();
+    repreview.mutate(v);
+  };
+
+  const openCode = errorCode(open.error);
+  const passphraseError = open.error && errorField(open.error) === 'passphrase' ? open.error : null;
+  const unsigned = openCode === 'Unsigned';
+  const current = preview !== null && preview.policy === policy && (preview.state === 'draft') === draft && !repreview.isPending;
+  const differs = preview ? preview.counts.profiles.differs + preview.counts.byokKeys.differs : 0;
+  const writes = preview ? preview.counts.profiles.create + preview.counts.profiles.update + preview.counts.byokKeys.create + preview.counts.byokKeys.update : 0;
+
+  if (apply.data) {
+    return (
+      <Dialog title="Import" onClose={onClose}>
+        <Result result={apply.data} onClose={onClose} />
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog title="Import a Keyhold export" onClose={onClose}>
+      <section aria-label="File" className="import-step">
+        <div className="row-actions">
+          <button type="button" className={file ? 'secondary' : 'primary'} onClick={() => choose.mutate()} disabled={choose.isPending}>
+            {file ? 'Choose another file…' : 'Choose file…'}
+          </button>
+          {file ? (
+            <span className="mono small" aria-label="Chosen file">
+              {file.name}
+            </span>
+          ) : null}
+        </div>
+        <ShareError error={choose.error} />
+        {!opened ? (
+          <>
+            <Field label="Passphrase (only if the file was protected with one)" error={passphraseError ? shareErrorText(passphraseError) : undefined}>
+              {({ id, describedBy, invalid }) => (
+                <input id={id} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} />
+              )}
+            </Field>
+            {unsigned || allowUnsigned ? (
+              <>
+                <label className="toggle">
+                  <input type="checkbox" checked={allowUnsigned} onChange={(e) => setAllowUnsigned(e.target.checked)} />
+                  <span>Open it even though it is not signed</span>
+                </label>
+                <div className="callout callout-danger" role="note">
+                  <strong>Nobody vouches for an unsigned file.</strong> Anyone who could reach you could have made it. Open it only if you know where it came from.
+                </div>
+              </>
+            ) : null}
+            <ShareError error={open.error && !passphraseError ? open.error : null} />
+            <div className="dialog-actions">
+              <button type="button" className="ghost" onClick={onClose}>
+                Cancel
+              </button>
+              {file ? (
+                <button type="button" className="primary" onClick={() => open.mutate(file)} disabled={open.isPending}>
+                  {open.isPending ? 'Opening…' : 'Open'}
+                </button>
+              ) : null}
+            </div>
+          </>
+        ) : null}
+      </section>
+
+      {opened && preview ? (
+        <section aria-label="Preview" className="import-step">
+          <Signer signer={opened.signer} />
+          <p className="muted small">Exported {when(preview.exportedAt)}. Values are never shown here, only names.</p>
+          {preview.warnings.length ? (
+            <ul className="callout callout-warning warnings" aria-label="Warnings">
+              {preview.warnings.map((w) => (
+                <li key={w}>{w}</li>
+              ))}
+            </ul>
+          ) : null}
+          <div className="import-choices">
+            <fieldset className="choice">
+              <legend>When an item exists with other values{differs ? ` (${differs})` : ''}</legend>
+              {(Object.keys(POLICY) as ConflictPolicy[]).map((p) => (
+                <label key={p}>
+                  <input type="radio" name="import-policy" checked={policy === p} onChange={() => change({ onConflict: p })} /> {POLICY[p].label}{' '}
+                  <span className="muted small">({POLICY[p].help})</span>
+                </label>
+              ))}
+            </fieldset>
+            <fieldset className="choice">
+              <legend>Imported items arrive as</legend>
+              <label>
+                <input type="radio" name="import-state" checked={!draft} onChange={() => change({ draft: false })} /> Pending <span className="muted small">(sent at the next sync)</span>
+              </label>
+              <label>
+                <input type="radio" name="import-state" checked={draft} onChange={() => change({ draft: true })} /> Drafts <span className="muted small">(kept here until you mark them ready)</span>
+              </label>
+            </fieldset>
+          </div>
+          <ShareError error={repreview.error} />
+          <PreviewTable preview={preview} />
+          <p className="small" role="status">
+            {writes === 0 ? 'Nothing would change.' : `${writes} item(s) will be written; everything else stays as it is.`}
+          </p>
+          <ShareError error={apply.error} />
+          <div className="dialog-actions">
+            <button type="button" className="ghost" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="button" className="primary" onClick={() => apply.mutate()} disabled={!current || writes === 0 || apply.isPending}>
+              {apply.isPending ? 'Importing…' : 'Import'}
+            </button>
+          </div>
+        </section>
+      ) : null}
+    </Dialog>
+  );
+}

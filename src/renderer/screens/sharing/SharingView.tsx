@@ -1,0 +1,208 @@
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { ContactFormInput } from '../../../shared/share';
+import type { Contact, ContactInput } from '../../../shared/share';
+import { useApi } from '../../api';
+import { qk } from '../../queries';
+import { useAppState } from '../../state';
+import { Dialog, Empty, ErrorNote, Field, Spinner } from '../../ui/kit';
+import { ExportDialog } from './ExportDialog';
+import { ImportDialog } from './ImportDialog';
+import { errorField, shareErrorText } from './shareErrors';
+
+function IdentityCard() {
+  const api = useApi();
+  const { toast } = useAppState();
+  const identity = useQuery({ queryKey: qk.identity, queryFn: () => api.identityGet() });
+  const copy = useMutation({
+    mutationFn: (part: 'recipient' | 'signingKey') => api.identityCopy({ part }),
+    onSuccess: (_r, part) => toast('success', part === 'recipient' ? 'Copied your age recipient.' : 'Copied your signing key.'),
+    onError: (e) => toast('error', `Nothing was copied. ${shareErrorText(e)}`),
+  });
+  return (
+    <section className="card identity" aria-labelledby="identity-title">
+      <h2 id="identity-title">This vault's sharing keys</h2>
+      <p className="muted small">Public: send both to teammates so they can export to you and recognize what you sign.</p>
+      {identity.isPending ? <Spinner label="Loading this vault's keys" /> : null}
+      <ErrorNote error={identity.error} />
+      {identity.data ? (
+        <dl className="identity-keys">
+          <dt>Age recipient</dt>
+          <dd>
+            <code className="mono key-text" aria-label="Your age recipient">
+              {identity.data.recipient}
+            </code>
+            <button type="button" className="secondary" onClick={() => copy.mutate('recipient')}>
+              Copy recipient
+            </button>
+          </dd>
+          <dt>Signing key</dt>
+          <dd>
+            <code className="mono key-text" aria-label="Your signing key">
+              {identity.data.signingPublicKey}
+            </code>
+            <button type="button" className="secondary" onClick={() => copy.mutate('signingKey')}>
+              Copy signing key
+            </button>
+          </dd>
+          <dt>Fingerprint</dt>
+          <dd>
+            <code className="mono" aria-label="Your signing fingerprint">
+              {identity.data.fingerprint}
+            </code>
+            <span className="muted small">Read it to a teammate to confirm the key they hold is yours.</span>
+          </dd>
+        </dl>
+      ) : null}
+    </section>
+  );
+}
+
+const FORM_FIELD: Record<string, 'name' | 'recipient' | 'signingKey'> = { name: 'name', recipient: 'recipient', recipients: 'recipient', signingKey: 'signingKey' };
+
+export function AddContactForm({ onAdded }: { onAdded?: (c: Contact) => void }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const { toast } = useAppState();
+  const form = useForm({
+    resolver: zodResolver(ContactFormInput),
+    mode: 'onTouched',
+    defaultValues: { name: '', recipient: '', signingKey: '' as string | undefined },
+  });
+  const add = useMutation({
+    mutationFn: (v: ContactInput) => api.contactAdd(v),
+    onSuccess: (c) => {
+      void qc.invalidateQueries({ queryKey: qk.contacts });
+      form.reset({ name: '', recipient: '', signingKey: '' });
+      toast('success', `Added ${c.name}.`);
+      onAdded?.(c);
+    },
+    onError: (e) => {
+      const field = FORM_FIELD[errorField(e) ?? ''];
+      if (field) form.setError(field, { message: shareErrorText(e) });
+    },
+  });
+  const { errors } = form.formState;
+  const unplaced = add.error && !FORM_FIELD[errorField(add.error) ?? ''] ? add.error : null;
+  return (
+    <form
+      className="card contact-form"
+      aria-label="Add a contact"
+      noValidate
+      onSubmit={form.handleSubmit((v) => add.mutate({ name: v.name, recipient: v.recipient, ...(v.signingKey ? { signingKey: v.signingKey } : {}) }))}
+    >
+      <h2>Add a contact</h2>
+      <Field label="Name" error={errors.name?.message}>
+        {({ id, describedBy, invalid }) => <input id={id} autoComplete="off" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('name')} />}
+      </Field>
+      <Field label="Age recipient" error={errors.recipient?.message} hint="Their age1… key: the recipient line of their Sharing page, or of age-keygen.">
+        {({ id, describedBy, invalid }) => (
+          <input id={id} className="mono" autoComplete="off" spellCheck={false} placeholder="age1…" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('recipient')} />
+        )}
+      </Field>
+      <Field label="Signing key (optional)" error={errors.signingKey?.message} hint="With it, files they sign show their name instead of “unknown signer”.">
+        {({ id, describedBy, invalid }) => (
+          <input id={id} className="mono" autoComplete="off" spellCheck={false} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('signingKey')} />
+        )}
+      </Field>
+      <ErrorNote error={unplaced} />
+      <div className="form-actions">
+        <span className="spacer-flex" />
+        <button type="submit" className="primary" disabled={add.isPending}>
+          Add contact
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ContactsSection() {
+  const api = useApi();
+  const qc = useQueryClient();
+  const { toast } = useAppState();
+  const contacts = useQuery({ queryKey: qk.contacts, queryFn: () => api.contactsList() });
+  const [removing, setRemoving] = useState<Contact | null>(null);
+  const remove = useMutation({
+    mutationFn: (name: string) => api.contactDelete({ name }),
+    onSuccess: (c) => {
+      setRemoving(null);
+      void qc.invalidateQueries({ queryKey: qk.contacts });
+      toast('info', `Removed ${c.name}. Files already sent to them still open with their key.`);
+    },
+  });
+  return (
+    <section aria-labelledby="contacts-title" className="contacts">
+      <h2 id="contacts-title" className="section-title">
+        Contacts
+      </h2>
+      <div className="two-col">
+        <div>
+          {contacts.isPending ? <Spinner label="Loading contacts" /> : null}
+          <ErrorNote error={contacts.error} />
+          {contacts.data && contacts.data.length === 0 ? (
+            <Empty title="No contacts yet">Add a teammate's age recipient to export to them by name.</Empty>
+          ) : null}
+          {contacts.data && contacts.data.length > 0 ? (
+            <ul className="contact-list" aria-label="Contacts">
+              {contacts.data.map((c) => (
+                <li key={c.id} className="contact">
+                  <div className="contact-main">
+                    <strong>{c.name}</strong>
+                    <code className="mono small key-text">{c.recipient}</code>
+                    <span className="muted small">{c.fingerprint ? `Signs as ${c.fingerprint}` : 'No signing key: their files show as “unknown signer”.'}</span>
+                  </div>
+                  <button type="button" className="ghost danger-text" onClick={() => setRemoving(c)} aria-label={`Remove ${c.name}`}>
+                    Remove
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+        <AddContactForm />
+      </div>
+      {removing ? (
+        <Dialog title={`Remove ${removing.name}?`} tone="danger" onClose={() => setRemoving(null)}>
+          <p>You will no longer be able to export to {removing.name} by name, and files they sign will show as from an unknown signer.</p>
+          <ErrorNote error={remove.error} />
+          <div className="dialog-actions">
+            <button type="button" className="ghost" onClick={() => setRemoving(null)}>
+              Cancel
+            </button>
+            <button type="button" className="danger" onClick={() => remove.mutate(removing.name)} disabled={remove.isPending}>
+              Remove contact
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+    </section>
+  );
+}
+
+export function SharingView() {
+  const [open, setOpen] = useState<'export' | 'import' | null>(null);
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Sharing</h1>
+          <p className="muted">Send profiles to teammates as signed, encrypted files, and bring theirs in after a preview.</p>
+        </div>
+        <div className="toolbar">
+          <button type="button" className="secondary" onClick={() => setOpen('import')}>
+            Import…
+          </button>
+          <button type="button" className="primary" onClick={() => setOpen('export')}>
+            Export…
+          </button>
+        </div>
+      </header>
+      <IdentityCard />
+      <ContactsSection />
+      {open === 'export' ? <ExportDialog onClose={() => setOpen(null)} /> : null}
+      {open === 'import' ? <ImportDialog onClose={() => setOpen(null)} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+import { errorCode, errorText } from '../../api';
+
+// What to add to a sharing failure so the person knows what to do about the file in front of them.
+const ADVICE: Partial<Record<string, string>> = {
+  SignatureInvalid: 'Do not trust this file: ask the sender to export it again.',
+  BundleInvalid: 'Ask the sender to export it again; nothing was imported.',
+  TooLarge: 'Export fewer items, or split them over several files.',
+};
+
+export function shareErrorText(e: unknown): string {
+  const text = errorText(e);
+  const advice = ADVICE[errorCode(e) ?? ''];
+  return advice && !text.includes(advice) ? `${text} ${advice}` : text;
+}
+
+/** The field an engine error points at, so it can be shown beside it. */
+export function errorField(e: unknown): string | null {
+  return typeof e === 'object' && e !== null && typeof (e as { field?: unknown }).field === 'string' ? (e as { field: string }).field : null;
+}
+
+/** The person closed the file dialog: nothing to report. */
+export const isCancelled = (e: unknown): boolean => errorCode(e) === 'Cancelled';
+
+export function ShareError({ error, id }: { error: unknown; id?: string }) {
+  if (error === null || error === undefined || isCancelled(error)) return null;
+  return (
+    <p className="error-note" role="alert" id={id}>
+      {shareErrorText(error)}
+    </p>
+  );
+}
