@@ -2,6 +2,7 @@ import { Decrypter, Encrypter, armor, generateX25519Identity, identityToRecipien
 import type { Identity, Stanza } from 'age-encryption';
 import { LIMITS } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
+import { AGE_RECIPIENT } from '../../shared/share';
 import { BUNDLE_LIMITS } from './bundle';
 
 export interface AgeKeyPair {
@@ -34,10 +35,6 @@ const MIN_SCRYPT_WORK_FACTOR = 10;
 
 const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 const BINARY_MAGIC = 'age-encryption.org/v1\n';
-// Native X25519 recipients only: "age1" + 52 data + 6 checksum characters of lowercase bech32.
-// Post-quantum and plugin recipients are refused because the age CLI many teammates run cannot read them.
-const X25519_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
-
 /** Always X25519, so any age release can decrypt what this identity's teammates send. */
 export async function generateIdentity(): Promise<AgeKeyPair> {
   const identity = await generateX25519Identity();
@@ -57,7 +54,9 @@ function recipientProblem(recipient: string): string | null {
   }
   if (recipient.startsWith('ssh-')) return 'is an SSH key; Keyhold encrypts only to age keys (age1…).';
   if (!recipient.startsWith('age1')) return 'is not an age public key (age1…).';
-  if (!X25519_RECIPIENT.test(recipient)) {
+  // Native X25519 recipients only ("age1" + 52 data + 6 checksum bech32 characters). Post-quantum and
+  // plugin recipients are refused because the age CLI many teammates run cannot read them.
+  if (!AGE_RECIPIENT.test(recipient)) {
     return `(${preview(recipient)}) is not a standard age public key: expected "age1" followed by 58 lowercase bech32 characters.`;
   }
   try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentId, AgentKind, AuthData, AuthKey, ByokApiKey, LIMITS, ProfileName, Provider } from '../../shared/domain';
 import { KeyholdError, parseInput, toErrorPayload } from '../../shared/errors';
+import { SigningPublicKey } from '../../shared/share';
 
 export const BUNDLE_FORMAT = 'keyhold-bundle';
 export const BUNDLE_VERSION = 1;
@@ -16,7 +17,6 @@ export const BUNDLE_LIMITS = {
   argsPerAgent: LIMITS.argsPerAgent,
 } as const;
 
-const PUBLIC_KEY_B64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 const SIGNATURE_B64 = /^[A-Za-z0-9+/]{85}[AQgw]==$/;
 
 // Descriptions end up in docs/bundle.schema.json, for exporters written without Keyhold's code.
@@ -103,7 +103,7 @@ export function countItems(items: { profiles?: unknown; byokKeys?: unknown; agen
 
 export const BundleSignerField = z.strictObject({
   alg: z.literal('ed25519'),
-  publicKey: z.string().regex(PUBLIC_KEY_B64, { error: 'Signer public key must be 32 bytes in base64.' }),
+  publicKey: SigningPublicKey,
 });
 
 const noTokensUnlessIncluded = (b: { tokensIncluded: boolean; items: BundleItems }): boolean =>
