@@ -111,7 +111,7 @@ teammate('export to a teammate, import theirs with a preview and a conflict poli
   await expect(prodRow).toContainText('Create as prod (imported)');
   await keyhold.shot('import-preview');
   await dialog.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(page.getByRole('status', { name: 'Import finished' })).toContainText('2 profile(s) created, 0 updated, 0 skipped');
+  await expect(page.getByRole('status', { name: 'Import finished' })).toContainText('2 profiles created, 0 updated, 0 skipped');
   await expect(page.getByRole('status', { name: 'Import finished' })).toContainText('They are pending');
   await page.getByRole('button', { name: 'Done' }).click();
 

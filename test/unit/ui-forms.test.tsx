@@ -1,18 +1,14 @@
 // @vitest-environment happy-dom
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeClient as makeClient, renderWith } from '../helpers/ui';
 import { KeyholdError } from '../../src/shared/errors';
 import type { ProfileSummary } from '../../src/shared/domain';
-import { ApiProvider, type Client } from '../../src/renderer/api';
 import { ByokKeyForm } from '../../src/renderer/screens/ByokView';
 import { ProfileDetailPane } from '../../src/renderer/screens/profiles/ProfileDetail';
 import { ProfileForm } from '../../src/renderer/screens/profiles/ProfileForm';
 import { CreateVault, Unlock } from '../../src/renderer/screens/VaultGate';
-import { AppStateProvider } from '../../src/renderer/state';
-import { Toasts } from '../../src/renderer/ui/Toasts';
 
 const NOW = '2025-01-01T00:00:00.000Z';
 const ID = '0b6f3c52-3c1c-4d39-9a57-0f3d9a3f2d11';
@@ -35,33 +31,14 @@ function summary(over: Partial<ProfileSummary> = {}): ProfileSummary {
   };
 }
 
-/** A client whose calls are spies; a test overrides the ones it cares about. */
-function fakeClient(calls: Partial<Record<keyof Client, (...args: never[]) => unknown>> = {}): Client {
-  const base: Record<string, unknown> = {
-    agentsList: vi.fn(async () => [{ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'], updatedAt: NOW }]),
-    syncNow: vi.fn(async () => ({ pushed: [], failed: [], pending: [], replaced: [], timedOut: false })),
-    syncStatus: vi.fn(async () => ({ counts: { profile: { draft: 0, pending: 0, synced: 0, failed: 0 }, byok: { draft: 0, pending: 0, synced: 0, failed: 0 } }, items: [], remotes: [] })),
-    on: () => () => undefined,
-    ...calls,
-  };
-  return new Proxy(base, {
-    get: (target, name: string) => target[name] ?? (() => Promise.reject(new Error(`unexpected call ${name}`))),
-  }) as unknown as Client;
-}
+/** Fresh spies per client, so one test's calls never show in another's. */
+const defaults = () => ({
+  agentsList: vi.fn(async () => [{ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'], updatedAt: NOW }]),
+  syncNow: vi.fn(async () => ({ pushed: [], failed: [], pending: [], replaced: [], timedOut: false })),
+  syncStatus: vi.fn(async () => ({ counts: { profile: { draft: 0, pending: 0, synced: 0, failed: 0 }, byok: { draft: 0, pending: 0, synced: 0, failed: 0 } }, items: [], remotes: [] })),
+});
 
-function renderWith(client: Client, ui: ReactNode) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  return render(
-    <ApiProvider client={client}>
-      <QueryClientProvider client={qc}>
-        <AppStateProvider>
-          {ui}
-          <Toasts />
-        </AppStateProvider>
-      </QueryClientProvider>
-    </ApiProvider>,
-  );
-}
+const fakeClient = (calls: Parameters<typeof makeClient>[1] = {}) => makeClient(defaults(), calls);
 
 afterEach(() => {
   cleanup();

@@ -1,17 +1,14 @@
 // @vitest-environment happy-dom
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeClient as makeClient, renderWith } from '../helpers/ui';
 import type { ProfileSummary } from '../../src/shared/domain';
 import { KeyholdError } from '../../src/shared/errors';
 import type { ImportPreview, OpenedImportInfo } from '../../src/shared/share';
-import { ApiProvider, type Client } from '../../src/renderer/api';
 import { ExportDialog } from '../../src/renderer/screens/sharing/ExportDialog';
 import { ImportDialog } from '../../src/renderer/screens/sharing/ImportDialog';
 import { AddContactForm } from '../../src/renderer/screens/sharing/SharingView';
-import { AppStateProvider } from '../../src/renderer/state';
 
 const NOW = '2025-01-01T00:00:00.000Z';
 const RECIPIENT = `age1${'q'.repeat(58)}`;
@@ -34,28 +31,13 @@ function profile(i: number, name: string): ProfileSummary {
   };
 }
 
-function fakeClient(calls: Partial<Record<keyof Client, (...args: never[]) => unknown>> = {}): Client {
-  const base: Record<string, unknown> = {
-    profilesList: vi.fn(async () => [profile(1, 'prod'), profile(2, 'staging'), profile(3, 'research')]),
-    contactsList: vi.fn(async () => [{ id: '00000000-0000-4000-8000-000000000009', name: 'bob', recipient: RECIPIENT, signingKey: null, fingerprint: null, createdAt: NOW, updatedAt: NOW }]),
-    on: () => () => undefined,
-    ...calls,
-  };
-  return new Proxy(base, {
-    get: (target, name: string) => target[name] ?? (() => Promise.reject(new Error(`unexpected call ${name}`))),
-  }) as unknown as Client;
-}
+/** Fresh spies per client, so one test's calls never show in another's. */
+const defaults = () => ({
+  profilesList: vi.fn(async () => [profile(1, 'prod'), profile(2, 'staging'), profile(3, 'research')]),
+  contactsList: vi.fn(async () => [{ id: '00000000-0000-4000-8000-000000000009', name: 'bob', recipient: RECIPIENT, signingKey: null, fingerprint: null, createdAt: NOW, updatedAt: NOW }]),
+});
 
-function renderWith(client: Client, ui: ReactNode) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  return render(
-    <ApiProvider client={client}>
-      <QueryClientProvider client={qc}>
-        <AppStateProvider>{ui}</AppStateProvider>
-      </QueryClientProvider>
-    </ApiProvider>,
-  );
-}
+const fakeClient = (calls: Parameters<typeof makeClient>[1] = {}) => makeClient(defaults(), calls);
 
 afterEach(cleanup);
 
@@ -181,7 +163,7 @@ describe('import dialog', () => {
     expect(shareImportPreview).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false });
     await user.click(screen.getByRole('button', { name: 'Import' }));
     expect(shareImportApply).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false });
-    expect((await screen.findByRole('status', { name: 'Import finished' })).textContent).toContain('1 profile(s) created, 1 updated');
+    expect((await screen.findByRole('status', { name: 'Import finished' })).textContent).toContain('1 profile created, 1 updated');
   });
 
   it('puts a wrong passphrase next to the field, offers allow-unsigned only with its warning, and keeps other errors in words', async () => {

@@ -6,12 +6,10 @@ import { useApi } from '../../api';
 import { passwordStrength } from '../../lib/strength';
 import { qk } from '../../queries';
 import { Dialog, ErrorNote, Field, Spinner } from '../../ui/kit';
-import { errorField, isCancelled, ShareError } from './shareErrors';
+import { errorField, Finished, isCancelled, plural, ShareError } from './shareErrors';
 
 /** Rows drawn at once; the rest are reached by searching. Selection still covers every match. */
 const SHOWN = 200;
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function bytesText(n: number): string {
   return n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -22,23 +20,21 @@ function Done({ result, onClose }: { result: ShareExportResult; onClose: () => v
   if (result.byokKeys) parts.push(plural(result.byokKeys, 'BYOK key'));
   if (result.agents) parts.push(plural(result.agents, 'agent declaration'));
   return (
-    <div role="status" aria-label="Export finished">
-      <p className="ok-note">
-        ✓ Exported {parts.join(', ')} to <span className="mono">{result.path}</span> ({bytesText(result.bytes)}).
-      </p>
-      <ul className="small facts-list">
-        <li>{result.passphrase ? 'Opens with the passphrase you chose.' : `Opens with the key of ${plural(result.recipients, 'recipient')}.`}</li>
-        <li>
-          Signed by this vault: <span className="mono">{result.signer}</span>
-        </li>
-        {result.tokensIncluded ? <li>{plural(result.tokens, 'Kura token')} included.</li> : null}
-      </ul>
-      <div className="dialog-actions">
-        <button type="button" className="primary" onClick={onClose}>
-          Done
-        </button>
-      </div>
-    </div>
+    <Finished
+      label="Export finished"
+      headline={
+        <>
+          Exported {parts.join(', ')} to <span className="mono">{result.path}</span> ({bytesText(result.bytes)}).
+        </>
+      }
+      onClose={onClose}
+    >
+      <li>{result.passphrase ? 'Opens with the passphrase you chose.' : `Opens with the key of ${plural(result.recipients, 'recipient')}.`}</li>
+      <li>
+        Signed by this vault: <span className="mono">{result.signer}</span>
+      </li>
+      {result.tokensIncluded ? <li>{plural(result.tokens, 'Kura token')} included.</li> : null}
+    </Finished>
   );
 }
 

@@ -5,7 +5,7 @@ import { errorCode, useApi } from '../../api';
 import { useInvalidateItems } from '../../hooks';
 import { when } from '../../lib/time';
 import { Dialog, Field } from '../../ui/kit';
-import { errorField, ShareError, shareErrorText } from './shareErrors';
+import { errorField, Finished, plural, ShareError, shareErrorText } from './shareErrors';
 
 const POLICY: Record<ConflictPolicy, { label: string; help: string }> = {
   skip: { label: 'Skip', help: 'keep this vault’s version' },
@@ -125,27 +125,20 @@ function Result({ result, onClose }: { result: ImportResult; onClose: () => void
   const p = result.profiles;
   const b = result.byokKeys;
   return (
-    <div role="status" aria-label="Import finished">
-      <p className="ok-note">
-        ✓ Imported: {p.created} profile(s) created, {p.updated} updated, {p.skipped} skipped
-        {b.created + b.updated + b.skipped > 0 ? `; BYOK keys: ${b.created} created, ${b.updated} updated, ${b.skipped} skipped` : ''}.
-      </p>
-      <ul className="small facts-list">
-        <li>
-          {result.state === 'draft'
-            ? 'They are drafts: kept here until you mark them ready.'
-            : 'They are pending: the next sync sends them.'}
-        </li>
-        {result.agents.declared ? <li>{result.agents.declared} agent declaration(s) added.</li> : null}
-        {result.agents.notApplied ? <li>{result.agents.notApplied} differing agent declaration(s) left as they were.</li> : null}
-        {result.tokens ? <li>{result.tokens} Kura token(s) imported: syncing updates the sender’s remote profiles.</li> : null}
-      </ul>
-      <div className="dialog-actions">
-        <button type="button" className="primary" onClick={onClose}>
-          Done
-        </button>
-      </div>
-    </div>
+    <Finished
+      label="Import finished"
+      headline={
+        `Imported: ${plural(p.created, 'profile')} created, ${p.updated} updated, ${p.skipped} skipped` +
+        (b.created + b.updated + b.skipped > 0 ? `; BYOK keys: ${b.created} created, ${b.updated} updated, ${b.skipped} skipped` : '') +
+        '.'
+      }
+      onClose={onClose}
+    >
+      <li>{result.state === 'draft' ? 'They are drafts: kept here until you mark them ready.' : 'They are pending: the next sync sends them.'}</li>
+      {result.agents.declared ? <li>{plural(result.agents.declared, 'agent declaration')} added.</li> : null}
+      {result.agents.notApplied ? <li>{plural(result.agents.notApplied, 'differing agent declaration')} left as they were.</li> : null}
+      {result.tokens ? <li>{plural(result.tokens, 'Kura token')} imported: syncing updates the sender’s remote profiles.</li> : null}
+    </Finished>
   );
 }
 
@@ -293,7 +286,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
           <ShareError error={repreview.error} />
           <PreviewTable preview={preview} />
           <p className="small" role="status">
-            {writes === 0 ? 'Nothing would change.' : `${writes} item(s) will be written; everything else stays as it is.`}
+            {writes === 0 ? 'Nothing would change.' : `${plural(writes, 'item')} will be written; everything else stays as it is.`}
           </p>
           <ShareError error={apply.error} />
           <div className="dialog-actions">

@@ -1,6 +1,6 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { ContactFormInput } from '../../../shared/share';
 import type { Contact, ContactInput } from '../../../shared/share';
@@ -11,6 +11,11 @@ import { Dialog, Empty, ErrorNote, Field, Spinner } from '../../ui/kit';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog } from './ImportDialog';
 import { errorField, shareErrorText } from './shareErrors';
+
+const PARTS = [
+  { part: 'recipient', term: 'Age recipient', label: 'Your age recipient', copyLabel: 'Copy recipient' },
+  { part: 'signingKey', term: 'Signing key', label: 'Your signing key', copyLabel: 'Copy signing key' },
+] as const;
 
 function IdentityCard() {
   const api = useApi();
@@ -29,24 +34,19 @@ function IdentityCard() {
       <ErrorNote error={identity.error} />
       {identity.data ? (
         <dl className="identity-keys">
-          <dt>Age recipient</dt>
-          <dd>
-            <code className="mono key-text" aria-label="Your age recipient">
-              {identity.data.recipient}
-            </code>
-            <button type="button" className="secondary" onClick={() => copy.mutate('recipient')}>
-              Copy recipient
-            </button>
-          </dd>
-          <dt>Signing key</dt>
-          <dd>
-            <code className="mono key-text" aria-label="Your signing key">
-              {identity.data.signingPublicKey}
-            </code>
-            <button type="button" className="secondary" onClick={() => copy.mutate('signingKey')}>
-              Copy signing key
-            </button>
-          </dd>
+          {PARTS.map(({ part, term, label, copyLabel }) => (
+            <Fragment key={part}>
+              <dt>{term}</dt>
+              <dd>
+                <code className="mono key-text" aria-label={label}>
+                  {identity.data[part === 'recipient' ? 'recipient' : 'signingPublicKey']}
+                </code>
+                <button type="button" className="secondary" onClick={() => copy.mutate(part)}>
+                  {copyLabel}
+                </button>
+              </dd>
+            </Fragment>
+          ))}
           <dt>Fingerprint</dt>
           <dd>
             <code className="mono" aria-label="Your signing fingerprint">

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { errorCode, errorText } from '../../api';
 
 // What to add to a sharing failure so the person knows what to do about the file in front of them.
@@ -27,5 +28,22 @@ export function ShareError({ error, id }: { error: unknown; id?: string }) {
     <p className="error-note" role="alert" id={id}>
       {shareErrorText(error)}
     </p>
+  );
+}
+
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The end of an export or an import: what happened, the facts worth knowing, and Done. */
+export function Finished({ label, headline, onClose, children }: { label: string; headline: ReactNode; onClose: () => void; children: ReactNode }) {
+  return (
+    <div role="status" aria-label={label}>
+      <p className="ok-note">✓ {headline}</p>
+      <ul className="small facts-list">{children}</ul>
+      <div className="dialog-actions">
+        <button type="button" className="primary" onClick={onClose}>
+          Done
+        </button>
+      </div>
+    </div>
   );
 }
