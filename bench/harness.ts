@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -35,4 +36,23 @@ export function report(suite: string, rows: Row[], notes: string[] = []): void {
   const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${suite}.json`), JSON.stringify({ suite, at: new Date().toISOString(), rows, notes }, null, 2));
+}
+
+/** A 1 MiB Argon2id: benchmark vaults are created often, and the KDF is not what they measure. */
+export const FAST_KDF = { alg: 'argon2id' as const, memoryKiB: 1024, iterations: 1, parallelism: 1 };
+export const PASSWORD = 'benchmark password';
+
+/** The vault and share suites' data: `n` profiles of 5 fields over 50 declared agents. */
+export function profiles(n: number) {
+  return Array.from({ length: n }, (_, i) => ({
+    agentId: `agent-${i % 50}`,
+    name: `profile-${i}-${randomBytes(4).toString('hex')}`,
+    authData: {
+      USERNAME: `user${i}@example.com`,
+      PASSWORD: randomBytes(12).toString('base64'),
+      API_KEY: `key_${randomBytes(16).toString('hex')}`,
+      REGION: 'eu-west-1',
+      OTP_SECRET: randomBytes(10).toString('hex'),
+    },
+  }));
 }

@@ -1,6 +1,5 @@
 import { Decrypter, Encrypter } from 'age-encryption';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,28 +8,11 @@ import { exportToFile, importFile } from '../src/core/share/exchange';
 import type { PhaseTimer } from '../src/core/share/exchange';
 import { loadVaultKeys } from '../src/core/share/vault-keys';
 import { Vault } from '../src/core/vault/vault';
-import { median, report, type Row } from './harness';
+import { FAST_KDF, median, report, PASSWORD, profiles, type Row } from './harness';
 
 const N = 10_000;
 const RUNS = 3;
-const FAST_KDF = { alg: 'argon2id' as const, memoryKiB: 1024, iterations: 1, parallelism: 1 };
-const PASSWORD = 'benchmark password';
 const AGE = process.env.AGE_PATH ?? '/usr/bin/age';
-
-// The same shape as the vault benchmark: 10,000 profiles of 5 fields over 50 declared agents.
-function profiles() {
-  return Array.from({ length: N }, (_, i) => ({
-    agentId: `agent-${i % 50}`,
-    name: `profile-${i}-${randomBytes(4).toString('hex')}`,
-    authData: {
-      USERNAME: `user${i}@example.com`,
-      PASSWORD: randomBytes(12).toString('base64'),
-      API_KEY: `key_${randomBytes(16).toString('hex')}`,
-      REGION: 'eu-west-1',
-      OTP_SECRET: randomBytes(10).toString('hex'),
-    },
-  }));
-}
 
 /** Collects one run's phase times; `total` is the wall time of the whole call. */
 function phases(): { timer: PhaseTimer; times: Record<string, number> } {
@@ -60,7 +42,7 @@ export async function benchShare(): Promise<void> {
   try {
     const source = await Vault.create(join(dir, 'source'), PASSWORD, { kdf: FAST_KDF });
     for (let a = 0; a < 50; a++) source.agents.set({ agentId: `agent-${a}`, args: ['USERNAME', 'PASSWORD', 'API_KEY', 'REGION', 'OTP_SECRET'] });
-    source.profiles.createMany(profiles());
+    source.profiles.createMany(profiles(N));
 
     const exportRuns: Record<string, number>[] = [];
     const importRuns: Record<string, number>[] = [];

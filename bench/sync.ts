@@ -7,12 +7,11 @@ import { Pool } from 'undici';
 import { SyncEngine } from '../src/core/sync/engine';
 import { Vault } from '../src/core/vault/vault';
 import { KURA_TEST_API_KEY } from '../test/fakes/kura';
-import { report, type Row } from './harness';
+import { FAST_KDF, report, type Row } from './harness';
 
 const N = 1_000;
 const CONCURRENCY = 8;
 const LATENCY_MS = 50;
-const FAST_KDF = { alg: 'argon2id' as const, memoryKiB: 1024, iterations: 1, parallelism: 1 };
 
 async function fakeServer() {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fake-server.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });

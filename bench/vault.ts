@@ -7,25 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_KDF } from '../src/core/crypto/kdf';
 import { Vault } from '../src/core/vault/vault';
-import { median, report, time, type Row } from './harness';
+import { FAST_KDF, median, report, time, PASSWORD, profiles, type Row } from './harness';
 
 const N = 10_000;
-const FAST_KDF = { alg: 'argon2id' as const, memoryKiB: 1024, iterations: 1, parallelism: 1 };
-const PASSWORD = 'benchmark password';
-
-function profiles() {
-  return Array.from({ length: N }, (_, i) => ({
-    agentId: `agent-${i % 50}`,
-    name: `profile-${i}-${randomBytes(4).toString('hex')}`,
-    authData: {
-      USERNAME: `user${i}@example.com`,
-      PASSWORD: randomBytes(12).toString('base64'),
-      API_KEY: `key_${randomBytes(16).toString('hex')}`,
-      REGION: 'eu-west-1',
-      OTP_SECRET: randomBytes(10).toString('hex'),
-    },
-  }));
-}
 
 function gcm(key: Buffer, plaintext: Buffer): Buffer {
   const nonce = randomBytes(12);
@@ -70,7 +54,7 @@ function baselineCreate(dir: string, inputs: ReturnType<typeof profiles>): { db:
 export async function benchVault(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-bench-'));
   try {
-    const inputs = profiles();
+    const inputs = profiles(N);
 
     const base = baselineCreate(dir, inputs);
     const vault = await Vault.create(join(dir, 'vault'), PASSWORD, { kdf: FAST_KDF });

@@ -9,7 +9,7 @@ import { useInvalidateItems, useSyncNow } from '../hooks';
 import { ago, when } from '../lib/time';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { Dialog, Empty, ErrorNote, Field, Spinner, SyncBadge } from '../ui/kit';
+import { Dialog, Empty, ErrorNote, Field, Spinner, SyncBadge, VersionList } from '../ui/kit';
 import { useReveal } from '../ui/useReveal';
 
 // The contract's ByokInput plus the provider's key shape, so a typo shows before anything is saved.
@@ -121,28 +121,11 @@ function ByokHistory({ item, onClose }: { item: ByokSummary; onClose: () => void
       onClose();
     },
   });
-  const versions = [...(history.data ?? [])].sort((a, b) => b.version - a.version);
   return (
     <Dialog title={`Key history for ${item.kind}`} onClose={onClose}>
       {history.isPending ? <Spinner /> : null}
       <ErrorNote error={history.error} />
-      <ol className="history" aria-label="Versions">
-        {versions.map((v) => (
-          <li key={v.version}>
-            <div>
-              <strong>Version {v.version}</strong> <span className="muted">· {v.reason} · {when(v.at)}</span>
-              <div className="small">{v.summary}</div>
-            </div>
-            {v.version === item.version ? (
-              <span className="muted small">Current</span>
-            ) : (
-              <button type="button" className="secondary small" onClick={() => restore.mutate(v.version)} disabled={restore.isPending}>
-                Restore
-              </button>
-            )}
-          </li>
-        ))}
-      </ol>
+      <VersionList versions={history.data} current={item.version} onRestore={(v) => restore.mutate(v)} busy={restore.isPending} />
       <ErrorNote error={restore.error} />
       <div className="dialog-actions">
         <button type="button" className="ghost" onClick={onClose}>

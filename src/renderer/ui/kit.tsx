@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef } from 'react';
 import type { ReactNode } from 'react';
-import type { SyncState } from '../../shared/domain';
+import type { ItemVersion, SyncState } from '../../shared/domain';
 import { errorText } from '../api';
+import { when } from '../lib/time';
 
 const STATE_LABEL: Record<SyncState, string> = {
   draft: 'Draft',
@@ -143,3 +144,37 @@ export function Spinner({ label = 'Loading' }: { label?: string }) {
 
 /** Keyboard shortcut text for this platform: ⌘ on macOS, Ctrl elsewhere. */
 export const MOD = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+';
+
+/** An item's versions, newest first, each restorable except the current one. */
+export function VersionList({
+  versions,
+  current,
+  onRestore,
+  busy,
+}: {
+  versions: ItemVersion[] | undefined;
+  current: number;
+  onRestore: (version: number) => void;
+  busy: boolean;
+}) {
+  const sorted = [...(versions ?? [])].sort((a, b) => b.version - a.version);
+  return (
+    <ol className="history" aria-label="Versions">
+      {sorted.map((v) => (
+        <li key={v.version}>
+          <div>
+            <strong>Version {v.version}</strong> <span className="muted">· {v.reason} · {when(v.at)}</span>
+            <div className="small">{v.summary}</div>
+          </div>
+          {v.version === current ? (
+            <span className="muted small">Current</span>
+          ) : (
+            <button type="button" className="secondary small" onClick={() => onRestore(v.version)} disabled={busy}>
+              Restore
+            </button>
+          )}
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -6,7 +6,7 @@ import { useInvalidateItems } from '../../hooks';
 import { ago, when } from '../../lib/time';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
-import { Dialog, ErrorNote, Spinner, SyncBadge } from '../../ui/kit';
+import { Dialog, ErrorNote, Spinner, SyncBadge, VersionList } from '../../ui/kit';
 import { useReveal } from '../../ui/useReveal';
 const MISSING_PREFIX = 'Remote profile missing';
 
@@ -76,28 +76,16 @@ function HistoryDialog({ profile, onClose }: { profile: ProfileSummary; onClose:
       }
     },
   });
-  const versions = [...(history.data ?? [])].sort((a, b) => b.version - a.version);
   return (
     <Dialog title={`History of ${profile.agentId}/${profile.name}`} onClose={onClose}>
       {history.isPending ? <Spinner /> : null}
       <ErrorNote error={history.error} />
-      <ol className="history" aria-label="Versions">
-        {versions.map((v) => (
-          <li key={v.version}>
-            <div>
-              <strong>Version {v.version}</strong> <span className="muted">· {v.reason} · {when(v.at)}</span>
-              <div className="small">{v.summary}</div>
-            </div>
-            {v.version === profile.version ? (
-              <span className="muted small">Current</span>
-            ) : (
-              <button type="button" className="secondary small" onClick={() => restore.mutate({ version: v.version, confirmNewRemote: false })} disabled={restore.isPending}>
-                Restore
-              </button>
-            )}
-          </li>
-        ))}
-      </ol>
+      <VersionList
+        versions={history.data}
+        current={profile.version}
+        onRestore={(version) => restore.mutate({ version, confirmNewRemote: false })}
+        busy={restore.isPending}
+      />
       {confirm ? (
         <div className="callout callout-warning" role="alert">
           <p>
