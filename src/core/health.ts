@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HealthFinding } from '../shared/contract';
+import { plural } from '../shared/text';
 import type { Vault } from './vault/vault';
 
 export interface HealthOptions {
@@ -20,8 +21,6 @@ const HEALTHY_BYOK_STATUS = new Set(['ok', 'valid']);
 const SEVERITY_ORDER = { problem: 0, warning: 1 } as const;
 
 const days = (ms: number): number => Math.floor(ms / DAY_MS);
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * Looks over the unlocked vault for things a person should act on. Keys are compared inside this

@@ -168,9 +168,11 @@ export const ImportPreview = z.object({
 });
 export type ImportPreview = z.infer<typeof ImportPreview>;
 
+const Applied = z.object({ created: z.number().int(), updated: z.number().int(), skipped: z.number().int() });
+
 export const ImportResult = z.object({
-  profiles: z.object({ created: z.number().int(), updated: z.number().int(), skipped: z.number().int() }),
-  byokKeys: z.object({ created: z.number().int(), updated: z.number().int(), skipped: z.number().int() }),
+  profiles: Applied,
+  byokKeys: Applied,
   agents: z.object({ declared: z.number().int(), notApplied: z.number().int() }),
   tokens: z.number().int(),
   state: SyncState.extract(['pending', 'draft']),

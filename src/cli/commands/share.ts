@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { addContact, listContacts, removeContact, resolveRecipients } from '../../core/share/contacts';
-import { ConflictPolicy, describeSigner, exportToFile, importFile } from '../../core/share/exchange';
-import type { AgentChange, ByokChange, ImportPreview, ImportResult, ProfileChange, ProfileDiff } from '../../core/share/exchange';
+import { describeSigner, exportToFile, importFile } from '../../core/share/exchange';
 import { vaultIdentity } from '../../core/share/vault-keys';
+import { ConflictPolicy } from '../../shared/share';
+import type { AgentChange, ByokChange, ImportPreview, ImportResult, ProfileChange, ProfileDiff } from '../../shared/share';
 import { KeyholdError } from '../../shared/errors';
+import { plural } from '../../shared/text';
 import { withVault, type GlobalOptions } from '../context';
 import { printJson, printTable, readStdinSecret } from '../io';
 
@@ -28,7 +30,6 @@ interface ImportOptions {
   allowUnsigned?: boolean;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const names = (keys: string[]) => keys.join(', ');
 
 function diffText(d: ProfileDiff): string {

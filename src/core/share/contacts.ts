@@ -8,9 +8,6 @@ import type { Vault } from '../vault/vault';
 import { checkRecipients } from './age';
 import { fingerprint } from './signature';
 
-// The wire schemas live in src/shared/share.ts; re-exported so the CLI and tests keep one import.
-export { Contact, ContactInput, ContactName } from '../../shared/share';
-
 interface ContactBody {
   name: string;
   recipient: string;

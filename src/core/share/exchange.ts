@@ -3,8 +3,7 @@ import type { z } from 'zod';
 import { checkProviderKey } from '../../shared/domain';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
-import type { ChangeCounts as Counts } from '../../shared/share';
-import type { AgentChange, ByokChange, ConflictPolicy, ExportSummary, ImportPreview, ImportResult, ProfileChange, ProfileDiff, SignerInfo } from '../../shared/share';
+import type { AgentChange, ByokChange, ChangeCounts as Counts, ConflictPolicy, ExportSummary, ImportPreview, ImportResult, ProfileChange, ProfileDiff, SignerInfo } from '../../shared/share';
 import { writeFileExclusive0600 } from '../devflow/write-file';
 import { sql, tx } from '../vault/db';
 import { Profiles } from '../vault/profiles';
@@ -17,9 +16,6 @@ import { readBundle, serializeBundle } from './seal';
 import type { EncryptionTarget } from './seal';
 import { fingerprint, signBundle } from './signature';
 import { loadVaultKeys } from './vault-keys';
-
-// The wire schemas moved to src/shared/share.ts; re-exported so the CLI and tests keep one import.
-export { AgentChange, ByokChange, ConflictPolicy, ExportSummary, ImportPreview, ImportResult, ItemAction, ItemStatus, ProfileChange, ProfileDiff, SignerInfo } from '../../shared/share';
 
 /** Called once per step with its wall time, so benchmarks (and a verbose UI) can see where time goes. */
 export type PhaseTimer = (phase: string, ms: number) => void;

@@ -23,9 +23,6 @@ export interface VaultKeys {
   signingKey: SigningKey;
 }
 
-// The wire schema lives in src/shared/share.ts; re-exported so the CLI and tests keep one import.
-export { VaultIdentity } from '../../shared/share';
-
 function readStored(vault: Vault): StoredKeys | null {
   const row = sql(vault.db, 'SELECT body FROM vault_keys WHERE id = 1').get() as { body: Buffer } | undefined;
   if (!row) return null;

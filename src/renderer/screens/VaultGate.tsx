@@ -5,10 +5,9 @@ import { useForm } from 'react-hook-form';
 import { contract } from '../../shared/contract';
 import type { VaultStatus } from '../../shared/contract';
 import { useApi } from '../api';
-import { passwordStrength } from '../lib/strength';
 import { qk } from '../queries';
 import type { LockReason } from '../state';
-import { ErrorNote, Field } from '../ui/kit';
+import { ErrorNote, Field, StrengthHint } from '../ui/kit';
 
 // The create form is the contract's own input plus a confirmation, which reuses the contract's
 // plain password schema, so the rules the engine applies are the rules the form shows.
@@ -39,7 +38,6 @@ export function CreateVault() {
     onSuccess: (status) => qc.setQueryData(qk.vaultStatus, status),
   });
   const password = form.watch('password');
-  const strength = passwordStrength(password);
   const { errors } = form.formState;
 
   return (
@@ -56,17 +54,7 @@ export function CreateVault() {
         <Field
           label="Master password"
           error={errors.password?.message}
-          hint={
-            password ? (
-              <span className="strength">
-                <meter min={0} max={4} low={2} high={3} optimum={4} value={strength.score} aria-label="Password strength" />
-                <span className={`strength-label strength-${strength.score}`}>{strength.label}</span>
-                <span>{strength.hint}</span>
-              </span>
-            ) : (
-              'At least 10 characters. A few unrelated words are easy to remember and hard to guess.'
-            )
-          }
+          hint={<StrengthHint secret={password} label="Password strength" fallback="At least 10 characters. A few unrelated words are easy to remember and hard to guess." />}
         >
           {({ id, describedBy, invalid }) => (
             <div className="input-with-action">

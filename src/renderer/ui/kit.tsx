@@ -2,6 +2,7 @@ import { useEffect, useId, useRef } from 'react';
 import type { ReactNode } from 'react';
 import type { ItemVersion, SyncState } from '../../shared/domain';
 import { errorText } from '../api';
+import { passwordStrength } from '../lib/strength';
 import { when } from '../lib/time';
 
 const STATE_LABEL: Record<SyncState, string> = {
@@ -176,5 +177,18 @@ export function VersionList({
         </li>
       ))}
     </ol>
+  );
+}
+
+/** A field hint: how strong a typed password or passphrase is, or `fallback` while it is empty. */
+export function StrengthHint({ secret, label, fallback }: { secret: string; label: string; fallback: ReactNode }) {
+  if (!secret) return <>{fallback}</>;
+  const strength = passwordStrength(secret);
+  return (
+    <span className="strength">
+      <meter min={0} max={4} low={2} high={3} optimum={4} value={strength.score} aria-label={label} />
+      <span className={`strength-label strength-${strength.score}`}>{strength.label}</span>
+      <span>{strength.hint}</span>
+    </span>
   );
 }

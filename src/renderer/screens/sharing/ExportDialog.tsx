@@ -2,11 +2,11 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { AGE_RECIPIENT } from '../../../shared/share';
 import type { ShareExportResult, ShareTarget } from '../../../shared/share';
+import { plural } from '../../../shared/text';
 import { useApi } from '../../api';
-import { passwordStrength } from '../../lib/strength';
 import { qk } from '../../queries';
-import { Dialog, ErrorNote, Field, Spinner } from '../../ui/kit';
-import { errorField, Finished, isCancelled, plural, ShareError } from './shareErrors';
+import { Dialog, ErrorNote, Field, Spinner, StrengthHint } from '../../ui/kit';
+import { errorField, Finished, isCancelled, ShareError } from './common';
 
 /** Rows drawn at once; the rest are reached by searching. Selection still covers every match. */
 const SHOWN = 200;
@@ -64,7 +64,6 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     .split(/[\s,]+/)
     .map((s) => s.trim())
     .filter(Boolean);
-  const strength = passwordStrength(passphrase);
 
   const run = useMutation({
     mutationFn: (input: { select: 'all' | string[]; target: ShareTarget }) => api.shareExport({ ...input, withByok, includeTokens, armor }),
@@ -212,17 +211,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             <Field
               label="Passphrase"
               error={fieldOf('passphrase')}
-              hint={
-                passphrase ? (
-                  <span className="strength">
-                    <meter min={0} max={4} low={2} high={3} optimum={4} value={strength.score} aria-label="Passphrase strength" />
-                    <span className={`strength-label strength-${strength.score}`}>{strength.label}</span>
-                    <span>{strength.hint}</span>
-                  </span>
-                ) : (
-                  'Tell it to the person who opens the file some other way than the file itself.'
-                )
-              }
+              hint={<StrengthHint secret={passphrase} label="Passphrase strength" fallback="Tell it to the person who opens the file some other way than the file itself." />}
             >
               {({ id, describedBy, invalid }) => (
                 <input id={id} type="password" autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} />

@@ -10,7 +10,7 @@ import { useAppState } from '../../state';
 import { Dialog, Empty, ErrorNote, Field, Spinner } from '../../ui/kit';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog } from './ImportDialog';
-import { errorField, shareErrorText } from './shareErrors';
+import { errorField, shareErrorText } from './common';
 
 const PARTS = [
   { part: 'recipient', term: 'Age recipient', label: 'Your age recipient', copyLabel: 'Copy recipient' },

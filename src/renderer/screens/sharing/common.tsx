@@ -1,3 +1,4 @@
+// What the sharing dialogs have in common: how a failure reads, and the panel that ends an export or an import.
 import type { ReactNode } from 'react';
 import { errorCode, errorText } from '../../api';
 
@@ -30,8 +31,6 @@ export function ShareError({ error, id }: { error: unknown; id?: string }) {
     </p>
   );
 }
-
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The end of an export or an import: what happened, the facts worth knowing, and Done. */
 export function Finished({ label, headline, onClose, children }: { label: string; headline: ReactNode; onClose: () => void; children: ReactNode }) {
