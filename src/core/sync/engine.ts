@@ -32,6 +32,7 @@ const REMOTE_OF: Record<ItemKind, RemoteKind> = { profile: 'kura', byok: 'backsi
 // recognised as our own retry (the row's create_sent_at), so nothing is lost or reported wrongly.
 const FLUSH_EVERY = 128;
 const FLUSH_MS = 100;
+const CLAIM_CHUNK = 128;
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -146,43 +147,45 @@ export class SyncEngine {
     if (due.length === 0) return [];
     this.connections.clear();
 
-    // Rows are claimed in small chunks as workers need them, so the first requests leave at once
-    // and preparing (decrypting, claiming) overlaps with waiting on the network.
+    // Rows are claimed in chunks as workers need them: a first small one so requests leave at
+    // once, then larger ones, so preparing (decrypting, claiming) overlaps with the network.
+    // Claiming the next chunk and recording the outcomes that have arrived share one transaction
+    // (one commit, and each page the two touch written once).
     const results: ItemResult[] = [];
     const queue: Job[] = [];
     let cursor = 0;
-    const chunk = Math.max(16, this.concurrency * 4);
-    const nextJob = (): Job | undefined => {
-      while (queue.length === 0 && cursor < due.length) {
-        const rows = due.slice(cursor, (cursor += chunk));
-        const immediate: ItemResult[] = [];
-        tx(db, () => {
-          for (const row of rows) {
-            const job = row.item_kind === 'profile' ? this.prepareProfile(row, immediate) : this.prepareByok(row, immediate);
-            if (job) queue.push(job);
-          }
-        });
-        for (const r of immediate) {
-          results.push(r);
-          this.options.onItem?.(r);
-        }
-      }
-      return queue.shift();
-    };
-
     let settled: (() => ItemResult)[] = [];
     let lastFlush = Date.now();
-    const flush = () => {
-      if (settled.length === 0) return;
+    const commit = (claim: number) => {
       const batch = settled;
       settled = [];
       lastFlush = Date.now();
-      const done = tx(db, () => batch.map((apply) => apply()));
-      for (const r of done) {
+      const rows = due.slice(cursor, (cursor += claim));
+      const immediate: ItemResult[] = [];
+      const jobs: Job[] = [];
+      const done = tx(db, () => {
+        const out = batch.map((apply) => apply());
+        for (const row of rows) {
+          const job = row.item_kind === 'profile' ? this.prepareProfile(row, immediate) : this.prepareByok(row, immediate);
+          if (job) jobs.push(job);
+        }
+        return out;
+      });
+      // Only once the claims are committed may their requests leave.
+      queue.push(...jobs);
+      for (const r of [...done, ...immediate]) {
         results.push(r);
         this.options.onItem?.(r);
       }
-      this.options.onProgress?.({ done: results.length, total: due.length });
+      if (done.length > 0) this.options.onProgress?.({ done: results.length, total: due.length });
+    };
+    // Recording outcomes also tops the queue up, so most commits do both jobs.
+    const flush = () => {
+      if (settled.length > 0) commit(Math.max(0, CLAIM_CHUNK - queue.length));
+    };
+    const nextJob = (): Job | undefined => {
+      while (queue.length === 0 && cursor < due.length) commit(cursor === 0 ? this.concurrency : CLAIM_CHUNK);
+      return queue.shift();
     };
 
     const worker = async () => {
@@ -274,7 +277,7 @@ export class SyncEngine {
       // already said stays behind on Kura.
       const remote: ProfileRemote | null = sameIdentity
         ? { authToken: result.body.auth_token, agentId: sent.agentId, name: sent.name, missing: false }
-        : fresh.remote;
+        : fresh.remote();
       profiles.recordSync(
         fresh.summary,
         { ...fresh.meta, lastSyncType: sameIdentity ? syncType : fresh.meta.lastSyncType, lastError: null, hasToken: remote?.authToken != null },
@@ -296,8 +299,10 @@ export class SyncEngine {
       };
     }
     return this.applyFailure('profile', row, ref, result, {
-      record: (lastError, state, missing) =>
-        profiles.recordSync(fresh.summary, { ...fresh.meta, lastError }, missing && fresh.remote ? { ...fresh.remote, missing: true } : fresh.remote, state),
+      record: (lastError, state, missing) => {
+        const remote = fresh.remote();
+        profiles.recordSync(fresh.summary, { ...fresh.meta, lastError }, missing && remote ? { ...remote, missing: true } : remote, state);
+      },
     });
   }
 

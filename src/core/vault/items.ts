@@ -51,6 +51,11 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     return sql(this.db, `SELECT * FROM ${this.t.items} WHERE id = ?`).get(id) as ItemRow | undefined;
   }
 
+  /** The cells a push needs, without the rest of the row. */
+  secretRow(id: string): Pick<ItemRow, 'id' | 'secrets' | 'remote'> | undefined {
+    return sql(this.db, `SELECT id, secrets, remote FROM ${this.t.items} WHERE id = ?`).get(id) as Pick<ItemRow, 'id' | 'secrets' | 'remote'> | undefined;
+  }
+
   allRows(): Pick<ItemRow, 'id' | 'created_at' | 'updated_at' | 'version' | 'sync_state' | 'meta'>[] {
     return sql(this.db, `SELECT id, created_at, updated_at, version, sync_state, meta FROM ${this.t.items}`).all() as ItemRow[];
   }

@@ -233,18 +233,26 @@ export class Profiles {
   loadForPush(id: string): { summary: ProfileSummary; secrets: ProfileSecrets; remote: ProfileRemote | null } | null {
     this.refresh();
     const summary = this.index.get(id)?.summary;
-    const row = summary && this.store.row(id);
+    const row = summary && this.store.secretRow(id);
     if (!summary || !row) return null;
     return { summary, secrets: this.store.secrets(row), remote: this.store.remote(row) };
   }
 
-  /** The current summary and remote cell, for recording an outcome. */
-  loadForSync(id: string): { summary: ProfileSummary; remote: ProfileRemote | null } | null {
+  /**
+   * The current summary, for recording an outcome; the remote cell is read and decrypted only if
+   * the outcome needs it (a failure, or a rename while the push was in flight).
+   */
+  loadForSync(id: string): { summary: ProfileSummary; remote: () => ProfileRemote | null } | null {
     this.refresh();
     const summary = this.index.get(id)?.summary;
-    const row = summary && this.store.row(id);
-    if (!summary || !row) return null;
-    return { summary, remote: this.store.remote(row) };
+    if (!summary) return null;
+    return {
+      summary,
+      remote: () => {
+        const row = this.store.secretRow(id);
+        return row ? this.store.remote(row) : null;
+      },
+    };
   }
 
   history(ref: string): ItemVersion[] {
