@@ -10,6 +10,7 @@ export const LIMITS = {
   profileBytes: 1024 * 1024,
   byokKeyChars: 4096,
   kindChars: 100,
+  contactNameChars: 100,
   urlChars: 2048,
   credentialChars: 4096,
   argsPerAgent: 200,
@@ -48,7 +49,8 @@ const checked = (what: string, problem: (s: string) => string | null) =>
   });
 
 const text = (what: string, max: number | null) => checked(what, (s) => textProblem(s, what, max));
-const label = (what: string, max: number) => checked(what, (s) => labelProblem(s, what, max));
+/** A name people type and read back: trimmed, no control characters, at most `max` characters. */
+export const label = (what: string, max: number) => checked(what, (s) => labelProblem(s, what, max));
 
 export const AgentId = label('Agent id', LIMITS.agentIdChars);
 export const ProfileName = label('Profile name', LIMITS.nameChars);

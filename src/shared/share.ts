@@ -1,22 +1,14 @@
 import { z } from 'zod';
-import { SyncState } from './domain';
+import { LIMITS, SyncState, label } from './domain';
 
 // The wire schemas of team sharing: what the engine returns to the CLI and, through the IPC
 // contract, to the window. Bundles themselves (src/core/share/bundle.ts) never cross the boundary:
 // they carry values.
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /** Base64 (canonical, padded) of a raw 32-byte Ed25519 public key, as docs/bundle-format.md writes it. */
 export const SigningPublicKey = z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, { error: 'Signer public key must be 32 bytes in base64.' });
 
-export const ContactName = z
-  .string({ error: 'Contact name must be text.' })
-  .min(1, { error: 'Contact name may not be empty.' })
-  .max(100, { error: 'Contact name is longer than 100 characters.' })
-  .refine((s) => s.isWellFormed() && !CONTROL.test(s), { message: 'Contact name may not contain control characters.' })
-  .refine((s) => s === s.trim(), { message: 'Contact name may not start or end with spaces.' })
+export const ContactName = label('Contact name', LIMITS.contactNameChars)
   // "--to" tells a recipient from a contact name by this prefix.
   .refine((s) => !s.startsWith('age1'), { message: 'Contact name may not start with "age1"; that is how age public keys are written.' });
 

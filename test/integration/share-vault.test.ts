@@ -113,6 +113,11 @@ describe('contacts', () => {
     await expectKeyholdError(() => addContact(bob, { name: 'X', recipient, signingKey: 'not-base64' }), 'BadInput', /32 bytes/);
     await expectKeyholdError(() => addContact(bob, { name: 'age1bob', recipient }), 'BadInput', /age1/);
     await expectKeyholdError(() => addContact(bob, { name: ' X', recipient }), 'BadInput', /spaces/);
+    // The same rules as every other name a person types (domain.ts `label`).
+    await expectKeyholdError(() => addContact(bob, { name: '   ', recipient }), 'BadInput', /Contact name may not be empty/);
+    await expectKeyholdError(() => addContact(bob, { name: 'A\tB', recipient }), 'BadInput', /Contact name may not contain control characters/);
+    await expectKeyholdError(() => addContact(bob, { name: 'x'.repeat(101), recipient }), 'BadInput', /Contact name is longer than 100 characters/);
+    await expectKeyholdError(() => addContact(bob, { name: '\ud800', recipient }), 'BadInput', /Contact name is not valid Unicode/);
     expect(listContacts(bob)).toEqual([]);
   });
 });
