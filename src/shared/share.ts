@@ -124,6 +124,22 @@ export const ByokChange = z.object({
 });
 export type ByokChange = z.infer<typeof ByokChange>;
 
+/** What differs between a profile in a bundle and the one here, by name only, for the CLI and the window alike. */
+export function describeProfileDiff(d: ProfileDiff): string {
+  return [
+    d.changed.length ? `values of ${d.changed.join(', ')}` : '',
+    d.added.length ? `only in the file: ${d.added.join(', ')}` : '',
+    d.removed.length ? `only here: ${d.removed.join(', ')}` : '',
+    d.saveSession ? 'save-session flag' : '',
+    d.authToken ? 'Kura token' : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** "API key", "provider" or "API key and provider". */
+export const describeByokDiff = (diff: ByokChange['diff']): string => diff.map((d) => (d === 'apiKey' ? 'API key' : 'provider')).join(' and ');
+
 export const AgentChange = z.object({
   agentId: z.string(),
   status: ItemStatus,

@@ -102,7 +102,7 @@ teammate('export to a teammate, import theirs with a preview and a conflict poli
   const table = dialog.getByRole('table', { name: 'Import preview' });
   const prodRow = table.getByRole('row', { name: /crm-bot\/prod/ });
   await expect(prodRow).toContainText('Differs');
-  await expect(prodRow).toContainText('different: PASSWORD; only in the file: REGION');
+  await expect(prodRow).toContainText('values of PASSWORD; only in the file: REGION');
   await expect(prodRow).toContainText('Skip');
   await expect(table.getByRole('row', { name: /crm-bot\/research/ })).toContainText('New');
   await expect(dialog).not.toContainText('bobs-prod');

@@ -155,7 +155,7 @@ describe('import dialog', () => {
 
     const table = screen.getByRole('table', { name: 'Import preview' });
     const prod = within(table).getByText('crm-bot/prod').closest('tr') as HTMLElement;
-    expect(prod.textContent).toContain('different: PASSWORD; only in the file: REGION');
+    expect(prod.textContent).toContain('values of PASSWORD; only in the file: REGION');
     expect(prod.textContent).toContain('Skip');
 
     await user.click(screen.getByLabelText(/^Overwrite/));

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { addContact, listContacts, removeContact, resolveRecipients } from '../../core/share/contacts';
 import { describeSigner, exportToFile, importFile } from '../../core/share/exchange';
 import { vaultIdentity } from '../../core/share/vault-keys';
-import { ConflictPolicy } from '../../shared/share';
+import { ConflictPolicy, describeByokDiff, describeProfileDiff } from '../../shared/share';
 import type { AgentChange, ByokChange, ImportPreview, ImportResult, ProfileChange, ProfileDiff } from '../../shared/share';
 import { KeyholdError } from '../../shared/errors';
 import { plural } from '../../shared/text';
@@ -32,32 +32,19 @@ interface ImportOptions {
 
 const names = (keys: string[]) => keys.join(', ');
 
-function diffText(d: ProfileDiff): string {
-  return [
-    d.changed.length ? `values of ${names(d.changed)}` : '',
-    d.added.length ? `only in the bundle: ${names(d.added)}` : '',
-    d.removed.length ? `only here: ${names(d.removed)}` : '',
-    d.saveSession ? 'save session' : '',
-    d.authToken ? 'Kura token' : '',
-  ]
-    .filter(Boolean)
-    .join('; ');
-}
-
 function profileLine(c: ProfileChange): string {
   const ref = `${c.agentId}/${c.name}`;
   if (c.status === 'new') return `  + create    ${ref}${c.withToken ? ' (with Kura token)' : ''}`;
   if (c.status === 'identical') return `  = identical ${ref}`;
   const target =
     c.action === 'update' ? 'overwrite' : c.action === 'create' ? `keep both, import as "${c.importedAs}"` : 'skip, keep this vault\'s';
-  return `  ~ differs   ${ref}: ${diffText(c.diff as ProfileDiff)} → ${target}${c.note ? ` (${c.note})` : ''}`;
+  return `  ~ differs   ${ref}: ${describeProfileDiff(c.diff as ProfileDiff)} → ${target}${c.note ? ` (${c.note})` : ''}`;
 }
 
 function byokLine(c: ByokChange): string {
   if (c.status === 'new') return `  + create    ${c.kind} (${c.provider})`;
   if (c.status === 'identical') return `  = identical ${c.kind}`;
-  const what = c.diff.map((d) => (d === 'apiKey' ? 'key' : 'provider')).join(' and ');
-  return `  ~ differs   ${c.kind}: ${what} → ${c.action === 'update' ? 'overwrite (the old key stays in history)' : 'skip'}${c.note ? ` (${c.note})` : ''}`;
+  return `  ~ differs   ${c.kind}: ${describeByokDiff(c.diff)} → ${c.action === 'update' ? 'overwrite (the old key stays in history)' : 'skip'}${c.note ? ` (${c.note})` : ''}`;
 }
 
 function agentLine(c: AgentChange): string {

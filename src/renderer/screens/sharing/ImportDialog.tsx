@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import { describeByokDiff, describeProfileDiff } from '../../../shared/share';
 import type { ChosenFile, ConflictPolicy, ImportPreview, ImportResult, OpenedImportInfo, ProfileChange, SignerInfo } from '../../../shared/share';
 import { plural } from '../../../shared/text';
 import { errorCode, useApi } from '../../api';
@@ -44,14 +45,7 @@ function Signer({ signer }: { signer: SignerInfo }) {
 function diffText(c: ProfileChange): string {
   if (c.status === 'new') return 'Not in this vault';
   if (c.status === 'identical' || !c.diff) return 'Same values';
-  const d = c.diff;
-  const parts: string[] = [];
-  if (d.changed.length) parts.push(`different: ${d.changed.join(', ')}`);
-  if (d.added.length) parts.push(`only in the file: ${d.added.join(', ')}`);
-  if (d.removed.length) parts.push(`only here: ${d.removed.join(', ')}`);
-  if (d.saveSession) parts.push('save-session flag');
-  if (d.authToken) parts.push('Kura token');
-  return parts.join('; ');
+  return describeProfileDiff(c.diff);
 }
 
 function PreviewTable({ preview }: { preview: ImportPreview }) {
@@ -96,7 +90,7 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
             <td>
               <span className={`item-status item-${c.status}`}>{STATUS_LABEL[c.status]}</span>
             </td>
-            <td className="small">{c.status === 'differs' ? `different: ${c.diff.map((d) => (d === 'apiKey' ? 'API key' : 'provider')).join(', ')}` : c.status === 'new' ? 'Not in this vault' : 'Same key'}</td>
+            <td className="small">{c.status === 'differs' ? describeByokDiff(c.diff) : c.status === 'new' ? 'Not in this vault' : 'Same key'}</td>
             <td className="small">
               {ACTION_LABEL[c.action]}
               {c.note ? <div className="muted">{c.note}</div> : null}
