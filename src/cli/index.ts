@@ -22,6 +22,9 @@ const program = new Command('keyhold')
   .exitOverride();
 program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
+// An engine error that points at a confirmation the call lacked: say which flag gives it.
+const CONFIRM_FLAG: Partial<Record<string, string>> = { confirmNewRemote: 'Pass --new-remote to go ahead.' };
+
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerVaultCommands(program, globals);
 registerRemoteCommands(program, globals);
@@ -41,7 +44,8 @@ try {
     process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
     const payload = toErrorPayload(e);
-    process.stderr.write(`keyhold: ${payload.message}\n`);
+    const flag = CONFIRM_FLAG[payload.field ?? ''];
+    process.stderr.write(`keyhold: ${payload.message}${flag ? ` ${flag}` : ''}\n`);
     process.exitCode = exitCodeFor(payload.code);
   }
 }

@@ -40,3 +40,6 @@ export function errorText(e: unknown): string {
 }
 
 export const errorCode = (e: unknown): ErrorCode | null => (isKeyholdError(e) ? e.code : null);
+
+/** The input an engine error points at, so it can be shown beside it (or asked for). */
+export const errorField = (e: unknown): string | null => (isKeyholdError(e) ? (e.field ?? null) : null);

@@ -85,4 +85,16 @@ describe('keyhold sync and status', () => {
     expect((await run(['sync'], env)).code).toBe(0);
     expect(s.kura.profile('crm', 'shared')?.auth_data).toEqual({ A: '2' });
   });
+
+  it('refuses to rename a synced profile until --new-remote confirms it becomes a new remote profile', async () => {
+    const refused = await run(['profile', 'edit', 'crm/prod', '--name', 'prod-eu'], env);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/is synced\. Renaming or moving it creates a new remote profile.* Pass --new-remote to go ahead\.\n$/);
+    expect(json<{ name: string }[]>(await run(['profile', 'list', '--json'], env)).map((p) => p.name)).toContain('prod');
+
+    expect((await run(['profile', 'edit', 'crm/prod', '--name', 'prod-eu', '--new-remote'], env)).code).toBe(0);
+    expect((await run(['sync'], env)).code).toBe(0);
+    expect(s.kura.profile('crm', 'prod-eu')?.token).not.toBe(s.kura.profile('crm', 'prod')?.token);
+    expect(s.kura.profile('crm', 'prod')).toBeDefined();
+  });
 });

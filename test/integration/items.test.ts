@@ -97,7 +97,12 @@ describe('profiles', () => {
     const p = vault.profiles.create({ agentId: 'a', name: 'old', authData: { K: 'v' } });
     const loaded = vault.profiles.load(p.id);
     vault.profiles.recordSync(loaded.summary, { ...loaded.meta, hasToken: true, lastSyncType: 'create' }, { authToken: 'tok', agentId: 'a', name: 'old' }, 'synced');
-    expect(refusal(() => vault.profiles.edit('a/old', { name: 'new' }))?.message).toMatch(/creates a new remote profile/);
+    // The refusal points at the missing confirmation, which is how the window and the CLI know to ask for it.
+    expect(refusal(() => vault.profiles.edit('a/old', { name: 'new' }))).toMatchObject({
+      code: 'Conflict',
+      field: 'confirmNewRemote',
+      message: expect.stringMatching(/creates a new remote profile/),
+    });
     expect(vault.profiles.get('a/old').hasToken).toBe(true);
     const renamed = vault.profiles.edit('a/old', { name: 'new' }, { confirmNewRemote: true });
     expect(renamed.hasToken).toBe(false);

@@ -111,7 +111,7 @@ describe('profile form', () => {
     const user = userEvent.setup();
     const profileEdit = vi
       .fn()
-      .mockRejectedValueOnce(new KeyholdError('Conflict', 'Renaming a synced profile creates a new Kura profile.'))
+      .mockRejectedValueOnce(new KeyholdError('Conflict', 'Renaming a synced profile creates a new Kura profile.', { field: 'confirmNewRemote' }))
       .mockResolvedValueOnce(summary({ name: 'staging' }));
     renderWith(fakeClient({ profileEdit }), <ProfileForm original={summary()} onDone={() => undefined} onCancel={() => undefined} />);
     const name = screen.getByLabelText('Profile name');
@@ -125,6 +125,19 @@ describe('profile form', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Create new remote profile' }));
     await waitFor(() => expect(profileEdit).toHaveBeenCalledTimes(2));
     expect(profileEdit).toHaveBeenLastCalledWith({ ref: ID, patch: { name: 'staging', saveSession: false, draft: false }, confirmNewRemote: true });
+  });
+
+  it('shows a name clash during a rename in the form, not as the new-remote question', async () => {
+    const user = userEvent.setup();
+    const profileEdit = vi.fn().mockRejectedValue(new KeyholdError('Conflict', 'A profile named "staging" already exists for agent "crm".', { field: 'name' }));
+    renderWith(fakeClient({ profileEdit }), <ProfileForm original={summary()} onDone={() => undefined} onCancel={() => undefined} />);
+    const name = screen.getByLabelText('Profile name');
+    await user.clear(name);
+    await user.type(name, 'staging');
+    await user.click(screen.getByRole('button', { name: 'Save and sync' }));
+    expect(await screen.findByText(/already exists for agent "crm"/)).toBeTruthy();
+    expect(screen.queryByRole('dialog', { name: 'This makes a new profile on Kura' })).toBeNull();
+    expect(profileEdit).toHaveBeenCalledTimes(1);
   });
 });
 

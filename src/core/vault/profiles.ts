@@ -369,8 +369,9 @@ export class Profiles {
       if (!options.confirmNewRemote) {
         throw new KeyholdError(
           'Conflict',
-          `"${current.meta.agentId}/${current.meta.name}" is synced. Renaming or moving it creates a new remote profile with a new token; the old remote profile stays on Kura. Confirm to continue.`,
-          { field: 'name' },
+          `"${current.meta.agentId}/${current.meta.name}" is synced. Renaming or moving it creates a new remote profile with a new token; the old remote profile stays on Kura.`,
+          // Points at the confirmation the call lacks, so callers can ask for it (not at the name).
+          { field: 'confirmNewRemote' },
         );
       }
       remote = null;

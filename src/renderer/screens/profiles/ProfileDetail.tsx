@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ProfileSummary } from '../../../shared/domain';
-import { errorCode, errorText, useApi } from '../../api';
+import { errorField, errorText, useApi } from '../../api';
 import { useInvalidateItems } from '../../hooks';
 import { ago, when } from '../../lib/time';
 import { qk } from '../../queries';
@@ -70,7 +70,7 @@ function HistoryDialog({ profile, onClose }: { profile: ProfileSummary; onClose:
       onClose();
     },
     onError: (e, { version, confirmNewRemote }) => {
-      if (errorCode(e) === 'Conflict' && profile.hasToken && !confirmNewRemote) {
+      if (errorField(e) === 'confirmNewRemote' && !confirmNewRemote) {
         setConfirm({ version, message: errorText(e) });
         restore.reset();
       }

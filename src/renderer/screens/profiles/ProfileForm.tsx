@@ -4,7 +4,7 @@ import { useFieldArray, useForm } from 'react-hook-form';
 import type { FieldError, Resolver } from 'react-hook-form';
 import { AgentId, AuthKey, AuthValue, ProfileInput, ProfileName } from '../../../shared/domain';
 import type { AgentSummary, ProfilePatch, ProfileSummary } from '../../../shared/domain';
-import { errorCode, useApi } from '../../api';
+import { errorField, useApi } from '../../api';
 import { useAgents, useInvalidateItems, useSyncNow } from '../../hooks';
 import { looksLikeDotenv, parseDotenv } from '../../lib/dotenv';
 import type { EnvEntry } from '../../lib/dotenv';
@@ -169,8 +169,7 @@ export function ProfileForm({
       onDone(saved);
     },
     onError: (e, { values, draft, confirmNewRemote }) => {
-      const identityChanged = original && (values.agentId !== original.agentId || values.name !== original.name);
-      if (errorCode(e) === 'Conflict' && original?.hasToken && identityChanged && !confirmNewRemote) {
+      if (errorField(e) === 'confirmNewRemote' && !confirmNewRemote) {
         save.reset();
         setConfirmRemote({ values, draft, message: e instanceof Error ? e.message : '' });
       }

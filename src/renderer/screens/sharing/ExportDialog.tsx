@@ -3,10 +3,10 @@ import { useMemo, useState } from 'react';
 import { AGE_RECIPIENT } from '../../../shared/share';
 import type { ShareExportResult, ShareTarget } from '../../../shared/share';
 import { plural } from '../../../shared/text';
-import { useApi } from '../../api';
+import { errorField, useApi } from '../../api';
 import { qk } from '../../queries';
 import { Dialog, ErrorNote, Field, Spinner, StrengthHint } from '../../ui/kit';
-import { errorField, Finished, isCancelled, ShareError } from './common';
+import { Finished, isCancelled, ShareError } from './common';
 
 /** Rows drawn at once; the rest are reached by searching. Selection still covers every match. */
 const SHOWN = 200;

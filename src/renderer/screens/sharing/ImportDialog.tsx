@@ -3,11 +3,11 @@ import { useState } from 'react';
 import { describeByokDiff, describeProfileDiff } from '../../../shared/share';
 import type { ChosenFile, ConflictPolicy, ImportPreview, ImportResult, OpenedImportInfo, ProfileChange, SignerInfo } from '../../../shared/share';
 import { plural } from '../../../shared/text';
-import { errorCode, useApi } from '../../api';
+import { errorCode, errorField, useApi } from '../../api';
 import { useInvalidateItems } from '../../hooks';
 import { when } from '../../lib/time';
 import { Dialog, Field } from '../../ui/kit';
-import { errorField, Finished, ShareError, shareErrorText } from './common';
+import { Finished, ShareError, shareErrorText } from './common';
 
 const POLICY: Record<ConflictPolicy, { label: string; help: string }> = {
   skip: { label: 'Skip', help: 'keep this vault’s version' },

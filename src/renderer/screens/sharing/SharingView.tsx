@@ -4,13 +4,13 @@ import { Fragment, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { ContactFormInput } from '../../../shared/share';
 import type { Contact, ContactInput } from '../../../shared/share';
-import { useApi } from '../../api';
+import { errorField, useApi } from '../../api';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
 import { Dialog, Empty, ErrorNote, Field, Spinner } from '../../ui/kit';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog } from './ImportDialog';
-import { errorField, shareErrorText } from './common';
+import { shareErrorText } from './common';
 
 const PARTS = [
   { part: 'recipient', term: 'Age recipient', label: 'Your age recipient', copyLabel: 'Copy recipient' },

@@ -15,10 +15,6 @@ export function shareErrorText(e: unknown): string {
   return advice && !text.includes(advice) ? `${text} ${advice}` : text;
 }
 
-/** The field an engine error points at, so it can be shown beside it. */
-export function errorField(e: unknown): string | null {
-  return typeof e === 'object' && e !== null && typeof (e as { field?: unknown }).field === 'string' ? (e as { field: string }).field : null;
-}
 
 /** The person closed the file dialog: nothing to report. */
 export const isCancelled = (e: unknown): boolean => errorCode(e) === 'Cancelled';
