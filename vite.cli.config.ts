@@ -1,8 +1,10 @@
 import { builtinModules } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vite';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
   dependencies: Record<string, string>;
 };
 const external = [
@@ -11,8 +13,20 @@ const external = [
   ...Object.keys(pkg.dependencies),
 ].map((name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`));
 
-// The CLI is a plain Node program: one ESM file, dependencies loaded from node_modules.
+// The CLI is a plain Node program: ESM, dependencies loaded from node_modules. keyhold.js is the
+// entry; the commands and the engine are chunks it imports only when a command needs them, so
+// `keyhold --version` and `--help` load almost nothing.
 export default defineConfig({
+  plugins: [
+    {
+      // npm links `npx keyhold` to out/cli/keyhold.js once; a rebuild must keep it runnable.
+      name: 'keyhold-executable',
+      writeBundle(options) {
+        chmodSync(join(options.dir ?? 'out/cli', 'keyhold.js'), 0o755);
+      },
+    },
+  ],
+  define: { __KEYHOLD_VERSION__: JSON.stringify(pkg.version) },
   build: {
     ssr: true,
     target: 'node20',
@@ -22,7 +36,13 @@ export default defineConfig({
     rollupOptions: {
       input: { keyhold: 'src/cli/index.ts' },
       external,
-      output: { format: 'es', entryFileNames: '[name].js', banner: '#!/usr/bin/env node' },
+      output: {
+        format: 'es',
+        entryFileNames: '[name].js',
+        chunkFileNames: '[name]-[hash].js',
+        // Only the entry is run directly: chunks carry no shebang.
+        banner: (chunk) => (chunk.isEntry ? '#!/usr/bin/env node' : ''),
+      },
     },
   },
 });

@@ -1,16 +1,20 @@
 import { Vault } from '../core/vault/vault';
 import { vaultDir } from '../core/paths';
 import { SESSION_ENV, unlockWithSession } from '../core/vault/sessions';
-import { readPassword } from './io';
+import { env, envValue, readPassword } from './io';
 
 export interface GlobalOptions {
   vault?: string;
 }
 
+/** The vault directory: --vault, else KEYHOLD_VAULT from the command's environment, else the default. */
+export function vaultPath(globals: GlobalOptions): string {
+  return vaultDir(globals.vault, env());
+}
+
 /** The session token from the environment, if one is set. */
 export function sessionToken(): string | undefined {
-  const token = process.env[SESSION_ENV];
-  return token === undefined || token === '' ? undefined : token;
+  return envValue(SESSION_ENV);
 }
 
 /**
@@ -25,7 +29,7 @@ export async function withVault<T>(
   fn: (vault: Vault) => Promise<T> | T,
   options: { session?: boolean } = {},
 ): Promise<T> {
-  const vault = Vault.open(vaultDir(globals.vault));
+  const vault = Vault.open(vaultPath(globals));
   try {
     const token = options.session === false ? undefined : sessionToken();
     if (token === undefined) await vault.unlock(await readPassword());

@@ -1,51 +1,13 @@
-import { Command, CommanderError } from 'commander';
-import { toErrorPayload } from '../shared/errors';
-import { registerAgentCommands } from './commands/agent';
-import { registerByokCommands } from './commands/byok';
-import { registerCompletionCommand } from './commands/completion';
-import { registerDevflowCommands } from './commands/devflow';
-import { registerProfileCommands } from './commands/profile';
-import { registerRemoteCommands } from './commands/remote';
-import { registerShareCommands } from './commands/share';
-import { registerSessionCommands } from './commands/session';
-import { registerSyncCommands } from './commands/sync';
-import { registerVaultCommands } from './commands/vault';
-import { EXIT, exitCodeFor } from './exit-codes';
-import type { GlobalOptions } from './context';
+export {};
 
-const program = new Command('keyhold')
-  .description('Keyhold: a local-first vault for agent auth profiles and BYOK provider keys')
-  .version('0.1.0')
-  .option('--vault <dir>', 'vault directory (default: $KEYHOLD_VAULT, else the desktop app\'s data directory)')
-  .showHelpAfterError('(run with --help for usage)')
-  // Set before the subcommands are added so they inherit it: usage errors reach the handler below.
-  .exitOverride();
-program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-
-// An engine error that points at a confirmation the call lacked: say which flag gives it.
-const CONFIRM_FLAG: Partial<Record<string, string>> = { confirmNewRemote: 'Pass --new-remote to go ahead.' };
-
-const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-registerVaultCommands(program, globals);
-registerRemoteCommands(program, globals);
-registerAgentCommands(program, globals);
-registerProfileCommands(program, globals);
-registerByokCommands(program, globals);
-registerSyncCommands(program, globals);
-registerShareCommands(program, globals);
-registerSessionCommands(program, globals);
-registerDevflowCommands(program, globals);
-registerCompletionCommand(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  } else {
-    const payload = toErrorPayload(e);
-    const flag = CONFIRM_FLAG[payload.field ?? ''];
-    process.stderr.write(`keyhold: ${payload.message}${flag ? ` ${flag}` : ''}\n`);
-    process.exitCode = exitCodeFor(payload.code);
-  }
+// The `keyhold` binary: run main with this process's streams, environment and exit code.
+// `--version` alone is answered before anything else is loaded.
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  const { VERSION } = await import('./version');
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { main } = await import('./main');
+  const { processIo } = await import('./io');
+  process.exitCode = await main(argv, processIo());
 }

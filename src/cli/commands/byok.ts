@@ -4,7 +4,7 @@ import { Provider } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
 import { withVault, type GlobalOptions } from '../context';
-import { MASK, printJson, printTable, readStdinSecret } from '../io';
+import { MASK, out, printJson, printTable, readStdinSecret } from '../io';
 
 const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
 
@@ -27,7 +27,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         vault.byok.set({ kind: opts.kind, provider: provider.data, apiKey, draft: opts.draft ?? false }),
       );
       if (opts.json) printJson(saved);
-      else process.stdout.write(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${saved.syncState}\n`);
+      else out(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${saved.syncState}\n`);
     });
 
   byok
@@ -38,7 +38,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .action(async (kind: string, opts: { json?: boolean }) => {
       const saved = await withVault(globals(), (vault) => vault.byok.ready(kind));
       if (opts.json) printJson(saved);
-      else process.stdout.write(`Ready: ${saved.kind}, ${saved.syncState}\n`);
+      else out(`Ready: ${saved.kind}, ${saved.syncState}\n`);
     });
 
   byok
@@ -67,7 +67,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         return;
       }
       const remote = detail.remote;
-      process.stdout.write(
+      out(
         [
           `kind:      ${detail.kind}`,
           `provider:  ${detail.provider}`,
@@ -99,7 +99,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         }
       });
       if (opts.json) printJson(answer);
-      else process.stdout.write(`${Object.entries(answer).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n')}\n`);
+      else out(`${Object.entries(answer).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n')}\n`);
     });
 
   byok
@@ -108,7 +108,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .argument('<kind>')
     .action(async (kind: string) => {
       const saved = await withVault(globals(), (vault) => vault.byok.retry(kind));
-      process.stdout.write(`${saved.kind}: ${saved.syncState}\n`);
+      out(`${saved.kind}: ${saved.syncState}\n`);
     });
 
   byok
@@ -127,6 +127,6 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .argument('<kind>')
     .action(async (kind: string) => {
       const removed = await withVault(globals(), (vault) => vault.byok.remove(kind));
-      process.stdout.write(`Deleted ${removed.id}.\n`);
+      out(`Deleted ${removed.id}.\n`);
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { KeyholdError } from '../../shared/errors';
+import { out } from '../io';
 
 /*
  * Shell completion generated from the commander program itself, so a new command or option
@@ -22,9 +23,9 @@ interface CommandSpec {
   options: OptionSpec[];
 }
 
-function describe(cmd: Command, path: string[], out: CommandSpec[]): void {
+function describe(cmd: Command, path: string[], specs: CommandSpec[]): void {
   const help = cmd.createHelp();
-  out.push({
+  specs.push({
     path: path.join(' '),
     subcommands: help.visibleCommands(cmd).map((sub) => ({ names: [sub.name(), ...sub.aliases()], description: sub.description() })),
     options: help.visibleOptions(cmd).map((option) => ({
@@ -33,7 +34,7 @@ function describe(cmd: Command, path: string[], out: CommandSpec[]): void {
       takesValue: option.required || option.optional,
     })),
   });
-  for (const sub of cmd.commands) describe(sub, [...path, sub.name()], out);
+  for (const sub of cmd.commands) describe(sub, [...path, sub.name()], specs);
 }
 
 export function completionSpecs(program: Command): CommandSpec[] {
@@ -208,6 +209,6 @@ export function registerCompletionCommand(program: Command): void {
         '  fish: keyhold completion fish | source       (or save it to ~/.config/fish/completions/keyhold.fish)\n',
     )
     .action((shell: string) => {
-      process.stdout.write(completionScript(program, shell));
+      out(completionScript(program, shell));
     });
 }

@@ -8,7 +8,7 @@ import type { Vault } from '../../core/vault/vault';
 import type { ByokDetail, ProfileDetail } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { decodeUtf8 } from '../io';
+import { currentIo, decodeUtf8, env, out, readStdinBytes, setExitCode } from '../io';
 import { collect } from '../parse';
 
 /** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
@@ -33,7 +33,7 @@ export function revealedAuthData(detail: ProfileDetail): Record<string, string> 
 export function readTextFile(path: string, what: string): string {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path === '-' ? 0 : path);
+    bytes = path === '-' ? readStdinBytes(what) : readFileSync(path);
   } catch (e) {
     const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'permission denied' };
     const why = reasons[(e as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read';
@@ -55,7 +55,7 @@ export function checkOutputFree(path: string, force: boolean | undefined): void 
 }
 
 function childBaseEnv(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !VAULT_CREDENTIALS.has(name.toUpperCase())));
+  return Object.fromEntries(Object.entries(env()).filter(([name]) => !VAULT_CREDENTIALS.has(name.toUpperCase())));
 }
 
 function readSources(vault: Vault, profiles: readonly string[], kinds: readonly string[]): EnvSource[] {
@@ -132,16 +132,17 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       }
       // The vault is closed (its key zeroed) before the command starts: it runs with its values only.
       const sources = await withVault(globals(), (vault) => readSources(vault, profiles, kinds));
-      const env = buildChildEnv(sources);
-      const result = await runWithSecrets({ command, args, env, mask: opts.mask, baseEnv: childBaseEnv() });
+      const childEnv = buildChildEnv(sources);
+      const io = currentIo();
+      const result = await runWithSecrets({ command, args, env: childEnv, mask: opts.mask, baseEnv: childBaseEnv(), stdin: io.stdin, stdout: io.stdout, stderr: io.stderr });
       if ('code' in result) {
-        process.exitCode = result.code;
+        setExitCode(result.code);
         return;
       }
       // Ending the same way lets a shell or supervisor see what happened to the command. The exit
       // code is the shell's convention for a signal Node ignores when raised (SIGPIPE).
-      process.exitCode = 128 + (constants.signals[result.signal] ?? 0);
-      process.kill(process.pid, result.signal);
+      setExitCode(128 + (constants.signals[result.signal] ?? 0));
+      io.raiseSignal?.(result.signal);
     });
 
   program
@@ -161,7 +162,7 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       findReferences(template);
       if (opts.outFile !== undefined) checkOutputFree(opts.outFile, opts.force);
       const rendered = await withVault(globals(), (vault) => renderTemplate(template, vaultResolver(vault)));
-      if (opts.outFile === undefined) process.stdout.write(rendered);
+      if (opts.outFile === undefined) out(rendered);
       else await writeFileExclusive0600(opts.outFile, rendered, { force: opts.force ?? false });
     });
 }

@@ -3,7 +3,7 @@ import { parseDotenv, serializeDotenv, writeFileExclusive0600 } from '../../core
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { MASK, printJson, printTable } from '../io';
+import { err, MASK, out, printJson, printTable } from '../io';
 import { authDataFrom, collect, parseVersion } from '../parse';
 import { checkOutputFree, readTextFile, revealedAuthData } from './devflow';
 
@@ -21,7 +21,7 @@ function valuesFrom(opts: { fromEnv?: string; set?: string[]; setStdin?: string 
 
 function printSummary(p: ProfileSummary, json?: boolean, verb = 'Saved'): void {
   if (json) printJson(p);
-  else process.stdout.write(`${verb} ${ref(p)} (${p.id}), ${p.keys.length} key(s), ${p.syncState}\n`);
+  else out(`${verb} ${ref(p)} (${p.id}), ${p.keys.length} key(s), ${p.syncState}\n`);
 }
 
 interface AddOptions {
@@ -140,7 +140,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
         printJson(detail);
         return;
       }
-      process.stdout.write(
+      out(
         [
           `id:            ${detail.id}`,
           `agent:         ${detail.agentId}`,
@@ -163,7 +163,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .action(async (profileRef: string, opts: { outFile?: string; force?: boolean }) => {
       if (opts.outFile !== undefined) checkOutputFree(opts.outFile, opts.force);
       const text = await withVault(globals(), (vault) => serializeDotenv(revealedAuthData(vault.profiles.get(profileRef, { reveal: true }))));
-      if (opts.outFile === undefined) process.stdout.write(text);
+      if (opts.outFile === undefined) out(text);
       else await writeFileExclusive0600(opts.outFile, text, { force: opts.force ?? false });
     });
 
@@ -215,7 +215,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .argument('<ref>')
     .action(async (profileRef: string) => {
       const removed = await withVault(globals(), (vault) => vault.profiles.remove(profileRef));
-      process.stdout.write(`Deleted ${removed.id}.\n`);
-      if (removed.wasSynced) process.stderr.write('Note: the remote profile on Kura still exists; Kura has no delete call.\n');
+      out(`Deleted ${removed.id}.\n`);
+      if (removed.wasSynced) err('Note: the remote profile on Kura still exists; Kura has no delete call.\n');
     });
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { vaultDir } from '../../core/paths';
 import {
   createSession,
   DEFAULT_SESSION_MINUTES,
@@ -10,7 +9,8 @@ import {
 } from '../../core/vault/sessions';
 import { Vault } from '../../core/vault/vault';
 import { KeyholdError } from '../../shared/errors';
-import { sessionToken, withVault, type GlobalOptions } from '../context';
+import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
+import { err, out } from '../io';
 
 function parseMinutes(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_SESSION_MINUTES) {
@@ -29,11 +29,11 @@ export function registerSessionCommands(program: Command, globals: () => GlobalO
       const minutes = parseMinutes(opts.expires);
       const session = await withVault(globals(), (vault) => createSession(vault, minutes), { session: false });
       if (opts.raw) {
-        process.stdout.write(session.token);
+        out(session.token);
         return;
       }
-      process.stdout.write(`export ${SESSION_ENV}=${session.token}\n`);
-      process.stderr.write(
+      out(`export ${SESSION_ENV}=${session.token}\n`);
+      err(
         `Session valid until ${session.expiresAt}. Run the line above in your shell (or next time: eval "$(keyhold unlock)").\n` +
           `Anyone who can read this shell's environment can open the vault until then; end it with "keyhold lock".\n`,
       );
@@ -43,7 +43,7 @@ export function registerSessionCommands(program: Command, globals: () => GlobalO
     .command('lock')
     .description('end every session of this vault (never asks for the password)')
     .action(() => {
-      const vault = Vault.open(vaultDir(globals().vault));
+      const vault = Vault.open(vaultPath(globals()));
       let ended: number;
       try {
         // With the caller's own session still valid, the vault can be unlocked to audit the lock.
@@ -59,7 +59,7 @@ export function registerSessionCommands(program: Command, globals: () => GlobalO
       } finally {
         vault.close();
       }
-      process.stdout.write(`Locked: ended ${ended} session(s) of this vault.\n`);
-      if (sessionToken() !== undefined) process.stderr.write(`You can now run: unset ${SESSION_ENV}\n`);
+      out(`Locked: ended ${ended} session(s) of this vault.\n`);
+      if (sessionToken() !== undefined) err(`You can now run: unset ${SESSION_ENV}\n`);
     });
 }

@@ -7,7 +7,7 @@ import type { AgentChange, ByokChange, ImportPreview, ImportResult, ProfileChang
 import { KeyholdError } from '../../shared/errors';
 import { plural } from '../../shared/text';
 import { withVault, type GlobalOptions } from '../context';
-import { printJson, printTable, readStdinSecret } from '../io';
+import { err, out, printJson, printTable, readStdinSecret } from '../io';
 
 interface ExportOptions {
   out: string;
@@ -68,7 +68,7 @@ function printPreview(p: ImportPreview): void {
   ];
   if (p.byokKeys.length > 0) lines.push(`BYOK keys: ${countsText(p.counts.byokKeys)}`, ...p.byokKeys.map(byokLine));
   if (p.agents.length > 0) lines.push('Agents:', ...p.agents.map(agentLine));
-  process.stdout.write(`${lines.join('\n')}\n`);
+  out(`${lines.join('\n')}\n`);
 }
 
 function printResult(r: ImportResult): void {
@@ -77,10 +77,10 @@ function printResult(r: ImportResult): void {
     `${plural(r.byokKeys.created, 'BYOK key')} created, ${r.byokKeys.updated} updated, ${r.byokKeys.skipped} skipped`,
     `${plural(r.agents.declared, 'agent')} declared`,
   ];
-  process.stdout.write(`Imported as ${r.state}: ${parts.join('; ')}.\n`);
+  out(`Imported as ${r.state}: ${parts.join('; ')}.\n`);
 }
 
-const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
+const warn = (message: string) => err(`warning: ${message}\n`);
 
 export function registerShareCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -93,7 +93,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
         printJson(id);
         return;
       }
-      process.stdout.write(
+      out(
         [
           `recipient:    ${id.recipient}`,
           `signing key:  ${id.signingPublicKey}`,
@@ -119,7 +119,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
         addContact(vault, { name, recipient, ...(opts.signingKey === undefined ? {} : { signingKey: opts.signingKey }) }),
       );
       if (opts.json) printJson(added);
-      else process.stdout.write(`Added ${added.name}${added.fingerprint ? `, signing key ${added.fingerprint}` : ''}\n`);
+      else out(`Added ${added.name}${added.fingerprint ? `, signing key ${added.fingerprint}` : ''}\n`);
     });
 
   contact
@@ -136,7 +136,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
     .argument('<name>')
     .action(async (name: string) => {
       const removed = await withVault(globals(), (vault) => removeContact(vault, name));
-      process.stdout.write(`Removed ${removed.name}.\n`);
+      out(`Removed ${removed.name}.\n`);
     });
 
   program
@@ -173,7 +173,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
       if (opts.json) printJson(summary);
       else {
         const to = summary.passphrase ? 'a passphrase' : plural(summary.recipients, 'recipient');
-        process.stdout.write(
+        out(
           `Exported ${plural(summary.profiles, 'profile')}, ${plural(summary.byokKeys, 'BYOK key')} and ${plural(summary.agents, 'agent declaration')} ` +
             `to ${opts.out}, encrypted to ${to}, signed ${summary.signer}\n`,
         );
@@ -225,6 +225,6 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
       }
       printPreview(outcome.preview);
       if (outcome.result) printResult(outcome.result);
-      else process.stdout.write('Dry run: nothing was changed.\n');
+      else out('Dry run: nothing was changed.\n');
     });
 }

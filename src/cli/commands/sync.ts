@@ -4,7 +4,7 @@ import { syncStatus } from '../../core/sync/status';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { printJson, printTable } from '../io';
+import { currentIo, err, out, printJson, printTable, setExitCode } from '../io';
 
 export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -15,27 +15,27 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
     .action(async (opts: { timeout: string; json?: boolean }) => {
       const seconds = Number(opts.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new KeyholdError('BadInput', '--timeout is a number of seconds above 0.');
-      const showProgress = !opts.json && process.stderr.isTTY;
+      const showProgress = !opts.json && currentIo().stderr.isTTY === true;
       const summary = await withVault(globals(), async (vault) => {
         const engine = new SyncEngine(vault, {
-          onProgress: showProgress ? ({ done, total }) => process.stderr.write(`\rsyncing ${done}/${total}…`) : undefined,
+          onProgress: showProgress ? ({ done, total }) => err(`\rsyncing ${done}/${total}…`) : undefined,
         });
         try {
           return await engine.syncAll({ timeoutMs: seconds * 1000 });
         } finally {
-          if (showProgress) process.stderr.write('\r\x1b[K');
+          if (showProgress) err('\r\x1b[K');
           await engine.close();
         }
       });
       if (opts.json) printJson(summary);
       else {
-        process.stdout.write(`Pushed ${summary.pushed.length}, failed ${summary.failed.length}, still pending ${summary.pending.length}.\n`);
-        for (const r of summary.replaced) process.stdout.write(`WARNING ${r.ref}: ${r.message ?? 'replaced an existing remote profile'}\n`);
-        for (const r of summary.failed) process.stdout.write(`failed  ${r.kind} ${r.ref}: ${r.message ?? ''}\n`);
-        for (const r of summary.pending) process.stdout.write(`pending ${r.kind} ${r.ref}: ${r.reason ?? 'waiting'}\n`);
-        if (summary.timedOut) process.stdout.write(`Stopped waiting after ${seconds} s; run "keyhold sync" again later.\n`);
+        out(`Pushed ${summary.pushed.length}, failed ${summary.failed.length}, still pending ${summary.pending.length}.\n`);
+        for (const r of summary.replaced) out(`WARNING ${r.ref}: ${r.message ?? 'replaced an existing remote profile'}\n`);
+        for (const r of summary.failed) out(`failed  ${r.kind} ${r.ref}: ${r.message ?? ''}\n`);
+        for (const r of summary.pending) out(`pending ${r.kind} ${r.ref}: ${r.reason ?? 'waiting'}\n`);
+        if (summary.timedOut) out(`Stopped waiting after ${seconds} s; run "keyhold sync" again later.\n`);
       }
-      if (summary.failed.length > 0 || summary.pending.length > 0) process.exitCode = EXIT.remote;
+      if (summary.failed.length > 0 || summary.pending.length > 0) setExitCode(EXIT.remote);
     });
 
   program
@@ -49,9 +49,9 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         return;
       }
       for (const [kind, counts] of Object.entries(status.counts)) {
-        process.stdout.write(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+        out(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
       }
-      for (const r of status.remotes.filter((r) => r.paused)) process.stdout.write(`${r.kind} connection paused: ${r.pausedReason ?? ''}\n`);
+      for (const r of status.remotes.filter((r) => r.paused)) out(`${r.kind} connection paused: ${r.pausedReason ?? ''}\n`);
       printTable(
         ['KIND', 'ITEM', 'STATE', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'],
         status.items.map((i) => [i.kind, i.ref, i.state, String(i.attempts), i.nextAttemptAt ?? '', i.lastError ?? '']),

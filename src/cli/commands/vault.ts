@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { KDF_PRESETS, type KdfParams } from '../../core/crypto/kdf';
-import { vaultDir } from '../../core/paths';
 import { Vault } from '../../core/vault/vault';
 import { KeyholdError } from '../../shared/errors';
-import { withVault, type GlobalOptions } from '../context';
+import { vaultPath, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { printJson, printTable, readNewPassword, readPassword } from '../io';
+import { err, out, printJson, printTable, readNewPassword, readPassword, setExitCode } from '../io';
 
 function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string }): KdfParams | undefined {
   const preset = opts.kdf ? KDF_PRESETS[opts.kdf as keyof typeof KDF_PRESETS] : undefined;
@@ -28,7 +27,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .option('--kdf-iterations <n>', 'Argon2id passes')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string; json?: boolean }) => {
-      const dir = vaultDir(globals().vault);
+      const dir = vaultPath(globals());
       const kdf = kdfFrom(opts);
       const password = await readNewPassword('KEYHOLD_PASSWORD');
       const vault = await Vault.create(dir, password, kdf ? { kdf } : {});
@@ -36,8 +35,8 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
       vault.close();
       if (opts.json) printJson(status);
       else {
-        process.stdout.write(`Created vault ${status.vaultId} in ${dir}\n`);
-        process.stderr.write('Keep your master password safe: it cannot be recovered, and without it the vault cannot be opened.\n');
+        out(`Created vault ${status.vaultId} in ${dir}\n`);
+        err('Keep your master password safe: it cannot be recovered, and without it the vault cannot be opened.\n');
       }
     });
 
@@ -49,7 +48,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .option('--kdf-iterations <n>', 'Argon2id passes')
     .action(async (opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string }) => {
       const kdf = kdfFrom(opts);
-      const vault = Vault.open(vaultDir(globals().vault));
+      const vault = Vault.open(vaultPath(globals()));
       try {
         const current = await readPassword('Current master password: ');
         await vault.unlock(current);
@@ -57,7 +56,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
       } finally {
         vault.close();
       }
-      process.stdout.write('Master password changed.\n');
+      out('Master password changed.\n');
     });
 
   program
@@ -80,13 +79,13 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
           result.entries.map((e) => [String(e.seq), e.at, e.event, Object.entries(e.detail).map(([k, v]) => `${k}=${String(v)}`).join(' ')]),
         );
         if (result.verify) {
-          process.stdout.write(
+          out(
             result.verify.ok
               ? `Chain verified: ${result.verify.entries} entries, none altered or removed.\n`
               : `CHAIN BROKEN after ${result.verify.entries} good entries: ${result.verify.problem}\n`,
           );
         }
       }
-      if (result.verify && !result.verify.ok) process.exitCode = EXIT.integrity;
+      if (result.verify && !result.verify.ok) setExitCode(EXIT.integrity);
     });
 }
