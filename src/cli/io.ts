@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { KeyholdError } from '../shared/errors';
+import { KeyholdError } from '../shared/keyhold-error';
 
 /**
  * Everything the CLI takes from, or gives to, the process it runs in: its streams, environment and

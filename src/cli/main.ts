@@ -1,15 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { toErrorPayload } from '../shared/errors';
-import { registerAgentCommands } from './commands/agent';
-import { registerByokCommands } from './commands/byok';
-import { registerCompletionCommand } from './commands/completion';
-import { registerDevflowCommands } from './commands/devflow';
-import { registerProfileCommands } from './commands/profile';
-import { registerRemoteCommands } from './commands/remote';
-import { registerShareCommands } from './commands/share';
-import { registerSessionCommands } from './commands/session';
-import { registerSyncCommands } from './commands/sync';
-import { registerVaultCommands } from './commands/vault';
 import type { GlobalOptions } from './context';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { type CliIo, runWithIo } from './io';
@@ -17,37 +6,122 @@ import { VERSION } from './version';
 
 export type { CliIo } from './io';
 
+type Register = (program: Command, globals: () => GlobalOptions) => void;
+
+/*
+ * Each command module is loaded only when its command runs: the engine behind a command (SQLite,
+ * Argon2, age, undici, the zod schemas) costs several times Node's own start, and `keyhold --help`
+ * or `keyhold profile list` should not pay for the rest. A module registers its commands; the one
+ * line each top-level command shows in `keyhold --help` lives here, so that help needs no module.
+ */
+const MODULES = {
+  vault: () => import('./commands/vault').then((m) => m.registerVaultCommands),
+  remote: () => import('./commands/remote').then((m) => m.registerRemoteCommands),
+  agent: () => import('./commands/agent').then((m) => m.registerAgentCommands),
+  profile: () => import('./commands/profile').then((m) => m.registerProfileCommands),
+  byok: () => import('./commands/byok').then((m) => m.registerByokCommands),
+  sync: () => import('./commands/sync').then((m) => m.registerSyncCommands),
+  share: () => import('./commands/share').then((m) => m.registerShareCommands),
+  session: () => import('./commands/session').then((m) => m.registerSessionCommands),
+  devflow: () => import('./commands/devflow').then((m) => m.registerDevflowCommands),
+  completion: () => import('./commands/completion').then((m): Register => (program) => m.registerCompletionCommand(program)),
+} satisfies Record<string, () => Promise<Register>>;
+
+type ModuleName = keyof typeof MODULES;
+
+/** Every top-level command, in the order `keyhold --help` lists them: its module and its line. */
+export const COMMANDS: Record<string, { module: ModuleName; description: string }> = {
+  init: { module: 'vault', description: 'create a new vault (asks for a master password twice, or reads KEYHOLD_PASSWORD)' },
+  passwd: { module: 'vault', description: 'change the master password (re-wraps the vault key; your data is not re-encrypted)' },
+  log: { module: 'vault', description: 'show the security audit log' },
+  remote: { module: 'remote', description: 'the Kura and Backside connections' },
+  agent: { module: 'agent', description: "agents' declared input arguments, checked offline" },
+  profile: { module: 'profile', description: 'agent auth profiles (REF is the id or AGENT_ID/NAME)' },
+  byok: { module: 'byok', description: 'bring-your-own provider keys, one per agent kind' },
+  sync: { module: 'sync', description: 'push every pending profile and BYOK key, retrying transient failures until done or --timeout' },
+  status: { module: 'sync', description: 'sync state: counts, and every item that is not synced with its reason' },
+  identity: {
+    module: 'share',
+    description: "this vault's public keys for sharing: the age recipient teammates encrypt to, and the signing key fingerprint",
+  },
+  contact: { module: 'share', description: "teammates' public keys: who you export to and whose signatures you recognise" },
+  export: { module: 'share', description: 'write profiles (and optionally BYOK keys) to a signed, age-encrypted file for teammates' },
+  import: { module: 'share', description: 'preview and import a bundle file; imported items arrive as pending (or drafts), never as synced' },
+  unlock: { module: 'session', description: 'ask for the master password once and print a KEYHOLD_SESSION session for this shell (like "bw unlock")' },
+  lock: { module: 'session', description: 'end every session of this vault (never asks for the password)' },
+  run: { module: 'devflow', description: 'run a command with profiles\' values and BYOK keys in its environment, masked in its output (like "op run")' },
+  inject: { module: 'devflow', description: 'fill a template: every keyhold:// reference is replaced by its value (like "op inject")' },
+  completion: { module: 'completion', description: 'print a shell completion script: bash, zsh or fish' },
+};
+
 // An engine error that points at a confirmation the call lacked: say which flag gives it.
 const CONFIRM_FLAG: Partial<Record<string, string>> = { confirmNewRemote: 'Pass --new-remote to go ahead.' };
 
-/** Every usage error, from commander or from a command, is one line in this shape (and exits 2). */
-export const usageLine = (message: string): string => `keyhold: ${message}\n`;
+/** Every error, from commander or from a command, is one line in this shape on standard error. */
+export const errorLine = (message: string): string => `keyhold: ${message}\n`;
 
-/** The whole `keyhold` program, built fresh for each run (commander keeps parse state on it). */
-export function buildProgram(io: CliIo): Command {
-  const program = new Command('keyhold')
-    .description('Keyhold: a local-first vault for agent auth profiles and BYOK provider keys')
-    .version(VERSION)
-    .option('--vault <dir>', "vault directory (default: $KEYHOLD_VAULT, else the desktop app's data directory)")
-    .showHelpAfterError('(run with --help for usage)')
-    // Set before the subcommands are added so they inherit them: usage errors reach main below.
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(usageLine(s.replace(/^error: /, '').trimEnd())),
-    });
+/** The root `keyhold` command with its global options, before any command is registered. */
+function rootProgram(io: CliIo): Command {
+  return (
+    new Command('keyhold')
+      .description('Keyhold: a local-first vault for agent auth profiles and BYOK provider keys')
+      .version(VERSION)
+      .option('--vault <dir>', "vault directory (default: $KEYHOLD_VAULT, else the desktop app's data directory)")
+      .showHelpAfterError('(run with --help for usage)')
+      // Set before the subcommands are added so they inherit them: usage errors reach main below.
+      .exitOverride()
+      .configureOutput({
+        writeOut: (s) => io.stdout.write(s),
+        writeErr: (s) => io.stderr.write(s),
+        outputError: (s, write) => write(errorLine(s.replace(/^error: /, '').trimEnd())),
+      })
+  );
+}
+
+/** Registers the commands of `modules` (all of them when omitted) with their help lines. */
+async function registerModules(program: Command, modules: readonly ModuleName[] = Object.keys(MODULES) as ModuleName[]): Promise<void> {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
-  registerVaultCommands(program, globals);
-  registerRemoteCommands(program, globals);
-  registerAgentCommands(program, globals);
-  registerProfileCommands(program, globals);
-  registerByokCommands(program, globals);
-  registerSyncCommands(program, globals);
-  registerShareCommands(program, globals);
-  registerSessionCommands(program, globals);
-  registerDevflowCommands(program, globals);
-  registerCompletionCommand(program);
+  for (const register of await Promise.all(modules.map((name) => MODULES[name]()))) register(program, globals);
+  for (const command of program.commands) {
+    const entry = COMMANDS[command.name()];
+    if (entry) command.description(entry.description);
+  }
+  // Help lists commands in the table's order, whichever module registered them first.
+  const order = Object.keys(COMMANDS);
+  (program.commands as Command[]).sort((a, b) => order.indexOf(a.name()) - order.indexOf(b.name()));
+}
+
+/** The whole `keyhold` program, every command registered (completion and tests walk it). */
+export async function buildProgram(io: CliIo): Promise<Command> {
+  const program = rootProgram(io);
+  await registerModules(program);
+  return program;
+}
+
+/** The top-level command a command line names, skipping the global options before it. */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] ?? '';
+    if (word === '--vault') i++;
+    else if (!word.startsWith('-')) return word === 'help' ? argv[i + 1] : word;
+    else if (word === '--') return undefined;
+  }
+  return undefined;
+}
+
+/** The program for this command line: only the module of the command named, or one line per command for help. */
+async function programFor(argv: readonly string[], io: CliIo): Promise<Command> {
+  const program = rootProgram(io);
+  const word = commandWord(argv);
+  const entry = word === undefined || !Object.hasOwn(COMMANDS, word) ? undefined : COMMANDS[word];
+  if (entry === undefined || entry.module === 'completion') {
+    if (entry === undefined) {
+      // No command, or one that does not exist: commander shows the list (or the nearest name).
+      for (const [name, { description }] of Object.entries(COMMANDS)) program.command(name).description(description);
+    } else await registerModules(program);
+    return program;
+  }
+  await registerModules(program, [entry.module]);
   return program;
 }
 
@@ -59,14 +133,16 @@ export function buildProgram(io: CliIo): Command {
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   return runWithIo(io, async () => {
     try {
-      await buildProgram(io).parseAsync([...argv], { from: 'user' });
+      const program = await programFor(argv, io);
+      await program.parseAsync([...argv], { from: 'user' });
     } catch (e) {
       if (e instanceof CommanderError) {
         io.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
       } else {
+        const { toErrorPayload } = await import('../shared/errors');
         const payload = toErrorPayload(e);
         const flag = CONFIRM_FLAG[payload.field ?? ''];
-        io.stderr.write(usageLine(`${payload.message}${flag ? ` ${flag}` : ''}`));
+        io.stderr.write(errorLine(`${payload.message}${flag ? ` ${flag}` : ''}`));
         io.exitCode = exitCodeFor(payload.code);
       }
     }

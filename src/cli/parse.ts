@@ -1,4 +1,4 @@
-import { KeyholdError } from '../shared/errors';
+import { KeyholdError } from '../shared/keyhold-error';
 import { readStdinSecret } from './io';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

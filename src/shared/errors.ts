@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isKeyholdError, KeyholdError } from './keyhold-error';
 
 // Every failure that crosses a boundary (IPC, CLI, a remote response) is one of these codes with
 // a message written for the person who reads it. Messages never contain a secret.
@@ -41,25 +42,7 @@ export const ErrorPayload = z.object({
 });
 export type ErrorPayload = z.infer<typeof ErrorPayload>;
 
-export class KeyholdError extends Error {
-  readonly code: ErrorCode;
-  readonly field: string | undefined;
-
-  constructor(code: ErrorCode, message: string, options?: { field?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'KeyholdError';
-    this.code = code;
-    this.field = options?.field;
-  }
-
-  toPayload(): ErrorPayload {
-    return this.field === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, field: this.field };
-  }
-}
-
-export const isKeyholdError = (e: unknown): e is KeyholdError => e instanceof KeyholdError;
+export { KeyholdError, isKeyholdError } from './keyhold-error';
 
 /** Turns any thrown value into a payload that is safe to show: unknown errors lose their text. */
 export function toErrorPayload(e: unknown): ErrorPayload {

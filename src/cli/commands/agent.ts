@@ -4,7 +4,7 @@ import { out, printJson, printTable } from '../io';
 import { parseList } from '../parse';
 
 export function registerAgentCommands(program: Command, globals: () => GlobalOptions): void {
-  const agent = program.command('agent').description("agents' declared input arguments, checked offline");
+  const agent = program.command('agent');
 
   agent
     .command('set')

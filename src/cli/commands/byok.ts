@@ -9,7 +9,7 @@ import { MASK, out, printJson, printTable, readStdinSecret } from '../io';
 const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
 
 export function registerByokCommands(program: Command, globals: () => GlobalOptions): void {
-  const byok = program.command('byok').description('bring-your-own provider keys, one per agent kind');
+  const byok = program.command('byok');
 
   byok
     .command('set')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { KeyholdError } from '../../shared/errors';
+import { KeyholdError } from '../../shared/keyhold-error';
 import { out } from '../io';
 
 /*
@@ -200,7 +200,6 @@ export function completionScript(program: Command, shell: string): string {
 export function registerCompletionCommand(program: Command): void {
   program
     .command('completion')
-    .description('print a shell completion script: bash, zsh or fish')
     .argument('<shell>', 'bash, zsh or fish')
     .addHelpText(
       'after',

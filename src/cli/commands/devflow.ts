@@ -116,7 +116,6 @@ interface RunOptions {
 export function registerDevflowCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('run')
-    .description("run a command with profiles' values and BYOK keys in its environment, masked in its output (like \"op run\")")
     .option('--profile <ref>', "inject this profile's keys as variables (repeatable)", collect)
     .option('--byok <kind>', `inject the BYOK key of this agent kind as ${Object.values(BYOK_ENV_NAME).join(' / ')} by provider (repeatable)`, collect)
     .option('--no-mask', "do not conceal the injected values in the command's output")
@@ -147,7 +146,6 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
 
   program
     .command('inject')
-    .description('fill a template: every keyhold:// reference is replaced by its value (like "op inject")')
     .requiredOption('-i, --in-file <template>', 'the template ("-" for standard input)')
     .option('-o, --out-file <file>', 'write the result to FILE, created readable by you only (0600), instead of standard output')
     .option('--force', 'replace FILE if it exists')

@@ -49,7 +49,7 @@ interface EditOptions {
 }
 
 export function registerProfileCommands(program: Command, globals: () => GlobalOptions): void {
-  const profile = program.command('profile').description('agent auth profiles (REF is the id or AGENT_ID/NAME)');
+  const profile = program.command('profile');
 
   profile
     .command('add')

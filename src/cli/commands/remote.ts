@@ -5,7 +5,7 @@ import { withVault, type GlobalOptions } from '../context';
 import { out, printJson, printTable, readStdinSecret } from '../io';
 
 export function registerRemoteCommands(program: Command, globals: () => GlobalOptions): void {
-  const remote = program.command('remote').description('the Kura and Backside connections');
+  const remote = program.command('remote');
 
   remote
     .command('set')

@@ -22,7 +22,6 @@ function parseMinutes(text: string): number {
 export function registerSessionCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('unlock')
-    .description(`ask for the master password once and print a ${SESSION_ENV} session for this shell (like "bw unlock")`)
     .option('--expires <minutes>', `how long the session lasts, 1 to ${MAX_SESSION_MINUTES} minutes`, String(DEFAULT_SESSION_MINUTES))
     .option('--raw', 'print only the token')
     .action(async (opts: { expires: string; raw?: boolean }) => {
@@ -41,7 +40,6 @@ export function registerSessionCommands(program: Command, globals: () => GlobalO
 
   program
     .command('lock')
-    .description('end every session of this vault (never asks for the password)')
     .action(() => {
       const vault = Vault.open(vaultPath(globals()));
       let ended: number;

@@ -85,7 +85,6 @@ const warn = (message: string) => err(`warning: ${message}\n`);
 export function registerShareCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('identity')
-    .description("this vault's public keys for sharing: the age recipient teammates encrypt to, and the signing key fingerprint")
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const id = await withVault(globals(), (vault) => vaultIdentity(vault));
@@ -105,7 +104,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
       );
     });
 
-  const contact = program.command('contact').description("teammates' public keys: who you export to and whose signatures you recognise");
+  const contact = program.command('contact');
 
   contact
     .command('add')
@@ -141,7 +140,6 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
 
   program
     .command('export')
-    .description('write profiles (and optionally BYOK keys) to a signed, age-encrypted file for teammates')
     .requiredOption('--out <file>', 'the file to write (never overwritten)')
     .option('--to <recipient...>', 'a contact name or an age1… recipient who can open the file (repeatable)')
     .option('--passphrase-stdin', 'encrypt to a passphrase read from standard input instead')
@@ -185,7 +183,6 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
 
   program
     .command('import')
-    .description('preview and import a bundle file; imported items arrive as pending (or drafts), never as synced')
     .argument('<file>')
     .option('--passphrase-stdin', 'read the passphrase of a passphrase-protected file from standard input')
     .option('--on-conflict <policy>', `when a profile or key exists with other values: ${ConflictPolicy.options.join(', ')}`, 'skip')

@@ -9,7 +9,6 @@ import { currentIo, err, out, printJson, printTable, setExitCode } from '../io';
 export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('sync')
-    .description('push every pending profile and BYOK key, retrying transient failures until done or --timeout')
     .option('--timeout <seconds>', 'give up waiting on retries after this many seconds', '60')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { timeout: string; json?: boolean }) => {
@@ -40,7 +39,6 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
 
   program
     .command('status')
-    .description('sync state: counts, and every item that is not synced with its reason')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const status = await withVault(globals(), (vault) => syncStatus(vault));

@@ -21,7 +21,6 @@ function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: strin
 export function registerVaultCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('init')
-    .description('create a new vault (asks for a master password twice, or reads KEYHOLD_PASSWORD)')
     .option('--kdf <preset>', 'key derivation strength: standard (64 MiB, 3 passes) or strong (256 MiB, 4 passes)')
     .option('--kdf-memory <MiB>', 'Argon2id memory in MiB (lower is faster to unlock and faster to guess)')
     .option('--kdf-iterations <n>', 'Argon2id passes')
@@ -42,7 +41,6 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
 
   program
     .command('passwd')
-    .description('change the master password (re-wraps the vault key; your data is not re-encrypted)')
     .option('--kdf <preset>', 'also change the key derivation strength: standard or strong')
     .option('--kdf-memory <MiB>', 'Argon2id memory in MiB')
     .option('--kdf-iterations <n>', 'Argon2id passes')
@@ -61,7 +59,6 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
 
   program
     .command('log')
-    .description('show the security audit log')
     .option('--verify', 'check the hash chain: exits 8 if an entry was altered or removed')
     .option('--limit <n>', 'how many recent entries', '100')
     .option('--json', 'print as JSON')
