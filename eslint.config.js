@@ -65,4 +65,20 @@ export default tseslint.config(
     layers: ['shared'],
   }),
   layer('cli', { packages: ['commander'], node: true, layers: ['core', 'shared'] }),
+  {
+    // The CLI runs as main(argv, io): its commands reach the process only through src/cli/io.ts,
+    // so tests run them in-process with their own streams, environment and exit code.
+    files: ['src/cli/**/*.ts'],
+    ignores: ['src/cli/index.ts', 'src/cli/io.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['env', 'stdin', 'stdout', 'stderr', 'exitCode', 'exit', 'argv', 'kill'].map((property) => ({
+          object: 'process',
+          property,
+          message: 'Use the helpers of src/cli/io.ts (out, err, env, envValue, setExitCode, currentIo) so the command runs against main\'s io.',
+        })),
+      ],
+    },
+  },
 );

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { type CliIo, main } from '../../src/cli/main';
 
 export const CLI = join(import.meta.dirname, '../../out/cli/keyhold.js');
 
@@ -10,18 +12,57 @@ export interface CliResult {
   json: <T = unknown>() => T;
 }
 
-/** Runs the built CLI with a clean environment plus `env`; `input` is piped to stdin. */
-export function keyhold(args: string[], options: { env?: Record<string, string>; input?: string | Buffer } = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
-    input: options.input ?? '',
-    timeout: 60_000,
-  });
-  const stdout = r.stdout.toString('utf8');
+export interface CliOptions {
+  env?: Record<string, string>;
+  input?: string | Buffer;
+}
+
+const baseEnv = (env: Record<string, string> | undefined) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env });
+
+function result(code: number, stdout: string, stderr: string): CliResult {
+  return { code, stdout, stderr, json: <T,>() => JSON.parse(stdout) as T };
+}
+
+/** A writable that keeps what is written to it. */
+export class Collector extends Writable {
+  private chunks: Buffer[] = [];
+  isTTY = false;
+
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
+    this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    callback();
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** An io for `main`: a clean environment plus `env`, `input` as standard input (not a terminal). */
+export function testIo(options: CliOptions = {}): CliIo & { stdout: Collector; stderr: Collector } {
+  const input = Buffer.from(options.input ?? '');
+  const stdin = Readable.from(input.length > 0 ? [input] : []) as CliIo['stdin'];
   return {
-    code: r.status ?? -1,
-    stdout,
-    stderr: r.stderr.toString('utf8'),
-    json: <T,>() => JSON.parse(stdout) as T,
+    stdin,
+    stdout: new Collector(),
+    stderr: new Collector(),
+    env: baseEnv(options.env),
+    readAllStdin: () => input,
   };
+}
+
+/**
+ * Runs `keyhold ARGS` in this process, through `main(argv, io)`, with a clean environment plus
+ * `env` and `input` piped to standard input: the same program as the binary, without a new Node.
+ */
+export async function keyhold(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const io = testIo(options);
+  const code = await main(args, io);
+  return result(code, io.stdout.text(), io.stderr.text());
+}
+
+/** Runs the built binary out/cli/keyhold.js in a new process: for signals, pipes, exit behaviour and the build itself. */
+export function keyholdProcess(args: string[], options: CliOptions = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: baseEnv(options.env), input: options.input ?? '', timeout: 60_000 });
+  return result(r.status ?? -1, r.stdout.toString('utf8'), r.stderr.toString('utf8'));
 }

@@ -21,34 +21,34 @@ const OTHER = `other-provider-key-${'z'.repeat(20)}`;
 const run = (args: string[], input?: string) => keyhold(args, { env, ...(input === undefined ? {} : { input }) });
 const file = (name: string) => join(t.dir, name);
 
-function ok(args: string[], input?: string) {
-  const r = run(args, input);
+async function ok(args: string[], input?: string) {
+  const r = await run(args, input);
   expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
   return r;
 }
 
-const revealed = (ref: string) => ok(['profile', 'show', ref, '--reveal', '--json']).json<{ authData: Record<string, string> }>().authData;
+const revealed = async (ref: string) => (await ok(['profile', 'show', ref, '--reveal', '--json'])).json<{ authData: Record<string, string> }>().authData;
 const setArgs = (record: Record<string, string>) => Object.entries(record).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
 
 /** `keyhold run … -- node -e SCRIPT`. */
 const runNode = (options: string[], script: string, input?: string) => run(['run', ...options, '--', node, '-e', script], input);
 
-beforeAll(() => {
+beforeAll(async () => {
   t = tempDir('keyhold-cli-devflow-');
   env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
-  ok(['init', '--kdf-memory', '1', '--kdf-iterations', '1']);
-  ok(['profile', 'add', '--agent', 'app', '--name', 'dev', '--set', 'API_TOKEN=tok-live-1234567890', '--set', 'DB_URL=postgres://u:pw-98765@db/app']);
-  ok(['profile', 'add', '--agent', 'app', '--name', 'prefix', '--set', 'SHORT=abcd1234', '--set', 'LONG=abcd1234-extended']);
-  ok(['byok', 'set', '--kind', 'claude', '--provider', 'anthropic', '--key-stdin'], ANTHROPIC);
-  ok(['byok', 'set', '--kind', 'gpt', '--provider', 'openai', '--key-stdin'], OPENAI);
-  ok(['byok', 'set', '--kind', 'gemini', '--provider', 'google', '--key-stdin'], GOOGLE);
-  ok(['byok', 'set', '--kind', 'misc', '--provider', 'other', '--key-stdin'], OTHER);
+  await ok(['init', '--kdf-memory', '1', '--kdf-iterations', '1']);
+  await ok(['profile', 'add', '--agent', 'app', '--name', 'dev', '--set', 'API_TOKEN=tok-live-1234567890', '--set', 'DB_URL=postgres://u:pw-98765@db/app']);
+  await ok(['profile', 'add', '--agent', 'app', '--name', 'prefix', '--set', 'SHORT=abcd1234', '--set', 'LONG=abcd1234-extended']);
+  await ok(['byok', 'set', '--kind', 'claude', '--provider', 'anthropic', '--key-stdin'], ANTHROPIC);
+  await ok(['byok', 'set', '--kind', 'gpt', '--provider', 'openai', '--key-stdin'], OPENAI);
+  await ok(['byok', 'set', '--kind', 'gemini', '--provider', 'google', '--key-stdin'], GOOGLE);
+  await ok(['byok', 'set', '--kind', 'misc', '--provider', 'other', '--key-stdin'], OTHER);
 });
 afterAll(() => t.cleanup());
 
 describe('keyhold run', () => {
-  it("injects a profile's keys and BYOK keys under their provider's variable, and no vault credential", () => {
-    const r = runNode(
+  it("injects a profile's keys and BYOK keys under their provider's variable, and no vault credential", async () => {
+    const r = await runNode(
       ['--profile', 'app/dev', '--byok', 'claude', '--byok', 'gpt', '--byok', 'gemini', '--byok', 'misc', '--no-mask'],
       `const names = ['API_TOKEN', 'DB_URL', 'ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GOOGLE_API_KEY', 'KEYHOLD_BYOK_KEY', 'KEYHOLD_PASSWORD', 'KEYHOLD_VAULT'];
        console.log(JSON.stringify(Object.fromEntries(names.map((n) => [n, process.env[n] ?? null]))))`,
@@ -66,8 +66,8 @@ describe('keyhold run', () => {
     });
   });
 
-  it('masks injected values by default, also a secret written in two chunks and one that is a prefix of another', () => {
-    const r = runNode(
+  it('masks injected values by default, also a secret written in two chunks and one that is a prefix of another', async () => {
+    const r = await runNode(
       ['--profile', 'app/dev', '--profile', 'app/prefix', '--byok', 'claude'],
       `const t = process.env.API_TOKEN;
        process.stdout.write('token=' + t.slice(0, 7));
@@ -83,14 +83,14 @@ describe('keyhold run', () => {
     for (const secret of ['tok-live', 'abcd1234', ANTHROPIC]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
-  it('--no-mask passes the output through untouched', () => {
-    const r = runNode(['--profile', 'app/dev', '--no-mask'], 'console.log(process.env.API_TOKEN)');
+  it('--no-mask passes the output through untouched', async () => {
+    const r = await runNode(['--profile', 'app/dev', '--no-mask'], 'console.log(process.env.API_TOKEN)');
     expect(r.stdout).toBe('tok-live-1234567890\n');
   });
 
   // node itself takes the first "--" after its script; the second shows that keyhold passed both on.
-  it('passes the arguments after "--" untouched, stdin through, and exits with the command\'s code', () => {
-    const r = run(
+  it('passes the arguments after "--" untouched, stdin through, and exits with the command\'s code', async () => {
+    const r = await run(
       ['run', '--profile', 'app/dev', '--', node, '-e', 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => { console.log(JSON.stringify([s.toUpperCase(), process.argv.slice(1)])); process.exit(42); })', '--', '--', '--profile', '-h', '$HOME', 'a b'],
       'piped input\n',
     );
@@ -98,7 +98,7 @@ describe('keyhold run', () => {
     expect(JSON.parse(r.stdout)).toEqual(['PIPED INPUT\n', ['--', '--profile', '-h', '$HOME', 'a b']]);
   });
 
-  it('ends with the signal that ended the command', () => {
+  it('ends with the signal that ended the command', async () => {
     const r = spawnSync(node, [CLI, 'run', '--profile', 'app/dev', '--', node, '-e', 'process.kill(process.pid, "SIGTERM"); setTimeout(() => {}, 10000)'], {
       env: { PATH: process.env.PATH ?? '', ...env },
       input: '',
@@ -122,33 +122,33 @@ describe('keyhold run', () => {
     expect(stdout).toBe('ready\nchild got SIGTERM\n');
   });
 
-  it('refuses a key that is not a valid environment variable name, before running anything', () => {
-    ok(['profile', 'add', '--agent', 'app', '--name', 'dashed', '--set', 'api-key=value-12345']);
+  it('refuses a key that is not a valid environment variable name, before running anything', async () => {
+    await ok(['profile', 'add', '--agent', 'app', '--name', 'dashed', '--set', 'api-key=value-12345']);
     const marker = file('should-not-exist');
-    const r = runNode(['--profile', 'app/dashed'], `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`);
+    const r = await runNode(['--profile', 'app/dashed'], `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/"api-key" of profile app\/dashed is not a valid environment variable name/);
     expect(r.stderr).not.toContain('value-12345');
     expect(existsSync(marker)).toBe(false);
   });
 
-  it('refuses two sources that set one variable differently, naming both', () => {
-    ok(['profile', 'add', '--agent', 'other', '--name', 'dev', '--set', 'API_TOKEN=a-different-token']);
-    const r = runNode(['--profile', 'app/dev', '--profile', 'other/dev'], 'console.log("ran")');
+  it('refuses two sources that set one variable differently, naming both', async () => {
+    await ok(['profile', 'add', '--agent', 'other', '--name', 'dev', '--set', 'API_TOKEN=a-different-token']);
+    const r = await runNode(['--profile', 'app/dev', '--profile', 'other/dev'], 'console.log("ran")');
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/API_TOKEN is set to different values by profile app\/dev and profile other\/dev/);
     expect(r.stdout).toBe('');
   });
 
-  it('refuses usage mistakes with exit 2', () => {
-    expect(run(['run', '--', node, '-e', '1']).stderr).toMatch(/Nothing to inject/);
-    const noDashes = run(['run', '--profile', 'app/dev', node, '-e', '1']);
+  it('refuses usage mistakes with exit 2', async () => {
+    expect((await run(['run', '--', node, '-e', '1'])).stderr).toMatch(/Nothing to inject/);
+    const noDashes = await run(['run', '--profile', 'app/dev', node, '-e', '1']);
     expect(noDashes.code).toBe(2);
     expect(noDashes.stderr).toMatch(/put the command after "--"/);
-    const missing = run(['run', '--profile', 'app/dev', '--', 'no-such-command-keyhold-test']);
+    const missing = await run(['run', '--profile', 'app/dev', '--', 'no-such-command-keyhold-test']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('keyhold: command not found: no-such-command-keyhold-test\n');
-    expect(run(['run', '--profile', 'app/none', '--', node, '-e', '1']).code).toBe(5);
+    expect((await run(['run', '--profile', 'app/none', '--', node, '-e', '1'])).code).toBe(5);
   });
 });
 
@@ -172,77 +172,77 @@ describe('keyhold inject', () => {
     '',
   ].join('\n');
 
-  beforeAll(() => {
-    ok(['profile', 'add', '--agent', 'app', '--name', 'my profile', '--set', 'PASS=p@ss w0rd "quoted"']);
+  beforeAll(async () => {
+    await ok(['profile', 'add', '--agent', 'app', '--name', 'my profile', '--set', 'PASS=p@ss w0rd "quoted"']);
     writeFileSync(file('app.tpl'), template);
   });
 
-  it('resolves every reference and prints to stdout', () => {
-    const r = ok(['inject', '-i', file('app.tpl')]);
+  it('resolves every reference and prints to stdout', async () => {
+    const r = await ok(['inject', '-i', file('app.tpl')]);
     expect(r.stdout).toBe(expected);
-    expect(ok(['inject', '-i', '-'], template).stdout).toBe(expected);
+    expect((await ok(['inject', '-i', '-'], template)).stdout).toBe(expected);
   });
 
-  it('writes the output file 0600 and will not replace it without --force', () => {
+  it('writes the output file 0600 and will not replace it without --force', async () => {
     const out = file('app.rendered');
-    ok(['inject', '-i', file('app.tpl'), '-o', out]);
+    await ok(['inject', '-i', file('app.tpl'), '-o', out]);
     expect(readFileSync(out, 'utf8')).toBe(expected);
     expect(statSync(out).mode & 0o777).toBe(0o600);
 
     writeFileSync(out, 'kept');
-    const again = run(['inject', '-i', file('app.tpl'), '-o', out]);
+    const again = await run(['inject', '-i', file('app.tpl'), '-o', out]);
     expect(again.code).toBe(6);
     expect(again.stderr).toMatch(/already exists\. Use --force/);
     expect(readFileSync(out, 'utf8')).toBe('kept');
 
-    ok(['inject', '-i', file('app.tpl'), '-o', out, '--force']);
+    await ok(['inject', '-i', file('app.tpl'), '-o', out, '--force']);
     expect(readFileSync(out, 'utf8')).toBe(expected);
     expect(statSync(out).mode & 0o777).toBe(0o600);
   });
 
-  it('refuses an unknown reference with exit 5 and writes nothing', () => {
+  it('refuses an unknown reference with exit 5 and writes nothing', async () => {
     const out = file('unknown.rendered');
     for (const ref of ['keyhold://profile/app/dev/NOPE', 'keyhold://profile/app/none/API_TOKEN', 'keyhold://byok/none']) {
-      const r = run(['inject', '-i', '-', '-o', out], `A=keyhold://profile/app/dev/API_TOKEN\nB=${ref}\n`);
+      const r = await run(['inject', '-i', '-', '-o', out], `A=keyhold://profile/app/dev/API_TOKEN\nB=${ref}\n`);
       expect(r.code, ref).toBe(5);
       expect(r.stderr).toBe(`keyhold: unknown reference ${ref}\n`);
       expect(existsSync(out)).toBe(false);
     }
   });
 
-  it('refuses a malformed reference before asking for the password', () => {
-    const r = keyhold(['inject', '-i', '-'], { env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT as string }, input: 'X=keyhold://profile/app/dev\n' });
+  it('refuses a malformed reference before asking for the password', async () => {
+    const r = await keyhold(['inject', '-i', '-'], { env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT as string }, input: 'X=keyhold://profile/app/dev\n' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Malformed reference keyhold:\/\/profile\/app\/dev/);
   });
 });
 
 describe('.env import and export', () => {
-  it('imports real-world .env files exactly as dotenv reads them', () => {
+  it('imports real-world .env files exactly as dotenv reads them', async () => {
     for (const name of ['app', 'keys', 'windows', 'edge']) {
       const path = join(FIXTURES, `${name}.env`);
-      ok(['profile', 'add', '--agent', 'dotenv', '--name', name, '--from-env', path]);
-      expect(revealed(`dotenv/${name}`), name).toEqual(parseDotenv(readFileSync(path, 'utf8')));
+      await ok(['profile', 'add', '--agent', 'dotenv', '--name', name, '--from-env', path]);
+      expect(await revealed(`dotenv/${name}`), name).toEqual(parseDotenv(readFileSync(path, 'utf8')));
     }
-    expect(revealed('dotenv/app')).toMatchObject({ STRIPE_SECRET_KEY: 'sk_test_51HxYz#notacomment', PADDED: 'spaced out value', DOLLAR: '$HOME/bin' });
-    expect(revealed('dotenv/keys').JWT_PUBLIC_KEY).toBe('-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1L7V\n-----END PUBLIC KEY-----\n');
+    expect(await revealed('dotenv/app')).toMatchObject({ STRIPE_SECRET_KEY: 'sk_test_51HxYz#notacomment', PADDED: 'spaced out value', DOLLAR: '$HOME/bin' });
+    expect((await revealed('dotenv/keys')).JWT_PUBLIC_KEY).toBe('-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1L7V\n-----END PUBLIC KEY-----\n');
   });
 
-  it('--set wins over the file; edit --from-env sets the file\'s keys and keeps the others', () => {
-    ok(['profile', 'add', '--agent', 'dotenv', '--name', 'mixed', '--from-env', join(FIXTURES, 'windows.env'), '--set', 'LAST=from-set', '--set', 'EXTRA=1']);
-    expect(revealed('dotenv/mixed')).toEqual({ API_TOKEN: 'tok_live_abcdef', MULTI: 'line one\nline two', LAST: 'from-set', EXTRA: '1' });
+  it('--set wins over the file; edit --from-env sets the file\'s keys and keeps the others', async () => {
+    await ok(['profile', 'add', '--agent', 'dotenv', '--name', 'mixed', '--from-env', join(FIXTURES, 'windows.env'), '--set', 'LAST=from-set', '--set', 'EXTRA=1']);
+    expect(await revealed('dotenv/mixed')).toEqual({ API_TOKEN: 'tok_live_abcdef', MULTI: 'line one\nline two', LAST: 'from-set', EXTRA: '1' });
     writeFileSync(file('patch.env'), 'API_TOKEN=tok_rotated\nNEW_KEY="a b"\n');
-    ok(['profile', 'edit', 'dotenv/mixed', '--from-env', file('patch.env')]);
-    expect(revealed('dotenv/mixed')).toEqual({ API_TOKEN: 'tok_rotated', MULTI: 'line one\nline two', LAST: 'from-set', EXTRA: '1', NEW_KEY: 'a b' });
+    await ok(['profile', 'edit', 'dotenv/mixed', '--from-env', file('patch.env')]);
+    expect(await revealed('dotenv/mixed')).toEqual({ API_TOKEN: 'tok_rotated', MULTI: 'line one\nline two', LAST: 'from-set', EXTRA: '1', NEW_KEY: 'a b' });
   });
 
-  it('refuses a missing .env file clearly', () => {
-    const r = run(['profile', 'add', '--agent', 'dotenv', '--name', 'missing', '--from-env', file('nope.env')]);
+  it('refuses a missing .env file clearly', async () => {
+    const r = await run(['profile', 'add', '--agent', 'dotenv', '--name', 'missing', '--from-env', file('nope.env')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Cannot read the \.env file .*nope\.env: no such file/);
   });
 
-  it('round-trips tricky values byte for byte through export-env and add --from-env', () => {
+  it('round-trips tricky values byte for byte through export-env and add --from-env', async () => {
     const tricky = {
       NEWLINES: 'line 1\nline 2\n',
       CRLF: 'a\r\nb',
@@ -256,30 +256,30 @@ describe('.env import and export', () => {
       EMPTY: '',
       EQUALS: 'a=b=c',
     };
-    ok(['profile', 'add', '--agent', 'rt', '--name', 'src', ...setArgs(tricky)]);
+    await ok(['profile', 'add', '--agent', 'rt', '--name', 'src', ...setArgs(tricky)]);
     const out = file('tricky.env');
-    ok(['profile', 'export-env', 'rt/src', '-o', out]);
+    await ok(['profile', 'export-env', 'rt/src', '-o', out]);
     expect(statSync(out).mode & 0o777).toBe(0o600);
-    expect(ok(['profile', 'export-env', 'rt/src']).stdout).toBe(readFileSync(out, 'utf8'));
+    expect((await ok(['profile', 'export-env', 'rt/src'])).stdout).toBe(readFileSync(out, 'utf8'));
     expect(parseDotenv(readFileSync(out, 'utf8'))).toEqual(tricky);
-    ok(['profile', 'add', '--agent', 'rt', '--name', 'copy', '--from-env', out]);
-    expect(revealed('rt/copy')).toEqual(tricky);
+    await ok(['profile', 'add', '--agent', 'rt', '--name', 'copy', '--from-env', out]);
+    expect(await revealed('rt/copy')).toEqual(tricky);
 
-    const again = run(['profile', 'export-env', 'rt/src', '-o', out]);
+    const again = await run(['profile', 'export-env', 'rt/src', '-o', out]);
     expect(again.code).toBe(6);
     expect(again.stderr).toMatch(/already exists\. Use --force/);
-    ok(['profile', 'export-env', 'rt/copy', '-o', out, '--force']);
+    await ok(['profile', 'export-env', 'rt/copy', '-o', out, '--force']);
     expect(parseDotenv(readFileSync(out, 'utf8'))).toEqual(tricky);
   });
 
-  it('export-env refuses a key that is not an environment variable name, without printing values', () => {
-    const r = run(['profile', 'export-env', 'dotenv/edge']);
+  it('export-env refuses a key that is not an environment variable name, without printing values', async () => {
+    const r = await run(['profile', 'export-env', 'dotenv/edge']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/"NAME\.WITH\.DOTS" is not a valid environment variable name/);
     expect(r.stdout).toBe('');
   });
 
-  it('property: whatever the core can write, export-env → add --from-env restores exactly', { timeout: 240_000 }, () => {
+  it('property: whatever the core can write, export-env → add --from-env restores exactly', { timeout: 240_000 }, async () => {
     const char = fc.oneof(
       fc.constantFrom('\n', '\r', '"', "'", '`', '#', '\\', '$', ' ', '=', '\t', '{', '}', 'é', '🔑', '\u2028'),
       fc.string({ minLength: 1, maxLength: 1 }),
@@ -295,14 +295,14 @@ describe('.env import and export', () => {
       }
     });
     let n = 0;
-    fc.assert(
-      fc.property(record, (values) => {
+    await fc.assert(
+      fc.asyncProperty(record, async (values) => {
         n += 1;
-        ok(['profile', 'add', '--agent', 'prop', '--name', `src-${n}`, ...setArgs(values)]);
+        await ok(['profile', 'add', '--agent', 'prop', '--name', `src-${n}`, ...setArgs(values)]);
         const out = file(`prop-${n}.env`);
-        ok(['profile', 'export-env', `prop/src-${n}`, '-o', out]);
-        ok(['profile', 'add', '--agent', 'prop', '--name', `copy-${n}`, '--from-env', out]);
-        expect(revealed(`prop/copy-${n}`)).toEqual(values);
+        await ok(['profile', 'export-env', `prop/src-${n}`, '-o', out]);
+        await ok(['profile', 'add', '--agent', 'prop', '--name', `copy-${n}`, '--from-env', out]);
+        expect(await revealed(`prop/copy-${n}`)).toEqual(values);
       }),
       { numRuns: 20 },
     );
@@ -316,8 +316,8 @@ describe('keyhold completion', () => {
     return r.stdout.toString().split('\n').filter((line) => line !== '');
   }
 
-  it('generates a bash script from the program that completes commands and options', () => {
-    const script = ok(['completion', 'bash']).stdout;
+  it('generates a bash script from the program that completes commands and options', async () => {
+    const script = (await ok(['completion', 'bash'])).stdout;
     expect(complete(script, ['keyhold', 'pro'])).toEqual(['profile']);
     expect(complete(script, ['keyhold', 'profile', 'ex'])).toEqual(['export-env']);
     expect(complete(script, ['keyhold', '--vault', '/tmp/v', 'profile', 'add', '--from'])).toEqual(['--from-env']);
@@ -327,14 +327,14 @@ describe('keyhold completion', () => {
     expect(complete(script, ['keyhold', 'comp'])).toEqual(['completion']);
   });
 
-  it('generates zsh and fish scripts that cover every command, and refuses other shells', () => {
+  it('generates zsh and fish scripts that cover every command, and refuses other shells', async () => {
     for (const shell of ['zsh', 'fish']) {
-      const script = ok(['completion', shell]).stdout;
+      const script = (await ok(['completion', shell])).stdout;
       for (const word of ['profile export-env', 'inject', 'unlock', 'lock', 'from-env', 'no-mask', 'completion']) {
         expect(script, `${shell}: ${word}`).toContain(word);
       }
     }
-    const r = run(['completion', 'tcsh']);
+    const r = await run(['completion', 'tcsh']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/use bash, zsh, fish/);
   });

@@ -7,7 +7,7 @@ import { createBundle } from '../../src/core/share/bundle';
 import { serializeBundle } from '../../src/core/share/seal';
 import { loadVaultKeys } from '../../src/core/share/vault-keys';
 import { Vault } from '../../src/core/vault/vault';
-import { keyhold } from '../helpers/cli';
+import { type CliResult, keyhold } from '../helpers/cli';
 import { PASSWORD, tempDir } from '../helpers/vault';
 
 const AGE = process.env.AGE_PATH ?? '/usr/bin/age';
@@ -31,123 +31,123 @@ const file = (name = 'team.age') => join(t.dir, `${n++}-${name}`);
 const asAlice = (args: string[], input?: string | Buffer) => keyhold(args, { env: aliceEnv, ...(input === undefined ? {} : { input }) });
 const asBob = (args: string[], input?: string | Buffer) => keyhold(args, { env: bobEnv, ...(input === undefined ? {} : { input }) });
 
-function ok(r: ReturnType<typeof keyhold>): ReturnType<typeof keyhold> {
+function ok(r: CliResult): CliResult {
   expect(r.code, r.stderr).toBe(0);
   return r;
 }
 
 /** Bob's vault as a script would compare it: profiles, and the audit log without the unlocks of each command. */
-function bobState(): unknown {
-  const log = ok(asBob(['log', '--json', '--limit', '100000'])).json<{ event: string }[]>();
-  return [ok(asBob(['profile', 'list', '--json'])).stdout, log.filter((e) => e.event !== 'unlock_ok').length];
+async function bobState(): Promise<unknown> {
+  const log = ok(await asBob(['log', '--json', '--limit', '100000'])).json<{ event: string }[]>();
+  return [ok(await asBob(['profile', 'list', '--json'])).stdout, log.filter((e) => e.event !== 'unlock_ok').length];
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   t = tempDir('keyhold-cli-share-');
   aliceEnv = { KEYHOLD_VAULT: join(t.dir, 'alice'), KEYHOLD_PASSWORD: PASSWORD };
   bobEnv = { KEYHOLD_VAULT: join(t.dir, 'bob'), KEYHOLD_PASSWORD: PASSWORD };
-  for (const run of [asAlice, asBob]) ok(run(['init', '--kdf-memory', '1', '--kdf-iterations', '1']));
-  alice = ok(asAlice(['identity', '--json'])).json<Identity>();
-  bob = ok(asBob(['identity', '--json'])).json<Identity>();
+  for (const run of [asAlice, asBob]) ok(await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1']));
+  alice = ok(await asAlice(['identity', '--json'])).json<Identity>();
+  bob = ok(await asBob(['identity', '--json'])).json<Identity>();
 
-  ok(asAlice(['agent', 'set', 'crm', '--args', 'USER,PASS']));
-  ok(asAlice(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'USER=ann', '--set-stdin', 'PASS'], `${SECRET}\n`));
-  ok(asAlice(['profile', 'add', '--agent', 'crm', '--name', 'staging', '--set', 'USER=ann', '--set', 'PASS=stage']));
-  ok(asAlice(['byok', 'set', '--kind', 'claude-code', '--key-stdin'], BYOK_KEY));
-  ok(asAlice(['contact', 'add', 'Bob', bob.recipient, '--signing-key', bob.signingPublicKey]));
+  ok(await asAlice(['agent', 'set', 'crm', '--args', 'USER,PASS']));
+  ok(await asAlice(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'USER=ann', '--set-stdin', 'PASS'], `${SECRET}\n`));
+  ok(await asAlice(['profile', 'add', '--agent', 'crm', '--name', 'staging', '--set', 'USER=ann', '--set', 'PASS=stage']));
+  ok(await asAlice(['byok', 'set', '--kind', 'claude-code', '--key-stdin'], BYOK_KEY));
+  ok(await asAlice(['contact', 'add', 'Bob', bob.recipient, '--signing-key', bob.signingPublicKey]));
 });
 afterAll(() => t.cleanup());
 
 describe('identity and contacts', () => {
-  it('identity prints the public recipient and signing key, the same every time, and no secret', () => {
+  it('identity prints the public recipient and signing key, the same every time, and no secret', async () => {
     expect(alice.recipient).toMatch(/^age1[02-9ac-hj-np-z]{58}$/);
     expect(alice.fingerprint).toMatch(/^([A-Z2-7]{4}-){5}[A-Z2-7]{4}$/);
     expect(Buffer.from(alice.signingPublicKey, 'base64')).toHaveLength(32);
-    const text = ok(asAlice(['identity']));
+    const text = ok(await asAlice(['identity']));
     expect(text.stdout).toContain(alice.recipient);
     expect(text.stdout).toContain(alice.fingerprint);
     expect(text.stdout).not.toMatch(/AGE-SECRET-KEY/);
-    expect(ok(asAlice(['identity', '--json'])).json()).toEqual(alice);
+    expect(ok(await asAlice(['identity', '--json'])).json()).toEqual(alice);
   });
 
-  it('adds, lists and removes contacts, refusing duplicates and bad keys', () => {
-    ok(asBob(['contact', 'add', 'Carol', alice.recipient]));
-    expect(asBob(['contact', 'add', 'Carol', bob.recipient]).code).toBe(6);
-    const bad = asBob(['contact', 'add', 'Dave', `${alice.recipient.slice(0, -2)}qq`]);
+  it('adds, lists and removes contacts, refusing duplicates and bad keys', async () => {
+    ok(await asBob(['contact', 'add', 'Carol', alice.recipient]));
+    expect((await asBob(['contact', 'add', 'Carol', bob.recipient])).code).toBe(6);
+    const bad = await asBob(['contact', 'add', 'Dave', `${alice.recipient.slice(0, -2)}qq`]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^keyhold: Recipient 1 .*checksum/);
-    expect(asBob(['contact', 'add', 'Dave', alice.recipient, '--signing-key', 'abc']).code).toBe(2);
-    expect(ok(asBob(['contact', 'list', '--json'])).json()).toMatchObject([{ name: 'Carol', recipient: alice.recipient, signingKey: null }]);
-    expect(ok(asBob(['contact', 'list'])).stdout).toMatch(/Carol\s+age1\S+\s+\(none\)/);
-    ok(asBob(['contact', 'rm', 'Carol']));
-    expect(asBob(['contact', 'rm', 'Carol']).code).toBe(5);
-    expect(ok(asBob(['contact', 'list', '--json'])).json()).toEqual([]);
+    expect((await asBob(['contact', 'add', 'Dave', alice.recipient, '--signing-key', 'abc'])).code).toBe(2);
+    expect(ok(await asBob(['contact', 'list', '--json'])).json()).toMatchObject([{ name: 'Carol', recipient: alice.recipient, signingKey: null }]);
+    expect(ok(await asBob(['contact', 'list'])).stdout).toMatch(/Carol\s+age1\S+\s+\(none\)/);
+    ok(await asBob(['contact', 'rm', 'Carol']));
+    expect((await asBob(['contact', 'rm', 'Carol'])).code).toBe(5);
+    expect(ok(await asBob(['contact', 'list', '--json'])).json()).toEqual([]);
   });
 });
 
 describe('export and import', () => {
-  it.each([false, true])('round trip to a contact (armor %s); the signer is unknown until added as a contact', (armor) => {
+  it.each([false, true])('round trip to a contact (armor %s); the signer is unknown until added as a contact', async (armor) => {
     const out = file();
-    const exported = ok(asAlice(['export', '--out', out, '--to', 'Bob', '--all', '--with-byok', ...(armor ? ['--armor'] : []), '--json']));
+    const exported = ok(await asAlice(['export', '--out', out, '--to', 'Bob', '--all', '--with-byok', ...(armor ? ['--armor'] : []), '--json']));
     expect(exported.json()).toMatchObject({ profiles: 2, byokKeys: 1, agents: 1, recipients: 1, tokensIncluded: false, signer: alice.fingerprint });
     expect(exported.stderr).toBe('');
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(readFileSync(out, 'latin1').startsWith('-----BEGIN AGE')).toBe(armor);
 
-    const dry = ok(asBob(['import', out, '--dry-run']));
+    const dry = ok(await asBob(['import', out, '--dry-run']));
     expect(dry.stdout).toContain(`Signed by: an unknown signer, fingerprint ${alice.fingerprint}`);
     // The second round finds what the first imported.
     expect(dry.stdout).toMatch(armor ? /= identical crm\/prod/ : /\+ create\s+crm\/prod/);
     expect(dry.stdout).toContain('Dry run: nothing was changed.');
     expect(dry.stderr).toContain(`warning: The signer is not one of your contacts. Compare the fingerprint ${alice.fingerprint}`);
 
-    ok(asBob(['contact', 'add', 'Alice', alice.recipient, '--signing-key', alice.signingPublicKey]));
-    const imported = ok(asBob(['import', out, '--on-conflict', 'overwrite', '--json']));
+    ok(await asBob(['contact', 'add', 'Alice', alice.recipient, '--signing-key', alice.signingPublicKey]));
+    const imported = ok(await asBob(['import', out, '--on-conflict', 'overwrite', '--json']));
     const body = imported.json<{ dryRun: boolean; preview: { signer: { contact: string } }; result: { state: string } }>();
     expect(body).toMatchObject({ dryRun: false, preview: { signer: { contact: 'Alice' } }, result: { state: 'pending' } });
     expect(imported.stdout).not.toContain(SECRET);
-    ok(asBob(['contact', 'rm', 'Alice']));
+    ok(await asBob(['contact', 'rm', 'Alice']));
 
-    expect(ok(asBob(['profile', 'show', 'crm/prod', '--reveal', '--json'])).json()).toMatchObject({
+    expect(ok(await asBob(['profile', 'show', 'crm/prod', '--reveal', '--json'])).json()).toMatchObject({
       authData: { USER: 'ann', PASS: SECRET },
       syncState: 'pending',
     });
-    expect(ok(asBob(['byok', 'list', '--json'])).json()).toMatchObject([{ kind: 'claude-code', syncState: 'pending' }]);
-    expect(ok(asBob(['agent', 'list', '--json'])).json()).toMatchObject([{ agentId: 'crm', args: ['USER', 'PASS'] }]);
+    expect(ok(await asBob(['byok', 'list', '--json'])).json()).toMatchObject([{ kind: 'claude-code', syncState: 'pending' }]);
+    expect(ok(await asBob(['agent', 'list', '--json'])).json()).toMatchObject([{ agentId: 'crm', args: ['USER', 'PASS'] }]);
   });
 
-  it('a passphrase round trip, armored', () => {
+  it('a passphrase round trip, armored', async () => {
     const out = file();
-    ok(asAlice(['export', '--out', out, '--passphrase-stdin', '--select', 'crm/staging', '--armor'], 'our team passphrase\n'));
-    const r = ok(asBob(['import', out, '--passphrase-stdin', '--draft', '--on-conflict', 'keep-both'], 'our team passphrase\n'));
+    ok(await asAlice(['export', '--out', out, '--passphrase-stdin', '--select', 'crm/staging', '--armor'], 'our team passphrase\n'));
+    const r = ok(await asBob(['import', out, '--passphrase-stdin', '--draft', '--on-conflict', 'keep-both'], 'our team passphrase\n'));
     expect(r.stdout).toMatch(/identical\s+crm\/staging/);
     expect(r.stdout).toContain('Imported as draft: 0 profiles created, 0 updated, 1 skipped');
   });
 
-  it('shows the preview with the keys that differ, then applies the policy', () => {
-    ok(asBob(['profile', 'edit', 'crm/prod', '--set', 'USER=bob']));
+  it('shows the preview with the keys that differ, then applies the policy', async () => {
+    ok(await asBob(['profile', 'edit', 'crm/prod', '--set', 'USER=bob']));
     const out = file();
-    ok(asAlice(['export', '--out', out, '--to', bob.recipient, '--select', 'crm/prod']));
-    const skipped = ok(asBob(['import', out]));
+    ok(await asAlice(['export', '--out', out, '--to', bob.recipient, '--select', 'crm/prod']));
+    const skipped = ok(await asBob(['import', out]));
     expect(skipped.stdout).toMatch(/~ differs\s+crm\/prod: values of USER → skip/);
     expect(skipped.stdout).not.toContain('ann');
-    const kept = ok(asBob(['import', out, '--on-conflict', 'keep-both', '--draft']));
+    const kept = ok(await asBob(['import', out, '--on-conflict', 'keep-both', '--draft']));
     expect(kept.stdout).toContain('keep both, import as "prod (imported)"');
-    expect(ok(asBob(['profile', 'show', 'crm/prod (imported)', '--json'])).json()).toMatchObject({ syncState: 'draft' });
-    ok(asBob(['import', out, '--on-conflict', 'overwrite']));
-    expect(ok(asBob(['profile', 'show', 'crm/prod', '--reveal', '--json'])).json()).toMatchObject({ authData: { USER: 'ann' } });
+    expect(ok(await asBob(['profile', 'show', 'crm/prod (imported)', '--json'])).json()).toMatchObject({ syncState: 'draft' });
+    ok(await asBob(['import', out, '--on-conflict', 'overwrite']));
+    expect(ok(await asBob(['profile', 'show', 'crm/prod', '--reveal', '--json'])).json()).toMatchObject({ authData: { USER: 'ann' } });
   });
 
-  it('warns on stderr when tokens are included, and only then', () => {
+  it('warns on stderr when tokens are included, and only then', async () => {
     const out = file();
-    const r = ok(asAlice(['export', '--out', out, '--to', 'Bob', '--all', '--include-tokens']));
+    const r = ok(await asAlice(['export', '--out', out, '--to', 'Bob', '--all', '--include-tokens']));
     expect(r.stderr).toMatch(/^warning: the export carries 0 Kura auth tokens/);
     expect(r.stdout).toMatch(/^Exported 2 profiles, 0 BYOK keys and 1 agent declaration to .*, encrypted to 1 recipient, signed /);
   });
 
   it('a CLI export decrypts with `age -d -i` and the vault identity', async () => {
     const out = file();
-    ok(asAlice(['export', '--out', out, '--to', 'Bob', '--all']));
+    ok(await asAlice(['export', '--out', out, '--to', 'Bob', '--all']));
     const vault = Vault.open(bobEnv.KEYHOLD_VAULT as string);
     await vault.unlock(PASSWORD);
     const identityFile = join(t.dir, 'bob-identity.txt');
@@ -162,7 +162,7 @@ describe('export and import', () => {
 });
 
 describe('bad input: a clear one-line error, its exit code, and no change', () => {
-  it('export refuses to overwrite, to export nowhere, and to unknown contacts', () => {
+  it('export refuses to overwrite, to export nowhere, and to unknown contacts', async () => {
     const taken = file();
     writeFileSync(taken, 'keep me');
     const cases: [string[], number, RegExp][] = [
@@ -174,7 +174,7 @@ describe('bad input: a clear one-line error, its exit code, and no change', () =
       [['export', '--out', file(), '--to', 'Bob', '--select', 'crm/none'], 5, /No profile "crm\/none"/],
     ];
     for (const [args, code, message] of cases) {
-      const r = asAlice(args, 'pw');
+      const r = await asAlice(args, 'pw');
       expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -184,14 +184,14 @@ describe('bad input: a clear one-line error, its exit code, and no change', () =
 
   it('import refuses bad files with exit codes 2, 3, 5 and 8', async () => {
     const good = file();
-    ok(asAlice(['export', '--out', good, '--to', 'Bob', '--all']));
+    ok(await asAlice(['export', '--out', good, '--to', 'Bob', '--all']));
     const bytes = readFileSync(good);
     const tampered = Buffer.from(bytes);
     tampered.writeUInt8(tampered.readUInt8(tampered.length - 20) ^ 0x40, tampered.length - 20);
     const passphraseFile = file();
-    ok(asAlice(['export', '--out', passphraseFile, '--passphrase-stdin', '--all'], 'right passphrase'));
+    ok(await asAlice(['export', '--out', passphraseFile, '--passphrase-stdin', '--all'], 'right passphrase'));
     const forAlice = file();
-    ok(asAlice(['export', '--out', forAlice, '--to', alice.recipient, '--all']));
+    ok(await asAlice(['export', '--out', forAlice, '--to', alice.recipient, '--all']));
     const unsigned = serializeBundle(createBundle({ tokensIncluded: false, items: { profiles: [{ agentId: 'x', name: 'y', authData: {}, saveSession: false }] } }));
     const huge = file();
     writeFileSync(huge, '');
@@ -213,13 +213,13 @@ describe('bad input: a clear one-line error, its exit code, and no change', () =
       [['import', join(t.dir, 'missing.age')], undefined, 5, /No file/],
       [['import', good, '--on-conflict', 'replace'], undefined, 2, /--on-conflict is one of skip, overwrite, keep-both/],
     ];
-    const before = bobState();
+    const before = await bobState();
     for (const [args, input, code, message] of cases) {
-      const r = asBob(args, input);
+      const r = await asBob(args, input);
       expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    expect(bobState()).toEqual(before);
+    expect(await bobState()).toEqual(before);
   });
 });

@@ -1,21 +1,13 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
 import { KURA_TEST_API_KEY } from '../fakes/kura';
-import { CLI } from '../helpers/cli';
+import { keyhold } from '../helpers/cli';
 import { KEY, servers } from '../helpers/sync';
 import { PASSWORD, tempDir } from '../helpers/vault';
 
-// The fakes live in this process, so the CLI runs asynchronously (spawnSync would block them).
-function run(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
+// The fakes live in this process: the CLI runs in it too, through main(argv, io).
+const run = (args: string[], env: Record<string, string>, input = '') => keyhold(args, { env, input });
 
 let t: ReturnType<typeof tempDir>;
 let s: Awaited<ReturnType<typeof servers>>;

@@ -9,10 +9,10 @@ let t: ReturnType<typeof tempDir>;
 let env: Record<string, string>;
 const ANTHROPIC = `sk-ant-api03-${'q'.repeat(40)}a1b2`;
 
-beforeAll(() => {
+beforeAll(async () => {
   t = tempDir('keyhold-cli-');
   env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
-  const init = keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1', '--json'], { env });
+  const init = await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1', '--json'], { env });
   expect(init.code, init.stderr).toBe(0);
 });
 afterAll(() => t.cleanup());
@@ -20,78 +20,78 @@ afterAll(() => t.cleanup());
 const run = (args: string[], input?: string | Buffer) => keyhold(args, { env, ...(input === undefined ? {} : { input }) });
 
 describe('keyhold CLI', () => {
-  it('init refuses to overwrite an existing vault (exit 4)', () => {
-    const r = run(['init']);
+  it('init refuses to overwrite an existing vault (exit 4)', async () => {
+    const r = await run(['init']);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^keyhold: A vault already exists/);
   });
 
-  it('a wrong password has its own exit code and a one-line message', () => {
-    const r = keyhold(['profile', 'list'], { env: { ...env, KEYHOLD_PASSWORD: 'not the right one' } });
+  it('a wrong password has its own exit code and a one-line message', async () => {
+    const r = await keyhold(['profile', 'list'], { env: { ...env, KEYHOLD_PASSWORD: 'not the right one' } });
     expect(r.code).toBe(3);
     expect(r.stderr).toBe('keyhold: Wrong master password.\n');
   });
 
-  it('without a terminal or KEYHOLD_PASSWORD it says how to provide the password', () => {
-    const r = keyhold(['profile', 'list'], { env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT as string } });
+  it('without a terminal or KEYHOLD_PASSWORD it says how to provide the password', async () => {
+    const r = await keyhold(['profile', 'list'], { env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT as string } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/set KEYHOLD_PASSWORD/);
   });
 
-  it('sets connections with credentials from stdin and never prints them', () => {
-    expect(run(['remote', 'set', 'kura', '--url', 'https://kura.example', '--api-key-stdin'], 'kura-secret-key\n').code).toBe(0);
-    expect(run(['remote', 'set', 'backside', '--url', 'https://backside.example', '--token-stdin'], 'backside-bearer').code).toBe(0);
-    const list = run(['remote', 'list', '--json']);
+  it('sets connections with credentials from stdin and never prints them', async () => {
+    expect((await run(['remote', 'set', 'kura', '--url', 'https://kura.example', '--api-key-stdin'], 'kura-secret-key\n')).code).toBe(0);
+    expect((await run(['remote', 'set', 'backside', '--url', 'https://backside.example', '--token-stdin'], 'backside-bearer')).code).toBe(0);
+    const list = await run(['remote', 'list', '--json']);
     expect(list.json()).toMatchObject([
       { kind: 'backside', url: 'https://backside.example', hasCredential: true },
       { kind: 'kura', url: 'https://kura.example', hasCredential: true },
     ]);
     expect(list.stdout).not.toContain('kura-secret-key');
-    expect(run(['remote', 'set', 'gitlab', '--url', 'https://x']).code).toBe(2);
-    expect(run(['remote', 'set', 'kura', '--url', 'https://x', '--token-stdin'], 'x').stderr).toMatch(/--api-key-stdin/);
+    expect((await run(['remote', 'set', 'gitlab', '--url', 'https://x'])).code).toBe(2);
+    expect((await run(['remote', 'set', 'kura', '--url', 'https://x', '--token-stdin'], 'x')).stderr).toMatch(/--api-key-stdin/);
   });
 
-  it('manages profiles end to end with masked output by default', () => {
-    expect(run(['agent', 'set', 'crm', '--args', 'USER,PASS,OTP']).code).toBe(0);
-    expect(run(['agent', 'list', '--json']).json()).toMatchObject([{ agentId: 'crm', args: ['USER', 'PASS', 'OTP'] }]);
+  it('manages profiles end to end with masked output by default', async () => {
+    expect((await run(['agent', 'set', 'crm', '--args', 'USER,PASS,OTP'])).code).toBe(0);
+    expect((await run(['agent', 'list', '--json'])).json()).toMatchObject([{ agentId: 'crm', args: ['USER', 'PASS', 'OTP'] }]);
 
-    const add = run(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'USER=ann', '--set-stdin', 'PASS', '--save-session', '--json'], 's3cr3t-from-stdin\n');
+    const add = await run(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'USER=ann', '--set-stdin', 'PASS', '--save-session', '--json'], 's3cr3t-from-stdin\n');
     expect(add.code, add.stderr).toBe(0);
     const added = add.json<{ id: string; syncState: string }>();
     expect(added.syncState).toBe('pending');
     expect(add.stdout).not.toContain('s3cr3t');
 
-    const draft = run(['profile', 'add', '--agent', 'crm', '--name', 'later', '--set', 'USER=bob', '--draft', '--json']);
+    const draft = await run(['profile', 'add', '--agent', 'crm', '--name', 'later', '--set', 'USER=bob', '--draft', '--json']);
     expect(draft.json()).toMatchObject({ syncState: 'draft' });
 
-    const list = run(['profile', 'list', '--json']).json<Record<string, unknown>[]>();
+    const list = (await run(['profile', 'list', '--json'])).json<Record<string, unknown>[]>();
     expect(list).toHaveLength(2);
     for (const item of list) {
       for (const field of ['id', 'agentId', 'name', 'keys', 'saveSession', 'syncState', 'hasToken', 'updatedAt']) expect(item).toHaveProperty(field);
     }
     expect(list[1]).toMatchObject({ agentId: 'crm', name: 'prod', keys: ['USER', 'PASS'], saveSession: true, hasToken: false });
-    expect(run(['profile', 'list', '--search', 'LATER', '--json']).json()).toMatchObject([{ name: 'later' }]);
+    expect((await run(['profile', 'list', '--search', 'LATER', '--json'])).json()).toMatchObject([{ name: 'later' }]);
 
-    const shown = run(['profile', 'show', 'crm/prod']);
+    const shown = await run(['profile', 'show', 'crm/prod']);
     expect(shown.stdout).toContain('PASS = ••••••••');
     expect(shown.stdout).not.toContain('s3cr3t');
-    const revealed = run(['profile', 'show', added.id, '--reveal', '--json']).json<{ authData: Record<string, string> }>();
+    const revealed = (await run(['profile', 'show', added.id, '--reveal', '--json'])).json<{ authData: Record<string, string> }>();
     expect(revealed.authData).toEqual({ USER: 'ann', PASS: 's3cr3t-from-stdin' });
 
-    expect(run(['profile', 'edit', 'crm/prod', '--unset', 'USER', '--set', 'OTP=123456', '--no-save-session']).code).toBe(0);
-    expect(run(['profile', 'show', 'crm/prod', '--json']).json()).toMatchObject({ keys: ['PASS', 'OTP'], saveSession: false, version: 2 });
-    const history = run(['profile', 'history', 'crm/prod', '--json']).json<{ version: number }[]>();
+    expect((await run(['profile', 'edit', 'crm/prod', '--unset', 'USER', '--set', 'OTP=123456', '--no-save-session'])).code).toBe(0);
+    expect((await run(['profile', 'show', 'crm/prod', '--json'])).json()).toMatchObject({ keys: ['PASS', 'OTP'], saveSession: false, version: 2 });
+    const history = (await run(['profile', 'history', 'crm/prod', '--json'])).json<{ version: number }[]>();
     expect(history.map((h) => h.version)).toEqual([2, 1]);
-    expect(run(['profile', 'restore', 'crm/prod', '1']).code).toBe(0);
-    expect(run(['profile', 'show', 'crm/prod', '--json']).json()).toMatchObject({ keys: ['USER', 'PASS'], version: 3 });
-    expect(run(['profile', 'ready', 'crm/later', '--json']).json()).toMatchObject({ syncState: 'pending' });
+    expect((await run(['profile', 'restore', 'crm/prod', '1'])).code).toBe(0);
+    expect((await run(['profile', 'show', 'crm/prod', '--json'])).json()).toMatchObject({ keys: ['USER', 'PASS'], version: 3 });
+    expect((await run(['profile', 'ready', 'crm/later', '--json'])).json()).toMatchObject({ syncState: 'pending' });
 
-    expect(run(['profile', 'rm', 'crm/later']).code).toBe(0);
-    expect(run(['profile', 'show', 'crm/later']).code).toBe(5);
+    expect((await run(['profile', 'rm', 'crm/later'])).code).toBe(0);
+    expect((await run(['profile', 'show', 'crm/later'])).code).toBe(5);
   });
 
-  it('refuses bad profile input with specific exit codes and changes nothing', () => {
-    const before = run(['profile', 'list', '--json']).stdout;
+  it('refuses bad profile input with specific exit codes and changes nothing', async () => {
+    const before = (await run(['profile', 'list', '--json'])).stdout;
     const cases: [string[], string | Buffer | undefined, number, RegExp][] = [
       [['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'USER=x'], undefined, 6, /already exists/],
       [['profile', 'add', '--agent', 'crm', '--name', 'x', '--set', 'EVIL=1'], undefined, 2, /does not declare "EVIL"/],
@@ -103,31 +103,31 @@ describe('keyhold CLI', () => {
       [['profile', 'add', '--name', 'x'], undefined, 2, /--agent/],
     ];
     for (const [args, input, exitCode, message] of cases) {
-      const r = run(args, input);
+      const r = await run(args, input);
       expect(r.code, args.join(' ')).toBe(exitCode);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr.trim().split('\n').length, 'one line').toBeLessThanOrEqual(2);
     }
-    expect(run(['profile', 'list', '--json']).stdout).toBe(before);
+    expect((await run(['profile', 'list', '--json'])).stdout).toBe(before);
   });
 
-  it('manages BYOK keys, showing only a hint unless revealed', () => {
-    const set = run(['byok', 'set', '--kind', 'claude-code', '--key-stdin', '--json'], `${ANTHROPIC}\n`);
+  it('manages BYOK keys, showing only a hint unless revealed', async () => {
+    const set = await run(['byok', 'set', '--kind', 'claude-code', '--key-stdin', '--json'], `${ANTHROPIC}\n`);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).not.toContain(ANTHROPIC);
-    const list = run(['byok', 'list', '--json']).json<Record<string, unknown>[]>();
+    const list = (await run(['byok', 'list', '--json'])).json<Record<string, unknown>[]>();
     expect(list).toMatchObject([{ kind: 'claude-code', provider: 'anthropic', syncState: 'pending', keyHint: 'sk-ant-…a1b2' }]);
-    expect(run(['byok', 'show', 'claude-code']).stdout).not.toContain(ANTHROPIC);
-    expect(run(['byok', 'show', 'claude-code', '--reveal', '--json']).json()).toMatchObject({ apiKey: ANTHROPIC });
-    const bad = run(['byok', 'set', '--kind', 'x', '--key-stdin'], 'sk-live-nope-nope-nope-nope');
+    expect((await run(['byok', 'show', 'claude-code'])).stdout).not.toContain(ANTHROPIC);
+    expect((await run(['byok', 'show', 'claude-code', '--reveal', '--json'])).json()).toMatchObject({ apiKey: ANTHROPIC });
+    const bad = await run(['byok', 'set', '--kind', 'x', '--key-stdin'], 'sk-live-nope-nope-nope-nope');
     expect(bad.code).toBe(2);
     expect(bad.stderr).not.toContain('sk-live-nope');
-    expect(run(['byok', 'rm', 'claude-code']).code).toBe(0);
-    expect(run(['byok', 'show', 'claude-code']).code).toBe(5);
+    expect((await run(['byok', 'rm', 'claude-code'])).code).toBe(0);
+    expect((await run(['byok', 'show', 'claude-code'])).code).toBe(5);
   });
 
-  it('log --verify passes on an intact chain and exits 8 when an entry was altered', () => {
-    const ok = run(['log', '--verify', '--json']);
+  it('log --verify passes on an intact chain and exits 8 when an entry was altered', async () => {
+    const ok = await run(['log', '--verify', '--json']);
     expect(ok.code).toBe(0);
     expect(ok.json()).toMatchObject({ verify: { ok: true, problem: null } });
     const events = ok.json<{ entries: { event: string }[] }>().entries.map((e) => e.event);
@@ -136,20 +136,20 @@ describe('keyhold CLI', () => {
     const db = new Database(dbPath(env.KEYHOLD_VAULT as string));
     db.prepare("UPDATE audit_log SET event = 'unlock_ok' WHERE seq = 2").run();
     db.close();
-    const broken = run(['log', '--verify']);
+    const broken = await run(['log', '--verify']);
     expect(broken.code).toBe(8);
     expect(broken.stdout).toMatch(/CHAIN BROKEN .*entry 2 was altered/);
   });
 
-  it('passwd changes the master password', () => {
-    const r = keyhold(['passwd'], { env: { ...env, KEYHOLD_NEW_PASSWORD: 'the brand new password' } });
+  it('passwd changes the master password', async () => {
+    const r = await keyhold(['passwd'], { env: { ...env, KEYHOLD_NEW_PASSWORD: 'the brand new password' } });
     expect(r.code, r.stderr).toBe(0);
-    expect(run(['profile', 'list']).code).toBe(3);
-    expect(keyhold(['profile', 'list'], { env: { ...env, KEYHOLD_PASSWORD: 'the brand new password' } }).code).toBe(0);
+    expect((await run(['profile', 'list'])).code).toBe(3);
+    expect((await keyhold(['profile', 'list'], { env: { ...env, KEYHOLD_PASSWORD: 'the brand new password' } })).code).toBe(0);
   });
 
-  it('points at a directory that is not a vault with exit 4', () => {
-    const r = keyhold(['profile', 'list'], { env: { ...env, KEYHOLD_VAULT: t.dir } });
+  it('points at a directory that is not a vault with exit 4', async () => {
+    const r = await keyhold(['profile', 'list'], { env: { ...env, KEYHOLD_VAULT: t.dir } });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/No vault found/);
   });

@@ -52,7 +52,7 @@ describe('sessions (core)', () => {
 
   const reopen = () => Vault.open(v.dir, { now: () => clock });
 
-  it('a token unlocks the vault until it expires, and an expired row is purged', () => {
+  it('a token unlocks the vault until it expires, and an expired row is purged', async () => {
     const { token, expiresAt } = createSession(v.vault, 30);
     expect(expiresAt).toBe(new Date(clock + 30 * 60_000).toISOString());
     v.vault.close();
@@ -70,7 +70,7 @@ describe('sessions (core)', () => {
     }
   });
 
-  it('refuses a token whose secret was changed, or a row whose expiry was pushed back outside Keyhold', () => {
+  it('refuses a token whose secret was changed, or a row whose expiry was pushed back outside Keyhold', async () => {
     const { token, id } = createSession(v.vault, 5);
     v.vault.close();
     const vault = reopen();
@@ -109,44 +109,44 @@ describe('keyhold unlock / lock (CLI)', () => {
   let vaultDir: string;
   const withPassword = () => ({ KEYHOLD_VAULT: vaultDir, KEYHOLD_PASSWORD: PASSWORD });
   const withSession = (token: string) => ({ KEYHOLD_VAULT: vaultDir, KEYHOLD_SESSION: token });
-  const unlock = (args: string[] = []) => {
-    const r = keyhold(['unlock', '--raw', ...args], { env: withPassword() });
+  const unlock = async (args: string[] = []) => {
+    const r = await keyhold(['unlock', '--raw', ...args], { env: withPassword() });
     expect(r.code, r.stderr).toBe(0);
     return r.stdout;
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     t = tempDir('keyhold-sessions-');
     vaultDir = join(t.dir, 'vault');
-    expect(keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env: withPassword() }).code).toBe(0);
-    const add = keyhold(['profile', 'add', '--agent', 'bot', '--name', 'prod', '--set', 'TOKEN=tok-session-test-123'], { env: withPassword() });
+    expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env: withPassword() })).code).toBe(0);
+    const add = await keyhold(['profile', 'add', '--agent', 'bot', '--name', 'prod', '--set', 'TOKEN=tok-session-test-123'], { env: withPassword() });
     expect(add.code, add.stderr).toBe(0);
   });
   afterAll(() => t.cleanup());
 
-  it('unlock prints an export line for the shell, or the bare token with --raw', () => {
-    const r = keyhold(['unlock'], { env: withPassword() });
+  it('unlock prints an export line for the shell, or the bare token with --raw', async () => {
+    const r = await keyhold(['unlock'], { env: withPassword() });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^export KEYHOLD_SESSION=[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}\n$/);
     expect(r.stderr).toMatch(/Session valid until .*keyhold lock/s);
-    expect(unlock()).toMatch(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/);
+    expect(await unlock()).toMatch(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/);
   });
 
-  it('a valid session replaces the password: no KEYHOLD_PASSWORD and no terminal needed', () => {
-    const token = unlock(['--expires', '5']);
-    const list = keyhold(['profile', 'list', '--json'], { env: withSession(token) });
+  it('a valid session replaces the password: no KEYHOLD_PASSWORD and no terminal needed', async () => {
+    const token = await unlock(['--expires', '5']);
+    const list = await keyhold(['profile', 'list', '--json'], { env: withSession(token) });
     expect(list.code, list.stderr).toBe(0);
     expect(list.json()).toMatchObject([{ agentId: 'bot', name: 'prod' }]);
-    const ran = keyhold(['run', '--profile', 'bot/prod', '--no-mask', '--', process.execPath, '-e', 'console.log(process.env.TOKEN, process.env.KEYHOLD_SESSION ?? "no session")'], {
+    const ran = await keyhold(['run', '--profile', 'bot/prod', '--no-mask', '--', process.execPath, '-e', 'console.log(process.env.TOKEN, process.env.KEYHOLD_SESSION ?? "no session")'], {
       env: withSession(token),
     });
     expect(ran.stdout).toBe('tok-session-test-123 no session\n');
     // Without either, the same command cannot ask for a password.
-    expect(keyhold(['profile', 'list'], { env: { KEYHOLD_VAULT: vaultDir } }).code).toBe(2);
+    expect((await keyhold(['profile', 'list'], { env: { KEYHOLD_VAULT: vaultDir } })).code).toBe(2);
   });
 
-  it('refuses unknown, forged and expired tokens with exit 9 and a message without the token', () => {
-    const token = unlock();
+  it('refuses unknown, forged and expired tokens with exit 9 and a message without the token', async () => {
+    const token = await unlock();
     const [id, secret] = token.split('.') as [string, string];
     const forged = `${id}.${secret.slice(0, 20)}${secret[20] === 'x' ? 'y' : 'x'}${secret.slice(21)}`;
     const unknown = `00000000-0000-4000-8000-000000000000.${secret}`;
@@ -155,33 +155,33 @@ describe('keyhold unlock / lock (CLI)', () => {
       [unknown, /not a session of this vault, or the session was ended/],
       ['garbage', /is not a Keyhold session token/],
     ] as const) {
-      const r = keyhold(['profile', 'list'], { env: withSession(bad) });
+      const r = await keyhold(['profile', 'list'], { env: withSession(bad) });
       expect(r.code, bad).toBe(9);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).toMatch(/Run "keyhold unlock"/);
       expect(r.stderr).not.toContain(secret);
     }
     editSessions(vaultDir, `UPDATE sessions SET expires_at = 1000 WHERE id = '${id}'`);
-    const expired = keyhold(['profile', 'list'], { env: withSession(token) });
+    const expired = await keyhold(['profile', 'list'], { env: withSession(token) });
     expect(expired.code).toBe(9);
     expect(expired.stderr).toMatch(/expired at 1970-01-01T00:00:01\.000Z/);
     // The expired row was purged on the way.
-    expect(keyhold(['profile', 'list'], { env: withSession(token) }).stderr).toMatch(/not a session of this vault/);
+    expect((await keyhold(['profile', 'list'], { env: withSession(token) })).stderr).toMatch(/not a session of this vault/);
   });
 
-  it('unlock always asks for the password and refuses a wrong one without creating a session', () => {
-    const token = unlock();
+  it('unlock always asks for the password and refuses a wrong one without creating a session', async () => {
+    const token = await unlock();
     const before = sessionCount(vaultDir);
-    const r = keyhold(['unlock'], { env: { KEYHOLD_VAULT: vaultDir, KEYHOLD_SESSION: token, KEYHOLD_PASSWORD: 'not the password' } });
+    const r = await keyhold(['unlock'], { env: { KEYHOLD_VAULT: vaultDir, KEYHOLD_SESSION: token, KEYHOLD_PASSWORD: 'not the password' } });
     expect(r.code).toBe(3);
     expect(sessionCount(vaultDir)).toBe(before);
-    expect(keyhold(['unlock', '--expires', '0'], { env: withPassword() }).code).toBe(2);
-    expect(keyhold(['unlock', '--expires', '1441'], { env: withPassword() }).stderr).toMatch(/from 1 to 1440/);
+    expect((await keyhold(['unlock', '--expires', '0'], { env: withPassword() })).code).toBe(2);
+    expect((await keyhold(['unlock', '--expires', '1441'], { env: withPassword() })).stderr).toMatch(/from 1 to 1440/);
   });
 
-  it('Keyhold writes the token to no file of the vault', () => {
-    const token = unlock();
-    expect(keyhold(['profile', 'show', 'bot/prod', '--reveal'], { env: withSession(token) }).code).toBe(0);
+  it('Keyhold writes the token to no file of the vault', async () => {
+    const token = await unlock();
+    expect((await keyhold(['profile', 'show', 'bot/prod', '--reveal'], { env: withSession(token) })).code).toBe(0);
     const secretText = token.split('.')[1] as string;
     const secretBytes = Buffer.from(secretText, 'base64url');
     const files = readdirSync(vaultDir);
@@ -194,28 +194,28 @@ describe('keyhold unlock / lock (CLI)', () => {
     }
   });
 
-  it('keyhold lock ends every session, with or without one in the environment, and audits it', () => {
-    const first = unlock();
-    const second = unlock();
+  it('keyhold lock ends every session, with or without one in the environment, and audits it', async () => {
+    const first = await unlock();
+    const second = await unlock();
     const count = sessionCount(vaultDir);
     expect(count).toBeGreaterThanOrEqual(2);
-    const r = keyhold(['lock'], { env: withSession(first) });
+    const r = await keyhold(['lock'], { env: withSession(first) });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`Locked: ended ${count} session(s) of this vault.\n`);
     expect(r.stderr).toMatch(/unset KEYHOLD_SESSION/);
-    for (const token of [first, second]) expect(keyhold(['profile', 'list'], { env: withSession(token) }).code).toBe(9);
-    const again = keyhold(['lock'], { env: { KEYHOLD_VAULT: vaultDir } });
+    for (const token of [first, second]) expect((await keyhold(['profile', 'list'], { env: withSession(token) })).code).toBe(9);
+    const again = await keyhold(['lock'], { env: { KEYHOLD_VAULT: vaultDir } });
     expect(again.stdout).toBe('Locked: ended 0 session(s) of this vault.\n');
-    const log = keyhold(['log', '--json'], { env: withPassword() }).json<{ event: string; detail: Record<string, unknown> }[]>();
+    const log = (await keyhold(['log', '--json'], { env: withPassword() })).json<{ event: string; detail: Record<string, unknown> }[]>();
     expect(log.find((e) => e.event === 'sessions_revoked')?.detail).toEqual({ count, reason: 'locked' });
     expect(log.filter((e) => e.event === 'session_created').length).toBeGreaterThanOrEqual(count);
   });
 
-  it('keyhold passwd revokes every session', () => {
-    const token = unlock();
-    const r = keyhold(['passwd'], { env: { ...withPassword(), KEYHOLD_NEW_PASSWORD: NEW_PASSWORD } });
+  it('keyhold passwd revokes every session', async () => {
+    const token = await unlock();
+    const r = await keyhold(['passwd'], { env: { ...withPassword(), KEYHOLD_NEW_PASSWORD: NEW_PASSWORD } });
     expect(r.code, r.stderr).toBe(0);
-    const refused = keyhold(['profile', 'list'], { env: withSession(token) });
+    const refused = await keyhold(['profile', 'list'], { env: withSession(token) });
     expect(refused.code).toBe(9);
     expect(refused.stderr).toMatch(/master password change/);
     expect(sessionCount(vaultDir)).toBe(0);
