@@ -1,6 +1,7 @@
-import { net, powerMonitor } from 'electron';
+import { app, net, powerMonitor } from 'electron';
 import { createBackend, type ConnectivityPort, type Emit } from '../core/api/backend';
 import { vaultDir } from '../core/paths';
+import { useElectronBuildIn } from '../core/vault/native';
 import { contract, events } from '../shared/contract';
 import { startApp } from './app';
 import { createElectronClipboard } from './clipboard';
@@ -32,6 +33,10 @@ function createElectronConnectivity(): ConnectivityPort {
     },
   };
 }
+
+// In development, SQLite's addon built for Electron sits beside Node's (scripts/native-abi.mjs);
+// a packaged app carries its own.
+if (!app.isPackaged) useElectronBuildIn(app.getAppPath(), process.versions.electron);
 
 startApp({
   contract,

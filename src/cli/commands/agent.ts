@@ -26,4 +26,13 @@ export function registerAgentCommands(program: Command, globals: () => GlobalOpt
       if (opts.json) printJson(list);
       else printTable(['AGENT', 'ARGUMENTS'], list.map((a) => [a.agentId, a.args.join(', ')]));
     });
+
+  agent
+    .command('rm')
+    .description("drop an agent's declaration (its profiles stay, and accept any key again)")
+    .argument('<agent-id>')
+    .action(async (agentId: string) => {
+      const removed = await withVault(globals(), (vault) => vault.agents.remove(agentId));
+      out(`Removed the declaration of ${removed.agentId}.\n`);
+    });
 }

@@ -4,6 +4,7 @@ import { Provider } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
 import { withVault, type GlobalOptions } from '../context';
+import { parseVersion } from '../parse';
 import { MASK, out, printJson, printTable, readStdinSecret } from '../io';
 
 const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
@@ -119,6 +120,19 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       const history = await withVault(globals(), (vault) => vault.byok.history(kind));
       if (opts.json) printJson(history);
       else printTable(['VERSION', 'TIME', 'REASON', 'KEY'], history.map((v) => [String(v.version), v.at, v.reason, v.summary]));
+    });
+
+  byok
+    .command('restore')
+    .description('make an earlier key current again (as a new version; see "keyhold byok history")')
+    .argument('<kind>')
+    .argument('<version>')
+    .option('--json', 'print the result as JSON')
+    .action(async (kind: string, version: string, opts: { json?: boolean }) => {
+      const n = parseVersion(version);
+      const restored = await withVault(globals(), (vault) => vault.byok.restore(kind, n));
+      if (opts.json) printJson(restored);
+      else out(`Restored version ${n} of ${restored.kind}: ${restored.provider} key ${restored.keyHint}, ${restored.syncState}\n`);
     });
 
   byok

@@ -179,6 +179,36 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     });
 
   profile
+    .command('diff')
+    .description('what changed between two versions: keys added, removed and changed (values masked unless --reveal, which is audited)')
+    .argument('<ref>')
+    .argument('<v1>', 'the older version (see "keyhold profile history")')
+    .argument('<v2>', 'the newer version')
+    .option('--reveal', 'show the values that differ')
+    .option('--json', 'print as JSON')
+    .action(async (profileRef: string, v1: string, v2: string, opts: { reveal?: boolean; json?: boolean }) => {
+      const [from, to] = [parseVersion(v1), parseVersion(v2)];
+      const diff = await withVault(globals(), (vault) => vault.profiles.diff(profileRef, from, to, { reveal: opts.reveal ?? false }));
+      if (opts.json) {
+        printJson(diff);
+        return;
+      }
+      const shown = (v: string | null) => v ?? MASK;
+      const sign = { added: '+', removed: '-', changed: '~' } as const;
+      const lines = [
+        ...diff.fields.map((f) => `~ ${f.field}: ${f.from} -> ${f.to}`),
+        ...diff.keys.map((k) =>
+          k.change === 'added'
+            ? `${sign.added} ${k.key} = ${shown(k.to)}`
+            : k.change === 'removed'
+              ? `${sign.removed} ${k.key} = ${shown(k.from)}`
+              : `${sign.changed} ${k.key}: ${shown(k.from)} -> ${shown(k.to)}`,
+        ),
+      ];
+      out(`Version ${from} -> ${to}: ${lines.length === 0 ? 'no differences' : `${diff.keys.length} key(s) differ`}\n${lines.map((l) => `  ${l}\n`).join('')}`);
+    });
+
+  profile
     .command('restore')
     .description('make an earlier version current again (as a new version)')
     .argument('<ref>')

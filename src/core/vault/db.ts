@@ -3,10 +3,17 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyholdError } from '../../shared/errors';
 import { FORMAT_VERSION, formatVersion, migrate } from './migrations';
+import { nativeBinding } from './native';
 
 export const DB_FILE = 'vault.sqlite';
 
 export const dbPath = (dir: string): string => join(dir, DB_FILE);
+
+/** better-sqlite3's options plus the addon build for this runtime (see ./native.ts). */
+function withBinding(options: Database.Options): Database.Options {
+  const binding = nativeBinding();
+  return binding === undefined ? options : { ...options, nativeBinding: binding };
+}
 
 function configure(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
@@ -25,7 +32,7 @@ export function createDatabase(dir: string): Database.Database {
   }
   // Create the file ourselves so it is 0600 from its first byte; SQLite gives -wal and -shm the same mode.
   closeSync(openSync(file, 'wx', 0o600));
-  const db = new Database(file, { fileMustExist: true });
+  const db = new Database(file, withBinding({ fileMustExist: true }));
   configure(db);
   migrate(db);
   return db;
@@ -48,7 +55,7 @@ export function openDatabase(dir: string, options: { readonly?: boolean } = {}):
   }
   let db: Database.Database;
   try {
-    db = new Database(file, { fileMustExist: true, readonly: options.readonly ?? false });
+    db = new Database(file, withBinding({ fileMustExist: true, readonly: options.readonly ?? false }));
   } catch {
     throw CORRUPT(dir);
   }

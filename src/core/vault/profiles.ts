@@ -16,6 +16,16 @@ import { sql, tx } from './db';
 import { isUniqueViolation } from './sqlite-errors';
 import { ItemStore, PROFILE_TABLES, type SyncMeta } from './items';
 
+/** Two versions of a profile compared (`keyhold profile diff`); values are null unless revealed. */
+export interface ProfileVersionDiff {
+  id: string;
+  from: number;
+  to: number;
+  revealed: boolean;
+  keys: { key: string; change: 'added' | 'removed' | 'changed'; from: string | null; to: string | null }[];
+  fields: { field: 'agentId' | 'name' | 'saveSession'; from: string; to: string }[];
+}
+
 export interface ProfileMeta extends SyncMeta {
   agentId: string;
   name: string;
@@ -216,6 +226,37 @@ export class Profiles {
     }
     const shown = Object.fromEntries(Object.keys(authData).map((k) => [k, options.reveal ? (authData[k] ?? null) : null]));
     return { ...summary, authData: shown, revealed: options.reveal ?? false };
+  }
+
+  /**
+   * What changed between two versions of a profile: key names added, removed and changed, and
+   * its agent, name and session setting when they differ. Values only with `reveal` (audited).
+   */
+  diff(ref: string, from: number, to: number, options: { reveal?: boolean } = {}): ProfileVersionDiff {
+    const summary = this.resolve(ref);
+    const versions = this.store.versions(summary.id);
+    const pick = (n: number) => {
+      const v = versions.find((x) => x.version === n);
+      if (!v) throw new KeyholdError('NotFound', `Profile "${ref}" has no version ${n}.`, { field: 'version' });
+      return v.snapshot;
+    };
+    const a = pick(from);
+    const b = pick(to);
+    const keys = [...new Set([...Object.keys(a.authData), ...Object.keys(b.authData)])].sort();
+    const value = (data: Record<string, string>, key: string) => (options.reveal && Object.hasOwn(data, key) ? (data[key] ?? null) : null);
+    const changes: ProfileVersionDiff['keys'] = [];
+    for (const key of keys) {
+      const inA = Object.hasOwn(a.authData, key);
+      const inB = Object.hasOwn(b.authData, key);
+      const change = !inA ? 'added' : !inB ? 'removed' : a.authData[key] === b.authData[key] ? null : 'changed';
+      if (change) changes.push({ key, change, from: value(a.authData, key), to: value(b.authData, key) });
+    }
+    const fields: ProfileVersionDiff['fields'] = [];
+    if (a.agentId !== b.agentId) fields.push({ field: 'agentId', from: a.agentId, to: b.agentId });
+    if (a.name !== b.name) fields.push({ field: 'name', from: a.name, to: b.name });
+    if (a.saveSession !== b.saveSession) fields.push({ field: 'saveSession', from: String(a.saveSession), to: String(b.saveSession) });
+    if (options.reveal) this.audit.append('secret_revealed', { item: 'profile', id: summary.id, diff: `${from}..${to}` });
+    return { id: summary.id, from, to, revealed: options.reveal ?? false, keys: changes, fields };
   }
 
   /** The full item for the sync engine and the developer workflow; never sent to a renderer. */

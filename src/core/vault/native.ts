@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/*
+ * better-sqlite3 is a native addon, and Node and Electron need different builds of it. Node's is
+ * the one npm installs, in better-sqlite3's own build folder; the desktop app in development uses
+ * a second build made for Electron beside it, in ELECTRON_BUILD_DIR (scripts/native-abi.mjs makes
+ * it; keep the two layouts in step). Neither replaces the other, so `npm start`, `npx keyhold`
+ * and `npm test` run in any order without rebuilding. A packaged app carries its own Electron
+ * build in the usual place (electron-builder rebuilds it), and needs nothing from here.
+ */
+export const ELECTRON_BUILD_DIR = join('node_modules', '.keyhold-native');
+
+/** The addon built for this Electron version under a project directory. */
+export function electronBindingPath(projectDir: string, electronVersion: string): string {
+  return join(projectDir, ELECTRON_BUILD_DIR, `electron-${electronVersion}`, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+}
+
+let binding: string | undefined;
+
+/** better-sqlite3's `nativeBinding` option for every database opened from now on (undefined: its own build). */
+export function useNativeBinding(path: string | undefined): void {
+  binding = path;
+}
+
+export function nativeBinding(): string | undefined {
+  return binding;
+}
+
+/** In Electron, outside a packaged app: use the Electron build beside Node's when there is one. */
+export function useElectronBuildIn(projectDir: string, electronVersion: string | undefined): void {
+  if (electronVersion === undefined) return;
+  const path = electronBindingPath(projectDir, electronVersion);
+  if (existsSync(path)) useNativeBinding(path);
+}

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS, buildProgram } from '../../src/cli/main';
+import { EXIT } from '../../src/cli/exit-codes';
+import { keyhold, testIo } from '../helpers/cli';
+import { PASSWORD, tempDir } from '../helpers/vault';
+
+let t: ReturnType<typeof tempDir>;
+let env: Record<string, string>;
+const run = (args: string[], input?: string) => keyhold(args, { env, ...(input === undefined ? {} : { input }) });
+async function ok(args: string[], input?: string) {
+  const r = await run(args, input);
+  expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r;
+}
+const ANTHROPIC = (tail: string) => `sk-ant-api03-${'q'.repeat(40)}${tail}`;
+
+beforeAll(async () => {
+  t = tempDir('keyhold-cli-inproc-');
+  env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
+  await ok(['init', '--kdf-memory', '1', '--kdf-iterations', '1']);
+});
+afterAll(() => t.cleanup());
+
+describe('main(argv, io)', () => {
+  it('prints the version from package.json and help listing every top-level command', async () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect((await keyhold(['--version'])).stdout).toBe(`${pkg.version}\n`);
+    const help = await keyhold(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of Object.keys(COMMANDS)) expect(help.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+  });
+
+  it('every registered top-level command has its line in COMMANDS, and every line a command', async () => {
+    const program = await buildProgram(testIo());
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(Object.keys(COMMANDS).sort());
+    for (const c of program.commands) expect(c.description()).toBe(COMMANDS[c.name()]?.description);
+  });
+
+  it('usage errors look the same from commander and from a command, and exit 2', async () => {
+    const cases = [
+      ['bogus'],
+      ['--bogus'],
+      ['profile', 'list', '--bogus'],
+      ['profile', 'show'],
+      ['profile', 'restore', 'x/y', 'zero'],
+      ['agent', 'set', 'crm'],
+      ['sync', '--timeout', '-1'],
+      ['completion', 'tcsh'],
+    ];
+    for (const args of cases) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(EXIT.usage);
+      expect(r.stderr, args.join(' ')).toMatch(/^keyhold: \S/);
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+  });
+
+  it('a failing command leaves the process exit code alone', async () => {
+    const before = process.exitCode;
+    expect((await run(['profile', 'show', 'nobody/none'])).code).toBe(EXIT.notFound);
+    expect(process.exitCode).toBe(before);
+  });
+
+  it('reads standard input once per command, not once per process', async () => {
+    await ok(['profile', 'add', '--agent', 'stdin', '--name', 'a', '--set-stdin', 'K'], 'first\n');
+    await ok(['profile', 'add', '--agent', 'stdin', '--name', 'b', '--set-stdin', 'K'], 'second\n');
+    const shown = (await ok(['profile', 'show', 'stdin/b', '--reveal', '--json'])).json<{ authData: { K: string } }>();
+    expect(shown.authData.K).toBe('second');
+  });
+});
+
+describe('everyday commands', () => {
+  it('agent rm drops a declaration: its profiles stay and accept any key again', async () => {
+    await ok(['agent', 'set', 'crm', '--args', 'USER']);
+    await ok(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'USER=ann']);
+    expect((await run(['profile', 'edit', 'crm/prod', '--set', 'EXTRA=1'])).code).toBe(EXIT.usage);
+    expect((await ok(['agent', 'rm', 'crm'])).stdout).toBe('Removed the declaration of crm.\n');
+    expect((await ok(['agent', 'list', '--json'])).json()).toEqual([]);
+    await ok(['profile', 'edit', 'crm/prod', '--set', 'EXTRA=1']);
+    const again = await run(['agent', 'rm', 'crm']);
+    expect(again.code).toBe(EXIT.notFound);
+    expect(again.stderr).toBe('keyhold: No agent "crm" is declared.\n');
+    const log = (await ok(['log', '--json'])).json<{ event: string; detail: Record<string, unknown> }[]>();
+    expect(log.some((e) => e.event === 'agent_changed' && e.detail.removed === true)).toBe(true);
+  });
+
+  it('byok restore makes an earlier key current as a new version', async () => {
+    await ok(['byok', 'set', '--kind', 'claude', '--key-stdin'], ANTHROPIC('aaa1'));
+    await ok(['byok', 'set', '--kind', 'claude', '--key-stdin'], ANTHROPIC('bbb2'));
+    const restored = await ok(['byok', 'restore', 'claude', '1']);
+    expect(restored.stdout).toMatch(/^Restored version 1 of claude: anthropic key sk-ant-…aaa1, pending\n$/);
+    expect((await ok(['byok', 'show', 'claude', '--reveal', '--json'])).json()).toMatchObject({ apiKey: ANTHROPIC('aaa1'), version: 3 });
+    expect((await ok(['byok', 'history', 'claude', '--json'])).json<{ reason: string }[]>()[0]?.reason).toBe('restore');
+    expect((await run(['byok', 'restore', 'claude', '9'])).code).toBe(EXIT.notFound);
+    expect((await run(['byok', 'restore', 'claude', 'one'])).code).toBe(EXIT.usage);
+  });
+
+  it('profile diff names keys added, removed and changed, masking values unless --reveal (audited)', async () => {
+    await ok(['profile', 'add', '--agent', 'web', '--name', 'dev', '--set', 'A=1', '--set', 'B=two', '--set', 'C=same']);
+    await ok(['profile', 'edit', 'web/dev', '--unset', 'A', '--set', 'B=three', '--set', 'D=new-secret-value', '--save-session']);
+    const masked = await ok(['profile', 'diff', 'web/dev', '1', '2']);
+    expect(masked.stdout).toBe(
+      ['Version 1 -> 2: 3 key(s) differ', '  ~ saveSession: false -> true', '  - A = ••••••••', '  ~ B: •••••••• -> ••••••••', '  + D = ••••••••', ''].join('\n'),
+    );
+    expect(masked.stdout).not.toContain('new-secret-value');
+    const revealsBefore = (await ok(['log', '--json', '--limit', '10000'])).json<{ event: string }[]>().filter((e) => e.event === 'secret_revealed').length;
+    const json = (await ok(['profile', 'diff', 'web/dev', '1', '2', '--reveal', '--json'])).json<{ keys: unknown[]; revealed: boolean }>();
+    expect(json.revealed).toBe(true);
+    expect(json.keys).toEqual([
+      { key: 'A', change: 'removed', from: '1', to: null },
+      { key: 'B', change: 'changed', from: 'two', to: 'three' },
+      { key: 'D', change: 'added', from: null, to: 'new-secret-value' },
+    ]);
+    const revealsAfter = (await ok(['log', '--json', '--limit', '10000'])).json<{ event: string }[]>().filter((e) => e.event === 'secret_revealed').length;
+    expect(revealsAfter).toBe(revealsBefore + 1);
+    expect((await ok(['profile', 'diff', 'web/dev', '2', '2'])).stdout).toBe('Version 2 -> 2: no differences\n');
+    const missing = await run(['profile', 'diff', 'web/dev', '1', '7']);
+    expect(missing.code).toBe(EXIT.notFound);
+    expect(missing.stderr).toBe('keyhold: Profile "web/dev" has no version 7.\n');
+  });
+});
