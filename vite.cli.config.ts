@@ -3,14 +3,15 @@ import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'vite';
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
-  version: string;
-  dependencies: Record<string, string>;
-};
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+// Native addons stay in node_modules; the JavaScript dependencies are bundled into the chunks
+// that use them: resolving and reading hundreds of small module files (zod, undici) cost more
+// than running them.
+const NATIVE = ['better-sqlite3', '@node-rs/argon2'];
 const external = [
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),
-  ...Object.keys(pkg.dependencies),
+  ...NATIVE,
 ].map((name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`));
 
 // The CLI is a plain Node program: ESM, dependencies loaded from node_modules. keyhold.js is the
@@ -27,6 +28,7 @@ export default defineConfig({
     },
   ],
   define: { __KEYHOLD_VERSION__: JSON.stringify(pkg.version) },
+  ssr: { noExternal: true },
   build: {
     ssr: true,
     target: 'node20',

@@ -1,3 +1,4 @@
+import { benchCli } from './cli';
 import { benchShare } from './share';
 import { benchSync } from './sync';
 import { benchVault } from './vault';
@@ -7,6 +8,7 @@ const suites: Record<string, () => Promise<void>> = {
   vault: benchVault,
   sync: benchSync,
   share: benchShare,
+  cli: benchCli,
 };
 
 const wanted = process.argv.slice(2);

@@ -25,29 +25,34 @@ export interface CliIo {
   stdinTaken?: boolean;
 }
 
+let theProcessIo: CliIo | undefined;
+
 /** The io of the real process: what the `keyhold` binary runs with. */
 export function processIo(): CliIo {
-  return {
+  return (theProcessIo ??= {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     readAllStdin: () => readFileSync(0),
     raiseSignal: (signal) => process.kill(process.pid, signal),
-  };
+  });
 }
 
-const store = new AsyncLocalStorage<CliIo>();
-let fallback: CliIo | undefined;
+// Several in-process runs (tests) may overlap, so each carries its io through its own awaits. The
+// binary has one run on the process's io: it needs no store, and skips the store's cost on every
+// promise (Node 20's AsyncLocalStorage hooks each one).
+let store: AsyncLocalStorage<CliIo> | undefined;
 
 /** Runs fn with `io` as the current io (for everything fn awaits too). */
 export function runWithIo<T>(io: CliIo, fn: () => T): T {
-  return store.run(io, fn);
+  if (io === theProcessIo) return fn();
+  return (store ??= new AsyncLocalStorage<CliIo>()).run(io, fn);
 }
 
-/** The io of the command being run; outside `main`, the process's own. */
+/** The io of the command being run; outside an in-process run, the process's own. */
 export function currentIo(): CliIo {
-  return store.getStore() ?? (fallback ??= processIo());
+  return store?.getStore() ?? processIo();
 }
 
 /** Writes to the current standard output. */

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { type CliIo, main } from '../../src/cli/main';
@@ -65,4 +65,14 @@ export async function keyhold(args: string[], options: CliOptions = {}): Promise
 export function keyholdProcess(args: string[], options: CliOptions = {}): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], { env: baseEnv(options.env), input: options.input ?? '', timeout: 60_000 });
   return result(r.status ?? -1, r.stdout.toString('utf8'), r.stderr.toString('utf8'));
+}
+
+/** The same, without blocking this process: for servers (fakes) that live in the test. */
+export function keyholdProcessAsync(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: baseEnv(options.env), timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve(result(error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr)),
+    );
+    child.stdin?.end(options.input ?? '');
+  });
 }

@@ -1,4 +1,3 @@
-import { hashRaw } from '@node-rs/argon2';
 import { z } from 'zod';
 
 export const KdfParams = z.object({
@@ -21,6 +20,8 @@ export const KDF_PRESETS = {
 } as const satisfies Record<string, KdfParams>;
 
 export async function deriveKek(password: string, salt: Buffer, params: KdfParams): Promise<Buffer> {
+  // Loaded on first use: a command unlocked by a session never derives a key, and skips loading the addon.
+  const { hashRaw } = await import('@node-rs/argon2');
   return hashRaw(Buffer.from(password.normalize('NFC'), 'utf8'), {
     algorithm: ARGON2ID,
     memoryCost: params.memoryKiB,

@@ -1,9 +1,13 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { KeyholdError } from '../../shared/errors';
+import { parseBaseUrl, type BaseUrl } from './base-url';
 import { parseRetryAfter } from './backoff';
 import { capitalize, classifyError, extractServerMessage, sanitizeServerText, type RemoteResult } from './remote-errors';
+
+// The rule for a connection's address lives in ./base-url (no undici there, so the vault can check
+// an address without loading the HTTP client); re-exported for the engine and tests.
+export { isLoopbackHost, parseBaseUrl, type BaseUrl } from './base-url';
 
 export interface HttpOptions {
   /** The service's name as people know it, used in messages ("Kura", "Backside"). */
@@ -35,58 +39,6 @@ export const HTTP_DEFAULTS = {
 
 // Only the message is kept from an error body, so there is no reason to read much of it.
 const ERROR_BODY_BYTES = 64 * 1024;
-
-export interface BaseUrl {
-  /** scheme://host[:port], what the socket pool connects to. */
-  origin: string;
-  /** A path prefix without a trailing slash ("" or "/kura"). */
-  basePath: string;
-  /** origin + basePath: the normalised form to store and show. */
-  href: string;
-}
-
-/** 127.0.0.0/8, ::1 (and its IPv4-mapped form) and localhost: traffic that never leaves this machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase();
-  return (
-    h === 'localhost' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
-    h === '[::1]' ||
-    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(h)
-  );
-}
-
-/**
- * Validates and normalises a connection's base URL. Plain http is allowed only to loopback,
- * where nothing can read it on the wire; credentials never travel in a URL; a query or fragment
- * would silently change every endpoint path, so both are refused rather than guessed around.
- */
-export function parseBaseUrl(raw: string): BaseUrl {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw new KeyholdError('BadInput', 'The server address is not a valid URL.', { field: 'url' });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new KeyholdError('BadInput', 'The server address must start with https://.', { field: 'url' });
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new KeyholdError('BadInput', 'The server address may not contain a user name or password.', { field: 'url' });
-  }
-  if (url.search !== '' || url.hash !== '' || /[?#]/.test(raw)) {
-    throw new KeyholdError('BadInput', 'The server address may not contain "?" or "#".', { field: 'url' });
-  }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new KeyholdError(
-      'RemoteInsecure',
-      `Plain http:// is allowed only for this machine (localhost); use https:// for ${url.hostname}.`,
-      { field: 'url' },
-    );
-  }
-  const basePath = url.pathname.replace(/\/+$/, '');
-  return { origin: url.origin, basePath, href: url.origin + basePath };
-}
 
 export interface HttpRequest<S extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { tx } from './db';
 import { RemoteInput, type RemoteKind, type RemoteSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
-import { parseBaseUrl } from '../sync/http';
+import { parseBaseUrl } from '../sync/base-url';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 

@@ -1,0 +1,94 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
+import { KURA_TEST_API_KEY } from '../fakes/kura';
+import { CLI, keyholdProcess, keyholdProcessAsync } from '../helpers/cli';
+import { KEY, servers } from '../helpers/sync';
+import { PASSWORD, tempDir } from '../helpers/vault';
+
+// The few tests that need the real binary in a real process; the rest run in-process (helpers/cli.ts).
+const ROOT = join(import.meta.dirname, '../..');
+let t: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  t = tempDir('keyhold-cli-process-');
+});
+afterAll(() => t.cleanup());
+
+describe('the built keyhold binary', () => {
+  it('is executable after every build, so `npx keyhold` keeps working across rebuilds', () => {
+    // test/global-setup.ts has just rebuilt it, as `npm run build` does.
+    expect(statSync(CLI).mode & 0o777).toBe(0o755);
+    expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(execFileSync(CLI, ['--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+  });
+
+  it('exits with the command\'s code and one error line, and reads a secret piped in', () => {
+    const env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
+    expect(keyholdProcess(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env }).code).toBe(0);
+    expect(keyholdProcess(['profile', 'add', '--agent', 'a', '--name', 'b', '--set-stdin', 'K'], { env, input: 'piped-value\n' }).code).toBe(0);
+    const shown = keyholdProcess(['profile', 'show', 'a/b', '--reveal', '--json'], { env });
+    expect(shown.json()).toMatchObject({ authData: { K: 'piped-value' } });
+    const missing = keyholdProcess(['profile', 'show', 'a/none'], { env });
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toMatch(/^keyhold: No profile "a\/none"\.[^\n]*\n$/);
+    const usage = keyholdProcess(['profile', 'nonsense'], { env });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^keyhold: unknown command 'nonsense'/);
+  });
+});
+
+describe('the bundled engine (the binary carries its own copies of undici, age and zod)', () => {
+  it('syncs over HTTP and shares through age, as the in-process tests do from the sources', async () => {
+    const s = await servers();
+    try {
+      const env = { KEYHOLD_VAULT: join(t.dir, 'bundle'), KEYHOLD_PASSWORD: PASSWORD };
+      const run = async (args: string[], input?: string) => {
+        const r = await keyholdProcessAsync(args, { env, ...(input === undefined ? {} : { input }) });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+        return r;
+      };
+      await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1']);
+      await run(['remote', 'set', 'kura', '--url', s.kura.url, '--api-key-stdin'], KURA_TEST_API_KEY);
+      await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], BACKSIDE_TEST_TOKEN);
+      await run(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set-stdin', 'PASS'], 'bundled-secret');
+      await run(['byok', 'set', '--kind', 'claude-code', '--key-stdin'], KEY('0202'));
+      expect((await run(['sync'])).stdout).toMatch(/Pushed 2, failed 0, still pending 0\./);
+      expect(s.kura.profile('crm', 'prod')?.auth_data).toEqual({ PASS: 'bundled-secret' });
+
+      const me = (await run(['identity', '--json'])).json<{ recipient: string }>();
+      const file = join(t.dir, 'self.age');
+      await run(['export', '--out', file, '--to', me.recipient, '--all']);
+      expect((await run(['import', file, '--dry-run'])).stdout).toMatch(/= identical crm\/prod/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('npm start without Electron\'s binary', () => {
+  it('says what is missing and how to get it in one sentence, without a stack or a rebuild', () => {
+    // An Electron dist folder with no binary in it: what an offline `npm ci` leaves.
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/native-abi.mjs'), 'electron'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ELECTRON_OVERRIDE_DIST_PATH: join(t.dir, 'no-electron') },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^Electron's binary is not installed .*node node_modules\/electron\/install\.js/);
+    expect(r.stderr).not.toMatch(/\bat \S+ \(|rebuild/i);
+  });
+
+  it('the smoke test\'s --if-installed passes quietly instead', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/native-abi.mjs'), 'electron', '--if-installed'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ELECTRON_OVERRIDE_DIST_PATH: join(t.dir, 'no-electron') },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+  });
+});
