@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, buildProgram } from '../../src/cli/main';
 import { EXIT } from '../../src/cli/exit-codes';
 import { keyhold, testIo } from '../helpers/cli';
+import { main } from '../../src/cli/main';
 import { PASSWORD, tempDir } from '../helpers/vault';
 
 let t: ReturnType<typeof tempDir>;
@@ -68,6 +70,50 @@ describe('main(argv, io)', () => {
     await ok(['profile', 'add', '--agent', 'stdin', '--name', 'b', '--set-stdin', 'K'], 'second\n');
     const shown = (await ok(['profile', 'show', 'stdin/b', '--reveal', '--json'])).json<{ authData: { K: string } }>();
     expect(shown.authData.K).toBe('second');
+  });
+});
+
+/** A terminal that types `lines`, one each time the CLI starts listening without echo. */
+function terminal(lines: string[]) {
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: true,
+    rawModes: [] as boolean[],
+    setRawMode(mode: boolean) {
+      stdin.rawModes.push(mode);
+      const next = mode ? lines.shift() : undefined;
+      if (next !== undefined) setImmediate(() => stdin.write(next));
+      return stdin;
+    },
+  });
+  return stdin;
+}
+
+describe('the master password typed at a terminal', () => {
+  it('is asked twice for a new vault, without echo, and backspace edits it', async () => {
+    const stdin = terminal(['pw-typed-at-a-terminal\r', 'pw-typed-at-a-terminXx\u007f\u007fal\r']);
+    const io = { ...testIo({ env: { KEYHOLD_VAULT: join(t.dir, 'typed') } }), stdin };
+    expect(await main(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], io), io.stderr.text()).toBe(0);
+    expect(io.stderr.text()).toMatch(/^New master password: \nRepeat it: \n/);
+    expect(io.stdout.text() + io.stderr.text()).not.toContain('pw-typed');
+    expect(stdin.rawModes).toEqual([true, false, true, false]);
+    const list = await keyhold(['profile', 'list', '--json'], { env: { KEYHOLD_VAULT: join(t.dir, 'typed'), KEYHOLD_PASSWORD: 'pw-typed-at-a-terminal' } });
+    expect(list.code, list.stderr).toBe(0);
+  });
+
+  it('two different entries change nothing; Ctrl-C cancels', async () => {
+    const vault = join(t.dir, 'typed-2');
+    const io = { ...testIo({ env: { KEYHOLD_VAULT: vault } }), stdin: terminal(['one\r', 'two\r']) };
+    expect(await main(['init'], io)).toBe(2);
+    expect(io.stderr.text()).toContain('keyhold: The two passwords differ. Nothing was changed.\n');
+    const cancelled = { ...testIo({ env: { KEYHOLD_VAULT: join(t.dir, 'typed') } }), stdin: terminal(['\u0003']) };
+    expect(await main(['profile', 'list'], cancelled)).toBe(1);
+    expect(cancelled.stderr.text()).toBe('Master password: \nkeyhold: Cancelled.\n');
+  });
+
+  it('a secret is not typed at a terminal: it must be piped', async () => {
+    const io = { ...testIo({ env }), stdin: terminal([]) };
+    expect(await main(['byok', 'set', '--kind', 'tty', '--key-stdin'], io)).toBe(2);
+    expect(io.stderr.text()).toMatch(/^keyhold: The API key is read from standard input: pipe it in/);
   });
 });
 
