@@ -1,10 +1,9 @@
-export {};
-
 // The `keyhold` binary: run main with this process's streams, environment and exit code.
 // `--version` alone is answered before anything else is loaded.
+import { VERSION } from './version';
+
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  const { VERSION } = await import('./version');
   process.stdout.write(`${VERSION}\n`);
 } else {
   const { main } = await import('./main');
