@@ -41,6 +41,7 @@ describe('the built keyhold binary', () => {
 });
 
 describe('the bundled engine (the binary carries its own copies of undici, age and zod)', () => {
+  // Eight processes of the binary.
   it('syncs over HTTP and shares through age, as the in-process tests do from the sources', async () => {
     const s = await servers();
     try {
@@ -65,7 +66,7 @@ describe('the bundled engine (the binary carries its own copies of undici, age a
     } finally {
       await s.close();
     }
-  });
+  }, 90_000);
 });
 
 describe('npm start without Electron\'s binary', () => {

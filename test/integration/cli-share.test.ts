@@ -116,13 +116,14 @@ describe('export and import', () => {
     expect(ok(await asBob(['agent', 'list', '--json'])).json()).toMatchObject([{ agentId: 'crm', args: ['USER', 'PASS'] }]);
   });
 
+  // scrypt at work factor 18 on both ends, in pure JavaScript: seconds each, more on a busy machine.
   it('a passphrase round trip, armored', async () => {
     const out = file();
     ok(await asAlice(['export', '--out', out, '--passphrase-stdin', '--select', 'crm/staging', '--armor'], 'our team passphrase\n'));
     const r = ok(await asBob(['import', out, '--passphrase-stdin', '--draft', '--on-conflict', 'keep-both'], 'our team passphrase\n'));
     expect(r.stdout).toMatch(/identical\s+crm\/staging/);
     expect(r.stdout).toContain('Imported as draft: 0 profiles created, 0 updated, 1 skipped');
-  });
+  }, 90_000);
 
   it('shows the preview with the keys that differ, then applies the policy', async () => {
     ok(await asBob(['profile', 'edit', 'crm/prod', '--set', 'USER=bob']));
@@ -182,6 +183,7 @@ describe('bad input: a clear one-line error, its exit code, and no change', () =
     expect(readFileSync(taken, 'utf8')).toBe('keep me');
   });
 
+  // Includes passphrase files (scrypt at work factor 18).
   it('import refuses bad files with exit codes 2, 3, 5 and 8', async () => {
     const good = file();
     ok(await asAlice(['export', '--out', good, '--to', 'Bob', '--all']));
@@ -221,5 +223,5 @@ describe('bad input: a clear one-line error, its exit code, and no change', () =
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect(await bobState()).toEqual(before);
-  });
+  }, 90_000);
 });

@@ -70,6 +70,7 @@ describe('the README', () => {
     ]);
   });
 
+  // About 20 processes, several deriving the README's default KDF (Argon2id, 64 MiB).
   it('runs each of those blocks as written, in order', () => {
     const outputs = runnable.map((block) => {
       const r = spawnSync('bash', ['-euo', 'pipefail', '-c', block], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
@@ -87,5 +88,5 @@ describe('the README', () => {
     expect(statSync(join(work, '.env.local')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(work, '.env.local'), 'utf8')).toMatch(/API_TOKEN=.*tok-rotated/);
     expect(readFileSync(join(work, '.env.local'), 'utf8')).toMatch(/DEBUG=.*1/);
-  });
+  }, 180_000);
 });
