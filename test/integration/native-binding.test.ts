@@ -38,6 +38,10 @@ describe('one better-sqlite3 build per runtime, side by side', () => {
       copyFileSync(NODE_BUILD, path);
       useElectronBuildIn(t.dir, '99.0.0');
       expect(nativeBinding()).toBe(path);
+      // Started as `electron out/main/index.js`: the app folder is below the project.
+      useNativeBinding(undefined);
+      useElectronBuildIn(join(t.dir, 'out', 'main'), '99.0.0');
+      expect(nativeBinding()).toBe(path);
       createDatabase(join(t.dir, 'vault')).close();
     } finally {
       t.cleanup();

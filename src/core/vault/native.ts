@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /*
  * better-sqlite3 is a native addon, and Node and Electron need different builds of it. Node's is
@@ -27,9 +27,18 @@ export function nativeBinding(): string | undefined {
   return binding;
 }
 
-/** In Electron, outside a packaged app: use the Electron build beside Node's when there is one. */
-export function useElectronBuildIn(projectDir: string, electronVersion: string | undefined): void {
+/**
+ * In Electron, outside a packaged app: use the Electron build beside Node's when there is one, in
+ * `appDir` or the nearest folder above it (the app may be started as `electron out/main/index.js`).
+ */
+export function useElectronBuildIn(appDir: string, electronVersion: string | undefined): void {
   if (electronVersion === undefined) return;
-  const path = electronBindingPath(projectDir, electronVersion);
-  if (existsSync(path)) useNativeBinding(path);
+  for (let dir = appDir; ; dir = dirname(dir)) {
+    const path = electronBindingPath(dir, electronVersion);
+    if (existsSync(path)) {
+      useNativeBinding(path);
+      return;
+    }
+    if (dirname(dir) === dir) return;
+  }
 }
