@@ -9,6 +9,7 @@ import { registerRemoteCommands } from './commands/remote';
 import { registerShareCommands } from './commands/share';
 import { registerSessionCommands } from './commands/session';
 import { registerSyncCommands } from './commands/sync';
+import { registerTrashCommands } from './commands/trash';
 import { registerVaultCommands } from './commands/vault';
 import { EXIT, exitCodeFor } from './exit-codes';
 import type { GlobalOptions } from './context';
@@ -23,7 +24,11 @@ const program = new Command('keyhold')
 program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // An engine error that points at a confirmation the call lacked: say which flag gives it.
-const CONFIRM_FLAG: Partial<Record<string, string>> = { confirmNewRemote: 'Pass --new-remote to go ahead.' };
+const CONFIRM_FLAG: Partial<Record<string, string>> = {
+  confirmNewRemote: 'Pass --new-remote to go ahead.',
+  confirmTokenLoss: 'Pass --force to delete it anyway.',
+  confirmPurge: 'Pass --yes to go ahead.',
+};
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerVaultCommands(program, globals);
@@ -31,6 +36,7 @@ registerRemoteCommands(program, globals);
 registerAgentCommands(program, globals);
 registerProfileCommands(program, globals);
 registerByokCommands(program, globals);
+registerTrashCommands(program, globals);
 registerSyncCommands(program, globals);
 registerShareCommands(program, globals);
 registerSessionCommands(program, globals);

@@ -17,10 +17,12 @@ import {
   ProfilePatch,
   ProfileRef,
   ProfileSummary,
+  ProfileToken,
   RemoteInput,
   RemoteKind,
   RemoteSummary,
   SyncState,
+  TrashEntry,
 } from './domain';
 import { defineCall } from './ipc';
 import { UserSettings } from './settings';
@@ -98,7 +100,15 @@ export const contract = {
     input: z.object({ ref: ProfileRef, patch: ProfilePatch, confirmNewRemote: z.boolean().default(false) }),
     output: ProfileSummary,
   }),
-  profileDelete: defineCall({ input: Ref, output: z.object({ id: z.string(), wasSynced: z.boolean() }) }),
+  /** Moves the profile to the trash; one holding a Kura token needs `confirmTokenLoss` (a Conflict with that field otherwise). */
+  profileDelete: defineCall({
+    input: z.object({ ref: ProfileRef, confirmTokenLoss: z.boolean().default(false) }),
+    output: z.object({ id: z.string(), wasSynced: z.boolean(), purgeAt: z.string().optional() }),
+  }),
+  /** Reveals the profile's Kura auth token (audited); NotFound, with the reason, when it has none. */
+  profileTokenReveal: defineCall({ input: Ref, output: ProfileToken }),
+  /** Copies the Kura auth token in main (audited, cleared after a while); the token never reaches the renderer. */
+  profileTokenCopy: defineCall({ input: Ref, output: CopyResult }),
   profileHistory: defineCall({ input: Ref, output: z.array(ItemVersion) }),
   profileRestore: defineCall({
     input: z.object({ ref: ProfileRef, version: Version, confirmNewRemote: z.boolean().default(false) }),
@@ -115,7 +125,17 @@ export const contract = {
   byokCopy: defineCall({ input: Kind, output: CopyResult }),
   byokSet: defineCall({ input: ByokInput, output: ByokSummary }),
   byokValidate: defineCall({ input: Kind, output: z.record(z.string(), z.unknown()) }),
-  byokDelete: defineCall({ input: Kind, output: z.object({ id: z.string() }) }),
+  byokDelete: defineCall({ input: Kind, output: z.object({ id: z.string(), purgeAt: z.string().optional() }) }),
+
+  // ---- trash (deleted profiles and BYOK keys, kept 30 days) ---------------------------------
+  trashList: defineCall({ input: none, output: z.array(TrashEntry) }),
+  /** Conflict when the item's name (or kind) is taken now. */
+  trashRestore: defineCall({ input: z.object({ id: z.string().min(1).max(100) }), output: TrashEntry.extend({ state: SyncState }) }),
+  /** One item by id, or with no id the whole trash (which needs `confirm`: a Conflict with field confirmPurge otherwise). */
+  trashPurge: defineCall({
+    input: z.object({ id: z.string().min(1).max(100).optional(), confirm: z.boolean().default(false) }),
+    output: z.object({ purged: z.number().int() }),
+  }),
   byokHistory: defineCall({ input: Kind, output: z.array(ItemVersion) }),
   byokRestore: defineCall({ input: z.object({ kind: AgentKind, version: Version }), output: ByokSummary }),
   byokReady: defineCall({ input: Kind, output: ByokSummary }),
@@ -128,6 +148,11 @@ export const contract = {
   remoteTest: defineCall({ input: z.object({ kind: RemoteKind }), output: RemoteTestResult }),
   agentsList: defineCall({ input: none, output: z.array(AgentSummary) }),
   agentSet: defineCall({ input: AgentInput, output: AgentSummary }),
+  /** Names the variable `run` puts the agent's Kura token in; null restores KURA_AUTH_TOKEN. */
+  agentSetTokenEnv: defineCall({
+    input: z.object({ agentId: z.string().max(1000), tokenEnv: z.string().max(1000).nullable() }),
+    output: z.object({ agentId: z.string(), tokenEnv: z.string() }),
+  }),
 
   // ---- sync ------------------------------------------------------------------------------
   syncNow: defineCall({ input: none, output: SyncSummary }),

@@ -140,6 +140,10 @@ export const ProfileDetail = ProfileSummary.extend({
   /** Values are present only when revealed; otherwise every value is null. */
   authData: z.record(z.string(), z.string().nullable()),
   revealed: z.boolean(),
+  /** The Kura auth token: present only when revealed (null: the profile has no usable token). */
+  authToken: z.string().nullable().optional(),
+  /** When this vault got its token; null when it has none or the time is unknown (imported). */
+  tokenObtainedAt: Timestamp.nullable().optional(),
 });
 export type ProfileDetail = z.infer<typeof ProfileDetail>;
 
@@ -177,6 +181,28 @@ export const ByokSummary = z.object({
 });
 export type ByokSummary = z.infer<typeof ByokSummary>;
 
+/** The Kura auth token of a profile, revealed (audited). */
+export const ProfileToken = z.object({
+  ref: z.string(),
+  authToken: z.string(),
+  agentId: z.string(),
+  name: z.string(),
+  obtainedAt: Timestamp.nullable(),
+});
+export type ProfileToken = z.infer<typeof ProfileToken>;
+
+/** A deleted profile or BYOK key, kept until `purgeAt` with its values, token and history. */
+export const TrashEntry = z.object({
+  id: Id,
+  kind: z.enum(['profile', 'byok']),
+  /** AGENT_ID/NAME for a profile, the agent kind for a BYOK key. */
+  ref: z.string(),
+  hasToken: z.boolean(),
+  trashedAt: Timestamp,
+  purgeAt: Timestamp,
+});
+export type TrashEntry = z.infer<typeof TrashEntry>;
+
 export const ByokDetail = ByokSummary.extend({ apiKey: z.string().nullable(), revealed: z.boolean() });
 export type ByokDetail = z.infer<typeof ByokDetail>;
 
@@ -210,7 +236,13 @@ export const AgentInput = z.object({
   agentId: AgentId,
   args: z.array(AuthKey).max(LIMITS.argsPerAgent),
 });
-export const AgentSummary = z.object({ agentId: z.string(), args: z.array(z.string()), updatedAt: Timestamp });
+export const AgentSummary = z.object({
+  agentId: z.string(),
+  args: z.array(z.string()),
+  updatedAt: Timestamp,
+  /** The variable `run` puts this agent's profiles' Kura token in; null: the default, KURA_AUTH_TOKEN. */
+  tokenEnv: z.string().nullable().optional(),
+});
 export type AgentSummary = z.infer<typeof AgentSummary>;
 
 export const AuditEvent = z.enum([

@@ -197,7 +197,7 @@ describe('tokens', () => {
     expect(opened.bundle.items.profiles.filter((p) => p.authToken !== undefined)).toHaveLength(1);
 
     const { preview } = await importFile(bob, path);
-    expect(preview.warnings.join(' ')).toMatch(/1 profile\(s\) carry Kura auth tokens/);
+    expect(preview.warnings.join(' ')).toMatch(/This bundle carries 1 Kura token\(s\); 1 will be attached to their profiles here: syncing them updates the sender's remote profiles/);
     const prod = bob.profiles.load(bob.profiles.resolve('crm/prod').id);
     expect(prod.summary).toMatchObject({ syncState: 'pending', hasToken: true });
     expect(prod.remote).toEqual({ authToken: 'kura-token-prod', agentId: 'crm', name: 'prod' });

@@ -123,10 +123,10 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
 
   byok
     .command('rm')
-    .description('delete the key for a kind from this vault')
+    .description('move the key for a kind, with its history, to the trash for 30 days')
     .argument('<kind>')
     .action(async (kind: string) => {
       const removed = await withVault(globals(), (vault) => vault.byok.remove(kind));
-      process.stdout.write(`Deleted ${removed.id}.\n`);
+      process.stdout.write(`Moved ${removed.id} to the trash until ${removed.purgeAt} ("keyhold trash restore ${removed.id.slice(0, 8)}" brings it back).\n`);
     });
 }

@@ -72,6 +72,13 @@ function readSources(vault: Vault, profiles: readonly string[], kinds: readonly 
       );
     }
     sources.push({ label, values: revealedAuthData(detail) });
+    // The Kura auth token rides along under its agent's variable name; a profile without one still runs.
+    const found = vault.profiles.tokenOrReason(detail.id, { purpose: 'run' });
+    if ('token' in found) {
+      sources.push({ label: `the Kura token of ${label}`, values: { [vault.agents.tokenEnvFor(detail.agentId)]: found.token.authToken } });
+    } else {
+      process.stderr.write(`keyhold: note: ${vault.agents.tokenEnvFor(detail.agentId)} is not set. ${found.reason}\n`);
+    }
   }
   for (const kind of kinds) {
     const detail = vault.byok.get(kind, { reveal: true });
@@ -85,6 +92,7 @@ function readSources(vault: Vault, profiles: readonly string[], kinds: readonly 
 function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefined {
   const profiles = new Map<string, Record<string, string> | null>();
   const keys = new Map<string, string | null>();
+  const tokens = new Map<string, string | null>();
   return (ref) => {
     if (ref.type === 'byok') {
       if (!keys.has(ref.kind)) {
@@ -98,6 +106,13 @@ function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefi
       return keys.get(ref.kind) ?? undefined;
     }
     const profileRef = `${ref.agentId}/${ref.name}`;
+    if (ref.type === 'token') {
+      if (!tokens.has(profileRef)) {
+        const summary = vault.profiles.list().find((p) => p.agentId === ref.agentId && p.name === ref.name);
+        tokens.set(profileRef, summary ? vault.profiles.token(summary.id, { purpose: 'inject' }).authToken : null);
+      }
+      return tokens.get(profileRef) ?? undefined;
+    }
     if (!profiles.has(profileRef)) {
       const summary = vault.profiles.list().find((p) => p.agentId === ref.agentId && p.name === ref.name);
       profiles.set(profileRef, summary ? revealedAuthData(vault.profiles.get(summary.id, { reveal: true })) : null);
@@ -117,7 +132,7 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
   program
     .command('run')
     .description("run a command with profiles' values and BYOK keys in its environment, masked in its output (like \"op run\")")
-    .option('--profile <ref>', "inject this profile's keys as variables (repeatable)", collect)
+    .option('--profile <ref>', "inject this profile's keys as variables, and its Kura token as KURA_AUTH_TOKEN (see \"agent set --token-env\"; repeatable)", collect)
     .option('--byok <kind>', `inject the BYOK key of this agent kind as ${Object.values(BYOK_ENV_NAME).join(' / ')} by provider (repeatable)`, collect)
     .option('--no-mask', "do not conceal the injected values in the command's output")
     .argument('<command>', 'the program to run (after "--"), without a shell')
@@ -152,7 +167,8 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
     .option('--force', 'replace FILE if it exists')
     .addHelpText(
       'after',
-      '\nReferences: keyhold://profile/AGENT_ID/NAME/KEY and keyhold://byok/KIND, bare or as {{ keyhold://… }}.\n' +
+      '\nReferences: keyhold://profile/AGENT_ID/NAME/KEY, keyhold://token/AGENT_ID/NAME (the Kura auth token)\n' +
+        'and keyhold://byok/KIND, bare or as {{ keyhold://… }}.\n' +
         'Characters outside A-Z a-z 0-9 - . _ ~ are written %XX (UTF-8).\n',
     )
     .action(async (opts: { inFile: string; outFile?: string; force?: boolean }) => {

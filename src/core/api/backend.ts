@@ -158,7 +158,13 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     },
     profileCreate: (input) => queued(() => vault().profiles.create(input)),
     profileEdit: ({ ref, patch, confirmNewRemote }) => queued(() => vault().profiles.edit(ref, patch, { confirmNewRemote })),
-    profileDelete: ({ ref }) => vault().profiles.remove(ref),
+    profileDelete: ({ ref, confirmTokenLoss }) => vault().profiles.remove(ref, { confirmTokenLoss }),
+    profileTokenReveal: ({ ref }) => vault().profiles.token(ref, { purpose: 'reveal' }),
+    profileTokenCopy: ({ ref }) => {
+      const v = vault();
+      const token = v.profiles.token(ref, { event: 'secret_copied' });
+      return { clearsAfterSeconds: deps.clipboard.copy(token.authToken).clearsAfterSeconds };
+    },
     profileHistory: ({ ref }) => vault().profiles.history(ref),
     profileRestore: ({ ref, version, confirmNewRemote }) =>
       queued(() => vault().profiles.restore(ref, version, { confirmNewRemote })),
@@ -181,6 +187,16 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     byokValidate: ({ kind }) => session.engine().validate(kind),
     byokDelete: ({ kind }) => vault().byok.remove(kind),
     byokHistory: ({ kind }) => vault().byok.history(kind),
+
+    // ---- trash ---------------------------------------------------------------------------
+    trashList: () => vault().trash.list(),
+    trashRestore: ({ id }) => {
+      return queued(() => vault().trash.restore(id));
+    },
+    trashPurge: ({ id, confirm }) => {
+      const t = vault().trash;
+      return { purged: id === undefined ? t.purgeAll({ confirm }) : (t.purge(id), 1) };
+    },
     byokRestore: ({ kind, version }) => queued(() => vault().byok.restore(kind, version)),
     byokReady: ({ kind }) => queued(() => vault().byok.ready(kind)),
     byokRetry: ({ kind }) => queued(() => vault().byok.retry(kind)),
@@ -209,6 +225,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     },
     agentsList: () => vault().agents.list(),
     agentSet: (input) => vault().agents.set(input),
+    agentSetTokenEnv: ({ agentId, tokenEnv }) => vault().agents.setTokenEnv(agentId, tokenEnv),
 
     // ---- sync ----------------------------------------------------------------------------
     syncNow: async () => {

@@ -229,7 +229,8 @@ export class SyncEngine {
     // A create already sent for this row whose answer never came back (lost, or the process died).
     const ownRetry = !token && row.create_sent_at !== null;
     this.outbox.claim('profile', id, item.summary.version, this.now(), !token);
-    const sent = { agentId: meta.agentId, name: meta.name };
+    // When the token was first obtained; an update that hands back the same token keeps it.
+    const sent = { agentId: meta.agentId, name: meta.name, token, obtainedAt: item.remote?.obtainedAt ?? null };
     const http = this.client('kura', conn.url);
     const request = {
       agent_id: meta.agentId,
@@ -255,7 +256,7 @@ export class SyncEngine {
     row: OutboxRow,
     ref: string,
     version: number,
-    sent: { agentId: string; name: string },
+    sent: { agentId: string; name: string; token: string | undefined; obtainedAt: string | null },
     ownRetry: boolean,
     result: Awaited<ReturnType<typeof upsertAuthProfile>>,
   ): ItemResult {
@@ -263,7 +264,17 @@ export class SyncEngine {
     const profiles = this.vault.profiles;
     const current = profiles.loadForSync(id);
     if (!current) {
-      // Deleted while in flight: nothing left to record.
+      // Deleted while in flight: a token that came back still goes with the profile to the trash.
+      if (result.ok) {
+        profiles.keepTrashedToken(id, {
+          authToken: result.body.auth_token,
+          agentId: sent.agentId,
+          name: sent.name,
+          missing: false,
+          obtainedAt: new Date(this.now()).toISOString(),
+          syncType: result.body.type,
+        });
+      }
       this.outbox.remove('profile', id);
       return { kind: 'profile', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };
     }
@@ -276,7 +287,14 @@ export class SyncEngine {
       // Renamed or moved while in flight: the token belongs to the old identity, which the edit
       // already said stays behind on Kura.
       const remote: ProfileRemote | null = sameIdentity
-        ? { authToken: result.body.auth_token, agentId: sent.agentId, name: sent.name, missing: false }
+        ? {
+            authToken: result.body.auth_token,
+            agentId: sent.agentId,
+            name: sent.name,
+            missing: false,
+            obtainedAt: sent.token === result.body.auth_token ? sent.obtainedAt : new Date(this.now()).toISOString(),
+            syncType,
+          }
         : fresh.remote();
       profiles.recordSync(
         fresh.summary,

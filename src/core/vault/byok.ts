@@ -13,7 +13,8 @@ import {
 import { KeyholdError, parseInput } from '../../shared/errors';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
-import { BYOK_TABLES, ItemStore, type ItemRow, type SyncMeta } from './items';
+import { BYOK_TABLES, ItemStore, TRASH_MS, type ItemRow, type SyncMeta } from './items';
+import { isUniqueViolation } from './sqlite-errors';
 
 export interface ByokMeta extends SyncMeta {
   kind: string;
@@ -70,7 +71,7 @@ export class ByokKeys {
   private find(kind: string): ItemRow {
     const parsed = AgentKind.safeParse(kind);
     const row = parsed.success
-      ? (this.db.prepare('SELECT * FROM byok_keys WHERE lookup = ?').get(this.cells().lookup('byok_keys', kind)) as ItemRow | undefined)
+      ? this.store.rowByLookup(this.cells().lookup('byok_keys', kind))
       : undefined;
     if (!row) throw new KeyholdError('NotFound', `No BYOK key for agent kind "${kind}" (see "keyhold byok list").`);
     return row;
@@ -99,7 +100,7 @@ export class ByokKeys {
     const problem = checkProviderKey(input.provider, input.apiKey);
     if (problem) throw new KeyholdError('BadInput', problem, { field: 'apiKey' });
     const lookup = this.cells().lookup('byok_keys', input.kind);
-    const existing = this.db.prepare('SELECT * FROM byok_keys WHERE lookup = ?').get(lookup) as ItemRow | undefined;
+    const existing = this.store.rowByLookup(lookup);
     const now = this.now();
     const snapshot: ByokSnapshot = { kind: input.kind, provider: input.provider, apiKey: input.apiKey };
     let id = existing?.id ?? '';
@@ -184,13 +185,47 @@ export class ByokKeys {
     return this.summarize(this.store.row(row.id) as ItemRow);
   }
 
-  remove(kind: string): { id: string } {
+  /** Moves the key to the trash (with its history) for TRASH_DAYS; it is not pushed meanwhile. */
+  remove(kind: string): { id: string; purgeAt: string } {
     const row = this.find(kind);
+    const now = this.now();
+    const purgeAt = now + TRASH_MS;
     tx(this.db, () => {
-        this.store.delete(row.id);
-        this.audit.append('item_deleted', { item: 'byok', id: row.id });
+      this.store.trash(row.id, now, purgeAt);
+      this.audit.append('item_deleted', { item: 'byok', id: row.id, trash: true });
+    });
+    return { id: row.id, purgeAt: iso(purgeAt) };
+  }
+
+  trashed(): { id: string; kind: string; provider: ByokSummary['provider']; keyHint: string; trashedAt: number; purgeAt: number }[] {
+    this.cells();
+    return this.store.trashedRows().map((r) => {
+      const meta = this.store.meta(r);
+      return { id: r.id, kind: meta.kind, provider: meta.provider, keyHint: meta.keyHint, trashedAt: r.trashed_at, purgeAt: r.purge_at };
+    });
+  }
+
+  /** Brings a trashed key back as it was; its kind must not hold another key now. */
+  untrash(id: string): ByokSummary {
+    const row = this.store.trashedRow(id);
+    if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
+    const meta = this.store.meta(row);
+    try {
+      tx(this.db, () => {
+        this.store.untrash(id, this.cells().lookup('byok_keys', meta.kind), row.sync_state, this.now());
+        this.audit.append('item_restored', { item: 'byok', id, fromTrash: true });
       });
-    return { id: row.id };
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        throw new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'kind' });
+      }
+      throw e;
+    }
+    return this.summarize(this.store.row(id) as ItemRow);
+  }
+
+  purge(ids: readonly string[] | 'all', expiredAt?: number): number {
+    return tx(this.db, () => this.store.purge(ids, expiredAt));
   }
 
   recordSync(id: string, meta: ByokMeta, state: SyncState): void {
