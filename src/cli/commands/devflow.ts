@@ -76,8 +76,9 @@ function readSources(vault: Vault, profiles: readonly string[], kinds: readonly 
     const found = vault.profiles.tokenOrReason(detail.id, { purpose: 'run' });
     if ('token' in found) {
       sources.push({ label: `the Kura token of ${label}`, values: { [vault.agents.tokenEnvFor(detail.agentId)]: found.token.authToken } });
-    } else {
-      process.stderr.write(`keyhold: note: ${vault.agents.tokenEnvFor(detail.agentId)} is not set. ${found.reason}\n`);
+    } else if (process.stderr.isTTY) {
+      // Only a person at a terminal is told: a script's stderr stays the command's own.
+      process.stderr.write(`keyhold: note: Keyhold does not set ${vault.agents.tokenEnvFor(detail.agentId)}. ${found.reason}\n`);
     }
   }
   for (const kind of kinds) {
