@@ -212,6 +212,22 @@ describe('profile rm and the trash', () => {
     expect(s.backside.state.keys.get('researcher')).toBe(KEY('Q001'));
   });
 
+  it('a token that arrives for a profile deleted while its create was in flight goes to the trash with it', async () => {
+    const { vault, engine } = await setup();
+    const p = vault.profiles.create({ agentId: 'crm', name: 'racing', authData: { A: '1' } });
+    s.kura.faults.next({ kind: 'slow', delayMs: 300 });
+    const pass = engine.syncAll();
+    while (s.kura.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    vault.profiles.remove('crm/racing');
+    await pass;
+    const live = s.kura.profile('crm', 'racing');
+    expect(live?.token).toBeTruthy();
+    expect(vault.trash.list()).toEqual([expect.objectContaining({ id: p.id, hasToken: true })]);
+    vault.trash.restore(p.id);
+    expect(vault.profiles.token('crm/racing')).toMatchObject({ authToken: live?.token, agentId: 'crm', name: 'racing' });
+    expect(vault.profiles.get('crm/racing')).toMatchObject({ syncState: 'synced', lastSyncType: 'create' });
+  });
+
   it('keeps deleted BYOK keys too, with their history; a kind taken meanwhile is a conflict', async () => {
     const { vault } = await setup();
     vault.byok.set({ kind: 'claude-code', apiKey: KEY('A001') });

@@ -266,7 +266,7 @@ export class SyncEngine {
     if (!current) {
       // Deleted while in flight: a token that came back still goes with the profile to the trash.
       if (result.ok) {
-        profiles.keepTrashedToken(id, {
+        profiles.keepTrashedToken(id, version, {
           authToken: result.body.auth_token,
           agentId: sent.agentId,
           name: sent.name,

@@ -555,13 +555,15 @@ export class Profiles {
   }
 
   /** Records a token that arrived for a profile trashed while its push was in flight. */
-  keepTrashedToken(id: string, remote: ProfileRemote): void {
+  keepTrashedToken(id: string, pushedVersion: number, remote: ProfileRemote): void {
     tx(this.db, () => {
       const row = this.store.trashedRow(id);
       if (!row) return;
       const meta = this.store.meta(row);
       if (meta.agentId !== remote.agentId || meta.name !== remote.name) return;
-      this.store.writeSyncResult(id, { meta: { ...meta, hasToken: true, lastSyncType: remote.syncType ?? null, lastError: null }, remote, state: 'synced' });
+      // Edited after the push left: restored, it still has that change to push.
+      const state = row.version === pushedVersion ? 'synced' : 'pending';
+      this.store.writeSyncResult(id, { meta: { ...meta, hasToken: true, lastSyncType: remote.syncType ?? null, lastError: null }, remote, state });
     });
   }
 
