@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportToFile, importFile } from '../../src/core/share/exchange';
+import { collectExport, exportToFile, importFile } from '../../src/core/share/exchange';
 import { vaultIdentity } from '../../src/core/share/vault-keys';
 import type { SyncEngine } from '../../src/core/sync/engine';
 import { dbPath } from '../../src/core/vault/db';
@@ -180,6 +180,7 @@ describe('profile rm and the trash', () => {
       { id: removed.id, kind: 'profile', ref: 'crm/prod', hasToken: true, trashedAt: expect.any(String), purgeAt: removed.purgeAt },
     ]);
     expect(Date.parse(removed.purgeAt) - Date.parse(vault.trash.list()[0]?.trashedAt ?? '')).toBe(30 * DAY);
+    expect(refusal(() => collectExport(vault, { all: true, includeTokens: true }))?.message).toMatch(/nothing to export/);
 
     // The name is free meanwhile; restoring into it is then a conflict.
     vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { A: 'new' }, draft: true });

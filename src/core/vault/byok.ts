@@ -207,16 +207,18 @@ export class ByokKeys {
 
   /** Brings a trashed key back as it was; its kind must not hold another key now. */
   untrash(id: string): ByokSummary {
-    const row = this.store.trashedRow(id);
-    if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
-    const meta = this.store.meta(row);
+    let meta: ByokMeta | undefined;
     try {
       tx(this.db, () => {
+        // Read inside the transaction: another process may have restored or purged it meanwhile.
+        const row = this.store.trashedRow(id);
+        if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
+        meta = this.store.meta(row);
         this.store.untrash(id, this.cells().lookup('byok_keys', meta.kind), row.sync_state, this.now());
         this.audit.append('item_restored', { item: 'byok', id, fromTrash: true });
       });
     } catch (e) {
-      if (isUniqueViolation(e)) {
+      if (isUniqueViolation(e) && meta) {
         throw new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'kind' });
       }
       throw e;

@@ -578,19 +578,21 @@ export class Profiles {
 
   /** Brings a trashed profile back as it was (a pending one is queued again); its name must be free. */
   untrash(id: string): ProfileSummary {
-    const row = this.store.trashedRow(id);
-    if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
-    const meta = this.store.meta(row);
+    let meta: ProfileMeta | undefined;
     try {
       this.write(
         () => {
+          // Read inside the transaction: another process may have restored or purged it meanwhile.
+          const row = this.store.trashedRow(id);
+          if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
+          meta = this.store.meta(row);
           this.store.untrash(id, this.lookup(meta.agentId, meta.name), row.sync_state, this.now());
           this.audit.append('item_restored', { item: 'profile', id, fromTrash: true });
         },
         () => this.reindex(id),
       );
     } catch (e) {
-      if (isUniqueViolation(e)) {
+      if (isUniqueViolation(e) && meta) {
         throw new KeyholdError(
           'Conflict',
           `A profile named "${meta.name}" already exists for agent "${meta.agentId}". Rename or delete that one, then restore this one.`,
