@@ -89,10 +89,12 @@ describe('keyhold profile token', () => {
 });
 
 describe('run and inject', () => {
-  it('run injects the token as KURA_AUTH_TOKEN, masked in the output like every injected secret', async () => {
+  it('run injects the token as KURA_AUTH_TOKEN, masked in the output like every injected secret; the read is audited once', async () => {
+    const before = await tokenReads();
     const r = await run(['run', '--profile', 'crm/prod', '--', node, '-e', 'console.log("t=" + process.env.KURA_AUTH_TOKEN + " u=" + process.env.API_USER)']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`t=${DEFAULT_MASK} u=${DEFAULT_MASK}\n`);
+    expect(await tokenReads()).toBe(before + 1);
     const raw = await run(['run', '--profile', 'crm/prod', '--no-mask', '--', node, '-e', 'console.log(process.env.KURA_AUTH_TOKEN)']);
     expect(raw.stdout).toBe(`${token}\n`);
   });

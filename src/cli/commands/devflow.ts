@@ -72,13 +72,15 @@ function readSources(vault: Vault, profiles: readonly string[], kinds: readonly 
       );
     }
     sources.push({ label, values: revealedAuthData(detail) });
-    // The Kura auth token rides along under its agent's variable name; a profile without one still runs.
-    const found = vault.profiles.tokenOrReason(detail.id, { purpose: 'run' });
-    if ('token' in found) {
-      sources.push({ label: `the Kura token of ${label}`, values: { [vault.agents.tokenEnvFor(detail.agentId)]: found.token.authToken } });
+    // The Kura auth token rides along under its agent's variable name (the reveal above audited it);
+    // a profile without one still runs.
+    const tokenEnv = vault.agents.tokenEnvFor(detail.agentId);
+    if (detail.authToken) {
+      sources.push({ label: `the Kura token of ${label}`, values: { [tokenEnv]: detail.authToken } });
     } else if (process.stderr.isTTY) {
       // Only a person at a terminal is told: a script's stderr stays the command's own.
-      process.stderr.write(`keyhold: note: Keyhold does not set ${vault.agents.tokenEnvFor(detail.agentId)}. ${found.reason}\n`);
+      const found = vault.profiles.tokenOrReason(detail.id);
+      if ('reason' in found) process.stderr.write(`keyhold: note: Keyhold does not set ${tokenEnv}. ${found.reason}\n`);
     }
   }
   for (const kind of kinds) {
