@@ -4,6 +4,7 @@ import {
   AgentKind,
   ByokInput,
   checkProviderKey,
+  isLocalOnlyProvider,
   keyHint,
   type ByokDetail,
   type ByokSummary,
@@ -21,6 +22,13 @@ export interface ByokMeta extends SyncMeta {
   keyHint: string;
   /** The agent-config row Backside returned on the last successful push. */
   remoteRow: Record<string, unknown> | null;
+  /** Backside's last probe of the current key (absent in rows written before it was recorded). */
+  lastProbe?: ProbeRecord | null;
+}
+export interface ProbeRecord {
+  ok: boolean;
+  at: number;
+  message: string | null;
 }
 export interface ByokSecrets {
   apiKey: string;
@@ -32,6 +40,13 @@ export interface ByokSnapshot {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+const localOnlyError = (provider: string): KeyholdError =>
+  new KeyholdError(
+    'BadInput',
+    `Backside takes Anthropic keys only: this ${provider} key stays on this machine (for run and inject) and is never synced.`,
+    { field: 'provider' },
+  );
 
 /** One provider API key per agent kind. Rotation keeps the previous key in history. */
 export class ByokKeys {
@@ -56,6 +71,8 @@ export class ByokKeys {
       syncState: row.sync_state,
       lastSyncType: meta.lastSyncType,
       lastError: meta.lastError,
+      localOnly: isLocalOnlyProvider(meta.provider),
+      lastProbe: meta.lastProbe ? { ...meta.lastProbe, at: iso(meta.lastProbe.at) } : null,
       remote: meta.remoteRow,
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
@@ -102,16 +119,18 @@ export class ByokKeys {
     const existing = this.db.prepare('SELECT * FROM byok_keys WHERE lookup = ?').get(lookup) as ItemRow | undefined;
     const now = this.now();
     const snapshot: ByokSnapshot = { kind: input.kind, provider: input.provider, apiKey: input.apiKey };
+    // A local-only key is never queued: it rests in the state that keeps an item back.
+    const keptBack = input.draft || isLocalOnlyProvider(input.provider);
     let id = existing?.id ?? '';
     tx(this.db, () => {
         if (existing) {
           const prev = this.store.meta(existing);
-          const meta: ByokMeta = { ...prev, provider: input.provider, keyHint: keyHint(input.apiKey), lastError: null };
+          const meta: ByokMeta = { ...prev, provider: input.provider, keyHint: keyHint(input.apiKey), lastError: null, lastProbe: null };
           this.store.update(existing.id, {
             lookup,
             meta,
             secrets: { apiKey: input.apiKey },
-            state: input.draft ? 'draft' : 'pending',
+            state: keptBack ? 'draft' : 'pending',
             now,
             reason: reason === 'create' ? 'edit' : reason,
             snapshot,
@@ -123,11 +142,12 @@ export class ByokKeys {
             provider: input.provider,
             keyHint: keyHint(input.apiKey),
             remoteRow: null,
+            lastProbe: null,
             lastSyncType: null,
             lastError: null,
             hasToken: false,
           };
-          id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: input.draft, now, reason, snapshot });
+          id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot });
           this.audit.append('item_created', { item: 'byok', id, draft: input.draft });
         }
       });
@@ -136,8 +156,9 @@ export class ByokKeys {
 
   ready(kind: string): ByokSummary {
     const row = this.find(kind);
-    if (row.sync_state !== 'draft') return this.summarize(row);
     const { meta, secrets } = this.load(row.id);
+    if (isLocalOnlyProvider(meta.provider)) throw localOnlyError(meta.provider);
+    if (row.sync_state !== 'draft') return this.summarize(row);
     tx(this.db, () => {
         this.store.update(row.id, {
           lookup: row.lookup,
@@ -169,12 +190,14 @@ export class ByokKeys {
     if (!target) throw new KeyholdError('NotFound', `BYOK key "${kind}" has no version ${version}.`);
     const { meta } = this.load(row.id);
     const s = target.snapshot;
+    // A local-only key's "draft" only kept it back; a real draft stays a draft.
+    const draft = row.sync_state === 'draft' && !isLocalOnlyProvider(meta.provider);
     tx(this.db, () => {
         this.store.update(row.id, {
           lookup: row.lookup,
-          meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null },
+          meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null, lastProbe: null },
           secrets: { apiKey: s.apiKey },
-          state: row.sync_state === 'draft' ? 'draft' : 'pending',
+          state: draft || isLocalOnlyProvider(s.provider) ? 'draft' : 'pending',
           now: this.now(),
           reason: 'restore',
           snapshot: s,
@@ -193,14 +216,22 @@ export class ByokKeys {
     return { id: row.id };
   }
 
+  /** Keeps what Backside's validate-key said about the current key (no new version). */
+  recordProbe(id: string, probe: ProbeRecord): void {
+    const row = this.store.row(id);
+    if (!row) return;
+    this.store.writeSyncResult(id, { meta: { ...this.store.meta(row), lastProbe: probe }, remote: null, state: row.sync_state });
+  }
+
   recordSync(id: string, meta: ByokMeta, state: SyncState): void {
     this.store.writeSyncResult(id, { meta, remote: null, state });
   }
 
   retry(kind: string): ByokSummary {
     const row = this.find(kind);
-    if (row.sync_state !== 'failed') return this.summarize(row);
     const { meta } = this.load(row.id);
+    if (isLocalOnlyProvider(meta.provider)) throw localOnlyError(meta.provider);
+    if (row.sync_state !== 'failed') return this.summarize(row);
     this.store.requeue(row.id, { meta: { ...meta, lastError: null }, remote: null, now: this.now() });
     return this.summarize(this.store.row(row.id) as ItemRow);
   }
