@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { z } from 'zod';
 import { tx } from './db';
 import {
   AgentKind,
@@ -110,11 +111,17 @@ export class ByokKeys {
     return { summary: this.summarize(row), meta: this.store.meta(row), secrets: this.store.secrets(row) };
   }
 
-  /** Sets or rotates the key for a kind. */
-  set(raw: ByokInput, reason: 'create' | 'import' = 'create'): ByokSummary {
+  /** The rules `set` applies to its input, without writing: for checks made before saving. */
+  check(raw: ByokInput): z.output<typeof ByokInput> {
     const input = parseInput(ByokInput, raw);
     const problem = checkProviderKey(input.provider, input.apiKey);
     if (problem) throw new KeyholdError('BadInput', problem, { field: 'apiKey' });
+    return input;
+  }
+
+  /** Sets or rotates the key for a kind. */
+  set(raw: ByokInput, reason: 'create' | 'import' = 'create'): ByokSummary {
+    const input = this.check(raw);
     const lookup = this.cells().lookup('byok_keys', input.kind);
     const existing = this.db.prepare('SELECT * FROM byok_keys WHERE lookup = ?').get(lookup) as ItemRow | undefined;
     const now = this.now();
