@@ -346,11 +346,11 @@ describe('Backside byok-key and validate-key', () => {
     for (const liberal of [
       { created_at: '2026-12-03T05:31:56.123456+00:00', updated_at: '2026-12-03 05:31:56-07:30', byok_last_probed_at: '2026-12-03t05:31:56z' },
       { byok_status: 'pending-review', byok_status_reason: null, guardrails: [1, 'two', { three: null }] },
-      { byok_status: '', guardrails: 'strict', schedule: null, budget_default_cents: 9007199254740993 },
+      { byok_status: '', guardrails: 'strict', schedule: null, budget_default_cents: 2 ** 53 + 2 },
       { id: '3C90C3CC-0D44-4B50-8888-8DD25736052A', deadline_default_seconds: null },
     ]) {
       backside.faults.next({ kind: 'malformed', body: JSON.stringify({ ...row, ...liberal }) });
-      // An int64 beyond 2^53 arrives rounded by JSON.parse; it is still a whole number, so it is kept.
+      // An int64 beyond 2^53 is not a safe integer, but it is a whole number: kept.
       const { budget_default_cents: big, ...exact } = liberal as Record<string, unknown>;
       const parsed = expectOk(seen(await setByokKey(conn, 'claude-code', GOOD_KEY)));
       expect(parsed).toMatchObject(exact);

@@ -1,4 +1,4 @@
-import { isLocalOnlyProvider, type RemoteKind, type SyncState, type SyncType } from '../../shared/domain';
+import { type RemoteKind, type SyncState, type SyncType } from '../../shared/domain';
 import { tx } from '../vault/db';
 import type { ItemResult, SyncProgress, SyncSummary } from '../../shared/sync';
 import { KeyholdError } from '../../shared/errors';
