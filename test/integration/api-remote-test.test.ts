@@ -142,3 +142,25 @@ describe('remoteTest: says what a request proved, and changes nothing remotely',
     expect((await h.ok('remotesList'))[0]).toMatchObject({ paused: true });
   });
 });
+
+describe('byokCheckKey: the window\'s "Check key", before anything is saved', () => {
+  it('answers accepted or refused with Backside\'s words, stores nothing, and refuses other providers', async () => {
+    const { h, backside } = await setup();
+    const good = `sk-ant-api03-${'c'.repeat(30)}`;
+    expect(await h.call('byokCheckKey', { apiKey: good })).toMatchObject({ ok: false, error: { code: 'RemoteMissing' } });
+    await h.ok('remoteSet', { kind: 'backside', url: backside.url, credential: BACKSIDE_TEST_TOKEN });
+    expect(await h.ok('byokCheckKey', { apiKey: good })).toEqual({ accepted: true, message: 'Backside accepted the key.', answer: { valid: true } });
+    expect(await h.ok('byokCheckKey', { apiKey: 'sk-ant-api03.not-a-real-key-at-all' })).toEqual({
+      accepted: false,
+      message: 'Backside refused the key (HTTP 422): The provider rejected this key: invalid x-api-key.',
+      answer: null,
+    });
+    expect(await h.call('byokCheckKey', { provider: 'openai', apiKey: `sk-proj-${'o'.repeat(30)}` })).toMatchObject({
+      ok: false,
+      error: { code: 'BadInput', message: expect.stringMatching(/Anthropic keys only/) },
+    });
+    expect(await h.ok('byokList')).toEqual([]);
+    expect(backside.state.keys.size).toBe(0);
+    expect(backside.requests.map((r) => r.path)).toEqual(['/api/v1/agent-configs/validate-key', '/api/v1/agent-configs/validate-key']);
+  });
+});
