@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { HealthFinding } from '../shared/contract';
-import type { ByokSummary } from '../shared/domain';
 import { plural } from '../shared/text';
 import type { Vault } from './vault/vault';
 
@@ -16,13 +15,7 @@ export const STALE_DRAFT_DAYS = 7;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/**
- * A BYOK key is healthy when Backside's last probe of it passed (`lastProbe.ok`: a push, which
- * Backside makes only after its probe accepts the key, or a validate-key check). The row's
- * `byok_status` is a word Backside chooses ("active", "valid", anything); it is shown verbatim and
- * never judged here. A key never probed yet is neither healthy nor failing.
- */
-export const byokProbeFailed = (k: Pick<ByokSummary, 'lastProbe' | 'localOnly'>): boolean => !k.localOnly && k.lastProbe?.ok === false;
+// A BYOK key's health is `probeHealth` (src/shared/domain.ts): its last probe, never its status word.
 
 const SEVERITY_ORDER = { problem: 0, warning: 1 } as const;
 
@@ -107,7 +100,7 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
         message: k.lastError ? `Sync failed: ${k.lastError}` : 'Sync failed; retry it or set a new key.',
       });
     }
-    if (byokProbeFailed(k) && k.syncState !== 'failed') {
+    if (k.probeHealth === 'failing' && k.syncState !== 'failed') {
       findings.push({
         severity: 'problem',
         rule: 'failed-probe',

@@ -174,6 +174,20 @@ export const isLocalOnlyProvider = (provider: z.infer<typeof Provider>): boolean
 export const CheckRecord = z.object({ ok: z.boolean(), at: Timestamp, message: z.string().nullable() });
 export type CheckRecord = z.infer<typeof CheckRecord>;
 
+/**
+ * Whether a BYOK key is healthy, by one rule: its last probe by Backside passed (a push, which
+ * Backside stores only after its probe accepts the key, or a validate-key check). The row's
+ * `byok_status` is a word Backside chooses ("active", "valid", anything) and is shown verbatim,
+ * never judged. `unchecked`: never probed since it was set; `local-only`: never sent to Backside.
+ */
+export const ProbeHealth = z.enum(['healthy', 'failing', 'unchecked', 'local-only']);
+export type ProbeHealth = z.infer<typeof ProbeHealth>;
+export function probeHealth(provider: z.infer<typeof Provider>, lastProbe: { ok: boolean } | null): ProbeHealth {
+  if (isLocalOnlyProvider(provider)) return 'local-only';
+  if (lastProbe === null) return 'unchecked';
+  return lastProbe.ok ? 'healthy' : 'failing';
+}
+
 export const ByokSummary = z.object({
   id: Id,
   kind: z.string(),
@@ -190,6 +204,8 @@ export const ByokSummary = z.object({
    * the row carries.
    */
   lastProbe: CheckRecord.nullable(),
+  /** `probeHealth(provider, lastProbe)`: what a badge shows. */
+  probeHealth: ProbeHealth,
   remote: ByokRemoteRow.nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,

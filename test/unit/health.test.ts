@@ -100,17 +100,24 @@ describe('healthReport', () => {
     vault.byok.recordSync(odd.id, { ...meta(odd.id), remoteRow: { byok_status: 'invalid' }, lastProbe: { ok: true, at: T0, message: null } }, 'synced');
     expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 })).toEqual([]);
     expect(vault.byok.get('claude-code').lastProbe).toEqual({ ok: true, at: new Date(T0).toISOString(), message: null });
+    expect(vault.byok.list().map((k) => [k.kind, k.remote?.byok_status, k.probeHealth])).toEqual([
+      ['claude-code', 'active', 'healthy'],
+      ['researcher', 'invalid', 'healthy'],
+    ]);
+    // A rotated key has not been probed yet: neither healthy nor failing.
+    expect(vault.byok.set({ kind: 'claude-code', apiKey: KEY('0013') }).probeHealth).toBe('unchecked');
 
     vault.byok.recordProbe(odd.id, { ok: false, at: T0, message: 'Backside refused the key (HTTP 422): revoked' });
     expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 })).toMatchObject([
       { rule: 'failed-probe', ref: 'researcher', message: "Backside's last check of this key failed: Backside refused the key (HTTP 422): revoked" },
     ]);
+    expect(vault.byok.get('researcher').probeHealth).toBe('failing');
   });
 
   it('never flags a local-only key as a stale draft', async () => {
     const { vault } = await vaultAt();
     const k = vault.byok.set({ kind: 'writer', provider: 'openai', apiKey: `sk-proj-${'o'.repeat(30)}` });
-    expect(k).toMatchObject({ localOnly: true, syncState: 'draft' });
+    expect(k).toMatchObject({ localOnly: true, syncState: 'draft', probeHealth: 'local-only' });
     expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 + 30 * DAY })).toEqual([]);
   });
 
