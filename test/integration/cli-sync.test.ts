@@ -130,6 +130,10 @@ describe('keyhold sync and status', () => {
     const synced = await run(['sync'], env);
     expect(synced.code, synced.stdout).toBe(0);
     expect(synced.stdout).toMatch(/failed 0, still pending 0\./);
+    // Backside's status word is shown verbatim ("active" is not a failure); the health is the probe.
+    const shown = await run(['byok', 'show', 'researcher'], env);
+    expect(shown.stdout).toMatch(/^remote: +active$/m);
+    expect(shown.stdout).toMatch(/^probe: +passed at \d{4}-/m);
     const status = await run(['status'], env);
     expect(status.stdout).toMatch(/^byok keys: .*1 local only$/m);
     expect(status.stdout).toMatch(/^byok +writer +local only/m);

@@ -4,6 +4,7 @@ import { isLocalOnlyProvider, Provider } from '../../shared/domain';
 import type { ByokKeyCheck } from '../../shared/contract';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
+import { sanitizeServerText } from '../../core/sync/remote-errors';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { MASK, printJson, printTable, readStdinSecret } from '../io';
@@ -12,6 +13,9 @@ const stateText = (b: ByokSummary) => {
   if (b.localOnly) return 'local only (never synced: Backside takes Anthropic keys only)';
   return b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState;
 };
+
+// Backside's words are shown as it wrote them, minus what a terminal would act on (escapes, bidi).
+const said = (v: unknown): string => sanitizeServerText(typeof v === 'string' ? v : JSON.stringify(v) ?? '', []);
 
 const probeText = (b: ByokSummary): string =>
   b.lastProbe === null ? 'never' : `${b.lastProbe.ok ? 'passed' : 'failed'} at ${b.lastProbe.at}${b.lastProbe.message ? ` (${b.lastProbe.message})` : ''}`;
@@ -90,7 +94,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
             b.provider,
             b.keyHint,
             b.localOnly ? 'local only' : stateText(b),
-            b.remote ? String(b.remote.byok_status ?? '') : '',
+            b.remote ? said(b.remote.byok_status ?? '') : '',
             b.localOnly ? '' : b.lastProbe === null ? 'never' : b.lastProbe.ok ? 'passed' : 'failed',
           ]),
         );
@@ -117,8 +121,8 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
           `sync:      ${stateText(detail)}`,
           ...(remote
             ? [
-                `remote:    ${String(remote.byok_status)}${remote.byok_status_reason ? ` (${String(remote.byok_status_reason)})` : ''}`,
-                `probed:    ${String(remote.byok_last_probed_at ?? 'never')}`,
+                `remote:    ${said(remote.byok_status)}${remote.byok_status_reason ? ` (${said(remote.byok_status_reason)})` : ''}`,
+                `probed:    ${said(remote.byok_last_probed_at ?? 'never')}`,
               ]
             : []),
           ...(detail.localOnly ? [] : [`probe:     ${probeText(detail)}`]),
