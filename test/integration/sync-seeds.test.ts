@@ -137,6 +137,25 @@ describe('per-item failures and connection failures', () => {
   });
 });
 
+describe('verified at', () => {
+  it('a successful push verifies the connection, unless its credential changed while the push was in flight', async () => {
+    const { vault, kura, engine } = await setup();
+    vault.profiles.create({ agentId: 'crm', name: 'p', authData: { USER: 'a' } });
+    kura.faults.next({ kind: 'slow', delayMs: 150 });
+    const pass = engine.pass();
+    await new Promise((r) => setTimeout(r, 40));
+    vault.remotes.set({ kind: 'kura', url: kura.url, credential: `${KURA_TEST_API_KEY}-new` });
+    await pass;
+    expect(vault.profiles.get('crm/p').syncState).toBe('synced');
+    expect(kuraRemote(vault)).toMatchObject({ configured: true, verifiedAt: null });
+
+    vault.remotes.set({ kind: 'kura', url: kura.url, credential: KURA_TEST_API_KEY });
+    vault.profiles.edit('crm/p', { set: { USER: 'b' } });
+    await engine.syncAll();
+    expect(kuraRemote(vault)).toMatchObject({ verifiedBy: 'sync', verifiedAt: expect.any(String) });
+  });
+});
+
 describe('local-only keys', () => {
   it('keys of other providers stay here: never queued or pushed, and sync has nothing to report about them', async () => {
     const { vault, backside, engine } = await setup();

@@ -234,7 +234,12 @@ export class SyncEngine {
     flush();
     this.settleForbidden(results);
     const at = this.now();
-    for (const kind of this.provenThisPass) this.vault.remotes.markVerified(kind, at, 'sync');
+    for (const kind of this.provenThisPass) {
+      // Only if the pair that was proven is still the one saved (it may have changed mid-pass).
+      const used = this.connections.get(kind);
+      const now = this.vault.remotes.connection(kind);
+      if (typeof used === 'object' && now?.url === used.url && now.credential === used.credential) this.vault.remotes.markVerified(kind, at, 'sync');
+    }
     return results;
   }
 

@@ -213,7 +213,11 @@ export async function testRemote(
     options,
   );
   const at = (options.now ?? Date.now)();
-  vault.remotes.recordTest(kind, { ok: tested.ok, at, message: tested.message }, tested.credentialVerified);
+  // Saved again while the test ran: the outcome is about the old pair, so it is not kept.
+  const still = vault.remotes.connection(kind);
+  if (still?.url === conn.url && still.credential === conn.credential) {
+    vault.remotes.recordTest(kind, { ok: tested.ok, at, message: tested.message }, tested.credentialVerified);
+  }
   const summary = vault.remotes.list().find((r) => r.kind === kind);
   const message =
     tested.ok && conn.paused
