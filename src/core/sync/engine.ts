@@ -1,4 +1,4 @@
-import { type RemoteKind, type SyncState, type SyncType } from '../../shared/domain';
+import { isLocalOnlyProvider, type ByokSummary, type RemoteKind, type SyncState, type SyncType } from '../../shared/domain';
 import { tx } from '../vault/db';
 import type { ItemResult, SyncProgress, SyncSummary } from '../../shared/sync';
 import { KeyholdError } from '../../shared/errors';
@@ -69,7 +69,8 @@ const isForbidden = (r: RemoteResult<unknown>): r is Rejected => !r.ok && r.kind
 
 function asKeyRefused(r: Rejected): RemoteFailure {
   const said = r.serverMessage === undefined ? '.' : `: ${r.serverMessage}`;
-  return { ok: false, kind: 'credentials', status: 403, message: `Kura refused every request of this sync (HTTP 403)${said}`, ...(r.serverMessage === undefined ? {} : { serverMessage: r.serverMessage }) };
+  const message = `Kura refused every request of this sync (HTTP 403)${said}`;
+  return { ok: false, kind: 'credentials', status: 403, message, ...(r.serverMessage === undefined ? {} : { serverMessage: r.serverMessage }) };
 }
 /** The server itself answered (anything but a network failure or a request that never left). */
 const answered = (r: RemoteResult<unknown>): boolean => r.ok || (r.kind !== 'transient' && r.status !== 0);
@@ -544,8 +545,8 @@ export class SyncEngine {
    * Asks Backside's validate-key whether it would take `apiKey`, storing nothing anywhere. For a key
    * not saved yet ("Check key", `byok set --validate`).
    */
-  async checkKey(apiKey: string, provider: string = 'anthropic'): Promise<KeyVerdict> {
-    if (provider !== 'anthropic') {
+  async checkKey(apiKey: string, provider: ByokSummary['provider'] = 'anthropic'): Promise<KeyVerdict> {
+    if (isLocalOnlyProvider(provider)) {
       throw new KeyholdError('BadInput', `Backside checks Anthropic keys only; a ${provider} key stays on this machine and is never sent to it.`, {
         field: 'provider',
       });
