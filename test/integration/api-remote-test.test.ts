@@ -73,6 +73,18 @@ describe('remoteTest: says what a request proved, and changes nothing remotely',
     expect(r).toMatchObject({ ok: false, credentialVerified: false, verifiedAt: null });
     expect(r.message).toMatch(/HTTP 404 \(Not Found\) whatever the API key: this is probably not Kura's address/);
 
+    // A server that looks the profile up before it checks the key: reached, but the key is unproven.
+    const tokenFirst = await startFakeServer(() => ({ status: 404, json: { detail: 'Auth profile not found' } }));
+    cleanups.push(() => tokenFirst.close());
+    await h.ok('remoteSet', { kind: 'kura', url: tokenFirst.url, credential: KURA_TEST_API_KEY });
+    expect(await h.ok('remoteTest', { kind: 'kura' })).toMatchObject({
+      ok: true,
+      reached: true,
+      credentialVerified: false,
+      verifiedAt: null,
+      message: expect.stringMatching(/answered \(HTTP 404\), but it gave a made-up API key the same answer.*only checked at the first sync/),
+    });
+
     // A server that answers 422 to both keys reached something, but proved nothing about the key.
     const lax = await startFakeServer(() => ({ status: 422, json: { detail: 'nope' } }));
     cleanups.push(() => lax.close());
