@@ -98,7 +98,7 @@ describe('keyhold sync and status', () => {
     expect(s.kura.profile('crm', 'prod')).toBeDefined();
   });
 
-  it('remote test prints what was verified; byok set --validate saves only what Backside accepts; other providers stay local', async () => {
+  it('remote test prints what was verified, and exits 2 for an unknown connection', async () => {
     const kura = await run(['remote', 'test', 'kura', '--json'], env);
     expect(kura.code, kura.stderr).toBe(0);
     expect(json(kura)).toMatchObject({ kind: 'kura', configured: true, reached: true, credentialVerified: true, verifiedBy: 'test' });
@@ -109,7 +109,9 @@ describe('keyhold sync and status', () => {
     expect(backside.stdout).toMatch(/Backside accepted the token/);
     expect((await run(['remote', 'list'], env)).stdout).toMatch(/VERIFIED[\s\S]*by a connection test/);
     expect((await run(['remote', 'test', 'gitlab'], env)).code).toBe(2);
+  });
 
+  it('byok set --validate saves only what Backside accepts, and shows its answer', async () => {
     // Well-formed for Keyhold, refused by Backside's probe: nothing is saved, Backside's answer is shown.
     const refused = await run(['byok', 'set', '--kind', 'researcher', '--validate', '--key-stdin'], env, `sk-ant-api03.${'x'.repeat(30)}`);
     expect(refused.code).toBe(7);
@@ -120,7 +122,10 @@ describe('keyhold sync and status', () => {
     const accepted = await run(['byok', 'set', '--kind', 'researcher', '--validate', '--key-stdin'], env, KEY('0202'));
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(accepted.stdout).toBe('Backside accepted the key.\nSaved anthropic key sk-ant-…0202 for researcher, pending\n');
+  });
 
+  it('keys of other providers stay local: listed as such, never pushed, and sync still exits 0', async () => {
+    const kinds = () => run(['byok', 'list', '--json'], env).then((r) => json<{ kind: string; localOnly: boolean; syncState: string }[]>(r));
     expect((await run(['byok', 'set', '--kind', 'writer', '--provider', 'openai', '--validate', '--key-stdin'], env, `sk-proj-${'o'.repeat(30)}`)).code).toBe(2);
     const local = await run(['byok', 'set', '--kind', 'writer', '--provider', 'openai', '--key-stdin'], env, `sk-proj-${'o'.repeat(30)}`);
     expect(local.stdout).toMatch(/for writer, local only/);
