@@ -64,7 +64,7 @@ const refusedStatus = (r: RemoteResult<unknown>): number | null =>
 const statusOf = (r: RemoteResult<unknown>): string => (r.ok ? 'HTTP 2xx' : r.status === null ? r.kind : `HTTP ${r.status}`);
 
 const said = (r: RemoteResult<unknown>): string =>
-  !r.ok && 'serverMessage' in r && r.serverMessage !== undefined ? ` (${r.serverMessage})` : '';
+  !r.ok && 'serverMessage' in r && r.serverMessage !== undefined ? ` (${r.serverMessage.replace(/\.$/, '')})` : '';
 
 const result = (ok: boolean, reached: boolean, credentialVerified: boolean, message: string): ConnectionTestResult => ({
   ok,
