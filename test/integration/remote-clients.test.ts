@@ -200,7 +200,7 @@ describe('Kura upsert_agent_auth_profile', () => {
     const created = expectOk(await upsert(http, profileReq({ name: 'bound' })));
     const r = expectFailure(await upsert(http, profileReq({ agent_id: 'agent-2', name: 'bound', auth_token: created.auth_token })), 'rejected');
     expect(r).toMatchObject({ status: 403, serverMessage: 'Auth token is bound to another agent' });
-    expect(r.message).toBe('Kura refused this profile (HTTP 403): Auth token is bound to another agent');
+    expect(r.message).toBe('Kura refused this profile (HTTP 403): Auth token is bound to another agent. Re-create it to get a token for this agent.');
     expect(failureCode(r)).toBe('RemoteRejected');
   });
 

@@ -49,10 +49,18 @@ describe('per-item failures and connection failures', () => {
 
     const summary = await engine.syncAll();
     expect(summary.pushed.map((r) => r.ref)).toEqual(['crm/fine']);
-    expect(summary.failed).toMatchObject([{ ref: 'crm/bound', message: 'Kura refused this profile (HTTP 403): Auth token is bound to another agent' }]);
-    expect(vault.profiles.get('crm/bound')).toMatchObject({ syncState: 'failed', lastError: 'Kura refused this profile (HTTP 403): Auth token is bound to another agent' });
+    expect(summary.failed).toMatchObject([{ ref: 'crm/bound', message: 'Kura refused this profile (HTTP 403): Auth token is bound to another agent. Re-create it to get a token for this agent.' }]);
+    expect(vault.profiles.get('crm/bound')).toMatchObject({ syncState: 'failed', lastError: 'Kura refused this profile (HTTP 403): Auth token is bound to another agent. Re-create it to get a token for this agent.' });
     expect(kura.profile('crm', 'fine')?.auth_data).toEqual({ USER: 'b2' });
     expect(kuraRemote(vault)).toMatchObject({ paused: false });
+
+    // The way out is a new remote profile for this agent, with its own token.
+    const before = vault.profiles.load(vault.profiles.resolve('crm/bound').id).remote?.authToken;
+    vault.profiles.recreate('crm/bound');
+    expect((await engine.syncAll()).pushed.map((r) => r.ref)).toEqual(['crm/bound']);
+    const after = vault.profiles.load(vault.profiles.resolve('crm/bound').id).remote?.authToken;
+    expect(after).not.toBe(before);
+    expect(kura.profile('crm', 'bound')).toMatchObject({ token: after, auth_data: { USER: 'a2' } });
   });
 
   it('a lone 403 on an update is that profile\'s, not the key\'s', async () => {

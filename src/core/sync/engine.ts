@@ -488,7 +488,9 @@ export class SyncEngine {
       }
       case 'rejected': {
         this.outbox.remove(kind, id);
-        on.record(failure.message, 'failed');
+        // A 403 here is Kura refusing the token for this profile's agent (KURA_FORBIDDEN_RULE): like
+        // a missing remote profile, the way out is a new one, so re-creating is offered.
+        on.record(failure.message, 'failed', kind === 'profile' && failure.status === 403);
         this.vault.audit.append('sync_result', { item: kind, id, result: failure.kind, status: failure.status });
         return { ...base, outcome: 'failed', state: 'failed' };
       }
