@@ -6,7 +6,7 @@ import { sanitizeServerText, type RemoteResult } from './remote-errors';
 // a space between date and time, any number of fractional digits, "Z", "z", "+00:00" or "+0000",
 // and, leniently, no offset at all. Only a string that is not a date and time is refused.
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
-export const isDateTime = (s: string): boolean => {
+const isDateTime = (s: string): boolean => {
   const m = DATE_TIME.exec(s);
   if (!m) return false;
   const [month, day, hour, minute, second] = m.slice(2, 7).map(Number) as [number, number, number, number, number];
