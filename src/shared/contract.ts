@@ -7,6 +7,7 @@ import {
   AuditEvent,
   AuditVerifyResult,
   AuthKey,
+  ByokApiKey,
   ByokDetail,
   ByokInput,
   ByokSummary,
@@ -18,6 +19,7 @@ import {
   ProfileRef,
   ProfileSummary,
   ProfileToken,
+  Provider,
   RemoteInput,
   RemoteKind,
   RemoteSummary,
@@ -64,7 +66,29 @@ export type VaultStatus = z.infer<typeof VaultStatus>;
 
 export const CopyResult = z.object({ clearsAfterSeconds: z.number().int() });
 
-export const RemoteTestResult = z.object({ ok: z.boolean(), message: z.string() });
+/**
+ * What "Test connection" found. `configured` (an address and credential are saved), `reached` (the
+ * service answered there), `credentialVerified` (this test proved the credential is accepted) and
+ * `verifiedAt` (the last time anything proved it, this test or a push) are separate facts.
+ */
+export const RemoteTestResult = z.object({
+  kind: RemoteKind,
+  url: z.string(),
+  ok: z.boolean(),
+  reached: z.boolean(),
+  credentialVerified: z.boolean(),
+  message: z.string(),
+  configured: z.boolean(),
+  paused: z.boolean(),
+  testedAt: z.string(),
+  verifiedAt: z.string().nullable(),
+  verifiedBy: z.enum(['test', 'sync']).nullable(),
+});
+export type RemoteTestResult = z.infer<typeof RemoteTestResult>;
+
+/** Backside's validate-key verdict on one key; `answer` is its 2xx body as sent (null after a 4xx refusal). */
+export const ByokKeyCheck = z.object({ accepted: z.boolean(), message: z.string(), answer: z.record(z.string(), z.unknown()).nullable() });
+export type ByokKeyCheck = z.infer<typeof ByokKeyCheck>;
 
 export const HealthFinding = z.object({
   severity: z.enum(['warning', 'problem']),
@@ -124,7 +148,10 @@ export const contract = {
   byokReveal: defineCall({ input: Kind, output: z.object({ apiKey: z.string() }) }),
   byokCopy: defineCall({ input: Kind, output: CopyResult }),
   byokSet: defineCall({ input: ByokInput, output: ByokSummary }),
+  /** Probes the stored key (kept as its last probe); Backside's answer with `accepted` and `message` added. */
   byokValidate: defineCall({ input: Kind, output: z.record(z.string(), z.unknown()) }),
+  /** "Check key": asks Backside whether it would take a key not saved yet; nothing is stored anywhere. */
+  byokCheckKey: defineCall({ input: z.object({ provider: Provider.default('anthropic'), apiKey: ByokApiKey }), output: ByokKeyCheck }),
   byokDelete: defineCall({ input: Kind, output: z.object({ id: z.string(), purgeAt: z.string().optional() }) }),
 
   // ---- trash (deleted profiles and BYOK keys, kept 30 days) ---------------------------------

@@ -166,6 +166,32 @@ export type ByokInput = z.input<typeof ByokInput>;
 
 export const ByokRemoteRow = z.record(z.string(), z.unknown());
 
+/**
+ * Backside stores Anthropic keys only (the seed's api_key is a "Plaintext Anthropic API key"). Keys
+ * of other providers are kept for run and inject but stay on this machine: "local only", never
+ * queued, never pushed.
+ */
+export const SYNCED_PROVIDER = 'anthropic' satisfies z.infer<typeof Provider>;
+export const isLocalOnlyProvider = (provider: z.infer<typeof Provider>): boolean => provider !== SYNCED_PROVIDER;
+
+/** The outcome of one check by a remote: Backside probing a key, or a connection test. */
+export const CheckRecord = z.object({ ok: z.boolean(), at: Timestamp, message: z.string().nullable() });
+export type CheckRecord = z.infer<typeof CheckRecord>;
+
+/**
+ * Whether a BYOK key is healthy, by one rule: its last probe by Backside passed (a push, which
+ * Backside stores only after its probe accepts the key, or a validate-key check). The row's
+ * `byok_status` is a word Backside chooses ("active", "valid", anything) and is shown verbatim,
+ * never judged. `unchecked`: never probed since it was set; `local-only`: never sent to Backside.
+ */
+export const ProbeHealth = z.enum(['healthy', 'failing', 'unchecked', 'local-only']);
+export type ProbeHealth = z.infer<typeof ProbeHealth>;
+export function probeHealth(provider: z.infer<typeof Provider>, lastProbe: { ok: boolean } | null): ProbeHealth {
+  if (isLocalOnlyProvider(provider)) return 'local-only';
+  if (lastProbe === null) return 'unchecked';
+  return lastProbe.ok ? 'healthy' : 'failing';
+}
+
 export const ByokSummary = z.object({
   id: Id,
   kind: z.string(),
@@ -174,6 +200,16 @@ export const ByokSummary = z.object({
   syncState: SyncState,
   lastSyncType: SyncType.nullable(),
   lastError: z.string().nullable(),
+  /** Not an Anthropic key: kept here for run and inject, never pushed to Backside. */
+  localOnly: z.boolean(),
+  /**
+   * Backside's last probe of this key: a successful push (Backside probes before it stores), a
+   * refused one, or a validate-key check. The key is healthy when this is ok, whatever status word
+   * the row carries.
+   */
+  lastProbe: CheckRecord.nullable(),
+  /** `probeHealth(provider, lastProbe)`: what a badge shows. */
+  probeHealth: ProbeHealth,
   remote: ByokRemoteRow.nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -226,8 +262,18 @@ export const RemoteSummary = z.object({
   kind: RemoteKind,
   url: z.string(),
   hasCredential: z.boolean(),
+  /** An address and a credential are saved. Says nothing about whether they work. */
+  configured: z.boolean(),
   paused: z.boolean(),
   pausedReason: z.string().nullable(),
+  /**
+   * The last time a request proved this address and credential work (a connection test that could
+   * tell, or a successful push); null until then, and again after either changes.
+   */
+  verifiedAt: Timestamp.nullable(),
+  verifiedBy: z.enum(['test', 'sync']).nullable(),
+  /** The last connection test, whatever it found. */
+  lastTest: CheckRecord.nullable(),
   updatedAt: Timestamp,
 });
 export type RemoteSummary = z.infer<typeof RemoteSummary>;

@@ -59,7 +59,7 @@ describe('profiles and BYOK keys through the router', () => {
     expect(await h.ok('byokReveal', { kind: 'claude-code' })).toEqual({ apiKey: key });
     expect(await h.ok('byokCopy', { kind: 'claude-code' })).toEqual({ clearsAfterSeconds: 30 });
     expect(h.copied.at(-1)).toBe(key);
-    expect(await h.ok('byokValidate', { kind: 'claude-code' })).toEqual({ valid: true });
+    expect(await h.ok('byokValidate', { kind: 'claude-code' })).toEqual({ valid: true, accepted: true, message: 'Backside accepted the key.' });
     expect((await h.ok('auditList', { event: 'secret_copied', limit: 10 })).map((e) => e.detail.item)).toEqual(['byok', 'profile']);
   });
 
@@ -100,7 +100,7 @@ describe('sync through the router', () => {
     const synced = await byRef(h, 'crm/prod');
     expect(synced).toMatchObject({ syncState: 'synced', hasToken: true, lastSyncType: 'create' });
     expect(kura.profile('crm', 'prod')?.auth_data).toEqual({ USER: 'ann' });
-    expect((await h.ok('syncStatus')).counts.profile).toEqual({ draft: 0, pending: 0, synced: 1, failed: 0 });
+    expect((await h.ok('syncStatus')).counts.profile).toEqual({ draft: 0, pending: 0, synced: 1, failed: 0, localOnly: 0 });
   });
 
   it('the background runner pushes queued items without syncNow, and says so in events', async () => {

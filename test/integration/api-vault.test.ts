@@ -43,6 +43,7 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   byokCopy: { kind: 'claude-code' },
   byokSet: { kind: 'claude-code', apiKey: KEY },
   byokValidate: { kind: 'claude-code' },
+  byokCheckKey: { apiKey: KEY },
   byokDelete: { kind: 'claude-code' },
   byokHistory: { kind: 'claude-code' },
   profileTokenReveal: { ref: ID },

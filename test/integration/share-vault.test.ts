@@ -297,6 +297,19 @@ describe('preview and conflict policies', () => {
   });
 });
 
+describe('local-only BYOK keys', () => {
+  it('an imported key of another provider stays local; an Anthropic key replacing a local-only one is queued', async () => {
+    const OPENAI = `sk-proj-${'o'.repeat(40)}`;
+    alice.byok.set({ kind: 'writer', provider: 'openai', apiKey: OPENAI });
+    bob.byok.set({ kind: 'claude-code', provider: 'google', apiKey: `AIza${'g'.repeat(35)}` });
+    await importFile(bob, await exportAliceToBob({ withByok: true }), { onConflict: 'overwrite' });
+    expect(bob.byok.list().map((k) => [k.kind, k.provider, k.localOnly, k.syncState])).toEqual([
+      ['claude-code', 'anthropic', false, 'pending'],
+      ['writer', 'openai', true, 'draft'],
+    ]);
+  });
+});
+
 describe('declared agent arguments', () => {
   it('are applied only to agents this vault does not declare; differing ones are reported', async () => {
     bob.agents.set({ agentId: 'crm', args: ['USER', 'PASS', 'OTP', 'REGION'] });

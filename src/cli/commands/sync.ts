@@ -49,12 +49,15 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         return;
       }
       for (const [kind, counts] of Object.entries(status.counts)) {
-        process.stdout.write(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+        const parts = Object.entries(counts)
+          .filter(([s, n]) => s !== 'localOnly' || n > 0)
+          .map(([s, n]) => `${n} ${s === 'localOnly' ? 'local only' : s}`);
+        process.stdout.write(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${parts.join(', ')}\n`);
       }
       for (const r of status.remotes.filter((r) => r.paused)) process.stdout.write(`${r.kind} connection paused: ${r.pausedReason ?? ''}\n`);
       printTable(
         ['KIND', 'ITEM', 'STATE', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'],
-        status.items.map((i) => [i.kind, i.ref, i.state, String(i.attempts), i.nextAttemptAt ?? '', i.lastError ?? '']),
+        status.items.map((i) => [i.kind, i.ref, i.localOnly ? 'local only' : i.state, String(i.attempts), i.nextAttemptAt ?? '', i.lastError ?? '']),
       );
     });
 }

@@ -555,7 +555,9 @@ function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview): Imp
       return;
     }
     const key = bundle.items.byokKeys?.[i] as BundleByokKey;
-    const keepDraft = c.existingId !== null && vault.byok.load(c.existingId).summary.syncState === 'draft';
+    // A local-only key rests as a draft without being one: an Anthropic key replacing it is queued.
+    const existing = c.existingId === null ? null : vault.byok.load(c.existingId).summary;
+    const keepDraft = existing !== null && existing.syncState === 'draft' && !existing.localOnly;
     vault.byok.set({ kind: key.kind, provider: key.provider, apiKey: key.apiKey, draft: draft || keepDraft }, 'import');
     byok[c.action === 'create' ? 'created' : 'updated']++;
   });

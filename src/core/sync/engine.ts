@@ -1,16 +1,16 @@
-import type { RemoteKind, SyncState, SyncType } from '../../shared/domain';
+import { isLocalOnlyProvider, type ByokSummary, type RemoteKind, type SyncState, type SyncType } from '../../shared/domain';
 import { tx } from '../vault/db';
 import type { ItemResult, SyncProgress, SyncSummary } from '../../shared/sync';
 import { KeyholdError } from '../../shared/errors';
 import type { ItemKind } from '../vault/items';
 import { Profiles, type ProfileRemote } from '../vault/profiles';
 import type { Vault } from '../vault/vault';
-import { setByokKey, validateKey, type ValidateKeyResponse } from './backside-client';
+import { checkKey, setByokKey, type KeyVerdict } from './backside-client';
 import { DEFAULT_BACKOFF, nextRetryDelay, type BackoffPolicy } from './backoff';
 import { HttpClient, parseBaseUrl, type HttpOptions } from './http';
 import { upsertAuthProfile } from './kura-client';
 import { Outbox, type OutboxRow } from './outbox';
-import { failureToError, type RemoteResult } from './remote-errors';
+import { failureToError, type RemoteFailure, type RemoteResult } from './remote-errors';
 
 export interface SyncEngineOptions {
   now?: () => number;
@@ -47,8 +47,33 @@ interface Job {
   row: OutboxRow;
   ref: string;
   version: number;
-  send: () => Promise<() => ItemResult>;
+  /** The outcome to record, or null when its recording waits for the end of the pass. */
+  send: () => Promise<(() => ItemResult) | null>;
 }
+
+/**
+ * KURA_FORBIDDEN_RULE. Kura answers each request on its own, and its 403 usually names that request
+ * (a token bound to another agent), so a 403 fails only its profile, with Kura's reason. It is the
+ * API key, and pauses the connection, when every request Kura answered in the pass was a 403 and
+ * that is conclusive: two or more of them, or one for a create, which carries no token to blame.
+ * A 401 always pauses. Until the pass ends, 403 outcomes wait here (their rows stay claimed).
+ */
+interface ForbiddenOutcomes {
+  waiting: { create: boolean; apply: (connectionWide: boolean) => ItemResult }[];
+  /** Kura answers in this pass that were not a 403. */
+  otherAnswers: number;
+}
+
+type Rejected = Extract<RemoteFailure, { kind: 'rejected' }>;
+const isForbidden = (r: RemoteResult<unknown>): r is Rejected => !r.ok && r.kind === 'rejected' && r.status === 403;
+
+function asKeyRefused(r: Rejected): RemoteFailure {
+  const said = r.serverMessage === undefined ? '.' : `: ${r.serverMessage}`;
+  const message = `Kura refused every request of this sync (HTTP 403)${said}`;
+  return { ok: false, kind: 'credentials', status: 403, message, ...(r.serverMessage === undefined ? {} : { serverMessage: r.serverMessage }) };
+}
+/** The server itself answered (anything but a network failure or a request that never left). */
+const answered = (r: RemoteResult<unknown>): boolean => r.ok || (r.kind !== 'transient' && r.status !== 0);
 
 /**
  * Brings the remotes up to the vault: reads the outbox, pushes each due item with the payload it
@@ -64,6 +89,9 @@ export class SyncEngine {
   private readonly concurrency: number;
   private recovered = false;
   private running: Promise<ItemResult[]> | null = null;
+  private forbidden: ForbiddenOutcomes = { waiting: [], otherAnswers: 0 };
+  /** Connections a push succeeded on in this pass: proof that their address and credential work. */
+  private provenThisPass = new Set<RemoteKind>();
 
   constructor(
     private readonly vault: Vault,
@@ -146,6 +174,8 @@ export class SyncEngine {
     const due = this.outbox.due(this.now());
     if (due.length === 0) return [];
     this.connections.clear();
+    this.forbidden = { waiting: [], otherAnswers: 0 };
+    this.provenThisPass.clear();
 
     // Rows are claimed in chunks as workers need them: a first small one so requests leave at
     // once, then larger ones, so preparing (decrypting, claiming) overlaps with the network.
@@ -197,13 +227,33 @@ export class SyncEngine {
         // The next request leaves before this outcome's bookkeeping, so the server is never idle
         // while Keyhold records results.
         inflight = nextJob()?.send();
-        settled.push(apply);
+        if (apply) settled.push(apply);
         if (settled.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_MS) flush();
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, worker));
     flush();
+    this.settleForbidden(results);
+    const at = this.now();
+    for (const kind of this.provenThisPass) {
+      // Only if the pair that was proven is still the one saved (it may have changed mid-pass).
+      const used = this.connections.get(kind);
+      const now = this.vault.remotes.connection(kind);
+      if (typeof used === 'object' && now?.url === used.url && now.credential === used.credential) this.vault.remotes.markVerified(kind, at, 'sync');
+    }
     return results;
+  }
+
+  private settleForbidden(results: ItemResult[]): void {
+    const { waiting, otherAnswers } = this.forbidden;
+    if (waiting.length === 0) return;
+    const connectionWide = otherAnswers === 0 && (waiting.length >= 2 || waiting.some((w) => w.create));
+    const done = tx(this.vault.db, () => waiting.map((w) => w.apply(connectionWide)));
+    this.forbidden = { waiting: [], otherAnswers: 0 };
+    for (const r of done) {
+      results.push(r);
+      this.options.onItem?.(r);
+    }
   }
 
   // ---- profiles → Kura -------------------------------------------------------------------
@@ -247,6 +297,15 @@ export class SyncEngine {
       version,
       send: async () => {
         const result = await upsertAuthProfile(http, request);
+        if (result.ok) this.provenThisPass.add('kura');
+        if (isForbidden(result)) {
+          this.forbidden.waiting.push({
+            create: !token,
+            apply: (connectionWide) => this.applyProfile(row, ref, version, sent, ownRetry, connectionWide ? asKeyRefused(result) : result),
+          });
+          return null;
+        }
+        if (answered(result)) this.forbidden.otherAnswers += 1;
         return () => this.applyProfile(row, ref, version, sent, ownRetry, result);
       },
     };
@@ -340,6 +399,13 @@ export class SyncEngine {
       this.outbox.remove('byok', id);
       return null;
     }
+    if (item.summary.localOnly) {
+      // Queued before local-only keys existed: it goes back to resting here, and is not an error.
+      this.outbox.remove('byok', id);
+      this.vault.byok.recordSync(id, { ...item.meta, lastError: null }, 'draft');
+      immediate.push({ kind: 'byok', id, ref, outcome: 'skipped', state: 'draft', message: 'local only: Backside takes Anthropic keys only' });
+      return null;
+    }
     const conn = this.connectionFor('backside');
     if (typeof conn === 'string') {
       this.outbox.hold('byok', id, conn);
@@ -355,6 +421,7 @@ export class SyncEngine {
       version: item.summary.version,
       send: async () => {
         const result = await setByokKey(backside, item.meta.kind, item.secrets.apiKey);
+        if (result.ok) this.provenThisPass.add('backside');
         return () => this.applyByok(row, ref, item.summary.version, result);
       },
     };
@@ -369,14 +436,21 @@ export class SyncEngine {
       this.outbox.remove('byok', id);
       return { kind: 'byok', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };
     }
+    const now = this.now();
     if (result.ok) {
       const state = this.settleQueue('byok', id, version, fresh.summary);
       const syncType: SyncType = fresh.meta.remoteRow ? 'update' : 'create';
-      this.vault.byok.recordSync(id, { ...fresh.meta, remoteRow: result.body, lastSyncType: syncType, lastError: null }, state);
+      // Backside stores a key only after its probe accepted it, so the push is a passed probe.
+      const probedAt = typeof result.body.byok_last_probed_at === 'string' ? Date.parse(result.body.byok_last_probed_at) : NaN;
+      const lastProbe = { ok: true, at: Number.isNaN(probedAt) ? now : probedAt, message: null };
+      this.vault.byok.recordSync(id, { ...fresh.meta, remoteRow: result.body, lastProbe, lastSyncType: syncType, lastError: null }, state);
       return { kind: 'byok', id, ref, outcome: 'pushed', state, syncType };
     }
+    // A 400 or 422 to a well-formed request is the probe refusing the key.
+    const refused = result.kind === 'rejected' && (result.status === 400 || result.status === 422);
+    const lastProbe = refused ? { ok: false, at: now, message: result.message } : fresh.meta.lastProbe;
     return this.applyFailure('byok', row, ref, result, {
-      record: (lastError, state) => this.vault.byok.recordSync(id, { ...fresh.meta, lastError }, state),
+      record: (lastError, state) => this.vault.byok.recordSync(id, { ...fresh.meta, lastProbe, lastError }, state),
     });
   }
 
@@ -423,10 +497,18 @@ export class SyncEngine {
         this.vault.audit.append('sync_result', { item: kind, id, result: 'remote-missing' });
         return { ...base, message: `Remote profile missing: ${failure.message}`, outcome: 'failed', state: 'failed' };
       }
-      case 'rejected':
       case 'badResponse': {
+        // An answer Keyhold cannot use may be a passing fault (a proxy, a deploy): retry later.
+        const delay = nextRetryDelay({ attempt: row.attempts, random: this.random, policy: this.backoff });
+        this.outbox.retryLater(kind, id, this.now() + delay, failure.message);
+        on.record(failure.message, 'pending');
+        return { ...base, outcome: 'retry', state: 'pending' };
+      }
+      case 'rejected': {
         this.outbox.remove(kind, id);
-        on.record(failure.message, 'failed');
+        // A 403 here is Kura refusing the token for this profile's agent (KURA_FORBIDDEN_RULE): like
+        // a missing remote profile, the way out is a new one, so re-creating is offered.
+        on.record(failure.message, 'failed', kind === 'profile' && failure.status === 403);
         this.vault.audit.append('sync_result', { item: kind, id, result: failure.kind, status: failure.status });
         return { ...base, outcome: 'failed', state: 'failed' };
       }
@@ -479,17 +561,31 @@ export class SyncEngine {
     };
   }
 
-  /** Probes a BYOK key with Backside without storing it. */
-  async validate(kindName: string): Promise<ValidateKeyResponse> {
-    const detail = this.vault.byok.get(kindName, { reveal: false });
+  /**
+   * Asks Backside's validate-key whether it would take `apiKey`, storing nothing anywhere. For a key
+   * not saved yet ("Check key", `byok set --validate`).
+   */
+  async checkKey(apiKey: string, provider: ByokSummary['provider'] = 'anthropic'): Promise<KeyVerdict> {
+    if (isLocalOnlyProvider(provider)) {
+      throw new KeyholdError('BadInput', `Backside checks Anthropic keys only; a ${provider} key stays on this machine and is never sent to it.`, {
+        field: 'provider',
+      });
+    }
     const conn = this.blockedReason('backside');
     if (typeof conn === 'string') throw new KeyholdError('RemoteMissing', conn);
-    const apiKey = this.vault.byok.load(detail.id).secrets.apiKey;
-    const result = await validateKey({ http: this.client('backside', conn.url), token: conn.credential }, apiKey);
+    const result = await checkKey({ http: this.client('backside', conn.url), token: conn.credential }, apiKey);
     if (!result.ok) {
       if (result.kind === 'credentials') this.vault.remotes.pause('backside', `credentials rejected (HTTP ${result.status})`);
       throw failureToError(result);
     }
     return result.body;
+  }
+
+  /** Probes the stored BYOK key of a kind with Backside, and keeps the verdict as its last probe. */
+  async validate(kindName: string): Promise<KeyVerdict> {
+    const detail = this.vault.byok.get(kindName, { reveal: false });
+    const verdict = await this.checkKey(this.vault.byok.load(detail.id).secrets.apiKey, detail.provider);
+    this.vault.byok.recordProbe(detail.id, { ok: verdict.accepted, at: this.now(), message: verdict.accepted ? null : verdict.message });
+    return verdict;
   }
 }
