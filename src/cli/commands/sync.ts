@@ -10,7 +10,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
   program
     .command('sync')
     .description('push every pending profile and BYOK key, retrying transient failures until done or --timeout')
-    .option('--timeout <seconds>', 'give up waiting on retries after this many seconds', '60')
+    .option('--timeout <seconds>', 'end the whole run (waiting for another sync, requests, retries) after this many seconds', '60')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { timeout: string; json?: boolean }) => {
       const seconds = Number(opts.timeout);
@@ -18,6 +18,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
       const showProgress = !opts.json && process.stderr.isTTY;
       const summary = await withVault(globals(), async (vault) => {
         const engine = new SyncEngine(vault, {
+          lease: { label: 'keyhold sync' },
           onProgress: showProgress ? ({ done, total }) => process.stderr.write(`\rsyncing ${done}/${total}…`) : undefined,
         });
         try {

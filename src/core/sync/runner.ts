@@ -1,4 +1,5 @@
 import type { RemoteKind } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
 import type { ItemResult } from '../../shared/sync';
 import type { ItemKind } from '../vault/items';
 import type { Vault } from '../vault/vault';
@@ -15,6 +16,8 @@ export interface SyncRunnerOptions {
   maxDelayMs?: number;
   /** How long to wait after a pass failed unexpectedly (a busy database, say) before trying again. */
   errorDelayMs?: number;
+  /** How long to wait when another process is syncing this vault (it holds the sync lease). */
+  busyDelayMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -74,12 +77,7 @@ export class SyncRunner {
   online(): void {
     if (!this.#running) return;
     try {
-      const now = this.#now();
-      for (const row of this.#outbox.all()) {
-        if (row.inflight_version === null && row.attempts > 0 && row.next_attempt_at > now) {
-          this.#outbox.enqueueNow(row.item_kind, row.item_id, now);
-        }
-      }
+      this.#outbox.wakeBackedOff(this.#now());
     } catch (e) {
       this.#options.onError?.(e);
     }
@@ -112,13 +110,18 @@ export class SyncRunner {
     this.#timer = null;
     if (!this.#running || this.#passing) return;
     let failed = false;
+    let busy = false;
     this.#passing = (async () => {
       try {
         await this.#options.pass();
       } catch (e) {
-        failed = true;
-        // A pass cut short by a lock is expected; only a failure while still running is news.
-        if (this.#running) this.#options.onError?.(e);
+        // Another process is syncing: not a failure, just a later turn.
+        if (e instanceof KeyholdError && e.code === 'SyncBusy') busy = true;
+        else {
+          failed = true;
+          // A pass cut short by a lock is expected; only a failure while still running is news.
+          if (this.#running) this.#options.onError?.(e);
+        }
       }
     })();
     await this.#passing;
@@ -131,6 +134,10 @@ export class SyncRunner {
     }
     if (failed) {
       this.#schedule(this.#options.errorDelayMs ?? 30_000);
+      return;
+    }
+    if (busy) {
+      this.#schedule(this.#options.busyDelayMs ?? 5_000);
       return;
     }
     const next = this.#nextDueAt();

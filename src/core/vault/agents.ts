@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { tx } from './db';
+import { sql, tx } from './db';
 import type Database from 'better-sqlite3';
 import { AgentInput, type AgentSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
@@ -14,6 +14,8 @@ interface AgentBody {
 /** Agents' declared input arguments, used to check a profile's keys offline, as Kura would. */
 export class AgentRegistry {
   private byAgentId = new Map<string, AgentSummary & { id: string }>();
+  /** PRAGMA data_version when the index was built: it changes when another process commits. */
+  private seen: number | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -22,8 +24,18 @@ export class AgentRegistry {
     private readonly now: () => number,
   ) {}
 
+  private dataVersion(): number {
+    return (sql(this.db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
+  }
+
+  /** Another process wrote since the index was built: rebuild it, so its agents are seen. */
+  private fresh(): void {
+    if (this.seen !== null && this.seen !== this.dataVersion()) this.buildIndex();
+  }
+
   buildIndex(): void {
     this.byAgentId.clear();
+    this.seen = this.dataVersion();
     const rows = this.db.prepare('SELECT id, updated_at, body FROM agents').all() as { id: string; updated_at: number; body: Buffer }[];
     for (const r of rows) {
       const body = this.cells().decrypt<AgentBody>('agents', r.id, 'body', r.body);
@@ -33,15 +45,18 @@ export class AgentRegistry {
 
   dropIndex(): void {
     this.byAgentId.clear();
+    this.seen = null;
   }
 
   list(): AgentSummary[] {
+    this.fresh();
     return [...this.byAgentId.values()]
       .map(({ agentId, args, updatedAt }) => ({ agentId, args, updatedAt }))
       .sort((a, b) => a.agentId.localeCompare(b.agentId));
   }
 
   get(agentId: string): AgentSummary | undefined {
+    this.fresh();
     const a = this.byAgentId.get(agentId);
     return a && { agentId: a.agentId, args: a.args, updatedAt: a.updatedAt };
   }
@@ -50,19 +65,23 @@ export class AgentRegistry {
     const input = parseInput(AgentInput, raw);
     const args = [...new Set(input.args)];
     const now = this.now();
-    const existing = this.byAgentId.get(input.agentId);
-    const id = existing?.id ?? randomUUID();
-    const body = this.cells().encrypt('agents', id, 'body', { agentId: input.agentId, args } satisfies AgentBody);
-    tx(this.db, () => {
-        if (existing) {
-          this.db.prepare('UPDATE agents SET updated_at = ?, body = ? WHERE id = ?').run(now, body, id);
-        } else {
-          this.db
-            .prepare('INSERT INTO agents (id, lookup, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?)')
-            .run(id, this.cells().lookup('agents', input.agentId), now, now, body);
-        }
-        this.audit.append('agent_changed', { id });
-      });
+    // Whether the agent exists decides between insert and update, so it is read in the same
+    // transaction as the write, after catching up with any other process's writes.
+    const id = tx(this.db, () => {
+      this.fresh();
+      const existing = this.byAgentId.get(input.agentId);
+      const id = existing?.id ?? randomUUID();
+      const body = this.cells().encrypt('agents', id, 'body', { agentId: input.agentId, args } satisfies AgentBody);
+      if (existing) {
+        this.db.prepare('UPDATE agents SET updated_at = ?, body = ? WHERE id = ?').run(now, body, id);
+      } else {
+        this.db
+          .prepare('INSERT INTO agents (id, lookup, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?)')
+          .run(id, this.cells().lookup('agents', input.agentId), now, now, body);
+      }
+      this.audit.append('agent_changed', { id });
+      return id;
+    });
     const summary = { agentId: input.agentId, args, updatedAt: new Date(now).toISOString() };
     this.byAgentId.set(input.agentId, { id, ...summary });
     return summary;
@@ -70,6 +89,7 @@ export class AgentRegistry {
 
   /** Refuses keys the agent has not declared; agents with no declaration accept any key. */
   checkKeys(agentId: string, keys: string[]): void {
+    this.fresh();
     const agent = this.byAgentId.get(agentId);
     if (!agent) return;
     const declared = new Set(agent.args);

@@ -146,6 +146,19 @@ export const MIGRATIONS: readonly string[] = [
   DROP TRIGGER profiles_gen_upd;
   DROP TRIGGER profiles_gen_del;
   `,
+  // The sync lease: at most one process pushes at a time. Plaintext on purpose: a random owner
+  // id, a pid and a host name say who holds it without unlocking, and none is a typed value.
+  `
+  CREATE TABLE sync_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT NOT NULL,
+    label TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    acquired_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const FORMAT_VERSION = MIGRATIONS.length;
