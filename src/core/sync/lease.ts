@@ -131,7 +131,7 @@ export class SyncLease {
         this.#db,
         `INSERT INTO sync_lease (id, owner, label, pid, host, acquired_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, label = excluded.label, pid = excluded.pid, host = excluded.host,
-           acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`,
+           acquired_at = CASE WHEN owner = excluded.owner THEN acquired_at ELSE excluded.acquired_at END, expires_at = excluded.expires_at`,
       ).run(this.owner, this.#label, this.#pid, this.#host, now, now + this.#ttlMs);
       return null;
     });
