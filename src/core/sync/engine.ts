@@ -494,7 +494,8 @@ export class SyncEngine {
     const timeoutMs = options.timeoutMs ?? 60_000;
     const deadline = this.now() + timeoutMs;
     const expired = new AbortController();
-    const timer = setTimeout(() => expired.abort(), timeoutMs);
+    // setTimeout fires at once for anything above 2^31-1 ms (24.8 days): cap it rather than abort.
+    const timer = setTimeout(() => expired.abort(), Math.min(timeoutMs, 2 ** 31 - 1));
     const signal = AbortSignal.any([expired.signal, this.cancelled.signal, ...(options.signal ? [options.signal] : [])]);
     const all: ItemResult[] = [];
     let timedOut = false;
