@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Vault } from '../../src/core/vault/vault';
 import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
 import { KURA_TEST_API_KEY } from '../fakes/kura';
-import { expectConverged, servers } from '../helpers/sync';
+import { expectConverged, servers, untilRequests } from '../helpers/sync';
 import { apiHarness, MASTER } from '../integration/api-harness';
 
 // Attack (by accident): the vault locks (idle, suspend, screen lock) while background sync is
@@ -34,14 +34,7 @@ describe('locking during a background sync', () => {
 
     s.kura.faults.latencyMs = 100;
     await h.ok('vaultUnlock', { password: MASTER });
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (s.kura.requests.length >= 6) {
-          clearInterval(t);
-          resolve();
-        }
-      }, 2);
-    });
+    await untilRequests(s.kura, 6);
     await h.ok('vaultLock');
     const sentAtLock = s.kura.requests.length;
     const synced = (v: Vault) => v.db.prepare("SELECT count(*) AS n FROM profiles WHERE sync_state = 'synced'").get();

@@ -1,25 +1,18 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
 import { KURA_TEST_API_KEY } from '../fakes/kura';
 import { SyncLease } from '../../src/core/sync/lease';
 import { Vault } from '../../src/core/vault/vault';
-import { CLI } from '../helpers/cli';
+import { keyholdAsync } from '../helpers/cli';
 import { servers } from '../helpers/sync';
 import { PASSWORD, tempDir } from '../helpers/vault';
 
 // Attack: a second `keyhold sync` while another process syncs. It must neither barge in (see
 // two-syncs-steal-rows) nor hang silently: it waits within its --timeout, then names the holder
 // and exits with its own code. A holder killed with -9 must not block anyone.
-function run(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
+const run = keyholdAsync;
 
 let t: ReturnType<typeof tempDir>;
 let s: Awaited<ReturnType<typeof servers>>;

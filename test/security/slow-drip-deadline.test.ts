@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
 import { KURA_TEST_API_KEY } from '../fakes/kura';
-import { CLI } from '../helpers/cli';
+import { keyholdAsync } from '../helpers/cli';
 import { connect, fastEngine, servers } from '../helpers/sync';
 import { newVault, PASSWORD, tempDir } from '../helpers/vault';
 
@@ -12,14 +11,7 @@ import { newVault, PASSWORD, tempDir } from '../helpers/vault';
 // stayed alive for as long as the server liked (here 400 s, far past this test's limit).
 const DRIP = { kind: 'drip', intervalMs: 1_000, minBytes: 400 } as const;
 
-function run(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
+const run = keyholdAsync;
 
 let t: ReturnType<typeof tempDir>;
 let s: Awaited<ReturnType<typeof servers>>;

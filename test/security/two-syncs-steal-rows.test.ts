@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SyncLease } from '../../src/core/sync/lease';
 import { Vault } from '../../src/core/vault/vault';
-import { connect, expectConverged, fastEngine, servers } from '../helpers/sync';
+import { connect, expectConverged, fastEngine, servers, untilRequests } from '../helpers/sync';
 import { newVault, PASSWORD } from '../helpers/vault';
 
 // Attack: the desktop app and a CLI (here two processes) sync one vault at once. Before the lease,
@@ -32,14 +32,7 @@ describe('two syncs at once on one vault', () => {
       s.kura.faults.latencyMs = 50;
       let firstDone = false;
       const first = sync(dir).finally(() => (firstDone = true));
-      await new Promise<void>((resolve) => {
-        const t = setInterval(() => {
-          if (s.kura.requests.length >= 4) {
-            clearInterval(t);
-            resolve();
-          }
-        }, 5);
-      });
+      await untilRequests(s.kura, 4);
       const second = sync(dir);
       // The first is still sending when the second starts: the two really overlap.
       expect(firstDone).toBe(false);
@@ -69,14 +62,7 @@ describe('two syncs at once on one vault', () => {
       s.kura.faults.latencyMs = 200;
       const engine = fastEngine(vault, { concurrency: 4 });
       const pass = engine.pass();
-      await new Promise<void>((resolve) => {
-        const t = setInterval(() => {
-          if (s.kura.requests.length >= 4) {
-            clearInterval(t);
-            resolve();
-          }
-        }, 5);
-      });
+      await untilRequests(s.kura, 4);
       // This process froze past its expiry and another took the lease over (here: by force).
       vault.db.prepare("UPDATE sync_lease SET owner = 'someone-else', expires_at = ? WHERE id = 1").run(Date.now() + 60_000);
       await expect(pass).rejects.toMatchObject({ code: 'SyncBusy' });
