@@ -34,7 +34,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         for (const r of summary.replaced) process.stdout.write(`WARNING ${r.ref}: ${r.message ?? 'replaced an existing remote profile'}\n`);
         for (const r of summary.failed) process.stdout.write(`failed  ${r.kind} ${r.ref}: ${r.message ?? ''}\n`);
         for (const r of summary.pending) process.stdout.write(`pending ${r.kind} ${r.ref}: ${r.reason ?? 'waiting'}\n`);
-        if (summary.timedOut) process.stdout.write(`Stopped waiting after ${seconds} s; run "keyhold sync" again later.\n`);
+        if (summary.timedOut) process.stdout.write(`Stopped at the ${seconds} s deadline (--timeout); run "keyhold sync" again later.\n`);
       }
       if (summary.failed.length > 0 || summary.pending.length > 0) process.exitCode = EXIT.remote;
     });
