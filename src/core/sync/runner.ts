@@ -18,6 +18,11 @@ export interface SyncRunnerOptions {
   errorDelayMs?: number;
   /** How long to wait when another process is syncing this vault (it holds the sync lease). */
   busyDelayMs?: number;
+  /**
+   * How often to look for another process's commits (PRAGMA data_version): an item the CLI
+   * queued while the window is open is pushed without waiting for anything here to change.
+   */
+  watchMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -37,6 +42,8 @@ export class SyncRunner {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #passing: Promise<void> | null = null;
   #again = false;
+  #watch: ReturnType<typeof setInterval> | null = null;
+  #dataVersion = -1;
 
   constructor(options: SyncRunnerOptions) {
     this.#options = options;
@@ -51,6 +58,9 @@ export class SyncRunner {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#dataVersion = this.#readDataVersion();
+    this.#watch = setInterval(() => this.#look(), this.#options.watchMs ?? 2_000);
+    this.#watch.unref();
     this.kick();
   }
 
@@ -58,6 +68,24 @@ export class SyncRunner {
     this.#running = false;
     this.#again = false;
     this.#clear();
+    if (this.#watch !== null) clearInterval(this.#watch);
+    this.#watch = null;
+  }
+
+  #readDataVersion(): number {
+    return this.#options.vault.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Another process committed (queued an item, changed a connection): look at the queue again. */
+  #look(): void {
+    try {
+      const version = this.#readDataVersion();
+      if (version === this.#dataVersion) return;
+      this.#dataVersion = version;
+      this.kick();
+    } catch (e) {
+      this.#options.onError?.(e);
+    }
   }
 
   /** Something was queued (or a connection changed): run a pass soon. */
