@@ -63,4 +63,28 @@ describe('a server that drips its answer', () => {
       cleanup();
     }
   }, 25_000);
+
+  it('"Sync now" that joins a background pass still ends at its own deadline', async () => {
+    const { vault, cleanup } = await newVault();
+    const local = await servers();
+    try {
+      connect(vault, local);
+      vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { V: 'v' } });
+      local.kura.faults.next(DRIP, 1);
+      const engine = fastEngine(vault);
+      let backgroundDone = false;
+      const background = engine.pass().finally(() => (backgroundDone = true));
+      const summary = await engine.syncAll({ timeoutMs: 500 });
+      expect(summary.timedOut).toBe(true);
+      expect(backgroundDone).toBe(false);
+      // Locking cancels the background pass too; it ends without recording anything.
+      engine.cancel();
+      expect(await background).toEqual([]);
+      await engine.close();
+      expect(vault.profiles.get('crm/prod').syncState).toBe('pending');
+    } finally {
+      await local.close();
+      cleanup();
+    }
+  }, 25_000);
 });

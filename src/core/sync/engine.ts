@@ -118,8 +118,18 @@ export class SyncEngine {
       this.running = this.leasedPass(signal).finally(() => {
         this.running = null;
       });
+      return this.running;
     }
-    return this.running;
+    // Joining a pass another caller started (the background runner's): this caller's deadline
+    // still ends its own wait, while that pass runs on under its own limits.
+    const running = this.running;
+    if (!signal) return running;
+    return new Promise<ItemResult[]>((resolve, reject) => {
+      const stop = () => resolve([]);
+      if (signal.aborted) return stop();
+      signal.addEventListener('abort', stop, { once: true });
+      running.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+    });
   }
 
   private refOf(kind: ItemKind, id: string): string {
