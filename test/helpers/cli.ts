@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export const CLI = join(import.meta.dirname, '../../out/cli/keyhold.js');
@@ -24,4 +24,17 @@ export function keyhold(args: string[], options: { env?: Record<string, string>;
     stderr: r.stderr.toString('utf8'),
     json: <T,>() => JSON.parse(stdout) as T,
   };
+}
+
+/**
+ * Runs the built CLI without blocking this process (fake servers living here keep answering),
+ * with a clean environment plus `env`; `input` is piped to stdin.
+ */
+export function keyholdAsync(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input);
+  });
 }

@@ -27,7 +27,8 @@ describe('sync engine against the fake Kura and Backside', () => {
     vault.profiles.create({ agentId: 'crm', name: 'staging', authData: { USER: 'bob' } });
     vault.byok.set({ kind: 'claude-code', apiKey: KEY('0001') });
 
-    const offline = await engine.syncAll({ timeoutMs: 50 });
+    // The timeout bounds the whole run, requests included: time for refused connections to be recorded.
+    const offline = await engine.syncAll({ timeoutMs: 1_000 });
     expect(offline.pushed).toEqual([]);
     expect(offline.pending.map((p) => p.ref).sort()).toEqual(['claude-code', 'crm/prod', 'crm/staging']);
     expect(offline.pending[0]?.reason).toMatch(/could not (reach|connect)|refused|network/i);

@@ -10,7 +10,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
   program
     .command('sync')
     .description('push every pending profile and BYOK key, retrying transient failures until done or --timeout')
-    .option('--timeout <seconds>', 'give up waiting on retries after this many seconds', '60')
+    .option('--timeout <seconds>', 'end the whole run (waiting for another sync, requests, retries) after this many seconds', '60')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { timeout: string; json?: boolean }) => {
       const seconds = Number(opts.timeout);
@@ -18,6 +18,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
       const showProgress = !opts.json && process.stderr.isTTY;
       const summary = await withVault(globals(), async (vault) => {
         const engine = new SyncEngine(vault, {
+          lease: { label: 'keyhold sync' },
           onProgress: showProgress ? ({ done, total }) => process.stderr.write(`\rsyncing ${done}/${total}…`) : undefined,
         });
         try {
@@ -33,7 +34,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         for (const r of summary.replaced) process.stdout.write(`WARNING ${r.ref}: ${r.message ?? 'replaced an existing remote profile'}\n`);
         for (const r of summary.failed) process.stdout.write(`failed  ${r.kind} ${r.ref}: ${r.message ?? ''}\n`);
         for (const r of summary.pending) process.stdout.write(`pending ${r.kind} ${r.ref}: ${r.reason ?? 'waiting'}\n`);
-        if (summary.timedOut) process.stdout.write(`Stopped waiting after ${seconds} s; run "keyhold sync" again later.\n`);
+        if (summary.timedOut) process.stdout.write(`Stopped at the ${seconds} s deadline (--timeout); run "keyhold sync" again later.\n`);
       }
       if (summary.failed.length > 0 || summary.pending.length > 0) process.exitCode = EXIT.remote;
     });

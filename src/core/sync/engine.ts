@@ -9,6 +9,7 @@ import { checkKey, setByokKey, type KeyVerdict } from './backside-client';
 import { DEFAULT_BACKOFF, nextRetryDelay, type BackoffPolicy } from './backoff';
 import { HttpClient, parseBaseUrl, type HttpOptions } from './http';
 import { upsertAuthProfile } from './kura-client';
+import { busyError, SyncLease, type SyncLeaseOptions } from './lease';
 import { Outbox, type OutboxRow } from './outbox';
 import { failureToError, type RemoteFailure, type RemoteResult } from './remote-errors';
 
@@ -20,6 +21,8 @@ export interface SyncEngineOptions {
   /** Requests in flight at once, across both services. */
   concurrency?: number;
   http?: HttpOptions;
+  /** Who this engine is when it holds the sync lease ("keyhold sync", "Keyhold desktop app"). */
+  lease?: Partial<SyncLeaseOptions>;
   onItem?: (result: ItemResult) => void;
   onProgress?: (progress: SyncProgress) => void;
 }
@@ -28,8 +31,9 @@ const SERVICE: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside'
 const REMOTE_OF: Record<ItemKind, RemoteKind> = { profile: 'kura', byok: 'backside' };
 
 // Outcomes are committed in batches: one fsync per batch instead of one per item. A kill -9 before
-// a batch commits leaves its rows claimed; recover() makes them due again, and a resent create is
-// recognised as our own retry (the row's create_sent_at), so nothing is lost or reported wrongly.
+// a batch commits leaves its rows claimed; the next holder of the sync lease makes them due again,
+// and a resent create is recognised as our own retry (the row's create_sent_at), so nothing is
+// lost or reported wrongly.
 const FLUSH_EVERY = 128;
 const FLUSH_MS = 100;
 const CLAIM_CHUNK = 128;
@@ -47,7 +51,7 @@ interface Job {
   row: OutboxRow;
   ref: string;
   version: number;
-  /** The outcome to record, or null when its recording waits for the end of the pass. */
+  /** The outcome to record, or null when its recording waits for the end of the pass or the run was cancelled meanwhile. */
   send: () => Promise<(() => ItemResult) | null>;
 }
 
@@ -87,7 +91,11 @@ export class SyncEngine {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly backoff: BackoffPolicy;
   private readonly concurrency: number;
-  private recovered = false;
+  private readonly lease: SyncLease;
+  /** Aborted by cancel(): every request under way stops and nothing more is recorded. */
+  private readonly cancelled = new AbortController();
+  /** The signal of the pass under way: requests are made through clients bound to it. */
+  private passSignal: AbortSignal = this.cancelled.signal;
   private running: Promise<ItemResult[]> | null = null;
   private forbidden: ForbiddenOutcomes = { waiting: [], otherAnswers: 0 };
   /** Connections a push succeeded on in this pass: proof that their address and credential work. */
@@ -103,6 +111,15 @@ export class SyncEngine {
     this.sleep = options.sleep ?? defaultSleep;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.concurrency = options.concurrency ?? 8;
+    this.lease = new SyncLease(vault.db, { label: 'Keyhold', ...options.lease });
+  }
+
+  /**
+   * Stops for good (the vault is locking): requests under way are aborted, their outcomes are not
+   * recorded, and the rows they had claimed are due again once the lease is given up.
+   */
+  cancel(): void {
+    this.cancelled.abort();
   }
 
   private client(kind: RemoteKind, url: string): HttpClient {
@@ -119,14 +136,27 @@ export class SyncEngine {
     this.clients.clear();
   }
 
-  /** One pass over the due rows. Concurrent calls share the pass in progress. */
-  pass(): Promise<ItemResult[]> {
+  /**
+   * One pass over the due rows. Concurrent calls share the pass in progress. Throws SyncBusy,
+   * naming the holder, when another process holds the sync lease.
+   */
+  pass(signal?: AbortSignal): Promise<ItemResult[]> {
     if (!this.running) {
-      this.running = this.runPass().finally(() => {
+      this.running = this.leasedPass(signal).finally(() => {
         this.running = null;
       });
+      return this.running;
     }
-    return this.running;
+    // Joining a pass another caller started (the background runner's): this caller's deadline
+    // still ends its own wait, while that pass runs on under its own limits.
+    const running = this.running;
+    if (!signal) return running;
+    return new Promise<ItemResult[]>((resolve, reject) => {
+      const stop = () => resolve([]);
+      if (signal.aborted) return stop();
+      signal.addEventListener('abort', stop, { once: true });
+      running.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+    });
   }
 
   private refOf(kind: ItemKind, id: string): string {
@@ -164,23 +194,53 @@ export class SyncEngine {
     return { url: conn.url, credential: conn.credential };
   }
 
-  private async runPass(): Promise<ItemResult[]> {
-    const db = this.vault.db;
+  /** A pass under the lease: taken for the pass (a whole run may hold it already). */
+  private async leasedPass(signal?: AbortSignal): Promise<ItemResult[]> {
+    const passSignal = signal ? AbortSignal.any([this.cancelled.signal, signal]) : this.cancelled.signal;
+    if (passSignal.aborted) return [];
     this.vault.cells();
-    if (!this.recovered) {
-      this.outbox.recover(this.now());
-      this.recovered = true;
+    const other = this.lease.tryAcquire();
+    if (other) throw busyError(other);
+    try {
+      return await this.runPass(passSignal);
+    } finally {
+      this.releaseLease();
     }
+  }
+
+  private releaseLease(): void {
+    try {
+      this.lease.release();
+    } catch {
+      // A busy database: the lease expires on its own, and its rows are recovered then.
+    }
+  }
+
+  private async runPass(signal: AbortSignal): Promise<ItemResult[]> {
+    const db = this.vault.db;
+    // Which rows to try is only a list of candidates: each is read again, and claimed, inside the
+    // transaction that claims it.
     const due = this.outbox.due(this.now());
     if (due.length === 0) return [];
     this.connections.clear();
     this.forbidden = { waiting: [], otherAnswers: 0 };
     this.provenThisPass.clear();
 
+    // A failure in one worker (the lease lost, the database busy) stops the others' requests too.
+    const stop = new AbortController();
+    const runSignal = AbortSignal.any([signal, stop.signal]);
+    this.passSignal = runSignal;
+    let failure: { error: unknown } | null = null;
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      stop.abort();
+    };
+
     // Rows are claimed in chunks as workers need them: a first small one so requests leave at
     // once, then larger ones, so preparing (decrypting, claiming) overlaps with the network.
     // Claiming the next chunk and recording the outcomes that have arrived share one transaction
-    // (one commit, and each page the two touch written once).
+    // (one commit, and each page the two touch written once), which first checks and renews the
+    // lease: a process that lost it records nothing.
     const results: ItemResult[] = [];
     const queue: Job[] = [];
     let cursor = 0;
@@ -194,8 +254,12 @@ export class SyncEngine {
       const immediate: ItemResult[] = [];
       const jobs: Job[] = [];
       const done = tx(db, () => {
+        this.lease.check();
         const out = batch.map((apply) => apply());
-        for (const row of rows) {
+        const now = this.now();
+        for (const candidate of rows) {
+          const row = this.outbox.get(candidate.item_kind, candidate.item_id);
+          if (!row || row.inflight_version !== null || row.next_attempt_at > now) continue;
           const job = row.item_kind === 'profile' ? this.prepareProfile(row, immediate) : this.prepareByok(row, immediate);
           if (job) jobs.push(job);
         }
@@ -211,27 +275,37 @@ export class SyncEngine {
     };
     // Recording outcomes also tops the queue up, so most commits do both jobs.
     const flush = () => {
-      if (settled.length > 0) commit(Math.max(0, CLAIM_CHUNK - queue.length));
+      if (settled.length > 0) commit(runSignal.aborted ? 0 : Math.max(0, CLAIM_CHUNK - queue.length));
     };
     const nextJob = (): Job | undefined => {
+      if (runSignal.aborted) return undefined;
       while (queue.length === 0 && cursor < due.length) commit(cursor === 0 ? this.concurrency : CLAIM_CHUNK);
       return queue.shift();
     };
 
     const worker = async () => {
-      let inflight = nextJob()?.send();
-      while (inflight) {
-        // Await into a local first: `settled.push(await …)` would bind the array before the
-        // await, and a flush by another worker meanwhile replaces it, losing this outcome.
-        const apply = await inflight;
-        // The next request leaves before this outcome's bookkeeping, so the server is never idle
-        // while Keyhold records results.
-        inflight = nextJob()?.send();
-        if (apply) settled.push(apply);
-        if (settled.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_MS) flush();
+      try {
+        let inflight = nextJob()?.send();
+        while (inflight) {
+          // Await into a local first: `settled.push(await …)` would bind the array before the
+          // await, and a flush by another worker meanwhile replaces it, losing this outcome.
+          const apply = await inflight;
+          if (apply === null && runSignal.aborted) return;
+          // The next request leaves before this outcome's bookkeeping, so the server is never
+          // idle while Keyhold records results.
+          inflight = nextJob()?.send();
+          if (apply) settled.push(apply);
+          if (!runSignal.aborted && (settled.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_MS)) flush();
+        }
+      } catch (e) {
+        fail(e);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, worker));
+    if (failure) throw (failure as { error: unknown }).error;
+    // Outcomes that arrived before a deadline are real answers worth keeping; after a lock there
+    // is no key to record them with, and their rows are simply sent again later.
+    if (this.cancelled.signal.aborted || !this.vault.unlocked) return results;
     flush();
     this.settleForbidden(results);
     const at = this.now();
@@ -248,7 +322,10 @@ export class SyncEngine {
     const { waiting, otherAnswers } = this.forbidden;
     if (waiting.length === 0) return;
     const connectionWide = otherAnswers === 0 && (waiting.length >= 2 || waiting.some((w) => w.create));
-    const done = tx(this.vault.db, () => waiting.map((w) => w.apply(connectionWide)));
+    const done = tx(this.vault.db, () => {
+      this.lease.check();
+      return waiting.map((w) => w.apply(connectionWide));
+    });
     this.forbidden = { waiting: [], otherAnswers: 0 };
     for (const r of done) {
       results.push(r);
@@ -281,7 +358,8 @@ export class SyncEngine {
     this.outbox.claim('profile', id, item.summary.version, this.now(), !token);
     // When the token was first obtained; an update that hands back the same token keeps it.
     const sent = { agentId: meta.agentId, name: meta.name, token, obtainedAt: item.remote?.obtainedAt ?? null };
-    const http = this.client('kura', conn.url);
+    const signal = this.passSignal;
+    const http = this.client('kura', conn.url).withSignal(signal);
     const request = {
       agent_id: meta.agentId,
       api_key: conn.credential,
@@ -297,6 +375,7 @@ export class SyncEngine {
       version,
       send: async () => {
         const result = await upsertAuthProfile(http, request);
+        if (signal.aborted) return null;
         if (result.ok) this.provenThisPass.add('kura');
         if (isForbidden(result)) {
           this.forbidden.waiting.push({
@@ -414,13 +493,15 @@ export class SyncEngine {
       return null;
     }
     this.outbox.claim('byok', id, item.summary.version, this.now());
-    const backside = { http: this.client('backside', conn.url), token: conn.credential };
+    const signal = this.passSignal;
+    const backside = { http: this.client('backside', conn.url).withSignal(signal), token: conn.credential };
     return {
       row,
       ref,
       version: item.summary.version,
       send: async () => {
         const result = await setByokKey(backside, item.meta.kind, item.secrets.apiKey);
+        if (signal.aborted) return null;
         if (result.ok) this.provenThisPass.add('backside');
         return () => this.applyByok(row, ref, item.summary.version, result);
       },
@@ -517,27 +598,47 @@ export class SyncEngine {
 
   /**
    * Pushes until nothing is due and nothing is waiting on a retry, or the time runs out. Items
-   * blocked on a missing or paused connection do not keep it waiting.
+   * blocked on a missing or paused connection do not keep it waiting. `timeoutMs` bounds the whole
+   * run: waiting for the lease, every request (a server that drips its answer is cut off) and
+   * every retry wait. The run holds the sync lease throughout; when another process holds it, the
+   * run waits for it within the same time, then throws SyncBusy naming the holder.
    */
   async syncAll(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<SyncSummary> {
-    const deadline = this.now() + (options.timeoutMs ?? 60_000);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const deadline = this.now() + timeoutMs;
+    const expired = new AbortController();
+    // setTimeout fires at once for anything above 2^31-1 ms (24.8 days): cap it rather than abort.
+    const timer = setTimeout(() => expired.abort(), Math.min(timeoutMs, 2 ** 31 - 1));
+    const signal = AbortSignal.any([expired.signal, this.cancelled.signal, ...(options.signal ? [options.signal] : [])]);
     const all: ItemResult[] = [];
     let timedOut = false;
-    for (;;) {
-      if (options.signal?.aborted) break;
-      all.push(...(await this.pass()));
-      const waiting = this.outbox
-        .all()
-        .filter((r) => r.inflight_version === null && typeof this.blockedReason(REMOTE_OF[r.item_kind]) !== 'string');
-      if (waiting.length === 0) break;
-      const nextAt = Math.min(...waiting.map((r) => r.next_attempt_at));
-      if (nextAt > deadline || this.now() >= deadline) {
-        timedOut = true;
-        break;
+    try {
+      this.vault.cells();
+      await this.lease.acquire({ deadline: Date.now() + timeoutMs, signal });
+      try {
+        for (;;) {
+          if (signal.aborted) break;
+          all.push(...(await this.pass(signal)));
+          if (signal.aborted) break;
+          const waiting = this.outbox
+            .all()
+            .filter((r) => r.inflight_version === null && typeof this.blockedReason(REMOTE_OF[r.item_kind]) !== 'string');
+          if (waiting.length === 0) break;
+          const nextAt = Math.min(...waiting.map((r) => r.next_attempt_at));
+          if (nextAt > deadline || this.now() >= deadline) {
+            timedOut = true;
+            break;
+          }
+          const wait = nextAt - this.now();
+          if (wait > 0) await this.sleep(wait, signal);
+        }
+      } finally {
+        this.releaseLease();
       }
-      const wait = nextAt - this.now();
-      if (wait > 0) await this.sleep(wait, options.signal);
+    } finally {
+      clearTimeout(timer);
     }
+    if (expired.signal.aborted) timedOut = true;
     return this.summarize(all, timedOut);
   }
 

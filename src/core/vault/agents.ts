@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { tx } from './db';
+import { sql, tx } from './db';
 import type Database from 'better-sqlite3';
 import { AgentInput, type AgentSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
@@ -34,6 +34,8 @@ const declared = (a: Entry | undefined): a is Entry & { args: string[] } => a !=
  */
 export class AgentRegistry {
   private byAgentId = new Map<string, Entry>();
+  /** PRAGMA data_version when the index was built: it changes when another process commits. */
+  private seen: number | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -42,8 +44,18 @@ export class AgentRegistry {
     private readonly now: () => number,
   ) {}
 
+  private dataVersion(): number {
+    return (sql(this.db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
+  }
+
+  /** Another process wrote since the index was built: rebuild it, so its agents are seen. */
+  private fresh(): void {
+    if (this.seen !== null && this.seen !== this.dataVersion()) this.buildIndex();
+  }
+
   buildIndex(): void {
     this.byAgentId.clear();
+    this.seen = this.dataVersion();
     const rows = this.db.prepare('SELECT id, updated_at, body FROM agents').all() as { id: string; updated_at: number; body: Buffer }[];
     for (const r of rows) {
       const body = this.cells().decrypt<AgentBody>('agents', r.id, 'body', r.body);
@@ -59,10 +71,12 @@ export class AgentRegistry {
 
   dropIndex(): void {
     this.byAgentId.clear();
+    this.seen = null;
   }
 
   /** Agents that declare their input arguments. */
   list(): AgentSummary[] {
+    this.fresh();
     return [...this.byAgentId.values()]
       .filter(declared)
       .map(summaryOf)
@@ -71,6 +85,7 @@ export class AgentRegistry {
 
   /** Every agent with any setting; `args` is null where none are declared. */
   listAll(): (Omit<AgentSummary, 'args'> & { args: string[] | null })[] {
+    this.fresh();
     return [...this.byAgentId.values()]
       .map(({ agentId, args, updatedAt, tokenEnv }) => ({ agentId, args, updatedAt, tokenEnv }))
       .sort((a, b) => a.agentId.localeCompare(b.agentId));
@@ -78,22 +93,27 @@ export class AgentRegistry {
 
   /** The agent's declaration, if it declares its arguments. */
   get(agentId: string): AgentSummary | undefined {
+    this.fresh();
     const a = this.byAgentId.get(agentId);
     return declared(a) ? summaryOf(a) : undefined;
   }
 
   /** The environment variable `run` puts this agent's profiles' Kura token in. */
   tokenEnvFor(agentId: string): string {
+    this.fresh();
     return this.byAgentId.get(agentId)?.tokenEnv ?? DEFAULT_TOKEN_ENV;
   }
 
   private save(agentId: string, change: (prev: Entry | undefined) => { args: string[] | null; tokenEnv: string | null }): Entry {
     const now = this.now();
-    const existing = this.byAgentId.get(agentId);
-    const id = existing?.id ?? randomUUID();
-    const next = change(existing);
-    const body = this.cells().encrypt('agents', id, 'body', { agentId, args: next.args, tokenEnv: next.tokenEnv } satisfies AgentBody);
-    tx(this.db, () => {
+    // Whether the agent exists decides between insert and update, so it is read in the same
+    // transaction as the write, after catching up with any other process's writes.
+    const entry = tx(this.db, (): Entry => {
+      this.fresh();
+      const existing = this.byAgentId.get(agentId);
+      const id = existing?.id ?? randomUUID();
+      const next = change(existing);
+      const body = this.cells().encrypt('agents', id, 'body', { agentId, args: next.args, tokenEnv: next.tokenEnv } satisfies AgentBody);
       if (existing) {
         this.db.prepare('UPDATE agents SET updated_at = ?, body = ? WHERE id = ?').run(now, body, id);
       } else {
@@ -102,8 +122,8 @@ export class AgentRegistry {
           .run(id, this.cells().lookup('agents', agentId), now, now, body);
       }
       this.audit.append('agent_changed', { id });
+      return { id, agentId, ...next, updatedAt: new Date(now).toISOString() };
     });
-    const entry: Entry = { id, agentId, ...next, updatedAt: new Date(now).toISOString() };
     this.byAgentId.set(agentId, entry);
     return entry;
   }
@@ -125,6 +145,7 @@ export class AgentRegistry {
 
   /** Refuses keys the agent has not declared; agents with no declaration accept any key. */
   checkKeys(agentId: string, keys: string[]): void {
+    this.fresh();
     const agent = this.byAgentId.get(agentId);
     if (!declared(agent)) return;
     const allowed = new Set(agent.args);

@@ -157,6 +157,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX profiles_purge ON profiles (purge_at) WHERE purge_at IS NOT NULL;
   CREATE INDEX byok_keys_purge ON byok_keys (purge_at) WHERE purge_at IS NOT NULL;
   `,
+  // 7: the sync lease: at most one process pushes at a time. Plaintext on purpose: a random owner
+  // id, a pid and a host name say who holds it without unlocking, and none is a typed value.
+  `
+  CREATE TABLE sync_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT NOT NULL,
+    label TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    acquired_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const FORMAT_VERSION = MIGRATIONS.length;
