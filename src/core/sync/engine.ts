@@ -47,6 +47,13 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
+interface UsableConnection {
+  url: string;
+  credential: string;
+  /** When this address and credential were set, to tell whether they changed during the pass. */
+  setAt: number;
+}
+
 interface Job {
   row: OutboxRow;
   ref: string;
@@ -172,15 +179,15 @@ export class SyncEngine {
   }
 
   /** Connections are read once per pass: decrypting them per item would cost more than the push. */
-  private connections = new Map<RemoteKind, { url: string; credential: string } | string>();
+  private connections = new Map<RemoteKind, UsableConnection | string>();
 
-  private connectionFor(kind: RemoteKind): { url: string; credential: string } | string {
+  private connectionFor(kind: RemoteKind): UsableConnection | string {
     let conn = this.connections.get(kind);
     if (conn === undefined) this.connections.set(kind, (conn = this.blockedReason(kind)));
     return conn;
   }
 
-  private blockedReason(kind: RemoteKind): { url: string; credential: string } | string {
+  private blockedReason(kind: RemoteKind): UsableConnection | string {
     const conn = this.vault.remotes.connection(kind);
     const label = SERVICE[kind];
     if (!conn) return `No ${label} connection yet: set one with "keyhold remote set ${kind}".`;
@@ -191,7 +198,7 @@ export class SyncEngine {
     } catch (e) {
       return e instanceof KeyholdError ? e.message : `The ${label} address is not usable.`;
     }
-    return { url: conn.url, credential: conn.credential };
+    return { url: conn.url, credential: conn.credential, setAt: conn.updatedAt };
   }
 
   /** A pass under the lease: taken for the pass (a whole run may hold it already). */
@@ -312,8 +319,7 @@ export class SyncEngine {
     for (const kind of this.provenThisPass) {
       // Only if the pair that was proven is still the one saved (it may have changed mid-pass).
       const used = this.connections.get(kind);
-      const now = this.vault.remotes.connection(kind);
-      if (typeof used === 'object' && now?.url === used.url && now.credential === used.credential) this.vault.remotes.markVerified(kind, at, 'sync');
+      if (typeof used === 'object') this.vault.remotes.markVerified(kind, at, 'sync', used.setAt);
     }
     return results;
   }

@@ -30,6 +30,8 @@ export interface RemoteConnection {
   /** Kura: the API key; Backside: the bearer token. */
   credential: string | null;
   paused: boolean;
+  /** When the address or credential was last set (plaintext column): a change mid-pass shows here. */
+  updatedAt: number;
 }
 
 const LABEL: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside' };
@@ -111,6 +113,7 @@ export class Remotes {
       url: cells.decrypt<Config>('remotes', kind, 'config', r.config).url,
       credential: r.secret ? cells.decrypt<string>('remotes', kind, 'secret', r.secret) : null,
       paused: r.paused === 1,
+      updatedAt: r.updated_at,
     };
   }
 
@@ -130,9 +133,13 @@ export class Remotes {
     this.writeStatus(kind, { ...this.status(kind), pausedReason: reason }, true);
   }
 
-  /** A request just proved the address and credential work (a push succeeded, or a test could tell). */
-  markVerified(kind: RemoteKind, at: number, by: 'test' | 'sync'): void {
-    if (!this.row(kind)) return;
+  /**
+   * A request just proved the address and credential work (a push succeeded, or a test could tell).
+   * With `setAt`, only if they are still the ones set then: they may have changed meanwhile.
+   */
+  markVerified(kind: RemoteKind, at: number, by: 'test' | 'sync', setAt?: number): void {
+    const r = this.row(kind);
+    if (!r || (setAt !== undefined && r.updated_at !== setAt)) return;
     this.writeStatus(kind, { ...this.status(kind), verifiedAt: at, verifiedBy: by });
   }
 
