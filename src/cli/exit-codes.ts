@@ -12,6 +12,8 @@ export const EXIT = {
   remote: 7,
   integrity: 8,
   locked: 9,
+  /** Another process holds the vault's sync lease. */
+  busy: 10,
 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {
@@ -50,6 +52,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'VaultLocked':
     case 'SessionInvalid':
       return EXIT.locked;
+    case 'SyncBusy':
+      return EXIT.busy;
     default:
       return EXIT.error;
   }

@@ -20,6 +20,7 @@ const MODULES = {
   agent: () => import('./commands/agent').then((m) => m.registerAgentCommands),
   profile: () => import('./commands/profile').then((m) => m.registerProfileCommands),
   byok: () => import('./commands/byok').then((m) => m.registerByokCommands),
+  trash: () => import('./commands/trash').then((m) => m.registerTrashCommands),
   sync: () => import('./commands/sync').then((m) => m.registerSyncCommands),
   share: () => import('./commands/share').then((m) => m.registerShareCommands),
   session: () => import('./commands/session').then((m) => m.registerSessionCommands),
@@ -38,6 +39,7 @@ export const COMMANDS: Record<string, { module: ModuleName; description: string 
   agent: { module: 'agent', description: "agents' declared input arguments, checked offline" },
   profile: { module: 'profile', description: 'agent auth profiles (REF is the id or AGENT_ID/NAME)' },
   byok: { module: 'byok', description: 'bring-your-own provider keys, one per agent kind' },
+  trash: { module: 'trash', description: 'deleted profiles and BYOK keys, kept 30 days with their tokens and history (ID is the id or a unique prefix)' },
   sync: { module: 'sync', description: 'push every pending profile and BYOK key, retrying transient failures until done or --timeout' },
   status: { module: 'sync', description: 'sync state: counts, and every item that is not synced with its reason' },
   identity: {
@@ -55,7 +57,11 @@ export const COMMANDS: Record<string, { module: ModuleName; description: string 
 };
 
 // An engine error that points at a confirmation the call lacked: say which flag gives it.
-const CONFIRM_FLAG: Partial<Record<string, string>> = { confirmNewRemote: 'Pass --new-remote to go ahead.' };
+const CONFIRM_FLAG: Partial<Record<string, string>> = {
+  confirmNewRemote: 'Pass --new-remote to go ahead.',
+  confirmTokenLoss: 'Pass --force to delete it anyway.',
+  confirmPurge: 'Pass --yes to go ahead.',
+};
 
 /** Every error, from commander or from a command, is one line in this shape on standard error. */
 export const errorLine = (message: string): string => `keyhold: ${message}\n`;

@@ -15,8 +15,7 @@ export const STALE_DRAFT_DAYS = 7;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-// What Backside reports for a key its last probe accepted; anything else deserves a look.
-const HEALTHY_BYOK_STATUS = new Set(['ok', 'valid']);
+// A BYOK key's health is `probeHealth` (src/shared/domain.ts): its last probe, never its status word.
 
 const SEVERITY_ORDER = { problem: 0, warning: 1 } as const;
 
@@ -101,16 +100,14 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
         message: k.lastError ? `Sync failed: ${k.lastError}` : 'Sync failed; retry it or set a new key.',
       });
     }
-    const status = typeof k.remote?.byok_status === 'string' ? k.remote.byok_status : null;
-    if (status !== null && !HEALTHY_BYOK_STATUS.has(status.toLowerCase())) {
-      const reason = typeof k.remote?.byok_status_reason === 'string' && k.remote.byok_status_reason ? `: ${k.remote.byok_status_reason}` : '';
+    if (k.probeHealth === 'failing' && k.syncState !== 'failed') {
       findings.push({
         severity: 'problem',
         rule: 'failed-probe',
         kind: 'byok',
         id: k.id,
         ref: k.kind,
-        message: `Backside's last check of this key reported "${status}"${reason}.`,
+        message: `Backside's last check of this key failed${k.lastProbe?.message ? `: ${k.lastProbe.message}` : '.'}`,
       });
     }
     const age = now - Date.parse(k.updatedAt);
@@ -124,7 +121,7 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
         message: `This key was last changed ${plural(days(age), 'day')} ago (the limit is ${options.keyMaxAgeDays}). Consider rotating it.`,
       });
     }
-    if (k.syncState === 'draft' && k.lastSyncType === null && age > staleDraftMs) {
+    if (k.syncState === 'draft' && !k.localOnly && k.lastSyncType === null && age > staleDraftMs) {
       findings.push({
         severity: 'warning',
         rule: 'stale-draft',

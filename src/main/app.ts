@@ -131,7 +131,6 @@ export function startApp<C extends Contract, E extends EventsDef>(options: Start
     backend = options.createBackend(services);
     registerIpcHandlers(createRouter(options.contract, backend.handlers), {
       allowedOrigins: devUrl === null ? [APP_ORIGIN] : [APP_ORIGIN, new URL(devUrl).origin],
-      onCall: () => autoLock.activity(),
     });
 
     win = createWindow(initial, settings);

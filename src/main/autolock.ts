@@ -1,6 +1,6 @@
 import { powerMonitor } from 'electron';
 import type { BrowserWindow } from 'electron';
-import type { AutoLock, PowerPort } from '../core/desktop';
+import { isPersonInput, type AutoLock, type PowerPort } from '../core/desktop';
 
 export function createElectronPower(): PowerPort {
   return {
@@ -16,11 +16,15 @@ export function createElectronPower(): PowerPort {
 }
 
 /**
- * Key presses and focus in the window count as activity; so does every IPC call (wired in
- * app.ts). Main cannot see mouse moves, so reading without touching anything for the whole
- * period locks the vault, which is the cautious way round.
+ * Key presses, clicks, the wheel and focus in the window count as activity. IPC calls do not:
+ * the window makes them on its own too (refreshing after every background sync event), and
+ * counting them kept a vault nobody touched unlocked for as long as sync had work. Reading
+ * without touching anything for the whole period locks the vault, which is the cautious way round.
  */
 export function trackActivity(win: BrowserWindow, autoLock: AutoLock): void {
   win.webContents.on('before-input-event', () => autoLock.activity());
+  win.webContents.on('input-event', (_event, input) => {
+    if (isPersonInput(input.type)) autoLock.activity();
+  });
   win.on('focus', () => autoLock.activity());
 }

@@ -7,6 +7,7 @@ import {
   AuditEvent,
   AuditVerifyResult,
   AuthKey,
+  ByokApiKey,
   ByokDetail,
   ByokInput,
   ByokSummary,
@@ -17,10 +18,13 @@ import {
   ProfilePatch,
   ProfileRef,
   ProfileSummary,
+  ProfileToken,
+  Provider,
   RemoteInput,
   RemoteKind,
   RemoteSummary,
   SyncState,
+  TrashEntry,
 } from './domain';
 import { defineCall } from './ipc';
 import { UserSettings } from './settings';
@@ -62,7 +66,29 @@ export type VaultStatus = z.infer<typeof VaultStatus>;
 
 export const CopyResult = z.object({ clearsAfterSeconds: z.number().int() });
 
-export const RemoteTestResult = z.object({ ok: z.boolean(), message: z.string() });
+/**
+ * What "Test connection" found. `configured` (an address and credential are saved), `reached` (the
+ * service answered there), `credentialVerified` (this test proved the credential is accepted) and
+ * `verifiedAt` (the last time anything proved it, this test or a push) are separate facts.
+ */
+export const RemoteTestResult = z.object({
+  kind: RemoteKind,
+  url: z.string(),
+  ok: z.boolean(),
+  reached: z.boolean(),
+  credentialVerified: z.boolean(),
+  message: z.string(),
+  configured: z.boolean(),
+  paused: z.boolean(),
+  testedAt: z.string(),
+  verifiedAt: z.string().nullable(),
+  verifiedBy: z.enum(['test', 'sync']).nullable(),
+});
+export type RemoteTestResult = z.infer<typeof RemoteTestResult>;
+
+/** Backside's validate-key verdict on one key; `answer` is its 2xx body as sent (null after a 4xx refusal). */
+export const ByokKeyCheck = z.object({ accepted: z.boolean(), message: z.string(), answer: z.record(z.string(), z.unknown()).nullable() });
+export type ByokKeyCheck = z.infer<typeof ByokKeyCheck>;
 
 export const HealthFinding = z.object({
   severity: z.enum(['warning', 'problem']),
@@ -98,7 +124,15 @@ export const contract = {
     input: z.object({ ref: ProfileRef, patch: ProfilePatch, confirmNewRemote: z.boolean().default(false) }),
     output: ProfileSummary,
   }),
-  profileDelete: defineCall({ input: Ref, output: z.object({ id: z.string(), wasSynced: z.boolean() }) }),
+  /** Moves the profile to the trash; one holding a Kura token needs `confirmTokenLoss` (a Conflict with that field otherwise). */
+  profileDelete: defineCall({
+    input: z.object({ ref: ProfileRef, confirmTokenLoss: z.boolean().default(false) }),
+    output: z.object({ id: z.string(), wasSynced: z.boolean(), purgeAt: z.string().optional() }),
+  }),
+  /** Reveals the profile's Kura auth token (audited); NotFound, with the reason, when it has none. */
+  profileTokenReveal: defineCall({ input: Ref, output: ProfileToken }),
+  /** Copies the Kura auth token in main (audited, cleared after a while); the token never reaches the renderer. */
+  profileTokenCopy: defineCall({ input: Ref, output: CopyResult }),
   profileHistory: defineCall({ input: Ref, output: z.array(ItemVersion) }),
   profileRestore: defineCall({
     input: z.object({ ref: ProfileRef, version: Version, confirmNewRemote: z.boolean().default(false) }),
@@ -114,8 +148,21 @@ export const contract = {
   byokReveal: defineCall({ input: Kind, output: z.object({ apiKey: z.string() }) }),
   byokCopy: defineCall({ input: Kind, output: CopyResult }),
   byokSet: defineCall({ input: ByokInput, output: ByokSummary }),
+  /** Probes the stored key (kept as its last probe); Backside's answer with `accepted` and `message` added. */
   byokValidate: defineCall({ input: Kind, output: z.record(z.string(), z.unknown()) }),
-  byokDelete: defineCall({ input: Kind, output: z.object({ id: z.string() }) }),
+  /** "Check key": asks Backside whether it would take a key not saved yet; nothing is stored anywhere. */
+  byokCheckKey: defineCall({ input: z.object({ provider: Provider.default('anthropic'), apiKey: ByokApiKey }), output: ByokKeyCheck }),
+  byokDelete: defineCall({ input: Kind, output: z.object({ id: z.string(), purgeAt: z.string().optional() }) }),
+
+  // ---- trash (deleted profiles and BYOK keys, kept 30 days) ---------------------------------
+  trashList: defineCall({ input: none, output: z.array(TrashEntry) }),
+  /** Conflict when the item's name (or kind) is taken now. */
+  trashRestore: defineCall({ input: z.object({ id: z.string().min(1).max(100) }), output: TrashEntry.extend({ state: SyncState }) }),
+  /** One item by id, or with no id the whole trash (which needs `confirm`: a Conflict with field confirmPurge otherwise). */
+  trashPurge: defineCall({
+    input: z.object({ id: z.string().min(1).max(100).optional(), confirm: z.boolean().default(false) }),
+    output: z.object({ purged: z.number().int() }),
+  }),
   byokHistory: defineCall({ input: Kind, output: z.array(ItemVersion) }),
   byokRestore: defineCall({ input: z.object({ kind: AgentKind, version: Version }), output: ByokSummary }),
   byokReady: defineCall({ input: Kind, output: ByokSummary }),
@@ -128,6 +175,11 @@ export const contract = {
   remoteTest: defineCall({ input: z.object({ kind: RemoteKind }), output: RemoteTestResult }),
   agentsList: defineCall({ input: none, output: z.array(AgentSummary) }),
   agentSet: defineCall({ input: AgentInput, output: AgentSummary }),
+  /** Names the variable `run` puts the agent's Kura token in; null restores KURA_AUTH_TOKEN. */
+  agentSetTokenEnv: defineCall({
+    input: z.object({ agentId: z.string().max(1000), tokenEnv: z.string().max(1000).nullable() }),
+    output: z.object({ agentId: z.string(), tokenEnv: z.string() }),
+  }),
 
   // ---- sync ------------------------------------------------------------------------------
   syncNow: defineCall({ input: none, output: SyncSummary }),

@@ -140,6 +140,10 @@ export const ProfileDetail = ProfileSummary.extend({
   /** Values are present only when revealed; otherwise every value is null. */
   authData: z.record(z.string(), z.string().nullable()),
   revealed: z.boolean(),
+  /** The Kura auth token: present only when revealed (null: the profile has no usable token). */
+  authToken: z.string().nullable().optional(),
+  /** When this vault got its token; null when it has none or the time is unknown (imported). */
+  tokenObtainedAt: Timestamp.nullable().optional(),
 });
 export type ProfileDetail = z.infer<typeof ProfileDetail>;
 
@@ -162,6 +166,32 @@ export type ByokInput = z.input<typeof ByokInput>;
 
 export const ByokRemoteRow = z.record(z.string(), z.unknown());
 
+/**
+ * Backside stores Anthropic keys only (the seed's api_key is a "Plaintext Anthropic API key"). Keys
+ * of other providers are kept for run and inject but stay on this machine: "local only", never
+ * queued, never pushed.
+ */
+export const SYNCED_PROVIDER = 'anthropic' satisfies z.infer<typeof Provider>;
+export const isLocalOnlyProvider = (provider: z.infer<typeof Provider>): boolean => provider !== SYNCED_PROVIDER;
+
+/** The outcome of one check by a remote: Backside probing a key, or a connection test. */
+export const CheckRecord = z.object({ ok: z.boolean(), at: Timestamp, message: z.string().nullable() });
+export type CheckRecord = z.infer<typeof CheckRecord>;
+
+/**
+ * Whether a BYOK key is healthy, by one rule: its last probe by Backside passed (a push, which
+ * Backside stores only after its probe accepts the key, or a validate-key check). The row's
+ * `byok_status` is a word Backside chooses ("active", "valid", anything) and is shown verbatim,
+ * never judged. `unchecked`: never probed since it was set; `local-only`: never sent to Backside.
+ */
+export const ProbeHealth = z.enum(['healthy', 'failing', 'unchecked', 'local-only']);
+export type ProbeHealth = z.infer<typeof ProbeHealth>;
+export function probeHealth(provider: z.infer<typeof Provider>, lastProbe: { ok: boolean } | null): ProbeHealth {
+  if (isLocalOnlyProvider(provider)) return 'local-only';
+  if (lastProbe === null) return 'unchecked';
+  return lastProbe.ok ? 'healthy' : 'failing';
+}
+
 export const ByokSummary = z.object({
   id: Id,
   kind: z.string(),
@@ -170,12 +200,44 @@ export const ByokSummary = z.object({
   syncState: SyncState,
   lastSyncType: SyncType.nullable(),
   lastError: z.string().nullable(),
+  /** Not an Anthropic key: kept here for run and inject, never pushed to Backside. */
+  localOnly: z.boolean(),
+  /**
+   * Backside's last probe of this key: a successful push (Backside probes before it stores), a
+   * refused one, or a validate-key check. The key is healthy when this is ok, whatever status word
+   * the row carries.
+   */
+  lastProbe: CheckRecord.nullable(),
+  /** `probeHealth(provider, lastProbe)`: what a badge shows. */
+  probeHealth: ProbeHealth,
   remote: ByokRemoteRow.nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   version: z.number().int(),
 });
 export type ByokSummary = z.infer<typeof ByokSummary>;
+
+/** The Kura auth token of a profile, revealed (audited). */
+export const ProfileToken = z.object({
+  ref: z.string(),
+  authToken: z.string(),
+  agentId: z.string(),
+  name: z.string(),
+  obtainedAt: Timestamp.nullable(),
+});
+export type ProfileToken = z.infer<typeof ProfileToken>;
+
+/** A deleted profile or BYOK key, kept until `purgeAt` with its values, token and history. */
+export const TrashEntry = z.object({
+  id: Id,
+  kind: z.enum(['profile', 'byok']),
+  /** AGENT_ID/NAME for a profile, the agent kind for a BYOK key. */
+  ref: z.string(),
+  hasToken: z.boolean(),
+  trashedAt: Timestamp,
+  purgeAt: Timestamp,
+});
+export type TrashEntry = z.infer<typeof TrashEntry>;
 
 export const ByokDetail = ByokSummary.extend({ apiKey: z.string().nullable(), revealed: z.boolean() });
 export type ByokDetail = z.infer<typeof ByokDetail>;
@@ -200,8 +262,18 @@ export const RemoteSummary = z.object({
   kind: RemoteKind,
   url: z.string(),
   hasCredential: z.boolean(),
+  /** An address and a credential are saved. Says nothing about whether they work. */
+  configured: z.boolean(),
   paused: z.boolean(),
   pausedReason: z.string().nullable(),
+  /**
+   * The last time a request proved this address and credential work (a connection test that could
+   * tell, or a successful push); null until then, and again after either changes.
+   */
+  verifiedAt: Timestamp.nullable(),
+  verifiedBy: z.enum(['test', 'sync']).nullable(),
+  /** The last connection test, whatever it found. */
+  lastTest: CheckRecord.nullable(),
   updatedAt: Timestamp,
 });
 export type RemoteSummary = z.infer<typeof RemoteSummary>;
@@ -210,7 +282,13 @@ export const AgentInput = z.object({
   agentId: AgentId,
   args: z.array(AuthKey).max(LIMITS.argsPerAgent),
 });
-export const AgentSummary = z.object({ agentId: z.string(), args: z.array(z.string()), updatedAt: Timestamp });
+export const AgentSummary = z.object({
+  agentId: z.string(),
+  args: z.array(z.string()),
+  updatedAt: Timestamp,
+  /** The variable `run` puts this agent's profiles' Kura token in; null: the default, KURA_AUTH_TOKEN. */
+  tokenEnv: z.string().nullable().optional(),
+});
 export type AgentSummary = z.infer<typeof AgentSummary>;
 
 export const AuditEvent = z.enum([

@@ -31,6 +31,7 @@ export const ErrorCode = z.enum([
   'Unsigned',
   'DecryptFailed',
   'Cancelled',
+  'SyncBusy',
   'Internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -39,7 +39,14 @@ export type SyncSummary = z.infer<typeof SyncSummary>;
 export const SyncProgress = z.object({ done: z.number().int(), total: z.number().int() });
 export type SyncProgress = z.infer<typeof SyncProgress>;
 
-const Counts = z.object({ draft: z.number().int(), pending: z.number().int(), synced: z.number().int(), failed: z.number().int() });
+const Counts = z.object({
+  draft: z.number().int(),
+  pending: z.number().int(),
+  synced: z.number().int(),
+  failed: z.number().int(),
+  /** BYOK keys of providers Backside does not take: kept here, never pushed (not counted as drafts). */
+  localOnly: z.number().int(),
+});
 
 export const StatusRow = z.object({
   kind: ItemKind,
@@ -49,6 +56,8 @@ export const StatusRow = z.object({
   attempts: z.number().int(),
   nextAttemptAt: z.string().nullable(),
   lastError: z.string().nullable(),
+  /** Kept on this machine on purpose (a BYOK key Backside does not take): nothing to do. */
+  localOnly: z.boolean(),
 });
 export type StatusRow = z.infer<typeof StatusRow>;
 

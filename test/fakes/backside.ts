@@ -5,9 +5,17 @@ import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } fr
  * A Backside server implementing PUT /api/v1/agent-configs/{kind}/byok-key and
  * POST /api/v1/agent-configs/validate-key (seeds/backside-agent-config-byok-key.txt).
  *
- * The "probe" stands in for Backside asking the provider: a key passes when it looks like an
- * Anthropic key and is not on the deny list. A failed probe stores nothing. Errors are
- * `{error: <code>, message: <text>}`.
+ * Every request needs `Authorization: Bearer <token>` (401 without a known one, 403 for a token
+ * that may not change agent configs). The "probe" stands in for Backside asking Anthropic: a key
+ * passes when it looks like an Anthropic key and is not on the deny list. A failed probe stores
+ * nothing and is 422 on both endpoints (the seed: a client "that skips validate-key still gets a
+ * safe error on bad input"); validate-key answers 200 {valid: true} for a good key. An unknown
+ * kind is 404. Errors are `{error: <code>, message: <text>}`.
+ *
+ * Rows are written the way a real server may write them, which the seed's types allow and a
+ * strict client might not: datetimes with an offset and microseconds
+ * (`2026-12-03T05:31:56.123456+00:00`), a status word other than "valid" ("active" by default),
+ * and fields the seed does not list (`extraFields`).
  */
 export interface FakeBacksideOptions {
   /** Bearer tokens Backside accepts. */
@@ -18,9 +26,16 @@ export interface FakeBacksideOptions {
   kinds?: string[];
   /** Keys the provider rejects even though they look right (revoked, no credit…). */
   denyKeys?: string[];
+  /** The byok_status word of a stored row (default "active"). */
+  status?: string;
+  /** Fields beyond the seed's that each row carries (default: one, `byok_key_fingerprint`). */
+  extraFields?: Record<string, unknown>;
+  /** The guardrails of a new row (any JSON, null included). */
+  guardrails?: unknown;
 }
 
 export interface AgentConfigRow {
+  [extra: string]: unknown;
   agent_kind: string;
   byok_status: string;
   created_at: string;
@@ -45,6 +60,9 @@ export interface FakeBacksideState {
   configs: Map<string, AgentConfigRow>;
   /** The stored provider key per kind, so tests can compare remote and local. */
   keys: Map<string, string>;
+  status: string;
+  extraFields: Record<string, unknown>;
+  guardrails: unknown;
 }
 
 export interface FakeBackside extends FakeServer {
@@ -58,6 +76,9 @@ const KEY_SHAPE = /^sk-ant-[A-Za-z0-9_-]{20,}$/;
 const BYOK_PATH = /^\/api\/v1\/agent-configs\/([^/]+)\/byok-key$/;
 const VALIDATE_PATH = '/api/v1/agent-configs/validate-key';
 
+/** 2026-12-03T05:31:56.123456+00:00: an offset instead of Z, and microseconds. */
+export const offsetMicros = (d: Date): string => `${d.toISOString().slice(0, 23)}${String(d.getUTCMilliseconds() % 7).repeat(3)}+00:00`;
+
 const error = (status: number, code: string, message: string): FakeReply => ({ status, json: { error: code, message } });
 
 export async function startFakeBackside(opts: FakeBacksideOptions = {}): Promise<FakeBackside> {
@@ -69,6 +90,9 @@ export async function startFakeBackside(opts: FakeBacksideOptions = {}): Promise
     tenantId: randomUUID(),
     configs: new Map(),
     keys: new Map(),
+    status: opts.status ?? 'active',
+    extraFields: opts.extraFields ?? { byok_key_fingerprint: 'fp_1f2e3d' },
+    guardrails: Object.hasOwn(opts, 'guardrails') ? opts.guardrails : { max_tool_calls: 200, allow_network: true },
   };
 
   const probe = (apiKey: string): string | null => {
@@ -100,7 +124,7 @@ export async function startFakeBackside(opts: FakeBacksideOptions = {}): Promise
       const apiKey = apiKeyOf(req.body);
       if (apiKey === null) return error(422, 'invalid_body', 'api_key is required and must be a string.');
       const reason = probe(apiKey);
-      return { status: 200, json: reason === null ? { valid: true } : { valid: false, reason } };
+      return reason === null ? { status: 200, json: { valid: true } } : error(422, 'byok_probe_failed', reason);
     }
     if (!byok || req.method !== 'PUT') return error(404, 'not_found', 'No such route.');
 
@@ -113,13 +137,14 @@ export async function startFakeBackside(opts: FakeBacksideOptions = {}): Promise
     const reason = probe(apiKey);
     if (reason !== null) return error(422, 'byok_probe_failed', reason);
 
-    const now = new Date().toISOString();
+    const now = offsetMicros(new Date());
     const previous = state.configs.get(kind);
     const row: AgentConfigRow = {
+      ...state.extraFields,
       agent_kind: kind,
-      byok_status: 'valid',
+      byok_status: state.status,
       created_at: previous?.created_at ?? now,
-      guardrails: previous?.guardrails ?? { max_tool_calls: 200, allow_network: true },
+      guardrails: previous ? previous.guardrails : state.guardrails,
       id: previous?.id ?? randomUUID(),
       tenant_id: state.tenantId,
       updated_at: now,

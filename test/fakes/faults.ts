@@ -12,6 +12,9 @@ import type { AddressInfo } from 'node:net';
  * - slow:      processes the request, then waits `delayMs` before sending headers.
  * - slowBody:  processes the request, sends headers and half the body, waits `delayMs`, then the rest.
  * - malformed: answers 200 with `body` (default: not JSON) without processing.
+ * - drip:      processes the request, sends headers, then the body one byte every `intervalMs`
+ *              (padded with trailing spaces to at least `minBytes`): every gap is shorter than
+ *              any between-chunk timeout, so only a deadline on the whole request stops it.
  */
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: number | string; body?: string }
@@ -19,7 +22,8 @@ export type Fault =
   | { kind: 'resetAfter' }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'slowBody'; delayMs: number }
-  | { kind: 'malformed'; body?: string };
+  | { kind: 'malformed'; body?: string }
+  | { kind: 'drip'; intervalMs: number; minBytes?: number };
 
 export interface FakeRequest {
   method: string;
@@ -179,6 +183,17 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
         res.write(text.slice(0, half));
         await sleep(fault.delayMs, timers);
         if (!res.destroyed) res.end(text.slice(half));
+        return;
+      }
+      case 'drip': {
+        const body = text.padEnd(fault.minBytes ?? 0, ' ');
+        res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...reply.headers });
+        for (const ch of body) {
+          if (res.destroyed) return;
+          res.write(ch);
+          await sleep(fault.intervalMs, timers);
+        }
+        if (!res.destroyed) res.end();
         return;
       }
       default:

@@ -3,15 +3,21 @@ import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } fr
 
 /**
  * A Kura server that implements POST /api/upsert_agent_auth_profile as the seed describes
- * (seeds/kura-upsert-agent-auth-profile.txt), with FastAPI-style errors.
+ * (seeds/kura-upsert-agent-auth-profile.txt), with FastAPI-style errors, checked in this order:
  *
- * Choices where the seed is silent, all documented here:
- * - An unknown agent_id (when `agents` is given) is 404 {detail: "Agent not found"}.
- * - A token used with another agent_id is 404, like an unknown token: the seed binds each token to
- *   one agent, and the profile "for this agent and token" is not found.
- * - An update keeps the stored name: profiles are identified by agent_id + name, and renaming is a
- *   new remote profile (DESIGN.md, "Sync"). The answer carries the stored name.
- * - Malformed bodies are 422 with a FastAPI `detail` array; rule violations are 400 with a string.
+ * 1. A malformed body is 422 with a FastAPI `detail` array (before anything else, as FastAPI does).
+ * 2. An API key Kura does not know is 401 {detail: "Invalid API key"}.
+ * 3. An unknown agent_id (when `agents` is given) is 404 {detail: "Agent not found"}.
+ * 4. Update: an unknown token is 404 {detail: "Auth profile not found"}; a token bound to another
+ *    agent is 403 {detail: "Auth token is bound to another agent"} ("Each auth token is bound to a
+ *    specific agent_id and cannot be used with different agents").
+ * 5. auth_data keys that are not input arguments of the agent (when `agents` is given) are 422.
+ * 6. A create without a name is 400 with a string detail.
+ *
+ * Where the seed is silent: an update keeps the stored name (profiles are identified by agent_id +
+ * name, and renaming is a new remote profile, DESIGN.md "Sync"), and the answer carries it. Without
+ * `agents`, the tenant is open: every agent exists and accepts any keys (most sync tests need no
+ * declarations); tests of the seed's rules pass `agents`.
  */
 export interface KuraProfile {
   agent_id: string;
@@ -104,22 +110,25 @@ export async function startFakeKura(opts: FakeKuraOptions = {}): Promise<FakeKur
 
     if (!state.apiKeys.has(b.api_key as string)) return { status: 401, json: { detail: 'Invalid API key' } };
 
-    if (state.agents) {
-      const declared = state.agents.get(agentId);
-      if (!declared) return { status: 404, json: { detail: 'Agent not found' } };
+    const declared = state.agents ? state.agents.get(agentId) : null;
+    if (declared === undefined) return { status: 404, json: { detail: 'Agent not found' } };
+
+    const token = b.auth_token as string | undefined;
+    const profile = token === undefined ? undefined : state.profiles.get(token);
+    if (token !== undefined) {
+      if (!profile) return { status: 404, json: { detail: 'Auth profile not found' } };
+      if (profile.agent_id !== agentId) return { status: 403, json: { detail: 'Auth token is bound to another agent' } };
+    }
+
+    if (declared) {
       const undeclared = Object.keys(authData).filter((k) => !declared.includes(k));
       if (undeclared.length > 0) {
-        return badRequest(
-          `auth_data keys must be input arguments of the agent; not declared: ${undeclared.join(', ')}`,
-          b,
-        );
+        const detail = `auth_data keys must be input arguments of the agent; not declared: ${undeclared.join(', ')}`;
+        return { status: 422, json: { detail: state.echoBodyInErrors ? `${detail} (received ${JSON.stringify(b)})` : detail } };
       }
     }
 
-    const token = b.auth_token as string | undefined;
-    if (token !== undefined) {
-      const profile = state.profiles.get(token);
-      if (!profile || profile.agent_id !== agentId) return { status: 404, json: { detail: 'Auth profile not found' } };
+    if (token !== undefined && profile) {
       profile.auth_data = { ...authData };
       profile.should_save_session = saveSession;
       profile.updates += 1;

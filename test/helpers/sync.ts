@@ -44,3 +44,15 @@ export function expectConverged(vault: Vault, s: { kura: FakeKura; backside: Fak
   }
   expect(vault.db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 0 });
 }
+
+/** Resolves once `server` has received at least `n` requests (a sync is under way). */
+export function untilRequests(server: { requests: readonly unknown[] }, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setInterval(() => {
+      if (server.requests.length >= n) {
+        clearInterval(t);
+        resolve();
+      }
+    }, 2);
+  });
+}

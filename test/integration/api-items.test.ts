@@ -59,7 +59,7 @@ describe('profiles and BYOK keys through the router', () => {
     expect(await h.ok('byokReveal', { kind: 'claude-code' })).toEqual({ apiKey: key });
     expect(await h.ok('byokCopy', { kind: 'claude-code' })).toEqual({ clearsAfterSeconds: 30 });
     expect(h.copied.at(-1)).toBe(key);
-    expect(await h.ok('byokValidate', { kind: 'claude-code' })).toEqual({ valid: true });
+    expect(await h.ok('byokValidate', { kind: 'claude-code' })).toEqual({ valid: true, accepted: true, message: 'Backside accepted the key.' });
     expect((await h.ok('auditList', { event: 'secret_copied', limit: 10 })).map((e) => e.detail.item)).toEqual(['byok', 'profile']);
   });
 
@@ -75,7 +75,7 @@ describe('profiles and BYOK keys through the router', () => {
     expect((await h.ok('profileHistory', { ref: 'crm/prod' })).map((v) => v.version)).toEqual([2, 1]);
     expect(await h.ok('profileRestore', { ref: 'crm/prod', version: 1 })).toMatchObject({ keys: ['USER'], version: 3 });
     const { id } = await byRef(h, 'crm/prod');
-    expect(await h.ok('profileDelete', { ref: 'crm/prod' })).toEqual({ id, wasSynced: false });
+    expect(await h.ok('profileDelete', { ref: 'crm/prod' })).toMatchObject({ id, wasSynced: false });
     expect(await h.ok('profilesList', {})).toEqual([]);
   });
 });
@@ -100,7 +100,7 @@ describe('sync through the router', () => {
     const synced = await byRef(h, 'crm/prod');
     expect(synced).toMatchObject({ syncState: 'synced', hasToken: true, lastSyncType: 'create' });
     expect(kura.profile('crm', 'prod')?.auth_data).toEqual({ USER: 'ann' });
-    expect((await h.ok('syncStatus')).counts.profile).toEqual({ draft: 0, pending: 0, synced: 1, failed: 0 });
+    expect((await h.ok('syncStatus')).counts.profile).toEqual({ draft: 0, pending: 0, synced: 1, failed: 0, localOnly: 0 });
   });
 
   it('the background runner pushes queued items without syncNow, and says so in events', async () => {

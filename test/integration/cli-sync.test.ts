@@ -89,4 +89,54 @@ describe('keyhold sync and status', () => {
     expect(s.kura.profile('crm', 'prod-eu')?.token).not.toBe(s.kura.profile('crm', 'prod')?.token);
     expect(s.kura.profile('crm', 'prod')).toBeDefined();
   });
+
+  it('remote test prints what was verified, and exits 2 for an unknown connection', async () => {
+    const kura = await run(['remote', 'test', 'kura', '--json'], env);
+    expect(kura.code, kura.stderr).toBe(0);
+    expect(json(kura)).toMatchObject({ kind: 'kura', configured: true, reached: true, credentialVerified: true, verifiedBy: 'test' });
+    const backside = await run(['remote', 'test', 'backside'], env);
+    expect(backside.code, backside.stderr).toBe(0);
+    expect(backside.stdout).toMatch(/^configured: +yes$/m);
+    expect(backside.stdout).toMatch(/^credential verified: +yes, by this test at /m);
+    expect(backside.stdout).toMatch(/Backside accepted the token/);
+    expect((await run(['remote', 'list'], env)).stdout).toMatch(/VERIFIED[\s\S]*by a connection test/);
+    expect((await run(['remote', 'test', 'gitlab'], env)).code).toBe(2);
+  });
+
+  it('byok set --validate saves only what Backside accepts, and shows its answer', async () => {
+    // Well-formed for Keyhold, refused by Backside's probe: nothing is saved, Backside's answer is shown.
+    const refused = await run(['byok', 'set', '--kind', 'researcher', '--validate', '--key-stdin'], env, `sk-ant-api03.${'x'.repeat(30)}`);
+    expect(refused.code).toBe(7);
+    expect(refused.stderr).toBe('keyhold: Backside refused the key (HTTP 422): The provider rejected this key: invalid x-api-key. Nothing was saved.\n');
+    const kinds = () => run(['byok', 'list', '--json'], env).then((r) => json<{ kind: string; localOnly: boolean; syncState: string }[]>(r));
+    expect((await kinds()).map((k) => k.kind)).not.toContain('researcher');
+
+    const accepted = await run(['byok', 'set', '--kind', 'researcher', '--validate', '--key-stdin'], env, KEY('0202'));
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stdout).toBe('Backside accepted the key.\nSaved anthropic key sk-ant-…0202 for researcher, pending\n');
+  });
+
+  it('keys of other providers stay local: listed as such, never pushed, and sync still exits 0', async () => {
+    const kinds = () => run(['byok', 'list', '--json'], env).then((r) => json<{ kind: string; localOnly: boolean; syncState: string }[]>(r));
+    expect((await run(['byok', 'set', '--kind', 'writer', '--provider', 'openai', '--validate', '--key-stdin'], env, `sk-proj-${'o'.repeat(30)}`)).code).toBe(2);
+    const local = await run(['byok', 'set', '--kind', 'writer', '--provider', 'openai', '--key-stdin'], env, `sk-proj-${'o'.repeat(30)}`);
+    expect(local.stdout).toMatch(/for writer, local only/);
+    expect((await kinds()).find((k) => k.kind === 'writer')).toMatchObject({ localOnly: true });
+    expect((await run(['byok', 'list'], env)).stdout).toMatch(/^writer +openai +sk-proj-…oooo +local only/m);
+
+    const synced = await run(['sync'], env);
+    expect(synced.code, synced.stdout).toBe(0);
+    expect(synced.stdout).toMatch(/failed 0, still pending 0\./);
+    // Backside's status word is shown verbatim ("active" is not a failure); the health is the probe.
+    const shown = await run(['byok', 'show', 'researcher'], env);
+    expect(shown.stdout).toMatch(/^remote: +active$/m);
+    expect(shown.stdout).toMatch(/^probe: +passed at \d{4}-/m);
+    const status = await run(['status'], env);
+    expect(status.stdout).toMatch(/^byok keys: .*1 local only$/m);
+    expect(status.stdout).toMatch(/^byok +writer +local only/m);
+    expect(json<{ items: { ref: string; localOnly: boolean }[] }>(await run(['status', '--json'], env)).items).toContainEqual(
+      expect.objectContaining({ ref: 'writer', localOnly: true }),
+    );
+    expect((await run(['byok', 'ready', 'writer'], env)).stderr).toMatch(/Anthropic keys only/);
+  });
 });

@@ -38,8 +38,12 @@ describe('profiles', () => {
     const removed = vault.profiles.remove(p.id);
     expect(removed.id).toBe(p.id);
     expect(refusal(() => vault.profiles.get('crm-bot/prod'))?.code).toBe('NotFound');
+    // Deleting moves it to the trash: its history stays until it is purged.
     const db = new Database(dbPath(vault.dir));
-    expect(db.prepare('SELECT count(*) n FROM profile_versions WHERE item_id = ?').get(p.id)).toEqual({ n: 0 });
+    const versions = () => db.prepare('SELECT count(*) n FROM profile_versions WHERE item_id = ?').get(p.id);
+    expect(versions()).toEqual({ n: 2 });
+    vault.trash.purge(p.id);
+    expect(versions()).toEqual({ n: 0 });
     db.close();
   });
 

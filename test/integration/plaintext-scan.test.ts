@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
+import { Profiles } from '../../src/core/vault/profiles';
 import { newVault } from '../helpers/vault';
 import { useCleanups } from '../helpers/cleanup';
 
@@ -37,6 +38,9 @@ describe('nothing a person typed is stored in plaintext', () => {
       kuraUrl: `https://${marker('kurahost')}.example`,
       kuraKey: marker('kurakey'),
       backsideToken: marker('bearer'),
+      authToken: marker('kuratoken'),
+      tokenEnv: marker('TOKEN_ENV_'),
+      renamed: marker('renamed'),
     };
     vault.agents.set({ agentId: typed.agentId, args: [typed.key, typed.declaredArg] });
     vault.profiles.create({ agentId: typed.agentId, name: typed.name, authData: { [typed.key]: typed.value } });
@@ -45,6 +49,16 @@ describe('nothing a person typed is stored in plaintext', () => {
     vault.remotes.set({ kind: 'kura', url: typed.kuraUrl, credential: typed.kuraKey });
     vault.remotes.set({ kind: 'backside', url: 'https://backside.example', credential: typed.backsideToken });
     vault.profiles.get(`${typed.agentId}/${typed.name}`, { reveal: true });
+    // The Kura token, its variable name, the history that keeps it after a rename, and the trash.
+    vault.agents.setTokenEnv(typed.agentId, typed.tokenEnv);
+    const synced = vault.profiles.resolve(`${typed.agentId}/${typed.name}`);
+    vault.profiles.recordSync(synced, { ...Profiles.metaOf(synced), hasToken: true }, { authToken: typed.authToken, agentId: typed.agentId, name: typed.name }, 'synced');
+    vault.profiles.edit(synced.id, { name: typed.renamed }, { confirmNewRemote: true });
+    vault.profiles.restore(synced.id, 2, { confirmNewRemote: true });
+    expect(vault.profiles.token(synced.id).authToken).toBe(typed.authToken);
+    vault.profiles.remove(synced.id, { confirmTokenLoss: true });
+    vault.byok.remove(typed.kind);
+    expect(vault.trash.list()).toHaveLength(2);
 
     const needles = Object.values(typed);
     // While open, recent pages live in the WAL; after close they are checkpointed into the db.

@@ -1,7 +1,7 @@
 import { errors as undiciErrors } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isKeyholdError } from '../../src/shared/errors';
-import { setByokKey, validateKey, type BacksideConnection } from '../../src/core/sync/backside-client';
+import { checkKey, setByokKey, validateKey, type BacksideConnection } from '../../src/core/sync/backside-client';
 import { HttpClient, parseBaseUrl, type HttpOptions } from '../../src/core/sync/http';
 import { upsertAuthProfile, type KuraUpsertRequest } from '../../src/core/sync/kura-client';
 import {
@@ -196,10 +196,12 @@ describe('Kura upsert_agent_auth_profile', () => {
     expect(silent).toEqual({ auth_token: created.auth_token, name: 'upd', type: 'update' });
   });
 
-  it('treats a token used with another agent as a missing profile', async () => {
+  it('a token used with another agent is a 403 for that profile, with Kura\'s reason, not a credentials failure', async () => {
     const created = expectOk(await upsert(http, profileReq({ name: 'bound' })));
-    const r = expectFailure(await upsert(http, profileReq({ agent_id: 'agent-2', name: 'bound', auth_token: created.auth_token })), 'notFound');
-    expect(r.message).toMatch(/Re-create/);
+    const r = expectFailure(await upsert(http, profileReq({ agent_id: 'agent-2', name: 'bound', auth_token: created.auth_token })), 'rejected');
+    expect(r).toMatchObject({ status: 403, serverMessage: 'Auth token is bound to another agent' });
+    expect(r.message).toBe('Kura refused this profile (HTTP 403): Auth token is bound to another agent. Re-create it to get a token for this agent.');
+    expect(failureCode(r)).toBe('RemoteRejected');
   });
 
   it('reports a 404 on create (unknown agent) as rejected, with the server message', async () => {
@@ -212,7 +214,7 @@ describe('Kura upsert_agent_auth_profile', () => {
     const noName = expectFailure(await upsert(http, profileReq({ name: '' })), 'rejected');
     expect(noName.message).toContain('name is required');
     const undeclared = expectFailure(await upsert(http, profileReq({ auth_data: { otp2: 'x' } })), 'rejected');
-    expect(undeclared).toMatchObject({ status: 400 });
+    expect(undeclared).toMatchObject({ status: 422 });
     expect(undeclared.message).toContain('not declared: otp2');
   });
 
@@ -262,7 +264,11 @@ describe('Backside byok-key and validate-key', () => {
 
   it('sets a key, sending the bearer token, and returns the parsed row', async () => {
     const row = expectOk(seen(await setByokKey(conn, 'claude-code', GOOD_KEY)));
-    expect(row).toMatchObject({ agent_kind: 'claude-code', byok_status: 'valid', byok_status_reason: null, tenant_id: backside.state.tenantId });
+    // The fake writes what the seed allows and a strict client might refuse: an unusual status
+    // word, offset datetimes with microseconds, a field the seed does not list.
+    expect(row).toMatchObject({ agent_kind: 'claude-code', byok_status: 'active', byok_status_reason: null, tenant_id: backside.state.tenantId });
+    expect(row.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+    expect(row.byok_key_fingerprint).toBe('fp_1f2e3d');
     expect(row.guardrails).toEqual({ max_tool_calls: 200, allow_network: true });
     expect(backside.state.keys.get('claude-code')).toBe(GOOD_KEY);
     const sent = backside.requests.at(-1);
@@ -310,14 +316,21 @@ describe('Backside byok-key and validate-key', () => {
     expect(backside.requests.length).toBe(before);
   });
 
-  it('validates a key without storing it, returning the body as is', async () => {
+  it('validates a key without storing it: accepted, refused with the reason, refused in a 2xx body', async () => {
     expect(expectOk(seen(await validateKey(conn, GOOD_KEY)))).toEqual({ valid: true });
-    expect(expectOk(seen(await validateKey(conn, BAD_KEY)))).toEqual({ valid: false, reason: 'The provider rejected this key: invalid x-api-key.' });
+    expect(expectOk(seen(await checkKey(conn, GOOD_KEY)))).toEqual({ accepted: true, message: 'Backside accepted the key.', answer: { valid: true } });
+    expect(expectOk(seen(await checkKey(conn, BAD_KEY)))).toEqual({
+      accepted: false,
+      message: 'Backside refused the key (HTTP 422): The provider rejected this key: invalid x-api-key.',
+      answer: null,
+    });
+    backside.faults.next({ kind: 'malformed', body: JSON.stringify({ valid: false, reason: 'no credit left' }) });
+    expect(expectOk(seen(await checkKey(conn, GOOD_KEY)))).toMatchObject({ accepted: false, message: 'Backside refused the key: no credit left' });
     expect(backside.state.keys.has('researcher')).toBe(false);
-    expectFailure(seen(await validateKey({ ...conn, token: WRONG_TOKEN }, GOOD_KEY)), 'credentials');
+    expectFailure(seen(await checkKey({ ...conn, token: WRONG_TOKEN }, GOOD_KEY)), 'credentials');
   });
 
-  it('holds the row to its schema: required fields, uuids, dates; extra fields tolerated', async () => {
+  it('reads the row as the seed types it and no stricter: any status word, offsets, any guardrails, extra fields kept', async () => {
     const row = {
       agent_kind: 'claude-code',
       byok_status: 'valid',
@@ -328,13 +341,29 @@ describe('Backside byok-key and validate-key', () => {
       updated_at: '2023-11-07T05:31:56.123+00:00',
     };
     backside.faults.next({ kind: 'malformed', body: JSON.stringify({ ...row, byok_key_version: 3 }) });
-    expect(expectOk(seen(await setByokKey(conn, 'claude-code', GOOD_KEY)))).toEqual(row);
+    expect(expectOk(seen(await setByokKey(conn, 'claude-code', GOOD_KEY)))).toEqual({ ...row, byok_key_version: 3 });
+
+    for (const liberal of [
+      { created_at: '2026-12-03T05:31:56.123456+00:00', updated_at: '2026-12-03 05:31:56-07:30', byok_last_probed_at: '2026-12-03t05:31:56z' },
+      { byok_status: 'pending-review', byok_status_reason: null, guardrails: [1, 'two', { three: null }] },
+      { byok_status: '', guardrails: 'strict', schedule: null, budget_default_cents: 2 ** 53 + 2 },
+      { id: '3C90C3CC-0D44-4B50-8888-8DD25736052A', deadline_default_seconds: null },
+    ]) {
+      backside.faults.next({ kind: 'malformed', body: JSON.stringify({ ...row, ...liberal }) });
+      // An int64 beyond 2^53 is not a safe integer, but it is a whole number: kept.
+      const { budget_default_cents: big, ...exact } = liberal as Record<string, unknown>;
+      const parsed = expectOk(seen(await setByokKey(conn, 'claude-code', GOOD_KEY)));
+      expect(parsed).toMatchObject(exact);
+      if (big !== undefined) expect(parsed.budget_default_cents).toBe(big);
+    }
 
     const { guardrails: _dropped, ...noGuardrails } = row;
     for (const [body, field] of [
       [noGuardrails, 'guardrails'],
       [{ ...row, id: 'not-a-uuid' }, 'id'],
       [{ ...row, created_at: 'yesterday' }, 'created_at'],
+      [{ ...row, updated_at: '2026-13-03T05:31:56Z' }, 'updated_at'],
+      [{ ...row, byok_status: 7 }, 'byok_status'],
       [{ ...row, budget_default_cents: 1.5 }, 'budget_default_cents'],
       [[row], ''],
     ] as const) {

@@ -197,7 +197,7 @@ describe('tokens', () => {
     expect(opened.bundle.items.profiles.filter((p) => p.authToken !== undefined)).toHaveLength(1);
 
     const { preview } = await importFile(bob, path);
-    expect(preview.warnings.join(' ')).toMatch(/1 profile\(s\) carry Kura auth tokens/);
+    expect(preview.warnings.join(' ')).toMatch(/This bundle carries 1 Kura token\(s\); 1 will be attached to their profiles here: syncing them updates the sender's remote profiles/);
     const prod = bob.profiles.load(bob.profiles.resolve('crm/prod').id);
     expect(prod.summary).toMatchObject({ syncState: 'pending', hasToken: true });
     expect(prod.remote).toEqual({ authToken: 'kura-token-prod', agentId: 'crm', name: 'prod' });
@@ -294,6 +294,19 @@ describe('preview and conflict policies', () => {
     const before = [summaries(bob), auditCount(bob)];
     await expectKeyholdError(() => applyImport(bob, opened, preview), 'Conflict', /changed since the import preview/);
     expect([summaries(bob), auditCount(bob)]).toEqual(before);
+  });
+});
+
+describe('local-only BYOK keys', () => {
+  it('an imported key of another provider stays local; an Anthropic key replacing a local-only one is queued', async () => {
+    const OPENAI = `sk-proj-${'o'.repeat(40)}`;
+    alice.byok.set({ kind: 'writer', provider: 'openai', apiKey: OPENAI });
+    bob.byok.set({ kind: 'claude-code', provider: 'google', apiKey: `AIza${'g'.repeat(35)}` });
+    await importFile(bob, await exportAliceToBob({ withByok: true }), { onConflict: 'overwrite' });
+    expect(bob.byok.list().map((k) => [k.kind, k.provider, k.localOnly, k.syncState])).toEqual([
+      ['claude-code', 'anthropic', false, 'pending'],
+      ['writer', 'openai', true, 'draft'],
+    ]);
   });
 });
 

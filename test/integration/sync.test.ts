@@ -27,7 +27,8 @@ describe('sync engine against the fake Kura and Backside', () => {
     vault.profiles.create({ agentId: 'crm', name: 'staging', authData: { USER: 'bob' } });
     vault.byok.set({ kind: 'claude-code', apiKey: KEY('0001') });
 
-    const offline = await engine.syncAll({ timeoutMs: 50 });
+    // The timeout bounds the whole run, requests included: time for refused connections to be recorded.
+    const offline = await engine.syncAll({ timeoutMs: 1_000 });
     expect(offline.pushed).toEqual([]);
     expect(offline.pending.map((p) => p.ref).sort()).toEqual(['claude-code', 'crm/prod', 'crm/staging']);
     expect(offline.pending[0]?.reason).toMatch(/could not (reach|connect)|refused|network/i);
@@ -186,13 +187,24 @@ describe('sync engine against the fake Kura and Backside', () => {
     expectConverged(vault, { kura, backside });
   });
 
-  it('a 2xx with a malformed body fails the item with a clear reason and does not crash', async () => {
-    const { vault, kura, engine } = await setup();
+  it('a 2xx with an unusable body keeps the item pending with backoff and a reason naming the field, then it goes through', async () => {
+    const { vault, kura, backside, engine } = await setup();
     kura.faults.next({ kind: 'malformed' });
+    backside.faults.next({ kind: 'malformed', body: JSON.stringify({ agent_kind: 'claude-code', byok_status: 'active', guardrails: null }) });
     vault.profiles.create({ agentId: 'crm', name: 'm', authData: { A: '1' } });
+    vault.byok.set({ kind: 'claude-code', apiKey: KEY('0005') });
+    const first = await engine.pass();
+    expect(first.map((r) => [r.ref, r.outcome, r.state]).sort()).toEqual([
+      ['claude-code', 'retry', 'pending'],
+      ['crm/m', 'retry', 'pending'],
+    ]);
+    expect(vault.profiles.get('crm/m')).toMatchObject({ syncState: 'pending', lastError: 'Kura sent an answer that is not JSON.' });
+    expect(vault.byok.get('claude-code')).toMatchObject({ syncState: 'pending', lastError: expect.stringMatching(/does not understand \(created_at: /) });
+    const queued = syncStatus(vault).items;
+    expect(queued.every((i) => i.attempts === 1)).toBe(true);
     const summary = await engine.syncAll();
-    expect(summary.failed[0]?.message).toMatch(/Kura/);
-    expect(vault.profiles.get('crm/m').syncState).toBe('failed');
+    expect(summary.failed).toEqual([]);
+    expectConverged(vault, { kura, backside });
   });
 
   it('an item with no connection stays pending with a clear reason', async () => {

@@ -17,9 +17,34 @@ const values: Record<string, string> = {
   'profile|agent-1|default|API_KEY': 'key-value-1',
   'profile|team/bot|my profile|Clé secrète': 'tricky-value',
   'byok|openai': 'sk-openai',
+  'token|agent-1|default': 'kura-token-1',
 };
 const resolve = (ref: KeyholdReference): string | undefined =>
-  values[ref.type === 'profile' ? `profile|${ref.agentId}|${ref.name}|${ref.key}` : `byok|${ref.kind}`];
+  values[
+    ref.type === 'profile'
+      ? `profile|${ref.agentId}|${ref.name}|${ref.key}`
+      : ref.type === 'token'
+        ? `token|${ref.agentId}|${ref.name}`
+        : `byok|${ref.kind}`
+  ];
+
+describe('token references', () => {
+  it('parses keyhold://token/AGENT_ID/NAME, decoding escapes, and formats it back', () => {
+    expect(parseReference('keyhold://token/team%2Fbot/my%20profile')).toEqual({ type: 'token', agentId: 'team/bot', name: 'my profile' });
+    expect(formatReference({ type: 'token', agentId: 'team/bot', name: 'my profile' })).toBe('keyhold://token/team%2Fbot/my%20profile');
+  });
+
+  it('renders a token reference beside a profile reference, bare and in braces', () => {
+    expect(renderTemplate('T={{ keyhold://token/agent-1/default }}\nK=keyhold://profile/agent-1/default/API_KEY', resolve)).toBe(
+      'T=kura-token-1\nK=key-value-1',
+    );
+  });
+
+  it('refuses a token reference with a key or without a name', () => {
+    expect(() => parseReference('keyhold://token/agent-1/default/API_KEY')).toThrow(/token\/AGENT_ID\/NAME/);
+    expect(() => parseReference('keyhold://token/agent-1')).toThrow(/Malformed/);
+  });
+});
 
 describe('references', () => {
   it('parses both kinds, decoding percent escapes as UTF-8', () => {

@@ -87,6 +87,40 @@ describe('healthReport', () => {
     expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 + 8 * DAY, staleDraftDays: 30 })).toEqual([]);
   });
 
+  it('judges a BYOK key by its last probe, never by its status word', async () => {
+    const { vault } = await vaultAt();
+    const active = vault.byok.set({ kind: 'claude-code', apiKey: KEY('0011') });
+    const meta = (id: string) => vault.byok.load(id).meta;
+    vault.byok.recordSync(
+      active.id,
+      { ...meta(active.id), lastSyncType: 'create', remoteRow: { byok_status: 'active' }, lastProbe: { ok: true, at: T0, message: null } },
+      'synced',
+    );
+    const odd = vault.byok.set({ kind: 'researcher', apiKey: KEY('0012') });
+    vault.byok.recordSync(odd.id, { ...meta(odd.id), remoteRow: { byok_status: 'invalid' }, lastProbe: { ok: true, at: T0, message: null } }, 'synced');
+    expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 })).toEqual([]);
+    expect(vault.byok.get('claude-code').lastProbe).toEqual({ ok: true, at: new Date(T0).toISOString(), message: null });
+    expect(vault.byok.list().map((k) => [k.kind, k.remote?.byok_status, k.probeHealth])).toEqual([
+      ['claude-code', 'active', 'healthy'],
+      ['researcher', 'invalid', 'healthy'],
+    ]);
+    // A rotated key has not been probed yet: neither healthy nor failing.
+    expect(vault.byok.set({ kind: 'claude-code', apiKey: KEY('0013') }).probeHealth).toBe('unchecked');
+
+    vault.byok.recordProbe(odd.id, { ok: false, at: T0, message: 'Backside refused the key (HTTP 422): revoked' });
+    expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 })).toMatchObject([
+      { rule: 'failed-probe', ref: 'researcher', message: "Backside's last check of this key failed: Backside refused the key (HTTP 422): revoked" },
+    ]);
+    expect(vault.byok.get('researcher').probeHealth).toBe('failing');
+  });
+
+  it('never flags a local-only key as a stale draft', async () => {
+    const { vault } = await vaultAt();
+    const k = vault.byok.set({ kind: 'writer', provider: 'openai', apiKey: `sk-proj-${'o'.repeat(30)}` });
+    expect(k).toMatchObject({ localOnly: true, syncState: 'draft', probeHealth: 'local-only' });
+    expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 + 30 * DAY })).toEqual([]);
+  });
+
   it('flags failed items with their reason, keys Backside reported as bad, and paused connections', async () => {
     const { vault } = await vaultAt();
     const p = vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { USER: 'ann' } });
@@ -97,7 +131,12 @@ describe('healthReport', () => {
     const meta = vault.byok.load(b.id).meta;
     vault.byok.recordSync(
       b.id,
-      { ...meta, lastSyncType: 'create', remoteRow: { agent_kind: 'claude-code', byok_status: 'invalid', byok_status_reason: 'key revoked' } },
+      {
+        ...meta,
+        lastSyncType: 'create',
+        remoteRow: { agent_kind: 'claude-code', byok_status: 'active', byok_status_reason: 'key revoked' },
+        lastProbe: { ok: false, at: T0, message: 'key revoked' },
+      },
       'synced',
     );
     const good = vault.byok.set({ kind: 'researcher', apiKey: KEY('0007') });
@@ -113,7 +152,7 @@ describe('healthReport', () => {
       ['problem', 'remote-paused', 'remote', 'Kura'],
       ['problem', 'sync-failed', 'profile', 'crm/prod'],
     ]);
-    expect(findings[0]?.message).toBe('Backside\'s last check of this key reported "invalid": key revoked.');
+    expect(findings[0]?.message).toBe("Backside's last check of this key failed: key revoked");
     expect(findings[1]).toMatchObject({ id: 'kura', message: expect.stringMatching(/credentials rejected \(HTTP 401\)/) });
     expect(findings[2]?.message).toBe('Sync failed: Kura rejected the request (HTTP 400): bad keys');
     expect(JSON.stringify(findings)).not.toMatch(/kura-key-123456|token-123456|sk-ant/);

@@ -35,7 +35,7 @@ function summary(over: Partial<ProfileSummary> = {}): ProfileSummary {
 const defaults = () => ({
   agentsList: vi.fn(async () => [{ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'], updatedAt: NOW }]),
   syncNow: vi.fn(async () => ({ pushed: [], failed: [], pending: [], replaced: [], timedOut: false })),
-  syncStatus: vi.fn(async () => ({ counts: { profile: { draft: 0, pending: 0, synced: 0, failed: 0 }, byok: { draft: 0, pending: 0, synced: 0, failed: 0 } }, items: [], remotes: [] })),
+  syncStatus: vi.fn(async () => ({ counts: { profile: { draft: 0, pending: 0, synced: 0, failed: 0, localOnly: 0 }, byok: { draft: 0, pending: 0, synced: 0, failed: 0, localOnly: 0 } }, items: [], remotes: [] })),
 });
 
 const fakeClient = (calls: Parameters<typeof makeClient>[1] = {}) => makeClient(defaults(), calls);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { withVault, type GlobalOptions } from '../context';
+import { DEFAULT_TOKEN_ENV } from '../../core/vault/agents';
+import { KeyholdError } from '../../shared/errors';
 import { out, printJson, printTable } from '../io';
 import { parseList } from '../parse';
 
@@ -8,28 +10,44 @@ export function registerAgentCommands(program: Command, globals: () => GlobalOpt
 
   agent
     .command('set')
-    .description("declare an agent's input arguments (a profile's keys must be among them)")
+    .description("declare an agent's input arguments (a profile's keys must be among them) and name its token variable")
     .argument('<agent-id>')
-    .requiredOption('--args <a,b,c>', 'comma-separated argument names')
+    .option('--args <a,b,c>', 'comma-separated argument names')
+    .option('--token-env <NAME>', `the variable "keyhold run" puts the Kura auth token in (default ${DEFAULT_TOKEN_ENV}; "" for the default)`)
     .option('--json', 'print the result as JSON')
-    .action(async (agentId: string, opts: { args: string; json?: boolean }) => {
-      const summary = await withVault(globals(), (vault) => vault.agents.set({ agentId, args: parseList(opts.args) }));
-      if (opts.json) printJson(summary);
-      else out(`Agent ${summary.agentId} declares: ${summary.args.join(', ') || '(nothing)'}\n`);
+    .action(async (agentId: string, opts: { args?: string; tokenEnv?: string; json?: boolean }) => {
+      if (opts.args === undefined && opts.tokenEnv === undefined) {
+        throw new KeyholdError('BadInput', 'Nothing to set: give --args, --token-env or both.');
+      }
+      const saved = await withVault(globals(), (vault) => {
+        if (opts.args !== undefined) vault.agents.set({ agentId, args: parseList(opts.args) });
+        if (opts.tokenEnv !== undefined) vault.agents.setTokenEnv(agentId, opts.tokenEnv === '' ? null : opts.tokenEnv);
+        return vault.agents.listAll().find((a) => a.agentId === agentId);
+      });
+      if (!saved) throw new KeyholdError('Internal', 'The agent could not be read back.');
+      if (opts.json) printJson({ ...saved, tokenEnv: saved.tokenEnv ?? DEFAULT_TOKEN_ENV });
+      else {
+        const args = saved.args === null ? '(not declared: any key)' : saved.args.join(', ') || '(nothing)';
+        out(`Agent ${saved.agentId} declares: ${args}; token variable: ${saved.tokenEnv ?? DEFAULT_TOKEN_ENV}\n`);
+      }
     });
 
   agent
     .command('list')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const list = await withVault(globals(), (vault) => vault.agents.list());
-      if (opts.json) printJson(list);
-      else printTable(['AGENT', 'ARGUMENTS'], list.map((a) => [a.agentId, a.args.join(', ')]));
+      const list = await withVault(globals(), (vault) => vault.agents.listAll());
+      if (opts.json) printJson(list.map((a) => ({ ...a, tokenEnv: a.tokenEnv ?? DEFAULT_TOKEN_ENV })));
+      else
+        printTable(
+          ['AGENT', 'ARGUMENTS', 'TOKEN VARIABLE'],
+          list.map((a) => [a.agentId, a.args === null ? '(not declared)' : a.args.join(', '), a.tokenEnv ?? DEFAULT_TOKEN_ENV]),
+        );
     });
 
   agent
     .command('rm')
-    .description("drop an agent's declaration (its profiles stay, and accept any key again)")
+    .description("drop an agent's declared arguments and token variable (its profiles stay, and accept any key again)")
     .argument('<agent-id>')
     .action(async (agentId: string) => {
       const removed = await withVault(globals(), (vault) => vault.agents.remove(agentId));

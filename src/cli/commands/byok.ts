@@ -1,13 +1,25 @@
 import type { Command } from 'commander';
 import type { ByokSummary } from '../../shared/domain';
-import { Provider } from '../../shared/domain';
+import { isLocalOnlyProvider, Provider } from '../../shared/domain';
+import type { ByokKeyCheck } from '../../shared/contract';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
+import { sanitizeServerText } from '../../core/sync/remote-errors';
 import { withVault, type GlobalOptions } from '../context';
 import { parseVersion } from '../parse';
-import { MASK, out, printJson, printTable, readStdinSecret } from '../io';
+import { EXIT } from '../exit-codes';
+import { MASK, err, out, printJson, printTable, readStdinSecret, setExitCode } from '../io';
 
-const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
+const stateText = (b: ByokSummary) => {
+  if (b.localOnly) return 'local only (never synced: Backside takes Anthropic keys only)';
+  return b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState;
+};
+
+// Backside's words are shown as it wrote them, minus what a terminal would act on (escapes, bidi).
+const said = (v: unknown): string => sanitizeServerText(typeof v === 'string' ? v : JSON.stringify(v) ?? '', []);
+
+const probeText = (b: ByokSummary): string =>
+  b.lastProbe === null ? 'never' : `${b.lastProbe.ok ? 'passed' : 'failed'} at ${b.lastProbe.at}${b.lastProbe.message ? ` (${b.lastProbe.message})` : ''}`;
 
 export function registerByokCommands(program: Command, globals: () => GlobalOptions): void {
   const byok = program.command('byok');
@@ -19,16 +31,43 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .option('--provider <provider>', `key provider: ${Provider.options.join(', ')}`, 'anthropic')
     .requiredOption('--key-stdin', 'read the API key from standard input')
     .option('--draft', 'keep it back from sync until "keyhold byok ready"')
+    .option('--validate', "ask Backside's validate-key first; a key it refuses is not saved")
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { kind: string; provider: string; draft?: boolean; json?: boolean }) => {
+    .action(async (opts: { kind: string; provider: string; draft?: boolean; validate?: boolean; json?: boolean }) => {
       const provider = Provider.safeParse(opts.provider);
       if (!provider.success) throw new KeyholdError('BadInput', `Unknown provider "${opts.provider}": use one of ${Provider.options.join(', ')}.`);
+      if (opts.validate && isLocalOnlyProvider(provider.data)) {
+        throw new KeyholdError('BadInput', `--validate asks Backside, which takes Anthropic keys only; a ${provider.data} key stays local. Leave out --validate.`);
+      }
       const apiKey = readStdinSecret('The API key');
-      const saved = await withVault(globals(), (vault) =>
-        vault.byok.set({ kind: opts.kind, provider: provider.data, apiKey, draft: opts.draft ?? false }),
-      );
-      if (opts.json) printJson(saved);
-      else out(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${saved.syncState}\n`);
+      const outcome = await withVault(globals(), async (vault) => {
+        let check: ByokKeyCheck | null = null;
+        if (opts.validate) {
+          // Checked before anything is written: a refused key leaves the vault as it was.
+          vault.byok.check({ kind: opts.kind, provider: provider.data, apiKey });
+          const engine = new SyncEngine(vault);
+          try {
+            check = await engine.checkKey(apiKey, provider.data);
+          } finally {
+            await engine.close();
+          }
+          if (!check.accepted) return { check, saved: null };
+        }
+        return { check, saved: vault.byok.set({ kind: opts.kind, provider: provider.data, apiKey, draft: opts.draft ?? false }) };
+      });
+      const { check, saved } = outcome;
+      if (saved === null) {
+        if (opts.json) printJson({ saved: false, check });
+        err(`keyhold: ${check?.message ?? 'Backside refused the key.'} Nothing was saved.\n`);
+        setExitCode(EXIT.remote);
+        return;
+      }
+      if (opts.json) printJson(check ? { ...saved, check } : saved);
+      else {
+        if (check) out(`${check.message}\n`);
+        const state = saved.localOnly ? 'local only (Backside takes Anthropic keys only; it is never synced)' : saved.syncState;
+        out(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${state}\n`);
+      }
     });
 
   byok
@@ -50,8 +89,15 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       if (opts.json) printJson(list);
       else
         printTable(
-          ['KIND', 'PROVIDER', 'KEY', 'STATE', 'REMOTE STATUS'],
-          list.map((b) => [b.kind, b.provider, b.keyHint, stateText(b), b.remote ? String(b.remote.byok_status ?? '') : '']),
+          ['KIND', 'PROVIDER', 'KEY', 'STATE', 'REMOTE STATUS', 'LAST PROBE'],
+          list.map((b) => [
+            b.kind,
+            b.provider,
+            b.keyHint,
+            b.localOnly ? 'local only' : stateText(b),
+            b.remote ? said(b.remote.byok_status ?? '') : '',
+            b.localOnly ? '' : b.lastProbe === null ? 'never' : b.lastProbe.ok ? 'passed' : 'failed',
+          ]),
         );
     });
 
@@ -76,10 +122,11 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
           `sync:      ${stateText(detail)}`,
           ...(remote
             ? [
-                `remote:    ${String(remote.byok_status)}${remote.byok_status_reason ? ` (${String(remote.byok_status_reason)})` : ''}`,
-                `probed:    ${String(remote.byok_last_probed_at ?? 'never')}`,
+                `remote:    ${said(remote.byok_status)}${remote.byok_status_reason ? ` (${said(remote.byok_status_reason)})` : ''}`,
+                `probed:    ${said(remote.byok_last_probed_at ?? 'never')}`,
               ]
             : []),
+          ...(detail.localOnly ? [] : [`probe:     ${probeText(detail)}`]),
           `updated:   ${detail.updatedAt} (version ${detail.version})`,
         ].join('\n') + '\n',
       );
@@ -100,7 +147,8 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         }
       });
       if (opts.json) printJson(answer);
-      else out(`${Object.entries(answer).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n')}\n`);
+      else out(`${answer.message}\n`);
+      if (!answer.accepted) setExitCode(EXIT.remote);
     });
 
   byok
@@ -137,10 +185,10 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
 
   byok
     .command('rm')
-    .description('delete the key for a kind from this vault')
+    .description('move the key for a kind, with its history, to the trash for 30 days')
     .argument('<kind>')
     .action(async (kind: string) => {
       const removed = await withVault(globals(), (vault) => vault.byok.remove(kind));
-      out(`Deleted ${removed.id}.\n`);
+      out(`Moved ${removed.id} to the trash until ${removed.purgeAt} ("keyhold trash restore ${removed.id.slice(0, 8)}" brings it back).\n`);
     });
 }

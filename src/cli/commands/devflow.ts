@@ -8,7 +8,7 @@ import type { Vault } from '../../core/vault/vault';
 import type { ByokDetail, ProfileDetail } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { currentIo, decodeUtf8, env, out, readStdinBytes, setExitCode } from '../io';
+import { currentIo, decodeUtf8, env, err, out, readStdinBytes, setExitCode } from '../io';
 import { collect } from '../parse';
 
 /** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
@@ -72,6 +72,16 @@ function readSources(vault: Vault, profiles: readonly string[], kinds: readonly 
       );
     }
     sources.push({ label, values: revealedAuthData(detail) });
+    // The Kura auth token rides along under its agent's variable name (the reveal above audited it);
+    // a profile without one still runs.
+    const tokenEnv = vault.agents.tokenEnvFor(detail.agentId);
+    if (detail.authToken) {
+      sources.push({ label: `the Kura token of ${label}`, values: { [tokenEnv]: detail.authToken } });
+    } else if (currentIo().stderr.isTTY === true) {
+      // Only a person at a terminal is told: a script's stderr stays the command's own.
+      const found = vault.profiles.tokenOrReason(detail.id);
+      if ('reason' in found) err(`keyhold: note: Keyhold does not set ${tokenEnv}. ${found.reason}\n`);
+    }
   }
   for (const kind of kinds) {
     const detail = vault.byok.get(kind, { reveal: true });
@@ -85,6 +95,7 @@ function readSources(vault: Vault, profiles: readonly string[], kinds: readonly 
 function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefined {
   const profiles = new Map<string, Record<string, string> | null>();
   const keys = new Map<string, string | null>();
+  const tokens = new Map<string, string | null>();
   return (ref) => {
     if (ref.type === 'byok') {
       if (!keys.has(ref.kind)) {
@@ -98,6 +109,13 @@ function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefi
       return keys.get(ref.kind) ?? undefined;
     }
     const profileRef = `${ref.agentId}/${ref.name}`;
+    if (ref.type === 'token') {
+      if (!tokens.has(profileRef)) {
+        const summary = vault.profiles.list().find((p) => p.agentId === ref.agentId && p.name === ref.name);
+        tokens.set(profileRef, summary ? vault.profiles.token(summary.id, { purpose: 'inject' }).authToken : null);
+      }
+      return tokens.get(profileRef) ?? undefined;
+    }
     if (!profiles.has(profileRef)) {
       const summary = vault.profiles.list().find((p) => p.agentId === ref.agentId && p.name === ref.name);
       profiles.set(profileRef, summary ? revealedAuthData(vault.profiles.get(summary.id, { reveal: true })) : null);
@@ -116,7 +134,7 @@ interface RunOptions {
 export function registerDevflowCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('run')
-    .option('--profile <ref>', "inject this profile's keys as variables (repeatable)", collect)
+    .option('--profile <ref>', "inject this profile's keys as variables, and its Kura token as KURA_AUTH_TOKEN (see \"agent set --token-env\"; repeatable)", collect)
     .option('--byok <kind>', `inject the BYOK key of this agent kind as ${Object.values(BYOK_ENV_NAME).join(' / ')} by provider (repeatable)`, collect)
     .option('--no-mask', "do not conceal the injected values in the command's output")
     .argument('<command>', 'the program to run (after "--"), without a shell')
@@ -151,7 +169,8 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
     .option('--force', 'replace FILE if it exists')
     .addHelpText(
       'after',
-      '\nReferences: keyhold://profile/AGENT_ID/NAME/KEY and keyhold://byok/KIND, bare or as {{ keyhold://… }}.\n' +
+      '\nReferences: keyhold://profile/AGENT_ID/NAME/KEY, keyhold://token/AGENT_ID/NAME (the Kura auth token)\n' +
+        'and keyhold://byok/KIND, bare or as {{ keyhold://… }}.\n' +
         'Characters outside A-Z a-z 0-9 - . _ ~ are written %XX (UTF-8).\n',
     )
     .action(async (opts: { inFile: string; outFile?: string; force?: boolean }) => {

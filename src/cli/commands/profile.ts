@@ -146,12 +146,29 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
           `agent:         ${detail.agentId}`,
           `name:          ${detail.name}`,
           `save session:  ${detail.saveSession ? 'yes' : 'no'}`,
-          `sync:          ${stateText(detail)}${detail.hasToken ? ' (has remote token)' : ''}`,
+          `sync:          ${stateText(detail)}${detail.lastSyncType ? `, last push: ${detail.lastSyncType}` : ''}`,
+          ...(detail.hasToken
+            ? [
+                `kura token:    ${opts.reveal ? (detail.authToken ?? '(none usable)') : MASK}`,
+                `token from:    ${detail.tokenObtainedAt ?? 'unknown (imported)'}`,
+              ]
+            : ['kura token:    (none yet)']),
           `updated:       ${detail.updatedAt} (version ${detail.version})`,
           'auth data:',
           ...Object.entries(detail.authData).map(([k, v]) => `  ${k} = ${v ?? MASK}`),
         ].join('\n') + '\n',
       );
+    });
+
+  profile
+    .command('token')
+    .description('print the Kura auth token of a profile alone, for $(…) (the read is audited)')
+    .argument('<ref>')
+    .option('--json', 'print {"ref","authToken","agentId","name","obtainedAt"}')
+    .action(async (profileRef: string, opts: { json?: boolean }) => {
+      const token = await withVault(globals(), (vault) => vault.profiles.token(profileRef, { purpose: 'token' }));
+      if (opts.json) printJson(token);
+      else out(`${token.authToken}\n`);
     });
 
   profile
@@ -241,11 +258,12 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
 
   profile
     .command('rm')
-    .description('delete a profile and its history from this vault (a synced remote profile stays on Kura)')
+    .description('move a profile, its token and history to the trash for 30 days (a synced remote profile stays on Kura)')
     .argument('<ref>')
-    .action(async (profileRef: string) => {
-      const removed = await withVault(globals(), (vault) => vault.profiles.remove(profileRef));
-      out(`Deleted ${removed.id}.\n`);
+    .option('--force', 'delete it even though it holds a Kura auth token')
+    .action(async (profileRef: string, opts: { force?: boolean }) => {
+      const removed = await withVault(globals(), (vault) => vault.profiles.remove(profileRef, { confirmTokenLoss: opts.force ?? false }));
+      out(`Moved ${removed.id} to the trash until ${removed.purgeAt} ("keyhold trash restore ${removed.id.slice(0, 8)}" brings it back).\n`);
       if (removed.wasSynced) err('Note: the remote profile on Kura still exists; Kura has no delete call.\n');
     });
 }

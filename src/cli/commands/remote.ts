@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { RemoteKind } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
+import type { RemoteSummary } from '../../shared/domain';
+import { testRemote } from '../../core/sync/probe';
 import { withVault, type GlobalOptions } from '../context';
-import { out, printJson, printTable, readStdinSecret } from '../io';
+import { EXIT } from '../exit-codes';
+import { out, printJson, printTable, readStdinSecret, setExitCode } from '../io';
 
 export function registerRemoteCommands(program: Command, globals: () => GlobalOptions): void {
   const remote = program.command('remote');
@@ -38,8 +41,41 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
       if (opts.json) printJson(list);
       else
         printTable(
-          ['KIND', 'URL', 'CREDENTIAL', 'STATE'],
-          list.map((r) => [r.kind, r.url, r.hasCredential ? 'set' : 'missing', r.paused ? `paused: ${r.pausedReason ?? ''}` : 'ok']),
+          ['KIND', 'URL', 'CREDENTIAL', 'VERIFIED', 'STATE'],
+          list.map((r) => [r.kind, r.url, r.hasCredential ? 'set' : 'missing', verifiedText(r), r.paused ? `paused: ${r.pausedReason ?? ''}` : 'ok']),
         );
     });
+
+  remote
+    .command('test')
+    .description('check the address and credential without changing anything remotely; says what was verified')
+    .argument('<kind>', 'kura or backside')
+    .option('--json', 'print the result as JSON')
+    .action(async (kindText: string, opts: { json?: boolean }) => {
+      const kind = RemoteKind.safeParse(kindText);
+      if (!kind.success) throw new KeyholdError('BadInput', `Unknown connection "${kindText}": use "kura" or "backside".`);
+      const r = await withVault(globals(), (vault) => testRemote(vault, kind.data));
+      if (opts.json) printJson(r);
+      else {
+        const yes = (b: boolean) => (b ? 'yes' : 'no');
+        out(
+          [
+            `${r.kind} ${r.url}`,
+            `configured:           ${yes(r.configured)}`,
+            `reached:              ${yes(r.reached)}`,
+            `credential verified:  ${r.credentialVerified ? `yes, by this test at ${r.testedAt}` : 'no, not by this test'}`,
+            `last verified:        ${verifiedText(r)}`,
+            ...(r.paused ? ['sync:                 paused'] : []),
+            r.message,
+          ].join('\n') + '\n',
+        );
+      }
+      if (!r.ok) setExitCode(EXIT.remote);
+    });
+}
+
+/** "configured" and "verified" are different facts: a saved credential is not a working one. */
+function verifiedText(r: Pick<RemoteSummary, 'verifiedAt' | 'verifiedBy'>): string {
+  if (r.verifiedAt === null) return 'never';
+  return `${r.verifiedAt} (${r.verifiedBy === 'sync' ? 'by a push' : 'by a connection test'})`;
 }

@@ -145,7 +145,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
     .option('--passphrase-stdin', 'encrypt to a passphrase read from standard input instead')
     .option('--select <ref...>', 'profiles to export (id, id prefix or AGENT_ID/NAME; repeatable)')
     .option('--all', 'export every profile')
-    .option('--include-tokens', 'include Kura auth tokens: whoever opens the file can update those remote profiles')
+    .option('--include-tokens', 'include Kura auth tokens (meant for bundles to yourself: whoever opens the file can update those remote profiles)')
     .option('--with-byok', 'include every BYOK key')
     .option('--armor', 'ASCII-armored output (PEM-like text) instead of binary')
     .option('--json', 'print the summary as JSON')

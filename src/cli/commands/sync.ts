@@ -9,7 +9,7 @@ import { currentIo, err, out, printJson, printTable, setExitCode } from '../io';
 export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('sync')
-    .option('--timeout <seconds>', 'give up waiting on retries after this many seconds', '60')
+    .option('--timeout <seconds>', 'end the whole run (waiting for another sync, requests, retries) after this many seconds', '60')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { timeout: string; json?: boolean }) => {
       const seconds = Number(opts.timeout);
@@ -17,6 +17,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
       const showProgress = !opts.json && currentIo().stderr.isTTY === true;
       const summary = await withVault(globals(), async (vault) => {
         const engine = new SyncEngine(vault, {
+          lease: { label: 'keyhold sync' },
           onProgress: showProgress ? ({ done, total }) => err(`\rsyncing ${done}/${total}…`) : undefined,
         });
         try {
@@ -32,7 +33,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         for (const r of summary.replaced) out(`WARNING ${r.ref}: ${r.message ?? 'replaced an existing remote profile'}\n`);
         for (const r of summary.failed) out(`failed  ${r.kind} ${r.ref}: ${r.message ?? ''}\n`);
         for (const r of summary.pending) out(`pending ${r.kind} ${r.ref}: ${r.reason ?? 'waiting'}\n`);
-        if (summary.timedOut) out(`Stopped waiting after ${seconds} s; run "keyhold sync" again later.\n`);
+        if (summary.timedOut) out(`Stopped at the ${seconds} s deadline (--timeout); run "keyhold sync" again later.\n`);
       }
       if (summary.failed.length > 0 || summary.pending.length > 0) setExitCode(EXIT.remote);
     });
@@ -47,12 +48,15 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         return;
       }
       for (const [kind, counts] of Object.entries(status.counts)) {
-        out(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+        const parts = Object.entries(counts)
+          .filter(([s, n]) => s !== 'localOnly' || n > 0)
+          .map(([s, n]) => `${n} ${s === 'localOnly' ? 'local only' : s}`);
+        out(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${parts.join(', ')}\n`);
       }
       for (const r of status.remotes.filter((r) => r.paused)) out(`${r.kind} connection paused: ${r.pausedReason ?? ''}\n`);
       printTable(
         ['KIND', 'ITEM', 'STATE', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'],
-        status.items.map((i) => [i.kind, i.ref, i.state, String(i.attempts), i.nextAttemptAt ?? '', i.lastError ?? '']),
+        status.items.map((i) => [i.kind, i.ref, i.localOnly ? 'local only' : i.state, String(i.attempts), i.nextAttemptAt ?? '', i.lastError ?? '']),
       );
     });
 }

@@ -6,7 +6,7 @@ import type { KdfParams } from '../crypto/kdf';
 import type { SecretStoragePort } from '../desktop';
 import { healthReport } from '../health';
 import type { SyncEngineOptions } from '../sync/engine';
-import { testConnection } from '../sync/probe';
+import { testRemote } from '../sync/probe';
 import { syncStatus } from '../sync/status';
 import { VaultSession, type Emit, type LockReason } from './session';
 import { createShareHandlers, type FileDialogPort } from './share-handlers';
@@ -158,7 +158,13 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     },
     profileCreate: (input) => queued(() => vault().profiles.create(input)),
     profileEdit: ({ ref, patch, confirmNewRemote }) => queued(() => vault().profiles.edit(ref, patch, { confirmNewRemote })),
-    profileDelete: ({ ref }) => vault().profiles.remove(ref),
+    profileDelete: ({ ref, confirmTokenLoss }) => vault().profiles.remove(ref, { confirmTokenLoss }),
+    profileTokenReveal: ({ ref }) => vault().profiles.token(ref, { purpose: 'reveal' }),
+    profileTokenCopy: ({ ref }) => {
+      const v = vault();
+      const token = v.profiles.token(ref, { event: 'secret_copied' });
+      return { clearsAfterSeconds: deps.clipboard.copy(token.authToken).clearsAfterSeconds };
+    },
     profileHistory: ({ ref }) => vault().profiles.history(ref),
     profileRestore: ({ ref, version, confirmNewRemote }) =>
       queued(() => vault().profiles.restore(ref, version, { confirmNewRemote })),
@@ -178,9 +184,23 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       return { clearsAfterSeconds: result.clearsAfterSeconds };
     },
     byokSet: (input) => queued(() => vault().byok.set(input)),
-    byokValidate: ({ kind }) => session.engine().validate(kind),
+    byokValidate: async ({ kind }) => {
+      const verdict = await session.engine().validate(kind);
+      return { ...verdict.answer, accepted: verdict.accepted, message: verdict.message };
+    },
+    byokCheckKey: ({ provider, apiKey }) => session.engine().checkKey(apiKey, provider),
     byokDelete: ({ kind }) => vault().byok.remove(kind),
     byokHistory: ({ kind }) => vault().byok.history(kind),
+
+    // ---- trash ---------------------------------------------------------------------------
+    trashList: () => vault().trash.list(),
+    trashRestore: ({ id }) => {
+      return queued(() => vault().trash.restore(id));
+    },
+    trashPurge: ({ id, confirm }) => {
+      const t = vault().trash;
+      return { purged: id === undefined ? t.purgeAll({ confirm }) : (t.purge(id), 1) };
+    },
     byokRestore: ({ kind, version }) => queued(() => vault().byok.restore(kind, version)),
     byokReady: ({ kind }) => queued(() => vault().byok.ready(kind)),
     byokRetry: ({ kind }) => queued(() => vault().byok.retry(kind)),
@@ -194,21 +214,10 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       v.remotes.remove(kind);
       return v.remotes.list();
     },
-    remoteTest: async ({ kind }) => {
-      const conn = vault().remotes.connection(kind);
-      const label = kind === 'kura' ? 'Kura' : 'Backside';
-      if (!conn) throw new KeyholdError('RemoteMissing', `No ${label} connection is set yet.`);
-      const result = await testConnection(
-        { kind, url: conn.url, credential: conn.credential },
-        deps.sync?.http ? { http: deps.sync.http } : {},
-      );
-      if (result.ok && conn.paused) {
-        return { ok: true, message: `${result.message} Syncing to ${label} is still paused; save the credentials again to resume it.` };
-      }
-      return result;
-    },
+    remoteTest: ({ kind }) => testRemote(vault(), kind, { ...(deps.sync?.http ? { http: deps.sync.http } : {}), now }),
     agentsList: () => vault().agents.list(),
     agentSet: (input) => vault().agents.set(input),
+    agentSetTokenEnv: ({ agentId, tokenEnv }) => vault().agents.setTokenEnv(agentId, tokenEnv),
 
     // ---- sync ----------------------------------------------------------------------------
     syncNow: async () => {

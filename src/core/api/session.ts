@@ -217,6 +217,7 @@ export class VaultSession {
     const sync = this.options.sync ?? {};
     this.#engine = new SyncEngine(vault, {
       ...(this.options.now ? { now: this.options.now } : {}),
+      lease: { label: 'the Keyhold desktop app' },
       ...sync,
       onItem: (r) => {
         sync.onItem?.(r);
@@ -250,8 +251,10 @@ export class VaultSession {
     this.#runner = null;
     const engine = this.#engine;
     this.#engine = null;
-    // Requests already under way finish (or fail) on their own; their outcomes cannot be
-    // recorded without the key and are resent after the next unlock.
+    // Requests under way are aborted and nothing more is written: their outcomes cannot be
+    // recorded without the key, and their rows are due again (the lease is given up) to be
+    // resent after the next unlock.
+    engine?.cancel();
     engine?.close().catch(this.options.onError);
   }
 
@@ -260,6 +263,7 @@ export class VaultSession {
     const runner = this.#runner;
     const engine = this.#engine;
     runner?.stop();
+    engine?.cancel();
     this.#runner = null;
     this.#engine = null;
     await runner?.settled();

@@ -15,6 +15,16 @@ export interface AutoLockOptions {
   onError?: (error: unknown) => void;
 }
 
+// What a person does in the window: keys, clicks, wheel and touch. Pointer moves are left out (a
+// hand resting on the mouse makes them), and so is everything the window does on its own: its
+// calls to the engine follow sync events and timers as much as clicks, so they never count.
+const PERSON_INPUT = new Set(['keyDown', 'rawKeyDown', 'char', 'mouseDown', 'mouseUp', 'mouseWheel', 'touchStart', 'touchMove', 'gestureScrollBegin', 'gestureTap']);
+
+/** Whether an input event in the window (Electron's InputEvent type) is a person's activity. */
+export function isPersonInput(type: string): boolean {
+  return PERSON_INPUT.has(type);
+}
+
 function checkMinutes(minutes: number): number {
   if (!Number.isFinite(minutes) || minutes <= 0) {
     throw new KeyholdError('BadInput', 'The auto-lock delay must be a positive number of minutes.', {
@@ -26,7 +36,8 @@ function checkMinutes(minutes: number): number {
 
 /**
  * Locks after a stretch of inactivity in Keyhold, and at once when the machine suspends or the
- * screen locks. Activity only records a time: one timer is re-armed when it fires early, so a
+ * screen locks. Only a person's input counts as activity: background sync, and whatever the
+ * window fetches because of it, never keeps the vault unlocked. Activity only records a time: one timer is re-armed when it fires early, so a
  * stream of key presses costs no timer churn.
  */
 export class AutoLock {

@@ -3,8 +3,9 @@ import { KeyholdError } from '../../shared/errors';
 /*
  * Secret references, in the spirit of `op://vault/item/field`:
  *
- *   reference   = "keyhold://" ( profile-ref / byok-ref )
+ *   reference   = "keyhold://" ( profile-ref / token-ref / byok-ref )
  *   profile-ref = "profile/" segment "/" segment "/" segment    ; agent id / profile name / key
+ *   token-ref   = "token/" segment "/" segment                 ; agent id / profile name: its Kura auth token
  *   byok-ref    = "byok/" segment                              ; agent kind
  *   segment     = 1*( unreserved / pct-encoded )
  *   unreserved  = ALPHA / DIGIT / "-" / "." / "_" / "~"         ; RFC 3986
@@ -12,7 +13,7 @@ import { KeyholdError } from '../../shared/errors';
  *
  * Any other character of an agent id, profile name, key or kind (including "/", space, "%" and
  * non-ASCII letters) is written as the percent-encoded bytes of its UTF-8 form; `formatReference`
- * does this. The scheme and the words "profile" and "byok" are lowercase.
+ * does this. The scheme and the words "profile", "token" and "byok" are lowercase.
  *
  * In a template a reference ends at the first character outside the grammar, so it may be written
  * bare (`KEY=keyhold://byok/openai`) or, to set it against text that would otherwise continue it,
@@ -23,6 +24,7 @@ import { KeyholdError } from '../../shared/errors';
 
 export type KeyholdReference =
   | { type: 'profile'; agentId: string; name: string; key: string }
+  | { type: 'token'; agentId: string; name: string }
   | { type: 'byok'; kind: string };
 
 export interface FoundReference {
@@ -65,10 +67,14 @@ export function parseReference(text: string): KeyholdReference {
     const [agentId, name, key] = segments.map((s) => decodeSegment(s, text)) as [string, string, string];
     return { type: 'profile', agentId, name, key };
   }
+  if (type === 'token' && segments.length === 2) {
+    const [agentId, name] = segments.map((s) => decodeSegment(s, text)) as [string, string];
+    return { type: 'token', agentId, name };
+  }
   if (type === 'byok' && segments.length === 1) {
     return { type: 'byok', kind: decodeSegment(segments[0]!, text) };
   }
-  throw malformed(text, `expected ${SCHEME}profile/AGENT_ID/NAME/KEY or ${SCHEME}byok/KIND.`);
+  throw malformed(text, `expected ${SCHEME}profile/AGENT_ID/NAME/KEY, ${SCHEME}token/AGENT_ID/NAME or ${SCHEME}byok/KIND.`);
 }
 
 function encodeSegment(value: string): string {
@@ -82,7 +88,7 @@ function encodeSegment(value: string): string {
 
 /** The canonical text of a reference; `parseReference` reads it back to the same reference. */
 export function formatReference(ref: KeyholdReference): string {
-  const parts = ref.type === 'profile' ? [ref.agentId, ref.name, ref.key] : [ref.kind];
+  const parts = ref.type === 'profile' ? [ref.agentId, ref.name, ref.key] : ref.type === 'token' ? [ref.agentId, ref.name] : [ref.kind];
   if (parts.some((p) => p.length === 0)) {
     throw new KeyholdError('BadInput', 'A reference cannot name an empty agent id, profile name, key or kind.');
   }

@@ -424,7 +424,12 @@ function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange
     warnings.push(`The signer is not one of your contacts. Compare the fingerprint ${opened.signer.fingerprint} with the sender.`);
   }
   const tokens = profiles.filter((p) => p.withToken).length;
-  if (tokens > 0) warnings.push(`${tokens} profile(s) carry Kura auth tokens: syncing them updates the sender's remote profiles.`);
+  const carried = opened.bundle.items.profiles.filter((p) => p.authToken !== undefined).length;
+  if (carried > 0) {
+    // Your own bundle (a backup, a move to a new machine) brings your tokens back; anyone else's acts as their remote profiles.
+    const whose = opened.signer.self ? 'exported from this vault; they come back with their profiles' : "syncing them updates the sender's remote profiles";
+    warnings.push(`This bundle carries ${carried} Kura token(s); ${tokens} will be attached to their profiles here: ${whose}.`);
+  }
   const declared = agents.filter((a) => a.action === 'declare');
   if (declared.length > 0) {
     const summaries = vault.profiles.list();
@@ -550,7 +555,9 @@ function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview): Imp
       return;
     }
     const key = bundle.items.byokKeys?.[i] as BundleByokKey;
-    const keepDraft = c.existingId !== null && vault.byok.load(c.existingId).summary.syncState === 'draft';
+    // A local-only key rests as a draft without being one: an Anthropic key replacing it is queued.
+    const existing = c.existingId === null ? null : vault.byok.load(c.existingId).summary;
+    const keepDraft = existing !== null && existing.syncState === 'draft' && !existing.localOnly;
     vault.byok.set({ kind: key.kind, provider: key.provider, apiKey: key.apiKey, draft: draft || keepDraft }, 'import');
     byok[c.action === 'create' ? 'created' : 'updated']++;
   });

@@ -1,15 +1,29 @@
 import { z } from 'zod';
 import type { HttpClient } from './http';
-import type { RemoteResult } from './remote-errors';
+import { sanitizeServerText, type RemoteResult } from './remote-errors';
 
-const DateTime = z.iso.datetime({ offset: true });
+// The seed types these `string<date-time>` (RFC 3339). Accepted as servers write them: "T", "t" or
+// a space between date and time, any number of fractional digits, "Z", "z", "+00:00" or "+0000",
+// and, leniently, no offset at all. Only a string that is not a date and time is refused.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
+const isDateTime = (s: string): boolean => {
+  const m = DATE_TIME.exec(s);
+  if (!m) return false;
+  const [month, day, hour, minute, second] = m.slice(2, 7).map(Number) as [number, number, number, number, number];
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 60;
+};
+const DateTime = z.string().refine(isDateTime, { message: 'expected a date-time such as 2026-12-03T05:31:56Z' });
+// integer<int64> and integer<int32>: any whole number, even one beyond 2^53 that JSON.parse rounds.
+const Integer = z.number().refine(Number.isInteger, { message: 'expected a whole number' });
 
 /**
  * One agent_configs row as Backside returns it from PUT /api/v1/agent-configs/{kind}/byok-key
- * (seeds/backside-agent-config-byok-key.txt). Extra fields are tolerated and dropped.
+ * (seeds/backside-agent-config-byok-key.txt), read no stricter than the seed types it: any status
+ * word, any JSON (null included) as guardrails. Fields the seed does not list are kept, so the
+ * stored row is the row Backside sent.
  */
 export const BacksideAgentConfig = z
-  .object({
+  .looseObject({
     agent_kind: z.string(),
     byok_status: z.string(),
     created_at: DateTime,
@@ -19,10 +33,10 @@ export const BacksideAgentConfig = z
     id: z.guid(),
     tenant_id: z.guid(),
     updated_at: DateTime,
-    budget_default_cents: z.number().int().nullable().optional(),
+    budget_default_cents: Integer.nullable().optional(),
     byok_last_probed_at: DateTime.nullable().optional(),
     byok_status_reason: z.string().nullable().optional(),
-    deadline_default_seconds: z.number().int().nullable().optional(),
+    deadline_default_seconds: Integer.nullable().optional(),
     schedule: z.string().nullable().optional(),
   })
   .refine((row) => Object.hasOwn(row, 'guardrails'), { message: 'guardrails is missing', path: ['guardrails'] });
@@ -90,6 +104,57 @@ export async function validateKey(
   if (!result.ok && result.kind === 'notFound') {
     const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage}`;
     return { ...result, kind: 'rejected', message: `Backside has no key validation endpoint at this address (HTTP 404)${said}` };
+  }
+  return result;
+}
+
+/** What Backside's validate-key said about one key. */
+export interface KeyVerdict {
+  accepted: boolean;
+  /** Backside's own words when it gave any (redacted), else a plain sentence. */
+  message: string;
+  /** The 2xx body as sent, or null when the key was refused with an error status. */
+  answer: ValidateKeyResponse | null;
+}
+
+const firstText = (body: Record<string, unknown>, keys: readonly string[]): string | undefined => {
+  for (const k of keys) {
+    const v = body[k];
+    if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  }
+  return undefined;
+};
+
+/**
+ * Asks Backside whether it would take this key, without storing it. The seed describes the request
+ * but not the answer, so the verdict is read liberally: a 400 or 422 is a refusal (the body was
+ * well-formed, so only the key can be at fault), and so is a 2xx body that says `valid`, `ok` or
+ * `accepted` is false; any other 2xx is acceptance. Everything else (credentials, no such endpoint,
+ * network) stays a failure for the caller to report.
+ */
+export async function checkKey(
+  conn: BacksideConnection,
+  apiKey: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<RemoteResult<KeyVerdict>> {
+  const result = await validateKey(conn, apiKey, options);
+  if (result.ok) {
+    const body = result.body;
+    const refused = body.valid === false || body.ok === false || body.accepted === false;
+    const said = firstText(body, ['reason', 'message', 'detail', 'byok_status_reason', 'status']);
+    const text = said === undefined ? '' : `: ${sanitizeServerText(said, [apiKey, conn.token])}`;
+    return {
+      ok: true,
+      body: {
+        accepted: !refused,
+        message: refused ? `Backside refused the key${text || '.'}` : `Backside accepted the key${text || '.'}`,
+        answer: body,
+      },
+    };
+  }
+  if (result.kind === 'rejected' && (result.status === 400 || result.status === 422)) {
+    const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage}`;
+    return { ok: true, body: { accepted: false, message: `Backside refused the key (HTTP ${result.status})${said}`, answer: null } };
   }
   return result;
 }

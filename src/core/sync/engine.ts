@@ -1,16 +1,17 @@
-import type { RemoteKind, SyncState, SyncType } from '../../shared/domain';
+import { isLocalOnlyProvider, type ByokSummary, type RemoteKind, type SyncState, type SyncType } from '../../shared/domain';
 import { tx } from '../vault/db';
 import type { ItemResult, SyncProgress, SyncSummary } from '../../shared/sync';
 import { KeyholdError } from '../../shared/errors';
 import type { ItemKind } from '../vault/items';
 import { Profiles, type ProfileRemote } from '../vault/profiles';
 import type { Vault } from '../vault/vault';
-import { setByokKey, validateKey, type ValidateKeyResponse } from './backside-client';
+import { checkKey, setByokKey, type KeyVerdict } from './backside-client';
 import { DEFAULT_BACKOFF, nextRetryDelay, type BackoffPolicy } from './backoff';
 import { HttpClient, parseBaseUrl, type HttpOptions } from './http';
 import { upsertAuthProfile } from './kura-client';
+import { busyError, SyncLease, type SyncLeaseOptions } from './lease';
 import { Outbox, type OutboxRow } from './outbox';
-import { failureToError, type RemoteResult } from './remote-errors';
+import { failureToError, type RemoteFailure, type RemoteResult } from './remote-errors';
 
 export interface SyncEngineOptions {
   now?: () => number;
@@ -20,6 +21,8 @@ export interface SyncEngineOptions {
   /** Requests in flight at once, across both services. */
   concurrency?: number;
   http?: HttpOptions;
+  /** Who this engine is when it holds the sync lease ("keyhold sync", "Keyhold desktop app"). */
+  lease?: Partial<SyncLeaseOptions>;
   onItem?: (result: ItemResult) => void;
   onProgress?: (progress: SyncProgress) => void;
 }
@@ -28,8 +31,9 @@ const SERVICE: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside'
 const REMOTE_OF: Record<ItemKind, RemoteKind> = { profile: 'kura', byok: 'backside' };
 
 // Outcomes are committed in batches: one fsync per batch instead of one per item. A kill -9 before
-// a batch commits leaves its rows claimed; recover() makes them due again, and a resent create is
-// recognised as our own retry (the row's create_sent_at), so nothing is lost or reported wrongly.
+// a batch commits leaves its rows claimed; the next holder of the sync lease makes them due again,
+// and a resent create is recognised as our own retry (the row's create_sent_at), so nothing is
+// lost or reported wrongly.
 const FLUSH_EVERY = 128;
 const FLUSH_MS = 100;
 const CLAIM_CHUNK = 128;
@@ -43,12 +47,44 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
+interface UsableConnection {
+  url: string;
+  credential: string;
+  /** When this address and credential were set, to tell whether they changed during the pass. */
+  setAt: number;
+}
+
 interface Job {
   row: OutboxRow;
   ref: string;
   version: number;
-  send: () => Promise<() => ItemResult>;
+  /** The outcome to record, or null when its recording waits for the end of the pass or the run was cancelled meanwhile. */
+  send: () => Promise<(() => ItemResult) | null>;
 }
+
+/**
+ * KURA_FORBIDDEN_RULE. Kura answers each request on its own, and its 403 usually names that request
+ * (a token bound to another agent), so a 403 fails only its profile, with Kura's reason. It is the
+ * API key, and pauses the connection, when every request Kura answered in the pass was a 403 and
+ * that is conclusive: two or more of them, or one for a create, which carries no token to blame.
+ * A 401 always pauses. Until the pass ends, 403 outcomes wait here (their rows stay claimed).
+ */
+interface ForbiddenOutcomes {
+  waiting: { create: boolean; apply: (connectionWide: boolean) => ItemResult }[];
+  /** Kura answers in this pass that were not a 403. */
+  otherAnswers: number;
+}
+
+type Rejected = Extract<RemoteFailure, { kind: 'rejected' }>;
+const isForbidden = (r: RemoteResult<unknown>): r is Rejected => !r.ok && r.kind === 'rejected' && r.status === 403;
+
+function asKeyRefused(r: Rejected): RemoteFailure {
+  const said = r.serverMessage === undefined ? '.' : `: ${r.serverMessage}`;
+  const message = `Kura refused every request of this sync (HTTP 403)${said}`;
+  return { ok: false, kind: 'credentials', status: 403, message, ...(r.serverMessage === undefined ? {} : { serverMessage: r.serverMessage }) };
+}
+/** The server itself answered (anything but a network failure or a request that never left). */
+const answered = (r: RemoteResult<unknown>): boolean => r.ok || (r.kind !== 'transient' && r.status !== 0);
 
 /**
  * Brings the remotes up to the vault: reads the outbox, pushes each due item with the payload it
@@ -62,8 +98,15 @@ export class SyncEngine {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly backoff: BackoffPolicy;
   private readonly concurrency: number;
-  private recovered = false;
+  private readonly lease: SyncLease;
+  /** Aborted by cancel(): every request under way stops and nothing more is recorded. */
+  private readonly cancelled = new AbortController();
+  /** The signal of the pass under way: requests are made through clients bound to it. */
+  private passSignal: AbortSignal = this.cancelled.signal;
   private running: Promise<ItemResult[]> | null = null;
+  private forbidden: ForbiddenOutcomes = { waiting: [], otherAnswers: 0 };
+  /** Connections a push succeeded on in this pass: proof that their address and credential work. */
+  private provenThisPass = new Set<RemoteKind>();
 
   constructor(
     private readonly vault: Vault,
@@ -75,6 +118,15 @@ export class SyncEngine {
     this.sleep = options.sleep ?? defaultSleep;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.concurrency = options.concurrency ?? 8;
+    this.lease = new SyncLease(vault.db, { label: 'Keyhold', ...options.lease });
+  }
+
+  /**
+   * Stops for good (the vault is locking): requests under way are aborted, their outcomes are not
+   * recorded, and the rows they had claimed are due again once the lease is given up.
+   */
+  cancel(): void {
+    this.cancelled.abort();
   }
 
   private client(kind: RemoteKind, url: string): HttpClient {
@@ -91,14 +143,27 @@ export class SyncEngine {
     this.clients.clear();
   }
 
-  /** One pass over the due rows. Concurrent calls share the pass in progress. */
-  pass(): Promise<ItemResult[]> {
+  /**
+   * One pass over the due rows. Concurrent calls share the pass in progress. Throws SyncBusy,
+   * naming the holder, when another process holds the sync lease.
+   */
+  pass(signal?: AbortSignal): Promise<ItemResult[]> {
     if (!this.running) {
-      this.running = this.runPass().finally(() => {
+      this.running = this.leasedPass(signal).finally(() => {
         this.running = null;
       });
+      return this.running;
     }
-    return this.running;
+    // Joining a pass another caller started (the background runner's): this caller's deadline
+    // still ends its own wait, while that pass runs on under its own limits.
+    const running = this.running;
+    if (!signal) return running;
+    return new Promise<ItemResult[]>((resolve, reject) => {
+      const stop = () => resolve([]);
+      if (signal.aborted) return stop();
+      signal.addEventListener('abort', stop, { once: true });
+      running.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+    });
   }
 
   private refOf(kind: ItemKind, id: string): string {
@@ -114,15 +179,15 @@ export class SyncEngine {
   }
 
   /** Connections are read once per pass: decrypting them per item would cost more than the push. */
-  private connections = new Map<RemoteKind, { url: string; credential: string } | string>();
+  private connections = new Map<RemoteKind, UsableConnection | string>();
 
-  private connectionFor(kind: RemoteKind): { url: string; credential: string } | string {
+  private connectionFor(kind: RemoteKind): UsableConnection | string {
     let conn = this.connections.get(kind);
     if (conn === undefined) this.connections.set(kind, (conn = this.blockedReason(kind)));
     return conn;
   }
 
-  private blockedReason(kind: RemoteKind): { url: string; credential: string } | string {
+  private blockedReason(kind: RemoteKind): UsableConnection | string {
     const conn = this.vault.remotes.connection(kind);
     const label = SERVICE[kind];
     if (!conn) return `No ${label} connection yet: set one with "keyhold remote set ${kind}".`;
@@ -133,24 +198,56 @@ export class SyncEngine {
     } catch (e) {
       return e instanceof KeyholdError ? e.message : `The ${label} address is not usable.`;
     }
-    return { url: conn.url, credential: conn.credential };
+    return { url: conn.url, credential: conn.credential, setAt: conn.updatedAt };
   }
 
-  private async runPass(): Promise<ItemResult[]> {
-    const db = this.vault.db;
+  /** A pass under the lease: taken for the pass (a whole run may hold it already). */
+  private async leasedPass(signal?: AbortSignal): Promise<ItemResult[]> {
+    const passSignal = signal ? AbortSignal.any([this.cancelled.signal, signal]) : this.cancelled.signal;
+    if (passSignal.aborted) return [];
     this.vault.cells();
-    if (!this.recovered) {
-      this.outbox.recover(this.now());
-      this.recovered = true;
+    const other = this.lease.tryAcquire();
+    if (other) throw busyError(other);
+    try {
+      return await this.runPass(passSignal);
+    } finally {
+      this.releaseLease();
     }
+  }
+
+  private releaseLease(): void {
+    try {
+      this.lease.release();
+    } catch {
+      // A busy database: the lease expires on its own, and its rows are recovered then.
+    }
+  }
+
+  private async runPass(signal: AbortSignal): Promise<ItemResult[]> {
+    const db = this.vault.db;
+    // Which rows to try is only a list of candidates: each is read again, and claimed, inside the
+    // transaction that claims it.
     const due = this.outbox.due(this.now());
     if (due.length === 0) return [];
     this.connections.clear();
+    this.forbidden = { waiting: [], otherAnswers: 0 };
+    this.provenThisPass.clear();
+
+    // A failure in one worker (the lease lost, the database busy) stops the others' requests too.
+    const stop = new AbortController();
+    const runSignal = AbortSignal.any([signal, stop.signal]);
+    this.passSignal = runSignal;
+    let failure: { error: unknown } | null = null;
+    const fail = (error: unknown) => {
+      failure ??= { error };
+      stop.abort();
+    };
 
     // Rows are claimed in chunks as workers need them: a first small one so requests leave at
     // once, then larger ones, so preparing (decrypting, claiming) overlaps with the network.
     // Claiming the next chunk and recording the outcomes that have arrived share one transaction
-    // (one commit, and each page the two touch written once).
+    // (one commit, and each page the two touch written once), which first checks and renews the
+    // lease: a process that lost it records nothing.
     const results: ItemResult[] = [];
     const queue: Job[] = [];
     let cursor = 0;
@@ -164,8 +261,12 @@ export class SyncEngine {
       const immediate: ItemResult[] = [];
       const jobs: Job[] = [];
       const done = tx(db, () => {
+        this.lease.check();
         const out = batch.map((apply) => apply());
-        for (const row of rows) {
+        const now = this.now();
+        for (const candidate of rows) {
+          const row = this.outbox.get(candidate.item_kind, candidate.item_id);
+          if (!row || row.inflight_version !== null || row.next_attempt_at > now) continue;
           const job = row.item_kind === 'profile' ? this.prepareProfile(row, immediate) : this.prepareByok(row, immediate);
           if (job) jobs.push(job);
         }
@@ -181,29 +282,61 @@ export class SyncEngine {
     };
     // Recording outcomes also tops the queue up, so most commits do both jobs.
     const flush = () => {
-      if (settled.length > 0) commit(Math.max(0, CLAIM_CHUNK - queue.length));
+      if (settled.length > 0) commit(runSignal.aborted ? 0 : Math.max(0, CLAIM_CHUNK - queue.length));
     };
     const nextJob = (): Job | undefined => {
+      if (runSignal.aborted) return undefined;
       while (queue.length === 0 && cursor < due.length) commit(cursor === 0 ? this.concurrency : CLAIM_CHUNK);
       return queue.shift();
     };
 
     const worker = async () => {
-      let inflight = nextJob()?.send();
-      while (inflight) {
-        // Await into a local first: `settled.push(await …)` would bind the array before the
-        // await, and a flush by another worker meanwhile replaces it, losing this outcome.
-        const apply = await inflight;
-        // The next request leaves before this outcome's bookkeeping, so the server is never idle
-        // while Keyhold records results.
-        inflight = nextJob()?.send();
-        settled.push(apply);
-        if (settled.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_MS) flush();
+      try {
+        let inflight = nextJob()?.send();
+        while (inflight) {
+          // Await into a local first: `settled.push(await …)` would bind the array before the
+          // await, and a flush by another worker meanwhile replaces it, losing this outcome.
+          const apply = await inflight;
+          if (apply === null && runSignal.aborted) return;
+          // The next request leaves before this outcome's bookkeeping, so the server is never
+          // idle while Keyhold records results.
+          inflight = nextJob()?.send();
+          if (apply) settled.push(apply);
+          if (!runSignal.aborted && (settled.length >= FLUSH_EVERY || Date.now() - lastFlush >= FLUSH_MS)) flush();
+        }
+      } catch (e) {
+        fail(e);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, worker));
+    if (failure) throw (failure as { error: unknown }).error;
+    // Outcomes that arrived before a deadline are real answers worth keeping; after a lock there
+    // is no key to record them with, and their rows are simply sent again later.
+    if (this.cancelled.signal.aborted || !this.vault.unlocked) return results;
     flush();
+    this.settleForbidden(results);
+    const at = this.now();
+    for (const kind of this.provenThisPass) {
+      // Only if the pair that was proven is still the one saved (it may have changed mid-pass).
+      const used = this.connections.get(kind);
+      if (typeof used === 'object') this.vault.remotes.markVerified(kind, at, 'sync', used.setAt);
+    }
     return results;
+  }
+
+  private settleForbidden(results: ItemResult[]): void {
+    const { waiting, otherAnswers } = this.forbidden;
+    if (waiting.length === 0) return;
+    const connectionWide = otherAnswers === 0 && (waiting.length >= 2 || waiting.some((w) => w.create));
+    const done = tx(this.vault.db, () => {
+      this.lease.check();
+      return waiting.map((w) => w.apply(connectionWide));
+    });
+    this.forbidden = { waiting: [], otherAnswers: 0 };
+    for (const r of done) {
+      results.push(r);
+      this.options.onItem?.(r);
+    }
   }
 
   // ---- profiles → Kura -------------------------------------------------------------------
@@ -229,8 +362,10 @@ export class SyncEngine {
     // A create already sent for this row whose answer never came back (lost, or the process died).
     const ownRetry = !token && row.create_sent_at !== null;
     this.outbox.claim('profile', id, item.summary.version, this.now(), !token);
-    const sent = { agentId: meta.agentId, name: meta.name };
-    const http = this.client('kura', conn.url);
+    // When the token was first obtained; an update that hands back the same token keeps it.
+    const sent = { agentId: meta.agentId, name: meta.name, token, obtainedAt: item.remote?.obtainedAt ?? null };
+    const signal = this.passSignal;
+    const http = this.client('kura', conn.url).withSignal(signal);
     const request = {
       agent_id: meta.agentId,
       api_key: conn.credential,
@@ -246,6 +381,16 @@ export class SyncEngine {
       version,
       send: async () => {
         const result = await upsertAuthProfile(http, request);
+        if (signal.aborted) return null;
+        if (result.ok) this.provenThisPass.add('kura');
+        if (isForbidden(result)) {
+          this.forbidden.waiting.push({
+            create: !token,
+            apply: (connectionWide) => this.applyProfile(row, ref, version, sent, ownRetry, connectionWide ? asKeyRefused(result) : result),
+          });
+          return null;
+        }
+        if (answered(result)) this.forbidden.otherAnswers += 1;
         return () => this.applyProfile(row, ref, version, sent, ownRetry, result);
       },
     };
@@ -255,7 +400,7 @@ export class SyncEngine {
     row: OutboxRow,
     ref: string,
     version: number,
-    sent: { agentId: string; name: string },
+    sent: { agentId: string; name: string; token: string | undefined; obtainedAt: string | null },
     ownRetry: boolean,
     result: Awaited<ReturnType<typeof upsertAuthProfile>>,
   ): ItemResult {
@@ -263,7 +408,17 @@ export class SyncEngine {
     const profiles = this.vault.profiles;
     const current = profiles.loadForSync(id);
     if (!current) {
-      // Deleted while in flight: nothing left to record.
+      // Deleted while in flight: a token that came back still goes with the profile to the trash.
+      if (result.ok) {
+        profiles.keepTrashedToken(id, version, {
+          authToken: result.body.auth_token,
+          agentId: sent.agentId,
+          name: sent.name,
+          missing: false,
+          obtainedAt: new Date(this.now()).toISOString(),
+          syncType: result.body.type,
+        });
+      }
       this.outbox.remove('profile', id);
       return { kind: 'profile', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };
     }
@@ -276,7 +431,14 @@ export class SyncEngine {
       // Renamed or moved while in flight: the token belongs to the old identity, which the edit
       // already said stays behind on Kura.
       const remote: ProfileRemote | null = sameIdentity
-        ? { authToken: result.body.auth_token, agentId: sent.agentId, name: sent.name, missing: false }
+        ? {
+            authToken: result.body.auth_token,
+            agentId: sent.agentId,
+            name: sent.name,
+            missing: false,
+            obtainedAt: sent.token === result.body.auth_token ? sent.obtainedAt : new Date(this.now()).toISOString(),
+            syncType,
+          }
         : fresh.remote();
       profiles.recordSync(
         fresh.summary,
@@ -322,6 +484,13 @@ export class SyncEngine {
       this.outbox.remove('byok', id);
       return null;
     }
+    if (item.summary.localOnly) {
+      // Queued before local-only keys existed: it goes back to resting here, and is not an error.
+      this.outbox.remove('byok', id);
+      this.vault.byok.recordSync(id, { ...item.meta, lastError: null }, 'draft');
+      immediate.push({ kind: 'byok', id, ref, outcome: 'skipped', state: 'draft', message: 'local only: Backside takes Anthropic keys only' });
+      return null;
+    }
     const conn = this.connectionFor('backside');
     if (typeof conn === 'string') {
       this.outbox.hold('byok', id, conn);
@@ -330,13 +499,16 @@ export class SyncEngine {
       return null;
     }
     this.outbox.claim('byok', id, item.summary.version, this.now());
-    const backside = { http: this.client('backside', conn.url), token: conn.credential };
+    const signal = this.passSignal;
+    const backside = { http: this.client('backside', conn.url).withSignal(signal), token: conn.credential };
     return {
       row,
       ref,
       version: item.summary.version,
       send: async () => {
         const result = await setByokKey(backside, item.meta.kind, item.secrets.apiKey);
+        if (signal.aborted) return null;
+        if (result.ok) this.provenThisPass.add('backside');
         return () => this.applyByok(row, ref, item.summary.version, result);
       },
     };
@@ -351,14 +523,21 @@ export class SyncEngine {
       this.outbox.remove('byok', id);
       return { kind: 'byok', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };
     }
+    const now = this.now();
     if (result.ok) {
       const state = this.settleQueue('byok', id, version, fresh.summary);
       const syncType: SyncType = fresh.meta.remoteRow ? 'update' : 'create';
-      this.vault.byok.recordSync(id, { ...fresh.meta, remoteRow: result.body, lastSyncType: syncType, lastError: null }, state);
+      // Backside stores a key only after its probe accepted it, so the push is a passed probe.
+      const probedAt = typeof result.body.byok_last_probed_at === 'string' ? Date.parse(result.body.byok_last_probed_at) : NaN;
+      const lastProbe = { ok: true, at: Number.isNaN(probedAt) ? now : probedAt, message: null };
+      this.vault.byok.recordSync(id, { ...fresh.meta, remoteRow: result.body, lastProbe, lastSyncType: syncType, lastError: null }, state);
       return { kind: 'byok', id, ref, outcome: 'pushed', state, syncType };
     }
+    // A 400 or 422 to a well-formed request is the probe refusing the key.
+    const refused = result.kind === 'rejected' && (result.status === 400 || result.status === 422);
+    const lastProbe = refused ? { ok: false, at: now, message: result.message } : fresh.meta.lastProbe;
     return this.applyFailure('byok', row, ref, result, {
-      record: (lastError, state) => this.vault.byok.recordSync(id, { ...fresh.meta, lastError }, state),
+      record: (lastError, state) => this.vault.byok.recordSync(id, { ...fresh.meta, lastProbe, lastError }, state),
     });
   }
 
@@ -405,10 +584,18 @@ export class SyncEngine {
         this.vault.audit.append('sync_result', { item: kind, id, result: 'remote-missing' });
         return { ...base, message: `Remote profile missing: ${failure.message}`, outcome: 'failed', state: 'failed' };
       }
-      case 'rejected':
       case 'badResponse': {
+        // An answer Keyhold cannot use may be a passing fault (a proxy, a deploy): retry later.
+        const delay = nextRetryDelay({ attempt: row.attempts, random: this.random, policy: this.backoff });
+        this.outbox.retryLater(kind, id, this.now() + delay, failure.message);
+        on.record(failure.message, 'pending');
+        return { ...base, outcome: 'retry', state: 'pending' };
+      }
+      case 'rejected': {
         this.outbox.remove(kind, id);
-        on.record(failure.message, 'failed');
+        // A 403 here is Kura refusing the token for this profile's agent (KURA_FORBIDDEN_RULE): like
+        // a missing remote profile, the way out is a new one, so re-creating is offered.
+        on.record(failure.message, 'failed', kind === 'profile' && failure.status === 403);
         this.vault.audit.append('sync_result', { item: kind, id, result: failure.kind, status: failure.status });
         return { ...base, outcome: 'failed', state: 'failed' };
       }
@@ -417,27 +604,47 @@ export class SyncEngine {
 
   /**
    * Pushes until nothing is due and nothing is waiting on a retry, or the time runs out. Items
-   * blocked on a missing or paused connection do not keep it waiting.
+   * blocked on a missing or paused connection do not keep it waiting. `timeoutMs` bounds the whole
+   * run: waiting for the lease, every request (a server that drips its answer is cut off) and
+   * every retry wait. The run holds the sync lease throughout; when another process holds it, the
+   * run waits for it within the same time, then throws SyncBusy naming the holder.
    */
   async syncAll(options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<SyncSummary> {
-    const deadline = this.now() + (options.timeoutMs ?? 60_000);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const deadline = this.now() + timeoutMs;
+    const expired = new AbortController();
+    // setTimeout fires at once for anything above 2^31-1 ms (24.8 days): cap it rather than abort.
+    const timer = setTimeout(() => expired.abort(), Math.min(timeoutMs, 2 ** 31 - 1));
+    const signal = AbortSignal.any([expired.signal, this.cancelled.signal, ...(options.signal ? [options.signal] : [])]);
     const all: ItemResult[] = [];
     let timedOut = false;
-    for (;;) {
-      if (options.signal?.aborted) break;
-      all.push(...(await this.pass()));
-      const waiting = this.outbox
-        .all()
-        .filter((r) => r.inflight_version === null && typeof this.blockedReason(REMOTE_OF[r.item_kind]) !== 'string');
-      if (waiting.length === 0) break;
-      const nextAt = Math.min(...waiting.map((r) => r.next_attempt_at));
-      if (nextAt > deadline || this.now() >= deadline) {
-        timedOut = true;
-        break;
+    try {
+      this.vault.cells();
+      await this.lease.acquire({ deadline: Date.now() + timeoutMs, signal });
+      try {
+        for (;;) {
+          if (signal.aborted) break;
+          all.push(...(await this.pass(signal)));
+          if (signal.aborted) break;
+          const waiting = this.outbox
+            .all()
+            .filter((r) => r.inflight_version === null && typeof this.blockedReason(REMOTE_OF[r.item_kind]) !== 'string');
+          if (waiting.length === 0) break;
+          const nextAt = Math.min(...waiting.map((r) => r.next_attempt_at));
+          if (nextAt > deadline || this.now() >= deadline) {
+            timedOut = true;
+            break;
+          }
+          const wait = nextAt - this.now();
+          if (wait > 0) await this.sleep(wait, signal);
+        }
+      } finally {
+        this.releaseLease();
       }
-      const wait = nextAt - this.now();
-      if (wait > 0) await this.sleep(wait, options.signal);
+    } finally {
+      clearTimeout(timer);
     }
+    if (expired.signal.aborted) timedOut = true;
     return this.summarize(all, timedOut);
   }
 
@@ -461,17 +668,31 @@ export class SyncEngine {
     };
   }
 
-  /** Probes a BYOK key with Backside without storing it. */
-  async validate(kindName: string): Promise<ValidateKeyResponse> {
-    const detail = this.vault.byok.get(kindName, { reveal: false });
+  /**
+   * Asks Backside's validate-key whether it would take `apiKey`, storing nothing anywhere. For a key
+   * not saved yet ("Check key", `byok set --validate`).
+   */
+  async checkKey(apiKey: string, provider: ByokSummary['provider'] = 'anthropic'): Promise<KeyVerdict> {
+    if (isLocalOnlyProvider(provider)) {
+      throw new KeyholdError('BadInput', `Backside checks Anthropic keys only; a ${provider} key stays on this machine and is never sent to it.`, {
+        field: 'provider',
+      });
+    }
     const conn = this.blockedReason('backside');
     if (typeof conn === 'string') throw new KeyholdError('RemoteMissing', conn);
-    const apiKey = this.vault.byok.load(detail.id).secrets.apiKey;
-    const result = await validateKey({ http: this.client('backside', conn.url), token: conn.credential }, apiKey);
+    const result = await checkKey({ http: this.client('backside', conn.url), token: conn.credential }, apiKey);
     if (!result.ok) {
       if (result.kind === 'credentials') this.vault.remotes.pause('backside', `credentials rejected (HTTP ${result.status})`);
       throw failureToError(result);
     }
     return result.body;
+  }
+
+  /** Probes the stored BYOK key of a kind with Backside, and keeps the verdict as its last probe. */
+  async validate(kindName: string): Promise<KeyVerdict> {
+    const detail = this.vault.byok.get(kindName, { reveal: false });
+    const verdict = await this.checkKey(this.vault.byok.load(detail.id).secrets.apiKey, detail.provider);
+    this.vault.byok.recordProbe(detail.id, { ok: verdict.accepted, at: this.now(), message: verdict.accepted ? null : verdict.message });
+    return verdict;
   }
 }

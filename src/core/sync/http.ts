@@ -17,6 +17,11 @@ export interface HttpOptions {
   headersTimeoutMs?: number;
   /** The longest pause between two chunks of the response body. */
   bodyTimeoutMs?: number;
+  /**
+   * The longest a whole request may take, answer included: the two above reset with every byte,
+   * so a server that drips its answer would otherwise hold a request (and a sync) forever.
+   */
+  requestTimeoutMs?: number;
   /** Sockets per connection; requests beyond this wait their turn. */
   connections?: number;
   keepAliveTimeoutMs?: number;
@@ -31,6 +36,7 @@ export const HTTP_DEFAULTS = {
   connectTimeoutMs: 10_000,
   headersTimeoutMs: 30_000,
   bodyTimeoutMs: 30_000,
+  requestTimeoutMs: 60_000,
   connections: 8,
   keepAliveTimeoutMs: 10_000,
   maxResponseBytes: 1024 * 1024,
@@ -92,7 +98,10 @@ export class HttpClient {
   private readonly base: BaseUrl;
   private readonly pool: Pool;
   private readonly maxResponseBytes: number;
+  private readonly requestTimeoutMs: number;
   private readonly now: () => number;
+  /** Set on the views `withSignal` returns: aborts every request made through them. */
+  private readonly signal: AbortSignal | undefined;
 
   constructor(baseUrl: string, options: HttpOptions = {}) {
     // Field by field, so an option passed as undefined still gets its default.
@@ -103,6 +112,7 @@ export class HttpClient {
     this.baseUrl = this.base.href;
     this.service = o.service;
     this.maxResponseBytes = o.maxResponseBytes;
+    this.requestTimeoutMs = o.requestTimeoutMs;
     this.now = o.now;
     this.pool = new Pool(this.base.origin, {
       connections: o.connections,
@@ -113,11 +123,24 @@ export class HttpClient {
     });
   }
 
+  /**
+   * The same connection, with every request also cancelled by `signal` (a sync run's deadline, a
+   * lock): the pool is shared, so closing the view closes the connection.
+   */
+  withSignal(signal: AbortSignal): HttpClient {
+    const view = Object.create(this) as HttpClient;
+    Object.defineProperty(view, 'signal', { value: this.signal ? AbortSignal.any([this.signal, signal]) : signal });
+    return view;
+  }
+
   async request<S extends z.ZodType>(req: HttpRequest<S>): Promise<RemoteResult<z.output<S>>> {
     const service = this.service;
     const Service = capitalize(service);
     const secrets = req.secrets ?? [];
-    const aborted = (): boolean => req.signal?.aborted === true;
+    const callers = [req.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
+    const aborted = (): boolean => callers.some((s) => s.aborted);
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = AbortSignal.any([...callers, timeout]);
 
     let res: Dispatcher.ResponseData;
     let read: ReadBody;
@@ -132,11 +155,14 @@ export class HttpClient {
           ...req.headers,
         },
         body: req.json === undefined ? null : JSON.stringify(req.json),
-        signal: req.signal,
+        signal,
       });
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       read = await readCapped(res.body, ok ? this.maxResponseBytes : ERROR_BODY_BYTES);
     } catch (e) {
+      // Cancelled by the caller wins; otherwise the whole-request limit speaks as a timeout,
+      // whatever undici called the error it ended the body with.
+      if (!aborted() && timeout.aborted) return classifyError(timeout.reason, service, false);
       return classifyError(e, service, aborted());
     }
 

@@ -32,8 +32,8 @@ const KuraUpdateAnswer = KuraUpsertResponse.extend({ auth_token: z.string().min(
  * keep: a fresh one for create/replace, for update the one the server names or else the one sent.
  *
  * A `notFound` failure happens only for an update: the profile behind the token is gone (deleted,
- * replaced by a create of the same name, or the token belongs to another agent). For a create, a
- * 404 (unknown agent, wrong base URL) is `rejected`.
+ * or replaced by a create of the same name). For a create, a 404 (unknown agent, wrong base URL)
+ * is `rejected`. A 401 is `credentials` (the API key); a 403 is `rejected` with status 403.
  */
 export async function upsertAuthProfile(
   http: HttpClient,
@@ -53,6 +53,15 @@ export async function upsertAuthProfile(
   });
 
   if (!result.ok) {
+    if (result.kind === 'credentials' && result.status === 403) {
+      // Kura answers each request on its own: a 403 names this request (a token bound to another
+      // agent), not necessarily the API key. The sync engine pauses the connection only when every
+      // request of a run was refused (KURA_FORBIDDEN_RULE in engine.ts).
+      const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage.replace(/\.$/, '')}.`;
+      // The token this profile holds does not open it for this agent: a new one is the way out.
+      const remedy = isUpdate ? ' Re-create it to get a token for this agent.' : '';
+      return { ...result, kind: 'rejected', message: `Kura refused this profile (HTTP 403)${said}${remedy}` };
+    }
     if (result.kind !== 'notFound') return result;
     if (isUpdate) {
       return {

@@ -19,7 +19,8 @@ export interface OutboxRow {
  * The sync queue: at most one row per item (edits coalesce into it), the payload read from the item
  * at send time. A row is claimed (inflight_version = the item version being sent) before the request
  * and settled in the same transaction that records the outcome, so a kill -9 anywhere leaves either
- * an unclaimed row or a claimed one that `recover` turns back into a due row.
+ * an unclaimed row or a claimed one that the next holder of the sync lease (lease.ts) turns back
+ * into a due row. Only the lease holder claims or settles rows.
  */
 export class Outbox {
   constructor(
@@ -37,11 +38,6 @@ export class Outbox {
 
   due(now: number): OutboxRow[] {
     return sql(this.db, 'SELECT * FROM outbox WHERE next_attempt_at <= ? AND inflight_version IS NULL ORDER BY next_attempt_at, enqueued_at').all(now) as OutboxRow[];
-  }
-
-  /** Rows claimed by a process that died: due again now. */
-  recover(now: number): number {
-    return sql(this.db, 'UPDATE outbox SET inflight_version = NULL, inflight_since = NULL, next_attempt_at = MIN(next_attempt_at, ?) WHERE inflight_version IS NOT NULL').run(now).changes;
   }
 
   /** Marks the row in flight; `create` also records (once) that a create was sent for it. */
@@ -84,6 +80,14 @@ export class Outbox {
 
   lastError(row: OutboxRow): string | null {
     return row.last_error ? this.cells().decrypt<string>('outbox', `${row.item_kind}:${row.item_id}`, 'last_error', row.last_error) : null;
+  }
+
+  /** The network is back: rows backing off after failures are due now, in one statement. */
+  wakeBackedOff(now: number): number {
+    return sql(
+      this.db,
+      'UPDATE outbox SET attempts = 0, next_attempt_at = ? WHERE inflight_version IS NULL AND attempts > 0 AND next_attempt_at > ?',
+    ).run(now, now).changes;
   }
 
   /** Puts an item back in the queue now (retry from the UI or CLI). */

@@ -1,4 +1,5 @@
 import type { RemoteKind } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
 import type { ItemResult } from '../../shared/sync';
 import type { ItemKind } from '../vault/items';
 import type { Vault } from '../vault/vault';
@@ -15,6 +16,13 @@ export interface SyncRunnerOptions {
   maxDelayMs?: number;
   /** How long to wait after a pass failed unexpectedly (a busy database, say) before trying again. */
   errorDelayMs?: number;
+  /** How long to wait when another process is syncing this vault (it holds the sync lease). */
+  busyDelayMs?: number;
+  /**
+   * How often to look for another process's commits (PRAGMA data_version): an item the CLI
+   * queued while the window is open is pushed without waiting for anything here to change.
+   */
+  watchMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -34,6 +42,8 @@ export class SyncRunner {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #passing: Promise<void> | null = null;
   #again = false;
+  #watch: ReturnType<typeof setInterval> | null = null;
+  #dataVersion = -1;
 
   constructor(options: SyncRunnerOptions) {
     this.#options = options;
@@ -48,6 +58,9 @@ export class SyncRunner {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#dataVersion = this.#readDataVersion();
+    this.#watch = setInterval(() => this.#look(), this.#options.watchMs ?? 2_000);
+    this.#watch.unref();
     this.kick();
   }
 
@@ -55,6 +68,24 @@ export class SyncRunner {
     this.#running = false;
     this.#again = false;
     this.#clear();
+    if (this.#watch !== null) clearInterval(this.#watch);
+    this.#watch = null;
+  }
+
+  #readDataVersion(): number {
+    return this.#options.vault.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Another process committed (queued an item, changed a connection): look at the queue again. */
+  #look(): void {
+    try {
+      const version = this.#readDataVersion();
+      if (version === this.#dataVersion) return;
+      this.#dataVersion = version;
+      this.kick();
+    } catch (e) {
+      this.#options.onError?.(e);
+    }
   }
 
   /** Something was queued (or a connection changed): run a pass soon. */
@@ -74,12 +105,7 @@ export class SyncRunner {
   online(): void {
     if (!this.#running) return;
     try {
-      const now = this.#now();
-      for (const row of this.#outbox.all()) {
-        if (row.inflight_version === null && row.attempts > 0 && row.next_attempt_at > now) {
-          this.#outbox.enqueueNow(row.item_kind, row.item_id, now);
-        }
-      }
+      this.#outbox.wakeBackedOff(this.#now());
     } catch (e) {
       this.#options.onError?.(e);
     }
@@ -112,13 +138,18 @@ export class SyncRunner {
     this.#timer = null;
     if (!this.#running || this.#passing) return;
     let failed = false;
+    let busy = false;
     this.#passing = (async () => {
       try {
         await this.#options.pass();
       } catch (e) {
-        failed = true;
-        // A pass cut short by a lock is expected; only a failure while still running is news.
-        if (this.#running) this.#options.onError?.(e);
+        // Another process is syncing: not a failure, just a later turn.
+        if (e instanceof KeyholdError && e.code === 'SyncBusy') busy = true;
+        else {
+          failed = true;
+          // A pass cut short by a lock is expected; only a failure while still running is news.
+          if (this.#running) this.#options.onError?.(e);
+        }
       }
     })();
     await this.#passing;
@@ -131,6 +162,10 @@ export class SyncRunner {
     }
     if (failed) {
       this.#schedule(this.#options.errorDelayMs ?? 30_000);
+      return;
+    }
+    if (busy) {
+      this.#schedule(this.#options.busyDelayMs ?? 5_000);
       return;
     }
     const next = this.#nextDueAt();

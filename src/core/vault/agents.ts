@@ -1,19 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { tx } from './db';
+import { sql, tx } from './db';
 import type Database from 'better-sqlite3';
 import { AgentInput, type AgentSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
+import { assertEnvName } from '../devflow/env-names';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 
+/** The variable `run` puts a profile's Kura auth token in, unless its agent names another. */
+export const DEFAULT_TOKEN_ENV = 'KURA_AUTH_TOKEN';
+
 interface AgentBody {
   agentId: string;
-  args: string[];
+  /** Declared input arguments; null when only other settings (the token variable) were given. */
+  args: string[] | null;
+  tokenEnv?: string | null;
 }
 
-/** Agents' declared input arguments, used to check a profile's keys offline, as Kura would. */
+interface Entry {
+  id: string;
+  agentId: string;
+  args: string[] | null;
+  tokenEnv: string | null;
+  updatedAt: string;
+}
+
+const summaryOf = (a: Entry & { args: string[] }): AgentSummary => ({ agentId: a.agentId, args: a.args, updatedAt: a.updatedAt, tokenEnv: a.tokenEnv });
+const declared = (a: Entry | undefined): a is Entry & { args: string[] } => a !== undefined && a.args !== null;
+
+/**
+ * Agents' declared input arguments, used to check a profile's keys offline, as Kura would, and
+ * per-agent settings for the developer workflow (the name of the token variable).
+ */
 export class AgentRegistry {
-  private byAgentId = new Map<string, AgentSummary & { id: string }>();
+  private byAgentId = new Map<string, Entry>();
+  /** PRAGMA data_version when the index was built: it changes when another process commits. */
+  private seen: number | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -22,54 +44,111 @@ export class AgentRegistry {
     private readonly now: () => number,
   ) {}
 
+  private dataVersion(): number {
+    return (sql(this.db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
+  }
+
+  /** Another process wrote since the index was built: rebuild it, so its agents are seen. */
+  private fresh(): void {
+    if (this.seen !== null && this.seen !== this.dataVersion()) this.buildIndex();
+  }
+
   buildIndex(): void {
     this.byAgentId.clear();
+    this.seen = this.dataVersion();
     const rows = this.db.prepare('SELECT id, updated_at, body FROM agents').all() as { id: string; updated_at: number; body: Buffer }[];
     for (const r of rows) {
       const body = this.cells().decrypt<AgentBody>('agents', r.id, 'body', r.body);
-      this.byAgentId.set(body.agentId, { id: r.id, agentId: body.agentId, args: body.args, updatedAt: new Date(r.updated_at).toISOString() });
+      this.byAgentId.set(body.agentId, {
+        id: r.id,
+        agentId: body.agentId,
+        args: body.args,
+        tokenEnv: body.tokenEnv ?? null,
+        updatedAt: new Date(r.updated_at).toISOString(),
+      });
     }
   }
 
   dropIndex(): void {
     this.byAgentId.clear();
+    this.seen = null;
   }
 
+  /** Agents that declare their input arguments. */
   list(): AgentSummary[] {
+    this.fresh();
     return [...this.byAgentId.values()]
-      .map(({ agentId, args, updatedAt }) => ({ agentId, args, updatedAt }))
+      .filter(declared)
+      .map(summaryOf)
       .sort((a, b) => a.agentId.localeCompare(b.agentId));
   }
 
+  /** Every agent with any setting; `args` is null where none are declared. */
+  listAll(): (Omit<AgentSummary, 'args'> & { args: string[] | null })[] {
+    this.fresh();
+    return [...this.byAgentId.values()]
+      .map(({ agentId, args, updatedAt, tokenEnv }) => ({ agentId, args, updatedAt, tokenEnv }))
+      .sort((a, b) => a.agentId.localeCompare(b.agentId));
+  }
+
+  /** The agent's declaration, if it declares its arguments. */
   get(agentId: string): AgentSummary | undefined {
+    this.fresh();
     const a = this.byAgentId.get(agentId);
-    return a && { agentId: a.agentId, args: a.args, updatedAt: a.updatedAt };
+    return declared(a) ? summaryOf(a) : undefined;
+  }
+
+  /** The environment variable `run` puts this agent's profiles' Kura token in. */
+  tokenEnvFor(agentId: string): string {
+    this.fresh();
+    return this.byAgentId.get(agentId)?.tokenEnv ?? DEFAULT_TOKEN_ENV;
+  }
+
+  private save(agentId: string, change: (prev: Entry | undefined) => { args: string[] | null; tokenEnv: string | null }): Entry {
+    const now = this.now();
+    // Whether the agent exists decides between insert and update, so it is read in the same
+    // transaction as the write, after catching up with any other process's writes.
+    const entry = tx(this.db, (): Entry => {
+      this.fresh();
+      const existing = this.byAgentId.get(agentId);
+      const id = existing?.id ?? randomUUID();
+      const next = change(existing);
+      const body = this.cells().encrypt('agents', id, 'body', { agentId, args: next.args, tokenEnv: next.tokenEnv } satisfies AgentBody);
+      if (existing) {
+        this.db.prepare('UPDATE agents SET updated_at = ?, body = ? WHERE id = ?').run(now, body, id);
+      } else {
+        this.db
+          .prepare('INSERT INTO agents (id, lookup, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?)')
+          .run(id, this.cells().lookup('agents', agentId), now, now, body);
+      }
+      this.audit.append('agent_changed', { id });
+      return { id, agentId, ...next, updatedAt: new Date(now).toISOString() };
+    });
+    this.byAgentId.set(agentId, entry);
+    return entry;
   }
 
   set(raw: { agentId: string; args: string[] }): AgentSummary {
     const input = parseInput(AgentInput, raw);
     const args = [...new Set(input.args)];
-    const now = this.now();
-    const existing = this.byAgentId.get(input.agentId);
-    const id = existing?.id ?? randomUUID();
-    const body = this.cells().encrypt('agents', id, 'body', { agentId: input.agentId, args } satisfies AgentBody);
-    tx(this.db, () => {
-        if (existing) {
-          this.db.prepare('UPDATE agents SET updated_at = ?, body = ? WHERE id = ?').run(now, body, id);
-        } else {
-          this.db
-            .prepare('INSERT INTO agents (id, lookup, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?)')
-            .run(id, this.cells().lookup('agents', input.agentId), now, now, body);
-        }
-        this.audit.append('agent_changed', { id });
-      });
-    const summary = { agentId: input.agentId, args, updatedAt: new Date(now).toISOString() };
-    this.byAgentId.set(input.agentId, { id, ...summary });
-    return summary;
+    const entry = this.save(input.agentId, (prev) => ({ args, tokenEnv: prev?.tokenEnv ?? null }));
+    return summaryOf({ ...entry, args });
   }
 
-  /** Drops an agent's declaration: its profiles stay, and it accepts any key again. */
-  remove(agentId: string): AgentSummary {
+  /** Names the variable for this agent's Kura token (checked as an environment variable name); null restores the default. */
+  setTokenEnv(agentId: string, tokenEnv: string | null): { agentId: string; tokenEnv: string } {
+    const { agentId: checkedId } = parseInput(AgentInput, { agentId, args: [] });
+    if (tokenEnv !== null) assertEnvName(tokenEnv);
+    this.save(checkedId, (prev) => ({ args: prev?.args ?? null, tokenEnv }));
+    return { agentId: checkedId, tokenEnv: tokenEnv ?? DEFAULT_TOKEN_ENV };
+  }
+
+  /**
+   * Drops an agent's settings (its declared arguments and token variable): its profiles stay, it
+   * accepts any key again and `run` uses the default token variable.
+   */
+  remove(agentId: string): Omit<AgentSummary, 'args'> & { args: string[] | null } {
+    this.fresh();
     const existing = this.byAgentId.get(agentId);
     if (!existing) throw new KeyholdError('NotFound', `No agent "${agentId}" is declared.`, { field: 'agentId' });
     tx(this.db, () => {
@@ -77,15 +156,16 @@ export class AgentRegistry {
       this.audit.append('agent_changed', { id: existing.id, removed: true });
     });
     this.byAgentId.delete(agentId);
-    return { agentId: existing.agentId, args: existing.args, updatedAt: existing.updatedAt };
+    return { agentId: existing.agentId, args: existing.args, updatedAt: existing.updatedAt, tokenEnv: existing.tokenEnv };
   }
 
   /** Refuses keys the agent has not declared; agents with no declaration accept any key. */
   checkKeys(agentId: string, keys: string[]): void {
+    this.fresh();
     const agent = this.byAgentId.get(agentId);
-    if (!agent) return;
-    const declared = new Set(agent.args);
-    const undeclared = keys.filter((k) => !declared.has(k));
+    if (!declared(agent)) return;
+    const allowed = new Set(agent.args);
+    const undeclared = keys.filter((k) => !allowed.has(k));
     if (undeclared.length > 0) {
       throw new KeyholdError(
         'UndeclaredKey',

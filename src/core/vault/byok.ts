@@ -1,10 +1,13 @@
 import type Database from 'better-sqlite3';
+import type { z } from 'zod';
 import { tx } from './db';
 import {
   AgentKind,
   ByokInput,
   checkProviderKey,
+  isLocalOnlyProvider,
   keyHint,
+  probeHealth,
   type ByokDetail,
   type ByokSummary,
   type ItemVersion,
@@ -13,7 +16,8 @@ import {
 import { KeyholdError, parseInput } from '../../shared/errors';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
-import { BYOK_TABLES, ItemStore, type ItemRow, type SyncMeta } from './items';
+import { BYOK_TABLES, ItemStore, TRASH_MS, type ItemRow, type SyncMeta } from './items';
+import { isUniqueViolation } from './sqlite-errors';
 
 export interface ByokMeta extends SyncMeta {
   kind: string;
@@ -21,6 +25,13 @@ export interface ByokMeta extends SyncMeta {
   keyHint: string;
   /** The agent-config row Backside returned on the last successful push. */
   remoteRow: Record<string, unknown> | null;
+  /** Backside's last probe of the current key (absent in rows written before it was recorded). */
+  lastProbe?: ProbeRecord | null;
+}
+export interface ProbeRecord {
+  ok: boolean;
+  at: number;
+  message: string | null;
 }
 export interface ByokSecrets {
   apiKey: string;
@@ -32,6 +43,13 @@ export interface ByokSnapshot {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+const localOnlyError = (provider: string): KeyholdError =>
+  new KeyholdError(
+    'BadInput',
+    `Backside takes Anthropic keys only: this ${provider} key stays on this machine (for run and inject) and is never synced.`,
+    { field: 'provider' },
+  );
 
 /** One provider API key per agent kind. Rotation keeps the previous key in history. */
 export class ByokKeys {
@@ -56,6 +74,9 @@ export class ByokKeys {
       syncState: row.sync_state,
       lastSyncType: meta.lastSyncType,
       lastError: meta.lastError,
+      localOnly: isLocalOnlyProvider(meta.provider),
+      lastProbe: meta.lastProbe ? { ...meta.lastProbe, at: iso(meta.lastProbe.at) } : null,
+      probeHealth: probeHealth(meta.provider, meta.lastProbe ?? null),
       remote: meta.remoteRow,
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
@@ -70,7 +91,7 @@ export class ByokKeys {
   private find(kind: string): ItemRow {
     const parsed = AgentKind.safeParse(kind);
     const row = parsed.success
-      ? (this.db.prepare('SELECT * FROM byok_keys WHERE lookup = ?').get(this.cells().lookup('byok_keys', kind)) as ItemRow | undefined)
+      ? this.store.rowByLookup(this.cells().lookup('byok_keys', kind))
       : undefined;
     if (!row) throw new KeyholdError('NotFound', `No BYOK key for agent kind "${kind}" (see "keyhold byok list").`);
     return row;
@@ -93,25 +114,33 @@ export class ByokKeys {
     return { summary: this.summarize(row), meta: this.store.meta(row), secrets: this.store.secrets(row) };
   }
 
-  /** Sets or rotates the key for a kind. */
-  set(raw: ByokInput, reason: 'create' | 'import' = 'create'): ByokSummary {
+  /** The rules `set` applies to its input, without writing: for checks made before saving. */
+  check(raw: ByokInput): z.output<typeof ByokInput> {
     const input = parseInput(ByokInput, raw);
     const problem = checkProviderKey(input.provider, input.apiKey);
     if (problem) throw new KeyholdError('BadInput', problem, { field: 'apiKey' });
+    return input;
+  }
+
+  /** Sets or rotates the key for a kind. */
+  set(raw: ByokInput, reason: 'create' | 'import' = 'create'): ByokSummary {
+    const input = this.check(raw);
     const lookup = this.cells().lookup('byok_keys', input.kind);
-    const existing = this.db.prepare('SELECT * FROM byok_keys WHERE lookup = ?').get(lookup) as ItemRow | undefined;
+    const existing = this.store.rowByLookup(lookup);
     const now = this.now();
     const snapshot: ByokSnapshot = { kind: input.kind, provider: input.provider, apiKey: input.apiKey };
+    // A local-only key is never queued: it rests in the state that keeps an item back.
+    const keptBack = input.draft || isLocalOnlyProvider(input.provider);
     let id = existing?.id ?? '';
     tx(this.db, () => {
         if (existing) {
           const prev = this.store.meta(existing);
-          const meta: ByokMeta = { ...prev, provider: input.provider, keyHint: keyHint(input.apiKey), lastError: null };
+          const meta: ByokMeta = { ...prev, provider: input.provider, keyHint: keyHint(input.apiKey), lastError: null, lastProbe: null };
           this.store.update(existing.id, {
             lookup,
             meta,
             secrets: { apiKey: input.apiKey },
-            state: input.draft ? 'draft' : 'pending',
+            state: keptBack ? 'draft' : 'pending',
             now,
             reason: reason === 'create' ? 'edit' : reason,
             snapshot,
@@ -123,11 +152,12 @@ export class ByokKeys {
             provider: input.provider,
             keyHint: keyHint(input.apiKey),
             remoteRow: null,
+            lastProbe: null,
             lastSyncType: null,
             lastError: null,
             hasToken: false,
           };
-          id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: input.draft, now, reason, snapshot });
+          id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot });
           this.audit.append('item_created', { item: 'byok', id, draft: input.draft });
         }
       });
@@ -136,8 +166,9 @@ export class ByokKeys {
 
   ready(kind: string): ByokSummary {
     const row = this.find(kind);
-    if (row.sync_state !== 'draft') return this.summarize(row);
     const { meta, secrets } = this.load(row.id);
+    if (isLocalOnlyProvider(meta.provider)) throw localOnlyError(meta.provider);
+    if (row.sync_state !== 'draft') return this.summarize(row);
     tx(this.db, () => {
         this.store.update(row.id, {
           lookup: row.lookup,
@@ -169,12 +200,14 @@ export class ByokKeys {
     if (!target) throw new KeyholdError('NotFound', `BYOK key "${kind}" has no version ${version}.`);
     const { meta } = this.load(row.id);
     const s = target.snapshot;
+    // A local-only key's "draft" only kept it back; a real draft stays a draft.
+    const draft = row.sync_state === 'draft' && !isLocalOnlyProvider(meta.provider);
     tx(this.db, () => {
         this.store.update(row.id, {
           lookup: row.lookup,
-          meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null },
+          meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null, lastProbe: null },
           secrets: { apiKey: s.apiKey },
-          state: row.sync_state === 'draft' ? 'draft' : 'pending',
+          state: draft || isLocalOnlyProvider(s.provider) ? 'draft' : 'pending',
           now: this.now(),
           reason: 'restore',
           snapshot: s,
@@ -184,13 +217,56 @@ export class ByokKeys {
     return this.summarize(this.store.row(row.id) as ItemRow);
   }
 
-  remove(kind: string): { id: string } {
+  /** Moves the key to the trash (with its history) for TRASH_DAYS; it is not pushed meanwhile. */
+  remove(kind: string): { id: string; purgeAt: string } {
     const row = this.find(kind);
+    const now = this.now();
+    const purgeAt = now + TRASH_MS;
     tx(this.db, () => {
-        this.store.delete(row.id);
-        this.audit.append('item_deleted', { item: 'byok', id: row.id });
+      this.store.trash(row.id, now, purgeAt);
+      this.audit.append('item_deleted', { item: 'byok', id: row.id, trash: true });
+    });
+    return { id: row.id, purgeAt: iso(purgeAt) };
+  }
+
+  trashed(): { id: string; kind: string; provider: ByokSummary['provider']; keyHint: string; trashedAt: number; purgeAt: number }[] {
+    this.cells();
+    return this.store.trashedRows().map((r) => {
+      const meta = this.store.meta(r);
+      return { id: r.id, kind: meta.kind, provider: meta.provider, keyHint: meta.keyHint, trashedAt: r.trashed_at, purgeAt: r.purge_at };
+    });
+  }
+
+  /** Brings a trashed key back as it was; its kind must not hold another key now. */
+  untrash(id: string): ByokSummary {
+    let meta: ByokMeta | undefined;
+    try {
+      tx(this.db, () => {
+        // Read inside the transaction: another process may have restored or purged it meanwhile.
+        const row = this.store.trashedRow(id);
+        if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
+        meta = this.store.meta(row);
+        this.store.untrash(id, this.cells().lookup('byok_keys', meta.kind), row.sync_state, this.now());
+        this.audit.append('item_restored', { item: 'byok', id, fromTrash: true });
       });
-    return { id: row.id };
+    } catch (e) {
+      if (isUniqueViolation(e) && meta) {
+        throw new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'kind' });
+      }
+      throw e;
+    }
+    return this.summarize(this.store.row(id) as ItemRow);
+  }
+
+  purge(ids: readonly string[] | 'all', expiredAt?: number): number {
+    return tx(this.db, () => this.store.purge(ids, expiredAt));
+  }
+
+  /** Keeps what Backside's validate-key said about the current key (no new version). */
+  recordProbe(id: string, probe: ProbeRecord): void {
+    const row = this.store.row(id);
+    if (!row) return;
+    this.store.writeSyncResult(id, { meta: { ...this.store.meta(row), lastProbe: probe }, remote: null, state: row.sync_state });
   }
 
   recordSync(id: string, meta: ByokMeta, state: SyncState): void {
@@ -199,8 +275,9 @@ export class ByokKeys {
 
   retry(kind: string): ByokSummary {
     const row = this.find(kind);
-    if (row.sync_state !== 'failed') return this.summarize(row);
     const { meta } = this.load(row.id);
+    if (isLocalOnlyProvider(meta.provider)) throw localOnlyError(meta.provider);
+    if (row.sync_state !== 'failed') return this.summarize(row);
     this.store.requeue(row.id, { meta: { ...meta, lastError: null }, remote: null, now: this.now() });
     return this.summarize(this.store.row(row.id) as ItemRow);
   }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { ItemVersion, SyncState, SyncType } from '../../shared/domain';
 import { sql } from './db';
@@ -15,6 +15,10 @@ export interface ItemTables {
   items: Extract<Table, 'profiles' | 'byok_keys'>;
   versions: Extract<Table, 'profile_versions' | 'byok_versions'>;
 }
+
+/** How long a deleted item waits in the trash before it is purged for good. */
+export const TRASH_DAYS = 30;
+export const TRASH_MS = TRASH_DAYS * 24 * 60 * 60 * 1000;
 
 export const PROFILE_TABLES: ItemTables = { kind: 'profile', items: 'profiles', versions: 'profile_versions' };
 export const BYOK_TABLES: ItemTables = { kind: 'byok', items: 'byok_keys', versions: 'byok_versions' };
@@ -47,22 +51,31 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     private readonly cells: () => Cells,
   ) {}
 
+  // Every read below sees live items only: a trashed row is invisible until it is restored.
+
   row(id: string): ItemRow | undefined {
-    return sql(this.db, `SELECT * FROM ${this.t.items} WHERE id = ?`).get(id) as ItemRow | undefined;
+    return sql(this.db, `SELECT * FROM ${this.t.items} WHERE id = ? AND trashed_at IS NULL`).get(id) as ItemRow | undefined;
+  }
+
+  /** The live item with this lookup tag. */
+  rowByLookup(lookup: Buffer): ItemRow | undefined {
+    return sql(this.db, `SELECT * FROM ${this.t.items} WHERE lookup = ? AND trashed_at IS NULL`).get(lookup) as ItemRow | undefined;
   }
 
   /** The cells a push needs, without the rest of the row. */
   secretRow(id: string): Pick<ItemRow, 'id' | 'secrets' | 'remote'> | undefined {
-    return sql(this.db, `SELECT id, secrets, remote FROM ${this.t.items} WHERE id = ?`).get(id) as Pick<ItemRow, 'id' | 'secrets' | 'remote'> | undefined;
+    return sql(this.db, `SELECT id, secrets, remote FROM ${this.t.items} WHERE id = ? AND trashed_at IS NULL`).get(id) as
+      | Pick<ItemRow, 'id' | 'secrets' | 'remote'>
+      | undefined;
   }
 
   allRows(): Pick<ItemRow, 'id' | 'created_at' | 'updated_at' | 'version' | 'sync_state' | 'meta'>[] {
-    return sql(this.db, `SELECT id, created_at, updated_at, version, sync_state, meta FROM ${this.t.items}`).all() as ItemRow[];
+    return sql(this.db, `SELECT id, created_at, updated_at, version, sync_state, meta FROM ${this.t.items} WHERE trashed_at IS NULL`).all() as ItemRow[];
   }
 
   /** Every item's secret cells in one query, for bulk reads such as an export. */
   secretRows(): Map<string, Pick<ItemRow, 'id' | 'secrets' | 'remote'>> {
-    const rows = sql(this.db, `SELECT id, secrets, remote FROM ${this.t.items}`).all() as Pick<ItemRow, 'id' | 'secrets' | 'remote'>[];
+    const rows = sql(this.db, `SELECT id, secrets, remote FROM ${this.t.items} WHERE trashed_at IS NULL`).all() as Pick<ItemRow, 'id' | 'secrets' | 'remote'>[];
     return new Map(rows.map((r) => [r.id, r]));
   }
 
@@ -201,8 +214,49 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     }));
   }
 
-  delete(id: string): void {
+  // ---- trash ---------------------------------------------------------------------------------
+
+  /**
+   * Soft-deletes an item: row, cells and history stay until `purgeAt`. Its outbox row goes, so a
+   * trashed item is never pushed; the lookup tag becomes random bytes so the name is free meanwhile.
+   */
+  trash(id: string, now: number, purgeAt: number): void {
     sql(this.db, 'DELETE FROM outbox WHERE item_kind = ? AND item_id = ?').run(this.t.kind, id);
-    sql(this.db, `DELETE FROM ${this.t.items} WHERE id = ?`).run(id);
+    sql(this.db, `UPDATE ${this.t.items} SET trashed_at = ?, purge_at = ?, lookup = ? WHERE id = ? AND trashed_at IS NULL`).run(
+      now,
+      purgeAt,
+      randomBytes(32),
+      id,
+    );
+  }
+
+  trashedRows(): (Pick<ItemRow, 'id' | 'created_at' | 'updated_at' | 'version' | 'sync_state' | 'meta'> & { trashed_at: number; purge_at: number })[] {
+    return sql(
+      this.db,
+      `SELECT id, created_at, updated_at, version, sync_state, meta, trashed_at, purge_at FROM ${this.t.items} WHERE trashed_at IS NOT NULL`,
+    ).all() as (ItemRow & { trashed_at: number; purge_at: number })[];
+  }
+
+  trashedRow(id: string): ItemRow | undefined {
+    return sql(this.db, `SELECT * FROM ${this.t.items} WHERE id = ? AND trashed_at IS NOT NULL`).get(id) as ItemRow | undefined;
+  }
+
+  /** Brings a trashed item back under its real lookup tag (a unique violation if the name is taken now). */
+  untrash(id: string, lookup: Buffer, state: SyncState, now: number): void {
+    sql(this.db, `UPDATE ${this.t.items} SET trashed_at = NULL, purge_at = NULL, lookup = ? WHERE id = ? AND trashed_at IS NOT NULL`).run(lookup, id);
+    this.setQueued(id, state, now);
+  }
+
+  /** Deletes trashed items for good (history included); `expiredAt` limits it to those due by then. */
+  purge(ids: readonly string[] | 'all', expiredAt?: number): number {
+    const where =
+      ids === 'all'
+        ? expiredAt === undefined
+          ? 'trashed_at IS NOT NULL'
+          : 'trashed_at IS NOT NULL AND purge_at <= @expiredAt'
+        : 'trashed_at IS NOT NULL AND id = @id';
+    const del = sql(this.db, `DELETE FROM ${this.t.items} WHERE ${where}`);
+    if (ids === 'all') return (expiredAt === undefined ? del.run() : del.run({ expiredAt })).changes;
+    return ids.reduce((n, id) => n + del.run({ id }).changes, 0);
   }
 }

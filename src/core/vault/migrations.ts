@@ -146,6 +146,30 @@ export const MIGRATIONS: readonly string[] = [
   DROP TRIGGER profiles_gen_upd;
   DROP TRIGGER profiles_gen_del;
   `,
+  // 6: the trash. A deleted profile or BYOK key keeps its row, cells and history until purge_at;
+  // while trashed its lookup tag is replaced by random bytes (recomputed from the meta cell at
+  // restore), so its agent + name or kind can be used again meanwhile.
+  `
+  ALTER TABLE profiles ADD COLUMN trashed_at INTEGER;
+  ALTER TABLE profiles ADD COLUMN purge_at INTEGER;
+  ALTER TABLE byok_keys ADD COLUMN trashed_at INTEGER;
+  ALTER TABLE byok_keys ADD COLUMN purge_at INTEGER;
+  CREATE INDEX profiles_purge ON profiles (purge_at) WHERE purge_at IS NOT NULL;
+  CREATE INDEX byok_keys_purge ON byok_keys (purge_at) WHERE purge_at IS NOT NULL;
+  `,
+  // 7: the sync lease: at most one process pushes at a time. Plaintext on purpose: a random owner
+  // id, a pid and a host name say who holds it without unlocking, and none is a typed value.
+  `
+  CREATE TABLE sync_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT NOT NULL,
+    label TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    acquired_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const FORMAT_VERSION = MIGRATIONS.length;

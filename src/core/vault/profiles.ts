@@ -5,6 +5,7 @@ import {
   ProfilePatch,
   type ProfileDetail,
   type ProfileSummary,
+  type ProfileToken,
   type SyncState,
   type SyncType,
 } from '../../shared/domain';
@@ -14,7 +15,7 @@ import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 import { sql, tx } from './db';
 import { isUniqueViolation } from './sqlite-errors';
-import { ItemStore, PROFILE_TABLES, type SyncMeta } from './items';
+import { ItemStore, PROFILE_TABLES, TRASH_DAYS, TRASH_MS, type SyncMeta } from './items';
 
 /** Two versions of a profile compared (`keyhold profile diff`); values are null unless revealed. */
 export interface ProfileVersionDiff {
@@ -42,12 +43,32 @@ export interface ProfileRemote {
   name: string;
   /** Kura answered 404 to an update: the remote profile is gone; re-creating drops the token. */
   missing?: boolean;
+  /** When this vault got the token (ISO-8601); null when unknown (imported from a bundle, or older vaults). */
+  obtainedAt?: string | null;
+  /** The last successful push for this token: create, replace (a new token over an existing remote profile) or update. */
+  syncType?: SyncType | null;
+  /** No token because it was dropped after Kura answered 404 (the re-create has not synced yet). */
+  droppedAfterMissing?: boolean;
 }
+/** How a token read is audited: which event, and what for (run, inject, token, reveal…). */
+export interface TokenReadOptions {
+  purpose?: string;
+  event?: 'secret_revealed' | 'secret_copied';
+}
+
 export interface ProfileSnapshot {
   agentId: string;
   name: string;
   authData: Record<string, string>;
   saveSession: boolean;
+  /** The token a rename or move left behind at this version, so restoring an older version can bring it back. */
+  retiredToken?: ProfileRemote;
+}
+
+
+/** A usable token for the profile's current identity, or null. */
+export function usableToken(remote: ProfileRemote | null, agentId: string, name: string): ProfileRemote | null {
+  return remote?.authToken && !remote.missing && remote.agentId === agentId && remote.name === name ? remote : null;
 }
 
 interface Indexed {
@@ -221,11 +242,57 @@ export class Profiles {
     const row = this.store.row(summary.id);
     if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
     const { authData } = this.store.secrets(row);
+    const token = summary.hasToken ? usableToken(this.store.remote(row), summary.agentId, summary.name) : null;
     if (options.reveal) {
-      this.audit.append('secret_revealed', { item: 'profile', id: summary.id });
+      this.audit.append('secret_revealed', { item: 'profile', id: summary.id, ...(token ? { token: true } : {}) });
     }
     const shown = Object.fromEntries(Object.keys(authData).map((k) => [k, options.reveal ? (authData[k] ?? null) : null]));
-    return { ...summary, authData: shown, revealed: options.reveal ?? false };
+    return {
+      ...summary,
+      authData: shown,
+      revealed: options.reveal ?? false,
+      tokenObtainedAt: token?.obtainedAt ?? null,
+      ...(options.reveal ? { authToken: token?.authToken ?? null } : {}),
+    };
+  }
+
+  /**
+   * The profile's Kura auth token, for `run`, `inject` and the token command: audited as a reveal.
+   * No usable token is a NotFound error that says why (never synced, lost remote profile, renamed).
+   */
+  token(ref: string, options: TokenReadOptions = {}): ProfileToken {
+    const found = this.tokenOrReason(ref, options);
+    if ('reason' in found) throw new KeyholdError('NotFound', found.reason);
+    return found.token;
+  }
+
+  /** Like `token`, but no token is an answer (with its reason) rather than an error. A token read is audited. */
+  tokenOrReason(ref: string, options: TokenReadOptions = {}): { id: string; token: ProfileToken } | { id: string; reason: string } {
+    const summary = this.resolve(ref);
+    const row = this.store.row(summary.id);
+    if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
+    const label = `"${summary.agentId}/${summary.name}"`;
+    const remote = this.store.remote(row);
+    const token = usableToken(remote, summary.agentId, summary.name);
+    if (token?.authToken) {
+      this.audit.append(options.event ?? 'secret_revealed', { item: 'profile', id: summary.id, token: true, ...(options.purpose ? { purpose: options.purpose } : {}) });
+      return {
+        id: summary.id,
+        token: { ref: `${summary.agentId}/${summary.name}`, authToken: token.authToken, agentId: token.agentId, name: token.name, obtainedAt: token.obtainedAt ?? null },
+      };
+    }
+    if (remote?.missing) {
+      return { id: summary.id, reason: `${label} has no valid Kura token: Kura answered 404 (the remote profile is missing), so its token was dropped. Re-create the profile to get a new one.` };
+    }
+    if (remote?.droppedAfterMissing) {
+      return { id: summary.id, reason: `${label} has no Kura token: the old one was dropped after Kura answered 404 (the remote profile was missing); a new one arrives when the re-created profile syncs.` };
+    }
+    const retired = this.store.versions(summary.id).some((v) => v.snapshot.retiredToken?.authToken);
+    if (retired) {
+      return { id: summary.id, reason: `${label} has no Kura token yet under this agent and name: it was renamed or moved, and its old token is kept in its history. A new one arrives at its next sync.` };
+    }
+    const why = { draft: ' (it is a draft)', pending: '; it is waiting for the next sync', failed: '; its last sync failed', synced: '' }[summary.syncState];
+    return { id: summary.id, reason: `${label} has no Kura token yet: it has never been synced${why}.` };
   }
 
   /**
@@ -302,7 +369,7 @@ export class Profiles {
       version: v.version,
       at: iso(v.at),
       reason: v.reason,
-      summary: `${v.snapshot.agentId}/${v.snapshot.name}: ${Object.keys(v.snapshot.authData).length} key(s) [${Object.keys(v.snapshot.authData).join(', ')}]${v.snapshot.saveSession ? ', saves session' : ''}`,
+      summary: `${v.snapshot.agentId}/${v.snapshot.name}: ${Object.keys(v.snapshot.authData).length} key(s) [${Object.keys(v.snapshot.authData).join(', ')}]${v.snapshot.saveSession ? ', saves session' : ''}${v.snapshot.retiredToken?.authToken ? `; kept the Kura token of ${v.snapshot.retiredToken.agentId}/${v.snapshot.retiredToken.name}` : ''}`,
     }));
   }
 
@@ -387,7 +454,11 @@ export class Profiles {
    * Applies a change. Renaming or moving a profile that has a remote token makes it a new remote
    * profile (Kura binds tokens to agent + name); that needs `confirmNewRemote`.
    */
-  edit(ref: string, rawPatch: ProfilePatch, options: { confirmNewRemote?: boolean; reason?: 'edit' | 'restore' | 'import' } = {}): ProfileSummary {
+  edit(
+    ref: string,
+    rawPatch: ProfilePatch,
+    options: { confirmNewRemote?: boolean; reason?: 'edit' | 'restore' | 'import'; bringBackToken?: ProfileRemote } = {},
+  ): ProfileSummary {
     const patch = parseInput(ProfilePatch, rawPatch);
     const { id } = this.resolve(ref);
     const current = this.load(id);
@@ -405,6 +476,7 @@ export class Profiles {
 
     const identityChanged = agentId !== current.meta.agentId || name !== current.meta.name;
     let remote: ProfileRemote | null | undefined;
+    let retiredToken: ProfileRemote | undefined;
     let lastSyncType: SyncType | null = current.meta.lastSyncType;
     if (identityChanged && current.remote?.authToken) {
       if (!options.confirmNewRemote) {
@@ -415,8 +487,14 @@ export class Profiles {
           { field: 'confirmNewRemote' },
         );
       }
+      // Kept in this version's history: restoring an earlier version brings it back.
+      retiredToken = current.remote;
       remote = null;
       lastSyncType = null;
+    }
+    if (options.bringBackToken) {
+      remote = options.bringBackToken;
+      lastSyncType = options.bringBackToken.syncType ?? null;
     }
     const draft = patch.draft ?? current.summary.syncState === 'draft';
     const state: SyncState = draft ? 'draft' : 'pending';
@@ -427,7 +505,7 @@ export class Profiles {
       saveSession,
       lastSyncType,
       lastError: null,
-      hasToken: remote === null ? false : current.meta.hasToken,
+      hasToken: remote === undefined ? current.meta.hasToken : Boolean(remote?.authToken),
     };
     try {
       this.write(
@@ -440,9 +518,14 @@ export class Profiles {
             state,
             now: this.now(),
             reason: options.reason ?? 'edit',
-            snapshot: { agentId, name, authData, saveSession },
+            snapshot: { agentId, name, authData, saveSession, ...(retiredToken ? { retiredToken } : {}) },
           });
-          this.audit.append(options.reason === 'restore' ? 'item_restored' : 'item_changed', { item: 'profile', id });
+          this.audit.append(options.reason === 'restore' ? 'item_restored' : 'item_changed', {
+            item: 'profile',
+            id,
+            ...(retiredToken ? { tokenKeptInHistory: true } : {}),
+            ...(options.bringBackToken ? { tokenRestored: true } : {}),
+          });
         },
         () => this.reindex(id),
       );
@@ -465,23 +548,108 @@ export class Profiles {
     const target = this.store.versions(id).find((v) => v.version === version);
     if (!target) throw new KeyholdError('NotFound', `Profile "${ref}" has no version ${version} (see "keyhold profile history").`);
     const s = target.snapshot;
+    const current = this.load(id);
+    // A token left behind by a rename or move comes back with the identity it was issued for,
+    // unless the profile already holds a working token for that identity.
+    const hasOwn = usableToken(current.remote, s.agentId, s.name) !== null;
+    const retired = hasOwn ? undefined : this.retiredTokenFor(id, s.agentId, s.name);
     return this.edit(
       id,
       { agentId: s.agentId, name: s.name, replaceAuthData: s.authData, saveSession: s.saveSession },
-      { ...options, reason: 'restore' },
+      { ...options, reason: 'restore', ...(retired ? { bringBackToken: retired } : {}) },
     );
   }
 
-  remove(ref: string): { id: string; wasSynced: boolean } {
+  /** The newest token kept in the history for this agent + name, if any. */
+  private retiredTokenFor(id: string, agentId: string, name: string): ProfileRemote | undefined {
+    for (const v of this.store.versions(id)) {
+      const t = v.snapshot.retiredToken;
+      if (t?.authToken && t.agentId === agentId && t.name === name) return t;
+    }
+    return undefined;
+  }
+
+  /**
+   * Moves a profile to the trash (with its values, token and history) for TRASH_DAYS. A profile
+   * holding a Kura token needs `confirmTokenLoss`: the remote profile stays on Kura, and once the
+   * trash is purged nothing can act as it any more.
+   */
+  remove(ref: string, options: { confirmTokenLoss?: boolean } = {}): { id: string; wasSynced: boolean; purgeAt: string } {
     const summary = this.resolve(ref);
+    if (summary.hasToken && !options.confirmTokenLoss) {
+      throw new KeyholdError(
+        'Conflict',
+        `"${summary.agentId}/${summary.name}" holds a Kura auth token. Deleting it keeps the remote profile on Kura, and the token goes with the local copy: to the trash for ${TRASH_DAYS} days, then gone for good (Kura cannot show it again).`,
+        { field: 'confirmTokenLoss' },
+      );
+    }
+    const now = this.now();
+    const purgeAt = now + TRASH_MS;
     this.write(
       () => {
-        this.store.delete(summary.id);
-        this.audit.append('item_deleted', { item: 'profile', id: summary.id });
+        this.store.trash(summary.id, now, purgeAt);
+        this.audit.append('item_deleted', { item: 'profile', id: summary.id, trash: true, hadToken: summary.hasToken });
       },
       () => this.reindex(summary.id),
     );
-    return { id: summary.id, wasSynced: summary.hasToken };
+    return { id: summary.id, wasSynced: summary.hasToken, purgeAt: iso(purgeAt) };
+  }
+
+  /** Records a token that arrived for a profile trashed while its push was in flight. */
+  keepTrashedToken(id: string, pushedVersion: number, remote: ProfileRemote): void {
+    tx(this.db, () => {
+      const row = this.store.trashedRow(id);
+      if (!row) return;
+      const meta = this.store.meta(row);
+      if (meta.agentId !== remote.agentId || meta.name !== remote.name) return;
+      // Edited after the push left: restored, it still has that change to push.
+      const state = row.version === pushedVersion ? 'synced' : 'pending';
+      this.store.writeSyncResult(id, { meta: { ...meta, hasToken: true, lastSyncType: remote.syncType ?? null, lastError: null }, remote, state });
+    });
+  }
+
+  /** Trashed profiles, for the trash listing: ids, names and dates only. */
+  trashed(): { id: string; agentId: string; name: string; hasToken: boolean; trashedAt: number; purgeAt: number }[] {
+    this.cells();
+    return this.store.trashedRows().map((r) => {
+      const meta = this.store.meta(r);
+      return { id: r.id, agentId: meta.agentId, name: meta.name, hasToken: meta.hasToken, trashedAt: r.trashed_at, purgeAt: r.purge_at };
+    });
+  }
+
+  /** Brings a trashed profile back as it was (a pending one is queued again); its name must be free. */
+  untrash(id: string): ProfileSummary {
+    let meta: ProfileMeta | undefined;
+    try {
+      this.write(
+        () => {
+          // Read inside the transaction: another process may have restored or purged it meanwhile.
+          const row = this.store.trashedRow(id);
+          if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
+          meta = this.store.meta(row);
+          this.store.untrash(id, this.lookup(meta.agentId, meta.name), row.sync_state, this.now());
+          this.audit.append('item_restored', { item: 'profile', id, fromTrash: true });
+        },
+        () => this.reindex(id),
+      );
+    } catch (e) {
+      if (isUniqueViolation(e) && meta) {
+        throw new KeyholdError(
+          'Conflict',
+          `A profile named "${meta.name}" already exists for agent "${meta.agentId}". Rename or delete that one, then restore this one.`,
+          { field: 'name' },
+        );
+      }
+      throw e;
+    }
+    return this.resolve(id);
+  }
+
+  /** Deletes trashed profiles for good: the given ids, every trashed one, or those due by `expiredAt`. */
+  purge(ids: readonly string[] | 'all', expiredAt?: number): number {
+    // Only trashed rows go, which no listing index holds: the write generation stays, and so does
+    // the saved index snapshot.
+    return tx(this.db, () => this.store.purge(ids, expiredAt));
   }
 
   /** The meta cell's content, which the listing summary carries whole. */
@@ -517,7 +685,8 @@ export class Profiles {
       () => {
         this.store.requeue(id, {
           meta: { ...current.meta, hasToken: false, lastError: null, lastSyncType: null },
-          remote: null,
+          // No token, but the reason is kept so the token command can say why.
+          remote: { authToken: null, agentId: current.meta.agentId, name: current.meta.name, droppedAfterMissing: true },
           now: this.now(),
         });
         this.audit.append('item_changed', { item: 'profile', id, recreate: true });

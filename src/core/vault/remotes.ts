@@ -19,6 +19,9 @@ interface Config {
 }
 interface Status {
   pausedReason: string | null;
+  verifiedAt?: number;
+  verifiedBy?: 'test' | 'sync';
+  lastTest?: { ok: boolean; at: number; message: string | null };
 }
 
 export interface RemoteConnection {
@@ -27,6 +30,8 @@ export interface RemoteConnection {
   /** Kura: the API key; Backside: the bearer token. */
   credential: string | null;
   paused: boolean;
+  /** When the address or credential was last set (plaintext column): a change mid-pass shows here. */
+  updatedAt: number;
 }
 
 const LABEL: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside' };
@@ -47,12 +52,17 @@ export class Remotes {
   private summarize(r: Row): RemoteSummary {
     const cells = this.cells();
     const status = r.status ? cells.decrypt<Status>('remotes', r.kind, 'status', r.status) : null;
+    const url = cells.decrypt<Config>('remotes', r.kind, 'config', r.config).url;
     return {
       kind: r.kind,
-      url: cells.decrypt<Config>('remotes', r.kind, 'config', r.config).url,
+      url,
       hasCredential: r.secret !== null,
+      configured: url !== '' && r.secret !== null,
       paused: r.paused === 1,
       pausedReason: status?.pausedReason ?? null,
+      verifiedAt: status?.verifiedAt === undefined ? null : new Date(status.verifiedAt).toISOString(),
+      verifiedBy: status?.verifiedBy ?? null,
+      lastTest: status?.lastTest ? { ...status.lastTest, at: new Date(status.lastTest.at).toISOString() } : null,
       updatedAt: new Date(r.updated_at).toISOString(),
     };
   }
@@ -66,10 +76,12 @@ export class Remotes {
     const now = this.now();
     const cells = this.cells();
     const existing = this.row(input.kind);
-    const config = cells.encrypt('remotes', input.kind, 'config', { url: parseBaseUrl(input.url).href } satisfies Config);
+    const url = parseBaseUrl(input.url).href;
+    const config = cells.encrypt('remotes', input.kind, 'config', { url } satisfies Config);
     const secret = input.credential === undefined ? (existing?.secret ?? null) : cells.encrypt('remotes', input.kind, 'secret', input.credential);
-    // New credentials, or a new URL, deserve a fresh try.
-    const changed = input.credential !== undefined || !existing;
+    // New credentials, or a new URL, deserve a fresh try, and what was verified was the old pair.
+    const changed =
+      input.credential !== undefined || !existing || cells.decrypt<Config>('remotes', input.kind, 'config', existing.config).url !== url;
     tx(this.db, () => {
         this.db
           .prepare(
@@ -101,12 +113,41 @@ export class Remotes {
       url: cells.decrypt<Config>('remotes', kind, 'config', r.config).url,
       credential: r.secret ? cells.decrypt<string>('remotes', kind, 'secret', r.secret) : null,
       paused: r.paused === 1,
+      updatedAt: r.updated_at,
     };
   }
 
+  private status(kind: RemoteKind): Status {
+    const r = this.row(kind);
+    return r?.status ? this.cells().decrypt<Status>('remotes', kind, 'status', r.status) : { pausedReason: null };
+  }
+
+  private writeStatus(kind: RemoteKind, status: Status, paused?: boolean): void {
+    const cell = this.cells().encrypt('remotes', kind, 'status', status);
+    if (paused === undefined) this.db.prepare('UPDATE remotes SET status = ? WHERE kind = ?').run(cell, kind);
+    else this.db.prepare('UPDATE remotes SET paused = ?, status = ? WHERE kind = ?').run(paused ? 1 : 0, cell, kind);
+  }
+
   pause(kind: RemoteKind, reason: string): void {
-    this.db
-      .prepare('UPDATE remotes SET paused = 1, status = ? WHERE kind = ?')
-      .run(this.cells().encrypt('remotes', kind, 'status', { pausedReason: reason } satisfies Status), kind);
+    // What was verified before stays a fact about that time; the pause is the newer one.
+    this.writeStatus(kind, { ...this.status(kind), pausedReason: reason }, true);
+  }
+
+  /**
+   * A request just proved the address and credential work (a push succeeded, or a test could tell).
+   * With `setAt`, only if they are still the ones set then: they may have changed meanwhile.
+   */
+  markVerified(kind: RemoteKind, at: number, by: 'test' | 'sync', setAt?: number): void {
+    const r = this.row(kind);
+    if (!r || (setAt !== undefined && r.updated_at !== setAt)) return;
+    this.writeStatus(kind, { ...this.status(kind), verifiedAt: at, verifiedBy: by });
+  }
+
+  /** Keeps the outcome of a connection test; `verified` when the test proved the credential. */
+  recordTest(kind: RemoteKind, result: { ok: boolean; at: number; message: string | null }, verified: boolean): void {
+    if (!this.row(kind)) return;
+    const next: Status = { ...this.status(kind), lastTest: result };
+    if (verified) Object.assign(next, { verifiedAt: result.at, verifiedBy: 'test' });
+    this.writeStatus(kind, next);
   }
 }

@@ -12,6 +12,7 @@ import { insertHeader, kdfOf, prepareHeader, readHeader, replaceWrap, unwrapVaul
 import { Profiles } from './profiles';
 import { Remotes } from './remotes';
 import { endAllSessions } from './sessions';
+import { Trash } from './trash';
 
 export interface VaultOptions {
   now?: () => number;
@@ -37,6 +38,7 @@ export class Vault {
   readonly profiles: Profiles;
   readonly byok: ByokKeys;
   readonly remotes: Remotes;
+  readonly trash: Trash;
   private readonly lockListeners = new Set<() => void>();
 
   private constructor(
@@ -50,6 +52,7 @@ export class Vault {
     this.profiles = new Profiles(db, cells, this.audit, this.agents, now);
     this.byok = new ByokKeys(db, cells, this.audit, now);
     this.remotes = new Remotes(db, cells, this.audit, now);
+    this.trash = new Trash(this.profiles, this.byok, this.audit, now);
   }
 
   static async create(dir: string, password: string, options: VaultOptions & { kdf?: KdfParams } = {}): Promise<Vault> {
@@ -131,6 +134,7 @@ export class Vault {
     this.audit.foldPending();
     this.agents.buildIndex();
     this.profiles.buildIndex();
+    this.trash.purgeExpired();
   }
 
   lock(): void {

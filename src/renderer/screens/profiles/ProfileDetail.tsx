@@ -112,7 +112,8 @@ function DeleteDialog({ profile, onClose, onDeleted }: { profile: ProfileSummary
   const { toast } = useAppState();
   const invalidate = useInvalidateItems();
   const del = useMutation({
-    mutationFn: () => api.profileDelete({ ref: profile.id }),
+    // The dialog below states the token loss when there is a token: confirming it is the confirmation.
+    mutationFn: () => api.profileDelete({ ref: profile.id, confirmTokenLoss: profile.hasToken }),
     onSuccess: ({ wasSynced }) => {
       invalidate();
       toast('success', wasSynced ? `Deleted ${profile.agentId}/${profile.name} here. It is still on Kura.` : `Deleted ${profile.agentId}/${profile.name}.`);

@@ -1,0 +1,92 @@
+import type { SyncState, TrashEntry } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import type { AuditLog } from './audit';
+import type { ByokKeys } from './byok';
+import type { Profiles } from './profiles';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Deleted profiles and BYOK keys, kept for TRASH_DAYS as soft-deleted rows (same cells, same
+ * history, token included) and invisible to every listing, search, sync, run, inject and export.
+ */
+export class Trash {
+  constructor(
+    private readonly profiles: Profiles,
+    private readonly byok: ByokKeys,
+    private readonly audit: AuditLog,
+    private readonly now: () => number,
+  ) {}
+
+  list(): TrashEntry[] {
+    const entries: TrashEntry[] = [
+      ...this.profiles.trashed().map((p) => ({
+        id: p.id,
+        kind: 'profile' as const,
+        ref: `${p.agentId}/${p.name}`,
+        hasToken: p.hasToken,
+        trashedAt: iso(p.trashedAt),
+        purgeAt: iso(p.purgeAt),
+      })),
+      ...this.byok.trashed().map((b) => ({
+        id: b.id,
+        kind: 'byok' as const,
+        ref: b.kind,
+        hasToken: false,
+        trashedAt: iso(b.trashedAt),
+        purgeAt: iso(b.purgeAt),
+      })),
+    ];
+    // Newest first: what was just deleted is what people look for.
+    return entries.sort((a, b) => b.trashedAt.localeCompare(a.trashedAt) || a.ref.localeCompare(b.ref));
+  }
+
+  /** Finds a trashed item by its id or a unique id prefix (6+ characters, as the listing shows). */
+  private find(ref: string): TrashEntry {
+    const wanted = ref.trim().toLowerCase();
+    const all = this.list();
+    const exact = all.find((e) => e.id === wanted);
+    if (exact) return exact;
+    const hits = /^[0-9a-f-]{6,}$/.test(wanted) ? all.filter((e) => e.id.startsWith(wanted)) : [];
+    if (hits.length === 1) return hits[0] as TrashEntry;
+    if (hits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${hits.length} items in the trash; give more of the id.`);
+    throw new KeyholdError('NotFound', `Nothing in the trash has id "${ref}".`);
+  }
+
+  /** Puts an item back where it was; refused with Conflict if its name or kind is taken now. */
+  restore(ref: string): TrashEntry & { state: SyncState } {
+    const entry = this.find(ref);
+    const state = entry.kind === 'profile' ? this.profiles.untrash(entry.id).syncState : this.byok.untrash(entry.id).syncState;
+    return { ...entry, state };
+  }
+
+  /** Deletes one trashed item for good, history and token included. */
+  purge(ref: string): TrashEntry {
+    const entry = this.find(ref);
+    if (entry.kind === 'profile') this.profiles.purge([entry.id]);
+    else this.byok.purge([entry.id]);
+    this.audit.append('item_deleted', { item: entry.kind, id: entry.id, purged: true });
+    return entry;
+  }
+
+  /** Empties the trash; the caller has the person's confirmation (this cannot be undone). */
+  purgeAll(options: { confirm?: boolean } = {}): number {
+    const count = this.list().length;
+    if (count > 0 && !options.confirm) {
+      throw new KeyholdError('Conflict', `Emptying the trash deletes ${count} item(s) for good, with their history and tokens.`, {
+        field: 'confirmPurge',
+      });
+    }
+    const purged = this.profiles.purge('all') + this.byok.purge('all');
+    if (purged > 0) this.audit.append('item_deleted', { purged });
+    return purged;
+  }
+
+  /** Purges what has waited its full time; runs at every unlock. */
+  purgeExpired(): number {
+    const now = this.now();
+    const purged = this.profiles.purge('all', now) + this.byok.purge('all', now);
+    if (purged > 0) this.audit.append('item_deleted', { purged, expired: true });
+    return purged;
+  }
+}
