@@ -1,8 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/cli';
+import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
+import { KURA_TEST_API_KEY } from '../fakes/kura';
+import { CLI, keyhold } from '../helpers/cli';
+import { servers } from '../helpers/sync';
 import { PASSWORD, tempDir } from '../helpers/vault';
 
 /*
@@ -27,12 +30,14 @@ const EXAMPLE = 'export KEYHOLD_VAULT=~/keyhold-demo';
 const runnable = blocks.filter((b) => notRun(b) === undefined).sort((a, b) => Number(firstLine(b) === EXAMPLE) - Number(firstLine(a) === EXAMPLE));
 
 let t: ReturnType<typeof tempDir>;
+let s: Awaited<ReturnType<typeof servers>>;
 let home: string;
 let work: string;
 let env: Record<string, string>;
 
-beforeAll(() => {
+beforeAll(async () => {
   t = tempDir('keyhold-readme-');
+  s = await servers();
   home = join(t.dir, 'home');
   work = join(t.dir, 'work');
   const bin = join(t.dir, 'bin');
@@ -56,7 +61,33 @@ beforeAll(() => {
     CRM_PASSWORD: 'crm-password-from-env',
   };
 });
-afterAll(() => t.cleanup());
+afterAll(async () => {
+  await s.close();
+  t.cleanup();
+});
+
+/** Runs a block in bash without blocking this process: the fake Kura and Backside live here. */
+function bash(block: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('bash', ['-euo', 'pipefail', '-c', block], { cwd: work, env, encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/**
+ * What a reader with a Kura and a Backside does after the example: connect and sync, so the
+ * blocks that read the profile's Kura token (keyhold://token/…) find one. Not a README block.
+ */
+async function connectAndSync(): Promise<void> {
+  const run = async (args: string[], input?: string) => {
+    const r = await keyhold(args, { env, ...(input === undefined ? {} : { input }) });
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+  };
+  await run(['remote', 'set', 'kura', '--url', s.kura.url, '--api-key-stdin'], KURA_TEST_API_KEY);
+  await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], BACKSIDE_TEST_TOKEN);
+  await run(['sync']);
+}
 
 describe('the README', () => {
   it('has a decision for each shell block: run here, or a reason not to', () => {
@@ -71,12 +102,14 @@ describe('the README', () => {
   });
 
   // About 20 processes, several deriving the README's default KDF (Argon2id, 64 MiB).
-  it('runs each of those blocks as written, in order', () => {
-    const outputs = runnable.map((block) => {
-      const r = spawnSync('bash', ['-euo', 'pipefail', '-c', block], { cwd: work, env, encoding: 'utf8', timeout: 120_000 });
+  it('runs each of those blocks as written, in order', async () => {
+    const outputs: string[] = [];
+    for (const block of runnable) {
+      const r = await bash(block);
       expect(r.status, `${firstLine(block)}\n${r.stderr}`).toBe(0);
-      return r.stdout;
-    });
+      outputs.push(r.stdout);
+      if (firstLine(block) === EXAMPLE) await connectAndSync();
+    }
     const [example, run, , , sessions] = outputs;
     expect(example).toMatch(/PASSWORD = ••••••••/);
     expect(example).toMatch(/Chain verified/);
@@ -85,6 +118,9 @@ describe('the README', () => {
     expect(sessions).toMatch(/agent sees session: none, user: ann/);
     expect(statSync(join(work, 'config.yml')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(work, 'config.yml'), 'utf8')).toContain('password: "crm-password-from-env"');
+    const token = s.kura.profile('crm-bot', 'prod')?.token;
+    expect(token).toBeTruthy();
+    expect(readFileSync(join(work, 'config.yml'), 'utf8')).toContain(`kura_token: ${token}`);
     expect(statSync(join(work, '.env.local')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(work, '.env.local'), 'utf8')).toMatch(/API_TOKEN=.*tok-rotated/);
     expect(readFileSync(join(work, '.env.local'), 'utf8')).toMatch(/DEBUG=.*1/);
