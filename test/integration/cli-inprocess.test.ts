@@ -118,8 +118,8 @@ describe('the master password typed at a terminal', () => {
 });
 
 describe('everyday commands', () => {
-  it('agent rm drops a declaration: its profiles stay and accept any key again', async () => {
-    await ok(['agent', 'set', 'crm', '--args', 'USER']);
+  it('agent rm drops a declaration and its token variable: its profiles stay and accept any key again', async () => {
+    await ok(['agent', 'set', 'crm', '--args', 'USER', '--token-env', 'CRM_TOKEN']);
     await ok(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'USER=ann']);
     expect((await run(['profile', 'edit', 'crm/prod', '--set', 'EXTRA=1'])).code).toBe(EXIT.usage);
     expect((await ok(['agent', 'rm', 'crm'])).stdout).toBe('Removed the declaration of crm.\n');
