@@ -19,6 +19,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BadInput':
     case 'TooLarge':
     case 'UndeclaredKey':
+    case 'DangerousKey':
       return EXIT.usage;
     case 'WrongPassword':
     case 'DecryptFailed':
@@ -46,6 +47,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BundleInvalid':
     case 'SignatureInvalid':
     case 'Unsigned':
+    case 'UntrustedSigner':
       return EXIT.integrity;
     case 'VaultLocked':
     case 'SessionInvalid':
