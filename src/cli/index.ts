@@ -11,7 +11,10 @@ import { registerSessionCommands } from './commands/session';
 import { registerSyncCommands } from './commands/sync';
 import { registerVaultCommands } from './commands/vault';
 import { EXIT, exitCodeFor } from './exit-codes';
+import { cleanField, guardClosedPipes } from './io';
 import type { GlobalOptions } from './context';
+
+guardClosedPipes();
 
 const program = new Command('keyhold')
   .description('Keyhold: a local-first vault for agent auth profiles and BYOK provider keys')
@@ -48,7 +51,8 @@ try {
   } else {
     const payload = toErrorPayload(e);
     const flag = CONFIRM_FLAG[payload.field ?? ''];
-    process.stderr.write(`keyhold: ${payload.message}${flag ? ` ${flag}` : ''}\n`);
+    // A message can carry a server's words or a name from a file: shown, never interpreted by the terminal.
+    process.stderr.write(`keyhold: ${cleanField(payload.message)}${flag ? ` ${flag}` : ''}\n`);
     process.exitCode = exitCodeFor(payload.code);
   }
 }

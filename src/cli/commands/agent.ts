@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withVault, type GlobalOptions } from '../context';
-import { printJson, printTable } from '../io';
+import { cleanField as f, printJson, printTable } from '../io';
 import { parseList } from '../parse';
 
 export function registerAgentCommands(program: Command, globals: () => GlobalOptions): void {
@@ -15,7 +15,7 @@ export function registerAgentCommands(program: Command, globals: () => GlobalOpt
     .action(async (agentId: string, opts: { args: string; json?: boolean }) => {
       const summary = await withVault(globals(), (vault) => vault.agents.set({ agentId, args: parseList(opts.args) }));
       if (opts.json) printJson(summary);
-      else process.stdout.write(`Agent ${summary.agentId} declares: ${summary.args.join(', ') || '(nothing)'}\n`);
+      else process.stdout.write(`Agent ${f(summary.agentId)} declares: ${f(summary.args.join(', ')) || '(nothing)'}\n`);
     });
 
   agent

@@ -4,9 +4,9 @@ import { Provider } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
 import { withVault, type GlobalOptions } from '../context';
-import { MASK, printJson, printTable, readStdinSecret } from '../io';
+import { cleanField as f, MASK, printJson, printTable, readStdinSecret } from '../io';
 
-const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
+const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${f(b.lastError)})` : b.syncState);
 
 export function registerByokCommands(program: Command, globals: () => GlobalOptions): void {
   const byok = program.command('byok').description('bring-your-own provider keys, one per agent kind');
@@ -75,8 +75,8 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
           `sync:      ${stateText(detail)}`,
           ...(remote
             ? [
-                `remote:    ${String(remote.byok_status)}${remote.byok_status_reason ? ` (${String(remote.byok_status_reason)})` : ''}`,
-                `probed:    ${String(remote.byok_last_probed_at ?? 'never')}`,
+                `remote:    ${f(String(remote.byok_status))}${remote.byok_status_reason ? ` (${f(String(remote.byok_status_reason))})` : ''}`,
+                `probed:    ${f(String(remote.byok_last_probed_at ?? 'never'))}`,
               ]
             : []),
           `updated:   ${detail.updatedAt} (version ${detail.version})`,
@@ -99,7 +99,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         }
       });
       if (opts.json) printJson(answer);
-      else process.stdout.write(`${Object.entries(answer).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n')}\n`);
+      else process.stdout.write(`${Object.entries(answer).map(([k, v]) => `${f(k)}: ${f(typeof v === 'string' ? v : JSON.stringify(v))}`).join('\n')}\n`);
     });
 
   byok

@@ -8,7 +8,7 @@ import type { Vault } from '../../core/vault/vault';
 import type { ByokDetail, ProfileDetail } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { decodeUtf8 } from '../io';
+import { decodeUtf8, keepRunningOnClosedOutput } from '../io';
 import { collect } from '../parse';
 
 /** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
@@ -129,6 +129,8 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       const sources = await withVault(globals(), (vault) => readSources(vault, profiles, kinds));
       const allowEnv = opts.allowEnv ?? [];
       const env = buildChildEnv(sources, process.platform, allowEnv);
+      // Output that nobody reads any more is the child's to notice (EPIPE); this process waits for it.
+      keepRunningOnClosedOutput();
       const result = await runWithSecrets({ command, args, env, mask: opts.mask, allowEnv });
       if ('code' in result) {
         process.exitCode = result.code;

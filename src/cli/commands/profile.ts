@@ -3,15 +3,15 @@ import { parseDotenv, serializeDotenv, writeFileExclusive0600 } from '../../core
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { MASK, printJson, printTable } from '../io';
+import { cleanField as f, cleanText, MASK, printJson, printTable } from '../io';
 import { authDataFrom, collect, parseVersion } from '../parse';
 import { checkOutputFree, readTextFile, revealedAuthData } from './devflow';
 
 export const ALLOW_ENV_HELP =
   'allow KEY although, as an environment variable, it changes how programs run (NODE_OPTIONS, LD_PRELOAD, PATH…; repeatable, audited)';
 
-const ref = (p: ProfileSummary) => `${p.agentId}/${p.name}`;
-const stateText = (p: ProfileSummary) => (p.lastError ? `${p.syncState} (${p.lastError})` : p.syncState);
+const ref = (p: ProfileSummary) => f(`${p.agentId}/${p.name}`);
+const stateText = (p: ProfileSummary) => (p.lastError ? `${p.syncState} (${f(p.lastError)})` : p.syncState);
 
 /** The keys of a .env file, then --set and --set-stdin, which win over the file for the same key. */
 function valuesFrom(opts: { fromEnv?: string; set?: string[]; setStdin?: string[] }): Record<string, string> {
@@ -158,13 +158,14 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
       process.stdout.write(
         [
           `id:            ${detail.id}`,
-          `agent:         ${detail.agentId}`,
-          `name:          ${detail.name}`,
+          `agent:         ${f(detail.agentId)}`,
+          `name:          ${f(detail.name)}`,
           `save session:  ${detail.saveSession ? 'yes' : 'no'}`,
           `sync:          ${stateText(detail)}${detail.hasToken ? ' (has remote token)' : ''}`,
           `updated:       ${detail.updatedAt} (version ${detail.version})`,
+          ...(detail.allowEnv?.length ? [`allowed env:   ${detail.allowEnv.map(f).join(', ')} (change how programs run; "run" still asks)`] : []),
           'auth data:',
-          ...Object.entries(detail.authData).map(([k, v]) => `  ${k} = ${v ?? MASK}`),
+          ...Object.entries(detail.authData).map(([k, v]) => `  ${f(k)} = ${v === null ? MASK : cleanText(v)}`),
         ].join('\n') + '\n',
       );
     });
