@@ -28,7 +28,7 @@ program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 // An engine error that points at a confirmation the call lacked: say which flag gives it.
 const CONFIRM_FLAG: Partial<Record<string, string>> = {
   confirmNewRemote: 'Pass --new-remote to go ahead.',
-  allowEnv: 'If you set it yourself, allow each one with --allow-env NAME.',
+  allowEnv: 'To allow one: --allow-env NAME.',
 };
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Vault } from '../../src/core/vault/vault';
 import { CLI } from '../helpers/cli';
+import { PASSWORD } from '../helpers/vault';
 import { cliVault } from './cli-env';
 
 // Accident: `keyhold status | head -1` or `keyhold profile list | grep -q x`: the reader exits
@@ -8,9 +10,15 @@ import { cliVault } from './cli-env';
 // trace on the terminal and a failure exit code, for what is the normal end of a pipeline.
 
 let v: ReturnType<typeof cliVault>;
-beforeAll(() => {
+beforeAll(async () => {
   v = cliVault('keyhold-sec-epipe-');
-  for (let i = 0; i < 40; i++) v.ok(['profile', 'add', '--agent', 'app', '--name', `p${i}`, '--set', `API_KEY=sk-${i}-0123456789`]);
+  const vault = Vault.open(v.env.KEYHOLD_VAULT);
+  await vault.unlock(PASSWORD);
+  try {
+    vault.profiles.createMany(Array.from({ length: 200 }, (_, i) => ({ agentId: 'app', name: `p${i}`, authData: { API_KEY: `sk-${i}-0123456789` } })));
+  } finally {
+    vault.close();
+  }
 });
 afterAll(() => v.cleanup());
 
