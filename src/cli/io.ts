@@ -116,15 +116,6 @@ export const cleanField = (text: string): string => text.replace(UNSAFE_IN_FIELD
 /** Lines of text for a terminal: line breaks and tabs kept, every other control character shown escaped. */
 export const cleanText = (text: string): string => text.replace(UNSAFE, visible);
 
-/** Writes human-readable output (never a secret's raw bytes: those go to process.stdout as they are). */
-export function printText(text: string): void {
-  process.stdout.write(cleanText(text));
-}
-
-export function printErr(text: string): void {
-  process.stderr.write(cleanText(text));
-}
-
 /**
  * A reader that goes away (`keyhold status | head -1`) closes the pipe: the rest of the output has
  * nowhere to go, and that is not an error to report with a stack trace. The process ends quietly
