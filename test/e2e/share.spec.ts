@@ -117,7 +117,8 @@ teammate('export to a teammate, import theirs with a preview and a conflict poli
 
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Profiles' }).click();
   await expect(page.getByRole('option', { name: /prod \(imported\)/ }).getByText('Pending')).toBeVisible();
-  await expect(page.getByRole('option', { name: /research/ }).getByText('Pending')).toBeVisible();
+  // New under bob's own agent and name, without his token: a draft, so it cannot replace his remote profile unasked.
+  await expect(page.getByRole('option', { name: /research/ }).getByText('Draft')).toBeVisible();
 });
 
 teammate('a file protected by a passphrase: the wrong one is named as such, the right one opens it', async ({ keyhold, bob, files }) => {
