@@ -165,8 +165,11 @@ describe('import dialog', () => {
     await user.click(screen.getByLabelText(/^Overwrite/));
     await waitFor(() => expect(prod.textContent).toContain('Update'));
     expect(shareImportPreview).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false });
+    // An unknown signer needs a deliberate step before anything is applied.
+    expect(screen.getByRole('button', { name: 'Import' })).toHaveProperty('disabled', true);
+    await user.click(screen.getByLabelText(/I compared the fingerprint ABCD-EFGH-IJKL-MNOP-QRST-UVWX with the sender/));
     await user.click(screen.getByRole('button', { name: 'Import' }));
-    expect(shareImportApply).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false });
+    expect(shareImportApply).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false, trustSigner: true });
     expect((await screen.findByRole('status', { name: 'Import finished' })).textContent).toContain('1 profile created, 1 updated');
   });
 
