@@ -375,7 +375,8 @@ export class Profiles {
     const written = Object.keys(authData).filter((k) => current.secrets.authData[k] !== authData[k]);
     assertEnvNamesAllowed(written, patch.allowEnv ?? [], `Profile "${agentId}/${name}"`);
     const allowEnv = keptAllowances(Object.keys(authData), [...(current.meta.allowEnv ?? []), ...(patch.allowEnv ?? [])]);
-    const newlyAllowed = keptAllowances(written, patch.allowEnv ?? []);
+    // Every allowance given is audited, also one that renews an allowance for a new value.
+    const newlyAllowed = keptAllowances(Object.keys(authData), patch.allowEnv ?? []);
 
     const identityChanged = agentId !== current.meta.agentId || name !== current.meta.name;
     let remote: ProfileRemote | null | undefined;
