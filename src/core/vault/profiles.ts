@@ -376,7 +376,7 @@ export class Profiles {
     assertEnvNamesAllowed(written, patch.allowEnv ?? [], `Profile "${agentId}/${name}"`);
     const allowEnv = keptAllowances(Object.keys(authData), [...(current.meta.allowEnv ?? []), ...(patch.allowEnv ?? [])]);
     // Every allowance given is audited, also one that renews an allowance for a new value.
-    const newlyAllowed = keptAllowances(Object.keys(authData), patch.allowEnv ?? []);
+    const givenAllowances = keptAllowances(Object.keys(authData), patch.allowEnv ?? []);
 
     const identityChanged = agentId !== current.meta.agentId || name !== current.meta.name;
     let remote: ProfileRemote | null | undefined;
@@ -419,7 +419,7 @@ export class Profiles {
             snapshot: { agentId, name, authData, saveSession },
           });
           this.audit.append(options.reason === 'restore' ? 'item_restored' : 'item_changed', { item: 'profile', id });
-          if (newlyAllowed.length > 0) this.audit.append('env_allowed', { item: 'profile', id, keys: newlyAllowed.join(',') });
+          if (givenAllowances.length > 0) this.audit.append('env_allowed', { item: 'profile', id, keys: givenAllowances.join(',') });
         },
         () => this.reindex(id),
       );
