@@ -21,6 +21,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BadInput':
     case 'TooLarge':
     case 'UndeclaredKey':
+    case 'DangerousKey':
       return EXIT.usage;
     case 'WrongPassword':
     case 'DecryptFailed':
@@ -48,6 +49,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BundleInvalid':
     case 'SignatureInvalid':
     case 'Unsigned':
+    case 'UntrustedSigner':
       return EXIT.integrity;
     case 'VaultLocked':
     case 'SessionInvalid':

@@ -12,7 +12,10 @@ import { registerSyncCommands } from './commands/sync';
 import { registerTrashCommands } from './commands/trash';
 import { registerVaultCommands } from './commands/vault';
 import { EXIT, exitCodeFor } from './exit-codes';
+import { cleanField, guardClosedPipes } from './io';
 import type { GlobalOptions } from './context';
+
+guardClosedPipes();
 
 const program = new Command('keyhold')
   .description('Keyhold: a local-first vault for agent auth profiles and BYOK provider keys')
@@ -28,6 +31,7 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   confirmNewRemote: 'Pass --new-remote to go ahead.',
   confirmTokenLoss: 'Pass --force to delete it anyway.',
   confirmPurge: 'Pass --yes to go ahead.',
+  allowEnv: 'To allow one: --allow-env NAME.',
 };
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
@@ -51,7 +55,8 @@ try {
   } else {
     const payload = toErrorPayload(e);
     const flag = CONFIRM_FLAG[payload.field ?? ''];
-    process.stderr.write(`keyhold: ${payload.message}${flag ? ` ${flag}` : ''}\n`);
+    // A message can carry a server's words or a name from a file: shown, never interpreted by the terminal.
+    process.stderr.write(`keyhold: ${cleanField(payload.message)}${flag ? ` ${flag}` : ''}\n`);
     process.exitCode = exitCodeFor(payload.code);
   }
 }

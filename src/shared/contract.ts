@@ -38,6 +38,7 @@ import {
   OpenedImportInfo,
   ShareExportInput,
   ShareExportResult,
+  ShareImportApplyInput,
   ShareImportChoice,
   ShareImportOpenInput,
   VaultIdentity,
@@ -203,7 +204,7 @@ export const contract = {
   shareImportOpen: defineCall({ input: ShareImportOpenInput, output: OpenedImportInfo }),
   shareImportPreview: defineCall({ input: ShareImportChoice, output: ImportPreview }),
   /** Applies the last preview made with these choices, in one transaction; then the handle is gone. */
-  shareImportApply: defineCall({ input: ShareImportChoice, output: ImportResult }),
+  shareImportApply: defineCall({ input: ShareImportApplyInput, output: ImportResult }),
 
   // ---- activity, health, settings -------------------------------------------------------------
   auditList: defineCall({

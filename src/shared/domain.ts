@@ -100,12 +100,19 @@ export const ProfileRef = text('Profile reference', LIMITS.agentIdChars + LIMITS
   { message: 'Profile reference may not be empty.' },
 );
 
+/**
+ * Keys allowed by name although they change how a program loads or runs when injected
+ * (NODE_OPTIONS, LD_PRELOAD…): src/core/devflow/env-names.ts holds the list.
+ */
+export const AllowEnv = z.array(AuthKey).max(LIMITS.keysPerProfile);
+
 export const ProfileInput = z.object({
   agentId: AgentId,
   name: ProfileName,
   authData: AuthData,
   saveSession: z.boolean().default(false),
   draft: z.boolean().default(false),
+  allowEnv: AllowEnv.default([]),
 });
 export type ProfileInput = z.input<typeof ProfileInput>;
 
@@ -117,6 +124,8 @@ export const ProfilePatch = z.object({
   replaceAuthData: AuthData.optional(),
   saveSession: z.boolean().optional(),
   draft: z.boolean().optional(),
+  /** Allowances for the keys this change sets; each must be given with the change that sets its value. */
+  allowEnv: AllowEnv.optional(),
 });
 export type ProfilePatch = z.input<typeof ProfilePatch>;
 
@@ -130,6 +139,8 @@ export const ProfileSummary = z.object({
   hasToken: z.boolean(),
   lastSyncType: SyncType.nullable(),
   lastError: z.string().nullable(),
+  /** Keys that change how a program runs, allowed by name (absent: none). */
+  allowEnv: z.array(z.string()).optional(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   version: z.number().int(),
@@ -309,6 +320,8 @@ export const AuditEvent = z.enum([
   'sessions_revoked',
   'bundle_exported',
   'bundle_imported',
+  /** A key that changes how a program runs (NODE_OPTIONS, LD_PRELOAD…) was allowed by name. */
+  'env_allowed',
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 

@@ -8,6 +8,8 @@ export const ErrorCode = z.enum([
   'Conflict',
   'TooLarge',
   'UndeclaredKey',
+  /** A key that would change how a program loads or runs (NODE_OPTIONS, LD_PRELOAD…), not allowed by name. */
+  'DangerousKey',
   'VaultNotFound',
   'VaultExists',
   'NotAVault',
@@ -28,6 +30,8 @@ export const ErrorCode = z.enum([
   'BundleInvalid',
   'SignatureInvalid',
   'Unsigned',
+  /** A bundle signed by a key that is neither this vault's nor a contact's, not trusted for this import. */
+  'UntrustedSigner',
   'DecryptFailed',
   'Cancelled',
   'SyncBusy',

@@ -62,7 +62,7 @@ describe('keyhold run', () => {
       GOOGLE_API_KEY: GOOGLE,
       KEYHOLD_BYOK_KEY: OTHER,
       KEYHOLD_PASSWORD: null,
-      KEYHOLD_VAULT: env.KEYHOLD_VAULT,
+      KEYHOLD_VAULT: null,
     });
   });
 

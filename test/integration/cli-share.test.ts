@@ -102,7 +102,7 @@ describe('export and import', () => {
     expect(dry.stderr).toContain(`warning: The signer is not one of your contacts. Compare the fingerprint ${alice.fingerprint}`);
 
     ok(asBob(['contact', 'add', 'Alice', alice.recipient, '--signing-key', alice.signingPublicKey]));
-    const imported = ok(asBob(['import', out, '--on-conflict', 'overwrite', '--json']));
+    const imported = ok(asBob(['import', out, '--on-conflict', 'overwrite', '--yes', '--json']));
     const body = imported.json<{ dryRun: boolean; preview: { signer: { contact: string } }; result: { state: string } }>();
     expect(body).toMatchObject({ dryRun: false, preview: { signer: { contact: 'Alice' } }, result: { state: 'pending' } });
     expect(imported.stdout).not.toContain(SECRET);
@@ -110,7 +110,8 @@ describe('export and import', () => {
 
     expect(ok(asBob(['profile', 'show', 'crm/prod', '--reveal', '--json'])).json()).toMatchObject({
       authData: { USER: 'ann', PASS: SECRET },
-      syncState: 'pending',
+      // New without a token, it would replace Alice's remote profile if synced: a draft until marked ready.
+      syncState: 'draft',
     });
     expect(ok(asBob(['byok', 'list', '--json'])).json()).toMatchObject([{ kind: 'claude-code', syncState: 'pending' }]);
     expect(ok(asBob(['agent', 'list', '--json'])).json()).toMatchObject([{ agentId: 'crm', args: ['USER', 'PASS'] }]);
@@ -119,7 +120,7 @@ describe('export and import', () => {
   it('a passphrase round trip, armored', () => {
     const out = file();
     ok(asAlice(['export', '--out', out, '--passphrase-stdin', '--select', 'crm/staging', '--armor'], 'our team passphrase\n'));
-    const r = ok(asBob(['import', out, '--passphrase-stdin', '--draft', '--on-conflict', 'keep-both'], 'our team passphrase\n'));
+    const r = ok(asBob(['import', out, '--passphrase-stdin', '--draft', '--on-conflict', 'keep-both', '--trust-signer', '--yes'], 'our team passphrase\n'));
     expect(r.stdout).toMatch(/identical\s+crm\/staging/);
     expect(r.stdout).toContain('Imported as draft: 0 profiles created, 0 updated, 1 skipped');
   });
@@ -128,13 +129,13 @@ describe('export and import', () => {
     ok(asBob(['profile', 'edit', 'crm/prod', '--set', 'USER=bob']));
     const out = file();
     ok(asAlice(['export', '--out', out, '--to', bob.recipient, '--select', 'crm/prod']));
-    const skipped = ok(asBob(['import', out]));
+    const skipped = ok(asBob(['import', out, '--trust-signer', '--yes']));
     expect(skipped.stdout).toMatch(/~ differs\s+crm\/prod: values of USER → skip/);
     expect(skipped.stdout).not.toContain('ann');
-    const kept = ok(asBob(['import', out, '--on-conflict', 'keep-both', '--draft']));
+    const kept = ok(asBob(['import', out, '--on-conflict', 'keep-both', '--draft', '--trust-signer', '--yes']));
     expect(kept.stdout).toContain('keep both, import as "prod (imported)"');
     expect(ok(asBob(['profile', 'show', 'crm/prod (imported)', '--json'])).json()).toMatchObject({ syncState: 'draft' });
-    ok(asBob(['import', out, '--on-conflict', 'overwrite']));
+    ok(asBob(['import', out, '--on-conflict', 'overwrite', '--trust-signer', '--yes']));
     expect(ok(asBob(['profile', 'show', 'crm/prod', '--reveal', '--json'])).json()).toMatchObject({ authData: { USER: 'ann' } });
   });
 

@@ -7,11 +7,11 @@ import { SyncEngine } from '../../core/sync/engine';
 import { sanitizeServerText } from '../../core/sync/remote-errors';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { MASK, printJson, printTable, readStdinSecret } from '../io';
+import { cleanField as f, MASK, printJson, printTable, readStdinSecret } from '../io';
 
 const stateText = (b: ByokSummary) => {
   if (b.localOnly) return 'local only (never synced: Backside takes Anthropic keys only)';
-  return b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState;
+  return b.lastError ? `${b.syncState} (${f(b.lastError)})` : b.syncState;
 };
 
 // Backside's words are shown as it wrote them, minus what a terminal would act on (escapes, bidi).
@@ -146,7 +146,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         }
       });
       if (opts.json) printJson(answer);
-      else process.stdout.write(`${answer.message}\n`);
+      else process.stdout.write(`${f(answer.message)}\n`);
       if (!answer.accepted) process.exitCode = EXIT.remote;
     });
 

@@ -8,7 +8,7 @@ import type { Vault } from '../../core/vault/vault';
 import type { ByokDetail, ProfileDetail } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { decodeUtf8 } from '../io';
+import { decodeUtf8, keepRunningOnClosedOutput } from '../io';
 import { collect } from '../parse';
 
 /** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
@@ -18,9 +18,6 @@ export const BYOK_ENV_NAME: Record<ByokDetail['provider'], string> = {
   google: 'GOOGLE_API_KEY',
   other: 'KEYHOLD_BYOK_KEY',
 };
-
-// The child gets the secrets it was given, not the means to open the whole vault.
-const VAULT_CREDENTIALS = new Set(['KEYHOLD_SESSION', 'KEYHOLD_PASSWORD', 'KEYHOLD_NEW_PASSWORD']);
 
 const isNotFound = (e: unknown) => e instanceof KeyholdError && e.code === 'NotFound';
 
@@ -52,10 +49,6 @@ export function checkOutputFree(path: string, force: boolean | undefined): void 
     taken = false;
   }
   if (taken) throw new KeyholdError('Conflict', `${path} already exists. Use --force to replace it.`);
-}
-
-function childBaseEnv(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !VAULT_CREDENTIALS.has(name.toUpperCase())));
 }
 
 function readSources(vault: Vault, profiles: readonly string[], kinds: readonly string[]): EnvSource[] {
@@ -128,6 +121,7 @@ function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefi
 interface RunOptions {
   profile?: string[];
   byok?: string[];
+  allowEnv?: string[];
   mask: boolean;
 }
 
@@ -137,6 +131,7 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
     .description("run a command with profiles' values and BYOK keys in its environment, masked in its output (like \"op run\")")
     .option('--profile <ref>', "inject this profile's keys as variables, and its Kura token as KURA_AUTH_TOKEN (see \"agent set --token-env\"; repeatable)", collect)
     .option('--byok <kind>', `inject the BYOK key of this agent kind as ${Object.values(BYOK_ENV_NAME).join(' / ')} by provider (repeatable)`, collect)
+    .option('--allow-env <name>', 'inject this key although it changes how programs run (NODE_OPTIONS, LD_PRELOAD, PATH…; repeatable)', collect)
     .option('--no-mask', "do not conceal the injected values in the command's output")
     .argument('<command>', 'the program to run (after "--"), without a shell')
     .argument('[args...]', 'its arguments, passed as they are')
@@ -150,8 +145,11 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       }
       // The vault is closed (its key zeroed) before the command starts: it runs with its values only.
       const sources = await withVault(globals(), (vault) => readSources(vault, profiles, kinds));
-      const env = buildChildEnv(sources);
-      const result = await runWithSecrets({ command, args, env, mask: opts.mask, baseEnv: childBaseEnv() });
+      const allowEnv = opts.allowEnv ?? [];
+      const env = buildChildEnv(sources, process.platform, allowEnv);
+      // Output that nobody reads any more is the child's to notice (EPIPE); this process waits for it.
+      keepRunningOnClosedOutput();
+      const result = await runWithSecrets({ command, args, env, mask: opts.mask, allowEnv });
       if ('code' in result) {
         process.exitCode = result.code;
         return;

@@ -5,7 +5,7 @@ import type { RemoteSummary } from '../../shared/domain';
 import { testRemote } from '../../core/sync/probe';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { printJson, printTable, readStdinSecret } from '../io';
+import { cleanField as f, printJson, printTable, readStdinSecret } from '../io';
 
 export function registerRemoteCommands(program: Command, globals: () => GlobalOptions): void {
   const remote = program.command('remote').description('the Kura and Backside connections');
@@ -29,7 +29,7 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
         vault.remotes.set({ kind: kind.data, url: opts.url, ...(credential === undefined ? {} : { credential }) }),
       );
       if (opts.json) printJson(summary);
-      else process.stdout.write(`${summary.kind} connection set to ${summary.url}${summary.hasCredential ? '' : ' (no credential yet)'}\n`);
+      else process.stdout.write(`${summary.kind} connection set to ${f(summary.url)}${summary.hasCredential ? '' : ' (no credential yet)'}\n`);
     });
 
   remote

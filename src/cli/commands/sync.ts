@@ -4,7 +4,7 @@ import { syncStatus } from '../../core/sync/status';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { printJson, printTable } from '../io';
+import { cleanField as f, printJson, printTable } from '../io';
 
 export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -31,9 +31,9 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
       if (opts.json) printJson(summary);
       else {
         process.stdout.write(`Pushed ${summary.pushed.length}, failed ${summary.failed.length}, still pending ${summary.pending.length}.\n`);
-        for (const r of summary.replaced) process.stdout.write(`WARNING ${r.ref}: ${r.message ?? 'replaced an existing remote profile'}\n`);
-        for (const r of summary.failed) process.stdout.write(`failed  ${r.kind} ${r.ref}: ${r.message ?? ''}\n`);
-        for (const r of summary.pending) process.stdout.write(`pending ${r.kind} ${r.ref}: ${r.reason ?? 'waiting'}\n`);
+        for (const r of summary.replaced) process.stdout.write(`WARNING ${f(r.ref)}: ${f(r.message ?? 'replaced an existing remote profile')}\n`);
+        for (const r of summary.failed) process.stdout.write(`failed  ${r.kind} ${f(r.ref)}: ${f(r.message ?? '')}\n`);
+        for (const r of summary.pending) process.stdout.write(`pending ${r.kind} ${f(r.ref)}: ${f(r.reason ?? 'waiting')}\n`);
         if (summary.timedOut) process.stdout.write(`Stopped at the ${seconds} s deadline (--timeout); run "keyhold sync" again later.\n`);
       }
       if (summary.failed.length > 0 || summary.pending.length > 0) process.exitCode = EXIT.remote;
@@ -55,7 +55,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
           .map(([s, n]) => `${n} ${s === 'localOnly' ? 'local only' : s}`);
         process.stdout.write(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${parts.join(', ')}\n`);
       }
-      for (const r of status.remotes.filter((r) => r.paused)) process.stdout.write(`${r.kind} connection paused: ${r.pausedReason ?? ''}\n`);
+      for (const r of status.remotes.filter((r) => r.paused)) process.stdout.write(`${r.kind} connection paused: ${f(r.pausedReason ?? '')}\n`);
       printTable(
         ['KIND', 'ITEM', 'STATE', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'],
         status.items.map((i) => [i.kind, i.ref, i.localOnly ? 'local only' : i.state, String(i.attempts), i.nextAttemptAt ?? '', i.lastError ?? '']),

@@ -10,6 +10,7 @@ import {
   type SyncType,
 } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
+import { assertEnvNamesAllowed, keptAllowances } from '../devflow/env-names';
 import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
@@ -22,6 +23,8 @@ export interface ProfileMeta extends SyncMeta {
   name: string;
   keys: string[];
   saveSession: boolean;
+  /** Keys that change how a program runs, allowed by name; absent in cells written before there were any. */
+  allowEnv?: string[];
 }
 export interface ProfileSecrets {
   authData: Record<string, string>;
@@ -177,6 +180,7 @@ export class Profiles {
       hasToken: meta.hasToken,
       lastSyncType: meta.lastSyncType,
       lastError: meta.lastError,
+      ...(meta.allowEnv?.length ? { allowEnv: meta.allowEnv } : {}),
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       version: row.version,
@@ -344,15 +348,19 @@ export class Profiles {
 
   private insertOne(raw: ProfileInput, reason: 'create' | 'import', now: number): { id: string; meta: ProfileMeta; draft: boolean } {
     const input = parseInput(ProfileInput, raw);
-    this.agents.checkKeys(input.agentId, Object.keys(input.authData));
+    const keys = Object.keys(input.authData);
+    this.agents.checkKeys(input.agentId, keys);
+    assertEnvNamesAllowed(keys, input.allowEnv, `Profile "${input.agentId}/${input.name}"`);
+    const allowEnv = keptAllowances(keys, input.allowEnv);
     const meta: ProfileMeta = {
       agentId: input.agentId,
       name: input.name,
-      keys: Object.keys(input.authData),
+      keys,
       saveSession: input.saveSession,
       lastSyncType: null,
       lastError: null,
       hasToken: false,
+      ...(allowEnv.length > 0 ? { allowEnv } : {}),
     };
     try {
       const id = this.store.insert({
@@ -364,6 +372,7 @@ export class Profiles {
         reason,
         snapshot: { agentId: input.agentId, name: input.name, authData: input.authData, saveSession: input.saveSession },
       });
+      if (allowEnv.length > 0) this.audit.append('env_allowed', { item: 'profile', id, keys: allowEnv.join(',') });
       return { id, meta, draft: input.draft };
     } catch (e) {
       if (isUniqueViolation(e)) throw this.conflict(input.agentId, input.name);
@@ -432,6 +441,13 @@ export class Profiles {
     }
     const saveSession = patch.saveSession ?? current.meta.saveSession;
     this.agents.checkKeys(agentId, Object.keys(authData));
+    // Every change that gives such a key a value must allow it by name, so an import or a paste
+    // cannot slip a new value under an allowance given for an old one.
+    const written = Object.keys(authData).filter((k) => current.secrets.authData[k] !== authData[k]);
+    assertEnvNamesAllowed(written, patch.allowEnv ?? [], `Profile "${agentId}/${name}"`);
+    const allowEnv = keptAllowances(Object.keys(authData), [...(current.meta.allowEnv ?? []), ...(patch.allowEnv ?? [])]);
+    // Every allowance given is audited, also one that renews an allowance for a new value.
+    const givenAllowances = keptAllowances(Object.keys(authData), patch.allowEnv ?? []);
 
     const identityChanged = agentId !== current.meta.agentId || name !== current.meta.name;
     let remote: ProfileRemote | null | undefined;
@@ -465,6 +481,7 @@ export class Profiles {
       lastSyncType,
       lastError: null,
       hasToken: remote === undefined ? current.meta.hasToken : Boolean(remote?.authToken),
+      ...(allowEnv.length > 0 ? { allowEnv } : {}),
     };
     try {
       this.write(
@@ -485,6 +502,7 @@ export class Profiles {
             ...(retiredToken ? { tokenKeptInHistory: true } : {}),
             ...(options.bringBackToken ? { tokenRestored: true } : {}),
           });
+          if (givenAllowances.length > 0) this.audit.append('env_allowed', { item: 'profile', id, keys: givenAllowances.join(',') });
         },
         () => this.reindex(id),
       );
@@ -502,7 +520,7 @@ export class Profiles {
     return this.edit(summary.id, { draft: false });
   }
 
-  restore(ref: string, version: number, options: { confirmNewRemote?: boolean } = {}): ProfileSummary {
+  restore(ref: string, version: number, options: { confirmNewRemote?: boolean; allowEnv?: string[] } = {}): ProfileSummary {
     const { id } = this.resolve(ref);
     const target = this.store.versions(id).find((v) => v.version === version);
     if (!target) throw new KeyholdError('NotFound', `Profile "${ref}" has no version ${version} (see "keyhold profile history").`);
@@ -514,8 +532,12 @@ export class Profiles {
     const retired = hasOwn ? undefined : this.retiredTokenFor(id, s.agentId, s.name);
     return this.edit(
       id,
-      { agentId: s.agentId, name: s.name, replaceAuthData: s.authData, saveSession: s.saveSession },
-      { ...options, reason: 'restore', ...(retired ? { bringBackToken: retired } : {}) },
+      { agentId: s.agentId, name: s.name, replaceAuthData: s.authData, saveSession: s.saveSession, ...(options.allowEnv ? { allowEnv: options.allowEnv } : {}) },
+      {
+        ...(options.confirmNewRemote === undefined ? {} : { confirmNewRemote: options.confirmNewRemote }),
+        reason: 'restore',
+        ...(retired ? { bringBackToken: retired } : {}),
+      },
     );
   }
 
@@ -613,7 +635,16 @@ export class Profiles {
 
   /** The meta cell's content, which the listing summary carries whole. */
   static metaOf(s: ProfileSummary): ProfileMeta {
-    return { agentId: s.agentId, name: s.name, keys: s.keys, saveSession: s.saveSession, lastSyncType: s.lastSyncType, lastError: s.lastError, hasToken: s.hasToken };
+    return {
+      agentId: s.agentId,
+      name: s.name,
+      keys: s.keys,
+      saveSession: s.saveSession,
+      lastSyncType: s.lastSyncType,
+      lastError: s.lastError,
+      hasToken: s.hasToken,
+      ...(s.allowEnv ? { allowEnv: s.allowEnv } : {}),
+    };
   }
 
   /** Used by the sync engine to record an outcome; the engine owns the outbox row. */
