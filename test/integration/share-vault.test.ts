@@ -306,7 +306,7 @@ describe('local-only BYOK keys', () => {
     const OPENAI = `sk-proj-${'o'.repeat(40)}`;
     alice.byok.set({ kind: 'writer', provider: 'openai', apiKey: OPENAI });
     bob.byok.set({ kind: 'claude-code', provider: 'google', apiKey: `AIza${'g'.repeat(35)}` });
-    await importFile(bob, await exportAliceToBob({ withByok: true }), { onConflict: 'overwrite' });
+    await importFile(bob, await exportAliceToBob({ withByok: true }), { onConflict: 'overwrite', ...TRUST });
     expect(bob.byok.list().map((k) => [k.kind, k.provider, k.localOnly, k.syncState])).toEqual([
       ['claude-code', 'anthropic', false, 'pending'],
       ['writer', 'openai', true, 'draft'],
