@@ -19,6 +19,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BadInput':
     case 'TooLarge':
     case 'UndeclaredKey':
+    case 'WeakPassword':
       return EXIT.usage;
     case 'WrongPassword':
     case 'DecryptFailed':
@@ -27,6 +28,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'VaultExists':
     case 'NotAVault':
     case 'VaultTooNew':
+    case 'WeakKdf':
       return EXIT.vault;
     case 'NotFound':
       return EXIT.notFound;
@@ -43,6 +45,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'VaultCorrupt':
     case 'TamperedCell':
     case 'TamperedHeader':
+    case 'Damaged':
     case 'BundleInvalid':
     case 'SignatureInvalid':
     case 'Unsigned':

@@ -231,6 +231,9 @@ export const AuditEvent = z.enum([
   'sessions_revoked',
   'bundle_exported',
   'bundle_imported',
+  // The chain head was missing or unreadable when an entry had to be added: the chain goes on from
+  // the last entry present, and this entry keeps the break visible to every later verification.
+  'audit_chain_broken',
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { AgentInput, type AgentSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
 import type { AuditLog } from './audit';
-import type { Cells } from './cells';
+import { damagedError, isTamperedCell, type Cells } from './cells';
 
 interface AgentBody {
   agentId: string;
@@ -14,6 +14,8 @@ interface AgentBody {
 /** Agents' declared input arguments, used to check a profile's keys offline, as Kura would. */
 export class AgentRegistry {
   private byAgentId = new Map<string, AgentSummary & { id: string }>();
+  /** Declarations whose cell failed its check, by row id, with their lookup tag. */
+  private quarantined = new Map<string, Buffer>();
 
   constructor(
     private readonly db: Database.Database,
@@ -23,16 +25,36 @@ export class AgentRegistry {
   ) {}
 
   buildIndex(): void {
-    this.byAgentId.clear();
-    const rows = this.db.prepare('SELECT id, updated_at, body FROM agents').all() as { id: string; updated_at: number; body: Buffer }[];
+    this.dropIndex();
+    const rows = this.db.prepare('SELECT id, lookup, updated_at, body FROM agents').all() as { id: string; lookup: Buffer; updated_at: number; body: Buffer }[];
     for (const r of rows) {
-      const body = this.cells().decrypt<AgentBody>('agents', r.id, 'body', r.body);
+      let body: AgentBody;
+      try {
+        body = this.cells().decrypt<AgentBody>('agents', r.id, 'body', r.body);
+      } catch (e) {
+        if (!isTamperedCell(e)) throw e;
+        this.quarantined.set(r.id, r.lookup);
+        continue;
+      }
       this.byAgentId.set(body.agentId, { id: r.id, agentId: body.agentId, args: body.args, updatedAt: new Date(r.updated_at).toISOString() });
     }
   }
 
   dropIndex(): void {
     this.byAgentId.clear();
+    this.quarantined.clear();
+  }
+
+  /** Row ids of the declarations that failed their check. */
+  damaged(): string[] {
+    return [...this.quarantined.keys()].sort();
+  }
+
+  private damagedFor(agentId: string): string | null {
+    if (this.quarantined.size === 0) return null;
+    const tag = this.cells().lookup('agents', agentId);
+    for (const [id, lookup] of this.quarantined) if (lookup.equals(tag)) return id;
+    return null;
   }
 
   list(): AgentSummary[] {
@@ -50,7 +72,9 @@ export class AgentRegistry {
     const input = parseInput(AgentInput, raw);
     const args = [...new Set(input.args)];
     const now = this.now();
-    const existing = this.byAgentId.get(input.agentId);
+    // Declaring an agent again replaces a damaged declaration of it: nothing of the old one is needed.
+    const replaced = this.damagedFor(input.agentId);
+    const existing = this.byAgentId.get(input.agentId) ?? (replaced ? { id: replaced } : undefined);
     const id = existing?.id ?? randomUUID();
     const body = this.cells().encrypt('agents', id, 'body', { agentId: input.agentId, args } satisfies AgentBody);
     tx(this.db, () => {
@@ -65,13 +89,19 @@ export class AgentRegistry {
       });
     const summary = { agentId: input.agentId, args, updatedAt: new Date(now).toISOString() };
     this.byAgentId.set(input.agentId, { id, ...summary });
+    this.quarantined.delete(id);
     return summary;
   }
 
   /** Refuses keys the agent has not declared; agents with no declaration accept any key. */
   checkKeys(agentId: string, keys: string[]): void {
     const agent = this.byAgentId.get(agentId);
-    if (!agent) return;
+    if (!agent) {
+      // Without its declaration the keys cannot be checked; saying so beats accepting anything.
+      const damaged = this.damagedFor(agentId);
+      if (damaged) throw damagedError('agent declaration', damaged, 'body');
+      return;
+    }
     const declared = new Set(agent.args);
     const undeclared = keys.filter((k) => !declared.has(k));
     if (undeclared.length > 0) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   type ItemVersion,
@@ -11,7 +12,7 @@ import {
 import { KeyholdError, parseInput } from '../../shared/errors';
 import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
-import type { Cells } from './cells';
+import { damagedError, type Cells } from './cells';
 import { sql, tx } from './db';
 import { isUniqueViolation } from './sqlite-errors';
 import { ItemStore, PROFILE_TABLES, type SyncMeta } from './items';
@@ -40,6 +41,19 @@ export interface ProfileSnapshot {
   saveSession: boolean;
 }
 
+/**
+ * The saved listing index. `rows` is a digest of every profile row as stored, so a snapshot is
+ * used only for exactly the rows it was made from: one replayed from an older file, or left
+ * behind by a change that did not go through Keyhold, is rebuilt from the rows instead.
+ */
+interface IndexSnapshot {
+  rows: string;
+  items: ProfileSummary[];
+  damaged: string[];
+}
+
+export type IndexState = 'fresh' | 'missing' | 'stale' | 'unreadable';
+
 interface Indexed {
   summary: ProfileSummary;
   haystack: string;
@@ -51,6 +65,10 @@ export class Profiles {
   readonly store: ItemStore<ProfileMeta, ProfileSecrets, ProfileRemote, ProfileSnapshot>;
   private index = new Map<string, Indexed>();
   private sorted: Indexed[] | null = null;
+  /** Profiles whose meta cell failed its check: quarantined, listed apart, refused by every operation. */
+  private quarantined = new Set<string>();
+  /** What the last unlock found in the saved snapshot, for the vault check. */
+  indexState: IndexState = 'missing';
 
   constructor(
     private readonly db: Database.Database,
@@ -78,39 +96,82 @@ export class Profiles {
   buildIndex(): void {
     this.dropIndex();
     const gen = this.fileGen();
-    const cached = sql(this.db, 'SELECT gen, body FROM index_cache WHERE id = 1').get() as { gen: number; body: Buffer } | undefined;
-    const snapshot = cached && cached.gen === gen ? this.readSnapshot(cached.body) : null;
+    const { state, snapshot } = this.checkSnapshot(gen);
+    this.indexState = state;
     if (snapshot) {
-      for (const summary of snapshot) this.put(summary);
+      for (const summary of snapshot.items) this.put(summary);
+      for (const id of snapshot.damaged) this.quarantined.add(id);
       this.savedGen = gen;
     } else {
-      for (const row of this.store.allRows()) this.indexRow(row.id, row, this.store.meta(row));
+      for (const row of this.store.allRows()) {
+        const meta = this.store.metaOrNull(row);
+        if (meta) this.indexRow(row.id, row, meta);
+        else this.quarantined.add(row.id);
+      }
     }
     this.gen = gen;
   }
 
-  // The snapshot is derived data: one that fails to open is rebuilt from the rows, which are the truth.
-  private readSnapshot(body: Buffer): ProfileSummary[] | null {
-    try {
-      return this.cells().decrypt<ProfileSummary[]>('index_cache', '1', 'body', body);
-    } catch {
-      return null;
+  /** A digest of every profile row, every column, as stored: cheap next to decrypting them. */
+  private rowsDigest(): string {
+    const hash = createHash('sha256');
+    const len = Buffer.alloc(4);
+    for (const row of sql(this.db, 'SELECT * FROM profiles ORDER BY id').iterate() as IterableIterator<Record<string, unknown>>) {
+      for (const value of Object.values(row)) {
+        const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value === null ? '\u0000null' : `${typeof value}:${String(value)}`, 'utf8');
+        len.writeUInt32BE(bytes.length);
+        hash.update(len).update(bytes);
+      }
+      hash.update('\n');
     }
+    return hash.digest('hex');
+  }
+
+  /**
+   * The saved snapshot, if it is exactly the index of the rows in the file. The snapshot is
+   * derived data: one that fails to open, or that was made from other rows, is never trusted
+   * over the rows, which are the truth.
+   */
+  checkSnapshot(gen = this.fileGen()): { state: IndexState; snapshot: IndexSnapshot | null } {
+    const cached = sql(this.db, 'SELECT gen, body FROM index_cache WHERE id = 1').get() as { gen: number; body: Buffer } | undefined;
+    if (!cached) return { state: 'missing', snapshot: null };
+    let snapshot: IndexSnapshot;
+    try {
+      snapshot = this.cells().decrypt<IndexSnapshot>('index_cache', '1', 'body', cached.body);
+    } catch {
+      return { state: 'unreadable', snapshot: null };
+    }
+    if (!snapshot || typeof snapshot.rows !== 'string' || !Array.isArray(snapshot.items) || !Array.isArray(snapshot.damaged)) {
+      return { state: 'stale', snapshot: null };
+    }
+    if (cached.gen !== gen || snapshot.rows !== this.rowsDigest()) return { state: 'stale', snapshot: null };
+    return { state: 'fresh', snapshot };
   }
 
   /** Saves the index snapshot if it reflects the file and differs from the saved one; then forgets it. */
-  dropIndex(): void {
-    if (this.gen >= 0 && this.gen !== this.savedGen && this.gen === this.fileGen()) {
-      const snapshot = [...this.index.values()].map((e) => e.summary);
+  dropIndex(save = true): void {
+    if (save && this.gen >= 0 && this.gen !== this.savedGen && this.gen === this.fileGen()) {
+      const snapshot: IndexSnapshot = {
+        rows: this.rowsDigest(),
+        items: [...this.index.values()].map((e) => e.summary),
+        damaged: [...this.quarantined],
+      };
       sql(this.db, 'INSERT INTO index_cache (id, gen, body) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, body = excluded.body').run(
         this.gen,
         this.cells().encrypt('index_cache', '1', 'body', snapshot),
       );
     }
     this.index.clear();
+    this.quarantined.clear();
     this.sorted = null;
     this.gen = -1;
     this.savedGen = -1;
+  }
+
+  /** Ids of the profiles whose listing cell is damaged (they are not in list()). */
+  damaged(): string[] {
+    this.refresh();
+    return [...this.quarantined].sort();
   }
 
   /** Runs a write transaction and keeps the index in step, rebuilding it if another process wrote meanwhile. */
@@ -165,6 +226,7 @@ export class Profiles {
 
   private reindex(id: string): void {
     const row = this.store.row(id);
+    this.quarantined.delete(id);
     if (row) this.indexRow(id, row, this.store.meta(row));
     else {
       this.index.delete(id);
@@ -201,7 +263,21 @@ export class Profiles {
     }
     if (prefixHits.length === 1) return prefixHits[0] as ProfileSummary;
     if (prefixHits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${prefixHits.length} profiles; give more of the id.`);
+    const damaged = this.damagedRef(ref);
+    if (damaged) throw damagedError('profile', damaged, 'meta');
     throw new KeyholdError('NotFound', `No profile "${ref}". Use its id or AGENT_ID/NAME (see "keyhold profile list").`);
+  }
+
+  /** The quarantined profile a reference names: by id, id prefix, or AGENT_ID/NAME through its lookup tag. */
+  private damagedRef(ref: string): string | null {
+    if (this.quarantined.size === 0) return null;
+    const lower = ref.toLowerCase();
+    const byId = [...this.quarantined].filter((id) => id === lower || (/^[0-9a-f-]{6,}$/i.test(ref) && id.startsWith(lower)));
+    if (byId.length === 1) return byId[0] as string;
+    const slash = ref.indexOf('/');
+    if (slash <= 0) return null;
+    const row = sql(this.db, 'SELECT id FROM profiles WHERE lookup = ?').get(this.lookup(ref.slice(0, slash), ref.slice(slash + 1))) as { id: string } | undefined;
+    return row && this.quarantined.has(row.id) ? row.id : null;
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -432,6 +508,19 @@ export class Profiles {
   }
 
   remove(ref: string): { id: string; wasSynced: boolean } {
+    this.refresh();
+    const damaged = this.index.has(ref) ? null : this.damagedRef(ref);
+    if (damaged) {
+      // A damaged profile can still be thrown away: that needs none of its cells.
+      this.write(
+        () => {
+          this.store.delete(damaged);
+          this.audit.append('item_deleted', { item: 'profile', id: damaged, damaged: true });
+        },
+        () => this.reindex(damaged),
+      );
+      return { id: damaged, wasSynced: false };
+    }
     const summary = this.resolve(ref);
     this.write(
       () => {
