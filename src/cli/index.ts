@@ -23,7 +23,11 @@ const program = new Command('keyhold')
 program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // An engine error that points at a confirmation the call lacked: say which flag gives it.
-const CONFIRM_FLAG: Partial<Record<string, string>> = { confirmNewRemote: 'Pass --new-remote to go ahead.' };
+const CONFIRM_FLAG: Partial<Record<string, string>> = {
+  confirmNewRemote: 'Pass --new-remote to go ahead.',
+  weakPassword: 'Choose a stronger one, or pass --weak-password to use it anyway.',
+  damaged: 'Run "keyhold doctor" to list every damaged item; "keyhold doctor --salvage FILE" saves what is readable.',
+};
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerVaultCommands(program, globals);

@@ -93,3 +93,14 @@ export function printTable(headers: string[], rows: string[][]): void {
 }
 
 export const MASK = '••••••••';
+
+/**
+ * Says on stderr which items a listing left out because they are damaged, so neither the table
+ * nor the JSON on stdout changes shape and a script still notices.
+ */
+export function warnDamaged(what: string, ids: readonly string[]): void {
+  if (ids.length === 0) return;
+  process.stderr.write(
+    `keyhold: ${ids.length} damaged ${what}${ids.length === 1 ? '' : 's'} (${ids.join(', ')}) could not be read and ${ids.length === 1 ? 'is' : 'are'} marked DAMAGED. Run "keyhold doctor" for details.\n`,
+  );
+}

@@ -252,6 +252,27 @@ export const AuditVerifyResult = z.object({
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
 
+/** One encrypted cell that failed its integrity check: where it is, and what it takes down. */
+export const DamagedCell = z.object({
+  table: z.string(),
+  rowId: z.string(),
+  column: z.string(),
+  item: z.string(),
+});
+export type DamagedCell = z.infer<typeof DamagedCell>;
+
+/** What the vault check (doctor) found. `ok` is false when anything but the derived index is wrong. */
+export const DoctorReport = z.object({
+  ok: z.boolean(),
+  database: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
+  header: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
+  /** The saved listing index as the unlock found it; anything but fresh was rebuilt from the rows. */
+  index: z.object({ snapshot: z.enum(['fresh', 'missing', 'stale', 'unreadable']), rebuiltFromRows: z.boolean() }),
+  audit: AuditVerifyResult,
+  damaged: z.array(DamagedCell),
+});
+export type DoctorReport = z.infer<typeof DoctorReport>;
+
 /** Known key shapes per provider, checked as people type and again before saving. */
 export const PROVIDER_KEY_PREFIX: Record<z.infer<typeof Provider>, string | null> = {
   anthropic: 'sk-ant-',

@@ -4,7 +4,7 @@ import { Provider } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
 import { withVault, type GlobalOptions } from '../context';
-import { MASK, printJson, printTable, readStdinSecret } from '../io';
+import { MASK, printJson, printTable, readStdinSecret, warnDamaged } from '../io';
 
 const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
 
@@ -45,13 +45,17 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .command('list')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const list = await withVault(globals(), (vault) => vault.byok.list());
+      const { list, damaged } = await withVault(globals(), (vault) => ({ list: vault.byok.list(), damaged: vault.byok.damaged() }));
       if (opts.json) printJson(list);
       else
         printTable(
           ['KIND', 'PROVIDER', 'KEY', 'STATE', 'REMOTE STATUS'],
-          list.map((b) => [b.kind, b.provider, b.keyHint, stateText(b), b.remote ? String(b.remote.byok_status ?? '') : '']),
+          [
+            ...list.map((b) => [b.kind, b.provider, b.keyHint, stateText(b), b.remote ? String(b.remote.byok_status ?? '') : '']),
+            ...damaged.map((id) => [id, '(unreadable)', '', 'DAMAGED', '']),
+          ],
         );
+      warnDamaged('BYOK key', damaged);
     });
 
   byok

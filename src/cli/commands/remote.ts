@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { RemoteKind } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { printJson, printTable, readStdinSecret } from '../io';
+import { printJson, printTable, readStdinSecret, warnDamaged } from '../io';
 
 export function registerRemoteCommands(program: Command, globals: () => GlobalOptions): void {
   const remote = program.command('remote').description('the Kura and Backside connections');
@@ -34,7 +34,8 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
     .description('list connections (credentials are never shown)')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const list = await withVault(globals(), (vault) => vault.remotes.list());
+      const { list, damaged } = await withVault(globals(), (vault) => ({ list: vault.remotes.list(), damaged: vault.remotes.damaged() }));
+      warnDamaged('connection', damaged);
       if (opts.json) printJson(list);
       else
         printTable(
