@@ -43,6 +43,16 @@ export class AuditLog {
    * missing head is damage or deletion, as is one that fails its check: 'lost', never "empty".
    */
   private head(): Head | 'lost' {
+    const head = this.storedHead();
+    if (head === 'lost') return head;
+    // A head that does not name the newest entry (an old header put back, entries removed) is
+    // no place to go on from either.
+    const last = this.lastRow();
+    return last && (last.seq !== head.seq || last.mac !== head.mac) ? 'lost' : head;
+  }
+
+  /** The head as stored, without checking it against the entries (verify() says what is wrong). */
+  private storedHead(): Head | 'lost' {
     const row = sql(this.db, 'SELECT audit_head FROM vault_meta WHERE id = 1').get() as
       | { audit_head: Buffer | null }
       | undefined;
@@ -95,11 +105,6 @@ export class AuditLog {
   /** The chain's first entry, written with the header of a new vault: from then on there is always a head. */
   start(): void {
     tx(this.db, () => this.appendAt('vault_created', {}, this.now(), null));
-  }
-
-  /** Whether the head is lost (missing or failing its check), for the vault check. */
-  headLost(): boolean {
-    return this.head() === 'lost';
   }
 
   /**
@@ -182,7 +187,7 @@ export class AuditLog {
       expectedSeq++;
       count++;
     }
-    const head = this.head();
+    const head = this.storedHead();
     if (head === 'lost') {
       return fail(`the chain head is missing or damaged, so entries after entry ${count} may have been removed.`);
     }
