@@ -73,6 +73,9 @@ describe('a damaged profile meta cell', () => {
     const e = refusal(() => vault.profiles.get('crm/p', { reveal: true }));
     expect(e.code).toBe('Damaged');
     expect(e.message).toContain(p.id);
+    // Found damaged, it is quarantined like a damaged meta cell, and a sync skips it.
+    expect(vault.profiles.damaged()).toEqual([p.id]);
+    expect(vault.profiles.loadForPush(p.id)).toBeNull();
   });
 
   it('the CLI marks it in listings and doctor names its table, row and column (exit 8)', async () => {

@@ -282,11 +282,28 @@ export class Profiles {
 
   // ---- reads -------------------------------------------------------------------------------
 
+  /**
+   * Reads an item's cells; one that fails its check quarantines the item from then on (listed as
+   * damaged, refused by every operation), as a damaged meta cell does at unlock.
+   */
+  private guard<T>(id: string, read: () => T): T {
+    try {
+      return read();
+    } catch (e) {
+      if (e instanceof KeyholdError && e.code === 'Damaged') {
+        this.index.delete(id);
+        this.sorted = null;
+        this.quarantined.add(id);
+      }
+      throw e;
+    }
+  }
+
   get(ref: string, options: { reveal?: boolean } = {}): ProfileDetail {
     const summary = this.resolve(ref);
     const row = this.store.row(summary.id);
     if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
-    const { authData } = this.store.secrets(row);
+    const { authData } = this.guard(summary.id, () => this.store.secrets(row));
     if (options.reveal) {
       this.audit.append('secret_revealed', { item: 'profile', id: summary.id });
     }
@@ -299,7 +316,7 @@ export class Profiles {
     const row = this.store.row(id);
     const summary = this.index.get(id)?.summary;
     if (!row || !summary) throw new KeyholdError('NotFound', `No profile with id ${id}.`);
-    return { summary, meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) };
+    return this.guard(id, () => ({ summary, meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) }));
   }
 
   /**
@@ -311,7 +328,13 @@ export class Profiles {
     const summary = this.index.get(id)?.summary;
     const row = summary && this.store.secretRow(id);
     if (!summary || !row) return null;
-    return { summary, secrets: this.store.secrets(row), remote: this.store.remote(row) };
+    try {
+      return this.guard(id, () => ({ summary, secrets: this.store.secrets(row), remote: this.store.remote(row) }));
+    } catch (e) {
+      // A damaged item cannot be pushed; the rest of the queue goes on (the vault check lists it).
+      if (e instanceof KeyholdError && e.code === 'Damaged') return null;
+      throw e;
+    }
   }
 
   /**
