@@ -53,4 +53,17 @@ describe('audit log rows deleted outside Keyhold', () => {
     expect(r.code).toBe(8);
     expect(r.json<{ verify: { ok: boolean } }>().verify.ok).toBe(false);
   });
+
+  it('a password change (which recomputes every MAC under the new key) does not launder the gap', async () => {
+    const dir = await vaultWithHistory();
+    const db = raw(dir);
+    db.prepare('DELETE FROM audit_log WHERE seq = 2').run();
+    db.close();
+    const vault = Vault.open(dir);
+    cleanups.push(() => vault.close());
+    await vault.unlock(PASSWORD);
+    await vault.changePassword(PASSWORD, 'a completely new master password');
+    const verified = vault.audit.verify();
+    expect(verified.ok).toBe(false);
+  });
 });

@@ -76,25 +76,26 @@ export class AuditLog {
   }
 
   private appendAt(event: AuditEvent, detail: Detail, at: number, head: Head | null | 'lost' = this.head()): void {
-    if (head === 'lost') {
+    let after = head;
+    if (after === 'lost') {
       // A lost head must not stop the vault, nor be forgotten once a new head is written: the
       // chain goes on from the last entry present, after an entry that records the break.
       const last = this.lastRow();
-      this.appendAt('audit_chain_broken', { reason: 'head_lost', lastEntry: last?.seq ?? 0 }, at, last);
-      head = this.head();
+      after = this.write('audit_chain_broken', { reason: 'head_lost', lastEntry: last?.seq ?? 0 }, at, last);
     }
+    this.write(event, detail, at, after);
+  }
+
+  /** Writes one entry after `prev` (null: the first entry) and makes it the head. */
+  private write(event: AuditEvent, detail: Detail, at: number, prev: Head | null): Head {
     const cells = this.cells();
-    if (head === 'lost') throw new Error('unreachable: the head was just written');
-    const seq = (head?.seq ?? 0) + 1;
-    const prev = head ? Buffer.from(head.mac, 'hex') : GENESIS;
+    const seq = (prev?.seq ?? 0) + 1;
     const sealed = cells.encrypt('audit_log', String(seq), 'detail', detail);
-    const mac = this.mac(prev, seq, at, event, sealed);
+    const mac = this.mac(prev ? Buffer.from(prev.mac, 'hex') : GENESIS, seq, at, event, sealed);
     sql(this.db, 'INSERT INTO audit_log (seq, at, event, detail, mac) VALUES (?, ?, ?, ?, ?)').run(seq, at, event, sealed, mac);
-    const newHead: Head = { seq, mac: mac.toString('hex') };
-    sql(
-        this.db,
-        'UPDATE vault_meta SET audit_head = ? WHERE id = 1')
-      .run(cells.encrypt('vault_meta', '1', 'audit_head', newHead));
+    const head: Head = { seq, mac: mac.toString('hex') };
+    sql(this.db, 'UPDATE vault_meta SET audit_head = ? WHERE id = 1').run(cells.encrypt('vault_meta', '1', 'audit_head', head));
+    return head;
   }
 
   /** Appends within the caller's transaction when there is one (better-sqlite3 nests as a savepoint). */
@@ -104,7 +105,7 @@ export class AuditLog {
 
   /** The chain's first entry, written with the header of a new vault: from then on there is always a head. */
   start(): void {
-    tx(this.db, () => this.appendAt('vault_created', {}, this.now(), null));
+    tx(this.db, () => this.write('vault_created', {}, this.now(), null));
   }
 
   /**
@@ -124,7 +125,7 @@ export class AuditLog {
         head = { seq: r.seq, mac: mac.toString('hex') };
       }
       sql(this.db, 'UPDATE vault_meta SET audit_head = ? WHERE id = 1').run(head ? this.cells().encrypt('vault_meta', '1', 'audit_head', head) : null);
-      if (!before.ok) this.appendAt('audit_chain_broken', { reason: 'broken_before_key_rotation', problem: before.problem }, this.now(), head);
+      if (!before.ok) this.write('audit_chain_broken', { reason: 'broken_before_key_rotation', problem: before.problem }, this.now(), head);
     });
   }
 
