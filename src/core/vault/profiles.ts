@@ -287,6 +287,17 @@ export class Profiles {
     return row && this.quarantined.has(row.id) ? row.id : null;
   }
 
+  /** The quarantined profile `ref` names when it names no readable one (so a prefix never picks it over one). */
+  private resolvesToDamaged(ref: string): string | null {
+    try {
+      this.resolve(ref);
+      return null;
+    } catch (e) {
+      if (e instanceof KeyholdError && e.code === 'Damaged') return this.damagedRef(ref);
+      throw e;
+    }
+  }
+
   // ---- reads -------------------------------------------------------------------------------
 
   /**
@@ -538,8 +549,7 @@ export class Profiles {
   }
 
   remove(ref: string): { id: string; wasSynced: boolean } {
-    this.refresh();
-    const damaged = this.index.has(ref) ? null : this.damagedRef(ref);
+    const damaged = this.resolvesToDamaged(ref);
     if (damaged) {
       // A damaged profile can still be thrown away: that needs none of its cells.
       this.write(
