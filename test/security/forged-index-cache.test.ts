@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Vault } from '../../src/core/vault/vault';
 import { useCleanups } from '../helpers/cleanup';
 import { newVault, PASSWORD } from '../helpers/vault';
-import { raw } from './tamper';
+import { flipCell, raw } from './tamper';
 
 const cleanups = useCleanups();
 
@@ -59,5 +59,19 @@ describe('a replayed (stale) index snapshot', () => {
     await reopened.unlock(PASSWORD);
     expect(reopened.profiles.indexState).toBe('stale');
     expect(reopened.profiles.list()).toHaveLength(1);
+  });
+
+  it('a meta cell damaged after the snapshot was saved makes the snapshot stale, so the damage shows', async () => {
+    const v = await newVault();
+    cleanups.push(v.cleanup);
+    const p = v.vault.profiles.create({ agentId: 'crm', name: 'a', authData: { K: 'v' } });
+    v.vault.close();
+    // The middle of the cell, not its tag.
+    flipCell(v.dir, 'profiles', 'meta', 'id = ?', p.id);
+    const reopened = Vault.open(v.dir);
+    cleanups.push(() => reopened.close());
+    await reopened.unlock(PASSWORD);
+    expect(reopened.profiles.indexState).toBe('stale');
+    expect(reopened.profiles.damaged()).toEqual([p.id]);
   });
 });

@@ -116,17 +116,16 @@ export class Profiles {
 
   /**
    * A digest of what the listing is made of, as stored: every plaintext column of every profile
-   * row, and the GCM tag of its meta cell (which no one can make match other contents without the
-   * key, and which changes with every write). Built inside SQLite, which for 10,000 rows costs a
-   * fraction of hashing whole rows in JavaScript (measured about 20 ms against 300 on a loaded
-   * machine). Plaintext columns are found from the schema, so one a later migration adds is
-   * covered without a change here.
+   * row and its whole meta cell (the cell, not just its GCM tag: a cell damaged in the middle
+   * keeps its tag, and must still make the snapshot stale). Built inside SQLite, which for 10,000
+   * rows costs a fraction of hashing whole rows in JavaScript. Plaintext columns are found from
+   * the schema, so one a later migration adds is covered without a change here.
    */
   private rowsDigest(): string {
     if (!this.digestSql) {
       const columns = sql(this.db, "SELECT name, type FROM pragma_table_info('profiles')").all() as { name: string; type: string }[];
       const parts = columns.filter((c) => c.type.toUpperCase() !== 'BLOB').map((c) => `ifnull(${c.name}, '~')`);
-      parts.push('hex(substr(meta, -16))');
+      parts.push('hex(meta)');
       // Ordered by the primary key in a subquery: the index gives the order without a sort.
       this.digestSql = `SELECT group_concat(${parts.join(" || '|' || ")}, ',') FROM (SELECT * FROM profiles ORDER BY id)`;
     }
