@@ -43,7 +43,9 @@ export default tseslint.config(
     },
   },
   { files: ['src/renderer/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } } },
-  layer('shared', { packages: ['zod'], layers: [] }),
+  // The password strength estimator is pure computation (no I/O, no Node or DOM API) and must be
+  // one module for the CLI and the window alike, so shared is its home (src/shared/password-strength.ts).
+  layer('shared', { packages: ['zod', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common'], layers: [] }),
   layer('core', {
     // zod and dotenv are not in DESIGN.md's table, but core parses every remote response with zod
     // (DESIGN.md, "Sync") and .env files with dotenv (issue 6).

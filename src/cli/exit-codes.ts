@@ -22,6 +22,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'TooLarge':
     case 'UndeclaredKey':
     case 'DangerousKey':
+    case 'WeakPassword':
       return EXIT.usage;
     case 'WrongPassword':
     case 'DecryptFailed':
@@ -30,6 +31,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'VaultExists':
     case 'NotAVault':
     case 'VaultTooNew':
+    case 'WeakKdf':
       return EXIT.vault;
     case 'NotFound':
       return EXIT.notFound;
@@ -46,6 +48,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'VaultCorrupt':
     case 'TamperedCell':
     case 'TamperedHeader':
+    case 'Damaged':
     case 'BundleInvalid':
     case 'SignatureInvalid':
     case 'Unsigned':

@@ -32,6 +32,8 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   confirmTokenLoss: 'Pass --force to delete it anyway.',
   confirmPurge: 'Pass --yes to go ahead.',
   allowEnv: 'To allow one: --allow-env NAME.',
+  weakPassword: 'Choose a stronger one, or pass --weak-password to use it anyway.',
+  damaged: 'Run "keyhold doctor" to list every damaged item; "keyhold doctor --salvage FILE" saves what is readable.',
 };
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();

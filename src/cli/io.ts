@@ -154,3 +154,14 @@ export async function confirm(question: string): Promise<boolean> {
     rl.close();
   }
 }
+
+/**
+ * Says on stderr which items a listing left out because they are damaged, so neither the table
+ * nor the JSON on stdout changes shape and a script still notices.
+ */
+export function warnDamaged(what: string, ids: readonly string[]): void {
+  if (ids.length === 0) return;
+  process.stderr.write(
+    `keyhold: ${ids.length} damaged ${what}${ids.length === 1 ? '' : 's'} (${ids.join(', ')}) could not be read and ${ids.length === 1 ? 'is' : 'are'} marked DAMAGED. Run "keyhold doctor" for details.\n`,
+  );
+}

@@ -322,6 +322,9 @@ export const AuditEvent = z.enum([
   'bundle_imported',
   /** A key that changes how a program runs (NODE_OPTIONS, LD_PRELOAD…) was allowed by name. */
   'env_allowed',
+  // The chain head was missing or unreadable when an entry had to be added: the chain goes on from
+  // the last entry present, and this entry keeps the break visible to every later verification.
+  'audit_chain_broken',
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
@@ -339,6 +342,27 @@ export const AuditVerifyResult = z.object({
   problem: z.string().nullable(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
+
+/** One encrypted cell that failed its integrity check: where it is, and what it takes down. */
+export const DamagedCell = z.object({
+  table: z.string(),
+  rowId: z.string(),
+  column: z.string(),
+  item: z.string(),
+});
+export type DamagedCell = z.infer<typeof DamagedCell>;
+
+/** What the vault check (doctor) found. `ok` is false when anything but the derived index is wrong. */
+export const DoctorReport = z.object({
+  ok: z.boolean(),
+  database: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
+  header: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
+  /** The saved listing index as the unlock found it; anything but fresh was rebuilt from the rows. */
+  index: z.object({ snapshot: z.enum(['fresh', 'missing', 'stale', 'unreadable']), rebuiltFromRows: z.boolean() }),
+  audit: AuditVerifyResult,
+  damaged: z.array(DamagedCell),
+});
+export type DoctorReport = z.infer<typeof DoctorReport>;
 
 /** Known key shapes per provider, checked as people type and again before saving. */
 export const PROVIDER_KEY_PREFIX: Record<z.infer<typeof Provider>, string | null> = {

@@ -10,10 +10,13 @@ export interface CliResult {
   json: <T = unknown>() => T;
 }
 
-/** Runs the built CLI with a clean environment plus `env`; `input` is piped to stdin. */
+/**
+ * Runs the built CLI with a clean environment plus `env`; `input` is piped to stdin. The KDF
+ * floor is lowered for tests (src/core/crypto/kdf.ts) unless `env` sets KEYHOLD_INSECURE_TEST_KDF.
+ */
 export function keyhold(args: string[], options: { env?: Record<string, string>; input?: string | Buffer } = {}): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', KEYHOLD_INSECURE_TEST_KDF: '1', ...options.env },
     input: options.input ?? '',
     timeout: 60_000,
   });

@@ -7,7 +7,7 @@ import { SyncEngine } from '../../core/sync/engine';
 import { sanitizeServerText } from '../../core/sync/remote-errors';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { cleanField as f, MASK, printJson, printTable, readStdinSecret } from '../io';
+import { cleanField as f, MASK, printJson, printTable, readStdinSecret, warnDamaged } from '../io';
 
 const stateText = (b: ByokSummary) => {
   if (b.localOnly) return 'local only (never synced: Backside takes Anthropic keys only)';
@@ -84,20 +84,24 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .command('list')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const list = await withVault(globals(), (vault) => vault.byok.list());
+      const { list, damaged } = await withVault(globals(), (vault) => ({ list: vault.byok.list(), damaged: vault.byok.damaged() }));
       if (opts.json) printJson(list);
       else
         printTable(
           ['KIND', 'PROVIDER', 'KEY', 'STATE', 'REMOTE STATUS', 'LAST PROBE'],
-          list.map((b) => [
-            b.kind,
-            b.provider,
-            b.keyHint,
-            b.localOnly ? 'local only' : stateText(b),
-            b.remote ? said(b.remote.byok_status ?? '') : '',
-            b.localOnly ? '' : b.lastProbe === null ? 'never' : b.lastProbe.ok ? 'passed' : 'failed',
-          ]),
+          [
+            ...list.map((b) => [
+              b.kind,
+              b.provider,
+              b.keyHint,
+              b.localOnly ? 'local only' : stateText(b),
+              b.remote ? said(b.remote.byok_status ?? '') : '',
+              b.localOnly ? '' : b.lastProbe === null ? 'never' : b.lastProbe.ok ? 'passed' : 'failed',
+            ]),
+            ...damaged.map((id) => [id, '(unreadable)', '', 'DAMAGED', '', '']),
+          ],
         );
+      warnDamaged('BYOK key', damaged);
     });
 
   byok

@@ -3,7 +3,7 @@ import { parseDotenv, serializeDotenv, writeFileExclusive0600 } from '../../core
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { cleanField as f, cleanText, MASK, printJson, printTable } from '../io';
+import { cleanField as f, cleanText, MASK, printJson, printTable, warnDamaged } from '../io';
 import { authDataFrom, collect, parseVersion } from '../parse';
 import { checkOutputFree, readTextFile, revealedAuthData } from './devflow';
 
@@ -134,13 +134,21 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .option('--search <text>', 'only profiles whose agent, name or key names contain TEXT')
     .option('--json', 'print as JSON')
     .action(async (opts: { search?: string; json?: boolean }) => {
-      const list = await withVault(globals(), (vault) => vault.profiles.list(opts.search === undefined ? {} : { search: opts.search }));
+      const { list, damaged } = await withVault(globals(), (vault) => ({
+        list: vault.profiles.list(opts.search === undefined ? {} : { search: opts.search }),
+        damaged: vault.profiles.damaged(),
+      }));
       if (opts.json) printJson(list);
       else
         printTable(
           ['ID', 'PROFILE', 'KEYS', 'SESSION', 'STATE', 'UPDATED'],
-          list.map((p) => [p.id.slice(0, 8), ref(p), p.keys.join(','), p.saveSession ? 'yes' : 'no', stateText(p), p.updatedAt]),
+          [
+            ...list.map((p) => [p.id.slice(0, 8), ref(p), p.keys.join(','), p.saveSession ? 'yes' : 'no', stateText(p), p.updatedAt]),
+            // A damaged profile's name is in the cell that failed, so it is shown by id only.
+            ...damaged.map((id) => [id, '(unreadable)', '', '', 'DAMAGED', '']),
+          ],
         );
+      warnDamaged('profile', damaged);
     });
 
   profile

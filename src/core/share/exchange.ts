@@ -47,7 +47,11 @@ export interface ExportSelection {
   includeTokens?: boolean;
   /** Every BYOK key of the vault. */
   withByok?: boolean;
+  /** Salvage: leave out items with a damaged cell instead of failing (the vault check lists them). */
+  skipDamaged?: boolean;
 }
+
+const isDamaged = (e: unknown): boolean => e instanceof KeyholdError && e.code === 'Damaged';
 
 export interface ExportOptions extends ExportSelection {
   target: EncryptionTarget;
@@ -76,23 +80,34 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
 
   const store = vault.profiles.store;
   const rows = store.secretRows();
-  const profiles: BundleProfile[] = chosen.map((summary) => {
+  // Salvage reads what it can: an item whose cell fails its check is left out, not fatal.
+  const readable = <T,>(read: () => T): T | null => {
+    try {
+      return read();
+    } catch (e) {
+      if (selection.skipDamaged && isDamaged(e)) return null;
+      throw e;
+    }
+  };
+  const profiles: BundleProfile[] = chosen.flatMap((summary) => {
     const row = rows.get(summary.id);
     if (!row) throw new KeyholdError('NotFound', `Profile "${summary.agentId}/${summary.name}" was deleted during the export.`);
+    const secrets = readable(() => store.secrets(row));
+    if (!secrets) return [];
     const profile: BundleProfile = {
       agentId: summary.agentId,
       name: summary.name,
-      authData: store.secrets(row).authData,
+      authData: secrets.authData,
       saveSession: summary.saveSession,
     };
     if (selection.includeTokens && summary.hasToken) {
-      const remote = store.remote(row);
+      const remote = readable(() => store.remote(row));
       // A token is bound to the remote identity it was issued for; one for a lost remote profile is useless.
       if (remote?.authToken && !remote.missing && remote.agentId === summary.agentId && remote.name === summary.name) {
         profile.authToken = remote.authToken;
       }
     }
-    return profile;
+    return [profile];
   });
 
   const agents: BundleAgent[] = [];
@@ -102,7 +117,10 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
   }
 
   const byokKeys: BundleByokKey[] = selection.withByok
-    ? vault.byok.list().map((b) => ({ kind: b.kind, provider: b.provider, apiKey: vault.byok.load(b.id).secrets.apiKey }))
+    ? vault.byok.list().flatMap((b) => {
+        const loaded = readable(() => vault.byok.load(b.id));
+        return loaded ? [{ kind: b.kind, provider: b.provider, apiKey: loaded.secrets.apiKey }] : [];
+      })
     : [];
 
   if (profiles.length + byokKeys.length === 0) {

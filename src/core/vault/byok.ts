@@ -85,7 +85,20 @@ export class ByokKeys {
   }
 
   list(): ByokSummary[] {
-    return this.store.allRows().map((r) => this.summarize(r)).sort((a, b) => a.kind.localeCompare(b.kind));
+    return this.store
+      .allRows()
+      .filter((r) => this.store.metaOrNull(r) !== null)
+      .map((r) => this.summarize(r))
+      .sort((a, b) => a.kind.localeCompare(b.kind));
+  }
+
+  /** Ids of the keys whose listing cell is damaged (they are not in list()). */
+  damaged(): string[] {
+    return this.store
+      .allRows()
+      .filter((r) => this.store.metaOrNull(r) === null)
+      .map((r) => r.id)
+      .sort();
   }
 
   private find(kind: string): ItemRow {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   type ItemVersion,
@@ -13,7 +14,7 @@ import { KeyholdError, parseInput } from '../../shared/errors';
 import { assertEnvNamesAllowed, keptAllowances } from '../devflow/env-names';
 import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
-import type { Cells } from './cells';
+import { damagedError, type Cells } from './cells';
 import { sql, tx } from './db';
 import { isUniqueViolation } from './sqlite-errors';
 import { ItemStore, PROFILE_TABLES, TRASH_DAYS, TRASH_MS, type SyncMeta } from './items';
@@ -64,6 +65,19 @@ export function usableToken(remote: ProfileRemote | null, agentId: string, name:
   return remote?.authToken && !remote.missing && remote.agentId === agentId && remote.name === name ? remote : null;
 }
 
+/**
+ * The saved listing index. `rows` is a digest of every profile row as stored, so a snapshot is
+ * used only for exactly the rows it was made from: one replayed from an older file, or left
+ * behind by a change that did not go through Keyhold, is rebuilt from the rows instead.
+ */
+interface IndexSnapshot {
+  rows: string;
+  items: ProfileSummary[];
+  damaged: string[];
+}
+
+export type IndexState = 'fresh' | 'missing' | 'stale' | 'unreadable';
+
 interface Indexed {
   summary: ProfileSummary;
   haystack: string;
@@ -75,6 +89,10 @@ export class Profiles {
   readonly store: ItemStore<ProfileMeta, ProfileSecrets, ProfileRemote, ProfileSnapshot>;
   private index = new Map<string, Indexed>();
   private sorted: Indexed[] | null = null;
+  /** Profiles whose meta cell failed its check: quarantined, listed apart, refused by every operation. */
+  private quarantined = new Set<string>();
+  /** What the last unlock found in the saved snapshot, for the vault check. */
+  indexState: IndexState = 'missing';
 
   constructor(
     private readonly db: Database.Database,
@@ -102,39 +120,88 @@ export class Profiles {
   buildIndex(): void {
     this.dropIndex();
     const gen = this.fileGen();
-    const cached = sql(this.db, 'SELECT gen, body FROM index_cache WHERE id = 1').get() as { gen: number; body: Buffer } | undefined;
-    const snapshot = cached && cached.gen === gen ? this.readSnapshot(cached.body) : null;
+    const { state, snapshot } = this.checkSnapshot(gen);
+    this.indexState = state;
     if (snapshot) {
-      for (const summary of snapshot) this.put(summary);
+      for (const summary of snapshot.items) this.put(summary);
+      for (const id of snapshot.damaged) this.quarantined.add(id);
       this.savedGen = gen;
     } else {
-      for (const row of this.store.allRows()) this.indexRow(row.id, row, this.store.meta(row));
+      for (const row of this.store.allRows()) {
+        const meta = this.store.metaOrNull(row);
+        if (meta) this.indexRow(row.id, row, meta);
+        else this.quarantined.add(row.id);
+      }
     }
     this.gen = gen;
   }
 
-  // The snapshot is derived data: one that fails to open is rebuilt from the rows, which are the truth.
-  private readSnapshot(body: Buffer): ProfileSummary[] | null {
-    try {
-      return this.cells().decrypt<ProfileSummary[]>('index_cache', '1', 'body', body);
-    } catch {
-      return null;
+  private digestSql: string | null = null;
+
+  /**
+   * A digest of what the listing is made of, as stored: every plaintext column of every profile
+   * row and its whole meta cell (the cell, not just its GCM tag: a cell damaged in the middle
+   * keeps its tag, and must still make the snapshot stale). Built inside SQLite, which for 10,000
+   * rows costs a fraction of hashing whole rows in JavaScript. Plaintext columns are found from
+   * the schema, so one a later migration adds is covered without a change here.
+   */
+  private rowsDigest(): string {
+    if (!this.digestSql) {
+      const columns = sql(this.db, "SELECT name, type FROM pragma_table_info('profiles')").all() as { name: string; type: string }[];
+      const parts = columns.filter((c) => c.type.toUpperCase() !== 'BLOB').map((c) => `ifnull(${c.name}, '~')`);
+      parts.push('hex(meta)');
+      // Ordered by the primary key in a subquery: the index gives the order without a sort.
+      this.digestSql = `SELECT group_concat(${parts.join(" || '|' || ")}, ',') FROM (SELECT * FROM profiles ORDER BY id)`;
     }
+    const all = (sql(this.db, this.digestSql).pluck().get() as string | null) ?? '';
+    return createHash('sha256').update(all, 'utf8').digest('hex');
+  }
+
+  /**
+   * The saved snapshot, if it is exactly the index of the rows in the file. The snapshot is
+   * derived data: one that fails to open, or that was made from other rows, is never trusted
+   * over the rows, which are the truth.
+   */
+  checkSnapshot(gen = this.fileGen()): { state: IndexState; snapshot: IndexSnapshot | null } {
+    const cached = sql(this.db, 'SELECT gen, body FROM index_cache WHERE id = 1').get() as { gen: number; body: Buffer } | undefined;
+    if (!cached) return { state: 'missing', snapshot: null };
+    let snapshot: IndexSnapshot;
+    try {
+      snapshot = this.cells().decrypt<IndexSnapshot>('index_cache', '1', 'body', cached.body);
+    } catch {
+      return { state: 'unreadable', snapshot: null };
+    }
+    if (!snapshot || typeof snapshot.rows !== 'string' || !Array.isArray(snapshot.items) || !Array.isArray(snapshot.damaged)) {
+      return { state: 'stale', snapshot: null };
+    }
+    if (cached.gen !== gen || snapshot.rows !== this.rowsDigest()) return { state: 'stale', snapshot: null };
+    return { state: 'fresh', snapshot };
   }
 
   /** Saves the index snapshot if it reflects the file and differs from the saved one; then forgets it. */
-  dropIndex(): void {
-    if (this.gen >= 0 && this.gen !== this.savedGen && this.gen === this.fileGen()) {
-      const snapshot = [...this.index.values()].map((e) => e.summary);
+  dropIndex(save = true): void {
+    if (save && this.gen >= 0 && this.gen !== this.savedGen && this.gen === this.fileGen()) {
+      const snapshot: IndexSnapshot = {
+        rows: this.rowsDigest(),
+        items: [...this.index.values()].map((e) => e.summary),
+        damaged: [...this.quarantined],
+      };
       sql(this.db, 'INSERT INTO index_cache (id, gen, body) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, body = excluded.body').run(
         this.gen,
         this.cells().encrypt('index_cache', '1', 'body', snapshot),
       );
     }
     this.index.clear();
+    this.quarantined.clear();
     this.sorted = null;
     this.gen = -1;
     this.savedGen = -1;
+  }
+
+  /** Ids of the profiles whose listing cell is damaged (they are not in list()). */
+  damaged(): string[] {
+    this.refresh();
+    return [...this.quarantined].sort();
   }
 
   /** Runs a write transaction and keeps the index in step, rebuilding it if another process wrote meanwhile. */
@@ -190,6 +257,7 @@ export class Profiles {
 
   private reindex(id: string): void {
     const row = this.store.row(id);
+    this.quarantined.delete(id);
     if (row) this.indexRow(id, row, this.store.meta(row));
     else {
       this.index.delete(id);
@@ -226,17 +294,59 @@ export class Profiles {
     }
     if (prefixHits.length === 1) return prefixHits[0] as ProfileSummary;
     if (prefixHits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${prefixHits.length} profiles; give more of the id.`);
+    const damaged = this.damagedRef(ref);
+    if (damaged) throw damagedError('profile', damaged, 'meta');
     throw new KeyholdError('NotFound', `No profile "${ref}". Use its id or AGENT_ID/NAME (see "keyhold profile list").`);
   }
 
+  /** The quarantined profile a reference names: by id, id prefix, or AGENT_ID/NAME through its lookup tag. */
+  private damagedRef(ref: string): string | null {
+    if (this.quarantined.size === 0) return null;
+    const lower = ref.toLowerCase();
+    const byId = [...this.quarantined].filter((id) => id === lower || (/^[0-9a-f-]{6,}$/i.test(ref) && id.startsWith(lower)));
+    if (byId.length === 1) return byId[0] as string;
+    const slash = ref.indexOf('/');
+    if (slash <= 0) return null;
+    const row = sql(this.db, 'SELECT id FROM profiles WHERE lookup = ?').get(this.lookup(ref.slice(0, slash), ref.slice(slash + 1))) as { id: string } | undefined;
+    return row && this.quarantined.has(row.id) ? row.id : null;
+  }
+
+  /** The quarantined profile `ref` names when it names no readable one (so a prefix never picks it over one). */
+  private resolvesToDamaged(ref: string): string | null {
+    try {
+      this.resolve(ref);
+      return null;
+    } catch (e) {
+      if (e instanceof KeyholdError && e.code === 'Damaged') return this.damagedRef(ref);
+      throw e;
+    }
+  }
+
   // ---- reads -------------------------------------------------------------------------------
+
+  /**
+   * Reads an item's cells; one that fails its check quarantines the item from then on (listed as
+   * damaged, refused by every operation), as a damaged meta cell does at unlock.
+   */
+  private guard<T>(id: string, read: () => T): T {
+    try {
+      return read();
+    } catch (e) {
+      if (e instanceof KeyholdError && e.code === 'Damaged') {
+        this.index.delete(id);
+        this.sorted = null;
+        this.quarantined.add(id);
+      }
+      throw e;
+    }
+  }
 
   get(ref: string, options: { reveal?: boolean } = {}): ProfileDetail {
     const summary = this.resolve(ref);
     const row = this.store.row(summary.id);
     if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
-    const { authData } = this.store.secrets(row);
-    const token = summary.hasToken ? usableToken(this.store.remote(row), summary.agentId, summary.name) : null;
+    const { authData } = this.guard(summary.id, () => this.store.secrets(row));
+    const token = summary.hasToken ? usableToken(this.guard(summary.id, () => this.store.remote(row)), summary.agentId, summary.name) : null;
     if (options.reveal) {
       this.audit.append('secret_revealed', { item: 'profile', id: summary.id, ...(token ? { token: true } : {}) });
     }
@@ -294,7 +404,7 @@ export class Profiles {
     const row = this.store.row(id);
     const summary = this.index.get(id)?.summary;
     if (!row || !summary) throw new KeyholdError('NotFound', `No profile with id ${id}.`);
-    return { summary, meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) };
+    return this.guard(id, () => ({ summary, meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) }));
   }
 
   /**
@@ -306,7 +416,13 @@ export class Profiles {
     const summary = this.index.get(id)?.summary;
     const row = summary && this.store.secretRow(id);
     if (!summary || !row) return null;
-    return { summary, secrets: this.store.secrets(row), remote: this.store.remote(row) };
+    try {
+      return this.guard(id, () => ({ summary, secrets: this.store.secrets(row), remote: this.store.remote(row) }));
+    } catch (e) {
+      // A damaged item cannot be pushed; the rest of the queue goes on (the vault check lists it).
+      if (e instanceof KeyholdError && e.code === 'Damaged') return null;
+      throw e;
+    }
   }
 
   /**
@@ -556,6 +672,19 @@ export class Profiles {
    * trash is purged nothing can act as it any more.
    */
   remove(ref: string, options: { confirmTokenLoss?: boolean } = {}): { id: string; wasSynced: boolean; purgeAt: string } {
+    const damaged = this.resolvesToDamaged(ref);
+    if (damaged) {
+      // A damaged profile can still be thrown away: that needs none of its cells. Its unreadable
+      // cells are of no use in the trash, so it goes at once.
+      this.write(
+        () => {
+          this.store.purge([damaged]);
+          this.audit.append('item_deleted', { item: 'profile', id: damaged, damaged: true });
+        },
+        () => this.reindex(damaged),
+      );
+      return { id: damaged, wasSynced: false, purgeAt: iso(this.now()) };
+    }
     const summary = this.resolve(ref);
     if (summary.hasToken && !options.confirmTokenLoss) {
       throw new KeyholdError(
