@@ -6,7 +6,7 @@ import { PASSWORD, tempDir } from '../helpers/vault';
 /** A fresh vault for CLI attacks; `run` and `ok` call the built keyhold on it. */
 export function cliVault(prefix: string) {
   const t = tempDir(prefix);
-  const env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
+  const env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
   const run = (args: string[], input?: string): CliResult => keyhold(args, { env, ...(input === undefined ? {} : { input }) });
   const ok = (args: string[], input?: string): CliResult => {
     const r = run(args, input);

@@ -6,7 +6,7 @@ import { KeyholdError } from '../../shared/errors';
 import type { AgentChange, ByokChange, ChangeCounts as Counts, ConflictPolicy, ExportSummary, ImportPreview, ImportResult, ProfileChange, ProfileDiff, SignerInfo } from '../../shared/share';
 import { dangerousEnvName } from '../devflow/env-names';
 import { writeFileExclusive0600 } from '../devflow/write-file';
-import { sql, tx } from '../vault/db';
+import { dataVersion, sql, tx } from '../vault/db';
 import { Profiles } from '../vault/profiles';
 import type { Vault } from '../vault/vault';
 import { decrypt, encryptToRecipients, encryptWithPassphrase } from './age';
@@ -506,7 +506,7 @@ function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange
  * connection commits, `total_changes()` when this one writes. Equal stamps mean nothing was written.
  */
 function writeStamp(vault: Vault): string {
-  const version = vault.db.pragma('data_version', { simple: true }) as number;
+  const version = dataVersion(vault.db);
   const changes = (sql(vault.db, 'SELECT total_changes() AS n').get() as { n: number }).n;
   return `${version}:${changes}`;
 }

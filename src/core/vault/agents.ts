@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, tx } from './db';
+import { dataVersion, tx } from './db';
 import type Database from 'better-sqlite3';
 import { AgentInput, type AgentSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
@@ -46,18 +46,14 @@ export class AgentRegistry {
     private readonly now: () => number,
   ) {}
 
-  private dataVersion(): number {
-    return (sql(this.db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
-  }
-
   /** Another process wrote since the index was built: rebuild it, so its agents are seen. */
   private fresh(): void {
-    if (this.seen !== null && this.seen !== this.dataVersion()) this.buildIndex();
+    if (this.seen !== null && this.seen !== dataVersion(this.db)) this.buildIndex();
   }
 
   buildIndex(): void {
     this.dropIndex();
-    this.seen = this.dataVersion();
+    this.seen = dataVersion(this.db);
     const rows = this.db.prepare('SELECT id, lookup, updated_at, body FROM agents').all() as { id: string; lookup: Buffer; updated_at: number; body: Buffer }[];
     for (const r of rows) {
       let body: AgentBody;

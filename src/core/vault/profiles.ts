@@ -678,6 +678,8 @@ export class Profiles {
       // cells are of no use in the trash, so it goes at once.
       this.write(
         () => {
+          const now = this.now();
+          this.store.trash(damaged, now, now);
           this.store.purge([damaged]);
           this.audit.append('item_deleted', { item: 'profile', id: damaged, damaged: true });
         },

@@ -8,7 +8,7 @@ import { AgentRegistry } from './agents';
 import { AuditLog } from './audit';
 import { ByokKeys } from './byok';
 import { Cells } from './cells';
-import { createDatabase, dbPath, openDatabase, sql, tx } from './db';
+import { createDatabase, dataVersion, dbPath, openDatabase, tx } from './db';
 import { insertHeader, kdfOf, prepareHeader, readHeader, replaceWrap, unwrapVaultKey, wrapVaultKey } from './header';
 import { Profiles } from './profiles';
 import { Remotes } from './remotes';
@@ -112,7 +112,7 @@ export class Vault {
     // opens nothing and would seal cells no one can open. data_version moves only when another
     // connection commits, so the header is read again only then.
     // (No stamp yet only while a new vault writes its header.)
-    const dv = this.keyStamp ? (sql(this.db, 'PRAGMA data_version').pluck().get() as number) : this.dataVersion;
+    const dv = this.keyStamp ? dataVersion(this.db) : this.dataVersion;
     if (dv !== this.dataVersion) {
       this.dataVersion = dv;
       if (!readHeader(this.db).wrapped_key.equals(this.keyStamp as Buffer)) {
@@ -125,7 +125,7 @@ export class Vault {
 
   private stamp(): void {
     this.keyStamp = Buffer.from(readHeader(this.db).wrapped_key);
-    this.dataVersion = sql(this.db, 'PRAGMA data_version').pluck().get() as number;
+    this.dataVersion = dataVersion(this.db);
   }
 
   /** Drops the key without saving anything under it (it may no longer be the vault's key). */
