@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { toErrorPayload } from '../shared/errors';
 import { registerAgentCommands } from './commands/agent';
+import { registerAgentToolCommands } from './commands/agents';
 import { registerByokCommands } from './commands/byok';
 import { registerCompletionCommand } from './commands/completion';
 import { registerDevflowCommands } from './commands/devflow';
@@ -35,6 +36,7 @@ registerSyncCommands(program, globals);
 registerShareCommands(program, globals);
 registerSessionCommands(program, globals);
 registerDevflowCommands(program, globals);
+registerAgentToolCommands(program, globals);
 registerCompletionCommand(program);
 
 try {

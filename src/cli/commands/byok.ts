@@ -3,7 +3,7 @@ import type { ByokSummary } from '../../shared/domain';
 import { Provider } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
-import { withVault, type GlobalOptions } from '../context';
+import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { MASK, printJson, printTable, readStdinSecret } from '../io';
 
 const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
@@ -28,6 +28,21 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       );
       if (opts.json) printJson(saved);
       else process.stdout.write(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${saved.syncState}\n`);
+    });
+
+  byok
+    .command('print')
+    .description("print the key for an agent kind, for tools that ask a helper program for it (Claude Code's apiKeyHelper)")
+    .argument('<kind>')
+    .addHelpText('after', '\nNever asks for the password: it needs an open session (KEYHOLD_SESSION, see "keyhold unlock"). Each use is audited.\n')
+    .action(async (kind: string) => {
+      // A helper program runs without a terminal; a prompt would hang the tool that called it.
+      if (sessionToken() === undefined && !process.env.KEYHOLD_PASSWORD) {
+        throw new KeyholdError('VaultLocked', 'The vault is locked: start a session with "keyhold unlock" and set KEYHOLD_SESSION for the tool.');
+      }
+      const detail = await withVault(globals(), (vault) => vault.byok.get(kind, { reveal: true }));
+      if (detail.apiKey === null) throw new KeyholdError('Internal', `The key for ${kind} could not be read.`);
+      process.stdout.write(`${detail.apiKey}\n`);
     });
 
   byok

@@ -1,7 +1,9 @@
 import { applyEdits, modify, parse as parseJsonc, type FormattingOptions, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, patch as patchToml } from '@decimalturn/toml-patch';
+import { createTwoFilesPatch } from 'diff';
 import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
+import { SecretMask } from '../devflow/mask';
 import { classifyValue } from './detect';
 
 /*
@@ -182,4 +184,10 @@ function rewrite(text: string, format: ConfigFormat, data: unknown, servers: rea
     else for (const { name } of s.secrets) edit([...envPath, name], undefined);
   }
   return out;
+}
+
+/** The change as a unified diff, every secret it removes concealed by the same matcher as `run`'s. */
+export function wrapDiff(file: string, before: string, plan: WrapPlan): string {
+  const mask = new SecretMask(plan.servers.flatMap((s) => s.secrets.map((x) => x.value)));
+  return mask.maskText(createTwoFilesPatch(file, file, before, plan.text, 'now', 'wrapped'));
 }
