@@ -159,7 +159,7 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
       await writeFileExclusive0600(stampOf(file), `${sha256(plan.text)}\n`, { force: true });
       await writeFileExclusive0600(file, plan.text, { force: true });
       for (const s of plan.servers) {
-        process.stdout.write(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} now come from profile ${s.profile.agentId}/${s.profile.name}\n`);
+        process.stdout.write(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} moved to profile ${s.profile.agentId}/${s.profile.name}\n`);
       }
       process.stderr.write(`The original is in ${backupOf(file)} (it still holds the secrets: delete it once the servers work).\n`);
     });

@@ -8,3 +8,4 @@ export { DOTENV_BESIDE_KEYHOLD_TOML, publicFinding, scan, type Finding, type InV
 export { heldValues, vaultLookup, type HeldValue } from './vault-values';
 export { readCandidate, walkTree, type WalkedFile } from './walk';
 export { importFindings, importTarget, LOCAL_PROFILE_NAME, MCP_PROFILE_NAME, type ImportOutcome, type ImportTarget } from './import';
+export { findProjectFile, parseProjectFile, PROJECT_FILE } from './project-file';

@@ -4,6 +4,7 @@ import { keyHint } from '../../shared/domain';
 import { parseDotenv } from '../devflow/dotenv';
 import { assignmentLines, detect, formatPath, type Detected, type FileFormat } from './detect';
 import { formatOf, wellKnownPlaces } from './locations';
+import { GENERIC_RULE } from './rules';
 import { readCandidate, walkTree } from './walk';
 
 /** Whether the vault holds the same value: only known while it is unlocked. */
@@ -35,6 +36,12 @@ export interface ScanResult {
   findings: Finding[];
   /** How many files were read (after name, size and binary checks). */
   filesRead: number;
+}
+
+/** A known format's prefix is public, so it is shown; of a value of unknown shape only the end is. */
+function maskedHint(d: Detected): string {
+  if (d.rule !== GENERIC_RULE.id && d.rule !== DOTENV_BESIDE_KEYHOLD_TOML) return keyHint(d.value);
+  return d.value.length >= 20 ? `…${d.value.slice(-4)}` : '…';
 }
 
 /** The finding for a .env that still holds values next to a keyhold.toml that names references instead. */
@@ -97,7 +104,7 @@ export function scan(options: ScanOptions): ScanResult {
         ...d,
         file,
         where: formatPath(d.path),
-        masked: keyHint(d.value),
+        masked: maskedHint(d),
         inVault: options.lookup ? (vaultItem ? 'yes' : 'no') : 'unknown',
         vaultItem,
       });
