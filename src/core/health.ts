@@ -13,6 +13,9 @@ export interface HealthOptions {
 
 export const STALE_DRAFT_DAYS = 7;
 
+/** How far ahead of an expiry or a rotation date Health and `status` start to warn. */
+export const EXPIRY_WARNING_DAYS = 14;
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 // What Backside reports for a key its last probe accepted; anything else deserves a look.
@@ -21,6 +24,36 @@ const HEALTHY_BYOK_STATUS = new Set(['ok', 'valid']);
 const SEVERITY_ORDER = { problem: 0, warning: 1 } as const;
 
 const days = (ms: number): number => Math.floor(ms / DAY_MS);
+
+/**
+ * BYOK keys past or near their expiry date or their rotation date (last change + rotation period):
+ * a problem once past, a warning within EXPIRY_WARNING_DAYS.
+ */
+export function expiryFindings(vault: Vault, now: number): HealthFinding[] {
+  const findings: HealthFinding[] = [];
+  for (const k of vault.byok.list()) {
+    const dates: { at: number; what: string }[] = [];
+    if (k.expiresAt !== undefined) dates.push({ at: Date.parse(k.expiresAt), what: 'expires' });
+    if (k.rotateDays !== undefined) dates.push({ at: Date.parse(k.updatedAt) + k.rotateDays * DAY_MS, what: 'is due for rotation' });
+    for (const { at, what } of dates) {
+      const left = at - now;
+      if (left > EXPIRY_WARNING_DAYS * DAY_MS) continue;
+      const day = new Date(at).toISOString().slice(0, 10);
+      findings.push({
+        severity: left < 0 ? 'problem' : 'warning',
+        rule: 'key-expiry',
+        kind: 'byok',
+        id: k.id,
+        ref: k.kind,
+        message:
+          left < 0
+            ? `This key ${what === 'expires' ? 'expired' : 'was due for rotation'} on ${day}. Rotate it.`
+            : `This key ${what} on ${day}, in ${plural(Math.max(1, Math.ceil(left / DAY_MS)), 'day')}. Rotate it before then.`,
+      });
+    }
+  }
+  return findings;
+}
 
 /**
  * Looks over the unlocked vault for things a person should act on. Keys are compared inside this
@@ -139,6 +172,7 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
     digestOf.set(k.id, digest);
     kindsOf.set(digest, [...(kindsOf.get(digest) ?? []), k.kind]);
   }
+  findings.push(...expiryFindings(vault, now));
   for (const k of keys) {
     const sharing = (kindsOf.get(digestOf.get(k.id) ?? '') ?? []).filter((kind) => kind !== k.kind);
     if (sharing.length === 0) continue;

@@ -66,7 +66,7 @@ export const RemoteTestResult = z.object({ ok: z.boolean(), message: z.string() 
 
 export const HealthFinding = z.object({
   severity: z.enum(['warning', 'problem']),
-  rule: z.enum(['old-key', 'failed-probe', 'reused-key', 'undeclared-keys', 'stale-draft', 'sync-failed', 'remote-paused']),
+  rule: z.enum(['old-key', 'failed-probe', 'reused-key', 'undeclared-keys', 'stale-draft', 'sync-failed', 'remote-paused', 'key-expiry']),
   kind: ItemKind.or(z.literal('remote')),
   id: z.string(),
   ref: z.string(),

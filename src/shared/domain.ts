@@ -174,6 +174,10 @@ export const ByokSummary = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   version: z.number().int(),
+  /** When the key stops working, if its provider said so; absent when not set. */
+  expiresAt: Timestamp.optional(),
+  /** How often the key should be replaced, in days, counted from its last change; absent when not set. */
+  rotateDays: z.number().int().positive().optional(),
 });
 export type ByokSummary = z.infer<typeof ByokSummary>;
 

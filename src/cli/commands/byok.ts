@@ -4,6 +4,7 @@ import { Provider } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
+import { EXIT } from '../exit-codes';
 import { MASK, printJson, printTable, readStdinSecret } from '../io';
 
 const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
@@ -28,6 +29,55 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       );
       if (opts.json) printJson(saved);
       else process.stdout.write(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${saved.syncState}\n`);
+    });
+
+  byok
+    .command('rotate')
+    .description('replace the key for KIND: check the new key with Backside, store it (the old one stays in history) and push it')
+    .argument('<kind>')
+    .requiredOption('--key-stdin', 'read the new API key from standard input')
+    .option('--timeout <seconds>', 'how long to wait for the push', '60')
+    .option('--json', 'print the result as JSON')
+    .action(async (kind: string, opts: { timeout: string; json?: boolean }) => {
+      const seconds = Number(opts.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new KeyholdError('BadInput', '--timeout is a number of seconds above 0.');
+      const apiKey = readStdinSecret('The new API key');
+      const result = await withVault(globals(), async (vault) => {
+        const current = vault.byok.get(kind);
+        const engine = new SyncEngine(vault);
+        try {
+          // Checked before it is stored: a key the provider refuses never replaces a working one.
+          await engine.probeKey(apiKey);
+          vault.byok.set({ kind: current.kind, provider: current.provider, apiKey });
+          const summary = await engine.syncAll({ timeoutMs: seconds * 1000 });
+          return { saved: vault.byok.get(kind), summary };
+        } finally {
+          await engine.close();
+        }
+      });
+      if (opts.json) printJson(result.saved);
+      else process.stdout.write(`Rotated ${result.saved.kind} to ${result.saved.keyHint}, ${stateText(result.saved)}; the previous key is in "keyhold byok history ${result.saved.kind}".\n`);
+      if (result.saved.syncState !== 'synced') process.exitCode = EXIT.remote;
+    });
+
+  byok
+    .command('expiry')
+    .description('record when the key for KIND expires and/or how often it should be rotated; "status" and Health warn ahead')
+    .argument('<kind>')
+    .option('--expires <date>', 'the date the key stops working (YYYY-MM-DD), or "never"')
+    .option('--rotate-days <days>', 'rotate it this many days after each change, or "never"')
+    .option('--json', 'print the result as JSON')
+    .action(async (kind: string, opts: { expires?: string; rotateDays?: string; json?: boolean }) => {
+      if (opts.expires === undefined && opts.rotateDays === undefined) throw new KeyholdError('BadInput', 'Give --expires DATE and/or --rotate-days N.');
+      const expiresAt = opts.expires === undefined ? undefined : opts.expires === 'never' ? null : Date.parse(opts.expires);
+      if (typeof expiresAt === 'number' && (!/^\d{4}-\d{2}-\d{2}/.test(opts.expires ?? '') || !Number.isFinite(expiresAt))) {
+        throw new KeyholdError('BadInput', `--expires takes a date as YYYY-MM-DD (or "never"), not ${JSON.stringify(opts.expires)}.`);
+      }
+      const rotateDays = opts.rotateDays === undefined ? undefined : opts.rotateDays === 'never' ? null : Number(opts.rotateDays);
+      if (typeof rotateDays === 'number' && !/^\d+$/.test(opts.rotateDays ?? '')) throw new KeyholdError('BadInput', '--rotate-days takes a whole number of days (or "never").');
+      const saved = await withVault(globals(), (vault) => vault.byok.setExpiry(kind, { expiresAt, rotateDays }));
+      if (opts.json) printJson(saved);
+      else process.stdout.write(`${saved.kind}: expires ${saved.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${saved.rotateDays === undefined ? '(not set)' : `${saved.rotateDays} days`}\n`);
     });
 
   byok

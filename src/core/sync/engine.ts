@@ -464,9 +464,13 @@ export class SyncEngine {
   /** Probes a BYOK key with Backside without storing it. */
   async validate(kindName: string): Promise<ValidateKeyResponse> {
     const detail = this.vault.byok.get(kindName, { reveal: false });
+    return this.probeKey(this.vault.byok.load(detail.id).secrets.apiKey);
+  }
+
+  /** Probes a key that is not stored yet (a rotation checks the new key before it replaces the old). */
+  async probeKey(apiKey: string): Promise<ValidateKeyResponse> {
     const conn = this.blockedReason('backside');
     if (typeof conn === 'string') throw new KeyholdError('RemoteMissing', conn);
-    const apiKey = this.vault.byok.load(detail.id).secrets.apiKey;
     const result = await validateKey({ http: this.client('backside', conn.url), token: conn.credential }, apiKey);
     if (!result.ok) {
       if (result.kind === 'credentials') this.vault.remotes.pause('backside', `credentials rejected (HTTP ${result.status})`);

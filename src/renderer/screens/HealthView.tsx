@@ -13,6 +13,7 @@ const RULE_TITLE: Record<HealthFinding['rule'], string> = {
   'stale-draft': 'Forgotten draft',
   'sync-failed': 'Sync failed',
   'remote-paused': 'Connection paused',
+  'key-expiry': 'Key expires soon',
 };
 
 export function HealthView() {
