@@ -47,7 +47,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         const engine = new SyncEngine(vault);
         try {
           // Checked before it is stored: a key the provider refuses never replaces a working one.
-          await engine.probeKey(apiKey);
+          await engine.checkNewKey(apiKey);
           vault.byok.set({ kind: current.kind, provider: current.provider, apiKey });
           const summary = await engine.syncAll({ timeoutMs: seconds * 1000 });
           return { saved: vault.byok.get(kind), summary };

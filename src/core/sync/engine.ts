@@ -467,6 +467,14 @@ export class SyncEngine {
     return this.probeKey(this.vault.byok.load(detail.id).secrets.apiKey);
   }
 
+  /** Refuses a key Backside's probe calls invalid, with its reason; for a rotation, before the key is stored. */
+  async checkNewKey(apiKey: string): Promise<void> {
+    const answer = await this.probeKey(apiKey);
+    if (answer.valid === false) {
+      throw new KeyholdError('RemoteRejected', typeof answer.reason === 'string' ? answer.reason : 'Backside reports that this key is not valid.');
+    }
+  }
+
   /** Probes a key that is not stored yet (a rotation checks the new key before it replaces the old). */
   async probeKey(apiKey: string): Promise<ValidateKeyResponse> {
     const conn = this.blockedReason('backside');
