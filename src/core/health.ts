@@ -31,26 +31,27 @@ const days = (ms: number): number => Math.floor(ms / DAY_MS);
  */
 export function expiryFindings(vault: Vault, now: number): HealthFinding[] {
   const findings: HealthFinding[] = [];
-  for (const k of vault.byok.list()) {
-    const dates: { at: number; what: string }[] = [];
-    if (k.expiresAt !== undefined) dates.push({ at: Date.parse(k.expiresAt), what: 'expires' });
-    if (k.rotateDays !== undefined) dates.push({ at: Date.parse(k.updatedAt) + k.rotateDays * DAY_MS, what: 'is due for rotation' });
-    for (const { at, what } of dates) {
-      const left = at - now;
-      if (left > EXPIRY_WARNING_DAYS * DAY_MS) continue;
-      const day = new Date(at).toISOString().slice(0, 10);
-      findings.push({
-        severity: left < 0 ? 'problem' : 'warning',
-        rule: 'key-expiry',
-        kind: 'byok',
-        id: k.id,
-        ref: k.kind,
-        message:
-          left < 0
-            ? `This key ${what === 'expires' ? 'expired' : 'was due for rotation'} on ${day}. Rotate it.`
-            : `This key ${what} on ${day}, in ${plural(Math.max(1, Math.ceil(left / DAY_MS)), 'day')}. Rotate it before then.`,
-      });
+  const check = (at: number, finding: Omit<HealthFinding, 'severity' | 'message' | 'rule'>, subject: string, what: 'expires' | 'rotation') => {
+    const left = at - now;
+    if (left > EXPIRY_WARNING_DAYS * DAY_MS) return;
+    const day = new Date(at).toISOString().slice(0, 10);
+    const message =
+      left < 0
+        ? `${subject} ${what === 'expires' ? 'expired' : 'was due for rotation'} on ${day}. Rotate it.`
+        : `${subject} ${what === 'expires' ? 'expires' : 'is due for rotation'} on ${day}, in ${plural(Math.max(1, Math.ceil(left / DAY_MS)), 'day')}. Rotate it before then.`;
+    findings.push({ ...finding, severity: left < 0 ? 'problem' : 'warning', rule: 'key-expiry', message });
+  };
+  for (const p of vault.profiles.list()) {
+    for (const [key, e] of Object.entries(p.expiry ?? {})) {
+      const where = { kind: 'profile' as const, id: p.id, ref: `${p.agentId}/${p.name}` };
+      if (e.expiresAt !== undefined) check(Date.parse(e.expiresAt), where, `The value of ${key}`, 'expires');
+      if (e.rotateDays !== undefined) check(Date.parse(e.since) + e.rotateDays * DAY_MS, where, `The value of ${key}`, 'rotation');
     }
+  }
+  for (const k of vault.byok.list()) {
+    const where = { kind: 'byok' as const, id: k.id, ref: k.kind };
+    if (k.expiresAt !== undefined) check(Date.parse(k.expiresAt), where, 'This key', 'expires');
+    if (k.rotateDays !== undefined) check(Date.parse(k.updatedAt) + k.rotateDays * DAY_MS, where, 'This key', 'rotation');
   }
   return findings;
 }

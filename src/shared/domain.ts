@@ -120,6 +120,14 @@ export const ProfilePatch = z.object({
 });
 export type ProfilePatch = z.input<typeof ProfilePatch>;
 
+/** When one profile value expires and/or how often it should be replaced (counted from `since`, when the value last changed). */
+export const KeyExpiry = z.object({
+  expiresAt: Timestamp.optional(),
+  rotateDays: z.number().int().positive().optional(),
+  since: Timestamp,
+});
+export type KeyExpiry = z.infer<typeof KeyExpiry>;
+
 export const ProfileSummary = z.object({
   id: Id,
   agentId: z.string(),
@@ -133,6 +141,8 @@ export const ProfileSummary = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   version: z.number().int(),
+  /** Per key, for the keys that have an expiry or a rotation period; absent when none has. */
+  expiry: z.record(z.string(), KeyExpiry).optional(),
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 

@@ -40,6 +40,37 @@ describe('BYOK expiry and rotation period', () => {
   });
 });
 
+describe('profile value expiry and rotation period', () => {
+  it('follows each value: warns ahead, keeps across other edits and unlocks, restarts when the value changes', async () => {
+    let now = Date.parse('2026-03-01T00:00:00Z');
+    const { vault, cleanup } = await newVault({ now: () => now });
+    try {
+      vault.profiles.create({ agentId: 'bot', name: 'prod', authData: { TOKEN: 'tok-1234567890', REGION: 'eu' } });
+      vault.profiles.setExpiry('bot/prod', 'TOKEN', { expiresAt: now + 10 * DAY, rotateDays: 30 });
+      expect(vault.profiles.get('bot/prod').version).toBe(1);
+      expect(expiryFindings(vault, now).map((f) => [f.kind, f.ref, f.severity, f.message])).toEqual([
+        ['profile', 'bot/prod', 'warning', 'The value of TOKEN expires on 2026-03-11, in 10 days. Rotate it before then.'],
+      ]);
+      expect(() => vault.profiles.setExpiry('bot/prod', 'NOPE', { rotateDays: 5 })).toThrow(/no key "NOPE"/);
+
+      vault.profiles.edit('bot/prod', { set: { REGION: 'us' } });
+      vault.lock();
+      await vault.unlock(PASSWORD);
+      expect(vault.profiles.get('bot/prod').expiry).toEqual({ TOKEN: { expiresAt: '2026-03-11T00:00:00.000Z', rotateDays: 30, since: '2026-03-01T00:00:00.000Z' } });
+
+      now += 20 * DAY;
+      expect(expiryFindings(vault, now).map((f) => f.severity)).toEqual(['problem', 'warning']);
+      vault.profiles.edit('bot/prod', { set: { TOKEN: 'tok-new-0987654321' } });
+      expect(vault.profiles.get('bot/prod').expiry).toEqual({ TOKEN: { rotateDays: 30, since: '2026-03-21T00:00:00.000Z' } });
+      expect(expiryFindings(vault, now)).toEqual([]);
+      vault.profiles.setExpiry('bot/prod', 'TOKEN', { rotateDays: null });
+      expect(vault.profiles.get('bot/prod').expiry).toBeUndefined();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 function run(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) =>

@@ -5,6 +5,7 @@ import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
+import { expiryFrom } from '../parse';
 import { MASK, printJson, printTable, readStdinSecret } from '../io';
 
 const stateText = (b: ByokSummary) => (b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState);
@@ -68,14 +69,8 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .option('--rotate-days <days>', 'rotate it this many days after each change, or "never"')
     .option('--json', 'print the result as JSON')
     .action(async (kind: string, opts: { expires?: string; rotateDays?: string; json?: boolean }) => {
-      if (opts.expires === undefined && opts.rotateDays === undefined) throw new KeyholdError('BadInput', 'Give --expires DATE and/or --rotate-days N.');
-      const expiresAt = opts.expires === undefined ? undefined : opts.expires === 'never' ? null : Date.parse(opts.expires);
-      if (typeof expiresAt === 'number' && (!/^\d{4}-\d{2}-\d{2}/.test(opts.expires ?? '') || !Number.isFinite(expiresAt))) {
-        throw new KeyholdError('BadInput', `--expires takes a date as YYYY-MM-DD (or "never"), not ${JSON.stringify(opts.expires)}.`);
-      }
-      const rotateDays = opts.rotateDays === undefined ? undefined : opts.rotateDays === 'never' ? null : Number(opts.rotateDays);
-      if (typeof rotateDays === 'number' && !/^\d+$/.test(opts.rotateDays ?? '')) throw new KeyholdError('BadInput', '--rotate-days takes a whole number of days (or "never").');
-      const saved = await withVault(globals(), (vault) => vault.byok.setExpiry(kind, { expiresAt, rotateDays }));
+      const change = expiryFrom(opts);
+      const saved = await withVault(globals(), (vault) => vault.byok.setExpiry(kind, change));
       if (opts.json) printJson(saved);
       else process.stdout.write(`${saved.kind}: expires ${saved.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${saved.rotateDays === undefined ? '(not set)' : `${saved.rotateDays} days`}\n`);
     });

@@ -49,7 +49,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         printJson({ ...status, expiry });
         return;
       }
-      for (const f of expiry) process.stderr.write(`${f.severity === 'problem' ? 'EXPIRED' : 'WARNING'} byok ${f.ref}: ${f.message}\n`);
+      for (const f of expiry) process.stderr.write(`${f.severity === 'problem' ? 'EXPIRED' : 'WARNING'} ${f.kind} ${f.ref}: ${f.message}\n`);
       for (const [kind, counts] of Object.entries(status.counts)) {
         process.stdout.write(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
       }
