@@ -44,6 +44,22 @@ import { ItemKind, SyncProgress, SyncStatus, SyncSummary } from './sync';
 // one entry here; main registers it, the preload exposes it and the renderer calls it from this list.
 
 const none = z.undefined();
+
+/** One credential found in a plain file: where, what kind, masked; never the value. */
+export const FoundCredential = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  where: z.string(),
+  label: z.string(),
+  rule: z.string(),
+  masked: z.string(),
+  server: z.string().nullable(),
+  inVault: z.enum(['yes', 'no', 'unknown']),
+  vaultItem: z.string().nullable(),
+});
+export type FoundCredential = z.infer<typeof FoundCredential>;
+export const AgentScanResult = z.object({ findings: z.array(FoundCredential), filesRead: z.number().int() });
+export const AgentImportResult = z.object({ imported: z.number().int(), held: z.number().int(), conflicts: z.number().int() });
 const Ref = z.object({ ref: ProfileRef });
 const Kind = z.object({ kind: AgentKind });
 const Version = z.number().int().min(1);
@@ -160,6 +176,10 @@ export const contract = {
   }),
   auditVerify: defineCall({ input: none, output: AuditVerifyResult }),
   healthReport: defineCall({ input: none, output: z.array(HealthFinding) }),
+  /** Credentials lying in the agent tools' config files and shell start-up files on this computer (no values). */
+  agentScan: defineCall({ input: none, output: AgentScanResult }),
+  /** Scans again and stores every finding the vault does not hold yet, as drafts. */
+  agentImport: defineCall({ input: none, output: AgentImportResult }),
   settingsGet: defineCall({ input: none, output: UserSettings }),
   settingsSet: defineCall({ input: UserSettings.partial(), output: UserSettings }),
 };

@@ -59,6 +59,8 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   auditList: {},
   auditVerify: undefined,
   healthReport: undefined,
+  agentScan: undefined,
+  agentImport: undefined,
   identityGet: undefined,
   identityCopy: { part: 'recipient' },
   contactsList: undefined,

@@ -5,6 +5,7 @@ import type { UserSettings } from '../../shared/settings';
 import type { KdfParams } from '../crypto/kdf';
 import type { SecretStoragePort } from '../desktop';
 import { healthReport } from '../health';
+import { importFindings, scan, vaultLookup } from '../agents';
 import type { SyncEngineOptions } from '../sync/engine';
 import { testConnection } from '../sync/probe';
 import { syncStatus } from '../sync/status';
@@ -43,6 +44,8 @@ export interface ApiDeps {
   now?: () => number;
   /** Online/offline and wake-up signals: a pass is run when either comes back. */
   connectivity?: ConnectivityPort;
+  /** The environment the agent tools' config locations are read from (HOME, APPDATA…); default: this process's. */
+  scanEnv?: NodeJS.ProcessEnv;
   /** Where the keychain-encrypted quick-unlock key is kept; default: beside the vault directory. */
   quickUnlockFile?: string;
   /** How long "Sync now" waits on retries before answering with what is still pending. */
@@ -225,6 +228,29 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     auditList: ({ limit, event }) => vault().audit.list(event === undefined ? { limit } : { limit, event }),
     auditVerify: () => vault().audit.verify(),
     healthReport: () => healthReport(vault(), { keyMaxAgeDays: deps.settings.get().keyMaxAgeDays, now: now() }),
+    agentScan: () => {
+      const { findings, filesRead } = scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(vault()) });
+      return {
+        filesRead,
+        findings: findings.map((f) => ({
+          file: f.file,
+          line: f.line,
+          where: f.where,
+          label: f.label,
+          rule: f.rule,
+          masked: f.masked,
+          server: f.server,
+          inVault: f.inVault,
+          vaultItem: f.vaultItem,
+        })),
+      };
+    },
+    agentImport: () => {
+      const v = vault();
+      const outcomes = importFindings(v, scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(v) }).findings);
+      const count = (result: string) => outcomes.filter((o) => o.result === result).length;
+      return { imported: count('imported'), held: count('held'), conflicts: count('conflict') };
+    },
     settingsGet: () => deps.settings.get(),
     settingsSet: (patch) => {
       const before = deps.settings.get();
