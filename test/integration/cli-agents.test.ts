@@ -75,6 +75,8 @@ describe('keyhold scan', () => {
 
   it('exits 0 when nothing is found, and prints a table without values', () => {
     expect(keyhold(['scan', '--no-well-known', p('clean')], { env: noVault() }).code).toBe(0);
+    const missing = keyhold(['scan', '--no-well-known', p('nowhere')], { env: noVault() });
+    expect([missing.code, missing.stderr]).toEqual([2, `keyhold: Nothing to scan at ${p('nowhere')}: no such file or folder.\n`]);
     const r = keyhold(['scan', '--no-well-known', p('proj')], { env: noVault() });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/SLACK_BOT_TOKEN\s+Slack token\s+xoxb-…/);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { keyHint } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
 import { parseDotenv } from '../devflow/dotenv';
 import { assignmentLines, detect, formatPath, type Detected, type FileFormat } from './detect';
 import { formatOf, wellKnownPlaces } from './locations';
@@ -80,6 +81,7 @@ export function scan(options: ScanOptions): ScanResult {
   }
   for (const given of options.paths) {
     const root = resolve(given);
+    if (!existsSync(root)) throw new KeyholdError('BadInput', `Nothing to scan at ${given}: no such file or folder.`);
     const direct = formatOf(root);
     let walked = false;
     for (const f of walkTree(root)) {
