@@ -24,7 +24,11 @@ const program = new Command('keyhold')
 program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // An engine error that points at a confirmation the call lacked: say which flag gives it.
-const CONFIRM_FLAG: Partial<Record<string, string>> = { confirmNewRemote: 'Pass --new-remote to go ahead.' };
+const CONFIRM_FLAG: Partial<Record<string, string>> = {
+  confirmNewRemote: 'Pass --new-remote to go ahead.',
+  replaceBackup: 'Use --force to replace it.',
+  restoreChanged: 'Use --force to restore it anyway.',
+};
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 registerVaultCommands(program, globals);

@@ -59,6 +59,8 @@ export const FoundCredential = z.object({
 });
 export type FoundCredential = z.infer<typeof FoundCredential>;
 export const AgentScanResult = z.object({ findings: z.array(FoundCredential), filesRead: z.number().int() });
+/** Only files the scan found in the agent tools' own config locations can be named (main checks). */
+export const McpWrapInput = z.object({ file: z.string().min(1).max(4096) });
 export const AgentImportResult = z.object({ imported: z.number().int(), held: z.number().int(), conflicts: z.number().int() });
 const Ref = z.object({ ref: ProfileRef });
 const Kind = z.object({ kind: AgentKind });
@@ -180,6 +182,10 @@ export const contract = {
   agentScan: defineCall({ input: none, output: AgentScanResult }),
   /** Scans again and stores every finding the vault does not hold yet, as drafts. */
   agentImport: defineCall({ input: none, output: AgentImportResult }),
+  /** The change wrapping would make to one of the agent tools' MCP configs, as a diff with the secrets concealed. */
+  mcpWrapPreview: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), diff: z.string() }) }),
+  /** Moves the config's secret env values into the vault and rewrites it; the original is kept beside it. */
+  mcpWrap: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), backup: z.string() }) }),
   settingsGet: defineCall({ input: none, output: UserSettings }),
   settingsSet: defineCall({ input: UserSettings.partial(), output: UserSettings }),
 };

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lookalike } from '../helpers/lookalike';
@@ -30,6 +30,21 @@ describe('"Found on this computer" through the router', () => {
       expect(await h.ok('agentImport')).toEqual({ imported: 0, held: 2, conflicts: 0 });
       expect((await h.ok('agentScan')).findings.map((f) => f.inVault)).toEqual(['yes', 'yes']);
       expect((await h.ok('byokList')).map((b) => [b.kind, b.syncState])).toEqual([['anthropic', 'draft']]);
+
+      // Wrapping from the window: only the agent tools' own configs, previewed with the secret concealed.
+      const cursor = join(home.dir, '.cursor', 'mcp.json');
+      const before = readFileSync(cursor, 'utf8');
+      expect(await h.call('mcpWrapPreview', { file: join(home.dir, '.zshrc') })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
+      expect(await h.call('mcpWrap', { file: '/etc/passwd' })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
+      const preview = await h.ok('mcpWrapPreview', { file: cursor });
+      expect(preview.servers).toEqual(['gh']);
+      expect(preview.diff).toContain('<concealed by keyhold>');
+      expect(preview.diff).not.toContain(github);
+      expect(readFileSync(cursor, 'utf8')).toBe(before);
+      expect(await h.ok('mcpWrap', { file: cursor })).toEqual({ servers: ['gh'], backup: `${cursor}.keyhold-backup` });
+      expect(readFileSync(cursor, 'utf8')).not.toContain(github);
+      expect(readFileSync(`${cursor}.keyhold-backup`, 'utf8')).toBe(before);
+      expect(await h.call('mcpWrap', { file: cursor })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
     } finally {
       await h.cleanup();
     }

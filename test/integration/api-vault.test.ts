@@ -61,6 +61,8 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   healthReport: undefined,
   agentScan: undefined,
   agentImport: undefined,
+  mcpWrapPreview: { file: '/nowhere/mcp.json' },
+  mcpWrap: { file: '/nowhere/mcp.json' },
   identityGet: undefined,
   identityCopy: { part: 'recipient' },
   contactsList: undefined,

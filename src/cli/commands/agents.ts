@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   formatOfConfig,
@@ -16,9 +14,9 @@ import {
   type ImportTarget,
   wrapDiff,
 } from '../../core/agents';
-import { writeFileExclusive0600, type SecretMask } from '../../core/devflow';
+import { assertNoBackup, backupOf, restoreWrapped, storeWrapSecrets, writeWrapped } from '../../core/agents/mcp-files';
+import type { SecretMask } from '../../core/devflow';
 import { redactionMask } from '../../core/devflow/redact';
-import { KeyholdError } from '../../shared/errors';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { printJson, printTable } from '../io';
 import { readTextFile } from './devflow';
@@ -26,9 +24,6 @@ import { readTextFile } from './devflow';
 /** Found credentials: the exit status scripts and hooks test, as `grep` does. */
 const EXIT_FOUND = 1;
 
-const backupOf = (file: string) => `${file}.keyhold-backup`;
-const stampOf = (file: string) => `${file}.keyhold-backup.sha256`;
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 const targetText = (t: ImportTarget): string =>
   t.type === 'byok' ? `byok ${t.kind}` : `profile ${t.agentId}/${t.name} ${t.key}`;
@@ -133,31 +128,9 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         process.stdout.write(wrapDiff(file, text, plan));
         return;
       }
-      if (!opts.force && existsSync(backupOf(file))) {
-        throw new KeyholdError('Conflict', `${backupOf(file)} already exists (from an earlier wrap). Use --force to replace it.`);
-      }
-      await withVault(globals(), (vault) => {
-        for (const s of plan.servers) {
-          const values = Object.fromEntries(s.secrets.map((x) => [x.name, x.value]));
-          const existing = vault.profiles.list().find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
-          if (!existing) {
-            vault.profiles.create({ agentId: s.profile.agentId, name: s.profile.name, authData: values, draft: true }, 'import');
-            continue;
-          }
-          const held = vault.profiles.load(existing.id).secrets.authData;
-          const clash = s.secrets.find((x) => held[x.name] !== undefined && held[x.name] !== x.value);
-          if (clash) {
-            throw new KeyholdError(
-              'Conflict',
-              `Profile ${s.profile.agentId}/${s.profile.name} already holds a different ${clash.name}. Nothing was changed; edit or remove it first.`,
-            );
-          }
-          vault.profiles.edit(existing.id, { set: values }, { reason: 'import' });
-        }
-      });
-      await writeFileExclusive0600(backupOf(file), text, { force: opts.force ?? false });
-      await writeFileExclusive0600(stampOf(file), `${sha256(plan.text)}\n`, { force: true });
-      await writeFileExclusive0600(file, plan.text, { force: true });
+      if (!opts.force) assertNoBackup(file);
+      await withVault(globals(), (vault) => storeWrapSecrets(vault, plan));
+      await writeWrapped(file, text, plan, { force: opts.force ?? false });
       for (const s of plan.servers) {
         process.stdout.write(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} moved to profile ${s.profile.agentId}/${s.profile.name}\n`);
       }
@@ -170,15 +143,7 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
     .argument('<file>')
     .option('--force', 'restore even if the file changed since it was wrapped (those changes are lost)')
     .action(async (file: string, opts: { force?: boolean }) => {
-      if (!existsSync(backupOf(file))) throw new KeyholdError('NotFound', `No backup ${backupOf(file)}: this file was not wrapped by Keyhold.`);
-      const current = readTextFile(file, 'the config');
-      const stamp = existsSync(stampOf(file)) ? readFileSync(stampOf(file), 'utf8').trim() : '';
-      if (!opts.force && stamp !== sha256(current)) {
-        throw new KeyholdError('Conflict', `${file} changed since it was wrapped; restoring the backup would lose those changes. Use --force to restore it anyway.`);
-      }
-      await writeFileExclusive0600(file, readFileSync(backupOf(file)), { force: true });
-      unlinkSync(backupOf(file));
-      if (existsSync(stampOf(file))) unlinkSync(stampOf(file));
+      await restoreWrapped(file, { force: opts.force ?? false });
       process.stdout.write(`Restored ${file}\n`);
     });
 

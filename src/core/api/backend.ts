@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import type { KeyholdContract } from '../../shared/contract';
 import { KeyholdError, toErrorPayload } from '../../shared/errors';
 import type { Handlers } from '../../shared/ipc';
@@ -5,7 +7,7 @@ import type { UserSettings } from '../../shared/settings';
 import type { KdfParams } from '../crypto/kdf';
 import type { SecretStoragePort } from '../desktop';
 import { healthReport } from '../health';
-import { importFindings, scan, vaultLookup } from '../agents';
+import { MCP_PROFILE_NAME, assertNoBackup, backupOf, formatOfConfig, importFindings, planWrap, scan, storeWrapSecrets, vaultLookup, wellKnownPlaces, wrapDiff, writeWrapped } from '../agents';
 import type { SyncEngineOptions } from '../sync/engine';
 import { testConnection } from '../sync/probe';
 import { syncStatus } from '../sync/status';
@@ -74,6 +76,19 @@ function noKey(key: string): KeyholdError {
  * Electron: main passes its facilities in as ports, and the browser end-to-end tests bind the same
  * handlers to Chromium.
  */
+/**
+ * A wrap from the window may name only an MCP config in the agent tools' own locations: the page is
+ * not trusted to point main at any file to rewrite.
+ */
+function wrapPlanFor(file: string, env: NodeJS.ProcessEnv, vaultDir: string): { path: string; text: string; plan: ReturnType<typeof planWrap> } {
+  const path = resolvePath(file);
+  const allowed = wellKnownPlaces(env).some((p) => p.format !== 'shell' && resolvePath(p.path) === path);
+  if (!allowed) throw new KeyholdError('BadInput', "Only the agent tools' own MCP config files can be wrapped from the window.");
+  const text = readFileSync(path, 'utf8');
+  const plan = planWrap(text, formatOfConfig(path), { keyholdCommand: 'keyhold', keyholdArgs: ['--vault', vaultDir], profileName: MCP_PROFILE_NAME });
+  return { path, text, plan };
+}
+
 export function createBackend(deps: ApiDeps): ApiBackend {
   const onError = deps.onError ?? logCode;
   const session = new VaultSession({
@@ -244,6 +259,21 @@ export function createBackend(deps: ApiDeps): ApiBackend {
           vaultItem: f.vaultItem,
         })),
       };
+    },
+    mcpWrapPreview: ({ file }) => {
+      // Like every call that reads secrets, only while unlocked (the diff conceals them, the file holds them).
+      vault();
+      const { path, text, plan } = wrapPlanFor(file, deps.scanEnv ?? process.env, deps.vaultDir);
+      return { servers: plan.servers.map((s) => s.server), diff: wrapDiff(path, text, plan) };
+    },
+    mcpWrap: async ({ file }) => {
+      const v = vault();
+      const { path, text, plan } = wrapPlanFor(file, deps.scanEnv ?? process.env, deps.vaultDir);
+      if (plan.servers.length === 0) throw new KeyholdError('BadInput', 'No server in this file has secret env values to move.');
+      assertNoBackup(path);
+      storeWrapSecrets(v, plan);
+      await writeWrapped(path, text, plan);
+      return { servers: plan.servers.map((s) => s.server), backup: backupOf(path) };
     },
     agentImport: () => {
       const v = vault();

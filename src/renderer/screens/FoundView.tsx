@@ -12,6 +12,50 @@ function byFile(findings: readonly FoundCredential[]): [string, FoundCredential[
   return [...groups];
 }
 
+/** Wrapping one MCP config: the change shown first (secrets concealed), then done on confirmation. */
+function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
+  const api = useApi();
+  const { toast } = useAppState();
+  const invalidate = useInvalidateItems();
+  const preview = useMutation({ mutationFn: () => api.mcpWrapPreview({ file }) });
+  const wrap = useMutation({
+    mutationFn: () => api.mcpWrap({ file }),
+    onSuccess: (r) => {
+      invalidate();
+      onDone();
+      toast('info', `Wrapped ${r.servers.join(', ')}. The original is in ${r.backup}; delete it once the servers work.`);
+    },
+  });
+  if (!preview.data) {
+    return (
+      <>
+        <button type="button" className="secondary" onClick={() => preview.mutate()} disabled={preview.isPending}>
+          {preview.isPending ? 'Preparing…' : 'Wrap MCP servers…'}
+        </button>
+        <ErrorNote error={preview.error} />
+      </>
+    );
+  }
+  return (
+    <div className="wrap-preview">
+      <p className="small">
+        Moves the secrets of {preview.data.servers.join(', ')} into the vault; each server then starts through <span className="mono">keyhold run</span>, which needs a
+        session (KEYHOLD_SESSION) in the environment the tool starts from.
+      </p>
+      <pre className="mono small" aria-label="Change to the file">
+        {preview.data.diff}
+      </pre>
+      <button type="button" onClick={() => wrap.mutate()} disabled={wrap.isPending}>
+        {wrap.isPending ? 'Wrapping…' : 'Wrap'}
+      </button>{' '}
+      <button type="button" className="secondary" onClick={() => preview.reset()}>
+        Cancel
+      </button>
+      <ErrorNote error={wrap.error} />
+    </div>
+  );
+}
+
 /** "Found on this computer": keys lying in agent tools' configs and shell files, and one action to move them in. */
 export function FoundView() {
   const api = useApi();
@@ -55,6 +99,7 @@ export function FoundView() {
         ? byFile(found.data.findings).map(([file, items]) => (
             <section key={file} aria-label={file}>
               <h2 className="mono small">{file}</h2>
+              {items.some((f) => f.server !== null) ? <WrapPanel file={file} onDone={() => void qc.invalidateQueries({ queryKey: qk.found })} /> : null}
               <ul className="findings">
                 {items.map((f) => (
                   <li key={`${f.line}-${f.where}`} className={`finding finding-${f.inVault === 'yes' ? 'warning' : 'problem'}`}>
@@ -68,7 +113,7 @@ export function FoundView() {
                       <div className="small">
                         line {f.line}
                         {f.where ? ` · ${f.where}` : ''} · {f.inVault === 'yes' ? `in the vault (${f.vaultItem ?? ''}); remove it from the file` : 'not in the vault'}
-                        {f.server ? ` · "keyhold mcp wrap" moves this server onto the vault` : ''}
+                        {f.server ? ` · MCP server ${f.server}` : ''}
                       </div>
                     </div>
                   </li>
