@@ -1,3 +1,4 @@
+import { benchRedact, benchScan } from './agents';
 import { benchShare } from './share';
 import { benchSync } from './sync';
 import { benchVault } from './vault';
@@ -7,6 +8,8 @@ const suites: Record<string, () => Promise<void>> = {
   vault: benchVault,
   sync: benchSync,
   share: benchShare,
+  scan: benchScan,
+  redact: benchRedact,
 };
 
 const wanted = process.argv.slice(2);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { toErrorPayload } from '../shared/errors';
 import { registerAgentCommands } from './commands/agent';
+import { registerAgentToolCommands } from './commands/agents';
 import { registerByokCommands } from './commands/byok';
 import { registerCompletionCommand } from './commands/completion';
 import { registerDevflowCommands } from './commands/devflow';
@@ -34,6 +35,8 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   allowEnv: 'To allow one: --allow-env NAME.',
   weakPassword: 'Choose a stronger one, or pass --weak-password to use it anyway.',
   damaged: 'Run "keyhold doctor" to list every damaged item; "keyhold doctor --salvage FILE" saves what is readable.',
+  replaceBackup: 'Use --force to replace it.',
+  restoreChanged: 'Use --force to restore it anyway.',
 };
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
@@ -47,6 +50,7 @@ registerSyncCommands(program, globals);
 registerShareCommands(program, globals);
 registerSessionCommands(program, globals);
 registerDevflowCommands(program, globals);
+registerAgentToolCommands(program, globals);
 registerCompletionCommand(program);
 
 try {

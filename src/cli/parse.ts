@@ -56,3 +56,21 @@ export function parseList(text: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
+
+/** `--expires YYYY-MM-DD|never` and `--rotate-days N|never`: undefined keeps, null clears. */
+export function expiryFrom(opts: { expires?: string; rotateDays?: string }): { expiresAt?: number | null; rotateDays?: number | null } {
+  if (opts.expires === undefined && opts.rotateDays === undefined) throw new KeyholdError('BadInput', 'Give --expires DATE and/or --rotate-days N.');
+  const out: { expiresAt?: number | null; rotateDays?: number | null } = {};
+  if (opts.expires !== undefined) {
+    const at = Date.parse(opts.expires);
+    if (opts.expires === 'never') out.expiresAt = null;
+    else if (/^\d{4}-\d{2}-\d{2}$/.test(opts.expires) && Number.isFinite(at)) out.expiresAt = at;
+    else throw new KeyholdError('BadInput', `--expires takes a date as YYYY-MM-DD (or "never"), not ${JSON.stringify(opts.expires.slice(0, 40))}.`);
+  }
+  if (opts.rotateDays !== undefined) {
+    if (opts.rotateDays === 'never') out.rotateDays = null;
+    else if (/^\d+$/.test(opts.rotateDays)) out.rotateDays = Number(opts.rotateDays);
+    else throw new KeyholdError('BadInput', '--rotate-days takes a whole number of days (or "never").');
+  }
+  return out;
+}

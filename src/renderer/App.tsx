@@ -7,6 +7,7 @@ import { qk } from './queries';
 import { ActivityView } from './screens/ActivityView';
 import { ByokView } from './screens/ByokView';
 import { ConnectionsView } from './screens/ConnectionsView';
+import { FoundView } from './screens/FoundView';
 import { HealthView } from './screens/HealthView';
 import { ProfilesView } from './screens/profiles/ProfilesView';
 import { applyTheme, SettingsView } from './screens/SettingsView';
@@ -25,6 +26,7 @@ const NAV: { view: View; label: string }[] = [
   { view: 'sync', label: 'Sync' },
   { view: 'sharing', label: 'Sharing' },
   { view: 'health', label: 'Health' },
+  { view: 'found', label: 'Found on this computer' },
   { view: 'activity', label: 'Activity' },
   { view: 'settings', label: 'Settings' },
 ];
@@ -130,6 +132,7 @@ function Shell() {
         {view === 'sync' ? <SyncView /> : null}
         {view === 'sharing' ? <SharingView /> : null}
         {view === 'health' ? <HealthView /> : null}
+        {view === 'found' ? <FoundView /> : null}
         {view === 'activity' ? <ActivityView /> : null}
         {view === 'settings' ? <SettingsView /> : null}
       </main>

@@ -49,6 +49,24 @@ import { ItemKind, SyncProgress, SyncStatus, SyncSummary } from './sync';
 // one entry here; main registers it, the preload exposes it and the renderer calls it from this list.
 
 const none = z.undefined();
+
+/** One credential found in a plain file: where, what kind, masked; never the value. */
+export const FoundCredential = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  where: z.string(),
+  label: z.string(),
+  rule: z.string(),
+  masked: z.string(),
+  server: z.string().nullable(),
+  inVault: z.enum(['yes', 'no', 'unknown']),
+  vaultItem: z.string().nullable(),
+});
+export type FoundCredential = z.infer<typeof FoundCredential>;
+export const AgentScanResult = z.object({ findings: z.array(FoundCredential), filesRead: z.number().int() });
+/** Only files the scan found in the agent tools' own config locations can be named (main checks). */
+export const McpWrapInput = z.object({ file: z.string().min(1).max(4096) });
+export const AgentImportResult = z.object({ imported: z.number().int(), held: z.number().int(), conflicts: z.number().int() });
 const Ref = z.object({ ref: ProfileRef });
 const Kind = z.object({ kind: AgentKind });
 const Version = z.number().int().min(1);
@@ -93,7 +111,7 @@ export type ByokKeyCheck = z.infer<typeof ByokKeyCheck>;
 
 export const HealthFinding = z.object({
   severity: z.enum(['warning', 'problem']),
-  rule: z.enum(['old-key', 'failed-probe', 'reused-key', 'undeclared-keys', 'stale-draft', 'sync-failed', 'remote-paused']),
+  rule: z.enum(['old-key', 'failed-probe', 'reused-key', 'undeclared-keys', 'stale-draft', 'sync-failed', 'remote-paused', 'key-expiry']),
   kind: ItemKind.or(z.literal('remote')),
   id: z.string(),
   ref: z.string(),
@@ -213,6 +231,14 @@ export const contract = {
   }),
   auditVerify: defineCall({ input: none, output: AuditVerifyResult }),
   healthReport: defineCall({ input: none, output: z.array(HealthFinding) }),
+  /** Credentials lying in the agent tools' config files and shell start-up files on this computer (no values). */
+  agentScan: defineCall({ input: none, output: AgentScanResult }),
+  /** Scans again and stores every finding the vault does not hold yet, as drafts. */
+  agentImport: defineCall({ input: none, output: AgentImportResult }),
+  /** The change wrapping would make to one of the agent tools' MCP configs, as a diff with the secrets concealed. */
+  mcpWrapPreview: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), diff: z.string() }) }),
+  /** Moves the config's secret env values into the vault and rewrites it; the original is kept beside it. */
+  mcpWrap: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), backup: z.string() }) }),
   settingsGet: defineCall({ input: none, output: UserSettings }),
   settingsSet: defineCall({ input: UserSettings.partial(), output: UserSettings }),
 };

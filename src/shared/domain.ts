@@ -129,6 +129,14 @@ export const ProfilePatch = z.object({
 });
 export type ProfilePatch = z.input<typeof ProfilePatch>;
 
+/** When one profile value expires and/or how often it should be replaced (counted from `since`, when the value last changed). */
+export const KeyExpiry = z.object({
+  expiresAt: Timestamp.optional(),
+  rotateDays: z.number().int().positive().optional(),
+  since: Timestamp,
+});
+export type KeyExpiry = z.infer<typeof KeyExpiry>;
+
 export const ProfileSummary = z.object({
   id: Id,
   agentId: z.string(),
@@ -144,6 +152,8 @@ export const ProfileSummary = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   version: z.number().int(),
+  /** Per key, for the keys that have an expiry or a rotation period; absent when none has. */
+  expiry: z.record(z.string(), KeyExpiry).optional(),
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 
@@ -225,6 +235,10 @@ export const ByokSummary = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   version: z.number().int(),
+  /** When the key stops working, if its provider said so; absent when not set. */
+  expiresAt: Timestamp.optional(),
+  /** How often the key should be replaced, in days, counted from its last change; absent when not set. */
+  rotateDays: z.number().int().positive().optional(),
 });
 export type ByokSummary = z.infer<typeof ByokSummary>;
 

@@ -171,6 +171,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         http: { connectTimeoutMs: 1_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 },
       },
       syncTimeoutMs: 2_500,
+      // "Found on this computer" looks in an empty home, not the machine's.
+      scanEnv: { HOME: join(vaultDir, '..', 'home'), XDG_CONFIG_HOME: join(vaultDir, '..', 'home', '.config') },
       onError: () => undefined,
     });
     const router = createRouter(contract, backend.handlers, { log: (entry) => pageErrors.push(`router: ${JSON.stringify(entry)}`) });

@@ -5,8 +5,9 @@ import type { ByokKeyCheck } from '../../shared/contract';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
 import { sanitizeServerText } from '../../core/sync/remote-errors';
-import { withVault, type GlobalOptions } from '../context';
+import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
+import { expiryFrom } from '../parse';
 import { cleanField as f, MASK, printJson, printTable, readStdinSecret, warnDamaged } from '../io';
 
 const stateText = (b: ByokSummary) => {
@@ -67,6 +68,64 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         const state = saved.localOnly ? 'local only (Backside takes Anthropic keys only; it is never synced)' : saved.syncState;
         process.stdout.write(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${state}\n`);
       }
+    });
+
+  byok
+    .command('rotate')
+    .description('replace the key for KIND: check the new key with Backside, store it (the old one stays in history) and push it')
+    .argument('<kind>')
+    .requiredOption('--key-stdin', 'read the new API key from standard input')
+    .option('--timeout <seconds>', 'how long to wait for the push', '60')
+    .option('--json', 'print the result as JSON')
+    .action(async (kind: string, opts: { timeout: string; json?: boolean }) => {
+      const seconds = Number(opts.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new KeyholdError('BadInput', '--timeout is a number of seconds above 0.');
+      const apiKey = readStdinSecret('The new API key');
+      const result = await withVault(globals(), async (vault) => {
+        const current = vault.byok.get(kind);
+        const engine = new SyncEngine(vault);
+        try {
+          // Checked before it is stored: a key the provider refuses never replaces a working one.
+          await engine.checkNewKey(apiKey);
+          vault.byok.set({ kind: current.kind, provider: current.provider, apiKey });
+          const summary = await engine.syncAll({ timeoutMs: seconds * 1000 });
+          return { saved: vault.byok.get(kind), summary };
+        } finally {
+          await engine.close();
+        }
+      });
+      if (opts.json) printJson(result.saved);
+      else process.stdout.write(`Rotated ${result.saved.kind} to ${result.saved.keyHint}, ${stateText(result.saved)}; the previous key is in "keyhold byok history ${result.saved.kind}".\n`);
+      if (result.saved.syncState !== 'synced') process.exitCode = EXIT.remote;
+    });
+
+  byok
+    .command('expiry')
+    .description('record when the key for KIND expires and/or how often it should be rotated; "status" and Health warn ahead')
+    .argument('<kind>')
+    .option('--expires <date>', 'the date the key stops working (YYYY-MM-DD), or "never"')
+    .option('--rotate-days <days>', 'rotate it this many days after each change, or "never"')
+    .option('--json', 'print the result as JSON')
+    .action(async (kind: string, opts: { expires?: string; rotateDays?: string; json?: boolean }) => {
+      const change = expiryFrom(opts);
+      const saved = await withVault(globals(), (vault) => vault.byok.setExpiry(kind, change));
+      if (opts.json) printJson(saved);
+      else process.stdout.write(`${saved.kind}: expires ${saved.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${saved.rotateDays === undefined ? '(not set)' : `${saved.rotateDays} days`}\n`);
+    });
+
+  byok
+    .command('print')
+    .description("print the key for an agent kind, for tools that ask a helper program for it (Claude Code's apiKeyHelper)")
+    .argument('<kind>')
+    .addHelpText('after', '\nNever asks for the password: it needs an open session (KEYHOLD_SESSION, see "keyhold unlock"). Each use is audited.\n')
+    .action(async (kind: string) => {
+      // A helper program runs without a terminal; a prompt would hang the tool that called it.
+      if (sessionToken() === undefined && !process.env.KEYHOLD_PASSWORD) {
+        throw new KeyholdError('VaultLocked', 'The vault is locked: start a session with "keyhold unlock" and set KEYHOLD_SESSION for the tool.');
+      }
+      const detail = await withVault(globals(), (vault) => vault.byok.get(kind, { reveal: true }));
+      if (detail.apiKey === null) throw new KeyholdError('Internal', `The key for ${kind} could not be read.`);
+      process.stdout.write(`${detail.apiKey}\n`);
     });
 
   byok

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { lstatSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { buildChildEnv, findReferences, isEnvName, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
+import { buildChildEnv, findReferences, isEnvName, parseReference, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
 import type { EnvSource, KeyholdReference } from '../../core/devflow';
 import { quoteName } from '../../core/devflow/env-names';
+import { findProjectFile, parseProjectFile, PROJECT_FILE } from '../../core/agents/project-file';
 import type { Vault } from '../../core/vault/vault';
 import type { ByokDetail, ProfileDetail } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
@@ -118,6 +119,18 @@ function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefi
   };
 }
 
+/** The variables a keyhold.toml names, each resolved; an unknown reference is an error, not a gap. */
+function projectSource(vault: Vault, file: string, refs: Record<string, string>): EnvSource {
+  const resolve = vaultResolver(vault);
+  const values: Record<string, string> = {};
+  for (const [name, text] of Object.entries(refs)) {
+    const value = resolve(parseReference(text));
+    if (value === undefined) throw new KeyholdError('NotFound', `${file}: ${name} names ${text}, which the vault does not hold.`, { field: name });
+    values[name] = value;
+  }
+  return { label: file, values };
+}
+
 interface RunOptions {
   profile?: string[];
   byok?: string[];
@@ -136,15 +149,23 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
     .argument('<command>', 'the program to run (after "--"), without a shell')
     .argument('[args...]', 'its arguments, passed as they are')
     .showHelpAfterError('(put the command after "--": keyhold run --profile REF -- COMMAND [ARGS...])')
-    .addHelpText('after', '\nExample:\n  keyhold run --profile crm-bot/prod --byok claude-code -- node agent.js --verbose\n')
+    .addHelpText(
+      'after',
+      '\nWithout --profile or --byok, the variables listed in the nearest keyhold.toml (this folder or above) are injected.\n' +
+        '\nExample:\n  keyhold run --profile crm-bot/prod --byok claude-code -- node agent.js --verbose\n',
+    )
     .action(async (command: string, args: string[], opts: RunOptions) => {
       const profiles = opts.profile ?? [];
       const kinds = opts.byok ?? [];
-      if (profiles.length === 0 && kinds.length === 0) {
-        throw new KeyholdError('BadInput', 'Nothing to inject: give at least one --profile REF or --byok KIND.');
+      const projectFile = profiles.length === 0 && kinds.length === 0 ? findProjectFile(process.cwd()) : null;
+      if (profiles.length === 0 && kinds.length === 0 && projectFile === null) {
+        throw new KeyholdError('BadInput', `Nothing to inject: give at least one --profile REF or --byok KIND, or run it where a ${PROJECT_FILE} lists the variables.`);
       }
+      const projectRefs = projectFile === null ? null : parseProjectFile(readTextFile(projectFile, PROJECT_FILE));
       // The vault is closed (its key zeroed) before the command starts: it runs with its values only.
-      const sources = await withVault(globals(), (vault) => readSources(vault, profiles, kinds));
+      const sources = await withVault(globals(), (vault) =>
+        projectRefs === null ? readSources(vault, profiles, kinds) : [projectSource(vault, projectFile!, projectRefs)],
+      );
       const allowEnv = opts.allowEnv ?? [];
       const env = buildChildEnv(sources, process.platform, allowEnv);
       // Output that nobody reads any more is the child's to notice (EPIPE); this process waits for it.

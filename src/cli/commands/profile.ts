@@ -4,7 +4,7 @@ import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
 import { cleanField as f, cleanText, MASK, printJson, printTable, warnDamaged } from '../io';
-import { authDataFrom, collect, parseVersion } from '../parse';
+import { authDataFrom, collect, expiryFrom, parseVersion } from '../parse';
 import { checkOutputFree, readTextFile, revealedAuthData } from './devflow';
 
 export const ALLOW_ENV_HELP =
@@ -206,6 +206,22 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
       const text = await withVault(globals(), (vault) => serializeDotenv(revealedAuthData(vault.profiles.get(profileRef, { reveal: true }))));
       if (opts.outFile === undefined) process.stdout.write(text);
       else await writeFileExclusive0600(opts.outFile, text, { force: opts.force ?? false });
+    });
+
+  profile
+    .command('expiry')
+    .description('record when one value of a profile expires and/or how often to replace it; "status" and Health warn ahead')
+    .argument('<ref>')
+    .argument('<key>')
+    .option('--expires <date>', 'the date the value stops working (YYYY-MM-DD), or "never"')
+    .option('--rotate-days <days>', 'replace it this many days after it last changed, or "never"')
+    .option('--json', 'print the result as JSON')
+    .action(async (profileRef: string, key: string, opts: { expires?: string; rotateDays?: string; json?: boolean }) => {
+      const change = expiryFrom(opts);
+      const saved = await withVault(globals(), (vault) => vault.profiles.setExpiry(profileRef, key, change));
+      const e = saved.expiry?.[key];
+      if (opts.json) printJson(saved);
+      else process.stdout.write(`${saved.agentId}/${saved.name} ${key}: expires ${e?.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${e?.rotateDays === undefined ? '(not set)' : `${e.rotateDays} days`}\n`);
     });
 
   profile

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { SyncEngine } from '../../core/sync/engine';
 import { syncStatus } from '../../core/sync/status';
+import { expiryFindings } from '../../core/health';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
@@ -44,11 +45,12 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
     .description('sync state: counts, and every item that is not synced with its reason')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const status = await withVault(globals(), (vault) => syncStatus(vault));
+      const { status, expiry } = await withVault(globals(), (vault) => ({ status: syncStatus(vault), expiry: expiryFindings(vault, Date.now()) }));
       if (opts.json) {
-        printJson(status);
+        printJson({ ...status, expiry });
         return;
       }
+      for (const f of expiry) process.stderr.write(`${f.severity === 'problem' ? 'EXPIRED' : 'WARNING'} ${f.kind} ${f.ref}: ${f.message}\n`);
       for (const [kind, counts] of Object.entries(status.counts)) {
         const parts = Object.entries(counts)
           .filter(([s, n]) => s !== 'localOnly' || n > 0)

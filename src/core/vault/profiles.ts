@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   type ItemVersion,
+  type KeyExpiry,
   ProfileInput,
   ProfilePatch,
   type ProfileDetail,
@@ -26,6 +27,7 @@ export interface ProfileMeta extends SyncMeta {
   saveSession: boolean;
   /** Keys that change how a program runs, allowed by name; absent in cells written before there were any. */
   allowEnv?: string[];
+  expiry?: Record<string, KeyExpiry>;
 }
 export interface ProfileSecrets {
   authData: Record<string, string>;
@@ -251,6 +253,7 @@ export class Profiles {
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       version: row.version,
+      ...(meta.expiry && Object.keys(meta.expiry).length > 0 ? { expiry: meta.expiry } : {}),
     };
     this.put(summary);
   }
@@ -589,6 +592,13 @@ export class Profiles {
     }
     const draft = patch.draft ?? current.summary.syncState === 'draft';
     const state: SyncState = draft ? 'draft' : 'pending';
+    // A key's expiry follows its value: a new value has no known expiry date and starts its rotation period again.
+    const expiry: Record<string, KeyExpiry> = {};
+    for (const [key, e] of Object.entries(current.meta.expiry ?? {})) {
+      if (!(key in authData)) continue;
+      if (authData[key] === current.secrets.authData[key]) expiry[key] = e;
+      else if (e.rotateDays !== undefined) expiry[key] = { rotateDays: e.rotateDays, since: iso(this.now()) };
+    }
     const meta: ProfileMeta = {
       agentId,
       name,
@@ -598,6 +608,7 @@ export class Profiles {
       lastError: null,
       hasToken: remote === undefined ? current.meta.hasToken : Boolean(remote?.authToken),
       ...(allowEnv.length > 0 ? { allowEnv } : {}),
+      ...(Object.keys(expiry).length > 0 ? { expiry } : {}),
     };
     try {
       this.write(
@@ -626,6 +637,38 @@ export class Profiles {
       if (isUniqueViolation(e)) throw this.conflict(agentId, name);
       throw e;
     }
+    return this.resolve(id);
+  }
+
+  /**
+   * Sets when one value expires and how often it should be replaced (null clears; undefined keeps).
+   * No new version: the values are unchanged.
+   */
+  setExpiry(ref: string, key: string, change: { expiresAt?: number | null; rotateDays?: number | null }): ProfileSummary {
+    if (change.rotateDays != null && (!Number.isInteger(change.rotateDays) || change.rotateDays < 1 || change.rotateDays > 3650)) {
+      throw new KeyholdError('BadInput', 'A rotation period is a whole number of days from 1 to 3650.', { field: 'rotateDays' });
+    }
+    if (change.expiresAt != null && !Number.isFinite(change.expiresAt)) throw new KeyholdError('BadInput', 'The expiry date is not a valid date.', { field: 'expiresAt' });
+    const { id } = this.resolve(ref);
+    this.write(
+      () => {
+        const row = this.store.row(id);
+        if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
+        const meta = this.store.meta(row);
+        if (!meta.keys.includes(key)) throw new KeyholdError('NotFound', `The profile has no key "${key}".`, { field: key });
+        const entry: KeyExpiry = { ...(meta.expiry?.[key] ?? { since: iso(row.updated_at) }) };
+        if (change.expiresAt === null) delete entry.expiresAt;
+        else if (change.expiresAt !== undefined) entry.expiresAt = iso(change.expiresAt);
+        if (change.rotateDays === null) delete entry.rotateDays;
+        else if (change.rotateDays !== undefined) entry.rotateDays = change.rotateDays;
+        const expiry = { ...(meta.expiry ?? {}) };
+        if (entry.expiresAt === undefined && entry.rotateDays === undefined) delete expiry[key];
+        else expiry[key] = entry;
+        this.store.writeSyncResult(id, { meta: { ...meta, expiry }, remote: this.store.remote(row), state: row.sync_state });
+        this.audit.append('item_changed', { item: 'profile', id });
+      },
+      () => this.reindex(id),
+    );
     return this.resolve(id);
   }
 
@@ -775,6 +818,7 @@ export class Profiles {
       lastError: s.lastError,
       hasToken: s.hasToken,
       ...(s.allowEnv ? { allowEnv: s.allowEnv } : {}),
+      ...(s.expiry ? { expiry: s.expiry } : {}),
     };
   }
 

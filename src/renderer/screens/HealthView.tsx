@@ -13,6 +13,7 @@ const RULE_TITLE: Record<HealthFinding['rule'], string> = {
   'stale-draft': 'Forgotten draft',
   'sync-failed': 'Sync failed',
   'remote-paused': 'Connection paused',
+  'key-expiry': 'Key expires soon',
 };
 
 export function HealthView() {
@@ -24,6 +25,8 @@ export function HealthView() {
     else if (f.kind === 'byok') go('byok', { byokKind: f.ref });
     else go('connections');
   };
+  const found = useQuery({ queryKey: qk.found, queryFn: () => api.agentScan() });
+  const plaintext = found.data?.findings.length ?? 0;
   const problems = report.data?.filter((f) => f.severity === 'problem').length ?? 0;
   return (
     <div className="page">
@@ -36,6 +39,14 @@ export function HealthView() {
           {report.isFetching ? 'Checking…' : 'Check again'}
         </button>
       </header>
+      {plaintext > 0 ? (
+        <p className="badge-note" role="status">
+          <span className="badge">{plaintext}</span> {plaintext === 1 ? 'key lies' : 'keys lie'} in plain files on this computer.{' '}
+          <button type="button" className="link" onClick={() => go('found')}>
+            Found on this computer
+          </button>
+        </p>
+      ) : null}
       {report.isPending ? <Spinner label="Checking the vault" /> : null}
       <ErrorNote error={report.error} />
       {report.data && report.data.length === 0 ? <Empty title="All good">Nothing needs your attention.</Empty> : null}
