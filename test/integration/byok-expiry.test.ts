@@ -87,7 +87,7 @@ describe('keyhold byok rotate', () => {
   beforeAll(async () => {
     t = tempDir('keyhold-rotate-');
     s = await servers();
-    env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
+    env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
     expect((await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], env)).code).toBe(0);
     expect((await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], env, BACKSIDE_TEST_TOKEN)).code).toBe(0);
     expect((await run(['byok', 'set', '--kind', 'claude-code', '--key-stdin'], env, KEY('old1'))).code).toBe(0);
