@@ -15,7 +15,7 @@ import { SyncView } from './screens/SyncView';
 import { CreateVault, Unlock } from './screens/VaultGate';
 import { useAppState } from './state';
 import type { View } from './state';
-import { ErrorNote, MOD, Spinner } from './ui/kit';
+import { Dialog, ErrorNote, MOD, Spinner, useFocusRescue } from './ui/kit';
 import { Toasts } from './ui/Toasts';
 
 const NAV: { view: View; label: string }[] = [
@@ -36,13 +36,20 @@ function StatusBar() {
   const pending = c ? c.profile.pending + c.byok.pending : 0;
   const failed = c ? c.profile.failed + c.byok.failed : 0;
   const paused = status.data?.remotes.filter((r) => r.paused) ?? [];
+  const connected = status.data?.remotes.length ?? 0;
   return (
     <footer className="statusbar" aria-label="Sync status">
-      <span className={`net ${online ? 'net-online' : 'net-offline'}`} role="status">
-        <span className="dot" aria-hidden="true" />
-        {online ? 'Online' : 'Offline'}
-      </span>
-      <button type="button" className="statusbar-link" onClick={() => go('sync')} aria-label={`${pending} pending, ${failed} failed. Open sync`}>
+      {status.data && connected === 0 ? (
+        <button type="button" className="statusbar-link" onClick={() => go('connections')}>
+          Not set up: no connections
+        </button>
+      ) : (
+        <span className={`net ${online ? 'net-online' : 'net-offline'}`} role="status">
+          <span className="dot" aria-hidden="true" />
+          {online ? 'Network online' : 'Offline'}
+        </span>
+      )}
+      <button type="button" className="statusbar-link" onClick={() => go('sync')} aria-label={`${pending} pending, ${failed} failed. Open Sync`}>
         <span data-testid="pending-count">{pending} pending</span>
         {failed ? <span className="failed-count"> · {failed} failed</span> : null}
         {paused.length ? <span className="failed-count"> · {paused.map((r) => (r.kind === 'kura' ? 'Kura' : 'Backside')).join(', ')} paused</span> : null}
@@ -54,7 +61,7 @@ function StatusBar() {
       ) : null}
       <span className="spacer-flex" />
       <span className="muted" title={when(lastSyncAt)}>
-        Last sync: {lastSyncAt ? ago(lastSyncAt) : '—'}
+        Last sync: {lastSyncAt ? ago(lastSyncAt) : 'not in this session'}
       </span>
     </footer>
   );
@@ -62,7 +69,8 @@ function StatusBar() {
 
 function Shell() {
   const api = useApi();
-  const { view, go, onLocked, toast } = useAppState();
+  const { view, go, onLocked, toast, guard } = useAppState();
+  useFocusRescue();
   const sync = useSyncNow();
   const settings = useQuery({ queryKey: qk.settings, queryFn: () => api.settingsGet() });
   const lock = useMutation({
@@ -82,7 +90,7 @@ function Shell() {
       const key = e.key.toLowerCase();
       if (mod && !e.shiftKey && !e.altKey && key === 'l') {
         e.preventDefault();
-        lock.mutate();
+        guard(() => lock.mutate());
       } else if ((mod && key === 'f') || (!mod && !typing && e.key === '/')) {
         e.preventDefault();
         go('profiles', { search: Date.now() });
@@ -93,7 +101,7 @@ function Shell() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [go, lock]);
+  }, [go, lock, guard]);
 
   return (
     <div className="app">
@@ -118,7 +126,7 @@ function Shell() {
           <button type="button" className="secondary wide" onClick={() => sync.mutate()} disabled={sync.isPending}>
             {sync.isPending ? 'Syncing…' : 'Sync now'}
           </button>
-          <button type="button" className="ghost wide" onClick={() => lock.mutate()} title={`Lock (${MOD}L)`}>
+          <button type="button" className="ghost wide" onClick={() => guard(() => lock.mutate())} title={`Lock (${MOD}L)`}>
             Lock <kbd>{MOD}L</kbd>
           </button>
         </div>
@@ -138,6 +146,25 @@ function Shell() {
   );
 }
 
+/** "Discard unsaved changes?": asked before navigation or a lock would drop a form's edits. */
+function LeaveDialog() {
+  const { leaving, answerLeave } = useAppState();
+  if (!leaving) return null;
+  return (
+    <Dialog title="Discard unsaved changes?" tone="warning" onClose={() => answerLeave(false)}>
+      <p>A form has changes that are not saved. Going on throws them away.</p>
+      <div className="dialog-actions">
+        <button type="button" className="primary" data-autofocus onClick={() => answerLeave(false)}>
+          Keep editing
+        </button>
+        <button type="button" className="danger" onClick={() => answerLeave(true)}>
+          Discard changes
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 export function App() {
   const api = useApi();
   const { lockReason } = useAppState();
@@ -151,6 +178,7 @@ export function App() {
   return (
     <>
       {body}
+      <LeaveDialog />
       <Toasts />
     </>
   );

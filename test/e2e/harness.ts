@@ -228,10 +228,10 @@ export async function connectThroughUi(page: Page, remotes: Remotes): Promise<vo
   await kura.getByLabel('Base URL').fill(remotes.kura.url);
   await kura.getByLabel('API key').fill(KURA_TEST_API_KEY);
   await kura.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('region', { name: 'Kura' }).getByText('Connected')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Kura' }).getByText(/^Verified /)).toBeVisible();
   const backside = page.getByRole('form', { name: 'Backside connection' });
   await backside.getByLabel('Base URL').fill(remotes.backside.url);
   await backside.getByLabel('Bearer token').fill(BACKSIDE_TEST_TOKEN);
   await backside.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('region', { name: 'Backside' }).getByText('Connected')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Backside' }).getByText(/^Verified /)).toBeVisible();
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { looksLikeDotenv, parseDotenv } from '../../src/renderer/lib/dotenv';
 import { filterProfiles, groupRows, indexProfiles } from '../../src/renderer/lib/search';
-import { passwordStrength } from '../../src/renderer/lib/strength';
+import { loadStrengthDictionaries, passwordStrength } from '../../src/renderer/lib/strength';
 import { mergeEntries, rowsToAuthData } from '../../src/renderer/screens/profiles/ProfileForm';
 import type { ProfileSummary } from '../../src/shared/domain';
 
@@ -79,7 +79,8 @@ describe('profile search', () => {
 });
 
 describe('password strength', () => {
-  it('grades from too short to strong', () => {
+  it('grades from too short to strong, with the common-password lists once loaded', async () => {
+    await loadStrengthDictionaries();
     expect(passwordStrength('abc').label).toBe('Too short');
     expect(passwordStrength('password12').score).toBeLessThanOrEqual(1);
     expect(passwordStrength('aaaaaaaaaaaaaaaa').score).toBeLessThan(passwordStrength('violet Anchor 42 ferry-lamp').score);

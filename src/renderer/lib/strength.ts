@@ -1,3 +1,4 @@
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { LIMITS } from '../../shared/domain';
 
 export interface Strength {
@@ -7,22 +8,39 @@ export interface Strength {
   hint: string;
 }
 
-const COMMON = /^(?:password|passw0rd|qwerty|letmein|welcome|admin|iloveyou|123456|keyhold)/i;
+/** Below this score a new master password is refused unless the person says they mean it. */
+export const STRONG_ENOUGH = 3;
 
-// A rough estimate of guessing effort: length and variety dominate, repeats and well-known
-// openings cost. It only guides the person; the vault's real protection is Argon2id.
+const LABEL = ['Very weak', 'Weak', 'Fair', 'Good', 'Strong'] as const;
+const HINT = [
+  'This is among the first guesses an attacker tries.',
+  'Easy to guess: add a few unrelated words.',
+  'Longer is better: add another word or two.',
+  'A good password. Longer still is stronger.',
+  'A strong password.',
+] as const;
+
+// zxcvbn-ts (the estimator the CLI uses): patterns, sequences, dates and repeats from the core;
+// the common-password and word lists (~400 KB) load on demand, only where a password is typed.
+let factory = new ZxcvbnFactory();
+let loading: Promise<void> | null = null;
+let loaded = false;
+
+export function loadStrengthDictionaries(): Promise<void> {
+  loading ??= import('@zxcvbn-ts/language-common').then((common) => {
+    factory = new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
+    loaded = true;
+  });
+  return loading;
+}
+
+export const strengthDictionariesLoaded = (): boolean => loaded;
+
 export function passwordStrength(password: string): Strength {
   if (password.length === 0) return { score: 0, label: 'Empty', hint: `Use at least ${LIMITS.passwordMinChars} characters.` };
   if (password.length < LIMITS.passwordMinChars) {
     return { score: 0, label: 'Too short', hint: `Use at least ${LIMITS.passwordMinChars} characters.` };
   }
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(password)).length;
-  const unique = new Set(password).size;
-  let bits = password.length * Math.log2(Math.max(2, classes * 16));
-  if (unique < password.length / 3) bits /= 2;
-  if (COMMON.test(password)) bits /= 3;
-  if (bits < 45) return { score: 1, label: 'Weak', hint: 'Add more words or characters; a few unrelated words work well.' };
-  if (bits < 65) return { score: 2, label: 'Fair', hint: 'Longer is better: add another word.' };
-  if (bits < 90) return { score: 3, label: 'Good', hint: 'A good password. Longer still is stronger.' };
-  return { score: 4, label: 'Strong', hint: 'A strong password.' };
+  const { score } = factory.check(password.slice(0, 256));
+  return { score, label: LABEL[score], hint: HINT[score] };
 }

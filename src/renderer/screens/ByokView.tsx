@@ -7,6 +7,7 @@ import type { ByokSummary } from '../../shared/domain';
 import { useApi } from '../api';
 import { useInvalidateItems, useSyncNow } from '../hooks';
 import { ago, when } from '../lib/time';
+import { plain } from '../lib/words';
 import { qk } from '../queries';
 import { useAppState } from '../state';
 import { Dialog, Empty, ErrorNote, Field, Spinner, SyncBadge, VersionList } from '../ui/kit';
@@ -166,7 +167,7 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
     },
   });
   const action = useMutation({
-    mutationFn: (what: 'ready' | 'retry') => (what === 'ready' ? api.byokReady({ kind: item.kind }) : api.byokRetry({ kind: item.kind })),
+    mutationFn: () => api.byokReady({ kind: item.kind }),
     onSuccess: () => invalidate(),
   });
   const del = useMutation({
@@ -203,10 +204,18 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
       </dl>
       {item.syncState === 'failed' && item.lastError ? (
         <div className="callout callout-danger" role="alert">
-          {item.lastError}{' '}
-          <button type="button" className="primary small" onClick={() => action.mutate('retry')}>
-            Retry
-          </button>
+          <p>
+            <strong>Backside did not take this key.</strong> {plain(item.lastError)}
+          </p>
+          {/* A rejected or revoked key will be rejected again: the fix is a new key, or a check of this one. */}
+          <div className="row-actions">
+            <button type="button" className="primary small" onClick={onRotate}>
+              Edit key
+            </button>
+            <button type="button" className="secondary small" onClick={() => validate.mutate()} disabled={validate.isPending}>
+              Check key
+            </button>
+          </div>
         </div>
       ) : null}
       {probe ? (
@@ -223,7 +232,7 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
           {validate.isPending ? 'Validating…' : 'Validate'}
         </button>
         {item.syncState === 'draft' ? (
-          <button type="button" className="secondary small" onClick={() => action.mutate('ready')}>
+          <button type="button" className="secondary small" onClick={() => action.mutate()}>
             Mark ready
           </button>
         ) : null}

@@ -4,6 +4,7 @@ import type { ProfileSummary } from '../../../shared/domain';
 import { errorField, errorText, useApi } from '../../api';
 import { useInvalidateItems } from '../../hooks';
 import { ago, when } from '../../lib/time';
+import { plain } from '../../lib/words';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
 import { Dialog, ErrorNote, Spinner, SyncBadge, VersionList } from '../../ui/kit';
@@ -168,7 +169,9 @@ export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdi
       <header className="pane-header">
         <div>
           <div className="eyebrow mono">{p.agentId}</div>
-          <h2>{p.name}</h2>
+          <h2 tabIndex={-1} data-focus-home>
+            {p.name}
+          </h2>
         </div>
         <SyncBadge state={p.syncState} reason={p.lastError} />
       </header>
@@ -193,16 +196,21 @@ export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdi
       {p.syncState === 'failed' ? (
         <div className="callout callout-danger" role="alert">
           <strong>{missing ? 'Remote profile missing.' : 'The last sync failed.'}</strong>{' '}
-          {missing ? (p.lastError ?? '').slice(MISSING_PREFIX.length).replace(/^:\s*/, '') : p.lastError}
+          {plain(missing ? (p.lastError ?? '').slice(MISSING_PREFIX.length).replace(/^:\s*/, '') : p.lastError)}
           <div className="row-actions">
             {missing ? (
               <button type="button" className="primary small" onClick={() => action.mutate('recreate')}>
                 Re-create on Kura
               </button>
             ) : (
-              <button type="button" className="primary small" onClick={() => action.mutate('retry')}>
-                Retry
-              </button>
+              <>
+                <button type="button" className="primary small" onClick={() => onEdit(p)}>
+                  Edit profile
+                </button>
+                <button type="button" className="secondary small" onClick={() => action.mutate('retry')}>
+                  Send again unchanged
+                </button>
+              </>
             )}
           </div>
         </div>
@@ -227,9 +235,9 @@ export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdi
         <dt>Session</dt>
         <dd>{p.saveSession ? 'Saved between runs' : 'Not saved'}</dd>
         <dt>Kura token</dt>
-        <dd>{p.hasToken ? 'Stored (encrypted)' : 'None yet'}</dd>
+        <dd>{p.hasToken ? 'Received from Kura, stored encrypted' : 'None yet: Kura issues one at the first sync'}</dd>
         <dt>Last sync</dt>
-        <dd>{p.lastSyncType ? `${p.lastSyncType}` : 'Never synced'}</dd>
+        <dd>{p.lastSyncType === 'create' ? 'Created on Kura' : p.lastSyncType === 'update' ? 'Updated on Kura' : p.lastSyncType === 'replace' ? 'Replaced a profile on Kura' : 'Never sent'}</dd>
         <dt>Version</dt>
         <dd>{p.version}</dd>
         <dt>Updated</dt>

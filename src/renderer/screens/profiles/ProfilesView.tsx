@@ -7,7 +7,7 @@ import { filterProfiles, groupRows, indexProfiles } from '../../lib/search';
 import type { Row } from '../../lib/search';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
-import { Empty, ErrorNote, MOD, Spinner, SyncBadge } from '../../ui/kit';
+import { count, Empty, ErrorNote, MOD, Spinner, SyncBadge } from '../../ui/kit';
 import { ProfileDetailPane } from './ProfileDetail';
 import { ProfileForm } from './ProfileForm';
 
@@ -26,22 +26,24 @@ type Mode = { kind: 'view'; id: string } | { kind: 'new' } | { kind: 'edit'; pro
 
 export function ProfilesView() {
   const api = useApi();
-  const { focus } = useAppState();
+  const { focus, guard } = useAppState();
   const list = useQuery({ queryKey: qk.profiles, queryFn: () => api.profilesList({}) });
   const [query, setQuery] = useState('');
   const [agent, setAgent] = useState<string | null>(null);
-  const [mode, setMode] = useState<Mode>(focus.profileId ? { kind: 'view', id: focus.profileId } : { kind: 'none' });
+  const [mode, setModeNow] = useState<Mode>(focus.profileId ? { kind: 'view', id: focus.profileId } : { kind: 'none' });
+  // Leaving a form with unsaved edits (another profile, a new one) asks first.
+  const setMode = (m: Mode) => guard(() => setModeNow(m));
   const searchRef = useRef<HTMLInputElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    if (focus.newProfile) setMode({ kind: 'new' });
+    if (focus.newProfile) setModeNow({ kind: 'new' });
   }, [focus.newProfile]);
   useEffect(() => {
     if (focus.search) searchRef.current?.focus();
   }, [focus.search]);
   useEffect(() => {
-    if (focus.profileId) setMode({ kind: 'view', id: focus.profileId });
+    if (focus.profileId) setModeNow({ kind: 'view', id: focus.profileId });
   }, [focus.profileId]);
 
   const index = useMemo(() => indexProfiles(list.data ?? []), [list.data]);
@@ -132,7 +134,7 @@ export function ProfilesView() {
             </button>
           </div>
           <p className="list-count muted small" role="status" aria-live="polite">
-            {query || agent ? `${filtered.length} of ${total} profiles` : `${total} profiles`}
+            {query || agent ? `${filtered.length} of ${count(total, 'profile')}` : count(total, 'profile')}
           </p>
         </div>
         {list.isPending ? <Spinner label="Loading profiles" /> : null}
@@ -143,6 +145,7 @@ export function ProfilesView() {
           role="listbox"
           aria-label="Profile list"
           tabIndex={0}
+          data-focus-home
           aria-activedescendant={selectedId ? `profile-${selectedId}` : undefined}
           onKeyDown={onListKey}
         >
@@ -193,17 +196,17 @@ export function ProfilesView() {
           ) : null}
         </div>
       </section>
-      <section className="detail-pane" aria-label="Profile details">
+      <section className="detail-pane" aria-label="Profile details" data-focus-scope>
         {mode.kind === 'view' ? (
-          <ProfileDetailPane key={mode.id} id={mode.id} onEdit={(profile) => setMode({ kind: 'edit', profile })} onDeleted={() => setMode({ kind: 'none' })} />
+          <ProfileDetailPane key={mode.id} id={mode.id} onEdit={(profile) => setMode({ kind: 'edit', profile })} onDeleted={() => setModeNow({ kind: 'none' })} />
         ) : mode.kind === 'new' ? (
-          <ProfileForm key={`new-${focus.newProfile ?? 0}`} onDone={(s) => setMode({ kind: 'view', id: s.id })} onCancel={() => setMode({ kind: 'none' })} />
+          <ProfileForm key={`new-${focus.newProfile ?? 0}`} onDone={(s) => setModeNow({ kind: 'view', id: s.id })} onCancel={() => setModeNow({ kind: 'none' })} />
         ) : mode.kind === 'edit' ? (
           <ProfileForm
             key={`edit-${mode.profile.id}`}
             original={mode.profile}
-            onDone={(s) => setMode({ kind: 'view', id: s.id })}
-            onCancel={() => setMode({ kind: 'view', id: mode.profile.id })}
+            onDone={(s) => setModeNow({ kind: 'view', id: s.id })}
+            onCancel={() => setModeNow({ kind: 'view', id: mode.profile.id })}
           />
         ) : (
           <Empty title="Select a profile">
