@@ -47,7 +47,8 @@ export default tseslint.config(
   layer('core', {
     // zod and dotenv are not in DESIGN.md's table, but core parses every remote response with zod
     // (DESIGN.md, "Sync") and .env files with dotenv (issue 6).
-    packages: ['zod', 'better-sqlite3', 'undici', 'age-encryption', '@node-rs/argon2', 'dotenv'],
+    // @zxcvbn-ts: the password strength estimator, one for the CLI and the window (issue 15).
+    packages: ['zod', 'better-sqlite3', 'undici', 'age-encryption', '@node-rs/argon2', 'dotenv', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common'],
     node: true,
     layers: ['shared'],
   }),

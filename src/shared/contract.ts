@@ -74,12 +74,22 @@ export const HealthFinding = z.object({
 });
 export type HealthFinding = z.infer<typeof HealthFinding>;
 
+export const PasswordStrength = z.object({
+  score: z.number().int().min(0).max(4),
+  label: z.string(),
+  /** Good enough for a master password without the person's explicit consent. */
+  strongEnough: z.boolean(),
+});
+export type PasswordStrength = z.infer<typeof PasswordStrength>;
+
 export const contract = {
   // ---- vault -----------------------------------------------------------------------------
   vaultStatus: defineCall({ input: none, output: VaultStatus }),
   vaultCreate: defineCall({ input: z.object({ password: MasterPassword, kdf: Kdf.default('standard') }), output: VaultStatus }),
   vaultUnlock: defineCall({ input: z.object({ password: z.string().min(1).max(1024) }), output: VaultStatus }),
   vaultQuickUnlock: defineCall({ input: none, output: VaultStatus }),
+  /** Estimates a typed master password or passphrase (the CLI's estimator); nothing is stored or logged. */
+  passwordStrength: defineCall({ input: z.object({ password: z.string().max(1024) }), output: PasswordStrength }),
   vaultLock: defineCall({ input: none, output: VaultStatus }),
   vaultChangePassword: defineCall({
     input: z.object({ current: z.string().min(1).max(1024), next: MasterPassword, kdf: Kdf.optional() }),

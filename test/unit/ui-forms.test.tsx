@@ -1,4 +1,3 @@
-import { loadStrengthDictionaries } from '../../src/renderer/lib/strength';
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -206,17 +205,17 @@ describe('vault gate', () => {
     expect(screen.getByText('There is no way to recover this password.')).toBeTruthy();
 
     await user.type(screen.getByLabelText('Master password'), 'short');
-    expect(document.querySelector('.strength-label')?.textContent).toBe('Too short');
+    await waitFor(() => expect(document.querySelector('.strength-label')?.textContent).toBe('Too short'));
     await user.type(screen.getByLabelText('Repeat the master password'), 'short');
     await user.click(screen.getByRole('button', { name: 'Create vault' }));
     expect(await screen.findByText('Master password must be at least 10 characters.')).toBeTruthy();
 
     await user.clear(screen.getByLabelText('Master password'));
     await user.type(screen.getByLabelText('Master password'), 'password123');
-    expect(document.querySelector('.strength-label')?.textContent).toMatch(/^(Very weak|Weak)$/);
+    await waitFor(() => expect(document.querySelector('.strength-label')?.textContent).toMatch(/^(Very weak|Weak)$/));
     await user.clear(screen.getByLabelText('Master password'));
     await user.type(screen.getByLabelText('Master password'), 'violet Anchor 42 ferry-lamp');
-    expect(document.querySelector('.strength-label')?.textContent).toBe('Strong');
+    await waitFor(() => expect(document.querySelector('.strength-label')?.textContent).toBe('Strong'));
 
     await user.clear(screen.getByLabelText('Repeat the master password'));
     await user.type(screen.getByLabelText('Repeat the master password'), 'violet anchor 42 ferry-lamp');
@@ -229,7 +228,6 @@ describe('vault gate', () => {
     const user = userEvent.setup();
     const vaultCreate = vi.fn(async () => ({ exists: true, unlocked: true, dir: '/tmp/v', vaultId: 'v', createdAt: null, kdf: 'standard' as const, quickUnlockAvailable: false }));
     renderWith(fakeClient({ vaultCreate }), <CreateVault />);
-    await loadStrengthDictionaries();
     await user.type(screen.getByLabelText('Master password'), 'password123');
     await user.type(screen.getByLabelText('Repeat the master password'), 'password123');
     await user.click(screen.getByRole('button', { name: 'Create vault' }));

@@ -5,6 +5,7 @@ import type { UserSettings } from '../../shared/settings';
 import type { KdfParams } from '../crypto/kdf';
 import type { SecretStoragePort } from '../desktop';
 import { healthReport } from '../health';
+import { estimatePassword } from '../password-strength';
 import type { SyncEngineOptions } from '../sync/engine';
 import { testConnection } from '../sync/probe';
 import { syncStatus } from '../sync/status';
@@ -136,6 +137,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     vaultCreate: ({ password, kdf }) => session.create(password, kdf),
     vaultUnlock: ({ password }) => session.unlock(password),
     vaultQuickUnlock: () => session.quickUnlock(),
+    passwordStrength: ({ password }) => estimatePassword(password),
     vaultLock: () => {
       lock('user');
       return session.status();

@@ -1,4 +1,3 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { LIMITS } from '../../shared/domain';
 
 export interface Strength {
@@ -6,12 +5,10 @@ export interface Strength {
   score: 0 | 1 | 2 | 3 | 4;
   label: string;
   hint: string;
+  /** Good enough for a master password without the person's explicit consent. */
+  strongEnough: boolean;
 }
 
-/** Below this score a new master password is refused unless the person says they mean it. */
-export const STRONG_ENOUGH = 3;
-
-const LABEL = ['Very weak', 'Weak', 'Fair', 'Good', 'Strong'] as const;
 const HINT = [
   'This is among the first guesses an attacker tries.',
   'Easy to guess: add a few unrelated words.',
@@ -20,27 +17,10 @@ const HINT = [
   'A strong password.',
 ] as const;
 
-// zxcvbn-ts (the estimator the CLI uses): patterns, sequences, dates and repeats from the core;
-// the common-password and word lists (~400 KB) load on demand, only where a password is typed.
-let factory = new ZxcvbnFactory();
-let loading: Promise<void> | null = null;
-let loaded = false;
+export const TOO_SHORT_HINT = `Use at least ${LIMITS.passwordMinChars} characters.`;
 
-export function loadStrengthDictionaries(): Promise<void> {
-  loading ??= import('@zxcvbn-ts/language-common').then((common) => {
-    factory = new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
-    loaded = true;
-  });
-  return loading;
-}
-
-export const strengthDictionariesLoaded = (): boolean => loaded;
-
-export function passwordStrength(password: string): Strength {
-  if (password.length === 0) return { score: 0, label: 'Empty', hint: `Use at least ${LIMITS.passwordMinChars} characters.` };
-  if (password.length < LIMITS.passwordMinChars) {
-    return { score: 0, label: 'Too short', hint: `Use at least ${LIMITS.passwordMinChars} characters.` };
-  }
-  const { score } = factory.check(password.slice(0, 256));
-  return { score, label: LABEL[score], hint: HINT[score] };
+/** The engine's estimate (the same estimator as the CLI) in the window's words. */
+export function describeStrength(score: number, label: string, strongEnough: boolean): Strength {
+  const s = Math.max(0, Math.min(4, Math.round(score))) as Strength['score'];
+  return { score: s, label, hint: label === 'Too short' ? TOO_SHORT_HINT : HINT[s], strongEnough };
 }

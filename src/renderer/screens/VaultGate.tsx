@@ -7,7 +7,6 @@ import type { VaultStatus } from '../../shared/contract';
 import { useApi } from '../api';
 import { qk } from '../queries';
 import type { LockReason } from '../state';
-import { STRONG_ENOUGH } from '../lib/strength';
 import { ErrorNote, Field, StrengthHint, useStrength } from '../ui/kit';
 
 // The create form is the contract's own input plus a confirmation, which reuses the contract's
@@ -43,7 +42,7 @@ export function CreateVault() {
   const strength = useStrength(password);
   const [acceptWeak, setAcceptWeak] = useState(false);
   const [weakRefused, setWeakRefused] = useState(false);
-  const weak = password.length > 0 && strength.score < STRONG_ENOUGH;
+  const weak = strength !== null && !strength.strongEnough;
 
   return (
     <main className="gate">
@@ -51,11 +50,13 @@ export function CreateVault() {
         className="gate-card"
         aria-labelledby="create-title"
         noValidate
-        onSubmit={form.handleSubmit((v) => {
-          // A weak master password is refused unless the person ticks that they accept the risk.
-          if (weak && !acceptWeak) {
+        onSubmit={form.handleSubmit(async (v) => {
+          // A weak master password is refused unless the person ticks that they accept the risk;
+          // the estimate is asked for again here, so a fast Enter cannot outrun it.
+          const now = await api.passwordStrength({ password: v.password }).catch(() => null);
+          if (now && !now.strongEnough && !acceptWeak) {
             setWeakRefused(true);
-            document.getElementById('accept-weak')?.focus();
+            setTimeout(() => document.getElementById('accept-weak')?.focus(), 0);
             return;
           }
           create.mutate({ password: v.password, kdf: v.kdf });
@@ -107,10 +108,10 @@ export function CreateVault() {
             <input type="radio" value="strong" {...form.register('kdf')} /> Strong <span className="muted">(slower to unlock, harder to attack)</span>
           </label>
         </fieldset>
-        {weak ? (
+        {weak || weakRefused ? (
           <div className={`callout ${weakRefused ? 'callout-danger' : 'callout-warning'}`} role={weakRefused ? 'alert' : undefined}>
             <p>
-              <strong>This password is {strength.label.toLowerCase()}.</strong> Anyone who copies the vault file can try guesses offline, and
+              <strong>This password is {strength ? strength.label.toLowerCase() : 'weak'}.</strong> Anyone who copies the vault file can try guesses offline, and
               common words or patterns fall first.
             </p>
             <label className="inline-check">

@@ -1,8 +1,9 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useDeferredValue, useEffect, useId, useRef } from 'react';
 import type { ReactNode } from 'react';
 import type { ItemVersion, SyncState } from '../../shared/domain';
-import { errorText } from '../api';
-import { loadStrengthDictionaries, passwordStrength, strengthDictionariesLoaded } from '../lib/strength';
+import { errorText, useApi } from '../api';
+import { describeStrength } from '../lib/strength';
 import type { Strength } from '../lib/strength';
 import { when } from '../lib/time';
 import { plain } from '../lib/words';
@@ -260,23 +261,29 @@ export function VersionList({
   );
 }
 
-/** The strength of `secret`, re-estimated once the estimator's word lists have loaded. */
-export function useStrength(secret: string): Strength {
-  const [, setReady] = useState(strengthDictionariesLoaded());
-  useEffect(() => {
-    let live = true;
-    if (!strengthDictionariesLoaded()) void loadStrengthDictionaries().then(() => live && setReady(true));
-    return () => {
-      live = false;
-    };
-  }, []);
-  return passwordStrength(secret);
+/**
+ * The strength of `secret` as the engine estimates it (zxcvbn-ts, as in the CLI), while typing.
+ * The query key holds the typed text only in this window's memory; it is dropped at lock.
+ */
+export function useStrength(secret: string): Strength | null {
+  const api = useApi();
+  const deferred = useDeferredValue(secret);
+  const q = useQuery({
+    queryKey: ['strength', deferred],
+    queryFn: () => api.passwordStrength({ password: deferred }),
+    enabled: deferred.length > 0,
+    gcTime: 0,
+    staleTime: Infinity,
+    placeholderData: (previous) => previous,
+  });
+  if (!secret || !q.data) return null;
+  return describeStrength(q.data.score, q.data.label, q.data.strongEnough);
 }
 
 /** A field hint: how strong a typed password or passphrase is, or `fallback` while it is empty. */
 export function StrengthHint({ secret, label, fallback }: { secret: string; label: string; fallback: ReactNode }) {
   const strength = useStrength(secret);
-  if (!secret) return <>{fallback}</>;
+  if (!secret || !strength) return <>{fallback}</>;
   return (
     <span className="strength">
       <meter min={0} max={4} low={2} high={3} optimum={4} value={strength.score} aria-label={label} />
