@@ -103,6 +103,8 @@ export const contract = {
   profileReveal: defineCall({ input: z.object({ ref: ProfileRef, key: AuthKey }), output: z.object({ value: z.string() }) }),
   /** Copies one value in main; the value never reaches the renderer. */
   profileCopy: defineCall({ input: z.object({ ref: ProfileRef, key: AuthKey }), output: CopyResult }),
+  /** Copies the Kura auth token in main (audited); it never reaches the renderer. */
+  profileTokenCopy: defineCall({ input: Ref, output: CopyResult }),
   profileCreate: defineCall({ input: ProfileInput, output: ProfileSummary }),
   profileEdit: defineCall({
     input: z.object({ ref: ProfileRef, patch: ProfilePatch, confirmNewRemote: z.boolean().default(false) }),
@@ -138,6 +140,7 @@ export const contract = {
   remoteTest: defineCall({ input: z.object({ kind: RemoteKind }), output: RemoteTestResult }),
   agentsList: defineCall({ input: none, output: z.array(AgentSummary) }),
   agentSet: defineCall({ input: AgentInput, output: AgentSummary }),
+  agentDelete: defineCall({ input: z.object({ agentId: AgentInput.shape.agentId }), output: AgentSummary }),
 
   // ---- sync ------------------------------------------------------------------------------
   syncNow: defineCall({ input: none, output: SyncSummary }),

@@ -158,6 +158,15 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       vault().audit.append('secret_copied', { item: 'profile', id, key });
       return { clearsAfterSeconds: result.clearsAfterSeconds };
     },
+    profileTokenCopy: ({ ref }) => {
+      const v = vault();
+      const { id } = v.profiles.resolve(ref);
+      const token = v.profiles.load(id).remote?.authToken;
+      if (!token) throw new KeyholdError('NotFound', 'Kura has not issued a token for this profile yet; it does at the first sync.');
+      const result = deps.clipboard.copy(token);
+      v.audit.append('secret_copied', { item: 'profile', id, token: true });
+      return { clearsAfterSeconds: result.clearsAfterSeconds };
+    },
     profileCreate: (input) => queued(() => vault().profiles.create(input)),
     profileEdit: ({ ref, patch, confirmNewRemote }) => queued(() => vault().profiles.edit(ref, patch, { confirmNewRemote })),
     profileDelete: ({ ref }) => vault().profiles.remove(ref),
@@ -211,6 +220,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     },
     agentsList: () => vault().agents.list(),
     agentSet: (input) => vault().agents.set(input),
+    agentDelete: ({ agentId }) => vault().agents.remove(agentId),
 
     // ---- sync ----------------------------------------------------------------------------
     syncNow: async () => {

@@ -68,6 +68,18 @@ export class AgentRegistry {
     return summary;
   }
 
+  /** Forgets an agent's declaration; its profiles then accept any key again (as Kura would not). */
+  remove(agentId: string): AgentSummary {
+    const existing = this.byAgentId.get(agentId);
+    if (!existing) throw new KeyholdError('NotFound', `No declared agent "${agentId}".`, { field: 'agentId' });
+    tx(this.db, () => {
+      this.db.prepare('DELETE FROM agents WHERE id = ?').run(existing.id);
+      this.audit.append('agent_changed', { id: existing.id, removed: true });
+    });
+    this.byAgentId.delete(agentId);
+    return { agentId: existing.agentId, args: existing.args, updatedAt: existing.updatedAt };
+  }
+
   /** Refuses keys the agent has not declared; agents with no declaration accept any key. */
   checkKeys(agentId: string, keys: string[]): void {
     const agent = this.byAgentId.get(agentId);

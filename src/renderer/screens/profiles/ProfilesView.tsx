@@ -1,8 +1,9 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ProfileSummary } from '../../../shared/domain';
-import { useApi } from '../../api';
+import { errorText, useApi } from '../../api';
+import { openPalette } from '../../ui/Palette';
 import { filterProfiles, groupRows, indexProfiles } from '../../lib/search';
 import type { Row } from '../../lib/search';
 import { qk } from '../../queries';
@@ -26,7 +27,12 @@ type Mode = { kind: 'view'; id: string } | { kind: 'new' } | { kind: 'edit'; pro
 
 export function ProfilesView() {
   const api = useApi();
-  const { focus, guard } = useAppState();
+  const { focus, guard, toast } = useAppState();
+  const copy = useMutation({
+    mutationFn: ({ id, key }: { id: string; key: string; label: string }) => api.profileCopy({ ref: id, key }),
+    onSuccess: (r, { key, label }) => toast('success', `Copied ${key} of ${label}. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
+    onError: (e) => toast('error', `Nothing was copied. ${errorText(e)}`),
+  });
   const list = useQuery({ queryKey: qk.profiles, queryFn: () => api.profilesList({}) });
   const [query, setQuery] = useState('');
   const [agent, setAgent] = useState<string | null>(null);
@@ -87,6 +93,15 @@ export function ProfilesView() {
       Home: () => move('first'),
       End: () => move('last'),
     };
+    const selected = selectedRow >= 0 ? rows[selectedRow] : undefined;
+    if (e.key.toLowerCase() === 'c' && !e.ctrlKey && !e.metaKey && !e.altKey && selected?.type === 'item') {
+      e.preventDefault();
+      const p = selected.profile;
+      const key = p.keys.length === 1 ? p.keys[0] : undefined;
+      if (key !== undefined) copy.mutate({ id: p.id, key, label: `${p.agentId}/${p.name}` });
+      else openPalette(`copy ${p.agentId}/${p.name}`);
+      return;
+    }
     const run = keys[e.key];
     if (run) {
       e.preventDefault();
@@ -183,6 +198,8 @@ export function ProfilesView() {
             );
           })}
           <Gap height={bottom} />
+
+        </div>
           {list.data && rows.length === 0 ? (
             <Empty title={total === 0 ? 'No profiles yet' : 'Nothing matches'}>
               {total === 0 ? (
@@ -194,7 +211,6 @@ export function ProfilesView() {
               )}
             </Empty>
           ) : null}
-        </div>
       </section>
       <section className="detail-pane" aria-label="Profile details" data-focus-scope>
         {mode.kind === 'view' ? (
