@@ -94,6 +94,17 @@ function Shell() {
   const setup = useSetupSteps();
   const setupLeft = setup.steps ? setup.steps.filter((s) => !s.done).length : null;
   const landed = useRef(false);
+  const shownView = useRef(view);
+  useEffect(() => {
+    if (shownView.current === view) return;
+    shownView.current = view;
+    // A new section takes the focus (unless one of its fields already did), so Tab starts there.
+    const t = setTimeout(() => {
+      const main = document.getElementById('main');
+      if (main && !main.contains(document.activeElement) && !document.querySelector('[role="dialog"]')) main.focus();
+    }, 0);
+    return () => clearTimeout(t);
+  }, [view]);
   useEffect(() => {
     // A vault that is not set up yet opens on the guide (unless the person skipped it).
     if (landed.current || !setup.steps) return;

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ProfileSummary } from '../../../shared/domain';
 import { errorField, errorText, useApi } from '../../api';
 import { useInvalidateItems } from '../../hooks';
@@ -142,13 +142,29 @@ function DeleteDialog({ profile, onClose, onDeleted }: { profile: ProfileSummary
   );
 }
 
-export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdit: (p: ProfileSummary) => void; onDeleted: () => void }) {
+export function ProfileDetailPane({
+  id,
+  onEdit,
+  onDeleted,
+  takeFocus = false,
+}: {
+  id: string;
+  onEdit: (p: ProfileSummary) => void;
+  onDeleted: () => void;
+  /** Just saved: the heading takes the focus once the profile is shown. */
+  takeFocus?: boolean;
+}) {
   const api = useApi();
   const qc = useQueryClient();
   const invalidate = useInvalidateItems();
   const { toast } = useAppState();
   const detail = useQuery({ queryKey: qk.profile(id), queryFn: () => api.profileGet({ ref: id }) });
   const [dialog, setDialog] = useState<'history' | 'delete' | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const loaded = Boolean(detail.data);
+  useEffect(() => {
+    if (takeFocus && loaded) heading.current?.focus();
+  }, [takeFocus, loaded]);
   const action = useMutation({
     mutationFn: (what: 'ready' | 'retry' | 'recreate') =>
       what === 'ready' ? api.profileReady({ ref: id }) : what === 'retry' ? api.profileRetry({ ref: id }) : api.profileRecreate({ ref: id }),
@@ -169,7 +185,7 @@ export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdi
       <header className="pane-header">
         <div>
           <div className="eyebrow mono">{p.agentId}</div>
-          <h2 tabIndex={-1} data-focus-home>
+          <h2 tabIndex={-1} data-focus-home ref={heading}>
             {p.name}
           </h2>
         </div>

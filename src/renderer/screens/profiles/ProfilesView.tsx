@@ -23,7 +23,7 @@ function Gap({ height }: { height: number }) {
   return height > 0 ? <svg className="gap" width="1" height={height} aria-hidden="true" focusable="false" /> : null;
 }
 
-type Mode = { kind: 'view'; id: string } | { kind: 'new' } | { kind: 'edit'; profile: ProfileSummary } | { kind: 'none' };
+type Mode = { kind: 'view'; id: string; takeFocus?: boolean } | { kind: 'new' } | { kind: 'edit'; profile: ProfileSummary } | { kind: 'none' };
 
 export function ProfilesView() {
   const api = useApi();
@@ -214,14 +214,14 @@ export function ProfilesView() {
       </section>
       <section className="detail-pane" aria-label="Profile details" data-focus-scope>
         {mode.kind === 'view' ? (
-          <ProfileDetailPane key={mode.id} id={mode.id} onEdit={(profile) => setMode({ kind: 'edit', profile })} onDeleted={() => setModeNow({ kind: 'none' })} />
+          <ProfileDetailPane key={mode.id} id={mode.id} takeFocus={mode.takeFocus ?? false} onEdit={(profile) => setMode({ kind: 'edit', profile })} onDeleted={() => setModeNow({ kind: 'none' })} />
         ) : mode.kind === 'new' ? (
-          <ProfileForm key={`new-${focus.newProfile ?? 0}`} onDone={(s) => setModeNow({ kind: 'view', id: s.id })} onCancel={() => setModeNow({ kind: 'none' })} />
+          <ProfileForm key={`new-${focus.newProfile ?? 0}`} onDone={(s) => setModeNow({ kind: 'view', id: s.id, takeFocus: true })} onCancel={() => setModeNow({ kind: 'none' })} />
         ) : mode.kind === 'edit' ? (
           <ProfileForm
             key={`edit-${mode.profile.id}`}
             original={mode.profile}
-            onDone={(s) => setModeNow({ kind: 'view', id: s.id })}
+            onDone={(s) => setModeNow({ kind: 'view', id: s.id, takeFocus: true })}
             onCancel={() => setModeNow({ kind: 'view', id: mode.profile.id })}
           />
         ) : (
