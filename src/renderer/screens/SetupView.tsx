@@ -6,14 +6,16 @@ import { useAppState } from '../state';
 import { ErrorNote, Spinner } from '../ui/kit';
 
 const SKIPPED = 'keyhold.setupSkipped';
-
-export const setupSkipped = (): boolean => {
+const TOKEN_COPIED = 'keyhold.setupTokenCopied';
+const flag = (name: string): boolean => {
   try {
-    return localStorage.getItem(SKIPPED) === '1';
+    return localStorage.getItem(name) === '1';
   } catch {
     return false;
   }
 };
+
+export const setupSkipped = (): boolean => flag(SKIPPED);
 const setSkipped = (skipped: boolean) => {
   try {
     if (skipped) localStorage.setItem(SKIPPED, '1');
@@ -48,7 +50,7 @@ export function useSetupSteps(): { steps: SetupStep[] | null; tokenProfile: { id
       { id: 'agent', title: "Declare an agent's input arguments", done: agents.data.length > 0 },
       { id: 'profile', title: 'Add your first profile', done: profiles.data.length > 0 },
       { id: 'sync', title: 'Sync it to Kura', done: Boolean(synced) },
-      { id: 'token', title: 'Copy the token Kura issued', done: false },
+      { id: 'token', title: 'Copy the token Kura issued', done: Boolean(withToken) && flag(TOKEN_COPIED) },
     ],
     tokenProfile: withToken ? { id: withToken.id, ref: `${withToken.agentId}/${withToken.name}` } : null,
   };
@@ -70,7 +72,14 @@ export function SetupView() {
   const { steps, tokenProfile } = useSetupSteps();
   const copyToken = useMutation({
     mutationFn: (id: string) => api.profileTokenCopy({ ref: id }),
-    onSuccess: (r) => toast('success', `Copied the token. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
+    onSuccess: (r) => {
+      try {
+        localStorage.setItem(TOKEN_COPIED, '1');
+      } catch {
+        // Without storage the last step simply stays open.
+      }
+      toast('success', `Copied the token. The clipboard clears in ${r.clearsAfterSeconds} seconds.`);
+    },
   });
   if (!steps) return <Spinner label="Loading the setup guide" />;
   const next = steps.find((s) => !s.done && (s.id !== 'token' || !tokenProfile)) ?? steps.find((s) => !s.done);
