@@ -39,7 +39,7 @@ test('a profile added offline is pending, then syncs when the services come back
   await remotes.backside.start();
   await keyhold.emit('network', { online: true });
   await page.getByRole('main').getByRole('button', { name: 'Sync now' }).click();
-  await expect(page.getByText('Everything is in sync', { exact: true })).toBeVisible();
+  await expect(page.getByText('Nothing waiting', { exact: true })).toBeVisible();
   await expect(page.getByTestId('pending-count')).toHaveText('0 pending');
 
   await page.getByRole('button', { name: 'Profiles' }).click();
@@ -109,7 +109,7 @@ test('Kura lost a synced profile: the update fails with a 404, and re-create mak
   await keyhold.shot('sync-failed');
   await failed.getByRole('button', { name: 'Re-create' }).click();
   await page.getByRole('main').getByRole('button', { name: 'Sync now' }).click();
-  await expect(page.getByText('Everything is in sync', { exact: true })).toBeVisible();
+  await expect(page.getByText('Nothing waiting', { exact: true })).toBeVisible();
 
   const recreated = remotes.kura.profile('researcher', 'lab');
   expect(recreated?.auth_data).toEqual({ TOKEN: 'second-value' });

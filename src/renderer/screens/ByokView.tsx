@@ -286,7 +286,14 @@ export function ByokView() {
       </header>
       {list.isPending ? <Spinner label="Loading keys" /> : null}
       <ErrorNote error={list.error} />
-      {list.data && list.data.length === 0 ? <Empty title="No BYOK keys yet">Add the provider key each agent kind should use.</Empty> : null}
+      {list.data && list.data.length === 0 ? (
+        <Empty title="No BYOK keys yet">
+          <p>Add the provider key each agent kind should use; Keyhold checks it with Backside before sending it.</p>
+          <button type="button" className="primary" onClick={() => setEditing({})}>
+            Add your first key
+          </button>
+        </Empty>
+      ) : null}
       <ul className="cards" aria-label="BYOK keys">
         {list.data?.map((item) => (
           <ByokRow key={item.id} item={item} onRotate={() => setEditing({ item })} onHistory={() => setHistory(item)} />

@@ -5,7 +5,7 @@ import { useInvalidateItems, useSyncNow, useSyncStatus } from '../hooks';
 import { ago, when } from '../lib/time';
 import { plain } from '../lib/words';
 import { useAppState } from '../state';
-import { Empty, ErrorNote, Spinner, SyncBadge } from '../ui/kit';
+import { count, Empty, ErrorNote, Spinner, SyncBadge } from '../ui/kit';
 
 const MISSING_PREFIX = 'Remote profile missing';
 
@@ -156,7 +156,19 @@ export function SyncView() {
           </ul>
         </>
       ) : null}
-      {status.data && rows.length === 0 ? <Empty title="Everything is in sync">Nothing is waiting or failed.</Empty> : null}
+      {status.data && rows.length === 0 && total('synced') + total('draft') === 0 ? (
+        <Empty title="Nothing to send yet">
+          <p>Add a profile or a BYOK key; it is sent here at the next sync.</p>
+        </Empty>
+      ) : null}
+      {status.data && rows.length === 0 && total('synced') + total('draft') > 0 ? (
+        <Empty title="Nothing waiting">
+          <p>
+            {count(total('synced'), 'item')} sent{total('draft') ? `, ${count(total('draft'), 'draft')} kept here on purpose` : ''}. Nothing is waiting
+            or failed.
+          </p>
+        </Empty>
+      ) : null}
     </div>
   );
 }

@@ -161,6 +161,11 @@ export function ProfileDetailPane({
   const detail = useQuery({ queryKey: qk.profile(id), queryFn: () => api.profileGet({ ref: id }) });
   const [dialog, setDialog] = useState<'history' | 'delete' | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  const copyToken = useMutation({
+    mutationFn: () => api.profileTokenCopy({ ref: id }),
+    onSuccess: (r) => toast('success', `Copied the Kura token. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
+    onError: (e) => toast('error', `Nothing was copied. ${errorText(e)}`),
+  });
   const loaded = Boolean(detail.data);
   useEffect(() => {
     if (takeFocus && loaded) heading.current?.focus();
@@ -251,7 +256,14 @@ export function ProfileDetailPane({
         <dt>Session</dt>
         <dd>{p.saveSession ? 'Saved between runs' : 'Not saved'}</dd>
         <dt>Kura token</dt>
-        <dd>{p.hasToken ? 'Received from Kura, stored encrypted' : 'None yet: Kura issues one at the first sync'}</dd>
+        <dd>
+          {p.hasToken ? 'Received from Kura, stored encrypted' : 'None yet: Kura issues one at the first sync'}
+          {p.hasToken ? (
+            <button type="button" className="ghost small" onClick={() => copyToken.mutate()} disabled={copyToken.isPending} aria-label={`Copy the Kura token of ${p.agentId}/${p.name}`}>
+              Copy token
+            </button>
+          ) : null}
+        </dd>
         <dt>Last sync</dt>
         <dd>{p.lastSyncType === 'create' ? 'Created on Kura' : p.lastSyncType === 'update' ? 'Updated on Kura' : p.lastSyncType === 'replace' ? 'Replaced a profile on Kura' : 'Never sent'}</dd>
         <dt>Version</dt>
