@@ -26,6 +26,8 @@ const PROVIDER_LABEL: Record<ByokSummary['provider'], string> = {
   other: 'Other',
 };
 
+const HEALTHY = new Set(['active', 'valid', 'ok']);
+
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /** The parts of Backside's stored row a person acts on. */
@@ -157,7 +159,8 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
     onMutate: () => setProbe(null),
     onSuccess: (row) => {
       const s = remoteStatus(row);
-      const valid = row.valid === true || s.status === 'valid' || s.status === 'ok';
+      // Backside reports a working key as "active" (or "valid"/"ok"); only those read as healthy.
+      const valid = row.valid === true || HEALTHY.has(s.status ?? '');
       setProbe({ ok: valid, text: [s.status ?? (valid ? 'valid' : 'not valid'), s.reason ?? text(row.message) ?? text(row.reason)].filter(Boolean).join(' — ') });
     },
     // A rejected token pauses the connection; the status bar and Connections must show it.
