@@ -88,7 +88,7 @@ const SHORTCUTS: Shortcut[] = [
 
 function Shell() {
   const api = useApi();
-  const { view, go, onLocked, toast, guard } = useAppState();
+  const { view, go, onLocked, toast, guard, focus } = useAppState();
   useFocusRescue();
   const [overlay, setOverlay] = useState<{ kind: 'palette'; query?: string } | { kind: 'help' } | null>(null);
   const setup = useSetupSteps();
@@ -106,11 +106,13 @@ function Shell() {
     return () => clearTimeout(t);
   }, [view]);
   useEffect(() => {
-    // A vault that is not set up yet opens on the guide (unless the person skipped it).
+    // A vault with nothing in it yet opens on the guide (unless the person skipped it, or has
+    // already gone somewhere else since the window opened).
     if (landed.current || !setup.steps) return;
     landed.current = true;
-    if (!setup.steps.slice(0, 5).every((s) => s.done) && !setupSkipped()) go('setup');
-  }, [setup.steps, go]);
+    const untouched = view === 'profiles' && !focus.newProfile && !focus.profileId && !focus.search;
+    if (untouched && setup.profileCount === 0 && !setup.steps.slice(0, 5).every((s) => s.done) && !setupSkipped()) go('setup');
+  }, [setup.steps, setup.profileCount, go, view, focus]);
   const copyValue = useMutation({
     mutationFn: ({ id, key }: { id: string; key: string; label: string }) => api.profileCopy({ ref: id, key }),
     onSuccess: (r, { key, label }) => toast('success', `Copied ${key} of ${label}. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),

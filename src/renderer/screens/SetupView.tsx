@@ -35,12 +35,12 @@ export interface SetupStep {
  * Where the person is on the way from nothing to a synced profile, read from the vault itself, so
  * the guide resumes wherever they left it (and notices steps done elsewhere).
  */
-export function useSetupSteps(): { steps: SetupStep[] | null; tokenProfile: { id: string; ref: string } | null } {
+export function useSetupSteps(): { steps: SetupStep[] | null; tokenProfile: { id: string; ref: string } | null; profileCount: number } {
   const api = useApi();
   const remotes = useQuery({ queryKey: qk.remotes, queryFn: () => api.remotesList() });
   const agents = useAgents();
   const profiles = useQuery({ queryKey: qk.profiles, queryFn: () => api.profilesList({}) });
-  if (!remotes.data || !agents.data || !profiles.data) return { steps: null, tokenProfile: null };
+  if (!remotes.data || !agents.data || !profiles.data) return { steps: null, tokenProfile: null, profileCount: 0 };
   const synced = profiles.data.find((p) => p.syncState === 'synced');
   const withToken = profiles.data.find((p) => p.hasToken);
   return {
@@ -53,6 +53,7 @@ export function useSetupSteps(): { steps: SetupStep[] | null; tokenProfile: { id
       { id: 'token', title: 'Copy the token Kura issued', done: Boolean(withToken) && flag(TOKEN_COPIED) },
     ],
     tokenProfile: withToken ? { id: withToken.id, ref: `${withToken.agentId}/${withToken.name}` } : null,
+    profileCount: profiles.data.length,
   };
 }
 
