@@ -29,6 +29,7 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   profileGet: { ref: ID },
   profileReveal: { ref: ID, key: 'A' },
   profileCopy: { ref: ID, key: 'A' },
+  profileTokenCopy: { ref: ID },
   profileCreate: { agentId: 'crm', name: 'prod', authData: { A: '1' } },
   profileEdit: { ref: ID, patch: { set: { A: '2' } } },
   profileDelete: { ref: ID },
@@ -54,6 +55,7 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   remoteTest: { kind: 'kura' },
   agentsList: undefined,
   agentSet: { agentId: 'crm', args: ['A'] },
+  agentDelete: { agentId: 'crm' },
   syncNow: undefined,
   syncStatus: undefined,
   auditList: {},
@@ -71,7 +73,7 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   shareImportApply: { handle: HANDLE },
 };
 // The calls that work without an unlocked vault.
-const OPEN_CALLS = ['vaultStatus', 'vaultCreate', 'vaultUnlock', 'vaultQuickUnlock', 'vaultLock', 'settingsGet', 'settingsSet'];
+const OPEN_CALLS = ['vaultStatus', 'vaultCreate', 'vaultUnlock', 'vaultQuickUnlock', 'vaultLock', 'settingsGet', 'settingsSet', 'passwordStrength'];
 
 describe('vault lifecycle through the router', () => {
   it('first run: no vault, create, lock, wrong password, unlock', async () => {
@@ -115,6 +117,8 @@ describe('vault lifecycle through the router', () => {
     }
     expect(await h.ok('settingsGet')).toEqual(DEFAULT_SETTINGS);
     expect(await h.ok('settingsSet', { keyMaxAgeDays: 30 })).toMatchObject({ keyMaxAgeDays: 30 });
+    // Strength is estimated before any vault exists (the create form), and never needs one.
+    expect(await h.ok('passwordStrength', { password: 'password123' })).toMatchObject({ strongEnough: false });
   });
 
   it('lock from the shell (idle, suspend) zeroes the session and says why; a locked vault is not locked again', async () => {
