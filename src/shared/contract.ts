@@ -119,12 +119,22 @@ export const HealthFinding = z.object({
 });
 export type HealthFinding = z.infer<typeof HealthFinding>;
 
+export const PasswordStrength = z.object({
+  score: z.number().int().min(0).max(4),
+  label: z.string(),
+  /** Good enough for a master password without the person's explicit consent. */
+  strongEnough: z.boolean(),
+});
+export type PasswordStrength = z.infer<typeof PasswordStrength>;
+
 export const contract = {
   // ---- vault -----------------------------------------------------------------------------
   vaultStatus: defineCall({ input: none, output: VaultStatus }),
   vaultCreate: defineCall({ input: z.object({ password: MasterPassword, kdf: Kdf.default('standard') }), output: VaultStatus }),
   vaultUnlock: defineCall({ input: z.object({ password: z.string().min(1).max(1024) }), output: VaultStatus }),
   vaultQuickUnlock: defineCall({ input: none, output: VaultStatus }),
+  /** Estimates a typed master password or passphrase (the CLI's estimator); nothing is stored or logged. */
+  passwordStrength: defineCall({ input: z.object({ password: z.string().max(1024) }), output: PasswordStrength }),
   vaultLock: defineCall({ input: none, output: VaultStatus }),
   vaultChangePassword: defineCall({
     input: z.object({ current: z.string().min(1).max(1024), next: MasterPassword, kdf: Kdf.optional() }),
@@ -138,6 +148,8 @@ export const contract = {
   profileReveal: defineCall({ input: z.object({ ref: ProfileRef, key: AuthKey }), output: z.object({ value: z.string() }) }),
   /** Copies one value in main; the value never reaches the renderer. */
   profileCopy: defineCall({ input: z.object({ ref: ProfileRef, key: AuthKey }), output: CopyResult }),
+  /** Copies the Kura auth token in main (audited); it never reaches the renderer. */
+  profileTokenCopy: defineCall({ input: Ref, output: CopyResult }),
   profileCreate: defineCall({ input: ProfileInput, output: ProfileSummary }),
   profileEdit: defineCall({
     input: z.object({ ref: ProfileRef, patch: ProfilePatch, confirmNewRemote: z.boolean().default(false) }),
@@ -150,8 +162,6 @@ export const contract = {
   }),
   /** Reveals the profile's Kura auth token (audited); NotFound, with the reason, when it has none. */
   profileTokenReveal: defineCall({ input: Ref, output: ProfileToken }),
-  /** Copies the Kura auth token in main (audited, cleared after a while); the token never reaches the renderer. */
-  profileTokenCopy: defineCall({ input: Ref, output: CopyResult }),
   profileHistory: defineCall({ input: Ref, output: z.array(ItemVersion) }),
   profileRestore: defineCall({
     input: z.object({ ref: ProfileRef, version: Version, confirmNewRemote: z.boolean().default(false) }),
@@ -199,6 +209,7 @@ export const contract = {
     input: z.object({ agentId: z.string().max(1000), tokenEnv: z.string().max(1000).nullable() }),
     output: z.object({ agentId: z.string(), tokenEnv: z.string() }),
   }),
+  agentDelete: defineCall({ input: z.object({ agentId: AgentInput.shape.agentId }), output: AgentSummary }),
 
   // ---- sync ------------------------------------------------------------------------------
   syncNow: defineCall({ input: none, output: SyncSummary }),

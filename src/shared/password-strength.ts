@@ -1,3 +1,4 @@
+import { LIMITS } from './domain';
 import { KeyholdError } from './errors';
 
 /*
@@ -54,10 +55,20 @@ function load(): Promise<Checker> {
 
 /** Scores a candidate master password; `userInputs` are words it should not lean on (e.g. the vault's name). */
 export async function estimatePasswordStrength(password: string, userInputs: string[] = []): Promise<PasswordStrength> {
-  const result = (await load())(password, userInputs);
+  // zxcvbn's cost grows with length; what follows the first 100 characters only adds strength.
+  const result = (await load())(password.slice(0, 100), userInputs);
   const score = Math.max(0, Math.min(4, result.score)) as StrengthScore;
   const key = result.feedback.warning;
   return { score, weak: score < MIN_PASSWORD_SCORE, warning: key ? (WARNINGS[key] ?? null) : null };
+}
+
+const LABEL = ['Very weak', 'Weak', 'Fair', 'Good', 'Strong'] as const;
+
+/** What a form shows while a new master password is typed: too short, or the estimator's grade. */
+export async function describePasswordStrength(password: string): Promise<{ score: StrengthScore; label: string; strongEnough: boolean }> {
+  if (password.length < LIMITS.passwordMinChars) return { score: 0, label: 'Too short', strongEnough: false };
+  const { score, weak } = await estimatePasswordStrength(password);
+  return { score, label: LABEL[score], strongEnough: !weak };
 }
 
 /**

@@ -126,7 +126,7 @@ describe('export dialog', () => {
     expect(screen.getByText('3 of 3 chosen')).toBeTruthy();
     await user.click(screen.getByLabelText('A passphrase'));
     await user.type(screen.getByLabelText('Passphrase'), 'correct horse battery');
-    expect(screen.getByLabelText('Passphrase strength')).toBeTruthy();
+    expect(await screen.findByLabelText('Passphrase strength')).toBeTruthy();
     await user.type(screen.getByLabelText('Repeat the passphrase'), 'correct horse batter');
     await user.click(screen.getByRole('button', { name: 'Export…' }));
     expect(await screen.findByText('The two passphrases are not the same.')).toBeTruthy();

@@ -8,6 +8,7 @@ import type { KdfParams } from '../crypto/kdf';
 import type { SecretStoragePort } from '../desktop';
 import { healthReport } from '../health';
 import { MCP_PROFILE_NAME, assertNoBackup, backupOf, formatOfConfig, importFindings, planWrap, scan, storeWrapSecrets, vaultLookup, wellKnownPlaces, wrapDiff, writeWrapped } from '../agents';
+import { describePasswordStrength } from '../../shared/password-strength';
 import type { SyncEngineOptions } from '../sync/engine';
 import { testRemote } from '../sync/probe';
 import { syncStatus } from '../sync/status';
@@ -154,6 +155,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     vaultCreate: ({ password, kdf }) => session.create(password, kdf),
     vaultUnlock: ({ password }) => session.unlock(password),
     vaultQuickUnlock: () => session.quickUnlock(),
+    passwordStrength: ({ password }) => describePasswordStrength(password),
     vaultLock: () => {
       lock('user');
       return session.status();
@@ -236,6 +238,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     agentsList: () => vault().agents.list(),
     agentSet: (input) => vault().agents.set(input),
     agentSetTokenEnv: ({ agentId, tokenEnv }) => vault().agents.setTokenEnv(agentId, tokenEnv),
+    agentDelete: ({ agentId }) => vault().agents.remove(agentId),
 
     // ---- sync ----------------------------------------------------------------------------
     syncNow: async () => {

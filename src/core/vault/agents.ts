@@ -171,6 +171,23 @@ export class AgentRegistry {
     return { agentId: checkedId, tokenEnv: tokenEnv ?? DEFAULT_TOKEN_ENV };
   }
 
+  /**
+   * Forgets an agent: its declared arguments and its token variable. Its profiles then accept any
+   * key again (as Kura would not) and `run` uses the default token variable.
+   */
+  remove(agentId: string): AgentSummary {
+    const existing = tx(this.db, () => {
+      this.fresh();
+      const found = this.byAgentId.get(agentId);
+      if (!found) throw new KeyholdError('NotFound', `No agent "${agentId}" is declared.`, { field: 'agentId' });
+      this.db.prepare('DELETE FROM agents WHERE id = ?').run(found.id);
+      this.audit.append('agent_changed', { id: found.id, removed: true });
+      return found;
+    });
+    this.byAgentId.delete(agentId);
+    return { agentId: existing.agentId, args: existing.args ?? [], updatedAt: existing.updatedAt, tokenEnv: existing.tokenEnv };
+  }
+
   /** Refuses keys the agent has not declared; agents with no declaration accept any key. */
   checkKeys(agentId: string, keys: string[]): void {
     this.fresh();
