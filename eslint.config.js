@@ -43,11 +43,15 @@ export default tseslint.config(
     },
   },
   { files: ['src/renderer/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } } },
-  layer('shared', { packages: ['zod'], layers: [] }),
+  // The password strength estimator is pure computation (no I/O, no Node or DOM API) and must be
+  // one module for the CLI and the window alike, so shared is its home (src/shared/password-strength.ts).
+  layer('shared', { packages: ['zod', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common'], layers: [] }),
   layer('core', {
     // zod and dotenv are not in DESIGN.md's table, but core parses every remote response with zod
-    // (DESIGN.md, "Sync") and .env files with dotenv (issue 6).
-    packages: ['zod', 'better-sqlite3', 'undici', 'age-encryption', '@node-rs/argon2', 'dotenv'],
+    // (DESIGN.md, "Sync") and .env files with dotenv (issue 6). The agent-config work (issue 17)
+    // edits JSON and TOML with format-preserving libraries, reads .gitignore rules with `ignore`
+    // and shows a dry run as a diff (DESIGN.md, "Where the next capabilities live").
+    packages: ['zod', 'better-sqlite3', 'undici', 'age-encryption', '@node-rs/argon2', 'dotenv', 'jsonc-parser', '@decimalturn/toml-patch', 'ignore', 'diff'],
     node: true,
     layers: ['shared'],
   }),

@@ -1,3 +1,4 @@
+import { benchRedact, benchScan } from './agents';
 import { benchCli } from './cli';
 import { benchShare } from './share';
 import { benchSync } from './sync';
@@ -9,6 +10,8 @@ const suites: Record<string, () => Promise<void>> = {
   sync: benchSync,
   share: benchShare,
   cli: benchCli,
+  scan: benchScan,
+  redact: benchRedact,
 };
 
 const wanted = process.argv.slice(2);

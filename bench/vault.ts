@@ -101,7 +101,7 @@ export async function benchVault(): Promise<void> {
     const measure = (script: string, env: Record<string, string> = {}) => {
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { readFileSync as __r } from 'node:fs'; process.on('exit', () => { const hwm = /VmHWM:\\s+(\\d+)/.exec(__r('/proc/self/status', 'utf8')); process.stderr.write('\\nRSS ' + Number(hwm[1]) / 1024); });\n${script}`], {
         // Plain Node: without the TypeScript loader the benchmark itself runs under.
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KEYHOLD_INSECURE_TEST_KDF: '1', ...env },
         cwd: join(import.meta.dirname, '..'),
         encoding: 'utf8',
       });

@@ -21,6 +21,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'BadInput':
     case 'TooLarge':
     case 'UndeclaredKey':
+    case 'DangerousKey':
+    case 'WeakPassword':
       return EXIT.usage;
     case 'WrongPassword':
     case 'DecryptFailed':
@@ -29,6 +31,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'VaultExists':
     case 'NotAVault':
     case 'VaultTooNew':
+    case 'WeakKdf':
       return EXIT.vault;
     case 'NotFound':
       return EXIT.notFound;
@@ -45,9 +48,11 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'VaultCorrupt':
     case 'TamperedCell':
     case 'TamperedHeader':
+    case 'Damaged':
     case 'BundleInvalid':
     case 'SignatureInvalid':
     case 'Unsigned':
+    case 'UntrustedSigner':
       return EXIT.integrity;
     case 'VaultLocked':
     case 'SessionInvalid':

@@ -7,6 +7,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${VERSION}\n`);
 } else {
   const { main } = await import('./main');
-  const { processIo } = await import('./io');
-  process.exitCode = await main(argv, processIo());
+  const { guardClosedPipes, processIo } = await import('./io');
+  const io = processIo();
+  guardClosedPipes(io);
+  process.exitCode = await main(argv, io);
 }

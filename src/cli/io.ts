@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { KeyholdError } from '../shared/keyhold-error';
 
@@ -23,6 +24,8 @@ export interface CliIo {
   exitCode?: number;
   /** Standard input can be read once: set when a value was taken from it. */
   stdinTaken?: boolean;
+  /** Set while a command waits on a child that must end first: a closed output does not end the process. */
+  keepRunningOnClosedOutput?: boolean;
 }
 
 let theProcessIo: CliIo | undefined;
@@ -170,9 +173,10 @@ export function printTable(headers: string[], rows: string[][]): void {
     out('(none)\n');
     return;
   }
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => cleanField(r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
+      .map(cleanField)
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
@@ -180,3 +184,73 @@ export function printTable(headers: string[], rows: string[][]): void {
 }
 
 export const MASK = '••••••••';
+
+// Text that came from a server, a bundle or a file can hold control characters: ESC starts a
+// terminal escape sequence (retitle the window, rewrite the screen, on some terminals answer back
+// as typed input), CR and BS overwrite what was printed, and bidi overrides reorder a line so a
+// name reads as something else. Every such character is shown as a visible escape instead.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_FIELD = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const visible = (c: string): string => {
+  const code = c.codePointAt(0) ?? 0;
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+};
+
+/** One field (a name, a server's message) for a terminal: every control character, line breaks included, shown escaped. */
+export const cleanField = (text: string): string => text.replace(UNSAFE_IN_FIELD, visible);
+
+/** Lines of text for a terminal: line breaks and tabs kept, every other control character shown escaped. */
+export const cleanText = (text: string): string => text.replace(UNSAFE, visible);
+
+/**
+ * A reader that goes away (`keyhold status | head -1`) closes the pipe: the rest of the output has
+ * nowhere to go, and that is not an error to report with a stack trace. The process ends quietly
+ * with the exit code it had, unless `keepRunningOnClosedOutput()` says it is waiting on a child that must end first.
+ */
+export function keepRunningOnClosedOutput(): void {
+  currentIo().keepRunningOnClosedOutput = true;
+}
+
+/** For the binary: a closed stdout or stderr of the real process ends it quietly (see above). */
+export function guardClosedPipes(io: CliIo = processIo()): void {
+  for (const stream of [io.stdout, io.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+        if (!io.keepRunningOnClosedOutput) process.exit(io.exitCode ?? 0);
+        return;
+      }
+      if (stream === io.stdout) io.stderr.write(`keyhold: cannot write the output (${e.code ?? 'error'}).\n`);
+      process.exit(1);
+    });
+  }
+}
+
+/**
+ * Asks a yes/no question on the terminal (the question goes to stderr, so stdout stays clean for
+ * --json). Without a terminal there is nobody to ask: the caller gets false and says how to confirm.
+ */
+export async function confirm(question: string): Promise<boolean> {
+  const io = currentIo();
+  if (!io.stdin.isTTY) return false;
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * Says on stderr which items a listing left out because they are damaged, so neither the table
+ * nor the JSON on stdout changes shape and a script still notices.
+ */
+export function warnDamaged(what: string, ids: readonly string[]): void {
+  if (ids.length === 0) return;
+  err(
+    `keyhold: ${ids.length} damaged ${what}${ids.length === 1 ? '' : 's'} (${ids.join(', ')}) could not be read and ${ids.length === 1 ? 'is' : 'are'} marked DAMAGED. Run "keyhold doctor" for details.\n`,
+  );
+}

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { GlobalOptions } from './context';
 import { EXIT, exitCodeFor } from './exit-codes';
-import { type CliIo, runWithIo } from './io';
+import { type CliIo, cleanField, runWithIo } from './io';
 import { VERSION } from './version';
 
 export type { CliIo } from './io';
@@ -25,6 +25,7 @@ const MODULES = {
   share: () => import('./commands/share').then((m) => m.registerShareCommands),
   session: () => import('./commands/session').then((m) => m.registerSessionCommands),
   devflow: () => import('./commands/devflow').then((m) => m.registerDevflowCommands),
+  agents: () => import('./commands/agents').then((m) => m.registerAgentToolCommands),
   completion: () => import('./commands/completion').then((m): Register => (program) => m.registerCompletionCommand(program)),
 } satisfies Record<string, () => Promise<Register>>;
 
@@ -33,7 +34,8 @@ type ModuleName = keyof typeof MODULES;
 /** Every top-level command, in the order `keyhold --help` lists them: its module and its line. */
 export const COMMANDS: Record<string, { module: ModuleName; description: string }> = {
   init: { module: 'vault', description: 'create a new vault (asks for a master password twice, or reads KEYHOLD_PASSWORD)' },
-  passwd: { module: 'vault', description: 'change the master password (re-wraps the vault key; your data is not re-encrypted)' },
+  passwd: { module: 'vault', description: 'change the master password and rotate the vault key (every value is re-encrypted; sessions end)' },
+  doctor: { module: 'vault', description: 'check every encrypted value, the header, the listing index and the audit chain; list what is damaged' },
   log: { module: 'vault', description: 'show the security audit log' },
   remote: { module: 'remote', description: 'the Kura and Backside connections' },
   agent: { module: 'agent', description: "agents' declared input arguments, checked offline" },
@@ -53,6 +55,12 @@ export const COMMANDS: Record<string, { module: ModuleName; description: string 
   lock: { module: 'session', description: 'end every session of this vault (never asks for the password)' },
   run: { module: 'devflow', description: 'run a command with profiles\' values and BYOK keys in its environment, masked in its output (like "op run")' },
   inject: { module: 'devflow', description: 'fill a template: every keyhold:// reference is replaced by its value (like "op inject")' },
+  scan: { module: 'agents', description: 'find API keys lying in agent configs (MCP env blocks), .env files and shell start-up files' },
+  mcp: { module: 'agents', description: 'move the secrets of MCP server configs into the vault' },
+  redact: {
+    module: 'agents',
+    description: 'copy standard input to standard output with every value the vault holds concealed (also base64, hex and URL-encoded)',
+  },
   completion: { module: 'completion', description: 'print a shell completion script: bash, zsh or fish' },
 };
 
@@ -61,6 +69,11 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   confirmNewRemote: 'Pass --new-remote to go ahead.',
   confirmTokenLoss: 'Pass --force to delete it anyway.',
   confirmPurge: 'Pass --yes to go ahead.',
+  allowEnv: 'To allow one: --allow-env NAME.',
+  weakPassword: 'Choose a stronger one, or pass --weak-password to use it anyway.',
+  damaged: 'Run "keyhold doctor" to list every damaged item; "keyhold doctor --salvage FILE" saves what is readable.',
+  replaceBackup: 'Use --force to replace it.',
+  restoreChanged: 'Use --force to restore it anyway.',
 };
 
 /** Every error, from commander or from a command, is one line in this shape on standard error. */
@@ -148,7 +161,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const { toErrorPayload } = await import('../shared/errors');
         const payload = toErrorPayload(e);
         const flag = CONFIRM_FLAG[payload.field ?? ''];
-        io.stderr.write(errorLine(`${payload.message}${flag ? ` ${flag}` : ''}`));
+        // A message can carry a server's words or a name from a file: shown, never interpreted by the terminal.
+        io.stderr.write(errorLine(`${cleanField(payload.message)}${flag ? ` ${flag}` : ''}`));
         io.exitCode = exitCodeFor(payload.code);
       }
     }

@@ -3,8 +3,31 @@ import { readStdinSecret } from './io';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** `--set KEY=VALUE` pairs (split at the first "=") plus at most one `--set-stdin KEY`. */
-export function authDataFrom(sets: string[] = [], stdinKey?: string): Record<string, string> {
+/**
+ * The values of `--set-stdin` keys. One key takes all of standard input (a PEM key may span lines);
+ * several take one line each, in the order the flags were given, and the line count must match.
+ * An empty value is refused: a blank secret is never what was meant.
+ */
+function stdinValues(keys: readonly string[]): string[] {
+  if (new Set(keys).size !== keys.length) throw new KeyholdError('BadInput', 'A key is given to --set-stdin twice.');
+  const what = keys.length === 1 ? `The value of ${keys[0]}` : `The values of ${keys.join(', ')}`;
+  const text = readStdinSecret(what);
+  const values = keys.length === 1 ? [text] : text.split(/\r?\n/);
+  if (values.length !== keys.length) {
+    throw new KeyholdError(
+      'BadInput',
+      `${keys.length} --set-stdin keys read one line each from standard input, but it holds ${values.length} line(s). Nothing was changed.`,
+    );
+  }
+  const empty = keys.filter((_, i) => values[i] === '');
+  if (empty.length > 0) {
+    throw new KeyholdError('BadInput', `The value of ${empty.join(', ')} read from standard input is empty. Nothing was changed.`, { field: empty[0] });
+  }
+  return values;
+}
+
+/** `--set KEY=VALUE` pairs (split at the first "=") plus the `--set-stdin KEY` flags (one or several). */
+export function authDataFrom(sets: string[] = [], stdinKey?: string | readonly string[]): Record<string, string> {
   const data: Record<string, string> = {};
   for (const pair of sets) {
     const eq = pair.indexOf('=');
@@ -14,10 +37,10 @@ export function authDataFrom(sets: string[] = [], stdinKey?: string): Record<str
     if (key in data) throw new KeyholdError('BadInput', `Key "${key}" is given twice.`);
     data[key] = pair.slice(eq + 1);
   }
-  if (stdinKey !== undefined) {
-    if (stdinKey in data) throw new KeyholdError('BadInput', `Key "${stdinKey}" is given twice.`);
-    data[stdinKey] = readStdinSecret(`The value of ${stdinKey}`);
-  }
+  const stdinKeys = stdinKey === undefined ? [] : typeof stdinKey === 'string' ? [stdinKey] : stdinKey;
+  const twice = stdinKeys.find((key) => key in data);
+  if (twice !== undefined) throw new KeyholdError('BadInput', `Key "${twice}" is given twice.`);
+  if (stdinKeys.length > 0) stdinValues(stdinKeys).forEach((value, i) => (data[stdinKeys[i]!] = value));
   return data;
 }
 
@@ -32,4 +55,22 @@ export function parseList(text: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/** `--expires YYYY-MM-DD|never` and `--rotate-days N|never`: undefined keeps, null clears. */
+export function expiryFrom(opts: { expires?: string; rotateDays?: string }): { expiresAt?: number | null; rotateDays?: number | null } {
+  if (opts.expires === undefined && opts.rotateDays === undefined) throw new KeyholdError('BadInput', 'Give --expires DATE and/or --rotate-days N.');
+  const out: { expiresAt?: number | null; rotateDays?: number | null } = {};
+  if (opts.expires !== undefined) {
+    const at = Date.parse(opts.expires);
+    if (opts.expires === 'never') out.expiresAt = null;
+    else if (/^\d{4}-\d{2}-\d{2}$/.test(opts.expires) && Number.isFinite(at)) out.expiresAt = at;
+    else throw new KeyholdError('BadInput', `--expires takes a date as YYYY-MM-DD (or "never"), not ${JSON.stringify(opts.expires.slice(0, 40))}.`);
+  }
+  if (opts.rotateDays !== undefined) {
+    if (opts.rotateDays === 'never') out.rotateDays = null;
+    else if (/^\d+$/.test(opts.rotateDays)) out.rotateDays = Number(opts.rotateDays);
+    else throw new KeyholdError('BadInput', '--rotate-days takes a whole number of days (or "never").');
+  }
+  return out;
 }

@@ -13,6 +13,9 @@ export interface HealthOptions {
 
 export const STALE_DRAFT_DAYS = 7;
 
+/** How far ahead of an expiry or a rotation date Health and `status` start to warn. */
+export const EXPIRY_WARNING_DAYS = 14;
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 // A BYOK key's health is `probeHealth` (src/shared/domain.ts): its last probe, never its status word.
@@ -20,6 +23,37 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const SEVERITY_ORDER = { problem: 0, warning: 1 } as const;
 
 const days = (ms: number): number => Math.floor(ms / DAY_MS);
+
+/**
+ * BYOK keys past or near their expiry date or their rotation date (last change + rotation period):
+ * a problem once past, a warning within EXPIRY_WARNING_DAYS.
+ */
+export function expiryFindings(vault: Vault, now: number): HealthFinding[] {
+  const findings: HealthFinding[] = [];
+  const check = (at: number, finding: Omit<HealthFinding, 'severity' | 'message' | 'rule'>, subject: string, what: 'expires' | 'rotation') => {
+    const left = at - now;
+    if (left > EXPIRY_WARNING_DAYS * DAY_MS) return;
+    const day = new Date(at).toISOString().slice(0, 10);
+    const message =
+      left < 0
+        ? `${subject} ${what === 'expires' ? 'expired' : 'was due for rotation'} on ${day}. Rotate it.`
+        : `${subject} ${what === 'expires' ? 'expires' : 'is due for rotation'} on ${day}, in ${plural(Math.max(1, Math.ceil(left / DAY_MS)), 'day')}. Rotate it before then.`;
+    findings.push({ ...finding, severity: left < 0 ? 'problem' : 'warning', rule: 'key-expiry', message });
+  };
+  for (const p of vault.profiles.list()) {
+    for (const [key, e] of Object.entries(p.expiry ?? {})) {
+      const where = { kind: 'profile' as const, id: p.id, ref: `${p.agentId}/${p.name}` };
+      if (e.expiresAt !== undefined) check(Date.parse(e.expiresAt), where, `The value of ${key}`, 'expires');
+      if (e.rotateDays !== undefined) check(Date.parse(e.since) + e.rotateDays * DAY_MS, where, `The value of ${key}`, 'rotation');
+    }
+  }
+  for (const k of vault.byok.list()) {
+    const where = { kind: 'byok' as const, id: k.id, ref: k.kind };
+    if (k.expiresAt !== undefined) check(Date.parse(k.expiresAt), where, 'This key', 'expires');
+    if (k.rotateDays !== undefined) check(Date.parse(k.updatedAt) + k.rotateDays * DAY_MS, where, 'This key', 'rotation');
+  }
+  return findings;
+}
 
 /**
  * Looks over the unlocked vault for things a person should act on. Keys are compared inside this
@@ -136,6 +170,7 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
     digestOf.set(k.id, digest);
     kindsOf.set(digest, [...(kindsOf.get(digest) ?? []), k.kind]);
   }
+  findings.push(...expiryFindings(vault, now));
   for (const k of keys) {
     const sharing = (kindsOf.get(digestOf.get(k.id) ?? '') ?? []).filter((kind) => kind !== k.kind);
     if (sharing.length === 0) continue;

@@ -1,4 +1,4 @@
-import { app, session } from 'electron';
+import { app, dialog, session } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { AutoLock, ClipboardGuard, quickUnlockPolicy } from '../core/desktop';
@@ -16,7 +16,7 @@ import { restrictNavigation } from './navigation';
 import { denyAllPermissions } from './permissions';
 import { APP_ENTRY_URL, APP_ORIGIN, registerAppScheme, serveAppProtocol } from './protocol';
 import { createSettingsStore } from './settings';
-import { createMainWindow } from './window';
+import { askBeforeDiscarding, createMainWindow } from './window';
 import type { Settings, SettingsStore } from './settings';
 
 /** What the shell hands to the engine: the Electron-only facilities, behind core's ports. */
@@ -153,6 +153,18 @@ function createWindow(initial: Settings, settings: SettingsStore): BrowserWindow
     preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
     ...(initial.windowBounds === undefined ? {} : { bounds: initial.windowBounds }),
   });
+  askBeforeDiscarding(
+    win,
+    () =>
+      dialog.showMessageBoxSync(win, {
+        type: 'question',
+        buttons: ['Keep editing', 'Discard changes'],
+        defaultId: 0,
+        cancelId: 0,
+        message: 'Discard unsaved changes?',
+        detail: 'A form has changes that are not saved. Closing the window throws them away.',
+      }) === 1,
+  );
   win.on('close', () => {
     try {
       settings.update({ windowBounds: win.getNormalBounds() });

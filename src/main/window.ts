@@ -41,3 +41,13 @@ export function createMainWindow({ preloadPath, bounds }: MainWindowOptions): Br
   win.once('ready-to-show', () => win.show());
   return win;
 }
+
+/**
+ * The page cancels its unload while a form holds unsaved edits; the window then asks the person
+ * (`confirmDiscard`, a native question) and closes only if they agree to discard them.
+ */
+export function askBeforeDiscarding(win: BrowserWindow, confirmDiscard: () => boolean): void {
+  win.webContents.on('will-prevent-unload', (event) => {
+    if (confirmDiscard()) event.preventDefault();
+  });
+}

@@ -4,6 +4,7 @@ import type { contract, events } from '../shared/contract';
 import { isKeyholdError } from '../shared/errors';
 import type { ErrorCode } from '../shared/errors';
 import type { KeyholdClient } from '../shared/ipc';
+import { plain } from './lib/words';
 
 export type Client = KeyholdClient<typeof contract, typeof events>;
 
@@ -34,7 +35,8 @@ const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
 export function errorText(e: unknown): string {
   if (isKeyholdError(e)) {
     const next = NEXT_STEP[e.code];
-    return next && !e.message.includes(next) ? `${e.message} ${next}` : e.message;
+    const message = plain(e.message);
+    return next && !message.includes(next) ? `${message} ${next}` : message;
   }
   return 'Keyhold could not finish this. Nothing was changed.';
 }

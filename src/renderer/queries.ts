@@ -10,6 +10,7 @@ export const qk = {
   agents: ['agents'] as const,
   syncStatus: ['syncStatus'] as const,
   health: ['health'] as const,
+  found: ['found'] as const,
   audit: (event: string) => ['audit', event] as const,
   settings: ['settings'] as const,
   identity: ['identity'] as const,

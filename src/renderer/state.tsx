@@ -6,7 +6,7 @@ import type { VaultStatus } from '../shared/contract';
 import { useApi } from './api';
 import { qk } from './queries';
 
-export type View = 'profiles' | 'byok' | 'connections' | 'sync' | 'sharing' | 'health' | 'activity' | 'settings';
+export type View = 'setup' | 'profiles' | 'byok' | 'agents' | 'connections' | 'sync' | 'sharing' | 'health' | 'found' | 'activity' | 'settings';
 export type LockReason = 'user' | 'idle' | 'suspend' | 'lock-screen';
 
 /** Where a view should put the person when it opens: an item, or a fresh form or search (nonces). */
@@ -21,6 +21,8 @@ export interface Toast {
   id: number;
   tone: 'info' | 'success' | 'error';
   text: string;
+  /** How many times the same message arrived; repeats are merged into one toast. */
+  count: number;
 }
 
 interface AppState {
@@ -35,8 +37,16 @@ interface AppState {
   /** What the `locked` event does, for a lock this window asked for itself. */
   onLocked(reason: LockReason): void;
   view: View;
+  /** Opens a section; asks first when a form holds unsaved edits. */
   go(view: View, focus?: Focus): void;
   focus: Focus;
+  /** A form reports whether it holds unsaved edits (by a key of its own). */
+  setDirty(key: string, dirty: boolean): void;
+  /** Runs `action` now, or after the person agrees to discard unsaved edits. */
+  guard(action: () => void): void;
+  /** The action waiting on "Discard unsaved changes?", if that question is open. */
+  leaving: (() => void) | null;
+  answerLeave(discard: boolean): void;
 }
 
 const Ctx = createContext<AppState | null>(null);
@@ -48,6 +58,7 @@ export function useAppState(): AppState {
 }
 
 const TOAST_MS = 6_000;
+const MAX_TOASTS = 4;
 
 /**
  * Holds what main tells the page (events) and what the whole window shows (status bar, toasts,
@@ -66,24 +77,91 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
   const [focus, setFocus] = useState<Focus>({});
   const nextId = useRef(1);
 
-  const dismiss = useCallback((id: number) => setToasts((ts) => ts.filter((t) => t.id !== id)), []);
+  const timers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
+  const current = useRef<Toast[]>([]);
+  const dismiss = useCallback((id: number) => {
+    clearTimeout(timers.current.get(id));
+    timers.current.delete(id);
+    current.current = current.current.filter((t) => t.id !== id);
+    setToasts(current.current);
+  }, []);
   const toast = useCallback(
     (tone: Toast['tone'], text: string) => {
-      const id = nextId.current++;
-      setToasts((ts) => [...ts.slice(-2), { id, tone, text }]);
+      const ts = current.current;
+      const same = ts.find((t) => t.tone === tone && t.text === text);
+      let id: number;
+      let next: Toast[];
+      if (same) {
+        id = same.id;
+        next = ts.map((t) => (t === same ? { ...t, count: t.count + 1 } : t));
+      } else {
+        id = nextId.current++;
+        next = [...ts, { id, tone, text, count: 1 }];
+        // Errors are never pushed out by newer messages; only the oldest others make room.
+        const overflow = next.length - MAX_TOASTS;
+        if (overflow > 0) {
+          const drop = new Set(next.filter((t) => t.tone !== 'error').slice(0, overflow).map((t) => t.id));
+          next = next.filter((t) => !drop.has(t.id));
+        }
+      }
+      current.current = next;
+      setToasts(next);
       // Errors stay until dismissed: a person must be able to read what went wrong.
-      if (tone !== 'error') setTimeout(() => dismiss(id), TOAST_MS);
+      if (tone !== 'error') {
+        clearTimeout(timers.current.get(id));
+        timers.current.set(id, setTimeout(() => dismiss(id), TOAST_MS));
+      }
     },
     [dismiss],
   );
   const markSynced = useCallback(() => setLastSyncAt(new Date().toISOString()), []);
-  const go = useCallback((v: View, f: Focus = {}) => {
-    setView(v);
-    setFocus(f);
+
+  const dirty = useRef(new Set<string>());
+  const [leaving, setLeaving] = useState<(() => void) | null>(null);
+  const setDirty = useCallback((key: string, d: boolean) => {
+    if (d) dirty.current.add(key);
+    else dirty.current.delete(key);
+  }, []);
+  const guard = useCallback((action: () => void) => {
+    if (dirty.current.size === 0) action();
+    else setLeaving(() => action);
+  }, []);
+  const answerLeave = useCallback(
+    (discard: boolean) => {
+      const action = leaving;
+      setLeaving(null);
+      if (discard && action) {
+        dirty.current.clear();
+        action();
+      }
+    },
+    [leaving],
+  );
+  const go = useCallback(
+    (v: View, f: Focus = {}) =>
+      guard(() => {
+        setView(v);
+        setFocus(f);
+      }),
+    [guard],
+  );
+
+  // Closing or reloading the window with unsaved edits asks first (main shows the question).
+  useEffect(() => {
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      if (dirty.current.size === 0) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
   }, []);
 
   const onLocked = useCallback(
     (reason: LockReason) => {
+      // A lock from main (idle, sleep, screen lock) cannot wait for an answer: the forms go.
+      dirty.current.clear();
+      setLeaving(null);
       setLockReason(reason);
       setProgress(null);
       qc.removeQueries({ predicate: (q) => q.queryKey[0] !== qk.vaultStatus[0] });
@@ -126,8 +204,8 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
   }, [api, qc, onLocked]);
 
   const value = useMemo<AppState>(
-    () => ({ online, progress, lastSyncAt, lockReason, toasts, toast, dismiss, markSynced, onLocked, view, go, focus }),
-    [online, progress, lastSyncAt, lockReason, toasts, toast, dismiss, markSynced, onLocked, view, go, focus],
+    () => ({ online, progress, lastSyncAt, lockReason, toasts, toast, dismiss, markSynced, onLocked, view, go, focus, setDirty, guard, leaving, answerLeave }),
+    [online, progress, lastSyncAt, lockReason, toasts, toast, dismiss, markSynced, onLocked, view, go, focus, setDirty, guard, leaving, answerLeave],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

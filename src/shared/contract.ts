@@ -38,6 +38,7 @@ import {
   OpenedImportInfo,
   ShareExportInput,
   ShareExportResult,
+  ShareImportApplyInput,
   ShareImportChoice,
   ShareImportOpenInput,
   VaultIdentity,
@@ -48,6 +49,24 @@ import { ItemKind, SyncProgress, SyncStatus, SyncSummary } from './sync';
 // one entry here; main registers it, the preload exposes it and the renderer calls it from this list.
 
 const none = z.undefined();
+
+/** One credential found in a plain file: where, what kind, masked; never the value. */
+export const FoundCredential = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  where: z.string(),
+  label: z.string(),
+  rule: z.string(),
+  masked: z.string(),
+  server: z.string().nullable(),
+  inVault: z.enum(['yes', 'no', 'unknown']),
+  vaultItem: z.string().nullable(),
+});
+export type FoundCredential = z.infer<typeof FoundCredential>;
+export const AgentScanResult = z.object({ findings: z.array(FoundCredential), filesRead: z.number().int() });
+/** Only files the scan found in the agent tools' own config locations can be named (main checks). */
+export const McpWrapInput = z.object({ file: z.string().min(1).max(4096) });
+export const AgentImportResult = z.object({ imported: z.number().int(), held: z.number().int(), conflicts: z.number().int() });
 const Ref = z.object({ ref: ProfileRef });
 const Kind = z.object({ kind: AgentKind });
 const Version = z.number().int().min(1);
@@ -92,7 +111,7 @@ export type ByokKeyCheck = z.infer<typeof ByokKeyCheck>;
 
 export const HealthFinding = z.object({
   severity: z.enum(['warning', 'problem']),
-  rule: z.enum(['old-key', 'failed-probe', 'reused-key', 'undeclared-keys', 'stale-draft', 'sync-failed', 'remote-paused']),
+  rule: z.enum(['old-key', 'failed-probe', 'reused-key', 'undeclared-keys', 'stale-draft', 'sync-failed', 'remote-paused', 'key-expiry']),
   kind: ItemKind.or(z.literal('remote')),
   id: z.string(),
   ref: z.string(),
@@ -100,12 +119,22 @@ export const HealthFinding = z.object({
 });
 export type HealthFinding = z.infer<typeof HealthFinding>;
 
+export const PasswordStrength = z.object({
+  score: z.number().int().min(0).max(4),
+  label: z.string(),
+  /** Good enough for a master password without the person's explicit consent. */
+  strongEnough: z.boolean(),
+});
+export type PasswordStrength = z.infer<typeof PasswordStrength>;
+
 export const contract = {
   // ---- vault -----------------------------------------------------------------------------
   vaultStatus: defineCall({ input: none, output: VaultStatus }),
   vaultCreate: defineCall({ input: z.object({ password: MasterPassword, kdf: Kdf.default('standard') }), output: VaultStatus }),
   vaultUnlock: defineCall({ input: z.object({ password: z.string().min(1).max(1024) }), output: VaultStatus }),
   vaultQuickUnlock: defineCall({ input: none, output: VaultStatus }),
+  /** Estimates a typed master password or passphrase (the CLI's estimator); nothing is stored or logged. */
+  passwordStrength: defineCall({ input: z.object({ password: z.string().max(1024) }), output: PasswordStrength }),
   vaultLock: defineCall({ input: none, output: VaultStatus }),
   vaultChangePassword: defineCall({
     input: z.object({ current: z.string().min(1).max(1024), next: MasterPassword, kdf: Kdf.optional() }),
@@ -119,6 +148,8 @@ export const contract = {
   profileReveal: defineCall({ input: z.object({ ref: ProfileRef, key: AuthKey }), output: z.object({ value: z.string() }) }),
   /** Copies one value in main; the value never reaches the renderer. */
   profileCopy: defineCall({ input: z.object({ ref: ProfileRef, key: AuthKey }), output: CopyResult }),
+  /** Copies the Kura auth token in main (audited); it never reaches the renderer. */
+  profileTokenCopy: defineCall({ input: Ref, output: CopyResult }),
   profileCreate: defineCall({ input: ProfileInput, output: ProfileSummary }),
   profileEdit: defineCall({
     input: z.object({ ref: ProfileRef, patch: ProfilePatch, confirmNewRemote: z.boolean().default(false) }),
@@ -131,8 +162,6 @@ export const contract = {
   }),
   /** Reveals the profile's Kura auth token (audited); NotFound, with the reason, when it has none. */
   profileTokenReveal: defineCall({ input: Ref, output: ProfileToken }),
-  /** Copies the Kura auth token in main (audited, cleared after a while); the token never reaches the renderer. */
-  profileTokenCopy: defineCall({ input: Ref, output: CopyResult }),
   profileHistory: defineCall({ input: Ref, output: z.array(ItemVersion) }),
   profileRestore: defineCall({
     input: z.object({ ref: ProfileRef, version: Version, confirmNewRemote: z.boolean().default(false) }),
@@ -180,6 +209,7 @@ export const contract = {
     input: z.object({ agentId: z.string().max(1000), tokenEnv: z.string().max(1000).nullable() }),
     output: z.object({ agentId: z.string(), tokenEnv: z.string() }),
   }),
+  agentDelete: defineCall({ input: z.object({ agentId: AgentInput.shape.agentId }), output: AgentSummary }),
 
   // ---- sync ------------------------------------------------------------------------------
   syncNow: defineCall({ input: none, output: SyncSummary }),
@@ -203,7 +233,7 @@ export const contract = {
   shareImportOpen: defineCall({ input: ShareImportOpenInput, output: OpenedImportInfo }),
   shareImportPreview: defineCall({ input: ShareImportChoice, output: ImportPreview }),
   /** Applies the last preview made with these choices, in one transaction; then the handle is gone. */
-  shareImportApply: defineCall({ input: ShareImportChoice, output: ImportResult }),
+  shareImportApply: defineCall({ input: ShareImportApplyInput, output: ImportResult }),
 
   // ---- activity, health, settings -------------------------------------------------------------
   auditList: defineCall({
@@ -212,6 +242,14 @@ export const contract = {
   }),
   auditVerify: defineCall({ input: none, output: AuditVerifyResult }),
   healthReport: defineCall({ input: none, output: z.array(HealthFinding) }),
+  /** Credentials lying in the agent tools' config files and shell start-up files on this computer (no values). */
+  agentScan: defineCall({ input: none, output: AgentScanResult }),
+  /** Scans again and stores every finding the vault does not hold yet, as drafts. */
+  agentImport: defineCall({ input: none, output: AgentImportResult }),
+  /** The change wrapping would make to one of the agent tools' MCP configs, as a diff with the secrets concealed. */
+  mcpWrapPreview: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), diff: z.string() }) }),
+  /** Moves the config's secret env values into the vault and rewrites it; the original is kept beside it. */
+  mcpWrap: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), backup: z.string() }) }),
   settingsGet: defineCall({ input: none, output: UserSettings }),
   settingsSet: defineCall({ input: UserSettings.partial(), output: UserSettings }),
 };

@@ -100,12 +100,19 @@ export const ProfileRef = text('Profile reference', LIMITS.agentIdChars + LIMITS
   { message: 'Profile reference may not be empty.' },
 );
 
+/**
+ * Keys allowed by name although they change how a program loads or runs when injected
+ * (NODE_OPTIONS, LD_PRELOAD…): src/core/devflow/env-names.ts holds the list.
+ */
+export const AllowEnv = z.array(AuthKey).max(LIMITS.keysPerProfile);
+
 export const ProfileInput = z.object({
   agentId: AgentId,
   name: ProfileName,
   authData: AuthData,
   saveSession: z.boolean().default(false),
   draft: z.boolean().default(false),
+  allowEnv: AllowEnv.default([]),
 });
 export type ProfileInput = z.input<typeof ProfileInput>;
 
@@ -117,8 +124,18 @@ export const ProfilePatch = z.object({
   replaceAuthData: AuthData.optional(),
   saveSession: z.boolean().optional(),
   draft: z.boolean().optional(),
+  /** Allowances for the keys this change sets; each must be given with the change that sets its value. */
+  allowEnv: AllowEnv.optional(),
 });
 export type ProfilePatch = z.input<typeof ProfilePatch>;
+
+/** When one profile value expires and/or how often it should be replaced (counted from `since`, when the value last changed). */
+export const KeyExpiry = z.object({
+  expiresAt: Timestamp.optional(),
+  rotateDays: z.number().int().positive().optional(),
+  since: Timestamp,
+});
+export type KeyExpiry = z.infer<typeof KeyExpiry>;
 
 export const ProfileSummary = z.object({
   id: Id,
@@ -130,9 +147,13 @@ export const ProfileSummary = z.object({
   hasToken: z.boolean(),
   lastSyncType: SyncType.nullable(),
   lastError: z.string().nullable(),
+  /** Keys that change how a program runs, allowed by name (absent: none). */
+  allowEnv: z.array(z.string()).optional(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   version: z.number().int(),
+  /** Per key, for the keys that have an expiry or a rotation period; absent when none has. */
+  expiry: z.record(z.string(), KeyExpiry).optional(),
 });
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 
@@ -214,6 +235,10 @@ export const ByokSummary = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   version: z.number().int(),
+  /** When the key stops working, if its provider said so; absent when not set. */
+  expiresAt: Timestamp.optional(),
+  /** How often the key should be replaced, in days, counted from its last change; absent when not set. */
+  rotateDays: z.number().int().positive().optional(),
 });
 export type ByokSummary = z.infer<typeof ByokSummary>;
 
@@ -309,6 +334,11 @@ export const AuditEvent = z.enum([
   'sessions_revoked',
   'bundle_exported',
   'bundle_imported',
+  /** A key that changes how a program runs (NODE_OPTIONS, LD_PRELOAD…) was allowed by name. */
+  'env_allowed',
+  // The chain head was missing or unreadable when an entry had to be added: the chain goes on from
+  // the last entry present, and this entry keeps the break visible to every later verification.
+  'audit_chain_broken',
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
@@ -326,6 +356,27 @@ export const AuditVerifyResult = z.object({
   problem: z.string().nullable(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
+
+/** One encrypted cell that failed its integrity check: where it is, and what it takes down. */
+export const DamagedCell = z.object({
+  table: z.string(),
+  rowId: z.string(),
+  column: z.string(),
+  item: z.string(),
+});
+export type DamagedCell = z.infer<typeof DamagedCell>;
+
+/** What the vault check (doctor) found. `ok` is false when anything but the derived index is wrong. */
+export const DoctorReport = z.object({
+  ok: z.boolean(),
+  database: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
+  header: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
+  /** The saved listing index as the unlock found it; anything but fresh was rebuilt from the rows. */
+  index: z.object({ snapshot: z.enum(['fresh', 'missing', 'stale', 'unreadable']), rebuiltFromRows: z.boolean() }),
+  audit: AuditVerifyResult,
+  damaged: z.array(DamagedCell),
+});
+export type DoctorReport = z.infer<typeof DoctorReport>;
 
 /** Known key shapes per provider, checked as people type and again before saving. */
 export const PROVIDER_KEY_PREFIX: Record<z.infer<typeof Provider>, string | null> = {

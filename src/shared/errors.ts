@@ -9,6 +9,8 @@ export const ErrorCode = z.enum([
   'Conflict',
   'TooLarge',
   'UndeclaredKey',
+  /** A key that would change how a program loads or runs (NODE_OPTIONS, LD_PRELOAD…), not allowed by name. */
+  'DangerousKey',
   'VaultNotFound',
   'VaultExists',
   'NotAVault',
@@ -18,6 +20,9 @@ export const ErrorCode = z.enum([
   'WrongPassword',
   'TamperedCell',
   'TamperedHeader',
+  'Damaged',
+  'WeakKdf',
+  'WeakPassword',
   'SessionInvalid',
   'RemoteMissing',
   'RemoteInsecure',
@@ -29,6 +34,8 @@ export const ErrorCode = z.enum([
   'BundleInvalid',
   'SignatureInvalid',
   'Unsigned',
+  /** A bundle signed by a key that is neither this vault's nor a contact's, not trusted for this import. */
+  'UntrustedSigner',
   'DecryptFailed',
   'Cancelled',
   'SyncBusy',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIMITS, SyncState, label } from './domain';
+import { AllowEnv, LIMITS, SyncState, label } from './domain';
 
 // The wire schemas of team sharing: what the engine returns to the CLI and, through the IPC
 // contract, to the window. Bundles themselves (src/core/share/bundle.ts) never cross the boundary:
@@ -79,6 +79,11 @@ export const SignerInfo = z.object({
   contact: z.string().nullable(),
   /** Signed by this very vault. */
   self: z.boolean(),
+  /**
+   * Signed by this vault or a contact. An import from any other signer is applied only when the
+   * person trusts that signer for the import, after comparing the fingerprint with the sender.
+   */
+  trusted: z.boolean(),
 });
 export type SignerInfo = z.infer<typeof SignerInfo>;
 
@@ -110,6 +115,21 @@ export const ProfileChange = z.object({
   /** Whether the written profile takes the bundle's Kura token. */
   withToken: z.boolean(),
   note: z.string().nullable(),
+  /** The key names the bundle gives this profile (never values). */
+  keys: z.array(z.string()),
+  /**
+   * Keys that change how a program loads or runs when injected (NODE_OPTIONS, LD_PRELOAD…): the
+   * import writes this profile only if each is allowed by name.
+   */
+  dangerousKeys: z.array(z.string()),
+  /**
+   * Created without a token under the agent id and name it has in the file: its first sync would
+   * replace the remote profile of that agent and name, if the sender synced one, and invalidate
+   * their token. It arrives as a draft, pushed only once the person marks it ready.
+   */
+  replacesRemote: z.boolean(),
+  /** The state this profile arrives in (an existing draft stays a draft). */
+  state: z.enum(['pending', 'draft']),
 });
 export type ProfileChange = z.infer<typeof ProfileChange>;
 
@@ -228,3 +248,13 @@ export const OpenedImportInfo = z.object({ handle: ShareHandle, signer: SignerIn
 export type OpenedImportInfo = z.infer<typeof OpenedImportInfo>;
 
 export const ShareImportChoice = z.object({ handle: ShareHandle, onConflict: ConflictPolicy.default('skip'), draft: z.boolean().default(false) });
+
+/**
+ * Applying takes the person's deliberate answers to what the preview showed: `trustSigner` for a
+ * signer that is neither this vault nor a contact (after comparing `signer.fingerprint`), and each
+ * of the preview's `dangerousKeys` to allow by name.
+ */
+export const ShareImportApplyInput = ShareImportChoice.extend({
+  trustSigner: z.boolean().default(false),
+  allowEnv: AllowEnv.default([]),
+});

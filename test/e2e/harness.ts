@@ -171,6 +171,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         http: { connectTimeoutMs: 1_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 },
       },
       syncTimeoutMs: 2_500,
+      // "Found on this computer" looks in an empty home, not the machine's.
+      scanEnv: { HOME: join(vaultDir, '..', 'home'), XDG_CONFIG_HOME: join(vaultDir, '..', 'home', '.config') },
       onError: () => undefined,
     });
     const router = createRouter(contract, backend.handlers, { log: (entry) => pageErrors.push(`router: ${JSON.stringify(entry)}`) });
@@ -209,12 +211,16 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 
 export { expect };
 
-/** Creates the vault through the UI and lands on the empty profile list. */
-export async function createVaultThroughUi(page: Page): Promise<void> {
+/**
+ * Creates the vault through the UI. A new vault opens on the setup guide; unless `stayOnGuide`,
+ * this then goes to the (empty) profile list, where most flows start.
+ */
+export async function createVaultThroughUi(page: Page, { stayOnGuide = false } = {}): Promise<void> {
   await page.getByLabel('Master password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Repeat the master password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create vault' }).click();
-  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Get started', level: 1 })).toBeVisible();
+  if (!stayOnGuide) await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Profiles', exact: true }).click();
 }
 
 export async function unlockThroughUi(page: Page, password = PASSWORD): Promise<void> {
@@ -228,10 +234,10 @@ export async function connectThroughUi(page: Page, remotes: Remotes): Promise<vo
   await kura.getByLabel('Base URL').fill(remotes.kura.url);
   await kura.getByLabel('API key').fill(KURA_TEST_API_KEY);
   await kura.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('region', { name: 'Kura' }).getByText('Connected')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Kura' }).getByText(/^Verified /)).toBeVisible();
   const backside = page.getByRole('form', { name: 'Backside connection' });
   await backside.getByLabel('Base URL').fill(remotes.backside.url);
   await backside.getByLabel('Bearer token').fill(BACKSIDE_TEST_TOKEN);
   await backside.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('region', { name: 'Backside' }).getByText('Connected')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Backside' }).getByText(/^Verified /)).toBeVisible();
 }

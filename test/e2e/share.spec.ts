@@ -117,7 +117,8 @@ teammate('export to a teammate, import theirs with a preview and a conflict poli
 
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Profiles' }).click();
   await expect(page.getByRole('option', { name: /prod \(imported\)/ }).getByText('Pending')).toBeVisible();
-  await expect(page.getByRole('option', { name: /research/ }).getByText('Pending')).toBeVisible();
+  // New under bob's own agent and name, without his token: a draft, so it cannot replace his remote profile unasked.
+  await expect(page.getByRole('option', { name: /research/ }).getByText('Draft')).toBeVisible();
 });
 
 teammate('a file protected by a passphrase: the wrong one is named as such, the right one opens it', async ({ keyhold, bob, files }) => {
@@ -142,6 +143,9 @@ teammate('a file protected by a passphrase: the wrong one is named as such, the 
   await expect(dialog.getByRole('note', { name: 'Signer' })).toContainText('Unknown signer');
   await expect(dialog.getByRole('table', { name: 'Import preview' }).getByRole('row', { name: /crm-bot\/shared/ })).toContainText('New');
   await dialog.getByLabel('Drafts').check();
+  // An unknown signer is trusted only by a deliberate step, for this import.
+  await expect(dialog.getByRole('button', { name: 'Import', exact: true })).toBeDisabled();
+  await dialog.getByLabel(/I compared the fingerprint .* and trust this signer for this import/).check();
   await dialog.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(page.getByRole('status', { name: 'Import finished' })).toContainText('They are drafts');
 });

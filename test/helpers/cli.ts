@@ -17,7 +17,17 @@ export interface CliOptions {
   input?: string | Buffer;
 }
 
-const baseEnv = (env: Record<string, string> | undefined) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env });
+/**
+ * A clean environment plus `env`. The KDF floor is lowered for tests (src/core/crypto/kdf.ts) unless
+ * `env` sets KEYHOLD_INSECURE_TEST_KDF; in-process, core reads it from the test process's own
+ * environment (vitest.config.ts sets it), so a test of the real floor spawns the CLI.
+ */
+const baseEnv = (env: Record<string, string> | undefined) => ({
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '/tmp',
+  KEYHOLD_INSECURE_TEST_KDF: '1',
+  ...env,
+});
 
 function result(code: number, stdout: string, stderr: string): CliResult {
   return { code, stdout, stderr, json: <T,>() => JSON.parse(stdout) as T };

@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
+import { describePasswordStrength } from '../../src/shared/password-strength';
 import { ApiProvider, type Client } from '../../src/renderer/api';
 import { AppStateProvider } from '../../src/renderer/state';
 import { Toasts } from '../../src/renderer/ui/Toasts';
@@ -12,7 +13,9 @@ type Calls = Partial<Record<keyof Client, (...args: never[]) => unknown>>;
  * call rejects with "unexpected call NAME", so a screen that asks for more than the test expects fails.
  */
 export function fakeClient(defaults: Calls, calls: Calls = {}): Client {
-  const base: Record<string, unknown> = { on: () => () => undefined, ...defaults, ...calls };
+  // Strength estimates come from the real estimator: screens show them while a password is typed.
+  const strength = ({ password }: { password: string }) => describePasswordStrength(password);
+  const base: Record<string, unknown> = { on: () => () => undefined, passwordStrength: strength, ...defaults, ...calls };
   return new Proxy(base, {
     get: (target, name: string) => target[name] ?? (() => Promise.reject(new Error(`unexpected call ${name}`))),
   }) as unknown as Client;

@@ -43,6 +43,9 @@ describe('profiles and BYOK keys through the router', () => {
     expect(copy).toEqual({ ok: true, value: { clearsAfterSeconds: 30 } });
     expect(JSON.stringify(copy)).not.toContain('ann');
     expect(h.copied).toEqual(['ann']);
+    // No token before the first sync: nothing is copied, and the reason says when one comes.
+    expect(await h.call('profileTokenCopy', { ref: created.id })).toMatchObject({ ok: false, error: { code: 'NotFound' } });
+    expect(h.copied).toEqual(['ann']);
     expect(await h.call('profileReveal', { ref: 'crm/prod', key: 'NOPE' })).toMatchObject({
       ok: false,
       error: { code: 'NotFound', field: 'key' },

@@ -130,7 +130,7 @@ describe('sharing through the router', () => {
     expect(JSON.stringify(chosen)).not.toContain(dir);
 
     const opened = await h.ok('shareImportOpen', { file: chosen.file });
-    expect(opened.signer).toMatchObject({ signed: true, contact: null, self: false });
+    expect(opened.signer).toMatchObject({ signed: true, contact: null, self: false, trusted: false });
     expect(opened.preview.policy).toBe('skip');
     expect(opened.preview.profiles.map((p) => [p.name, p.status, p.action])).toEqual([
       ['prod', 'differs', 'skip'],
@@ -146,13 +146,19 @@ describe('sharing through the router', () => {
     // Apply must match what was shown last.
     expect(await h.call('shareImportApply', { handle: opened.handle, onConflict: 'overwrite' })).toMatchObject({ ok: false, error: { code: 'Conflict' } });
 
-    const result = await h.ok('shareImportApply', { handle: opened.handle, onConflict: 'keep-both' });
+    // A signer who is not a contact is trusted only by a deliberate step, after comparing the fingerprint.
+    expect(await h.call('shareImportApply', { handle: opened.handle, onConflict: 'keep-both' })).toMatchObject({
+      ok: false,
+      error: { code: 'UntrustedSigner', field: 'trustSigner' },
+    });
+    const result = await h.ok('shareImportApply', { handle: opened.handle, onConflict: 'keep-both', trustSigner: true });
     expect(result).toMatchObject({ profiles: { created: 2, updated: 0, skipped: 0 }, state: 'pending' });
     const list = await h.ok('profilesList', {});
     expect(list.map((p) => [p.name, p.syncState]).sort()).toEqual([
       ['prod (imported)', 'pending'],
       ['prod', 'draft'],
-      ['staging', 'pending'],
+      // New without a token under Bob's own agent and name: a draft, so it cannot replace his remote profile unasked.
+      ['staging', 'draft'],
     ]);
     expect(await h.call('shareImportPreview', { handle: opened.handle })).toMatchObject({ ok: false, error: { code: 'NotFound' } });
     expect(await h.call('shareImportOpen', { file: chosen.file })).toMatchObject({ ok: false, error: { code: 'NotFound' } });

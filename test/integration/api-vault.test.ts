@@ -61,11 +61,16 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   remoteTest: { kind: 'kura' },
   agentsList: undefined,
   agentSet: { agentId: 'crm', args: ['A'] },
+  agentDelete: { agentId: 'crm' },
   syncNow: undefined,
   syncStatus: undefined,
   auditList: {},
   auditVerify: undefined,
   healthReport: undefined,
+  agentScan: undefined,
+  agentImport: undefined,
+  mcpWrapPreview: { file: '/nowhere/mcp.json' },
+  mcpWrap: { file: '/nowhere/mcp.json' },
   identityGet: undefined,
   identityCopy: { part: 'recipient' },
   contactsList: undefined,
@@ -78,7 +83,7 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   shareImportApply: { handle: HANDLE },
 };
 // The calls that work without an unlocked vault.
-const OPEN_CALLS = ['vaultStatus', 'vaultCreate', 'vaultUnlock', 'vaultQuickUnlock', 'vaultLock', 'settingsGet', 'settingsSet'];
+const OPEN_CALLS = ['vaultStatus', 'vaultCreate', 'vaultUnlock', 'vaultQuickUnlock', 'vaultLock', 'settingsGet', 'settingsSet', 'passwordStrength'];
 
 describe('vault lifecycle through the router', () => {
   it('first run: no vault, create, lock, wrong password, unlock', async () => {
@@ -122,6 +127,8 @@ describe('vault lifecycle through the router', () => {
     }
     expect(await h.ok('settingsGet')).toEqual(DEFAULT_SETTINGS);
     expect(await h.ok('settingsSet', { keyMaxAgeDays: 30 })).toMatchObject({ keyMaxAgeDays: 30 });
+    // Strength is estimated before any vault exists (the create form), and never needs one.
+    expect(await h.ok('passwordStrength', { password: 'password123' })).toMatchObject({ strongEnough: false });
   });
 
   it('lock from the shell (idle, suspend) zeroes the session and says why; a locked vault is not locked again', async () => {

@@ -62,7 +62,7 @@ describe('keyhold run', () => {
       GOOGLE_API_KEY: GOOGLE,
       KEYHOLD_BYOK_KEY: OTHER,
       KEYHOLD_PASSWORD: null,
-      KEYHOLD_VAULT: env.KEYHOLD_VAULT,
+      KEYHOLD_VAULT: null,
     });
   });
 
@@ -319,7 +319,7 @@ describe('keyhold completion', () => {
   it('generates a bash script from the program that completes commands and options', async () => {
     const script = (await ok(['completion', 'bash'])).stdout;
     expect(complete(script, ['keyhold', 'pro'])).toEqual(['profile']);
-    expect(complete(script, ['keyhold', 'profile', 'ex'])).toEqual(['export-env']);
+    expect(complete(script, ['keyhold', 'profile', 'expo'])).toEqual(['export-env']);
     expect(complete(script, ['keyhold', '--vault', '/tmp/v', 'profile', 'add', '--from'])).toEqual(['--from-env']);
     expect(complete(script, ['keyhold', 'profile', 'add', '--agent', 'profile', '--na'])).toEqual(['--name']);
     expect(complete(script, ['keyhold', 'run', '--no'])).toEqual(['--no-mask']);

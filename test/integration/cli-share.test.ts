@@ -102,7 +102,7 @@ describe('export and import', () => {
     expect(dry.stderr).toContain(`warning: The signer is not one of your contacts. Compare the fingerprint ${alice.fingerprint}`);
 
     ok(await asBob(['contact', 'add', 'Alice', alice.recipient, '--signing-key', alice.signingPublicKey]));
-    const imported = ok(await asBob(['import', out, '--on-conflict', 'overwrite', '--json']));
+    const imported = ok(await asBob(['import', out, '--on-conflict', 'overwrite', '--yes', '--json']));
     const body = imported.json<{ dryRun: boolean; preview: { signer: { contact: string } }; result: { state: string } }>();
     expect(body).toMatchObject({ dryRun: false, preview: { signer: { contact: 'Alice' } }, result: { state: 'pending' } });
     expect(imported.stdout).not.toContain(SECRET);
@@ -110,7 +110,8 @@ describe('export and import', () => {
 
     expect(ok(await asBob(['profile', 'show', 'crm/prod', '--reveal', '--json'])).json()).toMatchObject({
       authData: { USER: 'ann', PASS: SECRET },
-      syncState: 'pending',
+      // New without a token, it would replace Alice's remote profile if synced: a draft until marked ready.
+      syncState: 'draft',
     });
     expect(ok(await asBob(['byok', 'list', '--json'])).json()).toMatchObject([{ kind: 'claude-code', syncState: 'pending' }]);
     expect(ok(await asBob(['agent', 'list', '--json'])).json()).toMatchObject([{ agentId: 'crm', args: ['USER', 'PASS'] }]);
@@ -120,7 +121,7 @@ describe('export and import', () => {
   it('a passphrase round trip, armored', async () => {
     const out = file();
     ok(await asAlice(['export', '--out', out, '--passphrase-stdin', '--select', 'crm/staging', '--armor'], 'our team passphrase\n'));
-    const r = ok(await asBob(['import', out, '--passphrase-stdin', '--draft', '--on-conflict', 'keep-both'], 'our team passphrase\n'));
+    const r = ok(await asBob(['import', out, '--passphrase-stdin', '--draft', '--on-conflict', 'keep-both', '--trust-signer', '--yes'], 'our team passphrase\n'));
     expect(r.stdout).toMatch(/identical\s+crm\/staging/);
     expect(r.stdout).toContain('Imported as draft: 0 profiles created, 0 updated, 1 skipped');
   }, 90_000);
@@ -129,13 +130,13 @@ describe('export and import', () => {
     ok(await asBob(['profile', 'edit', 'crm/prod', '--set', 'USER=bob']));
     const out = file();
     ok(await asAlice(['export', '--out', out, '--to', bob.recipient, '--select', 'crm/prod']));
-    const skipped = ok(await asBob(['import', out]));
+    const skipped = ok(await asBob(['import', out, '--trust-signer', '--yes']));
     expect(skipped.stdout).toMatch(/~ differs\s+crm\/prod: values of USER → skip/);
     expect(skipped.stdout).not.toContain('ann');
-    const kept = ok(await asBob(['import', out, '--on-conflict', 'keep-both', '--draft']));
+    const kept = ok(await asBob(['import', out, '--on-conflict', 'keep-both', '--draft', '--trust-signer', '--yes']));
     expect(kept.stdout).toContain('keep both, import as "prod (imported)"');
     expect(ok(await asBob(['profile', 'show', 'crm/prod (imported)', '--json'])).json()).toMatchObject({ syncState: 'draft' });
-    ok(await asBob(['import', out, '--on-conflict', 'overwrite']));
+    ok(await asBob(['import', out, '--on-conflict', 'overwrite', '--trust-signer', '--yes']));
     expect(ok(await asBob(['profile', 'show', 'crm/prod', '--reveal', '--json'])).json()).toMatchObject({ authData: { USER: 'ann' } });
   });
 

@@ -37,7 +37,7 @@ async function tokenReads(): Promise<number> {
 beforeAll(async () => {
   t = tempDir('keyhold-cli-token-');
   s = await servers();
-  env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
+  env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
   await ok(['init', '--kdf-memory', '1', '--kdf-iterations', '1']);
   await ok(['remote', 'set', 'kura', '--url', s.kura.url, '--api-key-stdin'], KURA_TEST_API_KEY);
   await ok(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], BACKSIDE_TEST_TOKEN);

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Cells } from '../../src/core/vault/cells';
 import { Vault } from '../../src/core/vault/vault';
 import { newVault, PASSWORD } from '../helpers/vault';
 import { useCleanups } from '../helpers/cleanup';
@@ -19,14 +20,14 @@ describe('listing index snapshot and writes from other processes', () => {
     const before = vault.profiles.list();
     vault.lock();
     expect(cacheRow(vault).cached).toBe(cacheRow(vault).current);
-    // Prove the snapshot is what unlock reads: with the rows' meta unreadable, unlock still lists.
-    const metas = vault.db.prepare('SELECT id, meta FROM profiles').all() as { id: string; meta: Buffer }[];
-    vault.db.prepare('UPDATE profiles SET meta = zeroblob(40)').run();
-    vault.db.prepare('UPDATE vault_meta SET index_gen = ? WHERE id = 1').run(cacheRow(vault).cached);
+    // Prove the snapshot is what unlock reads: no profile meta cell is opened.
+    const decrypt = vi.spyOn(Cells.prototype, 'decrypt');
     await vault.unlock(PASSWORD);
+    expect(decrypt.mock.calls.filter(([table]) => table === 'profiles')).toEqual([]);
+    decrypt.mockRestore();
     expect(vault.profiles.list()).toEqual(before);
+    expect(vault.profiles.indexState).toBe('fresh');
     vault.lock();
-    for (const m of metas) vault.db.prepare('UPDATE profiles SET meta = ? WHERE id = ?').run(m.meta, m.id);
   });
 
   it('sees profiles written by another process while unlocked', async () => {

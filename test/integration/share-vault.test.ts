@@ -88,6 +88,9 @@ describe('vault keys', () => {
   });
 });
 
+// Alice is not Bob's contact in most tests: Bob trusts her signature for each import, as --trust-signer does.
+const TRUST = { trustSigner: true };
+
 describe('contacts', () => {
   it('adds, lists, finds and removes contacts with unique names', async () => {
     const them = await generateIdentity();
@@ -123,19 +126,20 @@ describe('contacts', () => {
 });
 
 describe('export and import round trips', () => {
-  it.each([false, true])('recipient file (armor %s): everything arrives pending, with agents and BYOK keys', async (armor) => {
+  it.each([false, true])('recipient file (armor %s): everything arrives, new tokenless profiles as drafts, with agents and BYOK keys', async (armor) => {
     const path = await exportAliceToBob({ withByok: true, armor });
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readFileSync(path, 'latin1').startsWith('-----BEGIN AGE ENCRYPTED FILE-----')).toBe(armor);
 
-    const { preview, result } = await importFile(bob, path);
+    const { preview, result } = await importFile(bob, path, TRUST);
     expect(preview.counts.profiles).toMatchObject({ new: 3, create: 3 });
     expect(result).toMatchObject({ profiles: { created: 3, updated: 0, skipped: 0 }, byokKeys: { created: 1 }, agents: { declared: 1 }, state: 'pending' });
     expect(summaries(bob).map((s) => [s.agentId, s.name, s.syncState, s.hasToken])).toEqual([
-      ['claude-code', 'team', 'pending', false],
-      ['crm', 'prod', 'pending', false],
-      ['crm', 'staging', 'pending', false],
+      ['claude-code', 'team', 'draft', false],
+      ['crm', 'prod', 'draft', false],
+      ['crm', 'staging', 'draft', false],
     ]);
+    expect(preview.profiles.every((c) => c.replacesRemote && c.state === 'draft')).toBe(true);
     expect(values(bob, 'crm/prod')).toEqual({ USER: 'ann', PASS: SECRET });
     expect(bob.profiles.get('crm/prod').saveSession).toBe(true);
     expect(bob.agents.get('crm')?.args).toEqual(['USER', 'PASS', 'OTP']);
@@ -146,9 +150,9 @@ describe('export and import round trips', () => {
   it.each([false, true])('passphrase file (armor %s) opens only with the passphrase', async (armor) => {
     const path = out();
     await exportToFile(alice, path, { select: ['crm/prod'], armor, target: { passphrase: 'team passphrase' }, scryptWorkFactor: FAST_SCRYPT });
-    await expectKeyholdError(() => importFile(bob, path), 'DecryptFailed', /passphrase/);
-    await expectKeyholdError(() => importFile(bob, path, { passphrase: 'not it' }), 'DecryptFailed', /Wrong passphrase/);
-    const { result } = await importFile(bob, path, { passphrase: 'team passphrase' });
+    await expectKeyholdError(() => importFile(bob, path, TRUST), 'DecryptFailed', /passphrase/);
+    await expectKeyholdError(() => importFile(bob, path, { ...TRUST, passphrase: 'not it' }), 'DecryptFailed', /Wrong passphrase/);
+    const { result } = await importFile(bob, path, { ...TRUST, passphrase: 'team passphrase' });
     expect(result?.profiles.created).toBe(1);
     expect(values(bob, 'crm/prod')).toEqual({ USER: 'ann', PASS: SECRET });
   });
@@ -196,7 +200,7 @@ describe('tokens', () => {
     expect(opened.bundle.items.profiles.find((p) => p.name === 'prod')?.authToken).toBe('kura-token-prod');
     expect(opened.bundle.items.profiles.filter((p) => p.authToken !== undefined)).toHaveLength(1);
 
-    const { preview } = await importFile(bob, path);
+    const { preview } = await importFile(bob, path, TRUST);
     expect(preview.warnings.join(' ')).toMatch(/This bundle carries 1 Kura token\(s\); 1 will be attached to their profiles here: syncing them updates the sender's remote profiles/);
     const prod = bob.profiles.load(bob.profiles.resolve('crm/prod').id);
     expect(prod.summary).toMatchObject({ syncState: 'pending', hasToken: true });
@@ -207,7 +211,7 @@ describe('tokens', () => {
   it('stay behind when keep-both renames the profile', async () => {
     await syncAlicesProd();
     bob.profiles.create({ agentId: 'crm', name: 'prod', authData: { USER: 'bob' } });
-    const { preview } = await importFile(bob, await exportAliceToBob({ includeTokens: true }), { onConflict: 'keep-both' });
+    const { preview } = await importFile(bob, await exportAliceToBob({ includeTokens: true }), { ...TRUST, onConflict: 'keep-both' });
     expect(preview.profiles.find((p) => p.name === 'prod')).toMatchObject({ importedAs: 'prod (imported)', withToken: false });
     expect(bob.profiles.resolve('crm/prod (imported)').hasToken).toBe(false);
   });
@@ -239,7 +243,7 @@ describe('preview and conflict policies', () => {
 
   it('skip leaves existing profiles untouched', async () => {
     const before = bob.profiles.resolve('crm/prod');
-    const { result } = await importFile(bob, path, { onConflict: 'skip' });
+    const { result } = await importFile(bob, path, { ...TRUST, onConflict: 'skip' });
     expect(result?.profiles).toEqual({ created: 1, updated: 0, skipped: 2 });
     expect(values(bob, 'crm/prod')).toEqual({ USER: 'bob', PASS: 'bobs-own', EXTRA: 'x' });
     expect(bob.profiles.resolve('crm/prod').version).toBe(before.version);
@@ -248,7 +252,7 @@ describe('preview and conflict policies', () => {
   it('overwrite replaces values, and a synced profile goes back to pending', async () => {
     const loaded = bob.profiles.load(bob.profiles.resolve('crm/prod').id);
     bob.profiles.recordSync(loaded.summary, { ...loaded.meta, hasToken: true }, { authToken: 'bobs-token', agentId: 'crm', name: 'prod' }, 'synced');
-    const { result } = await importFile(bob, path, { onConflict: 'overwrite' });
+    const { result } = await importFile(bob, path, { ...TRUST, onConflict: 'overwrite' });
     expect(result?.profiles).toEqual({ created: 1, updated: 1, skipped: 1 });
     expect(values(bob, 'crm/prod')).toEqual({ USER: 'ann', PASS: SECRET });
     const prod = bob.profiles.load(bob.profiles.resolve('crm/prod').id);
@@ -259,7 +263,7 @@ describe('preview and conflict policies', () => {
 
   it('keep-both imports a differing profile under a free new name', async () => {
     bob.profiles.create({ agentId: 'crm', name: 'prod (imported)', authData: { USER: 'z' } });
-    const { result } = await importFile(bob, path, { onConflict: 'keep-both' });
+    const { result } = await importFile(bob, path, { ...TRUST, onConflict: 'keep-both' });
     expect(result?.profiles).toEqual({ created: 2, updated: 0, skipped: 1 });
     expect(values(bob, 'crm/prod (imported 2)')).toEqual({ USER: 'ann', PASS: SECRET });
     expect(values(bob, 'crm/prod')).toEqual({ USER: 'bob', PASS: 'bobs-own', EXTRA: 'x' });
@@ -268,7 +272,7 @@ describe('preview and conflict policies', () => {
 
   it('--dry-run changes nothing', async () => {
     const before = [summaries(bob), auditCount(bob)];
-    const { preview, result } = await importFile(bob, path, { onConflict: 'overwrite', dryRun: true });
+    const { preview, result } = await importFile(bob, path, { ...TRUST, onConflict: 'overwrite', dryRun: true });
     expect(result).toBeNull();
     expect(preview.counts.profiles.update).toBe(1);
     expect([summaries(bob), auditCount(bob)]).toEqual(before);
@@ -276,14 +280,14 @@ describe('preview and conflict policies', () => {
 
   it('--draft brings items in as drafts, and an existing draft is never promoted', async () => {
     bob.profiles.edit('crm/prod', { draft: true });
-    const { result } = await importFile(bob, path, { draft: true, onConflict: 'overwrite' });
+    const { result } = await importFile(bob, path, { ...TRUST, draft: true, onConflict: 'overwrite' });
     expect(result?.state).toBe('draft');
     expect(bob.profiles.resolve('claude-code/team').syncState).toBe('draft');
     expect(bob.profiles.resolve('crm/prod').syncState).toBe('draft');
     expect(bob.profiles.resolve('crm/staging').syncState).toBe('pending');
 
     bob.profiles.edit('crm/prod', { set: { USER: 'changed again' } });
-    await importFile(bob, await exportAliceToBob(), { onConflict: 'overwrite' });
+    await importFile(bob, await exportAliceToBob(), { ...TRUST, onConflict: 'overwrite' });
     expect(bob.profiles.resolve('crm/prod').syncState).toBe('draft');
   });
 
@@ -292,7 +296,7 @@ describe('preview and conflict policies', () => {
     const preview = previewImport(bob, opened, { onConflict: 'overwrite' });
     bob.profiles.create({ agentId: 'claude-code', name: 'team', authData: { ANTHROPIC_API_KEY: 'other' } });
     const before = [summaries(bob), auditCount(bob)];
-    await expectKeyholdError(() => applyImport(bob, opened, preview), 'Conflict', /changed since the import preview/);
+    await expectKeyholdError(() => applyImport(bob, opened, preview, TRUST), 'Conflict', /changed since the import preview/);
     expect([summaries(bob), auditCount(bob)]).toEqual(before);
   });
 });
@@ -302,7 +306,7 @@ describe('local-only BYOK keys', () => {
     const OPENAI = `sk-proj-${'o'.repeat(40)}`;
     alice.byok.set({ kind: 'writer', provider: 'openai', apiKey: OPENAI });
     bob.byok.set({ kind: 'claude-code', provider: 'google', apiKey: `AIza${'g'.repeat(35)}` });
-    await importFile(bob, await exportAliceToBob({ withByok: true }), { onConflict: 'overwrite' });
+    await importFile(bob, await exportAliceToBob({ withByok: true }), { onConflict: 'overwrite', ...TRUST });
     expect(bob.byok.list().map((k) => [k.kind, k.provider, k.localOnly, k.syncState])).toEqual([
       ['claude-code', 'anthropic', false, 'pending'],
       ['writer', 'openai', true, 'draft'],
@@ -314,7 +318,7 @@ describe('declared agent arguments', () => {
   it('are applied only to agents this vault does not declare; differing ones are reported', async () => {
     bob.agents.set({ agentId: 'crm', args: ['USER', 'PASS', 'OTP', 'REGION'] });
     alice.agents.set({ agentId: 'claude-code', args: ['ANTHROPIC_API_KEY'] });
-    const { preview, result } = await importFile(bob, await exportAliceToBob());
+    const { preview, result } = await importFile(bob, await exportAliceToBob(), TRUST);
     expect(preview.agents).toEqual([
       { agentId: 'claude-code', status: 'new', added: ['ANTHROPIC_API_KEY'], removed: [], action: 'declare' },
       { agentId: 'crm', status: 'differs', added: [], removed: ['REGION'], action: 'skip' },
@@ -329,7 +333,7 @@ describe('declared agent arguments', () => {
     bob.profiles.create({ agentId: 'crm', name: 'mine', authData: { USER: 'bob' } });
     const path = await exportAliceToBob();
     const before = [summaries(bob), auditCount(bob), bob.agents.list()];
-    const error = await expectKeyholdError(() => importFile(bob, path), 'UndeclaredKey', /Nothing was imported: 2 profile\(s\).*"crm\/prod" has "PASS"/);
+    const error = await expectKeyholdError(() => importFile(bob, path, TRUST), 'UndeclaredKey', /Nothing was imported: 2 profile\(s\).*"crm\/prod" has "PASS"/);
     expect(error.message).not.toContain(SECRET);
     expect([summaries(bob), auditCount(bob), bob.agents.list()]).toEqual(before);
   });
@@ -340,16 +344,16 @@ describe('signers', () => {
     const path = await exportAliceToBob();
     const aliceId = await vaultIdentity(alice);
     const unknown = await openImport(bob, readFileSync(path));
-    expect(unknown.signer).toEqual({ signed: true, fingerprint: aliceId.fingerprint, publicKey: aliceId.signingPublicKey, contact: null, self: false });
+    expect(unknown.signer).toEqual({ signed: true, fingerprint: aliceId.fingerprint, publicKey: aliceId.signingPublicKey, contact: null, self: false, trusted: false });
     expect(previewImport(bob, unknown).warnings.join(' ')).toContain(aliceId.fingerprint);
 
     addContact(bob, { name: 'Alice', recipient: aliceId.recipient, signingKey: aliceId.signingPublicKey });
-    expect((await openImport(bob, readFileSync(path))).signer).toMatchObject({ contact: 'Alice', self: false });
+    expect((await openImport(bob, readFileSync(path))).signer).toMatchObject({ contact: 'Alice', self: false, trusted: true });
 
     const own = out();
     bob.profiles.create({ agentId: 'x', name: 'y', authData: { K: 'v' } });
     await exportToFile(bob, own, { all: true, target: { recipients: [await bobRecipient()] } });
-    expect((await openImport(bob, readFileSync(own))).signer).toMatchObject({ self: true });
+    expect((await openImport(bob, readFileSync(own))).signer).toMatchObject({ self: true, trusted: true });
   });
 });
 
@@ -400,10 +404,10 @@ describe('bad input changes nothing', () => {
 
     const unsigned = fileOf(await sealed(serializeBundle(createBundle(content()))));
     await refused(unsigned, 'Unsigned', /not signed/);
-    const { preview } = await importFile(bob, unsigned, { allowUnsigned: true });
+    const { preview } = await importFile(bob, unsigned, { ...TRUST, allowUnsigned: true });
     expect(preview.signer.signed).toBe(false);
     expect(preview.warnings[0]).toMatch(/NOT signed/);
-    expect(bob.profiles.resolve('crm/x').syncState).toBe('pending');
+    expect(bob.profiles.resolve('crm/x').syncState).toBe('draft');
 
     await refused(fileOf(await sealed(JSON.stringify({ ...signed(), version: 2 }))), 'BundleInvalid', /format version 2.*Update Keyhold/);
   });
@@ -449,7 +453,7 @@ describe('interoperability with the age CLI', () => {
     const path = out();
     writeFileSync(path, encrypted.stdout);
 
-    const { preview, result } = await importFile(bob, path);
+    const { preview, result } = await importFile(bob, path, TRUST);
     expect(preview.signer).toMatchObject({ signed: true, contact: null, fingerprint: fingerprint(signingPublicKey(Buffer.from(seedHex, 'hex'))) });
     expect(result?.profiles.created).toBe(1);
     expect(values(bob, 'crm/from-age')).toEqual({ USER: 'eve' });
@@ -466,7 +470,7 @@ describe('one transaction', () => {
     bob.db.exec(
       `CREATE TEMP TRIGGER fail_import BEFORE INSERT ON audit_log WHEN NEW.event = 'bundle_imported' BEGIN SELECT RAISE(ABORT, 'disk trouble'); END;`,
     );
-    expect(() => applyImport(bob, opened, preview)).toThrow(/disk trouble/);
+    expect(() => applyImport(bob, opened, preview, TRUST)).toThrow(/disk trouble/);
     bob.db.exec('DROP TRIGGER fail_import');
     expect([summaries(bob), auditCount(bob), bob.agents.list()]).toEqual(before);
     expect(bob.byok.list()).toEqual([]);

@@ -24,7 +24,7 @@ beforeAll(async () => {
   t = tempDir('keyhold-busy-');
   s = await servers();
   vaultDir = join(t.dir, 'vault');
-  env = { KEYHOLD_VAULT: vaultDir, KEYHOLD_PASSWORD: PASSWORD };
+  env = { KEYHOLD_VAULT: vaultDir, KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
   expect((await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], env)).code).toBe(0);
   expect((await run(['remote', 'set', 'kura', '--url', s.kura.url, '--api-key-stdin'], env, KURA_TEST_API_KEY)).code).toBe(0);
   expect((await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], env, BACKSIDE_TEST_TOKEN)).code).toBe(0);

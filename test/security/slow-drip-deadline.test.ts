@@ -21,7 +21,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   t = tempDir('keyhold-drip-');
   s = await servers();
-  env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
+  env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
   expect((await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], env)).code).toBe(0);
   expect((await run(['remote', 'set', 'kura', '--url', s.kura.url, '--api-key-stdin'], env, KURA_TEST_API_KEY)).code).toBe(0);
   expect((await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], env, BACKSIDE_TEST_TOKEN)).code).toBe(0);

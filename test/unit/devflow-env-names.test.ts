@@ -48,13 +48,13 @@ describe('buildChildEnv', () => {
 
   it('treats names as one variable regardless of case on Windows only', () => {
     const sources: EnvSource[] = [
-      { label: 'a', values: { Path: 'x' } },
-      { label: 'b', values: { PATH: 'y' } },
+      { label: 'a', values: { Api_Key: 'x' } },
+      { label: 'b', values: { API_KEY: 'y' } },
     ];
-    expect(buildChildEnv(sources, 'linux')).toEqual({ Path: 'x', PATH: 'y' });
+    expect(buildChildEnv(sources, 'linux')).toEqual({ Api_Key: 'x', API_KEY: 'y' });
     const error = refusal(() => buildChildEnv(sources, 'win32'));
     expect(error.code).toBe('Conflict');
-    expect(error.message).toContain('Path (PATH)');
+    expect(error.message).toContain('Api_Key (API_KEY)');
   });
 
   it('refuses bad names and NUL in values without showing the value', () => {

@@ -5,7 +5,7 @@ vi.mock('electron', () => import('./main-electron-fake'));
 
 const { BrowserWindow, FakeEvent, FakeSession, FakeWebContents, clipboard, fake, powerMonitor, safeStorage, shell } =
   await import('./main-electron-fake');
-const { createMainWindow } = await import('../../src/main/window');
+const { askBeforeDiscarding, createMainWindow } = await import('../../src/main/window');
 const { isAllowedExternalUrl, restrictNavigation } = await import('../../src/main/navigation');
 const { denyAllPermissions } = await import('../../src/main/permissions');
 const { createElectronClipboard } = await import('../../src/main/clipboard');
@@ -39,6 +39,20 @@ describe('main window', () => {
     expect(BrowserWindow.created[0]?.options).toMatchObject({ x: 1, y: 2, width: 900, height: 600, show: false });
     win.emit('ready-to-show');
     expect(BrowserWindow.created[0]?.shown).toBe(true);
+  });
+});
+
+describe('closing with unsaved edits', () => {
+  it('closes only when the person agrees to discard them', () => {
+    const win = createMainWindow({ preloadPath: '/p' });
+    const answers = [false, true];
+    askBeforeDiscarding(win, () => answers.shift() ?? false);
+    const keep = new FakeEvent();
+    win.webContents.emit('will-prevent-unload', keep);
+    expect(keep.defaultPrevented).toBe(false);
+    const discard = new FakeEvent();
+    win.webContents.emit('will-prevent-unload', discard);
+    expect(discard.defaultPrevented).toBe(true);
   });
 });
 

@@ -205,23 +205,39 @@ describe('vault gate', () => {
     expect(screen.getByText('There is no way to recover this password.')).toBeTruthy();
 
     await user.type(screen.getByLabelText('Master password'), 'short');
-    expect(document.querySelector('.strength-label')?.textContent).toBe('Too short');
+    await waitFor(() => expect(document.querySelector('.strength-label')?.textContent).toBe('Too short'));
     await user.type(screen.getByLabelText('Repeat the master password'), 'short');
     await user.click(screen.getByRole('button', { name: 'Create vault' }));
     expect(await screen.findByText('Master password must be at least 10 characters.')).toBeTruthy();
 
     await user.clear(screen.getByLabelText('Master password'));
     await user.type(screen.getByLabelText('Master password'), 'password123');
-    expect(document.querySelector('.strength-label')?.textContent).toBe('Weak');
+    await waitFor(() => expect(document.querySelector('.strength-label')?.textContent).toMatch(/^(Very weak|Weak)$/));
     await user.clear(screen.getByLabelText('Master password'));
     await user.type(screen.getByLabelText('Master password'), 'violet Anchor 42 ferry-lamp');
-    expect(document.querySelector('.strength-label')?.textContent).toBe('Strong');
+    await waitFor(() => expect(document.querySelector('.strength-label')?.textContent).toBe('Strong'));
 
     await user.clear(screen.getByLabelText('Repeat the master password'));
     await user.type(screen.getByLabelText('Repeat the master password'), 'violet anchor 42 ferry-lamp');
     await user.click(screen.getByRole('button', { name: 'Create vault' }));
     expect(await screen.findByText('The two passwords are not the same.')).toBeTruthy();
     expect(vaultCreate).not.toHaveBeenCalled();
+  });
+
+  it('create: refuses a weak password until the person ticks that they accept it', async () => {
+    const user = userEvent.setup();
+    const vaultCreate = vi.fn(async () => ({ exists: true, unlocked: true, dir: '/tmp/v', vaultId: 'v', createdAt: null, kdf: 'standard' as const, quickUnlockAvailable: false }));
+    renderWith(fakeClient({ vaultCreate }), <CreateVault />);
+    await user.type(screen.getByLabelText('Master password'), 'password123');
+    await user.type(screen.getByLabelText('Repeat the master password'), 'password123');
+    await user.click(screen.getByRole('button', { name: 'Create vault' }));
+    expect(await screen.findByRole('alert')).toBeTruthy();
+    expect(screen.getByText(/This password is (very weak|weak)/)).toBeTruthy();
+    expect(vaultCreate).not.toHaveBeenCalled();
+
+    await user.click(screen.getByLabelText('Use this weak password anyway'));
+    await user.click(screen.getByRole('button', { name: 'Create vault' }));
+    await waitFor(() => expect(vaultCreate).toHaveBeenCalledWith({ password: 'password123', kdf: 'standard' }));
   });
 
   it('unlock: says plainly that the password is wrong', async () => {

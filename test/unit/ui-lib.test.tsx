@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { looksLikeDotenv, parseDotenv } from '../../src/renderer/lib/dotenv';
 import { filterProfiles, groupRows, indexProfiles } from '../../src/renderer/lib/search';
-import { passwordStrength } from '../../src/renderer/lib/strength';
 import { mergeEntries, rowsToAuthData } from '../../src/renderer/screens/profiles/ProfileForm';
 import type { ProfileSummary } from '../../src/shared/domain';
 
@@ -75,14 +74,5 @@ describe('profile search', () => {
   it('groups rows under one header per agent', () => {
     const rows = groupRows(filterProfiles(index, '', null));
     expect(rows.map((r) => (r.type === 'group' ? `#${r.agentId}:${r.count}` : r.profile.name))).toEqual(['#alpha:2', 'dev', 'prod', '#zeta:2', 'a', 'b']);
-  });
-});
-
-describe('password strength', () => {
-  it('grades from too short to strong', () => {
-    expect(passwordStrength('abc').label).toBe('Too short');
-    expect(passwordStrength('password12').score).toBeLessThanOrEqual(1);
-    expect(passwordStrength('aaaaaaaaaaaaaaaa').score).toBeLessThan(passwordStrength('violet Anchor 42 ferry-lamp').score);
-    expect(passwordStrength('violet Anchor 42 ferry-lamp').label).toBe('Strong');
   });
 });

@@ -46,7 +46,7 @@ const counts = { new: 0, identical: 0, differs: 0, create: 0, update: 0, skip: 0
 function preview(policy: ImportPreview['policy'], over: Partial<ImportPreview> = {}): ImportPreview {
   return {
     exportedAt: NOW,
-    signer: { signed: true, fingerprint: 'ABCD-EFGH-IJKL-MNOP-QRST-UVWX', publicKey: 'x', contact: null, self: false },
+    signer: { signed: true, fingerprint: 'ABCD-EFGH-IJKL-MNOP-QRST-UVWX', publicKey: 'x', contact: null, self: false, trusted: false },
     tokensIncluded: false,
     policy,
     state: 'pending',
@@ -61,8 +61,12 @@ function preview(policy: ImportPreview['policy'], over: Partial<ImportPreview> =
         existingId: 'x',
         withToken: false,
         note: null,
+        keys: ['PASSWORD', 'REGION'],
+        dangerousKeys: [],
+        replacesRemote: false,
+        state: 'pending',
       },
-      { agentId: 'crm-bot', name: 'research', status: 'new', diff: null, action: 'create', importedAs: null, existingId: null, withToken: false, note: null },
+      { agentId: 'crm-bot', name: 'research', status: 'new', diff: null, action: 'create', importedAs: null, existingId: null, withToken: false, note: null, keys: ['PASSWORD'], dangerousKeys: [], replacesRemote: false, state: 'pending' },
     ],
     byokKeys: [],
     agents: [],
@@ -122,7 +126,7 @@ describe('export dialog', () => {
     expect(screen.getByText('3 of 3 chosen')).toBeTruthy();
     await user.click(screen.getByLabelText('A passphrase'));
     await user.type(screen.getByLabelText('Passphrase'), 'correct horse battery');
-    expect(screen.getByLabelText('Passphrase strength')).toBeTruthy();
+    expect(await screen.findByLabelText('Passphrase strength')).toBeTruthy();
     await user.type(screen.getByLabelText('Repeat the passphrase'), 'correct horse batter');
     await user.click(screen.getByRole('button', { name: 'Export…' }));
     expect(await screen.findByText('The two passphrases are not the same.')).toBeTruthy();
@@ -161,8 +165,11 @@ describe('import dialog', () => {
     await user.click(screen.getByLabelText(/^Overwrite/));
     await waitFor(() => expect(prod.textContent).toContain('Update'));
     expect(shareImportPreview).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false });
+    // An unknown signer needs a deliberate step before anything is applied.
+    expect(screen.getByRole('button', { name: 'Import' })).toHaveProperty('disabled', true);
+    await user.click(screen.getByLabelText(/I compared the fingerprint ABCD-EFGH-IJKL-MNOP-QRST-UVWX with the sender/));
     await user.click(screen.getByRole('button', { name: 'Import' }));
-    expect(shareImportApply).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false });
+    expect(shareImportApply).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false, trustSigner: true });
     expect((await screen.findByRole('status', { name: 'Import finished' })).textContent).toContain('1 profile created, 1 updated');
   });
 

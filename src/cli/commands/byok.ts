@@ -5,14 +5,14 @@ import type { ByokKeyCheck } from '../../shared/contract';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
 import { sanitizeServerText } from '../../core/sync/remote-errors';
-import { withVault, type GlobalOptions } from '../context';
-import { parseVersion } from '../parse';
+import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { MASK, err, out, printJson, printTable, readStdinSecret, setExitCode } from '../io';
+import { expiryFrom, parseVersion } from '../parse';
+import { cleanField as f, envValue, MASK, err, out, printJson, printTable, readStdinSecret, setExitCode, warnDamaged } from '../io';
 
 const stateText = (b: ByokSummary) => {
   if (b.localOnly) return 'local only (never synced: Backside takes Anthropic keys only)';
-  return b.lastError ? `${b.syncState} (${b.lastError})` : b.syncState;
+  return b.lastError ? `${b.syncState} (${f(b.lastError)})` : b.syncState;
 };
 
 // Backside's words are shown as it wrote them, minus what a terminal would act on (escapes, bidi).
@@ -71,6 +71,64 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     });
 
   byok
+    .command('rotate')
+    .description('replace the key for KIND: check the new key with Backside, store it (the old one stays in history) and push it')
+    .argument('<kind>')
+    .requiredOption('--key-stdin', 'read the new API key from standard input')
+    .option('--timeout <seconds>', 'how long to wait for the push', '60')
+    .option('--json', 'print the result as JSON')
+    .action(async (kind: string, opts: { timeout: string; json?: boolean }) => {
+      const seconds = Number(opts.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new KeyholdError('BadInput', '--timeout is a number of seconds above 0.');
+      const apiKey = readStdinSecret('The new API key');
+      const result = await withVault(globals(), async (vault) => {
+        const current = vault.byok.get(kind);
+        const engine = new SyncEngine(vault);
+        try {
+          // Checked before it is stored: a key the provider refuses never replaces a working one.
+          await engine.checkNewKey(apiKey);
+          vault.byok.set({ kind: current.kind, provider: current.provider, apiKey });
+          const summary = await engine.syncAll({ timeoutMs: seconds * 1000 });
+          return { saved: vault.byok.get(kind), summary };
+        } finally {
+          await engine.close();
+        }
+      });
+      if (opts.json) printJson(result.saved);
+      else out(`Rotated ${result.saved.kind} to ${result.saved.keyHint}, ${stateText(result.saved)}; the previous key is in "keyhold byok history ${result.saved.kind}".\n`);
+      if (result.saved.syncState !== 'synced') setExitCode(EXIT.remote);
+    });
+
+  byok
+    .command('expiry')
+    .description('record when the key for KIND expires and/or how often it should be rotated; "status" and Health warn ahead')
+    .argument('<kind>')
+    .option('--expires <date>', 'the date the key stops working (YYYY-MM-DD), or "never"')
+    .option('--rotate-days <days>', 'rotate it this many days after each change, or "never"')
+    .option('--json', 'print the result as JSON')
+    .action(async (kind: string, opts: { expires?: string; rotateDays?: string; json?: boolean }) => {
+      const change = expiryFrom(opts);
+      const saved = await withVault(globals(), (vault) => vault.byok.setExpiry(kind, change));
+      if (opts.json) printJson(saved);
+      else out(`${saved.kind}: expires ${saved.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${saved.rotateDays === undefined ? '(not set)' : `${saved.rotateDays} days`}\n`);
+    });
+
+  byok
+    .command('print')
+    .description("print the key for an agent kind, for tools that ask a helper program for it (Claude Code's apiKeyHelper)")
+    .argument('<kind>')
+    .addHelpText('after', '\nNever asks for the password: it needs an open session (KEYHOLD_SESSION, see "keyhold unlock"). Each use is audited.\n')
+    .action(async (kind: string) => {
+      // A helper program runs without a terminal; a prompt would hang the tool that called it.
+      if (sessionToken() === undefined && !envValue('KEYHOLD_PASSWORD')) {
+        throw new KeyholdError('VaultLocked', 'The vault is locked: start a session with "keyhold unlock" and set KEYHOLD_SESSION for the tool.');
+      }
+      const detail = await withVault(globals(), (vault) => vault.byok.get(kind, { reveal: true }));
+      if (detail.apiKey === null) throw new KeyholdError('Internal', `The key for ${kind} could not be read.`);
+      out(`${detail.apiKey}\n`);
+    });
+
+  byok
     .command('ready')
     .description('promote a draft key so the next sync pushes it')
     .argument('<kind>')
@@ -85,20 +143,24 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .command('list')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const list = await withVault(globals(), (vault) => vault.byok.list());
+      const { list, damaged } = await withVault(globals(), (vault) => ({ list: vault.byok.list(), damaged: vault.byok.damaged() }));
       if (opts.json) printJson(list);
       else
         printTable(
           ['KIND', 'PROVIDER', 'KEY', 'STATE', 'REMOTE STATUS', 'LAST PROBE'],
-          list.map((b) => [
-            b.kind,
-            b.provider,
-            b.keyHint,
-            b.localOnly ? 'local only' : stateText(b),
-            b.remote ? said(b.remote.byok_status ?? '') : '',
-            b.localOnly ? '' : b.lastProbe === null ? 'never' : b.lastProbe.ok ? 'passed' : 'failed',
-          ]),
+          [
+            ...list.map((b) => [
+              b.kind,
+              b.provider,
+              b.keyHint,
+              b.localOnly ? 'local only' : stateText(b),
+              b.remote ? said(b.remote.byok_status ?? '') : '',
+              b.localOnly ? '' : b.lastProbe === null ? 'never' : b.lastProbe.ok ? 'passed' : 'failed',
+            ]),
+            ...damaged.map((id) => [id, '(unreadable)', '', 'DAMAGED', '', '']),
+          ],
         );
+      warnDamaged('BYOK key', damaged);
     });
 
   byok
@@ -147,7 +209,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         }
       });
       if (opts.json) printJson(answer);
-      else out(`${answer.message}\n`);
+      else out(`${f(answer.message)}\n`);
       if (!answer.accepted) setExitCode(EXIT.remote);
     });
 

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { lstatSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { buildChildEnv, findReferences, isEnvName, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
+import { buildChildEnv, findReferences, isEnvName, parseReference, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
 import type { EnvSource, KeyholdReference } from '../../core/devflow';
 import { quoteName } from '../../core/devflow/env-names';
+import { findProjectFile, parseProjectFile, PROJECT_FILE } from '../../core/agents/project-file';
 import type { Vault } from '../../core/vault/vault';
 import type { ByokDetail, ProfileDetail } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { currentIo, decodeUtf8, env, err, out, readStdinBytes, setExitCode } from '../io';
+import { currentIo, decodeUtf8, env, err, keepRunningOnClosedOutput, out, readStdinBytes, setExitCode } from '../io';
 import { collect } from '../parse';
 
 /** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
@@ -18,9 +19,6 @@ export const BYOK_ENV_NAME: Record<ByokDetail['provider'], string> = {
   google: 'GOOGLE_API_KEY',
   other: 'KEYHOLD_BYOK_KEY',
 };
-
-// The child gets the secrets it was given, not the means to open the whole vault.
-const VAULT_CREDENTIALS = new Set(['KEYHOLD_SESSION', 'KEYHOLD_PASSWORD', 'KEYHOLD_NEW_PASSWORD']);
 
 const isNotFound = (e: unknown) => e instanceof KeyholdError && e.code === 'NotFound';
 
@@ -52,10 +50,6 @@ export function checkOutputFree(path: string, force: boolean | undefined): void 
     taken = false;
   }
   if (taken) throw new KeyholdError('Conflict', `${path} already exists. Use --force to replace it.`);
-}
-
-function childBaseEnv(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(env()).filter(([name]) => !VAULT_CREDENTIALS.has(name.toUpperCase())));
 }
 
 function readSources(vault: Vault, profiles: readonly string[], kinds: readonly string[]): EnvSource[] {
@@ -125,9 +119,22 @@ function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefi
   };
 }
 
+/** The variables a keyhold.toml names, each resolved; an unknown reference is an error, not a gap. */
+function projectSource(vault: Vault, file: string, refs: Record<string, string>): EnvSource {
+  const resolve = vaultResolver(vault);
+  const values: Record<string, string> = {};
+  for (const [name, text] of Object.entries(refs)) {
+    const value = resolve(parseReference(text));
+    if (value === undefined) throw new KeyholdError('NotFound', `${file}: ${name} names ${text}, which the vault does not hold.`, { field: name });
+    values[name] = value;
+  }
+  return { label: file, values };
+}
+
 interface RunOptions {
   profile?: string[];
   byok?: string[];
+  allowEnv?: string[];
   mask: boolean;
 }
 
@@ -136,22 +143,44 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
     .command('run')
     .option('--profile <ref>', "inject this profile's keys as variables, and its Kura token as KURA_AUTH_TOKEN (see \"agent set --token-env\"; repeatable)", collect)
     .option('--byok <kind>', `inject the BYOK key of this agent kind as ${Object.values(BYOK_ENV_NAME).join(' / ')} by provider (repeatable)`, collect)
+    .option('--allow-env <name>', 'inject this key although it changes how programs run (NODE_OPTIONS, LD_PRELOAD, PATH…; repeatable)', collect)
     .option('--no-mask', "do not conceal the injected values in the command's output")
     .argument('<command>', 'the program to run (after "--"), without a shell')
     .argument('[args...]', 'its arguments, passed as they are')
     .showHelpAfterError('(put the command after "--": keyhold run --profile REF -- COMMAND [ARGS...])')
-    .addHelpText('after', '\nExample:\n  keyhold run --profile crm-bot/prod --byok claude-code -- node agent.js --verbose\n')
+    .addHelpText(
+      'after',
+      '\nWithout --profile or --byok, the variables listed in the nearest keyhold.toml (this folder or above) are injected.\n' +
+        '\nExample:\n  keyhold run --profile crm-bot/prod --byok claude-code -- node agent.js --verbose\n',
+    )
     .action(async (command: string, args: string[], opts: RunOptions) => {
       const profiles = opts.profile ?? [];
       const kinds = opts.byok ?? [];
-      if (profiles.length === 0 && kinds.length === 0) {
-        throw new KeyholdError('BadInput', 'Nothing to inject: give at least one --profile REF or --byok KIND.');
+      const projectFile = profiles.length === 0 && kinds.length === 0 ? findProjectFile(process.cwd()) : null;
+      if (profiles.length === 0 && kinds.length === 0 && projectFile === null) {
+        throw new KeyholdError('BadInput', `Nothing to inject: give at least one --profile REF or --byok KIND, or run it where a ${PROJECT_FILE} lists the variables.`);
       }
+      const projectRefs = projectFile === null ? null : parseProjectFile(readTextFile(projectFile, PROJECT_FILE));
       // The vault is closed (its key zeroed) before the command starts: it runs with its values only.
-      const sources = await withVault(globals(), (vault) => readSources(vault, profiles, kinds));
-      const childEnv = buildChildEnv(sources);
+      const sources = await withVault(globals(), (vault) =>
+        projectRefs === null ? readSources(vault, profiles, kinds) : [projectSource(vault, projectFile!, projectRefs)],
+      );
+      const allowEnv = opts.allowEnv ?? [];
+      const childEnv = buildChildEnv(sources, process.platform, allowEnv);
+      // Output that nobody reads any more is the child's to notice (EPIPE); this process waits for it.
+      keepRunningOnClosedOutput();
       const io = currentIo();
-      const result = await runWithSecrets({ command, args, env: childEnv, mask: opts.mask, baseEnv: childBaseEnv(), stdin: io.stdin, stdout: io.stdout, stderr: io.stderr });
+      const result = await runWithSecrets({
+        command,
+        args,
+        env: childEnv,
+        mask: opts.mask,
+        allowEnv,
+        baseEnv: env(),
+        stdin: io.stdin,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      });
       if ('code' in result) {
         setExitCode(result.code);
         return;

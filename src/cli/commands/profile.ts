@@ -3,15 +3,18 @@ import { parseDotenv, serializeDotenv, writeFileExclusive0600 } from '../../core
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { err, MASK, out, printJson, printTable } from '../io';
-import { authDataFrom, collect, parseVersion } from '../parse';
+import { cleanField as f, cleanText, err, MASK, out, printJson, printTable, warnDamaged } from '../io';
+import { authDataFrom, collect, expiryFrom, parseVersion } from '../parse';
 import { checkOutputFree, readTextFile, revealedAuthData } from './devflow';
 
-const ref = (p: ProfileSummary) => `${p.agentId}/${p.name}`;
-const stateText = (p: ProfileSummary) => (p.lastError ? `${p.syncState} (${p.lastError})` : p.syncState);
+export const ALLOW_ENV_HELP =
+  'allow KEY although, as an environment variable, it changes how programs run (NODE_OPTIONS, LD_PRELOAD, PATH…; repeatable, audited)';
+
+const ref = (p: ProfileSummary) => f(`${p.agentId}/${p.name}`);
+const stateText = (p: ProfileSummary) => (p.lastError ? `${p.syncState} (${f(p.lastError)})` : p.syncState);
 
 /** The keys of a .env file, then --set and --set-stdin, which win over the file for the same key. */
-function valuesFrom(opts: { fromEnv?: string; set?: string[]; setStdin?: string }): Record<string, string> {
+function valuesFrom(opts: { fromEnv?: string; set?: string[]; setStdin?: string[] }): Record<string, string> {
   if (opts.fromEnv === '-' && opts.setStdin !== undefined) {
     throw new KeyholdError('BadInput', 'Standard input can carry the .env file or the value of --set-stdin, not both.');
   }
@@ -29,7 +32,8 @@ interface AddOptions {
   name: string;
   fromEnv?: string;
   set?: string[];
-  setStdin?: string;
+  setStdin?: string[];
+  allowEnv?: string[];
   saveSession?: boolean;
   draft?: boolean;
   json?: boolean;
@@ -40,7 +44,8 @@ interface EditOptions {
   name?: string;
   fromEnv?: string;
   set?: string[];
-  setStdin?: string;
+  setStdin?: string[];
+  allowEnv?: string[];
   unset?: string[];
   saveSession?: boolean;
   draft?: boolean;
@@ -58,14 +63,22 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .requiredOption('--name <name>', 'profile name, unique per agent')
     .option('--from-env <file>', 'take keys and values from a .env file (--set and --set-stdin win for the same key)')
     .option('--set <KEY=VALUE>', 'a key and value (repeatable; visible in shell history, prefer --set-stdin for secrets)', collect)
-    .option('--set-stdin <KEY>', 'read the value of KEY from standard input')
+    .option('--set-stdin <KEY>', 'read the value of KEY from standard input (repeatable: one line per key, in order)', collect)
+    .option('--allow-env <KEY>', ALLOW_ENV_HELP, collect)
     .option('--save-session', 'ask the agent to keep session state between runs')
     .option('--draft', 'keep it back from sync until "keyhold profile ready"')
     .option('--json', 'print the result as JSON')
     .action(async (opts: AddOptions) => {
       const authData = valuesFrom(opts);
       const created = await withVault(globals(), (vault) =>
-        vault.profiles.create({ agentId: opts.agent, name: opts.name, authData, saveSession: opts.saveSession ?? false, draft: opts.draft ?? false }),
+        vault.profiles.create({
+          agentId: opts.agent,
+          name: opts.name,
+          authData,
+          saveSession: opts.saveSession ?? false,
+          draft: opts.draft ?? false,
+          allowEnv: opts.allowEnv ?? [],
+        }),
       );
       printSummary(created, opts.json, 'Added');
     });
@@ -76,7 +89,8 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .argument('<ref>')
     .option('--from-env <file>', 'set the keys of a .env file (other keys stay; --set and --set-stdin win for the same key)')
     .option('--set <KEY=VALUE>', 'set a key (repeatable)', collect)
-    .option('--set-stdin <KEY>', 'read the value of KEY from standard input')
+    .option('--set-stdin <KEY>', 'read the value of KEY from standard input (repeatable: one line per key, in order)', collect)
+    .option('--allow-env <KEY>', ALLOW_ENV_HELP, collect)
     .option('--unset <KEY>', 'remove a key (repeatable)', collect)
     .option('--save-session', 'keep agent session state between runs')
     .option('--no-save-session', 'do not keep agent session state')
@@ -97,6 +111,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
             ...(opts.unset ? { unset: opts.unset } : {}),
             ...(opts.saveSession === undefined ? {} : { saveSession: opts.saveSession }),
             ...(opts.draft ? { draft: true } : {}),
+            ...(opts.allowEnv ? { allowEnv: opts.allowEnv } : {}),
           },
           { confirmNewRemote: opts.newRemote ?? false },
         ),
@@ -119,13 +134,21 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .option('--search <text>', 'only profiles whose agent, name or key names contain TEXT')
     .option('--json', 'print as JSON')
     .action(async (opts: { search?: string; json?: boolean }) => {
-      const list = await withVault(globals(), (vault) => vault.profiles.list(opts.search === undefined ? {} : { search: opts.search }));
+      const { list, damaged } = await withVault(globals(), (vault) => ({
+        list: vault.profiles.list(opts.search === undefined ? {} : { search: opts.search }),
+        damaged: vault.profiles.damaged(),
+      }));
       if (opts.json) printJson(list);
       else
         printTable(
           ['ID', 'PROFILE', 'KEYS', 'SESSION', 'STATE', 'UPDATED'],
-          list.map((p) => [p.id.slice(0, 8), ref(p), p.keys.join(','), p.saveSession ? 'yes' : 'no', stateText(p), p.updatedAt]),
+          [
+            ...list.map((p) => [p.id.slice(0, 8), ref(p), p.keys.join(','), p.saveSession ? 'yes' : 'no', stateText(p), p.updatedAt]),
+            // A damaged profile's name is in the cell that failed, so it is shown by id only.
+            ...damaged.map((id) => [id, '(unreadable)', '', '', 'DAMAGED', '']),
+          ],
         );
+      warnDamaged('profile', damaged);
     });
 
   profile
@@ -143,8 +166,8 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
       out(
         [
           `id:            ${detail.id}`,
-          `agent:         ${detail.agentId}`,
-          `name:          ${detail.name}`,
+          `agent:         ${f(detail.agentId)}`,
+          `name:          ${f(detail.name)}`,
           `save session:  ${detail.saveSession ? 'yes' : 'no'}`,
           `sync:          ${stateText(detail)}${detail.lastSyncType ? `, last push: ${detail.lastSyncType}` : ''}`,
           ...(detail.hasToken
@@ -154,8 +177,9 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
               ]
             : ['kura token:    (none yet)']),
           `updated:       ${detail.updatedAt} (version ${detail.version})`,
+          ...(detail.allowEnv?.length ? [`allowed env:   ${detail.allowEnv.map(f).join(', ')} (change how programs run; "run" still asks)`] : []),
           'auth data:',
-          ...Object.entries(detail.authData).map(([k, v]) => `  ${k} = ${v ?? MASK}`),
+          ...Object.entries(detail.authData).map(([k, v]) => `  ${f(k)} = ${v === null ? MASK : cleanText(v)}`),
         ].join('\n') + '\n',
       );
     });
@@ -182,6 +206,22 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
       const text = await withVault(globals(), (vault) => serializeDotenv(revealedAuthData(vault.profiles.get(profileRef, { reveal: true }))));
       if (opts.outFile === undefined) out(text);
       else await writeFileExclusive0600(opts.outFile, text, { force: opts.force ?? false });
+    });
+
+  profile
+    .command('expiry')
+    .description('record when one value of a profile expires and/or how often to replace it; "status" and Health warn ahead')
+    .argument('<ref>')
+    .argument('<key>')
+    .option('--expires <date>', 'the date the value stops working (YYYY-MM-DD), or "never"')
+    .option('--rotate-days <days>', 'replace it this many days after it last changed, or "never"')
+    .option('--json', 'print the result as JSON')
+    .action(async (profileRef: string, key: string, opts: { expires?: string; rotateDays?: string; json?: boolean }) => {
+      const change = expiryFrom(opts);
+      const saved = await withVault(globals(), (vault) => vault.profiles.setExpiry(profileRef, key, change));
+      const e = saved.expiry?.[key];
+      if (opts.json) printJson(saved);
+      else out(`${saved.agentId}/${saved.name} ${key}: expires ${e?.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${e?.rotateDays === undefined ? '(not set)' : `${e.rotateDays} days`}\n`);
     });
 
   profile
@@ -231,10 +271,13 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .argument('<ref>')
     .argument('<version>')
     .option('--new-remote', 'confirm, if the restore renames a synced profile, that it becomes a new remote profile')
+    .option('--allow-env <KEY>', ALLOW_ENV_HELP, collect)
     .option('--json', 'print the result as JSON')
-    .action(async (profileRef: string, version: string, opts: { newRemote?: boolean; json?: boolean }) => {
+    .action(async (profileRef: string, version: string, opts: { newRemote?: boolean; allowEnv?: string[]; json?: boolean }) => {
       const n = parseVersion(version);
-      const restored = await withVault(globals(), (vault) => vault.profiles.restore(profileRef, n, { confirmNewRemote: opts.newRemote ?? false }));
+      const restored = await withVault(globals(), (vault) =>
+        vault.profiles.restore(profileRef, n, { confirmNewRemote: opts.newRemote ?? false, allowEnv: opts.allowEnv ?? [] }),
+      );
       printSummary(restored, opts.json, `Restored version ${n} of`);
     });
 

@@ -5,7 +5,7 @@ import type { RemoteSummary } from '../../shared/domain';
 import { testRemote } from '../../core/sync/probe';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { out, printJson, printTable, readStdinSecret, setExitCode } from '../io';
+import { cleanField as f, out, printJson, printTable, readStdinSecret, setExitCode, warnDamaged } from '../io';
 
 export function registerRemoteCommands(program: Command, globals: () => GlobalOptions): void {
   const remote = program.command('remote');
@@ -29,7 +29,7 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
         vault.remotes.set({ kind: kind.data, url: opts.url, ...(credential === undefined ? {} : { credential }) }),
       );
       if (opts.json) printJson(summary);
-      else out(`${summary.kind} connection set to ${summary.url}${summary.hasCredential ? '' : ' (no credential yet)'}\n`);
+      else out(`${summary.kind} connection set to ${f(summary.url)}${summary.hasCredential ? '' : ' (no credential yet)'}\n`);
     });
 
   remote
@@ -37,7 +37,8 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
     .description('list connections (credentials are never shown)')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const list = await withVault(globals(), (vault) => vault.remotes.list());
+      const { list, damaged } = await withVault(globals(), (vault) => ({ list: vault.remotes.list(), damaged: vault.remotes.damaged() }));
+      warnDamaged('connection', damaged);
       if (opts.json) printJson(list);
       else
         printTable(

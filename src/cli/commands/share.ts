@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
 import { addContact, listContacts, removeContact, resolveRecipients } from '../../core/share/contacts';
-import { describeSigner, exportToFile, importFile } from '../../core/share/exchange';
+import { applyImport, describeSigner, exportToFile, openImport, previewImport, readBundleFile } from '../../core/share/exchange';
+import { checkImportConsent } from '../../core/share/import-safety';
 import { vaultIdentity } from '../../core/share/vault-keys';
 import { ConflictPolicy, describeByokDiff, describeProfileDiff } from '../../shared/share';
 import type { AgentChange, ByokChange, ImportPreview, ImportResult, ProfileChange, ProfileDiff } from '../../shared/share';
 import { KeyholdError } from '../../shared/errors';
 import { plural } from '../../shared/text';
 import { withVault, type GlobalOptions } from '../context';
-import { err, out, printJson, printTable, readStdinSecret } from '../io';
+import { collect } from '../parse';
+import { cleanField as f, confirm, currentIo, err, out, printJson, printTable, readStdinSecret } from '../io';
+import { ALLOW_ENV_HELP } from './profile';
 
 interface ExportOptions {
   out: string;
@@ -28,30 +31,42 @@ interface ImportOptions {
   draft?: boolean;
   json?: boolean;
   allowUnsigned?: boolean;
+  trustSigner?: boolean;
+  allowEnv?: string[];
+  yes?: boolean;
 }
 
-const names = (keys: string[]) => keys.join(', ');
+const names = (keys: string[]) => keys.map(f).join(', ');
 
-function profileLine(c: ProfileChange): string {
-  const ref = `${c.agentId}/${c.name}`;
-  if (c.status === 'new') return `  + create    ${ref}${c.withToken ? ' (with Kura token)' : ''}`;
-  if (c.status === 'identical') return `  = identical ${ref}`;
-  const target =
-    c.action === 'update' ? 'overwrite' : c.action === 'create' ? `keep both, import as "${c.importedAs}"` : 'skip, keep this vault\'s';
-  return `  ~ differs   ${ref}: ${describeProfileDiff(c.diff as ProfileDiff)} → ${target}${c.note ? ` (${c.note})` : ''}`;
+/** Every name here came from the file: each is shown with its control characters escaped. */
+function profileLine(c: ProfileChange): string[] {
+  const ref = f(`${c.agentId}/${c.name}`);
+  let head: string;
+  if (c.status === 'new') head = `  + create    ${ref}${c.withToken ? ' (with Kura token)' : ''}${c.state === 'draft' ? ', as a draft' : ''}`;
+  else if (c.status === 'identical') head = `  = identical ${ref}`;
+  else {
+    const target =
+      c.action === 'update' ? 'overwrite' : c.action === 'create' ? `keep both, import as "${f(c.importedAs ?? '')}"` : 'skip, keep this vault\'s';
+    head = `  ~ differs   ${ref}: ${f(describeProfileDiff(c.diff as ProfileDiff))} → ${target}`;
+  }
+  const lines = [head, `      keys: ${names(c.keys) || '(none)'} (values not shown)`];
+  if (c.action !== 'skip' && c.dangerousKeys.length > 0) lines.push(`      ! changes how programs run when injected: ${names(c.dangerousKeys)}`);
+  if (c.replacesRemote) lines.push(`      ! ${c.note ?? ''}`);
+  else if (c.note && c.status === 'differs') lines.push(`      (${c.note})`);
+  return lines;
 }
 
 function byokLine(c: ByokChange): string {
-  if (c.status === 'new') return `  + create    ${c.kind} (${c.provider})`;
-  if (c.status === 'identical') return `  = identical ${c.kind}`;
-  return `  ~ differs   ${c.kind}: ${describeByokDiff(c.diff)} → ${c.action === 'update' ? 'overwrite (the old key stays in history)' : 'skip'}${c.note ? ` (${c.note})` : ''}`;
+  if (c.status === 'new') return `  + create    ${f(c.kind)} (${f(c.provider)})`;
+  if (c.status === 'identical') return `  = identical ${f(c.kind)}`;
+  return `  ~ differs   ${f(c.kind)}: ${describeByokDiff(c.diff)} → ${c.action === 'update' ? 'overwrite (the old key stays in history)' : 'skip'}${c.note ? ` (${c.note})` : ''}`;
 }
 
 function agentLine(c: AgentChange): string {
-  if (c.status === 'new') return `  + declare   ${c.agentId}: ${names(c.added) || '(no arguments)'}`;
-  if (c.status === 'identical') return `  = identical ${c.agentId}`;
+  if (c.status === 'new') return `  + declare   ${f(c.agentId)}: ${names(c.added) || '(no arguments)'}`;
+  if (c.status === 'identical') return `  = identical ${f(c.agentId)}`;
   const parts = [c.added.length ? `bundle adds ${names(c.added)}` : '', c.removed.length ? `bundle lacks ${names(c.removed)}` : ''];
-  return `  ! differs   ${c.agentId}: ${parts.filter(Boolean).join('; ')} (not applied: this vault's declaration stays)`;
+  return `  ! differs   ${f(c.agentId)}: ${parts.filter(Boolean).join('; ')} (not applied: this vault's declaration stays)`;
 }
 
 function countsText(c: ImportPreview['counts']['profiles']): string {
@@ -60,11 +75,11 @@ function countsText(c: ImportPreview['counts']['profiles']): string {
 
 function printPreview(p: ImportPreview): void {
   const lines = [
-    `Signed by: ${describeSigner(p.signer)}`,
-    `Exported:  ${p.exportedAt}`,
+    `Signed by: ${f(describeSigner(p.signer))}`,
+    `Exported:  ${f(p.exportedAt)}`,
     `Policy:    on conflict ${p.policy}; imported items arrive as ${p.state}`,
     `Profiles:  ${countsText(p.counts.profiles)}`,
-    ...p.profiles.map(profileLine),
+    ...p.profiles.flatMap(profileLine),
   ];
   if (p.byokKeys.length > 0) lines.push(`BYOK keys: ${countsText(p.counts.byokKeys)}`, ...p.byokKeys.map(byokLine));
   if (p.agents.length > 0) lines.push('Agents:', ...p.agents.map(agentLine));
@@ -80,7 +95,7 @@ function printResult(r: ImportResult): void {
   out(`Imported as ${r.state}: ${parts.join('; ')}.\n`);
 }
 
-const warn = (message: string) => err(`warning: ${message}\n`);
+const warn = (message: string) => err(`warning: ${f(message)}\n`);
 
 export function registerShareCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -118,7 +133,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
         addContact(vault, { name, recipient, ...(opts.signingKey === undefined ? {} : { signingKey: opts.signingKey }) }),
       );
       if (opts.json) printJson(added);
-      else out(`Added ${added.name}${added.fingerprint ? `, signing key ${added.fingerprint}` : ''}\n`);
+      else out(`Added ${f(added.name)}${added.fingerprint ? `, signing key ${added.fingerprint}` : ''}\n`);
     });
 
   contact
@@ -135,7 +150,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
     .argument('<name>')
     .action(async (name: string) => {
       const removed = await withVault(globals(), (vault) => removeContact(vault, name));
-      out(`Removed ${removed.name}.\n`);
+      out(`Removed ${f(removed.name)}.\n`);
     });
 
   program
@@ -189,22 +204,22 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
     .option('--dry-run', 'show the preview and change nothing')
     .option('--draft', 'imported items arrive as drafts, kept back from sync')
     .option('--allow-unsigned', 'accept a bundle that is not signed')
+    .option('--trust-signer', 'trust the signer for this import although it is not a contact (compare the fingerprint with the sender first)')
+    .option('--allow-env <KEY>', ALLOW_ENV_HELP, collect)
+    .option('-y, --yes', 'apply without asking (for scripts; without a terminal an import needs it)')
     .option('--json', 'print the preview and result as JSON')
     .action(async (file: string, opts: ImportOptions) => {
       const policy = ConflictPolicy.safeParse(opts.onConflict);
       if (!policy.success) {
-        throw new KeyholdError('BadInput', `--on-conflict is one of ${ConflictPolicy.options.join(', ')}, not "${opts.onConflict}".`);
+        throw new KeyholdError('BadInput', `--on-conflict is one of ${ConflictPolicy.options.join(', ')}, not "${f(opts.onConflict)}".`);
       }
       const passphrase = opts.passphraseStdin ? readStdinSecret('The passphrase') : undefined;
-      const outcome = await withVault(globals(), async (vault) => {
+      const bytes = await readBundleFile(file);
+      const consent = { trustSigner: opts.trustSigner ?? false, allowEnv: opts.allowEnv ?? [] };
+      await withVault(globals(), async (vault) => {
+        let opened;
         try {
-          return await importFile(vault, file, {
-            ...(passphrase === undefined ? {} : { passphrase }),
-            allowUnsigned: opts.allowUnsigned ?? false,
-            onConflict: policy.data,
-            draft: opts.draft ?? false,
-            dryRun: opts.dryRun ?? false,
-          });
+          opened = await openImport(vault, bytes, { ...(passphrase === undefined ? {} : { passphrase }), allowUnsigned: opts.allowUnsigned ?? false });
         } catch (e) {
           if (e instanceof KeyholdError && e.code === 'DecryptFailed' && e.field === 'passphrase' && passphrase === undefined) {
             throw new KeyholdError('DecryptFailed', 'This file is protected by a passphrase: pipe it in with --passphrase-stdin.', { field: 'passphrase' });
@@ -214,14 +229,36 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
           }
           throw e;
         }
+        const preview = previewImport(vault, opened, { onConflict: policy.data, draft: opts.draft ?? false });
+        for (const w of preview.warnings) warn(w);
+        // --json prints one document at the end: the preview, and the result once applied.
+        if (!opts.json) printPreview(preview);
+        if (opts.dryRun) {
+          if (opts.json) printJson({ dryRun: true, preview, result: null });
+          else out('Dry run: nothing was changed.\n');
+          return;
+        }
+        try {
+          checkImportConsent(preview, consent);
+        } catch (e) {
+          if (e instanceof KeyholdError && e.code === 'UntrustedSigner') {
+            throw new KeyholdError('UntrustedSigner', `${e.message} If it matches, add --trust-signer.`);
+          }
+          throw e;
+        }
+        if (!opts.yes) {
+          if (!currentIo().stdin.isTTY) {
+            throw new KeyholdError('BadInput', 'Nothing was imported: there is no terminal to confirm the import on. Read the preview, then run it again with --yes.');
+          }
+          if (!(await confirm('Import these items? [y/N] '))) throw new KeyholdError('Cancelled', 'Nothing was imported.');
+        }
+        const result = applyImport(vault, opened, preview, consent);
+        if (opts.json) printJson({ dryRun: false, preview, result });
+        else printResult(result);
+        const drafts = preview.profiles.filter((c) => c.replacesRemote).length;
+        if (drafts > 0 && !opts.json) {
+          out(`${plural(drafts, 'profile')} arrived as drafts: mark each ready with "keyhold profile ready REF" only if replacing the sender's remote profile is intended.\n`);
+        }
       });
-      for (const w of outcome.preview.warnings) warn(w);
-      if (opts.json) {
-        printJson({ dryRun: opts.dryRun ?? false, preview: outcome.preview, result: outcome.result });
-        return;
-      }
-      printPreview(outcome.preview);
-      if (outcome.result) printResult(outcome.result);
-      else out('Dry run: nothing was changed.\n');
     });
 }

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { SyncEngine } from '../../core/sync/engine';
 import { syncStatus } from '../../core/sync/status';
+import { expiryFindings } from '../../core/health';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { currentIo, err, out, printJson, printTable, setExitCode } from '../io';
+import { cleanField as f, currentIo, err, out, printJson, printTable, setExitCode } from '../io';
 
 export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -30,9 +31,9 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
       if (opts.json) printJson(summary);
       else {
         out(`Pushed ${summary.pushed.length}, failed ${summary.failed.length}, still pending ${summary.pending.length}.\n`);
-        for (const r of summary.replaced) out(`WARNING ${r.ref}: ${r.message ?? 'replaced an existing remote profile'}\n`);
-        for (const r of summary.failed) out(`failed  ${r.kind} ${r.ref}: ${r.message ?? ''}\n`);
-        for (const r of summary.pending) out(`pending ${r.kind} ${r.ref}: ${r.reason ?? 'waiting'}\n`);
+        for (const r of summary.replaced) out(`WARNING ${f(r.ref)}: ${f(r.message ?? 'replaced an existing remote profile')}\n`);
+        for (const r of summary.failed) out(`failed  ${r.kind} ${f(r.ref)}: ${f(r.message ?? '')}\n`);
+        for (const r of summary.pending) out(`pending ${r.kind} ${f(r.ref)}: ${f(r.reason ?? 'waiting')}\n`);
         if (summary.timedOut) out(`Stopped at the ${seconds} s deadline (--timeout); run "keyhold sync" again later.\n`);
       }
       if (summary.failed.length > 0 || summary.pending.length > 0) setExitCode(EXIT.remote);
@@ -42,18 +43,19 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
     .command('status')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const status = await withVault(globals(), (vault) => syncStatus(vault));
+      const { status, expiry } = await withVault(globals(), (vault) => ({ status: syncStatus(vault), expiry: expiryFindings(vault, Date.now()) }));
       if (opts.json) {
-        printJson(status);
+        printJson({ ...status, expiry });
         return;
       }
+      for (const f of expiry) err(`${f.severity === 'problem' ? 'EXPIRED' : 'WARNING'} ${f.kind} ${f.ref}: ${f.message}\n`);
       for (const [kind, counts] of Object.entries(status.counts)) {
         const parts = Object.entries(counts)
           .filter(([s, n]) => s !== 'localOnly' || n > 0)
           .map(([s, n]) => `${n} ${s === 'localOnly' ? 'local only' : s}`);
         out(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${parts.join(', ')}\n`);
       }
-      for (const r of status.remotes.filter((r) => r.paused)) out(`${r.kind} connection paused: ${r.pausedReason ?? ''}\n`);
+      for (const r of status.remotes.filter((r) => r.paused)) out(`${r.kind} connection paused: ${f(r.pausedReason ?? '')}\n`);
       printTable(
         ['KIND', 'ITEM', 'STATE', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'],
         status.items.map((i) => [i.kind, i.ref, i.localOnly ? 'local only' : i.state, String(i.attempts), i.nextAttemptAt ?? '', i.lastError ?? '']),

@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
-import { KDF_PRESETS, type KdfParams } from '../../core/crypto/kdf';
+import { checkKdfFloor, KDF_FLOOR, KDF_PRESETS, type KdfParams } from '../../core/crypto/kdf';
+import { exportToFile } from '../../core/share/exchange';
+import { examine, examineLocked } from '../../core/vault/doctor';
+import { unlockWithSession } from '../../core/vault/sessions';
 import { Vault } from '../../core/vault/vault';
+import type { DoctorReport } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
-import { vaultPath, withVault, type GlobalOptions } from '../context';
+import { checkNewPassword } from '../../shared/password-strength';
+import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { err, out, printJson, printTable, readNewPassword, readPassword, setExitCode } from '../io';
+import { currentIo, err, out, printJson, printTable, promptHidden, readNewPassword, readPassword, readStdinSecret, setExitCode } from '../io';
 
 function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string }): KdfParams | undefined {
   const preset = opts.kdf ? KDF_PRESETS[opts.kdf as keyof typeof KDF_PRESETS] : undefined;
@@ -15,7 +20,38 @@ function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: strin
   const iterations = opts.kdfIterations === undefined ? base.iterations : Number(opts.kdfIterations);
   if (!Number.isInteger(memoryMiB) || memoryMiB < 1 || memoryMiB > 4096) throw new KeyholdError('BadInput', '--kdf-memory is a whole number of MiB from 1 to 4096.');
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > 64) throw new KeyholdError('BadInput', '--kdf-iterations is a whole number from 1 to 64.');
-  return { ...base, memoryKiB: memoryMiB * 1024, iterations };
+  const params = { ...base, memoryKiB: memoryMiB * 1024, iterations };
+  // Checked before any password is asked for; core checks again where the key is wrapped.
+  checkKdfFloor(params, 'input');
+  return params;
+}
+
+const FLOOR_TEXT = `at least ${KDF_FLOOR.memoryKiB / 1024} MiB and ${KDF_FLOOR.iterations} passes`;
+
+/** A new passphrase for a salvage bundle: piped in, or typed twice on a terminal. */
+async function readSalvagePassphrase(): Promise<string> {
+  if (!currentIo().stdin.isTTY) return readStdinSecret('The salvage passphrase');
+  const first = await promptHidden('Passphrase for the salvage file: ');
+  if (first !== (await promptHidden('Repeat it: '))) throw new KeyholdError('BadInput', 'The two passphrases differ. Nothing was written.');
+  return first;
+}
+
+function printDoctor(r: Partial<DoctorReport> & Pick<DoctorReport, 'ok' | 'database' | 'header'>): void {
+  const lines = [
+    `Database:     ${r.database.ok ? 'ok' : r.database.problem}`,
+    `Header:       ${r.header.ok ? 'ok' : r.header.problem}`,
+  ];
+  if (r.audit) {
+    lines.push(`Audit chain:  ${r.audit.ok ? `ok (${r.audit.entries} entries)` : `BROKEN after ${r.audit.entries} good entries: ${r.audit.problem}`}`);
+  }
+  if (r.index) {
+    lines.push(`Index:        ${r.index.snapshot === 'fresh' ? 'saved snapshot matches the rows' : `saved snapshot ${r.index.snapshot}: rebuilt from the rows (it is never trusted over them)`}`);
+  }
+  if (r.damaged) lines.push(`Damaged:      ${r.damaged.length === 0 ? 'no damaged cells' : `${r.damaged.length} cell${r.damaged.length === 1 ? '' : 's'} failed the integrity check`}`);
+  out(`${lines.join('\n')}\n`);
+  if (r.damaged && r.damaged.length > 0) {
+    printTable(['TABLE', 'ROW', 'COLUMN', 'ITEM'], r.damaged.map((d) => [d.table, d.rowId, d.column, d.item]));
+  }
 }
 
 export function registerVaultCommands(program: Command, globals: () => GlobalOptions): void {
@@ -23,12 +59,14 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .command('init')
     .option('--kdf <preset>', 'key derivation strength: standard (64 MiB, 3 passes) or strong (256 MiB, 4 passes)')
     .option('--kdf-memory <MiB>', 'Argon2id memory in MiB (lower is faster to unlock and faster to guess)')
-    .option('--kdf-iterations <n>', 'Argon2id passes')
+    .option('--kdf-iterations <n>', `Argon2id passes (${FLOOR_TEXT} is the floor)`)
+    .option('--weak-password', 'accept a master password the strength estimator scores weak')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string; json?: boolean }) => {
+    .action(async (opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string; weakPassword?: boolean; json?: boolean }) => {
       const dir = vaultPath(globals());
       const kdf = kdfFrom(opts);
       const password = await readNewPassword('KEYHOLD_PASSWORD');
+      await checkNewPassword(password, { allowWeak: opts.weakPassword ?? false });
       const vault = await Vault.create(dir, password, kdf ? { kdf } : {});
       const status = vault.status();
       vault.close();
@@ -43,18 +81,69 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .command('passwd')
     .option('--kdf <preset>', 'also change the key derivation strength: standard or strong')
     .option('--kdf-memory <MiB>', 'Argon2id memory in MiB')
-    .option('--kdf-iterations <n>', 'Argon2id passes')
-    .action(async (opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string }) => {
+    .option('--kdf-iterations <n>', `Argon2id passes (${FLOOR_TEXT} is the floor)`)
+    .option('--weak-password', 'accept a new master password the strength estimator scores weak')
+    .action(async (opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string; weakPassword?: boolean }) => {
       const kdf = kdfFrom(opts);
       const vault = Vault.open(vaultPath(globals()));
+      let cells: number;
       try {
         const current = await readPassword('Current master password: ');
         await vault.unlock(current);
-        await vault.changePassword(current, await readNewPassword('KEYHOLD_NEW_PASSWORD'), kdf);
+        const next = await readNewPassword('KEYHOLD_NEW_PASSWORD');
+        await checkNewPassword(next, { allowWeak: opts.weakPassword ?? false });
+        ({ cells } = await vault.changePassword(current, next, kdf));
       } finally {
         vault.close();
       }
-      out('Master password changed.\n');
+      out(`Master password changed. The vault key was rotated (${cells} values re-encrypted); every session was ended.\n`);
+    });
+
+  program
+    .command('doctor')
+    .option('--salvage <file>', 'also write everything readable to a passphrase-encrypted bundle (passphrase from stdin or asked twice)')
+    .option('--weak-password', 'accept a salvage passphrase the strength estimator scores weak')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { salvage?: string; weakPassword?: boolean; json?: boolean }) => {
+      const vault = Vault.open(vaultPath(globals()));
+      let report: DoctorReport | (Pick<DoctorReport, 'ok' | 'database' | 'header'> & Partial<DoctorReport>);
+      let salvaged: { profiles: number; byokKeys: number } | null = null;
+      try {
+        const locked = examineLocked(vault);
+        if (!locked.header.ok) {
+          // Without a sound header there is no key to check anything else with.
+          report = { ok: false, ...locked };
+        } else {
+          const token = sessionToken();
+          if (token === undefined) await vault.unlock(await readPassword());
+          else unlockWithSession(vault, token);
+          report = examine(vault);
+          if (opts.salvage !== undefined) {
+            const passphrase = await readSalvagePassphrase();
+            await checkNewPassword(passphrase, { allowWeak: opts.weakPassword ?? false, what: 'This passphrase' });
+            const summary = await exportToFile(vault, opts.salvage, {
+              target: { passphrase },
+              all: true,
+              withByok: true,
+              includeTokens: true,
+              skipDamaged: true,
+            });
+            salvaged = { profiles: summary.profiles, byokKeys: summary.byokKeys };
+          }
+        }
+      } finally {
+        vault.close();
+      }
+      if (opts.json) printJson(salvaged ? { ...report, salvaged: { file: opts.salvage, ...salvaged } } : report);
+      else {
+        printDoctor(report);
+        if (salvaged) {
+          out(
+            `Salvaged ${salvaged.profiles} profiles and ${salvaged.byokKeys} BYOK keys (with their Kura tokens) to ${opts.salvage}; open it with "keyhold import --passphrase-stdin" or age -d.\n`,
+          );
+        }
+      }
+      if (!report.ok) setExitCode(EXIT.integrity);
     });
 
   program

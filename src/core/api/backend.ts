@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import type { KeyholdContract } from '../../shared/contract';
 import { KeyholdError, toErrorPayload } from '../../shared/errors';
 import type { Handlers } from '../../shared/ipc';
@@ -5,6 +7,8 @@ import type { UserSettings } from '../../shared/settings';
 import type { KdfParams } from '../crypto/kdf';
 import type { SecretStoragePort } from '../desktop';
 import { healthReport } from '../health';
+import { MCP_PROFILE_NAME, assertNoBackup, backupOf, formatOfConfig, importFindings, planWrap, scan, storeWrapSecrets, vaultLookup, wellKnownPlaces, wrapDiff, writeWrapped } from '../agents';
+import { describePasswordStrength } from '../../shared/password-strength';
 import type { SyncEngineOptions } from '../sync/engine';
 import { testRemote } from '../sync/probe';
 import { syncStatus } from '../sync/status';
@@ -43,6 +47,8 @@ export interface ApiDeps {
   now?: () => number;
   /** Online/offline and wake-up signals: a pass is run when either comes back. */
   connectivity?: ConnectivityPort;
+  /** The environment the agent tools' config locations are read from (HOME, APPDATA…); default: this process's. */
+  scanEnv?: NodeJS.ProcessEnv;
   /** Where the keychain-encrypted quick-unlock key is kept; default: beside the vault directory. */
   quickUnlockFile?: string;
   /** How long "Sync now" waits on retries before answering with what is still pending. */
@@ -71,6 +77,19 @@ function noKey(key: string): KeyholdError {
  * Electron: main passes its facilities in as ports, and the browser end-to-end tests bind the same
  * handlers to Chromium.
  */
+/**
+ * A wrap from the window may name only an MCP config in the agent tools' own locations: the page is
+ * not trusted to point main at any file to rewrite.
+ */
+function wrapPlanFor(file: string, env: NodeJS.ProcessEnv, vaultDir: string): { path: string; text: string; plan: ReturnType<typeof planWrap> } {
+  const path = resolvePath(file);
+  const allowed = wellKnownPlaces(env).some((p) => p.format !== 'shell' && resolvePath(p.path) === path);
+  if (!allowed) throw new KeyholdError('BadInput', "Only the agent tools' own MCP config files can be wrapped from the window.");
+  const text = readFileSync(path, 'utf8');
+  const plan = planWrap(text, formatOfConfig(path), { keyholdCommand: 'keyhold', keyholdArgs: ['--vault', vaultDir], profileName: MCP_PROFILE_NAME });
+  return { path, text, plan };
+}
+
 export function createBackend(deps: ApiDeps): ApiBackend {
   const onError = deps.onError ?? logCode;
   const session = new VaultSession({
@@ -136,6 +155,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     vaultCreate: ({ password, kdf }) => session.create(password, kdf),
     vaultUnlock: ({ password }) => session.unlock(password),
     vaultQuickUnlock: () => session.quickUnlock(),
+    passwordStrength: ({ password }) => describePasswordStrength(password),
     vaultLock: () => {
       lock('user');
       return session.status();
@@ -218,6 +238,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     agentsList: () => vault().agents.list(),
     agentSet: (input) => vault().agents.set(input),
     agentSetTokenEnv: ({ agentId, tokenEnv }) => vault().agents.setTokenEnv(agentId, tokenEnv),
+    agentDelete: ({ agentId }) => vault().agents.remove(agentId),
 
     // ---- sync ----------------------------------------------------------------------------
     syncNow: async () => {
@@ -234,6 +255,44 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     auditList: ({ limit, event }) => vault().audit.list(event === undefined ? { limit } : { limit, event }),
     auditVerify: () => vault().audit.verify(),
     healthReport: () => healthReport(vault(), { keyMaxAgeDays: deps.settings.get().keyMaxAgeDays, now: now() }),
+    agentScan: () => {
+      const { findings, filesRead } = scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(vault()) });
+      return {
+        filesRead,
+        findings: findings.map((f) => ({
+          file: f.file,
+          line: f.line,
+          where: f.where,
+          label: f.label,
+          rule: f.rule,
+          masked: f.masked,
+          server: f.server,
+          inVault: f.inVault,
+          vaultItem: f.vaultItem,
+        })),
+      };
+    },
+    mcpWrapPreview: ({ file }) => {
+      // Like every call that reads secrets, only while unlocked (the diff conceals them, the file holds them).
+      vault();
+      const { path, text, plan } = wrapPlanFor(file, deps.scanEnv ?? process.env, deps.vaultDir);
+      return { servers: plan.servers.map((s) => s.server), diff: wrapDiff(path, text, plan) };
+    },
+    mcpWrap: async ({ file }) => {
+      const v = vault();
+      const { path, text, plan } = wrapPlanFor(file, deps.scanEnv ?? process.env, deps.vaultDir);
+      if (plan.servers.length === 0) throw new KeyholdError('BadInput', 'No server in this file has secret env values to move.');
+      assertNoBackup(path);
+      storeWrapSecrets(v, plan);
+      await writeWrapped(path, text, plan);
+      return { servers: plan.servers.map((s) => s.server), backup: backupOf(path) };
+    },
+    agentImport: () => {
+      const v = vault();
+      const outcomes = importFindings(v, scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(v) }).findings);
+      const count = (result: string) => outcomes.filter((o) => o.result === result).length;
+      return { imported: count('imported'), held: count('held'), conflicts: count('conflict') };
+    },
     settingsGet: () => deps.settings.get(),
     settingsSet: (patch) => {
       const before = deps.settings.get();

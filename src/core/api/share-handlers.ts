@@ -158,14 +158,14 @@ export function createShareHandlers(deps: ShareDeps): ShareBackend {
       return { handle, signer: opened.signer, preview: first };
     },
     shareImportPreview: ({ handle, onConflict, draft }) => preview(handle, onConflict, draft),
-    shareImportApply: ({ handle, onConflict, draft }) => {
+    shareImportApply: ({ handle, onConflict, draft, trustSigner, allowEnv }) => {
       const vault = deps.vault();
       const entry = take(handle, 'opened');
       const shown = entry.preview;
       if (!shown || shown.policy !== onConflict || (shown.state === 'draft') !== draft) {
         throw new KeyholdError('Conflict', 'The preview on screen is not the one for these choices. Nothing was imported; preview it again.');
       }
-      const result = applyImport(vault, entry.opened, shown);
+      const result = applyImport(vault, entry.opened, shown, { trustSigner, allowEnv });
       held.delete(handle);
       return result;
     },

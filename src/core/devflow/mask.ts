@@ -1,4 +1,5 @@
 import { Transform } from 'node:stream';
+import { encodedForms } from './mask-forms';
 
 /** What a concealed secret looks like in the output (the `op run` convention, with our name). */
 export const DEFAULT_MASK = '<concealed by keyhold>';
@@ -14,6 +15,8 @@ export const MIN_MASKED_LENGTH = 4;
 export interface MaskOptions {
   mask?: string;
   minLength?: number;
+  /** Also conceal each secret's base64, base64url, hex and URL-encoded forms (mask-forms.ts). Default: true. */
+  encodedForms?: boolean;
 }
 
 /**
@@ -115,7 +118,9 @@ export class SecretMask {
       if (secret.length > 0 && [...secret].length >= minLength) unique.add(secret);
     }
     this.size = unique.size;
-    this.automaton = new Automaton([...unique].map((s) => Buffer.from(s, 'utf8')));
+    const patterns = new Set(unique);
+    if (options.encodedForms ?? true) for (const secret of unique) for (const form of encodedForms(secret)) patterns.add(form);
+    this.automaton = new Automaton([...patterns].map((s) => Buffer.from(s, 'utf8')));
   }
 
   get isEmpty(): boolean {

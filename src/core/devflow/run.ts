@@ -2,7 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KeyholdError } from '../../shared/errors';
-import { assertEnvName, assertEnvValue, mergeEnv, quoteName } from './env-names';
+import { assertEnvName, assertEnvNamesAllowed, assertEnvValue, mergeEnv, quoteName, withoutKeyholdVariables } from './env-names';
 import { SecretMask, type MaskOptions } from './mask';
 
 /** How the child ended: the caller exits with the same code, or raises the same signal on itself. */
@@ -20,8 +20,10 @@ export interface RunOptions {
   stdin?: Readable;
   stdout?: Writable;
   stderr?: Writable;
-  /** Defaults to `process.env`. */
+  /** Defaults to `process.env`. Keyhold's own variables (KEYHOLD_*) are never passed on from it. */
   baseEnv?: Readonly<Record<string, string | undefined>>;
+  /** Injected names that change how a program runs (NODE_OPTIONS, LD_PRELOAD…) allowed for this run. */
+  allowEnv?: readonly string[];
 }
 
 // What a terminal, a service manager or a closing session sends; the child decides how to end.
@@ -82,6 +84,7 @@ export async function runWithSecrets(options: RunOptions): Promise<RunResult> {
     assertEnvName(name);
     assertEnvValue(name, value);
   }
+  assertEnvNamesAllowed(Object.keys(env), options.allowEnv ?? [], 'The environment to inject');
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -93,7 +96,7 @@ export async function runWithSecrets(options: RunOptions): Promise<RunResult> {
   let child: ChildProcess;
   try {
     child = spawn(command, args, {
-      env: mergeEnv(options.baseEnv ?? process.env, env),
+      env: mergeEnv(withoutKeyholdVariables(options.baseEnv ?? process.env), env),
       stdio,
       shell: false,
       windowsHide: true,

@@ -3,6 +3,7 @@ import { KeyholdError, parseInput } from '../../shared/errors';
 import { ContactInput, ContactName } from '../../shared/share';
 import type { Contact } from '../../shared/share';
 import { sql, tx } from '../vault/db';
+import { isTamperedCell } from '../vault/cells';
 import { isUniqueViolation } from '../vault/sqlite-errors';
 import type { Vault } from '../vault/vault';
 import { checkRecipients } from './age';
@@ -63,7 +64,16 @@ export function addContact(vault: Vault, raw: ContactInput): Contact {
 export function listContacts(vault: Vault): Contact[] {
   vault.cells();
   const rows = sql(vault.db, 'SELECT id, created_at, updated_at, body FROM contacts').all() as Row[];
-  return rows.map((r) => toContact(vault, r)).sort((a, b) => a.name.localeCompare(b.name));
+  // A damaged contact is left out rather than failing every listing and import (the vault check lists it).
+  const readable = rows.flatMap((r) => {
+    try {
+      return [toContact(vault, r)];
+    } catch (e) {
+      if (isTamperedCell(e)) return [];
+      throw e;
+    }
+  });
+  return readable.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export function findContact(vault: Vault, name: string): Contact | null {

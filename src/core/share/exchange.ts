@@ -4,14 +4,16 @@ import { checkProviderKey } from '../../shared/domain';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { AgentChange, ByokChange, ChangeCounts as Counts, ConflictPolicy, ExportSummary, ImportPreview, ImportResult, ProfileChange, ProfileDiff, SignerInfo } from '../../shared/share';
+import { dangerousEnvName } from '../devflow/env-names';
 import { writeFileExclusive0600 } from '../devflow/write-file';
-import { sql, tx } from '../vault/db';
+import { dataVersion, sql, tx } from '../vault/db';
 import { Profiles } from '../vault/profiles';
 import type { Vault } from '../vault/vault';
 import { decrypt, encryptToRecipients, encryptWithPassphrase } from './age';
 import { BUNDLE_FORMAT, BUNDLE_LIMITS, BUNDLE_VERSION } from './bundle';
 import type { Bundle, BundleAgent, BundleByokKey, BundleItems, BundleProfile, UnsignedBundle } from './bundle';
 import { contactBySigningKey } from './contacts';
+import { checkImportConsent, REPLACE_NOTE, replacesRemote, type ImportConsent } from './import-safety';
 import { readBundle, serializeBundle } from './seal';
 import type { EncryptionTarget } from './seal';
 import { fingerprint, signBundle } from './signature';
@@ -45,7 +47,11 @@ export interface ExportSelection {
   includeTokens?: boolean;
   /** Every BYOK key of the vault. */
   withByok?: boolean;
+  /** Salvage: leave out items with a damaged cell instead of failing (the vault check lists them). */
+  skipDamaged?: boolean;
 }
+
+const isDamaged = (e: unknown): boolean => e instanceof KeyholdError && e.code === 'Damaged';
 
 export interface ExportOptions extends ExportSelection {
   target: EncryptionTarget;
@@ -74,23 +80,34 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
 
   const store = vault.profiles.store;
   const rows = store.secretRows();
-  const profiles: BundleProfile[] = chosen.map((summary) => {
+  // Salvage reads what it can: an item whose cell fails its check is left out, not fatal.
+  const readable = <T,>(read: () => T): T | null => {
+    try {
+      return read();
+    } catch (e) {
+      if (selection.skipDamaged && isDamaged(e)) return null;
+      throw e;
+    }
+  };
+  const profiles: BundleProfile[] = chosen.flatMap((summary) => {
     const row = rows.get(summary.id);
     if (!row) throw new KeyholdError('NotFound', `Profile "${summary.agentId}/${summary.name}" was deleted during the export.`);
+    const secrets = readable(() => store.secrets(row));
+    if (!secrets) return [];
     const profile: BundleProfile = {
       agentId: summary.agentId,
       name: summary.name,
-      authData: store.secrets(row).authData,
+      authData: secrets.authData,
       saveSession: summary.saveSession,
     };
     if (selection.includeTokens && summary.hasToken) {
-      const remote = store.remote(row);
+      const remote = readable(() => store.remote(row));
       // A token is bound to the remote identity it was issued for; one for a lost remote profile is useless.
       if (remote?.authToken && !remote.missing && remote.agentId === summary.agentId && remote.name === summary.name) {
         profile.authToken = remote.authToken;
       }
     }
-    return profile;
+    return [profile];
   });
 
   const agents: BundleAgent[] = [];
@@ -100,7 +117,10 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
   }
 
   const byokKeys: BundleByokKey[] = selection.withByok
-    ? vault.byok.list().map((b) => ({ kind: b.kind, provider: b.provider, apiKey: vault.byok.load(b.id).secrets.apiKey }))
+    ? vault.byok.list().flatMap((b) => {
+        const loaded = readable(() => vault.byok.load(b.id));
+        return loaded ? [{ kind: b.kind, provider: b.provider, apiKey: loaded.secrets.apiKey }] : [];
+      })
     : [];
 
   if (profiles.length + byokKeys.length === 0) {
@@ -248,15 +268,18 @@ export async function openImport(vault: Vault, file: Uint8Array, options: OpenIm
   );
   const opened = timed(options.onPhase, 'verify', () => readBundle(plaintext, { allowUnsigned: options.allowUnsigned ?? false }));
   plaintext.fill(0);
+  const contact = opened.signer ? (contactBySigningKey(vault, opened.signer.publicKey)?.name ?? null) : null;
+  const self = opened.signer ? opened.signer.publicKey.equals(keys.signingKey.publicKey) : false;
   const signer: SignerInfo = opened.signer
     ? {
         signed: true,
         fingerprint: opened.signer.fingerprint,
         publicKey: opened.signer.publicKey.toString('base64'),
-        contact: contactBySigningKey(vault, opened.signer.publicKey)?.name ?? null,
-        self: opened.signer.publicKey.equals(keys.signingKey.publicKey),
+        contact,
+        self,
+        trusted: self || contact !== null,
       }
-    : { signed: false, fingerprint: null, publicKey: null, contact: null, self: false };
+    : { signed: false, fingerprint: null, publicKey: null, contact: null, self: false, trusted: false };
   return { bundle: opened.bundle, signer };
 }
 
@@ -313,7 +336,29 @@ function countOf<T extends { status: string; action: string }>(items: T[]): z.in
   return counts;
 }
 
-function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy): ProfileChange[] {
+type BareChange = Omit<ProfileChange, 'keys' | 'dangerousKeys' | 'replacesRemote' | 'state'>;
+
+/** Adds what the person must see before trusting a profile: its key names, the risky ones, and whether it could replace a remote profile. */
+function withSafety(c: BareChange, incoming: BundleProfile, draft: boolean, existingDraft: boolean): ProfileChange {
+  const keys = Object.keys(incoming.authData);
+  const replaces = replacesRemote(c);
+  return {
+    ...c,
+    note: replaces ? REPLACE_NOTE : c.note,
+    keys,
+    dangerousKeys: keys.filter((k) => dangerousEnvName(k) !== null),
+    replacesRemote: replaces,
+    state: draft || replaces || (c.action === 'update' && existingDraft) ? 'draft' : 'pending',
+  };
+}
+
+function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy, draft: boolean): ProfileChange[] {
+  const changes = bareProfileChanges(vault, bundle, policy);
+  const drafts = new Set(vault.profiles.list().flatMap((s) => (s.syncState === 'draft' ? [s.id] : [])));
+  return changes.map((c, i) => withSafety(c, bundle.items.profiles[i] as BundleProfile, draft, c.existingId !== null && drafts.has(c.existingId)));
+}
+
+function bareProfileChanges(vault: Vault, bundle: Bundle, policy: ConflictPolicy): BareChange[] {
   const existing = new Map<string, ProfileSummary>();
   for (const s of vault.profiles.list()) existing.set(profileKey(s.agentId, s.name), s);
   // Only keep-both needs every name in use, and only once something differs.
@@ -321,7 +366,7 @@ function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy): 
   const allTaken = () => (taken ??= new Set([...existing.keys(), ...bundle.items.profiles.map((p) => profileKey(p.agentId, p.name))]));
   const store = vault.profiles.store;
 
-  return bundle.items.profiles.map((p): ProfileChange => {
+  return bundle.items.profiles.map((p): BareChange => {
     const hasToken = p.authToken !== undefined;
     const current = existing.size > 0 ? existing.get(profileKey(p.agentId, p.name)) : undefined;
     if (!current) {
@@ -423,6 +468,18 @@ function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange
   else if (!opened.signer.self && opened.signer.contact === null) {
     warnings.push(`The signer is not one of your contacts. Compare the fingerprint ${opened.signer.fingerprint} with the sender.`);
   }
+  const replacing = profiles.filter((p) => p.replacesRemote).length;
+  if (replacing > 0) {
+    warnings.push(
+      `${replacing} profile(s) arrive without a Kura token under their original agent and name: syncing them would REPLACE the sender's remote profiles ` +
+        '(if they synced them) and invalidate their tokens. They arrive as drafts; mark each ready only if that is what you want.',
+    );
+  }
+  const risky = profiles.filter((p) => p.action !== 'skip' && p.dangerousKeys.length > 0);
+  if (risky.length > 0) {
+    const names = [...new Set(risky.flatMap((p) => p.dangerousKeys))].join(', ');
+    warnings.push(`${risky.length} profile(s) carry keys that change how a program runs when injected (${names}): each must be allowed by name.`);
+  }
   const tokens = profiles.filter((p) => p.withToken).length;
   const carried = opened.bundle.items.profiles.filter((p) => p.authToken !== undefined).length;
   if (carried > 0) {
@@ -449,7 +506,7 @@ function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange
  * connection commits, `total_changes()` when this one writes. Equal stamps mean nothing was written.
  */
 function writeStamp(vault: Vault): string {
-  const version = vault.db.pragma('data_version', { simple: true }) as number;
+  const version = dataVersion(vault.db);
   const changes = (sql(vault.db, 'SELECT total_changes() AS n').get() as { n: number }).n;
   return `${version}:${changes}`;
 }
@@ -462,7 +519,7 @@ export function previewImport(vault: Vault, opened: OpenedImport, options: Previ
   const policy = options.onConflict ?? 'skip';
   const { bundle } = opened;
   const stamp = writeStamp(vault);
-  const profiles = previewProfiles(vault, bundle, policy);
+  const profiles = previewProfiles(vault, bundle, policy, options.draft ?? false);
   const byokKeys = previewByok(vault, bundle, policy);
   const agents = previewAgents(vault, bundle);
   checkDeclaredArgs(vault, bundle, profiles, agents);
@@ -488,7 +545,7 @@ export function previewImport(vault: Vault, opened: OpenedImport, options: Previ
 // What the person saw must be what is applied: anything that would act differently is a change.
 const decisions = (p: ImportPreview): string =>
   JSON.stringify([
-    p.profiles.map((c) => [c.action, c.existingId, c.importedAs, c.withToken]),
+    p.profiles.map((c) => [c.action, c.existingId, c.importedAs, c.withToken, c.state]),
     p.byokKeys.map((c) => [c.action, c.existingId]),
     p.agents.map((c) => c.action),
   ]);
@@ -503,8 +560,9 @@ function setToken(vault: Vault, id: string, authToken: string): void {
   );
 }
 
-function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview): ImportResult {
+function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview, consent: ImportConsent): ImportResult {
   const draft = preview.state === 'draft';
+  const allowed = (c: ProfileChange): string[] => (consent.allowEnv ?? []).filter((name) => c.dangerousKeys.some((k) => k.toUpperCase() === name.toUpperCase()));
   let declared = 0;
   preview.agents.forEach((a, i) => {
     if (a.action !== 'declare') return;
@@ -520,7 +578,8 @@ function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview): Imp
       name: change.importedAs ?? profile.name,
       authData: profile.authData,
       saveSession: profile.saveSession,
-      draft,
+      draft: change.state === 'draft',
+      allowEnv: allowed(change),
     })),
     'import',
   );
@@ -538,7 +597,7 @@ function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview): Imp
     const profile = incoming[i] as BundleProfile;
     vault.profiles.edit(
       c.existingId,
-      { replaceAuthData: profile.authData, saveSession: profile.saveSession, ...(draft ? { draft: true } : {}) },
+      { replaceAuthData: profile.authData, saveSession: profile.saveSession, ...(draft ? { draft: true } : {}), allowEnv: allowed(c) },
       { reason: 'import' },
     );
     if (c.withToken && profile.authToken !== undefined) {
@@ -572,7 +631,9 @@ function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview): Imp
   vault.audit.append('bundle_imported', {
     signed: preview.signer.signed,
     signer: preview.signer.fingerprint,
-    knownSigner: preview.signer.self || preview.signer.contact !== null,
+    knownSigner: preview.signer.trusted,
+    signerTrustedForImport: !preview.signer.trusted && preview.signer.signed && (consent.trustSigner ?? false),
+    replacingDrafts: preview.profiles.filter((c) => c.replacesRemote).length,
     policy: preview.policy,
     state: preview.state,
     profilesCreated: result.profiles.created,
@@ -590,7 +651,8 @@ function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview): Imp
  * Applies a previewed import in one transaction: everything or nothing. The preview is worked out
  * again inside the transaction and must match, so a vault changed since it was shown is refused.
  */
-export function applyImport(vault: Vault, opened: OpenedImport, preview: ImportPreview): ImportResult {
+export function applyImport(vault: Vault, opened: OpenedImport, preview: ImportPreview, consent: ImportConsent = {}): ImportResult {
+  checkImportConsent(preview, consent);
   let wrote = false;
   try {
     return tx(vault.db, () => {
@@ -601,7 +663,7 @@ export function applyImport(vault: Vault, opened: OpenedImport, preview: ImportP
         throw new KeyholdError('Conflict', 'The vault changed since the import preview was made. Nothing was imported; preview it again.');
       }
       wrote = true;
-      return applyChanges(vault, opened.bundle, fresh);
+      return applyChanges(vault, opened.bundle, fresh, consent);
     });
   } catch (e) {
     // The transaction rolled back, but the in-memory indexes were updated as it went.
@@ -613,7 +675,7 @@ export function applyImport(vault: Vault, opened: OpenedImport, preview: ImportP
   }
 }
 
-export interface ImportFileOptions extends OpenImportOptions, PreviewOptions {
+export interface ImportFileOptions extends OpenImportOptions, PreviewOptions, ImportConsent {
   /** Preview only. */
   dryRun?: boolean;
 }
@@ -628,6 +690,6 @@ export async function importFile(
   const opened = await openImport(vault, file, options);
   const preview = timed(options.onPhase, 'preview', () => previewImport(vault, opened, options));
   if (options.dryRun) return { preview, result: null };
-  const result = timed(options.onPhase, 'apply', () => applyImport(vault, opened, preview));
+  const result = timed(options.onPhase, 'apply', () => applyImport(vault, opened, preview, options));
   return { preview, result };
 }

@@ -688,6 +688,12 @@ export class SyncEngine {
     return result.body;
   }
 
+  /** Refuses a key Backside's probe turns down, with its reason; a rotation asks before the key is stored. */
+  async checkNewKey(apiKey: string, provider: ByokSummary['provider'] = 'anthropic'): Promise<void> {
+    const verdict = await this.checkKey(apiKey, provider);
+    if (!verdict.accepted) throw new KeyholdError('RemoteRejected', verdict.message);
+  }
+
   /** Probes the stored BYOK key of a kind with Backside, and keeps the verdict as its last probe. */
   async validate(kindName: string): Promise<KeyVerdict> {
     const detail = this.vault.byok.get(kindName, { reveal: false });

@@ -2,6 +2,7 @@ import type { RemoteKind } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { ItemResult } from '../../shared/sync';
 import type { ItemKind } from '../vault/items';
+import { dataVersion } from '../vault/db';
 import type { Vault } from '../vault/vault';
 import { Outbox } from './outbox';
 
@@ -73,7 +74,7 @@ export class SyncRunner {
   }
 
   #readDataVersion(): number {
-    return this.#options.vault.db.pragma('data_version', { simple: true }) as number;
+    return dataVersion(this.#options.vault.db);
   }
 
   /** Another process committed (queued an item, changed a connection): look at the queue again. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql, tx } from './db';
+import { dataVersion, tx } from './db';
 import type Database from 'better-sqlite3';
 import { AgentInput, type AgentSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
 import { assertEnvName } from '../devflow/env-names';
 import type { AuditLog } from './audit';
-import type { Cells } from './cells';
+import { damagedError, isTamperedCell, type Cells } from './cells';
 
 /** The variable `run` puts a profile's Kura auth token in, unless its agent names another. */
 export const DEFAULT_TOKEN_ENV = 'KURA_AUTH_TOKEN';
@@ -36,6 +36,8 @@ export class AgentRegistry {
   private byAgentId = new Map<string, Entry>();
   /** PRAGMA data_version when the index was built: it changes when another process commits. */
   private seen: number | null = null;
+  /** Declarations whose cell failed its check, by row id, with their lookup tag. */
+  private quarantined = new Map<string, Buffer>();
 
   constructor(
     private readonly db: Database.Database,
@@ -44,21 +46,24 @@ export class AgentRegistry {
     private readonly now: () => number,
   ) {}
 
-  private dataVersion(): number {
-    return (sql(this.db, 'PRAGMA data_version').get() as { data_version: number }).data_version;
-  }
-
   /** Another process wrote since the index was built: rebuild it, so its agents are seen. */
   private fresh(): void {
-    if (this.seen !== null && this.seen !== this.dataVersion()) this.buildIndex();
+    if (this.seen !== null && this.seen !== dataVersion(this.db)) this.buildIndex();
   }
 
   buildIndex(): void {
-    this.byAgentId.clear();
-    this.seen = this.dataVersion();
-    const rows = this.db.prepare('SELECT id, updated_at, body FROM agents').all() as { id: string; updated_at: number; body: Buffer }[];
+    this.dropIndex();
+    this.seen = dataVersion(this.db);
+    const rows = this.db.prepare('SELECT id, lookup, updated_at, body FROM agents').all() as { id: string; lookup: Buffer; updated_at: number; body: Buffer }[];
     for (const r of rows) {
-      const body = this.cells().decrypt<AgentBody>('agents', r.id, 'body', r.body);
+      let body: AgentBody;
+      try {
+        body = this.cells().decrypt<AgentBody>('agents', r.id, 'body', r.body);
+      } catch (e) {
+        if (!isTamperedCell(e)) throw e;
+        this.quarantined.set(r.id, r.lookup);
+        continue;
+      }
       this.byAgentId.set(body.agentId, {
         id: r.id,
         agentId: body.agentId,
@@ -72,6 +77,19 @@ export class AgentRegistry {
   dropIndex(): void {
     this.byAgentId.clear();
     this.seen = null;
+    this.quarantined.clear();
+  }
+
+  /** Row ids of the declarations that failed their check. */
+  damaged(): string[] {
+    return [...this.quarantined.keys()].sort();
+  }
+
+  private damagedFor(agentId: string): string | null {
+    if (this.quarantined.size === 0) return null;
+    const tag = this.cells().lookup('agents', agentId);
+    for (const [id, lookup] of this.quarantined) if (lookup.equals(tag)) return id;
+    return null;
   }
 
   /** Agents that declare their input arguments. */
@@ -104,17 +122,26 @@ export class AgentRegistry {
     return this.byAgentId.get(agentId)?.tokenEnv ?? DEFAULT_TOKEN_ENV;
   }
 
-  private save(agentId: string, change: (prev: Entry | undefined) => { args: string[] | null; tokenEnv: string | null }): Entry {
+  /** `declares`: the change declares the arguments anew, so a damaged declaration may be replaced. */
+  private save(
+    agentId: string,
+    declares: boolean,
+    change: (prev: Entry | undefined) => { args: string[] | null; tokenEnv: string | null },
+  ): Entry {
     const now = this.now();
     // Whether the agent exists decides between insert and update, so it is read in the same
     // transaction as the write, after catching up with any other process's writes.
     const entry = tx(this.db, (): Entry => {
       this.fresh();
       const existing = this.byAgentId.get(agentId);
-      const id = existing?.id ?? randomUUID();
+      const replaced = existing ? null : this.damagedFor(agentId);
+      // Only a new declaration may take a damaged one's place: anything else would keep settings
+      // on top of arguments nobody can read any more.
+      if (replaced && !declares) throw damagedError('agent declaration', replaced, 'body');
+      const id = existing?.id ?? replaced ?? randomUUID();
       const next = change(existing);
       const body = this.cells().encrypt('agents', id, 'body', { agentId, args: next.args, tokenEnv: next.tokenEnv } satisfies AgentBody);
-      if (existing) {
+      if (existing || replaced) {
         this.db.prepare('UPDATE agents SET updated_at = ?, body = ? WHERE id = ?').run(now, body, id);
       } else {
         this.db
@@ -125,13 +152,14 @@ export class AgentRegistry {
       return { id, agentId, ...next, updatedAt: new Date(now).toISOString() };
     });
     this.byAgentId.set(agentId, entry);
+    this.quarantined.delete(entry.id);
     return entry;
   }
 
   set(raw: { agentId: string; args: string[] }): AgentSummary {
     const input = parseInput(AgentInput, raw);
     const args = [...new Set(input.args)];
-    const entry = this.save(input.agentId, (prev) => ({ args, tokenEnv: prev?.tokenEnv ?? null }));
+    const entry = this.save(input.agentId, true, (prev) => ({ args, tokenEnv: prev?.tokenEnv ?? null }));
     return summaryOf({ ...entry, args });
   }
 
@@ -139,30 +167,37 @@ export class AgentRegistry {
   setTokenEnv(agentId: string, tokenEnv: string | null): { agentId: string; tokenEnv: string } {
     const { agentId: checkedId } = parseInput(AgentInput, { agentId, args: [] });
     if (tokenEnv !== null) assertEnvName(tokenEnv);
-    this.save(checkedId, (prev) => ({ args: prev?.args ?? null, tokenEnv }));
+    this.save(checkedId, false, (prev) => ({ args: prev?.args ?? null, tokenEnv }));
     return { agentId: checkedId, tokenEnv: tokenEnv ?? DEFAULT_TOKEN_ENV };
   }
 
   /**
-   * Drops an agent's settings (its declared arguments and token variable): its profiles stay, it
-   * accepts any key again and `run` uses the default token variable.
+   * Forgets an agent: its declared arguments and its token variable. Its profiles then accept any
+   * key again (as Kura would not) and `run` uses the default token variable.
    */
-  remove(agentId: string): Omit<AgentSummary, 'args'> & { args: string[] | null } {
-    this.fresh();
-    const existing = this.byAgentId.get(agentId);
-    if (!existing) throw new KeyholdError('NotFound', `No agent "${agentId}" is declared.`, { field: 'agentId' });
-    tx(this.db, () => {
-      this.db.prepare('DELETE FROM agents WHERE id = ?').run(existing.id);
-      this.audit.append('agent_changed', { id: existing.id, removed: true });
+  remove(agentId: string): AgentSummary {
+    const existing = tx(this.db, () => {
+      this.fresh();
+      const found = this.byAgentId.get(agentId);
+      if (!found) throw new KeyholdError('NotFound', `No agent "${agentId}" is declared.`, { field: 'agentId' });
+      this.db.prepare('DELETE FROM agents WHERE id = ?').run(found.id);
+      this.audit.append('agent_changed', { id: found.id, removed: true });
+      return found;
     });
     this.byAgentId.delete(agentId);
-    return { agentId: existing.agentId, args: existing.args, updatedAt: existing.updatedAt, tokenEnv: existing.tokenEnv };
+    return { agentId: existing.agentId, args: existing.args ?? [], updatedAt: existing.updatedAt, tokenEnv: existing.tokenEnv };
   }
 
   /** Refuses keys the agent has not declared; agents with no declaration accept any key. */
   checkKeys(agentId: string, keys: string[]): void {
     this.fresh();
     const agent = this.byAgentId.get(agentId);
+    if (!agent) {
+      // Without its declaration the keys cannot be checked; saying so beats accepting anything.
+      const damaged = this.damagedFor(agentId);
+      if (damaged) throw damagedError('agent declaration', damaged, 'body');
+      return;
+    }
     if (!declared(agent)) return;
     const allowed = new Set(agent.args);
     const undeclared = keys.filter((k) => !allowed.has(k));

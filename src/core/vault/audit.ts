@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditEvent, AuditVerifyResult } from '../../shared/domain';
 import { equalBytes, hmac } from '../crypto/keys';
 import { sql, tx } from './db';
-import type { Cells } from './cells';
+import { isTamperedCell, type Cells } from './cells';
 
 type Detail = AuditEntry['detail'];
 
@@ -38,36 +38,95 @@ export class AuditLog {
     db.prepare('INSERT INTO audit_pending (at, event) VALUES (?, ?)').run(at, event);
   }
 
-  private head(): Head | null {
+  /**
+   * The chain head. Every vault has one from its first moment (its creation is audited), so a
+   * missing head is damage or deletion, as is one that fails its check: 'lost', never "empty".
+   */
+  private head(): Head | 'lost' {
+    const head = this.storedHead();
+    if (head === 'lost') return head;
+    // A head that does not name the newest entry (an old header put back, entries removed) is
+    // no place to go on from either.
+    const last = this.lastRow();
+    return last && (last.seq !== head.seq || last.mac !== head.mac) ? 'lost' : head;
+  }
+
+  /** The head as stored, without checking it against the entries (verify() says what is wrong). */
+  private storedHead(): Head | 'lost' {
     const row = sql(this.db, 'SELECT audit_head FROM vault_meta WHERE id = 1').get() as
       | { audit_head: Buffer | null }
       | undefined;
-    if (!row?.audit_head) return null;
-    return this.cells().decrypt<Head>('vault_meta', '1', 'audit_head', row.audit_head);
+    if (!row?.audit_head) return 'lost';
+    try {
+      return this.cells().decrypt<Head>('vault_meta', '1', 'audit_head', row.audit_head);
+    } catch (e) {
+      if (isTamperedCell(e)) return 'lost';
+      throw e;
+    }
+  }
+
+  /** Where to go on from when the head is lost: the last entry present. */
+  private lastRow(): Head | null {
+    const row = sql(this.db, 'SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; mac: Buffer } | undefined;
+    return row ? { seq: row.seq, mac: row.mac.toString('hex') } : null;
   }
 
   private mac(prev: Buffer, seq: number, at: number, event: string, detail: Buffer): Buffer {
     return hmac(this.cells().auditKey, prev, String(seq), String(at), event, detail);
   }
 
-  private appendAt(event: AuditEvent, detail: Detail, at: number): void {
+  private appendAt(event: AuditEvent, detail: Detail, at: number, head: Head | null | 'lost' = this.head()): void {
+    let after = head;
+    if (after === 'lost') {
+      // A lost head must not stop the vault, nor be forgotten once a new head is written: the
+      // chain goes on from the last entry present, after an entry that records the break.
+      const last = this.lastRow();
+      after = this.write('audit_chain_broken', { reason: 'head_lost', lastEntry: last?.seq ?? 0 }, at, last);
+    }
+    this.write(event, detail, at, after);
+  }
+
+  /** Writes one entry after `prev` (null: the first entry) and makes it the head. */
+  private write(event: AuditEvent, detail: Detail, at: number, prev: Head | null): Head {
     const cells = this.cells();
-    const head = this.head();
-    const seq = (head?.seq ?? 0) + 1;
-    const prev = head ? Buffer.from(head.mac, 'hex') : GENESIS;
+    const seq = (prev?.seq ?? 0) + 1;
     const sealed = cells.encrypt('audit_log', String(seq), 'detail', detail);
-    const mac = this.mac(prev, seq, at, event, sealed);
+    const mac = this.mac(prev ? Buffer.from(prev.mac, 'hex') : GENESIS, seq, at, event, sealed);
     sql(this.db, 'INSERT INTO audit_log (seq, at, event, detail, mac) VALUES (?, ?, ?, ?, ?)').run(seq, at, event, sealed, mac);
-    const newHead: Head = { seq, mac: mac.toString('hex') };
-    sql(
-        this.db,
-        'UPDATE vault_meta SET audit_head = ? WHERE id = 1')
-      .run(cells.encrypt('vault_meta', '1', 'audit_head', newHead));
+    const head: Head = { seq, mac: mac.toString('hex') };
+    sql(this.db, 'UPDATE vault_meta SET audit_head = ? WHERE id = 1').run(cells.encrypt('vault_meta', '1', 'audit_head', head));
+    return head;
   }
 
   /** Appends within the caller's transaction when there is one (better-sqlite3 nests as a savepoint). */
   append(event: AuditEvent, detail: Detail = {}): void {
     tx(this.db, () => this.appendAt(event, detail, this.now()));
+  }
+
+  /** The chain's first entry, written with the header of a new vault: from then on there is always a head. */
+  start(): void {
+    tx(this.db, () => this.write('vault_created', {}, this.now(), null));
+  }
+
+  /**
+   * Recomputes every MAC in order under the current audit key, after a vault key rotation
+   * re-sealed the entries. A chain that did not verify before gets a break entry, so a rotation
+   * cannot launder it.
+   */
+  rechain(before: AuditVerifyResult): void {
+    tx(this.db, () => {
+      const rows = sql(this.db, 'SELECT seq, at, event, detail FROM audit_log ORDER BY seq').all() as Row[];
+      let prev: Buffer = GENESIS;
+      let head: Head | null = null;
+      for (const r of rows) {
+        const mac = this.mac(prev, r.seq, r.at, r.event, r.detail);
+        sql(this.db, 'UPDATE audit_log SET mac = ? WHERE seq = ?').run(mac, r.seq);
+        prev = mac;
+        head = { seq: r.seq, mac: mac.toString('hex') };
+      }
+      sql(this.db, 'UPDATE vault_meta SET audit_head = ? WHERE id = 1').run(head ? this.cells().encrypt('vault_meta', '1', 'audit_head', head) : null);
+      if (!before.ok) this.write('audit_chain_broken', { reason: 'broken_before_key_rotation', problem: before.problem }, this.now(), head);
+    });
   }
 
   /** Moves events recorded while locked into the chain. */
@@ -95,12 +154,17 @@ export class AuditLog {
         : sql(this.db, 'SELECT seq, at, event, detail FROM audit_log ORDER BY seq DESC LIMIT ?').all(limit)
     ) as Row[];
     const cells = this.cells();
-    return rows.map((r) => ({
-      seq: r.seq,
-      at: new Date(r.at).toISOString(),
-      event: r.event,
-      detail: cells.decrypt<Detail>('audit_log', String(r.seq), 'detail', r.detail),
-    }));
+    return rows.map((r) => {
+      let detail: Detail;
+      try {
+        detail = cells.decrypt<Detail>('audit_log', String(r.seq), 'detail', r.detail);
+      } catch (e) {
+        if (!isTamperedCell(e)) throw e;
+        // One damaged entry does not hide the others; verify() reports it.
+        detail = { damaged: true };
+      }
+      return { seq: r.seq, at: new Date(r.at).toISOString(), event: r.event, detail };
+    });
   }
 
   verify(): AuditVerifyResult {
@@ -108,6 +172,7 @@ export class AuditLog {
     let prev: Buffer = GENESIS;
     let expectedSeq = 1;
     let count = 0;
+    let broken: number | null = null;
     const fail = (problem: string): AuditVerifyResult => ({ ok: false, entries: count, problem });
     for (const r of rows) {
       if (r.seq !== expectedSeq) return fail(`entry ${expectedSeq} is missing (next entry found is ${r.seq}).`);
@@ -118,13 +183,20 @@ export class AuditLog {
       } catch {
         return fail(`entry ${r.seq} does not decrypt.`);
       }
+      if (r.event === 'audit_chain_broken' && broken === null) broken = r.seq;
       prev = r.mac;
       expectedSeq++;
       count++;
     }
-    const head = this.head();
-    if ((head?.seq ?? 0) !== count || (head && head.mac !== prev.toString('hex'))) {
-      return fail(`the log ends at entry ${count} but the vault recorded ${head?.seq ?? 0} entries: newer entries were removed.`);
+    const head = this.storedHead();
+    if (head === 'lost') {
+      return fail(`the chain head is missing or damaged, so entries after entry ${count} may have been removed.`);
+    }
+    if (head.seq !== count || head.mac !== prev.toString('hex')) {
+      return fail(`the log ends at entry ${count} but the vault recorded ${head.seq} entries: newer entries were removed.`);
+    }
+    if (broken !== null) {
+      return fail(`entry ${broken} records that the chain head was found missing or damaged (or the chain broken) at that time: entries before it may have been removed.`);
     }
     return { ok: true, entries: count, problem: null };
   }

@@ -27,6 +27,10 @@ export interface ByokMeta extends SyncMeta {
   remoteRow: Record<string, unknown> | null;
   /** Backside's last probe of the current key (absent in rows written before it was recorded). */
   lastProbe?: ProbeRecord | null;
+  /** Epoch ms when the key stops working; cleared when the key changes. */
+  expiresAt?: number | null;
+  /** Replace the key this many days after its last change; kept across rotations. */
+  rotateDays?: number | null;
 }
 export interface ProbeRecord {
   ok: boolean;
@@ -78,6 +82,8 @@ export class ByokKeys {
       lastProbe: meta.lastProbe ? { ...meta.lastProbe, at: iso(meta.lastProbe.at) } : null,
       probeHealth: probeHealth(meta.provider, meta.lastProbe ?? null),
       remote: meta.remoteRow,
+      ...(meta.expiresAt != null ? { expiresAt: iso(meta.expiresAt) } : {}),
+      ...(meta.rotateDays != null ? { rotateDays: meta.rotateDays } : {}),
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       version: row.version,
@@ -85,7 +91,20 @@ export class ByokKeys {
   }
 
   list(): ByokSummary[] {
-    return this.store.allRows().map((r) => this.summarize(r)).sort((a, b) => a.kind.localeCompare(b.kind));
+    return this.store
+      .allRows()
+      .filter((r) => this.store.metaOrNull(r) !== null)
+      .map((r) => this.summarize(r))
+      .sort((a, b) => a.kind.localeCompare(b.kind));
+  }
+
+  /** Ids of the keys whose listing cell is damaged (they are not in list()). */
+  damaged(): string[] {
+    return this.store
+      .allRows()
+      .filter((r) => this.store.metaOrNull(r) === null)
+      .map((r) => r.id)
+      .sort();
   }
 
   private find(kind: string): ItemRow {
@@ -135,7 +154,16 @@ export class ByokKeys {
     tx(this.db, () => {
         if (existing) {
           const prev = this.store.meta(existing);
-          const meta: ByokMeta = { ...prev, provider: input.provider, keyHint: keyHint(input.apiKey), lastError: null, lastProbe: null };
+          // A new key is a new expiry date (unknown until set again) and unchecked; the rotation period stays.
+          const changed = this.store.secrets(existing).apiKey !== input.apiKey;
+          const meta: ByokMeta = {
+            ...prev,
+            provider: input.provider,
+            keyHint: keyHint(input.apiKey),
+            lastError: null,
+            lastProbe: null,
+            ...(changed ? { expiresAt: null } : {}),
+          };
           this.store.update(existing.id, {
             lookup,
             meta,
@@ -267,6 +295,23 @@ export class ByokKeys {
     const row = this.store.row(id);
     if (!row) return;
     this.store.writeSyncResult(id, { meta: { ...this.store.meta(row), lastProbe: probe }, remote: null, state: row.sync_state });
+  }
+
+  /** Sets when the key expires and how often it should be rotated (null clears; undefined keeps). No new version: the key is unchanged. */
+  setExpiry(kind: string, expiry: { expiresAt?: number | null; rotateDays?: number | null }): ByokSummary {
+    if (expiry.rotateDays != null && (!Number.isInteger(expiry.rotateDays) || expiry.rotateDays < 1 || expiry.rotateDays > 3650)) {
+      throw new KeyholdError('BadInput', 'A rotation period is a whole number of days from 1 to 3650.', { field: 'rotateDays' });
+    }
+    if (expiry.expiresAt != null && !Number.isFinite(expiry.expiresAt)) throw new KeyholdError('BadInput', 'The expiry date is not a valid date.', { field: 'expiresAt' });
+    const row = this.find(kind);
+    tx(this.db, () => {
+      const meta = { ...this.store.meta(row) };
+      if (expiry.expiresAt !== undefined) meta.expiresAt = expiry.expiresAt;
+      if (expiry.rotateDays !== undefined) meta.rotateDays = expiry.rotateDays;
+      this.store.writeSyncResult(row.id, { meta, remote: null, state: row.sync_state });
+      this.audit.append('item_changed', { item: 'byok', id: row.id });
+    });
+    return this.summarize(this.store.row(row.id) as ItemRow);
   }
 
   recordSync(id: string, meta: ByokMeta, state: SyncState): void {

@@ -17,6 +17,23 @@ export type Table =
   | 'sessions'
   | 'vault_keys';
 
+/** True for the error a cell that failed its integrity check raises. */
+export const isTamperedCell = (e: unknown): boolean => e instanceof KeyholdError && e.code === 'TamperedCell';
+
+export type DamagedWhat = 'profile' | 'BYOK key' | 'agent declaration' | 'connection' | 'contact';
+
+/**
+ * The error every operation on a quarantined item gives: the item is named by its id, the rest
+ * of the vault is unaffected. Core's words only; the CLI and the window add how to see the list.
+ */
+export function damagedError(what: DamagedWhat, id: string, column?: string): KeyholdError {
+  return new KeyholdError(
+    'Damaged',
+    `The ${what} ${id} is damaged: ${column ? `its stored ${column} ` : 'a stored value of it '}failed its integrity check (the vault file was modified outside Keyhold or is damaged), so it cannot be used. The rest of the vault is unaffected; the vault check lists every damaged item.`,
+    { field: 'damaged' },
+  );
+}
+
 /**
  * The unlocked vault's keys and the cell codec. Associated data is `vault id | table | row id | column`,
  * so a cell copied to another row, column, table or vault fails to open.

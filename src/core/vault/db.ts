@@ -101,6 +101,19 @@ export function sql(db: Database.Database, text: string): Database.Statement {
   return stmt;
 }
 
+/**
+ * PRAGMA data_version: it moves when another connection (another process) commits, never for this
+ * connection's own writes, so a cache can tell whether someone else changed the file.
+ */
+export function dataVersion(db: Database.Database): number {
+  // Its own prepared statement, never the shared sql() cache: pluck() changes the statement it is
+  // called on, and db.pragma() cannot run while another statement is being iterated.
+  let stmt = dataVersionStatements.get(db);
+  if (!stmt) dataVersionStatements.set(db, (stmt = db.prepare('PRAGMA data_version').pluck()));
+  return stmt.get() as number;
+}
+const dataVersionStatements = new WeakMap<Database.Database, Database.Statement>();
+
 type Runner = Database.Transaction<(fn: () => unknown) => unknown>;
 const runners = new WeakMap<Database.Database, Runner>();
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { KeyholdError, parseInput } from '../../shared/errors';
 import { EnvelopeError, open, seal } from '../crypto/envelope';
-import { deriveKek, KdfParams } from '../crypto/kdf';
+import { checkKdfFloor, deriveKek, KdfParams } from '../crypto/kdf';
 import { deriveKey, equalBytes } from '../crypto/keys';
 
 interface HeaderRow {
@@ -49,7 +49,9 @@ export async function wrapVaultKey(
   params: KdfParams,
 ): Promise<Wrapped> {
   const salt = randomBytes(16);
-  const kdf = JSON.stringify(parseInput(KdfParams, params));
+  const parsed = parseInput(KdfParams, params);
+  checkKdfFloor(parsed, 'input');
+  const kdf = JSON.stringify(parsed);
   const kek = await deriveKek(password, salt, params);
   try {
     const verifier = deriveKey(kek, 'check', vaultId);
@@ -82,6 +84,9 @@ export async function unwrapVaultKey(header: HeaderRow, password: string): Promi
   const expected = headerSum(header.vault_id, header);
   if (!equalBytes(expected, header.header_sum)) throw TAMPERED();
   const params = kdfOf(header);
+  // The header sum is unkeyed, so whoever can write the file can also lower the cost in it:
+  // refuse before the password goes anywhere near a cheap derivation.
+  checkKdfFloor(params, 'header');
   const kek = await deriveKek(password, header.salt, params);
   try {
     if (!equalBytes(deriveKey(kek, 'check', header.vault_id), header.verifier)) {
@@ -96,6 +101,17 @@ export async function unwrapVaultKey(header: HeaderRow, password: string): Promi
   } finally {
     kek.fill(0);
   }
+}
+
+/** The header's KDF parameters and a problem, if any, without a password: for the vault check. */
+export function checkHeader(header: HeaderRow): string | null {
+  if (!equalBytes(headerSum(header.vault_id, header), header.header_sum)) return 'The header checksum does not match: it was modified or is damaged.';
+  try {
+    checkKdfFloor(kdfOf(header), 'header');
+  } catch (e) {
+    return e instanceof KeyholdError ? e.message : 'The header is unreadable.';
+  }
+  return null;
 }
 
 export interface NewHeader {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { ItemVersion, SyncState, SyncType } from '../../shared/domain';
 import { sql } from './db';
-import type { Cells, Table } from './cells';
+import { damagedError, isTamperedCell, type Cells, type Table } from './cells';
 
 // What profiles and BYOK keys share: a row with plaintext sync bookkeeping and three encrypted
 // cells (meta: what listings show; secrets: the values; remote: what the server gave back),
@@ -79,16 +79,36 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
+  /** Opens one of an item's cells; a cell that fails its check makes the item Damaged, named by id. */
+  private open<T>(table: Table, rowId: string, column: string, cell: Buffer, itemId: string): T {
+    try {
+      return this.cells().decrypt<T>(table, rowId, column, cell);
+    } catch (e) {
+      if (isTamperedCell(e)) throw damagedError(this.t.kind === 'profile' ? 'profile' : 'BYOK key', itemId, column === 'body' ? 'history' : column);
+      throw e;
+    }
+  }
+
   meta(row: Pick<ItemRow, 'id' | 'meta'>): Meta {
-    return this.cells().decrypt<Meta>(this.t.items, row.id, 'meta', row.meta);
+    return this.open<Meta>(this.t.items, row.id, 'meta', row.meta, row.id);
   }
 
   secrets(row: Pick<ItemRow, 'id' | 'secrets'>): Secrets {
-    return this.cells().decrypt<Secrets>(this.t.items, row.id, 'secrets', row.secrets);
+    return this.open<Secrets>(this.t.items, row.id, 'secrets', row.secrets, row.id);
   }
 
   remote(row: Pick<ItemRow, 'id' | 'remote'>): Remote | null {
-    return row.remote ? this.cells().decrypt<Remote>(this.t.items, row.id, 'remote', row.remote) : null;
+    return row.remote ? this.open<Remote>(this.t.items, row.id, 'remote', row.remote, row.id) : null;
+  }
+
+  /** The item's meta, or null when that cell is damaged (for listings, which skip such items). */
+  metaOrNull(row: Pick<ItemRow, 'id' | 'meta'>): Meta | null {
+    try {
+      return this.meta(row);
+    } catch (e) {
+      if (e instanceof Error && (e as { code?: string }).code === 'Damaged') return null;
+      throw e;
+    }
   }
 
   insert(args: { lookup: Buffer; meta: Meta; secrets: Secrets; draft: boolean; now: number; reason: VersionReason; snapshot: Snapshot }): string {
@@ -210,7 +230,7 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       version: r.version,
       at: r.created_at,
       reason: r.reason,
-      snapshot: this.cells().decrypt<{ itemId: string; snapshot: Snapshot }>(this.t.versions, r.id, 'body', r.body).snapshot,
+      snapshot: this.open<{ itemId: string; snapshot: Snapshot }>(this.t.versions, r.id, 'body', r.body, id).snapshot,
     }));
   }
 

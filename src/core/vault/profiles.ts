@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   type ItemVersion,
+  type KeyExpiry,
   ProfileInput,
   ProfilePatch,
   type ProfileDetail,
@@ -10,9 +12,10 @@ import {
   type SyncType,
 } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
+import { assertEnvNamesAllowed, keptAllowances } from '../devflow/env-names';
 import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
-import type { Cells } from './cells';
+import { damagedError, type Cells } from './cells';
 import { sql, tx } from './db';
 import { isUniqueViolation } from './sqlite-errors';
 import { ItemStore, PROFILE_TABLES, TRASH_DAYS, TRASH_MS, type SyncMeta } from './items';
@@ -32,6 +35,9 @@ export interface ProfileMeta extends SyncMeta {
   name: string;
   keys: string[];
   saveSession: boolean;
+  /** Keys that change how a program runs, allowed by name; absent in cells written before there were any. */
+  allowEnv?: string[];
+  expiry?: Record<string, KeyExpiry>;
 }
 export interface ProfileSecrets {
   authData: Record<string, string>;
@@ -71,6 +77,19 @@ export function usableToken(remote: ProfileRemote | null, agentId: string, name:
   return remote?.authToken && !remote.missing && remote.agentId === agentId && remote.name === name ? remote : null;
 }
 
+/**
+ * The saved listing index. `rows` is a digest of every profile row as stored, so a snapshot is
+ * used only for exactly the rows it was made from: one replayed from an older file, or left
+ * behind by a change that did not go through Keyhold, is rebuilt from the rows instead.
+ */
+interface IndexSnapshot {
+  rows: string;
+  items: ProfileSummary[];
+  damaged: string[];
+}
+
+export type IndexState = 'fresh' | 'missing' | 'stale' | 'unreadable';
+
 interface Indexed {
   summary: ProfileSummary;
   haystack: string;
@@ -82,6 +101,10 @@ export class Profiles {
   readonly store: ItemStore<ProfileMeta, ProfileSecrets, ProfileRemote, ProfileSnapshot>;
   private index = new Map<string, Indexed>();
   private sorted: Indexed[] | null = null;
+  /** Profiles whose meta cell failed its check: quarantined, listed apart, refused by every operation. */
+  private quarantined = new Set<string>();
+  /** What the last unlock found in the saved snapshot, for the vault check. */
+  indexState: IndexState = 'missing';
 
   constructor(
     private readonly db: Database.Database,
@@ -109,39 +132,88 @@ export class Profiles {
   buildIndex(): void {
     this.dropIndex();
     const gen = this.fileGen();
-    const cached = sql(this.db, 'SELECT gen, body FROM index_cache WHERE id = 1').get() as { gen: number; body: Buffer } | undefined;
-    const snapshot = cached && cached.gen === gen ? this.readSnapshot(cached.body) : null;
+    const { state, snapshot } = this.checkSnapshot(gen);
+    this.indexState = state;
     if (snapshot) {
-      for (const summary of snapshot) this.put(summary);
+      for (const summary of snapshot.items) this.put(summary);
+      for (const id of snapshot.damaged) this.quarantined.add(id);
       this.savedGen = gen;
     } else {
-      for (const row of this.store.allRows()) this.indexRow(row.id, row, this.store.meta(row));
+      for (const row of this.store.allRows()) {
+        const meta = this.store.metaOrNull(row);
+        if (meta) this.indexRow(row.id, row, meta);
+        else this.quarantined.add(row.id);
+      }
     }
     this.gen = gen;
   }
 
-  // The snapshot is derived data: one that fails to open is rebuilt from the rows, which are the truth.
-  private readSnapshot(body: Buffer): ProfileSummary[] | null {
-    try {
-      return this.cells().decrypt<ProfileSummary[]>('index_cache', '1', 'body', body);
-    } catch {
-      return null;
+  private digestSql: string | null = null;
+
+  /**
+   * A digest of what the listing is made of, as stored: every plaintext column of every profile
+   * row and its whole meta cell (the cell, not just its GCM tag: a cell damaged in the middle
+   * keeps its tag, and must still make the snapshot stale). Built inside SQLite, which for 10,000
+   * rows costs a fraction of hashing whole rows in JavaScript. Plaintext columns are found from
+   * the schema, so one a later migration adds is covered without a change here.
+   */
+  private rowsDigest(): string {
+    if (!this.digestSql) {
+      const columns = sql(this.db, "SELECT name, type FROM pragma_table_info('profiles')").all() as { name: string; type: string }[];
+      const parts = columns.filter((c) => c.type.toUpperCase() !== 'BLOB').map((c) => `ifnull(${c.name}, '~')`);
+      parts.push('hex(meta)');
+      // Ordered by the primary key in a subquery: the index gives the order without a sort.
+      this.digestSql = `SELECT group_concat(${parts.join(" || '|' || ")}, ',') FROM (SELECT * FROM profiles ORDER BY id)`;
     }
+    const all = (sql(this.db, this.digestSql).pluck().get() as string | null) ?? '';
+    return createHash('sha256').update(all, 'utf8').digest('hex');
+  }
+
+  /**
+   * The saved snapshot, if it is exactly the index of the rows in the file. The snapshot is
+   * derived data: one that fails to open, or that was made from other rows, is never trusted
+   * over the rows, which are the truth.
+   */
+  checkSnapshot(gen = this.fileGen()): { state: IndexState; snapshot: IndexSnapshot | null } {
+    const cached = sql(this.db, 'SELECT gen, body FROM index_cache WHERE id = 1').get() as { gen: number; body: Buffer } | undefined;
+    if (!cached) return { state: 'missing', snapshot: null };
+    let snapshot: IndexSnapshot;
+    try {
+      snapshot = this.cells().decrypt<IndexSnapshot>('index_cache', '1', 'body', cached.body);
+    } catch {
+      return { state: 'unreadable', snapshot: null };
+    }
+    if (!snapshot || typeof snapshot.rows !== 'string' || !Array.isArray(snapshot.items) || !Array.isArray(snapshot.damaged)) {
+      return { state: 'stale', snapshot: null };
+    }
+    if (cached.gen !== gen || snapshot.rows !== this.rowsDigest()) return { state: 'stale', snapshot: null };
+    return { state: 'fresh', snapshot };
   }
 
   /** Saves the index snapshot if it reflects the file and differs from the saved one; then forgets it. */
-  dropIndex(): void {
-    if (this.gen >= 0 && this.gen !== this.savedGen && this.gen === this.fileGen()) {
-      const snapshot = [...this.index.values()].map((e) => e.summary);
+  dropIndex(save = true): void {
+    if (save && this.gen >= 0 && this.gen !== this.savedGen && this.gen === this.fileGen()) {
+      const snapshot: IndexSnapshot = {
+        rows: this.rowsDigest(),
+        items: [...this.index.values()].map((e) => e.summary),
+        damaged: [...this.quarantined],
+      };
       sql(this.db, 'INSERT INTO index_cache (id, gen, body) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, body = excluded.body').run(
         this.gen,
         this.cells().encrypt('index_cache', '1', 'body', snapshot),
       );
     }
     this.index.clear();
+    this.quarantined.clear();
     this.sorted = null;
     this.gen = -1;
     this.savedGen = -1;
+  }
+
+  /** Ids of the profiles whose listing cell is damaged (they are not in list()). */
+  damaged(): string[] {
+    this.refresh();
+    return [...this.quarantined].sort();
   }
 
   /** Runs a write transaction and keeps the index in step, rebuilding it if another process wrote meanwhile. */
@@ -187,15 +259,18 @@ export class Profiles {
       hasToken: meta.hasToken,
       lastSyncType: meta.lastSyncType,
       lastError: meta.lastError,
+      ...(meta.allowEnv?.length ? { allowEnv: meta.allowEnv } : {}),
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       version: row.version,
+      ...(meta.expiry && Object.keys(meta.expiry).length > 0 ? { expiry: meta.expiry } : {}),
     };
     this.put(summary);
   }
 
   private reindex(id: string): void {
     const row = this.store.row(id);
+    this.quarantined.delete(id);
     if (row) this.indexRow(id, row, this.store.meta(row));
     else {
       this.index.delete(id);
@@ -232,17 +307,59 @@ export class Profiles {
     }
     if (prefixHits.length === 1) return prefixHits[0] as ProfileSummary;
     if (prefixHits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${prefixHits.length} profiles; give more of the id.`);
+    const damaged = this.damagedRef(ref);
+    if (damaged) throw damagedError('profile', damaged, 'meta');
     throw new KeyholdError('NotFound', `No profile "${ref}". Use its id or AGENT_ID/NAME (see "keyhold profile list").`);
   }
 
+  /** The quarantined profile a reference names: by id, id prefix, or AGENT_ID/NAME through its lookup tag. */
+  private damagedRef(ref: string): string | null {
+    if (this.quarantined.size === 0) return null;
+    const lower = ref.toLowerCase();
+    const byId = [...this.quarantined].filter((id) => id === lower || (/^[0-9a-f-]{6,}$/i.test(ref) && id.startsWith(lower)));
+    if (byId.length === 1) return byId[0] as string;
+    const slash = ref.indexOf('/');
+    if (slash <= 0) return null;
+    const row = sql(this.db, 'SELECT id FROM profiles WHERE lookup = ?').get(this.lookup(ref.slice(0, slash), ref.slice(slash + 1))) as { id: string } | undefined;
+    return row && this.quarantined.has(row.id) ? row.id : null;
+  }
+
+  /** The quarantined profile `ref` names when it names no readable one (so a prefix never picks it over one). */
+  private resolvesToDamaged(ref: string): string | null {
+    try {
+      this.resolve(ref);
+      return null;
+    } catch (e) {
+      if (e instanceof KeyholdError && e.code === 'Damaged') return this.damagedRef(ref);
+      throw e;
+    }
+  }
+
   // ---- reads -------------------------------------------------------------------------------
+
+  /**
+   * Reads an item's cells; one that fails its check quarantines the item from then on (listed as
+   * damaged, refused by every operation), as a damaged meta cell does at unlock.
+   */
+  private guard<T>(id: string, read: () => T): T {
+    try {
+      return read();
+    } catch (e) {
+      if (e instanceof KeyholdError && e.code === 'Damaged') {
+        this.index.delete(id);
+        this.sorted = null;
+        this.quarantined.add(id);
+      }
+      throw e;
+    }
+  }
 
   get(ref: string, options: { reveal?: boolean } = {}): ProfileDetail {
     const summary = this.resolve(ref);
     const row = this.store.row(summary.id);
     if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
-    const { authData } = this.store.secrets(row);
-    const token = summary.hasToken ? usableToken(this.store.remote(row), summary.agentId, summary.name) : null;
+    const { authData } = this.guard(summary.id, () => this.store.secrets(row));
+    const token = summary.hasToken ? usableToken(this.guard(summary.id, () => this.store.remote(row)), summary.agentId, summary.name) : null;
     if (options.reveal) {
       this.audit.append('secret_revealed', { item: 'profile', id: summary.id, ...(token ? { token: true } : {}) });
     }
@@ -331,7 +448,7 @@ export class Profiles {
     const row = this.store.row(id);
     const summary = this.index.get(id)?.summary;
     if (!row || !summary) throw new KeyholdError('NotFound', `No profile with id ${id}.`);
-    return { summary, meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) };
+    return this.guard(id, () => ({ summary, meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) }));
   }
 
   /**
@@ -343,7 +460,13 @@ export class Profiles {
     const summary = this.index.get(id)?.summary;
     const row = summary && this.store.secretRow(id);
     if (!summary || !row) return null;
-    return { summary, secrets: this.store.secrets(row), remote: this.store.remote(row) };
+    try {
+      return this.guard(id, () => ({ summary, secrets: this.store.secrets(row), remote: this.store.remote(row) }));
+    } catch (e) {
+      // A damaged item cannot be pushed; the rest of the queue goes on (the vault check lists it).
+      if (e instanceof KeyholdError && e.code === 'Damaged') return null;
+      throw e;
+    }
   }
 
   /**
@@ -385,15 +508,19 @@ export class Profiles {
 
   private insertOne(raw: ProfileInput, reason: 'create' | 'import', now: number): { id: string; meta: ProfileMeta; draft: boolean } {
     const input = parseInput(ProfileInput, raw);
-    this.agents.checkKeys(input.agentId, Object.keys(input.authData));
+    const keys = Object.keys(input.authData);
+    this.agents.checkKeys(input.agentId, keys);
+    assertEnvNamesAllowed(keys, input.allowEnv, `Profile "${input.agentId}/${input.name}"`);
+    const allowEnv = keptAllowances(keys, input.allowEnv);
     const meta: ProfileMeta = {
       agentId: input.agentId,
       name: input.name,
-      keys: Object.keys(input.authData),
+      keys,
       saveSession: input.saveSession,
       lastSyncType: null,
       lastError: null,
       hasToken: false,
+      ...(allowEnv.length > 0 ? { allowEnv } : {}),
     };
     try {
       const id = this.store.insert({
@@ -405,6 +532,7 @@ export class Profiles {
         reason,
         snapshot: { agentId: input.agentId, name: input.name, authData: input.authData, saveSession: input.saveSession },
       });
+      if (allowEnv.length > 0) this.audit.append('env_allowed', { item: 'profile', id, keys: allowEnv.join(',') });
       return { id, meta, draft: input.draft };
     } catch (e) {
       if (isUniqueViolation(e)) throw this.conflict(input.agentId, input.name);
@@ -473,6 +601,13 @@ export class Profiles {
     }
     const saveSession = patch.saveSession ?? current.meta.saveSession;
     this.agents.checkKeys(agentId, Object.keys(authData));
+    // Every change that gives such a key a value must allow it by name, so an import or a paste
+    // cannot slip a new value under an allowance given for an old one.
+    const written = Object.keys(authData).filter((k) => current.secrets.authData[k] !== authData[k]);
+    assertEnvNamesAllowed(written, patch.allowEnv ?? [], `Profile "${agentId}/${name}"`);
+    const allowEnv = keptAllowances(Object.keys(authData), [...(current.meta.allowEnv ?? []), ...(patch.allowEnv ?? [])]);
+    // Every allowance given is audited, also one that renews an allowance for a new value.
+    const givenAllowances = keptAllowances(Object.keys(authData), patch.allowEnv ?? []);
 
     const identityChanged = agentId !== current.meta.agentId || name !== current.meta.name;
     let remote: ProfileRemote | null | undefined;
@@ -498,6 +633,13 @@ export class Profiles {
     }
     const draft = patch.draft ?? current.summary.syncState === 'draft';
     const state: SyncState = draft ? 'draft' : 'pending';
+    // A key's expiry follows its value: a new value has no known expiry date and starts its rotation period again.
+    const expiry: Record<string, KeyExpiry> = {};
+    for (const [key, e] of Object.entries(current.meta.expiry ?? {})) {
+      if (!(key in authData)) continue;
+      if (authData[key] === current.secrets.authData[key]) expiry[key] = e;
+      else if (e.rotateDays !== undefined) expiry[key] = { rotateDays: e.rotateDays, since: iso(this.now()) };
+    }
     const meta: ProfileMeta = {
       agentId,
       name,
@@ -506,6 +648,8 @@ export class Profiles {
       lastSyncType,
       lastError: null,
       hasToken: remote === undefined ? current.meta.hasToken : Boolean(remote?.authToken),
+      ...(allowEnv.length > 0 ? { allowEnv } : {}),
+      ...(Object.keys(expiry).length > 0 ? { expiry } : {}),
     };
     try {
       this.write(
@@ -526,6 +670,7 @@ export class Profiles {
             ...(retiredToken ? { tokenKeptInHistory: true } : {}),
             ...(options.bringBackToken ? { tokenRestored: true } : {}),
           });
+          if (givenAllowances.length > 0) this.audit.append('env_allowed', { item: 'profile', id, keys: givenAllowances.join(',') });
         },
         () => this.reindex(id),
       );
@@ -536,6 +681,38 @@ export class Profiles {
     return this.resolve(id);
   }
 
+  /**
+   * Sets when one value expires and how often it should be replaced (null clears; undefined keeps).
+   * No new version: the values are unchanged.
+   */
+  setExpiry(ref: string, key: string, change: { expiresAt?: number | null; rotateDays?: number | null }): ProfileSummary {
+    if (change.rotateDays != null && (!Number.isInteger(change.rotateDays) || change.rotateDays < 1 || change.rotateDays > 3650)) {
+      throw new KeyholdError('BadInput', 'A rotation period is a whole number of days from 1 to 3650.', { field: 'rotateDays' });
+    }
+    if (change.expiresAt != null && !Number.isFinite(change.expiresAt)) throw new KeyholdError('BadInput', 'The expiry date is not a valid date.', { field: 'expiresAt' });
+    const { id } = this.resolve(ref);
+    this.write(
+      () => {
+        const row = this.store.row(id);
+        if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
+        const meta = this.store.meta(row);
+        if (!meta.keys.includes(key)) throw new KeyholdError('NotFound', `The profile has no key "${key}".`, { field: key });
+        const entry: KeyExpiry = { ...(meta.expiry?.[key] ?? { since: iso(row.updated_at) }) };
+        if (change.expiresAt === null) delete entry.expiresAt;
+        else if (change.expiresAt !== undefined) entry.expiresAt = iso(change.expiresAt);
+        if (change.rotateDays === null) delete entry.rotateDays;
+        else if (change.rotateDays !== undefined) entry.rotateDays = change.rotateDays;
+        const expiry = { ...(meta.expiry ?? {}) };
+        if (entry.expiresAt === undefined && entry.rotateDays === undefined) delete expiry[key];
+        else expiry[key] = entry;
+        this.store.writeSyncResult(id, { meta: { ...meta, expiry }, remote: this.store.remote(row), state: row.sync_state });
+        this.audit.append('item_changed', { item: 'profile', id });
+      },
+      () => this.reindex(id),
+    );
+    return this.resolve(id);
+  }
+
   /** Promotes a draft so the next sync pushes it. */
   ready(ref: string): ProfileSummary {
     const summary = this.resolve(ref);
@@ -543,7 +720,7 @@ export class Profiles {
     return this.edit(summary.id, { draft: false });
   }
 
-  restore(ref: string, version: number, options: { confirmNewRemote?: boolean } = {}): ProfileSummary {
+  restore(ref: string, version: number, options: { confirmNewRemote?: boolean; allowEnv?: string[] } = {}): ProfileSummary {
     const { id } = this.resolve(ref);
     const target = this.store.versions(id).find((v) => v.version === version);
     if (!target) throw new KeyholdError('NotFound', `Profile "${ref}" has no version ${version} (see "keyhold profile history").`);
@@ -555,8 +732,12 @@ export class Profiles {
     const retired = hasOwn ? undefined : this.retiredTokenFor(id, s.agentId, s.name);
     return this.edit(
       id,
-      { agentId: s.agentId, name: s.name, replaceAuthData: s.authData, saveSession: s.saveSession },
-      { ...options, reason: 'restore', ...(retired ? { bringBackToken: retired } : {}) },
+      { agentId: s.agentId, name: s.name, replaceAuthData: s.authData, saveSession: s.saveSession, ...(options.allowEnv ? { allowEnv: options.allowEnv } : {}) },
+      {
+        ...(options.confirmNewRemote === undefined ? {} : { confirmNewRemote: options.confirmNewRemote }),
+        reason: 'restore',
+        ...(retired ? { bringBackToken: retired } : {}),
+      },
     );
   }
 
@@ -575,6 +756,21 @@ export class Profiles {
    * trash is purged nothing can act as it any more.
    */
   remove(ref: string, options: { confirmTokenLoss?: boolean } = {}): { id: string; wasSynced: boolean; purgeAt: string } {
+    const damaged = this.resolvesToDamaged(ref);
+    if (damaged) {
+      // A damaged profile can still be thrown away: that needs none of its cells. Its unreadable
+      // cells are of no use in the trash, so it goes at once.
+      this.write(
+        () => {
+          const now = this.now();
+          this.store.trash(damaged, now, now);
+          this.store.purge([damaged]);
+          this.audit.append('item_deleted', { item: 'profile', id: damaged, damaged: true });
+        },
+        () => this.reindex(damaged),
+      );
+      return { id: damaged, wasSynced: false, purgeAt: iso(this.now()) };
+    }
     const summary = this.resolve(ref);
     if (summary.hasToken && !options.confirmTokenLoss) {
       throw new KeyholdError(
@@ -654,7 +850,17 @@ export class Profiles {
 
   /** The meta cell's content, which the listing summary carries whole. */
   static metaOf(s: ProfileSummary): ProfileMeta {
-    return { agentId: s.agentId, name: s.name, keys: s.keys, saveSession: s.saveSession, lastSyncType: s.lastSyncType, lastError: s.lastError, hasToken: s.hasToken };
+    return {
+      agentId: s.agentId,
+      name: s.name,
+      keys: s.keys,
+      saveSession: s.saveSession,
+      lastSyncType: s.lastSyncType,
+      lastError: s.lastError,
+      hasToken: s.hasToken,
+      ...(s.allowEnv ? { allowEnv: s.allowEnv } : {}),
+      ...(s.expiry ? { expiry: s.expiry } : {}),
+    };
   }
 
   /** Used by the sync engine to record an outcome; the engine owns the outbox row. */

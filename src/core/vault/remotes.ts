@@ -4,7 +4,7 @@ import { RemoteInput, type RemoteKind, type RemoteSummary } from '../../shared/d
 import { KeyholdError, parseInput } from '../../shared/errors';
 import { parseBaseUrl } from '../sync/base-url';
 import type { AuditLog } from './audit';
-import type { Cells } from './cells';
+import { damagedError, isTamperedCell, type Cells } from './cells';
 
 interface Row {
   kind: RemoteKind;
@@ -49,10 +49,19 @@ export class Remotes {
     return this.db.prepare('SELECT * FROM remotes WHERE kind = ?').get(kind) as Row | undefined;
   }
 
+  /** Opens a connection's cells; one that fails its check makes that connection Damaged. */
+  private open<T>(r: Pick<Row, 'kind'>, column: 'config' | 'secret' | 'status', cell: Buffer): T {
+    try {
+      return this.cells().decrypt<T>('remotes', r.kind, column, cell);
+    } catch (e) {
+      if (isTamperedCell(e)) throw damagedError('connection', r.kind, column);
+      throw e;
+    }
+  }
+
   private summarize(r: Row): RemoteSummary {
-    const cells = this.cells();
-    const status = r.status ? cells.decrypt<Status>('remotes', r.kind, 'status', r.status) : null;
-    const url = cells.decrypt<Config>('remotes', r.kind, 'config', r.config).url;
+    const status = r.status ? this.open<Status>(r, 'status', r.status) : null;
+    const url = this.open<Config>(r, 'config', r.config).url;
     return {
       kind: r.kind,
       url,
@@ -68,7 +77,20 @@ export class Remotes {
   }
 
   list(): RemoteSummary[] {
-    return (this.db.prepare('SELECT * FROM remotes ORDER BY kind').all() as Row[]).map((r) => this.summarize(r));
+    return (this.db.prepare('SELECT * FROM remotes ORDER BY kind').all() as Row[]).flatMap((r) => {
+      try {
+        return [this.summarize(r)];
+      } catch (e) {
+        if ((e as { code?: string }).code === 'Damaged') return [];
+        throw e;
+      }
+    });
+  }
+
+  /** The connections with a damaged cell (they are not in list(); setting them again repairs them). */
+  damaged(): RemoteKind[] {
+    const listed = new Set(this.list().map((r) => r.kind));
+    return (this.db.prepare('SELECT kind FROM remotes ORDER BY kind').all() as { kind: RemoteKind }[]).map((r) => r.kind).filter((k) => !listed.has(k));
   }
 
   set(raw: RemoteInput): RemoteSummary {
@@ -107,11 +129,10 @@ export class Remotes {
   connection(kind: RemoteKind): RemoteConnection | null {
     const r = this.row(kind);
     if (!r) return null;
-    const cells = this.cells();
     return {
       kind,
-      url: cells.decrypt<Config>('remotes', kind, 'config', r.config).url,
-      credential: r.secret ? cells.decrypt<string>('remotes', kind, 'secret', r.secret) : null,
+      url: this.open<Config>(r, 'config', r.config).url,
+      credential: r.secret ? this.open<string>(r, 'secret', r.secret) : null,
       paused: r.paused === 1,
       updatedAt: r.updated_at,
     };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { MasterPassword } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
@@ -7,10 +8,11 @@ import { AgentRegistry } from './agents';
 import { AuditLog } from './audit';
 import { ByokKeys } from './byok';
 import { Cells } from './cells';
-import { createDatabase, dbPath, openDatabase, tx } from './db';
+import { createDatabase, dataVersion, dbPath, openDatabase, tx } from './db';
 import { insertHeader, kdfOf, prepareHeader, readHeader, replaceWrap, unwrapVaultKey, wrapVaultKey } from './header';
 import { Profiles } from './profiles';
 import { Remotes } from './remotes';
+import { reencryptAll } from './rotate';
 import { endAllSessions } from './sessions';
 import { Trash } from './trash';
 
@@ -33,6 +35,9 @@ export interface VaultStatus {
  */
 export class Vault {
   private keys: Cells | null = null;
+  /** The wrapped key the unlock saw, and the last data_version checked against it (see cells()). */
+  private keyStamp: Buffer | null = null;
+  private dataVersion = -1;
   readonly audit: AuditLog;
   readonly agents: AgentRegistry;
   readonly profiles: Profiles;
@@ -65,8 +70,9 @@ export class Vault {
       vault.keys = new Cells(header.vaultId, header.vaultKey);
       tx(db, () => {
         insertHeader(db, header, now());
-        vault.audit.append('vault_created', {});
+        vault.audit.start();
       });
+      vault.stamp();
       vault.afterUnlock();
       return vault;
     } catch (e) {
@@ -102,7 +108,35 @@ export class Vault {
 
   cells(): Cells {
     if (!this.keys) throw new KeyholdError('VaultLocked', 'The vault is locked. Unlock it first.');
+    // Another process may have rotated the vault key (a password change): this process's key then
+    // opens nothing and would seal cells no one can open. data_version moves only when another
+    // connection commits, so the header is read again only then.
+    // (No stamp yet only while a new vault writes its header.)
+    const dv = this.keyStamp ? dataVersion(this.db) : this.dataVersion;
+    if (dv !== this.dataVersion) {
+      this.dataVersion = dv;
+      if (!readHeader(this.db).wrapped_key.equals(this.keyStamp as Buffer)) {
+        this.forget();
+        throw new KeyholdError('VaultLocked', 'The master password was changed in another Keyhold window or command, so this one was locked. Unlock it with the new password.');
+      }
+    }
     return this.keys;
+  }
+
+  private stamp(): void {
+    this.keyStamp = Buffer.from(readHeader(this.db).wrapped_key);
+    this.dataVersion = dataVersion(this.db);
+  }
+
+  /** Drops the key without saving anything under it (it may no longer be the vault's key). */
+  private forget(): void {
+    if (!this.keys) return;
+    this.profiles.dropIndex(false);
+    this.agents.dropIndex();
+    this.keys.zero();
+    this.keys = null;
+    this.keyStamp = null;
+    for (const listener of this.lockListeners) listener();
   }
 
   async unlock(password: string): Promise<void> {
@@ -122,6 +156,7 @@ export class Vault {
   /** Unlocks with an already unwrapped vault key (CLI sessions); the caller audits. */
   unlockWithKey(vaultId: string, vaultKey: Buffer): void {
     this.keys = new Cells(vaultId, vaultKey);
+    this.stamp();
     try {
       this.afterUnlock();
     } catch (e) {
@@ -146,6 +181,7 @@ export class Vault {
       this.agents.dropIndex();
       this.keys.zero();
       this.keys = null;
+      this.keyStamp = null;
     }
     for (const listener of this.lockListeners) listener();
   }
@@ -155,23 +191,50 @@ export class Vault {
     return () => this.lockListeners.delete(listener);
   }
 
-  /** Re-wraps the vault key under a new password (and optionally new KDF parameters) in one transaction. */
-  async changePassword(oldPassword: string, newPassword: string, kdf?: KdfParams): Promise<void> {
-    this.cells();
+  /**
+   * Changes the master password and rotates the vault key: a new random key, every cell
+   * re-encrypted under it, blind index tags and audit MACs recomputed, sessions ended, all in one
+   * transaction (a crash leaves the old vault or the new one, each opened by its own password).
+   * A copy of the old header grafted onto the file afterwards yields the old key, which opens
+   * nothing written since. Damaged cells open under no key and are carried over as they are.
+   */
+  async changePassword(oldPassword: string, newPassword: string, kdf?: KdfParams): Promise<{ cells: number }> {
+    const previous = this.cells();
     parseInput(MasterPassword, newPassword);
     const header = readHeader(this.db);
-    const vaultKey = await unwrapVaultKey(header, oldPassword);
+    (await unwrapVaultKey(header, oldPassword)).fill(0);
+    const newKey = randomBytes(32);
+    const next = new Cells(header.vault_id, Buffer.from(newKey));
+    let moved = 0;
     try {
-      const wrapped = await wrapVaultKey(header.vault_id, vaultKey, newPassword, kdf ?? kdfOf(header));
+      const wrapped = await wrapVaultKey(header.vault_id, newKey, newPassword, kdf ?? kdfOf(header));
+      const before = this.audit.verify();
       tx(this.db, () => {
-          replaceWrap(this.db, wrapped, this.now());
-          this.audit.append('password_changed', { kdfChanged: kdf !== undefined });
-          // A session stands in for the old password, so it must not outlive it.
+        if (!readHeader(this.db).wrapped_key.equals(header.wrapped_key)) {
+          throw new KeyholdError('Conflict', 'The master password was changed meanwhile by another Keyhold process. Nothing was changed here.');
+        }
+        moved = reencryptAll(this.db, previous, next);
+        replaceWrap(this.db, wrapped, this.now());
+        this.keys = next;
+        try {
+          this.audit.rechain(before);
+          this.audit.append('password_changed', { kdfChanged: kdf !== undefined, keyRotated: true, cells: moved });
+          // A session holds the old key, so it must not outlive it.
           endAllSessions(this, 'password_changed');
-        });
+        } catch (e) {
+          this.keys = previous;
+          throw e;
+        }
+      });
+    } catch (e) {
+      next.zero();
+      throw e;
     } finally {
-      vaultKey.fill(0);
+      newKey.fill(0);
     }
+    previous.zero();
+    this.stamp();
+    return { cells: moved };
   }
 
   close(): void {

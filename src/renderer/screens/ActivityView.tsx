@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { AuditEvent } from '../../shared/domain';
 import type { AuditEntry } from '../../shared/domain';
 import { useApi } from '../api';
@@ -9,10 +9,28 @@ import { Empty, ErrorNote, Spinner } from '../ui/kit';
 
 const label = (e: string) => e.replace(/_/g, ' ');
 
-function detailText(detail: AuditEntry['detail']): string {
-  return Object.entries(detail)
-    .map(([k, v]) => `${k}: ${String(v)}`)
-    .join(' · ');
+const ITEM_WORD: Record<string, string> = { profile: 'profile', byok: 'BYOK key' };
+const DETAIL_WORD: Record<string, string> = { key: 'key', reason: 'reason', result: 'result', method: 'method', via: 'via', count: 'count', kind: 'connection', minutes: 'minutes' };
+// Ids and protocol details stay out of a person's view: the row names the item instead.
+const HIDDEN = new Set(['id', 'item', 'session', 'status']);
+
+/** What an entry is about, by name: ids are looked up in what the vault holds now. */
+export function detailText(detail: AuditEntry['detail'], names: Map<string, string>): string {
+  const parts: string[] = [];
+  const id = typeof detail.id === 'string' ? detail.id : null;
+  const item = typeof detail.item === 'string' ? (ITEM_WORD[detail.item] ?? detail.item) : null;
+  if (id) parts.push(names.get(id) ?? (item ? `a ${item} no longer in the vault` : 'an item no longer in the vault'));
+  else if (item) parts.push(item);
+  for (const [k, v] of Object.entries(detail)) {
+    if (HIDDEN.has(k)) continue;
+    if (typeof v === 'boolean') {
+      if (v) parts.push(k.replace(/([A-Z])/g, ' $1').toLowerCase());
+      continue;
+    }
+    const value = String(v).replace(/-/g, ' ');
+    parts.push(`${DETAIL_WORD[k] ?? k.replace(/([A-Z])/g, ' $1').toLowerCase()}: ${value}`);
+  }
+  return parts.join(' · ');
 }
 
 export function ActivityView() {
@@ -23,6 +41,14 @@ export function ActivityView() {
     queryFn: () => api.auditList(event ? { limit: 500, event } : { limit: 500 }),
   });
   const verify = useMutation({ mutationFn: () => api.auditVerify() });
+  const profiles = useQuery({ queryKey: qk.profiles, queryFn: () => api.profilesList({}) });
+  const byok = useQuery({ queryKey: qk.byok, queryFn: () => api.byokList() });
+  const names = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const p of profiles.data ?? []) m.set(p.id, `${p.agentId}/${p.name}`);
+    for (const b of byok.data ?? []) m.set(b.id, `${b.kind} key`);
+    return m;
+  }, [profiles.data, byok.data]);
 
   return (
     <div className="page">
@@ -79,7 +105,7 @@ export function ActivityView() {
                 <td>
                   <span className={`event event-${e.event}`}>{label(e.event)}</span>
                 </td>
-                <td className="small mono">{detailText(e.detail)}</td>
+                <td className="small">{detailText(e.detail, names)}</td>
               </tr>
             ))}
           </tbody>

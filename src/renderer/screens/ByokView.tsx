@@ -7,6 +7,7 @@ import type { ByokSummary } from '../../shared/domain';
 import { useApi } from '../api';
 import { useInvalidateItems, useSyncNow } from '../hooks';
 import { ago, when } from '../lib/time';
+import { plain } from '../lib/words';
 import { qk } from '../queries';
 import { useAppState } from '../state';
 import { Dialog, Empty, ErrorNote, Field, Spinner, SyncBadge, VersionList } from '../ui/kit';
@@ -24,6 +25,8 @@ const PROVIDER_LABEL: Record<ByokSummary['provider'], string> = {
   google: 'Google',
   other: 'Other',
 };
+
+const HEALTHY = new Set(['active', 'valid', 'ok']);
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -156,7 +159,8 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
     onMutate: () => setProbe(null),
     onSuccess: (row) => {
       const s = remoteStatus(row);
-      const valid = row.valid === true || s.status === 'valid' || s.status === 'ok';
+      // Backside reports a working key as "active" (or "valid"/"ok"); only those read as healthy.
+      const valid = row.valid === true || HEALTHY.has(s.status ?? '');
       setProbe({ ok: valid, text: [s.status ?? (valid ? 'valid' : 'not valid'), s.reason ?? text(row.message) ?? text(row.reason)].filter(Boolean).join(' — ') });
     },
     // A rejected token pauses the connection; the status bar and Connections must show it.
@@ -166,7 +170,7 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
     },
   });
   const action = useMutation({
-    mutationFn: (what: 'ready' | 'retry') => (what === 'ready' ? api.byokReady({ kind: item.kind }) : api.byokRetry({ kind: item.kind })),
+    mutationFn: () => api.byokReady({ kind: item.kind }),
     onSuccess: () => invalidate(),
   });
   const del = useMutation({
@@ -203,10 +207,18 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
       </dl>
       {item.syncState === 'failed' && item.lastError ? (
         <div className="callout callout-danger" role="alert">
-          {item.lastError}{' '}
-          <button type="button" className="primary small" onClick={() => action.mutate('retry')}>
-            Retry
-          </button>
+          <p>
+            <strong>Backside did not take this key.</strong> {plain(item.lastError)}
+          </p>
+          {/* A rejected or revoked key will be rejected again: the fix is a new key, or a check of this one. */}
+          <div className="row-actions">
+            <button type="button" className="primary small" onClick={onRotate}>
+              Edit key
+            </button>
+            <button type="button" className="secondary small" onClick={() => validate.mutate()} disabled={validate.isPending}>
+              Check key
+            </button>
+          </div>
         </div>
       ) : null}
       {probe ? (
@@ -223,7 +235,7 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
           {validate.isPending ? 'Validating…' : 'Validate'}
         </button>
         {item.syncState === 'draft' ? (
-          <button type="button" className="secondary small" onClick={() => action.mutate('ready')}>
+          <button type="button" className="secondary small" onClick={() => action.mutate()}>
             Mark ready
           </button>
         ) : null}
@@ -277,7 +289,14 @@ export function ByokView() {
       </header>
       {list.isPending ? <Spinner label="Loading keys" /> : null}
       <ErrorNote error={list.error} />
-      {list.data && list.data.length === 0 ? <Empty title="No BYOK keys yet">Add the provider key each agent kind should use.</Empty> : null}
+      {list.data && list.data.length === 0 ? (
+        <Empty title="No BYOK keys yet">
+          <p>Add the provider key each agent kind should use; Keyhold checks it with Backside before sending it.</p>
+          <button type="button" className="primary" onClick={() => setEditing({})}>
+            Add your first key
+          </button>
+        </Empty>
+      ) : null}
       <ul className="cards" aria-label="BYOK keys">
         {list.data?.map((item) => (
           <ByokRow key={item.id} item={item} onRotate={() => setEditing({ item })} onHistory={() => setHistory(item)} />

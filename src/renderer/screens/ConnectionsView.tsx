@@ -1,14 +1,15 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { RemoteInput } from '../../shared/domain';
 import type { RemoteKind, RemoteSummary } from '../../shared/domain';
 import { useApi } from '../api';
 import { ago, when } from '../lib/time';
+import { plain } from '../lib/words';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { ErrorNote, Field, Spinner } from '../ui/kit';
+import { ConfirmDialog, ErrorNote, Field, Spinner } from '../ui/kit';
 
 const sentence = (s: string | null | undefined): string => (s ? (/[.!?]$/.test(s) ? s : `${s}.`) : '');
 
@@ -29,19 +30,68 @@ const INFO: Record<RemoteKind, { title: string; about: string; credential: strin
   },
 };
 
+interface RemoteCheck {
+  ok: boolean;
+  message: string;
+  at: string;
+}
+
+/** States only what was checked, and when: saved is not the same as verified. */
+function ConnectionBadge({ current, test }: { current: RemoteSummary | undefined; test: RemoteCheck | null }) {
+  if (!current) return <span className="badge badge-draft">Not set up</span>;
+  if (current.paused) {
+    return (
+      <span className="badge badge-failed" title={plain(current.pausedReason) || undefined}>
+        Paused: credentials rejected
+      </span>
+    );
+  }
+  if (test?.ok) {
+    return (
+      <span className="badge badge-synced" title={when(test.at)}>
+        Verified {ago(test.at)}
+      </span>
+    );
+  }
+  if (test) {
+    return (
+      <span className="badge badge-failed" title={when(test.at)}>
+        Check failed {ago(test.at)}
+      </span>
+    );
+  }
+  return (
+    <span className="badge badge-pending" title={when(current.updatedAt)}>
+      Saved, not verified
+    </span>
+  );
+}
+
 function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSummary | undefined }) {
   const api = useApi();
   const qc = useQueryClient();
   const { toast } = useAppState();
   const info = INFO[kind];
   const [show, setShow] = useState(false);
-  const [test, setTest] = useState<{ ok: boolean; message: string } | null>(null);
+  const testKey = ['remoteTest', kind] as const;
+  const test = useQuery<RemoteCheck | null>({ queryKey: testKey, queryFn: () => null, staleTime: Infinity, enabled: false }).data ?? null;
+  const setTest = (t: RemoteCheck | null) => qc.setQueryData(testKey, t);
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const { setDirty } = useAppState();
   const form = useForm({
     resolver: zodResolver(RemoteInput),
     mode: 'onTouched',
-    defaultValues: { kind, url: current?.url ?? '', credential: undefined as string | undefined },
+    defaultValues: { kind, url: current?.url ?? '', credential: '' as string | undefined },
   });
   const { errors } = form.formState;
+  // Dirty by what is typed, not by the form library's notion (an empty credential is "keep it").
+  const typedUrl = form.watch('url');
+  const typedCredential = form.watch('credential');
+  const isDirty = typedUrl !== (current?.url ?? '') || Boolean(typedCredential);
+  useEffect(() => {
+    setDirty(`connection-${kind}`, isDirty);
+    return () => setDirty(`connection-${kind}`, false);
+  }, [isDirty, kind, setDirty]);
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: qk.remotes });
     void qc.invalidateQueries({ queryKey: qk.syncStatus });
@@ -50,16 +100,18 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
     mutationFn: (v: RemoteInput) => api.remoteSet(v),
     onSuccess: (r) => {
       refresh();
-      form.reset({ kind, url: r.url, credential: undefined });
+      form.reset({ kind, url: r.url, credential: '' });
       setTest(null);
-      toast('success', `Saved the ${info.title} connection.`);
+      toast('success', `Saved the ${info.title} connection. Checking it now.`);
+      // Saved is not verified: check it straight away, so the badge can say what is known.
+      check.mutate();
     },
   });
   const check = useMutation({
     mutationFn: () => api.remoteTest({ kind }),
     onMutate: () => setTest(null),
     onSuccess: (r) => {
-      setTest(r);
+      setTest({ ...r, at: new Date().toISOString() });
       refresh();
     },
   });
@@ -67,7 +119,9 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
     mutationFn: () => api.remoteDelete({ kind }),
     onSuccess: () => {
       refresh();
-      form.reset({ kind, url: '', credential: undefined });
+      form.reset({ kind, url: '', credential: '' });
+      setTest(null);
+      setConfirmRemove(false);
       toast('info', `Removed the ${info.title} connection. Items for it wait until you connect again.`);
     },
   });
@@ -79,21 +133,11 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
           <h2 id={`conn-${kind}`}>{info.title}</h2>
           <p className="muted small">{info.about}</p>
         </div>
-        {current ? (
-          current.paused ? (
-            <span className="badge badge-failed" title={current.pausedReason ?? undefined}>
-              Paused
-            </span>
-          ) : (
-            <span className="badge badge-synced">Connected</span>
-          )
-        ) : (
-          <span className="badge badge-draft">Not set up</span>
-        )}
+        <ConnectionBadge current={current} test={test} />
       </div>
       {current?.paused ? (
         <div className="callout callout-danger" role="alert">
-          <strong>Sync to {info.title} is paused: the credentials were rejected.</strong> {sentence(current.pausedReason)} Enter a new {info.credential.toLowerCase()} to
+          <strong>Sync to {info.title} is paused: the credentials were rejected.</strong> {sentence(plain(current.pausedReason))} Enter a new {info.credential.toLowerCase()} to
           resume.
         </div>
       ) : null}
@@ -134,13 +178,13 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
         {test ? (
           <p className={test.ok ? 'ok-note' : 'error-note'} role="status">
             {test.ok ? '✓ ' : ''}
-            {test.message}
+            {plain(test.message)} <span className="muted small">(checked {ago(test.at)})</span>
           </p>
         ) : null}
         <ErrorNote error={save.error ?? check.error ?? remove.error} />
         <div className="form-actions">
           {current ? (
-            <button type="button" className="ghost danger-text" onClick={() => remove.mutate()} disabled={remove.isPending}>
+            <button type="button" className="ghost danger-text" onClick={() => setConfirmRemove(true)} disabled={remove.isPending}>
               Remove
             </button>
           ) : null}
@@ -156,10 +200,26 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
         </div>
         {current ? (
           <p className="muted small" title={when(current.updatedAt)}>
-            Changed {ago(current.updatedAt)}
+            Saved {ago(current.updatedAt)}
+            {test ? '' : ' · not checked in this session'}
           </p>
         ) : null}
       </form>
+      {confirmRemove ? (
+        <ConfirmDialog
+          title={`Remove the ${info.title} connection?`}
+          confirm="Remove connection"
+          onConfirm={() => remove.mutate()}
+          onClose={() => setConfirmRemove(false)}
+          busy={remove.isPending}
+          error={remove.error}
+        >
+          <p>
+            The address and {info.credential.toLowerCase()} are deleted from this vault. Nothing is removed from {info.title}; items for it wait here
+            until you connect again, and you will need the {info.credential.toLowerCase()} to do so.
+          </p>
+        </ConfirmDialog>
+      ) : null}
     </section>
   );
 }

@@ -1,9 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import type { HealthFinding } from '../../shared/contract';
 import { useApi } from '../api';
+import { plain } from '../lib/words';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { Empty, ErrorNote, Spinner } from '../ui/kit';
+import { useSyncStatus } from '../hooks';
+import { ago, when } from '../lib/time';
+import { count, Empty, ErrorNote, Spinner } from '../ui/kit';
 
 const RULE_TITLE: Record<HealthFinding['rule'], string> = {
   'old-key': 'Old key',
@@ -13,6 +16,7 @@ const RULE_TITLE: Record<HealthFinding['rule'], string> = {
   'stale-draft': 'Forgotten draft',
   'sync-failed': 'Sync failed',
   'remote-paused': 'Connection paused',
+  'key-expiry': 'Key expires soon',
 };
 
 export function HealthView() {
@@ -24,7 +28,15 @@ export function HealthView() {
     else if (f.kind === 'byok') go('byok', { byokKind: f.ref });
     else go('connections');
   };
+  const found = useQuery({ queryKey: qk.found, queryFn: () => api.agentScan() });
+  const plaintext = found.data?.findings.length ?? 0;
   const problems = report.data?.filter((f) => f.severity === 'problem').length ?? 0;
+  const remotes = useQuery({ queryKey: qk.remotes, queryFn: () => api.remotesList() });
+  const status = useSyncStatus();
+  const c = status.data?.counts;
+  const items = c ? Object.values(c.profile).reduce((a, b) => a + b, 0) + Object.values(c.byok).reduce((a, b) => a + b, 0) : 0;
+  const nothingSetUp = remotes.data?.length === 0 && items === 0;
+  const checkedAt = report.dataUpdatedAt ? new Date(report.dataUpdatedAt).toISOString() : null;
   return (
     <div className="page">
       <header className="page-header">
@@ -36,12 +48,34 @@ export function HealthView() {
           {report.isFetching ? 'Checking…' : 'Check again'}
         </button>
       </header>
+      {plaintext > 0 ? (
+        <p className="badge-note" role="status">
+          <span className="badge">{plaintext}</span> {plaintext === 1 ? 'key lies' : 'keys lie'} in plain files on this computer.{' '}
+          <button type="button" className="link" onClick={() => go('found')}>
+            Found on this computer
+          </button>
+        </p>
+      ) : null}
       {report.isPending ? <Spinner label="Checking the vault" /> : null}
       <ErrorNote error={report.error} />
-      {report.data && report.data.length === 0 ? <Empty title="All good">Nothing needs your attention.</Empty> : null}
+      {report.data && report.data.length === 0 && nothingSetUp ? (
+        <Empty title="Not set up">
+          <p>There is nothing to check yet: no connections, profiles or keys.</p>
+          <button type="button" className="primary" onClick={() => go('connections')}>
+            Connect Kura
+          </button>
+        </Empty>
+      ) : null}
+      {report.data && report.data.length === 0 && !nothingSetUp ? (
+        <Empty title="No problems found">
+          <p>
+            Checked {ago(checkedAt)} ({when(checkedAt)}): {count(items, 'item')} and {count(remotes.data?.length ?? 0, 'connection')} looked at.
+          </p>
+        </Empty>
+      ) : null}
       {report.data && report.data.length > 0 ? (
         <p className="muted" role="status">
-          {problems} {problems === 1 ? 'problem' : 'problems'}, {report.data.length - problems} {report.data.length - problems === 1 ? 'warning' : 'warnings'}
+          {count(problems, 'problem')}, {count(report.data.length - problems, 'warning')} · checked {ago(checkedAt)}
         </p>
       ) : null}
       <ul className="findings" aria-label="Findings">
@@ -54,7 +88,7 @@ export function HealthView() {
               <div className="finding-title">
                 {RULE_TITLE[f.rule]} <span className="sr-only">({f.severity})</span>
               </div>
-              <div className="small">{f.message}</div>
+              <div className="small">{plain(f.message)}</div>
             </div>
             <button type="button" className="link mono" onClick={() => open(f)}>
               {f.ref}

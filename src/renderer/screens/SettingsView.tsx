@@ -5,10 +5,9 @@ import { contract } from '../../shared/contract';
 import type { VaultStatus } from '../../shared/contract';
 import { UserSettings } from '../../shared/settings';
 import { useApi } from '../api';
-import { passwordStrength } from '../lib/strength';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { ErrorNote, Field, Spinner } from '../ui/kit';
+import { ErrorNote, Field, Spinner, StrengthHint } from '../ui/kit';
 
 const ChangePassword = contract.vaultChangePassword.input
   .extend({ confirm: contract.vaultUnlock.input.shape.password })
@@ -83,7 +82,6 @@ function PasswordForm({ status }: { status: VaultStatus | undefined }) {
   });
   const { errors } = form.formState;
   const next = form.watch('next');
-  const strength = passwordStrength(next);
   const change = useMutation({
     mutationFn: (v: { current: string; next: string; kdf?: 'standard' | 'strong' | undefined }) =>
       api.vaultChangePassword(v.kdf ? { current: v.current, next: v.next, kdf: v.kdf } : { current: v.current, next: v.next }),
@@ -102,7 +100,7 @@ function PasswordForm({ status }: { status: VaultStatus | undefined }) {
       <Field label="Current master password" error={errors.current ? 'Enter your current master password.' : undefined}>
         {({ id, describedBy, invalid }) => <input id={id} type="password" autoComplete="current-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('current')} />}
       </Field>
-      <Field label="New master password" error={errors.next?.message} hint={next ? `${strength.label}. ${strength.hint}` : undefined}>
+      <Field label="New master password" error={errors.next?.message} hint={<StrengthHint secret={next} label="New password strength" fallback={null} />}>
         {({ id, describedBy, invalid }) => <input id={id} type="password" autoComplete="new-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('next')} />}
       </Field>
       <Field label="Repeat the new password" error={errors.confirm?.message}>

@@ -3,8 +3,9 @@ import type { StatusRow } from '../../shared/sync';
 import { useApi } from '../api';
 import { useInvalidateItems, useSyncNow, useSyncStatus } from '../hooks';
 import { ago, when } from '../lib/time';
+import { plain } from '../lib/words';
 import { useAppState } from '../state';
-import { Empty, ErrorNote, Spinner, SyncBadge } from '../ui/kit';
+import { count, Empty, ErrorNote, Spinner, SyncBadge } from '../ui/kit';
 
 const MISSING_PREFIX = 'Remote profile missing';
 
@@ -13,25 +14,26 @@ function ItemRow({ row }: { row: StatusRow }) {
   const { go, toast } = useAppState();
   const invalidate = useInvalidateItems();
   const missing = row.kind === 'profile' && (row.lastError ?? '').startsWith(MISSING_PREFIX);
+  const open = () => (row.kind === 'profile' ? go('profiles', { profileId: row.id }) : go('byok', { byokKind: row.ref }));
   const act = useMutation({
     mutationFn: async (): Promise<unknown> =>
-      row.kind === 'byok' ? api.byokRetry({ kind: row.ref }) : missing ? api.profileRecreate({ ref: row.id }) : api.profileRetry({ ref: row.id }),
+      missing ? api.profileRecreate({ ref: row.id }) : row.kind === 'byok' ? api.byokValidate({ kind: row.ref }) : api.profileRetry({ ref: row.id }),
     onSuccess: () => {
       invalidate();
-      toast('info', missing ? `${row.ref} will be created again on Kura at the next sync.` : `${row.ref} is queued again.`);
+      toast('info', missing ? `${row.ref} will be created again on Kura at the next sync.` : row.kind === 'byok' ? `Checked the ${row.ref} key with Backside: see BYOK keys for the answer.` : `${row.ref} is queued again.`);
     },
   });
   return (
     <li className="sync-row">
       <div className="sync-row-main">
-        <button type="button" className="link mono" onClick={() => (row.kind === 'profile' ? go('profiles', { profileId: row.id }) : go('byok', { byokKind: row.ref }))}>
+        <button type="button" className="link mono" onClick={open}>
           {row.ref}
         </button>
         <span className="muted small">{row.kind === 'profile' ? 'Profile → Kura' : 'BYOK key → Backside'}</span>
       </div>
       <SyncBadge state={row.state} reason={row.lastError} />
       <div className="sync-row-detail small">
-        {row.lastError ? <span className="reason">{row.lastError}</span> : <span className="muted">Waiting for the next sync.</span>}
+        {row.lastError ? <span className="reason">{plain(row.lastError)}</span> : <span className="muted">Waiting for the next sync.</span>}
         {row.attempts > 0 ? <span className="muted"> · {row.attempts} {row.attempts === 1 ? 'attempt' : 'attempts'}</span> : null}
         {row.nextAttemptAt ? (
           <span className="muted" title={when(row.nextAttemptAt)}>
@@ -41,9 +43,26 @@ function ItemRow({ row }: { row: StatusRow }) {
         ) : null}
       </div>
       {row.state === 'failed' ? (
-        <button type="button" className="secondary small" onClick={() => act.mutate()} disabled={act.isPending}>
-          {missing ? 'Re-create' : 'Retry'}
-        </button>
+        // What fixes a failure: a new key (a rejected or revoked one stays rejected), a check of
+        // the key, the profile's keys, or re-creating a profile Kura no longer has.
+        <span className="row-actions">
+          {missing ? (
+            <button type="button" className="secondary small" onClick={() => act.mutate()} disabled={act.isPending}>
+              Re-create
+            </button>
+          ) : (
+            <>
+              <button type="button" className="secondary small" onClick={open}>
+                {row.kind === 'byok' ? 'Edit key' : 'Edit profile'}
+              </button>
+              {row.kind === 'byok' ? (
+                <button type="button" className="ghost small" onClick={() => act.mutate()} disabled={act.isPending}>
+                  Check key
+                </button>
+              ) : null}
+            </>
+          )}
+        </span>
       ) : (
         <span />
       )}
@@ -112,7 +131,7 @@ export function SyncView() {
         .filter((r) => r.paused)
         .map((r) => (
           <div key={r.kind} className="callout callout-danger" role="alert">
-            <strong>Sync to {r.kind === 'kura' ? 'Kura' : 'Backside'} is paused.</strong> {r.pausedReason ? `${r.pausedReason.replace(/[.]$/, '')}.` : ''} Update its credentials under Connections.
+            <strong>Sync to {r.kind === 'kura' ? 'Kura' : 'Backside'} is paused.</strong> {r.pausedReason ? `${plain(r.pausedReason).replace(/[.]$/, '')}.` : ''} Update its credentials under Connections.
           </div>
         ))}
       {status.isPending ? <Spinner label="Loading sync status" /> : null}
@@ -137,7 +156,19 @@ export function SyncView() {
           </ul>
         </>
       ) : null}
-      {status.data && rows.length === 0 ? <Empty title="Everything is in sync">Nothing is waiting or failed.</Empty> : null}
+      {status.data && rows.length === 0 && total('synced') + total('draft') === 0 ? (
+        <Empty title="Nothing to send yet">
+          <p>Add a profile or a BYOK key; it is sent here at the next sync.</p>
+        </Empty>
+      ) : null}
+      {status.data && rows.length === 0 && total('synced') + total('draft') > 0 ? (
+        <Empty title="Nothing waiting">
+          <p>
+            {count(total('synced'), 'item')} sent{total('draft') ? `, ${count(total('draft'), 'draft')} kept here on purpose` : ''}. Nothing is waiting
+            or failed.
+          </p>
+        </Empty>
+      ) : null}
     </div>
   );
 }

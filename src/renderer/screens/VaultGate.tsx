@@ -7,7 +7,7 @@ import type { VaultStatus } from '../../shared/contract';
 import { useApi } from '../api';
 import { qk } from '../queries';
 import type { LockReason } from '../state';
-import { ErrorNote, Field, StrengthHint } from '../ui/kit';
+import { ErrorNote, Field, StrengthHint, useStrength } from '../ui/kit';
 
 // The create form is the contract's own input plus a confirmation, which reuses the contract's
 // plain password schema, so the rules the engine applies are the rules the form shows.
@@ -39,6 +39,10 @@ export function CreateVault() {
   });
   const password = form.watch('password');
   const { errors } = form.formState;
+  const strength = useStrength(password);
+  const [acceptWeak, setAcceptWeak] = useState(false);
+  const [weakRefused, setWeakRefused] = useState(false);
+  const weak = strength !== null && !strength.strongEnough;
 
   return (
     <main className="gate">
@@ -46,7 +50,17 @@ export function CreateVault() {
         className="gate-card"
         aria-labelledby="create-title"
         noValidate
-        onSubmit={form.handleSubmit((v) => create.mutate({ password: v.password, kdf: v.kdf }))}
+        onSubmit={form.handleSubmit(async (v) => {
+          // A weak master password is refused unless the person ticks that they accept the risk;
+          // the estimate is asked for again here, so a fast Enter cannot outrun it.
+          const now = await api.passwordStrength({ password: v.password }).catch(() => null);
+          if (now && !now.strongEnough && !acceptWeak) {
+            setWeakRefused(true);
+            setTimeout(() => document.getElementById('accept-weak')?.focus(), 0);
+            return;
+          }
+          create.mutate({ password: v.password, kdf: v.kdf });
+        })}
       >
         <Brand />
         <h1 id="create-title">Create your vault</h1>
@@ -94,6 +108,26 @@ export function CreateVault() {
             <input type="radio" value="strong" {...form.register('kdf')} /> Strong <span className="muted">(slower to unlock, harder to attack)</span>
           </label>
         </fieldset>
+        {weak || weakRefused ? (
+          <div className={`callout ${weakRefused ? 'callout-danger' : 'callout-warning'}`} role={weakRefused ? 'alert' : undefined}>
+            <p>
+              <strong>This password is {strength ? strength.label.toLowerCase() : 'weak'}.</strong> Anyone who copies the vault file can try guesses offline, and
+              common words or patterns fall first.
+            </p>
+            <label className="inline-check">
+              <input
+                id="accept-weak"
+                type="checkbox"
+                checked={acceptWeak}
+                onChange={(e) => {
+                  setAcceptWeak(e.target.checked);
+                  setWeakRefused(false);
+                }}
+              />
+              <span>Use this weak password anyway</span>
+            </label>
+          </div>
+        ) : null}
         <div className="callout callout-warning" role="note">
           <strong>There is no way to recover this password.</strong> If you forget it, nobody — including Keyhold — can open
           this vault. Write it down somewhere safe.

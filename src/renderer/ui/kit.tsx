@@ -1,9 +1,12 @@
-import { useEffect, useId, useRef } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useDeferredValue, useEffect, useId, useRef } from 'react';
 import type { ReactNode } from 'react';
 import type { ItemVersion, SyncState } from '../../shared/domain';
-import { errorText } from '../api';
-import { passwordStrength } from '../lib/strength';
+import { errorText, useApi } from '../api';
+import { describeStrength } from '../lib/strength';
+import type { Strength } from '../lib/strength';
 import { when } from '../lib/time';
+import { plain } from '../lib/words';
 
 const STATE_LABEL: Record<SyncState, string> = {
   draft: 'Draft',
@@ -21,7 +24,7 @@ const STATE_HELP: Record<SyncState, string> = {
 
 /** The sync state of an item; a failed one carries its reason on hover and for screen readers. */
 export function SyncBadge({ state, reason }: { state: SyncState; reason?: string | null }) {
-  const help = state === 'failed' && reason ? reason : STATE_HELP[state];
+  const help = state === 'failed' && reason ? plain(reason) : STATE_HELP[state];
   return (
     <span className={`badge badge-${state}`} title={help} aria-label={`${STATE_LABEL[state]}: ${help}`}>
       {STATE_LABEL[state]}
@@ -65,7 +68,7 @@ export function Field({
       ) : null}
       {error ? (
         <p className="field-error" id={errId} role="alert">
-          {error}
+          {plain(error)}
         </p>
       ) : null}
     </div>
@@ -93,7 +96,10 @@ export function Dialog({
     const before = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>('[data-autofocus], input, select, textarea, button');
     first?.focus();
-    return () => before?.focus();
+    // The opener may be gone (the item was deleted); then the focus rescue picks a place.
+    return () => {
+      if (before?.isConnected) before.focus();
+    };
   }, []);
   const onKeyDown = (e: React.KeyboardEvent) => {
     if (e.key === 'Escape') {
@@ -124,6 +130,81 @@ export function Dialog({
       </div>
     </div>
   );
+}
+
+/** A yes/no question before something that cannot be taken back; the safe answer has focus. */
+export function ConfirmDialog({
+  title,
+  children,
+  confirm,
+  onConfirm,
+  onClose,
+  busy = false,
+  error,
+}: {
+  title: string;
+  children: ReactNode;
+  confirm: string;
+  onConfirm: () => void;
+  onClose: () => void;
+  busy?: boolean;
+  error?: unknown;
+}) {
+  return (
+    <Dialog title={title} tone="danger" onClose={onClose}>
+      {children}
+      <ErrorNote error={error} />
+      <div className="dialog-actions">
+        <button type="button" className="ghost" onClick={onClose} data-autofocus>
+          Cancel
+        </button>
+        <button type="button" className="danger" onClick={onConfirm} disabled={busy}>
+          {confirm}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** "1 profile", "2 profiles": a count with its noun, never "1 profiles". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
+
+/**
+ * When the focused element disappears (a form saved, an item deleted, a dialog closed over a
+ * removed opener), focus would fall to <body>. This puts it back somewhere sensible: the
+ * `[data-focus-home]` of the region it was in, if that region is still there, else the first
+ * `[data-focus-home]` on the page, else the main content.
+ */
+export function useFocusRescue(): void {
+  useEffect(() => {
+    let last: Element | null = null;
+    let scope: Element | null = null;
+    const onFocusIn = (e: FocusEvent) => {
+      if (!(e.target instanceof Element) || e.target === document.body) return;
+      last = e.target;
+      scope = e.target.closest('[data-focus-scope]');
+    };
+    const rescue = () => {
+      if (document.activeElement && document.activeElement !== document.body) return;
+      if (!last || last.isConnected) return;
+      if (document.querySelector('[role="dialog"]')) return;
+      const inScope = scope?.isConnected ? (scope.querySelector<HTMLElement>('[data-focus-home]') ?? scope.querySelector<HTMLElement>(FOCUSABLE)) : null;
+      const target = inScope ?? document.querySelector<HTMLElement>('[data-focus-home]') ?? document.getElementById('main');
+      last = null;
+      target?.focus();
+    };
+    const mo = new MutationObserver(() => setTimeout(rescue, 0));
+    mo.observe(document.body, { childList: true, subtree: true });
+    document.addEventListener('focusin', onFocusIn);
+    return () => {
+      mo.disconnect();
+      document.removeEventListener('focusin', onFocusIn);
+    };
+  }, []);
 }
 
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
@@ -180,10 +261,29 @@ export function VersionList({
   );
 }
 
+/**
+ * The strength of `secret` as the engine estimates it (zxcvbn-ts, as in the CLI), while typing.
+ * The query key holds the typed text only in this window's memory; it is dropped at lock.
+ */
+export function useStrength(secret: string): Strength | null {
+  const api = useApi();
+  const deferred = useDeferredValue(secret);
+  const q = useQuery({
+    queryKey: ['strength', deferred],
+    queryFn: () => api.passwordStrength({ password: deferred }),
+    enabled: deferred.length > 0,
+    gcTime: 0,
+    staleTime: Infinity,
+    placeholderData: (previous) => previous,
+  });
+  if (!secret || !q.data) return null;
+  return describeStrength(q.data.score, q.data.label, q.data.strongEnough);
+}
+
 /** A field hint: how strong a typed password or passphrase is, or `fallback` while it is empty. */
 export function StrengthHint({ secret, label, fallback }: { secret: string; label: string; fallback: ReactNode }) {
-  if (!secret) return <>{fallback}</>;
-  const strength = passwordStrength(secret);
+  const strength = useStrength(secret);
+  if (!secret || !strength) return <>{fallback}</>;
   return (
     <span className="strength">
       <meter min={0} max={4} low={2} high={3} optimum={4} value={strength.score} aria-label={label} />

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ProfileSummary } from '../../../shared/domain';
 import { errorField, errorText, useApi } from '../../api';
 import { useInvalidateItems } from '../../hooks';
 import { ago, when } from '../../lib/time';
+import { plain } from '../../lib/words';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
 import { Dialog, ErrorNote, Spinner, SyncBadge, VersionList } from '../../ui/kit';
@@ -142,13 +143,34 @@ function DeleteDialog({ profile, onClose, onDeleted }: { profile: ProfileSummary
   );
 }
 
-export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdit: (p: ProfileSummary) => void; onDeleted: () => void }) {
+export function ProfileDetailPane({
+  id,
+  onEdit,
+  onDeleted,
+  takeFocus = false,
+}: {
+  id: string;
+  onEdit: (p: ProfileSummary) => void;
+  onDeleted: () => void;
+  /** Just saved: the heading takes the focus once the profile is shown. */
+  takeFocus?: boolean;
+}) {
   const api = useApi();
   const qc = useQueryClient();
   const invalidate = useInvalidateItems();
   const { toast } = useAppState();
   const detail = useQuery({ queryKey: qk.profile(id), queryFn: () => api.profileGet({ ref: id }) });
   const [dialog, setDialog] = useState<'history' | 'delete' | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const copyToken = useMutation({
+    mutationFn: () => api.profileTokenCopy({ ref: id }),
+    onSuccess: (r) => toast('success', `Copied the Kura token. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
+    onError: (e) => toast('error', `Nothing was copied. ${errorText(e)}`),
+  });
+  const loaded = Boolean(detail.data);
+  useEffect(() => {
+    if (takeFocus && loaded) heading.current?.focus();
+  }, [takeFocus, loaded]);
   const action = useMutation({
     mutationFn: (what: 'ready' | 'retry' | 'recreate') =>
       what === 'ready' ? api.profileReady({ ref: id }) : what === 'retry' ? api.profileRetry({ ref: id }) : api.profileRecreate({ ref: id }),
@@ -169,7 +191,9 @@ export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdi
       <header className="pane-header">
         <div>
           <div className="eyebrow mono">{p.agentId}</div>
-          <h2>{p.name}</h2>
+          <h2 tabIndex={-1} data-focus-home ref={heading}>
+            {p.name}
+          </h2>
         </div>
         <SyncBadge state={p.syncState} reason={p.lastError} />
       </header>
@@ -194,16 +218,21 @@ export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdi
       {p.syncState === 'failed' ? (
         <div className="callout callout-danger" role="alert">
           <strong>{missing ? 'Remote profile missing.' : 'The last sync failed.'}</strong>{' '}
-          {missing ? (p.lastError ?? '').slice(MISSING_PREFIX.length).replace(/^:\s*/, '') : p.lastError}
+          {plain(missing ? (p.lastError ?? '').slice(MISSING_PREFIX.length).replace(/^:\s*/, '') : p.lastError)}
           <div className="row-actions">
             {missing ? (
               <button type="button" className="primary small" onClick={() => action.mutate('recreate')}>
                 Re-create on Kura
               </button>
             ) : (
-              <button type="button" className="primary small" onClick={() => action.mutate('retry')}>
-                Retry
-              </button>
+              <>
+                <button type="button" className="primary small" onClick={() => onEdit(p)}>
+                  Edit profile
+                </button>
+                <button type="button" className="secondary small" onClick={() => action.mutate('retry')}>
+                  Send again unchanged
+                </button>
+              </>
             )}
           </div>
         </div>
@@ -228,9 +257,16 @@ export function ProfileDetailPane({ id, onEdit, onDeleted }: { id: string; onEdi
         <dt>Session</dt>
         <dd>{p.saveSession ? 'Saved between runs' : 'Not saved'}</dd>
         <dt>Kura token</dt>
-        <dd>{p.hasToken ? 'Stored (encrypted)' : 'None yet'}</dd>
+        <dd>
+          {p.hasToken ? 'Received from Kura, stored encrypted' : 'None yet: Kura issues one at the first sync'}
+          {p.hasToken ? (
+            <button type="button" className="ghost small" onClick={() => copyToken.mutate()} disabled={copyToken.isPending} aria-label={`Copy the Kura token of ${p.agentId}/${p.name}`}>
+              Copy token
+            </button>
+          ) : null}
+        </dd>
         <dt>Last sync</dt>
-        <dd>{p.lastSyncType ? `${p.lastSyncType}` : 'Never synced'}</dd>
+        <dd>{p.lastSyncType === 'create' ? 'Created on Kura' : p.lastSyncType === 'update' ? 'Updated on Kura' : p.lastSyncType === 'replace' ? 'Replaced a profile on Kura' : 'Never sent'}</dd>
         <dt>Version</dt>
         <dd>{p.version}</dd>
         <dt>Updated</dt>

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { useFieldArray, useForm } from 'react-hook-form';
 import type { FieldError, Resolver } from 'react-hook-form';
 import { AgentId, AuthKey, AuthValue, ProfileInput, ProfileName } from '../../../shared/domain';
@@ -11,6 +11,7 @@ import type { EnvEntry } from '../../lib/dotenv';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
 import { Dialog, ErrorNote, Field } from '../../ui/kit';
+import { useReveal } from '../../ui/useReveal';
 
 export interface Row {
   key: string;
@@ -38,6 +39,10 @@ export function undeclaredMessage(agent: AgentSummary, key: string): string {
   const accepted = agent.args.length ? `It accepts ${agent.args.join(', ')}.` : 'It declares no input arguments.';
   return `${agent.agentId} does not declare "${key}". ${accepted}`;
 }
+
+/** Why an undeclared key matters, said once under the credentials rather than on every row. */
+export const UNDECLARED_WHY =
+  'Kura checks every key against the input arguments the agent declares and rejects a profile with any other key. Rename the key, remove it, or declare it under Agents.';
 
 /**
  * Validates with the contract's own schemas (AgentId, ProfileName, AuthKey, AuthValue, then the
@@ -121,7 +126,7 @@ export function ProfileForm({
 }) {
   const api = useApi();
   const qc = useQueryClient();
-  const { toast } = useAppState();
+  const { toast, setDirty, guard } = useAppState();
   const agents = useAgents().data ?? [];
   const resolver = useMemo(() => profileResolver(agents), [agents]);
   const invalidate = useInvalidateItems();
@@ -146,7 +151,16 @@ export function ProfileForm({
   const rows = useFieldArray({ control: form.control, name: 'rows' });
   const agentId = form.watch('agentId');
   const declared = agents.find((a) => a.agentId === agentId);
-  const { errors, isSubmitting } = form.formState;
+  const { errors, isSubmitting, isDirty } = form.formState;
+  const dirtyKey = `profile-form-${original?.id ?? 'new'}`;
+  useEffect(() => {
+    setDirty(dirtyKey, isDirty);
+    return () => setDirty(dirtyKey, false);
+  }, [dirtyKey, isDirty, setDirty]);
+  const rowValues = form.watch('rows');
+  const missingDeclared = declared ? declared.args.filter((a) => !rowValues.some((r) => r.key === a)) : [];
+  const rowErrorList = (errors.rows as ({ key?: FieldError } | undefined)[] | undefined) ?? [];
+  const anyUndeclared = Array.isArray(rowErrorList) && rowErrorList.some((e) => e?.key?.message?.includes('does not declare'));
 
   const save = useMutation({
     mutationFn: async ({ values, draft, confirmNewRemote }: { values: ProfileFormValues; draft: boolean; confirmNewRemote: boolean }) => {
@@ -162,6 +176,7 @@ export function ProfileForm({
       return api.profileEdit({ ref: original.id, patch: patchFrom(original, values, draft), confirmNewRemote });
     },
     onSuccess: (saved, { draft }) => {
+      setDirty(dirtyKey, false);
       invalidate();
       void qc.invalidateQueries({ queryKey: qk.profile(saved.id) });
       toast('success', draft ? `Saved ${saved.agentId}/${saved.name} as a draft.` : `Saved ${saved.agentId}/${saved.name}.`);
@@ -267,21 +282,16 @@ export function ProfileForm({
                 ) : null}
               </div>
               <div className="kv-cell">
-                <div className="input-with-action">
-                  <input
-                    aria-label={`Value ${i + 1}`}
-                    className="mono"
-                    type={shown.has(i) ? 'text' : 'password'}
-                    autoComplete="off"
-                    spellCheck={false}
-                    placeholder={field.existing ? '•••••••• unchanged' : ''}
-                    aria-invalid={Boolean(rowErr?.value)}
-                    {...form.register(`rows.${i}.value`)}
-                  />
-                  <button type="button" className="icon" aria-label={shown.has(i) ? `Hide value ${i + 1}` : `Show value ${i + 1}`} aria-pressed={shown.has(i)} onClick={() => toggleShown(i)}>
-                    {shown.has(i) ? 'Hide' : 'Show'}
-                  </button>
-                </div>
+                <ValueInput
+                  index={i}
+                  profileId={field.existing ? original?.id : undefined}
+                  keyName={field.key}
+                  typed={rowValues[i]?.value ?? ''}
+                  shown={shown.has(i)}
+                  onToggle={() => toggleShown(i)}
+                  invalid={Boolean(rowErr?.value)}
+                  register={form.register(`rows.${i}.value`)}
+                />
                 {rowErr?.value ? (
                   <p className="field-error" role="alert">
                     {rowErr.value.message}
@@ -294,6 +304,11 @@ export function ProfileForm({
             </div>
           );
         })}
+        {anyUndeclared ? (
+          <p className="callout callout-warning small" role="note">
+            {UNDECLARED_WHY}
+          </p>
+        ) : null}
         {rowsRoot ? (
           <p className="field-error" role="alert">
             {rowsRoot}
@@ -303,6 +318,18 @@ export function ProfileForm({
           <button type="button" className="secondary" onClick={() => rows.append({ key: '', value: '', existing: false })}>
             Add row
           </button>
+          {declared && missingDeclared.length ? (
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                const kept = form.getValues('rows').filter((r) => !isBlank(r));
+                rows.replace([...kept, ...missingDeclared.map((key) => ({ key, value: '', existing: false }))]);
+              }}
+            >
+              Add {declared.agentId}'s keys ({missingDeclared.join(', ')})
+            </button>
+          ) : null}
           <button type="button" className="secondary" aria-expanded={pasteOpen} onClick={() => setPasteOpen((o) => !o)}>
             Paste .env
           </button>
@@ -343,7 +370,7 @@ export function ProfileForm({
 
       <ErrorNote error={save.error} />
       <footer className="form-actions">
-        <button type="button" className="ghost" onClick={onCancel}>
+        <button type="button" className="ghost" onClick={() => guard(onCancel)}>
           Cancel
         </button>
         <span className="spacer-flex" />
@@ -388,5 +415,72 @@ export function ProfileForm({
         </Dialog>
       ) : null}
     </form>
+  );
+}
+
+/**
+ * One value input. A saved value is never put in the form: its row shows a masked placeholder,
+ * and Reveal asks the engine for it (an audited reveal, as in the detail view) and shows it
+ * read-only for a few seconds. What the person types is theirs to show and hide.
+ */
+function ValueInput({
+  index,
+  profileId,
+  keyName,
+  typed,
+  shown,
+  onToggle,
+  invalid,
+  register,
+}: {
+  index: number;
+  profileId: string | undefined;
+  keyName: string;
+  typed: string;
+  shown: boolean;
+  onToggle: () => void;
+  invalid: boolean;
+  register: ReturnType<ReturnType<typeof useForm<ProfileFormValues>>['register']>;
+}) {
+  const api = useApi();
+  const { value: revealed, show, hide } = useReveal();
+  const reveal = useMutation({ mutationFn: () => api.profileReveal({ ref: profileId as string, key: keyName }), onSuccess: (r) => show(r.value) });
+  const saved = profileId !== undefined && typed === '';
+  return (
+    <>
+      <div className="input-with-action">
+        <input
+          aria-label={`Value ${index + 1}`}
+          className="mono"
+          type={shown && !saved ? 'text' : 'password'}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder={profileId !== undefined ? '•••••••• saved; type to replace' : ''}
+          aria-invalid={invalid}
+          {...register}
+        />
+        {saved ? (
+          <button
+            type="button"
+            className="icon"
+            aria-label={revealed === null ? `Reveal saved value ${index + 1}` : `Hide saved value ${index + 1}`}
+            onClick={() => (revealed === null ? reveal.mutate() : hide())}
+            disabled={reveal.isPending}
+          >
+            {revealed === null ? 'Reveal' : 'Hide'}
+          </button>
+        ) : (
+          <button type="button" className="icon" aria-label={shown ? `Hide value ${index + 1}` : `Show value ${index + 1}`} aria-pressed={shown} onClick={onToggle}>
+            {shown ? 'Hide' : 'Show'}
+          </button>
+        )}
+      </div>
+      {saved && revealed !== null ? (
+        <output className="revealed mono small" aria-label={`Saved value of ${keyName}`}>
+          {revealed}
+        </output>
+      ) : null}
+      <ErrorNote error={reveal.error} />
+    </>
   );
 }

@@ -1,13 +1,14 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ProfileSummary } from '../../../shared/domain';
-import { useApi } from '../../api';
+import { errorText, useApi } from '../../api';
+import { openPalette } from '../../ui/Palette';
 import { filterProfiles, groupRows, indexProfiles } from '../../lib/search';
 import type { Row } from '../../lib/search';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
-import { Empty, ErrorNote, MOD, Spinner, SyncBadge } from '../../ui/kit';
+import { count, Empty, ErrorNote, MOD, Spinner, SyncBadge } from '../../ui/kit';
 import { ProfileDetailPane } from './ProfileDetail';
 import { ProfileForm } from './ProfileForm';
 
@@ -22,26 +23,33 @@ function Gap({ height }: { height: number }) {
   return height > 0 ? <svg className="gap" width="1" height={height} aria-hidden="true" focusable="false" /> : null;
 }
 
-type Mode = { kind: 'view'; id: string } | { kind: 'new' } | { kind: 'edit'; profile: ProfileSummary } | { kind: 'none' };
+type Mode = { kind: 'view'; id: string; takeFocus?: boolean } | { kind: 'new' } | { kind: 'edit'; profile: ProfileSummary } | { kind: 'none' };
 
 export function ProfilesView() {
   const api = useApi();
-  const { focus } = useAppState();
+  const { focus, guard, toast } = useAppState();
+  const copy = useMutation({
+    mutationFn: ({ id, key }: { id: string; key: string; label: string }) => api.profileCopy({ ref: id, key }),
+    onSuccess: (r, { key, label }) => toast('success', `Copied ${key} of ${label}. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
+    onError: (e) => toast('error', `Nothing was copied. ${errorText(e)}`),
+  });
   const list = useQuery({ queryKey: qk.profiles, queryFn: () => api.profilesList({}) });
   const [query, setQuery] = useState('');
   const [agent, setAgent] = useState<string | null>(null);
-  const [mode, setMode] = useState<Mode>(focus.profileId ? { kind: 'view', id: focus.profileId } : { kind: 'none' });
+  const [mode, setModeNow] = useState<Mode>(focus.profileId ? { kind: 'view', id: focus.profileId } : { kind: 'none' });
+  // Leaving a form with unsaved edits (another profile, a new one) asks first.
+  const setMode = (m: Mode) => guard(() => setModeNow(m));
   const searchRef = useRef<HTMLInputElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    if (focus.newProfile) setMode({ kind: 'new' });
+    if (focus.newProfile) setModeNow({ kind: 'new' });
   }, [focus.newProfile]);
   useEffect(() => {
     if (focus.search) searchRef.current?.focus();
   }, [focus.search]);
   useEffect(() => {
-    if (focus.profileId) setMode({ kind: 'view', id: focus.profileId });
+    if (focus.profileId) setModeNow({ kind: 'view', id: focus.profileId });
   }, [focus.profileId]);
 
   const index = useMemo(() => indexProfiles(list.data ?? []), [list.data]);
@@ -85,6 +93,15 @@ export function ProfilesView() {
       Home: () => move('first'),
       End: () => move('last'),
     };
+    const selected = selectedRow >= 0 ? rows[selectedRow] : undefined;
+    if (e.key.toLowerCase() === 'c' && !e.ctrlKey && !e.metaKey && !e.altKey && selected?.type === 'item') {
+      e.preventDefault();
+      const p = selected.profile;
+      const key = p.keys.length === 1 ? p.keys[0] : undefined;
+      if (key !== undefined) copy.mutate({ id: p.id, key, label: `${p.agentId}/${p.name}` });
+      else openPalette(`copy ${p.agentId}/${p.name}`);
+      return;
+    }
     const run = keys[e.key];
     if (run) {
       e.preventDefault();
@@ -132,7 +149,7 @@ export function ProfilesView() {
             </button>
           </div>
           <p className="list-count muted small" role="status" aria-live="polite">
-            {query || agent ? `${filtered.length} of ${total} profiles` : `${total} profiles`}
+            {query || agent ? `${filtered.length} of ${count(total, 'profile')}` : count(total, 'profile')}
           </p>
         </div>
         {list.isPending ? <Spinner label="Loading profiles" /> : null}
@@ -143,6 +160,7 @@ export function ProfilesView() {
           role="listbox"
           aria-label="Profile list"
           tabIndex={0}
+          data-focus-home
           aria-activedescendant={selectedId ? `profile-${selectedId}` : undefined}
           onKeyDown={onListKey}
         >
@@ -180,6 +198,8 @@ export function ProfilesView() {
             );
           })}
           <Gap height={bottom} />
+
+        </div>
           {list.data && rows.length === 0 ? (
             <Empty title={total === 0 ? 'No profiles yet' : 'Nothing matches'}>
               {total === 0 ? (
@@ -191,19 +211,18 @@ export function ProfilesView() {
               )}
             </Empty>
           ) : null}
-        </div>
       </section>
-      <section className="detail-pane" aria-label="Profile details">
+      <section className="detail-pane" aria-label="Profile details" data-focus-scope>
         {mode.kind === 'view' ? (
-          <ProfileDetailPane key={mode.id} id={mode.id} onEdit={(profile) => setMode({ kind: 'edit', profile })} onDeleted={() => setMode({ kind: 'none' })} />
+          <ProfileDetailPane key={mode.id} id={mode.id} takeFocus={mode.takeFocus ?? false} onEdit={(profile) => setMode({ kind: 'edit', profile })} onDeleted={() => setModeNow({ kind: 'none' })} />
         ) : mode.kind === 'new' ? (
-          <ProfileForm key={`new-${focus.newProfile ?? 0}`} onDone={(s) => setMode({ kind: 'view', id: s.id })} onCancel={() => setMode({ kind: 'none' })} />
+          <ProfileForm key={`new-${focus.newProfile ?? 0}`} onDone={(s) => setModeNow({ kind: 'view', id: s.id, takeFocus: true })} onCancel={() => setModeNow({ kind: 'none' })} />
         ) : mode.kind === 'edit' ? (
           <ProfileForm
             key={`edit-${mode.profile.id}`}
             original={mode.profile}
-            onDone={(s) => setMode({ kind: 'view', id: s.id })}
-            onCancel={() => setMode({ kind: 'view', id: mode.profile.id })}
+            onDone={(s) => setModeNow({ kind: 'view', id: s.id, takeFocus: true })}
+            onCancel={() => setModeNow({ kind: 'view', id: mode.profile.id })}
           />
         ) : (
           <Empty title="Select a profile">

@@ -147,11 +147,13 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [policy, setPolicy] = useState<ConflictPolicy>('skip');
   const [draft, setDraft] = useState(false);
+  const [trustSigner, setTrustSigner] = useState(false);
 
   const open = useMutation({
     mutationFn: (f: ChosenFile) =>
       api.shareImportOpen({ file: f.file, allowUnsigned, ...(passphrase ? { passphrase } : {}) }),
     onSuccess: (o) => {
+      setTrustSigner(false);
       setOpened(o);
       setPreview(o.preview);
       setPolicy(o.preview.policy);
@@ -173,7 +175,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     onSuccess: (p) => setPreview(p),
   });
   const apply = useMutation({
-    mutationFn: () => api.shareImportApply({ handle: (opened as OpenedImportInfo).handle, onConflict: policy, draft }),
+    mutationFn: () => api.shareImportApply({ handle: (opened as OpenedImportInfo).handle, onConflict: policy, draft, trustSigner }),
     onSuccess: () => invalidate(),
   });
 
@@ -190,6 +192,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const unsigned = openCode === 'Unsigned';
   const current = preview !== null && preview.policy === policy && (preview.state === 'draft') === draft && !repreview.isPending;
   const differs = preview ? preview.counts.profiles.differs + preview.counts.byokKeys.differs : 0;
+  // A signature from a key that is neither this vault's nor a contact's proves nothing until the person vouches for it.
+  const needsTrust = opened !== null && opened.signer.signed && !opened.signer.trusted;
   const writes = preview ? preview.counts.profiles.create + preview.counts.profiles.update + preview.counts.byokKeys.create + preview.counts.byokKeys.update : 0;
 
   if (apply.data) {
@@ -250,6 +254,14 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       {opened && preview ? (
         <section aria-label="Preview" className="import-step">
           <Signer signer={opened.signer} />
+          {needsTrust ? (
+            <label className="toggle">
+              <input type="checkbox" checked={trustSigner} onChange={(e) => setTrustSigner(e.target.checked)} />
+              <span>
+                I compared the fingerprint <span className="mono">{opened.signer.fingerprint}</span> with the sender and trust this signer for this import
+              </span>
+            </label>
+          ) : null}
           <p className="muted small">Exported {when(preview.exportedAt)}. Values are never shown here, only names.</p>
           {preview.warnings.length ? (
             <ul className="callout callout-warning warnings" aria-label="Warnings">
@@ -288,7 +300,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             <button type="button" className="ghost" onClick={onClose}>
               Cancel
             </button>
-            <button type="button" className="primary" onClick={() => apply.mutate()} disabled={!current || writes === 0 || apply.isPending}>
+            <button type="button" className="primary" onClick={() => apply.mutate()} disabled={!current || writes === 0 || apply.isPending || (needsTrust && !trustSigner)}>
               {apply.isPending ? 'Importing…' : 'Import'}
             </button>
           </div>

@@ -1,0 +1,171 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import {
+  formatOfConfig,
+  importFindings,
+  MCP_PROFILE_NAME,
+  planWrap,
+  publicFinding,
+  scan,
+  vaultLookup,
+  heldValues,
+  type Finding,
+  type ImportOutcome,
+  type ImportTarget,
+  wrapDiff,
+} from '../../core/agents';
+import { assertNoBackup, backupOf, restoreWrapped, storeWrapSecrets, writeWrapped } from '../../core/agents/mcp-files';
+import type { SecretMask } from '../../core/devflow';
+import { redactionMask } from '../../core/devflow/redact';
+import { sessionToken, withVault, type GlobalOptions } from '../context';
+import { currentIo, env, err, out, printJson, printTable, processIo, setExitCode } from '../io';
+import { readTextFile } from './devflow';
+
+/** Found credentials: the exit status scripts and hooks test, as `grep` does. */
+const EXIT_FOUND = 1;
+
+
+const targetText = (t: ImportTarget): string =>
+  t.type === 'byok' ? `byok ${t.kind}` : `profile ${t.agentId}/${t.name} ${t.key}`;
+
+function printFindings(findings: readonly Finding[]): void {
+  printTable(
+    ['FILE:LINE', 'WHERE', 'KIND', 'KEY', 'IN VAULT'],
+    findings.map((f) => [`${f.file}:${f.line}`, f.where || '-', f.label, f.masked, f.vaultItem ?? f.inVault]),
+  );
+}
+
+interface ScanOpts {
+  json?: boolean;
+  wellKnown: boolean;
+  import?: boolean;
+}
+
+export function registerAgentToolCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('scan')
+    .argument('[paths...]', 'also search these folders (honouring .gitignore) or files')
+    .option('--no-well-known', "skip the agent tools' own config locations and the shell start-up files")
+    .option('--import', 'store what is found in the vault (as drafts; values it already holds are skipped)')
+    .option('--json', 'print the findings as JSON (values are never printed)')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 nothing found, 1 something found (after --import: 0 once every finding is in the vault).\n' +
+        'Whether the vault holds a value is shown when it is open (KEYHOLD_SESSION), else "unknown".\n',
+    )
+    .action(async (paths: string[], opts: ScanOpts) => {
+      const run = (lookup?: (value: string) => string | null) => scan({ paths, wellKnown: opts.wellKnown, env: env(), lookup });
+      let outcomes: ImportOutcome[] | undefined;
+      let result;
+      if (opts.import) {
+        ({ result, outcomes } = await withVault(globals(), (vault) => {
+          const found = run(vaultLookup(vault));
+          return { result: found, outcomes: importFindings(vault, found.findings) };
+        }));
+      } else if (sessionToken() !== undefined) {
+        result = await withVault(globals(), (vault) => run(vaultLookup(vault)));
+      } else {
+        result = run();
+      }
+      const { findings } = result;
+      if (opts.json) {
+        printJson({
+          filesRead: result.filesRead,
+          findings: findings.map((f, i) => ({
+            ...publicFinding(f),
+            ...(outcomes ? { import: { result: outcomes[i]!.result, target: targetText(outcomes[i]!.target) } } : {}),
+          })),
+        });
+      } else if (outcomes) {
+        printTable(
+          ['FILE:LINE', 'KEY', 'RESULT', 'TO'],
+          outcomes.map((o) => [`${o.finding.file}:${o.finding.line}`, o.finding.masked, o.result, targetText(o.target)]),
+        );
+      } else {
+        printFindings(findings);
+      }
+      const files = new Set(findings.map((f) => f.file)).size;
+      if (!opts.json) {
+        err(`${findings.length} credential${findings.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'} (${result.filesRead} read).\n`);
+        if (outcomes?.some((o) => o.result === 'conflict')) {
+          err('Conflicts were left as they are: the vault already holds another value there. Import those by hand.\n');
+        }
+      }
+      const remaining = outcomes ? outcomes.filter((o) => o.result === 'conflict').length : findings.length;
+      if (remaining > 0) setExitCode(EXIT_FOUND);
+    });
+
+  const mcp = program.command('mcp');
+
+  mcp
+    .command('wrap')
+    .description('rewrite an MCP config so its servers get their secrets from the vault via "keyhold run"')
+    .argument('<file>', 'claude_desktop_config.json, .mcp.json, .cursor/mcp.json, .vscode/mcp.json, ~/.codex/config.toml…')
+    .option('--server <name>', 'only this server')
+    .option('--dry-run', 'show the change (secrets concealed) and change nothing')
+    .option('--force', 'replace an existing backup')
+    .addHelpText(
+      'after',
+      `\nEach server's secret env values go to the profile SERVER/${MCP_PROFILE_NAME} (as a draft); its command becomes\n` +
+        '"keyhold run --profile SERVER/mcp -- COMMAND ARGS…". The original file is kept as FILE.keyhold-backup;\n' +
+        '"keyhold mcp unwrap FILE" puts it back. The tool must start keyhold with a session (KEYHOLD_SESSION).\n',
+    )
+    .action(async (file: string, opts: { server?: string; dryRun?: boolean; force?: boolean }) => {
+      const text = readTextFile(file, 'the config');
+      const vaultDir = globals().vault;
+      const plan = planWrap(text, formatOfConfig(file), {
+        server: opts.server,
+        keyholdCommand: 'keyhold',
+        keyholdArgs: vaultDir ? ['--vault', resolve(vaultDir)] : [],
+        profileName: MCP_PROFILE_NAME,
+      });
+      if (plan.servers.length === 0) {
+        err(`No server in ${file} has secret env values to move.\n`);
+        return;
+      }
+      if (opts.dryRun) {
+        out(wrapDiff(file, text, plan));
+        return;
+      }
+      if (!opts.force) assertNoBackup(file);
+      await withVault(globals(), (vault) => storeWrapSecrets(vault, plan));
+      await writeWrapped(file, text, plan, { force: opts.force ?? false });
+      for (const s of plan.servers) {
+        out(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} moved to profile ${s.profile.agentId}/${s.profile.name}\n`);
+      }
+      err(`The original is in ${backupOf(file)} (it still holds the secrets: delete it once the servers work).\n`);
+    });
+
+  mcp
+    .command('unwrap')
+    .description('put back the config "keyhold mcp wrap" changed, from its backup')
+    .argument('<file>')
+    .option('--force', 'restore even if the file changed since it was wrapped (those changes are lost)')
+    .action(async (file: string, opts: { force?: boolean }) => {
+      await restoreWrapped(file, { force: opts.force ?? false });
+      out(`Restored ${file}\n`);
+    });
+
+  program
+    .command('redact')
+    .option('--mask <text>', 'what a concealed value becomes', '<concealed by keyhold>')
+    .addHelpText('after', '\nFor a Claude Code PostToolUse hook, see the README. Needs an open vault (KEYHOLD_SESSION) or the password.\n')
+    .action(async (opts: { mask: string }) => {
+      const values = await withVault(globals(), (vault) => heldValues(vault).map((h) => h.value));
+      await redactStream(redactionMask(values, { mask: opts.mask }));
+    });
+}
+
+/** Standard input through the mask to standard output, in large reads; a closed output ends it quietly. */
+async function redactStream(mask: SecretMask): Promise<void> {
+  const masker = mask.createMasker();
+  const { createReadStream } = await import('node:fs');
+  const io = currentIo();
+  // The binary reads its own stdin in large reads; an in-process run reads the stream it was given.
+  const input = io === processIo() ? createReadStream('', { fd: 0, highWaterMark: 1 << 20 }) : io.stdin;
+  // A closed output ends the binary quietly (guardClosedPipes in io.ts).
+  const write = (chunk: Buffer) =>
+    chunk.length === 0 || io.stdout.write(chunk) ? Promise.resolve() : new Promise<void>((r) => io.stdout.once('drain', () => r()));
+  for await (const chunk of input) await write(masker.write(chunk as Buffer));
+  await write(masker.end());
+}

@@ -1,0 +1,272 @@
+import { parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
+import { parseDotenv } from '../devflow/dotenv';
+import { isEnvName } from '../devflow/env-names';
+import { GENERIC_RULE, KEY_RULES, SECRET_NAME, shannonEntropy, type KeyProvider } from './rules';
+
+/*
+ * Detectors: pure functions from a file's text to the credentials in it. No file system here; the
+ * finder decides which detector reads which file.
+ */
+
+/** How the file is read: which detector applies. */
+export type FileFormat = 'json' | 'toml' | 'dotenv' | 'shell' | 'text';
+
+/** Where in its file a value sits: a variable set by an MCP server's `env`, a .env line… */
+export type FindingSource = 'mcp-env' | 'config' | 'dotenv' | 'shell' | 'text';
+
+export interface Detected {
+  /** 1-based line of the value. */
+  line: number;
+  /** The JSON/TOML path of the value (`["mcpServers","github","env","GITHUB_TOKEN"]`), or `[NAME]` for a variable. */
+  path: string[];
+  /** The variable or key name the value is set under, if any. */
+  name: string | null;
+  /** The MCP server whose `env` holds the value, if any. */
+  server: string | null;
+  rule: string;
+  label: string;
+  provider: KeyProvider | null;
+  source: FindingSource;
+  /** The secret itself: never printed. */
+  value: string;
+}
+
+interface Classified {
+  rule: string;
+  label: string;
+  provider: KeyProvider | null;
+}
+
+const COMPILED = KEY_RULES.map((rule) => ({ rule, re: new RegExp(rule.pattern) }));
+const ANY_RULE = new RegExp(KEY_RULES.map((r) => `(?:${r.pattern})`).join('|'), 'g');
+// A key pattern must not start or end inside a longer token, as in gitleaks' boundaries.
+const TOKEN_CHAR = /[A-Za-z0-9_-]/;
+
+// Values that point at a secret rather than hold one.
+const INDIRECT = /^(?:keyhold|op|vault|env|secret|sm|gcp|aws|azure):\/\/|\$\{?[A-Za-z_]|^<.*>$|\{\{/;
+
+function ruleFor(text: string): Classified | null {
+  for (const { rule, re } of COMPILED) {
+    const m = re.exec(text);
+    if (m && shannonEntropy(m[0]) >= rule.minEntropy) return { rule: rule.id, label: rule.label, provider: rule.provider };
+  }
+  return null;
+}
+
+/**
+ * What a value set under `name` is: a known key format anywhere in it, else (for a secret-sounding
+ * name) a long, random-looking single token. References and placeholders are not secrets.
+ */
+export function classifyValue(name: string | null, value: string): Classified | null {
+  if (value.length < 8 || INDIRECT.test(value)) return null;
+  const known = ruleFor(value);
+  if (known) return known;
+  if (name === null || !SECRET_NAME.test(name)) return null;
+  if (value.length < GENERIC_RULE.minLength || /\s/.test(value)) return null;
+  if (shannonEntropy(value) < GENERIC_RULE.minEntropy) return null;
+  return { rule: GENERIC_RULE.id, label: GENERIC_RULE.label, provider: GENERIC_RULE.provider };
+}
+
+class Lines {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+  /** 1-based line of a character offset. */
+  at(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+}
+
+/** Known key formats anywhere in free text (no names, no generic rule: too noisy without context). */
+export function detectText(text: string): Detected[] {
+  const found: Detected[] = [];
+  let lines: Lines | undefined;
+  for (const m of text.matchAll(ANY_RULE)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if ((start > 0 && TOKEN_CHAR.test(text[start - 1]!)) || (end < text.length && TOKEN_CHAR.test(text[end]!))) continue;
+    const kind = ruleFor(m[0]);
+    if (!kind) continue;
+    lines ??= new Lines(text);
+    found.push({ line: lines.at(start), path: [], name: null, server: null, ...kind, source: 'text', value: m[0] });
+  }
+  return found;
+}
+
+// The line each variable is last assigned on: dotenv keeps the last assignment too.
+const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/;
+
+export function assignmentLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  text.split('\n').forEach((line, i) => {
+    const m = ASSIGNMENT.exec(line);
+    if (m) lines.set(m[1]!, i + 1);
+  });
+  return lines;
+}
+
+/** Adds free-text matches that no assignment on the same line already reports. */
+function withTextMatches(found: Detected[], text: string): Detected[] {
+  for (const t of detectText(text)) {
+    if (!found.some((f) => f.line === t.line && f.value.includes(t.value))) found.push(t);
+  }
+  return found.sort((a, b) => a.line - b.line);
+}
+
+/** A .env file, read the way `dotenv` reads it. */
+export function detectDotenv(text: string, source: FindingSource = 'dotenv'): Detected[] {
+  const values = parseDotenv(text);
+  const lines = assignmentLines(text);
+  const found: Detected[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const kind = classifyValue(name, value);
+    if (kind) found.push({ line: lines.get(name) ?? 1, path: [name], name, server: null, ...kind, source, value });
+  }
+  return withTextMatches(found, text);
+}
+
+/** A shell start-up file: `export NAME=value` and `NAME=value` lines, plus key formats anywhere. */
+export function detectShell(text: string): Detected[] {
+  const assignments = text
+    .split('\n')
+    .map((line) => (ASSIGNMENT.test(line) ? line : ''))
+    .join('\n');
+  // Values built by the shell ($(…), "$HOME/…") are not literal secrets; classifyValue drops them.
+  return detectDotenv(assignments, 'shell').concat(detectText(text).filter((t) => !ASSIGNMENT.test(text.split('\n')[t.line - 1] ?? ''))).sort((a, b) => a.line - b.line);
+}
+
+/** The MCP server a path names, for the container keys each tool uses. */
+function serverOf(path: readonly string[]): string | null {
+  for (let i = path.length - 2; i >= 0; i--) {
+    if (path[i] === 'mcpServers' || path[i] === 'servers' || path[i] === 'mcp_servers' || path[i] === 'context_servers') return path[i + 1] ?? null;
+  }
+  return null;
+}
+
+function detected(path: string[], value: string, line: number): Detected | null {
+  const name = path[path.length - 1] ?? null;
+  const inEnv = path.length >= 2 && path[path.length - 2] === 'env';
+  const server = serverOf(path);
+  const kind = classifyValue(name, value);
+  if (!kind) return null;
+  return { line, path, name, server, ...kind, source: inEnv && server !== null ? 'mcp-env' : 'config', value };
+}
+
+/** A JSON (or JSONC) config: every string value, judged by its key; MCP `env` blocks are marked as such. */
+export function detectJson(text: string): Detected[] {
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (!root || errors.length > 0) return detectText(text);
+  const lines = new Lines(text);
+  const found: Detected[] = [];
+  const visit = (node: JsonNode, path: string[]): void => {
+    if (node.type === 'object') {
+      for (const prop of node.children ?? []) {
+        const [key, value] = prop.children ?? [];
+        if (key && value) visit(value, [...path, String(key.value)]);
+      }
+    } else if (node.type === 'array') {
+      (node.children ?? []).forEach((child, i) => visit(child, [...path, String(i)]));
+    } else if (node.type === 'string' && typeof node.value === 'string') {
+      const d = detected(path, node.value, lines.at(node.offset));
+      if (d) found.push(d);
+    }
+  };
+  visit(root, []);
+  return found;
+}
+
+type TomlNode = { type: string; loc: { start: { line: number } }; key?: { item: { value: string[] } }; items?: TomlNode[]; item?: TomlNode; value?: unknown };
+
+/** The line of each key path in a TOML document, from its syntax tree. */
+function tomlLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  const walkItems = (items: readonly TomlNode[] | undefined, prefix: string[]): void => {
+    for (const node of items ?? []) {
+      const inner = node.type === 'InlineItem' ? node.item : node;
+      if (inner?.type !== 'KeyValue') continue;
+      const key = (inner.key as unknown as { value: string[] }).value;
+      const path = [...prefix, ...key];
+      lines.set(path.join('\u0000'), inner.loc.start.line);
+      const value = inner.value as TomlNode | undefined;
+      if (value?.type === 'InlineTable') walkItems(value.items, path);
+    }
+  };
+  for (const block of parseTomlDocument(text).cst as unknown as TomlNode[]) {
+    if (block.type === 'Table' || block.type === 'TableArray') {
+      const path = block.key!.item.value;
+      lines.set(path.join('\u0000'), block.loc.start.line);
+      walkItems(block.items, path);
+    } else {
+      walkItems([block], []);
+    }
+  }
+  return lines;
+}
+
+/** A TOML config (Codex's `config.toml` keeps MCP servers under `[mcp_servers.NAME]`). */
+export function detectToml(text: string): Detected[] {
+  let data: unknown;
+  let lines: Map<string, number>;
+  try {
+    data = parseToml(text);
+    lines = tomlLines(text);
+  } catch {
+    return detectText(text);
+  }
+  const lineOf = (path: string[]): number => {
+    for (let n = path.length; n > 0; n--) {
+      const line = lines.get(path.slice(0, n).join('\u0000'));
+      if (line !== undefined) return line;
+    }
+    return 1;
+  };
+  const found: Detected[] = [];
+  const visit = (value: unknown, path: string[]): void => {
+    if (typeof value === 'string') {
+      const d = detected(path, value, lineOf(path));
+      if (d) found.push(d);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(v, [...path, String(i)]));
+    } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+    }
+  };
+  visit(data, []);
+  return found.sort((a, b) => a.line - b.line);
+}
+
+export function detect(format: FileFormat, text: string): Detected[] {
+  switch (format) {
+    case 'json':
+      return detectJson(text);
+    case 'toml':
+      return detectToml(text);
+    case 'dotenv':
+      return detectDotenv(text);
+    case 'shell':
+      return detectShell(text);
+    case 'text':
+      return detectText(text);
+  }
+}
+
+/** A path as people read it: `mcpServers.github.env.GITHUB_TOKEN`, quoting keys that are not plain names. */
+export function formatPath(path: readonly string[]): string {
+  return path
+    .map((p, i) => {
+      if (/^[0-9]+$/.test(p)) return `[${p}]`;
+      if (isEnvName(p)) return i > 0 ? `.${p}` : p;
+      return `[${JSON.stringify(p)}]`;
+    })
+    .join('');
+}

@@ -1,0 +1,86 @@
+import { basename, dirname } from 'node:path';
+import { isEnvName } from '../devflow/env-names';
+import type { Vault } from '../vault/vault';
+import type { Finding } from './scan';
+import { vaultLookup } from './vault-values';
+
+/** The profile name an MCP server's secrets are kept under (its agent id is the server's name). */
+export const MCP_PROFILE_NAME = 'mcp';
+/** The profile name values from .env files, shell files and other configs are kept under. */
+export const LOCAL_PROFILE_NAME = 'local';
+
+export type ImportTarget =
+  | { type: 'profile'; agentId: string; name: string; key: string }
+  | { type: 'byok'; kind: string; provider: 'anthropic' | 'openai' | 'google' };
+
+/**
+ * Where a finding goes: an MCP server's variable to that server's profile; a model provider's key
+ * found elsewhere to the BYOK key of that provider; anything else to a profile named after the
+ * folder that holds the file (`shell` for shell start-up files), under its variable name.
+ */
+export function importTarget(f: Finding): ImportTarget {
+  const key = f.name !== null && isEnvName(f.name) ? f.name : f.rule.toUpperCase().replace(/-/g, '_');
+  if (f.server !== null) return { type: 'profile', agentId: f.server, name: MCP_PROFILE_NAME, key };
+  if (f.provider === 'anthropic' || f.provider === 'openai' || f.provider === 'google') {
+    return { type: 'byok', kind: f.provider, provider: f.provider };
+  }
+  const agentId = f.source === 'shell' ? 'shell' : basename(dirname(f.file)) || 'local';
+  return { type: 'profile', agentId, name: LOCAL_PROFILE_NAME, key };
+}
+
+export interface ImportOutcome {
+  finding: Finding;
+  target: ImportTarget;
+  /** imported; held: the vault already holds this value; conflict: the target holds another value. */
+  result: 'imported' | 'held' | 'conflict';
+}
+
+/**
+ * Stores findings in the vault as drafts (nothing is pushed until a person says so), each value
+ * once: values the vault already holds anywhere are skipped, and a target that already holds a
+ * different value is left as it is. History records each change with the reason "import".
+ */
+export function importFindings(vault: Vault, findings: readonly Finding[]): ImportOutcome[] {
+  const lookup = vaultLookup(vault);
+  const outcomes: ImportOutcome[] = [];
+  const profileSets = new Map<string, { agentId: string; name: string; values: Record<string, string> }>();
+  const byokSets = new Map<string, { provider: 'anthropic' | 'openai' | 'google'; value: string }>();
+  const profiles = vault.profiles.list();
+  const planned = new Set<string>();
+  const byokKinds = new Set(vault.byok.list().map((b) => b.kind));
+  for (const finding of findings) {
+    const target = importTarget(finding);
+    const outcome = (result: ImportOutcome['result']) => outcomes.push({ finding, target, result });
+    if (lookup(finding.value) !== null || planned.has(finding.value)) {
+      outcome('held');
+      continue;
+    }
+    if (target.type === 'byok') {
+      if (byokKinds.has(target.kind) || byokSets.has(target.kind)) outcome('conflict');
+      else {
+        byokSets.set(target.kind, { provider: target.provider, value: finding.value });
+        planned.add(finding.value);
+        outcome('imported');
+      }
+      continue;
+    }
+    const id = `${target.agentId}\u0000${target.name}`;
+    const set = profileSets.get(id) ?? { agentId: target.agentId, name: target.name, values: {} };
+    const existing = profiles.find((p) => p.agentId === target.agentId && p.name === target.name);
+    if ((existing?.keys.includes(target.key) ?? false) || set.values[target.key] !== undefined) {
+      outcome('conflict');
+      continue;
+    }
+    set.values[target.key] = finding.value;
+    profileSets.set(id, set);
+    planned.add(finding.value);
+    outcome('imported');
+  }
+  for (const { agentId, name, values } of profileSets.values()) {
+    const existing = profiles.find((p) => p.agentId === agentId && p.name === name);
+    if (existing) vault.profiles.edit(existing.id, { set: values }, { reason: 'import' });
+    else vault.profiles.create({ agentId, name, authData: values, draft: true }, 'import');
+  }
+  for (const [kind, { provider, value }] of byokSets) vault.byok.set({ kind, provider, apiKey: value, draft: true }, 'import');
+  return outcomes;
+}

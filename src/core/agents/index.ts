@@ -1,0 +1,13 @@
+// Agent-native work: finding credentials in agent tools' configs and plain files, and moving MCP
+// configs onto Keyhold. Detectors are pure; walking the file system is separate.
+export { classifyValue, detect, detectDotenv, detectJson, detectShell, detectText, detectToml, formatPath, type Detected, type FileFormat, type FindingSource } from './detect';
+export { formatOf, wellKnownPlaces, type Place } from './locations';
+export { formatOfConfig, isWrapped, planWrap, wrapDiff, type ConfigFormat, type ServerWrap, type WrapOptions, type WrapPlan } from './mcp-wrap';
+export { ALL_RULES_PATTERN, KEY_RULES, shannonEntropy, type KeyProvider, type KeyRule } from './rules';
+export { DOTENV_BESIDE_KEYHOLD_TOML, publicFinding, scan, type Finding, type InVault, type ScanOptions, type ScanResult } from './scan';
+export { heldValues, vaultLookup, type HeldValue } from './vault-values';
+export { readCandidate, walkTree, type WalkedFile } from './walk';
+export { importFindings, importTarget, LOCAL_PROFILE_NAME, MCP_PROFILE_NAME, type ImportOutcome, type ImportTarget } from './import';
+export { findProjectFile, parseProjectFile, PROJECT_FILE } from './project-file';
+export { backupOf, restoreWrapped, storeWrapSecrets, writeWrapped } from './mcp-files';
+export { assertNoBackup } from './mcp-files';

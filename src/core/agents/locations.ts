@@ -1,0 +1,67 @@
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { FileFormat } from './detect';
+
+export interface Place {
+  path: string;
+  format: FileFormat;
+  /** What the file is, for people: "Claude Desktop config". */
+  what: string;
+}
+
+/**
+ * Where agent tools keep their configuration, per OS (each tool's own documentation): the MCP
+ * server lists that carry `env` blocks, and the shell start-up files where keys get exported.
+ */
+export function wellKnownPlaces(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Place[] {
+  const home = (platform === 'win32' ? env.USERPROFILE : env.HOME) || homedir();
+  const appData =
+    platform === 'win32'
+      ? env.APPDATA || join(home, 'AppData', 'Roaming')
+      : platform === 'darwin'
+        ? join(home, 'Library', 'Application Support')
+        : env.XDG_CONFIG_HOME || join(home, '.config');
+  const codexHome = env.CODEX_HOME || join(home, '.codex');
+  const places: Place[] = [
+    { path: join(appData, 'Claude', 'claude_desktop_config.json'), format: 'json', what: 'Claude Desktop config' },
+    { path: join(home, '.claude.json'), format: 'json', what: 'Claude Code config' },
+    { path: join(home, '.claude', 'settings.json'), format: 'json', what: 'Claude Code settings' },
+    { path: join(home, '.cursor', 'mcp.json'), format: 'json', what: 'Cursor MCP config' },
+    { path: join(appData, 'Code', 'User', 'mcp.json'), format: 'json', what: 'VS Code MCP config' },
+    { path: join(appData, 'Code', 'User', 'settings.json'), format: 'json', what: 'VS Code settings' },
+    { path: join(home, '.codeium', 'windsurf', 'mcp_config.json'), format: 'json', what: 'Windsurf MCP config' },
+    { path: join(codexHome, 'config.toml'), format: 'toml', what: 'Codex config' },
+  ];
+  if (platform !== 'win32') {
+    for (const rc of ['.bashrc', '.bash_profile', '.profile', '.zshrc', '.zprofile', '.zshenv']) {
+      places.push({ path: join(home, rc), format: 'shell', what: 'shell start-up file' });
+    }
+  }
+  return places;
+}
+
+const SHELL_FILES = new Set(['.bashrc', '.bash_profile', '.bash_login', '.profile', '.zshrc', '.zprofile', '.zshenv', '.envrc']);
+const TEXT_FILES = new Set(['.npmrc', '.pypirc', '.netrc', '.git-credentials', 'credentials', '.yarnrc', '.yarnrc.yml']);
+const TEXT_EXTENSIONS = new Set(['.yaml', '.yml', '.ini', '.cfg', '.conf', '.properties', '.sh', '.bash', '.zsh']);
+// .env.example and friends hold placeholders by convention, but often a real key too: read them.
+const DOTENV = /^\.env(?:\..+)?$|\.env$/;
+
+/**
+ * Which detector reads a file found in a tree, by its name alone (so nothing else is opened), or
+ * null for a file that does not hold keys in a form we recognise (source code, images, archives…).
+ */
+export function formatOf(path: string): FileFormat | null {
+  const name = basename(path);
+  if (DOTENV.test(name)) return 'dotenv';
+  if (SHELL_FILES.has(name)) return 'shell';
+  if (TEXT_FILES.has(name)) return 'text';
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 ? name.slice(dot).toLowerCase() : '';
+  if (ext === '.json') {
+    // Manifests and lock files are large, numerous and hold no credentials in a form tools read.
+    return /^(?:package|package-lock|tsconfig|composer)\.json$/.test(name) ? null : 'json';
+  }
+  if (ext === '.toml') return name === 'keyhold.toml' || name === 'Cargo.lock' ? null : 'toml';
+  if (TEXT_EXTENSIONS.has(ext)) return 'text';
+  return null;
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { KeyholdError } from '../../shared/errors';
+import { writeFileExclusive0600 } from '../devflow/write-file';
+import type { Vault } from '../vault/vault';
+import type { WrapPlan } from './mcp-wrap';
+
+/*
+ * Applying a wrap: the secrets into the vault first, then the original kept as a backup (with a
+ * digest of what was written, so an unwrap can tell whether the file changed since), then the new
+ * file. One home for the CLI and the window.
+ */
+
+export const backupOf = (file: string): string => `${file}.keyhold-backup`;
+const stampOf = (file: string): string => `${file}.keyhold-backup.sha256`;
+const sha256 = (text: string | Uint8Array): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Stores each wrapped server's secrets in its profile (created as a draft, or added to). A profile
+ * that already holds a different value under one of the names stops everything before any write.
+ */
+export function storeWrapSecrets(vault: Vault, plan: WrapPlan): void {
+  const profiles = vault.profiles.list();
+  for (const s of plan.servers) {
+    const existing = profiles.find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
+    if (!existing) continue;
+    const held = vault.profiles.load(existing.id).secrets.authData;
+    const clash = s.secrets.find((x) => held[x.name] !== undefined && held[x.name] !== x.value);
+    if (clash) {
+      throw new KeyholdError('Conflict', `Profile ${s.profile.agentId}/${s.profile.name} already holds a different ${clash.name}. Nothing was changed.`, {
+        field: clash.name,
+      });
+    }
+  }
+  for (const s of plan.servers) {
+    const values = Object.fromEntries(s.secrets.map((x) => [x.name, x.value]));
+    const existing = profiles.find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
+    if (existing) vault.profiles.edit(existing.id, { set: values }, { reason: 'import' });
+    else vault.profiles.create({ agentId: s.profile.agentId, name: s.profile.name, authData: values, draft: true }, 'import');
+  }
+}
+
+/** Whether a wrap would have to replace an earlier backup (checked before anything is stored). */
+export function assertNoBackup(file: string): void {
+  if (existsSync(backupOf(file))) throw new KeyholdError('Conflict', `${backupOf(file)} already exists (from an earlier wrap).`, { field: 'replaceBackup' });
+}
+
+/** Keeps `original` as the backup (0600, never replaced without `force`) and writes the wrapped file. */
+export async function writeWrapped(file: string, original: string, plan: WrapPlan, options: { force?: boolean } = {}): Promise<void> {
+  if (!options.force) assertNoBackup(file);
+  await writeFileExclusive0600(backupOf(file), original, { force: options.force ?? false });
+  await writeFileExclusive0600(stampOf(file), `${sha256(plan.text)}\n`, { force: true });
+  await writeFileExclusive0600(file, plan.text, { force: true });
+}
+
+/** Puts the backup back byte for byte; refuses if the file changed since the wrap, unless `force`. */
+export async function restoreWrapped(file: string, options: { force?: boolean } = {}): Promise<void> {
+  if (!existsSync(backupOf(file))) throw new KeyholdError('NotFound', `No backup ${backupOf(file)}: this file was not wrapped by Keyhold.`);
+  const current = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+  const stamp = existsSync(stampOf(file)) ? readFileSync(stampOf(file), 'utf8').trim() : '';
+  if (!options.force && stamp !== sha256(current)) {
+    throw new KeyholdError('Conflict', `${file} changed since it was wrapped; restoring the backup would lose those changes.`, { field: 'restoreChanged' });
+  }
+  await writeFileExclusive0600(file, readFileSync(backupOf(file)), { force: true });
+  unlinkSync(backupOf(file));
+  if (existsSync(stampOf(file))) unlinkSync(stampOf(file));
+}

@@ -1,0 +1,193 @@
+import { applyEdits, modify, parse as parseJsonc, type FormattingOptions, type ParseError } from 'jsonc-parser';
+import { parse as parseToml, patch as patchToml } from '@decimalturn/toml-patch';
+import { createTwoFilesPatch } from 'diff';
+import { KeyholdError } from '../../shared/errors';
+import { quoteName } from '../devflow/env-names';
+import { SecretMask } from '../devflow/mask';
+import { classifyValue } from './detect';
+
+/*
+ * Turning an MCP config into one that holds no secret: each server's secret `env` values leave the
+ * file and its command runs through Keyhold, which injects them. The file is edited in place with
+ * format-preserving editors (jsonc-parser's modify/applyEdits for JSON, toml-patch for TOML), so
+ * every byte outside the changed entries stays as the person wrote it.
+ */
+
+export type ConfigFormat = 'json' | 'toml';
+
+export interface ServerSecret {
+  name: string;
+  value: string;
+  rule: string;
+}
+
+export interface ServerWrap {
+  server: string;
+  /** The JSON/TOML path of the server entry. */
+  path: string[];
+  command: string;
+  args: string[];
+  secrets: ServerSecret[];
+  /** The profile (AGENT_ID/NAME) the secrets go to and `run` injects. */
+  profile: { agentId: string; name: string };
+}
+
+export interface WrapOptions {
+  /** Only this server (its key in the config). */
+  server?: string;
+  /** The program the wrapped command starts, and the arguments before `run` (e.g. `--vault DIR`). */
+  keyholdCommand: string;
+  keyholdArgs: readonly string[];
+  /** The profile name each server's secrets are kept under (its agent id is the server's name). */
+  profileName: string;
+}
+
+export interface WrapPlan {
+  format: ConfigFormat;
+  servers: ServerWrap[];
+  /** The rewritten file. */
+  text: string;
+}
+
+/** The keys under which each tool lists its MCP servers (Claude, Cursor, Windsurf; VS Code; Codex; VS Code settings). */
+const CONTAINERS = new Set(['mcpServers', 'servers', 'mcp_servers']);
+
+export const formatOfConfig = (file: string): ConfigFormat => (file.toLowerCase().endsWith('.toml') ? 'toml' : 'json');
+
+function parseConfig(text: string, format: ConfigFormat): unknown {
+  if (format === 'toml') {
+    try {
+      return parseToml(text);
+    } catch (e) {
+      throw new KeyholdError('BadInput', `The file is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  const errors: ParseError[] = [];
+  const data = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) throw new KeyholdError('BadInput', `The file is not valid JSON (error at offset ${errors[0]!.offset}).`);
+  return data;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+interface ServerEntry {
+  server: string;
+  path: string[];
+  entry: Record<string, unknown>;
+}
+
+/** Every stdio MCP server entry (one with a `command`), wherever the tool nests its list. */
+function serverEntries(data: unknown): ServerEntry[] {
+  const found: ServerEntry[] = [];
+  const visit = (node: unknown, path: string[], depth: number): void => {
+    if (!isRecord(node) || depth > 6) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (CONTAINERS.has(key) && isRecord(value)) {
+        for (const [server, entry] of Object.entries(value)) {
+          if (isRecord(entry) && typeof entry.command === 'string') found.push({ server, path: [...path, key, server], entry });
+        }
+      } else {
+        visit(value, [...path, key], depth + 1);
+      }
+    }
+  };
+  visit(data, [], 0);
+  return found;
+}
+
+/** Whether an entry already runs through Keyhold. */
+export function isWrapped(entry: Record<string, unknown>, keyholdCommand: string): boolean {
+  const args = entry.args;
+  return entry.command === keyholdCommand && Array.isArray(args) && args.includes('run') && args.includes('--');
+}
+
+function stringArgs(entry: Record<string, unknown>, server: string): string[] {
+  const args = entry.args ?? [];
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new KeyholdError('BadInput', `The args of server ${quoteName(server)} are not a list of strings.`);
+  }
+  return args as string[];
+}
+
+function detectIndent(text: string): FormattingOptions {
+  const m = /^([ \t]+)"/m.exec(text);
+  const indent = m?.[1] ?? '  ';
+  return { insertSpaces: !indent.includes('\t'), tabSize: indent.includes('\t') ? 1 : indent.length, eol: text.includes('\r\n') ? '\r\n' : '\n' };
+}
+
+/**
+ * Works out the change for a config's servers and writes the new text; the file itself is left to
+ * the caller. Servers without secret `env` values, and servers already wrapped, are left alone.
+ */
+export function planWrap(text: string, format: ConfigFormat, options: WrapOptions): WrapPlan {
+  const data = parseConfig(text, format);
+  let entries = serverEntries(data);
+  if (options.server !== undefined) {
+    entries = entries.filter((e) => e.server === options.server);
+    if (entries.length === 0) throw new KeyholdError('NotFound', `No MCP server ${quoteName(options.server)} with a command in this file.`);
+  }
+  const servers: ServerWrap[] = [];
+  for (const { server, path, entry } of entries) {
+    if (isWrapped(entry, options.keyholdCommand)) continue;
+    const env = isRecord(entry.env) ? entry.env : {};
+    const secrets: ServerSecret[] = [];
+    for (const [name, value] of Object.entries(env)) {
+      if (typeof value !== 'string') continue;
+      const kind = classifyValue(name, value);
+      if (kind) secrets.push({ name, value, rule: kind.rule });
+    }
+    if (secrets.length === 0) continue;
+    servers.push({
+      server,
+      path,
+      command: entry.command as string,
+      args: stringArgs(entry, server),
+      secrets,
+      profile: { agentId: server, name: options.profileName },
+    });
+  }
+  if (options.server !== undefined && servers.length === 0) {
+    throw new KeyholdError('BadInput', `Server ${quoteName(options.server)} holds no secret env values (or already runs through Keyhold).`);
+  }
+  return { format, servers, text: servers.length === 0 ? text : rewrite(text, format, data, servers, options) };
+}
+
+function wrappedArgs(s: ServerWrap, options: WrapOptions): string[] {
+  return [...options.keyholdArgs, 'run', '--profile', `${s.profile.agentId}/${s.profile.name}`, '--', s.command, ...s.args];
+}
+
+function rewrite(text: string, format: ConfigFormat, data: unknown, servers: readonly ServerWrap[], options: WrapOptions): string {
+  if (format === 'toml') {
+    const updated = structuredClone(data) as Record<string, unknown>;
+    for (const s of servers) {
+      const entry = s.path.reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, updated);
+      entry.command = options.keyholdCommand;
+      entry.args = wrappedArgs(s, options);
+      const env = entry.env as Record<string, unknown>;
+      for (const { name } of s.secrets) delete env[name];
+      if (Object.keys(env).length === 0) delete entry.env;
+    }
+    return patchToml(text, updated);
+  }
+  const formattingOptions = detectIndent(text);
+  let out = text;
+  const edit = (path: string[], value: unknown) => {
+    out = applyEdits(out, modify(out, path, value, { formattingOptions }));
+  };
+  for (const s of servers) {
+    edit([...s.path, 'command'], options.keyholdCommand);
+    edit([...s.path, 'args'], wrappedArgs(s, options));
+    const envPath = [...s.path, 'env'];
+    const current = envPath.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), data);
+    const remaining = isRecord(current) ? Object.keys(current).filter((k) => !s.secrets.some((x) => x.name === k)) : [];
+    if (remaining.length === 0) edit(envPath, undefined);
+    else for (const { name } of s.secrets) edit([...envPath, name], undefined);
+  }
+  return out;
+}
+
+/** The change as a unified diff, every secret it removes concealed by the same matcher as `run`'s. */
+export function wrapDiff(file: string, before: string, plan: WrapPlan): string {
+  const mask = new SecretMask(plan.servers.flatMap((s) => s.secrets.map((x) => x.value)));
+  return mask.maskText(createTwoFilesPatch(file, file, before, plan.text, 'now', 'wrapped'));
+}

@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { keyHint } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import { parseDotenv } from '../devflow/dotenv';
+import { assignmentLines, detect, formatPath, type Detected, type FileFormat } from './detect';
+import { formatOf, wellKnownPlaces } from './locations';
+import { GENERIC_RULE } from './rules';
+import { readCandidate, walkTree } from './walk';
+
+/** Whether the vault holds the same value: only known while it is unlocked. */
+export type InVault = 'yes' | 'no' | 'unknown';
+
+export interface Finding extends Detected {
+  file: string;
+  /** The path as people read it, e.g. `mcpServers.github.env.GITHUB_TOKEN`; empty for free text. */
+  where: string;
+  /** The key's public prefix and last four characters, e.g. `sk-ant-…a1b2`. */
+  masked: string;
+  inVault: InVault;
+  /** Where the vault holds it, e.g. `byok claude-code`, when it does. */
+  vaultItem: string | null;
+}
+
+export interface ScanOptions {
+  /** Trees (or single files) to search, besides the well-known places. */
+  paths: readonly string[];
+  /** Look in the agent tools' own config locations and the shell start-up files. */
+  wellKnown: boolean;
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  /** Where the vault holds a value, or null; absent when the vault is not open. */
+  lookup?: (value: string) => string | null;
+}
+
+export interface ScanResult {
+  findings: Finding[];
+  /** How many files were read (after name, size and binary checks). */
+  filesRead: number;
+}
+
+/** A known format's prefix is public, so it is shown; of a value of unknown shape only the end is. */
+function maskedHint(d: Detected): string {
+  if (d.rule !== GENERIC_RULE.id && d.rule !== DOTENV_BESIDE_KEYHOLD_TOML) return keyHint(d.value);
+  return d.value.length >= 20 ? `…${d.value.slice(-4)}` : '…';
+}
+
+/** The finding for a .env that still holds values next to a keyhold.toml that names references instead. */
+export const DOTENV_BESIDE_KEYHOLD_TOML = 'dotenv-beside-keyhold-toml';
+
+function besideKeyholdToml(file: string, text: string, already: readonly Detected[]): Detected[] {
+  if (!existsSync(join(dirname(file), 'keyhold.toml'))) return [];
+  const lines = assignmentLines(text);
+  const out: Detected[] = [];
+  for (const [name, value] of Object.entries(parseDotenv(text))) {
+    if (value === '' || already.some((d) => d.name === name)) continue;
+    out.push({
+      line: lines.get(name) ?? 1,
+      path: [name],
+      name,
+      server: null,
+      rule: DOTENV_BESIDE_KEYHOLD_TOML,
+      label: 'Value in a .env beside keyhold.toml',
+      provider: null,
+      source: 'dotenv',
+      value,
+    });
+  }
+  return out;
+}
+
+/**
+ * Looks for credentials lying in plain files: the agent tools' configs, shell start-up files and
+ * the given trees. Each file is read once; values stay in the findings for an import and are never
+ * part of a message.
+ */
+export function scan(options: ScanOptions): ScanResult {
+  const files = new Map<string, FileFormat>();
+  if (options.wellKnown) {
+    for (const place of wellKnownPlaces(options.env, options.platform)) files.set(resolve(place.path), place.format);
+  }
+  for (const given of options.paths) {
+    const root = resolve(given);
+    if (!existsSync(root)) throw new KeyholdError('BadInput', `Nothing to scan at ${given}: no such file or folder.`);
+    const direct = formatOf(root);
+    let walked = false;
+    for (const f of walkTree(root)) {
+      walked = true;
+      if (!files.has(f.path)) files.set(f.path, f.format);
+    }
+    // A single file named on the command line is read even if its name is not a usual one.
+    if (!walked && existsSync(root) && !files.has(root)) files.set(root, direct ?? 'text');
+  }
+
+  const findings: Finding[] = [];
+  let filesRead = 0;
+  for (const [file, format] of files) {
+    const text = readCandidate(file);
+    if (text === null) continue;
+    filesRead++;
+    const found = detect(format, text);
+    if (format === 'dotenv') found.push(...besideKeyholdToml(file, text, found));
+    for (const d of found) {
+      const vaultItem = options.lookup ? options.lookup(d.value) : null;
+      findings.push({
+        ...d,
+        file,
+        where: formatPath(d.path),
+        masked: maskedHint(d),
+        inVault: options.lookup ? (vaultItem ? 'yes' : 'no') : 'unknown',
+        vaultItem,
+      });
+    }
+  }
+  return { findings, filesRead };
+}
+
+/** A finding as it may be shown or written out: everything but the value. */
+export function publicFinding(f: Finding): Omit<Finding, 'value'> {
+  const { value: _value, ...rest } = f;
+  return rest;
+}

@@ -1,0 +1,47 @@
+/*
+ * The encoded forms a program commonly prints a secret in, so masking catches them as well as the
+ * secret itself (GitHub Actions' runner masks the same families): base64 and base64url (as written
+ * by Buffer, btoa, HTTP Basic auth), hex (lower and upper case) and URL encoding (percent escapes
+ * in either case, and the form encoding that writes a space as "+").
+ *
+ * Base64 inside a longer encoded text (say "Basic base64(user:secret)") depends on where the secret
+ * starts within a 3-byte group, so each alignment gives its own form: the characters whose 6 bits
+ * all come from the secret. The characters at either end, which mix in bytes before or after it,
+ * are left out, so a form matches wherever the secret is in the encoded data.
+ *
+ * A form shorter than MIN_ENCODED_LENGTH characters is left out: it would match ordinary encoded
+ * text by chance. Masking stays a guard against printing by accident, not a boundary: a program
+ * can always print a secret in a form not listed here.
+ */
+
+export const MIN_ENCODED_LENGTH = 8;
+
+function base64Forms(bytes: Buffer): string[] {
+  const forms: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+    // Character i holds bits [6i, 6i + 6); the secret holds bits [8 * shift, 8 * (shift + n)).
+    const first = Math.ceil((8 * shift) / 6);
+    const end = Math.floor((8 * (shift + bytes.length)) / 6);
+    if (end > first) forms.push(encoded.slice(first, end));
+  }
+  return forms.flatMap((b64) => [b64, b64.replace(/\+/g, '-').replace(/\//g, '_')]);
+}
+
+const lowerEscapes = (s: string): string => s.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+
+function urlForms(secret: string): string[] {
+  if (!secret.isWellFormed()) return [];
+  const component = encodeURIComponent(secret);
+  const form = new URLSearchParams({ v: secret }).toString().slice(2);
+  return [component, encodeURI(secret), form].flatMap((f) => [f, lowerEscapes(f)]);
+}
+
+/** The encoded forms of one secret, without the secret itself, each at least MIN_ENCODED_LENGTH long. */
+export function encodedForms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const hex = bytes.toString('hex');
+  const forms = new Set([...base64Forms(bytes), hex, hex.toUpperCase(), ...urlForms(secret)]);
+  forms.delete(secret);
+  return [...forms].filter((f) => f.length >= MIN_ENCODED_LENGTH);
+}

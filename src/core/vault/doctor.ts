@@ -1,0 +1,60 @@
+import type { DamagedCell, DoctorReport } from '../../shared/domain';
+import { sql } from './db';
+import { CELL_TABLES } from './cell-map';
+import { isTamperedCell } from './cells';
+import { checkHeader, readHeader } from './header';
+import type { Vault } from './vault';
+
+/** SQLite's own check and the header's, which need no key: what can be said of a vault that will not unlock. */
+export function examineLocked(vault: Vault): Pick<DoctorReport, 'database' | 'header'> {
+  const check = vault.db.pragma('quick_check', { simple: true }) as string;
+  const database = { ok: check === 'ok', problem: check === 'ok' ? null : `SQLite's integrity check failed: ${check}` };
+  let problem: string | null;
+  try {
+    problem = checkHeader(readHeader(vault.db));
+  } catch (e) {
+    problem = e instanceof Error ? e.message : 'The header is unreadable.';
+  }
+  return { database, header: { ok: problem === null, problem } };
+}
+
+/**
+ * Opens every encrypted cell of an unlocked vault and lists the ones that fail their check, with
+ * the state of the database, the header, the listing index and the audit chain. Reads only; the
+ * saved index snapshot is derived data, so a bad one is reported as rebuilt rather than damaged.
+ */
+export function examine(vault: Vault): DoctorReport {
+  const cells = vault.cells();
+  const damaged: DamagedCell[] = [];
+  for (const spec of CELL_TABLES) {
+    if (spec.table === 'index_cache') continue;
+    const rows = sql(vault.db, `SELECT ${spec.rowId} AS _id, ${spec.columns.join(', ')} FROM ${spec.table}`).iterate() as IterableIterator<Record<string, unknown>>;
+    for (const row of rows) {
+      const rowId = String(row._id);
+      for (const column of spec.columns) {
+        const cell = row[column];
+        // The chain head is never legitimately empty (see AuditLog.head).
+        if (cell === null && spec.table === 'vault_meta' && column === 'audit_head') {
+          damaged.push({ table: spec.table, rowId, column, item: spec.item });
+        }
+        if (!Buffer.isBuffer(cell)) continue;
+        try {
+          cells.decrypt(spec.table, rowId, column, cell);
+        } catch (e) {
+          if (!isTamperedCell(e)) throw e;
+          damaged.push({ table: spec.table, rowId, column, item: spec.item });
+        }
+      }
+    }
+  }
+  const snapshot = vault.profiles.indexState;
+  const locked = examineLocked(vault);
+  const audit = vault.audit.verify();
+  return {
+    ok: locked.database.ok && locked.header.ok && audit.ok && damaged.length === 0,
+    ...locked,
+    index: { snapshot, rebuiltFromRows: snapshot !== 'fresh' },
+    audit,
+    damaged,
+  };
+}

@@ -1,0 +1,197 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { useForm } from 'react-hook-form';
+import type { FieldError, Resolver } from 'react-hook-form';
+import { AgentId, AgentInput, AuthKey } from '../../shared/domain';
+import type { AgentSummary } from '../../shared/domain';
+import { useApi } from '../api';
+import { useAgents } from '../hooks';
+import { ago, when } from '../lib/time';
+import { qk } from '../queries';
+import { useAppState } from '../state';
+import { ConfirmDialog, count, Dialog, Empty, ErrorNote, Field, Spinner } from '../ui/kit';
+
+interface AgentFormValues {
+  agentId: string;
+  args: string;
+}
+
+const splitArgs = (text: string): string[] => [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+const fieldErr = (message: string): FieldError => ({ type: 'validate', message });
+
+/** The contract's AgentInput, with the arguments typed one per line (or separated by commas). */
+const agentResolver: Resolver<AgentFormValues> = async (values) => {
+  const errors: Record<string, FieldError> = {};
+  const id = AgentId.safeParse(values.agentId);
+  if (!id.success) errors.agentId = fieldErr(id.error.issues[0]?.message ?? 'Not a valid agent id.');
+  const args = splitArgs(values.args);
+  const bad = args.find((a) => !AuthKey.safeParse(a).success);
+  if (bad !== undefined) errors.args = fieldErr(`"${bad}" is not a valid argument name: ${AuthKey.safeParse(bad).error?.issues[0]?.message ?? ''}`);
+  else if (!AgentInput.safeParse({ agentId: values.agentId, args }).success && !errors.agentId) errors.args = fieldErr('Too many arguments for one agent.');
+  return Object.keys(errors).length ? { values: {}, errors: errors as never } : { values, errors: {} };
+};
+
+function AgentForm({ existing, onDone, onCancel }: { existing?: AgentSummary; onDone: (a: AgentSummary) => void; onCancel: () => void }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const { toast, setDirty } = useAppState();
+  const form = useForm<AgentFormValues>({
+    resolver: agentResolver,
+    mode: 'onTouched',
+    defaultValues: { agentId: existing?.agentId ?? '', args: existing?.args.join('\n') ?? '' },
+  });
+  const { errors, isDirty } = form.formState;
+  useEffect(() => {
+    setDirty('agent-form', isDirty);
+    return () => setDirty('agent-form', false);
+  }, [isDirty, setDirty]);
+  const save = useMutation({
+    mutationFn: (v: AgentFormValues) => api.agentSet({ agentId: v.agentId, args: splitArgs(v.args) }),
+    onSuccess: (a) => {
+      setDirty('agent-form', false);
+      void qc.invalidateQueries({ queryKey: qk.agents });
+      void qc.invalidateQueries({ queryKey: qk.health });
+      toast('success', `Saved ${a.agentId}: ${count(a.args.length, 'input argument')}.`);
+      onDone(a);
+    },
+  });
+  return (
+    <form className="form" noValidate aria-label={existing ? `Edit ${existing.agentId}` : 'Declare an agent'} onSubmit={form.handleSubmit((v) => save.mutate(v))}>
+      <Field label="Agent id" error={errors.agentId?.message} hint={existing ? undefined : 'The agent id Kura knows, for example crm-bot.'}>
+        {({ id, describedBy, invalid }) => (
+          <input id={id} className="mono" autoComplete="off" spellCheck={false} readOnly={Boolean(existing)} autoFocus={!existing} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('agentId')} />
+        )}
+      </Field>
+      <Field
+        label="Input arguments"
+        error={errors.args?.message}
+        hint="One per line, exactly as the agent declares them on Kura. Profiles for this agent may use only these keys: Kura rejects any other."
+      >
+        {({ id, describedBy, invalid }) => (
+          <textarea id={id} className="mono" rows={6} spellCheck={false} autoFocus={Boolean(existing)} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('args')} />
+        )}
+      </Field>
+      <ErrorNote error={save.error} />
+      <div className="dialog-actions">
+        <button type="button" className="ghost" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function AgentsView() {
+  const api = useApi();
+  const qc = useQueryClient();
+  const { toast, go, guard } = useAppState();
+  const agents = useAgents();
+  const profiles = useQuery({ queryKey: qk.profiles, queryFn: () => api.profilesList({}) });
+  const [editing, setEditing] = useState<{ agent?: AgentSummary } | null>(null);
+  const [removing, setRemoving] = useState<AgentSummary | null>(null);
+  const remove = useMutation({
+    mutationFn: (agentId: string) => api.agentDelete({ agentId }),
+    onSuccess: (a) => {
+      setRemoving(null);
+      void qc.invalidateQueries({ queryKey: qk.agents });
+      void qc.invalidateQueries({ queryKey: qk.health });
+      toast('info', `Removed the declaration of ${a.agentId}. Its profiles are kept; their keys are no longer checked here.`);
+    },
+  });
+  const used = (agentId: string) => (profiles.data ?? []).filter((p) => p.agentId === agentId);
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Agents</h1>
+          <p className="muted">
+            The input arguments each agent declares on Kura. Profile forms offer exactly these keys and flag any other before saving, because Kura
+            rejects a profile with a key its agent does not declare.
+          </p>
+        </div>
+        <button type="button" className="primary" onClick={() => setEditing({})}>
+          + Declare agent
+        </button>
+      </header>
+      {agents.isPending ? <Spinner label="Loading agents" /> : null}
+      <ErrorNote error={agents.error} />
+      {agents.data && agents.data.length === 0 ? (
+        <Empty title="No agents declared yet">
+          <p>Declare an agent's input arguments so profiles are checked here before Kura sees them.</p>
+          <button type="button" className="primary" onClick={() => setEditing({})}>
+            Declare your first agent
+          </button>
+        </Empty>
+      ) : null}
+      <ul className="cards" aria-label="Declared agents">
+        {agents.data?.map((a) => {
+          const profilesOf = used(a.agentId);
+          const extra = [...new Set(profilesOf.flatMap((p) => p.keys).filter((k) => !a.args.includes(k)))];
+          return (
+            <li key={a.agentId} className="card" aria-label={`Agent ${a.agentId}`}>
+              <div className="card-head">
+                <div>
+                  <h2 className="mono">{a.agentId}</h2>
+                  <p className="muted small" title={when(a.updatedAt)}>
+                    {count(a.args.length, 'input argument')} · {count(profilesOf.length, 'profile')} · changed {ago(a.updatedAt)}
+                  </p>
+                </div>
+              </div>
+              {a.args.length ? (
+                <ul className="chips" aria-label={`Arguments of ${a.agentId}`}>
+                  {a.args.map((arg) => (
+                    <li key={arg} className="chip mono">
+                      {arg}
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                <p className="muted small">Declares no input arguments: every key would be rejected.</p>
+              )}
+              {extra.length ? (
+                <p className="callout callout-warning small" role="note">
+                  Profiles use keys this agent does not declare: {extra.join(', ')}. Kura will reject them until the keys are renamed or declared.
+                </p>
+              ) : null}
+              <div className="toolbar" role="toolbar" aria-label={`${a.agentId} actions`}>
+                <button type="button" className="secondary small" onClick={() => setEditing({ agent: a })} aria-label={`Edit ${a.agentId}`}>
+                  Edit
+                </button>
+                <button type="button" className="secondary small" onClick={() => go('profiles', { newProfile: Date.now() })}>
+                  New profile
+                </button>
+                <span className="spacer-flex" />
+                <button type="button" className="ghost small danger-text" onClick={() => setRemoving(a)} aria-label={`Remove ${a.agentId}`}>
+                  Remove
+                </button>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+      {editing ? (
+        <Dialog title={editing.agent ? `Edit ${editing.agent.agentId}` : 'Declare an agent'} onClose={() => guard(() => setEditing(null))}>
+          <AgentForm {...(editing.agent ? { existing: editing.agent } : {})} onDone={() => setEditing(null)} onCancel={() => guard(() => setEditing(null))} />
+        </Dialog>
+      ) : null}
+      {removing ? (
+        <ConfirmDialog
+          title={`Remove the declaration of ${removing.agentId}?`}
+          confirm="Remove declaration"
+          onConfirm={() => remove.mutate(removing.agentId)}
+          onClose={() => setRemoving(null)}
+          busy={remove.isPending}
+          error={remove.error}
+        >
+          <p>
+            Its {count(used(removing.agentId).length, 'profile')} stay. Keyhold stops checking their keys, so a key the agent does not take is only
+            found out when Kura rejects it. You can declare the agent again at any time.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { FoundCredential } from '../../shared/contract';
+import { useApi } from '../api';
+import { useInvalidateItems } from '../hooks';
+import { qk } from '../queries';
+import { useAppState } from '../state';
+import { Empty, ErrorNote, Spinner } from '../ui/kit';
+
+function byFile(findings: readonly FoundCredential[]): [string, FoundCredential[]][] {
+  const groups = new Map<string, FoundCredential[]>();
+  for (const f of findings) groups.set(f.file, [...(groups.get(f.file) ?? []), f]);
+  return [...groups];
+}
+
+/** Wrapping one MCP config: the change shown first (secrets concealed), then done on confirmation. */
+function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
+  const api = useApi();
+  const { toast } = useAppState();
+  const invalidate = useInvalidateItems();
+  const preview = useMutation({ mutationFn: () => api.mcpWrapPreview({ file }) });
+  const wrap = useMutation({
+    mutationFn: () => api.mcpWrap({ file }),
+    onSuccess: (r) => {
+      invalidate();
+      onDone();
+      toast('info', `Wrapped ${r.servers.join(', ')}. The original is in ${r.backup}; delete it once the servers work.`);
+    },
+  });
+  if (!preview.data) {
+    return (
+      <>
+        <button type="button" className="secondary" onClick={() => preview.mutate()} disabled={preview.isPending}>
+          {preview.isPending ? 'Preparing…' : 'Wrap MCP servers…'}
+        </button>
+        <ErrorNote error={preview.error} />
+      </>
+    );
+  }
+  return (
+    <div className="wrap-preview">
+      <p className="small">
+        Moves the secrets of {preview.data.servers.join(', ')} into the vault; each server then starts through <span className="mono">keyhold run</span>, which needs a
+        session (KEYHOLD_SESSION) in the environment the tool starts from.
+      </p>
+      <pre className="mono small" aria-label="Change to the file">
+        {preview.data.diff}
+      </pre>
+      <button type="button" onClick={() => wrap.mutate()} disabled={wrap.isPending}>
+        {wrap.isPending ? 'Wrapping…' : 'Wrap'}
+      </button>{' '}
+      <button type="button" className="secondary" onClick={() => preview.reset()}>
+        Cancel
+      </button>
+      <ErrorNote error={wrap.error} />
+    </div>
+  );
+}
+
+/** "Found on this computer": keys lying in agent tools' configs and shell files, and one action to move them in. */
+export function FoundView() {
+  const api = useApi();
+  const qc = useQueryClient();
+  const invalidate = useInvalidateItems();
+  const { toast } = useAppState();
+  const found = useQuery({ queryKey: qk.found, queryFn: () => api.agentScan() });
+  const importAll = useMutation({
+    mutationFn: () => api.agentImport(),
+    onSuccess: (r) => {
+      invalidate();
+      void qc.invalidateQueries({ queryKey: qk.found });
+      toast('info', `Imported ${r.imported} as drafts; ${r.held} already in the vault${r.conflicts > 0 ? `; ${r.conflicts} left alone (the vault holds another value there)` : ''}.`);
+    },
+  });
+  const missing = found.data?.findings.filter((f) => f.inVault !== 'yes').length ?? 0;
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Found on this computer</h1>
+          <p className="muted">
+            Keys in plain files where agent tools read them: MCP server configs (Claude, Cursor, VS Code, Codex…) and shell start-up files. Values are never shown.
+          </p>
+        </div>
+        <div>
+          <button type="button" className="secondary" onClick={() => void found.refetch()} disabled={found.isFetching}>
+            {found.isFetching ? 'Looking…' : 'Look again'}
+          </button>{' '}
+          <button type="button" onClick={() => importAll.mutate()} disabled={missing === 0 || importAll.isPending}>
+            {importAll.isPending ? 'Importing…' : `Import ${missing}`}
+          </button>
+        </div>
+      </header>
+      {found.isPending ? <Spinner label="Looking in the agent tools' configs" /> : null}
+      <ErrorNote error={found.error ?? importAll.error} />
+      {found.data && found.data.findings.length === 0 ? (
+        <Empty title="Nothing found">No keys in the {found.data.filesRead} config files read.</Empty>
+      ) : null}
+      {found.data
+        ? byFile(found.data.findings).map(([file, items]) => (
+            <section key={file} aria-label={file}>
+              <h2 className="mono small">{file}</h2>
+              {items.some((f) => f.server !== null) ? <WrapPanel file={file} onDone={() => void qc.invalidateQueries({ queryKey: qk.found })} /> : null}
+              <ul className="findings">
+                {items.map((f) => (
+                  <li key={`${f.line}-${f.where}`} className={`finding finding-${f.inVault === 'yes' ? 'warning' : 'problem'}`}>
+                    <span className="finding-icon" aria-hidden="true">
+                      {f.inVault === 'yes' ? '•' : '!'}
+                    </span>
+                    <div>
+                      <div className="finding-title">
+                        {f.label} <span className="mono">{f.masked}</span>
+                      </div>
+                      <div className="small">
+                        line {f.line}
+                        {f.where ? ` · ${f.where}` : ''} · {f.inVault === 'yes' ? `in the vault (${f.vaultItem ?? ''}); remove it from the file` : 'not in the vault'}
+                        {f.server ? ` · MCP server ${f.server}` : ''}
+                      </div>
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ))
+        : null}
+    </div>
+  );
+}

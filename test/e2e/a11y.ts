@@ -1,0 +1,33 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+
+export type Theme = 'light' | 'dark';
+
+/** WCAG 2.2 A and AA (target-size included) plus best practice; what the window must pass. */
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+
+export async function setTheme(page: Page, theme: Theme): Promise<void> {
+  await page.evaluate((t) => {
+    document.documentElement.dataset.theme = t;
+  }, theme);
+}
+
+/**
+ * Runs axe on what is on screen now, in each theme, and returns the critical and serious
+ * violations as readable lines (empty when there are none).
+ */
+export async function axeProblems(page: Page, where: string, themes: Theme[] = ['light', 'dark']): Promise<string[]> {
+  const problems: string[] = [];
+  const before = await page.evaluate(() => document.documentElement.dataset.theme ?? 'system');
+  for (const theme of themes) {
+    await setTheme(page, theme);
+    const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+    for (const v of result.violations) {
+      if (v.impact !== 'critical' && v.impact !== 'serious') continue;
+      const targets = v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.split('\n').slice(1, 2).join('').trim()})` : ''}`);
+      problems.push(`[${where}, ${theme}] ${v.id} (${v.impact}): ${v.help} → ${targets.join(' | ')}`);
+    }
+  }
+  await setTheme(page, before as Theme);
+  return problems;
+}

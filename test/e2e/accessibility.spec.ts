@@ -1,0 +1,109 @@
+import type { Page } from '@playwright/test';
+import { axeProblems } from './a11y';
+import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, KURA_TEST_API_KEY, test } from './harness';
+import type { Keyhold, Remotes } from './harness';
+
+// Every screen and dialog, light and dark, empty and with data: zero critical and zero serious
+// axe violations (WCAG 2.2 AA, target size included).
+
+const SECTIONS = ['Profiles', 'BYOK keys', 'Agents', 'Connections', 'Sync', 'Sharing', 'Health', 'Activity', 'Settings'];
+
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
+
+async function visitSections(page: Page, tag: string, found: string[]): Promise<void> {
+  for (const section of SECTIONS) {
+    await nav(page, section);
+    await expect(page.getByRole('heading', { level: 1 }).or(page.getByRole('region', { name: 'Profiles' })).first()).toBeVisible();
+    found.push(...(await axeProblems(page, `${section} (${tag})`)));
+  }
+}
+
+async function seed(keyhold: Keyhold, remotes: Remotes): Promise<void> {
+  const h = keyhold.backend.handlers;
+  await h.remoteSet({ kind: 'kura', url: remotes.kura.url, credential: KURA_TEST_API_KEY });
+  await h.remoteSet({ kind: 'backside', url: remotes.backside.url, credential: BACKSIDE_TEST_TOKEN });
+  await h.agentSet({ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'] });
+  await h.profileCreate({ agentId: 'crm-bot', name: 'prod', authData: { USERNAME: 'ann', PASSWORD: 'hunter2' }, saveSession: false, draft: false, allowEnv: [] });
+  await h.profileCreate({ agentId: 'crm-bot', name: 'staging', authData: { USERNAME: 'bob' }, saveSession: false, draft: true, allowEnv: [] });
+  await h.byokSet({ kind: 'claude-code', provider: 'anthropic', apiKey: `sk-ant-api03-${'k'.repeat(30)}AAAA`, draft: false });
+  await h.syncNow(undefined);
+}
+
+test('every screen and dialog has no critical or serious accessibility violation, light and dark, empty and with data', async ({ keyhold, remotes }) => {
+  test.setTimeout(240_000);
+  const { page } = keyhold;
+  const found: string[] = [];
+  await keyhold.open();
+  await expect(page.getByRole('heading', { name: 'Create your vault' })).toBeVisible();
+  await page.getByLabel('Master password', { exact: true }).fill('password123');
+  await expect(page.getByText('Use this weak password anyway')).toBeVisible();
+  found.push(...(await axeProblems(page, 'create vault, weak password')));
+  await page.getByLabel('Master password', { exact: true }).fill('');
+  await createVaultThroughUi(page);
+
+  // Empty.
+  await visitSections(page, 'empty', found);
+
+  // With data.
+  await seed(keyhold, remotes);
+  await page.reload();
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();
+  await visitSections(page, 'data', found);
+
+  // Dialogs and forms.
+  await nav(page, 'Profiles');
+  await page.getByRole('option', { name: /prod/ }).click();
+  const detail = page.getByRole('region', { name: 'Profile crm-bot/prod' });
+  await expect(detail).toBeVisible();
+  found.push(...(await axeProblems(page, 'profile detail')));
+  await detail.getByRole('button', { name: 'History' }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  found.push(...(await axeProblems(page, 'history dialog')));
+  await page.keyboard.press('Escape');
+  await detail.getByRole('button', { name: 'Delete' }).click();
+  found.push(...(await axeProblems(page, 'delete profile dialog')));
+  await page.keyboard.press('Escape');
+  await detail.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('form', { name: 'Edit crm-bot/prod' });
+  await expect(edit).toBeVisible();
+  found.push(...(await axeProblems(page, 'edit profile form')));
+  await edit.getByLabel('Key 3').fill('TOKEN');
+  await edit.getByRole('button', { name: 'Save as draft' }).click();
+  await expect(edit.getByText(/does not declare "TOKEN"/)).toBeVisible();
+  found.push(...(await axeProblems(page, 'edit profile form with errors')));
+  await nav(page, 'Sync');
+  await expect(page.getByRole('dialog', { name: 'Discard unsaved changes?' })).toBeVisible();
+  found.push(...(await axeProblems(page, 'discard changes dialog')));
+  await page.getByRole('button', { name: 'Discard changes' }).click();
+
+  await nav(page, 'BYOK keys');
+  await page.getByRole('button', { name: '+ Add key' }).click();
+  found.push(...(await axeProblems(page, 'add BYOK key dialog')));
+  await page.keyboard.press('Escape');
+
+  await nav(page, 'Connections');
+  await page.getByRole('region', { name: 'Kura' }).getByRole('button', { name: 'Remove' }).click();
+  found.push(...(await axeProblems(page, 'remove connection dialog')));
+  await page.keyboard.press('Escape');
+
+  await nav(page, 'Sharing');
+  await page.getByRole('button', { name: /^Export/ }).first().click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  found.push(...(await axeProblems(page, 'export dialog')));
+  await page.keyboard.press('Escape');
+
+  await page.keyboard.press('ControlOrMeta+k');
+  await expect(page.getByRole('dialog', { name: 'Command palette' })).toBeVisible();
+  found.push(...(await axeProblems(page, 'command palette')));
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+  found.push(...(await axeProblems(page, 'shortcuts help')));
+  await page.keyboard.press('Escape');
+
+  await page.keyboard.press('ControlOrMeta+l');
+  await expect(page.getByRole('heading', { name: 'Unlock Keyhold' })).toBeVisible();
+  found.push(...(await axeProblems(page, 'unlock')));
+
+  expect(found).toEqual([]);
+});

@@ -1,0 +1,52 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lookalike } from '../helpers/lookalike';
+import { tempDir } from '../helpers/vault';
+import { apiHarness, MASTER } from './api-harness';
+
+const home = tempDir('keyhold-api-agents-home-');
+afterAll(() => home.cleanup());
+
+describe('"Found on this computer" through the router', () => {
+  it('lists the credentials in the agent configs without values, and imports them once', async () => {
+    const github = lookalike.github();
+    const anthropic = lookalike.anthropic();
+    mkdirSync(join(home.dir, '.cursor'));
+    writeFileSync(join(home.dir, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { gh: { command: 'npx', env: { GITHUB_TOKEN: github } } } }, null, 2));
+    writeFileSync(join(home.dir, '.zshrc'), `export ANTHROPIC_API_KEY=${anthropic}\n`);
+    const h = apiHarness({ scanEnv: { HOME: home.dir } });
+    try {
+      expect(await h.call('agentScan')).toMatchObject({ ok: false, error: { code: 'VaultLocked' } });
+      await h.ok('vaultCreate', { password: MASTER });
+      const found = await h.ok('agentScan');
+      expect(JSON.stringify(found)).not.toContain(github);
+      expect(JSON.stringify(found)).not.toContain(anthropic);
+      expect(found.findings.map((f) => [f.where, f.rule, f.inVault]).sort()).toEqual([
+        ['ANTHROPIC_API_KEY', 'anthropic-api-key', 'no'],
+        ['mcpServers.gh.env.GITHUB_TOKEN', 'github-pat', 'no'],
+      ]);
+      expect(await h.ok('agentImport')).toEqual({ imported: 2, held: 0, conflicts: 0 });
+      expect(await h.ok('agentImport')).toEqual({ imported: 0, held: 2, conflicts: 0 });
+      expect((await h.ok('agentScan')).findings.map((f) => f.inVault)).toEqual(['yes', 'yes']);
+      expect((await h.ok('byokList')).map((b) => [b.kind, b.syncState])).toEqual([['anthropic', 'draft']]);
+
+      // Wrapping from the window: only the agent tools' own configs, previewed with the secret concealed.
+      const cursor = join(home.dir, '.cursor', 'mcp.json');
+      const before = readFileSync(cursor, 'utf8');
+      expect(await h.call('mcpWrapPreview', { file: join(home.dir, '.zshrc') })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
+      expect(await h.call('mcpWrap', { file: '/etc/passwd' })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
+      const preview = await h.ok('mcpWrapPreview', { file: cursor });
+      expect(preview.servers).toEqual(['gh']);
+      expect(preview.diff).toContain('<concealed by keyhold>');
+      expect(preview.diff).not.toContain(github);
+      expect(readFileSync(cursor, 'utf8')).toBe(before);
+      expect(await h.ok('mcpWrap', { file: cursor })).toEqual({ servers: ['gh'], backup: `${cursor}.keyhold-backup` });
+      expect(readFileSync(cursor, 'utf8')).not.toContain(github);
+      expect(readFileSync(`${cursor}.keyhold-backup`, 'utf8')).toBe(before);
+      expect(await h.call('mcpWrap', { file: cursor })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
+    } finally {
+      await h.cleanup();
+    }
+  });
+});

@@ -1,0 +1,191 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, keyhold } from '../helpers/cli';
+import { lookalike } from '../helpers/lookalike';
+import { PASSWORD, tempDir } from '../helpers/vault';
+
+let t: ReturnType<typeof tempDir>;
+let vaultDir: string;
+let home: string;
+let session: string;
+const KEYS = { anthropic: lookalike.anthropic(), github: lookalike.github(), slack: lookalike.slack(), aws: lookalike.aws() };
+
+const withPassword = () => ({ KEYHOLD_VAULT: vaultDir, KEYHOLD_PASSWORD: PASSWORD, HOME: home });
+const withSession = () => ({ KEYHOLD_VAULT: vaultDir, KEYHOLD_SESSION: session, HOME: home });
+const noVault = () => ({ KEYHOLD_VAULT: vaultDir, HOME: home });
+const p = (...parts: string[]) => join(t.dir, ...parts);
+
+function write(path: string, text: string): string {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, text);
+  return path;
+}
+
+interface JsonFinding {
+  file: string;
+  line: number;
+  where: string;
+  rule: string;
+  masked: string;
+  inVault: string;
+  vaultItem: string | null;
+  import?: { result: string; target: string };
+}
+const findingsOf = (stdout: string) => (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
+
+beforeAll(async () => {
+  t = tempDir('keyhold-cli-agents-');
+  vaultDir = p('vault');
+  home = p('home');
+  mkdirSync(home);
+  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env: withPassword() })).code).toBe(0);
+  const r = await keyhold(['unlock', '--raw'], { env: withPassword() });
+  expect(r.code, r.stderr).toBe(0);
+  session = r.stdout.trim();
+
+  // A home directory with the agent tools' own configs, and a project tree.
+  write(join(home, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { github: { command: 'npx', args: ['-y', 'gh'], env: { GITHUB_TOKEN: KEYS.github } } } }, null, 2));
+  write(join(home, '.bashrc'), `alias ll='ls -l'\nexport ANTHROPIC_API_KEY=${KEYS.anthropic}\n`);
+  write(p('proj', '.env'), `PORT=3000\nSLACK_BOT_TOKEN=${KEYS.slack}\n`);
+  write(p('proj', '.gitignore'), 'ignored/\n');
+  write(p('proj', 'ignored', '.env'), `AWS_ACCESS_KEY_ID=${KEYS.aws}\n`);
+  write(p('proj', 'node_modules', 'pkg', '.env'), `AWS_ACCESS_KEY_ID=${KEYS.aws}\n`);
+  write(p('proj', 'src', 'index.js'), `const k = "${KEYS.aws}";\n`);
+  write(p('clean', '.env'), 'PORT=3000\n');
+});
+afterAll(() => t.cleanup());
+
+describe('keyhold scan', () => {
+  it('finds keys in well-known places and trees, never prints a value, and exits 1', async () => {
+    const r = await keyhold(['scan', p('proj'), '--json'], { env: noVault() });
+    expect(r.code, r.stderr).toBe(1);
+    for (const key of Object.values(KEYS)) expect(r.stdout + r.stderr).not.toContain(key);
+    const found = findingsOf(r.stdout);
+    expect(found.map((f) => [f.file, f.line, f.where, f.rule, f.inVault]).sort()).toEqual(
+      [
+        [join(home, '.bashrc'), 2, 'ANTHROPIC_API_KEY', 'anthropic-api-key', 'unknown'],
+        [join(home, '.cursor', 'mcp.json'), 10, 'mcpServers.github.env.GITHUB_TOKEN', 'github-pat', 'unknown'],
+        [p('proj', '.env'), 2, 'SLACK_BOT_TOKEN', 'slack-token', 'unknown'],
+      ].sort(),
+    );
+    expect(found.find((f) => f.rule === 'anthropic-api-key')!.masked).toBe(`sk-ant-…${KEYS.anthropic.slice(-4)}`);
+  });
+
+  it('exits 0 when nothing is found, and prints a table without values', async () => {
+    expect((await keyhold(['scan', '--no-well-known', p('clean')], { env: noVault() })).code).toBe(0);
+    const missing = await keyhold(['scan', '--no-well-known', p('nowhere')], { env: noVault() });
+    expect([missing.code, missing.stderr]).toEqual([2, `keyhold: Nothing to scan at ${p('nowhere')}: no such file or folder.\n`]);
+    const r = await keyhold(['scan', '--no-well-known', p('proj')], { env: noVault() });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/SLACK_BOT_TOKEN\s+Slack token\s+xoxb-…/);
+    expect(r.stdout).not.toContain(KEYS.slack);
+  });
+
+  it('--import stores each value once, records the reason, and a second scan sees them in the vault', async () => {
+    const r = await keyhold(['scan', p('proj'), '--import', '--json'], { env: withSession() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(findingsOf(r.stdout).map((f) => f.import).sort((a, b) => a!.target.localeCompare(b!.target))).toEqual([
+      { result: 'imported', target: 'byok anthropic' },
+      { result: 'imported', target: 'profile github/mcp GITHUB_TOKEN' },
+      { result: 'imported', target: 'profile proj/local SLACK_BOT_TOKEN' },
+    ]);
+    const again = await keyhold(['scan', p('proj'), '--json'], { env: withSession() });
+    expect(again.code).toBe(1);
+    expect(findingsOf(again.stdout).map((f) => f.inVault)).toEqual(['yes', 'yes', 'yes']);
+    const reimport = await keyhold(['scan', p('proj'), '--import', '--json'], { env: withSession() });
+    expect(findingsOf(reimport.stdout).map((f) => f.import!.result)).toEqual(['held', 'held', 'held']);
+    const history = await keyhold(['profile', 'history', 'proj/local', '--json'], { env: withSession() });
+    expect(history.code, history.stderr).toBe(0);
+    expect(JSON.parse(history.stdout)).toMatchObject([{ reason: 'import' }]);
+  });
+});
+
+describe('keyhold mcp wrap / unwrap', () => {
+  const config = () =>
+    `{\n  // project servers\n  "mcpServers": {\n    "slack": {\n      "command": "npx",\n      "args": ["-y", "@modelcontextprotocol/server-slack"],\n      "env": {\n        "SLACK_BOT_TOKEN": "${KEYS.slack}",\n        "SLACK_TEAM_ID": "T01234567"\n      }\n    }\n  }\n}\n`;
+
+  it('--dry-run shows the change with the secret concealed and changes nothing', async () => {
+    const file = write(p('wrap1', '.mcp.json'), config());
+    const r = await keyhold(['mcp', 'wrap', file, '--dry-run'], { env: noVault() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('-        "SLACK_BOT_TOKEN": "<concealed by keyhold>",');
+    expect(r.stdout).toContain('+        "--profile",');
+    expect(r.stdout).not.toContain(KEYS.slack);
+    expect(readFileSync(file, 'utf8')).toBe(config());
+    expect(existsSync(`${file}.keyhold-backup`)).toBe(false);
+  });
+
+  it('moves the secret into the vault, the wrapped command gets it from keyhold run, and unwrap restores every byte', async () => {
+    const file = write(p('wrap2', '.mcp.json'), config());
+    const r = await keyhold(['mcp', 'wrap', file], { env: withSession() });
+    expect(r.code, r.stderr).toBe(0);
+    const wrapped = readFileSync(file, 'utf8');
+    expect(wrapped).not.toContain(KEYS.slack);
+    expect(wrapped).toContain('// project servers');
+    expect(wrapped).toContain('"SLACK_TEAM_ID": "T01234567"');
+    const args = (JSON.parse(wrapped.replace('// project servers', '')) as { mcpServers: { slack: { args: string[] } } }).mcpServers.slack.args;
+    expect(args.slice(0, 4)).toEqual(['run', '--profile', 'slack/mcp', '--']);
+    // What the MCP client would start: keyhold run … -- <a program that prints the variable>.
+    const ran = await keyhold([...args.slice(0, 4), process.execPath, '-e', 'process.stdout.write(String(process.env.SLACK_BOT_TOKEN === process.argv[1]))', KEYS.slack], { env: withSession() });
+    expect(ran.stdout, ran.stderr).toBe('true');
+
+    expect((await keyhold(['mcp', 'wrap', file, '--force'], { env: withSession() })).stderr).toMatch(/No server .* has secret env values/);
+    const back = await keyhold(['mcp', 'unwrap', file], { env: noVault() });
+    expect(back.code, back.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(config());
+    expect(existsSync(`${file}.keyhold-backup`)).toBe(false);
+  });
+
+  it('unwrap refuses a file changed since the wrap unless forced, and a file never wrapped', async () => {
+    const file = write(p('wrap3', '.mcp.json'), config());
+    expect((await keyhold(['mcp', 'wrap', file], { env: withSession() })).code).toBe(0);
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\n`);
+    const r = await keyhold(['mcp', 'unwrap', file], { env: noVault() });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/changed since it was wrapped.*--force/);
+    expect((await keyhold(['mcp', 'unwrap', file, '--force'], { env: noVault() })).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(config());
+    expect((await keyhold(['mcp', 'unwrap', file], { env: noVault() })).code).toBe(5);
+  });
+});
+
+describe('keyhold redact and byok print', () => {
+  it('redact conceals vault values and their encoded forms in a stream', async () => {
+    const input = `log: ${KEYS.github}\nb64: ${Buffer.from(KEYS.slack).toString('base64')}\nplain text\n`;
+    const r = await keyhold(['redact'], { env: withSession(), input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('log: <concealed by keyhold>\nb64: <concealed by keyhold>\nplain text\n');
+  });
+
+  it('byok print prints the key with a session, and refuses to prompt without one', async () => {
+    const r = await keyhold(['byok', 'print', 'anthropic'], { env: withSession() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${KEYS.anthropic}\n`);
+    const locked = await keyhold(['byok', 'print', 'anthropic'], { env: noVault() });
+    expect(locked.code).toBe(9);
+    expect(locked.stdout).toBe('');
+    const audit = await keyhold(['audit', '--json'], { env: withSession() });
+    if (audit.code === 0) expect(audit.stdout).toContain('secret_revealed');
+  });
+});
+
+describe('keyhold.toml', () => {
+  it('run injects exactly the listed references from a folder below it; scan flags a .env beside it', async () => {
+    const dir = p('tomlproj');
+    write(join(dir, 'keyhold.toml'), '# references only\nGH = "keyhold://profile/github/mcp/GITHUB_TOKEN"\nANTHROPIC_API_KEY = "keyhold://byok/anthropic"\n');
+    write(join(dir, '.env'), 'LEFTOVER=some-old-value-here\n');
+    mkdirSync(join(dir, 'sub'));
+    const script = 'process.stdout.write(JSON.stringify([process.env.GH === process.argv[1], process.env.ANTHROPIC_API_KEY === process.argv[2], process.env.SLACK_BOT_TOKEN ?? null]))';
+    const r = spawnSync(process.execPath, [CLI, 'run', '--', process.execPath, '-e', script, KEYS.github, KEYS.anthropic], {
+      cwd: join(dir, 'sub'),
+      env: { PATH: process.env.PATH ?? '', ...withSession() },
+    });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toEqual([true, true, null]);
+
+    const scanned = await keyhold(['scan', '--no-well-known', dir, '--json'], { env: noVault() });
+    expect(findingsOf(scanned.stdout).map((f) => [f.where, f.rule])).toEqual([['LEFTOVER', 'dotenv-beside-keyhold-toml']]);
+  });
+});

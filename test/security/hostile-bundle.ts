@@ -1,0 +1,23 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encryptToRecipients } from '../../src/core/share/age';
+import { createBundle, type BundleContent } from '../../src/core/share/bundle';
+import { serializeBundle } from '../../src/core/share/seal';
+import { generateSigningKey, signBundle } from '../../src/core/share/signature';
+import { vaultIdentity } from '../../src/core/share/vault-keys';
+import type { Vault } from '../../src/core/vault/vault';
+
+export type HostileProfile = BundleContent['items']['profiles'][number];
+
+/**
+ * A bundle as an attacker (or a careless teammate) would write it: any profiles, signed with a key
+ * the receiver has never seen, encrypted to the receiving vault. Returns the file's path.
+ */
+export async function hostileBundle(to: Vault, dir: string, profiles: HostileProfile[], options: { signingKey?: Uint8Array } = {}): Promise<string> {
+  const unsigned = createBundle({ tokensIncluded: profiles.some((p) => p.authToken !== undefined), items: { profiles } });
+  const signed = signBundle(unsigned, options.signingKey ?? generateSigningKey().privateKey);
+  const file = await encryptToRecipients(serializeBundle(signed), [(await vaultIdentity(to)).recipient]);
+  const path = join(dir, `bundle-${Math.random().toString(36).slice(2)}.age`);
+  writeFileSync(path, file);
+  return path;
+}
