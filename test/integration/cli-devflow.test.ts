@@ -35,7 +35,7 @@ const runNode = (options: string[], script: string, input?: string) => run(['run
 
 beforeAll(async () => {
   t = tempDir('keyhold-cli-devflow-');
-  env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
+  env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
   await ok(['init', '--kdf-memory', '1', '--kdf-iterations', '1']);
   await ok(['profile', 'add', '--agent', 'app', '--name', 'dev', '--set', 'API_TOKEN=tok-live-1234567890', '--set', 'DB_URL=postgres://u:pw-98765@db/app']);
   await ok(['profile', 'add', '--agent', 'app', '--name', 'prefix', '--set', 'SHORT=abcd1234', '--set', 'LONG=abcd1234-extended']);

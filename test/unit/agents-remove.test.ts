@@ -15,7 +15,7 @@ describe('removing an agent declaration', () => {
     expect(removed.args).toEqual(['USER']);
     expect(t.vault.agents.list()).toEqual([]);
     expect(() => t.vault.agents.checkKeys('crm', ['TOKEN'])).not.toThrow();
-    expect(() => t.vault.agents.remove('crm')).toThrow(/No declared agent "crm"/);
+    expect(() => t.vault.agents.remove('crm')).toThrow(/No agent "crm" is declared/);
     const audit = t.vault.audit.list({ limit: 10, event: 'agent_changed' });
     expect(audit.some((e) => e.detail.removed === true)).toBe(true);
     t.vault.close();
