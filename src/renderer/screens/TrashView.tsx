@@ -16,7 +16,7 @@ const label = (e: TrashEntry): string => (e.kind === 'profile' ? `the profile ${
 export function TrashView() {
   const api = useApi();
   const qc = useQueryClient();
-  const { toast, go } = useAppState();
+  const { toast } = useAppState();
   const invalidate = useInvalidateItems();
   const trash = useQuery({ queryKey: qk.trash, queryFn: () => api.trashList() });
   const [confirm, setConfirm] = useState<{ kind: 'one'; entry: TrashEntry } | { kind: 'all' } | null>(null);
@@ -28,9 +28,7 @@ export function TrashView() {
     mutationFn: (e: TrashEntry) => api.trashRestore({ id: e.id }),
     onSuccess: (_r, e) => {
       refresh();
-      toast('success', `Restored ${label(e)}.`);
-      if (e.kind === 'profile') go('profiles', { profileId: e.id });
-      else go('byok', { byokKind: e.ref });
+      toast('success', `Restored ${label(e)}. It is back in ${e.kind === 'profile' ? 'Profiles' : 'BYOK keys'}.`);
     },
     onError: (err, e) =>
       toast(
