@@ -123,7 +123,7 @@ function TokenRow({ profile, missing, onRecreate }: { profile: ProfileDetail; mi
           ) : null}
         </li>
       </ul>
-      <p className="small muted">Give it to the agent when it runs: <span className="mono">keyhold run</span> sets it as an environment variable.</p>
+      <p className="small muted">The agent uses this token when it runs. Kura shows it only once, so this vault keeps it.</p>
     </>
   );
 }
