@@ -65,4 +65,14 @@ test('the Kura token is revealed and copied on the profile screen; a deleted pro
   expect(await h.trashList(undefined)).toEqual([]);
   // The remote profile stays on Kura.
   expect(remotes.kura.profile('crm-bot', 'prod')?.token).toBe(token);
+
+  // A BYOK key: its delete dialog says Trash too, and it lands there.
+  await h.byokSet({ kind: 'claude-code', provider: 'anthropic', apiKey: `sk-ant-api03-${'k'.repeat(30)}AAAA`, draft: true });
+  await nav(page, 'BYOK keys');
+  await page.getByRole('listitem', { name: 'claude-code key' }).getByRole('button', { name: 'Delete' }).click();
+  const byokDialog = page.getByRole('dialog', { name: 'Delete the claude-code key?' });
+  await expect(byokDialog.getByText(/moves to the Trash for 30 days/)).toBeVisible();
+  await byokDialog.getByRole('button', { name: 'Delete key' }).click();
+  await nav(page, 'Trash');
+  await expect(page.getByRole('table', { name: 'Deleted items' }).getByRole('row').filter({ hasText: 'claude-code' })).toContainText('BYOK key');
 });
