@@ -87,7 +87,7 @@ describe('the Kura token on the profile screen', () => {
     renderWith(fakeClient({ profileGet: vi.fn(async () => missing), profileRecreate, profilesList: vi.fn(async () => []) }), pane());
     const none = await screen.findByTestId('token-none');
     expect(none.textContent).toContain('token was dropped');
-    await userEvent.setup().click(within(none).getByRole('button', { name: 'Re-create on Kura' }));
+    await userEvent.setup().click(within(none).getByRole('button', { name: 'Re-create to get a new token' }));
     expect(profileRecreate).toHaveBeenCalledWith({ ref: ID });
   });
 

@@ -87,8 +87,8 @@ function TokenRow({ profile, missing, onRecreate }: { profile: ProfileDetail; mi
       <div className="token-none" data-testid="token-none">
         <p className="muted">{why}</p>
         {missing ? (
-          <button type="button" className="primary small" onClick={onRecreate}>
-            Re-create on Kura
+          <button type="button" className="secondary small" onClick={onRecreate}>
+            Re-create to get a new token
           </button>
         ) : null}
       </div>
