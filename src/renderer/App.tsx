@@ -15,6 +15,7 @@ import { ProfilesView } from './screens/profiles/ProfilesView';
 import { applyTheme, SettingsView } from './screens/SettingsView';
 import { SharingView } from './screens/sharing/SharingView';
 import { SyncView } from './screens/SyncView';
+import { TrashView } from './screens/TrashView';
 import { CreateVault, Unlock } from './screens/VaultGate';
 import { useAppState } from './state';
 import type { View } from './state';
@@ -34,6 +35,7 @@ const NAV: { view: View; label: string }[] = [
   { view: 'health', label: 'Health' },
   { view: 'found', label: 'Found on this computer' },
   { view: 'activity', label: 'Activity' },
+  { view: 'trash', label: 'Trash' },
   { view: 'settings', label: 'Settings' },
 ];
 
@@ -259,6 +261,7 @@ function Shell() {
         {view === 'health' ? <HealthView /> : null}
         {view === 'found' ? <FoundView /> : null}
         {view === 'activity' ? <ActivityView /> : null}
+        {view === 'trash' ? <TrashView /> : null}
         {view === 'settings' ? <SettingsView /> : null}
       </main>
       <StatusBar />

@@ -22,6 +22,7 @@ export function useInvalidateItems() {
     void qc.invalidateQueries({ queryKey: qk.byok });
     void qc.invalidateQueries({ queryKey: qk.syncStatus });
     void qc.invalidateQueries({ queryKey: qk.health });
+    void qc.invalidateQueries({ queryKey: qk.trash });
   };
 }
 

@@ -5,6 +5,7 @@ export const qk = {
   profile: (ref: string) => ['profiles', 'detail', ref] as const,
   profileHistory: (ref: string) => ['profiles', 'history', ref] as const,
   byok: ['byok'] as const,
+  trash: ['trash'] as const,
   byokHistory: (kind: string) => ['byok', 'history', kind] as const,
   remotes: ['remotes'] as const,
   agents: ['agents'] as const,

@@ -6,7 +6,7 @@ import type { VaultStatus } from '../shared/contract';
 import { useApi } from './api';
 import { qk } from './queries';
 
-export type View = 'setup' | 'profiles' | 'byok' | 'agents' | 'connections' | 'sync' | 'sharing' | 'health' | 'found' | 'activity' | 'settings';
+export type View = 'setup' | 'profiles' | 'byok' | 'agents' | 'connections' | 'sync' | 'sharing' | 'health' | 'found' | 'activity' | 'trash' | 'settings';
 export type LockReason = 'user' | 'idle' | 'suspend' | 'lock-screen';
 
 /** Where a view should put the person when it opens: an item, or a fresh form or search (nonces). */

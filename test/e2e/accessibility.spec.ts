@@ -6,7 +6,7 @@ import type { Keyhold, Remotes } from './harness';
 // Every screen and dialog, light and dark, empty and with data: zero critical and zero serious
 // axe violations (WCAG 2.2 AA, target size included).
 
-const SECTIONS = ['Profiles', 'BYOK keys', 'Agents', 'Connections', 'Sync', 'Sharing', 'Health', 'Activity', 'Settings'];
+const SECTIONS = ['Profiles', 'BYOK keys', 'Agents', 'Connections', 'Sync', 'Sharing', 'Health', 'Activity', 'Trash', 'Settings'];
 
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
 
@@ -90,6 +90,20 @@ test('every screen and dialog has no critical or serious accessibility violation
   await page.getByRole('button', { name: /^Export/ }).first().click();
   await expect(page.getByRole('dialog')).toBeVisible();
   found.push(...(await axeProblems(page, 'export dialog')));
+  await page.keyboard.press('Escape');
+
+  // The Trash, with an item, and its confirmations.
+  await keyhold.backend.handlers.profileDelete({ ref: 'crm-bot/staging', confirmTokenLoss: false });
+  await nav(page, 'Trash');
+  await expect(page.getByRole('table', { name: 'Deleted items' })).toBeVisible();
+  found.push(...(await axeProblems(page, 'trash with an item')));
+  await page.getByRole('button', { name: 'Delete the profile crm-bot/staging forever' }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  found.push(...(await axeProblems(page, 'delete forever dialog')));
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Empty trash' }).click();
+  await expect(page.getByRole('dialog', { name: 'Empty the trash?' })).toBeVisible();
+  found.push(...(await axeProblems(page, 'empty trash dialog')));
   await page.keyboard.press('Escape');
 
   await page.keyboard.press('ControlOrMeta+k');

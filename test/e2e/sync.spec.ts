@@ -46,7 +46,7 @@ test('a profile added offline is pending, then syncs when the services come back
   await page.getByRole('option', { name: /prod/ }).click();
   const detail = page.getByRole('region', { name: 'Profile crm-bot/prod' });
   await expect(detail.getByText('Synced')).toBeVisible();
-  await expect(detail.getByText('Received from Kura, stored encrypted')).toBeVisible();
+  await expect(detail.getByLabel('Kura token hidden')).toBeVisible();
   await expect(detail.getByText('hunter2 #1')).toHaveCount(0);
 
   await detail.getByRole('button', { name: 'Reveal PASSWORD' }).click();

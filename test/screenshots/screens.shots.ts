@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { setTheme } from '../e2e/a11y';
-import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, KURA_TEST_API_KEY, test } from '../e2e/harness';
+import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, KURA_TEST_API_KEY, test, unlockThroughUi } from '../e2e/harness';
 
 const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 
@@ -82,4 +82,12 @@ test('every screen, light and dark, 1280×800', async ({ keyhold, remotes }) => 
   await page.keyboard.press('ControlOrMeta+l');
   await expect(page.getByRole('heading', { name: 'Unlock Keyhold' })).toBeVisible();
   await shoot(page, '18-unlock');
+
+  // Last, so the screens above keep their data: two deleted items in the Trash.
+  await unlockThroughUi(page);
+  await h.profileDelete({ ref: 'researcher/lab', confirmTokenLoss: true });
+  await h.profileDelete({ ref: 'crm-bot/staging', confirmTokenLoss: false });
+  await nav(page, 'Trash');
+  await expect(page.getByRole('table', { name: 'Deleted items' }).getByText('researcher/lab')).toBeVisible();
+  await shoot(page, '19-trash');
 });

@@ -12,6 +12,7 @@ import { qk } from '../queries';
 import { useAppState } from '../state';
 import { Dialog, Empty, ErrorNote, Field, Spinner, SyncBadge, VersionList } from '../ui/kit';
 import { useReveal } from '../ui/useReveal';
+import { TRASH_DAYS } from './TrashView';
 
 // The contract's ByokInput plus the provider's key shape, so a typo shows before anything is saved.
 export const ByokForm = ByokInput.check((ctx) => {
@@ -178,7 +179,7 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
     onSuccess: () => {
       invalidate();
       void qc.invalidateQueries({ queryKey: qk.byok });
-      toast('success', `Deleted the ${item.kind} key here. Backside keeps its copy until you change it there.`);
+      toast('success', `Moved the ${item.kind} key to the Trash. Backside keeps its copy until you change it there.`);
     },
   });
 
@@ -255,7 +256,10 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
       </div>
       {confirmDelete ? (
         <Dialog title={`Delete the ${item.kind} key?`} tone="danger" onClose={() => setConfirmDelete(false)}>
-          <p>The key and its history are removed from this vault. Backside keeps the key it has until you change it there.</p>
+          <p>
+            The key moves to the Trash for {TRASH_DAYS} days with its history; you can restore it from there until then. Backside keeps the key it has
+            until you change it there.
+          </p>
           <ErrorNote error={del.error} />
           <div className="dialog-actions">
             <button type="button" className="ghost" data-autofocus onClick={() => setConfirmDelete(false)}>

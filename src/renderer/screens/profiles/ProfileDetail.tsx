@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import type { ProfileSummary } from '../../../shared/domain';
+import type { ProfileDetail, ProfileSummary, SyncType } from '../../../shared/domain';
 import { errorField, errorText, useApi } from '../../api';
 import { useInvalidateItems } from '../../hooks';
 import { ago, when } from '../../lib/time';
@@ -9,6 +9,7 @@ import { qk } from '../../queries';
 import { useAppState } from '../../state';
 import { Dialog, ErrorNote, Spinner, SyncBadge, VersionList } from '../../ui/kit';
 import { useReveal } from '../../ui/useReveal';
+import { TRASH_DAYS } from '../TrashView';
 const MISSING_PREFIX = 'Remote profile missing';
 
 /** One value: masked until revealed, masked again after a few seconds; copy happens in main. */
@@ -50,6 +51,80 @@ function SecretRow({ profileId, name }: { profileId: string; name: string }) {
         </span>
       ) : null}
     </li>
+  );
+}
+
+const SYNC_WORDS: Record<SyncType, string> = {
+  create: 'Created on Kura',
+  replace: 'Replaced a profile on Kura',
+  update: 'Updated on Kura',
+};
+
+/**
+ * The Kura auth token: masked until revealed (audited, re-masked after a few seconds), copied in
+ * main with auto-clear; with none, why not and what brings one.
+ */
+function TokenRow({ profile, missing, onRecreate }: { profile: ProfileDetail; missing: boolean; onRecreate: () => void }) {
+  const api = useApi();
+  const { toast } = useAppState();
+  const { value, show, hide } = useReveal();
+  const label = `${profile.agentId}/${profile.name}`;
+  const reveal = useMutation({
+    mutationFn: () => api.profileTokenReveal({ ref: profile.id }),
+    onSuccess: (t) => show(t.authToken),
+  });
+  const copy = useMutation({
+    mutationFn: () => api.profileTokenCopy({ ref: profile.id }),
+    onSuccess: (r) => toast('success', `Copied the Kura token of ${label}. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
+    onError: (e) => toast('error', `Nothing was copied. ${errorText(e)}`),
+  });
+  if (!profile.hasToken) {
+    let why: string;
+    if (missing) why = 'Kura no longer has this profile, so its token was dropped. Re-create it on Kura to get a new one.';
+    else if (profile.lastSyncType === null) why = 'None yet: Kura issues it at the first sync.';
+    else why = 'This vault holds no token for this profile (it came without one). Kura shows a token only once, when it creates a profile.';
+    return (
+      <div className="token-none" data-testid="token-none">
+        <p className="muted">{why}</p>
+        {missing ? (
+          <button type="button" className="secondary small" onClick={onRecreate}>
+            Re-create to get a new token
+          </button>
+        ) : null}
+      </div>
+    );
+  }
+  return (
+    <>
+      <ul className="secrets" aria-label="Kura token">
+        <li className="secret-row">
+          <span className="secret-key">Token</span>
+          <span className={`secret-value mono${value === null ? ' masked' : ''}`} aria-label={value === null ? 'Kura token hidden' : 'Kura token'} data-testid="token-value">
+            {value === null ? '••••••••••••' : value}
+          </span>
+          <span className="row-actions">
+            {value === null ? (
+              <button type="button" className="ghost small" onClick={() => reveal.mutate()} disabled={reveal.isPending} aria-label={`Reveal the Kura token of ${label}`}>
+                Reveal
+              </button>
+            ) : (
+              <button type="button" className="ghost small" onClick={hide} aria-label={`Hide the Kura token of ${label}`}>
+                Hide
+              </button>
+            )}
+            <button type="button" className="ghost small" onClick={() => copy.mutate()} disabled={copy.isPending} aria-label={`Copy the Kura token of ${label}`}>
+              Copy
+            </button>
+          </span>
+          {reveal.error ? (
+            <span className="secret-error">
+              <ErrorNote error={reveal.error} />
+            </span>
+          ) : null}
+        </li>
+      </ul>
+      <p className="small muted">The agent uses this token when it runs. Kura shows it only once, so this vault keeps it.</p>
+    </>
   );
 }
 
@@ -115,19 +190,26 @@ function DeleteDialog({ profile, onClose, onDeleted }: { profile: ProfileSummary
   const del = useMutation({
     // The dialog below states the token loss when there is a token: confirming it is the confirmation.
     mutationFn: () => api.profileDelete({ ref: profile.id, confirmTokenLoss: profile.hasToken }),
-    onSuccess: ({ wasSynced }) => {
+    onSuccess: ({ wasSynced, purgeAt }) => {
       invalidate();
-      toast('success', wasSynced ? `Deleted ${profile.agentId}/${profile.name} here. It is still on Kura.` : `Deleted ${profile.agentId}/${profile.name}.`);
+      const until = purgeAt ? ` until ${when(purgeAt)}` : '';
+      toast(
+        'success',
+        `Moved ${profile.agentId}/${profile.name} to the Trash${until}.${wasSynced ? ' The remote profile is still on Kura.' : ''}`,
+      );
       onDeleted();
     },
   });
   return (
     <Dialog title={`Delete ${profile.agentId}/${profile.name}?`} tone="danger" onClose={onClose}>
-      <p>The profile and all its versions are removed from this vault. This cannot be undone.</p>
+      <p>
+        The profile goes to the Trash for {TRASH_DAYS} days with its values and history. You can restore it from there until then; after that it is
+        deleted for good.
+      </p>
       {profile.hasToken ? (
         <div className="callout callout-warning" role="note">
-          <strong>The remote profile stays on Kura.</strong> Keyhold cannot delete it there, and its token will no longer be kept here.
-          Remove it in Kura if the agent should stop using it.
+          <strong>The remote profile stays on Kura.</strong> Keyhold does not delete it there. The Kura token goes with the local copy: to the
+          Trash now, and for good when the Trash lets it go. Remove the profile in Kura if the agent should stop using it.
         </div>
       ) : null}
       <ErrorNote error={del.error} />
@@ -162,11 +244,6 @@ export function ProfileDetailPane({
   const detail = useQuery({ queryKey: qk.profile(id), queryFn: () => api.profileGet({ ref: id }) });
   const [dialog, setDialog] = useState<'history' | 'delete' | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
-  const copyToken = useMutation({
-    mutationFn: () => api.profileTokenCopy({ ref: id }),
-    onSuccess: (r) => toast('success', `Copied the Kura token. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
-    onError: (e) => toast('error', `Nothing was copied. ${errorText(e)}`),
-  });
   const loaded = Boolean(detail.data);
   useEffect(() => {
     if (takeFocus && loaded) heading.current?.focus();
@@ -252,21 +329,17 @@ export function ProfileDetailPane({
         ))}
       </ul>
 
+      <h3 className="section-title">Kura token</h3>
+      <TokenRow profile={p} missing={missing} onRecreate={() => action.mutate('recreate')} />
+
       <h3 className="section-title">Details</h3>
       <dl className="facts">
         <dt>Session</dt>
         <dd>{p.saveSession ? 'Saved between runs' : 'Not saved'}</dd>
-        <dt>Kura token</dt>
-        <dd>
-          {p.hasToken ? 'Received from Kura, stored encrypted' : 'None yet: Kura issues one at the first sync'}
-          {p.hasToken ? (
-            <button type="button" className="ghost small" onClick={() => copyToken.mutate()} disabled={copyToken.isPending} aria-label={`Copy the Kura token of ${p.agentId}/${p.name}`}>
-              Copy token
-            </button>
-          ) : null}
-        </dd>
+        <dt>Token obtained</dt>
+        <dd>{p.hasToken ? (p.tokenObtainedAt ? <span title={ago(p.tokenObtainedAt)}>{when(p.tokenObtainedAt)}</span> : 'Unknown (it came in an import)') : 'No token'}</dd>
         <dt>Last sync</dt>
-        <dd>{p.lastSyncType === 'create' ? 'Created on Kura' : p.lastSyncType === 'update' ? 'Updated on Kura' : p.lastSyncType === 'replace' ? 'Replaced a profile on Kura' : 'Never sent'}</dd>
+        <dd>{p.lastSyncType ? SYNC_WORDS[p.lastSyncType] : 'Never sent'}</dd>
         <dt>Version</dt>
         <dd>{p.version}</dd>
         <dt>Updated</dt>

@@ -1,0 +1,78 @@
+import type { Page } from '@playwright/test';
+import { createVaultThroughUi, expect, KURA_TEST_API_KEY, test } from './harness';
+
+const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
+
+test('the Kura token is revealed and copied on the profile screen; a deleted profile goes to the Trash, comes back, and can be deleted forever', async ({ keyhold, remotes }) => {
+  const { page } = keyhold;
+  await keyhold.open();
+  await createVaultThroughUi(page);
+  const h = keyhold.backend.handlers;
+  await h.remoteSet({ kind: 'kura', url: remotes.kura.url, credential: KURA_TEST_API_KEY });
+  await h.agentSet({ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'] });
+  await h.profileCreate({ agentId: 'crm-bot', name: 'prod', authData: { USERNAME: 'ann', PASSWORD: 'hunter2' }, saveSession: false, draft: false, allowEnv: [] });
+  await h.syncNow(undefined);
+  const token = remotes.kura.profile('crm-bot', 'prod')?.token;
+  expect(token).toBeTruthy();
+  await page.reload();
+
+  // The token: masked, revealed on Reveal, copied in main.
+  await nav(page, 'Profiles');
+  await page.getByRole('option', { name: /prod/ }).click();
+  const detail = page.getByRole('region', { name: 'Profile crm-bot/prod' });
+  await expect(detail.getByLabel('Kura token hidden')).toBeVisible();
+  await expect(detail.getByText('Created on Kura')).toBeVisible();
+  await expect(detail.getByText(token as string)).toHaveCount(0);
+  await detail.getByRole('button', { name: 'Reveal the Kura token of crm-bot/prod' }).click();
+  await expect(detail.getByTestId('token-value')).toHaveText(token as string);
+  await keyhold.shot('profile-token-revealed');
+  await detail.getByRole('button', { name: 'Hide the Kura token of crm-bot/prod' }).click();
+  await expect(detail.getByText(token as string)).toHaveCount(0);
+  await detail.getByRole('button', { name: 'Copy the Kura token of crm-bot/prod' }).click();
+  await expect(page.getByRole('region', { name: 'Notifications' }).getByText(/Copied the Kura token of crm-bot\/prod\. The clipboard clears in \d+ seconds/)).toBeVisible();
+  expect(keyhold.copied).toEqual([token]);
+
+  // Delete: to the Trash, with the token.
+  await detail.getByRole('button', { name: 'Delete' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete crm-bot/prod?' });
+  await expect(dialog.getByText(/goes to the Trash for 30 days/)).toBeVisible();
+  await expect(dialog.getByText('The remote profile stays on Kura.')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Delete profile' }).click();
+  await expect(page.getByRole('option', { name: /prod/ })).toHaveCount(0);
+
+  await nav(page, 'Trash');
+  const table = page.getByRole('table', { name: 'Deleted items' });
+  const row = table.getByRole('row').filter({ hasText: 'crm-bot/prod' });
+  await expect(row).toContainText('Profile');
+  await expect(row).toContainText('Kept');
+  await keyhold.shot('trash');
+  await row.getByRole('button', { name: 'Restore the profile crm-bot/prod' }).click();
+  await expect(page.getByText('The trash is empty')).toBeVisible();
+
+  await nav(page, 'Profiles');
+  await page.getByRole('option', { name: /prod/ }).click();
+  await expect(detail.getByLabel('Kura token hidden')).toBeVisible();
+
+  // Delete again, then forever: the dialog names it and says the token goes for good.
+  await detail.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog', { name: 'Delete crm-bot/prod?' }).getByRole('button', { name: 'Delete profile' }).click();
+  await nav(page, 'Trash');
+  await page.getByRole('button', { name: 'Delete the profile crm-bot/prod forever' }).click();
+  const forever = page.getByRole('dialog', { name: 'Delete the profile crm-bot/prod forever?' });
+  await expect(forever.getByText('Its Kura token goes for good.')).toBeVisible();
+  await forever.getByRole('button', { name: 'Delete forever' }).click();
+  await expect(page.getByText('The trash is empty')).toBeVisible();
+  expect(await h.trashList(undefined)).toEqual([]);
+  // The remote profile stays on Kura.
+  expect(remotes.kura.profile('crm-bot', 'prod')?.token).toBe(token);
+
+  // A BYOK key: its delete dialog says Trash too, and it lands there.
+  await h.byokSet({ kind: 'claude-code', provider: 'anthropic', apiKey: `sk-ant-api03-${'k'.repeat(30)}AAAA`, draft: true });
+  await nav(page, 'BYOK keys');
+  await page.getByRole('listitem', { name: 'claude-code key' }).getByRole('button', { name: 'Delete' }).click();
+  const byokDialog = page.getByRole('dialog', { name: 'Delete the claude-code key?' });
+  await expect(byokDialog.getByText(/moves to the Trash for 30 days/)).toBeVisible();
+  await byokDialog.getByRole('button', { name: 'Delete key' }).click();
+  await nav(page, 'Trash');
+  await expect(page.getByRole('table', { name: 'Deleted items' }).getByRole('row').filter({ hasText: 'claude-code' })).toContainText('BYOK key');
+});
