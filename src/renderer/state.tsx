@@ -7,7 +7,9 @@ import { useApi } from './api';
 import { qk } from './queries';
 
 export type View = 'setup' | 'profiles' | 'byok' | 'agents' | 'connections' | 'sync' | 'sharing' | 'health' | 'found' | 'activity' | 'settings';
-export type LockReason = 'user' | 'idle' | 'suspend' | 'lock-screen';
+import type { LockReason } from '../shared/contract';
+
+export type { LockReason };
 
 /** Where a view should put the person when it opens: an item, or a fresh form or search (nonces). */
 export interface Focus {

@@ -127,6 +127,10 @@ export const PasswordStrength = z.object({
 });
 export type PasswordStrength = z.infer<typeof PasswordStrength>;
 
+/** Why the vault locked: the person did, or auto-lock did (idle, suspend, screen lock). */
+export const LockReason = z.enum(['user', 'idle', 'suspend', 'lock-screen']);
+export type LockReason = z.infer<typeof LockReason>;
+
 export const contract = {
   // ---- vault -----------------------------------------------------------------------------
   vaultStatus: defineCall({ input: none, output: VaultStatus }),
@@ -256,7 +260,7 @@ export const contract = {
 
 export const events = {
   /** The vault locked (button, shortcut, idle, suspend, screen lock): show the unlock screen. */
-  locked: z.object({ reason: z.enum(['user', 'idle', 'suspend', 'lock-screen']) }),
+  locked: z.object({ reason: LockReason }),
   /** A sync pass is under way. */
   syncProgress: SyncProgress,
   /** An item's sync state changed (pushed, failed, retried). */
