@@ -1,6 +1,6 @@
 import { lstat, open } from 'node:fs/promises';
 import type { z } from 'zod';
-import { checkProviderKey } from '../../shared/domain';
+import { checkProviderKey, undeclaredKeys } from '../../shared/domain';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { AgentChange, ByokChange, ChangeCounts as Counts, ConflictPolicy, ExportSummary, ImportPreview, ImportResult, ProfileChange, ProfileDiff, SignerInfo } from '../../shared/share';
@@ -431,17 +431,17 @@ function previewAgents(vault: Vault, bundle: Bundle): AgentChange[] {
  * declarations the import itself adds. Kura would refuse them anyway; refusing here changes nothing.
  */
 function checkDeclaredArgs(vault: Vault, bundle: Bundle, profiles: ProfileChange[], agents: AgentChange[]): void {
-  const declared = new Map<string, Set<string>>();
-  for (const a of vault.agents.list()) declared.set(a.agentId, new Set(a.args));
+  const declared = new Map<string, readonly string[]>();
+  for (const a of vault.agents.list()) declared.set(a.agentId, a.args);
   const incomingArgs = new Map((bundle.items.agents ?? []).map((a) => [a.agentId, a.args]));
-  for (const a of agents) if (a.action === 'declare') declared.set(a.agentId, new Set(incomingArgs.get(a.agentId)));
+  for (const a of agents) if (a.action === 'declare') declared.set(a.agentId, incomingArgs.get(a.agentId) ?? []);
 
   const problems: string[] = [];
   bundle.items.profiles.forEach((p, i) => {
     const change = profiles[i] as ProfileChange;
     const args = declared.get(p.agentId);
     if (change.action === 'skip' || !args) return;
-    const undeclared = Object.keys(p.authData).filter((k) => !args.has(k));
+    const undeclared = undeclaredKeys(args, Object.keys(p.authData));
     if (undeclared.length > 0) problems.push(`"${p.agentId}/${p.name}" has ${undeclared.map((k) => `"${k}"`).join(', ')}`);
   });
   if (problems.length === 0) return;

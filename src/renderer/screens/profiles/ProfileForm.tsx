@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState } from 'react';
 import { useFieldArray, useForm } from 'react-hook-form';
 import type { FieldError, Resolver } from 'react-hook-form';
-import { AgentId, AuthKey, AuthValue, ProfileInput, ProfileName } from '../../../shared/domain';
+import { AgentId, AuthKey, AuthValue, ProfileInput, ProfileName, undeclaredKeys } from '../../../shared/domain';
 import type { AgentSummary, ProfilePatch, ProfileSummary } from '../../../shared/domain';
 import { errorField, useApi } from '../../api';
 import { useAgents, useInvalidateItems, useSyncNow } from '../../hooks';
@@ -67,7 +67,7 @@ export function profileResolver(agents: AgentSummary[]): Resolver<ProfileFormVal
       const key = AuthKey.safeParse(row.key);
       if (!key.success) e.key = err(firstIssue(key));
       else if (seen.has(row.key)) e.key = err(`"${row.key}" is already used in this profile.`);
-      else if (declared && !declared.args.includes(row.key)) e.key = err(undeclaredMessage(declared, row.key));
+      else if (declared && undeclaredKeys(declared.args, [row.key]).length > 0) e.key = err(undeclaredMessage(declared, row.key));
       seen.add(row.key);
       if (!(row.existing && row.value === '')) {
         const value = AuthValue.safeParse(row.value);
