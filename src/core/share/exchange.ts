@@ -65,10 +65,10 @@ export interface ExportOptions extends ExportSelection {
 export function collectExport(vault: Vault, selection: ExportSelection): { items: BundleItems; tokensIncluded: boolean } {
   const refs = selection.select ?? [];
   if (selection.all && refs.length > 0) {
-    throw new KeyholdError('BadInput', 'Give either --all or --select, not both.', { field: 'select' });
+    throw new KeyholdError('BadInput', 'Export either every profile or a selection, not both.', { field: 'select' });
   }
   if (!selection.all && refs.length === 0 && !selection.withByok) {
-    throw new KeyholdError('BadInput', 'Choose what to export: --all, --select REF, or --with-byok.', { field: 'select' });
+    throw new KeyholdError('BadInput', 'Choose what to export: every profile, a selection of profiles, or the BYOK keys.', { field: 'select' });
   }
   const chosen: ProfileSummary[] = selection.all ? vault.profiles.list() : [];
   const seen = new Set<string>();
@@ -138,7 +138,7 @@ export async function sealExport(vault: Vault, options: ExportOptions): Promise<
   const hasRecipients = 'recipients' in options.target;
   const hasPassphrase = 'passphrase' in options.target;
   if (hasRecipients === hasPassphrase) {
-    throw new KeyholdError('BadInput', 'Encrypt an export either to recipients (--to) or to a passphrase, not both and not neither.');
+    throw new KeyholdError('BadInput', 'Encrypt an export either to recipients or to a passphrase, not both and not neither.', { field: 'target' });
   }
   const content = timed(onPhase, 'read', () => collectExport(vault, options));
   const keys = await loadVaultKeys(vault);
@@ -450,7 +450,8 @@ function checkDeclaredArgs(vault: Vault, bundle: Bundle, profiles: ProfileChange
   throw new KeyholdError(
     'UndeclaredKey',
     `Nothing was imported: ${problems.length} profile(s) have keys their agent does not declare in this vault (${shown}${more}). ` +
-      'Declare the arguments with "keyhold agent set" or import with --on-conflict skip.',
+      'Declare those arguments for the agents first, or skip the profiles that conflict.',
+    { field: 'undeclaredImport' },
   );
 }
 

@@ -112,7 +112,7 @@ export class ByokKeys {
     const row = parsed.success
       ? this.store.rowByLookup(this.cells().lookup('byok_keys', kind))
       : undefined;
-    if (!row) throw new KeyholdError('NotFound', `No BYOK key for agent kind "${kind}" (see "keyhold byok list").`);
+    if (!row) throw new KeyholdError('NotFound', `No BYOK key for agent kind "${kind}".`, { field: 'unknownKind' });
     return row;
   }
 
@@ -279,7 +279,7 @@ export class ByokKeys {
       });
     } catch (e) {
       if (isUniqueViolation(e) && meta) {
-        throw new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'kind' });
+        throw new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'unknownKind' });
       }
       throw e;
     }

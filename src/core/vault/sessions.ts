@@ -53,7 +53,7 @@ const sessionAd = (vaultId: string, id: string, expiresAt: number) =>
 const sessionKey = (secret: Buffer, vaultId: string, id: string) => deriveKey(secret, 'session', `${vaultId}|${id}`);
 
 const invalid = (why: string) =>
-  new KeyholdError('SessionInvalid', `${SESSION_ENV} ${why} Run "keyhold unlock" for a new session, or unset ${SESSION_ENV} to use the master password.`);
+  new KeyholdError('SessionInvalid', `${SESSION_ENV} ${why} Start a new session, or unset ${SESSION_ENV} to use the master password.`, { field: 'session' });
 
 /** Deletes sessions whose time is up; returns how many. */
 function purgeExpiredSessions(db: Database.Database, now: number): number {
@@ -99,7 +99,7 @@ export function unlockWithSession(vault: Vault, token: string): OpenedSession {
   const now = vault.now();
   const row = sql(vault.db, 'SELECT id, expires_at, wrapped_key FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
   purgeExpiredSessions(vault.db, now);
-  if (!row) throw invalid('is not a session of this vault, or the session was ended (by "keyhold lock" or a master password change).');
+  if (!row) throw invalid('is not a session of this vault, or the session was ended (by locking the vault or changing the master password).');
   if (row.expires_at <= now) throw invalid(`expired at ${new Date(row.expires_at).toISOString()}.`);
   const vaultId = vault.vaultId;
   const secret = Buffer.from(match[2] as string, 'base64url');
