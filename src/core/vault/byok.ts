@@ -279,7 +279,7 @@ export class ByokKeys {
       });
     } catch (e) {
       if (isUniqueViolation(e) && meta) {
-        throw new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'unknownKind' });
+        throw new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'kind' });
       }
       throw e;
     }
