@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HealthFinding } from '../shared/contract';
+import { undeclaredKeys } from '../shared/domain';
 import { plural } from '../shared/text';
 import type { Vault } from './vault/vault';
 
@@ -94,19 +95,16 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
     }
     // Declared after the profile was made: Kura will refuse these keys at the next push.
     const agent = vault.agents.get(p.agentId);
-    if (agent) {
-      const declared = new Set(agent.args);
-      const undeclared = p.keys.filter((k) => !declared.has(k));
-      if (undeclared.length > 0) {
-        findings.push({
-          severity: 'problem',
-          rule: 'undeclared-keys',
-          kind: 'profile',
-          id: p.id,
-          ref,
-          message: `Agent "${p.agentId}" does not declare ${undeclared.map((k) => `"${k}"`).join(', ')}; Kura will reject this profile until the keys match the agent's arguments.`,
-        });
-      }
+    const undeclared = undeclaredKeys(agent?.args, p.keys);
+    if (undeclared.length > 0) {
+      findings.push({
+        severity: 'problem',
+        rule: 'undeclared-keys',
+        kind: 'profile',
+        id: p.id,
+        ref,
+        message: `Agent "${p.agentId}" does not declare ${undeclared.map((k) => `"${k}"`).join(', ')}; Kura will reject this profile until the keys match the agent's arguments.`,
+      });
     }
     const age = now - Date.parse(p.updatedAt);
     if (p.syncState === 'draft' && !p.hasToken && p.lastSyncType === null && age > staleDraftMs) {

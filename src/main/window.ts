@@ -1,11 +1,5 @@
 import { BrowserWindow } from 'electron';
-
-export interface WindowBounds {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import type { WindowBounds } from '../shared/settings';
 
 export interface MainWindowOptions {
   preloadPath: string;

@@ -3,11 +3,12 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { ReactNode } from 'react';
 import type { SyncProgress } from '../shared/sync';
 import type { VaultStatus } from '../shared/contract';
+import type { LockReason } from '../shared/contract';
 import { useApi } from './api';
 import { qk } from './queries';
 
 export type View = 'setup' | 'profiles' | 'byok' | 'agents' | 'connections' | 'sync' | 'sharing' | 'health' | 'found' | 'activity' | 'trash' | 'settings';
-export type LockReason = 'user' | 'idle' | 'suspend' | 'lock-screen';
+export type { LockReason };
 
 /** Where a view should put the person when it opens: an item, or a fresh form or search (nonces). */
 export interface Focus {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AgentInput,
+  LIMITS,
   AgentKind,
   AgentSummary,
   AuditEntry,
@@ -127,6 +128,10 @@ export const PasswordStrength = z.object({
 });
 export type PasswordStrength = z.infer<typeof PasswordStrength>;
 
+/** Why the vault locked: the person did, or auto-lock did (idle, suspend, screen lock). */
+export const LockReason = z.enum(['user', 'idle', 'suspend', 'lock-screen']);
+export type LockReason = z.infer<typeof LockReason>;
+
 export const contract = {
   // ---- vault -----------------------------------------------------------------------------
   vaultStatus: defineCall({ input: none, output: VaultStatus }),
@@ -135,6 +140,11 @@ export const contract = {
   vaultQuickUnlock: defineCall({ input: none, output: VaultStatus }),
   /** Estimates a typed master password or passphrase (the CLI's estimator); nothing is stored or logged. */
   passwordStrength: defineCall({ input: z.object({ password: z.string().max(1024) }), output: PasswordStrength }),
+  /** Reads pasted .env text as the CLI reads a .env file; the values are the ones just pasted. */
+  dotenvRead: defineCall({
+    input: z.object({ text: z.string().max(LIMITS.profileBytes) }),
+    output: z.object({ entries: z.array(z.object({ key: z.string(), value: z.string() })), skipped: z.array(z.number().int()) }),
+  }),
   vaultLock: defineCall({ input: none, output: VaultStatus }),
   vaultChangePassword: defineCall({
     input: z.object({ current: z.string().min(1).max(1024), next: MasterPassword, kdf: Kdf.optional() }),
@@ -256,7 +266,7 @@ export const contract = {
 
 export const events = {
   /** The vault locked (button, shortcut, idle, suspend, screen lock): show the unlock screen. */
-  locked: z.object({ reason: z.enum(['user', 'idle', 'suspend', 'lock-screen']) }),
+  locked: z.object({ reason: LockReason }),
   /** A sync pass is under way. */
   syncProgress: SyncProgress,
   /** An item's sync state changed (pushed, failed, retried). */

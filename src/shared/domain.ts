@@ -307,6 +307,16 @@ export const AgentInput = z.object({
   agentId: AgentId,
   args: z.array(AuthKey).max(LIMITS.argsPerAgent),
 });
+/**
+ * The keys an agent does not declare among its input arguments: Kura refuses a profile holding any
+ * of them. An agent that declares nothing (null) accepts every key.
+ */
+export function undeclaredKeys(declared: readonly string[] | null | undefined, keys: Iterable<string>): string[] {
+  if (!declared) return [];
+  const allowed = new Set(declared);
+  return [...keys].filter((k) => !allowed.has(k));
+}
+
 export const AgentSummary = z.object({
   agentId: z.string(),
   args: z.array(z.string()),

@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
+import { readDotenvText } from '../../src/core/devflow/dotenv';
 import { describePasswordStrength } from '../../src/shared/password-strength';
 import { ApiProvider, type Client } from '../../src/renderer/api';
 import { AppStateProvider } from '../../src/renderer/state';
@@ -13,9 +14,9 @@ type Calls = Partial<Record<keyof Client, (...args: never[]) => unknown>>;
  * call rejects with "unexpected call NAME", so a screen that asks for more than the test expects fails.
  */
 export function fakeClient(defaults: Calls, calls: Calls = {}): Client {
-  // Strength estimates come from the real estimator: screens show them while a password is typed.
+  // Strength estimates and .env reading come from the real engine functions, as main answers them.
   const strength = ({ password }: { password: string }) => describePasswordStrength(password);
-  const base: Record<string, unknown> = { on: () => () => undefined, passwordStrength: strength, ...defaults, ...calls };
+  const base: Record<string, unknown> = { on: () => () => undefined, passwordStrength: strength, dotenvRead: async ({ text }: { text: string }) => readDotenvText(text), ...defaults, ...calls };
   return new Proxy(base, {
     get: (target, name: string) => target[name] ?? (() => Promise.reject(new Error(`unexpected call ${name}`))),
   }) as unknown as Client;

@@ -6,7 +6,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateIdentity } from '../../src/core/share/age';
 import type { AgeKeyPair } from '../../src/core/share/age';
-import { openBundle, readBundle, sealBundle, serializeBundle } from '../../src/core/share/seal';
+import { readBundle, serializeBundle } from '../../src/core/share/seal';
+import { openBundle, sealBundle } from '../helpers/share';
 import { fingerprint, generateSigningKey, signingPublicKey } from '../../src/core/share/signature';
 import { FAST_SCRYPT, docExample, sampleContent } from '../fixtures/share/samples';
 

@@ -164,7 +164,7 @@ describe('export and import round trips', () => {
     expect(bundle.items.agents).toBeUndefined();
     expect(bundle.items.byokKeys).toBeUndefined();
     await expectKeyholdError(() => sealExport(alice, { target: { recipients: [] } }), 'BadInput', /Choose what to export/);
-    await expectKeyholdError(() => sealExport(alice, { all: true, select: ['crm/prod'], target: { recipients: [] } }), 'BadInput', /either --all or --select/);
+    await expectKeyholdError(() => sealExport(alice, { all: true, select: ['crm/prod'], target: { recipients: [] } }), 'BadInput', /either every profile or a selection/);
     await expectKeyholdError(() => sealExport(alice, { select: ['crm/nope'], target: { recipients: [] } }), 'NotFound');
   });
 

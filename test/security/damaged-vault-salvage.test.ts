@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openBundle } from '../../src/core/share/seal';
+import { openBundle } from '../helpers/share';
 import { useCleanups } from '../helpers/cleanup';
 import { keyhold } from '../helpers/cli';
 import { newVault, PASSWORD } from '../helpers/vault';

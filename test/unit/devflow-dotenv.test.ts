@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import { parseDotenv, serializeDotenv } from '../../src/core/devflow/dotenv';
+import { parseDotenv, readDotenvText, serializeDotenv } from '../../src/core/devflow/dotenv';
 import { KeyholdError } from '../../src/shared/errors';
 import { refusal } from '../helpers/cleanup';
 
@@ -268,5 +268,19 @@ describe('serializeDotenv properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('readDotenvText (what the window pastes, read as the CLI reads a file)', () => {
+  it('reads comments, export, quotes, inline comments and multi-line values as dotenv does, and names the lines it passed over', () => {
+    const text = ['# a comment', '', 'export A=1', "B='single # kept'", 'C="line\\nbreak"', 'D=plain value # trailing', 'E="first', 'second"', 'not a pair', 'A=2'].join('\n');
+    const { entries, skipped } = readDotenvText(text);
+    expect(Object.fromEntries(entries.map((e) => [e.key, e.value]))).toEqual(parse(text));
+    expect(Object.fromEntries(entries.map((e) => [e.key, e.value]))).toMatchObject({ A: '2', B: 'single # kept', C: 'line\nbreak', D: 'plain value', E: 'first\nsecond' });
+    expect(skipped).toEqual([9]);
+  });
+
+  it('finds nothing in text with no KEY=VALUE line', () => {
+    expect(readDotenvText('just words\nmore words')).toEqual({ entries: [], skipped: [1, 2] });
   });
 });

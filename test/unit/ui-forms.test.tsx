@@ -93,7 +93,7 @@ describe('profile form', () => {
     });
     await user.click(screen.getByRole('button', { name: 'Fill rows' }));
 
-    expect((screen.getByLabelText('Key 1') as HTMLInputElement).value).toBe('USERNAME');
+    await waitFor(() => expect((screen.getByLabelText('Key 1') as HTMLInputElement).value).toBe('USERNAME'));
     expect((screen.getByLabelText('Value 1') as HTMLInputElement).value).toBe('ann');
     expect((screen.getByLabelText('Key 2') as HTMLInputElement).value).toBe('PASSWORD');
     expect((screen.getByLabelText('Value 2') as HTMLInputElement).value).toBe('p@ss word # not a comment');

@@ -1,37 +1,12 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { looksLikeDotenv, parseDotenv } from '../../src/renderer/lib/dotenv';
+import { looksLikeDotenv } from '../../src/renderer/lib/dotenv';
 import { filterProfiles, groupRows, indexProfiles } from '../../src/renderer/lib/search';
 import { mergeEntries, rowsToAuthData } from '../../src/renderer/screens/profiles/ProfileForm';
 import type { ProfileSummary } from '../../src/shared/domain';
 
-describe('.env parser', () => {
-  it('reads comments, export, quotes, escapes, inline comments and multi-line values', () => {
-    const text = [
-      '# a comment',
-      '',
-      'export A=1',
-      "B='single # kept'",
-      'C="line\\nbreak \\"quoted\\""',
-      'D=plain value # comment',
-      'E="first',
-      'second"',
-      'bad line',
-      'A=2',
-    ].join('\r\n');
-    const { entries, skipped } = parseDotenv(text);
-    expect(Object.fromEntries(entries.map((e) => [e.key, e.value]))).toEqual({
-      A: '2',
-      B: 'single # kept',
-      C: 'line\nbreak "quoted"',
-      D: 'plain value',
-      E: 'first\nsecond',
-    });
-    expect(skipped).toEqual([9]);
-  });
-
-  it('reports an unclosed quote as skipped instead of swallowing the rest', () => {
-    expect(parseDotenv('A="open\nB=2').skipped).toEqual([1]);
+describe('pasting .env text', () => {
+  it('tells a .env block from one key name', () => {
     expect(looksLikeDotenv('A=1\nB=2')).toBe(true);
     expect(looksLikeDotenv('USERNAME')).toBe(false);
   });

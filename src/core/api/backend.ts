@@ -6,6 +6,7 @@ import type { Handlers } from '../../shared/ipc';
 import type { UserSettings } from '../../shared/settings';
 import type { KdfParams } from '../crypto/kdf';
 import type { SecretStoragePort } from '../desktop';
+import { readDotenvText } from '../devflow/dotenv';
 import { healthReport } from '../health';
 import { MCP_PROFILE_NAME, assertNoBackup, backupOf, formatOfConfig, importFindings, planWrap, scan, storeWrapSecrets, vaultLookup, wellKnownPlaces, wrapDiff, writeWrapped } from '../agents';
 import { describePasswordStrength } from '../../shared/password-strength';
@@ -156,6 +157,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     vaultUnlock: ({ password }) => session.unlock(password),
     vaultQuickUnlock: () => session.quickUnlock(),
     passwordStrength: ({ password }) => describePasswordStrength(password),
+    dotenvRead: ({ text }) => readDotenvText(text),
     vaultLock: () => {
       lock('user');
       return session.status();

@@ -12,7 +12,9 @@ import { Vault } from '../vault/vault';
 import { defaultQuickUnlockFile, QuickUnlockStore } from './quick-unlock';
 
 export type KdfPreset = keyof typeof KDF_PRESETS;
-export type LockReason = z.infer<KeyholdEvents['locked']>['reason'];
+import type { LockReason } from '../../shared/contract';
+
+export type { LockReason };
 
 export type Emit = <K extends keyof KeyholdEvents>(event: K, payload: z.input<KeyholdEvents[K]>) => void;
 

@@ -1,10 +1,12 @@
+import type { LockReason as SharedLockReason } from '../../shared/contract';
 import { KeyholdError } from '../../shared/errors';
 import { systemTimers } from './ports';
 import type { PowerPort, Timers } from './ports';
 
 export const DEFAULT_AUTO_LOCK_MINUTES = 10;
 
-export type LockReason = 'idle' | 'suspend' | 'lock-screen';
+/** The reasons auto-lock itself locks for (the person's own lock is not one). */
+export type LockReason = Exclude<SharedLockReason, 'user'>;
 
 export interface AutoLockOptions {
   lock: (reason: LockReason) => void | Promise<void>;

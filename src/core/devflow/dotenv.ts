@@ -7,6 +7,29 @@ export function parseDotenv(text: string): Record<string, string> {
   return parse(text);
 }
 
+const KEY_LINE = /^(?:export\s+)?[\w.-]+\s*=/;
+const QUOTES_AND_COMMENT = /^['"`]|['"`]\s*(?:#.*)?$/g;
+
+/**
+ * What a pasted .env text holds, read as `parseDotenv` reads a file (one reader for the CLI and
+ * the window), and the 1-based lines it passed over: neither blank, a comment, a KEY= line nor
+ * part of a value that spans lines.
+ */
+export function readDotenvText(text: string): { entries: { key: string; value: string }[]; skipped: number[] } {
+  const entries = Object.entries(parseDotenv(text)).map(([key, value]) => ({ key, value }));
+  const spanning = entries.filter((e) => e.value.includes('\n')).map((e) => e.value);
+  const skipped = text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .flatMap((raw, i) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#') || KEY_LINE.test(line)) return [];
+      const bare = line.replace(QUOTES_AND_COMMENT, '');
+      return spanning.some((v) => v.includes(bare)) ? [] : [i + 1];
+    });
+  return { entries, skipped };
+}
+
 /*
  * How dotenv 17 reads a value (lib/main.js, `LINE` and `parse`), which decides how we write one:
  * - The file's CRLF and lone CR become LF before anything else, even inside quotes.

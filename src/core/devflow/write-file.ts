@@ -20,7 +20,7 @@ function fileError(e: unknown, path: string): unknown {
 }
 
 function exists(path: string): KeyholdError {
-  return new KeyholdError('Conflict', `${path} already exists. Use --force to replace it.`);
+  return new KeyholdError('Conflict', `${path} already exists.`, { field: 'replaceFile' });
 }
 
 /**

@@ -86,7 +86,7 @@ export function findContact(vault: Vault, name: string): Contact | null {
 
 export function getContact(vault: Vault, name: string): Contact {
   const contact = findContact(vault, name);
-  if (!contact) throw new KeyholdError('NotFound', `No contact "${name}" (see "keyhold contact list").`);
+  if (!contact) throw new KeyholdError('NotFound', `No contact "${name}".`, { field: 'unknownContact' });
   return contact;
 }
 

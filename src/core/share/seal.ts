@@ -1,10 +1,9 @@
 import { KeyholdError } from '../../shared/errors';
-import { decrypt, encryptToRecipients, encryptWithPassphrase } from './age';
-import type { DecryptKeys } from './age';
-import { BUNDLE_LIMITS, createBundle, parseBundleValue } from './bundle';
-import type { Bundle, BundleContent } from './bundle';
+import { encryptToRecipients, encryptWithPassphrase } from './age';
+import { BUNDLE_LIMITS, parseBundleValue } from './bundle';
+import type { Bundle } from './bundle';
 import { parseStrictJson } from './json';
-import { signBundle, verifyBundle } from './signature';
+import { verifyBundle } from './signature';
 import type { BundleSigner } from './signature';
 
 /** Who can open an export: teammates' age recipients, or whoever knows a passphrase. Never both. */
@@ -14,10 +13,6 @@ export interface SealOptions {
   armor?: boolean;
   /** Passphrase targets only; see `encryptWithPassphrase`. */
   scryptWorkFactor?: number;
-}
-
-export interface OpenOptions extends DecryptKeys {
-  allowUnsigned?: boolean;
 }
 
 export interface OpenedBundle {
@@ -35,30 +30,24 @@ export function serializeBundle(bundle: Bundle): Uint8Array {
   return bytes;
 }
 
-function checkTarget(target: EncryptionTarget): void {
+/** Refuses a target that names both recipients and a passphrase, or neither. */
+export function checkTarget(target: EncryptionTarget): void {
   const hasRecipients = 'recipients' in target && target.recipients !== undefined;
   const hasPassphrase = 'passphrase' in target && target.passphrase !== undefined;
   if (hasRecipients === hasPassphrase) {
-    throw new KeyholdError(
-      'BadInput',
-      hasRecipients
-        ? 'An export is encrypted either to recipients or to a passphrase, never both.'
-        : 'Choose recipients or a passphrase to encrypt the export.',
-    );
+    throw new KeyholdError('BadInput', 'Encrypt an export either to recipients or to a passphrase, not both and not neither.', { field: 'target' });
   }
 }
 
-/** Builds, signs and encrypts a bundle; returns the bytes of the age file. */
-export async function sealBundle(
-  content: BundleContent,
-  privateKey: Uint8Array,
-  target: EncryptionTarget,
-  options: SealOptions = {},
-): Promise<Uint8Array> {
+/** Encrypts a serialized bundle to its target as an age file. */
+export function encryptBundle(plaintext: Uint8Array, target: EncryptionTarget, options: SealOptions = {}): Promise<Uint8Array> {
   checkTarget(target);
-  const plaintext = serializeBundle(signBundle(createBundle(content), privateKey));
-  if ('recipients' in target) return encryptToRecipients(plaintext, target.recipients, { armor: options.armor });
-  return encryptWithPassphrase(plaintext, target.passphrase, options);
+  const armor = options.armor ?? false;
+  if ('recipients' in target) return encryptToRecipients(plaintext, target.recipients, { armor });
+  return encryptWithPassphrase(plaintext, target.passphrase, {
+    armor,
+    ...(options.scryptWorkFactor === undefined ? {} : { scryptWorkFactor: options.scryptWorkFactor }),
+  });
 }
 
 /** Parses and checks decrypted plaintext: size, JSON, version, schema, then signature. */
@@ -68,9 +57,4 @@ export function readBundle(plaintext: Uint8Array, options: { allowUnsigned?: boo
   }
   const bundle = parseBundleValue(parseStrictJson(plaintext));
   return { bundle, signer: verifyBundle(bundle, { allowUnsigned: options.allowUnsigned }) };
-}
-
-export async function openBundle(file: Uint8Array, options: OpenOptions): Promise<OpenedBundle> {
-  const plaintext = await decrypt(file, options);
-  return readBundle(plaintext, options);
 }

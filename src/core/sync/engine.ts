@@ -190,7 +190,7 @@ export class SyncEngine {
   private blockedReason(kind: RemoteKind): UsableConnection | string {
     const conn = this.vault.remotes.connection(kind);
     const label = SERVICE[kind];
-    if (!conn) return `No ${label} connection yet: set one with "keyhold remote set ${kind}".`;
+    if (!conn) return `No ${label} connection yet.`;
     if (!conn.credential) return `The ${label} connection has no ${kind === 'kura' ? 'API key' : 'token'} yet.`;
     if (conn.paused) return `The ${label} connection is paused: its credentials were rejected. Update them to resume.`;
     try {

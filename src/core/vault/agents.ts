@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dataVersion, tx } from './db';
 import type Database from 'better-sqlite3';
-import { AgentInput, type AgentSummary } from '../../shared/domain';
+import { AgentInput, undeclaredKeys, type AgentSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
 import { assertEnvName } from '../devflow/env-names';
 import type { AuditLog } from './audit';
@@ -198,10 +198,8 @@ export class AgentRegistry {
       if (damaged) throw damagedError('agent declaration', damaged, 'body');
       return;
     }
-    if (!declared(agent)) return;
-    const allowed = new Set(agent.args);
-    const undeclared = keys.filter((k) => !allowed.has(k));
-    if (undeclared.length > 0) {
+    const undeclared = undeclaredKeys(agent.args, keys);
+    if (undeclared.length > 0 && agent.args) {
       throw new KeyholdError(
         'UndeclaredKey',
         `Agent "${agentId}" does not declare ${undeclared.map((k) => `"${k}"`).join(', ')} as input argument${undeclared.length > 1 ? 's' : ''}; it declares ${agent.args.length ? agent.args.map((k) => `"${k}"`).join(', ') : 'none'}.`,

@@ -112,7 +112,7 @@ export class ByokKeys {
     const row = parsed.success
       ? this.store.rowByLookup(this.cells().lookup('byok_keys', kind))
       : undefined;
-    if (!row) throw new KeyholdError('NotFound', `No BYOK key for agent kind "${kind}" (see "keyhold byok list").`);
+    if (!row) throw new KeyholdError('NotFound', `No BYOK key for agent kind "${kind}".`, { field: 'unknownKind' });
     return row;
   }
 

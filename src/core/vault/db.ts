@@ -48,10 +48,10 @@ const CORRUPT = (dir: string) =>
 export function openDatabase(dir: string, options: { readonly?: boolean } = {}): Database.Database {
   const file = dbPath(dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new KeyholdError('VaultNotFound', `No vault found: ${dir} is not a directory. Create one with "keyhold init".`);
+    throw new KeyholdError('VaultNotFound', `No vault found: ${dir} is not a directory.`, { field: 'noVault' });
   }
   if (!existsSync(file)) {
-    throw new KeyholdError('VaultNotFound', `No vault found in ${dir}. Create one with "keyhold init".`);
+    throw new KeyholdError('VaultNotFound', `No vault found in ${dir}.`, { field: 'noVault' });
   }
   let db: Database.Database;
   try {

@@ -309,7 +309,7 @@ export class Profiles {
     if (prefixHits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${prefixHits.length} profiles; give more of the id.`);
     const damaged = this.damagedRef(ref);
     if (damaged) throw damagedError('profile', damaged, 'meta');
-    throw new KeyholdError('NotFound', `No profile "${ref}". Use its id or AGENT_ID/NAME (see "keyhold profile list").`);
+    throw new KeyholdError('NotFound', `No profile "${ref}". Name it by its id or by agent id and name.`, { field: 'unknownProfile' });
   }
 
   /** The quarantined profile a reference names: by id, id prefix, or AGENT_ID/NAME through its lookup tag. */
@@ -723,7 +723,7 @@ export class Profiles {
   restore(ref: string, version: number, options: { confirmNewRemote?: boolean; allowEnv?: string[] } = {}): ProfileSummary {
     const { id } = this.resolve(ref);
     const target = this.store.versions(id).find((v) => v.version === version);
-    if (!target) throw new KeyholdError('NotFound', `Profile "${ref}" has no version ${version} (see "keyhold profile history").`);
+    if (!target) throw new KeyholdError('NotFound', `Profile "${ref}" has no version ${version}.`, { field: 'unknownVersion' });
     const s = target.snapshot;
     const current = this.load(id);
     // A token left behind by a rename or move comes back with the identity it was issued for,

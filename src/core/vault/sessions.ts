@@ -4,7 +4,22 @@ import { KeyholdError } from '../../shared/errors';
 import { EnvelopeError, open, seal } from '../crypto/envelope';
 import { deriveKey } from '../crypto/keys';
 import { sql, tx } from './db';
-import type { Vault } from './vault';
+import type { AuditLog } from './audit';
+import type { Cells } from './cells';
+
+/**
+ * What sessions need of a vault. Structural, so this module does not import vault.ts, which ends
+ * every session itself when the master password changes.
+ */
+export interface SessionVault {
+  readonly db: Database.Database;
+  readonly audit: AuditLog;
+  readonly vaultId: string;
+  readonly unlocked: boolean;
+  readonly now: () => number;
+  cells(): Cells;
+  unlockWithKey(vaultId: string, vaultKey: Buffer): void;
+}
 
 /*
  * CLI sessions, in the manner of `bw unlock`: the master password is asked once, and the shell
@@ -53,7 +68,7 @@ const sessionAd = (vaultId: string, id: string, expiresAt: number) =>
 const sessionKey = (secret: Buffer, vaultId: string, id: string) => deriveKey(secret, 'session', `${vaultId}|${id}`);
 
 const invalid = (why: string) =>
-  new KeyholdError('SessionInvalid', `${SESSION_ENV} ${why} Run "keyhold unlock" for a new session, or unset ${SESSION_ENV} to use the master password.`);
+  new KeyholdError('SessionInvalid', `${SESSION_ENV} ${why} Start a new session, or unset ${SESSION_ENV} to use the master password.`, { field: 'session' });
 
 /** Deletes sessions whose time is up; returns how many. */
 function purgeExpiredSessions(db: Database.Database, now: number): number {
@@ -61,7 +76,7 @@ function purgeExpiredSessions(db: Database.Database, now: number): number {
 }
 
 /** Starts a session on an unlocked vault. */
-export function createSession(vault: Vault, minutes: number = DEFAULT_SESSION_MINUTES): CreatedSession {
+export function createSession(vault: SessionVault, minutes: number = DEFAULT_SESSION_MINUTES): CreatedSession {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SESSION_MINUTES) {
     throw new KeyholdError('BadInput', `A session lasts a whole number of minutes from 1 to ${MAX_SESSION_MINUTES}.`);
   }
@@ -92,14 +107,14 @@ export function createSession(vault: Vault, minutes: number = DEFAULT_SESSION_MI
  * Unlocks a locked vault with a session token instead of the password (no KDF). An expired,
  * revoked, unknown or forged token is refused with SessionInvalid; the message never shows it.
  */
-export function unlockWithSession(vault: Vault, token: string): OpenedSession {
+export function unlockWithSession(vault: SessionVault, token: string): OpenedSession {
   const match = TOKEN.exec(token.trim());
   if (!match) throw invalid('is not a Keyhold session token.');
   const id = match[1] as string;
   const now = vault.now();
   const row = sql(vault.db, 'SELECT id, expires_at, wrapped_key FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
   purgeExpiredSessions(vault.db, now);
-  if (!row) throw invalid('is not a session of this vault, or the session was ended (by "keyhold lock" or a master password change).');
+  if (!row) throw invalid('is not a session of this vault, or the session was ended (by locking the vault or changing the master password).');
   if (row.expires_at <= now) throw invalid(`expired at ${new Date(row.expires_at).toISOString()}.`);
   const vaultId = vault.vaultId;
   const secret = Buffer.from(match[2] as string, 'base64url');
@@ -124,7 +139,7 @@ export function unlockWithSession(vault: Vault, token: string): OpenedSession {
  * transaction if there is one. Audited when the vault is unlocked: a locked vault has no key to
  * seal an audit entry with, and ending sessions must never need the password.
  */
-export function endAllSessions(vault: Vault, reason: 'locked' | 'password_changed'): number {
+export function endAllSessions(vault: SessionVault, reason: 'locked' | 'password_changed'): number {
   return tx(vault.db, () => {
     const count = sql(vault.db, 'DELETE FROM sessions').run().changes;
     if (count > 0 && vault.unlocked) vault.audit.append('sessions_revoked', { count, reason });

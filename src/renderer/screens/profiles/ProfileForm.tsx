@@ -2,12 +2,11 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo, useState } from 'react';
 import { useFieldArray, useForm } from 'react-hook-form';
 import type { FieldError, Resolver } from 'react-hook-form';
-import { AgentId, AuthKey, AuthValue, ProfileInput, ProfileName } from '../../../shared/domain';
+import { AgentId, AuthKey, AuthValue, ProfileInput, ProfileName, undeclaredKeys } from '../../../shared/domain';
 import type { AgentSummary, ProfilePatch, ProfileSummary } from '../../../shared/domain';
 import { errorField, useApi } from '../../api';
 import { useAgents, useInvalidateItems, useSyncNow } from '../../hooks';
-import { looksLikeDotenv, parseDotenv } from '../../lib/dotenv';
-import type { EnvEntry } from '../../lib/dotenv';
+import { looksLikeDotenv } from '../../lib/dotenv';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
 import { Dialog, ErrorNote, Field } from '../../ui/kit';
@@ -67,7 +66,7 @@ export function profileResolver(agents: AgentSummary[]): Resolver<ProfileFormVal
       const key = AuthKey.safeParse(row.key);
       if (!key.success) e.key = err(firstIssue(key));
       else if (seen.has(row.key)) e.key = err(`"${row.key}" is already used in this profile.`);
-      else if (declared && !declared.args.includes(row.key)) e.key = err(undeclaredMessage(declared, row.key));
+      else if (declared && undeclaredKeys(declared.args, [row.key]).length > 0) e.key = err(undeclaredMessage(declared, row.key));
       seen.add(row.key);
       if (!(row.existing && row.value === '')) {
         const value = AuthValue.safeParse(row.value);
@@ -86,7 +85,7 @@ export function profileResolver(agents: AgentSummary[]): Resolver<ProfileFormVal
 }
 
 /** Merges pasted entries into the rows: same key → new value, else fills blank rows, else appends. */
-export function mergeEntries(rows: Row[], entries: EnvEntry[]): Row[] {
+export function mergeEntries(rows: Row[], entries: readonly { key: string; value: string }[]): Row[] {
   const next = rows.map((r) => ({ ...r }));
   for (const { key, value } of entries) {
     const same = next.find((r) => r.key === key);
@@ -193,8 +192,13 @@ export function ProfileForm({
 
   const submit = (draft: boolean) => form.handleSubmit((values) => save.mutate({ values, draft, confirmNewRemote: false }));
 
-  const fill = (text: string) => {
-    const { entries, skipped } = parseDotenv(text);
+  const fill = async (text: string) => {
+    const read = await api.dotenvRead({ text }).catch((e: unknown) => {
+      setPasteNote(e instanceof Error ? e.message : 'That text could not be read.');
+      return null;
+    });
+    if (read === null) return false;
+    const { entries, skipped } = read;
     if (entries.length === 0) {
       setPasteNote('No KEY=VALUE lines were found.');
       return false;
@@ -272,7 +276,9 @@ export function ProfileForm({
                   {...form.register(`rows.${i}.key`)}
                   onPaste={(e) => {
                     const text = e.clipboardData.getData('text');
-                    if (looksLikeDotenv(text) && text.includes('=') && fill(text)) e.preventDefault();
+                    if (!looksLikeDotenv(text) || !text.includes('=')) return;
+                    e.preventDefault();
+                    void fill(text);
                   }}
                 />
                 {rowErr?.key ? (
@@ -343,10 +349,11 @@ export function ProfileForm({
                 type="button"
                 className="secondary"
                 onClick={() => {
-                  if (fill(pasteText)) {
+                  void fill(pasteText).then((filled) => {
+                    if (!filled) return;
                     setPasteText('');
                     setPasteOpen(false);
-                  }
+                  });
                 }}
               >
                 Fill rows

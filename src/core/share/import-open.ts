@@ -1,0 +1,77 @@
+import { open } from 'node:fs/promises';
+import { KeyholdError } from '../../shared/errors';
+import type { SignerInfo } from '../../shared/share';
+import type { Vault } from '../vault/vault';
+import { decrypt } from './age';
+import { BUNDLE_LIMITS } from './bundle';
+import type { Bundle } from './bundle';
+import { contactBySigningKey } from './contacts';
+import { readBundle } from './seal';
+import { loadVaultKeys } from './vault-keys';
+import { timed, timedAsync, type PhaseTimer } from './phases';
+
+export function describeSigner(signer: SignerInfo): string {
+  if (!signer.signed) return 'NOBODY: the bundle is not signed';
+  if (signer.self) return `this vault (${signer.fingerprint})`;
+  if (signer.contact !== null) return `${signer.contact} (${signer.fingerprint})`;
+  return `an unknown signer, fingerprint ${signer.fingerprint}: compare it with the sender before trusting it`;
+}
+
+export interface OpenImportOptions {
+  passphrase?: string;
+  /** Accept a bundle with no signature; the preview then warns that nobody vouches for it. */
+  allowUnsigned?: boolean;
+  onPhase?: PhaseTimer;
+}
+
+export interface OpenedImport {
+  bundle: Bundle;
+  signer: SignerInfo;
+}
+
+/** Reads a bundle file, refusing one over the size limit before reading it into memory. */
+export async function readBundleFile(path: string): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new KeyholdError('NotFound', `No file ${path}.`);
+    if (code === 'EACCES' || code === 'EPERM') throw new KeyholdError('BadInput', `Cannot read ${path}: permission denied.`);
+    if (code === 'EISDIR') throw new KeyholdError('BadInput', `${path} is a folder, not a bundle file.`);
+    throw e;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > BUNDLE_LIMITS.fileBytes) {
+      throw new KeyholdError('TooLarge', `${path} is larger than ${BUNDLE_LIMITS.fileBytes / 1024 / 1024} MiB, the most Keyhold imports.`);
+    }
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Decrypts with the vault's identity (or the passphrase), then checks format, fields and signature. */
+export async function openImport(vault: Vault, file: Uint8Array, options: OpenImportOptions = {}): Promise<OpenedImport> {
+  const keys = await loadVaultKeys(vault);
+  keys.signingKey.privateKey.fill(0);
+  const plaintext = await timedAsync(options.onPhase, 'decrypt', () =>
+    decrypt(file, { identities: [keys.ageIdentity], ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) }),
+  );
+  const opened = timed(options.onPhase, 'verify', () => readBundle(plaintext, { allowUnsigned: options.allowUnsigned ?? false }));
+  plaintext.fill(0);
+  const contact = opened.signer ? (contactBySigningKey(vault, opened.signer.publicKey)?.name ?? null) : null;
+  const self = opened.signer ? opened.signer.publicKey.equals(keys.signingKey.publicKey) : false;
+  const signer: SignerInfo = opened.signer
+    ? {
+        signed: true,
+        fingerprint: opened.signer.fingerprint,
+        publicKey: opened.signer.publicKey.toString('base64'),
+        contact,
+        self,
+        trusted: self || contact !== null,
+      }
+    : { signed: false, fingerprint: null, publicKey: null, contact: null, self: false, trusted: false };
+  return { bundle: opened.bundle, signer };
+}

@@ -1,0 +1,273 @@
+import type { z } from 'zod';
+import { checkProviderKey, undeclaredKeys } from '../../shared/domain';
+import type { ProfileSummary } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import type { AgentChange, ByokChange, ChangeCounts as Counts, ConflictPolicy, ImportPreview, ProfileChange, ProfileDiff } from '../../shared/share';
+import { dangerousEnvName } from '../devflow/env-names';
+import { dataVersion, sql } from '../vault/db';
+import type { Vault } from '../vault/vault';
+import type { Bundle, BundleProfile } from './bundle';
+import { REPLACE_NOTE, replacesRemote } from './import-safety';
+import { type OpenedImport } from './import-open';
+
+export interface PreviewOptions {
+  onConflict?: ConflictPolicy;
+  /** Imported items arrive as drafts instead of pending. */
+  draft?: boolean;
+}
+
+const MAX_NAME = 200;
+const profileKey = (agentId: string, name: string): string => `${agentId}\u0000${name}`;
+
+/** "NAME (imported)", then "NAME (imported 2)"…, shortened to fit the name limit. */
+function keepBothName(name: string, taken: Set<string>, agentId: string): string {
+  for (let n = 1; ; n++) {
+    const suffix = n === 1 ? ' (imported)' : ` (imported ${n})`;
+    let base = name.slice(0, MAX_NAME - suffix.length);
+    if (/[\uD800-\uDBFF]$/.test(base)) base = base.slice(0, -1);
+    const candidate = `${base.trimEnd()}${suffix}`;
+    if (!taken.has(profileKey(agentId, candidate))) {
+      taken.add(profileKey(agentId, candidate));
+      return candidate;
+    }
+  }
+}
+
+function diffProfile(incoming: BundleProfile, authData: Record<string, string>, saveSession: boolean, token: string | null): ProfileDiff {
+  const changed: string[] = [];
+  const added: string[] = [];
+  for (const [key, value] of Object.entries(incoming.authData)) {
+    if (!Object.hasOwn(authData, key)) added.push(key);
+    else if (authData[key] !== value) changed.push(key);
+  }
+  return {
+    changed,
+    added,
+    removed: Object.keys(authData).filter((k) => !Object.hasOwn(incoming.authData, k)),
+    saveSession: incoming.saveSession !== saveSession,
+    authToken: incoming.authToken !== undefined && incoming.authToken !== token,
+  };
+}
+
+const isSame = (d: ProfileDiff): boolean =>
+  d.changed.length + d.added.length + d.removed.length === 0 && !d.saveSession && !d.authToken;
+
+function countOf<T extends { status: string; action: string }>(items: T[]): z.infer<typeof Counts> {
+  const counts = { new: 0, identical: 0, differs: 0, create: 0, update: 0, skip: 0 };
+  for (const item of items) {
+    counts[item.status as 'new']++;
+    counts[item.action as 'create']++;
+  }
+  return counts;
+}
+
+type BareChange = Omit<ProfileChange, 'keys' | 'dangerousKeys' | 'replacesRemote' | 'state'>;
+
+/** Adds what the person must see before trusting a profile: its key names, the risky ones, and whether it could replace a remote profile. */
+function withSafety(c: BareChange, incoming: BundleProfile, draft: boolean, existingDraft: boolean): ProfileChange {
+  const keys = Object.keys(incoming.authData);
+  const replaces = replacesRemote(c);
+  return {
+    ...c,
+    note: replaces ? REPLACE_NOTE : c.note,
+    keys,
+    dangerousKeys: keys.filter((k) => dangerousEnvName(k) !== null),
+    replacesRemote: replaces,
+    state: draft || replaces || (c.action === 'update' && existingDraft) ? 'draft' : 'pending',
+  };
+}
+
+function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy, draft: boolean): ProfileChange[] {
+  const changes = bareProfileChanges(vault, bundle, policy);
+  const drafts = new Set(vault.profiles.list().flatMap((s) => (s.syncState === 'draft' ? [s.id] : [])));
+  return changes.map((c, i) => withSafety(c, bundle.items.profiles[i] as BundleProfile, draft, c.existingId !== null && drafts.has(c.existingId)));
+}
+
+function bareProfileChanges(vault: Vault, bundle: Bundle, policy: ConflictPolicy): BareChange[] {
+  const existing = new Map<string, ProfileSummary>();
+  for (const s of vault.profiles.list()) existing.set(profileKey(s.agentId, s.name), s);
+  // Only keep-both needs every name in use, and only once something differs.
+  let taken: Set<string> | null = null;
+  const allTaken = () => (taken ??= new Set([...existing.keys(), ...bundle.items.profiles.map((p) => profileKey(p.agentId, p.name))]));
+  const store = vault.profiles.store;
+
+  return bundle.items.profiles.map((p): BareChange => {
+    const hasToken = p.authToken !== undefined;
+    const current = existing.size > 0 ? existing.get(profileKey(p.agentId, p.name)) : undefined;
+    if (!current) {
+      return { agentId: p.agentId, name: p.name, status: 'new', diff: null, action: 'create', importedAs: null, existingId: null, withToken: hasToken, note: null };
+    }
+    const base = { agentId: p.agentId, name: p.name, importedAs: null, note: null };
+    const row = store.row(current.id);
+    if (!row) throw new KeyholdError('Conflict', 'The vault changed during the import preview; run the import again.');
+    const remote = hasToken ? store.remote(row) : null;
+    const diff = diffProfile(p, store.secrets(row).authData, current.saveSession, remote?.authToken ?? null);
+    const known = { ...base, diff, existingId: current.id };
+    if (isSame(diff)) return { ...known, status: 'identical', action: 'skip', withToken: false };
+    if (policy === 'overwrite') return { ...known, status: 'differs', action: 'update', withToken: hasToken };
+    if (policy === 'skip') return { ...known, status: 'differs', action: 'skip', withToken: false };
+    return {
+      ...known,
+      status: 'differs',
+      action: 'create',
+      importedAs: keepBothName(p.name, allTaken(), p.agentId),
+      withToken: false,
+      // Kura binds a token to agent + name, so it cannot follow the profile to its new name.
+      note: hasToken ? 'its Kura token stays behind: under a new name it becomes a new remote profile' : null,
+    };
+  });
+}
+
+function previewByok(vault: Vault, bundle: Bundle, policy: ConflictPolicy): ByokChange[] {
+  const existing = new Map(vault.byok.list().map((b) => [b.kind, b]));
+  return (bundle.items.byokKeys ?? []).map((k): ByokChange => {
+    const current = existing.get(k.kind);
+    const base = { kind: k.kind, provider: k.provider, note: null };
+    if (!current) return { ...base, status: 'new', diff: [], action: 'create', existingId: null };
+    const diff: ByokChange['diff'] = [];
+    if (current.provider !== k.provider) diff.push('provider');
+    if (vault.byok.load(current.id).secrets.apiKey !== k.apiKey) diff.push('apiKey');
+    const known = { ...base, diff, existingId: current.id };
+    if (diff.length === 0) return { ...known, status: 'identical', action: 'skip' };
+    if (policy === 'overwrite') return { ...known, status: 'differs', action: 'update' };
+    return {
+      ...known,
+      status: 'differs',
+      action: 'skip',
+      note: policy === 'keep-both' ? 'a kind holds one key, so this vault keeps its own' : null,
+    };
+  });
+}
+
+function previewAgents(vault: Vault, bundle: Bundle): AgentChange[] {
+  return (bundle.items.agents ?? []).map((a): AgentChange => {
+    const current = vault.agents.get(a.agentId);
+    if (!current) return { agentId: a.agentId, status: 'new', added: [...new Set(a.args)], removed: [], action: 'declare' };
+    const mine = new Set(current.args);
+    const theirs = new Set(a.args);
+    const added = [...theirs].filter((x) => !mine.has(x));
+    const removed = [...mine].filter((x) => !theirs.has(x));
+    return { agentId: a.agentId, status: added.length + removed.length === 0 ? 'identical' : 'differs', added, removed, action: 'skip' };
+  });
+}
+
+/**
+ * Refuses the whole import if a profile it would write has keys its agent does not declare, counting
+ * declarations the import itself adds. Kura would refuse them anyway; refusing here changes nothing.
+ */
+function checkDeclaredArgs(vault: Vault, bundle: Bundle, profiles: ProfileChange[], agents: AgentChange[]): void {
+  const declared = new Map<string, readonly string[]>();
+  for (const a of vault.agents.list()) declared.set(a.agentId, a.args);
+  const incomingArgs = new Map((bundle.items.agents ?? []).map((a) => [a.agentId, a.args]));
+  for (const a of agents) if (a.action === 'declare') declared.set(a.agentId, incomingArgs.get(a.agentId) ?? []);
+
+  const problems: string[] = [];
+  bundle.items.profiles.forEach((p, i) => {
+    const change = profiles[i] as ProfileChange;
+    const args = declared.get(p.agentId);
+    if (change.action === 'skip' || !args) return;
+    const undeclared = undeclaredKeys(args, Object.keys(p.authData));
+    if (undeclared.length > 0) problems.push(`"${p.agentId}/${p.name}" has ${undeclared.map((k) => `"${k}"`).join(', ')}`);
+  });
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, 5).join('; ');
+  const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
+  throw new KeyholdError(
+    'UndeclaredKey',
+    `Nothing was imported: ${problems.length} profile(s) have keys their agent does not declare in this vault (${shown}${more}). ` +
+      'Declare those arguments for the agents first, or skip the profiles that conflict.',
+    { field: 'undeclaredImport' },
+  );
+}
+
+function checkByokKeys(bundle: Bundle, byok: ByokChange[]): void {
+  (bundle.items.byokKeys ?? []).forEach((k, i) => {
+    if ((byok[i] as ByokChange).action === 'skip') return;
+    const problem = checkProviderKey(k.provider, k.apiKey);
+    if (problem) throw new KeyholdError('BadInput', `Nothing was imported: the BYOK key for "${k.kind}" is not valid: ${problem}`, { field: 'byokKeys' });
+  });
+}
+
+function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange[], agents: AgentChange[]): string[] {
+  const warnings: string[] = [];
+  if (!opened.signer.signed) warnings.push('This bundle is NOT signed: nobody vouches for its contents. Import it only if you trust where it came from.');
+  else if (!opened.signer.self && opened.signer.contact === null) {
+    warnings.push(`The signer is not one of your contacts. Compare the fingerprint ${opened.signer.fingerprint} with the sender.`);
+  }
+  const replacing = profiles.filter((p) => p.replacesRemote).length;
+  if (replacing > 0) {
+    warnings.push(
+      `${replacing} profile(s) arrive without a Kura token under their original agent and name: syncing them would REPLACE the sender's remote profiles ` +
+        '(if they synced them) and invalidate their tokens. They arrive as drafts; mark each ready only if that is what you want.',
+    );
+  }
+  const risky = profiles.filter((p) => p.action !== 'skip' && p.dangerousKeys.length > 0);
+  if (risky.length > 0) {
+    const names = [...new Set(risky.flatMap((p) => p.dangerousKeys))].join(', ');
+    warnings.push(`${risky.length} profile(s) carry keys that change how a program runs when injected (${names}): each must be allowed by name.`);
+  }
+  const tokens = profiles.filter((p) => p.withToken).length;
+  const carried = opened.bundle.items.profiles.filter((p) => p.authToken !== undefined).length;
+  if (carried > 0) {
+    // Your own bundle (a backup, a move to a new machine) brings your tokens back; anyone else's acts as their remote profiles.
+    const whose = opened.signer.self ? 'exported from this vault; they come back with their profiles' : "syncing them updates the sender's remote profiles";
+    warnings.push(`This bundle carries ${carried} Kura token(s); ${tokens} will be attached to their profiles here: ${whose}.`);
+  }
+  const declared = agents.filter((a) => a.action === 'declare');
+  if (declared.length > 0) {
+    const summaries = vault.profiles.list();
+    for (const a of declared) {
+      const args = new Set(a.added);
+      const misfits = summaries.filter((s) => s.agentId === a.agentId && s.keys.some((k) => !args.has(k))).length;
+      if (misfits > 0) warnings.push(`Agent "${a.agentId}" will declare arguments that ${misfits} existing profile(s) do not fit; edit them before their next change.`);
+    }
+  }
+  const conflicts = agents.filter((a) => a.status === 'differs').length;
+  if (conflicts > 0) warnings.push(`${conflicts} agent declaration(s) differ from this vault's and are not applied.`);
+  return warnings;
+}
+
+/**
+ * Identifies the database state a preview was made from: `data_version` moves when another
+ * connection commits, `total_changes()` when this one writes. Equal stamps mean nothing was written.
+ */
+function writeStamp(vault: Vault): string {
+  const version = dataVersion(vault.db);
+  const changes = (sql(vault.db, 'SELECT total_changes() AS n').get() as { n: number }).n;
+  return `${version}:${changes}`;
+}
+
+// Kept beside the preview object, not in it: a preview that went through IPC is worked out again.
+const stamps = new WeakMap<ImportPreview, { stamp: string; opened: OpenedImport }>();
+
+/** True when this preview was made here, from this opened file, and nothing was written since. */
+export function previewIsCurrent(vault: Vault, opened: OpenedImport, preview: ImportPreview): boolean {
+  const made = stamps.get(preview);
+  return made !== undefined && made.opened === opened && made.stamp === writeStamp(vault);
+}
+
+/** Works out what an import would do, without changing anything. Throws if it would break a declared argument. */
+export function previewImport(vault: Vault, opened: OpenedImport, options: PreviewOptions = {}): ImportPreview {
+  const policy = options.onConflict ?? 'skip';
+  const { bundle } = opened;
+  const stamp = writeStamp(vault);
+  const profiles = previewProfiles(vault, bundle, policy, options.draft ?? false);
+  const byokKeys = previewByok(vault, bundle, policy);
+  const agents = previewAgents(vault, bundle);
+  checkDeclaredArgs(vault, bundle, profiles, agents);
+  checkByokKeys(bundle, byokKeys);
+  const preview: ImportPreview = {
+    exportedAt: bundle.exportedAt,
+    signer: opened.signer,
+    tokensIncluded: bundle.tokensIncluded,
+    policy,
+    state: options.draft ? 'draft' : 'pending',
+    profiles,
+    byokKeys,
+    agents,
+    counts: { profiles: countOf(profiles), byokKeys: countOf(byokKeys) },
+    warnings: warningsFor(vault, opened, profiles, agents),
+  };
+  stamps.set(preview, { stamp, opened });
+  return preview;
+}
