@@ -64,7 +64,8 @@ export const COMMANDS: Record<string, { module: ModuleName; description: string 
   completion: { module: 'completion', description: 'print a shell completion script: bash, zsh or fish' },
 };
 
-// An engine error that points at a confirmation the call lacked: say which flag gives it.
+// An engine error names the field it concerns (a confirmation the call lacked, a missing item):
+// the CLI adds, in its own terms, what to type next.
 const CONFIRM_FLAG: Partial<Record<string, string>> = {
   confirmNewRemote: 'Pass --new-remote to go ahead.',
   confirmTokenLoss: 'Pass --force to delete it anyway.',
@@ -74,6 +75,17 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   damaged: 'Run "keyhold doctor" to list every damaged item; "keyhold doctor --salvage FILE" saves what is readable.',
   replaceBackup: 'Use --force to replace it.',
   restoreChanged: 'Use --force to restore it anyway.',
+  // Core says what is missing in neutral words and names it with a field; the CLI says where to look.
+  replaceFile: 'Use --force to replace it.',
+  noVault: 'Create one with "keyhold init".',
+  session: 'Run "keyhold unlock" for a new session.',
+  unknownProfile: 'Name it by its id, a 6+ character id prefix or AGENT_ID/NAME (see "keyhold profile list").',
+  unknownVersion: 'See "keyhold profile history".',
+  unknownKind: 'See "keyhold byok list".',
+  unknownContact: 'See "keyhold contact list".',
+  undeclaredImport: 'Declare them with "keyhold agent set", or import with --on-conflict skip.',
+  select: 'Give --all, --select REF or --with-byok (not --all with --select).',
+  target: 'Give --to RECIPIENT or a passphrase, not both.',
 };
 
 /** Every error, from commander or from a command, is one line in this shape on standard error. */

@@ -217,7 +217,7 @@ describe('keyhold unlock / lock (CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     const refused = await keyhold(['profile', 'list'], { env: withSession(token) });
     expect(refused.code).toBe(9);
-    expect(refused.stderr).toMatch(/master password change/);
+    expect(refused.stderr).toMatch(/changing the master password/);
     expect(sessionCount(vaultDir)).toBe(0);
   });
 });

@@ -68,7 +68,7 @@ const sessionAd = (vaultId: string, id: string, expiresAt: number) =>
 const sessionKey = (secret: Buffer, vaultId: string, id: string) => deriveKey(secret, 'session', `${vaultId}|${id}`);
 
 const invalid = (why: string) =>
-  new KeyholdError('SessionInvalid', `${SESSION_ENV} ${why} Start a new session, or unset ${SESSION_ENV} to use the master password.`, { field: 'session' });
+  new KeyholdError('SessionInvalid', `${SESSION_ENV} ${why} A new session is needed, or unset ${SESSION_ENV} to use the master password.`, { field: 'session' });
 
 /** Deletes sessions whose time is up; returns how many. */
 function purgeExpiredSessions(db: Database.Database, now: number): number {
