@@ -58,14 +58,7 @@ export default tseslint.config(
   layer('main', { packages: ['electron', 'electron-store'], node: true, layers: ['core', 'shared'] }),
   layer('preload', { packages: ['electron'], layers: ['shared'] }),
   layer('renderer', {
-    packages: [
-      'react',
-      'react-dom',
-      '@tanstack/react-query',
-      '@tanstack/react-virtual',
-      'react-hook-form',
-      '@hookform/resolvers',
-    ],
+    packages: ['react', 'react-dom', '@tanstack/react-query', '@tanstack/react-virtual', 'react-hook-form', '@hookform/resolvers'],
     layers: ['shared'],
   }),
   layer('cli', { packages: ['commander'], node: true, layers: ['core', 'shared'] }),
@@ -80,7 +73,7 @@ export default tseslint.config(
         ...['env', 'stdin', 'stdout', 'stderr', 'exitCode', 'exit', 'argv', 'kill'].map((property) => ({
           object: 'process',
           property,
-          message: 'Use the helpers of src/cli/io.ts (out, err, env, envValue, setExitCode, currentIo) so the command runs against main\'s io.',
+          message: "Use the helpers of src/cli/io.ts (out, err, env, envValue, setExitCode, currentIo) so the command runs against main's io.",
         })),
       ],
     },

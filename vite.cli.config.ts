@@ -8,11 +8,9 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 // that use them: resolving and reading hundreds of small module files (zod, undici) cost more
 // than running them.
 const NATIVE = ['better-sqlite3', '@node-rs/argon2'];
-const external = [
-  ...builtinModules,
-  ...builtinModules.map((m) => `node:${m}`),
-  ...NATIVE,
-].map((name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`));
+const external = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...NATIVE].map(
+  (name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`),
+);
 
 // The CLI is a plain Node program: ESM, dependencies loaded from node_modules. keyhold.js is the
 // entry; the commands and the engine are chunks it imports only when a command needs them, so

@@ -11,7 +11,42 @@ import { FAST_KDF, median, PASSWORD, report, type Row } from './harness';
 import { lookalike, randomChars } from '../test/helpers/lookalike';
 
 /** The names `formatOf` accepts, as ripgrep globs. */
-const SCANNED_GLOBS = ['.env', '.env.*', '*.env', '*.json', '!package.json', '!package-lock.json', '!tsconfig.json', '!composer.json', '*.toml', '!keyhold.toml', '*.yaml', '*.yml', '*.ini', '*.cfg', '*.conf', '*.properties', '*.sh', '*.bash', '*.zsh', '.bashrc', '.bash_profile', '.bash_login', '.profile', '.zshrc', '.zprofile', '.zshenv', '.envrc', '.npmrc', '.pypirc', '.netrc', '.git-credentials', 'credentials', '.yarnrc', '.yarnrc.yml'];
+const SCANNED_GLOBS = [
+  '.env',
+  '.env.*',
+  '*.env',
+  '*.json',
+  '!package.json',
+  '!package-lock.json',
+  '!tsconfig.json',
+  '!composer.json',
+  '*.toml',
+  '!keyhold.toml',
+  '*.yaml',
+  '*.yml',
+  '*.ini',
+  '*.cfg',
+  '*.conf',
+  '*.properties',
+  '*.sh',
+  '*.bash',
+  '*.zsh',
+  '.bashrc',
+  '.bash_profile',
+  '.bash_login',
+  '.profile',
+  '.zshrc',
+  '.zprofile',
+  '.zshenv',
+  '.envrc',
+  '.npmrc',
+  '.pypirc',
+  '.netrc',
+  '.git-credentials',
+  'credentials',
+  '.yarnrc',
+  '.yarnrc.yml',
+];
 
 const CLI = join(import.meta.dirname, '../out/cli/keyhold.js');
 
@@ -20,7 +55,11 @@ function hasRipgrep(): boolean {
 }
 
 /** Wall time of a child process, its output sent to /dev/null; median of `runs` after one warm-up. */
-function timeProcess(command: string, args: string[], options: { env?: Record<string, string>; stdinFile?: string; okCodes?: number[]; runs?: number }): number {
+function timeProcess(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; stdinFile?: string; okCodes?: number[]; runs?: number },
+): number {
   const once = () => {
     const stdin = options.stdinFile ? openSync(options.stdinFile, 'r') : 'ignore';
     const t = performance.now();
@@ -31,7 +70,8 @@ function timeProcess(command: string, args: string[], options: { env?: Record<st
     });
     const ms = performance.now() - t;
     if (typeof stdin === 'number') closeSync(stdin);
-    if (!(options.okCodes ?? [0]).includes(r.status ?? -1)) throw new Error(`${command} ${args[0]} failed (${r.status}): ${r.stderr?.toString().slice(0, 500)}`);
+    if (!(options.okCodes ?? [0]).includes(r.status ?? -1))
+      throw new Error(`${command} ${args[0]} failed (${r.status}): ${r.stderr?.toString().slice(0, 500)}`);
     return ms;
   };
   once();
@@ -58,7 +98,11 @@ function makeTree(root: string, files: number): { planted: number } {
       writeFileSync(join(dir, path), text);
       n++;
     };
-    for (let i = 0; i < 20; i++) put(`config/settings-${i}.json`, JSON.stringify({ name: `s${i}`, ...(i === 0 ? { apiKey: lookalike.stripe() } : {}), note: body.slice(0, 200) }, null, 2));
+    for (let i = 0; i < 20; i++)
+      put(
+        `config/settings-${i}.json`,
+        JSON.stringify({ name: `s${i}`, ...(i === 0 ? { apiKey: lookalike.stripe() } : {}), note: body.slice(0, 200) }, null, 2),
+      );
     planted++;
     for (let i = 0; i < 10; i++) put(`config/deploy-${i}.yaml`, `name: d${i}\nregion: eu-west-1\n${i === 0 ? `aws_key: ${lookalike.aws()}\n` : ''}`);
     planted++;
@@ -81,7 +125,11 @@ export async function benchScan(): Promise<void> {
     // The same patterns over the same tree, honouring .gitignore and reading hidden files (.env), as scan does.
     const rg = timeProcess('rg', ['--hidden', '--no-messages', '--line-number', '--only-matching', '-e', ALL_RULES_PATTERN, root], { okCodes: [0] });
     // The same again, ripgrep told to read only the files scan reads (by the same names).
-    const rgSameFiles = timeProcess('rg', ['--hidden', '--no-messages', '--line-number', '--only-matching', ...SCANNED_GLOBS.flatMap((g) => ['-g', g]), '-e', ALL_RULES_PATTERN, root], { okCodes: [0] });
+    const rgSameFiles = timeProcess(
+      'rg',
+      ['--hidden', '--no-messages', '--line-number', '--only-matching', ...SCANNED_GLOBS.flatMap((g) => ['-g', g]), '-e', ALL_RULES_PATTERN, root],
+      { okCodes: [0] },
+    );
     const metric = `scan a ${FILES.toLocaleString('en')}-file tree (${planted} planted keys)`;
     const rows: Row[] = [
       { metric, keyhold, baseline: rg, unit: 'ms', target: '≤ 3× rg', pass: keyhold <= 3 * rg },
@@ -123,7 +171,11 @@ export async function benchRedact(): Promise<void> {
     while (written < SIZE) {
       const chunk: string[] = [];
       for (let i = 0; i < 1000; i++, line++) {
-        chunk.push(line % 50 === 0 ? `2026-12-03T08:00:00Z INFO request ${line} auth=${values[line % VALUES]} ok` : `2026-12-03T08:00:00Z INFO request ${line} path=/api/v1/items/${line} took=${line % 97}ms user=u${line % 1000}`);
+        chunk.push(
+          line % 50 === 0
+            ? `2026-12-03T08:00:00Z INFO request ${line} auth=${values[line % VALUES]} ok`
+            : `2026-12-03T08:00:00Z INFO request ${line} path=/api/v1/items/${line} took=${line % 97}ms user=u${line % 1000}`,
+        );
       }
       const text = `${chunk.join('\n')}\n`;
       writeSync(fd, text);
@@ -136,9 +188,22 @@ export async function benchRedact(): Promise<void> {
     const keyhold = timeProcess(process.execPath, [CLI, 'redact'], { env: { KEYHOLD_VAULT: join(dir, 'vault'), KEYHOLD_SESSION: token }, stdinFile: input });
     const rg = timeProcess('rg', ['--passthru', '--no-config', '-F', '-f', literals, '--replace', '<concealed by keyhold>'], { stdinFile: input });
     const mb = (written / (1024 * 1024)).toFixed(0);
-    report('redact', [{ metric: `redact ${mb} MB with ${VALUES.toLocaleString('en')} vault values`, keyhold, baseline: rg, unit: 'ms', target: '≤ 2× rg', pass: keyhold <= 2 * rg }], [
-      'Baseline: `rg --passthru -F -f LITERALS --replace MASK` reading the same file on standard input. Keyhold is the built CLI with a session (open, unlock, read 1,000 values), and it conceals each value\'s base64, hex and URL-encoded forms too (about ten patterns per value), which ripgrep is not asked to.',
-    ]);
+    report(
+      'redact',
+      [
+        {
+          metric: `redact ${mb} MB with ${VALUES.toLocaleString('en')} vault values`,
+          keyhold,
+          baseline: rg,
+          unit: 'ms',
+          target: '≤ 2× rg',
+          pass: keyhold <= 2 * rg,
+        },
+      ],
+      [
+        "Baseline: `rg --passthru -F -f LITERALS --replace MASK` reading the same file on standard input. Keyhold is the built CLI with a session (open, unlock, read 1,000 values), and it conceals each value's base64, hex and URL-encoded forms too (about ten patterns per value), which ripgrep is not asked to.",
+      ],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

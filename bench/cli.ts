@@ -60,7 +60,14 @@ export async function benchCli(): Promise<void> {
     const cpuOf = (n: Case) => median(samples[n].map((s) => s.cpu));
     const row = (metric: string, name: Case, factor: number, kind: 'wall' | 'cpu'): Row => {
       const [ms, floor] = kind === 'wall' ? [wallOf(name), wallOf('floor')] : [cpuOf(name), cpuOf('floor')];
-      return { metric: kind === 'wall' ? metric : `${metric}, CPU time`, keyhold: ms, baseline: floor, unit: 'ms', target: `≤ ${factor}× node -e 0`, pass: ms <= factor * floor };
+      return {
+        metric: kind === 'wall' ? metric : `${metric}, CPU time`,
+        keyhold: ms,
+        baseline: floor,
+        unit: 'ms',
+        target: `≤ ${factor}× node -e 0`,
+        pass: ms <= factor * floor,
+      };
     };
     const list = `\`keyhold profile list --json\` with a session, ${N.toLocaleString('en')} profiles`;
     const rows = [

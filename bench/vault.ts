@@ -36,17 +36,27 @@ function baselineCreate(dir: string, inputs: ReturnType<typeof profiles>): { db:
   const ver = db.prepare('INSERT INTO versions VALUES (?, ?, 1, ?, ?, ?)');
   const out = db.prepare('INSERT INTO outbox VALUES (?, ?, ?, 0, ?)');
   const { ms } = time(() =>
-    db.transaction(() => {
-      const now = Date.now();
-      for (const p of inputs) {
-        const id = randomUUID();
-        const keys = Object.keys(p.authData);
-        const meta = { agentId: p.agentId, name: p.name, keys, saveSession: false, lastSyncType: null, lastError: null, hasToken: false };
-        ins.run(id, randomBytes(32), now, now, 'pending', gcm(key, Buffer.from(JSON.stringify(meta))), gcm(key, Buffer.from(JSON.stringify({ authData: p.authData }))));
-        ver.run(randomUUID(), id, now, 'create', gcm(key, Buffer.from(JSON.stringify({ itemId: id, snapshot: { ...p, saveSession: false } }))));
-        out.run('profile', id, now, now);
-      }
-    }).immediate(),
+    db
+      .transaction(() => {
+        const now = Date.now();
+        for (const p of inputs) {
+          const id = randomUUID();
+          const keys = Object.keys(p.authData);
+          const meta = { agentId: p.agentId, name: p.name, keys, saveSession: false, lastSyncType: null, lastError: null, hasToken: false };
+          ins.run(
+            id,
+            randomBytes(32),
+            now,
+            now,
+            'pending',
+            gcm(key, Buffer.from(JSON.stringify(meta))),
+            gcm(key, Buffer.from(JSON.stringify({ authData: p.authData }))),
+          );
+          ver.run(randomUUID(), id, now, 'create', gcm(key, Buffer.from(JSON.stringify({ itemId: id, snapshot: { ...p, saveSession: false } }))));
+          out.run('profile', id, now, now);
+        }
+      })
+      .immediate(),
   );
   return { db, ms, key };
 }
@@ -99,12 +109,20 @@ export async function benchVault(): Promise<void> {
     await build({ configFile: join(import.meta.dirname, '../vite.cli.config.ts'), logLevel: 'warn' });
     const cli = join(import.meta.dirname, '../out/cli/keyhold.js');
     const measure = (script: string, env: Record<string, string> = {}) => {
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { readFileSync as __r } from 'node:fs'; process.on('exit', () => { const hwm = /VmHWM:\\s+(\\d+)/.exec(__r('/proc/self/status', 'utf8')); process.stderr.write('\\nRSS ' + Number(hwm[1]) / 1024); });\n${script}`], {
-        // Plain Node: without the TypeScript loader the benchmark itself runs under.
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KEYHOLD_INSECURE_TEST_KDF: '1', ...env },
-        cwd: join(import.meta.dirname, '..'),
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { readFileSync as __r } from 'node:fs'; process.on('exit', () => { const hwm = /VmHWM:\\s+(\\d+)/.exec(__r('/proc/self/status', 'utf8')); process.stderr.write('\\nRSS ' + Number(hwm[1]) / 1024); });\n${script}`,
+        ],
+        {
+          // Plain Node: without the TypeScript loader the benchmark itself runs under.
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KEYHOLD_INSECURE_TEST_KDF: '1', ...env },
+          cwd: join(import.meta.dirname, '..'),
+          encoding: 'utf8',
+        },
+      );
       const m = /RSS ([\d.]+)/.exec(r.stderr);
       if (r.status !== 0 || !m) throw new Error(`memory probe failed: ${r.stderr}`);
       return Number(m[1]);
@@ -128,12 +146,54 @@ export async function benchVault(): Promise<void> {
     );
 
     const rows: Row[] = [
-      { metric: `bulk create ${N} profiles × 5 fields`, keyhold: create.ms, baseline: base.ms, unit: 'ms', target: '≤ 1.5× baseline', pass: create.ms <= 1.5 * base.ms },
-      { metric: `unlock ${N}-profile vault, KDF excluded (median of 5)`, keyhold: median(unlockRuns), baseline: median(baseUnlockRuns), unit: 'ms', target: '< 100 ms', pass: median(unlockRuns) < 100 },
-      { metric: `unlock ${N}-profile vault with no index snapshot, KDF excluded`, keyhold: coldUnlock, baseline: median(baseUnlockRuns), unit: 'ms', target: 'informational', pass: true },
-      { metric: 'profile list --search (median of 200)', keyhold: median(searchRuns), baseline: median(baseSearchRuns), unit: 'ms', target: '< 5 ms', pass: median(searchRuns) < 5 },
-      { metric: `peak RSS of \`keyhold profile list --search\` on the ${N}-profile vault`, keyhold: rss, baseline: baseRss, unit: 'MB', target: '< 150 MB', pass: rss < 150 },
-      { metric: 'the same, vault using the default KDF (64 MiB Argon2id)', keyhold: rssDefaultKdf, baseline: baseRss, unit: 'MB', target: 'informational', pass: true },
+      {
+        metric: `bulk create ${N} profiles × 5 fields`,
+        keyhold: create.ms,
+        baseline: base.ms,
+        unit: 'ms',
+        target: '≤ 1.5× baseline',
+        pass: create.ms <= 1.5 * base.ms,
+      },
+      {
+        metric: `unlock ${N}-profile vault, KDF excluded (median of 5)`,
+        keyhold: median(unlockRuns),
+        baseline: median(baseUnlockRuns),
+        unit: 'ms',
+        target: '< 100 ms',
+        pass: median(unlockRuns) < 100,
+      },
+      {
+        metric: `unlock ${N}-profile vault with no index snapshot, KDF excluded`,
+        keyhold: coldUnlock,
+        baseline: median(baseUnlockRuns),
+        unit: 'ms',
+        target: 'informational',
+        pass: true,
+      },
+      {
+        metric: 'profile list --search (median of 200)',
+        keyhold: median(searchRuns),
+        baseline: median(baseSearchRuns),
+        unit: 'ms',
+        target: '< 5 ms',
+        pass: median(searchRuns) < 5,
+      },
+      {
+        metric: `peak RSS of \`keyhold profile list --search\` on the ${N}-profile vault`,
+        keyhold: rss,
+        baseline: baseRss,
+        unit: 'MB',
+        target: '< 150 MB',
+        pass: rss < 150,
+      },
+      {
+        metric: 'the same, vault using the default KDF (64 MiB Argon2id)',
+        keyhold: rssDefaultKdf,
+        baseline: baseRss,
+        unit: 'MB',
+        target: 'informational',
+        pass: true,
+      },
     ];
     report('vault', rows, [
       'Baselines: raw better-sqlite3 inserts of the same rows (item, version, outbox) in one transaction plus raw AES-256-GCM of the same bytes; unlock baseline: SELECT + AES-GCM decrypt + JSON.parse of the same meta cells; search baseline: Array.filter over the same lower-cased strings; RSS baseline: plain Node reading the same rows raw with better-sqlite3.',

@@ -83,20 +83,11 @@ cpSync(moduleDir, scratchModule, { recursive: true, filter: (src) => !src.starts
 writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'keyhold-native-electron', private: true, dependencies: { 'better-sqlite3': '*' } }));
 const rebuild = spawnSync(
   process.execPath,
-  [
-    join(dirname(require.resolve('@electron/rebuild')), 'cli.js'),
-    '--force',
-    '--only',
-    'better-sqlite3',
-    '--version',
-    electronVersion,
-    '--module-dir',
-    scratch,
-  ],
+  [join(dirname(require.resolve('@electron/rebuild')), 'cli.js'), '--force', '--only', 'better-sqlite3', '--version', electronVersion, '--module-dir', scratch],
   { stdio: 'inherit' },
 );
 if (rebuild.status !== 0 || !existsSync(join(scratchModule, 'build', 'Release', 'better_sqlite3.node'))) {
-  console.error('Building better-sqlite3 for Electron failed; see the output above. Node\'s build (the CLI, the tests) is unchanged.');
+  console.error("Building better-sqlite3 for Electron failed; see the output above. Node's build (the CLI, the tests) is unchanged.");
   process.exit(1);
 }
 rmSync(buildRoot, { recursive: true, force: true });

@@ -24,11 +24,7 @@ export function sessionToken(): string | undefined {
  * that its session ended. `session: false` always asks for the password (`keyhold unlock` must
  * not extend a session without it).
  */
-export async function withVault<T>(
-  globals: GlobalOptions,
-  fn: (vault: Vault) => Promise<T> | T,
-  options: { session?: boolean } = {},
-): Promise<T> {
+export async function withVault<T>(globals: GlobalOptions, fn: (vault: Vault) => Promise<T> | T, options: { session?: boolean } = {}): Promise<T> {
   const vault = Vault.open(vaultPath(globals));
   try {
     const token = options.session === false ? undefined : sessionToken();

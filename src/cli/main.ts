@@ -26,7 +26,12 @@ const MODULES = {
   session: () => import('./commands/session').then((m) => m.registerSessionCommands),
   devflow: () => import('./commands/devflow').then((m) => m.registerDevflowCommands),
   agents: () => import('./commands/agents').then((m) => m.registerAgentToolCommands),
-  completion: () => import('./commands/completion').then((m): Register => (program) => m.registerCompletionCommand(program)),
+  completion: () =>
+    import('./commands/completion').then(
+      (m): Register =>
+        (program) =>
+          m.registerCompletionCommand(program),
+    ),
 } satisfies Record<string, () => Promise<Register>>;
 
 type ModuleName = keyof typeof MODULES;

@@ -182,7 +182,5 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
     });
   }
 
-  return findings.sort(
-    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.rule.localeCompare(b.rule) || a.ref.localeCompare(b.ref),
-  );
+  return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.rule.localeCompare(b.rule) || a.ref.localeCompare(b.ref));
 }

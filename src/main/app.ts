@@ -87,9 +87,7 @@ export function startApp<C extends Contract, E extends EventsDef>(options: Start
   app.on('before-quit', () => {
     services?.clipboard.clearNow();
     services?.autoLock.stop();
-    Promise.resolve(backend?.close?.()).catch((e: unknown) =>
-      console.error('keyhold: closing the vault failed:', toErrorPayload(e).code),
-    );
+    Promise.resolve(backend?.close?.()).catch((e: unknown) => console.error('keyhold: closing the vault failed:', toErrorPayload(e).code));
   });
 
   const ready = async (): Promise<void> => {

@@ -13,9 +13,7 @@ export function isAllowedExternalUrl(raw: string, policy: NavigationPolicy): boo
   } catch {
     return false;
   }
-  return (
-    url.protocol === 'https:' && url.username === '' && url.password === '' && policy.externalOrigins.includes(url.origin)
-  );
+  return url.protocol === 'https:' && url.username === '' && url.password === '' && policy.externalOrigins.includes(url.origin);
 }
 
 function openOutside(raw: string, policy: NavigationPolicy): void {

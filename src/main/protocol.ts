@@ -48,9 +48,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 /** Must run before the app is ready: `app:` behaves like https (secure, standard, fetch-able). */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
-  ]);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 }
 
 function respond(status: number, body: BodyInit | null, contentType = 'text/plain; charset=utf-8'): Response {

@@ -306,8 +306,23 @@ export function App() {
   const { lockReason } = useAppState();
   const status = useQuery({ queryKey: qk.vaultStatus, queryFn: () => api.vaultStatus() });
   let body;
-  if (status.isPending) body = <main className="gate"><Spinner label="Opening Keyhold" /></main>;
-  else if (status.error) body = <main className="gate"><div className="gate-card"><ErrorNote error={status.error} /><button type="button" className="primary" onClick={() => void status.refetch()}>Try again</button></div></main>;
+  if (status.isPending)
+    body = (
+      <main className="gate">
+        <Spinner label="Opening Keyhold" />
+      </main>
+    );
+  else if (status.error)
+    body = (
+      <main className="gate">
+        <div className="gate-card">
+          <ErrorNote error={status.error} />
+          <button type="button" className="primary" onClick={() => void status.refetch()}>
+            Try again
+          </button>
+        </div>
+      </main>
+    );
   else if (!status.data.exists) body = <CreateVault />;
   else if (!status.data.unlocked) body = <Unlock status={status.data} reason={lockReason} />;
   else body = <Shell />;

@@ -39,9 +39,7 @@ function describe(summary: SyncSummary, status: SyncStatus | null): { tone: 'suc
     head = `Nothing new was sent. ${[open.failed ? `${open.failed} failed` : '', open.pending ? `${open.pending} waiting` : ''].filter(Boolean).join(', ')}: see Sync.`;
   } else head = 'Everything is in sync.';
   const replaced = summary.replaced.filter((r) => r.replacedForeign);
-  const tail = replaced.length
-    ? ` Kura already had ${replaced.map((r) => r.ref).join(', ')}; it was replaced and its old token no longer works.`
-    : '';
+  const tail = replaced.length ? ` Kura already had ${replaced.map((r) => r.ref).join(', ')}; it was replaced and its old token no longer works.` : '';
   const firstPending = summary.pending[0]?.reason;
   const why = summary.pending.length && firstPending ? ` ${firstPending}` : '';
   const tone = summary.failed.length || open.failed ? 'error' : summary.pending.length || open.pending || replaced.length ? 'info' : 'success';

@@ -101,7 +101,12 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
         // Errors are never pushed out by newer messages; only the oldest others make room.
         const overflow = next.length - MAX_TOASTS;
         if (overflow > 0) {
-          const drop = new Set(next.filter((t) => t.tone !== 'error').slice(0, overflow).map((t) => t.id));
+          const drop = new Set(
+            next
+              .filter((t) => t.tone !== 'error')
+              .slice(0, overflow)
+              .map((t) => t.id),
+          );
           next = next.filter((t) => !drop.has(t.id));
         }
       }
@@ -110,7 +115,10 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
       // Errors stay until dismissed: a person must be able to read what went wrong.
       if (tone !== 'error') {
         clearTimeout(timers.current.get(id));
-        timers.current.set(id, setTimeout(() => dismiss(id), TOAST_MS));
+        timers.current.set(
+          id,
+          setTimeout(() => dismiss(id), TOAST_MS),
+        );
       }
     },
     [dismiss],

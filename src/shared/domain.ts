@@ -95,10 +95,9 @@ export const Id = z.uuid({ error: 'Not a valid id.' });
 export const Timestamp = z.string(); // ISO-8601
 
 /** A profile is named by its id or by `AGENT_ID/NAME`. */
-export const ProfileRef = text('Profile reference', LIMITS.agentIdChars + LIMITS.nameChars + 1).refine(
-  (s) => s.length > 0,
-  { message: 'Profile reference may not be empty.' },
-);
+export const ProfileRef = text('Profile reference', LIMITS.agentIdChars + LIMITS.nameChars + 1).refine((s) => s.length > 0, {
+  message: 'Profile reference may not be empty.',
+});
 
 /**
  * Keys allowed by name although they change how a program loads or runs when injected

@@ -72,9 +72,7 @@ export interface EventMessage {
 
 export type Unsubscribe = () => void;
 
-type CallFn<D extends CallDef, R> = undefined extends CallInput<D>
-  ? (input?: CallInput<D>) => Promise<R>
-  : (input: CallInput<D>) => Promise<R>;
+type CallFn<D extends CallDef, R> = undefined extends CallInput<D> ? (input?: CallInput<D>) => Promise<R> : (input: CallInput<D>) => Promise<R>;
 
 export interface EventSource<E extends EventsDef> {
   on<K extends keyof E & string>(event: K, listener: (payload: EventPayload<E[K]>) => void): Unsubscribe;
@@ -103,11 +101,7 @@ function isEventMessage(message: unknown): message is EventMessage {
  * Builds the bridge object from the contract over any transport: the preload uses ipcRenderer,
  * the browser end-to-end tests use a Playwright binding to the same router.
  */
-export function createApi<C extends Contract, E extends EventsDef>(
-  contract: C,
-  events: E,
-  transport: Transport,
-): KeyholdApi<C, E> {
+export function createApi<C extends Contract, E extends EventsDef>(contract: C, events: E, transport: Transport): KeyholdApi<C, E> {
   const api: Record<string, unknown> = {};
   for (const name of callNames(contract)) {
     api[name] = (input?: unknown) => transport.invoke(name, input);

@@ -14,9 +14,7 @@ export class KeyholdError extends Error {
   }
 
   toPayload(): ErrorPayload {
-    return this.field === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, field: this.field };
+    return this.field === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, field: this.field };
   }
 }
 

@@ -2,7 +2,11 @@ import { z } from 'zod';
 
 /** Preferences the person can change from the UI; never a secret (they live in plain JSON). */
 export const UserSettings = z.object({
-  autoLockMinutes: z.number().int().min(1).max(24 * 60),
+  autoLockMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   clipboardSeconds: z.number().int().min(5).max(600),
   theme: z.enum(['system', 'light', 'dark']),
   quickUnlock: z.boolean(),

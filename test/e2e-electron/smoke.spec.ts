@@ -46,10 +46,10 @@ test('loads the renderer from app:// with no Node in the page', async () => {
 
 test('creates a vault, locks it and unlocks it again', async () => {
   const call = (name: string, input?: unknown) =>
-    page.evaluate(
-      ([n, i]) => (globalThis as unknown as { keyhold: Record<string, (x: unknown) => Promise<unknown>> }).keyhold[n as string]!(i),
-      [name, input] as const,
-    );
+    page.evaluate(([n, i]) => (globalThis as unknown as { keyhold: Record<string, (x: unknown) => Promise<unknown>> }).keyhold[n as string]!(i), [
+      name,
+      input,
+    ] as const);
   // XDG_CONFIG_HOME points at the throwaway dir, so the default vault lands in it.
   await expect(call('vaultStatus')).resolves.toMatchObject({ ok: true, value: { exists: false } });
   await expect(call('vaultCreate', { password: PASSWORD })).resolves.toMatchObject({ ok: true, value: { unlocked: true } });

@@ -24,7 +24,9 @@ export async function axeProblems(page: Page, where: string, themes: Theme[] = [
     const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
     for (const v of result.violations) {
       if (v.impact !== 'critical' && v.impact !== 'serious') continue;
-      const targets = v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.split('\n').slice(1, 2).join('').trim()})` : ''}`);
+      const targets = v.nodes
+        .slice(0, 4)
+        .map((n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.split('\n').slice(1, 2).join('').trim()})` : ''}`);
       problems.push(`[${where}, ${theme}] ${v.id} (${v.impact}): ${v.help} → ${targets.join(' | ')}`);
     }
   }

@@ -13,7 +13,12 @@ const nav = (page: Page, name: string) => page.getByRole('navigation', { name: '
 async function visitSections(page: Page, tag: string, found: string[]): Promise<void> {
   for (const section of SECTIONS) {
     await nav(page, section);
-    await expect(page.getByRole('heading', { level: 1 }).or(page.getByRole('region', { name: 'Profiles' })).first()).toBeVisible();
+    await expect(
+      page
+        .getByRole('heading', { level: 1 })
+        .or(page.getByRole('region', { name: 'Profiles' }))
+        .first(),
+    ).toBeVisible();
     found.push(...(await axeProblems(page, `${section} (${tag})`)));
   }
 }
@@ -23,7 +28,14 @@ async function seed(keyhold: Keyhold, remotes: Remotes): Promise<void> {
   await h.remoteSet({ kind: 'kura', url: remotes.kura.url, credential: KURA_TEST_API_KEY });
   await h.remoteSet({ kind: 'backside', url: remotes.backside.url, credential: BACKSIDE_TEST_TOKEN });
   await h.agentSet({ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'] });
-  await h.profileCreate({ agentId: 'crm-bot', name: 'prod', authData: { USERNAME: 'ann', PASSWORD: 'hunter2' }, saveSession: false, draft: false, allowEnv: [] });
+  await h.profileCreate({
+    agentId: 'crm-bot',
+    name: 'prod',
+    authData: { USERNAME: 'ann', PASSWORD: 'hunter2' },
+    saveSession: false,
+    draft: false,
+    allowEnv: [],
+  });
   await h.profileCreate({ agentId: 'crm-bot', name: 'staging', authData: { USERNAME: 'bob' }, saveSession: false, draft: true, allowEnv: [] });
   await h.byokSet({ kind: 'claude-code', provider: 'anthropic', apiKey: `sk-ant-api03-${'k'.repeat(30)}AAAA`, draft: false });
   await h.syncNow(undefined);
@@ -87,7 +99,10 @@ test('every screen and dialog has no critical or serious accessibility violation
   await page.keyboard.press('Escape');
 
   await nav(page, 'Sharing');
-  await page.getByRole('button', { name: /^Export/ }).first().click();
+  await page
+    .getByRole('button', { name: /^Export/ })
+    .first()
+    .click();
   await expect(page.getByRole('dialog')).toBeVisible();
   found.push(...(await axeProblems(page, 'export dialog')));
   await page.keyboard.press('Escape');

@@ -3,14 +3,24 @@ import { createVaultThroughUi, expect, KURA_TEST_API_KEY, test } from './harness
 
 const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
 
-test('the Kura token is revealed and copied on the profile screen; a deleted profile goes to the Trash, comes back, and can be deleted forever', async ({ keyhold, remotes }) => {
+test('the Kura token is revealed and copied on the profile screen; a deleted profile goes to the Trash, comes back, and can be deleted forever', async ({
+  keyhold,
+  remotes,
+}) => {
   const { page } = keyhold;
   await keyhold.open();
   await createVaultThroughUi(page);
   const h = keyhold.backend.handlers;
   await h.remoteSet({ kind: 'kura', url: remotes.kura.url, credential: KURA_TEST_API_KEY });
   await h.agentSet({ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'] });
-  await h.profileCreate({ agentId: 'crm-bot', name: 'prod', authData: { USERNAME: 'ann', PASSWORD: 'hunter2' }, saveSession: false, draft: false, allowEnv: [] });
+  await h.profileCreate({
+    agentId: 'crm-bot',
+    name: 'prod',
+    authData: { USERNAME: 'ann', PASSWORD: 'hunter2' },
+    saveSession: false,
+    draft: false,
+    allowEnv: [],
+  });
   await h.syncNow(undefined);
   const token = remotes.kura.profile('crm-bot', 'prod')?.token;
   expect(token).toBeTruthy();
@@ -29,7 +39,9 @@ test('the Kura token is revealed and copied on the profile screen; a deleted pro
   await detail.getByRole('button', { name: 'Hide the Kura token of crm-bot/prod' }).click();
   await expect(detail.getByText(token as string)).toHaveCount(0);
   await detail.getByRole('button', { name: 'Copy the Kura token of crm-bot/prod' }).click();
-  await expect(page.getByRole('region', { name: 'Notifications' }).getByText(/Copied the Kura token of crm-bot\/prod\. The clipboard clears in \d+ seconds/)).toBeVisible();
+  await expect(
+    page.getByRole('region', { name: 'Notifications' }).getByText(/Copied the Kura token of crm-bot\/prod\. The clipboard clears in \d+ seconds/),
+  ).toBeVisible();
   expect(keyhold.copied).toEqual([token]);
 
   // Delete: to the Trash, with the token.

@@ -10,7 +10,14 @@ async function withProfile(keyhold: Keyhold, remotes: Remotes): Promise<void> {
   const h = keyhold.backend.handlers;
   await h.remoteSet({ kind: 'kura', url: remotes.kura.url, credential: KURA_TEST_API_KEY });
   await h.agentSet({ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'] });
-  await h.profileCreate({ agentId: 'crm-bot', name: 'prod', authData: { USERNAME: 'ann', PASSWORD: 'hunter2-secret' }, saveSession: false, draft: false, allowEnv: [] });
+  await h.profileCreate({
+    agentId: 'crm-bot',
+    name: 'prod',
+    authData: { USERNAME: 'ann', PASSWORD: 'hunter2-secret' },
+    saveSession: false,
+    draft: false,
+    allowEnv: [],
+  });
   await h.syncNow(undefined);
 }
 
@@ -203,7 +210,10 @@ test('the export dialog fits an 800 px screen with its buttons in reach', async 
   await start(keyhold);
   await withProfile(keyhold, remotes);
   await nav(keyhold, 'Sharing');
-  await page.getByRole('button', { name: /^Export/ }).first().click();
+  await page
+    .getByRole('button', { name: /^Export/ })
+    .first()
+    .click();
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('A passphrase').check();
   const box = await dialog.boundingBox();

@@ -112,9 +112,7 @@ export async function startFakeBackside(opts: FakeBacksideOptions = {}): Promise
   };
 
   const apiKeyOf = (body: unknown): string | null =>
-    typeof body === 'object' && body !== null && typeof (body as { api_key?: unknown }).api_key === 'string'
-      ? (body as { api_key: string }).api_key
-      : null;
+    typeof body === 'object' && body !== null && typeof (body as { api_key?: unknown }).api_key === 'string' ? (body as { api_key: string }).api_key : null;
 
   const handler = (req: FakeRequest): FakeReply => {
     const byok = BYOK_PATH.exec(req.path);

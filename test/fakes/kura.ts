@@ -134,9 +134,7 @@ export async function startFakeKura(opts: FakeKuraOptions = {}): Promise<FakeKur
       profile.updates += 1;
       return {
         status: 200,
-        json: state.updateReturnsToken
-          ? { auth_token: token, name: profile.name, type: 'update' }
-          : { name: profile.name, type: 'update' },
+        json: state.updateReturnsToken ? { auth_token: token, name: profile.name, type: 'update' } : { name: profile.name, type: 'update' },
       };
     }
 

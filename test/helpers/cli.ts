@@ -30,7 +30,7 @@ const baseEnv = (env: Record<string, string> | undefined) => ({
 });
 
 function result(code: number, stdout: string, stderr: string): CliResult {
-  return { code, stdout, stderr, json: <T,>() => JSON.parse(stdout) as T };
+  return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }
 
 /** A writable that keeps what is written to it. */

@@ -4,8 +4,7 @@ import { randomInt } from 'node:crypto';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const UPPER32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-export const randomChars = (n: number, alphabet = ALNUM): string =>
-  Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join('');
+export const randomChars = (n: number, alphabet = ALNUM): string => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join('');
 
 export const lookalike = {
   anthropic: () => `sk-ant-api03-${randomChars(93, `${ALNUM}_-`)}AA`,

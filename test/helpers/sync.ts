@@ -16,7 +16,9 @@ export function fastEngine(vault: Vault, options: SyncEngineOptions = {}): SyncE
   });
 }
 
-export async function servers(opts: { agents?: Record<string, string[]> } = {}): Promise<{ kura: FakeKura; backside: FakeBackside; close: () => Promise<void> }> {
+export async function servers(
+  opts: { agents?: Record<string, string[]> } = {},
+): Promise<{ kura: FakeKura; backside: FakeBackside; close: () => Promise<void> }> {
   const kura = await startFakeKura(opts.agents ? { agents: opts.agents } : {});
   const backside = await startFakeBackside();
   return { kura, backside, close: async () => void (await Promise.all([kura.close(), backside.close()])) };

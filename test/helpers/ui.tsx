@@ -16,7 +16,13 @@ type Calls = Partial<Record<keyof Client, (...args: never[]) => unknown>>;
 export function fakeClient(defaults: Calls, calls: Calls = {}): Client {
   // Strength estimates and .env reading come from the real engine functions, as main answers them.
   const strength = ({ password }: { password: string }) => describePasswordStrength(password);
-  const base: Record<string, unknown> = { on: () => () => undefined, passwordStrength: strength, dotenvRead: async ({ text }: { text: string }) => readDotenvText(text), ...defaults, ...calls };
+  const base: Record<string, unknown> = {
+    on: () => () => undefined,
+    passwordStrength: strength,
+    dotenvRead: async ({ text }: { text: string }) => readDotenvText(text),
+    ...defaults,
+    ...calls,
+  };
   return new Proxy(base, {
     get: (target, name: string) => target[name] ?? (() => Promise.reject(new Error(`unexpected call ${name}`))),
   }) as unknown as Client;

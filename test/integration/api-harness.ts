@@ -19,9 +19,7 @@ type Name = keyof KeyholdContract;
  * A backend over a temp vault, driven exactly as IPC drives it: every call goes through the
  * router's dispatch (input parsing, output parsing, error envelopes).
  */
-export function apiHarness(
-  overrides: Partial<Omit<ApiDeps, 'settings'>> & { settings?: Partial<UserSettings>; settingsStore?: ApiDeps['settings'] } = {},
-) {
+export function apiHarness(overrides: Partial<Omit<ApiDeps, 'settings'>> & { settings?: Partial<UserSettings>; settingsStore?: ApiDeps['settings'] } = {}) {
   const t = tempDir('keyhold-api-');
   const events: Emitted[] = [];
   const copied: string[] = [];

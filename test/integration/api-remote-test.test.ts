@@ -102,7 +102,11 @@ describe('remoteTest: says what a request proved, and changes nothing remotely',
     await h.ok('agentSet', { agentId: 'crm', args: ['USER'] });
     await h.ok('remoteSet', { kind: 'kura', url: kura.url, credential: KURA_TEST_API_KEY });
     kura.faults.next({ kind: 'status', status: 503 });
-    expect(await h.ok('remoteTest', { kind: 'kura' })).toMatchObject({ ok: false, reached: true, message: expect.stringMatching(/not working right now.*503/) });
+    expect(await h.ok('remoteTest', { kind: 'kura' })).toMatchObject({
+      ok: false,
+      reached: true,
+      message: expect.stringMatching(/not working right now.*503/),
+    });
     await kura.stop();
     expect(await h.ok('remoteTest', { kind: 'kura' })).toMatchObject({ ok: false, reached: false, message: expect.stringMatching(/^Kura is unreachable/) });
     expect(backside.requests).toHaveLength(0);
@@ -125,7 +129,9 @@ describe('remoteTest: says what a request proved, and changes nothing remotely',
     await h.ok('remoteSet', { kind: 'backside', url: backside.url, credential: BACKSIDE_TEST_TOKEN });
     const r = await h.ok('remoteTest', { kind: 'backside' });
     expect(r).toMatchObject({ ok: true, credentialVerified: true, verifiedBy: 'test' });
-    expect(r.message).toMatch(/^Backside accepted the token: the same request with a made-up token was refused \(HTTP 401\), and with this one Backside answered HTTP 422/);
+    expect(r.message).toMatch(
+      /^Backside accepted the token: the same request with a made-up token was refused \(HTTP 401\), and with this one Backside answered HTTP 422/,
+    );
     expect(backside.state.configs.size).toBe(0);
     expect(backside.state.keys.size).toBe(0);
     expect(backside.requests.map((q) => [q.method, q.path, q.headers.authorization])).toEqual([
@@ -156,7 +162,7 @@ describe('remoteTest: says what a request proved, and changes nothing remotely',
 });
 
 describe('byokCheckKey: the window\'s "Check key", before anything is saved', () => {
-  it('answers accepted or refused with Backside\'s words, stores nothing, and refuses other providers', async () => {
+  it("answers accepted or refused with Backside's words, stores nothing, and refuses other providers", async () => {
     const { h, backside } = await setup();
     const good = `sk-ant-api03-${'c'.repeat(30)}`;
     expect(await h.call('byokCheckKey', { apiKey: good })).toMatchObject({ ok: false, error: { code: 'RemoteMissing' } });

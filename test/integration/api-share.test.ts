@@ -82,7 +82,10 @@ describe('sharing through the router', () => {
     await h.ok('contactAdd', { name: 'bob', recipient: theirs.recipient });
 
     // Mistakes the person can fix in the form are refused before any dialog opens.
-    expect(await h.call('shareExport', { select: [], target: { recipients: ['bob'] } })).toMatchObject({ ok: false, error: { code: 'BadInput', field: 'select' } });
+    expect(await h.call('shareExport', { select: [], target: { recipients: ['bob'] } })).toMatchObject({
+      ok: false,
+      error: { code: 'BadInput', field: 'select' },
+    });
     expect(await h.call('shareExport', { select: ['crm/prod'], target: { recipients: ['carol'] } })).toMatchObject({ ok: false, error: { code: 'NotFound' } });
     expect(await h.call('shareExport', { select: ['crm/nope'], target: { recipients: ['bob'] } })).toMatchObject({ ok: false, error: { code: 'NotFound' } });
     expect(dialog.asked).toEqual([]);
@@ -105,7 +108,10 @@ describe('sharing through the router', () => {
 
     // An existing file is never overwritten, even when the dialog offered it.
     dialog.saves.push(out);
-    expect(await h.call('shareExport', { select: 'all', target: { recipients: [theirs.recipient] } })).toMatchObject({ ok: false, error: { code: 'Conflict' } });
+    expect(await h.call('shareExport', { select: 'all', target: { recipients: [theirs.recipient] } })).toMatchObject({
+      ok: false,
+      error: { code: 'Conflict' },
+    });
 
     const locked = join(dir, 'pass.age');
     dialog.saves.push(locked);
@@ -201,7 +207,9 @@ describe('sharing through the router', () => {
 
     // Unsigned: refused unless the person says otherwise, and then flagged.
     const unsigned = join(dir, 'unsigned.age');
-    const plain = serializeBundle(createBundle({ tokensIncluded: false, items: { profiles: [{ agentId: 'crm', name: 'anon', authData: { USER: 'x' }, saveSession: false }] } }) as never);
+    const plain = serializeBundle(
+      createBundle({ tokensIncluded: false, items: { profiles: [{ agentId: 'crm', name: 'anon', authData: { USER: 'x' }, saveSession: false }] } }) as never,
+    );
     writeFileSync(unsigned, await encryptToRecipients(plain, [me.recipient]));
     dialog.opens.push(unsigned);
     const anon = await h.ok('shareImportChoose');

@@ -52,7 +52,11 @@ describe('the token and the trash through the router', () => {
     await h.ok('syncNow');
 
     expect(await h.call('profileDelete', { ref: 'crm/prod' })).toMatchObject({ ok: false, error: { code: 'Conflict', field: 'confirmTokenLoss' } });
-    expect(await h.ok('profileDelete', { ref: 'crm/prod', confirmTokenLoss: true })).toMatchObject({ id: prod.id, wasSynced: true, purgeAt: expect.any(String) });
+    expect(await h.ok('profileDelete', { ref: 'crm/prod', confirmTokenLoss: true })).toMatchObject({
+      id: prod.id,
+      wasSynced: true,
+      purgeAt: expect.any(String),
+    });
     await h.ok('byokDelete', { kind: 'claude-code' });
     expect(await h.ok('profilesList', {})).toEqual([]);
     expect(await h.ok('byokList')).toEqual([]);

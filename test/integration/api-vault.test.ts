@@ -83,7 +83,17 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   shareImportApply: { handle: HANDLE },
 };
 // The calls that work without an unlocked vault.
-const OPEN_CALLS = ['vaultStatus', 'vaultCreate', 'vaultUnlock', 'vaultQuickUnlock', 'vaultLock', 'settingsGet', 'settingsSet', 'passwordStrength', 'dotenvRead'];
+const OPEN_CALLS = [
+  'vaultStatus',
+  'vaultCreate',
+  'vaultUnlock',
+  'vaultQuickUnlock',
+  'vaultLock',
+  'settingsGet',
+  'settingsSet',
+  'passwordStrength',
+  'dotenvRead',
+];
 
 describe('vault lifecycle through the router', () => {
   it('first run: no vault, create, lock, wrong password, unlock', async () => {

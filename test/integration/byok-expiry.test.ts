@@ -24,7 +24,9 @@ describe('BYOK expiry and rotation period', () => {
       ]);
       expect(expiryFindings(vault, now + 31 * DAY)[0]).toMatchObject({ severity: 'problem', rule: 'key-expiry', ref: 'claude-code' });
       expect(healthReport(vault, { keyMaxAgeDays: 365, now: now + 31 * DAY }).some((f) => f.rule === 'key-expiry')).toBe(true);
-      expect(expiryFindings(vault, now + 80 * DAY).map((f) => f.message)).toContain('This key is due for rotation on 2026-04-01, in 10 days. Rotate it before then.');
+      expect(expiryFindings(vault, now + 80 * DAY).map((f) => f.message)).toContain(
+        'This key is due for rotation on 2026-04-01, in 10 days. Rotate it before then.',
+      );
 
       // A new key clears the expiry date (unknown for the new key) and restarts the rotation period.
       now += 85 * DAY;
@@ -56,7 +58,9 @@ describe('profile value expiry and rotation period', () => {
       vault.profiles.edit('bot/prod', { set: { REGION: 'us' } });
       vault.lock();
       await vault.unlock(PASSWORD);
-      expect(vault.profiles.get('bot/prod').expiry).toEqual({ TOKEN: { expiresAt: '2026-03-11T00:00:00.000Z', rotateDays: 30, since: '2026-03-01T00:00:00.000Z' } });
+      expect(vault.profiles.get('bot/prod').expiry).toEqual({
+        TOKEN: { expiresAt: '2026-03-11T00:00:00.000Z', rotateDays: 30, since: '2026-03-01T00:00:00.000Z' },
+      });
 
       now += 20 * DAY;
       expect(expiryFindings(vault, now).map((f) => f.severity)).toEqual(['problem', 'warning']);

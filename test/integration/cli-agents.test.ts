@@ -46,7 +46,10 @@ beforeAll(async () => {
   session = r.stdout.trim();
 
   // A home directory with the agent tools' own configs, and a project tree.
-  write(join(home, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { github: { command: 'npx', args: ['-y', 'gh'], env: { GITHUB_TOKEN: KEYS.github } } } }, null, 2));
+  write(
+    join(home, '.cursor', 'mcp.json'),
+    JSON.stringify({ mcpServers: { github: { command: 'npx', args: ['-y', 'gh'], env: { GITHUB_TOKEN: KEYS.github } } } }, null, 2),
+  );
   write(join(home, '.bashrc'), `alias ll='ls -l'\nexport ANTHROPIC_API_KEY=${KEYS.anthropic}\n`);
   write(p('proj', '.env'), `PORT=3000\nSLACK_BOT_TOKEN=${KEYS.slack}\n`);
   write(p('proj', '.gitignore'), 'ignored/\n');
@@ -86,7 +89,11 @@ describe('keyhold scan', () => {
   it('--import stores each value once, records the reason, and a second scan sees them in the vault', async () => {
     const r = await keyhold(['scan', p('proj'), '--import', '--json'], { env: withSession() });
     expect(r.code, r.stderr).toBe(0);
-    expect(findingsOf(r.stdout).map((f) => f.import).sort((a, b) => a!.target.localeCompare(b!.target))).toEqual([
+    expect(
+      findingsOf(r.stdout)
+        .map((f) => f.import)
+        .sort((a, b) => a!.target.localeCompare(b!.target)),
+    ).toEqual([
       { result: 'imported', target: 'byok anthropic' },
       { result: 'imported', target: 'profile github/mcp GITHUB_TOKEN' },
       { result: 'imported', target: 'profile proj/local SLACK_BOT_TOKEN' },
@@ -128,7 +135,10 @@ describe('keyhold mcp wrap / unwrap', () => {
     const args = (JSON.parse(wrapped.replace('// project servers', '')) as { mcpServers: { slack: { args: string[] } } }).mcpServers.slack.args;
     expect(args.slice(0, 4)).toEqual(['run', '--profile', 'slack/mcp', '--']);
     // What the MCP client would start: keyhold run … -- <a program that prints the variable>.
-    const ran = await keyhold([...args.slice(0, 4), process.execPath, '-e', 'process.stdout.write(String(process.env.SLACK_BOT_TOKEN === process.argv[1]))', KEYS.slack], { env: withSession() });
+    const ran = await keyhold(
+      [...args.slice(0, 4), process.execPath, '-e', 'process.stdout.write(String(process.env.SLACK_BOT_TOKEN === process.argv[1]))', KEYS.slack],
+      { env: withSession() },
+    );
     expect(ran.stdout, ran.stderr).toBe('true');
 
     expect((await keyhold(['mcp', 'wrap', file, '--force'], { env: withSession() })).stderr).toMatch(/No server .* has secret env values/);
@@ -177,7 +187,8 @@ describe('keyhold.toml', () => {
     write(join(dir, 'keyhold.toml'), '# references only\nGH = "keyhold://profile/github/mcp/GITHUB_TOKEN"\nANTHROPIC_API_KEY = "keyhold://byok/anthropic"\n');
     write(join(dir, '.env'), 'LEFTOVER=some-old-value-here\n');
     mkdirSync(join(dir, 'sub'));
-    const script = 'process.stdout.write(JSON.stringify([process.env.GH === process.argv[1], process.env.ANTHROPIC_API_KEY === process.argv[2], process.env.SLACK_BOT_TOKEN ?? null]))';
+    const script =
+      'process.stdout.write(JSON.stringify([process.env.GH === process.argv[1], process.env.ANTHROPIC_API_KEY === process.argv[2], process.env.SLACK_BOT_TOKEN ?? null]))';
     const r = spawnSync(process.execPath, [CLI, 'run', '--', process.execPath, '-e', script, KEYS.github, KEYS.anthropic], {
       cwd: join(dir, 'sub'),
       env: { PATH: process.env.PATH ?? '', ...withSession() },

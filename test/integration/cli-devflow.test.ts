@@ -91,7 +91,21 @@ describe('keyhold run', () => {
   // node itself takes the first "--" after its script; the second shows that keyhold passed both on.
   it('passes the arguments after "--" untouched, stdin through, and exits with the command\'s code', async () => {
     const r = await run(
-      ['run', '--profile', 'app/dev', '--', node, '-e', 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => { console.log(JSON.stringify([s.toUpperCase(), process.argv.slice(1)])); process.exit(42); })', '--', '--', '--profile', '-h', '$HOME', 'a b'],
+      [
+        'run',
+        '--profile',
+        'app/dev',
+        '--',
+        node,
+        '-e',
+        'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => { console.log(JSON.stringify([s.toUpperCase(), process.argv.slice(1)])); process.exit(42); })',
+        '--',
+        '--',
+        '--profile',
+        '-h',
+        '$HOME',
+        'a b',
+      ],
       'piped input\n',
     );
     expect(r.code, r.stderr).toBe(42);
@@ -108,10 +122,23 @@ describe('keyhold run', () => {
   });
 
   it('passes a SIGTERM it receives on to the command', async () => {
-    const child = spawn(node, [CLI, 'run', '--profile', 'app/dev', '--', node, '-e', 'process.on("SIGTERM", () => { console.log("child got SIGTERM"); process.exit(17); }); console.log("ready"); setInterval(() => {}, 1000);'], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      node,
+      [
+        CLI,
+        'run',
+        '--profile',
+        'app/dev',
+        '--',
+        node,
+        '-e',
+        'process.on("SIGTERM", () => { console.log("child got SIGTERM"); process.exit(17); }); console.log("ready"); setInterval(() => {}, 1000);',
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
@@ -225,11 +252,26 @@ describe('.env import and export', () => {
       expect(await revealed(`dotenv/${name}`), name).toEqual(parseDotenv(readFileSync(path, 'utf8')));
     }
     expect(await revealed('dotenv/app')).toMatchObject({ STRIPE_SECRET_KEY: 'sk_test_51HxYz#notacomment', PADDED: 'spaced out value', DOLLAR: '$HOME/bin' });
-    expect((await revealed('dotenv/keys')).JWT_PUBLIC_KEY).toBe('-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1L7V\n-----END PUBLIC KEY-----\n');
+    expect((await revealed('dotenv/keys')).JWT_PUBLIC_KEY).toBe(
+      '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1L7V\n-----END PUBLIC KEY-----\n',
+    );
   });
 
-  it('--set wins over the file; edit --from-env sets the file\'s keys and keeps the others', async () => {
-    await ok(['profile', 'add', '--agent', 'dotenv', '--name', 'mixed', '--from-env', join(FIXTURES, 'windows.env'), '--set', 'LAST=from-set', '--set', 'EXTRA=1']);
+  it("--set wins over the file; edit --from-env sets the file's keys and keeps the others", async () => {
+    await ok([
+      'profile',
+      'add',
+      '--agent',
+      'dotenv',
+      '--name',
+      'mixed',
+      '--from-env',
+      join(FIXTURES, 'windows.env'),
+      '--set',
+      'LAST=from-set',
+      '--set',
+      'EXTRA=1',
+    ]);
     expect(await revealed('dotenv/mixed')).toEqual({ API_TOKEN: 'tok_live_abcdef', MULTI: 'line one\nline two', LAST: 'from-set', EXTRA: '1' });
     writeFileSync(file('patch.env'), 'API_TOKEN=tok_rotated\nNEW_KEY="a b"\n');
     await ok(['profile', 'edit', 'dotenv/mixed', '--from-env', file('patch.env')]);
@@ -311,9 +353,17 @@ describe('.env import and export', () => {
 
 describe('keyhold completion', () => {
   function complete(script: string, words: string[]): string[] {
-    const r = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=("$@"); COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _keyhold; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', ...words]);
+    const r = spawnSync('bash', [
+      '-c',
+      `${script}\nCOMP_WORDS=("$@"); COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _keyhold; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      'bash',
+      ...words,
+    ]);
     expect(r.status, r.stderr.toString()).toBe(0);
-    return r.stdout.toString().split('\n').filter((line) => line !== '');
+    return r.stdout
+      .toString()
+      .split('\n')
+      .filter((line) => line !== '');
   }
 
   it('generates a bash script from the program that completes commands and options', async () => {

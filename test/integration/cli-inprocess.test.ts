@@ -148,7 +148,9 @@ describe('everyday commands', () => {
     await ok(['profile', 'edit', 'web/dev', '--unset', 'A', '--set', 'B=three', '--set', 'D=new-secret-value', '--save-session']);
     const masked = await ok(['profile', 'diff', 'web/dev', '1', '2']);
     expect(masked.stdout).toBe(
-      ['Version 1 -> 2: 3 key(s) differ', '  ~ saveSession: false -> true', '  - A = ••••••••', '  ~ B: •••••••• -> ••••••••', '  + D = ••••••••', ''].join('\n'),
+      ['Version 1 -> 2: 3 key(s) differ', '  ~ saveSession: false -> true', '  - A = ••••••••', '  ~ B: •••••••• -> ••••••••', '  + D = ••••••••', ''].join(
+        '\n',
+      ),
     );
     expect(masked.stdout).not.toContain('new-secret-value');
     const revealsBefore = (await ok(['log', '--json', '--limit', '10000'])).json<{ event: string }[]>().filter((e) => e.event === 'secret_revealed').length;

@@ -25,7 +25,7 @@ describe('the built keyhold binary', () => {
     expect(execFileSync(CLI, ['--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
   });
 
-  it('exits with the command\'s code and one error line, and reads a secret piped in', () => {
+  it("exits with the command's code and one error line, and reads a secret piped in", () => {
     const env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
     expect(keyholdProcess(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env }).code).toBe(0);
     expect(keyholdProcess(['profile', 'add', '--agent', 'a', '--name', 'b', '--set-stdin', 'K'], { env, input: 'piped-value\n' }).code).toBe(0);
@@ -69,7 +69,7 @@ describe('the bundled engine (the binary carries its own copies of undici, age a
   }, 90_000);
 });
 
-describe('npm start without Electron\'s binary', () => {
+describe("npm start without Electron's binary", () => {
   it('says what is missing and how to get it in one sentence, without a stack or a rebuild', () => {
     // An Electron dist folder with no binary in it: what an offline `npm ci` leaves.
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts/native-abi.mjs'), 'electron'], {
@@ -84,7 +84,7 @@ describe('npm start without Electron\'s binary', () => {
     expect(r.stderr).not.toMatch(/\bat \S+ \(|rebuild/i);
   });
 
-  it('the smoke test\'s --if-installed passes quietly instead', () => {
+  it("the smoke test's --if-installed passes quietly instead", () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts/native-abi.mjs'), 'electron', '--if-installed'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ELECTRON_OVERRIDE_DIST_PATH: join(t.dir, 'no-electron') },

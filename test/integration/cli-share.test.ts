@@ -121,7 +121,9 @@ describe('export and import', () => {
   it('a passphrase round trip, armored', async () => {
     const out = file();
     ok(await asAlice(['export', '--out', out, '--passphrase-stdin', '--select', 'crm/staging', '--armor'], 'our team passphrase\n'));
-    const r = ok(await asBob(['import', out, '--passphrase-stdin', '--draft', '--on-conflict', 'keep-both', '--trust-signer', '--yes'], 'our team passphrase\n'));
+    const r = ok(
+      await asBob(['import', out, '--passphrase-stdin', '--draft', '--on-conflict', 'keep-both', '--trust-signer', '--yes'], 'our team passphrase\n'),
+    );
     expect(r.stdout).toMatch(/identical\s+crm\/staging/);
     expect(r.stdout).toContain('Imported as draft: 0 profiles created, 0 updated, 1 skipped');
   }, 90_000);
@@ -195,7 +197,9 @@ describe('bad input: a clear one-line error, its exit code, and no change', () =
     ok(await asAlice(['export', '--out', passphraseFile, '--passphrase-stdin', '--all'], 'right passphrase'));
     const forAlice = file();
     ok(await asAlice(['export', '--out', forAlice, '--to', alice.recipient, '--all']));
-    const unsigned = serializeBundle(createBundle({ tokensIncluded: false, items: { profiles: [{ agentId: 'x', name: 'y', authData: {}, saveSession: false }] } }));
+    const unsigned = serializeBundle(
+      createBundle({ tokensIncluded: false, items: { profiles: [{ agentId: 'x', name: 'y', authData: {}, saveSession: false }] } }),
+    );
     const huge = file();
     writeFileSync(huge, '');
     truncateSync(huge, 120 * 1024 * 1024);

@@ -12,7 +12,7 @@ const run = (args: string[], env: Record<string, string>, input = '') => keyhold
 let t: ReturnType<typeof tempDir>;
 let s: Awaited<ReturnType<typeof servers>>;
 let env: Record<string, string>;
-const json = <T,>(r: { stdout: string }) => JSON.parse(r.stdout) as T;
+const json = <T>(r: { stdout: string }) => JSON.parse(r.stdout) as T;
 
 beforeAll(async () => {
   t = tempDir('keyhold-cli-sync-');
@@ -36,7 +36,11 @@ describe('keyhold sync and status', () => {
 
     const offline = await run(['sync', '--timeout', '1', '--json'], env);
     expect(offline.code).toBe(7);
-    expect(json<{ pending: { ref: string; reason: string }[] }>(offline).pending.map((p) => p.ref).sort()).toEqual(['claude-code', 'crm/prod']);
+    expect(
+      json<{ pending: { ref: string; reason: string }[] }>(offline)
+        .pending.map((p) => p.ref)
+        .sort(),
+    ).toEqual(['claude-code', 'crm/prod']);
     const status = json<{ counts: { profile: { pending: number } }; items: { ref: string; attempts: number; lastError: string }[] }>(
       await run(['status', '--json'], env),
     );
@@ -72,7 +76,9 @@ describe('keyhold sync and status', () => {
     await run(['profile', 'edit', 'crm/shared', '--set', 'A=2'], env);
     const missing = await run(['sync', '--json'], env);
     expect(missing.code).toBe(7);
-    expect(json<{ failed: { ref: string; message: string }[] }>(missing).failed).toMatchObject([{ ref: 'crm/shared', message: expect.stringMatching(/^Remote profile missing/) }]);
+    expect(json<{ failed: { ref: string; message: string }[] }>(missing).failed).toMatchObject([
+      { ref: 'crm/shared', message: expect.stringMatching(/^Remote profile missing/) },
+    ]);
     expect((await run(['profile', 'recreate', 'crm/shared'], env)).code).toBe(0);
     expect((await run(['sync'], env)).code).toBe(0);
     expect(s.kura.profile('crm', 'shared')?.auth_data).toEqual({ A: '2' });
@@ -118,7 +124,9 @@ describe('keyhold sync and status', () => {
 
   it('keys of other providers stay local: listed as such, never pushed, and sync still exits 0', async () => {
     const kinds = () => run(['byok', 'list', '--json'], env).then((r) => json<{ kind: string; localOnly: boolean; syncState: string }[]>(r));
-    expect((await run(['byok', 'set', '--kind', 'writer', '--provider', 'openai', '--validate', '--key-stdin'], env, `sk-proj-${'o'.repeat(30)}`)).code).toBe(2);
+    expect((await run(['byok', 'set', '--kind', 'writer', '--provider', 'openai', '--validate', '--key-stdin'], env, `sk-proj-${'o'.repeat(30)}`)).code).toBe(
+      2,
+    );
     const local = await run(['byok', 'set', '--kind', 'writer', '--provider', 'openai', '--key-stdin'], env, `sk-proj-${'o'.repeat(30)}`);
     expect(local.stdout).toMatch(/for writer, local only/);
     expect((await kinds()).find((k) => k.kind === 'writer')).toMatchObject({ localOnly: true });

@@ -15,7 +15,7 @@ async function ok(args: string[], input = ''): Promise<{ stdout: string; stderr:
   expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
   return r;
 }
-const json = <T,>(r: { stdout: string }) => JSON.parse(r.stdout) as T;
+const json = <T>(r: { stdout: string }) => JSON.parse(r.stdout) as T;
 const node = process.execPath;
 
 let t: ReturnType<typeof tempDir>;
@@ -97,7 +97,16 @@ describe('run and inject', () => {
     expect(bad.stderr).toMatch(/"9-BAD" is not a valid environment variable name/);
     const set = await ok(['agent', 'set', 'crm', '--token-env', 'CRM_TOKEN', '--json']);
     expect(json(set)).toMatchObject({ agentId: 'crm', args: null, tokenEnv: 'CRM_TOKEN' });
-    const r = await run(['run', '--profile', 'crm/prod', '--no-mask', '--', node, '-e', 'console.log(process.env.CRM_TOKEN + "|" + (process.env.KURA_AUTH_TOKEN ?? "unset"))']);
+    const r = await run([
+      'run',
+      '--profile',
+      'crm/prod',
+      '--no-mask',
+      '--',
+      node,
+      '-e',
+      'console.log(process.env.CRM_TOKEN + "|" + (process.env.KURA_AUTH_TOKEN ?? "unset"))',
+    ]);
     expect(r.stdout).toBe(`${token}|unset\n`);
     // Undeclared arguments stay undeclared: any key is still accepted.
     await ok(['profile', 'edit', 'crm/offline', '--set', 'NEW_KEY=x']);

@@ -55,7 +55,10 @@ describe('keyhold CLI', () => {
     expect((await run(['agent', 'set', 'crm', '--args', 'USER,PASS,OTP'])).code).toBe(0);
     expect((await run(['agent', 'list', '--json'])).json()).toMatchObject([{ agentId: 'crm', args: ['USER', 'PASS', 'OTP'] }]);
 
-    const add = await run(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'USER=ann', '--set-stdin', 'PASS', '--save-session', '--json'], 's3cr3t-from-stdin\n');
+    const add = await run(
+      ['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'USER=ann', '--set-stdin', 'PASS', '--save-session', '--json'],
+      's3cr3t-from-stdin\n',
+    );
     expect(add.code, add.stderr).toBe(0);
     const added = add.json<{ id: string; syncState: string }>();
     expect(added.syncState).toBe('pending');
@@ -131,7 +134,18 @@ describe('keyhold CLI', () => {
     expect(ok.code).toBe(0);
     expect(ok.json()).toMatchObject({ verify: { ok: true, problem: null } });
     const events = ok.json<{ entries: { event: string }[] }>().entries.map((e) => e.event);
-    expect(events).toEqual(expect.arrayContaining(['vault_created', 'unlock_ok', 'unlock_failed', 'item_created', 'item_changed', 'item_deleted', 'secret_revealed', 'remote_changed']));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        'vault_created',
+        'unlock_ok',
+        'unlock_failed',
+        'item_created',
+        'item_changed',
+        'item_deleted',
+        'secret_revealed',
+        'remote_changed',
+      ]),
+    );
 
     const db = new Database(dbPath(env.KEYHOLD_VAULT as string));
     db.prepare("UPDATE audit_log SET event = 'unlock_ok' WHERE seq = 2").run();

@@ -69,10 +69,7 @@ describe('runWithSecrets', () => {
 
   it('masks a secret that is a prefix of another, and a multi-byte one', async () => {
     const env = { SHORT: 'abcd1234', LONG: 'abcd1234-extended', UNICODE: 'clé-🔑-秘密' };
-    const { stdout } = await runScript(
-      "for (const k of ['SHORT', 'LONG', 'UNICODE']) console.log(k + ':' + process.env[k] + ';')",
-      env,
-    );
+    const { stdout } = await runScript("for (const k of ['SHORT', 'LONG', 'UNICODE']) console.log(k + ':' + process.env[k] + ';')", env);
     expect(stdout).toBe(`SHORT:${DEFAULT_MASK};\nLONG:${DEFAULT_MASK};\nUNICODE:${DEFAULT_MASK};\n`);
     for (const value of Object.values(env)) expect(stdout).not.toContain(value);
   });

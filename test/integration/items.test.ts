@@ -77,11 +77,31 @@ describe('profiles', () => {
       ['blank name', () => vault.profiles.create({ agentId: 'a', name: '   ', authData: {} }), 'BadInput', /may not be empty/],
       ['duplicate', () => vault.profiles.create({ agentId: 'declared', name: 'taken', authData: {} }), 'Conflict', /already exists/],
       ['undeclared key', () => vault.profiles.create({ agentId: 'declared', name: 'n', authData: { USER: 'u', EVIL: 'x' } }), 'UndeclaredKey', /"EVIL"/],
-      ['oversized value', () => vault.profiles.create({ agentId: 'a', name: 'big', authData: { K: 'x'.repeat(LIMITS.valueBytes + 1) } }), 'BadInput', /larger than 64 KiB/],
-      ['too many keys', () => vault.profiles.create({ agentId: 'a', name: 'many', authData: Object.fromEntries(Array.from({ length: LIMITS.keysPerProfile + 1 }, (_, i) => [`K${i}`, 'v'])) }), 'BadInput', /at most 200 keys/],
+      [
+        'oversized value',
+        () => vault.profiles.create({ agentId: 'a', name: 'big', authData: { K: 'x'.repeat(LIMITS.valueBytes + 1) } }),
+        'BadInput',
+        /larger than 64 KiB/,
+      ],
+      [
+        'too many keys',
+        () =>
+          vault.profiles.create({
+            agentId: 'a',
+            name: 'many',
+            authData: Object.fromEntries(Array.from({ length: LIMITS.keysPerProfile + 1 }, (_, i) => [`K${i}`, 'v'])),
+          }),
+        'BadInput',
+        /at most 200 keys/,
+      ],
       ['lone surrogate', () => vault.profiles.create({ agentId: 'a', name: 'bad\ud800', authData: {} }), 'BadInput', /not valid Unicode/],
       ['control char in key', () => vault.profiles.create({ agentId: 'a', name: 'c', authData: { 'A\nB': 'v' } }), 'BadInput', /control characters/],
-      ['rename onto existing', () => vault.profiles.edit('declared/taken', { agentId: 'declared', name: 'taken', set: { NOPE: '1' } }), 'UndeclaredKey', /"NOPE"/],
+      [
+        'rename onto existing',
+        () => vault.profiles.edit('declared/taken', { agentId: 'declared', name: 'taken', set: { NOPE: '1' } }),
+        'UndeclaredKey',
+        /"NOPE"/,
+      ],
       ['unset missing key', () => vault.profiles.edit('declared/taken', { unset: ['PASS'] }), 'BadInput', /no key "PASS"/],
       ['unknown ref', () => vault.profiles.edit('nobody/none', { set: { A: 'b' } }), 'NotFound', /No profile/],
     ];
@@ -91,7 +111,9 @@ describe('profiles', () => {
       expect(e?.message, label).toMatch(message);
     }
     // Secrets are never echoed back in errors.
-    expect(refusal(() => vault.profiles.create({ agentId: 'a', name: 'big', authData: { K: 'SECRETVALUE'.repeat(7000) } }))?.message).not.toContain('SECRETVALUE');
+    expect(refusal(() => vault.profiles.create({ agentId: 'a', name: 'big', authData: { K: 'SECRETVALUE'.repeat(7000) } }))?.message).not.toContain(
+      'SECRETVALUE',
+    );
     expect(vault.profiles.list()).toEqual(before);
     expect(vault.audit.list().length).toBe(auditBefore);
   });
@@ -100,7 +122,12 @@ describe('profiles', () => {
     const { vault } = await setup();
     const p = vault.profiles.create({ agentId: 'a', name: 'old', authData: { K: 'v' } });
     const loaded = vault.profiles.load(p.id);
-    vault.profiles.recordSync(loaded.summary, { ...loaded.meta, hasToken: true, lastSyncType: 'create' }, { authToken: 'tok', agentId: 'a', name: 'old' }, 'synced');
+    vault.profiles.recordSync(
+      loaded.summary,
+      { ...loaded.meta, hasToken: true, lastSyncType: 'create' },
+      { authToken: 'tok', agentId: 'a', name: 'old' },
+      'synced',
+    );
     // The refusal points at the missing confirmation, which is how the window and the CLI know to ask for it.
     expect(refusal(() => vault.profiles.edit('a/old', { name: 'new' }))).toMatchObject({
       code: 'Conflict',
@@ -221,12 +248,16 @@ describe('audit log', () => {
 
   it('detects an edited, a removed, a reordered and a truncated entry', async () => {
     const scenarios: [string, (db: Database.Database) => void, RegExp][] = [
-      ['edited', (db) => {
-        const row = db.prepare('SELECT seq, detail FROM audit_log WHERE seq = 2').get() as { seq: number; detail: Buffer };
-        const d = Buffer.from(row.detail);
-        d[14] = (d[14] as number) ^ 1;
-        db.prepare('UPDATE audit_log SET detail = ? WHERE seq = 2').run(d);
-      }, /entry 2 was altered/],
+      [
+        'edited',
+        (db) => {
+          const row = db.prepare('SELECT seq, detail FROM audit_log WHERE seq = 2').get() as { seq: number; detail: Buffer };
+          const d = Buffer.from(row.detail);
+          d[14] = (d[14] as number) ^ 1;
+          db.prepare('UPDATE audit_log SET detail = ? WHERE seq = 2').run(d);
+        },
+        /entry 2 was altered/,
+      ],
       ['event renamed', (db) => db.prepare("UPDATE audit_log SET event = 'unlock_ok' WHERE seq = 3").run(), /entry 3 was altered/],
       ['removed', (db) => db.prepare('DELETE FROM audit_log WHERE seq = 2').run(), /entry 2 is missing/],
       // Unlocking appends an entry after one that records the head no longer matched the log.

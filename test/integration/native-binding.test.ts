@@ -33,7 +33,9 @@ describe('one better-sqlite3 build per runtime, side by side', () => {
       expect(nativeBinding()).toBeUndefined();
       // A stand-in for the Electron build: Node's own, copied to where scripts/native-abi.mjs puts it.
       const path = electronBindingPath(t.dir, '99.0.0');
-      expect(path).toBe(join(t.dir, 'node_modules', '.keyhold-native', 'electron-99.0.0', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'));
+      expect(path).toBe(
+        join(t.dir, 'node_modules', '.keyhold-native', 'electron-99.0.0', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'),
+      );
       mkdirSync(dirname(path), { recursive: true });
       copyFileSync(NODE_BUILD, path);
       useElectronBuildIn(t.dir, '99.0.0');

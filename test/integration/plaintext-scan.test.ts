@@ -52,7 +52,12 @@ describe('nothing a person typed is stored in plaintext', () => {
     // The Kura token, its variable name, the history that keeps it after a rename, and the trash.
     vault.agents.setTokenEnv(typed.agentId, typed.tokenEnv);
     const synced = vault.profiles.resolve(`${typed.agentId}/${typed.name}`);
-    vault.profiles.recordSync(synced, { ...Profiles.metaOf(synced), hasToken: true }, { authToken: typed.authToken, agentId: typed.agentId, name: typed.name }, 'synced');
+    vault.profiles.recordSync(
+      synced,
+      { ...Profiles.metaOf(synced), hasToken: true },
+      { authToken: typed.authToken, agentId: typed.agentId, name: typed.name },
+      'synced',
+    );
     vault.profiles.edit(synced.id, { name: typed.renamed }, { confirmNewRemote: true });
     vault.profiles.restore(synced.id, 2, { confirmNewRemote: true });
     expect(vault.profiles.token(synced.id).authToken).toBe(typed.authToken);

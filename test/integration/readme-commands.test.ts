@@ -21,7 +21,7 @@ const NOT_RUN: Record<string, string> = {
   'npm install && npm start': 'installs packages and opens the desktop app',
   'ELECTRON_SKIP_BINARY_DOWNLOAD=1': 'installs packages (this is what .ci/run does)',
   'source <(keyhold completion bash)': 'also zsh and fish lines; the completion scripts are run in cli-devflow.test.ts',
-  'keyhold identity ': 'its age1… and signing-key arguments are placeholders for a teammate\'s keys',
+  'keyhold identity ': "its age1… and signing-key arguments are placeholders for a teammate's keys",
   'npm run lint': 'the development commands themselves',
   'keyhold scan ~/code': "scans the reader's own projects and agent configs; scan, import and mcp wrap are run in cli-agents.test.ts",
   'cd my-agent/src && keyhold run': 'needs a project with a keyhold.toml; run from keyhold.toml is run in cli-agents.test.ts',

@@ -4,14 +4,7 @@ import { isKeyholdError } from '../../src/shared/errors';
 import { checkKey, setByokKey, validateKey, type BacksideConnection } from '../../src/core/sync/backside-client';
 import { HttpClient, parseBaseUrl, type HttpOptions } from '../../src/core/sync/http';
 import { upsertAuthProfile, type KuraUpsertRequest } from '../../src/core/sync/kura-client';
-import {
-  classifyError,
-  failureCode,
-  failureToError,
-  redactSecrets,
-  type RemoteFailure,
-  type RemoteResult,
-} from '../../src/core/sync/remote-errors';
+import { classifyError, failureCode, failureToError, redactSecrets, type RemoteFailure, type RemoteResult } from '../../src/core/sync/remote-errors';
 import { BACKSIDE_TEST_TOKEN, startFakeBackside, type FakeBackside } from '../fakes/backside';
 import { KURA_TEST_API_KEY, startFakeKura, type FakeKura } from '../fakes/kura';
 import { z } from 'zod';
@@ -91,13 +84,7 @@ afterAll(async () => {
 
 describe('base URLs', () => {
   it('refuses plain http:// to any host but loopback', () => {
-    for (const url of [
-      'http://example.com',
-      'http://10.0.0.1:8080/',
-      'http://[2001:db8::1]/',
-      'http://localhost.example.com',
-      'http://127.0.0.1.nip.io',
-    ]) {
+    for (const url of ['http://example.com', 'http://10.0.0.1:8080/', 'http://[2001:db8::1]/', 'http://localhost.example.com', 'http://127.0.0.1.nip.io']) {
       let caught: unknown;
       try {
         new HttpClient(url);
@@ -196,7 +183,7 @@ describe('Kura upsert_agent_auth_profile', () => {
     expect(silent).toEqual({ auth_token: created.auth_token, name: 'upd', type: 'update' });
   });
 
-  it('a token used with another agent is a 403 for that profile, with Kura\'s reason, not a credentials failure', async () => {
+  it("a token used with another agent is a 403 for that profile, with Kura's reason, not a credentials failure", async () => {
     const created = expectOk(await upsert(http, profileReq({ name: 'bound' })));
     const r = expectFailure(await upsert(http, profileReq({ agent_id: 'agent-2', name: 'bound', auth_token: created.auth_token })), 'rejected');
     expect(r).toMatchObject({ status: 403, serverMessage: 'Auth token is bound to another agent' });
@@ -509,9 +496,7 @@ describe('fault classification', () => {
     try {
       own.faults.latencyMs = 50;
       const limited = client(own.url, { service: 'Kura', connections: 2 });
-      const results = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => upsertAuthProfile(limited, profileReq({ name: `p${i}` }))),
-      );
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => upsertAuthProfile(limited, profileReq({ name: `p${i}` }))));
       expect(results.every((r) => r.ok)).toBe(true);
       expect(own.state.profiles.size).toBe(8);
       expect(own.maxInFlight).toBeLessThanOrEqual(2);

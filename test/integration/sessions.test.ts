@@ -137,9 +137,21 @@ describe('keyhold unlock / lock (CLI)', () => {
     const list = await keyhold(['profile', 'list', '--json'], { env: withSession(token) });
     expect(list.code, list.stderr).toBe(0);
     expect(list.json()).toMatchObject([{ agentId: 'bot', name: 'prod' }]);
-    const ran = await keyhold(['run', '--profile', 'bot/prod', '--no-mask', '--', process.execPath, '-e', 'console.log(process.env.TOKEN, process.env.KEYHOLD_SESSION ?? "no session")'], {
-      env: withSession(token),
-    });
+    const ran = await keyhold(
+      [
+        'run',
+        '--profile',
+        'bot/prod',
+        '--no-mask',
+        '--',
+        process.execPath,
+        '-e',
+        'console.log(process.env.TOKEN, process.env.KEYHOLD_SESSION ?? "no session")',
+      ],
+      {
+        env: withSession(token),
+      },
+    );
     expect(ran.stdout).toBe('tok-session-test-123 no session\n');
     // Without either, the same command cannot ask for a password.
     expect((await keyhold(['profile', 'list'], { env: { KEYHOLD_VAULT: vaultDir } })).code).toBe(2);

@@ -83,9 +83,17 @@ describe('Keyhold → age CLI', () => {
   });
 
   it.each([false, true])('a bundle sealed to two recipients decrypts with `age -d -i` for each (armor: %s)', async (armor) => {
-    const sealed = file(`recipients-${armor}.age`, await sealBundle(sampleContent(), signingKey.privateKey, {
-      recipients: [keyhold.recipient, cli.recipient],
-    }, { armor }));
+    const sealed = file(
+      `recipients-${armor}.age`,
+      await sealBundle(
+        sampleContent(),
+        signingKey.privateKey,
+        {
+          recipients: [keyhold.recipient, cli.recipient],
+        },
+        { armor },
+      ),
+    );
     const keyholdKeyFile = file('keyhold-key.txt', `# made by Keyhold\n${keyhold.identity}\n`);
     for (const identityFile of [cli.identityFile, keyholdKeyFile]) {
       const plaintext = age(['-d', '-i', identityFile, sealed]);
@@ -96,10 +104,18 @@ describe('Keyhold → age CLI', () => {
 
   it('a passphrase bundle decrypts with `age -d` given the passphrase at its prompt, and not with another', async () => {
     const passphrase = 'correct-horse-battery-staple';
-    const sealed = file('passphrase.age', await sealBundle(sampleContent(), signingKey.privateKey, { passphrase }, {
-      armor: true,
-      scryptWorkFactor: FAST_SCRYPT,
-    }));
+    const sealed = file(
+      'passphrase.age',
+      await sealBundle(
+        sampleContent(),
+        signingKey.privateKey,
+        { passphrase },
+        {
+          armor: true,
+          scryptWorkFactor: FAST_SCRYPT,
+        },
+      ),
+    );
     const out = join(dir, 'passphrase.json');
     const ok = ageWithTerminal(['-d', '-o', out, sealed], [passphrase]);
     expect(ok.status, ok.output).toBe(0);
@@ -134,10 +150,13 @@ describe('age CLI → Keyhold', () => {
 
   it('a Keyhold plaintext encrypted with `age -p` (default work factor) opens with the passphrase', async () => {
     const passphrase = 'twelve-words-would-be-better';
-    const plaintext = file('plain.json', serializeBundle((await openBundle(
-      await sealBundle(sampleContent(), signingKey.privateKey, { recipients: [keyhold.recipient] }),
-      { identities: [keyhold.identity] },
-    )).bundle));
+    const plaintext = file(
+      'plain.json',
+      serializeBundle(
+        (await openBundle(await sealBundle(sampleContent(), signingKey.privateKey, { recipients: [keyhold.recipient] }), { identities: [keyhold.identity] }))
+          .bundle,
+      ),
+    );
     const out = join(dir, 'by-age.age');
     const made = ageWithTerminal(['-p', '-o', out, plaintext], [passphrase, passphrase]);
     expect(made.status, made.output).toBe(0);

@@ -54,7 +54,8 @@ async function exportAliceToBob(options: { select?: string[]; includeTokens?: bo
   return path;
 }
 
-const summaries = (v: Vault) => v.profiles.list().map(({ agentId, name, keys, syncState, hasToken, version }) => ({ agentId, name, keys, syncState, hasToken, version }));
+const summaries = (v: Vault) =>
+  v.profiles.list().map(({ agentId, name, keys, syncState, hasToken, version }) => ({ agentId, name, keys, syncState, hasToken, version }));
 const values = (v: Vault, ref: string) => v.profiles.get(ref, { reveal: true }).authData;
 const auditCount = (v: Vault) => v.audit.list({ limit: 100_000 }).length;
 
@@ -98,7 +99,10 @@ describe('contacts', () => {
     const added = addContact(bob, { name: 'Alice', recipient: them.recipient, signingKey: signing.publicKey.toString('base64') });
     expect(added).toMatchObject({ name: 'Alice', recipient: them.recipient, fingerprint: fingerprint(signing.publicKey) });
     addContact(bob, { name: 'Carol', recipient: (await generateIdentity()).recipient });
-    expect(listContacts(bob).map((c) => [c.name, c.fingerprint === null])).toEqual([['Alice', false], ['Carol', true]]);
+    expect(listContacts(bob).map((c) => [c.name, c.fingerprint === null])).toEqual([
+      ['Alice', false],
+      ['Carol', true],
+    ]);
     await expectKeyholdError(() => addContact(bob, { name: 'Alice', recipient: them.recipient }), 'Conflict', /already exists/);
     expect(resolveRecipients(bob, ['Alice', them.recipient, 'Carol'])).toHaveLength(2);
     await expectKeyholdError(() => resolveRecipients(bob, ['Dave']), 'NotFound', /No contact "Dave"/);
@@ -111,7 +115,11 @@ describe('contacts', () => {
   it('refuses bad recipients, signing keys and names', async () => {
     const { recipient, identity } = await generateIdentity();
     await expectKeyholdError(() => addContact(bob, { name: 'X', recipient: identity }), 'BadInput', /secret key/);
-    await expectKeyholdError(() => addContact(bob, { name: 'X', recipient: `${recipient.slice(0, -1)}${recipient.endsWith('q') ? 'p' : 'q'}` }), 'BadInput', /checksum/);
+    await expectKeyholdError(
+      () => addContact(bob, { name: 'X', recipient: `${recipient.slice(0, -1)}${recipient.endsWith('q') ? 'p' : 'q'}` }),
+      'BadInput',
+      /checksum/,
+    );
     await expectKeyholdError(() => addContact(bob, { name: 'X', recipient: 'ssh-ed25519 AAAA' }), 'BadInput', /SSH/);
     await expectKeyholdError(() => addContact(bob, { name: 'X', recipient, signingKey: 'not-base64' }), 'BadInput', /32 bytes/);
     await expectKeyholdError(() => addContact(bob, { name: 'age1bob', recipient }), 'BadInput', /age1/);
@@ -164,7 +172,11 @@ describe('export and import round trips', () => {
     expect(bundle.items.agents).toBeUndefined();
     expect(bundle.items.byokKeys).toBeUndefined();
     await expectKeyholdError(() => sealExport(alice, { target: { recipients: [] } }), 'BadInput', /Choose what to export/);
-    await expectKeyholdError(() => sealExport(alice, { all: true, select: ['crm/prod'], target: { recipients: [] } }), 'BadInput', /either every profile or a selection/);
+    await expectKeyholdError(
+      () => sealExport(alice, { all: true, select: ['crm/prod'], target: { recipients: [] } }),
+      'BadInput',
+      /either every profile or a selection/,
+    );
     await expectKeyholdError(() => sealExport(alice, { select: ['crm/nope'], target: { recipients: [] } }), 'NotFound');
   });
 
@@ -201,7 +213,9 @@ describe('tokens', () => {
     expect(opened.bundle.items.profiles.filter((p) => p.authToken !== undefined)).toHaveLength(1);
 
     const { preview } = await importFile(bob, path, TRUST);
-    expect(preview.warnings.join(' ')).toMatch(/This bundle carries 1 Kura token\(s\); 1 will be attached to their profiles here: syncing them updates the sender's remote profiles/);
+    expect(preview.warnings.join(' ')).toMatch(
+      /This bundle carries 1 Kura token\(s\); 1 will be attached to their profiles here: syncing them updates the sender's remote profiles/,
+    );
     const prod = bob.profiles.load(bob.profiles.resolve('crm/prod').id);
     expect(prod.summary).toMatchObject({ syncState: 'pending', hasToken: true });
     expect(prod.remote).toEqual({ authToken: 'kura-token-prod', agentId: 'crm', name: 'prod' });
@@ -328,7 +342,7 @@ describe('declared agent arguments', () => {
     expect(bob.agents.get('claude-code')?.args).toEqual(['ANTHROPIC_API_KEY']);
   });
 
-  it('a bundle whose values break this vault\'s declarations is refused whole', async () => {
+  it("a bundle whose values break this vault's declarations is refused whole", async () => {
     bob.agents.set({ agentId: 'crm', args: ['USER'] });
     bob.profiles.create({ agentId: 'crm', name: 'mine', authData: { USER: 'bob' } });
     const path = await exportAliceToBob();
@@ -344,7 +358,14 @@ describe('signers', () => {
     const path = await exportAliceToBob();
     const aliceId = await vaultIdentity(alice);
     const unknown = await openImport(bob, readFileSync(path));
-    expect(unknown.signer).toEqual({ signed: true, fingerprint: aliceId.fingerprint, publicKey: aliceId.signingPublicKey, contact: null, self: false, trusted: false });
+    expect(unknown.signer).toEqual({
+      signed: true,
+      fingerprint: aliceId.fingerprint,
+      publicKey: aliceId.signingPublicKey,
+      contact: null,
+      self: false,
+      trusted: false,
+    });
     expect(previewImport(bob, unknown).warnings.join(' ')).toContain(aliceId.fingerprint);
 
     addContact(bob, { name: 'Alice', recipient: aliceId.recipient, signingKey: aliceId.signingPublicKey });
@@ -364,7 +385,10 @@ describe('bad input changes nothing', () => {
     bob.profiles.create({ agentId: 'crm', name: 'existing', authData: { USER: 'bob' } });
   });
 
-  const content = (): BundleContent => ({ tokensIncluded: false, items: { profiles: [{ agentId: 'crm', name: 'x', authData: { USER: 'u' }, saveSession: false }] } });
+  const content = (): BundleContent => ({
+    tokensIncluded: false,
+    items: { profiles: [{ agentId: 'crm', name: 'x', authData: { USER: 'u' }, saveSession: false }] },
+  });
   const sealed = async (plaintext: string | Uint8Array) => encryptToRecipients(typeof plaintext === 'string' ? Buffer.from(plaintext) : plaintext, [recipient]);
   const signed = () => signBundle(createBundle(content()), generateSigningKey().privateKey);
   const fileOf = (bytes: Uint8Array) => {

@@ -38,7 +38,7 @@ function bindElsewhere(vault: Vault, kura: Awaited<ReturnType<typeof startFakeKu
 }
 
 describe('per-item failures and connection failures', () => {
-  it('a 403 on one profile fails that profile with Kura\'s reason; the others go through and the connection stays open', async () => {
+  it("a 403 on one profile fails that profile with Kura's reason; the others go through and the connection stays open", async () => {
     const { vault, kura, engine } = await setup();
     vault.profiles.create({ agentId: 'crm', name: 'bound', authData: { USER: 'a' } });
     vault.profiles.create({ agentId: 'crm', name: 'fine', authData: { USER: 'b' } });
@@ -49,8 +49,13 @@ describe('per-item failures and connection failures', () => {
 
     const summary = await engine.syncAll();
     expect(summary.pushed.map((r) => r.ref)).toEqual(['crm/fine']);
-    expect(summary.failed).toMatchObject([{ ref: 'crm/bound', message: 'Kura refused this profile (HTTP 403): Auth token is bound to another agent. Re-create it to get a token for this agent.' }]);
-    expect(vault.profiles.get('crm/bound')).toMatchObject({ syncState: 'failed', lastError: 'Kura refused this profile (HTTP 403): Auth token is bound to another agent. Re-create it to get a token for this agent.' });
+    expect(summary.failed).toMatchObject([
+      { ref: 'crm/bound', message: 'Kura refused this profile (HTTP 403): Auth token is bound to another agent. Re-create it to get a token for this agent.' },
+    ]);
+    expect(vault.profiles.get('crm/bound')).toMatchObject({
+      syncState: 'failed',
+      lastError: 'Kura refused this profile (HTTP 403): Auth token is bound to another agent. Re-create it to get a token for this agent.',
+    });
     expect(kura.profile('crm', 'fine')?.auth_data).toEqual({ USER: 'b2' });
     expect(kuraRemote(vault)).toMatchObject({ paused: false });
 
@@ -63,7 +68,7 @@ describe('per-item failures and connection failures', () => {
     expect(kura.profile('crm', 'bound')).toMatchObject({ token: after, auth_data: { USER: 'a2' } });
   });
 
-  it('a lone 403 on an update is that profile\'s, not the key\'s', async () => {
+  it("a lone 403 on an update is that profile's, not the key's", async () => {
     const { vault, kura, engine } = await setup();
     vault.profiles.create({ agentId: 'crm', name: 'bound', authData: { USER: 'a' } });
     await engine.syncAll();
@@ -210,7 +215,7 @@ describe('local-only keys', () => {
 });
 
 describe('validate-key before saving', () => {
-  it('checks a key nobody saved yet: accepted, or refused with Backside\'s answer; nothing is stored anywhere', async () => {
+  it("checks a key nobody saved yet: accepted, or refused with Backside's answer; nothing is stored anywhere", async () => {
     const { vault, backside, engine } = await setup({ denyKeys: [KEY('dead')] });
     expect(await engine.checkKey(KEY('0007'))).toEqual({ accepted: true, message: 'Backside accepted the key.', answer: { valid: true } });
     expect(await engine.checkKey(KEY('dead'))).toEqual({

@@ -88,7 +88,7 @@ describe('sync engine against the fake Kura and Backside', () => {
     expectConverged(vault, { kura, backside });
   });
 
-  it('tells the user when a create replaced somebody else\'s remote profile, but not for its own lost answer', async () => {
+  it("tells the user when a create replaced somebody else's remote profile, but not for its own lost answer", async () => {
     const { vault, kura, engine } = await setup();
     // Someone else already has crm/shared on Kura.
     await fetch(`${kura.url}/api/upsert_agent_auth_profile`, {
@@ -148,7 +148,7 @@ describe('sync engine against the fake Kura and Backside', () => {
     expect((await engine.syncAll()).pushed.map((p) => p.ref)).toEqual(['crm/p']);
   });
 
-  it('rejected input fails the item with the server\'s reason and sends it no more', async () => {
+  it("rejected input fails the item with the server's reason and sends it no more", async () => {
     const { vault, kura, backside, engine } = await setup({ agents: { crm: ['USER'] } });
     vault.profiles.create({ agentId: 'crm', name: 'bad', authData: { USER: 'u', NOT_DECLARED: 'x' } });
     backside.state.denyKeys.add(KEY('dead'));

@@ -61,7 +61,10 @@ describe('the Kura auth token', () => {
   it('says why there is none: never synced, a 404 (remote profile missing), dropped for a re-create, or a rename', async () => {
     const { vault, engine } = await setup();
     vault.profiles.create({ agentId: 'crm', name: 'draft', authData: { A: '1' }, draft: true });
-    expect(refusal(() => vault.profiles.token('crm/draft'))).toMatchObject({ code: 'NotFound', message: expect.stringMatching(/never been synced \(it is a draft\)/) });
+    expect(refusal(() => vault.profiles.token('crm/draft'))).toMatchObject({
+      code: 'NotFound',
+      message: expect.stringMatching(/never been synced \(it is a draft\)/),
+    });
 
     vault.profiles.create({ agentId: 'crm', name: 'gone', authData: { A: '1' } });
     await engine.syncAll();
@@ -69,7 +72,10 @@ describe('the Kura auth token', () => {
     s.kura.state.profiles.delete(old);
     vault.profiles.edit('crm/gone', { set: { A: '2' } });
     await engine.syncAll();
-    expect(refusal(() => vault.profiles.token('crm/gone'))).toMatchObject({ code: 'NotFound', message: expect.stringMatching(/answered 404 \(the remote profile is missing\)/) });
+    expect(refusal(() => vault.profiles.token('crm/gone'))).toMatchObject({
+      code: 'NotFound',
+      message: expect.stringMatching(/answered 404 \(the remote profile is missing\)/),
+    });
 
     vault.profiles.recreate('crm/gone');
     expect(refusal(() => vault.profiles.token('crm/gone'))?.message).toMatch(/dropped after Kura answered 404/);
@@ -136,7 +142,10 @@ describe('the Kura auth token', () => {
     const plain = join(files.dir, 'plain.age');
     expect((await exportToFile(vault, plain, { all: true, target: { recipients: me } })).tokens).toBe(0);
     const withTokens = join(files.dir, 'tokens.age');
-    expect(await exportToFile(vault, withTokens, { all: true, includeTokens: true, target: { recipients: me } })).toMatchObject({ tokensIncluded: true, tokens: 1 });
+    expect(await exportToFile(vault, withTokens, { all: true, includeTokens: true, target: { recipients: me } })).toMatchObject({
+      tokensIncluded: true,
+      tokens: 1,
+    });
 
     vault.profiles.remove('crm/prod', { confirmTokenLoss: true });
     vault.trash.purgeAll({ confirm: true });
@@ -146,7 +155,9 @@ describe('the Kura auth token', () => {
     expect(dry.preview.warnings.join(' ')).toMatch(/arrive without a Kura token/);
 
     const { preview, result } = await importFile(vault, withTokens);
-    expect(preview.warnings).toContain('This bundle carries 1 Kura token(s); 1 will be attached to their profiles here: exported from this vault; they come back with their profiles.');
+    expect(preview.warnings).toContain(
+      'This bundle carries 1 Kura token(s); 1 will be attached to their profiles here: exported from this vault; they come back with their profiles.',
+    );
     expect(result?.tokens).toBe(1);
     expect(vault.profiles.token('crm/prod')).toMatchObject({ authToken: token, obtainedAt: null });
   });
@@ -186,7 +197,10 @@ describe('profile rm and the trash', () => {
 
     // The name is free meanwhile; restoring into it is then a conflict.
     vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { A: 'new' }, draft: true });
-    expect(refusal(() => vault.trash.restore(removed.id.slice(0, 8)))).toMatchObject({ code: 'Conflict', message: expect.stringMatching(/already exists for agent "crm"/) });
+    expect(refusal(() => vault.trash.restore(removed.id.slice(0, 8)))).toMatchObject({
+      code: 'Conflict',
+      message: expect.stringMatching(/already exists for agent "crm"/),
+    });
     vault.profiles.remove('crm/prod');
 
     const restored = vault.trash.restore(removed.id.slice(0, 8));
@@ -268,7 +282,13 @@ describe('profile rm and the trash', () => {
     expect(vault.trash.list()).toEqual([]);
 
     const db = new Database(dbPath(vault.dir), { readonly: true });
-    expect(db.prepare('SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM byok_keys) + (SELECT count(*) FROM profile_versions) + (SELECT count(*) FROM byok_versions) AS n').get()).toEqual({ n: 0 });
+    expect(
+      db
+        .prepare(
+          'SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM byok_keys) + (SELECT count(*) FROM profile_versions) + (SELECT count(*) FROM byok_versions) AS n',
+        )
+        .get(),
+    ).toEqual({ n: 0 });
     db.close();
     expect(vault.audit.list({ event: 'item_deleted' }).filter((e) => e.detail.purged !== undefined)).toHaveLength(2);
   });

@@ -79,7 +79,7 @@ describe('vault lifecycle', () => {
 
     // Tampered header: change the KDF parameters, then the wrapped key.
     const db2 = raw(dir);
-    db2.prepare("UPDATE vault_meta SET kdf = replace(kdf, '\"iterations\":1', '\"iterations\":2')").run();
+    db2.prepare('UPDATE vault_meta SET kdf = replace(kdf, \'"iterations":1\', \'"iterations":2\')').run();
     db2.close();
     const v3 = Vault.open(dir);
     expect(await asyncCode(() => v3.unlock(PASSWORD))).toBe('TamperedHeader');

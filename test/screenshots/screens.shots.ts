@@ -36,8 +36,22 @@ test('every screen, light and dark, 1280×800', async ({ keyhold, remotes }) => 
   await h.remoteSet({ kind: 'backside', url: remotes.backside.url, credential: BACKSIDE_TEST_TOKEN });
   await h.agentSet({ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD', 'REGION'] });
   await h.agentSet({ agentId: 'researcher', args: ['OPENAI_API_KEY'] });
-  await h.profileCreate({ agentId: 'crm-bot', name: 'prod', authData: { USERNAME: 'ann', PASSWORD: 'hunter2', REGION: 'eu' }, saveSession: true, draft: false, allowEnv: [] });
-  await h.profileCreate({ agentId: 'crm-bot', name: 'staging', authData: { USERNAME: 'bob', PASSWORD: 'pw-staging' }, saveSession: false, draft: true, allowEnv: [] });
+  await h.profileCreate({
+    agentId: 'crm-bot',
+    name: 'prod',
+    authData: { USERNAME: 'ann', PASSWORD: 'hunter2', REGION: 'eu' },
+    saveSession: true,
+    draft: false,
+    allowEnv: [],
+  });
+  await h.profileCreate({
+    agentId: 'crm-bot',
+    name: 'staging',
+    authData: { USERNAME: 'bob', PASSWORD: 'pw-staging' },
+    saveSession: false,
+    draft: true,
+    allowEnv: [],
+  });
   await h.profileCreate({ agentId: 'researcher', name: 'lab', authData: { OPENAI_API_KEY: 'sk-lab' }, saveSession: false, draft: false, allowEnv: [] });
   await h.byokSet({ kind: 'claude-code', provider: 'anthropic', apiKey: `sk-ant-api03-${'k'.repeat(30)}AAAA`, draft: false });
   await h.syncNow(undefined);
@@ -45,7 +59,10 @@ test('every screen, light and dark, 1280×800', async ({ keyhold, remotes }) => 
   await page.reload();
   await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();
 
-  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: /^Get started/ }).click();
+  await page
+    .getByRole('navigation', { name: 'Sections' })
+    .getByRole('button', { name: /^Get started/ })
+    .click();
   await expect(page.getByText(/steps done/)).toBeVisible();
   await shoot(page, '04-get-started-progress');
   await nav(page, 'Profiles');
@@ -67,7 +84,10 @@ test('every screen, light and dark, 1280×800', async ({ keyhold, remotes }) => 
     await shoot(page, `${String(8 + i).padStart(2, '0')}-${section.toLowerCase()}`);
   }
   await nav(page, 'Sharing');
-  await page.getByRole('button', { name: /^Export/ }).first().click();
+  await page
+    .getByRole('button', { name: /^Export/ })
+    .first()
+    .click();
   await expect(page.getByRole('dialog')).toBeVisible();
   await shoot(page, '15-export');
   await page.keyboard.press('Escape');

@@ -51,16 +51,25 @@ describe('a bundle that sets NODE_OPTIONS', () => {
     const sources = [{ label: 'profile agent/prod', values: EVIL }];
     const error = await expectKeyholdError(() => buildChildEnv(sources, 'linux'), 'DangerousKey', /Profile agent\/prod .*"NODE_OPTIONS" \(Node\.js\)/);
     expect(error.message).not.toContain('evil.js');
-    await expectKeyholdError(
-      () => runWithSecrets({ command: process.execPath, args: ['-e', ''], env: EVIL, mask: false }),
-      'DangerousKey',
-      /NODE_OPTIONS/,
-    );
+    await expectKeyholdError(() => runWithSecrets({ command: process.execPath, args: ['-e', ''], env: EVIL, mask: false }), 'DangerousKey', /NODE_OPTIONS/);
     expect(buildChildEnv(sources, 'linux', ['NODE_OPTIONS'])).toEqual(EVIL);
   });
 
   it('covers the loader, shells, Python, Ruby, Perl, Java and git, whatever the case', async () => {
-    for (const key of ['LD_PRELOAD', 'DYLD_INSERT_LIBRARIES', 'BASH_ENV', 'PATH', 'Path', 'PYTHONSTARTUP', 'RUBYOPT', 'PERL5OPT', 'JAVA_TOOL_OPTIONS', 'GIT_SSH_COMMAND', 'GIT_CONFIG_COUNT', 'npm_config_script_shell']) {
+    for (const key of [
+      'LD_PRELOAD',
+      'DYLD_INSERT_LIBRARIES',
+      'BASH_ENV',
+      'PATH',
+      'Path',
+      'PYTHONSTARTUP',
+      'RUBYOPT',
+      'PERL5OPT',
+      'JAVA_TOOL_OPTIONS',
+      'GIT_SSH_COMMAND',
+      'GIT_CONFIG_COUNT',
+      'npm_config_script_shell',
+    ]) {
       const path = await hostileBundle(bob, files.dir, [{ agentId: 'agent', name: key, authData: { [key]: 'x' }, saveSession: false }]);
       await expectKeyholdError(() => importFile(bob, path, { trustSigner: true }), 'DangerousKey', new RegExp(`"${key}"`));
     }

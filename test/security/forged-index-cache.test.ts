@@ -52,7 +52,7 @@ describe('a replayed (stale) index snapshot', () => {
     v.vault.profiles.create({ agentId: 'crm', name: 'b', authData: { K: 'v' } });
     v.vault.close();
     const db = raw(v.dir);
-    db.prepare("DELETE FROM profiles WHERE id = (SELECT id FROM profiles LIMIT 1)").run();
+    db.prepare('DELETE FROM profiles WHERE id = (SELECT id FROM profiles LIMIT 1)').run();
     db.close();
     const reopened = Vault.open(v.dir);
     cleanups.push(() => reopened.close());

@@ -46,7 +46,9 @@ describe('the CLI neutralises control characters and escape sequences from serve
     await vault.unlock(PASSWORD);
     let path: string;
     try {
-      path = await hostileBundle(vault, v.dir, [{ agentId: `agent${CSI}`, name: `Signed by: Alice${BIDI}`, authData: { [`KEY${CSI}`]: 'v-0123456789' }, saveSession: false }]);
+      path = await hostileBundle(vault, v.dir, [
+        { agentId: `agent${CSI}`, name: `Signed by: Alice${BIDI}`, authData: { [`KEY${CSI}`]: 'v-0123456789' }, saveSession: false },
+      ]);
     } finally {
       vault.close();
     }

@@ -11,7 +11,9 @@ afterAll(() => t.cleanup());
 describe('keyhold.toml', () => {
   it('maps variable names to references, at the top level or in [env]', () => {
     const refs = { GITHUB_TOKEN: 'keyhold://profile/agent-github/dev/GITHUB_TOKEN', ANTHROPIC_API_KEY: 'keyhold://byok/research' };
-    const top = Object.entries(refs).map(([k, v]) => `${k} = "${v}"`).join('\n');
+    const top = Object.entries(refs)
+      .map(([k, v]) => `${k} = "${v}"`)
+      .join('\n');
     expect(parseProjectFile(`# safe to commit\n${top}\n`)).toEqual(refs);
     expect(parseProjectFile(`[env]\n${top}\n`)).toEqual(refs);
   });

@@ -33,7 +33,7 @@ function shapes(): Shape[] {
       text: `{\n  "mcpServers": {\n    "github": {\n      "command": "npx",\n      "args": ["-y", "@modelcontextprotocol/server-github"],\n      "env": {\n        "GITHUB_PERSONAL_ACCESS_TOKEN": "${gh}"\n      }\n    },\n${claudeFs}\n  },\n  "globalShortcut": "Ctrl+Space"\n}\n`,
       untouched: [claudeFs, '  "globalShortcut": "Ctrl+Space"\n}\n'],
       expected: (d) => {
-        const servers = (d.mcpServers as Record<string, Record<string, unknown>>);
+        const servers = d.mcpServers as Record<string, Record<string, unknown>>;
         expect(servers.github).toEqual({ command: 'keyhold', args: wrapped('github', 'npx', ['-y', '@modelcontextprotocol/server-github']) });
         expect(servers.filesystem!.command).toBe('npx');
       },
@@ -61,7 +61,10 @@ function shapes(): Shape[] {
       text: `{\n    "mcpServers": {\n        "stripe": {\n            "command": "npx",\n            "args": ["-y", "@stripe/mcp", "--tools=all"],\n            "env": { "STRIPE_SECRET_KEY": "${stripe}" }\n        },\n        "docs": { "url": "https://example.test/mcp" }\n    }\n}\n`,
       untouched: ['        "docs": { "url": "https://example.test/mcp" }\n    }\n}\n'],
       expected: (d) => {
-        expect((d.mcpServers as Record<string, unknown>).stripe).toEqual({ command: 'keyhold', args: wrapped('stripe', 'npx', ['-y', '@stripe/mcp', '--tools=all']) });
+        expect((d.mcpServers as Record<string, unknown>).stripe).toEqual({
+          command: 'keyhold',
+          args: wrapped('stripe', 'npx', ['-y', '@stripe/mcp', '--tools=all']),
+        });
       },
     },
     {
@@ -69,7 +72,11 @@ function shapes(): Shape[] {
       format: 'json',
       secrets: [openai],
       text: `// Workspace MCP servers\n{\n\t"inputs": [\n\t\t{ "type": "promptString", "id": "github_token", "password": true }\n\t],\n\t"servers": {\n\t\t// GitHub reads its token from an input: nothing to move\n\t\t"github": {\n\t\t\t"type": "stdio",\n\t\t\t"command": "docker",\n\t\t\t"args": ["run", "-i", "--rm", "ghcr.io/github/github-mcp-server"],\n\t\t\t"env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "\${input:github_token}" }\n\t\t},\n\t\t"openai": {\n\t\t\t"type": "stdio",\n\t\t\t"command": "uvx",\n\t\t\t"args": ["openai-mcp"],\n\t\t\t"env": { "OPENAI_API_KEY": "${openai}" }\n\t\t}\n\t}\n}\n`,
-      untouched: ['// Workspace MCP servers\n', '\t\t// GitHub reads its token from an input: nothing to move\n', '"env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "${input:github_token}" }'],
+      untouched: [
+        '// Workspace MCP servers\n',
+        '\t\t// GitHub reads its token from an input: nothing to move\n',
+        '"env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "${input:github_token}" }',
+      ],
       expected: (d) => {
         const servers = d.servers as Record<string, Record<string, unknown>>;
         expect(servers.openai).toEqual({ type: 'stdio', command: 'keyhold', args: wrapped('openai', 'uvx', ['openai-mcp']) });
@@ -81,7 +88,10 @@ function shapes(): Shape[] {
       format: 'toml',
       secrets: [gh, aws],
       text: `# Codex settings\nmodel = "o3"  # the default model\napproval_policy = "on-request"\n\n# GitHub, through its official server\n[mcp_servers.github]\ncommand = "npx"\nargs = ["-y", "@modelcontextprotocol/server-github"]\n\n[mcp_servers.github.env]\n# my token\nGITHUB_PERSONAL_ACCESS_TOKEN = "${gh}"\n\n[mcp_servers.aws]\ncommand = "uvx"\nargs = ["awslabs.core-mcp-server@latest"]\nenv = { AWS_ACCESS_KEY_ID = "${aws}", AWS_REGION = "eu-west-1" }\n\n[profiles.fast]\nmodel = "o4-mini" # quick\n`,
-      untouched: ['# Codex settings\nmodel = "o3"  # the default model\napproval_policy = "on-request"\n\n# GitHub, through its official server\n[mcp_servers.github]\n', '\n[profiles.fast]\nmodel = "o4-mini" # quick\n'],
+      untouched: [
+        '# Codex settings\nmodel = "o3"  # the default model\napproval_policy = "on-request"\n\n# GitHub, through its official server\n[mcp_servers.github]\n',
+        '\n[profiles.fast]\nmodel = "o4-mini" # quick\n',
+      ],
       expected: (d) => {
         const servers = d.mcp_servers as Record<string, Record<string, unknown>>;
         expect(servers.github).toEqual({ command: 'keyhold', args: wrapped('github', 'npx', ['-y', '@modelcontextprotocol/server-github']) });

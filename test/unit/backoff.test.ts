@@ -1,13 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_BACKOFF,
-  backoffCeiling,
-  backoffDelay,
-  nextRetryDelay,
-  parseRetryAfter,
-  type BackoffPolicy,
-} from '../../src/core/sync/backoff';
+import { DEFAULT_BACKOFF, backoffCeiling, backoffDelay, nextRetryDelay, parseRetryAfter, type BackoffPolicy } from '../../src/core/sync/backoff';
 
 const unit = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const attempt = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 1_000_000 }));

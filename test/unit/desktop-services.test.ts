@@ -1,11 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  AutoLock,
-  ClipboardGuard,
-  DEFAULT_AUTO_LOCK_MINUTES,
-  DEFAULT_CLIPBOARD_SECONDS,
-  quickUnlockPolicy,
-} from '../../src/core/desktop';
+import { AutoLock, ClipboardGuard, DEFAULT_AUTO_LOCK_MINUTES, DEFAULT_CLIPBOARD_SECONDS, quickUnlockPolicy } from '../../src/core/desktop';
 import type { ClipboardPort, LockReason, PowerEvent, PowerPort, SecretStorageBackend, Timers } from '../../src/core/desktop';
 import { KeyholdError } from '../../src/shared/errors';
 

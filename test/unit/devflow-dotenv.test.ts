@@ -37,13 +37,11 @@ describe('parseDotenv on real-world files', () => {
       JWT_PRIVATE_KEY:
         '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n' +
         'q0bE3vGmU8e+HtQm0Rk1y7n0e6bXo4M1z2o5Yx6pJ0r3tYwQk9Lx\n-----END PRIVATE KEY-----',
-      JWT_PUBLIC_KEY:
-        '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1L7V\n-----END PUBLIC KEY-----\n',
+      JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1L7V\n-----END PUBLIC KEY-----\n',
       // Single quotes keep the JSON's own \n escapes as two characters.
       GOOGLE_CREDENTIALS:
         '{"type":"service_account","project_id":"demo-123","private_key":"-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----\\n"}',
-      SSH_KEY:
-        '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----',
+      SSH_KEY: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----',
       AFTER_KEYS: 'still-read',
     });
   });
@@ -87,18 +85,7 @@ describe('serializeDotenv', () => {
         F: 'a#b',
         G: '$HOME',
       }),
-    ).toBe(
-      [
-        'A=sk-live_123',
-        'B=',
-        "C='has space'",
-        `D="it's"`,
-        'E="line1\\nline2"',
-        "F='a#b'",
-        "G='$HOME'",
-        '',
-      ].join('\n'),
-    );
+    ).toBe(['A=sk-live_123', 'B=', "C='has space'", `D="it's"`, 'E="line1\\nline2"', "F='a#b'", "G='$HOME'", ''].join('\n'));
   });
 
   it('carries a CR only in double quotes', () => {
@@ -166,9 +153,7 @@ describe('serializeDotenv', () => {
   it('refuses keys that are not environment names, and __proto__', () => {
     expect(refusal(() => serializeDotenv({ 'my-key': 'x' })).code).toBe('BadInput');
     expect(refusal(() => serializeDotenv({ '1ABC': 'x' })).code).toBe('BadInput');
-    expect(refusal(() => serializeDotenv(JSON.parse('{"__proto__":"x"}') as Record<string, string>)).field).toBe(
-      '__proto__',
-    );
+    expect(refusal(() => serializeDotenv(JSON.parse('{"__proto__":"x"}') as Record<string, string>)).field).toBe('__proto__');
   });
 
   it('refuses a value that is not well-formed Unicode', () => {
@@ -222,7 +207,7 @@ const keyArb = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,8}$/).filter((k) => k
 
 // Comment lines that catch a quoted match running past its own line: for each kind of quote, the
 // next bare one sits at the end of a line, where dotenv would accept it as the closing quote.
-const TRAP_TEXT = "#'\n#\"\n#`\n";
+const TRAP_TEXT = '#\'\n#"\n#`\n';
 
 /** Does any form dotenv knows carry the value exactly, even with the trap lines after it? */
 function someFormReadsBack(value: string): boolean {
@@ -273,10 +258,27 @@ describe('serializeDotenv properties', () => {
 
 describe('readDotenvText (what the window pastes, read as the CLI reads a file)', () => {
   it('reads comments, export, quotes, inline comments and multi-line values as dotenv does, and names the lines it passed over', () => {
-    const text = ['# a comment', '', 'export A=1', "B='single # kept'", 'C="line\\nbreak"', 'D=plain value # trailing', 'E="first', 'second"', 'not a pair', 'A=2'].join('\n');
+    const text = [
+      '# a comment',
+      '',
+      'export A=1',
+      "B='single # kept'",
+      'C="line\\nbreak"',
+      'D=plain value # trailing',
+      'E="first',
+      'second"',
+      'not a pair',
+      'A=2',
+    ].join('\n');
     const { entries, skipped } = readDotenvText(text);
     expect(Object.fromEntries(entries.map((e) => [e.key, e.value]))).toEqual(parse(text));
-    expect(Object.fromEntries(entries.map((e) => [e.key, e.value]))).toMatchObject({ A: '2', B: 'single # kept', C: 'line\nbreak', D: 'plain value', E: 'first\nsecond' });
+    expect(Object.fromEntries(entries.map((e) => [e.key, e.value]))).toMatchObject({
+      A: '2',
+      B: 'single # kept',
+      C: 'line\nbreak',
+      D: 'plain value',
+      E: 'first\nsecond',
+    });
     expect(skipped).toEqual([9]);
   });
 

@@ -3,13 +3,7 @@ import fc from 'fast-check';
 import { mkdtemp, readFile, rm, stat, symlink, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  findReferences,
-  formatReference,
-  parseReference,
-  renderTemplate,
-  type KeyholdReference,
-} from '../../src/core/devflow/inject';
+import { findReferences, formatReference, parseReference, renderTemplate, type KeyholdReference } from '../../src/core/devflow/inject';
 import { writeFileExclusive0600 } from '../../src/core/devflow/write-file';
 import { refusal, rejection } from '../helpers/cleanup';
 
@@ -21,11 +15,7 @@ const values: Record<string, string> = {
 };
 const resolve = (ref: KeyholdReference): string | undefined =>
   values[
-    ref.type === 'profile'
-      ? `profile|${ref.agentId}|${ref.name}|${ref.key}`
-      : ref.type === 'token'
-        ? `token|${ref.agentId}|${ref.name}`
-        : `byok|${ref.kind}`
+    ref.type === 'profile' ? `profile|${ref.agentId}|${ref.name}|${ref.key}` : ref.type === 'token' ? `token|${ref.agentId}|${ref.name}` : `byok|${ref.kind}`
   ];
 
 describe('token references', () => {
@@ -165,10 +155,7 @@ describe('templates', () => {
   });
 
   it('ends a bare reference at the first character outside the grammar', () => {
-    expect(findReferences('"keyhold://byok/openai",keyhold://byok/openai)').map((f) => f.text)).toEqual([
-      'keyhold://byok/openai',
-      'keyhold://byok/openai',
-    ]);
+    expect(findReferences('"keyhold://byok/openai",keyhold://byok/openai)').map((f) => f.text)).toEqual(['keyhold://byok/openai', 'keyhold://byok/openai']);
   });
 
   it('leaves a template without references unchanged', () => {

@@ -60,15 +60,10 @@ const secretsArb = (maxLength: number) =>
     .chain((base) =>
       fc
         .array(fc.tuple(fc.nat(base.length - 1), fc.nat(8), fc.nat(8)), { maxLength: 3 })
-        .map((cuts) => [
-          ...base,
-          ...cuts.map(([i, from, to]) => [...base[i]!].slice(Math.min(from, to), Math.max(from, to)).join('')),
-        ]),
+        .map((cuts) => [...base, ...cuts.map(([i, from, to]) => [...base[i]!].slice(Math.min(from, to), Math.max(from, to)).join(''))]),
     );
 const inputArb = (secrets: string[]) =>
-  fc
-    .array(fc.oneof(fc.constantFrom(...secrets), fc.string({ unit, maxLength: 4 })), { maxLength: 30 })
-    .map((parts) => Buffer.from(parts.join(''), 'utf8'));
+  fc.array(fc.oneof(fc.constantFrom(...secrets), fc.string({ unit, maxLength: 4 })), { maxLength: 30 }).map((parts) => Buffer.from(parts.join(''), 'utf8'));
 
 describe('SecretMask', () => {
   it('replaces every occurrence with the mask', () => {
@@ -165,9 +160,7 @@ describe('SecretMask', () => {
   it('matches the one-shot specification for random secrets and chunkings, and never lets a secret through', () => {
     fc.assert(
       fc.property(
-        secretsArb(5).chain((secrets) =>
-          fc.tuple(fc.constant(secrets), inputArb(secrets), fc.array(fc.nat(), { maxLength: 12 })),
-        ),
+        secretsArb(5).chain((secrets) => fc.tuple(fc.constant(secrets), inputArb(secrets), fc.array(fc.nat(), { maxLength: 12 }))),
         ([secrets, input, cuts]) => {
           const mask = new SecretMask(secrets, { mask: M });
           const out = streamed(mask, splitAt(input, cuts));
@@ -187,7 +180,10 @@ describe('SecretMask', () => {
         secretsArb(4).chain((s) => fc.tuple(fc.constant(s), inputArb(s))),
         ([secrets, input]) => {
           const mask = new SecretMask(secrets, { mask: M });
-          const bytewise = streamed(mask, [...input].map((b) => Buffer.from([b])));
+          const bytewise = streamed(
+            mask,
+            [...input].map((b) => Buffer.from([b])),
+          );
           expect(bytewise.equals(mask.maskBytes(input))).toBe(true);
         },
       ),

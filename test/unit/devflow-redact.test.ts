@@ -23,7 +23,14 @@ describe('redact', () => {
     const value = `${randomChars(20)}/+ é?&`;
     const mask = redactionMask([value]);
     const b64 = Buffer.from(value).toString('base64');
-    for (const form of [value, b64, b64.replace(/\+/g, '-').replace(/\//g, '_'), Buffer.from(value).toString('hex'), Buffer.from(value).toString('hex').toUpperCase(), encodeURIComponent(value)]) {
+    for (const form of [
+      value,
+      b64,
+      b64.replace(/\+/g, '-').replace(/\//g, '_'),
+      Buffer.from(value).toString('hex'),
+      Buffer.from(value).toString('hex').toUpperCase(),
+      encodeURIComponent(value),
+    ]) {
       expect(mask.maskText(`a ${form} b`), form).toBe(`a ${M} b`);
     }
   });

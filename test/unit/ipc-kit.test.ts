@@ -1,13 +1,6 @@
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { KeyholdError } from '../../src/shared/errors';
-import {
-  callNames,
-  channelFor,
-  createApi,
-  createClient,
-  EVENTS_CHANNEL,
-  unwrap,
-} from '../../src/shared/ipc';
+import { callNames, channelFor, createApi, createClient, EVENTS_CHANNEL, unwrap } from '../../src/shared/ipc';
 import type { Envelope, KeyholdApi, KeyholdClient, Transport } from '../../src/shared/ipc';
 import { testContract, testEvents, VAULT_ID } from './ipc-test-contract';
 
@@ -72,9 +65,7 @@ describe('unwrap and createClient', () => {
         ? { ok: true, value: { vaultId: VAULT_ID } }
         : { ok: false, error: { code: 'WrongPassword', message: 'Wrong password.', field: 'password' } },
     );
-    const client: KeyholdClient<typeof testContract, typeof testEvents> = createClient(
-      createApi(testContract, testEvents, transport),
-    );
+    const client: KeyholdClient<typeof testContract, typeof testEvents> = createClient(createApi(testContract, testEvents, transport));
     await expect(client.createVault({ path: '/v', password: 'long enough pw' })).resolves.toEqual({ vaultId: VAULT_ID });
     const error = await client.unlock({ password: 'long enough pw' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeyholdError);
@@ -93,7 +84,6 @@ describe('unwrap and createClient', () => {
     expectTypeOf<Api['listProfiles']>().parameter(0).toEqualTypeOf<{ query?: string | undefined; limit?: number | undefined }>();
     expectTypeOf<ReturnType<Api['createVault']>>().toEqualTypeOf<Promise<Envelope<{ vaultId: string }>>>();
     expectTypeOf<Parameters<Api['lock']>>().toEqualTypeOf<[input?: undefined]>();
-    expectTypeOf<KeyholdClient<typeof testContract, typeof testEvents>['setTheme']>()
-      .returns.resolves.toEqualTypeOf<{ theme: 'system' | 'light' | 'dark' }>();
+    expectTypeOf<KeyholdClient<typeof testContract, typeof testEvents>['setTheme']>().returns.resolves.toEqualTypeOf<{ theme: 'system' | 'light' | 'dark' }>();
   });
 });

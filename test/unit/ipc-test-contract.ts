@@ -3,7 +3,10 @@ import { defineCall } from '../../src/shared/ipc';
 
 // A small contract shaped like the real one (vault, profiles, settings), for the generic IPC code.
 const password = z.string().min(10).max(1024);
-const keyName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(128);
+const keyName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+  .max(128);
 
 export const testContract = {
   createVault: defineCall({
@@ -27,9 +30,7 @@ export const testContract = {
     output: z.object({ id: z.uuid(), version: z.number().int().positive() }).strict(),
   }),
   listProfiles: defineCall({
-    input: z
-      .object({ query: z.string().max(200).optional(), limit: z.number().int().min(1).max(500).default(50) })
-      .strict(),
+    input: z.object({ query: z.string().max(200).optional(), limit: z.number().int().min(1).max(500).default(50) }).strict(),
     output: z.array(z.object({ id: z.uuid(), name: z.string() }).strict()),
   }),
   setTheme: defineCall({

@@ -26,8 +26,7 @@ vi.mock('electron-store', () => ({
   },
 }));
 
-const { BrowserWindow, FakeEvent, FakeWebContents, app, clipboard, fake, ipcMain, powerMonitor, protocol, session } =
-  await import('./main-electron-fake');
+const { BrowserWindow, FakeEvent, FakeWebContents, app, clipboard, fake, ipcMain, powerMonitor, protocol, session } = await import('./main-electron-fake');
 const { devRendererUrl, startApp } = await import('../../src/main/app');
 
 type C = typeof testContract;

@@ -10,17 +10,12 @@ const { validateConfiguration } = require('app-builder-lib/out/util/config/confi
   validateConfiguration(config: unknown, logger: unknown): Promise<void>;
 };
 const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
-const config = load(readFileSync(join(import.meta.dirname, '../../electron-builder.yml'), 'utf8')) as Record<
-  string,
-  unknown
->;
+const config = load(readFileSync(join(import.meta.dirname, '../../electron-builder.yml'), 'utf8')) as Record<string, unknown>;
 
 describe('electron-builder.yml', () => {
   it("matches electron-builder's own configuration schema", async () => {
     await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
-    await expect(
-      validateConfiguration({ ...config, electronFuses: { runAsNod: false } }, new DebugLogger(false)),
-    ).rejects.toThrow(/electronFuses/);
+    await expect(validateConfiguration({ ...config, electronFuses: { runAsNod: false } }, new DebugLogger(false))).rejects.toThrow(/electronFuses/);
   });
 
   it('flips every security fuse', () => {

@@ -39,7 +39,11 @@ describe('IPC registration', () => {
 
   it('registers exactly one handler per contract call and removes them all', () => {
     const { dispose } = setup();
-    expect([...ipcMain.handlers.keys()].sort()).toEqual(Object.keys(testContract).map((n) => `keyhold:${n}`).sort());
+    expect([...ipcMain.handlers.keys()].sort()).toEqual(
+      Object.keys(testContract)
+        .map((n) => `keyhold:${n}`)
+        .sort(),
+    );
     dispose();
     expect(ipcMain.handlers.size).toBe(0);
   });

@@ -6,13 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 vi.mock('electron', () => import('./main-electron-fake'));
 
 const { fake, protocol } = await import('./main-electron-fake');
-const {
-  CONTENT_SECURITY_POLICY,
-  META_CONTENT_SECURITY_POLICY,
-  createAppRequestHandler,
-  registerAppScheme,
-  serveAppProtocol,
-} = await import('../../src/main/protocol');
+const { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY, createAppRequestHandler, registerAppScheme, serveAppProtocol } =
+  await import('../../src/main/protocol');
 
 let dir: string;
 let root: string;
@@ -35,9 +30,7 @@ const get = (url: string, method = 'GET') => createAppRequestHandler(root)(new R
 describe('app:// protocol', () => {
   it('registers app as a standard, secure, fetch-capable scheme and handles it', () => {
     registerAppScheme();
-    expect(protocol.privileged).toEqual([
-      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
-    ]);
+    expect(protocol.privileged).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
     serveAppProtocol(root);
     expect(protocol.handlers.has('app')).toBe(true);
   });

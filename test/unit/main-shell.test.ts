@@ -3,8 +3,7 @@ import type { Session, WebContents } from 'electron';
 
 vi.mock('electron', () => import('./main-electron-fake'));
 
-const { BrowserWindow, FakeEvent, FakeSession, FakeWebContents, clipboard, fake, powerMonitor, safeStorage, shell } =
-  await import('./main-electron-fake');
+const { BrowserWindow, FakeEvent, FakeSession, FakeWebContents, clipboard, fake, powerMonitor, safeStorage, shell } = await import('./main-electron-fake');
 const { askBeforeDiscarding, createMainWindow } = await import('../../src/main/window');
 const { isAllowedExternalUrl, restrictNavigation } = await import('../../src/main/navigation');
 const { denyAllPermissions } = await import('../../src/main/permissions');

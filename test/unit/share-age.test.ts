@@ -1,14 +1,6 @@
 import { Encrypter, armor } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
-import {
-  checkRecipients,
-  decrypt,
-  encryptToRecipients,
-  encryptWithPassphrase,
-  generateIdentity,
-  isArmored,
-  recipientOf,
-} from '../../src/core/share/age';
+import { checkRecipients, decrypt, encryptToRecipients, encryptWithPassphrase, generateIdentity, isArmored, recipientOf } from '../../src/core/share/age';
 import { BUNDLE_LIMITS } from '../../src/core/share/bundle';
 import { FAST_SCRYPT, expectKeyholdError } from '../fixtures/share/samples';
 
@@ -99,11 +91,7 @@ describe('failures', () => {
 
   it('tells a wrong passphrase from a missing one and from the wrong kind of file', async () => {
     await expectKeyholdError(async () => decrypt(await passphraseFile, { passphrase: 'wrong' }), 'DecryptFailed', /^Wrong passphrase/);
-    await expectKeyholdError(
-      async () => decrypt(await passphraseFile, { identities: [alice.identity] }),
-      'DecryptFailed',
-      /protected by a passphrase/,
-    );
+    await expectKeyholdError(async () => decrypt(await passphraseFile, { identities: [alice.identity] }), 'DecryptFailed', /protected by a passphrase/);
     await expectKeyholdError(
       async () => decrypt(await recipientFile, { passphrase: PASSPHRASE }),
       'DecryptFailed',
@@ -169,7 +157,10 @@ describe('failures', () => {
     const file = await encryptWithPassphrase(plaintext, PASSPHRASE, { scryptWorkFactor: FAST_SCRYPT });
     const lines = text(file).split('\n');
     // Changing the work factor invalidates the header MAC, but the work factor is checked first.
-    const edited = Buffer.concat([Buffer.from([lines[0], lines[1]!.replace(/ 10$/, ' 21')].join('\n')), file.subarray(lines[0]!.length + lines[1]!.length + 1)]);
+    const edited = Buffer.concat([
+      Buffer.from([lines[0], lines[1]!.replace(/ 10$/, ' 21')].join('\n')),
+      file.subarray(lines[0]!.length + lines[1]!.length + 1),
+    ]);
     await expectKeyholdError(() => decrypt(edited, { passphrase: PASSPHRASE }), 'BundleInvalid', /work factor above 20/);
   });
 

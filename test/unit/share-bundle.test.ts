@@ -2,13 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  BUNDLE_LIMITS,
-  Bundle,
-  bundleJsonSchema,
-  createBundle,
-  parseBundleValue,
-} from '../../src/core/share/bundle';
+import { BUNDLE_LIMITS, Bundle, bundleJsonSchema, createBundle, parseBundleValue } from '../../src/core/share/bundle';
 import { canonicalJson, parseStrictJson } from '../../src/core/share/json';
 import { readBundle, serializeBundle } from '../../src/core/share/seal';
 import { generateSigningKey, signBundle } from '../../src/core/share/signature';
@@ -114,11 +108,7 @@ describe('reading plaintext', () => {
   });
 
   it('refuses a newer format version with a message naming both versions', async () => {
-    await expectKeyholdError(
-      () => parseBundleValue({ ...signed(), version: 7 }),
-      'BundleInvalid',
-      /format version 7; this Keyhold reads version 1/,
-    );
+    await expectKeyholdError(() => parseBundleValue({ ...signed(), version: 7 }), 'BundleInvalid', /format version 7; this Keyhold reads version 1/);
     await expectKeyholdError(() => parseBundleValue({ ...signed(), version: '1' }), 'BundleInvalid', /no valid format version/);
   });
 
@@ -135,15 +125,8 @@ describe('reading plaintext', () => {
   });
 
   it('refuses duplicate member names, even in authData', async () => {
-    await expectKeyholdError(
-      () => parseStrictJson(Buffer.from('{"a":{"k":"1","k":"2"}}')),
-      'BundleInvalid',
-      /repeats a field name/,
-    );
-    expect(parseStrictJson(Buffer.from('[{"k":"1"},{"k":"2","m":{"k":"\\"k"}}]'))).toEqual([
-      { k: '1' },
-      { k: '2', m: { k: '"k' } },
-    ]);
+    await expectKeyholdError(() => parseStrictJson(Buffer.from('{"a":{"k":"1","k":"2"}}')), 'BundleInvalid', /repeats a field name/);
+    expect(parseStrictJson(Buffer.from('[{"k":"1"},{"k":"2","m":{"k":"\\"k"}}]'))).toEqual([{ k: '1' }, { k: '2', m: { k: '"k' } }]);
   });
 
   it('refuses the member name __proto__, which JavaScript objects would silently drop', async () => {
@@ -164,7 +147,16 @@ describe('limits', () => {
     const profiles = Array.from({ length: BUNDLE_LIMITS.items }, (_, i) => profile(i));
     const full = createBundle({ tokensIncluded: false, items: { profiles } });
     expect(parseBundleValue(full).items.profiles).toHaveLength(BUNDLE_LIMITS.items);
-    const over = { ...full, items: { profiles: profiles.slice(1), agents: [{ agentId: 'a', args: [] }, { agentId: 'b', args: [] }] } };
+    const over = {
+      ...full,
+      items: {
+        profiles: profiles.slice(1),
+        agents: [
+          { agentId: 'a', args: [] },
+          { agentId: 'b', args: [] },
+        ],
+      },
+    };
     await expectKeyholdError(() => parseBundleValue(over), 'TooLarge', /more than 50,000 items/);
     await expectKeyholdError(() => createBundle({ tokensIncluded: false, items: over.items }), 'BadInput', /at most 50,000 items/);
   });

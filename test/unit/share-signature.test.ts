@@ -2,15 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createBundle } from '../../src/core/share/bundle';
 import type { Bundle } from '../../src/core/share/bundle';
-import {
-  SIGNATURE_CONTEXT,
-  fingerprint,
-  generateSigningKey,
-  signBundle,
-  signatureInput,
-  signingPublicKey,
-  verifyBundle,
-} from '../../src/core/share/signature';
+import { SIGNATURE_CONTEXT, fingerprint, generateSigningKey, signBundle, signatureInput, signingPublicKey, verifyBundle } from '../../src/core/share/signature';
 import { expectKeyholdError, sampleContent } from '../fixtures/share/samples';
 
 const key = generateSigningKey();
@@ -18,7 +10,11 @@ const reverseMembers = (v: unknown): unknown =>
   Array.isArray(v)
     ? v.map(reverseMembers)
     : v !== null && typeof v === 'object'
-      ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseMembers(x)]))
+      ? Object.fromEntries(
+          Object.entries(v)
+            .reverse()
+            .map(([k, x]) => [k, reverseMembers(x)]),
+        )
       : v;
 const signed = (): Bundle => signBundle(createBundle(sampleContent()), key.privateKey);
 
@@ -40,10 +36,11 @@ describe('signing keys', () => {
     expect(fp).toMatch(/^[A-Z2-7]{4}(?:-[A-Z2-7]{4}){5}$/);
     expect(fingerprint(Buffer.from(key.publicKey))).toBe(fp);
     expect(fingerprint(generateSigningKey().publicKey)).not.toBe(fp);
-    const bits = [...createHash('sha256').update(key.publicKey).digest().subarray(0, 15)]
-      .map((byte) => byte.toString(2).padStart(8, '0'))
+    const bits = [...createHash('sha256').update(key.publicKey).digest().subarray(0, 15)].map((byte) => byte.toString(2).padStart(8, '0')).join('');
+    const base32 = bits
+      .match(/.{5}/g)!
+      .map((group) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[parseInt(group, 2)])
       .join('');
-    const base32 = bits.match(/.{5}/g)!.map((group) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[parseInt(group, 2)]).join('');
     expect(fp).toBe(base32.match(/.{4}/g)!.join('-'));
   });
 });
@@ -74,7 +71,10 @@ describe('bundle signatures', () => {
   });
 
   const tampered: [string, (b: Bundle) => Bundle][] = [
-    ['a changed value', (b) => ({ ...b, items: { ...b.items, profiles: [{ ...b.items.profiles[0]!, authData: { ANTHROPIC_API_KEY: 'x' } }, b.items.profiles[1]!] } })],
+    [
+      'a changed value',
+      (b) => ({ ...b, items: { ...b.items, profiles: [{ ...b.items.profiles[0]!, authData: { ANTHROPIC_API_KEY: 'x' } }, b.items.profiles[1]!] } }),
+    ],
     ['a removed item', (b) => ({ ...b, items: { ...b.items, byokKeys: [] } })],
     ['a changed export time', (b) => ({ ...b, exportedAt: '2025-02-01T00:00:00.000Z' })],
     ['a flipped flag', (b) => ({ ...b, items: { ...b.items, profiles: b.items.profiles.map((p) => ({ ...p, saveSession: !p.saveSession })) } })],

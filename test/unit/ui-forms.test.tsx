@@ -35,7 +35,11 @@ function summary(over: Partial<ProfileSummary> = {}): ProfileSummary {
 const defaults = () => ({
   agentsList: vi.fn(async () => [{ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'], updatedAt: NOW }]),
   syncNow: vi.fn(async () => ({ pushed: [], failed: [], pending: [], replaced: [], timedOut: false })),
-  syncStatus: vi.fn(async () => ({ counts: { profile: { draft: 0, pending: 0, synced: 0, failed: 0, localOnly: 0 }, byok: { draft: 0, pending: 0, synced: 0, failed: 0, localOnly: 0 } }, items: [], remotes: [] })),
+  syncStatus: vi.fn(async () => ({
+    counts: { profile: { draft: 0, pending: 0, synced: 0, failed: 0, localOnly: 0 }, byok: { draft: 0, pending: 0, synced: 0, failed: 0, localOnly: 0 } },
+    items: [],
+    remotes: [],
+  })),
 });
 
 const fakeClient = (calls: Parameters<typeof makeClient>[1] = {}) => makeClient(defaults(), calls);
@@ -171,7 +175,17 @@ describe('BYOK key form', () => {
   it('checks the provider key format as you type and saves a well-formed key', async () => {
     const user = userEvent.setup();
     const byokSet = vi.fn(async () => ({
-      id: ID, kind: 'claude-code', provider: 'anthropic', keyHint: 'sk-ant-…wxyz', syncState: 'draft', lastSyncType: null, lastError: null, remote: null, createdAt: NOW, updatedAt: NOW, version: 1,
+      id: ID,
+      kind: 'claude-code',
+      provider: 'anthropic',
+      keyHint: 'sk-ant-…wxyz',
+      syncState: 'draft',
+      lastSyncType: null,
+      lastError: null,
+      remote: null,
+      createdAt: NOW,
+      updatedAt: NOW,
+      version: 1,
     }));
     renderWith(fakeClient({ byokSet }), <ByokKeyForm onDone={() => undefined} onCancel={() => undefined} />);
     await user.type(screen.getByLabelText('Agent kind'), 'claude-code');
@@ -193,7 +207,9 @@ describe('BYOK key form', () => {
     await user.clear(key);
     await user.type(key, 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz');
     await user.click(screen.getByRole('button', { name: 'Save as draft' }));
-    await waitFor(() => expect(byokSet).toHaveBeenCalledWith({ kind: 'claude-code', provider: 'anthropic', apiKey: 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz', draft: true }));
+    await waitFor(() =>
+      expect(byokSet).toHaveBeenCalledWith({ kind: 'claude-code', provider: 'anthropic', apiKey: 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz', draft: true }),
+    );
   });
 });
 
@@ -226,7 +242,15 @@ describe('vault gate', () => {
 
   it('create: refuses a weak password until the person ticks that they accept it', async () => {
     const user = userEvent.setup();
-    const vaultCreate = vi.fn(async () => ({ exists: true, unlocked: true, dir: '/tmp/v', vaultId: 'v', createdAt: null, kdf: 'standard' as const, quickUnlockAvailable: false }));
+    const vaultCreate = vi.fn(async () => ({
+      exists: true,
+      unlocked: true,
+      dir: '/tmp/v',
+      vaultId: 'v',
+      createdAt: null,
+      kdf: 'standard' as const,
+      quickUnlockAvailable: false,
+    }));
     renderWith(fakeClient({ vaultCreate }), <CreateVault />);
     await user.type(screen.getByLabelText('Master password'), 'password123');
     await user.type(screen.getByLabelText('Repeat the master password'), 'password123');
@@ -247,7 +271,10 @@ describe('vault gate', () => {
     });
     renderWith(
       fakeClient({ vaultUnlock }),
-      <Unlock status={{ exists: true, unlocked: false, dir: '/tmp/v', vaultId: null, createdAt: null, kdf: 'standard', quickUnlockAvailable: false }} reason="idle" />,
+      <Unlock
+        status={{ exists: true, unlocked: false, dir: '/tmp/v', vaultId: null, createdAt: null, kdf: 'standard', quickUnlockAvailable: false }}
+        reason="idle"
+      />,
     );
     expect(screen.getByText('Locked after a period without activity.')).toBeTruthy();
     await user.type(screen.getByLabelText('Master password'), 'not it at all');

@@ -35,7 +35,18 @@ describe('pasting .env text', () => {
 
 describe('profile search', () => {
   const p = (agentId: string, name: string, keys: string[]): ProfileSummary => ({
-    id: `${agentId}/${name}`, agentId, name, keys, saveSession: false, syncState: 'draft', hasToken: false, lastSyncType: null, lastError: null, createdAt: '', updatedAt: '', version: 1,
+    id: `${agentId}/${name}`,
+    agentId,
+    name,
+    keys,
+    saveSession: false,
+    syncState: 'draft',
+    hasToken: false,
+    lastSyncType: null,
+    lastError: null,
+    createdAt: '',
+    updatedAt: '',
+    version: 1,
   });
   const index = indexProfiles([p('zeta', 'b', ['TOKEN']), p('alpha', 'prod', ['USER']), p('alpha', 'dev', ['PASS']), p('zeta', 'a', [])]);
 

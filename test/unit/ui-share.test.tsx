@@ -34,7 +34,9 @@ function profile(i: number, name: string): ProfileSummary {
 /** Fresh spies per client, so one test's calls never show in another's. */
 const defaults = () => ({
   profilesList: vi.fn(async () => [profile(1, 'prod'), profile(2, 'staging'), profile(3, 'research')]),
-  contactsList: vi.fn(async () => [{ id: '00000000-0000-4000-8000-000000000009', name: 'bob', recipient: RECIPIENT, signingKey: null, fingerprint: null, createdAt: NOW, updatedAt: NOW }]),
+  contactsList: vi.fn(async () => [
+    { id: '00000000-0000-4000-8000-000000000009', name: 'bob', recipient: RECIPIENT, signingKey: null, fingerprint: null, createdAt: NOW, updatedAt: NOW },
+  ]),
 });
 
 const fakeClient = (calls: Parameters<typeof makeClient>[1] = {}) => makeClient(defaults(), calls);
@@ -66,11 +68,28 @@ function preview(policy: ImportPreview['policy'], over: Partial<ImportPreview> =
         replacesRemote: false,
         state: 'pending',
       },
-      { agentId: 'crm-bot', name: 'research', status: 'new', diff: null, action: 'create', importedAs: null, existingId: null, withToken: false, note: null, keys: ['PASSWORD'], dangerousKeys: [], replacesRemote: false, state: 'pending' },
+      {
+        agentId: 'crm-bot',
+        name: 'research',
+        status: 'new',
+        diff: null,
+        action: 'create',
+        importedAs: null,
+        existingId: null,
+        withToken: false,
+        note: null,
+        keys: ['PASSWORD'],
+        dangerousKeys: [],
+        replacesRemote: false,
+        state: 'pending',
+      },
     ],
     byokKeys: [],
     agents: [],
-    counts: { profiles: { ...counts, new: 1, differs: 1, create: 1, update: policy === 'overwrite' ? 1 : 0, skip: policy === 'overwrite' ? 0 : 1 }, byokKeys: counts },
+    counts: {
+      profiles: { ...counts, new: 1, differs: 1, create: 1, update: policy === 'overwrite' ? 1 : 0, skip: policy === 'overwrite' ? 0 : 1 },
+      byokKeys: counts,
+    },
     warnings: ['The signer is not one of your contacts.'],
     ...over,
   };
@@ -80,7 +99,17 @@ describe('export dialog', () => {
   it('sends the chosen profiles to the chosen contact and pasted key, and shows where it went', async () => {
     const user = userEvent.setup();
     const shareExport = vi.fn(async () => ({
-      profiles: 1, byokKeys: 0, agents: 0, tokensIncluded: false, tokens: 0, recipients: 2, passphrase: false, armor: true, bytes: 2048, signer: 'FP', path: '/home/ann/team.age',
+      profiles: 1,
+      byokKeys: 0,
+      agents: 0,
+      tokensIncluded: false,
+      tokens: 0,
+      recipients: 2,
+      passphrase: false,
+      armor: true,
+      bytes: 2048,
+      signer: 'FP',
+      path: '/home/ann/team.age',
     }));
     renderWith(fakeClient({ shareExport }), <ExportDialog onClose={() => undefined} />);
     const list = await screen.findByRole('list', { name: 'Profiles to export' });
@@ -148,7 +177,11 @@ describe('import dialog', () => {
     const shareImportOpen = vi.fn(async () => opened);
     const shareImportPreview = vi.fn(async ({ onConflict }: { onConflict: ImportPreview['policy'] }) => preview(onConflict));
     const shareImportApply = vi.fn(async () => ({
-      profiles: { created: 1, updated: 1, skipped: 0 }, byokKeys: { created: 0, updated: 0, skipped: 0 }, agents: { declared: 0, notApplied: 0 }, tokens: 0, state: 'pending' as const,
+      profiles: { created: 1, updated: 1, skipped: 0 },
+      byokKeys: { created: 0, updated: 0, skipped: 0 },
+      agents: { declared: 0, notApplied: 0 },
+      tokens: 0,
+      state: 'pending' as const,
     }));
     renderWith(fakeClient({ shareImportChoose, shareImportOpen, shareImportPreview, shareImportApply }), <ImportDialog onClose={() => undefined} />);
     await user.click(screen.getByRole('button', { name: 'Choose file…' }));

@@ -76,7 +76,10 @@ describe('the Kura token on the profile screen', () => {
   });
 
   it('says Kura issues the token at the first sync when never synced', async () => {
-    renderWith(fakeClient({ profileGet: vi.fn(async () => detail({ hasToken: false, lastSyncType: null, syncState: 'pending', tokenObtainedAt: null })) }), pane());
+    renderWith(
+      fakeClient({ profileGet: vi.fn(async () => detail({ hasToken: false, lastSyncType: null, syncState: 'pending', tokenObtainedAt: null })) }),
+      pane(),
+    );
     expect((await screen.findByTestId('token-none')).textContent).toContain('Kura issues it at the first sync');
     expect(screen.queryByRole('button', { name: /Reveal the Kura token/ })).toBeNull();
   });
@@ -150,7 +153,13 @@ describe('the Trash view', () => {
 
   it('Empty trash asks first and sends confirm', async () => {
     const trashPurge = vi.fn(async () => ({ purged: 2 }));
-    renderWith(fakeClient({ trashList: vi.fn(async () => [entry(), entry({ id: '00000000-0000-4000-8000-000000000002', hasToken: false, ref: 'crm-bot/dev' })]), trashPurge }), <TrashView />);
+    renderWith(
+      fakeClient({
+        trashList: vi.fn(async () => [entry(), entry({ id: '00000000-0000-4000-8000-000000000002', hasToken: false, ref: 'crm-bot/dev' })]),
+        trashPurge,
+      }),
+      <TrashView />,
+    );
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Empty trash' }));
     const dialog = screen.getByRole('dialog', { name: 'Empty the trash?' });

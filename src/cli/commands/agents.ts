@@ -24,9 +24,7 @@ import { readTextFile } from './devflow';
 /** Found credentials: the exit status scripts and hooks test, as `grep` does. */
 const EXIT_FOUND = 1;
 
-
-const targetText = (t: ImportTarget): string =>
-  t.type === 'byok' ? `byok ${t.kind}` : `profile ${t.agentId}/${t.name} ${t.key}`;
+const targetText = (t: ImportTarget): string => (t.type === 'byok' ? `byok ${t.kind}` : `profile ${t.agentId}/${t.name} ${t.key}`);
 
 function printFindings(findings: readonly Finding[]): void {
   printTable(

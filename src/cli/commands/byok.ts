@@ -16,7 +16,7 @@ const stateText = (b: ByokSummary) => {
 };
 
 // Backside's words are shown as it wrote them, minus what a terminal would act on (escapes, bidi).
-const said = (v: unknown): string => sanitizeServerText(typeof v === 'string' ? v : JSON.stringify(v) ?? '', []);
+const said = (v: unknown): string => sanitizeServerText(typeof v === 'string' ? v : (JSON.stringify(v) ?? ''), []);
 
 const probeText = (b: ByokSummary): string =>
   b.lastProbe === null ? 'never' : `${b.lastProbe.ok ? 'passed' : 'failed'} at ${b.lastProbe.at}${b.lastProbe.message ? ` (${b.lastProbe.message})` : ''}`;
@@ -37,7 +37,10 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       const provider = Provider.safeParse(opts.provider);
       if (!provider.success) throw new KeyholdError('BadInput', `Unknown provider "${opts.provider}": use one of ${Provider.options.join(', ')}.`);
       if (opts.validate && isLocalOnlyProvider(provider.data)) {
-        throw new KeyholdError('BadInput', `--validate asks Backside, which takes Anthropic keys only; a ${provider.data} key stays local. Leave out --validate.`);
+        throw new KeyholdError(
+          'BadInput',
+          `--validate asks Backside, which takes Anthropic keys only; a ${provider.data} key stays local. Leave out --validate.`,
+        );
       }
       const apiKey = readStdinSecret('The API key');
       const outcome = await withVault(globals(), async (vault) => {
@@ -95,7 +98,10 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         }
       });
       if (opts.json) printJson(result.saved);
-      else out(`Rotated ${result.saved.kind} to ${result.saved.keyHint}, ${stateText(result.saved)}; the previous key is in "keyhold byok history ${result.saved.kind}".\n`);
+      else
+        out(
+          `Rotated ${result.saved.kind} to ${result.saved.keyHint}, ${stateText(result.saved)}; the previous key is in "keyhold byok history ${result.saved.kind}".\n`,
+        );
       if (result.saved.syncState !== 'synced') setExitCode(EXIT.remote);
     });
 
@@ -110,7 +116,10 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       const change = expiryFrom(opts);
       const saved = await withVault(globals(), (vault) => vault.byok.setExpiry(kind, change));
       if (opts.json) printJson(saved);
-      else out(`${saved.kind}: expires ${saved.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${saved.rotateDays === undefined ? '(not set)' : `${saved.rotateDays} days`}\n`);
+      else
+        out(
+          `${saved.kind}: expires ${saved.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${saved.rotateDays === undefined ? '(not set)' : `${saved.rotateDays} days`}\n`,
+        );
     });
 
   byok
@@ -229,7 +238,11 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .action(async (kind: string, opts: { json?: boolean }) => {
       const history = await withVault(globals(), (vault) => vault.byok.history(kind));
       if (opts.json) printJson(history);
-      else printTable(['VERSION', 'TIME', 'REASON', 'KEY'], history.map((v) => [String(v.version), v.at, v.reason, v.summary]));
+      else
+        printTable(
+          ['VERSION', 'TIME', 'REASON', 'KEY'],
+          history.map((v) => [String(v.version), v.at, v.reason, v.summary]),
+        );
     });
 
   byok

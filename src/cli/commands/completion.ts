@@ -79,10 +79,14 @@ ${fn}() {
       return 0
     fi
     case "$kh_path|$word" in
-${transitions(specs).map((t) => `      "${t.pattern}") kh_path="${t.to}" ;;`).join('\n')}
+${transitions(specs)
+  .map((t) => `      "${t.pattern}") kh_path="${t.to}" ;;`)
+  .join('\n')}
     esac
     case "$kh_path|$word" in
-      ${valueOptions(specs).map((p) => (p.startsWith('*') ? `*"${p.slice(1)}"` : `"${p}"`)).join(' | ')}) kh_skip=1 ;;
+      ${valueOptions(specs)
+        .map((p) => (p.startsWith('*') ? `*"${p.slice(1)}"` : `"${p}"`))
+        .join(' | ')}) kh_skip=1 ;;
     esac
   done
   # An option's value: leave it to the shell's default (file names).
@@ -120,10 +124,14 @@ ${fn}() {
       return
     fi
     case "$kh_path|$kh_word" in
-${transitions(specs).map((t) => `      ("${t.pattern}") kh_path="${t.to}" ;;`).join('\n')}
+${transitions(specs)
+  .map((t) => `      ("${t.pattern}") kh_path="${t.to}" ;;`)
+  .join('\n')}
     esac
     case "$kh_path|$kh_word" in
-      (${valueOptions(specs).map((p) => (p.startsWith('*') ? `*"${p.slice(1)}"` : `"${p}"`)).join('|')}) kh_skip=1 ;;
+      (${valueOptions(specs)
+        .map((p) => (p.startsWith('*') ? `*"${p.slice(1)}"` : `"${p}"`))
+        .join('|')}) kh_skip=1 ;;
     esac
   done
   if (( kh_skip )); then _files; return; fi
@@ -173,7 +181,9 @@ function ${fn} --argument-names want
             return
         end
         switch "$kh_path|$word"
-${transitions(specs).map((t) => `            case ${fishQuote(t.pattern)}\n                set kh_path ${fishQuote(t.to)}`).join('\n')}
+${transitions(specs)
+  .map((t) => `            case ${fishQuote(t.pattern)}\n                set kh_path ${fishQuote(t.to)}`)
+  .join('\n')}
         end
         switch "$kh_path|$word"
             case ${valueOptions(specs).map(fishQuote).join(' ')}

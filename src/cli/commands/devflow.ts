@@ -141,7 +141,11 @@ interface RunOptions {
 export function registerDevflowCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('run')
-    .option('--profile <ref>', "inject this profile's keys as variables, and its Kura token as KURA_AUTH_TOKEN (see \"agent set --token-env\"; repeatable)", collect)
+    .option(
+      '--profile <ref>',
+      'inject this profile\'s keys as variables, and its Kura token as KURA_AUTH_TOKEN (see "agent set --token-env"; repeatable)',
+      collect,
+    )
     .option('--byok <kind>', `inject the BYOK key of this agent kind as ${Object.values(BYOK_ENV_NAME).join(' / ')} by provider (repeatable)`, collect)
     .option('--allow-env <name>', 'inject this key although it changes how programs run (NODE_OPTIONS, LD_PRELOAD, PATH…; repeatable)', collect)
     .option('--no-mask', "do not conceal the injected values in the command's output")
@@ -158,7 +162,10 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       const kinds = opts.byok ?? [];
       const projectFile = profiles.length === 0 && kinds.length === 0 ? findProjectFile(process.cwd()) : null;
       if (profiles.length === 0 && kinds.length === 0 && projectFile === null) {
-        throw new KeyholdError('BadInput', `Nothing to inject: give at least one --profile REF or --byok KIND, or run it where a ${PROJECT_FILE} lists the variables.`);
+        throw new KeyholdError(
+          'BadInput',
+          `Nothing to inject: give at least one --profile REF or --byok KIND, or run it where a ${PROJECT_FILE} lists the variables.`,
+        );
       }
       const projectRefs = projectFile === null ? null : parseProjectFile(readTextFile(projectFile, PROJECT_FILE));
       // The vault is closed (its key zeroed) before the command starts: it runs with its values only.

@@ -221,7 +221,10 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
       const saved = await withVault(globals(), (vault) => vault.profiles.setExpiry(profileRef, key, change));
       const e = saved.expiry?.[key];
       if (opts.json) printJson(saved);
-      else out(`${saved.agentId}/${saved.name} ${key}: expires ${e?.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${e?.rotateDays === undefined ? '(not set)' : `${e.rotateDays} days`}\n`);
+      else
+        out(
+          `${saved.agentId}/${saved.name} ${key}: expires ${e?.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${e?.rotateDays === undefined ? '(not set)' : `${e.rotateDays} days`}\n`,
+        );
     });
 
   profile
@@ -232,7 +235,11 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .action(async (profileRef: string, opts: { json?: boolean }) => {
       const history = await withVault(globals(), (vault) => vault.profiles.history(profileRef));
       if (opts.json) printJson(history);
-      else printTable(['VERSION', 'TIME', 'REASON', 'SUMMARY'], history.map((v) => [String(v.version), v.at, v.reason, v.summary]));
+      else
+        printTable(
+          ['VERSION', 'TIME', 'REASON', 'SUMMARY'],
+          history.map((v) => [String(v.version), v.at, v.reason, v.summary]),
+        );
     });
 
   profile

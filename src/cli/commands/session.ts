@@ -1,12 +1,5 @@
 import type { Command } from 'commander';
-import {
-  createSession,
-  DEFAULT_SESSION_MINUTES,
-  endAllSessions,
-  MAX_SESSION_MINUTES,
-  SESSION_ENV,
-  unlockWithSession,
-} from '../../core/vault/sessions';
+import { createSession, DEFAULT_SESSION_MINUTES, endAllSessions, MAX_SESSION_MINUTES, SESSION_ENV, unlockWithSession } from '../../core/vault/sessions';
 import { Vault } from '../../core/vault/vault';
 import { KeyholdError } from '../../shared/errors';
 import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
@@ -38,26 +31,24 @@ export function registerSessionCommands(program: Command, globals: () => GlobalO
       );
     });
 
-  program
-    .command('lock')
-    .action(() => {
-      const vault = Vault.open(vaultPath(globals()));
-      let ended: number;
-      try {
-        // With the caller's own session still valid, the vault can be unlocked to audit the lock.
-        const token = sessionToken();
-        if (token !== undefined) {
-          try {
-            unlockWithSession(vault, token);
-          } catch (e) {
-            if (!(e instanceof KeyholdError && e.code === 'SessionInvalid')) throw e;
-          }
+  program.command('lock').action(() => {
+    const vault = Vault.open(vaultPath(globals()));
+    let ended: number;
+    try {
+      // With the caller's own session still valid, the vault can be unlocked to audit the lock.
+      const token = sessionToken();
+      if (token !== undefined) {
+        try {
+          unlockWithSession(vault, token);
+        } catch (e) {
+          if (!(e instanceof KeyholdError && e.code === 'SessionInvalid')) throw e;
         }
-        ended = endAllSessions(vault, 'locked');
-      } finally {
-        vault.close();
       }
-      out(`Locked: ended ${ended} session(s) of this vault.\n`);
-      if (sessionToken() !== undefined) err(`You can now run: unset ${SESSION_ENV}\n`);
-    });
+      ended = endAllSessions(vault, 'locked');
+    } finally {
+      vault.close();
+    }
+    out(`Locked: ended ${ended} session(s) of this vault.\n`);
+    if (sessionToken() !== undefined) err(`You can now run: unset ${SESSION_ENV}\n`);
+  });
 }

@@ -45,8 +45,7 @@ function profileLine(c: ProfileChange): string[] {
   if (c.status === 'new') head = `  + create    ${ref}${c.withToken ? ' (with Kura token)' : ''}${c.state === 'draft' ? ', as a draft' : ''}`;
   else if (c.status === 'identical') head = `  = identical ${ref}`;
   else {
-    const target =
-      c.action === 'update' ? 'overwrite' : c.action === 'create' ? `keep both, import as "${f(c.importedAs ?? '')}"` : 'skip, keep this vault\'s';
+    const target = c.action === 'update' ? 'overwrite' : c.action === 'create' ? `keep both, import as "${f(c.importedAs ?? '')}"` : "skip, keep this vault's";
     head = `  ~ differs   ${ref}: ${f(describeProfileDiff(c.diff as ProfileDiff))} → ${target}`;
   }
   const lines = [head, `      keys: ${names(c.keys) || '(none)'} (values not shown)`];
@@ -142,7 +141,11 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
     .action(async (opts: { json?: boolean }) => {
       const list = await withVault(globals(), (vault) => listContacts(vault));
       if (opts.json) printJson(list);
-      else printTable(['NAME', 'RECIPIENT', 'SIGNING KEY FINGERPRINT'], list.map((c) => [c.name, c.recipient, c.fingerprint ?? '(none)']));
+      else
+        printTable(
+          ['NAME', 'RECIPIENT', 'SIGNING KEY FINGERPRINT'],
+          list.map((c) => [c.name, c.recipient, c.fingerprint ?? '(none)']),
+        );
     });
 
   contact
@@ -248,7 +251,10 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
         }
         if (!opts.yes) {
           if (!currentIo().stdin.isTTY) {
-            throw new KeyholdError('BadInput', 'Nothing was imported: there is no terminal to confirm the import on. Read the preview, then run it again with --yes.');
+            throw new KeyholdError(
+              'BadInput',
+              'Nothing was imported: there is no terminal to confirm the import on. Read the preview, then run it again with --yes.',
+            );
           }
           if (!(await confirm('Import these items? [y/N] '))) throw new KeyholdError('Cancelled', 'Nothing was imported.');
         }
@@ -257,7 +263,9 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
         else printResult(result);
         const drafts = preview.profiles.filter((c) => c.replacesRemote).length;
         if (drafts > 0 && !opts.json) {
-          out(`${plural(drafts, 'profile')} arrived as drafts: mark each ready with "keyhold profile ready REF" only if replacing the sender's remote profile is intended.\n`);
+          out(
+            `${plural(drafts, 'profile')} arrived as drafts: mark each ready with "keyhold profile ready REF" only if replacing the sender's remote profile is intended.\n`,
+          );
         }
       });
     });

@@ -18,8 +18,10 @@ function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: strin
   const base = preset ?? KDF_PRESETS.standard;
   const memoryMiB = opts.kdfMemory === undefined ? base.memoryKiB / 1024 : Number(opts.kdfMemory);
   const iterations = opts.kdfIterations === undefined ? base.iterations : Number(opts.kdfIterations);
-  if (!Number.isInteger(memoryMiB) || memoryMiB < 1 || memoryMiB > 4096) throw new KeyholdError('BadInput', '--kdf-memory is a whole number of MiB from 1 to 4096.');
-  if (!Number.isInteger(iterations) || iterations < 1 || iterations > 64) throw new KeyholdError('BadInput', '--kdf-iterations is a whole number from 1 to 64.');
+  if (!Number.isInteger(memoryMiB) || memoryMiB < 1 || memoryMiB > 4096)
+    throw new KeyholdError('BadInput', '--kdf-memory is a whole number of MiB from 1 to 4096.');
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > 64)
+    throw new KeyholdError('BadInput', '--kdf-iterations is a whole number from 1 to 64.');
   const params = { ...base, memoryKiB: memoryMiB * 1024, iterations };
   // Checked before any password is asked for; core checks again where the key is wrapped.
   checkKdfFloor(params, 'input');
@@ -37,20 +39,25 @@ async function readSalvagePassphrase(): Promise<string> {
 }
 
 function printDoctor(r: Partial<DoctorReport> & Pick<DoctorReport, 'ok' | 'database' | 'header'>): void {
-  const lines = [
-    `Database:     ${r.database.ok ? 'ok' : r.database.problem}`,
-    `Header:       ${r.header.ok ? 'ok' : r.header.problem}`,
-  ];
+  const lines = [`Database:     ${r.database.ok ? 'ok' : r.database.problem}`, `Header:       ${r.header.ok ? 'ok' : r.header.problem}`];
   if (r.audit) {
     lines.push(`Audit chain:  ${r.audit.ok ? `ok (${r.audit.entries} entries)` : `BROKEN after ${r.audit.entries} good entries: ${r.audit.problem}`}`);
   }
   if (r.index) {
-    lines.push(`Index:        ${r.index.snapshot === 'fresh' ? 'saved snapshot matches the rows' : `saved snapshot ${r.index.snapshot}: rebuilt from the rows (it is never trusted over them)`}`);
+    lines.push(
+      `Index:        ${r.index.snapshot === 'fresh' ? 'saved snapshot matches the rows' : `saved snapshot ${r.index.snapshot}: rebuilt from the rows (it is never trusted over them)`}`,
+    );
   }
-  if (r.damaged) lines.push(`Damaged:      ${r.damaged.length === 0 ? 'no damaged cells' : `${r.damaged.length} cell${r.damaged.length === 1 ? '' : 's'} failed the integrity check`}`);
+  if (r.damaged)
+    lines.push(
+      `Damaged:      ${r.damaged.length === 0 ? 'no damaged cells' : `${r.damaged.length} cell${r.damaged.length === 1 ? '' : 's'} failed the integrity check`}`,
+    );
   out(`${lines.join('\n')}\n`);
   if (r.damaged && r.damaged.length > 0) {
-    printTable(['TABLE', 'ROW', 'COLUMN', 'ITEM'], r.damaged.map((d) => [d.table, d.rowId, d.column, d.item]));
+    printTable(
+      ['TABLE', 'ROW', 'COLUMN', 'ITEM'],
+      r.damaged.map((d) => [d.table, d.rowId, d.column, d.item]),
+    );
   }
 }
 
@@ -162,7 +169,14 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
       else {
         printTable(
           ['SEQ', 'TIME', 'EVENT', 'DETAIL'],
-          result.entries.map((e) => [String(e.seq), e.at, e.event, Object.entries(e.detail).map(([k, v]) => `${k}=${String(v)}`).join(' ')]),
+          result.entries.map((e) => [
+            String(e.seq),
+            e.at,
+            e.event,
+            Object.entries(e.detail)
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(' '),
+          ]),
         );
         if (result.verify) {
           out(

@@ -141,7 +141,9 @@ export function detectShell(text: string): Detected[] {
     .map((line) => (ASSIGNMENT.test(line) ? line : ''))
     .join('\n');
   // Values built by the shell ($(…), "$HOME/…") are not literal secrets; classifyValue drops them.
-  return detectDotenv(assignments, 'shell').concat(detectText(text).filter((t) => !ASSIGNMENT.test(text.split('\n')[t.line - 1] ?? ''))).sort((a, b) => a.line - b.line);
+  return detectDotenv(assignments, 'shell')
+    .concat(detectText(text).filter((t) => !ASSIGNMENT.test(text.split('\n')[t.line - 1] ?? '')))
+    .sort((a, b) => a.line - b.line);
 }
 
 /** The MCP server a path names, for the container keys each tool uses. */

@@ -10,8 +10,7 @@ export const MCP_PROFILE_NAME = 'mcp';
 export const LOCAL_PROFILE_NAME = 'local';
 
 export type ImportTarget =
-  | { type: 'profile'; agentId: string; name: string; key: string }
-  | { type: 'byok'; kind: string; provider: 'anthropic' | 'openai' | 'google' };
+  { type: 'profile'; agentId: string; name: string; key: string } | { type: 'byok'; kind: string; provider: 'anthropic' | 'openai' | 'google' };
 
 /**
  * Where a finding goes: an MCP server's variable to that server's profile; a model provider's key

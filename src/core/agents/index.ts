@@ -1,6 +1,18 @@
 // Agent-native work: finding credentials in agent tools' configs and plain files, and moving MCP
 // configs onto Keyhold. Detectors are pure; walking the file system is separate.
-export { classifyValue, detect, detectDotenv, detectJson, detectShell, detectText, detectToml, formatPath, type Detected, type FileFormat, type FindingSource } from './detect';
+export {
+  classifyValue,
+  detect,
+  detectDotenv,
+  detectJson,
+  detectShell,
+  detectText,
+  detectToml,
+  formatPath,
+  type Detected,
+  type FileFormat,
+  type FindingSource,
+} from './detect';
 export { formatOf, wellKnownPlaces, type Place } from './locations';
 export { formatOfConfig, isWrapped, planWrap, wrapDiff, type ConfigFormat, type ServerWrap, type WrapOptions, type WrapPlan } from './mcp-wrap';
 export { ALL_RULES_PATTERN, KEY_RULES, shannonEntropy, type KeyProvider, type KeyRule } from './rules';

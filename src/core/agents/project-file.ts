@@ -40,11 +40,9 @@ export function parseProjectFile(text: string): Record<string, string> {
     if (table === data && name === 'env') continue;
     assertEnvName(name);
     if (typeof value !== 'string' || !value.startsWith('keyhold://')) {
-      throw new KeyholdError(
-        'BadInput',
-        `${PROJECT_FILE}: ${quoteName(name)} must be a keyhold:// reference; the file holds references only, never values.`,
-        { field: name },
-      );
+      throw new KeyholdError('BadInput', `${PROJECT_FILE}: ${quoteName(name)} must be a keyhold:// reference; the file holds references only, never values.`, {
+        field: name,
+      });
     }
     parseReference(value);
     refs[name] = value;

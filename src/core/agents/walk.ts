@@ -5,7 +5,25 @@ import { formatOf } from './locations';
 import type { FileFormat } from './detect';
 
 /** Folders never worth reading for keys: dependencies, VCS internals, build caches. */
-const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', '.tox', '.cache', '.npm', '.pnpm-store', '.yarn', 'dist', 'build', 'target', '.next', '.terraform']);
+const SKIPPED_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.cache',
+  '.npm',
+  '.pnpm-store',
+  '.yarn',
+  'dist',
+  'build',
+  'target',
+  '.next',
+  '.terraform',
+]);
 
 /** Files larger than this are not configs a person wrote by hand. */
 export const MAX_FILE_BYTES = 1024 * 1024;

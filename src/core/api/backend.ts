@@ -8,7 +8,20 @@ import type { KdfParams } from '../crypto/kdf';
 import type { SecretStoragePort } from '../desktop';
 import { readDotenvText } from '../devflow/dotenv';
 import { healthReport } from '../health';
-import { MCP_PROFILE_NAME, assertNoBackup, backupOf, formatOfConfig, importFindings, planWrap, scan, storeWrapSecrets, vaultLookup, wellKnownPlaces, wrapDiff, writeWrapped } from '../agents';
+import {
+  MCP_PROFILE_NAME,
+  assertNoBackup,
+  backupOf,
+  formatOfConfig,
+  importFindings,
+  planWrap,
+  scan,
+  storeWrapSecrets,
+  vaultLookup,
+  wellKnownPlaces,
+  wrapDiff,
+  writeWrapped,
+} from '../agents';
 import { describePasswordStrength } from '../../shared/password-strength';
 import type { SyncEngineOptions } from '../sync/engine';
 import { testRemote } from '../sync/probe';
@@ -188,8 +201,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       return { clearsAfterSeconds: deps.clipboard.copy(token.authToken).clearsAfterSeconds };
     },
     profileHistory: ({ ref }) => vault().profiles.history(ref),
-    profileRestore: ({ ref, version, confirmNewRemote }) =>
-      queued(() => vault().profiles.restore(ref, version, { confirmNewRemote })),
+    profileRestore: ({ ref, version, confirmNewRemote }) => queued(() => vault().profiles.restore(ref, version, { confirmNewRemote })),
     profileReady: ({ ref }) => queued(() => vault().profiles.ready(ref)),
     profileRetry: ({ ref }) => queued(() => vault().profiles.retry(ref)),
     profileRecreate: ({ ref }) => queued(() => vault().profiles.recreate(ref)),

@@ -11,12 +11,12 @@ import type { Vault } from '../vault/vault';
  * written any other way. It sits next to the vault directory, not inside it, so copying or backing
  * up the vault does not carry a keychain-bound copy of its key along.
  */
-export const defaultQuickUnlockFile = (vaultDir: string): string =>
-  join(dirname(vaultDir), `.${basename(vaultDir)}.quick-unlock`);
+export const defaultQuickUnlockFile = (vaultDir: string): string => join(dirname(vaultDir), `.${basename(vaultDir)}.quick-unlock`);
 
 const Stored = z.object({ v: z.literal(1), vaultId: z.string(), key: z.string() });
 
-const STALE = 'Quick unlock no longer works for this vault (its stored key is out of date or damaged), so it was switched off. Unlock with your master password; quick unlock is set up again then.';
+const STALE =
+  'Quick unlock no longer works for this vault (its stored key is out of date or damaged), so it was switched off. Unlock with your master password; quick unlock is set up again then.';
 
 export class QuickUnlockStore {
   constructor(

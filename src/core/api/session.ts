@@ -114,8 +114,7 @@ export class VaultSession {
   }
 
   status(): VaultStatus {
-    const quickUnlockAvailable =
-      this.options.settings().quickUnlock && this.quickUnlockRefusal() === null && (this.#quick?.exists() ?? false);
+    const quickUnlockAvailable = this.options.settings().quickUnlock && this.quickUnlockRefusal() === null && (this.#quick?.exists() ?? false);
     if (!this.#exists()) {
       return { exists: false, unlocked: false, dir: this.dir, vaultId: null, createdAt: null, kdf: null, quickUnlockAvailable: false };
     }

@@ -58,9 +58,7 @@ const cancelled = () => new KeyholdError('Cancelled', 'No file was chosen.');
 const gone = () => new KeyholdError('NotFound', 'This import is no longer open (the vault was locked or it was already applied). Choose the file again.');
 
 /** What an import keeps in main between calls. The opened bundle holds values, so it never leaves. */
-type Held =
-  | { kind: 'file'; name: string; bytes: Uint8Array }
-  | { kind: 'opened'; opened: OpenedImport; preview: ImportPreview | null };
+type Held = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'opened'; opened: OpenedImport; preview: ImportPreview | null };
 
 export interface ShareBackend {
   handlers: ShareCalls;

@@ -3,7 +3,11 @@ import { KeyholdError } from '../../shared/errors';
 
 export const KdfParams = z.object({
   alg: z.literal('argon2id'),
-  memoryKiB: z.number().int().min(8).max(4 * 1024 * 1024),
+  memoryKiB: z
+    .number()
+    .int()
+    .min(8)
+    .max(4 * 1024 * 1024),
   iterations: z.number().int().min(1).max(64),
   parallelism: z.number().int().min(1).max(16),
 });

@@ -20,7 +20,18 @@ export interface AutoLockOptions {
 // What a person does in the window: keys, clicks, wheel and touch. Pointer moves are left out (a
 // hand resting on the mouse makes them), and so is everything the window does on its own: its
 // calls to the engine follow sync events and timers as much as clicks, so they never count.
-const PERSON_INPUT = new Set(['keyDown', 'rawKeyDown', 'char', 'mouseDown', 'mouseUp', 'mouseWheel', 'touchStart', 'touchMove', 'gestureScrollBegin', 'gestureTap']);
+const PERSON_INPUT = new Set([
+  'keyDown',
+  'rawKeyDown',
+  'char',
+  'mouseDown',
+  'mouseUp',
+  'mouseWheel',
+  'touchStart',
+  'touchMove',
+  'gestureScrollBegin',
+  'gestureTap',
+]);
 
 /** Whether an input event in the window (Electron's InputEvent type) is a person's activity. */
 export function isPersonInput(type: string): boolean {

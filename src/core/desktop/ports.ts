@@ -17,15 +17,7 @@ export interface PowerPort {
  * Where the OS keeps the key that protects locally stored secrets. On Linux `basic_text` means
  * the key is a constant compiled into Chromium, i.e. no protection at all.
  */
-export type SecretStorageBackend =
-  | 'keychain'
-  | 'dpapi'
-  | 'gnome_libsecret'
-  | 'kwallet'
-  | 'kwallet5'
-  | 'kwallet6'
-  | 'basic_text'
-  | 'unknown';
+export type SecretStorageBackend = 'keychain' | 'dpapi' | 'gnome_libsecret' | 'kwallet' | 'kwallet5' | 'kwallet6' | 'basic_text' | 'unknown';
 
 /** safeStorage-like encryption with an OS-held key. */
 export interface SecretStoragePort {

@@ -1,8 +1,6 @@
 import type { SecretStoragePort } from './ports';
 
-export type QuickUnlockDecision =
-  | { allowed: true }
-  | { allowed: false; reason: 'unavailable' | 'insecure-backend'; message: string };
+export type QuickUnlockDecision = { allowed: true } | { allowed: false; reason: 'unavailable' | 'insecure-backend'; message: string };
 
 /**
  * Quick unlock keeps a copy of the vault key encrypted by the OS keychain, so it is only as strong
@@ -22,8 +20,7 @@ export function quickUnlockPolicy(storage: SecretStoragePort): QuickUnlockDecisi
     return {
       allowed: false,
       reason: 'insecure-backend',
-      message:
-        'Quick unlock is off because this desktop has no secure keychain (such as GNOME Keyring or KWallet). Use your master password.',
+      message: 'Quick unlock is off because this desktop has no secure keychain (such as GNOME Keyring or KWallet). Use your master password.',
     };
   }
   return { allowed: true };

@@ -18,22 +18,16 @@ export function isEnvName(name: string): boolean {
 
 export function assertEnvName(name: string): void {
   if (!isEnvName(name)) {
-    throw new KeyholdError(
-      'BadInput',
-      `${quoteName(name)} is not a valid environment variable name: use letters, digits and "_", not starting with a digit.`,
-      { field: name },
-    );
+    throw new KeyholdError('BadInput', `${quoteName(name)} is not a valid environment variable name: use letters, digits and "_", not starting with a digit.`, {
+      field: name,
+    });
   }
 }
 
 /** The OS refuses a NUL inside an environment value, and Node's own error would print the value. */
 export function assertEnvValue(name: string, value: string): void {
   if (value.includes('\u0000')) {
-    throw new KeyholdError(
-      'BadInput',
-      `The value of ${name} contains a NUL character, which an environment variable cannot hold.`,
-      { field: name },
-    );
+    throw new KeyholdError('BadInput', `The value of ${name} contains a NUL character, which an environment variable cannot hold.`, { field: name });
   }
 }
 
@@ -44,8 +38,7 @@ export interface EnvSource {
 }
 
 // Windows looks environment names up without regard to case, so `Path` and `PATH` are one variable there.
-const envKey = (name: string, platform: NodeJS.Platform): string =>
-  platform === 'win32' ? name.toUpperCase() : name;
+const envKey = (name: string, platform: NodeJS.Platform): string => (platform === 'win32' ? name.toUpperCase() : name);
 
 /**
  * Merges the variables to inject from several sources. Two sources may agree on a value; two that
@@ -71,11 +64,9 @@ export function buildChildEnv(
         merged.set(key, { name, value, label: source.label });
       } else if (seen.value !== value) {
         const names = seen.name === name ? name : `${seen.name} (${name})`;
-        throw new KeyholdError(
-          'Conflict',
-          `${names} is set to different values by ${seen.label} and ${source.label}. Remove it from one of them.`,
-          { field: name },
-        );
+        throw new KeyholdError('Conflict', `${names} is set to different values by ${seen.label} and ${source.label}. Remove it from one of them.`, {
+          field: name,
+        });
       }
     }
   }
@@ -124,9 +115,15 @@ const DANGEROUS_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
     [
       ['the program search path', 'PATH PATHEXT COMSPEC'],
       ['the dynamic loader', 'LIBPATH SHLIB_PATH GCONV_PATH LOCPATH NLSPATH HOSTALIASES LOCALDOMAIN RES_OPTIONS RESOLV_HOST_CONF'],
-      ['shells', 'BASH_ENV ENV PS4 PROMPT_COMMAND IFS SHELLOPTS BASHOPTS GLOBIGNORE CDPATH FPATH NULLCMD READNULLCMD ZDOTDIR TMPPREFIX SHELL HOME XDG_CONFIG_HOME'],
+      [
+        'shells',
+        'BASH_ENV ENV PS4 PROMPT_COMMAND IFS SHELLOPTS BASHOPTS GLOBIGNORE CDPATH FPATH NULLCMD READNULLCMD ZDOTDIR TMPPREFIX SHELL HOME XDG_CONFIG_HOME',
+      ],
       ['Node.js', 'NODE_OPTIONS NODE_PATH NODE_REPL_EXTERNAL_MODULE NODE_EXTRA_CA_CERTS NODE_TLS_REJECT_UNAUTHORIZED ELECTRON_RUN_AS_NODE'],
-      ['Python', 'PYTHONSTARTUP PYTHONPATH PYTHONHOME PYTHONINSPECT PYTHONUSERBASE PYTHONEXECUTABLE PYTHONWARNINGS PYTHONBREAKPOINT PYTHONPLATLIBDIR PYTHONPYCACHEPREFIX'],
+      [
+        'Python',
+        'PYTHONSTARTUP PYTHONPATH PYTHONHOME PYTHONINSPECT PYTHONUSERBASE PYTHONEXECUTABLE PYTHONWARNINGS PYTHONBREAKPOINT PYTHONPLATLIBDIR PYTHONPYCACHEPREFIX',
+      ],
       ['Ruby', 'RUBYOPT RUBYLIB RUBYSHELL GEM_HOME GEM_PATH BUNDLE_GEMFILE'],
       ['Perl', 'PERL5OPT PERL5LIB PERLLIB PERL5DB PERLIO_DEBUG'],
       ['Java', 'JAVA_TOOL_OPTIONS _JAVA_OPTIONS JDK_JAVA_OPTIONS CLASSPATH JAVA_HOME'],

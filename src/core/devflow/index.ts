@@ -4,12 +4,5 @@ export { assertEnvName, assertEnvValue, buildChildEnv, isEnvName, mergeEnv, type
 export { DEFAULT_MASK, MIN_MASKED_LENGTH, SecretMask, type MaskOptions, type StreamMasker } from './mask';
 export { runWithSecrets, type RunOptions, type RunResult } from './run';
 export { parseDotenv, serializeDotenv } from './dotenv';
-export {
-  findReferences,
-  formatReference,
-  parseReference,
-  renderTemplate,
-  type FoundReference,
-  type KeyholdReference,
-} from './inject';
+export { findReferences, formatReference, parseReference, renderTemplate, type FoundReference, type KeyholdReference } from './inject';
 export { writeFileExclusive0600 } from './write-file';

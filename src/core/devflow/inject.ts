@@ -23,9 +23,7 @@ import { KeyholdError } from '../../shared/errors';
  */
 
 export type KeyholdReference =
-  | { type: 'profile'; agentId: string; name: string; key: string }
-  | { type: 'token'; agentId: string; name: string }
-  | { type: 'byok'; kind: string };
+  { type: 'profile'; agentId: string; name: string; key: string } | { type: 'token'; agentId: string; name: string } | { type: 'byok'; kind: string };
 
 export interface FoundReference {
   ref: KeyholdReference;

@@ -19,7 +19,9 @@ export const MIN_ENCODED_LENGTH = 8;
 function base64Forms(bytes: Buffer): string[] {
   const forms: string[] = [];
   for (let shift = 0; shift < 3; shift++) {
-    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     // Character i holds bits [6i, 6i + 6); the secret holds bits [8 * shift, 8 * (shift + n)).
     const first = Math.ceil((8 * shift) / 6);
     const end = Math.floor((8 * (shift + bytes.length)) / 6);

@@ -19,7 +19,9 @@ const urlSafe = (b64: string): string => b64.replace(/\+/g, '-').replace(/\//g, 
 function base64Forms(bytes: Buffer): string[] {
   const forms = [bytes.toString('base64')];
   for (let shift = 0; shift < 3; shift++) {
-    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const head = [0, 2, 3][shift]!;
     const tail = (shift + bytes.length) % 3 === 0 ? 0 : 1;
     forms.push(encoded.slice(head, encoded.length - tail));

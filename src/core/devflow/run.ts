@@ -112,10 +112,7 @@ export async function runWithSecrets(options: RunOptions): Promise<RunResult> {
     child.stdin.on('error', () => undefined);
     stdin.pipe(child.stdin);
   }
-  const outputs = [
-    child.stdout ? relay(child.stdout, stdout, masked) : undefined,
-    child.stderr ? relay(child.stderr, stderr, masked) : undefined,
-  ];
+  const outputs = [child.stdout ? relay(child.stdout, stdout, masked) : undefined, child.stderr ? relay(child.stderr, stderr, masked) : undefined];
   const cleanup = () => {
     for (const [signal, forward] of forwarders) process.off(signal, forward);
     if (child.stdin) stdin.unpipe(child.stdin);

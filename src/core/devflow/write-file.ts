@@ -30,11 +30,7 @@ function exists(path: string): KeyholdError {
  * check-then-write race), or, with `force`, by rename, which replaces a file or a symlink itself
  * rather than writing through it.
  */
-export async function writeFileExclusive0600(
-  path: string,
-  data: string | Uint8Array,
-  options: { force?: boolean } = {},
-): Promise<void> {
+export async function writeFileExclusive0600(path: string, data: string | Uint8Array, options: { force?: boolean } = {}): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
   let renamed = false;
   try {

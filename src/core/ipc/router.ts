@@ -4,9 +4,7 @@ import type { Contract, Envelope, Handler, Handlers } from '../../shared/ipc';
 
 // What the router reports about a failure: call names and zod issue codes only. Not even issue
 // paths, since a record's keys (a profile's key names) are things a person typed.
-export type RouterLogEntry =
-  | { kind: 'output-mismatch'; call: string; issues: string[] }
-  | { kind: 'unexpected-error'; call: string; error: string };
+export type RouterLogEntry = { kind: 'output-mismatch'; call: string; issues: string[] } | { kind: 'unexpected-error'; call: string; error: string };
 
 export interface RouterOptions {
   log?: (entry: RouterLogEntry) => void;

@@ -110,33 +110,21 @@ function checkPassphrase(passphrase: string): void {
   }
 }
 
-const output = (file: Uint8Array, options: ArmorOption): Uint8Array =>
-  options.armor ? new TextEncoder().encode(armor.encode(file)) : file;
+const output = (file: Uint8Array, options: ArmorOption): Uint8Array => (options.armor ? new TextEncoder().encode(armor.encode(file)) : file);
 
-export async function encryptToRecipients(
-  bytes: Uint8Array,
-  recipients: readonly string[],
-  options: ArmorOption = {},
-): Promise<Uint8Array> {
+export async function encryptToRecipients(bytes: Uint8Array, recipients: readonly string[], options: ArmorOption = {}): Promise<Uint8Array> {
   checkPlaintext(bytes);
   const encrypter = new Encrypter();
   for (const r of checkRecipients(recipients)) encrypter.addRecipient(r);
   return output(await encrypter.encrypt(bytes), options);
 }
 
-export async function encryptWithPassphrase(
-  bytes: Uint8Array,
-  passphrase: string,
-  options: PassphraseOptions = {},
-): Promise<Uint8Array> {
+export async function encryptWithPassphrase(bytes: Uint8Array, passphrase: string, options: PassphraseOptions = {}): Promise<Uint8Array> {
   checkPlaintext(bytes);
   checkPassphrase(passphrase);
   const logN = options.scryptWorkFactor ?? DEFAULT_SCRYPT_WORK_FACTOR;
   if (!Number.isInteger(logN) || logN < MIN_SCRYPT_WORK_FACTOR || logN > MAX_SCRYPT_WORK_FACTOR) {
-    throw new KeyholdError(
-      'BadInput',
-      `The scrypt work factor must be a whole number from ${MIN_SCRYPT_WORK_FACTOR} to ${MAX_SCRYPT_WORK_FACTOR}.`,
-    );
+    throw new KeyholdError('BadInput', `The scrypt work factor must be a whole number from ${MIN_SCRYPT_WORK_FACTOR} to ${MAX_SCRYPT_WORK_FACTOR}.`);
   }
   const encrypter = new Encrypter();
   encrypter.setScryptWorkFactor(logN);
@@ -184,14 +172,8 @@ function noMatch(types: string[], keys: DecryptKeys): KeyholdError {
         });
   }
   return hasIdentities
-    ? new KeyholdError(
-        'DecryptFailed',
-        'None of your age keys can open this file: it was encrypted to other recipients. Ask the sender to add your age1… key.',
-      )
-    : new KeyholdError(
-        'DecryptFailed',
-        'This file is encrypted to age keys, not to a passphrase. Open it with a vault whose key it was encrypted to.',
-      );
+    ? new KeyholdError('DecryptFailed', 'None of your age keys can open this file: it was encrypted to other recipients. Ask the sender to add your age1… key.')
+    : new KeyholdError('DecryptFailed', 'This file is encrypted to age keys, not to a passphrase. Open it with a vault whose key it was encrypted to.');
 }
 
 function headerError(e: unknown, observer: StanzaObserver, keys: DecryptKeys): KeyholdError {

@@ -151,8 +151,7 @@ export const Bundle = z
   })
   .meta({
     title: 'Keyhold bundle, format version 1',
-    description:
-      'The plaintext of a Keyhold export file. See docs/bundle-format.md for the rules this schema cannot express.',
+    description: 'The plaintext of a Keyhold export file. See docs/bundle-format.md for the rules this schema cannot express.',
     ...jsonSchemaRules,
   });
 export type Bundle = z.infer<typeof Bundle>;
@@ -205,10 +204,7 @@ export function parseBundleValue(value: unknown): Bundle {
   }
   const items = record.items;
   if (typeof items === 'object' && items !== null && countItems(items) > BUNDLE_LIMITS.items) {
-    throw new KeyholdError(
-      'TooLarge',
-      `This bundle holds more than ${BUNDLE_LIMITS.items.toLocaleString('en-US')} items, the most Keyhold imports at once.`,
-    );
+    throw new KeyholdError('TooLarge', `This bundle holds more than ${BUNDLE_LIMITS.items.toLocaleString('en-US')} items, the most Keyhold imports at once.`);
   }
   const result = Bundle.safeParse(value);
   if (!result.success) {

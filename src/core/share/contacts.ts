@@ -79,8 +79,7 @@ export function listContacts(vault: Vault): Contact[] {
 export function findContact(vault: Vault, name: string): Contact | null {
   if (!ContactName.safeParse(name).success) return null;
   const row = sql(vault.db, 'SELECT id, created_at, updated_at, body FROM contacts WHERE lookup = ?').get(vault.cells().lookup('contacts', name)) as
-    | Row
-    | undefined;
+    Row | undefined;
   return row ? toContact(vault, row) : null;
 }
 

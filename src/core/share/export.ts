@@ -55,7 +55,7 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
   const store = vault.profiles.store;
   const rows = store.secretRows();
   // Salvage reads what it can: an item whose cell fails its check is left out, not fatal.
-  const readable = <T,>(read: () => T): T | null => {
+  const readable = <T>(read: () => T): T | null => {
     try {
       return read();
     } catch (e) {
@@ -129,7 +129,10 @@ export async function sealExport(vault: Vault, options: ExportOptions): Promise<
   }
   const target = options.target;
   const file = await timedAsync(onPhase, 'encrypt', () =>
-    encryptBundle(plaintext, target, { armor: options.armor ?? false, ...(options.scryptWorkFactor === undefined ? {} : { scryptWorkFactor: options.scryptWorkFactor }) }),
+    encryptBundle(plaintext, target, {
+      armor: options.armor ?? false,
+      ...(options.scryptWorkFactor === undefined ? {} : { scryptWorkFactor: options.scryptWorkFactor }),
+    }),
   );
   const profiles = content.items.profiles;
   return {

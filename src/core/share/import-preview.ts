@@ -49,8 +49,7 @@ function diffProfile(incoming: BundleProfile, authData: Record<string, string>, 
   };
 }
 
-const isSame = (d: ProfileDiff): boolean =>
-  d.changed.length + d.added.length + d.removed.length === 0 && !d.saveSession && !d.authToken;
+const isSame = (d: ProfileDiff): boolean => d.changed.length + d.added.length + d.removed.length === 0 && !d.saveSession && !d.authToken;
 
 function countOf<T extends { status: string; action: string }>(items: T[]): z.infer<typeof Counts> {
   const counts = { new: 0, identical: 0, differs: 0, create: 0, update: 0, skip: 0 };
@@ -95,7 +94,17 @@ function bareProfileChanges(vault: Vault, bundle: Bundle, policy: ConflictPolicy
     const hasToken = p.authToken !== undefined;
     const current = existing.size > 0 ? existing.get(profileKey(p.agentId, p.name)) : undefined;
     if (!current) {
-      return { agentId: p.agentId, name: p.name, status: 'new', diff: null, action: 'create', importedAs: null, existingId: null, withToken: hasToken, note: null };
+      return {
+        agentId: p.agentId,
+        name: p.name,
+        status: 'new',
+        diff: null,
+        action: 'create',
+        importedAs: null,
+        existingId: null,
+        withToken: hasToken,
+        note: null,
+      };
     }
     const base = { agentId: p.agentId, name: p.name, importedAs: null, note: null };
     const row = store.row(current.id);
@@ -219,7 +228,8 @@ function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange
     for (const a of declared) {
       const args = new Set(a.added);
       const misfits = summaries.filter((s) => s.agentId === a.agentId && s.keys.some((k) => !args.has(k))).length;
-      if (misfits > 0) warnings.push(`Agent "${a.agentId}" will declare arguments that ${misfits} existing profile(s) do not fit; edit them before their next change.`);
+      if (misfits > 0)
+        warnings.push(`Agent "${a.agentId}" will declare arguments that ${misfits} existing profile(s) do not fit; edit them before their next change.`);
     }
   }
   const conflicts = agents.filter((a) => a.status === 'differs').length;

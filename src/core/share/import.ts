@@ -29,7 +29,8 @@ function setToken(vault: Vault, id: string, authToken: string): void {
 
 function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview, consent: ImportConsent): ImportResult {
   const draft = preview.state === 'draft';
-  const allowed = (c: ProfileChange): string[] => (consent.allowEnv ?? []).filter((name) => c.dangerousKeys.some((k) => k.toUpperCase() === name.toUpperCase()));
+  const allowed = (c: ProfileChange): string[] =>
+    (consent.allowEnv ?? []).filter((name) => c.dangerousKeys.some((k) => k.toUpperCase() === name.toUpperCase()));
   let declared = 0;
   preview.agents.forEach((a, i) => {
     if (a.action !== 'declare') return;
@@ -123,7 +124,9 @@ export function applyImport(vault: Vault, opened: OpenedImport, preview: ImportP
   let wrote = false;
   try {
     return tx(vault.db, () => {
-      const fresh = previewIsCurrent(vault, opened, preview) ? preview : previewImport(vault, opened, { onConflict: preview.policy, draft: preview.state === 'draft' });
+      const fresh = previewIsCurrent(vault, opened, preview)
+        ? preview
+        : previewImport(vault, opened, { onConflict: preview.policy, draft: preview.state === 'draft' });
       if (fresh !== preview && decisions(fresh) !== decisions(preview)) {
         throw new KeyholdError('Conflict', 'The vault changed since the import preview was made. Nothing was imported; preview it again.');
       }

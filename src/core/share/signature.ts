@@ -106,10 +106,7 @@ export function verifyBundle(bundle: Bundle, options: { allowUnsigned?: boolean 
 export function verifyBundle(bundle: Bundle, options: { allowUnsigned?: boolean } = {}): BundleSigner | null {
   if (bundle.signature === undefined || bundle.signer === undefined) {
     if (options.allowUnsigned) return null;
-    throw new KeyholdError(
-      'Unsigned',
-      'This bundle is not signed, so Keyhold cannot tell who made it. Import it only if you trust where it came from.',
-    );
+    throw new KeyholdError('Unsigned', 'This bundle is not signed, so Keyhold cannot tell who made it. Import it only if you trust where it came from.');
   }
   const publicKey = Buffer.from(bundle.signer.publicKey, 'base64');
   const signature = Buffer.from(bundle.signature, 'base64');

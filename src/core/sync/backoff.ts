@@ -19,11 +19,7 @@ export function backoffCeiling(attempt: number, policy: BackoffPolicy = DEFAULT_
 }
 
 /** Full jitter. `random` returns a number in [0, 1), like Math.random. */
-export function backoffDelay(
-  attempt: number,
-  random: () => number = Math.random,
-  policy: BackoffPolicy = DEFAULT_BACKOFF,
-): number {
+export function backoffDelay(attempt: number, random: () => number = Math.random, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
   const r = Math.min(Math.max(random(), 0), 1);
   return Math.floor(r * backoffCeiling(attempt, policy));
 }

@@ -54,8 +54,7 @@ export interface BacksideConnection {
 
 // encodeURIComponent leaves "." alone, and a kind of "." or ".." would be resolved as a path step
 // by servers and proxies, reaching a different endpoint.
-const kindSegment = (kind: string): string =>
-  kind === '.' || kind === '..' ? '%2E'.repeat(kind.length) : encodeURIComponent(kind);
+const kindSegment = (kind: string): string => (kind === '.' || kind === '..' ? '%2E'.repeat(kind.length) : encodeURIComponent(kind));
 
 const authHeaders = (conn: BacksideConnection): Record<string, string> => ({ authorization: `Bearer ${conn.token}` });
 
@@ -132,11 +131,7 @@ const firstText = (body: Record<string, unknown>, keys: readonly string[]): stri
  * `accepted` is false; any other 2xx is acceptance. Everything else (credentials, no such endpoint,
  * network) stays a failure for the caller to report.
  */
-export async function checkKey(
-  conn: BacksideConnection,
-  apiKey: string,
-  options: { signal?: AbortSignal } = {},
-): Promise<RemoteResult<KeyVerdict>> {
+export async function checkKey(conn: BacksideConnection, apiKey: string, options: { signal?: AbortSignal } = {}): Promise<RemoteResult<KeyVerdict>> {
   const result = await validateKey(conn, apiKey, options);
   if (result.ok) {
     const body = result.body;

@@ -12,12 +12,7 @@ export interface BaseUrl {
 /** 127.0.0.0/8, ::1 (and its IPv4-mapped form) and localhost: traffic that never leaves this machine. */
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase();
-  return (
-    h === 'localhost' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
-    h === '[::1]' ||
-    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(h)
-  );
+  return h === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(h);
 }
 
 /**
@@ -42,11 +37,7 @@ export function parseBaseUrl(raw: string): BaseUrl {
     throw new KeyholdError('BadInput', 'The server address may not contain "?" or "#".', { field: 'url' });
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new KeyholdError(
-      'RemoteInsecure',
-      `Plain http:// is allowed only for this machine (localhost); use https:// for ${url.hostname}.`,
-      { field: 'url' },
-    );
+    throw new KeyholdError('RemoteInsecure', `Plain http:// is allowed only for this machine (localhost); use https:// for ${url.hostname}.`, { field: 'url' });
   }
   const basePath = url.pathname.replace(/\/+$/, '');
   return { origin: url.origin, basePath, href: url.origin + basePath };

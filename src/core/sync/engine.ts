@@ -456,7 +456,10 @@ export class SyncEngine {
         state,
         syncType,
         ...(replacedForeign
-          ? { replacedForeign, message: `Kura already had a profile "${sent.name}" for agent "${sent.agentId}"; it was replaced and its old token no longer works.` }
+          ? {
+              replacedForeign,
+              message: `Kura already had a profile "${sent.name}" for agent "${sent.agentId}"; it was replaced and its old token no longer works.`,
+            }
           : {}),
       };
     }
@@ -626,9 +629,7 @@ export class SyncEngine {
           if (signal.aborted) break;
           all.push(...(await this.pass(signal)));
           if (signal.aborted) break;
-          const waiting = this.outbox
-            .all()
-            .filter((r) => r.inflight_version === null && typeof this.blockedReason(REMOTE_OF[r.item_kind]) !== 'string');
+          const waiting = this.outbox.all().filter((r) => r.inflight_version === null && typeof this.blockedReason(REMOTE_OF[r.item_kind]) !== 'string');
           if (waiting.length === 0) break;
           const nextAt = Math.min(...waiting.map((r) => r.next_attempt_at));
           if (nextAt > deadline || this.now() >= deadline) {

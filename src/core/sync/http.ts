@@ -105,9 +105,7 @@ export class HttpClient {
 
   constructor(baseUrl: string, options: HttpOptions = {}) {
     // Field by field, so an option passed as undefined still gets its default.
-    const o = Object.fromEntries(
-      Object.entries(HTTP_DEFAULTS).map(([k, v]) => [k, options[k as keyof HttpOptions] ?? v]),
-    ) as Required<HttpOptions>;
+    const o = Object.fromEntries(Object.entries(HTTP_DEFAULTS).map(([k, v]) => [k, options[k as keyof HttpOptions] ?? v])) as Required<HttpOptions>;
     this.base = parseBaseUrl(baseUrl);
     this.baseUrl = this.base.href;
     this.service = o.service;
@@ -199,8 +197,7 @@ export class HttpClient {
     }
     if (status === 408 || status === 429 || (status >= 500 && status <= 599)) {
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.now());
-      const what =
-        status === 429 ? 'is limiting requests' : status === 408 ? 'timed out reading the request' : 'had a server error';
+      const what = status === 429 ? 'is limiting requests' : status === 408 ? 'timed out reading the request' : 'had a server error';
       return {
         ok: false,
         kind: 'transient',

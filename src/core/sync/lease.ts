@@ -138,13 +138,16 @@ export class SyncLease {
     if (other !== null) return other;
     this.#holds++;
     if (this.#renewTimer === null) {
-      this.#renewTimer = setInterval(() => {
-        try {
-          tx(this.#db, () => this.check());
-        } catch {
-          // Lost: the next check inside a write transaction says so and stops the run.
-        }
-      }, Math.max(10, Math.floor(this.#ttlMs / 3)));
+      this.#renewTimer = setInterval(
+        () => {
+          try {
+            tx(this.#db, () => this.check());
+          } catch {
+            // Lost: the next check inside a write transaction says so and stops the run.
+          }
+        },
+        Math.max(10, Math.floor(this.#ttlMs / 3)),
+      );
       this.#renewTimer.unref();
     }
     return null;

@@ -37,7 +37,9 @@ export class Outbox {
   }
 
   due(now: number): OutboxRow[] {
-    return sql(this.db, 'SELECT * FROM outbox WHERE next_attempt_at <= ? AND inflight_version IS NULL ORDER BY next_attempt_at, enqueued_at').all(now) as OutboxRow[];
+    return sql(this.db, 'SELECT * FROM outbox WHERE next_attempt_at <= ? AND inflight_version IS NULL ORDER BY next_attempt_at, enqueued_at').all(
+      now,
+    ) as OutboxRow[];
   }
 
   /** Marks the row in flight; `create` also records (once) that a create was sent for it. */
@@ -67,11 +69,10 @@ export class Outbox {
 
   /** The item changed while its push was in flight: push the new version as soon as possible. */
   again(kind: ItemKind, id: string, now: number): void {
-    sql(this.db, 'UPDATE outbox SET attempts = 0, next_attempt_at = ?, inflight_version = NULL, inflight_since = NULL, last_error = NULL WHERE item_kind = ? AND item_id = ?').run(
-      now,
-      kind,
-      id,
-    );
+    sql(
+      this.db,
+      'UPDATE outbox SET attempts = 0, next_attempt_at = ?, inflight_version = NULL, inflight_since = NULL, last_error = NULL WHERE item_kind = ? AND item_id = ?',
+    ).run(now, kind, id);
   }
 
   remove(kind: ItemKind, id: string): void {
@@ -84,10 +85,10 @@ export class Outbox {
 
   /** The network is back: rows backing off after failures are due now, in one statement. */
   wakeBackedOff(now: number): number {
-    return sql(
-      this.db,
-      'UPDATE outbox SET attempts = 0, next_attempt_at = ? WHERE inflight_version IS NULL AND attempts > 0 AND next_attempt_at > ?',
-    ).run(now, now).changes;
+    return sql(this.db, 'UPDATE outbox SET attempts = 0, next_attempt_at = ? WHERE inflight_version IS NULL AND attempts > 0 AND next_attempt_at > ?').run(
+      now,
+      now,
+    ).changes;
   }
 
   /** Puts an item back in the queue now (retry from the UI or CLI). */

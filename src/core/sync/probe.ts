@@ -58,8 +58,7 @@ const NOT_A_PROVIDER_KEY = 'keyhold-connection-test-not-a-provider-key';
 // A test is something a person waits for in a dialog: shorter limits than a sync.
 const PROBE_HTTP: HttpOptions = { connectTimeoutMs: 5_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000, connections: 1 };
 
-const refusedStatus = (r: RemoteResult<unknown>): number | null =>
-  !r.ok && (r.status === 401 || r.status === 403) ? r.status : null;
+const refusedStatus = (r: RemoteResult<unknown>): number | null => (!r.ok && (r.status === 401 || r.status === 403) ? r.status : null);
 
 const statusOf = (r: RemoteResult<unknown>): string => (r.ok ? 'HTTP 2xx' : r.status === null ? r.kind : `HTTP ${r.status}`);
 
@@ -107,10 +106,16 @@ function compare(kind: RemoteKind, mine: RemoteResult<unknown>, madeUp: RemoteRe
     );
   }
   if (!madeUp.ok && madeUp.kind === 'transient') {
-    return result(true, true, false, `${service} answered, but the second half of the test did not get through (${madeUp.message}). The ${what} is only checked at the first sync.`);
+    return result(
+      true,
+      true,
+      false,
+      `${service} answered, but the second half of the test did not get through (${madeUp.message}). The ${what} is only checked at the first sync.`,
+    );
   }
   // FastAPI's answer for a path it has no route for: the address, not the profile, was not found.
-  const routeMissing = !mine.ok && mine.status === 404 && (!('serverMessage' in mine) || mine.serverMessage === undefined || mine.serverMessage === 'Not Found');
+  const routeMissing =
+    !mine.ok && mine.status === 404 && (!('serverMessage' in mine) || mine.serverMessage === undefined || mine.serverMessage === 'Not Found');
   if (routeMissing) {
     return result(
       false,
@@ -172,10 +177,7 @@ async function probeBackside(http: HttpClient, token: string, signal?: AbortSign
   return compare('backside', mine, await validateKey({ http, token: MADE_UP_CREDENTIAL }, NOT_A_PROVIDER_KEY, options));
 }
 
-export async function testConnection(
-  input: ConnectionTestInput,
-  options: { http?: HttpOptions; signal?: AbortSignal } = {},
-): Promise<ConnectionTestResult> {
+export async function testConnection(input: ConnectionTestInput, options: { http?: HttpOptions; signal?: AbortSignal } = {}): Promise<ConnectionTestResult> {
   const service = LABEL[input.kind];
   if (!input.credential) return result(false, false, false, `The ${service} connection has no ${CREDENTIAL[input.kind]} yet.`);
   const http = new HttpClient(input.url, { ...PROBE_HTTP, ...options.http, service });
@@ -210,10 +212,7 @@ export async function testRemote(
 ): Promise<RemoteTestResult> {
   const conn = vault.remotes.connection(kind);
   if (!conn) throw new KeyholdError('RemoteMissing', `No ${LABEL[kind]} connection is set yet.`);
-  const tested = await testConnection(
-    { kind, url: conn.url, credential: conn.credential, agentId: kind === 'kura' ? knownAgent(vault) : null },
-    options,
-  );
+  const tested = await testConnection({ kind, url: conn.url, credential: conn.credential, agentId: kind === 'kura' ? knownAgent(vault) : null }, options);
   const at = (options.now ?? Date.now)();
   // Saved again while the test ran: the outcome is about the old pair, so it is not kept.
   const still = vault.remotes.connection(kind);
@@ -222,9 +221,7 @@ export async function testRemote(
   }
   const summary = vault.remotes.list().find((r) => r.kind === kind);
   const message =
-    tested.ok && conn.paused
-      ? `${tested.message} Syncing to ${LABEL[kind]} is still paused: save the ${CREDENTIAL[kind]} again to resume it.`
-      : tested.message;
+    tested.ok && conn.paused ? `${tested.message} Syncing to ${LABEL[kind]} is still paused: save the ${CREDENTIAL[kind]} again to resume it.` : tested.message;
   return {
     kind,
     url: conn.url,

@@ -88,7 +88,12 @@ function messageFrom(v: unknown): string | undefined {
       .map((item) => {
         if (typeof item === 'string') return item;
         if (!isRecord(item) || typeof item.msg !== 'string') return undefined;
-        const loc = Array.isArray(item.loc) ? item.loc.filter((p) => p !== 'body').map(String).join('.') : '';
+        const loc = Array.isArray(item.loc)
+          ? item.loc
+              .filter((p) => p !== 'body')
+              .map(String)
+              .join('.')
+          : '';
         return loc ? `${loc}: ${item.msg}` : item.msg;
       })
       .filter((p): p is string => p !== undefined && p.trim() !== '');

@@ -123,11 +123,7 @@ export class AgentRegistry {
   }
 
   /** `declares`: the change declares the arguments anew, so a damaged declaration may be replaced. */
-  private save(
-    agentId: string,
-    declares: boolean,
-    change: (prev: Entry | undefined) => { args: string[] | null; tokenEnv: string | null },
-  ): Entry {
+  private save(agentId: string, declares: boolean, change: (prev: Entry | undefined) => { args: string[] | null; tokenEnv: string | null }): Entry {
     const now = this.now();
     // Whether the agent exists decides between insert and update, so it is read in the same
     // transaction as the write, after catching up with any other process's writes.

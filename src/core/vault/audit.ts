@@ -53,9 +53,7 @@ export class AuditLog {
 
   /** The head as stored, without checking it against the entries (verify() says what is wrong). */
   private storedHead(): Head | 'lost' {
-    const row = sql(this.db, 'SELECT audit_head FROM vault_meta WHERE id = 1').get() as
-      | { audit_head: Buffer | null }
-      | undefined;
+    const row = sql(this.db, 'SELECT audit_head FROM vault_meta WHERE id = 1').get() as { audit_head: Buffer | null } | undefined;
     if (!row?.audit_head) return 'lost';
     try {
       return this.cells().decrypt<Head>('vault_meta', '1', 'audit_head', row.audit_head);
@@ -138,11 +136,11 @@ export class AuditLog {
     }[];
     if (pending.length === 0) return 0;
     tx(this.db, () => {
-        for (const p of pending) {
-          this.appendAt(p.event, { recordedWhileLocked: true }, p.at);
-          sql(this.db, 'DELETE FROM audit_pending WHERE id = ?').run(p.id);
-        }
-      });
+      for (const p of pending) {
+        this.appendAt(p.event, { recordedWhileLocked: true }, p.at);
+        sql(this.db, 'DELETE FROM audit_pending WHERE id = ?').run(p.id);
+      }
+    });
     return pending.length;
   }
 
@@ -196,7 +194,9 @@ export class AuditLog {
       return fail(`the log ends at entry ${count} but the vault recorded ${head.seq} entries: newer entries were removed.`);
     }
     if (broken !== null) {
-      return fail(`entry ${broken} records that the chain head was found missing or damaged (or the chain broken) at that time: entries before it may have been removed.`);
+      return fail(
+        `entry ${broken} records that the chain head was found missing or damaged (or the chain broken) at that time: entries before it may have been removed.`,
+      );
     }
     return { ok: true, entries: count, problem: null };
   }

@@ -49,11 +49,9 @@ export interface ByokSnapshot {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 const localOnlyError = (provider: string): KeyholdError =>
-  new KeyholdError(
-    'BadInput',
-    `Backside takes Anthropic keys only: this ${provider} key stays on this machine (for run and inject) and is never synced.`,
-    { field: 'provider' },
-  );
+  new KeyholdError('BadInput', `Backside takes Anthropic keys only: this ${provider} key stays on this machine (for run and inject) and is never synced.`, {
+    field: 'provider',
+  });
 
 /** One provider API key per agent kind. Rotation keeps the previous key in history. */
 export class ByokKeys {
@@ -109,9 +107,7 @@ export class ByokKeys {
 
   private find(kind: string): ItemRow {
     const parsed = AgentKind.safeParse(kind);
-    const row = parsed.success
-      ? this.store.rowByLookup(this.cells().lookup('byok_keys', kind))
-      : undefined;
+    const row = parsed.success ? this.store.rowByLookup(this.cells().lookup('byok_keys', kind)) : undefined;
     if (!row) throw new KeyholdError('NotFound', `No BYOK key for agent kind "${kind}".`, { field: 'unknownKind' });
     return row;
   }
@@ -152,43 +148,43 @@ export class ByokKeys {
     const keptBack = input.draft || isLocalOnlyProvider(input.provider);
     let id = existing?.id ?? '';
     tx(this.db, () => {
-        if (existing) {
-          const prev = this.store.meta(existing);
-          // A new key is a new expiry date (unknown until set again) and unchecked; the rotation period stays.
-          const changed = this.store.secrets(existing).apiKey !== input.apiKey;
-          const meta: ByokMeta = {
-            ...prev,
-            provider: input.provider,
-            keyHint: keyHint(input.apiKey),
-            lastError: null,
-            lastProbe: null,
-            ...(changed ? { expiresAt: null } : {}),
-          };
-          this.store.update(existing.id, {
-            lookup,
-            meta,
-            secrets: { apiKey: input.apiKey },
-            state: keptBack ? 'draft' : 'pending',
-            now,
-            reason: reason === 'create' ? 'edit' : reason,
-            snapshot,
-          });
-          this.audit.append('item_changed', { item: 'byok', id: existing.id });
-        } else {
-          const meta: ByokMeta = {
-            kind: input.kind,
-            provider: input.provider,
-            keyHint: keyHint(input.apiKey),
-            remoteRow: null,
-            lastProbe: null,
-            lastSyncType: null,
-            lastError: null,
-            hasToken: false,
-          };
-          id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot });
-          this.audit.append('item_created', { item: 'byok', id, draft: input.draft });
-        }
-      });
+      if (existing) {
+        const prev = this.store.meta(existing);
+        // A new key is a new expiry date (unknown until set again) and unchecked; the rotation period stays.
+        const changed = this.store.secrets(existing).apiKey !== input.apiKey;
+        const meta: ByokMeta = {
+          ...prev,
+          provider: input.provider,
+          keyHint: keyHint(input.apiKey),
+          lastError: null,
+          lastProbe: null,
+          ...(changed ? { expiresAt: null } : {}),
+        };
+        this.store.update(existing.id, {
+          lookup,
+          meta,
+          secrets: { apiKey: input.apiKey },
+          state: keptBack ? 'draft' : 'pending',
+          now,
+          reason: reason === 'create' ? 'edit' : reason,
+          snapshot,
+        });
+        this.audit.append('item_changed', { item: 'byok', id: existing.id });
+      } else {
+        const meta: ByokMeta = {
+          kind: input.kind,
+          provider: input.provider,
+          keyHint: keyHint(input.apiKey),
+          remoteRow: null,
+          lastProbe: null,
+          lastSyncType: null,
+          lastError: null,
+          hasToken: false,
+        };
+        id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot });
+        this.audit.append('item_created', { item: 'byok', id, draft: input.draft });
+      }
+    });
     return this.summarize(this.store.row(id) as ItemRow);
   }
 
@@ -198,17 +194,17 @@ export class ByokKeys {
     if (isLocalOnlyProvider(meta.provider)) throw localOnlyError(meta.provider);
     if (row.sync_state !== 'draft') return this.summarize(row);
     tx(this.db, () => {
-        this.store.update(row.id, {
-          lookup: row.lookup,
-          meta,
-          secrets,
-          state: 'pending',
-          now: this.now(),
-          reason: 'edit',
-          snapshot: { kind: meta.kind, provider: meta.provider, apiKey: secrets.apiKey },
-        });
-        this.audit.append('item_changed', { item: 'byok', id: row.id });
+      this.store.update(row.id, {
+        lookup: row.lookup,
+        meta,
+        secrets,
+        state: 'pending',
+        now: this.now(),
+        reason: 'edit',
+        snapshot: { kind: meta.kind, provider: meta.provider, apiKey: secrets.apiKey },
       });
+      this.audit.append('item_changed', { item: 'byok', id: row.id });
+    });
     return this.summarize(this.store.row(row.id) as ItemRow);
   }
 
@@ -231,17 +227,17 @@ export class ByokKeys {
     // A local-only key's "draft" only kept it back; a real draft stays a draft.
     const draft = row.sync_state === 'draft' && !isLocalOnlyProvider(meta.provider);
     tx(this.db, () => {
-        this.store.update(row.id, {
-          lookup: row.lookup,
-          meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null, lastProbe: null },
-          secrets: { apiKey: s.apiKey },
-          state: draft || isLocalOnlyProvider(s.provider) ? 'draft' : 'pending',
-          now: this.now(),
-          reason: 'restore',
-          snapshot: s,
-        });
-        this.audit.append('item_restored', { item: 'byok', id: row.id });
+      this.store.update(row.id, {
+        lookup: row.lookup,
+        meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null, lastProbe: null },
+        secrets: { apiKey: s.apiKey },
+        state: draft || isLocalOnlyProvider(s.provider) ? 'draft' : 'pending',
+        now: this.now(),
+        reason: 'restore',
+        snapshot: s,
       });
+      this.audit.append('item_restored', { item: 'byok', id: row.id });
+    });
     return this.summarize(this.store.row(row.id) as ItemRow);
   }
 
@@ -302,7 +298,8 @@ export class ByokKeys {
     if (expiry.rotateDays != null && (!Number.isInteger(expiry.rotateDays) || expiry.rotateDays < 1 || expiry.rotateDays > 3650)) {
       throw new KeyholdError('BadInput', 'A rotation period is a whole number of days from 1 to 3650.', { field: 'rotateDays' });
     }
-    if (expiry.expiresAt != null && !Number.isFinite(expiry.expiresAt)) throw new KeyholdError('BadInput', 'The expiry date is not a valid date.', { field: 'expiresAt' });
+    if (expiry.expiresAt != null && !Number.isFinite(expiry.expiresAt))
+      throw new KeyholdError('BadInput', 'The expiry date is not a valid date.', { field: 'expiresAt' });
     const row = this.find(kind);
     tx(this.db, () => {
       const meta = { ...this.store.meta(row) };

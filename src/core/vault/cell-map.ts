@@ -14,7 +14,18 @@ export interface CellTable {
   rowId: string;
   columns: readonly string[];
   /** What a damaged cell of this table takes down, for the vault check. */
-  item: 'profile' | 'BYOK key' | 'agent declaration' | 'connection' | 'contact' | 'history entry' | 'sync queue entry' | 'audit entry' | 'sharing keys' | 'audit chain head' | 'index snapshot';
+  item:
+    | 'profile'
+    | 'BYOK key'
+    | 'agent declaration'
+    | 'connection'
+    | 'contact'
+    | 'history entry'
+    | 'sync queue entry'
+    | 'audit entry'
+    | 'sharing keys'
+    | 'audit chain head'
+    | 'index snapshot';
   lookup?: (cells: Record<string, unknown>) => string[] | null;
 }
 

@@ -39,10 +39,7 @@ export function createDatabase(dir: string): Database.Database {
 }
 
 const CORRUPT = (dir: string) =>
-  new KeyholdError(
-    'VaultCorrupt',
-    `The vault in ${dir} is damaged (the database failed its integrity check). Restore it from a backup.`,
-  );
+  new KeyholdError('VaultCorrupt', `The vault in ${dir} is damaged (the database failed its integrity check). Restore it from a backup.`);
 
 /** Opens an existing vault database, refusing non-vaults, damaged files and newer formats. */
 export function openDatabase(dir: string, options: { readonly?: boolean } = {}): Database.Database {
@@ -63,9 +60,7 @@ export function openDatabase(dir: string, options: { readonly?: boolean } = {}):
     configure(db);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw CORRUPT(dir);
-    const hasMeta = db
-      .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'vault_meta'")
-      .get();
+    const hasMeta = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'vault_meta'").get();
     if (!hasMeta) {
       throw new KeyholdError('NotAVault', `${file} is an SQLite database but not a Keyhold vault.`);
     }

@@ -28,7 +28,9 @@ export function examine(vault: Vault): DoctorReport {
   const damaged: DamagedCell[] = [];
   for (const spec of CELL_TABLES) {
     if (spec.table === 'index_cache') continue;
-    const rows = sql(vault.db, `SELECT ${spec.rowId} AS _id, ${spec.columns.join(', ')} FROM ${spec.table}`).iterate() as IterableIterator<Record<string, unknown>>;
+    const rows = sql(vault.db, `SELECT ${spec.rowId} AS _id, ${spec.columns.join(', ')} FROM ${spec.table}`).iterate() as IterableIterator<
+      Record<string, unknown>
+    >;
     for (const row of rows) {
       const rowId = String(row._id);
       for (const column of spec.columns) {

@@ -24,15 +24,11 @@ export interface Wrapped {
 }
 
 const TAMPERED = () =>
-  new KeyholdError(
-    'TamperedHeader',
-    'The vault header was modified outside Keyhold or is damaged, so the vault cannot be opened. Restore it from a backup.',
-  );
+  new KeyholdError('TamperedHeader', 'The vault header was modified outside Keyhold or is damaged, so the vault cannot be opened. Restore it from a backup.');
 
 // Binds the wrapped vault key to the header it sits in: changing the KDF parameters or the salt
 // makes the unwrap fail even if the password is right.
-const wrapAd = (vaultId: string, kdf: string, salt: Buffer) =>
-  Buffer.from(`${vaultId}|vault_meta|1|wrapped_key|${kdf}|${salt.toString('hex')}`, 'utf8');
+const wrapAd = (vaultId: string, kdf: string, salt: Buffer) => Buffer.from(`${vaultId}|vault_meta|1|wrapped_key|${kdf}|${salt.toString('hex')}`, 'utf8');
 
 // An unkeyed checksum of the header: it tells a damaged or edited header apart from a wrong
 // password (it protects diagnosis, not secrecy: the wrap above is what protects the key).
@@ -42,12 +38,7 @@ const headerSum = (vaultId: string, w: Omit<Wrapped, 'header_sum'>) =>
     .digest();
 
 /** Wraps a vault key under a password with fresh salt. */
-export async function wrapVaultKey(
-  vaultId: string,
-  vaultKey: Buffer,
-  password: string,
-  params: KdfParams,
-): Promise<Wrapped> {
+export async function wrapVaultKey(vaultId: string, vaultKey: Buffer, password: string, params: KdfParams): Promise<Wrapped> {
   const salt = randomBytes(16);
   const parsed = parseInput(KdfParams, params);
   checkKdfFloor(parsed, 'input');
@@ -64,9 +55,8 @@ export async function wrapVaultKey(
 }
 
 export function readHeader(db: Database.Database): HeaderRow {
-  const row = db
-    .prepare('SELECT vault_id, kdf, salt, verifier, wrapped_key, header_sum, created_at FROM vault_meta WHERE id = 1')
-    .get() as HeaderRow | undefined;
+  const row = db.prepare('SELECT vault_id, kdf, salt, verifier, wrapped_key, header_sum, created_at FROM vault_meta WHERE id = 1').get() as
+    HeaderRow | undefined;
   if (!row) throw TAMPERED();
   return row;
 }
@@ -136,7 +126,12 @@ export function insertHeader(db: Database.Database, h: NewHeader, now: number): 
 }
 
 export function replaceWrap(db: Database.Database, w: Wrapped, now: number): void {
-  db.prepare(
-    `UPDATE vault_meta SET kdf = ?, salt = ?, verifier = ?, wrapped_key = ?, header_sum = ?, password_changed_at = ? WHERE id = 1`,
-  ).run(w.kdf, w.salt, w.verifier, w.wrapped_key, w.header_sum, now);
+  db.prepare(`UPDATE vault_meta SET kdf = ?, salt = ?, verifier = ?, wrapped_key = ?, header_sum = ?, password_changed_at = ? WHERE id = 1`).run(
+    w.kdf,
+    w.salt,
+    w.verifier,
+    w.wrapped_key,
+    w.header_sum,
+    now,
+  );
 }

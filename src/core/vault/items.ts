@@ -65,8 +65,7 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   /** The cells a push needs, without the rest of the row. */
   secretRow(id: string): Pick<ItemRow, 'id' | 'secrets' | 'remote'> | undefined {
     return sql(this.db, `SELECT id, secrets, remote FROM ${this.t.items} WHERE id = ? AND trashed_at IS NULL`).get(id) as
-      | Pick<ItemRow, 'id' | 'secrets' | 'remote'>
-      | undefined;
+      Pick<ItemRow, 'id' | 'secrets' | 'remote'> | undefined;
   }
 
   allRows(): Pick<ItemRow, 'id' | 'created_at' | 'updated_at' | 'version' | 'sync_state' | 'meta'>[] {
@@ -116,20 +115,19 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     const cells = this.cells();
     const state: SyncState = args.draft ? 'draft' : 'pending';
     sql(
-        this.db,
-        
-        `INSERT INTO ${this.t.items} (id, lookup, created_at, updated_at, version, sync_state, meta, secrets, remote)
+      this.db,
+
+      `INSERT INTO ${this.t.items} (id, lookup, created_at, updated_at, version, sync_state, meta, secrets, remote)
          VALUES (?, ?, ?, ?, 1, ?, ?, ?, NULL)`,
-      )
-      .run(
-        id,
-        args.lookup,
-        args.now,
-        args.now,
-        state,
-        cells.encrypt(this.t.items, id, 'meta', args.meta),
-        cells.encrypt(this.t.items, id, 'secrets', args.secrets),
-      );
+    ).run(
+      id,
+      args.lookup,
+      args.now,
+      args.now,
+      state,
+      cells.encrypt(this.t.items, id, 'meta', args.meta),
+      cells.encrypt(this.t.items, id, 'secrets', args.secrets),
+    );
     this.addVersion(id, 1, args.reason, args.snapshot, args.now);
     this.setQueued(id, state, args.now);
     return id;
@@ -154,23 +152,20 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     const version = current.version + 1;
     const remoteSql = args.remote === undefined ? '' : ', remote = @remote';
     sql(
-        this.db,
-        
-        `UPDATE ${this.t.items} SET lookup = @lookup, updated_at = @now, version = @version, sync_state = @state,
+      this.db,
+
+      `UPDATE ${this.t.items} SET lookup = @lookup, updated_at = @now, version = @version, sync_state = @state,
          meta = @meta, secrets = @secrets${remoteSql} WHERE id = @id`,
-      )
-      .run({
-        id,
-        lookup: args.lookup,
-        now: args.now,
-        version,
-        state: args.state,
-        meta: cells.encrypt(this.t.items, id, 'meta', args.meta),
-        secrets: cells.encrypt(this.t.items, id, 'secrets', args.secrets),
-        ...(args.remote === undefined
-          ? {}
-          : { remote: args.remote === null ? null : cells.encrypt(this.t.items, id, 'remote', args.remote) }),
-      });
+    ).run({
+      id,
+      lookup: args.lookup,
+      now: args.now,
+      version,
+      state: args.state,
+      meta: cells.encrypt(this.t.items, id, 'meta', args.meta),
+      secrets: cells.encrypt(this.t.items, id, 'secrets', args.secrets),
+      ...(args.remote === undefined ? {} : { remote: args.remote === null ? null : cells.encrypt(this.t.items, id, 'remote', args.remote) }),
+    });
     this.addVersion(id, version, args.reason, args.snapshot, args.now);
     this.setQueued(id, args.state, args.now);
     return version;
@@ -201,13 +196,12 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     if (state === 'pending') {
       // An edit while a push is queued coalesces into the one row; the payload is read at send time.
       sql(
-          this.db,
-          
-          `INSERT INTO outbox (item_kind, item_id, enqueued_at, attempts, next_attempt_at)
+        this.db,
+
+        `INSERT INTO outbox (item_kind, item_id, enqueued_at, attempts, next_attempt_at)
            VALUES (?, ?, ?, 0, ?)
            ON CONFLICT (item_kind, item_id) DO UPDATE SET next_attempt_at = MIN(next_attempt_at, excluded.next_attempt_at)`,
-        )
-        .run(this.t.kind, id, now, now);
+      ).run(this.t.kind, id, now, now);
     } else {
       sql(this.db, 'DELETE FROM outbox WHERE item_kind = ? AND item_id = ? AND inflight_version IS NULL').run(this.t.kind, id);
     }
@@ -215,17 +209,24 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
 
   private addVersion(id: string, version: number, reason: VersionReason, snapshot: Snapshot, now: number): void {
     const vid = randomUUID();
-    sql(
-        this.db,
-        `INSERT INTO ${this.t.versions} (id, item_id, version, created_at, reason, body) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(vid, id, version, now, reason, this.cells().encrypt(this.t.versions, vid, 'body', { itemId: id, snapshot }));
+    sql(this.db, `INSERT INTO ${this.t.versions} (id, item_id, version, created_at, reason, body) VALUES (?, ?, ?, ?, ?, ?)`).run(
+      vid,
+      id,
+      version,
+      now,
+      reason,
+      this.cells().encrypt(this.t.versions, vid, 'body', { itemId: id, snapshot }),
+    );
   }
 
   versions(id: string): { version: number; at: number; reason: VersionReason; snapshot: Snapshot }[] {
-    const rows = sql(
-        this.db,
-        `SELECT id, version, created_at, reason, body FROM ${this.t.versions} WHERE item_id = ? ORDER BY version DESC`)
-      .all(id) as { id: string; version: number; created_at: number; reason: VersionReason; body: Buffer }[];
+    const rows = sql(this.db, `SELECT id, version, created_at, reason, body FROM ${this.t.versions} WHERE item_id = ? ORDER BY version DESC`).all(id) as {
+      id: string;
+      version: number;
+      created_at: number;
+      reason: VersionReason;
+      body: Buffer;
+    }[];
     return rows.map((r) => ({
       version: r.version,
       at: r.created_at,

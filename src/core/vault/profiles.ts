@@ -71,7 +71,6 @@ export interface ProfileSnapshot {
   retiredToken?: ProfileRemote;
 }
 
-
 /** A usable token for the profile's current identity, or null. */
 export function usableToken(remote: ProfileRemote | null, agentId: string, name: string): ProfileRemote | null {
   return remote?.authToken && !remote.missing && remote.agentId === agentId && remote.name === name ? remote : null;
@@ -244,11 +243,7 @@ export class Profiles {
     this.sorted = null;
   }
 
-  private indexRow(
-    id: string,
-    row: { created_at: number; updated_at: number; version: number; sync_state: SyncState },
-    meta: ProfileMeta,
-  ): void {
+  private indexRow(id: string, row: { created_at: number; updated_at: number; version: number; sync_state: SyncState }, meta: ProfileMeta): void {
     const summary: ProfileSummary = {
       id,
       agentId: meta.agentId,
@@ -281,9 +276,7 @@ export class Profiles {
   list(options: { search?: string } = {}): ProfileSummary[] {
     this.refresh();
     if (!this.sorted) {
-      this.sorted = [...this.index.values()].sort(
-        (a, b) => a.summary.agentId.localeCompare(b.summary.agentId) || a.summary.name.localeCompare(b.summary.name),
-      );
+      this.sorted = [...this.index.values()].sort((a, b) => a.summary.agentId.localeCompare(b.summary.agentId) || a.summary.name.localeCompare(b.summary.name));
     }
     const needle = options.search?.trim().toLowerCase();
     const hits = needle ? this.sorted.filter((e) => e.haystack.includes(needle)) : this.sorted;
@@ -320,7 +313,8 @@ export class Profiles {
     if (byId.length === 1) return byId[0] as string;
     const slash = ref.indexOf('/');
     if (slash <= 0) return null;
-    const row = sql(this.db, 'SELECT id FROM profiles WHERE lookup = ?').get(this.lookup(ref.slice(0, slash), ref.slice(slash + 1))) as { id: string } | undefined;
+    const row = sql(this.db, 'SELECT id FROM profiles WHERE lookup = ?').get(this.lookup(ref.slice(0, slash), ref.slice(slash + 1))) as
+      { id: string } | undefined;
     return row && this.quarantined.has(row.id) ? row.id : null;
   }
 
@@ -359,7 +353,13 @@ export class Profiles {
     const row = this.store.row(summary.id);
     if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
     const { authData } = this.guard(summary.id, () => this.store.secrets(row));
-    const token = summary.hasToken ? usableToken(this.guard(summary.id, () => this.store.remote(row)), summary.agentId, summary.name) : null;
+    const token = summary.hasToken
+      ? usableToken(
+          this.guard(summary.id, () => this.store.remote(row)),
+          summary.agentId,
+          summary.name,
+        )
+      : null;
     if (options.reveal) {
       this.audit.append('secret_revealed', { item: 'profile', id: summary.id, ...(token ? { token: true } : {}) });
     }
@@ -392,21 +392,41 @@ export class Profiles {
     const remote = this.store.remote(row);
     const token = usableToken(remote, summary.agentId, summary.name);
     if (token?.authToken) {
-      this.audit.append(options.event ?? 'secret_revealed', { item: 'profile', id: summary.id, token: true, ...(options.purpose ? { purpose: options.purpose } : {}) });
+      this.audit.append(options.event ?? 'secret_revealed', {
+        item: 'profile',
+        id: summary.id,
+        token: true,
+        ...(options.purpose ? { purpose: options.purpose } : {}),
+      });
       return {
         id: summary.id,
-        token: { ref: `${summary.agentId}/${summary.name}`, authToken: token.authToken, agentId: token.agentId, name: token.name, obtainedAt: token.obtainedAt ?? null },
+        token: {
+          ref: `${summary.agentId}/${summary.name}`,
+          authToken: token.authToken,
+          agentId: token.agentId,
+          name: token.name,
+          obtainedAt: token.obtainedAt ?? null,
+        },
       };
     }
     if (remote?.missing) {
-      return { id: summary.id, reason: `${label} has no valid Kura token: Kura answered 404 (the remote profile is missing), so its token was dropped. Re-create the profile to get a new one.` };
+      return {
+        id: summary.id,
+        reason: `${label} has no valid Kura token: Kura answered 404 (the remote profile is missing), so its token was dropped. Re-create the profile to get a new one.`,
+      };
     }
     if (remote?.droppedAfterMissing) {
-      return { id: summary.id, reason: `${label} has no Kura token: the old one was dropped after Kura answered 404 (the remote profile was missing); a new one arrives when the re-created profile syncs.` };
+      return {
+        id: summary.id,
+        reason: `${label} has no Kura token: the old one was dropped after Kura answered 404 (the remote profile was missing); a new one arrives when the re-created profile syncs.`,
+      };
     }
     const retired = this.store.versions(summary.id).some((v) => v.snapshot.retiredToken?.authToken);
     if (retired) {
-      return { id: summary.id, reason: `${label} has no Kura token yet under this agent and name: it was renamed or moved, and its old token is kept in its history. A new one arrives at its next sync.` };
+      return {
+        id: summary.id,
+        reason: `${label} has no Kura token yet under this agent and name: it was renamed or moved, and its old token is kept in its history. A new one arrives at its next sync.`,
+      };
     }
     const why = { draft: ' (it is a draft)', pending: '; it is waiting for the next sync', failed: '; its last sync failed', synced: '' }[summary.syncState];
     return { id: summary.id, reason: `${label} has no Kura token yet: it has never been synced${why}.` };
@@ -566,7 +586,8 @@ export class Profiles {
           try {
             return this.insertOne(raw, reason, now);
           } catch (e) {
-            if (e instanceof KeyholdError) throw new KeyholdError(e.code, `Item ${i + 1}: ${e.message}`, e.field === undefined ? undefined : { field: e.field });
+            if (e instanceof KeyholdError)
+              throw new KeyholdError(e.code, `Item ${i + 1}: ${e.message}`, e.field === undefined ? undefined : { field: e.field });
             throw e;
           }
         });
@@ -592,9 +613,7 @@ export class Profiles {
     const current = this.load(id);
     const agentId = patch.agentId ?? current.meta.agentId;
     const name = patch.name ?? current.meta.name;
-    const authData: Record<string, string> = patch.replaceAuthData
-      ? { ...patch.replaceAuthData }
-      : { ...current.secrets.authData, ...(patch.set ?? {}) };
+    const authData: Record<string, string> = patch.replaceAuthData ? { ...patch.replaceAuthData } : { ...current.secrets.authData, ...(patch.set ?? {}) };
     for (const key of patch.unset ?? []) {
       if (!(key in authData)) throw new KeyholdError('BadInput', `The profile has no key "${key}" to remove.`, { field: key });
       delete authData[key];
@@ -689,7 +708,8 @@ export class Profiles {
     if (change.rotateDays != null && (!Number.isInteger(change.rotateDays) || change.rotateDays < 1 || change.rotateDays > 3650)) {
       throw new KeyholdError('BadInput', 'A rotation period is a whole number of days from 1 to 3650.', { field: 'rotateDays' });
     }
-    if (change.expiresAt != null && !Number.isFinite(change.expiresAt)) throw new KeyholdError('BadInput', 'The expiry date is not a valid date.', { field: 'expiresAt' });
+    if (change.expiresAt != null && !Number.isFinite(change.expiresAt))
+      throw new KeyholdError('BadInput', 'The expiry date is not a valid date.', { field: 'expiresAt' });
     const { id } = this.resolve(ref);
     this.write(
       () => {
@@ -732,7 +752,13 @@ export class Profiles {
     const retired = hasOwn ? undefined : this.retiredTokenFor(id, s.agentId, s.name);
     return this.edit(
       id,
-      { agentId: s.agentId, name: s.name, replaceAuthData: s.authData, saveSession: s.saveSession, ...(options.allowEnv ? { allowEnv: options.allowEnv } : {}) },
+      {
+        agentId: s.agentId,
+        name: s.name,
+        replaceAuthData: s.authData,
+        saveSession: s.saveSession,
+        ...(options.allowEnv ? { allowEnv: options.allowEnv } : {}),
+      },
       {
         ...(options.confirmNewRemote === undefined ? {} : { confirmNewRemote: options.confirmNewRemote }),
         reason: 'restore',

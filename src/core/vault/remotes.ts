@@ -102,27 +102,26 @@ export class Remotes {
     const config = cells.encrypt('remotes', input.kind, 'config', { url } satisfies Config);
     const secret = input.credential === undefined ? (existing?.secret ?? null) : cells.encrypt('remotes', input.kind, 'secret', input.credential);
     // New credentials, or a new URL, deserve a fresh try, and what was verified was the old pair.
-    const changed =
-      input.credential !== undefined || !existing || cells.decrypt<Config>('remotes', input.kind, 'config', existing.config).url !== url;
+    const changed = input.credential !== undefined || !existing || cells.decrypt<Config>('remotes', input.kind, 'config', existing.config).url !== url;
     tx(this.db, () => {
-        this.db
-          .prepare(
-            `INSERT INTO remotes (kind, created_at, updated_at, paused, config, secret, status) VALUES (@kind, @now, @now, 0, @config, @secret, NULL)
+      this.db
+        .prepare(
+          `INSERT INTO remotes (kind, created_at, updated_at, paused, config, secret, status) VALUES (@kind, @now, @now, 0, @config, @secret, NULL)
              ON CONFLICT (kind) DO UPDATE SET updated_at = @now, config = @config, secret = @secret,
                paused = CASE WHEN @changed THEN 0 ELSE paused END, status = CASE WHEN @changed THEN NULL ELSE status END`,
-          )
-          .run({ kind: input.kind, now, config, secret, changed: changed ? 1 : 0 });
-        this.audit.append('remote_changed', { kind: input.kind, credentialChanged: input.credential !== undefined });
-      });
+        )
+        .run({ kind: input.kind, now, config, secret, changed: changed ? 1 : 0 });
+      this.audit.append('remote_changed', { kind: input.kind, credentialChanged: input.credential !== undefined });
+    });
     return this.summarize(this.row(input.kind) as Row);
   }
 
   remove(kind: RemoteKind): void {
     if (!this.row(kind)) throw new KeyholdError('NotFound', `No ${LABEL[kind]} connection is set.`);
     tx(this.db, () => {
-        this.db.prepare('DELETE FROM remotes WHERE kind = ?').run(kind);
-        this.audit.append('remote_changed', { kind, removed: true });
-      });
+      this.db.prepare('DELETE FROM remotes WHERE kind = ?').run(kind);
+      this.audit.append('remote_changed', { kind, removed: true });
+    });
   }
 
   /** For the sync engine only: the connection with its credential. */

@@ -62,13 +62,14 @@ interface SessionRow {
   wrapped_key: Buffer;
 }
 
-const sessionAd = (vaultId: string, id: string, expiresAt: number) =>
-  Buffer.from(`${vaultId}|sessions|${id}|wrapped_key|${expiresAt}`, 'utf8');
+const sessionAd = (vaultId: string, id: string, expiresAt: number) => Buffer.from(`${vaultId}|sessions|${id}|wrapped_key|${expiresAt}`, 'utf8');
 
 const sessionKey = (secret: Buffer, vaultId: string, id: string) => deriveKey(secret, 'session', `${vaultId}|${id}`);
 
 const invalid = (why: string) =>
-  new KeyholdError('SessionInvalid', `${SESSION_ENV} ${why} A new session is needed, or unset ${SESSION_ENV} to use the master password.`, { field: 'session' });
+  new KeyholdError('SessionInvalid', `${SESSION_ENV} ${why} A new session is needed, or unset ${SESSION_ENV} to use the master password.`, {
+    field: 'session',
+  });
 
 /** Deletes sessions whose time is up; returns how many. */
 function purgeExpiredSessions(db: Database.Database, now: number): number {

@@ -117,7 +117,10 @@ export class Vault {
       this.dataVersion = dv;
       if (!readHeader(this.db).wrapped_key.equals(this.keyStamp as Buffer)) {
         this.forget();
-        throw new KeyholdError('VaultLocked', 'The master password was changed in another Keyhold window or command, so this one was locked. Unlock it with the new password.');
+        throw new KeyholdError(
+          'VaultLocked',
+          'The master password was changed in another Keyhold window or command, so this one was locked. Unlock it with the new password.',
+        );
       }
     }
     return this.keys;
@@ -242,4 +245,3 @@ export class Vault {
     this.db.close();
   }
 }
-

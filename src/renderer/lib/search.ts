@@ -7,8 +7,7 @@ export interface Indexed {
 }
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
-const byAgentThenName = (a: ProfileSummary, b: ProfileSummary) =>
-  collator.compare(a.agentId, b.agentId) || collator.compare(a.name, b.name);
+const byAgentThenName = (a: ProfileSummary, b: ProfileSummary) => collator.compare(a.agentId, b.agentId) || collator.compare(a.name, b.name);
 
 /** Built once per list answer, sorted by agent then name, so each keystroke only filters. */
 export function indexProfiles(profiles: ProfileSummary[]): Indexed[] {

@@ -10,7 +10,16 @@ import { Empty, ErrorNote, Spinner } from '../ui/kit';
 const label = (e: string) => e.replace(/_/g, ' ');
 
 const ITEM_WORD: Record<string, string> = { profile: 'profile', byok: 'BYOK key' };
-const DETAIL_WORD: Record<string, string> = { key: 'key', reason: 'reason', result: 'result', method: 'method', via: 'via', count: 'count', kind: 'connection', minutes: 'minutes' };
+const DETAIL_WORD: Record<string, string> = {
+  key: 'key',
+  reason: 'reason',
+  result: 'result',
+  method: 'method',
+  via: 'via',
+  count: 'count',
+  kind: 'connection',
+  minutes: 'minutes',
+};
 // Ids and protocol details stay out of a person's view: the row names the item instead.
 const HIDDEN = new Set(['id', 'item', 'session', 'status']);
 
@@ -98,16 +107,18 @@ export function ActivityView() {
             </tr>
           </thead>
           <tbody>
-            {[...list.data].sort((a, b) => b.seq - a.seq).map((e) => (
-              <tr key={e.seq}>
-                <td className="muted">{e.seq}</td>
-                <td>{when(e.at)}</td>
-                <td>
-                  <span className={`event event-${e.event}`}>{label(e.event)}</span>
-                </td>
-                <td className="small">{detailText(e.detail, names)}</td>
-              </tr>
-            ))}
+            {[...list.data]
+              .sort((a, b) => b.seq - a.seq)
+              .map((e) => (
+                <tr key={e.seq}>
+                  <td className="muted">{e.seq}</td>
+                  <td>{when(e.at)}</td>
+                  <td>
+                    <span className={`event event-${e.event}`}>{label(e.event)}</span>
+                  </td>
+                  <td className="small">{detailText(e.detail, names)}</td>
+                </tr>
+              ))}
           </tbody>
         </table>
       ) : null}

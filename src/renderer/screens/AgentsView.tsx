@@ -56,10 +56,25 @@ function AgentForm({ existing, onDone, onCancel }: { existing?: AgentSummary; on
     },
   });
   return (
-    <form className="form" noValidate aria-label={existing ? `Edit ${existing.agentId}` : 'Declare an agent'} onSubmit={form.handleSubmit((v) => save.mutate(v))}>
+    <form
+      className="form"
+      noValidate
+      aria-label={existing ? `Edit ${existing.agentId}` : 'Declare an agent'}
+      onSubmit={form.handleSubmit((v) => save.mutate(v))}
+    >
       <Field label="Agent id" error={errors.agentId?.message} hint={existing ? undefined : 'The agent id Kura knows, for example crm-bot.'}>
         {({ id, describedBy, invalid }) => (
-          <input id={id} className="mono" autoComplete="off" spellCheck={false} readOnly={Boolean(existing)} autoFocus={!existing} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('agentId')} />
+          <input
+            id={id}
+            className="mono"
+            autoComplete="off"
+            spellCheck={false}
+            readOnly={Boolean(existing)}
+            autoFocus={!existing}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            {...form.register('agentId')}
+          />
         )}
       </Field>
       <Field
@@ -68,7 +83,16 @@ function AgentForm({ existing, onDone, onCancel }: { existing?: AgentSummary; on
         hint="One per line, exactly as the agent declares them on Kura. Profiles for this agent may use only these keys: Kura rejects any other."
       >
         {({ id, describedBy, invalid }) => (
-          <textarea id={id} className="mono" rows={6} spellCheck={false} autoFocus={Boolean(existing)} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('args')} />
+          <textarea
+            id={id}
+            className="mono"
+            rows={6}
+            spellCheck={false}
+            autoFocus={Boolean(existing)}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            {...form.register('args')}
+          />
         )}
       </Field>
       <ErrorNote error={save.error} />
@@ -108,8 +132,8 @@ export function AgentsView() {
         <div>
           <h1>Agents</h1>
           <p className="muted">
-            The input arguments each agent declares on Kura. Profile forms offer exactly these keys and flag any other before saving, because Kura
-            rejects a profile with a key its agent does not declare.
+            The input arguments each agent declares on Kura. Profile forms offer exactly these keys and flag any other before saving, because Kura rejects a
+            profile with a key its agent does not declare.
           </p>
         </div>
         <button type="button" className="primary" onClick={() => setEditing({})}>
@@ -187,8 +211,8 @@ export function AgentsView() {
           error={remove.error}
         >
           <p>
-            Its {count(used(removing.agentId).length, 'profile')} stay. Keyhold stops checking their keys, so a key the agent does not take is only
-            found out when Kura rejects it. You can declare the agent again at any time.
+            Its {count(used(removing.agentId).length, 'profile')} stay. Keyhold stops checking their keys, so a key the agent does not take is only found out
+            when Kura rejects it. You can declare the agent again at any time.
           </p>
         </ConfirmDialog>
       ) : null}

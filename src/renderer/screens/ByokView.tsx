@@ -68,7 +68,17 @@ export function ByokKeyForm({ existing, onDone, onCancel }: { existing?: ByokSum
     <form className="form" noValidate aria-label={existing ? `Rotate the ${existing.kind} key` : 'New BYOK key'} onSubmit={submit(false)}>
       <Field label="Agent kind" error={errors.kind?.message} hint={existing ? undefined : 'The Backside agent kind, for example claude-code.'}>
         {({ id, describedBy, invalid }) => (
-          <input id={id} className="mono" autoComplete="off" spellCheck={false} readOnly={Boolean(existing)} autoFocus={!existing} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('kind')} />
+          <input
+            id={id}
+            className="mono"
+            autoComplete="off"
+            spellCheck={false}
+            readOnly={Boolean(existing)}
+            autoFocus={!existing}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            {...form.register('kind')}
+          />
         )}
       </Field>
       <Field label="Provider" error={errors.provider?.message}>
@@ -85,11 +95,27 @@ export function ByokKeyForm({ existing, onDone, onCancel }: { existing?: ByokSum
       <Field
         label={existing ? 'New API key' : 'API key'}
         error={apiKey ? errors.apiKey?.message : undefined}
-        hint={apiKey && !errors.apiKey ? `Looks right · ${keyHint(apiKey)}` : existing ? `Replaces ${existing.keyHint}; the current key stays in history.` : undefined}
+        hint={
+          apiKey && !errors.apiKey
+            ? `Looks right · ${keyHint(apiKey)}`
+            : existing
+              ? `Replaces ${existing.keyHint}; the current key stays in history.`
+              : undefined
+        }
       >
         {({ id, describedBy, invalid }) => (
           <div className="input-with-action">
-            <input id={id} className="mono" type={show ? 'text' : 'password'} autoComplete="off" spellCheck={false} autoFocus={Boolean(existing)} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('apiKey')} />
+            <input
+              id={id}
+              className="mono"
+              type={show ? 'text' : 'password'}
+              autoComplete="off"
+              spellCheck={false}
+              autoFocus={Boolean(existing)}
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              {...form.register('apiKey')}
+            />
             <button type="button" className="ghost" aria-pressed={show} onClick={() => setShow((s) => !s)}>
               {show ? 'Hide' : 'Show'}
             </button>
@@ -162,7 +188,10 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
       const s = remoteStatus(row);
       // Backside reports a working key as "active" (or "valid"/"ok"); only those read as healthy.
       const valid = row.valid === true || HEALTHY.has(s.status ?? '');
-      setProbe({ ok: valid, text: [s.status ?? (valid ? 'valid' : 'not valid'), s.reason ?? text(row.message) ?? text(row.reason)].filter(Boolean).join(' — ') });
+      setProbe({
+        ok: valid,
+        text: [s.status ?? (valid ? 'valid' : 'not valid'), s.reason ?? text(row.message) ?? text(row.reason)].filter(Boolean).join(' — '),
+      });
     },
     // A rejected token pauses the connection; the status bar and Connections must show it.
     onError: () => {
@@ -240,7 +269,12 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
             Mark ready
           </button>
         ) : null}
-        <button type="button" className="ghost small" onClick={() => (value ? hide() : reveal.mutate())} aria-label={value ? `Hide the ${item.kind} key` : `Reveal the ${item.kind} key`}>
+        <button
+          type="button"
+          className="ghost small"
+          onClick={() => (value ? hide() : reveal.mutate())}
+          aria-label={value ? `Hide the ${item.kind} key` : `Reveal the ${item.kind} key`}
+        >
           {value ? 'Hide' : 'Reveal'}
         </button>
         <button type="button" className="ghost small" onClick={() => copy.mutate()} aria-label={`Copy the ${item.kind} key`}>
@@ -257,8 +291,8 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
       {confirmDelete ? (
         <Dialog title={`Delete the ${item.kind} key?`} tone="danger" onClose={() => setConfirmDelete(false)}>
           <p>
-            The key moves to the Trash for {TRASH_DAYS} days with its history; you can restore it from there until then. Backside keeps the key it has
-            until you change it there.
+            The key moves to the Trash for {TRASH_DAYS} days with its history; you can restore it from there until then. Backside keeps the key it has until you
+            change it there.
           </p>
           <ErrorNote error={del.error} />
           <div className="dialog-actions">

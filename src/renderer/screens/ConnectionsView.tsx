@@ -137,8 +137,8 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
       </div>
       {current?.paused ? (
         <div className="callout callout-danger" role="alert">
-          <strong>Sync to {info.title} is paused: the credentials were rejected.</strong> {sentence(plain(current.pausedReason))} Enter a new {info.credential.toLowerCase()} to
-          resume.
+          <strong>Sync to {info.title} is paused: the credentials were rejected.</strong> {sentence(plain(current.pausedReason))} Enter a new{' '}
+          {info.credential.toLowerCase()} to resume.
         </div>
       ) : null}
       <form
@@ -148,14 +148,20 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
       >
         <Field label="Base URL" error={errors.url?.message}>
           {({ id, describedBy, invalid }) => (
-            <input id={id} type="url" className="mono" placeholder={info.placeholder} autoComplete="off" spellCheck={false} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('url')} />
+            <input
+              id={id}
+              type="url"
+              className="mono"
+              placeholder={info.placeholder}
+              autoComplete="off"
+              spellCheck={false}
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              {...form.register('url')}
+            />
           )}
         </Field>
-        <Field
-          label={info.credential}
-          error={errors.credential?.message}
-          hint={current?.hasCredential ? `${info.stored} Leave empty to keep it.` : undefined}
-        >
+        <Field label={info.credential} error={errors.credential?.message} hint={current?.hasCredential ? `${info.stored} Leave empty to keep it.` : undefined}>
           {({ id, describedBy, invalid }) => (
             <div className="input-with-action">
               <input
@@ -215,8 +221,8 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
           error={remove.error}
         >
           <p>
-            The address and {info.credential.toLowerCase()} are deleted from this vault. Nothing is removed from {info.title}; items for it wait here
-            until you connect again, and you will need the {info.credential.toLowerCase()} to do so.
+            The address and {info.credential.toLowerCase()} are deleted from this vault. Nothing is removed from {info.title}; items for it wait here until you
+            connect again, and you will need the {info.credential.toLowerCase()} to do so.
           </p>
         </ConfirmDialog>
       ) : null}

@@ -39,8 +39,8 @@ function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
   return (
     <div className="wrap-preview">
       <p className="small">
-        Moves the secrets of {preview.data.servers.join(', ')} into the vault; each server then starts through <span className="mono">keyhold run</span>, which needs a
-        session (KEYHOLD_SESSION) in the environment the tool starts from.
+        Moves the secrets of {preview.data.servers.join(', ')} into the vault; each server then starts through <span className="mono">keyhold run</span>, which
+        needs a session (KEYHOLD_SESSION) in the environment the tool starts from.
       </p>
       <pre className="mono small" aria-label="Change to the file">
         {preview.data.diff}
@@ -68,7 +68,10 @@ export function FoundView() {
     onSuccess: (r) => {
       invalidate();
       void qc.invalidateQueries({ queryKey: qk.found });
-      toast('info', `Imported ${r.imported} as drafts; ${r.held} already in the vault${r.conflicts > 0 ? `; ${r.conflicts} left alone (the vault holds another value there)` : ''}.`);
+      toast(
+        'info',
+        `Imported ${r.imported} as drafts; ${r.held} already in the vault${r.conflicts > 0 ? `; ${r.conflicts} left alone (the vault holds another value there)` : ''}.`,
+      );
     },
   });
   const missing = found.data?.findings.filter((f) => f.inVault !== 'yes').length ?? 0;
@@ -78,7 +81,8 @@ export function FoundView() {
         <div>
           <h1>Found on this computer</h1>
           <p className="muted">
-            Keys in plain files where agent tools read them: MCP server configs (Claude, Cursor, VS Code, Codex…) and shell start-up files. Values are never shown.
+            Keys in plain files where agent tools read them: MCP server configs (Claude, Cursor, VS Code, Codex…) and shell start-up files. Values are never
+            shown.
           </p>
         </div>
         <div>
@@ -92,9 +96,7 @@ export function FoundView() {
       </header>
       {found.isPending ? <Spinner label="Looking in the agent tools' configs" /> : null}
       <ErrorNote error={found.error ?? importAll.error} />
-      {found.data && found.data.findings.length === 0 ? (
-        <Empty title="Nothing found">No keys in the {found.data.filesRead} config files read.</Empty>
-      ) : null}
+      {found.data && found.data.findings.length === 0 ? <Empty title="Nothing found">No keys in the {found.data.filesRead} config files read.</Empty> : null}
       {found.data
         ? byFile(found.data.findings).map(([file, items]) => (
             <section key={file} aria-label={file}>
@@ -112,7 +114,8 @@ export function FoundView() {
                       </div>
                       <div className="small">
                         line {f.line}
-                        {f.where ? ` · ${f.where}` : ''} · {f.inVault === 'yes' ? `in the vault (${f.vaultItem ?? ''}); remove it from the file` : 'not in the vault'}
+                        {f.where ? ` · ${f.where}` : ''} ·{' '}
+                        {f.inVault === 'yes' ? `in the vault (${f.vaultItem ?? ''}); remove it from the file` : 'not in the vault'}
                         {f.server ? ` · MCP server ${f.server}` : ''}
                       </div>
                     </div>

@@ -36,17 +36,26 @@ function PreferencesForm({ settings }: { settings: UserSettings }) {
       <h2 id="prefs-title">Preferences</h2>
       <div className="form-grid">
         <Field label="Lock after (minutes without activity)" error={errors.autoLockMinutes?.message}>
-          {({ id, describedBy, invalid }) => <input id={id} type="number" min={1} max={1440} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('autoLockMinutes', num)} />}
+          {({ id, describedBy, invalid }) => (
+            <input id={id} type="number" min={1} max={1440} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('autoLockMinutes', num)} />
+          )}
         </Field>
         <Field label="Clear the clipboard after (seconds)" error={errors.clipboardSeconds?.message}>
-          {({ id, describedBy, invalid }) => <input id={id} type="number" min={5} max={600} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('clipboardSeconds', num)} />}
+          {({ id, describedBy, invalid }) => (
+            <input id={id} type="number" min={5} max={600} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('clipboardSeconds', num)} />
+          )}
         </Field>
         <Field label="Flag keys older than (days)" error={errors.keyMaxAgeDays?.message}>
-          {({ id, describedBy, invalid }) => <input id={id} type="number" min={1} max={3650} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('keyMaxAgeDays', num)} />}
+          {({ id, describedBy, invalid }) => (
+            <input id={id} type="number" min={1} max={3650} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('keyMaxAgeDays', num)} />
+          )}
         </Field>
         <Field label="Theme">
           {({ id }) => (
-            <select id={id} {...form.register('theme', { onChange: (e: React.ChangeEvent<HTMLSelectElement>) => applyTheme(e.target.value as UserSettings['theme']) })}>
+            <select
+              id={id}
+              {...form.register('theme', { onChange: (e: React.ChangeEvent<HTMLSelectElement>) => applyTheme(e.target.value as UserSettings['theme']) })}
+            >
               <option value="system">Same as the system</option>
               <option value="light">Light</option>
               <option value="dark">Dark</option>
@@ -98,13 +107,19 @@ function PasswordForm({ status }: { status: VaultStatus | undefined }) {
         Current key strength: {status?.kdf ? KDF_LABEL[status.kdf] : 'unknown'}. Changing the password re-encrypts only the vault key, so it is quick.
       </p>
       <Field label="Current master password" error={errors.current ? 'Enter your current master password.' : undefined}>
-        {({ id, describedBy, invalid }) => <input id={id} type="password" autoComplete="current-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('current')} />}
+        {({ id, describedBy, invalid }) => (
+          <input id={id} type="password" autoComplete="current-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('current')} />
+        )}
       </Field>
       <Field label="New master password" error={errors.next?.message} hint={<StrengthHint secret={next} label="New password strength" fallback={null} />}>
-        {({ id, describedBy, invalid }) => <input id={id} type="password" autoComplete="new-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('next')} />}
+        {({ id, describedBy, invalid }) => (
+          <input id={id} type="password" autoComplete="new-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('next')} />
+        )}
       </Field>
       <Field label="Repeat the new password" error={errors.confirm?.message}>
-        {({ id, describedBy, invalid }) => <input id={id} type="password" autoComplete="new-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('confirm')} />}
+        {({ id, describedBy, invalid }) => (
+          <input id={id} type="password" autoComplete="new-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('confirm')} />
+        )}
       </Field>
       <Field label="Key strength">
         {({ id }) => (

@@ -20,7 +20,14 @@ function ItemRow({ row }: { row: StatusRow }) {
       missing ? api.profileRecreate({ ref: row.id }) : row.kind === 'byok' ? api.byokValidate({ kind: row.ref }) : api.profileRetry({ ref: row.id }),
     onSuccess: () => {
       invalidate();
-      toast('info', missing ? `${row.ref} will be created again on Kura at the next sync.` : row.kind === 'byok' ? `Checked the ${row.ref} key with Backside: see BYOK keys for the answer.` : `${row.ref} is queued again.`);
+      toast(
+        'info',
+        missing
+          ? `${row.ref} will be created again on Kura at the next sync.`
+          : row.kind === 'byok'
+            ? `Checked the ${row.ref} key with Backside: see BYOK keys for the answer.`
+            : `${row.ref} is queued again.`,
+      );
     },
   });
   return (
@@ -34,7 +41,12 @@ function ItemRow({ row }: { row: StatusRow }) {
       <SyncBadge state={row.state} reason={row.lastError} />
       <div className="sync-row-detail small">
         {row.lastError ? <span className="reason">{plain(row.lastError)}</span> : <span className="muted">Waiting for the next sync.</span>}
-        {row.attempts > 0 ? <span className="muted"> · {row.attempts} {row.attempts === 1 ? 'attempt' : 'attempts'}</span> : null}
+        {row.attempts > 0 ? (
+          <span className="muted">
+            {' '}
+            · {row.attempts} {row.attempts === 1 ? 'attempt' : 'attempts'}
+          </span>
+        ) : null}
         {row.nextAttemptAt ? (
           <span className="muted" title={when(row.nextAttemptAt)}>
             {' '}
@@ -131,7 +143,8 @@ export function SyncView() {
         .filter((r) => r.paused)
         .map((r) => (
           <div key={r.kind} className="callout callout-danger" role="alert">
-            <strong>Sync to {r.kind === 'kura' ? 'Kura' : 'Backside'} is paused.</strong> {r.pausedReason ? `${plain(r.pausedReason).replace(/[.]$/, '')}.` : ''} Update its credentials under Connections.
+            <strong>Sync to {r.kind === 'kura' ? 'Kura' : 'Backside'} is paused.</strong>{' '}
+            {r.pausedReason ? `${plain(r.pausedReason).replace(/[.]$/, '')}.` : ''} Update its credentials under Connections.
           </div>
         ))}
       {status.isPending ? <Spinner label="Loading sync status" /> : null}
@@ -164,8 +177,8 @@ export function SyncView() {
       {status.data && rows.length === 0 && total('synced') + total('draft') > 0 ? (
         <Empty title="Nothing waiting">
           <p>
-            {count(total('synced'), 'item')} sent{total('draft') ? `, ${count(total('draft'), 'draft')} kept here on purpose` : ''}. Nothing is waiting
-            or failed.
+            {count(total('synced'), 'item')} sent{total('draft') ? `, ${count(total('draft'), 'draft')} kept here on purpose` : ''}. Nothing is waiting or
+            failed.
           </p>
         </Empty>
       ) : null}

@@ -68,8 +68,8 @@ export function TrashView() {
       {trash.data && items.length === 0 ? (
         <Empty title="The trash is empty">
           <p>
-            When you delete a profile or a BYOK key it comes here for {TRASH_DAYS} days, with its Kura token and history, so a slip can be undone.
-            After that it is deleted for good.
+            When you delete a profile or a BYOK key it comes here for {TRASH_DAYS} days, with its Kura token and history, so a slip can be undone. After that it
+            is deleted for good.
           </p>
         </Empty>
       ) : null}
@@ -97,10 +97,21 @@ export function TrashView() {
                 <td>{when(e.purgeAt)}</td>
                 <td>
                   <span className="row-actions">
-                    <button type="button" className="secondary small" onClick={() => restore.mutate(e)} disabled={restore.isPending} aria-label={`Restore ${label(e)}`}>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      onClick={() => restore.mutate(e)}
+                      disabled={restore.isPending}
+                      aria-label={`Restore ${label(e)}`}
+                    >
                       Restore
                     </button>
-                    <button type="button" className="ghost small danger-text" onClick={() => setConfirm({ kind: 'one', entry: e })} aria-label={`Delete ${label(e)} forever`}>
+                    <button
+                      type="button"
+                      className="ghost small danger-text"
+                      onClick={() => setConfirm({ kind: 'one', entry: e })}
+                      aria-label={`Delete ${label(e)} forever`}
+                    >
                       Delete forever
                     </button>
                   </span>

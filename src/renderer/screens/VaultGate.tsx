@@ -68,7 +68,13 @@ export function CreateVault() {
         <Field
           label="Master password"
           error={errors.password?.message}
-          hint={<StrengthHint secret={password} label="Password strength" fallback="At least 10 characters. A few unrelated words are easy to remember and hard to guess." />}
+          hint={
+            <StrengthHint
+              secret={password}
+              label="Password strength"
+              fallback="At least 10 characters. A few unrelated words are easy to remember and hard to guess."
+            />
+          }
         >
           {({ id, describedBy, invalid }) => (
             <div className="input-with-action">
@@ -111,8 +117,8 @@ export function CreateVault() {
         {weak || weakRefused ? (
           <div className={`callout ${weakRefused ? 'callout-danger' : 'callout-warning'}`} role={weakRefused ? 'alert' : undefined}>
             <p>
-              <strong>This password is {strength ? strength.label.toLowerCase() : 'weak'}.</strong> Anyone who copies the vault file can try guesses offline, and
-              common words or patterns fall first.
+              <strong>This password is {strength ? strength.label.toLowerCase() : 'weak'}.</strong> Anyone who copies the vault file can try guesses offline,
+              and common words or patterns fall first.
             </p>
             <label className="inline-check">
               <input
@@ -129,8 +135,8 @@ export function CreateVault() {
           </div>
         ) : null}
         <div className="callout callout-warning" role="note">
-          <strong>There is no way to recover this password.</strong> If you forget it, nobody — including Keyhold — can open
-          this vault. Write it down somewhere safe.
+          <strong>There is no way to recover this password.</strong> If you forget it, nobody — including Keyhold — can open this vault. Write it down somewhere
+          safe.
         </div>
         <ErrorNote error={create.error} />
         <button type="submit" className="primary wide" disabled={create.isPending}>

@@ -66,7 +66,8 @@ export function Palette({
     for (const p of profiles.data ?? []) {
       const ref = `${p.agentId}/${p.name}`;
       all.push({ id: `open-${p.id}`, label: `Open ${ref}`, group: 'Profile', run: () => go('profiles', { profileId: p.id }) });
-      for (const k of p.keys) all.push({ id: `copy-${p.id}-${k}`, label: `Copy ${k} of ${ref}`, group: 'Copy value', run: () => copyProfileValue(p.id, k, ref) });
+      for (const k of p.keys)
+        all.push({ id: `copy-${p.id}-${k}`, label: `Copy ${k} of ${ref}`, group: 'Copy value', run: () => copyProfileValue(p.id, k, ref) });
       if (p.hasToken) all.push({ id: `token-${p.id}`, label: `Copy the Kura token of ${ref}`, group: 'Copy token', run: () => copyProfileToken(p.id, ref) });
     }
     for (const b of byok.data ?? []) {
@@ -134,8 +135,12 @@ export function Palette({
         ))}
       </ul>
       <p className="muted small" role="status">
-        {matches.length === 0 ? 'Nothing matches.' : matches.length > MAX_SHOWN ? `${MAX_SHOWN} of ${matches.length} shown: type more to narrow.` : `${matches.length} found.`} ↑↓ to move, Enter to run,
-        Esc to close. {MOD}K opens this anywhere.
+        {matches.length === 0
+          ? 'Nothing matches.'
+          : matches.length > MAX_SHOWN
+            ? `${MAX_SHOWN} of ${matches.length} shown: type more to narrow.`
+            : `${matches.length} found.`}{' '}
+        ↑↓ to move, Enter to run, Esc to close. {MOD}K opens this anywhere.
       </p>
     </Dialog>
   );

@@ -245,7 +245,10 @@ export function VersionList({
       {sorted.map((v) => (
         <li key={v.version}>
           <div>
-            <strong>Version {v.version}</strong> <span className="muted">· {v.reason} · {when(v.at)}</span>
+            <strong>Version {v.version}</strong>{' '}
+            <span className="muted">
+              · {v.reason} · {when(v.at)}
+            </span>
             <div className="small">{v.summary}</div>
           </div>
           {v.version === current ? (

@@ -99,12 +99,22 @@ function TokenRow({ profile, missing, onRecreate }: { profile: ProfileDetail; mi
       <ul className="secrets" aria-label="Kura token">
         <li className="secret-row">
           <span className="secret-key">Token</span>
-          <span className={`secret-value mono${value === null ? ' masked' : ''}`} aria-label={value === null ? 'Kura token hidden' : 'Kura token'} data-testid="token-value">
+          <span
+            className={`secret-value mono${value === null ? ' masked' : ''}`}
+            aria-label={value === null ? 'Kura token hidden' : 'Kura token'}
+            data-testid="token-value"
+          >
             {value === null ? '••••••••••••' : value}
           </span>
           <span className="row-actions">
             {value === null ? (
-              <button type="button" className="ghost small" onClick={() => reveal.mutate()} disabled={reveal.isPending} aria-label={`Reveal the Kura token of ${label}`}>
+              <button
+                type="button"
+                className="ghost small"
+                onClick={() => reveal.mutate()}
+                disabled={reveal.isPending}
+                aria-label={`Reveal the Kura token of ${label}`}
+              >
                 Reveal
               </button>
             ) : (
@@ -112,7 +122,13 @@ function TokenRow({ profile, missing, onRecreate }: { profile: ProfileDetail; mi
                 Hide
               </button>
             )}
-            <button type="button" className="ghost small" onClick={() => copy.mutate()} disabled={copy.isPending} aria-label={`Copy the Kura token of ${label}`}>
+            <button
+              type="button"
+              className="ghost small"
+              onClick={() => copy.mutate()}
+              disabled={copy.isPending}
+              aria-label={`Copy the Kura token of ${label}`}
+            >
               Copy
             </button>
           </span>
@@ -164,9 +180,7 @@ function HistoryDialog({ profile, onClose }: { profile: ProfileSummary; onClose:
       />
       {confirm ? (
         <div className="callout callout-warning" role="alert">
-          <p>
-            Version {confirm.version} has another agent or name. Restoring it makes a new remote profile on Kura; the current one stays there.
-          </p>
+          <p>Version {confirm.version} has another agent or name. Restoring it makes a new remote profile on Kura; the current one stays there.</p>
           <p className="small">{confirm.message}</p>
           <button type="button" className="primary small" onClick={() => restore.mutate({ version: confirm.version, confirmNewRemote: true })}>
             Restore as a new remote profile
@@ -193,23 +207,20 @@ function DeleteDialog({ profile, onClose, onDeleted }: { profile: ProfileSummary
     onSuccess: ({ wasSynced, purgeAt }) => {
       invalidate();
       const until = purgeAt ? ` until ${when(purgeAt)}` : '';
-      toast(
-        'success',
-        `Moved ${profile.agentId}/${profile.name} to the Trash${until}.${wasSynced ? ' The remote profile is still on Kura.' : ''}`,
-      );
+      toast('success', `Moved ${profile.agentId}/${profile.name} to the Trash${until}.${wasSynced ? ' The remote profile is still on Kura.' : ''}`);
       onDeleted();
     },
   });
   return (
     <Dialog title={`Delete ${profile.agentId}/${profile.name}?`} tone="danger" onClose={onClose}>
       <p>
-        The profile goes to the Trash for {TRASH_DAYS} days with its values and history. You can restore it from there until then; after that it is
-        deleted for good.
+        The profile goes to the Trash for {TRASH_DAYS} days with its values and history. You can restore it from there until then; after that it is deleted for
+        good.
       </p>
       {profile.hasToken ? (
         <div className="callout callout-warning" role="note">
-          <strong>The remote profile stays on Kura.</strong> Keyhold does not delete it there. The Kura token goes with the local copy: to the
-          Trash now, and for good when the Trash lets it go. Remove the profile in Kura if the agent should stop using it.
+          <strong>The remote profile stays on Kura.</strong> Keyhold does not delete it there. The Kura token goes with the local copy: to the Trash now, and
+          for good when the Trash lets it go. Remove the profile in Kura if the agent should stop using it.
         </div>
       ) : null}
       <ErrorNote error={del.error} />
@@ -254,12 +265,25 @@ export function ProfileDetailPane({
     onSuccess: (s, what) => {
       invalidate();
       void qc.invalidateQueries({ queryKey: qk.profile(id) });
-      toast('info', what === 'recreate' ? `${s.agentId}/${s.name} will be created again on Kura at the next sync.` : `${s.agentId}/${s.name} is queued for sync.`);
+      toast(
+        'info',
+        what === 'recreate' ? `${s.agentId}/${s.name} will be created again on Kura at the next sync.` : `${s.agentId}/${s.name} is queued for sync.`,
+      );
     },
   });
 
-  if (detail.isPending) return <div className="pane-body"><Spinner label="Loading profile" /></div>;
-  if (detail.error) return <div className="pane-body"><ErrorNote error={detail.error} /></div>;
+  if (detail.isPending)
+    return (
+      <div className="pane-body">
+        <Spinner label="Loading profile" />
+      </div>
+    );
+  if (detail.error)
+    return (
+      <div className="pane-body">
+        <ErrorNote error={detail.error} />
+      </div>
+    );
   const p = detail.data;
   const missing = p.syncState === 'failed' && (p.lastError ?? '').startsWith(MISSING_PREFIX);
 
@@ -337,7 +361,17 @@ export function ProfileDetailPane({
         <dt>Session</dt>
         <dd>{p.saveSession ? 'Saved between runs' : 'Not saved'}</dd>
         <dt>Token obtained</dt>
-        <dd>{p.hasToken ? (p.tokenObtainedAt ? <span title={ago(p.tokenObtainedAt)}>{when(p.tokenObtainedAt)}</span> : 'Unknown (it came in an import)') : 'No token'}</dd>
+        <dd>
+          {p.hasToken ? (
+            p.tokenObtainedAt ? (
+              <span title={ago(p.tokenObtainedAt)}>{when(p.tokenObtainedAt)}</span>
+            ) : (
+              'Unknown (it came in an import)'
+            )
+          ) : (
+            'No token'
+          )}
+        </dd>
         <dt>Last sync</dt>
         <dd>{p.lastSyncType ? SYNC_WORDS[p.lastSyncType] : 'Never sent'}</dd>
         <dt>Version</dt>

@@ -235,7 +235,16 @@ export function ProfileForm({
         >
           {({ id, describedBy, invalid }) => (
             <>
-              <input id={id} list={`${listId}-agents`} autoComplete="off" spellCheck={false} aria-describedby={describedBy} aria-invalid={invalid} autoFocus {...form.register('agentId', { onChange: () => void form.trigger('rows') })} />
+              <input
+                id={id}
+                list={`${listId}-agents`}
+                autoComplete="off"
+                spellCheck={false}
+                aria-describedby={describedBy}
+                aria-invalid={invalid}
+                autoFocus
+                {...form.register('agentId', { onChange: () => void form.trigger('rows') })}
+              />
               <datalist id={`${listId}-agents`}>
                 {agents.map((a) => (
                   <option key={a.agentId} value={a.agentId} />
@@ -245,7 +254,9 @@ export function ProfileForm({
           )}
         </Field>
         <Field label="Profile name" error={errors.name?.message}>
-          {({ id, describedBy, invalid }) => <input id={id} autoComplete="off" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('name')} />}
+          {({ id, describedBy, invalid }) => (
+            <input id={id} autoComplete="off" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('name')} />
+          )}
         </Field>
       </div>
 
@@ -477,7 +488,13 @@ function ValueInput({
             {revealed === null ? 'Reveal' : 'Hide'}
           </button>
         ) : (
-          <button type="button" className="icon" aria-label={shown ? `Hide value ${index + 1}` : `Show value ${index + 1}`} aria-pressed={shown} onClick={onToggle}>
+          <button
+            type="button"
+            className="icon"
+            aria-label={shown ? `Hide value ${index + 1}` : `Show value ${index + 1}`}
+            aria-pressed={shown}
+            onClick={onToggle}
+          >
             {shown ? 'Hide' : 'Show'}
           </button>
         )}

@@ -74,8 +74,7 @@ export function ProfilesView() {
   const move = (delta: number | 'first' | 'last') => {
     if (itemIndexes.length === 0) return;
     const at = itemIndexes.indexOf(selectedRow);
-    const next =
-      delta === 'first' ? 0 : delta === 'last' ? itemIndexes.length - 1 : Math.min(itemIndexes.length - 1, Math.max(0, at === -1 ? 0 : at + delta));
+    const next = delta === 'first' ? 0 : delta === 'last' ? itemIndexes.length - 1 : Math.min(itemIndexes.length - 1, Math.max(0, at === -1 ? 0 : at + delta));
     const rowIndex = itemIndexes[next] as number;
     const row = rows[rowIndex];
     if (row?.type === 'item') {
@@ -189,34 +188,41 @@ export function ProfilesView() {
               >
                 <div className="row-main">
                   <span className="row-title">{p.name}</span>
-                  <span className="row-sub mono">
-                    {agent === null ? `${p.keys.length} ${p.keys.length === 1 ? 'key' : 'keys'}` : p.agentId}
-                  </span>
+                  <span className="row-sub mono">{agent === null ? `${p.keys.length} ${p.keys.length === 1 ? 'key' : 'keys'}` : p.agentId}</span>
                 </div>
                 <SyncBadge state={p.syncState} reason={p.lastError} />
               </div>
             );
           })}
           <Gap height={bottom} />
-
         </div>
-          {list.data && rows.length === 0 ? (
-            <Empty title={total === 0 ? 'No profiles yet' : 'Nothing matches'}>
-              {total === 0 ? (
-                <button type="button" className="primary" onClick={() => setMode({ kind: 'new' })}>
-                  Add your first profile
-                </button>
-              ) : (
-                <p className="muted">Search looks at agent ids, names and key names — never at values.</p>
-              )}
-            </Empty>
-          ) : null}
+        {list.data && rows.length === 0 ? (
+          <Empty title={total === 0 ? 'No profiles yet' : 'Nothing matches'}>
+            {total === 0 ? (
+              <button type="button" className="primary" onClick={() => setMode({ kind: 'new' })}>
+                Add your first profile
+              </button>
+            ) : (
+              <p className="muted">Search looks at agent ids, names and key names — never at values.</p>
+            )}
+          </Empty>
+        ) : null}
       </section>
       <section className="detail-pane" aria-label="Profile details" data-focus-scope>
         {mode.kind === 'view' ? (
-          <ProfileDetailPane key={mode.id} id={mode.id} takeFocus={mode.takeFocus ?? false} onEdit={(profile) => setMode({ kind: 'edit', profile })} onDeleted={() => setModeNow({ kind: 'none' })} />
+          <ProfileDetailPane
+            key={mode.id}
+            id={mode.id}
+            takeFocus={mode.takeFocus ?? false}
+            onEdit={(profile) => setMode({ kind: 'edit', profile })}
+            onDeleted={() => setModeNow({ kind: 'none' })}
+          />
         ) : mode.kind === 'new' ? (
-          <ProfileForm key={`new-${focus.newProfile ?? 0}`} onDone={(s) => setModeNow({ kind: 'view', id: s.id, takeFocus: true })} onCancel={() => setModeNow({ kind: 'none' })} />
+          <ProfileForm
+            key={`new-${focus.newProfile ?? 0}`}
+            onDone={(s) => setModeNow({ kind: 'view', id: s.id, takeFocus: true })}
+            onCancel={() => setModeNow({ kind: 'none' })}
+          />
         ) : mode.kind === 'edit' ? (
           <ProfileForm
             key={`edit-${mode.profile.id}`}

@@ -133,7 +133,13 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
         <fieldset aria-describedby="export-select-error">
           <legend>Profiles</legend>
           <div className="export-tools">
-            <input type="search" placeholder="Search profiles" aria-label="Search profiles to export" value={search} onChange={(e) => setSearch(e.target.value)} />
+            <input
+              type="search"
+              placeholder="Search profiles"
+              aria-label="Search profiles to export"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
             <label className="inline-check">
               <input type="checkbox" checked={allMatchesChosen} onChange={toggleAll} disabled={matches.length === 0} />
               {search ? `Select all ${matches.length} matches` : 'Select all'}
@@ -200,7 +206,16 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             )}
             <Field label="Other age recipients" error={fieldOf('recipients')} hint="age1… keys, one per line.">
               {({ id, describedBy, invalid }) => (
-                <textarea id={id} className="mono" rows={2} spellCheck={false} value={pasted} onChange={(e) => setPasted(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} />
+                <textarea
+                  id={id}
+                  className="mono"
+                  rows={2}
+                  spellCheck={false}
+                  value={pasted}
+                  onChange={(e) => setPasted(e.target.value)}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                />
               )}
             </Field>
             <ShareError error={errorAt('recipients')} />
@@ -211,15 +226,37 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             <Field
               label="Passphrase"
               error={fieldOf('passphrase')}
-              hint={<StrengthHint secret={passphrase} label="Passphrase strength" fallback="Tell it to the person who opens the file some other way than the file itself." />}
+              hint={
+                <StrengthHint
+                  secret={passphrase}
+                  label="Passphrase strength"
+                  fallback="Tell it to the person who opens the file some other way than the file itself."
+                />
+              }
             >
               {({ id, describedBy, invalid }) => (
-                <input id={id} type="password" autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} />
+                <input
+                  id={id}
+                  type="password"
+                  autoComplete="new-password"
+                  value={passphrase}
+                  onChange={(e) => setPassphrase(e.target.value)}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                />
               )}
             </Field>
             <Field label="Repeat the passphrase" error={fieldOf('repeat')}>
               {({ id, describedBy, invalid }) => (
-                <input id={id} type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} />
+                <input
+                  id={id}
+                  type="password"
+                  autoComplete="new-password"
+                  value={repeat}
+                  onChange={(e) => setRepeat(e.target.value)}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                />
               )}
             </Field>
             <ShareError error={errorAt('passphrase')} />
@@ -232,8 +269,8 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
         </label>
         {includeTokens ? (
           <div className="callout callout-warning" role="note">
-            <strong>Whoever opens this file can update those profiles on Kura.</strong> A token lets its holder change the remote profile it belongs
-            to. Include tokens only for people who should manage the same remote profiles.
+            <strong>Whoever opens this file can update those profiles on Kura.</strong> A token lets its holder change the remote profile it belongs to. Include
+            tokens only for people who should manage the same remote profiles.
           </div>
         ) : null}
         <label className="toggle">

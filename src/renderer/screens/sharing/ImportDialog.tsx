@@ -106,7 +106,9 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
               <span className={`item-status item-${a.status}`}>{STATUS_LABEL[a.status]}</span>
             </td>
             <td className="small">
-              {[a.added.length ? `only in the file: ${a.added.join(', ')}` : '', a.removed.length ? `only here: ${a.removed.join(', ')}` : ''].filter(Boolean).join('; ') || '—'}
+              {[a.added.length ? `only in the file: ${a.added.join(', ')}` : '', a.removed.length ? `only here: ${a.removed.join(', ')}` : '']
+                .filter(Boolean)
+                .join('; ') || '—'}
             </td>
             <td className="small">{a.action === 'declare' ? 'Declare' : 'Leave as is'}</td>
           </tr>
@@ -150,8 +152,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const [trustSigner, setTrustSigner] = useState(false);
 
   const open = useMutation({
-    mutationFn: (f: ChosenFile) =>
-      api.shareImportOpen({ file: f.file, allowUnsigned, ...(passphrase ? { passphrase } : {}) }),
+    mutationFn: (f: ChosenFile) => api.shareImportOpen({ file: f.file, allowUnsigned, ...(passphrase ? { passphrase } : {}) }),
     onSuccess: (o) => {
       setTrustSigner(false);
       setOpened(o);
@@ -194,7 +195,9 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const differs = preview ? preview.counts.profiles.differs + preview.counts.byokKeys.differs : 0;
   // A signature from a key that is neither this vault's nor a contact's proves nothing until the person vouches for it.
   const needsTrust = opened !== null && opened.signer.signed && !opened.signer.trusted;
-  const writes = preview ? preview.counts.profiles.create + preview.counts.profiles.update + preview.counts.byokKeys.create + preview.counts.byokKeys.update : 0;
+  const writes = preview
+    ? preview.counts.profiles.create + preview.counts.profiles.update + preview.counts.byokKeys.create + preview.counts.byokKeys.update
+    : 0;
 
   if (apply.data) {
     return (
@@ -222,7 +225,15 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
           <>
             <Field label="Passphrase (only if the file was protected with one)" error={passphraseError ? shareErrorText(passphraseError) : undefined}>
               {({ id, describedBy, invalid }) => (
-                <input id={id} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid} />
+                <input
+                  id={id}
+                  type="password"
+                  autoComplete="off"
+                  value={passphrase}
+                  onChange={(e) => setPassphrase(e.target.value)}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid}
+                />
               )}
             </Field>
             {unsigned || allowUnsigned ? (
@@ -232,7 +243,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
                   <span>Open it even though it is not signed</span>
                 </label>
                 <div className="callout callout-danger" role="note">
-                  <strong>Nobody vouches for an unsigned file.</strong> Anyone who could reach you could have made it. Open it only if you know where it came from.
+                  <strong>Nobody vouches for an unsigned file.</strong> Anyone who could reach you could have made it. Open it only if you know where it came
+                  from.
                 </div>
               </>
             ) : null}
@@ -283,10 +295,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             <fieldset className="choice">
               <legend>Imported items arrive as</legend>
               <label>
-                <input type="radio" name="import-state" checked={!draft} onChange={() => change({ draft: false })} /> Pending <span className="muted small">(sent at the next sync)</span>
+                <input type="radio" name="import-state" checked={!draft} onChange={() => change({ draft: false })} /> Pending{' '}
+                <span className="muted small">(sent at the next sync)</span>
               </label>
               <label>
-                <input type="radio" name="import-state" checked={draft} onChange={() => change({ draft: true })} /> Drafts <span className="muted small">(kept here until you mark them ready)</span>
+                <input type="radio" name="import-state" checked={draft} onChange={() => change({ draft: true })} /> Drafts{' '}
+                <span className="muted small">(kept here until you mark them ready)</span>
               </label>
             </fieldset>
           </div>
@@ -300,7 +314,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             <button type="button" className="ghost" onClick={onClose}>
               Cancel
             </button>
-            <button type="button" className="primary" onClick={() => apply.mutate()} disabled={!current || writes === 0 || apply.isPending || (needsTrust && !trustSigner)}>
+            <button
+              type="button"
+              className="primary"
+              onClick={() => apply.mutate()}
+              disabled={!current || writes === 0 || apply.isPending || (needsTrust && !trustSigner)}
+            >
               {apply.isPending ? 'Importing…' : 'Import'}
             </button>
           </div>

@@ -60,7 +60,12 @@ function IdentityCard() {
   );
 }
 
-const FORM_FIELD: Record<string, 'name' | 'recipient' | 'signingKey'> = { name: 'name', recipient: 'recipient', recipients: 'recipient', signingKey: 'signingKey' };
+const FORM_FIELD: Record<string, 'name' | 'recipient' | 'signingKey'> = {
+  name: 'name',
+  recipient: 'recipient',
+  recipients: 'recipient',
+  signingKey: 'signingKey',
+};
 
 export function AddContactForm({ onAdded }: { onAdded?: (c: Contact) => void }) {
   const api = useApi();
@@ -95,16 +100,35 @@ export function AddContactForm({ onAdded }: { onAdded?: (c: Contact) => void }) 
     >
       <h2>Add a contact</h2>
       <Field label="Name" error={errors.name?.message}>
-        {({ id, describedBy, invalid }) => <input id={id} autoComplete="off" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('name')} />}
+        {({ id, describedBy, invalid }) => (
+          <input id={id} autoComplete="off" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('name')} />
+        )}
       </Field>
       <Field label="Age recipient" error={errors.recipient?.message} hint="Their age1… key: the recipient line of their Sharing page, or of age-keygen.">
         {({ id, describedBy, invalid }) => (
-          <input id={id} className="mono" autoComplete="off" spellCheck={false} placeholder="age1…" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('recipient')} />
+          <input
+            id={id}
+            className="mono"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="age1…"
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            {...form.register('recipient')}
+          />
         )}
       </Field>
       <Field label="Signing key (optional)" error={errors.signingKey?.message} hint="With it, files they sign show their name instead of “unknown signer”.">
         {({ id, describedBy, invalid }) => (
-          <input id={id} className="mono" autoComplete="off" spellCheck={false} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('signingKey')} />
+          <input
+            id={id}
+            className="mono"
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            {...form.register('signingKey')}
+          />
         )}
       </Field>
       <ErrorNote error={unplaced} />

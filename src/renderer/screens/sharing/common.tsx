@@ -15,7 +15,6 @@ export function shareErrorText(e: unknown): string {
   return advice && !text.includes(advice) ? `${text} ${advice}` : text;
 }
 
-
 /** The person closed the file dialog: nothing to report. */
 export const isCancelled = (e: unknown): boolean => errorCode(e) === 'Cancelled';
 
