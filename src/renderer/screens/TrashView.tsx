@@ -18,7 +18,8 @@ export function TrashView() {
   const qc = useQueryClient();
   const { toast } = useAppState();
   const invalidate = useInvalidateItems();
-  const trash = useQuery({ queryKey: qk.trash, queryFn: () => api.trashList() });
+  // Another process (the CLI) or the 30-day purge may have changed the trash: opening it always reads it anew.
+  const trash = useQuery({ queryKey: qk.trash, queryFn: () => api.trashList(), refetchOnMount: 'always' });
   const [confirm, setConfirm] = useState<{ kind: 'one'; entry: TrashEntry } | { kind: 'all' } | null>(null);
   const refresh = () => {
     invalidate();
