@@ -19,7 +19,7 @@ import type { SecretMask } from '../../core/devflow';
 import { redactionMask } from '../../core/devflow/redact';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { currentIo, env, err, out, printJson, printTable, processIo, setExitCode } from '../io';
-import { readTextFile } from './devflow';
+import { readTextFile } from '../files';
 
 /** Found credentials: the exit status scripts and hooks test, as `grep` does. */
 const EXIT_FOUND = 1;

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { lstatSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { buildChildEnv, findReferences, isEnvName, parseReference, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
 import type { EnvSource, KeyholdReference } from '../../core/devflow';
 import { quoteName } from '../../core/devflow/env-names';
 import { findProjectFile, parseProjectFile, PROJECT_FILE } from '../../core/agents/project-file';
 import type { Vault } from '../../core/vault/vault';
-import type { ByokDetail, ProfileDetail } from '../../shared/domain';
+import type { ByokDetail } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { currentIo, decodeUtf8, env, err, keepRunningOnClosedOutput, out, readStdinBytes, setExitCode } from '../io';
+import { currentIo, env, err, keepRunningOnClosedOutput, out, setExitCode } from '../io';
+import { checkOutputFree, readTextFile, revealedAuthData } from '../files';
 import { collect } from '../parse';
 
 /** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
@@ -21,36 +21,6 @@ export const BYOK_ENV_NAME: Record<ByokDetail['provider'], string> = {
 };
 
 const isNotFound = (e: unknown) => e instanceof KeyholdError && e.code === 'NotFound';
-
-/** A revealed profile's values (a revealed detail has no null value). */
-export function revealedAuthData(detail: ProfileDetail): Record<string, string> {
-  return Object.fromEntries(Object.entries(detail.authData).filter((entry): entry is [string, string] => entry[1] !== null));
-}
-
-/** Reads a UTF-8 text file named on the command line ("-" is standard input), with errors for a person. */
-export function readTextFile(path: string, what: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = path === '-' ? readStdinBytes(what) : readFileSync(path);
-  } catch (e) {
-    const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'permission denied' };
-    const why = reasons[(e as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read';
-    throw new KeyholdError('BadInput', `Cannot read ${what} ${path}: ${why}.`, { cause: e });
-  }
-  return decodeUtf8(bytes, `${what} ${path}`);
-}
-
-/** Refuses early, before the password is asked, to replace a file without --force (the write itself re-checks atomically). */
-export function checkOutputFree(path: string, force: boolean | undefined): void {
-  if (force) return;
-  let taken = true;
-  try {
-    lstatSync(path);
-  } catch {
-    taken = false;
-  }
-  if (taken) throw new KeyholdError('Conflict', `${path} already exists. Use --force to replace it.`);
-}
 
 function readSources(vault: Vault, profiles: readonly string[], kinds: readonly string[]): EnvSource[] {
   const sources: EnvSource[] = [];

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { parseDotenv, serializeDotenv, writeFileExclusive0600 } from '../../core/devflow';
+import { parseDotenv, serializeDotenv } from '../../core/devflow/dotenv';
+import { writeFileExclusive0600 } from '../../core/devflow/write-file';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
 import { cleanField as f, cleanText, err, MASK, out, printJson, printTable, warnDamaged } from '../io';
 import { authDataFrom, collect, expiryFrom, parseVersion } from '../parse';
-import { checkOutputFree, readTextFile, revealedAuthData } from './devflow';
+import { checkOutputFree, readTextFile, revealedAuthData } from '../files';
 
 export const ALLOW_ENV_HELP =
   'allow KEY although, as an environment variable, it changes how programs run (NODE_OPTIONS, LD_PRELOAD, PATH…; repeatable, audited)';

@@ -1,0 +1,40 @@
+import { lstatSync, readFileSync } from 'node:fs';
+import type { ProfileDetail } from '../shared/domain';
+import { KeyholdError } from '../shared/errors';
+import { decodeUtf8, readStdinBytes } from './io';
+
+/*
+ * Files named on the command line, and a revealed profile's values. A module of its own so that the
+ * commands that need them (profile, agents, run) do not load one another, nor the dependencies of
+ * `run` (the TOML parser of keyhold.toml), to read a file.
+ */
+
+/** A revealed profile's values (a revealed detail has no null value). */
+export function revealedAuthData(detail: ProfileDetail): Record<string, string> {
+  return Object.fromEntries(Object.entries(detail.authData).filter((entry): entry is [string, string] => entry[1] !== null));
+}
+
+/** Reads a UTF-8 text file named on the command line ("-" is standard input), with errors for a person. */
+export function readTextFile(path: string, what: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = path === '-' ? readStdinBytes(what) : readFileSync(path);
+  } catch (e) {
+    const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'permission denied' };
+    const why = reasons[(e as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read';
+    throw new KeyholdError('BadInput', `Cannot read ${what} ${path}: ${why}.`, { cause: e });
+  }
+  return decodeUtf8(bytes, `${what} ${path}`);
+}
+
+/** Refuses early, before the password is asked, to replace a file without --force (the write itself re-checks atomically). */
+export function checkOutputFree(path: string, force: boolean | undefined): void {
+  if (force) return;
+  let taken = true;
+  try {
+    lstatSync(path);
+  } catch {
+    taken = false;
+  }
+  if (taken) throw new KeyholdError('Conflict', `${path} already exists. Use --force to replace it.`);
+}
