@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { HealthFinding } from '../shared/contract';
 import { undeclaredKeys } from '../shared/domain';
-import { plural } from '../shared/text';
+import { compareText, plural } from '../shared/text';
 import type { Vault } from './vault/vault';
 
 export interface HealthOptions {
@@ -182,5 +182,5 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
     });
   }
 
-  return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.rule.localeCompare(b.rule) || a.ref.localeCompare(b.ref));
+  return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || compareText(a.rule, b.rule) || compareText(a.ref, b.ref));
 }

@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../vault/sqlite-errors';
 import type { Vault } from '../vault/vault';
 import { checkRecipients } from './age';
 import { fingerprint } from './signature';
+import { compareText } from '../../shared/text';
 
 interface ContactBody {
   name: string;
@@ -73,7 +74,7 @@ export function listContacts(vault: Vault): Contact[] {
       throw e;
     }
   });
-  return readable.sort((a, b) => a.name.localeCompare(b.name));
+  return readable.sort((a, b) => compareText(a.name, b.name));
 }
 
 export function findContact(vault: Vault, name: string): Contact | null {

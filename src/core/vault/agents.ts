@@ -6,6 +6,7 @@ import { KeyholdError, parseInput } from '../../shared/errors';
 import { assertEnvName } from '../devflow/env-names';
 import type { AuditLog } from './audit';
 import { damagedError, isTamperedCell, type Cells } from './cells';
+import { compareText } from '../../shared/text';
 
 /** The variable `run` puts a profile's Kura auth token in, unless its agent names another. */
 export const DEFAULT_TOKEN_ENV = 'KURA_AUTH_TOKEN';
@@ -98,7 +99,7 @@ export class AgentRegistry {
     return [...this.byAgentId.values()]
       .filter(declared)
       .map(summaryOf)
-      .sort((a, b) => a.agentId.localeCompare(b.agentId));
+      .sort((a, b) => compareText(a.agentId, b.agentId));
   }
 
   /** Every agent with any setting; `args` is null where none are declared. */
@@ -106,7 +107,7 @@ export class AgentRegistry {
     this.fresh();
     return [...this.byAgentId.values()]
       .map(({ agentId, args, updatedAt, tokenEnv }) => ({ agentId, args, updatedAt, tokenEnv }))
-      .sort((a, b) => a.agentId.localeCompare(b.agentId));
+      .sort((a, b) => compareText(a.agentId, b.agentId));
   }
 
   /** The agent's declaration, if it declares its arguments. */

@@ -18,6 +18,7 @@ import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 import { BYOK_TABLES, ItemStore, TRASH_MS, type ItemRow, type SyncMeta } from './items';
 import { isUniqueViolation } from './sqlite-errors';
+import { compareText } from '../../shared/text';
 
 export interface ByokMeta extends SyncMeta {
   kind: string;
@@ -93,7 +94,7 @@ export class ByokKeys {
       .allRows()
       .filter((r) => this.store.metaOrNull(r) !== null)
       .map((r) => this.summarize(r))
-      .sort((a, b) => a.kind.localeCompare(b.kind));
+      .sort((a, b) => compareText(a.kind, b.kind));
   }
 
   /** Ids of the keys whose listing cell is damaged (they are not in list()). */

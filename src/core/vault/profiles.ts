@@ -19,6 +19,7 @@ import { damagedError, type Cells } from './cells';
 import { sql, tx } from './db';
 import { isUniqueViolation } from './sqlite-errors';
 import { ItemStore, PROFILE_TABLES, TRASH_DAYS, TRASH_MS, type SyncMeta } from './items';
+import { compareText } from '../../shared/text';
 
 /** Two versions of a profile compared (`keyhold profile diff`); values are null unless revealed. */
 export interface ProfileVersionDiff {
@@ -276,7 +277,7 @@ export class Profiles {
   list(options: { search?: string } = {}): ProfileSummary[] {
     this.refresh();
     if (!this.sorted) {
-      this.sorted = [...this.index.values()].sort((a, b) => a.summary.agentId.localeCompare(b.summary.agentId) || a.summary.name.localeCompare(b.summary.name));
+      this.sorted = [...this.index.values()].sort((a, b) => compareText(a.summary.agentId, b.summary.agentId) || compareText(a.summary.name, b.summary.name));
     }
     const needle = options.search?.trim().toLowerCase();
     const hits = needle ? this.sorted.filter((e) => e.haystack.includes(needle)) : this.sorted;

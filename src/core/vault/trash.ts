@@ -3,6 +3,7 @@ import { KeyholdError } from '../../shared/errors';
 import type { AuditLog } from './audit';
 import type { ByokKeys } from './byok';
 import type { Profiles } from './profiles';
+import { compareText } from '../../shared/text';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -38,7 +39,7 @@ export class Trash {
       })),
     ];
     // Newest first: what was just deleted is what people look for.
-    return entries.sort((a, b) => b.trashedAt.localeCompare(a.trashedAt) || a.ref.localeCompare(b.ref));
+    return entries.sort((a, b) => compareText(b.trashedAt, a.trashedAt) || compareText(a.ref, b.ref));
   }
 
   /** Finds a trashed item by its id or a unique id prefix (6+ characters, as the listing shows). */
