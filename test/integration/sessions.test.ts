@@ -70,6 +70,54 @@ describe('sessions (core)', () => {
     }
   });
 
+  it('a session use is audited with the first entry it causes, and a listing alone writes nothing', async () => {
+    const p = v.vault.profiles.create({ agentId: 'crm', name: 'p', authData: { K: 'v' } });
+    const { token, id } = createSession(v.vault, 30);
+    v.vault.close();
+    const entries = () => {
+      const vault = reopen();
+      try {
+        unlockWithSession(vault, token);
+        return vault.audit.list().map((e) => ({ event: e.event, detail: e.detail }));
+      } finally {
+        vault.close();
+      }
+    };
+    const before = entries().length;
+
+    let vault = reopen();
+    unlockWithSession(vault, token);
+    expect(vault.profiles.list().map((s) => s.id)).toEqual([p.id]);
+    vault.close();
+    expect(entries()).toHaveLength(before);
+
+    vault = reopen();
+    unlockWithSession(vault, token);
+    vault.profiles.get(p.id, { reveal: true });
+    vault.close();
+    const after = entries();
+    expect(after.length).toBe(before + 2);
+    // Newest first: the reveal, and the unlock that allowed it just before it.
+    expect(after.slice(0, 2).map((e) => e.event)).toEqual(['secret_revealed', 'unlock_ok']);
+    expect(after[1]?.detail).toEqual({ via: 'session', session: id });
+
+    // A lock in between forgets it: the next unlock's entries do not claim the earlier session.
+    vault = reopen();
+    unlockWithSession(vault, token);
+    vault.lock();
+    await vault.unlock(PASSWORD);
+    vault.profiles.get(p.id, { reveal: true });
+    vault.close();
+    const last = entries()
+      .slice(0, 3)
+      .map((e) => e.event);
+    expect(last).toEqual(['secret_revealed', 'unlock_ok', 'secret_revealed']);
+    const verify = reopen();
+    await verify.unlock(PASSWORD);
+    expect(verify.audit.verify().ok).toBe(true);
+    verify.close();
+  });
+
   it('refuses a token whose secret was changed, or a row whose expiry was pushed back outside Keyhold', async () => {
     const { token, id } = createSession(v.vault, 5);
     v.vault.close();

@@ -98,7 +98,26 @@ export class AuditLog {
 
   /** Appends within the caller's transaction when there is one (better-sqlite3 nests as a savepoint). */
   append(event: AuditEvent, detail: Detail = {}): void {
-    tx(this.db, () => this.appendAt(event, detail, this.now()));
+    tx(this.db, () => {
+      const early = this.withNext;
+      // Only under the key it was recorded with: a lock and another unlock in between drop it.
+      if (early && early.cells === this.cells()) this.appendAt(early.event, early.detail, early.at);
+      this.appendAt(event, detail, this.now());
+      this.withNext = null;
+    });
+  }
+
+  private withNext: { event: AuditEvent; detail: Detail; at: number; cells: Cells } | null = null;
+
+  /**
+   * Records an event with this connection's next entry, in the same transaction, and not at all
+   * if there is none: for a session's unlock, which alone reveals and changes nothing. Writing it
+   * at once would make every read-only command pay a durable commit (and a checkpoint at close),
+   * for an entry that protects nothing: a session token opens the vault files without Keyhold.
+   * Every command that reveals a secret or changes the vault writes an entry, and this one first.
+   */
+  appendWithNext(event: AuditEvent, detail: Detail = {}): void {
+    this.withNext = { event, detail, at: this.now(), cells: this.cells() };
   }
 
   /** The chain's first entry, written with the header of a new vault: from then on there is always a head. */

@@ -131,7 +131,7 @@ export function unlockWithSession(vault: SessionVault, token: string): OpenedSes
     key.fill(0);
   }
   vault.unlockWithKey(vaultId, vaultKey);
-  vault.audit.append('unlock_ok', { via: 'session', session: id });
+  vault.audit.appendWithNext('unlock_ok', { via: 'session', session: id });
   return { id, expiresAt: new Date(row.expires_at).toISOString() };
 }
 
