@@ -6,8 +6,9 @@ import { defineConfig } from 'vite';
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 // Native addons stay in node_modules; the JavaScript dependencies are bundled into the chunks
 // that use them: resolving and reading hundreds of small module files (zod, undici) cost more
-// than running them.
-const NATIVE = ['better-sqlite3', '@node-rs/argon2'];
+// than running them. better-sqlite3's JavaScript is bundled too, and the CLI names its addon
+// (useNodeBuild in src/core/vault/native.ts); argon2's loader picks a prebuilt package per platform.
+const NATIVE = ['@node-rs/argon2'];
 const external = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...NATIVE].map(
   (name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`),
 );

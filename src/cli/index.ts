@@ -6,6 +6,8 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${VERSION}\n`);
 } else {
+  const { useNodeBuild } = await import('../core/vault/native');
+  useNodeBuild();
   const { main } = await import('./main');
   const { guardClosedPipes, processIo } = await import('./io');
   const io = processIo();

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/core/vault/db';
-import { electronBindingPath, nativeBinding, useElectronBuildIn, useNativeBinding } from '../../src/core/vault/native';
+import { electronBindingPath, nativeBinding, useElectronBuildIn, useNativeBinding, useNodeBuild } from '../../src/core/vault/native';
 import { tempDir } from '../helpers/vault';
 
 const require = createRequire(import.meta.url);
@@ -44,6 +44,17 @@ describe('one better-sqlite3 build per runtime, side by side', () => {
       useNativeBinding(undefined);
       useElectronBuildIn(join(t.dir, 'out', 'main'), '99.0.0');
       expect(nativeBinding()).toBe(path);
+      createDatabase(join(t.dir, 'vault')).close();
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('the CLI names npm\'s build directly (its bundle cannot use better-sqlite3\'s own lookup)', () => {
+    useNodeBuild();
+    expect(nativeBinding()).toBe(NODE_BUILD);
+    const t = tempDir();
+    try {
       createDatabase(join(t.dir, 'vault')).close();
     } finally {
       t.cleanup();

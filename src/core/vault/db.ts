@@ -12,7 +12,8 @@ export const dbPath = (dir: string): string => join(dir, DB_FILE);
 /** better-sqlite3's options plus the addon build for this runtime (see ./native.ts). */
 function withBinding(options: Database.Options): Database.Options {
   const binding = nativeBinding();
-  return binding === undefined ? options : { ...options, nativeBinding: binding };
+  // better-sqlite3 takes a path or a loaded addon; its type declarations only know the path.
+  return binding === undefined ? options : { ...options, nativeBinding: binding as string };
 }
 
 function configure(db: Database.Database): void {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 /*
@@ -16,14 +17,19 @@ export function electronBindingPath(projectDir: string, electronVersion: string)
   return join(projectDir, ELECTRON_BUILD_DIR, `electron-${electronVersion}`, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 }
 
-let binding: string | undefined;
+let binding: string | object | undefined;
 
 /** better-sqlite3's `nativeBinding` option for every database opened from now on (undefined: its own build). */
 export function useNativeBinding(path: string | undefined): void {
   binding = path;
 }
 
-export function nativeBinding(): string | undefined {
+/** The same, with an addon already loaded. */
+function useNativeAddon(addon: object): void {
+  binding = addon;
+}
+
+export function nativeBinding(): string | object | undefined {
   return binding;
 }
 
@@ -41,4 +47,18 @@ export function useElectronBuildIn(appDir: string, electronVersion: string | und
     }
     if (dirname(dir) === dir) return;
   }
+}
+
+/**
+ * In Node (the CLI): npm's build, named directly. better-sqlite3's own lookup (the `bindings`
+ * package) probes a dozen paths and reads the call stack to find them; the CLI bundles
+ * better-sqlite3's JavaScript, where that lookup would search beside the bundle instead of the
+ * package. A build elsewhere than build/Release is still found by `bindings`, from the package.
+ */
+export function useNodeBuild(): void {
+  const require = createRequire(import.meta.url);
+  const root = dirname(require.resolve('better-sqlite3/package.json'));
+  const release = join(root, 'build', 'Release', 'better_sqlite3.node');
+  if (existsSync(release)) useNativeBinding(release);
+  else useNativeAddon(createRequire(join(root, 'package.json'))('bindings')({ bindings: 'better_sqlite3.node', module_root: root }));
 }
