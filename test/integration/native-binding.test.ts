@@ -50,7 +50,7 @@ describe('one better-sqlite3 build per runtime, side by side', () => {
     }
   });
 
-  it('the CLI names npm\'s build directly (its bundle cannot use better-sqlite3\'s own lookup)', () => {
+  it("the CLI names npm's build directly (its bundle cannot use better-sqlite3's own lookup)", () => {
     useNodeBuild();
     expect(nativeBinding()).toBe(NODE_BUILD);
     const t = tempDir();
