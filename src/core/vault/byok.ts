@@ -137,8 +137,8 @@ export class ByokKeys {
     return input;
   }
 
-  /** Sets or rotates the key for a kind. */
-  set(raw: ByokInput, reason: 'create' | 'import' = 'create'): ByokSummary {
+  /** Sets or rotates the key for a kind; `source` (for imports) is kept, encrypted, in the history. */
+  set(raw: ByokInput, reason: 'create' | 'import' = 'create', source?: string): ByokSummary {
     const input = this.check(raw);
     const lookup = this.cells().lookup('byok_keys', input.kind);
     const existing = this.store.rowByLookup(lookup);
@@ -168,6 +168,7 @@ export class ByokKeys {
           now,
           reason: reason === 'create' ? 'edit' : reason,
           snapshot,
+          source,
         });
         this.audit.append('item_changed', { item: 'byok', id: existing.id });
       } else {
@@ -181,7 +182,7 @@ export class ByokKeys {
           lastError: null,
           hasToken: false,
         };
-        id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot });
+        id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot, source });
         this.audit.append('item_created', { item: 'byok', id, draft: input.draft });
       }
     });
@@ -215,6 +216,7 @@ export class ByokKeys {
       at: iso(v.at),
       reason: v.reason,
       summary: `${v.snapshot.provider} ${keyHint(v.snapshot.apiKey)}`,
+      ...(v.source ? { source: v.source } : {}),
     }));
   }
 

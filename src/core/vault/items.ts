@@ -44,6 +44,13 @@ export interface ItemRow {
 
 export type VersionReason = ItemVersion['reason'];
 
+/** What a history entry's encrypted body holds; `source` is absent in bodies written before it existed. */
+interface VersionBody<Snapshot> {
+  itemId: string;
+  snapshot: Snapshot;
+  source?: string;
+}
+
 export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   constructor(
     readonly t: ItemTables,
@@ -110,7 +117,16 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     }
   }
 
-  insert(args: { lookup: Buffer; meta: Meta; secrets: Secrets; draft: boolean; now: number; reason: VersionReason; snapshot: Snapshot }): string {
+  insert(args: {
+    lookup: Buffer;
+    meta: Meta;
+    secrets: Secrets;
+    draft: boolean;
+    now: number;
+    reason: VersionReason;
+    snapshot: Snapshot;
+    source?: string | undefined;
+  }): string {
     const id = randomUUID();
     const cells = this.cells();
     const state: SyncState = args.draft ? 'draft' : 'pending';
@@ -128,7 +144,7 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       cells.encrypt(this.t.items, id, 'meta', args.meta),
       cells.encrypt(this.t.items, id, 'secrets', args.secrets),
     );
-    this.addVersion(id, 1, args.reason, args.snapshot, args.now);
+    this.addVersion(id, 1, args.reason, args.snapshot, args.now, args.source);
     this.setQueued(id, state, args.now);
     return id;
   }
@@ -145,6 +161,7 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       now: number;
       reason: VersionReason;
       snapshot: Snapshot;
+      source?: string | undefined;
     },
   ): number {
     const cells = this.cells();
@@ -166,7 +183,7 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       secrets: cells.encrypt(this.t.items, id, 'secrets', args.secrets),
       ...(args.remote === undefined ? {} : { remote: args.remote === null ? null : cells.encrypt(this.t.items, id, 'remote', args.remote) }),
     });
-    this.addVersion(id, version, args.reason, args.snapshot, args.now);
+    this.addVersion(id, version, args.reason, args.snapshot, args.now, args.source);
     this.setQueued(id, args.state, args.now);
     return version;
   }
@@ -207,7 +224,12 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     }
   }
 
-  private addVersion(id: string, version: number, reason: VersionReason, snapshot: Snapshot, now: number): void {
+  /**
+   * `source` says where an imported version came from (a file and line, a bundle and its signer).
+   * It is the person's data, so it rides in the encrypted body beside the snapshot; bodies written
+   * before it existed simply have none.
+   */
+  private addVersion(id: string, version: number, reason: VersionReason, snapshot: Snapshot, now: number, source: string | undefined): void {
     const vid = randomUUID();
     sql(this.db, `INSERT INTO ${this.t.versions} (id, item_id, version, created_at, reason, body) VALUES (?, ?, ?, ?, ?, ?)`).run(
       vid,
@@ -215,11 +237,11 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       version,
       now,
       reason,
-      this.cells().encrypt(this.t.versions, vid, 'body', { itemId: id, snapshot }),
+      this.cells().encrypt(this.t.versions, vid, 'body', { itemId: id, snapshot, ...(source ? { source } : {}) }),
     );
   }
 
-  versions(id: string): { version: number; at: number; reason: VersionReason; snapshot: Snapshot }[] {
+  versions(id: string): { version: number; at: number; reason: VersionReason; snapshot: Snapshot; source?: string }[] {
     const rows = sql(this.db, `SELECT id, version, created_at, reason, body FROM ${this.t.versions} WHERE item_id = ? ORDER BY version DESC`).all(id) as {
       id: string;
       version: number;
@@ -227,12 +249,16 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       reason: VersionReason;
       body: Buffer;
     }[];
-    return rows.map((r) => ({
-      version: r.version,
-      at: r.created_at,
-      reason: r.reason,
-      snapshot: this.open<{ itemId: string; snapshot: Snapshot }>(this.t.versions, r.id, 'body', r.body, id).snapshot,
-    }));
+    return rows.map((r) => {
+      const body = this.open<VersionBody<Snapshot>>(this.t.versions, r.id, 'body', r.body, id);
+      return {
+        version: r.version,
+        at: r.created_at,
+        reason: r.reason,
+        snapshot: body.snapshot,
+        ...(typeof body.source === 'string' && body.source !== '' ? { source: body.source } : {}),
+      };
+    });
   }
 
   // ---- trash ---------------------------------------------------------------------------------

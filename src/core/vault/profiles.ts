@@ -513,6 +513,7 @@ export class Profiles {
       at: iso(v.at),
       reason: v.reason,
       summary: `${v.snapshot.agentId}/${v.snapshot.name}: ${Object.keys(v.snapshot.authData).length} key(s) [${Object.keys(v.snapshot.authData).join(', ')}]${v.snapshot.saveSession ? ', saves session' : ''}${v.snapshot.retiredToken?.authToken ? `; kept the Kura token of ${v.snapshot.retiredToken.agentId}/${v.snapshot.retiredToken.name}` : ''}`,
+      ...(v.source ? { source: v.source } : {}),
     }));
   }
 
@@ -526,7 +527,7 @@ export class Profiles {
     return new KeyholdError('Conflict', `A profile named "${name}" already exists for agent "${agentId}".`, { field: 'name' });
   }
 
-  private insertOne(raw: ProfileInput, reason: 'create' | 'import', now: number): { id: string; meta: ProfileMeta; draft: boolean } {
+  private insertOne(raw: ProfileInput, reason: 'create' | 'import', now: number, source?: string): { id: string; meta: ProfileMeta; draft: boolean } {
     const input = parseInput(ProfileInput, raw);
     const keys = Object.keys(input.authData);
     this.agents.checkKeys(input.agentId, keys);
@@ -551,6 +552,7 @@ export class Profiles {
         now,
         reason,
         snapshot: { agentId: input.agentId, name: input.name, authData: input.authData, saveSession: input.saveSession },
+        source,
       });
       if (allowEnv.length > 0) this.audit.append('env_allowed', { item: 'profile', id, keys: allowEnv.join(',') });
       return { id, meta, draft: input.draft };
@@ -564,11 +566,12 @@ export class Profiles {
     this.indexRow(created.id, { created_at: now, updated_at: now, version: 1, sync_state: created.draft ? 'draft' : 'pending' }, created.meta);
   }
 
-  create(raw: ProfileInput, reason: 'create' | 'import' = 'create'): ProfileSummary {
+  /** `source` (for imports) says where the values came from; it is kept, encrypted, in the history. */
+  create(raw: ProfileInput, reason: 'create' | 'import' = 'create', source?: string): ProfileSummary {
     const now = this.now();
     const created = this.write(
       () => {
-        const c = this.insertOne(raw, reason, now);
+        const c = this.insertOne(raw, reason, now, source);
         this.audit.append('item_created', { item: 'profile', id: c.id, draft: c.draft });
         return c;
       },
@@ -578,13 +581,13 @@ export class Profiles {
   }
 
   /** Creates many profiles in one transaction: all or none. */
-  createMany(raws: ProfileInput[], reason: 'create' | 'import' = 'create'): string[] {
+  createMany(raws: ProfileInput[], reason: 'create' | 'import' = 'create', source?: string): string[] {
     const now = this.now();
     const created = this.write(
       () => {
         const all = raws.map((raw, i) => {
           try {
-            return this.insertOne(raw, reason, now);
+            return this.insertOne(raw, reason, now, source);
           } catch (e) {
             if (e instanceof KeyholdError)
               throw new KeyholdError(e.code, `Item ${i + 1}: ${e.message}`, e.field === undefined ? undefined : { field: e.field });
@@ -606,7 +609,7 @@ export class Profiles {
   edit(
     ref: string,
     rawPatch: ProfilePatch,
-    options: { confirmNewRemote?: boolean; reason?: 'edit' | 'restore' | 'import'; bringBackToken?: ProfileRemote } = {},
+    options: { confirmNewRemote?: boolean; reason?: 'edit' | 'restore' | 'import'; bringBackToken?: ProfileRemote; source?: string } = {},
   ): ProfileSummary {
     const patch = parseInput(ProfilePatch, rawPatch);
     const { id } = this.resolve(ref);
@@ -682,6 +685,7 @@ export class Profiles {
             now: this.now(),
             reason: options.reason ?? 'edit',
             snapshot: { agentId, name, authData, saveSession, ...(retiredToken ? { retiredToken } : {}) },
+            source: options.source,
           });
           this.audit.append(options.reason === 'restore' ? 'item_restored' : 'item_changed', {
             item: 'profile',
