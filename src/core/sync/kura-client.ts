@@ -56,7 +56,7 @@ export async function upsertAuthProfile(
     if (result.kind === 'credentials' && result.status === 403) {
       // Kura answers each request on its own: a 403 names this request (a token bound to another
       // agent), not necessarily the API key. The sync engine pauses the connection only when every
-      // request of a run was refused (KURA_FORBIDDEN_RULE in engine.ts).
+      // request of a run was refused (KURA_FORBIDDEN_RULE in pass-context.ts).
       const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage.replace(/\.$/, '')}.`;
       // The token this profile holds does not open it for this agent: a new one is the way out.
       const remedy = isUpdate ? ' Re-create it to get a token for this agent.' : '';
