@@ -5,7 +5,7 @@ import { upsertAuthProfile } from './kura-client';
 import type { OutboxRow } from './outbox';
 import { applyFailure, settleQueue } from './outcomes';
 import type { Job, PassContext } from './pass-context';
-import type { RemoteFailure, RemoteResult } from './remote-errors';
+import { withServerWords, type RemoteFailure, type RemoteResult } from './remote-errors';
 
 // ---- profiles → Kura: claiming a profile's row, its request, and recording Kura's answer. ----
 
@@ -13,8 +13,7 @@ type Rejected = Extract<RemoteFailure, { kind: 'rejected' }>;
 const isForbidden = (r: RemoteResult<unknown>): r is Rejected => !r.ok && r.kind === 'rejected' && r.status === 403;
 
 function asKeyRefused(r: Rejected): RemoteFailure {
-  const said = r.serverMessage === undefined ? '.' : `: ${r.serverMessage}`;
-  const message = `Kura refused every request of this sync (HTTP 403)${said}`;
+  const message = withServerWords('Kura refused every request of this sync (HTTP 403)', r);
   return { ok: false, kind: 'credentials', status: 403, message, ...(r.serverMessage === undefined ? {} : { serverMessage: r.serverMessage }) };
 }
 /** The server itself answered (anything but a network failure or a request that never left). */

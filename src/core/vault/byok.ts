@@ -17,7 +17,6 @@ import { KeyholdError, parseInput } from '../../shared/errors';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 import { BYOK_TABLES, ItemStore, TRASH_MS, type ItemRow, type SyncMeta } from './items';
-import { isUniqueViolation } from './sqlite-errors';
 
 export interface ByokMeta extends SyncMeta {
   kind: string;
@@ -265,22 +264,15 @@ export class ByokKeys {
 
   /** Brings a trashed key back as it was; its kind must not hold another key now. */
   untrash(id: string): ByokSummary {
-    let meta: ByokMeta | undefined;
-    try {
-      tx(this.db, () => {
-        // Read inside the transaction: another process may have restored or purged it meanwhile.
-        const row = this.store.trashedRow(id);
-        if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
-        meta = this.store.meta(row);
-        this.store.untrash(id, this.cells().lookup('byok_keys', meta.kind), row.sync_state, this.now());
-        this.audit.append('item_restored', { item: 'byok', id, fromTrash: true });
-      });
-    } catch (e) {
-      if (isUniqueViolation(e) && meta) {
-        throw new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'kind' });
-      }
-      throw e;
-    }
+    tx(this.db, () => {
+      this.store.restoreFromTrash(
+        id,
+        this.now(),
+        (meta) => this.cells().lookup('byok_keys', meta.kind),
+        (meta) => new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'kind' }),
+      );
+      this.audit.append('item_restored', { item: 'byok', id, fromTrash: true });
+    });
     return this.summarize(this.store.row(id) as ItemRow);
   }
 

@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { ItemVersion, SyncState, SyncType } from '../../shared/domain';
 import { sql } from './db';
+import { KeyholdError } from '../../shared/errors';
 import { damagedError, isTamperedCell, type Cells, type Table } from './cells';
+import { isUniqueViolation } from './sqlite-errors';
 
 // What profiles and BYOK keys share: a row with plaintext sync bookkeeping and three encrypted
 // cells (meta: what listings show; secrets: the values; remote: what the server gave back),
@@ -292,6 +294,24 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   untrash(id: string, lookup: Buffer, state: SyncState, now: number): void {
     sql(this.db, `UPDATE ${this.t.items} SET trashed_at = NULL, purge_at = NULL, lookup = ? WHERE id = ? AND trashed_at IS NOT NULL`).run(lookup, id);
     this.setQueued(id, state, now);
+  }
+
+  /**
+   * Restores a trashed item as it was (a pending one is queued again), inside the caller's
+   * transaction: the row is read there, as another process may have restored or purged it
+   * meanwhile. `lookupOf` gives its real lookup tag; `taken` the error when that name is in use now.
+   */
+  restoreFromTrash(id: string, now: number, lookupOf: (meta: Meta) => Buffer, taken: (meta: Meta) => KeyholdError): Meta {
+    const row = this.trashedRow(id);
+    if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
+    const meta = this.meta(row);
+    try {
+      this.untrash(id, lookupOf(meta), row.sync_state, now);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw taken(meta);
+      throw e;
+    }
+    return meta;
   }
 
   /** Deletes trashed items for good (history included); `expiredAt` limits it to those due by then. */

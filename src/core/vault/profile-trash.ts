@@ -3,8 +3,7 @@ import { KeyholdError } from '../../shared/errors';
 import { tx } from './db';
 import { TRASH_DAYS, TRASH_MS } from './items';
 import type { ProfileContext } from './profile-context';
-import { iso, type ProfileMeta, type ProfileRemote } from './profile-model';
-import { isUniqueViolation } from './sqlite-errors';
+import { iso, type ProfileRemote } from './profile-model';
 
 // ---- the trash: moving a profile there, what is in it, bringing one back, purging ----
 
@@ -73,29 +72,23 @@ export function trashed(ctx: ProfileContext): { id: string; agentId: string; nam
 
 /** Brings a trashed profile back as it was (a pending one is queued again); its name must be free. */
 export function untrash(ctx: ProfileContext, id: string): ProfileSummary {
-  let meta: ProfileMeta | undefined;
-  try {
-    ctx.index.write(
-      () => {
-        // Read inside the transaction: another process may have restored or purged it meanwhile.
-        const row = ctx.store.trashedRow(id);
-        if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
-        meta = ctx.store.meta(row);
-        ctx.store.untrash(id, ctx.index.lookup(meta.agentId, meta.name), row.sync_state, ctx.now());
-        ctx.audit.append('item_restored', { item: 'profile', id, fromTrash: true });
-      },
-      () => ctx.index.reindex(id),
-    );
-  } catch (e) {
-    if (isUniqueViolation(e) && meta) {
-      throw new KeyholdError(
-        'Conflict',
-        `A profile named "${meta.name}" already exists for agent "${meta.agentId}". Rename or delete that one, then restore this one.`,
-        { field: 'name' },
+  ctx.index.write(
+    () => {
+      ctx.store.restoreFromTrash(
+        id,
+        ctx.now(),
+        (meta) => ctx.index.lookup(meta.agentId, meta.name),
+        (meta) =>
+          new KeyholdError(
+            'Conflict',
+            `A profile named "${meta.name}" already exists for agent "${meta.agentId}". Rename or delete that one, then restore this one.`,
+            { field: 'name' },
+          ),
       );
-    }
-    throw e;
-  }
+      ctx.audit.append('item_restored', { item: 'profile', id, fromTrash: true });
+    },
+    () => ctx.index.reindex(id),
+  );
   return ctx.index.resolve(id);
 }
 
