@@ -36,16 +36,9 @@ import * as trash from './profile-trash';
 import { isUniqueViolation } from './sqlite-errors';
 
 export type { IndexState } from './profile-index';
-export {
-  metaOf,
-  usableToken,
-  type ProfileMeta,
-  type ProfileRemote,
-  type ProfileSecrets,
-  type ProfileSnapshot,
-  type ProfileVersionDiff,
-  type TokenReadOptions,
-} from './profile-model';
+// What callers imported from here before the split: the item's types and the token check.
+export type * from './profile-model';
+export { usableToken } from './profile-model';
 
 /**
  * The profiles of the vault. This class is the one door to them; the work is done by concept:
