@@ -32,7 +32,6 @@ export function findingSource(f: Pick<Finding, 'file' | 'line' | 'where'>): stri
   return `${f.file}:${f.line}${f.where ? ` (${f.where})` : ''}`;
 }
 
-
 export interface ImportOutcome {
   finding: Finding;
   target: ImportTarget;
