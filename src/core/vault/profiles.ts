@@ -53,7 +53,7 @@ export class Profiles {
 
   constructor(
     db: Database.Database,
-    private readonly cells: () => Cells,
+    cells: () => Cells,
     private readonly audit: AuditLog,
     private readonly agents: AgentRegistry,
     private readonly now: () => number,
