@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { KeyholdError } from '../shared/keyhold-error';
+import type { ItemVersion } from '../shared/domain';
 
 /**
  * Everything the CLI takes from, or gives to, the process it runs in: its streams, environment and
@@ -181,6 +182,19 @@ export function printTable(headers: string[], rows: string[][]): void {
       .join('  ')
       .trimEnd();
   out(`${[line(headers), ...rows.map(line)].join('\n')}\n`);
+}
+
+/**
+ * A profile's or key's versions as a table; a SOURCE column (where an import found the values)
+ * appears when any version has one. Every cell, the source included, is shown with its control
+ * characters escaped: a file name can hold line breaks and escape sequences.
+ */
+export function printHistory(versions: readonly ItemVersion[], summaryHeader: string): void {
+  const withSource = versions.some((v) => v.source !== undefined);
+  printTable(
+    ['VERSION', 'TIME', 'REASON', summaryHeader, ...(withSource ? ['SOURCE'] : [])],
+    versions.map((v) => [String(v.version), v.at, v.reason, v.summary, ...(withSource ? [v.source ?? '-'] : [])]),
+  );
 }
 
 export const MASK = '••••••••';

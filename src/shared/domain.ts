@@ -173,6 +173,8 @@ export const ItemVersion = z.object({
   at: Timestamp,
   reason: VersionReason,
   summary: z.string(),
+  /** Where an imported version came from: a file with line and path, or a bundle and its signer. */
+  source: z.string().optional(),
 });
 export type ItemVersion = z.infer<typeof ItemVersion>;
 

@@ -33,6 +33,9 @@ interface JsonFinding {
   vaultItem: string | null;
   import?: { result: string; target: string };
 }
+// Every control character but the line feed that ends each output line.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 const findingsOf = (stdout: string) => (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
 
 beforeAll(async () => {
@@ -105,7 +108,34 @@ describe('keyhold scan', () => {
     expect(findingsOf(reimport.stdout).map((f) => f.import!.result)).toEqual(['held', 'held', 'held']);
     const history = await keyhold(['profile', 'history', 'proj/local', '--json'], { env: withSession() });
     expect(history.code, history.stderr).toBe(0);
-    expect(JSON.parse(history.stdout)).toMatchObject([{ reason: 'import' }]);
+    // Where each value was found is kept in the history: the file, the line, the JSON path.
+    expect(JSON.parse(history.stdout)).toMatchObject([{ reason: 'import', source: `${p('proj', '.env')}:2 (SLACK_BOT_TOKEN)` }]);
+    const mcp = await keyhold(['profile', 'history', 'github/mcp', '--json'], { env: withSession() });
+    expect(JSON.parse(mcp.stdout)).toMatchObject([
+      { reason: 'import', source: `${join(home, '.cursor', 'mcp.json')}:10 (mcpServers.github.env.GITHUB_TOKEN)` },
+    ]);
+    const byok = await keyhold(['byok', 'history', 'anthropic'], { env: withSession() });
+    expect(byok.code, byok.stderr).toBe(0);
+    expect(byok.stdout).toMatch(/^VERSION\s+TIME\s+REASON\s+KEY\s+SOURCE$/m);
+    expect(byok.stdout).toContain(`${join(home, '.bashrc')}:2 (ANTHROPIC_API_KEY)`);
+    expect(byok.stdout).not.toContain(KEYS.anthropic);
+  });
+
+  it('a hostile file name in a source is shown with its control characters escaped', async () => {
+    const evil = 'evil\n\u001b]0;pwned\u0007\u001b[2J';
+    write(p('hostile', evil, 'app', '.env'), `STRIPE_KEY=${lookalike.stripe()}\n`);
+    const r = await keyhold(['scan', '--no-well-known', p('hostile'), '--import', '--json'], { env: withSession() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(findingsOf(r.stdout).map((f) => f.import?.result)).toEqual(['imported']);
+    const json = await keyhold(['profile', 'history', 'app/local', '--json'], { env: withSession() });
+    // JSON keeps the name exactly (escaped by JSON itself), and so raw control bytes never reach the terminal.
+    expect((JSON.parse(json.stdout) as { source: string }[])[0]!.source).toContain(p('hostile', evil, 'app', '.env'));
+    expect(json.stdout).not.toMatch(CONTROL);
+    const text = await keyhold(['profile', 'history', 'app/local'], { env: withSession() });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('evil\\x0a\\x1b]0;pwned\\x07\\x1b[2J');
+    expect(text.stdout).not.toMatch(CONTROL);
+    expect(text.stdout.trimEnd().split('\n')).toHaveLength(2);
   });
 });
 
@@ -140,6 +170,8 @@ describe('keyhold mcp wrap / unwrap', () => {
       { env: withSession() },
     );
     expect(ran.stdout, ran.stderr).toBe('true');
+    const history = await keyhold(['profile', 'history', 'slack/mcp', '--json'], { env: withSession() });
+    expect(JSON.parse(history.stdout)).toMatchObject([{ reason: 'import', source: `${file} (mcpServers.slack.env: SLACK_BOT_TOKEN)` }]);
 
     expect((await keyhold(['mcp', 'wrap', file, '--force'], { env: withSession() })).stderr).toMatch(/No server .* has secret env values/);
     const back = await keyhold(['mcp', 'unwrap', file], { env: noVault() });

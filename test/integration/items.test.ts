@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
 import { Vault } from '../../src/core/vault/vault';
-import { LIMITS } from '../../src/shared/domain';
+import { ItemVersion, LIMITS } from '../../src/shared/domain';
 import { newVault, PASSWORD } from '../helpers/vault';
 import { refusal, useCleanups } from '../helpers/cleanup';
 
@@ -63,6 +63,37 @@ describe('profiles', () => {
     expect(vault.profiles.get('a/p', { reveal: true }).authData).toEqual({ K: 'v1' });
     expect(vault.profiles.history('a/p')[0]?.reason).toBe('restore');
     expect(refusal(() => vault.profiles.restore('a/p', 99))?.code).toBe('NotFound');
+  });
+
+  it('keeps where an imported version came from, encrypted, and still reads versions written before sources existed', async () => {
+    const { vault } = await setup();
+    const SOURCE = '/home/ann/proj/.env:2 (TOKEN)';
+    const created = vault.profiles.create({ agentId: 'a', name: 'p', authData: { K: 'v1' } });
+    vault.profiles.edit('a/p', { set: { TOKEN: 't' } }, { reason: 'import', source: SOURCE });
+    vault.byok.set({ kind: 'claude-code', provider: 'anthropic', apiKey: ANTHROPIC }, 'import', 'bundle team.age, unsigned');
+    // Version 1 rewritten as every version was before sources existed: a body of item id and snapshot only.
+    const db = new Database(dbPath(vault.dir));
+    const v1 = db.prepare('SELECT id FROM profile_versions WHERE item_id = ? AND version = 1').get(created.id) as { id: string };
+    const oldBody = vault.cells().encrypt('profile_versions', v1.id, 'body', {
+      itemId: created.id,
+      snapshot: { agentId: 'a', name: 'p', authData: { K: 'v1' }, saveSession: false },
+    });
+    db.prepare('UPDATE profile_versions SET body = ? WHERE id = ?').run(oldBody, v1.id);
+    // The source is in the encrypted body, nowhere in the file as plaintext.
+    const bodies = db.prepare('SELECT body FROM profile_versions UNION ALL SELECT body FROM byok_versions').all() as { body: Buffer }[];
+    expect(bodies.some((b) => b.body.includes(Buffer.from('/home/ann')) || b.body.includes(Buffer.from('team.age')))).toBe(false);
+    db.close();
+    const history = vault.profiles.history('a/p');
+    expect(history.map((h) => [h.version, h.reason, h.source])).toEqual([
+      [2, 'import', SOURCE],
+      [1, 'create', undefined],
+    ]);
+    expect('source' in (history[1] as object)).toBe(false);
+    expect(history.every((h) => ItemVersion.safeParse(h).success)).toBe(true);
+    expect(vault.byok.history('claude-code')[0]?.source).toBe('bundle team.age, unsigned');
+    // A restore of the old version works, and an edit records no source.
+    vault.profiles.restore('a/p', 1);
+    expect(vault.profiles.history('a/p')[0]).not.toHaveProperty('source');
   });
 
   it('refuses bad input with a specific error and changes nothing', async () => {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encryptToRecipients, generateIdentity } from '../../src/core/share/age';
 import { createBundle } from '../../src/core/share/bundle';
@@ -153,6 +153,10 @@ describe('export and import round trips', () => {
     expect(bob.agents.get('crm')?.args).toEqual(['USER', 'PASS', 'OTP']);
     expect(bob.byok.get('claude-code', { reveal: true })).toMatchObject({ apiKey: BYOK_KEY, syncState: 'pending' });
     expect(bob.profiles.history('crm/prod')[0]?.reason).toBe('import');
+    // Each imported version records the bundle it came from and who signed it.
+    const source = `bundle ${basename(path)}, signed by an unknown signer (${(await vaultIdentity(alice)).fingerprint})`;
+    expect(bob.profiles.history('crm/prod')[0]?.source).toBe(source);
+    expect(bob.byok.history('claude-code')[0]?.source).toBe(source);
   });
 
   it.each([false, true])('passphrase file (armor %s) opens only with the passphrase', async (armor) => {

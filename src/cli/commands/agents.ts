@@ -126,7 +126,7 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         return;
       }
       if (!opts.force) assertNoBackup(file);
-      await withVault(globals(), (vault) => storeWrapSecrets(vault, plan));
+      await withVault(globals(), (vault) => storeWrapSecrets(vault, plan, resolve(file)));
       await writeWrapped(file, text, plan, { force: opts.force ?? false });
       for (const s of plan.servers) {
         out(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} moved to profile ${s.profile.agentId}/${s.profile.name}\n`);

@@ -8,7 +8,7 @@ import { sanitizeServerText } from '../../core/sync/remote-errors';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { expiryFrom, parseVersion } from '../parse';
-import { cleanField as f, envValue, MASK, err, out, printJson, printTable, readStdinSecret, setExitCode, warnDamaged } from '../io';
+import { cleanField as f, envValue, MASK, err, out, printHistory, printJson, printTable, readStdinSecret, setExitCode, warnDamaged } from '../io';
 
 const stateText = (b: ByokSummary) => {
   if (b.localOnly) return 'local only (never synced: Backside takes Anthropic keys only)';
@@ -238,11 +238,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .action(async (kind: string, opts: { json?: boolean }) => {
       const history = await withVault(globals(), (vault) => vault.byok.history(kind));
       if (opts.json) printJson(history);
-      else
-        printTable(
-          ['VERSION', 'TIME', 'REASON', 'KEY'],
-          history.map((v) => [String(v.version), v.at, v.reason, v.summary]),
-        );
+      else printHistory(history, 'KEY');
     });
 
   byok

@@ -4,7 +4,7 @@ import { writeFileExclusive0600 } from '../../core/devflow/write-file';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { cleanField as f, cleanText, err, MASK, out, printJson, printTable, warnDamaged } from '../io';
+import { cleanField as f, cleanText, err, MASK, out, printHistory, printJson, printTable, warnDamaged } from '../io';
 import { authDataFrom, collect, expiryFrom, parseVersion } from '../parse';
 import { checkOutputFree, readTextFile, revealedAuthData } from '../files';
 
@@ -236,11 +236,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .action(async (profileRef: string, opts: { json?: boolean }) => {
       const history = await withVault(globals(), (vault) => vault.profiles.history(profileRef));
       if (opts.json) printJson(history);
-      else
-        printTable(
-          ['VERSION', 'TIME', 'REASON', 'SUMMARY'],
-          history.map((v) => [String(v.version), v.at, v.reason, v.summary]),
-        );
+      else printHistory(history, 'SUMMARY');
     });
 
   profile

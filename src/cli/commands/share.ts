@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { addContact, listContacts, removeContact, resolveRecipients } from '../../core/share/contacts';
 import { applyImport, describeSigner, exportToFile, openImport, previewImport, readBundleFile } from '../../core/share/exchange';
@@ -222,7 +223,11 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
       await withVault(globals(), async (vault) => {
         let opened;
         try {
-          opened = await openImport(vault, bytes, { ...(passphrase === undefined ? {} : { passphrase }), allowUnsigned: opts.allowUnsigned ?? false });
+          opened = await openImport(vault, bytes, {
+            ...(passphrase === undefined ? {} : { passphrase }),
+            allowUnsigned: opts.allowUnsigned ?? false,
+            fileName: basename(file),
+          });
         } catch (e) {
           if (e instanceof KeyholdError && e.code === 'DecryptFailed' && e.field === 'passphrase' && passphrase === undefined) {
             throw new KeyholdError('DecryptFailed', 'This file is protected by a passphrase: pipe it in with --passphrase-stdin.', { field: 'passphrase' });

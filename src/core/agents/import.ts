@@ -27,6 +27,11 @@ export function importTarget(f: Finding): ImportTarget {
   return { type: 'profile', agentId, name: LOCAL_PROFILE_NAME, key };
 }
 
+/** Where a finding was, as its history records it: the file, the line, and the JSON/TOML path if any. */
+export function findingSource(f: Pick<Finding, 'file' | 'line' | 'where'>): string {
+  return `${f.file}:${f.line}${f.where ? ` (${f.where})` : ''}`;
+}
+
 export interface ImportOutcome {
   finding: Finding;
   target: ImportTarget;
@@ -37,13 +42,14 @@ export interface ImportOutcome {
 /**
  * Stores findings in the vault as drafts (nothing is pushed until a person says so), each value
  * once: values the vault already holds anywhere are skipped, and a target that already holds a
- * different value is left as it is. History records each change with the reason "import".
+ * different value is left as it is. History records each change with the reason "import" and where
+ * each value was found (file and line).
  */
 export function importFindings(vault: Vault, findings: readonly Finding[]): ImportOutcome[] {
   const lookup = vaultLookup(vault);
   const outcomes: ImportOutcome[] = [];
-  const profileSets = new Map<string, { agentId: string; name: string; values: Record<string, string> }>();
-  const byokSets = new Map<string, { provider: 'anthropic' | 'openai' | 'google'; value: string }>();
+  const profileSets = new Map<string, { agentId: string; name: string; values: Record<string, string>; sources: string[] }>();
+  const byokSets = new Map<string, { provider: 'anthropic' | 'openai' | 'google'; value: string; source: string }>();
   const profiles = vault.profiles.list();
   const planned = new Set<string>();
   const byokKinds = new Set(vault.byok.list().map((b) => b.kind));
@@ -57,29 +63,31 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
     if (target.type === 'byok') {
       if (byokKinds.has(target.kind) || byokSets.has(target.kind)) outcome('conflict');
       else {
-        byokSets.set(target.kind, { provider: target.provider, value: finding.value });
+        byokSets.set(target.kind, { provider: target.provider, value: finding.value, source: findingSource(finding) });
         planned.add(finding.value);
         outcome('imported');
       }
       continue;
     }
     const id = `${target.agentId}\u0000${target.name}`;
-    const set = profileSets.get(id) ?? { agentId: target.agentId, name: target.name, values: {} };
+    const set = profileSets.get(id) ?? { agentId: target.agentId, name: target.name, values: {}, sources: [] };
     const existing = profiles.find((p) => p.agentId === target.agentId && p.name === target.name);
     if ((existing?.keys.includes(target.key) ?? false) || set.values[target.key] !== undefined) {
       outcome('conflict');
       continue;
     }
     set.values[target.key] = finding.value;
+    set.sources.push(findingSource(finding));
     profileSets.set(id, set);
     planned.add(finding.value);
     outcome('imported');
   }
-  for (const { agentId, name, values } of profileSets.values()) {
+  for (const { agentId, name, values, sources } of profileSets.values()) {
     const existing = profiles.find((p) => p.agentId === agentId && p.name === name);
-    if (existing) vault.profiles.edit(existing.id, { set: values }, { reason: 'import' });
-    else vault.profiles.create({ agentId, name, authData: values, draft: true }, 'import');
+    const source = sources.join('; ');
+    if (existing) vault.profiles.edit(existing.id, { set: values }, { reason: 'import', source });
+    else vault.profiles.create({ agentId, name, authData: values, draft: true }, 'import', source);
   }
-  for (const [kind, { provider, value }] of byokSets) vault.byok.set({ kind, provider, apiKey: value, draft: true }, 'import');
+  for (const [kind, { provider, value, source }] of byokSets) vault.byok.set({ kind, provider, apiKey: value, draft: true }, 'import', source);
   return outcomes;
 }

@@ -18,8 +18,9 @@ const sha256 = (text: string | Uint8Array): string => createHash('sha256').updat
 /**
  * Stores each wrapped server's secrets in its profile (created as a draft, or added to). A profile
  * that already holds a different value under one of the names stops everything before any write.
+ * `file` is the config's path, recorded in each profile's history with where each value was.
  */
-export function storeWrapSecrets(vault: Vault, plan: WrapPlan): void {
+export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): void {
   const profiles = vault.profiles.list();
   for (const s of plan.servers) {
     const existing = profiles.find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
@@ -34,9 +35,10 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan): void {
   }
   for (const s of plan.servers) {
     const values = Object.fromEntries(s.secrets.map((x) => [x.name, x.value]));
+    const source = file === undefined ? undefined : `${file} (${[...s.path, 'env'].join('.')}: ${s.secrets.map((x) => x.name).join(', ')})`;
     const existing = profiles.find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
-    if (existing) vault.profiles.edit(existing.id, { set: values }, { reason: 'import' });
-    else vault.profiles.create({ agentId: s.profile.agentId, name: s.profile.name, authData: values, draft: true }, 'import');
+    if (existing) vault.profiles.edit(existing.id, { set: values }, { reason: 'import', source });
+    else vault.profiles.create({ agentId: s.profile.agentId, name: s.profile.name, authData: values, draft: true }, 'import', source);
   }
 }
 

@@ -297,7 +297,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       const { path, text, plan } = wrapPlanFor(file, deps.scanEnv ?? process.env, deps.vaultDir);
       if (plan.servers.length === 0) throw new KeyholdError('BadInput', 'No server in this file has secret env values to move.');
       assertNoBackup(path);
-      storeWrapSecrets(v, plan);
+      storeWrapSecrets(v, plan, path);
       await writeWrapped(path, text, plan);
       return { servers: plan.servers.map((s) => s.server), backup: backupOf(path) };
     },

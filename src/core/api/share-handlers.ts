@@ -149,7 +149,7 @@ export function createShareHandlers(deps: ShareDeps): ShareBackend {
     shareImportOpen: async ({ file, passphrase, allowUnsigned }) => {
       const vault = deps.vault();
       const chosen = take(file, 'file');
-      const opened = await openImport(vault, chosen.bytes, { ...(passphrase === undefined ? {} : { passphrase }), allowUnsigned });
+      const opened = await openImport(vault, chosen.bytes, { ...(passphrase === undefined ? {} : { passphrase }), allowUnsigned, fileName: chosen.name });
       const first = previewImport(vault, opened, {});
       held.delete(file);
       const handle = newHandle({ kind: 'opened', opened, preview: first });

@@ -22,11 +22,21 @@ export interface OpenImportOptions {
   /** Accept a bundle with no signature; the preview then warns that nobody vouches for it. */
   allowUnsigned?: boolean;
   onPhase?: PhaseTimer;
+  /** The bundle file's name, recorded (with the signer) in the history of every item the import writes. */
+  fileName?: string;
 }
 
 export interface OpenedImport {
   bundle: Bundle;
   signer: SignerInfo;
+  fileName?: string;
+}
+
+/** Where an import's versions came from, as their history records it: the bundle and who signed it. */
+export function bundleSource(opened: OpenedImport): string {
+  const s = opened.signer;
+  const by = !s.signed ? 'unsigned' : s.self ? `signed by this vault (${s.fingerprint})` : `signed by ${s.contact ?? 'an unknown signer'} (${s.fingerprint})`;
+  return `bundle ${opened.fileName ?? '(unnamed)'}, ${by}`;
 }
 
 /** Reads a bundle file, refusing one over the size limit before reading it into memory. */
@@ -73,5 +83,5 @@ export async function openImport(vault: Vault, file: Uint8Array, options: OpenIm
         trusted: self || contact !== null,
       }
     : { signed: false, fingerprint: null, publicKey: null, contact: null, self: false, trusted: false };
-  return { bundle: opened.bundle, signer };
+  return { bundle: opened.bundle, signer, ...(options.fileName === undefined ? {} : { fileName: options.fileName }) };
 }

@@ -1,13 +1,14 @@
+import { basename } from 'node:path';
 import { KeyholdError } from '../../shared/errors';
 import type { ImportPreview, ImportResult, ProfileChange } from '../../shared/share';
 import { tx } from '../vault/db';
 import { Profiles } from '../vault/profiles';
 import type { Vault } from '../vault/vault';
-import type { Bundle, BundleAgent, BundleByokKey, BundleProfile } from './bundle';
+import type { BundleAgent, BundleByokKey, BundleProfile } from './bundle';
 import { checkImportConsent, type ImportConsent } from './import-safety';
 import { timed, timedAsync } from './phases';
 import { previewImport, previewIsCurrent, type PreviewOptions } from './import-preview';
-import { openImport, readBundleFile, type OpenedImport, type OpenImportOptions } from './import-open';
+import { bundleSource, openImport, readBundleFile, type OpenedImport, type OpenImportOptions } from './import-open';
 
 // What the person saw must be what is applied: anything that would act differently is a change.
 const decisions = (p: ImportPreview): string =>
@@ -27,7 +28,9 @@ function setToken(vault: Vault, id: string, authToken: string): void {
   );
 }
 
-function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview, consent: ImportConsent): ImportResult {
+function applyChanges(vault: Vault, opened: OpenedImport, preview: ImportPreview, consent: ImportConsent): ImportResult {
+  const { bundle } = opened;
+  const source = bundleSource(opened);
   const draft = preview.state === 'draft';
   const allowed = (c: ProfileChange): string[] =>
     (consent.allowEnv ?? []).filter((name) => c.dangerousKeys.some((k) => k.toUpperCase() === name.toUpperCase()));
@@ -50,6 +53,7 @@ function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview, cons
       allowEnv: allowed(change),
     })),
     'import',
+    source,
   );
   let tokens = 0;
   creates.forEach(({ change, profile }, i) => {
@@ -66,7 +70,7 @@ function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview, cons
     vault.profiles.edit(
       c.existingId,
       { replaceAuthData: profile.authData, saveSession: profile.saveSession, ...(draft ? { draft: true } : {}), allowEnv: allowed(c) },
-      { reason: 'import' },
+      { reason: 'import', source },
     );
     if (c.withToken && profile.authToken !== undefined) {
       setToken(vault, c.existingId, profile.authToken);
@@ -85,7 +89,7 @@ function applyChanges(vault: Vault, bundle: Bundle, preview: ImportPreview, cons
     // A local-only key rests as a draft without being one: an Anthropic key replacing it is queued.
     const existing = c.existingId === null ? null : vault.byok.load(c.existingId).summary;
     const keepDraft = existing !== null && existing.syncState === 'draft' && !existing.localOnly;
-    vault.byok.set({ kind: key.kind, provider: key.provider, apiKey: key.apiKey, draft: draft || keepDraft }, 'import');
+    vault.byok.set({ kind: key.kind, provider: key.provider, apiKey: key.apiKey, draft: draft || keepDraft }, 'import', source);
     byok[c.action === 'create' ? 'created' : 'updated']++;
   });
 
@@ -131,7 +135,7 @@ export function applyImport(vault: Vault, opened: OpenedImport, preview: ImportP
         throw new KeyholdError('Conflict', 'The vault changed since the import preview was made. Nothing was imported; preview it again.');
       }
       wrote = true;
-      return applyChanges(vault, opened.bundle, fresh, consent);
+      return applyChanges(vault, opened, fresh, consent);
     });
   } catch (e) {
     // The transaction rolled back, but the in-memory indexes were updated as it went.
@@ -155,7 +159,7 @@ export async function importFile(
   options: ImportFileOptions = {},
 ): Promise<{ preview: ImportPreview; result: ImportResult | null }> {
   const file = await timedAsync(options.onPhase, 'read', () => readBundleFile(path));
-  const opened = await openImport(vault, file, options);
+  const opened = await openImport(vault, file, { fileName: basename(path), ...options });
   const preview = timed(options.onPhase, 'preview', () => previewImport(vault, opened, options));
   if (options.dryRun) return { preview, result: null };
   const result = timed(options.onPhase, 'apply', () => applyImport(vault, opened, preview, options));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { HttpClient } from './http';
-import { sanitizeServerText, type RemoteResult } from './remote-errors';
+import { notFoundAsRejected, sanitizeServerText, withServerWords, type RemoteResult } from './remote-errors';
 
 // The seed types these `string<date-time>` (RFC 3339). Accepted as servers write them: "T", "t" or
 // a space between date and time, any number of fractional digits, "Z", "z", "+00:00" or "+0000",
@@ -78,11 +78,7 @@ export async function setByokKey(
     secrets: [apiKey, conn.token],
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  if (!result.ok && result.kind === 'notFound') {
-    const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage}`;
-    return { ...result, kind: 'rejected', message: `Backside does not know this agent kind (HTTP 404)${said}` };
-  }
-  return result;
+  return notFoundAsRejected(result, 'Backside does not know this agent kind');
 }
 
 /** Asks Backside to probe a key without storing it. */
@@ -100,11 +96,7 @@ export async function validateKey(
     secrets: [apiKey, conn.token],
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  if (!result.ok && result.kind === 'notFound') {
-    const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage}`;
-    return { ...result, kind: 'rejected', message: `Backside has no key validation endpoint at this address (HTTP 404)${said}` };
-  }
-  return result;
+  return notFoundAsRejected(result, 'Backside has no key validation endpoint at this address');
 }
 
 /** What Backside's validate-key said about one key. */
@@ -148,8 +140,7 @@ export async function checkKey(conn: BacksideConnection, apiKey: string, options
     };
   }
   if (result.kind === 'rejected' && (result.status === 400 || result.status === 422)) {
-    const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage}`;
-    return { ok: true, body: { accepted: false, message: `Backside refused the key (HTTP ${result.status})${said}`, answer: null } };
+    return { ok: true, body: { accepted: false, message: withServerWords(`Backside refused the key (HTTP ${result.status})`, result), answer: null } };
   }
   return result;
 }

@@ -1,17 +1,18 @@
-import { isLocalOnlyProvider, type ByokSummary, type RemoteKind, type SyncState, type SyncType } from '../../shared/domain';
+import { isLocalOnlyProvider, type ByokSummary, type RemoteKind } from '../../shared/domain';
 import { tx } from '../vault/db';
 import type { ItemResult, SyncProgress, SyncSummary } from '../../shared/sync';
 import { KeyholdError } from '../../shared/errors';
-import type { ItemKind } from '../vault/items';
-import { Profiles, type ProfileRemote } from '../vault/profiles';
 import type { Vault } from '../vault/vault';
-import { checkKey, setByokKey, type KeyVerdict } from './backside-client';
-import { DEFAULT_BACKOFF, nextRetryDelay, type BackoffPolicy } from './backoff';
+import { checkKey, type KeyVerdict } from './backside-client';
+import { prepareByok } from './backside-push';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { HttpClient, parseBaseUrl, type HttpOptions } from './http';
-import { upsertAuthProfile } from './kura-client';
+import { prepareProfile, settleForbidden } from './kura-push';
 import { busyError, SyncLease, type SyncLeaseOptions } from './lease';
-import { Outbox, type OutboxRow } from './outbox';
-import { failureToError, type RemoteFailure, type RemoteResult } from './remote-errors';
+import { Outbox } from './outbox';
+import { summarizeRun } from './outcomes';
+import { REMOTE_OF, SERVICE, type Job, type PassContext, type UsableConnection } from './pass-context';
+import { failureToError } from './remote-errors';
 
 export interface SyncEngineOptions {
   now?: () => number;
@@ -26,9 +27,6 @@ export interface SyncEngineOptions {
   onItem?: (result: ItemResult) => void;
   onProgress?: (progress: SyncProgress) => void;
 }
-
-const SERVICE: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside' };
-const REMOTE_OF: Record<ItemKind, RemoteKind> = { profile: 'kura', byok: 'backside' };
 
 // Outcomes are committed in batches: one fsync per batch instead of one per item. A kill -9 before
 // a batch commits leaves its rows claimed; the next holder of the sync lease makes them due again,
@@ -47,45 +45,6 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-interface UsableConnection {
-  url: string;
-  credential: string;
-  /** When this address and credential were set, to tell whether they changed during the pass. */
-  setAt: number;
-}
-
-interface Job {
-  row: OutboxRow;
-  ref: string;
-  version: number;
-  /** The outcome to record, or null when its recording waits for the end of the pass or the run was cancelled meanwhile. */
-  send: () => Promise<(() => ItemResult) | null>;
-}
-
-/**
- * KURA_FORBIDDEN_RULE. Kura answers each request on its own, and its 403 usually names that request
- * (a token bound to another agent), so a 403 fails only its profile, with Kura's reason. It is the
- * API key, and pauses the connection, when every request Kura answered in the pass was a 403 and
- * that is conclusive: two or more of them, or one for a create, which carries no token to blame.
- * A 401 always pauses. Until the pass ends, 403 outcomes wait here (their rows stay claimed).
- */
-interface ForbiddenOutcomes {
-  waiting: { create: boolean; apply: (connectionWide: boolean) => ItemResult }[];
-  /** Kura answers in this pass that were not a 403. */
-  otherAnswers: number;
-}
-
-type Rejected = Extract<RemoteFailure, { kind: 'rejected' }>;
-const isForbidden = (r: RemoteResult<unknown>): r is Rejected => !r.ok && r.kind === 'rejected' && r.status === 403;
-
-function asKeyRefused(r: Rejected): RemoteFailure {
-  const said = r.serverMessage === undefined ? '.' : `: ${r.serverMessage}`;
-  const message = `Kura refused every request of this sync (HTTP 403)${said}`;
-  return { ok: false, kind: 'credentials', status: 403, message, ...(r.serverMessage === undefined ? {} : { serverMessage: r.serverMessage }) };
-}
-/** The server itself answered (anything but a network failure or a request that never left). */
-const answered = (r: RemoteResult<unknown>): boolean => r.ok || (r.kind !== 'transient' && r.status !== 0);
-
 /**
  * Brings the remotes up to the vault: reads the outbox, pushes each due item with the payload it
  * has now, and records every outcome (token, remote row, failure reason, backoff) encrypted.
@@ -101,12 +60,7 @@ export class SyncEngine {
   private readonly lease: SyncLease;
   /** Aborted by cancel(): every request under way stops and nothing more is recorded. */
   private readonly cancelled = new AbortController();
-  /** The signal of the pass under way: requests are made through clients bound to it. */
-  private passSignal: AbortSignal = this.cancelled.signal;
   private running: Promise<ItemResult[]> | null = null;
-  private forbidden: ForbiddenOutcomes = { waiting: [], otherAnswers: 0 };
-  /** Connections a push succeeded on in this pass: proof that their address and credential work. */
-  private provenThisPass = new Set<RemoteKind>();
 
   constructor(
     private readonly vault: Vault,
@@ -166,18 +120,6 @@ export class SyncEngine {
     });
   }
 
-  private refOf(kind: ItemKind, id: string): string {
-    try {
-      if (kind === 'profile') {
-        const p = this.vault.profiles.resolve(id);
-        return `${p.agentId}/${p.name}`;
-      }
-      return this.vault.byok.load(id).summary.kind;
-    } catch {
-      return id;
-    }
-  }
-
   /** Connections are read once per pass: decrypting them per item would cost more than the push. */
   private connections = new Map<RemoteKind, UsableConnection | string>();
 
@@ -230,13 +172,22 @@ export class SyncEngine {
     const due = this.outbox.due(this.now());
     if (due.length === 0) return [];
     this.connections.clear();
-    this.forbidden = { waiting: [], otherAnswers: 0 };
-    this.provenThisPass.clear();
 
     // A failure in one worker (the lease lost, the database busy) stops the others' requests too.
     const stop = new AbortController();
     const runSignal = AbortSignal.any([signal, stop.signal]);
-    this.passSignal = runSignal;
+    const ctx: PassContext = {
+      vault: this.vault,
+      outbox: this.outbox,
+      now: this.now,
+      random: this.random,
+      backoff: this.backoff,
+      signal: runSignal,
+      connection: (kind) => this.connectionFor(kind),
+      client: (kind, url) => this.client(kind, url),
+      proven: new Set(),
+      forbidden: { waiting: [], otherAnswers: 0 },
+    };
     let failure: { error: unknown } | null = null;
     const fail = (error: unknown) => {
       failure ??= { error };
@@ -267,7 +218,7 @@ export class SyncEngine {
         for (const candidate of rows) {
           const row = this.outbox.get(candidate.item_kind, candidate.item_id);
           if (!row || row.inflight_version !== null || row.next_attempt_at > now) continue;
-          const job = row.item_kind === 'profile' ? this.prepareProfile(row, immediate) : this.prepareByok(row, immediate);
+          const job = row.item_kind === 'profile' ? prepareProfile(ctx, row, immediate) : prepareByok(ctx, row, immediate);
           if (job) jobs.push(job);
         }
         return out;
@@ -314,295 +265,23 @@ export class SyncEngine {
     // is no key to record them with, and their rows are simply sent again later.
     if (this.cancelled.signal.aborted || !this.vault.unlocked) return results;
     flush();
-    this.settleForbidden(results);
+    const forbidden = settleForbidden(ctx, (apply) =>
+      tx(this.vault.db, () => {
+        this.lease.check();
+        return apply();
+      }),
+    );
+    for (const r of forbidden) {
+      results.push(r);
+      this.options.onItem?.(r);
+    }
     const at = this.now();
-    for (const kind of this.provenThisPass) {
+    for (const kind of ctx.proven) {
       // Only if the pair that was proven is still the one saved (it may have changed mid-pass).
       const used = this.connections.get(kind);
       if (typeof used === 'object') this.vault.remotes.markVerified(kind, at, 'sync', used.setAt);
     }
     return results;
-  }
-
-  private settleForbidden(results: ItemResult[]): void {
-    const { waiting, otherAnswers } = this.forbidden;
-    if (waiting.length === 0) return;
-    const connectionWide = otherAnswers === 0 && (waiting.length >= 2 || waiting.some((w) => w.create));
-    const done = tx(this.vault.db, () => {
-      this.lease.check();
-      return waiting.map((w) => w.apply(connectionWide));
-    });
-    this.forbidden = { waiting: [], otherAnswers: 0 };
-    for (const r of done) {
-      results.push(r);
-      this.options.onItem?.(r);
-    }
-  }
-
-  // ---- profiles → Kura -------------------------------------------------------------------
-
-  private prepareProfile(row: OutboxRow, immediate: ItemResult[]): Job | null {
-    const id = row.item_id;
-    const profiles = this.vault.profiles;
-    const item = profiles.loadForPush(id);
-    if (!item || item.summary.syncState !== 'pending') {
-      this.outbox.remove('profile', id);
-      return null;
-    }
-    const meta = Profiles.metaOf(item.summary);
-    const ref = `${meta.agentId}/${meta.name}`;
-    const conn = this.connectionFor('kura');
-    if (typeof conn === 'string') {
-      this.outbox.hold('profile', id, conn);
-      if (meta.lastError !== conn) profiles.recordSync(item.summary, { ...meta, lastError: conn }, item.remote, 'pending');
-      immediate.push({ kind: 'profile', id, ref, outcome: 'blocked', state: 'pending', message: conn });
-      return null;
-    }
-    const token = item.remote?.authToken && !item.remote.missing ? item.remote.authToken : undefined;
-    // A create already sent for this row whose answer never came back (lost, or the process died).
-    const ownRetry = !token && row.create_sent_at !== null;
-    this.outbox.claim('profile', id, item.summary.version, this.now(), !token);
-    // When the token was first obtained; an update that hands back the same token keeps it.
-    const sent = { agentId: meta.agentId, name: meta.name, token, obtainedAt: item.remote?.obtainedAt ?? null };
-    const signal = this.passSignal;
-    const http = this.client('kura', conn.url).withSignal(signal);
-    const request = {
-      agent_id: meta.agentId,
-      api_key: conn.credential,
-      auth_data: item.secrets.authData,
-      name: meta.name,
-      should_save_session: meta.saveSession,
-      ...(token ? { auth_token: token } : {}),
-    };
-    const version = item.summary.version;
-    return {
-      row,
-      ref,
-      version,
-      send: async () => {
-        const result = await upsertAuthProfile(http, request);
-        if (signal.aborted) return null;
-        if (result.ok) this.provenThisPass.add('kura');
-        if (isForbidden(result)) {
-          this.forbidden.waiting.push({
-            create: !token,
-            apply: (connectionWide) => this.applyProfile(row, ref, version, sent, ownRetry, connectionWide ? asKeyRefused(result) : result),
-          });
-          return null;
-        }
-        if (answered(result)) this.forbidden.otherAnswers += 1;
-        return () => this.applyProfile(row, ref, version, sent, ownRetry, result);
-      },
-    };
-  }
-
-  private applyProfile(
-    row: OutboxRow,
-    ref: string,
-    version: number,
-    sent: { agentId: string; name: string; token: string | undefined; obtainedAt: string | null },
-    ownRetry: boolean,
-    result: Awaited<ReturnType<typeof upsertAuthProfile>>,
-  ): ItemResult {
-    const id = row.item_id;
-    const profiles = this.vault.profiles;
-    const current = profiles.loadForSync(id);
-    if (!current) {
-      // Deleted while in flight: a token that came back still goes with the profile to the trash.
-      if (result.ok) {
-        profiles.keepTrashedToken(id, version, {
-          authToken: result.body.auth_token,
-          agentId: sent.agentId,
-          name: sent.name,
-          missing: false,
-          obtainedAt: new Date(this.now()).toISOString(),
-          syncType: result.body.type,
-        });
-      }
-      this.outbox.remove('profile', id);
-      return { kind: 'profile', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };
-    }
-    const fresh = { ...current, meta: Profiles.metaOf(current.summary) };
-    const sameIdentity = fresh.meta.agentId === sent.agentId && fresh.meta.name === sent.name;
-
-    if (result.ok) {
-      const syncType: SyncType = result.body.type === 'replace' && ownRetry ? 'create' : result.body.type;
-      const state = this.settleQueue('profile', id, version, fresh.summary);
-      // Renamed or moved while in flight: the token belongs to the old identity, which the edit
-      // already said stays behind on Kura.
-      const remote: ProfileRemote | null = sameIdentity
-        ? {
-            authToken: result.body.auth_token,
-            agentId: sent.agentId,
-            name: sent.name,
-            missing: false,
-            obtainedAt: sent.token === result.body.auth_token ? sent.obtainedAt : new Date(this.now()).toISOString(),
-            syncType,
-          }
-        : fresh.remote();
-      profiles.recordSync(
-        fresh.summary,
-        { ...fresh.meta, lastSyncType: sameIdentity ? syncType : fresh.meta.lastSyncType, lastError: null, hasToken: remote?.authToken != null },
-        remote,
-        state,
-      );
-      const replacedForeign = syncType === 'replace';
-      if (replacedForeign) this.vault.audit.append('sync_result', { item: 'profile', id, result: 'replaced-existing-remote' });
-      return {
-        kind: 'profile',
-        id,
-        ref,
-        outcome: 'pushed',
-        state,
-        syncType,
-        ...(replacedForeign
-          ? {
-              replacedForeign,
-              message: `Kura already had a profile "${sent.name}" for agent "${sent.agentId}"; it was replaced and its old token no longer works.`,
-            }
-          : {}),
-      };
-    }
-    return this.applyFailure('profile', row, ref, result, {
-      record: (lastError, state, missing) => {
-        const remote = fresh.remote();
-        profiles.recordSync(fresh.summary, { ...fresh.meta, lastError }, missing && remote ? { ...remote, missing: true } : remote, state);
-      },
-    });
-  }
-
-  // ---- BYOK → Backside -------------------------------------------------------------------
-
-  private prepareByok(row: OutboxRow, immediate: ItemResult[]): Job | null {
-    const id = row.item_id;
-    let item: ReturnType<Vault['byok']['load']>;
-    try {
-      item = this.vault.byok.load(id);
-    } catch {
-      this.outbox.remove('byok', id);
-      return null;
-    }
-    const ref = item.meta.kind;
-    if (item.summary.syncState !== 'pending') {
-      this.outbox.remove('byok', id);
-      return null;
-    }
-    if (item.summary.localOnly) {
-      // Queued before local-only keys existed: it goes back to resting here, and is not an error.
-      this.outbox.remove('byok', id);
-      this.vault.byok.recordSync(id, { ...item.meta, lastError: null }, 'draft');
-      immediate.push({ kind: 'byok', id, ref, outcome: 'skipped', state: 'draft', message: 'local only: Backside takes Anthropic keys only' });
-      return null;
-    }
-    const conn = this.connectionFor('backside');
-    if (typeof conn === 'string') {
-      this.outbox.hold('byok', id, conn);
-      if (item.meta.lastError !== conn) this.vault.byok.recordSync(id, { ...item.meta, lastError: conn }, 'pending');
-      immediate.push({ kind: 'byok', id, ref, outcome: 'blocked', state: 'pending', message: conn });
-      return null;
-    }
-    this.outbox.claim('byok', id, item.summary.version, this.now());
-    const signal = this.passSignal;
-    const backside = { http: this.client('backside', conn.url).withSignal(signal), token: conn.credential };
-    return {
-      row,
-      ref,
-      version: item.summary.version,
-      send: async () => {
-        const result = await setByokKey(backside, item.meta.kind, item.secrets.apiKey);
-        if (signal.aborted) return null;
-        if (result.ok) this.provenThisPass.add('backside');
-        return () => this.applyByok(row, ref, item.summary.version, result);
-      },
-    };
-  }
-
-  private applyByok(row: OutboxRow, ref: string, version: number, result: Awaited<ReturnType<typeof setByokKey>>): ItemResult {
-    const id = row.item_id;
-    let fresh: ReturnType<Vault['byok']['load']>;
-    try {
-      fresh = this.vault.byok.load(id);
-    } catch {
-      this.outbox.remove('byok', id);
-      return { kind: 'byok', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };
-    }
-    const now = this.now();
-    if (result.ok) {
-      const state = this.settleQueue('byok', id, version, fresh.summary);
-      const syncType: SyncType = fresh.meta.remoteRow ? 'update' : 'create';
-      // Backside stores a key only after its probe accepted it, so the push is a passed probe.
-      const probedAt = typeof result.body.byok_last_probed_at === 'string' ? Date.parse(result.body.byok_last_probed_at) : NaN;
-      const lastProbe = { ok: true, at: Number.isNaN(probedAt) ? now : probedAt, message: null };
-      this.vault.byok.recordSync(id, { ...fresh.meta, remoteRow: result.body, lastProbe, lastSyncType: syncType, lastError: null }, state);
-      return { kind: 'byok', id, ref, outcome: 'pushed', state, syncType };
-    }
-    // A 400 or 422 to a well-formed request is the probe refusing the key.
-    const refused = result.kind === 'rejected' && (result.status === 400 || result.status === 422);
-    const lastProbe = refused ? { ok: false, at: now, message: result.message } : fresh.meta.lastProbe;
-    return this.applyFailure('byok', row, ref, result, {
-      record: (lastError, state) => this.vault.byok.recordSync(id, { ...fresh.meta, lastProbe, lastError }, state),
-    });
-  }
-
-  // ---- shared ----------------------------------------------------------------------------
-
-  /** After a successful push: synced if nothing changed meanwhile, else queued again. */
-  private settleQueue(kind: ItemKind, id: string, sentVersion: number, current: { version: number; syncState: SyncState }): SyncState {
-    if (current.syncState === 'pending' && current.version !== sentVersion) {
-      this.outbox.again(kind, id, this.now());
-      return 'pending';
-    }
-    this.outbox.remove(kind, id);
-    return current.syncState === 'draft' ? 'draft' : 'synced';
-  }
-
-  private applyFailure(
-    kind: ItemKind,
-    row: OutboxRow,
-    ref: string,
-    failure: Exclude<RemoteResult<unknown>, { ok: true }>,
-    on: { record: (lastError: string, state: SyncState, missing?: boolean) => void },
-  ): ItemResult {
-    const id = row.item_id;
-    const base = { kind, id, ref, message: failure.message };
-    switch (failure.kind) {
-      case 'transient': {
-        const delay = nextRetryDelay({ attempt: row.attempts, retryAfterMs: failure.retryAfterMs, random: this.random, policy: this.backoff });
-        this.outbox.retryLater(kind, id, this.now() + delay, failure.message);
-        on.record(failure.message, 'pending');
-        return { ...base, outcome: 'retry', state: 'pending' };
-      }
-      case 'credentials': {
-        const remote = REMOTE_OF[kind];
-        const reason = `credentials rejected (HTTP ${failure.status})`;
-        this.vault.remotes.pause(remote, reason);
-        this.vault.audit.append('sync_result', { remote, result: 'credentials-rejected', status: failure.status });
-        this.outbox.hold(kind, id, failure.message);
-        on.record(failure.message, 'pending');
-        return { ...base, outcome: 'blocked', state: 'pending' };
-      }
-      case 'notFound': {
-        this.outbox.remove(kind, id);
-        on.record(`Remote profile missing: ${failure.message}`, 'failed', true);
-        this.vault.audit.append('sync_result', { item: kind, id, result: 'remote-missing' });
-        return { ...base, message: `Remote profile missing: ${failure.message}`, outcome: 'failed', state: 'failed' };
-      }
-      case 'badResponse': {
-        // An answer Keyhold cannot use may be a passing fault (a proxy, a deploy): retry later.
-        const delay = nextRetryDelay({ attempt: row.attempts, random: this.random, policy: this.backoff });
-        this.outbox.retryLater(kind, id, this.now() + delay, failure.message);
-        on.record(failure.message, 'pending');
-        return { ...base, outcome: 'retry', state: 'pending' };
-      }
-      case 'rejected': {
-        this.outbox.remove(kind, id);
-        // A 403 here is Kura refusing the token for this profile's agent (KURA_FORBIDDEN_RULE): like
-        // a missing remote profile, the way out is a new one, so re-creating is offered.
-        on.record(failure.message, 'failed', kind === 'profile' && failure.status === 403);
-        this.vault.audit.append('sync_result', { item: kind, id, result: failure.kind, status: failure.status });
-        return { ...base, outcome: 'failed', state: 'failed' };
-      }
-    }
   }
 
   /**
@@ -646,27 +325,7 @@ export class SyncEngine {
       clearTimeout(timer);
     }
     if (expired.signal.aborted) timedOut = true;
-    return this.summarize(all, timedOut);
-  }
-
-  private summarize(all: ItemResult[], timedOut: boolean): SyncSummary {
-    const last = new Map<string, ItemResult>();
-    for (const r of all) last.set(`${r.kind}:${r.id}`, r);
-    const finals = [...last.values()];
-    const pending = this.outbox.all().map((row) => ({
-      kind: row.item_kind,
-      id: row.item_id,
-      ref: this.refOf(row.item_kind, row.item_id),
-      reason: this.outbox.lastError(row),
-      nextAttemptAt: new Date(row.next_attempt_at).toISOString(),
-    }));
-    return {
-      pushed: finals.filter((r) => r.outcome === 'pushed' && r.state === 'synced'),
-      failed: finals.filter((r) => r.state === 'failed'),
-      pending,
-      replaced: all.filter((r) => r.replacedForeign),
-      timedOut,
-    };
+    return summarizeRun(this.vault, this.outbox, all, timedOut);
   }
 
   /**

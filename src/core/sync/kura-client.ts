@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SyncType } from '../../shared/domain';
 import type { HttpClient } from './http';
-import type { RemoteResult } from './remote-errors';
+import { notFoundAsRejected, type RemoteResult } from './remote-errors';
 
 /** The body of POST /api/upsert_agent_auth_profile (seeds/kura-upsert-agent-auth-profile.txt). */
 export const KuraUpsertRequest = z.object({
@@ -56,7 +56,7 @@ export async function upsertAuthProfile(
     if (result.kind === 'credentials' && result.status === 403) {
       // Kura answers each request on its own: a 403 names this request (a token bound to another
       // agent), not necessarily the API key. The sync engine pauses the connection only when every
-      // request of a run was refused (KURA_FORBIDDEN_RULE in engine.ts).
+      // request of a run was refused (KURA_FORBIDDEN_RULE in pass-context.ts).
       const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage.replace(/\.$/, '')}.`;
       // The token this profile holds does not open it for this agent: a new one is the way out.
       const remedy = isUpdate ? ' Re-create it to get a token for this agent.' : '';
@@ -70,8 +70,7 @@ export async function upsertAuthProfile(
           'Kura no longer has this profile (HTTP 404): it was deleted, or replaced by a new profile with the same name. Re-create it to get a new token.',
       };
     }
-    const said = result.serverMessage === undefined ? '.' : `: ${result.serverMessage}`;
-    return { ...result, kind: 'rejected', message: `Kura rejected the request (HTTP 404)${said}` };
+    return notFoundAsRejected(result, 'Kura rejected the request');
   }
 
   const { auth_token, name, type } = result.body;

@@ -135,6 +135,16 @@ export function sanitizeServerText(text: string, secrets: readonly string[]): st
   return chars.length <= SERVER_MESSAGE_MAX_CHARS ? clean : `${chars.slice(0, SERVER_MESSAGE_MAX_CHARS).join('')}…`;
 }
 
+/** A sentence about a failure, ending with the server's own words when it gave any: `…(HTTP 404): no such kind` or `…(HTTP 404).` */
+export const withServerWords = (sentence: string, failure: { serverMessage?: string | undefined }): string =>
+  `${sentence}${failure.serverMessage === undefined ? '.' : `: ${failure.serverMessage}`}`;
+
+/** A 404 that no retry fixes (the thing asked for does not exist at that address), as a rejection saying so. */
+export function notFoundAsRejected<T>(result: RemoteResult<T>, sentence: string): RemoteResult<T> {
+  if (result.ok || result.kind !== 'notFound') return result;
+  return { ...result, kind: 'rejected', message: withServerWords(`${sentence} (HTTP 404)`, result) };
+}
+
 export const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 interface ErrorLike {

@@ -14,11 +14,10 @@ import {
   type SyncState,
 } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
+import { compareText } from '../../shared/text';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 import { BYOK_TABLES, ItemStore, TRASH_MS, type ItemRow, type SyncMeta } from './items';
-import { isUniqueViolation } from './sqlite-errors';
-import { compareText } from '../../shared/text';
 
 export interface ByokMeta extends SyncMeta {
   kind: string;
@@ -138,8 +137,8 @@ export class ByokKeys {
     return input;
   }
 
-  /** Sets or rotates the key for a kind. */
-  set(raw: ByokInput, reason: 'create' | 'import' = 'create'): ByokSummary {
+  /** Sets or rotates the key for a kind; `source` (for imports) is kept, encrypted, in the history. */
+  set(raw: ByokInput, reason: 'create' | 'import' = 'create', source?: string): ByokSummary {
     const input = this.check(raw);
     const lookup = this.cells().lookup('byok_keys', input.kind);
     const existing = this.store.rowByLookup(lookup);
@@ -169,6 +168,7 @@ export class ByokKeys {
           now,
           reason: reason === 'create' ? 'edit' : reason,
           snapshot,
+          source,
         });
         this.audit.append('item_changed', { item: 'byok', id: existing.id });
       } else {
@@ -182,7 +182,7 @@ export class ByokKeys {
           lastError: null,
           hasToken: false,
         };
-        id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot });
+        id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot, source });
         this.audit.append('item_created', { item: 'byok', id, draft: input.draft });
       }
     });
@@ -216,6 +216,7 @@ export class ByokKeys {
       at: iso(v.at),
       reason: v.reason,
       summary: `${v.snapshot.provider} ${keyHint(v.snapshot.apiKey)}`,
+      ...(v.source ? { source: v.source } : {}),
     }));
   }
 
@@ -264,22 +265,15 @@ export class ByokKeys {
 
   /** Brings a trashed key back as it was; its kind must not hold another key now. */
   untrash(id: string): ByokSummary {
-    let meta: ByokMeta | undefined;
-    try {
-      tx(this.db, () => {
-        // Read inside the transaction: another process may have restored or purged it meanwhile.
-        const row = this.store.trashedRow(id);
-        if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
-        meta = this.store.meta(row);
-        this.store.untrash(id, this.cells().lookup('byok_keys', meta.kind), row.sync_state, this.now());
-        this.audit.append('item_restored', { item: 'byok', id, fromTrash: true });
-      });
-    } catch (e) {
-      if (isUniqueViolation(e) && meta) {
-        throw new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'kind' });
-      }
-      throw e;
-    }
+    tx(this.db, () => {
+      this.store.restoreFromTrash(
+        id,
+        this.now(),
+        (meta) => this.cells().lookup('byok_keys', meta.kind),
+        (meta) => new KeyholdError('Conflict', `Agent kind "${meta.kind}" has a BYOK key now. Delete that one, then restore this one.`, { field: 'kind' }),
+      );
+      this.audit.append('item_restored', { item: 'byok', id, fromTrash: true });
+    });
     return this.summarize(this.store.row(id) as ItemRow);
   }
 

@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { ItemVersion, SyncState, SyncType } from '../../shared/domain';
 import { sql } from './db';
+import { KeyholdError } from '../../shared/errors';
 import { damagedError, isTamperedCell, type Cells, type Table } from './cells';
+import { isUniqueViolation } from './sqlite-errors';
 
 // What profiles and BYOK keys share: a row with plaintext sync bookkeeping and three encrypted
 // cells (meta: what listings show; secrets: the values; remote: what the server gave back),
@@ -43,6 +45,13 @@ export interface ItemRow {
 }
 
 export type VersionReason = ItemVersion['reason'];
+
+/** What a history entry's encrypted body holds; `source` is absent in bodies written before it existed. */
+interface VersionBody<Snapshot> {
+  itemId: string;
+  snapshot: Snapshot;
+  source?: string;
+}
 
 export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   constructor(
@@ -110,7 +119,16 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     }
   }
 
-  insert(args: { lookup: Buffer; meta: Meta; secrets: Secrets; draft: boolean; now: number; reason: VersionReason; snapshot: Snapshot }): string {
+  insert(args: {
+    lookup: Buffer;
+    meta: Meta;
+    secrets: Secrets;
+    draft: boolean;
+    now: number;
+    reason: VersionReason;
+    snapshot: Snapshot;
+    source?: string | undefined;
+  }): string {
     const id = randomUUID();
     const cells = this.cells();
     const state: SyncState = args.draft ? 'draft' : 'pending';
@@ -128,7 +146,7 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       cells.encrypt(this.t.items, id, 'meta', args.meta),
       cells.encrypt(this.t.items, id, 'secrets', args.secrets),
     );
-    this.addVersion(id, 1, args.reason, args.snapshot, args.now);
+    this.addVersion(id, 1, args.reason, args.snapshot, args.now, args.source);
     this.setQueued(id, state, args.now);
     return id;
   }
@@ -145,6 +163,7 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       now: number;
       reason: VersionReason;
       snapshot: Snapshot;
+      source?: string | undefined;
     },
   ): number {
     const cells = this.cells();
@@ -166,7 +185,7 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       secrets: cells.encrypt(this.t.items, id, 'secrets', args.secrets),
       ...(args.remote === undefined ? {} : { remote: args.remote === null ? null : cells.encrypt(this.t.items, id, 'remote', args.remote) }),
     });
-    this.addVersion(id, version, args.reason, args.snapshot, args.now);
+    this.addVersion(id, version, args.reason, args.snapshot, args.now, args.source);
     this.setQueued(id, args.state, args.now);
     return version;
   }
@@ -207,7 +226,12 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     }
   }
 
-  private addVersion(id: string, version: number, reason: VersionReason, snapshot: Snapshot, now: number): void {
+  /**
+   * `source` says where an imported version came from (a file and line, a bundle and its signer).
+   * It is the person's data, so it rides in the encrypted body beside the snapshot; bodies written
+   * before it existed simply have none.
+   */
+  private addVersion(id: string, version: number, reason: VersionReason, snapshot: Snapshot, now: number, source: string | undefined): void {
     const vid = randomUUID();
     sql(this.db, `INSERT INTO ${this.t.versions} (id, item_id, version, created_at, reason, body) VALUES (?, ?, ?, ?, ?, ?)`).run(
       vid,
@@ -215,11 +239,11 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       version,
       now,
       reason,
-      this.cells().encrypt(this.t.versions, vid, 'body', { itemId: id, snapshot }),
+      this.cells().encrypt(this.t.versions, vid, 'body', { itemId: id, snapshot, ...(source ? { source } : {}) }),
     );
   }
 
-  versions(id: string): { version: number; at: number; reason: VersionReason; snapshot: Snapshot }[] {
+  versions(id: string): { version: number; at: number; reason: VersionReason; snapshot: Snapshot; source?: string }[] {
     const rows = sql(this.db, `SELECT id, version, created_at, reason, body FROM ${this.t.versions} WHERE item_id = ? ORDER BY version DESC`).all(id) as {
       id: string;
       version: number;
@@ -227,12 +251,16 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
       reason: VersionReason;
       body: Buffer;
     }[];
-    return rows.map((r) => ({
-      version: r.version,
-      at: r.created_at,
-      reason: r.reason,
-      snapshot: this.open<{ itemId: string; snapshot: Snapshot }>(this.t.versions, r.id, 'body', r.body, id).snapshot,
-    }));
+    return rows.map((r) => {
+      const body = this.open<VersionBody<Snapshot>>(this.t.versions, r.id, 'body', r.body, id);
+      return {
+        version: r.version,
+        at: r.created_at,
+        reason: r.reason,
+        snapshot: body.snapshot,
+        ...(typeof body.source === 'string' && body.source !== '' ? { source: body.source } : {}),
+      };
+    });
   }
 
   // ---- trash ---------------------------------------------------------------------------------
@@ -266,6 +294,24 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   untrash(id: string, lookup: Buffer, state: SyncState, now: number): void {
     sql(this.db, `UPDATE ${this.t.items} SET trashed_at = NULL, purge_at = NULL, lookup = ? WHERE id = ? AND trashed_at IS NOT NULL`).run(lookup, id);
     this.setQueued(id, state, now);
+  }
+
+  /**
+   * Restores a trashed item as it was (a pending one is queued again), inside the caller's
+   * transaction: the row is read there, as another process may have restored or purged it
+   * meanwhile. `lookupOf` gives its real lookup tag; `taken` the error when that name is in use now.
+   */
+  restoreFromTrash(id: string, now: number, lookupOf: (meta: Meta) => Buffer, taken: (meta: Meta) => KeyholdError): Meta {
+    const row = this.trashedRow(id);
+    if (!row) throw new KeyholdError('NotFound', `Nothing in the trash has id ${id}.`);
+    const meta = this.meta(row);
+    try {
+      this.untrash(id, lookupOf(meta), row.sync_state, now);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw taken(meta);
+      throw e;
+    }
+    return meta;
   }
 
   /** Deletes trashed items for good (history included); `expiredAt` limits it to those due by then. */

@@ -250,6 +250,7 @@ export function VersionList({
               · {v.reason} · {when(v.at)}
             </span>
             <div className="small">{v.summary}</div>
+            {v.source ? <div className="small muted">From {v.source}</div> : null}
           </div>
           {v.version === current ? (
             <span className="muted small">Current</span>

@@ -1,0 +1,288 @@
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { ProfileSummary, SyncState } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import { compareText } from '../../shared/text';
+import { damagedError, type Cells } from './cells';
+import { sql, tx } from './db';
+import type { ItemStore } from './items';
+import { iso, type ProfileMeta, type ProfileRemote, type ProfileSecrets, type ProfileSnapshot } from './profile-model';
+
+/**
+ * The saved listing index. `rows` is a digest of every profile row as stored, so a snapshot is
+ * used only for exactly the rows it was made from: one replayed from an older file, or left
+ * behind by a change that did not go through Keyhold, is rebuilt from the rows instead.
+ */
+interface IndexSnapshot {
+  rows: string;
+  items: ProfileSummary[];
+  damaged: string[];
+}
+
+export type IndexState = 'fresh' | 'missing' | 'stale' | 'unreadable';
+
+interface Indexed {
+  summary: ProfileSummary;
+  haystack: string;
+}
+
+/**
+ * The profile listing: an in-memory index of every readable profile's summary (the whole meta
+ * cell), saved encrypted at lock for a fast next unlock, and the quarantine of profiles whose
+ * cells failed their check. Every profile write goes through write(), which keeps it in step.
+ */
+export class ProfileIndex {
+  private index = new Map<string, Indexed>();
+  private sorted: Indexed[] | null = null;
+  /** Profiles whose meta cell failed its check: quarantined, listed apart, refused by every operation. */
+  private quarantined = new Set<string>();
+  /** What the last unlock found in the saved snapshot, for the vault check. */
+  indexState: IndexState = 'missing';
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly cells: () => Cells,
+    private readonly store: ItemStore<ProfileMeta, ProfileSecrets, ProfileRemote, ProfileSnapshot>,
+  ) {}
+
+  // ---- index ----------------------------------------------------------------------------
+  // The listing index lives in memory while unlocked. `gen` is the vault's write generation it
+  // reflects; every profile write goes through write(), which bumps it in the same transaction,
+  // so a different generation in the file means another process wrote, and the index is rebuilt.
+  // At lock the index is saved as one encrypted snapshot for a fast next unlock.
+
+  private gen = -1;
+  private savedGen = -1;
+
+  private fileGen(): number {
+    return (sql(this.db, 'SELECT index_gen FROM vault_meta WHERE id = 1').get() as { index_gen: number }).index_gen;
+  }
+
+  buildIndex(): void {
+    this.dropIndex();
+    const gen = this.fileGen();
+    const { state, snapshot } = this.checkSnapshot(gen);
+    this.indexState = state;
+    if (snapshot) {
+      for (const summary of snapshot.items) this.put(summary);
+      for (const id of snapshot.damaged) this.quarantined.add(id);
+      this.savedGen = gen;
+    } else {
+      for (const row of this.store.allRows()) {
+        const meta = this.store.metaOrNull(row);
+        if (meta) this.indexRow(row.id, row, meta);
+        else this.quarantined.add(row.id);
+      }
+    }
+    this.gen = gen;
+  }
+
+  private digestSql: string | null = null;
+
+  /**
+   * A digest of what the listing is made of, as stored: every plaintext column of every profile
+   * row and its whole meta cell (the cell, not just its GCM tag: a cell damaged in the middle
+   * keeps its tag, and must still make the snapshot stale). Built inside SQLite, which for 10,000
+   * rows costs a fraction of hashing whole rows in JavaScript. Plaintext columns are found from
+   * the schema, so one a later migration adds is covered without a change here.
+   */
+  private rowsDigest(): string {
+    if (!this.digestSql) {
+      const columns = sql(this.db, "SELECT name, type FROM pragma_table_info('profiles')").all() as { name: string; type: string }[];
+      const parts = columns.filter((c) => c.type.toUpperCase() !== 'BLOB').map((c) => `ifnull(${c.name}, '~')`);
+      parts.push('hex(meta)');
+      // Ordered by the primary key in a subquery: the index gives the order without a sort.
+      this.digestSql = `SELECT group_concat(${parts.join(" || '|' || ")}, ',') FROM (SELECT * FROM profiles ORDER BY id)`;
+    }
+    const all = (sql(this.db, this.digestSql).pluck().get() as string | null) ?? '';
+    return createHash('sha256').update(all, 'utf8').digest('hex');
+  }
+
+  /**
+   * The saved snapshot, if it is exactly the index of the rows in the file. The snapshot is
+   * derived data: one that fails to open, or that was made from other rows, is never trusted
+   * over the rows, which are the truth.
+   */
+  checkSnapshot(gen = this.fileGen()): { state: IndexState; snapshot: IndexSnapshot | null } {
+    const cached = sql(this.db, 'SELECT gen, body FROM index_cache WHERE id = 1').get() as { gen: number; body: Buffer } | undefined;
+    if (!cached) return { state: 'missing', snapshot: null };
+    let snapshot: IndexSnapshot;
+    try {
+      snapshot = this.cells().decrypt<IndexSnapshot>('index_cache', '1', 'body', cached.body);
+    } catch {
+      return { state: 'unreadable', snapshot: null };
+    }
+    if (!snapshot || typeof snapshot.rows !== 'string' || !Array.isArray(snapshot.items) || !Array.isArray(snapshot.damaged)) {
+      return { state: 'stale', snapshot: null };
+    }
+    if (cached.gen !== gen || snapshot.rows !== this.rowsDigest()) return { state: 'stale', snapshot: null };
+    return { state: 'fresh', snapshot };
+  }
+
+  /** Saves the index snapshot if it reflects the file and differs from the saved one; then forgets it. */
+  dropIndex(save = true): void {
+    if (save && this.gen >= 0 && this.gen !== this.savedGen && this.gen === this.fileGen()) {
+      const snapshot: IndexSnapshot = {
+        rows: this.rowsDigest(),
+        items: [...this.index.values()].map((e) => e.summary),
+        damaged: [...this.quarantined],
+      };
+      sql(this.db, 'INSERT INTO index_cache (id, gen, body) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, body = excluded.body').run(
+        this.gen,
+        this.cells().encrypt('index_cache', '1', 'body', snapshot),
+      );
+    }
+    this.index.clear();
+    this.quarantined.clear();
+    this.sorted = null;
+    this.gen = -1;
+    this.savedGen = -1;
+  }
+
+  /** Ids of the profiles whose listing cell is damaged (they are not in list()). */
+  damaged(): string[] {
+    this.refresh();
+    return [...this.quarantined].sort();
+  }
+
+  /** Runs a write transaction and keeps the index in step, rebuilding it if another process wrote meanwhile. */
+  write<T>(fn: () => T, updateIndex: (result: T) => void): T {
+    let foreign = false;
+    const result = tx(this.db, () => {
+      foreign = this.fileGen() !== this.gen;
+      const out = fn();
+      sql(this.db, 'UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1').run();
+      return out;
+    });
+    if (foreign) this.buildIndex();
+    else {
+      updateIndex(result);
+      this.gen = this.fileGen();
+    }
+    return result;
+  }
+
+  refresh(): void {
+    this.cells();
+    if (this.fileGen() !== this.gen) this.buildIndex();
+  }
+
+  private put(summary: ProfileSummary): void {
+    const haystack = `${summary.agentId}\u0000${summary.name}\u0000${summary.keys.join('\u0000')}`.toLowerCase();
+    this.index.set(summary.id, { summary, haystack });
+    this.sorted = null;
+  }
+
+  indexRow(id: string, row: { created_at: number; updated_at: number; version: number; sync_state: SyncState }, meta: ProfileMeta): void {
+    const summary: ProfileSummary = {
+      id,
+      agentId: meta.agentId,
+      name: meta.name,
+      keys: meta.keys,
+      saveSession: meta.saveSession,
+      syncState: row.sync_state,
+      hasToken: meta.hasToken,
+      lastSyncType: meta.lastSyncType,
+      lastError: meta.lastError,
+      ...(meta.allowEnv?.length ? { allowEnv: meta.allowEnv } : {}),
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+      version: row.version,
+      ...(meta.expiry && Object.keys(meta.expiry).length > 0 ? { expiry: meta.expiry } : {}),
+    };
+    this.put(summary);
+  }
+
+  reindex(id: string): void {
+    const row = this.store.row(id);
+    this.quarantined.delete(id);
+    if (row) this.indexRow(id, row, this.store.meta(row));
+    else {
+      this.index.delete(id);
+      this.sorted = null;
+    }
+  }
+
+  list(options: { search?: string } = {}): ProfileSummary[] {
+    this.refresh();
+    if (!this.sorted) {
+      this.sorted = [...this.index.values()].sort((a, b) => compareText(a.summary.agentId, b.summary.agentId) || compareText(a.summary.name, b.summary.name));
+    }
+    const needle = options.search?.trim().toLowerCase();
+    const hits = needle ? this.sorted.filter((e) => e.haystack.includes(needle)) : this.sorted;
+    return hits.map((e) => e.summary);
+  }
+
+  count(): number {
+    return this.index.size;
+  }
+
+  /** Finds a profile by id, a unique id prefix (6+ characters, as listings show) or `AGENT_ID/NAME`. */
+  resolve(ref: string): ProfileSummary {
+    this.refresh();
+    const byId = this.index.get(ref);
+    if (byId) return byId.summary;
+    const prefixHits: ProfileSummary[] = [];
+    const canBePrefix = /^[0-9a-f-]{6,}$/i.test(ref);
+    for (const { summary } of this.index.values()) {
+      if (`${summary.agentId}/${summary.name}` === ref) return summary;
+      if (canBePrefix && summary.id.startsWith(ref.toLowerCase())) prefixHits.push(summary);
+    }
+    if (prefixHits.length === 1) return prefixHits[0] as ProfileSummary;
+    if (prefixHits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${prefixHits.length} profiles; give more of the id.`);
+    const damaged = this.damagedRef(ref);
+    if (damaged) throw damagedError('profile', damaged, 'meta');
+    throw new KeyholdError('NotFound', `No profile "${ref}". Name it by its id or by agent id and name.`, { field: 'unknownProfile' });
+  }
+
+  /** The quarantined profile a reference names: by id, id prefix, or AGENT_ID/NAME through its lookup tag. */
+  private damagedRef(ref: string): string | null {
+    if (this.quarantined.size === 0) return null;
+    const lower = ref.toLowerCase();
+    const byId = [...this.quarantined].filter((id) => id === lower || (/^[0-9a-f-]{6,}$/i.test(ref) && id.startsWith(lower)));
+    if (byId.length === 1) return byId[0] as string;
+    const slash = ref.indexOf('/');
+    if (slash <= 0) return null;
+    const row = sql(this.db, 'SELECT id FROM profiles WHERE lookup = ?').get(this.lookup(ref.slice(0, slash), ref.slice(slash + 1))) as
+      { id: string } | undefined;
+    return row && this.quarantined.has(row.id) ? row.id : null;
+  }
+
+  /** The quarantined profile `ref` names when it names no readable one (so a prefix never picks it over one). */
+  resolvesToDamaged(ref: string): string | null {
+    try {
+      this.resolve(ref);
+      return null;
+    } catch (e) {
+      if (e instanceof KeyholdError && e.code === 'Damaged') return this.damagedRef(ref);
+      throw e;
+    }
+  }
+
+  /**
+   * Reads an item's cells; one that fails its check quarantines the item from then on (listed as
+   * damaged, refused by every operation), as a damaged meta cell does at unlock.
+   */
+  guard<T>(id: string, read: () => T): T {
+    try {
+      return read();
+    } catch (e) {
+      if (e instanceof KeyholdError && e.code === 'Damaged') {
+        this.index.delete(id);
+        this.sorted = null;
+        this.quarantined.add(id);
+      }
+      throw e;
+    }
+  }
+
+  /** The listing summary of a readable profile, or undefined. */
+  summary(id: string): ProfileSummary | undefined {
+    return this.index.get(id)?.summary;
+  }
+
+  /** The blind index tag of a profile's agent and name. */
+  lookup(agentId: string, name: string): Buffer {
+    return this.cells().lookup('profiles', agentId, name);
+  }
+}

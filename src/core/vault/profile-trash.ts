@@ -1,0 +1,100 @@
+import type { ProfileSummary } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import { tx } from './db';
+import { TRASH_DAYS, TRASH_MS } from './items';
+import type { ProfileContext } from './profile-context';
+import { iso, type ProfileRemote } from './profile-model';
+
+// ---- the trash: moving a profile there, what is in it, bringing one back, purging ----
+
+/**
+ * Moves a profile to the trash (with its values, token and history) for TRASH_DAYS. A profile
+ * holding a Kura token needs `confirmTokenLoss`: the remote profile stays on Kura, and once the
+ * trash is purged nothing can act as it any more.
+ */
+export function remove(ctx: ProfileContext, ref: string, options: { confirmTokenLoss?: boolean } = {}): { id: string; wasSynced: boolean; purgeAt: string } {
+  const damaged = ctx.index.resolvesToDamaged(ref);
+  if (damaged) {
+    // A damaged profile can still be thrown away: that needs none of its cells. Its unreadable
+    // cells are of no use in the trash, so it goes at once.
+    ctx.index.write(
+      () => {
+        const now = ctx.now();
+        ctx.store.trash(damaged, now, now);
+        ctx.store.purge([damaged]);
+        ctx.audit.append('item_deleted', { item: 'profile', id: damaged, damaged: true });
+      },
+      () => ctx.index.reindex(damaged),
+    );
+    return { id: damaged, wasSynced: false, purgeAt: iso(ctx.now()) };
+  }
+  const summary = ctx.index.resolve(ref);
+  if (summary.hasToken && !options.confirmTokenLoss) {
+    throw new KeyholdError(
+      'Conflict',
+      `"${summary.agentId}/${summary.name}" holds a Kura auth token. Deleting it keeps the remote profile on Kura, and the token goes with the local copy: to the trash for ${TRASH_DAYS} days, then gone for good (Kura cannot show it again).`,
+      { field: 'confirmTokenLoss' },
+    );
+  }
+  const now = ctx.now();
+  const purgeAt = now + TRASH_MS;
+  ctx.index.write(
+    () => {
+      ctx.store.trash(summary.id, now, purgeAt);
+      ctx.audit.append('item_deleted', { item: 'profile', id: summary.id, trash: true, hadToken: summary.hasToken });
+    },
+    () => ctx.index.reindex(summary.id),
+  );
+  return { id: summary.id, wasSynced: summary.hasToken, purgeAt: iso(purgeAt) };
+}
+
+/** Records a token that arrived for a profile trashed while its push was in flight. */
+export function keepTrashedToken(ctx: ProfileContext, id: string, pushedVersion: number, remote: ProfileRemote): void {
+  tx(ctx.db, () => {
+    const row = ctx.store.trashedRow(id);
+    if (!row) return;
+    const meta = ctx.store.meta(row);
+    if (meta.agentId !== remote.agentId || meta.name !== remote.name) return;
+    // Edited after the push left: restored, it still has that change to push.
+    const state = row.version === pushedVersion ? 'synced' : 'pending';
+    ctx.store.writeSyncResult(id, { meta: { ...meta, hasToken: true, lastSyncType: remote.syncType ?? null, lastError: null }, remote, state });
+  });
+}
+
+/** Trashed profiles, for the trash listing: ids, names and dates only. */
+export function trashed(ctx: ProfileContext): { id: string; agentId: string; name: string; hasToken: boolean; trashedAt: number; purgeAt: number }[] {
+  ctx.cells();
+  return ctx.store.trashedRows().map((r) => {
+    const meta = ctx.store.meta(r);
+    return { id: r.id, agentId: meta.agentId, name: meta.name, hasToken: meta.hasToken, trashedAt: r.trashed_at, purgeAt: r.purge_at };
+  });
+}
+
+/** Brings a trashed profile back as it was (a pending one is queued again); its name must be free. */
+export function untrash(ctx: ProfileContext, id: string): ProfileSummary {
+  ctx.index.write(
+    () => {
+      ctx.store.restoreFromTrash(
+        id,
+        ctx.now(),
+        (meta) => ctx.index.lookup(meta.agentId, meta.name),
+        (meta) =>
+          new KeyholdError(
+            'Conflict',
+            `A profile named "${meta.name}" already exists for agent "${meta.agentId}". Rename or delete that one, then restore this one.`,
+            { field: 'name' },
+          ),
+      );
+      ctx.audit.append('item_restored', { item: 'profile', id, fromTrash: true });
+    },
+    () => ctx.index.reindex(id),
+  );
+  return ctx.index.resolve(id);
+}
+
+/** Deletes trashed profiles for good: the given ids, every trashed one, or those due by `expiredAt`. */
+export function purge(ctx: ProfileContext, ids: readonly string[] | 'all', expiredAt?: number): number {
+  // Only trashed rows go, which no listing index holds: the write generation stays, and so does
+  // the saved index snapshot.
+  return tx(ctx.db, () => ctx.store.purge(ids, expiredAt));
+}
