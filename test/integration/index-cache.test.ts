@@ -30,6 +30,41 @@ describe('listing index snapshot and writes from other processes', () => {
     vault.lock();
   });
 
+  it('keeps the listing order in the snapshot: a read after unlock sorts nothing, an older snapshot is sorted on read', async () => {
+    const { vault, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    const names = ['zeta', 'Émile', 'alpha', 'beta', 'émile', 'Zed'];
+    vault.profiles.createMany(names.map((name, i) => ({ agentId: i % 2 ? 'b' : 'a', name, authData: {} })));
+    const ordered = vault.profiles.list().map((p) => `${p.agentId}/${p.name}`);
+    const collator = new Intl.Collator();
+    const expected = names
+      .map((name, i) => ({ agentId: i % 2 ? 'b' : 'a', name }))
+      .sort((x, y) => collator.compare(x.agentId, y.agentId) || collator.compare(x.name, y.name))
+      .map((p) => `${p.agentId}/${p.name}`);
+    expect(ordered).toEqual(expected);
+    vault.lock();
+
+    const sort = vi.spyOn(Array.prototype, 'sort');
+    await vault.unlock(PASSWORD);
+    expect(vault.profiles.list().map((p) => `${p.agentId}/${p.name}`)).toEqual(ordered);
+    expect(sort).not.toHaveBeenCalled();
+    sort.mockRestore();
+    expect(vault.profiles.indexState).toBe('fresh');
+
+    // A snapshot saved before the order was kept (no flag, any order) is sorted when read.
+    const keys = (vault as unknown as { keys: Cells }).keys;
+    const row = vault.db.prepare('SELECT body FROM index_cache WHERE id = 1').get() as { body: Buffer };
+    const saved = keys.decrypt<{ items: unknown[]; sorted?: boolean }>('index_cache', '1', 'body', row.body);
+    const legacy = { ...saved, items: [...saved.items].reverse() };
+    delete legacy.sorted;
+    const body = keys.encrypt('index_cache', '1', 'body', legacy);
+    vault.lock();
+    vault.db.prepare('UPDATE index_cache SET body = ? WHERE id = 1').run(body);
+    await vault.unlock(PASSWORD);
+    expect(vault.profiles.indexState).toBe('fresh');
+    expect(vault.profiles.list().map((p) => `${p.agentId}/${p.name}`)).toEqual(ordered);
+  });
+
   it('sees profiles written by another process while unlocked', async () => {
     const { vault, dir, cleanup } = await newVault();
     cleanups.push(cleanup);
