@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { KeyholdError } from '../shared/keyhold-error';
 import type { ItemVersion } from '../shared/domain';
@@ -249,6 +248,9 @@ export function guardClosedPipes(io: CliIo = processIo()): void {
 export async function confirm(question: string): Promise<boolean> {
   const io = currentIo();
   if (!io.stdin.isTTY) return false;
+  // Loaded here, not at start: readline brings in a dozen of Node's own modules, which every
+  // command would pay for and only a question needs.
+  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
     const answer = await new Promise<string>((resolve) => rl.question(question, resolve));

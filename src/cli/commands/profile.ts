@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { parseDotenv, serializeDotenv } from '../../core/devflow/dotenv';
-import { writeFileExclusive0600 } from '../../core/devflow/write-file';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
@@ -206,7 +205,11 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
       if (opts.outFile !== undefined) checkOutputFree(opts.outFile, opts.force);
       const text = await withVault(globals(), (vault) => serializeDotenv(revealedAuthData(vault.profiles.get(profileRef, { reveal: true }))));
       if (opts.outFile === undefined) out(text);
-      else await writeFileExclusive0600(opts.outFile, text, { force: opts.force ?? false });
+      else {
+        // Only this command writes a file: the others do not load fs/promises (and the readline it brings).
+        const { writeFileExclusive0600 } = await import('../../core/devflow/write-file');
+        await writeFileExclusive0600(opts.outFile, text, { force: opts.force ?? false });
+      }
     });
 
   profile
