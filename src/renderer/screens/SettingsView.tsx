@@ -7,7 +7,7 @@ import { UserSettings } from '../../shared/settings';
 import { useApi } from '../api';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { ErrorNote, Field, Spinner, StrengthHint } from '../ui/kit';
+import { ErrorNote, Field, PageHeader, Spinner, StrengthHint } from '../ui/kit';
 
 const ChangePassword = contract.vaultChangePassword.input
   .extend({ confirm: contract.vaultUnlock.input.shape.password })
@@ -155,12 +155,7 @@ export function SettingsView() {
   const status = useQuery({ queryKey: qk.vaultStatus, queryFn: () => api.vaultStatus() });
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Settings</h1>
-          <p className="muted">Vault: {status.data?.dir}</p>
-        </div>
-      </header>
+      <PageHeader title="Settings">Vault: {status.data?.dir}</PageHeader>
       {settings.isPending ? <Spinner label="Loading settings" /> : null}
       <ErrorNote error={settings.error} />
       <div className="two-col">

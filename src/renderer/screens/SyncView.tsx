@@ -5,7 +5,7 @@ import { useInvalidateItems, useSyncNow, useSyncStatus } from '../hooks';
 import { ago, when } from '../lib/time';
 import { plain } from '../lib/words';
 import { useAppState } from '../state';
-import { count, Empty, ErrorNote, Spinner, SyncBadge } from '../ui/kit';
+import { count, Empty, ErrorNote, PageHeader, Spinner, SyncBadge } from '../ui/kit';
 
 const MISSING_PREFIX = 'Remote profile missing';
 
@@ -99,17 +99,16 @@ export function SyncView() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Sync</h1>
-          <p className="muted">
-            Local changes are the truth; Keyhold brings Kura and Backside up to them. Last sync: {lastSyncAt ? ago(lastSyncAt) : 'not in this session'}.
-          </p>
-        </div>
-        <button type="button" className="primary" onClick={() => sync.mutate()} disabled={sync.isPending || progress !== null}>
-          {sync.isPending || progress ? 'Syncing…' : 'Sync now'}
-        </button>
-      </header>
+      <PageHeader
+        title="Sync"
+        action={
+          <button type="button" className="primary" onClick={() => sync.mutate()} disabled={sync.isPending || progress !== null}>
+            {sync.isPending || progress ? 'Syncing…' : 'Sync now'}
+          </button>
+        }
+      >
+        Local changes are the truth; Keyhold brings Kura and Backside up to them. Last sync: {lastSyncAt ? ago(lastSyncAt) : 'not in this session'}.
+      </PageHeader>
       {!online ? (
         <div className="callout callout-warning" role="note">
           This computer is offline. Changes are kept and sent when it is back online.

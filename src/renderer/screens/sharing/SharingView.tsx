@@ -7,7 +7,7 @@ import type { Contact, ContactInput } from '../../../shared/share';
 import { errorField, useApi } from '../../api';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
-import { Dialog, Empty, ErrorNote, Field, Spinner } from '../../ui/kit';
+import { Dialog, Empty, ErrorNote, Field, PageHeader, Spinner } from '../../ui/kit';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog } from './ImportDialog';
 import { shareErrorText } from './common';
@@ -209,20 +209,21 @@ export function SharingView() {
   const [open, setOpen] = useState<'export' | 'import' | null>(null);
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Sharing</h1>
-          <p className="muted">Send profiles to teammates as signed, encrypted files, and bring theirs in after a preview.</p>
-        </div>
-        <div className="toolbar">
-          <button type="button" className="secondary" onClick={() => setOpen('import')}>
-            Import…
-          </button>
-          <button type="button" className="primary" onClick={() => setOpen('export')}>
-            Export…
-          </button>
-        </div>
-      </header>
+      <PageHeader
+        title="Sharing"
+        action={
+          <div className="toolbar">
+            <button type="button" className="secondary" onClick={() => setOpen('import')}>
+              Import…
+            </button>
+            <button type="button" className="primary" onClick={() => setOpen('export')}>
+              Export…
+            </button>
+          </div>
+        }
+      >
+        Send profiles to teammates as signed, encrypted files, and bring theirs in after a preview.
+      </PageHeader>
       <IdentityCard />
       <ContactsSection />
       {open === 'export' ? <ExportDialog onClose={() => setOpen(null)} /> : null}
