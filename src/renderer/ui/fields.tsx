@@ -67,20 +67,29 @@ export function SecretField({
   );
 }
 
-/** The buttons that end a form in a dialog: Cancel, any `children`, then the submit button. */
+/**
+ * The buttons that end a form or a step in a dialog: Cancel, any `children`, then the primary
+ * button, which submits its form unless `onSubmit` is given (then it is a plain button). With no
+ * `submit` text there is no primary button yet.
+ */
 export function SubmitActions({
   onCancel,
   submit,
   busy,
   busyLabel,
+  onSubmit,
+  disabled = false,
   cancel = 'Cancel',
   children,
 }: {
   onCancel: () => void;
-  submit: string;
+  submit: string | undefined;
   busy: boolean;
-  /** What the submit button says while `busy`; it keeps `submit` when absent. */
+  /** What the primary button says while `busy`; it keeps `submit` when absent. */
   busyLabel?: string;
+  onSubmit?: () => void;
+  /** Not ready to submit (it is also disabled while `busy`). */
+  disabled?: boolean;
   cancel?: string;
   children?: ReactNode;
 }) {
@@ -90,9 +99,21 @@ export function SubmitActions({
         {cancel}
       </button>
       {children}
-      <button type="submit" className="primary" disabled={busy}>
-        {busy && busyLabel ? busyLabel : submit}
-      </button>
+      {submit ? (
+        <button type={onSubmit ? 'button' : 'submit'} className="primary" onClick={onSubmit} disabled={busy || disabled}>
+          {busy && busyLabel ? busyLabel : submit}
+        </button>
+      ) : null}
     </div>
+  );
+}
+
+/** A checkbox and its words in one label, so a click on the words ticks it. */
+export function Toggle({ children, ...input }: Omit<InputHTMLAttributes<HTMLInputElement>, 'type'> & { ref?: Ref<HTMLInputElement>; children: ReactNode }) {
+  return (
+    <label className="toggle">
+      <input type="checkbox" {...input} />
+      <span>{children}</span>
+    </label>
   );
 }

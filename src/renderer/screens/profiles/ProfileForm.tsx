@@ -9,6 +9,7 @@ import { useAgents, useInvalidateItems, useSyncNow } from '../../hooks';
 import { looksLikeDotenv } from '../../lib/dotenv';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
+import { Toggle } from '../../ui/fields';
 import { Dialog, ErrorNote, Field } from '../../ui/kit';
 import { useReveal } from '../../ui/useReveal';
 
@@ -379,12 +380,9 @@ export function ProfileForm({
         ) : null}
       </fieldset>
 
-      <label className="toggle">
-        <input type="checkbox" {...form.register('saveSession')} />
-        <span>
-          Save the agent's session <span className="muted">(should_save_session: the agent keeps its login between runs)</span>
-        </span>
-      </label>
+      <Toggle {...form.register('saveSession')}>
+        Save the agent's session <span className="muted">(should_save_session: the agent keeps its login between runs)</span>
+      </Toggle>
 
       <ErrorNote error={save.error} />
       <footer className="form-actions">

@@ -6,7 +6,8 @@ import { plural } from '../../../shared/text';
 import { errorCode, errorField, useApi } from '../../api';
 import { useInvalidateItems } from '../../hooks';
 import { when } from '../../lib/time';
-import { Dialog, Field } from '../../ui/kit';
+import { InputField, SubmitActions, Toggle } from '../../ui/fields';
+import { Dialog } from '../../ui/kit';
 import { Finished, ShareError, shareErrorText } from './common';
 
 const POLICY: Record<ConflictPolicy, { label: string; help: string }> = {
@@ -223,25 +224,19 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <ShareError error={choose.error} />
         {!opened ? (
           <>
-            <Field label="Passphrase (only if the file was protected with one)" error={passphraseError ? shareErrorText(passphraseError) : undefined}>
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  type="password"
-                  autoComplete="off"
-                  value={passphrase}
-                  onChange={(e) => setPassphrase(e.target.value)}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                />
-              )}
-            </Field>
+            <InputField
+              label="Passphrase (only if the file was protected with one)"
+              error={passphraseError ? shareErrorText(passphraseError) : undefined}
+              type="password"
+              autoComplete="off"
+              value={passphrase}
+              onChange={(e) => setPassphrase(e.target.value)}
+            />
             {unsigned || allowUnsigned ? (
               <>
-                <label className="toggle">
-                  <input type="checkbox" checked={allowUnsigned} onChange={(e) => setAllowUnsigned(e.target.checked)} />
-                  <span>Open it even though it is not signed</span>
-                </label>
+                <Toggle checked={allowUnsigned} onChange={(e) => setAllowUnsigned(e.target.checked)}>
+                  Open it even though it is not signed
+                </Toggle>
                 <div className="callout callout-danger" role="note">
                   <strong>Nobody vouches for an unsigned file.</strong> Anyone who could reach you could have made it. Open it only if you know where it came
                   from.
@@ -249,16 +244,13 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
               </>
             ) : null}
             <ShareError error={open.error && !passphraseError ? open.error : null} />
-            <div className="dialog-actions">
-              <button type="button" className="ghost" onClick={onClose}>
-                Cancel
-              </button>
-              {file ? (
-                <button type="button" className="primary" onClick={() => open.mutate(file)} disabled={open.isPending}>
-                  {open.isPending ? 'Opening…' : 'Open'}
-                </button>
-              ) : null}
-            </div>
+            <SubmitActions
+              onCancel={onClose}
+              submit={file ? 'Open' : undefined}
+              busyLabel="Opening…"
+              busy={open.isPending}
+              onSubmit={() => file && open.mutate(file)}
+            />
           </>
         ) : null}
       </section>
@@ -267,12 +259,9 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <section aria-label="Preview" className="import-step">
           <Signer signer={opened.signer} />
           {needsTrust ? (
-            <label className="toggle">
-              <input type="checkbox" checked={trustSigner} onChange={(e) => setTrustSigner(e.target.checked)} />
-              <span>
-                I compared the fingerprint <span className="mono">{opened.signer.fingerprint}</span> with the sender and trust this signer for this import
-              </span>
-            </label>
+            <Toggle checked={trustSigner} onChange={(e) => setTrustSigner(e.target.checked)}>
+              I compared the fingerprint <span className="mono">{opened.signer.fingerprint}</span> with the sender and trust this signer for this import
+            </Toggle>
           ) : null}
           <p className="muted small">Exported {when(preview.exportedAt)}. Values are never shown here, only names.</p>
           {preview.warnings.length ? (
@@ -310,19 +299,14 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             {writes === 0 ? 'Nothing would change.' : `${plural(writes, 'item')} will be written; everything else stays as it is.`}
           </p>
           <ShareError error={apply.error} />
-          <div className="dialog-actions">
-            <button type="button" className="ghost" onClick={onClose}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="primary"
-              onClick={() => apply.mutate()}
-              disabled={!current || writes === 0 || apply.isPending || (needsTrust && !trustSigner)}
-            >
-              {apply.isPending ? 'Importing…' : 'Import'}
-            </button>
-          </div>
+          <SubmitActions
+            onCancel={onClose}
+            submit="Import"
+            busyLabel="Importing…"
+            busy={apply.isPending}
+            onSubmit={() => apply.mutate()}
+            disabled={!current || writes === 0 || (needsTrust && !trustSigner)}
+          />
         </section>
       ) : null}
     </Dialog>
