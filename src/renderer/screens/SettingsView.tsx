@@ -16,6 +16,15 @@ const ChangePassword = contract.vaultChangePassword.input
 
 const KDF_LABEL: Record<string, string> = { standard: 'Standard', strong: 'Strong', custom: 'Custom' };
 
+/** The numeric preferences, in the order shown; their bounds are the settings schema's own. */
+const LIMITS = (
+  [
+    ['autoLockMinutes', 'Lock after (minutes without activity)'],
+    ['clipboardSeconds', 'Clear the clipboard after (seconds)'],
+    ['keyMaxAgeDays', 'Flag keys older than (days)'],
+  ] as const
+).map(([name, label]) => ({ name, label, min: UserSettings.shape[name].minValue ?? undefined, max: UserSettings.shape[name].maxValue ?? undefined }));
+
 function PreferencesForm({ settings }: { settings: UserSettings }) {
   const api = useApi();
   const qc = useQueryClient();
@@ -36,30 +45,9 @@ function PreferencesForm({ settings }: { settings: UserSettings }) {
     <form className="card form" aria-labelledby="prefs-title" noValidate onSubmit={form.handleSubmit((v) => save.mutate(v))}>
       <h2 id="prefs-title">Preferences</h2>
       <div className="form-grid">
-        <InputField
-          label="Lock after (minutes without activity)"
-          error={errors.autoLockMinutes?.message}
-          type="number"
-          min={1}
-          max={1440}
-          {...form.register('autoLockMinutes', num)}
-        />
-        <InputField
-          label="Clear the clipboard after (seconds)"
-          error={errors.clipboardSeconds?.message}
-          type="number"
-          min={5}
-          max={600}
-          {...form.register('clipboardSeconds', num)}
-        />
-        <InputField
-          label="Flag keys older than (days)"
-          error={errors.keyMaxAgeDays?.message}
-          type="number"
-          min={1}
-          max={3650}
-          {...form.register('keyMaxAgeDays', num)}
-        />
+        {LIMITS.map(({ name, label, min, max }) => (
+          <InputField key={name} label={label} error={errors[name]?.message} type="number" min={min} max={max} {...form.register(name, num)} />
+        ))}
         <Field label="Theme">
           {({ id }) => (
             <select

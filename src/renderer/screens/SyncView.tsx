@@ -87,6 +87,23 @@ function ItemRow({ row }: { row: StatusRow }) {
   );
 }
 
+/** A titled list of sync rows; nothing when there are none. */
+function ItemList({ title, label, rows }: { title: string; label: string; rows: StatusRow[] }) {
+  if (!rows.length) return null;
+  return (
+    <>
+      <h2 className="section-title">
+        {title} ({rows.length})
+      </h2>
+      <ul className="sync-list" aria-label={label}>
+        {rows.map((r) => (
+          <ItemRow key={`${r.kind}-${r.id}`} row={r} />
+        ))}
+      </ul>
+    </>
+  );
+}
+
 export function SyncView() {
   const status = useSyncStatus();
   const sync = useSyncNow();
@@ -148,26 +165,8 @@ export function SyncView() {
         ))}
       {status.isPending ? <Spinner label="Loading sync status" /> : null}
       <ErrorNote error={status.error} />
-      {failed.length ? (
-        <>
-          <h2 className="section-title">Needs attention ({failed.length})</h2>
-          <ul className="sync-list" aria-label="Failed items">
-            {failed.map((r) => (
-              <ItemRow key={`${r.kind}-${r.id}`} row={r} />
-            ))}
-          </ul>
-        </>
-      ) : null}
-      {pending.length ? (
-        <>
-          <h2 className="section-title">Waiting to send ({pending.length})</h2>
-          <ul className="sync-list" aria-label="Pending items">
-            {pending.map((r) => (
-              <ItemRow key={`${r.kind}-${r.id}`} row={r} />
-            ))}
-          </ul>
-        </>
-      ) : null}
+      <ItemList title="Needs attention" label="Failed items" rows={failed} />
+      <ItemList title="Waiting to send" label="Pending items" rows={pending} />
       {status.data && rows.length === 0 && total('synced') + total('draft') === 0 ? (
         <Empty title="Nothing to send yet">
           <p>Add a profile or a BYOK key; it is sent here at the next sync.</p>
