@@ -87,6 +87,14 @@ function ItemRow({ row }: { row: StatusRow }) {
   );
 }
 
+/** The totals shown at the top, in this order, and what each is called. */
+const STATS = [
+  ['synced', 'synced'],
+  ['pending', 'pending'],
+  ['failed', 'failed'],
+  ['draft', 'drafts'],
+] as const;
+
 /** A titled list of sync rows; nothing when there are none. */
 function ItemList({ title, label, rows }: { title: string; label: string; rows: StatusRow[] }) {
   if (!rows.length) return null;
@@ -141,18 +149,11 @@ export function SyncView() {
       ) : null}
       {counts ? (
         <ul className="stats" aria-label="Sync totals">
-          <li>
-            <strong>{total('synced')}</strong> synced
-          </li>
-          <li>
-            <strong>{total('pending')}</strong> pending
-          </li>
-          <li>
-            <strong>{total('failed')}</strong> failed
-          </li>
-          <li>
-            <strong>{total('draft')}</strong> drafts
-          </li>
+          {STATS.map(([state, words]) => (
+            <li key={state}>
+              <strong>{total(state)}</strong> {words}
+            </li>
+          ))}
         </ul>
       ) : null}
       {status.data?.remotes

@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { ReactNode } from 'react';
 import { describeByokDiff, describeProfileDiff } from '../../../shared/share';
 import type { ChosenFile, ConflictPolicy, ImportPreview, ImportResult, OpenedImportInfo, ProfileChange, SignerInfo } from '../../../shared/share';
 import { plural } from '../../../shared/text';
@@ -49,6 +50,32 @@ function diffText(c: ProfileChange): string {
   return describeProfileDiff(c.diff);
 }
 
+/** One item of the preview: what it is, whether this vault has it, what differs, and what import does. */
+function PreviewRow({
+  item,
+  mono = false,
+  status,
+  differs,
+  action,
+}: {
+  item: ReactNode;
+  mono?: boolean;
+  status: keyof typeof STATUS_LABEL;
+  differs: ReactNode;
+  action: ReactNode;
+}) {
+  return (
+    <tr>
+      <td className={mono ? 'mono' : undefined}>{item}</td>
+      <td>
+        <span className={`item-status item-${status}`}>{STATUS_LABEL[status]}</span>
+      </td>
+      <td className="small">{differs}</td>
+      <td className="small">{action}</td>
+    </tr>
+  );
+}
+
 function PreviewTable({ preview }: { preview: ImportPreview }) {
   return (
     <table className="table preview-table" aria-label="Import preview">
@@ -62,57 +89,61 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
       </thead>
       <tbody>
         {preview.profiles.map((c) => (
-          <tr key={`p-${c.agentId}/${c.name}`}>
-            <td className="mono">
-              {c.agentId}/{c.name}
-            </td>
-            <td>
-              <span className={`item-status item-${c.status}`}>{STATUS_LABEL[c.status]}</span>
-            </td>
-            <td className="small">{diffText(c)}</td>
-            <td className="small">
-              {ACTION_LABEL[c.action]}
-              {c.importedAs ? (
-                <>
-                  {' '}
-                  as <span className="mono">{c.importedAs}</span>
-                </>
-              ) : null}
-              {c.withToken ? ', with its Kura token' : ''}
-              {c.note ? <div className="muted">{c.note}</div> : null}
-            </td>
-          </tr>
+          <PreviewRow
+            key={`p-${c.agentId}/${c.name}`}
+            item={`${c.agentId}/${c.name}`}
+            mono
+            status={c.status}
+            differs={diffText(c)}
+            action={
+              <>
+                {ACTION_LABEL[c.action]}
+                {c.importedAs ? (
+                  <>
+                    {' '}
+                    as <span className="mono">{c.importedAs}</span>
+                  </>
+                ) : null}
+                {c.withToken ? ', with its Kura token' : ''}
+                {c.note ? <div className="muted">{c.note}</div> : null}
+              </>
+            }
+          />
         ))}
         {preview.byokKeys.map((c) => (
-          <tr key={`b-${c.kind}`}>
-            <td>
-              BYOK key <span className="mono">{c.kind}</span>
-            </td>
-            <td>
-              <span className={`item-status item-${c.status}`}>{STATUS_LABEL[c.status]}</span>
-            </td>
-            <td className="small">{c.status === 'differs' ? describeByokDiff(c.diff) : c.status === 'new' ? 'Not in this vault' : 'Same key'}</td>
-            <td className="small">
-              {ACTION_LABEL[c.action]}
-              {c.note ? <div className="muted">{c.note}</div> : null}
-            </td>
-          </tr>
+          <PreviewRow
+            key={`b-${c.kind}`}
+            item={
+              <>
+                BYOK key <span className="mono">{c.kind}</span>
+              </>
+            }
+            status={c.status}
+            differs={c.status === 'differs' ? describeByokDiff(c.diff) : c.status === 'new' ? 'Not in this vault' : 'Same key'}
+            action={
+              <>
+                {ACTION_LABEL[c.action]}
+                {c.note ? <div className="muted">{c.note}</div> : null}
+              </>
+            }
+          />
         ))}
         {preview.agents.map((a) => (
-          <tr key={`a-${a.agentId}`}>
-            <td>
-              Agent <span className="mono">{a.agentId}</span> declarations
-            </td>
-            <td>
-              <span className={`item-status item-${a.status}`}>{STATUS_LABEL[a.status]}</span>
-            </td>
-            <td className="small">
-              {[a.added.length ? `only in the file: ${a.added.join(', ')}` : '', a.removed.length ? `only here: ${a.removed.join(', ')}` : '']
+          <PreviewRow
+            key={`a-${a.agentId}`}
+            item={
+              <>
+                Agent <span className="mono">{a.agentId}</span> declarations
+              </>
+            }
+            status={a.status}
+            differs={
+              [a.added.length ? `only in the file: ${a.added.join(', ')}` : '', a.removed.length ? `only here: ${a.removed.join(', ')}` : '']
                 .filter(Boolean)
-                .join('; ') || '—'}
-            </td>
-            <td className="small">{a.action === 'declare' ? 'Declare' : 'Leave as is'}</td>
-          </tr>
+                .join('; ') || '—'
+            }
+            action={a.action === 'declare' ? 'Declare' : 'Leave as is'}
+          />
         ))}
       </tbody>
     </table>
