@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ComponentType } from 'react';
 import { errorText, useApi } from './api';
 import { useSyncNow, useSyncStatus } from './hooks';
 import { ago, when } from './lib/time';
@@ -24,20 +25,23 @@ import { Toasts } from './ui/Toasts';
 import { Palette, PALETTE_EVENT, ShortcutsHelp } from './ui/Palette';
 import type { Command, Shortcut } from './ui/Palette';
 
-const NAV: { view: View; label: string }[] = [
-  { view: 'setup', label: 'Get started' },
-  { view: 'profiles', label: 'Profiles' },
-  { view: 'byok', label: 'BYOK keys' },
-  { view: 'agents', label: 'Agents' },
-  { view: 'connections', label: 'Connections' },
-  { view: 'sync', label: 'Sync' },
-  { view: 'sharing', label: 'Sharing' },
-  { view: 'health', label: 'Health' },
-  { view: 'found', label: 'Found on this computer' },
-  { view: 'activity', label: 'Activity' },
-  { view: 'trash', label: 'Trash' },
-  { view: 'settings', label: 'Settings' },
-];
+/** Every section of the window: its name in the sidebar (in this order) and its screen. */
+const SECTIONS: Record<View, { label: string; Screen: ComponentType }> = {
+  setup: { label: 'Get started', Screen: SetupView },
+  profiles: { label: 'Profiles', Screen: ProfilesView },
+  byok: { label: 'BYOK keys', Screen: ByokView },
+  agents: { label: 'Agents', Screen: AgentsView },
+  connections: { label: 'Connections', Screen: ConnectionsView },
+  sync: { label: 'Sync', Screen: SyncView },
+  sharing: { label: 'Sharing', Screen: SharingView },
+  health: { label: 'Health', Screen: HealthView },
+  found: { label: 'Found on this computer', Screen: FoundView },
+  activity: { label: 'Activity', Screen: ActivityView },
+  trash: { label: 'Trash', Screen: TrashView },
+  settings: { label: 'Settings', Screen: SettingsView },
+};
+
+const NAV = (Object.keys(SECTIONS) as View[]).map((view) => ({ view, label: SECTIONS[view].label }));
 
 function StatusBar() {
   const { online, progress, lastSyncAt, go } = useAppState();
@@ -93,6 +97,7 @@ const SHORTCUTS: Shortcut[] = [
 function Shell() {
   const api = useApi();
   const { view, go, onLocked, toast, guard, focus } = useAppState();
+  const Screen = SECTIONS[view].Screen;
   useFocusRescue();
   const [overlay, setOverlay] = useState<{ kind: 'palette'; query?: string } | { kind: 'help' } | null>(null);
   const setup = useSetupSteps();
@@ -251,18 +256,7 @@ function Shell() {
         </div>
       </nav>
       <main id="main" className="content" tabIndex={-1}>
-        {view === 'setup' ? <SetupView /> : null}
-        {view === 'profiles' ? <ProfilesView /> : null}
-        {view === 'byok' ? <ByokView /> : null}
-        {view === 'agents' ? <AgentsView /> : null}
-        {view === 'connections' ? <ConnectionsView /> : null}
-        {view === 'sync' ? <SyncView /> : null}
-        {view === 'sharing' ? <SharingView /> : null}
-        {view === 'health' ? <HealthView /> : null}
-        {view === 'found' ? <FoundView /> : null}
-        {view === 'activity' ? <ActivityView /> : null}
-        {view === 'trash' ? <TrashView /> : null}
-        {view === 'settings' ? <SettingsView /> : null}
+        <Screen />
       </main>
       <StatusBar />
       {overlay?.kind === 'palette' ? (

@@ -5,7 +5,7 @@ import type { AuditEntry } from '../../shared/domain';
 import { useApi } from '../api';
 import { when } from '../lib/time';
 import { qk } from '../queries';
-import { Empty, ErrorNote, Spinner } from '../ui/kit';
+import { Empty, ErrorNote, PageHeader, Spinner } from '../ui/kit';
 
 const label = (e: string) => e.replace(/_/g, ' ');
 
@@ -61,15 +61,16 @@ export function ActivityView() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Activity</h1>
-          <p className="muted">A tamper-evident record of what happened in this vault: unlocks, reveals, copies, changes and sync results.</p>
-        </div>
-        <button type="button" className="secondary" onClick={() => verify.mutate()} disabled={verify.isPending}>
-          {verify.isPending ? 'Verifying…' : 'Verify the log'}
-        </button>
-      </header>
+      <PageHeader
+        title="Activity"
+        action={
+          <button type="button" className="secondary" onClick={() => verify.mutate()} disabled={verify.isPending}>
+            {verify.isPending ? 'Verifying…' : 'Verify the log'}
+          </button>
+        }
+      >
+        A tamper-evident record of what happened in this vault: unlocks, reveals, copies, changes and sync results.
+      </PageHeader>
       {verify.data ? (
         verify.data.ok ? (
           <p className="ok-note" role="status">

@@ -9,7 +9,8 @@ import { useAgents } from '../hooks';
 import { ago, when } from '../lib/time';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { ConfirmDialog, count, Dialog, Empty, ErrorNote, Field, Spinner } from '../ui/kit';
+import { InputField, SubmitActions, TextAreaField } from '../ui/fields';
+import { ConfirmDialog, count, Dialog, Empty, ErrorNote, PageHeader, Spinner } from '../ui/kit';
 
 interface AgentFormValues {
   agentId: string;
@@ -62,48 +63,27 @@ function AgentForm({ existing, onDone, onCancel }: { existing?: AgentSummary; on
       aria-label={existing ? `Edit ${existing.agentId}` : 'Declare an agent'}
       onSubmit={form.handleSubmit((v) => save.mutate(v))}
     >
-      <Field label="Agent id" error={errors.agentId?.message} hint={existing ? undefined : 'The agent id Kura knows, for example crm-bot.'}>
-        {({ id, describedBy, invalid }) => (
-          <input
-            id={id}
-            className="mono"
-            autoComplete="off"
-            spellCheck={false}
-            readOnly={Boolean(existing)}
-            autoFocus={!existing}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            {...form.register('agentId')}
-          />
-        )}
-      </Field>
-      <Field
+      <InputField
+        label="Agent id"
+        error={errors.agentId?.message}
+        hint={existing ? undefined : 'The agent id Kura knows, for example crm-bot.'}
+        code
+        readOnly={Boolean(existing)}
+        autoFocus={!existing}
+        {...form.register('agentId')}
+      />
+      <TextAreaField
         label="Input arguments"
         error={errors.args?.message}
         hint="One per line, exactly as the agent declares them on Kura. Profiles for this agent may use only these keys: Kura rejects any other."
-      >
-        {({ id, describedBy, invalid }) => (
-          <textarea
-            id={id}
-            className="mono"
-            rows={6}
-            spellCheck={false}
-            autoFocus={Boolean(existing)}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            {...form.register('args')}
-          />
-        )}
-      </Field>
+        className="mono"
+        rows={6}
+        spellCheck={false}
+        autoFocus={Boolean(existing)}
+        {...form.register('args')}
+      />
       <ErrorNote error={save.error} />
-      <div className="dialog-actions">
-        <button type="button" className="ghost" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save'}
-        </button>
-      </div>
+      <SubmitActions onCancel={onCancel} submit="Save" busyLabel="Saving…" busy={save.isPending} />
     </form>
   );
 }
@@ -128,18 +108,17 @@ export function AgentsView() {
   const used = (agentId: string) => (profiles.data ?? []).filter((p) => p.agentId === agentId);
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Agents</h1>
-          <p className="muted">
-            The input arguments each agent declares on Kura. Profile forms offer exactly these keys and flag any other before saving, because Kura rejects a
-            profile with a key its agent does not declare.
-          </p>
-        </div>
-        <button type="button" className="primary" onClick={() => setEditing({})}>
-          + Declare agent
-        </button>
-      </header>
+      <PageHeader
+        title="Agents"
+        action={
+          <button type="button" className="primary" onClick={() => setEditing({})}>
+            + Declare agent
+          </button>
+        }
+      >
+        The input arguments each agent declares on Kura. Profile forms offer exactly these keys and flag any other before saving, because Kura rejects a profile
+        with a key its agent does not declare.
+      </PageHeader>
       {agents.isPending ? <Spinner label="Loading agents" /> : null}
       <ErrorNote error={agents.error} />
       {agents.data && agents.data.length === 0 ? (

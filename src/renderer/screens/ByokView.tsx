@@ -10,7 +10,8 @@ import { ago, when } from '../lib/time';
 import { plain } from '../lib/words';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { Dialog, Empty, ErrorNote, Field, Spinner, SyncBadge, VersionList } from '../ui/kit';
+import { InputField, SecretField } from '../ui/fields';
+import { ConfirmDialog, Dialog, Empty, ErrorNote, Field, PageHeader, Spinner, SyncBadge, VersionsDialog } from '../ui/kit';
 import { useReveal } from '../ui/useReveal';
 import { TRASH_DAYS } from './TrashView';
 
@@ -45,7 +46,6 @@ export function ByokKeyForm({ existing, onDone, onCancel }: { existing?: ByokSum
   const { toast } = useAppState();
   const invalidate = useInvalidateItems();
   const sync = useSyncNow({ quiet: true });
-  const [show, setShow] = useState(false);
   const form = useForm({
     resolver: zodResolver(ByokForm),
     mode: 'onChange',
@@ -66,21 +66,15 @@ export function ByokKeyForm({ existing, onDone, onCancel }: { existing?: ByokSum
 
   return (
     <form className="form" noValidate aria-label={existing ? `Rotate the ${existing.kind} key` : 'New BYOK key'} onSubmit={submit(false)}>
-      <Field label="Agent kind" error={errors.kind?.message} hint={existing ? undefined : 'The Backside agent kind, for example claude-code.'}>
-        {({ id, describedBy, invalid }) => (
-          <input
-            id={id}
-            className="mono"
-            autoComplete="off"
-            spellCheck={false}
-            readOnly={Boolean(existing)}
-            autoFocus={!existing}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            {...form.register('kind')}
-          />
-        )}
-      </Field>
+      <InputField
+        label="Agent kind"
+        error={errors.kind?.message}
+        hint={existing ? undefined : 'The Backside agent kind, for example claude-code.'}
+        code
+        readOnly={Boolean(existing)}
+        autoFocus={!existing}
+        {...form.register('kind')}
+      />
       <Field label="Provider" error={errors.provider?.message}>
         {({ id }) => (
           <select id={id} {...form.register('provider', { onChange: () => void form.trigger('apiKey') })}>
@@ -92,7 +86,7 @@ export function ByokKeyForm({ existing, onDone, onCancel }: { existing?: ByokSum
           </select>
         )}
       </Field>
-      <Field
+      <SecretField
         label={existing ? 'New API key' : 'API key'}
         error={apiKey ? errors.apiKey?.message : undefined}
         hint={
@@ -102,26 +96,10 @@ export function ByokKeyForm({ existing, onDone, onCancel }: { existing?: ByokSum
               ? `Replaces ${existing.keyHint}; the current key stays in history.`
               : undefined
         }
-      >
-        {({ id, describedBy, invalid }) => (
-          <div className="input-with-action">
-            <input
-              id={id}
-              className="mono"
-              type={show ? 'text' : 'password'}
-              autoComplete="off"
-              spellCheck={false}
-              autoFocus={Boolean(existing)}
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              {...form.register('apiKey')}
-            />
-            <button type="button" className="ghost" aria-pressed={show} onClick={() => setShow((s) => !s)}>
-              {show ? 'Hide' : 'Show'}
-            </button>
-          </div>
-        )}
-      </Field>
+        code
+        autoFocus={Boolean(existing)}
+        {...form.register('apiKey')}
+      />
       <ErrorNote error={save.error} />
       <div className="dialog-actions">
         <button type="button" className="ghost" onClick={onCancel}>
@@ -152,17 +130,15 @@ function ByokHistory({ item, onClose }: { item: ByokSummary; onClose: () => void
     },
   });
   return (
-    <Dialog title={`Key history for ${item.kind}`} onClose={onClose}>
-      {history.isPending ? <Spinner /> : null}
-      <ErrorNote error={history.error} />
-      <VersionList versions={history.data} current={item.version} onRestore={(v) => restore.mutate(v)} busy={restore.isPending} />
-      <ErrorNote error={restore.error} />
-      <div className="dialog-actions">
-        <button type="button" className="ghost" onClick={onClose}>
-          Close
-        </button>
-      </div>
-    </Dialog>
+    <VersionsDialog
+      title={`Key history for ${item.kind}`}
+      history={history}
+      current={item.version}
+      onRestore={(v) => restore.mutate(v)}
+      restoring={restore.isPending}
+      restoreError={restore.error}
+      onClose={onClose}
+    />
   );
 }
 
@@ -289,21 +265,18 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
         </button>
       </div>
       {confirmDelete ? (
-        <Dialog title={`Delete the ${item.kind} key?`} tone="danger" onClose={() => setConfirmDelete(false)}>
+        <ConfirmDialog
+          title={`Delete the ${item.kind} key?`}
+          confirm="Delete key"
+          onConfirm={() => del.mutate()}
+          onClose={() => setConfirmDelete(false)}
+          error={del.error}
+        >
           <p>
             The key moves to the Trash for {TRASH_DAYS} days with its history; you can restore it from there until then. Backside keeps the key it has until you
             change it there.
           </p>
-          <ErrorNote error={del.error} />
-          <div className="dialog-actions">
-            <button type="button" className="ghost" data-autofocus onClick={() => setConfirmDelete(false)}>
-              Cancel
-            </button>
-            <button type="button" className="danger" onClick={() => del.mutate()}>
-              Delete key
-            </button>
-          </div>
-        </Dialog>
+        </ConfirmDialog>
       ) : null}
     </li>
   );
@@ -316,15 +289,16 @@ export function ByokView() {
   const [history, setHistory] = useState<ByokSummary | null>(null);
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>BYOK keys</h1>
-          <p className="muted">One provider API key per agent kind, sent to Backside. Rotating keeps the previous key in history.</p>
-        </div>
-        <button type="button" className="primary" onClick={() => setEditing({})}>
-          + Add key
-        </button>
-      </header>
+      <PageHeader
+        title="BYOK keys"
+        action={
+          <button type="button" className="primary" onClick={() => setEditing({})}>
+            + Add key
+          </button>
+        }
+      >
+        One provider API key per agent kind, sent to Backside. Rotating keeps the previous key in history.
+      </PageHeader>
       {list.isPending ? <Spinner label="Loading keys" /> : null}
       <ErrorNote error={list.error} />
       {list.data && list.data.length === 0 ? (

@@ -9,7 +9,8 @@ import { ago, when } from '../lib/time';
 import { plain } from '../lib/words';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { ConfirmDialog, ErrorNote, Field, Spinner } from '../ui/kit';
+import { InputField, SecretField } from '../ui/fields';
+import { ConfirmDialog, ErrorNote, PageHeader, Spinner } from '../ui/kit';
 
 const sentence = (s: string | null | undefined): string => (s ? (/[.!?]$/.test(s) ? s : `${s}.`) : '');
 
@@ -72,7 +73,6 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
   const qc = useQueryClient();
   const { toast } = useAppState();
   const info = INFO[kind];
-  const [show, setShow] = useState(false);
   const testKey = ['remoteTest', kind] as const;
   const test = useQuery<RemoteCheck | null>({ queryKey: testKey, queryFn: () => null, staleTime: Infinity, enabled: false }).data ?? null;
   const setTest = (t: RemoteCheck | null) => qc.setQueryData(testKey, t);
@@ -146,41 +146,15 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
         aria-label={`${info.title} connection`}
         onSubmit={form.handleSubmit((v) => save.mutate(v.credential ? v : { kind: v.kind, url: v.url }))}
       >
-        <Field label="Base URL" error={errors.url?.message}>
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              type="url"
-              className="mono"
-              placeholder={info.placeholder}
-              autoComplete="off"
-              spellCheck={false}
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              {...form.register('url')}
-            />
-          )}
-        </Field>
-        <Field label={info.credential} error={errors.credential?.message} hint={current?.hasCredential ? `${info.stored} Leave empty to keep it.` : undefined}>
-          {({ id, describedBy, invalid }) => (
-            <div className="input-with-action">
-              <input
-                id={id}
-                className="mono"
-                type={show ? 'text' : 'password'}
-                autoComplete="off"
-                spellCheck={false}
-                placeholder={current?.hasCredential ? '•••••••• stored' : ''}
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                {...form.register('credential', { setValueAs: (v: string) => (v === '' ? undefined : v) })}
-              />
-              <button type="button" className="ghost" aria-pressed={show} onClick={() => setShow((s) => !s)}>
-                {show ? 'Hide' : 'Show'}
-              </button>
-            </div>
-          )}
-        </Field>
+        <InputField label="Base URL" error={errors.url?.message} code type="url" placeholder={info.placeholder} {...form.register('url')} />
+        <SecretField
+          label={info.credential}
+          error={errors.credential?.message}
+          hint={current?.hasCredential ? `${info.stored} Leave empty to keep it.` : undefined}
+          code
+          placeholder={current?.hasCredential ? '•••••••• stored' : ''}
+          {...form.register('credential', { setValueAs: (v: string) => (v === '' ? undefined : v) })}
+        />
         {test ? (
           <p className={test.ok ? 'ok-note' : 'error-note'} role="status">
             {test.ok ? '✓ ' : ''}
@@ -235,12 +209,7 @@ export function ConnectionsView() {
   const remotes = useQuery({ queryKey: qk.remotes, queryFn: () => api.remotesList() });
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Connections</h1>
-          <p className="muted">Where Keyhold sends your profiles and keys. Credentials are stored encrypted and never shown again.</p>
-        </div>
-      </header>
+      <PageHeader title="Connections">Where Keyhold sends your profiles and keys. Credentials are stored encrypted and never shown again.</PageHeader>
       {remotes.isPending ? <Spinner label="Loading connections" /> : null}
       <ErrorNote error={remotes.error} />
       {remotes.data ? (

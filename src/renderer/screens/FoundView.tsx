@@ -4,7 +4,7 @@ import { useApi } from '../api';
 import { useInvalidateItems } from '../hooks';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { Empty, ErrorNote, Spinner } from '../ui/kit';
+import { Empty, ErrorNote, PageHeader, Spinner } from '../ui/kit';
 
 function byFile(findings: readonly FoundCredential[]): [string, FoundCredential[]][] {
   const groups = new Map<string, FoundCredential[]>();
@@ -77,23 +77,21 @@ export function FoundView() {
   const missing = found.data?.findings.filter((f) => f.inVault !== 'yes').length ?? 0;
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Found on this computer</h1>
-          <p className="muted">
-            Keys in plain files where agent tools read them: MCP server configs (Claude, Cursor, VS Code, Codex…) and shell start-up files. Values are never
-            shown.
-          </p>
-        </div>
-        <div>
-          <button type="button" className="secondary" onClick={() => void found.refetch()} disabled={found.isFetching}>
-            {found.isFetching ? 'Looking…' : 'Look again'}
-          </button>{' '}
-          <button type="button" onClick={() => importAll.mutate()} disabled={missing === 0 || importAll.isPending}>
-            {importAll.isPending ? 'Importing…' : `Import ${missing}`}
-          </button>
-        </div>
-      </header>
+      <PageHeader
+        title="Found on this computer"
+        action={
+          <div>
+            <button type="button" className="secondary" onClick={() => void found.refetch()} disabled={found.isFetching}>
+              {found.isFetching ? 'Looking…' : 'Look again'}
+            </button>{' '}
+            <button type="button" onClick={() => importAll.mutate()} disabled={missing === 0 || importAll.isPending}>
+              {importAll.isPending ? 'Importing…' : `Import ${missing}`}
+            </button>
+          </div>
+        }
+      >
+        Keys in plain files where agent tools read them: MCP server configs (Claude, Cursor, VS Code, Codex…) and shell start-up files. Values are never shown.
+      </PageHeader>
       {found.isPending ? <Spinner label="Looking in the agent tools' configs" /> : null}
       <ErrorNote error={found.error ?? importAll.error} />
       {found.data && found.data.findings.length === 0 ? <Empty title="Nothing found">No keys in the {found.data.filesRead} config files read.</Empty> : null}

@@ -6,7 +6,7 @@ import { qk } from '../queries';
 import { useAppState } from '../state';
 import { useSyncStatus } from '../hooks';
 import { ago, when } from '../lib/time';
-import { count, Empty, ErrorNote, Spinner } from '../ui/kit';
+import { count, Empty, ErrorNote, PageHeader, Spinner } from '../ui/kit';
 
 const RULE_TITLE: Record<HealthFinding['rule'], string> = {
   'old-key': 'Old key',
@@ -39,15 +39,16 @@ export function HealthView() {
   const checkedAt = report.dataUpdatedAt ? new Date(report.dataUpdatedAt).toISOString() : null;
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Health</h1>
-          <p className="muted">Old or reused keys, failed checks, forgotten drafts and anything sync could not finish.</p>
-        </div>
-        <button type="button" className="secondary" onClick={() => void report.refetch()} disabled={report.isFetching}>
-          {report.isFetching ? 'Checking…' : 'Check again'}
-        </button>
-      </header>
+      <PageHeader
+        title="Health"
+        action={
+          <button type="button" className="secondary" onClick={() => void report.refetch()} disabled={report.isFetching}>
+            {report.isFetching ? 'Checking…' : 'Check again'}
+          </button>
+        }
+      >
+        Old or reused keys, failed checks, forgotten drafts and anything sync could not finish.
+      </PageHeader>
       {plaintext > 0 ? (
         <p className="badge-note" role="status">
           <span className="badge">{plaintext}</span> {plaintext === 1 ? 'key lies' : 'keys lie'} in plain files on this computer.{' '}

@@ -7,13 +7,23 @@ import { UserSettings } from '../../shared/settings';
 import { useApi } from '../api';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { ErrorNote, Field, Spinner, StrengthHint } from '../ui/kit';
+import { InputField, Toggle } from '../ui/fields';
+import { ErrorNote, Field, PageHeader, Spinner, StrengthHint } from '../ui/kit';
 
 const ChangePassword = contract.vaultChangePassword.input
   .extend({ confirm: contract.vaultUnlock.input.shape.password })
   .refine((v) => v.next === v.confirm, { path: ['confirm'], message: 'The two new passwords are not the same.' });
 
 const KDF_LABEL: Record<string, string> = { standard: 'Standard', strong: 'Strong', custom: 'Custom' };
+
+/** The numeric preferences, in the order shown; their bounds are the settings schema's own. */
+const LIMITS = (
+  [
+    ['autoLockMinutes', 'Lock after (minutes without activity)'],
+    ['clipboardSeconds', 'Clear the clipboard after (seconds)'],
+    ['keyMaxAgeDays', 'Flag keys older than (days)'],
+  ] as const
+).map(([name, label]) => ({ name, label, min: UserSettings.shape[name].minValue ?? undefined, max: UserSettings.shape[name].maxValue ?? undefined }));
 
 function PreferencesForm({ settings }: { settings: UserSettings }) {
   const api = useApi();
@@ -35,21 +45,9 @@ function PreferencesForm({ settings }: { settings: UserSettings }) {
     <form className="card form" aria-labelledby="prefs-title" noValidate onSubmit={form.handleSubmit((v) => save.mutate(v))}>
       <h2 id="prefs-title">Preferences</h2>
       <div className="form-grid">
-        <Field label="Lock after (minutes without activity)" error={errors.autoLockMinutes?.message}>
-          {({ id, describedBy, invalid }) => (
-            <input id={id} type="number" min={1} max={1440} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('autoLockMinutes', num)} />
-          )}
-        </Field>
-        <Field label="Clear the clipboard after (seconds)" error={errors.clipboardSeconds?.message}>
-          {({ id, describedBy, invalid }) => (
-            <input id={id} type="number" min={5} max={600} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('clipboardSeconds', num)} />
-          )}
-        </Field>
-        <Field label="Flag keys older than (days)" error={errors.keyMaxAgeDays?.message}>
-          {({ id, describedBy, invalid }) => (
-            <input id={id} type="number" min={1} max={3650} aria-describedby={describedBy} aria-invalid={invalid} {...form.register('keyMaxAgeDays', num)} />
-          )}
-        </Field>
+        {LIMITS.map(({ name, label, min, max }) => (
+          <InputField key={name} label={label} error={errors[name]?.message} type="number" min={min} max={max} {...form.register(name, num)} />
+        ))}
         <Field label="Theme">
           {({ id }) => (
             <select
@@ -63,12 +61,9 @@ function PreferencesForm({ settings }: { settings: UserSettings }) {
           )}
         </Field>
       </div>
-      <label className="toggle">
-        <input type="checkbox" {...form.register('quickUnlock')} />
-        <span>
-          Quick unlock with the system keychain <span className="muted">(the vault key is kept by your operating system's keychain)</span>
-        </span>
-      </label>
+      <Toggle {...form.register('quickUnlock')}>
+        Quick unlock with the system keychain <span className="muted">(the vault key is kept by your operating system's keychain)</span>
+      </Toggle>
       <ErrorNote error={save.error} />
       <div className="form-actions">
         <span className="spacer-flex" />
@@ -106,21 +101,22 @@ function PasswordForm({ status }: { status: VaultStatus | undefined }) {
       <p className="muted small">
         Current key strength: {status?.kdf ? KDF_LABEL[status.kdf] : 'unknown'}. Changing the password re-encrypts only the vault key, so it is quick.
       </p>
-      <Field label="Current master password" error={errors.current ? 'Enter your current master password.' : undefined}>
-        {({ id, describedBy, invalid }) => (
-          <input id={id} type="password" autoComplete="current-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('current')} />
-        )}
-      </Field>
-      <Field label="New master password" error={errors.next?.message} hint={<StrengthHint secret={next} label="New password strength" fallback={null} />}>
-        {({ id, describedBy, invalid }) => (
-          <input id={id} type="password" autoComplete="new-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('next')} />
-        )}
-      </Field>
-      <Field label="Repeat the new password" error={errors.confirm?.message}>
-        {({ id, describedBy, invalid }) => (
-          <input id={id} type="password" autoComplete="new-password" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('confirm')} />
-        )}
-      </Field>
+      <InputField
+        label="Current master password"
+        error={errors.current ? 'Enter your current master password.' : undefined}
+        type="password"
+        autoComplete="current-password"
+        {...form.register('current')}
+      />
+      <InputField
+        label="New master password"
+        error={errors.next?.message}
+        hint={<StrengthHint secret={next} label="New password strength" fallback={null} />}
+        type="password"
+        autoComplete="new-password"
+        {...form.register('next')}
+      />
+      <InputField label="Repeat the new password" error={errors.confirm?.message} type="password" autoComplete="new-password" {...form.register('confirm')} />
       <Field label="Key strength">
         {({ id }) => (
           <select id={id} {...form.register('kdf', { setValueAs: (v: string) => (v === '' ? undefined : v) })}>
@@ -155,12 +151,7 @@ export function SettingsView() {
   const status = useQuery({ queryKey: qk.vaultStatus, queryFn: () => api.vaultStatus() });
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Settings</h1>
-          <p className="muted">Vault: {status.data?.dir}</p>
-        </div>
-      </header>
+      <PageHeader title="Settings">Vault: {status.data?.dir}</PageHeader>
       {settings.isPending ? <Spinner label="Loading settings" /> : null}
       <ErrorNote error={settings.error} />
       <div className="two-col">

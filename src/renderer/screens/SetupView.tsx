@@ -3,7 +3,7 @@ import { useApi } from '../api';
 import { useAgents, useSyncNow } from '../hooks';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { ErrorNote, Spinner } from '../ui/kit';
+import { ErrorNote, PageHeader, Spinner } from '../ui/kit';
 
 const SKIPPED = 'keyhold.setupSkipped';
 const TOKEN_COPIED = 'keyhold.setupTokenCopied';
@@ -125,24 +125,23 @@ export function SetupView() {
   const done = steps.filter((s) => s.done).length;
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Get started</h1>
-          <p className="muted">
-            From an empty vault to an agent with its token, in five steps. You can leave at any time: this guide picks up where you stopped.
-          </p>
-        </div>
-        <button
-          type="button"
-          className="ghost"
-          onClick={() => {
-            setSkipped(true);
-            go('profiles');
-          }}
-        >
-          Skip setup
-        </button>
-      </header>
+      <PageHeader
+        title="Get started"
+        action={
+          <button
+            type="button"
+            className="ghost"
+            onClick={() => {
+              setSkipped(true);
+              go('profiles');
+            }}
+          >
+            Skip setup
+          </button>
+        }
+      >
+        From an empty vault to an agent with its token, in five steps. You can leave at any time: this guide picks up where you stopped.
+      </PageHeader>
       <p className="muted" role="status">
         {done} of {steps.length} steps done.
       </p>

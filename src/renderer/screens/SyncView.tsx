@@ -5,7 +5,7 @@ import { useInvalidateItems, useSyncNow, useSyncStatus } from '../hooks';
 import { ago, when } from '../lib/time';
 import { plain } from '../lib/words';
 import { useAppState } from '../state';
-import { count, Empty, ErrorNote, Spinner, SyncBadge } from '../ui/kit';
+import { count, Empty, ErrorNote, PageHeader, Spinner, SyncBadge } from '../ui/kit';
 
 const MISSING_PREFIX = 'Remote profile missing';
 
@@ -87,6 +87,31 @@ function ItemRow({ row }: { row: StatusRow }) {
   );
 }
 
+/** The totals shown at the top, in this order, and what each is called. */
+const STATS = [
+  ['synced', 'synced'],
+  ['pending', 'pending'],
+  ['failed', 'failed'],
+  ['draft', 'drafts'],
+] as const;
+
+/** A titled list of sync rows; nothing when there are none. */
+function ItemList({ title, label, rows }: { title: string; label: string; rows: StatusRow[] }) {
+  if (!rows.length) return null;
+  return (
+    <>
+      <h2 className="section-title">
+        {title} ({rows.length})
+      </h2>
+      <ul className="sync-list" aria-label={label}>
+        {rows.map((r) => (
+          <ItemRow key={`${r.kind}-${r.id}`} row={r} />
+        ))}
+      </ul>
+    </>
+  );
+}
+
 export function SyncView() {
   const status = useSyncStatus();
   const sync = useSyncNow();
@@ -99,17 +124,16 @@ export function SyncView() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Sync</h1>
-          <p className="muted">
-            Local changes are the truth; Keyhold brings Kura and Backside up to them. Last sync: {lastSyncAt ? ago(lastSyncAt) : 'not in this session'}.
-          </p>
-        </div>
-        <button type="button" className="primary" onClick={() => sync.mutate()} disabled={sync.isPending || progress !== null}>
-          {sync.isPending || progress ? 'Syncing…' : 'Sync now'}
-        </button>
-      </header>
+      <PageHeader
+        title="Sync"
+        action={
+          <button type="button" className="primary" onClick={() => sync.mutate()} disabled={sync.isPending || progress !== null}>
+            {sync.isPending || progress ? 'Syncing…' : 'Sync now'}
+          </button>
+        }
+      >
+        Local changes are the truth; Keyhold brings Kura and Backside up to them. Last sync: {lastSyncAt ? ago(lastSyncAt) : 'not in this session'}.
+      </PageHeader>
       {!online ? (
         <div className="callout callout-warning" role="note">
           This computer is offline. Changes are kept and sent when it is back online.
@@ -125,18 +149,11 @@ export function SyncView() {
       ) : null}
       {counts ? (
         <ul className="stats" aria-label="Sync totals">
-          <li>
-            <strong>{total('synced')}</strong> synced
-          </li>
-          <li>
-            <strong>{total('pending')}</strong> pending
-          </li>
-          <li>
-            <strong>{total('failed')}</strong> failed
-          </li>
-          <li>
-            <strong>{total('draft')}</strong> drafts
-          </li>
+          {STATS.map(([state, words]) => (
+            <li key={state}>
+              <strong>{total(state)}</strong> {words}
+            </li>
+          ))}
         </ul>
       ) : null}
       {status.data?.remotes
@@ -149,26 +166,8 @@ export function SyncView() {
         ))}
       {status.isPending ? <Spinner label="Loading sync status" /> : null}
       <ErrorNote error={status.error} />
-      {failed.length ? (
-        <>
-          <h2 className="section-title">Needs attention ({failed.length})</h2>
-          <ul className="sync-list" aria-label="Failed items">
-            {failed.map((r) => (
-              <ItemRow key={`${r.kind}-${r.id}`} row={r} />
-            ))}
-          </ul>
-        </>
-      ) : null}
-      {pending.length ? (
-        <>
-          <h2 className="section-title">Waiting to send ({pending.length})</h2>
-          <ul className="sync-list" aria-label="Pending items">
-            {pending.map((r) => (
-              <ItemRow key={`${r.kind}-${r.id}`} row={r} />
-            ))}
-          </ul>
-        </>
-      ) : null}
+      <ItemList title="Needs attention" label="Failed items" rows={failed} />
+      <ItemList title="Waiting to send" label="Pending items" rows={pending} />
       {status.data && rows.length === 0 && total('synced') + total('draft') === 0 ? (
         <Empty title="Nothing to send yet">
           <p>Add a profile or a BYOK key; it is sent here at the next sync.</p>

@@ -6,7 +6,7 @@ import { useInvalidateItems } from '../hooks';
 import { ago, when } from '../lib/time';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { ConfirmDialog, count, Empty, ErrorNote, Spinner } from '../ui/kit';
+import { ConfirmDialog, count, Empty, ErrorNote, PageHeader, Spinner } from '../ui/kit';
 
 export const TRASH_DAYS = 30;
 
@@ -51,19 +51,19 @@ export function TrashView() {
   const tokens = items.filter((e) => e.hasToken).length;
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1 tabIndex={-1} data-focus-home>
-            Trash
-          </h1>
-          <p className="muted">Deleted profiles and BYOK keys stay here for {TRASH_DAYS} days, with their values, Kura tokens and history.</p>
-        </div>
-        {items.length ? (
-          <button type="button" className="ghost danger-text" onClick={() => setConfirm({ kind: 'all' })}>
-            Empty trash
-          </button>
-        ) : null}
-      </header>
+      <PageHeader
+        title="Trash"
+        focusHome
+        action={
+          items.length ? (
+            <button type="button" className="ghost danger-text" onClick={() => setConfirm({ kind: 'all' })}>
+              Empty trash
+            </button>
+          ) : null
+        }
+      >
+        Deleted profiles and BYOK keys stay here for {TRASH_DAYS} days, with their values, Kura tokens and history.
+      </PageHeader>
       {trash.isPending ? <Spinner label="Loading the trash" /> : null}
       <ErrorNote error={trash.error} />
       {trash.data && items.length === 0 ? (

@@ -7,6 +7,7 @@ import type { VaultStatus } from '../../shared/contract';
 import { useApi } from '../api';
 import { qk } from '../queries';
 import type { LockReason } from '../state';
+import { InputField, SecretField } from '../ui/fields';
 import { ErrorNote, Field, StrengthHint, useStrength } from '../ui/kit';
 
 // The create form is the contract's own input plus a confirmation, which reuses the contract's
@@ -65,7 +66,7 @@ export function CreateVault() {
         <Brand />
         <h1 id="create-title">Create your vault</h1>
         <p className="muted">Your agent profiles and provider keys are encrypted with a master password that only you know.</p>
-        <Field
+        <SecretField
           label="Master password"
           error={errors.password?.message}
           hint={
@@ -75,36 +76,19 @@ export function CreateVault() {
               fallback="At least 10 characters. A few unrelated words are easy to remember and hard to guess."
             />
           }
-        >
-          {({ id, describedBy, invalid }) => (
-            <div className="input-with-action">
-              <input
-                id={id}
-                type={show ? 'text' : 'password'}
-                autoComplete="new-password"
-                autoFocus
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                {...form.register('password')}
-              />
-              <button type="button" className="ghost" onClick={() => setShow((s) => !s)} aria-pressed={show}>
-                {show ? 'Hide' : 'Show'}
-              </button>
-            </div>
-          )}
-        </Field>
-        <Field label="Repeat the master password" error={errors.confirm?.message}>
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              type={show ? 'text' : 'password'}
-              autoComplete="new-password"
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              {...form.register('confirm')}
-            />
-          )}
-        </Field>
+          shown={show}
+          onToggleShown={() => setShow((s) => !s)}
+          autoComplete="new-password"
+          autoFocus
+          {...form.register('password')}
+        />
+        <InputField
+          label="Repeat the master password"
+          error={errors.confirm?.message}
+          type={show ? 'text' : 'password'}
+          autoComplete="new-password"
+          {...form.register('confirm')}
+        />
         <fieldset className="choice">
           <legend>Key strength</legend>
           <label>

@@ -3,7 +3,7 @@ import { useId, useMemo, useState } from 'react';
 import { useApi } from '../api';
 import { qk } from '../queries';
 import type { View } from '../state';
-import { Dialog, MOD } from './kit';
+import { CloseActions, Dialog, MOD } from './kit';
 
 export interface Command {
   id: string;
@@ -173,11 +173,7 @@ export function ShortcutsHelp({ shortcuts, onClose }: { shortcuts: Shortcut[]; o
           ))}
         </tbody>
       </table>
-      <div className="dialog-actions">
-        <button type="button" className="primary" onClick={onClose}>
-          Close
-        </button>
-      </div>
+      <CloseActions onClose={onClose} primary />
     </Dialog>
   );
 }

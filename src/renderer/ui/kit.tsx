@@ -224,6 +224,30 @@ export function Spinner({ label = 'Loading' }: { label?: string }) {
   );
 }
 
+/** The top of a page: its title, what it is for (`children`), and its main action. */
+export function PageHeader({ title, children, action, focusHome = false }: { title: string; children?: ReactNode; action?: ReactNode; focusHome?: boolean }) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1 {...(focusHome ? { tabIndex: -1, 'data-focus-home': true } : {})}>{title}</h1>
+        {children ? <p className="muted">{children}</p> : null}
+      </div>
+      {action}
+    </header>
+  );
+}
+
+/** The one button that ends a dialog that asks nothing: Close, or a primary Done after a task. */
+export function CloseActions({ onClose, label = 'Close', primary = false }: { onClose: () => void; label?: string; primary?: boolean }) {
+  return (
+    <div className="dialog-actions">
+      <button type="button" className={primary ? 'primary' : 'ghost'} onClick={onClose}>
+        {label}
+      </button>
+    </div>
+  );
+}
+
 /** Keyboard shortcut text for this platform: ⌘ on macOS, Ctrl elsewhere. */
 export const MOD = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+';
 
@@ -262,6 +286,41 @@ export function VersionList({
         </li>
       ))}
     </ol>
+  );
+}
+
+/**
+ * An item's history in a dialog: its versions (loading, or why they could not be read), a
+ * Restore on each old one, `children` (a follow-up question), why a restore failed, and Close.
+ */
+export function VersionsDialog({
+  title,
+  history,
+  current,
+  onRestore,
+  restoring,
+  restoreError,
+  onClose,
+  children,
+}: {
+  title: string;
+  history: { isPending: boolean; error: unknown; data: ItemVersion[] | undefined };
+  current: number;
+  onRestore: (version: number) => void;
+  restoring: boolean;
+  restoreError: unknown;
+  onClose: () => void;
+  children?: ReactNode;
+}) {
+  return (
+    <Dialog title={title} onClose={onClose}>
+      {history.isPending ? <Spinner /> : null}
+      <ErrorNote error={history.error} />
+      <VersionList versions={history.data} current={current} onRestore={onRestore} busy={restoring} />
+      {children}
+      <ErrorNote error={restoreError} />
+      <CloseActions onClose={onClose} />
+    </Dialog>
   );
 }
 

@@ -7,7 +7,8 @@ import { ago, when } from '../../lib/time';
 import { plain } from '../../lib/words';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
-import { Dialog, ErrorNote, Spinner, SyncBadge, VersionList } from '../../ui/kit';
+import { ConfirmDialog, ErrorNote, Spinner, SyncBadge, VersionsDialog } from '../../ui/kit';
+import { SecretLine } from '../../ui/SecretLine';
 import { useReveal } from '../../ui/useReveal';
 import { TRASH_DAYS } from '../TrashView';
 const MISSING_PREFIX = 'Remote profile missing';
@@ -26,31 +27,19 @@ function SecretRow({ profileId, name }: { profileId: string; name: string }) {
     onSuccess: ({ clearsAfterSeconds }) => toast('success', `Copied ${name}. The clipboard clears in ${clearsAfterSeconds} seconds.`),
   });
   return (
-    <li className="secret-row">
-      <span className="secret-key mono">{name}</span>
-      <span className={`secret-value mono${value === null ? ' masked' : ''}`} aria-label={value === null ? `${name} value hidden` : `${name} value`}>
-        {value === null ? '••••••••••••' : value}
-      </span>
-      <span className="row-actions">
-        {value === null ? (
-          <button type="button" className="ghost small" onClick={() => reveal.mutate()} disabled={reveal.isPending} aria-label={`Reveal ${name}`}>
-            Reveal
-          </button>
-        ) : (
-          <button type="button" className="ghost small" onClick={hide} aria-label={`Hide ${name}`}>
-            Hide
-          </button>
-        )}
-        <button type="button" className="ghost small" onClick={() => copy.mutate()} disabled={copy.isPending} aria-label={`Copy ${name}`}>
-          Copy
-        </button>
-      </span>
-      {reveal.error || copy.error ? (
-        <span className="secret-error">
-          <ErrorNote error={reveal.error ?? copy.error} />
-        </span>
-      ) : null}
-    </li>
+    <SecretLine
+      name={name}
+      mono
+      value={value}
+      valueLabel={`${name} value`}
+      what={name}
+      onReveal={() => reveal.mutate()}
+      revealing={reveal.isPending}
+      onHide={hide}
+      onCopy={() => copy.mutate()}
+      copying={copy.isPending}
+      error={reveal.error ?? copy.error}
+    />
   );
 }
 
@@ -97,47 +86,19 @@ function TokenRow({ profile, missing, onRecreate }: { profile: ProfileDetail; mi
   return (
     <>
       <ul className="secrets" aria-label="Kura token">
-        <li className="secret-row">
-          <span className="secret-key">Token</span>
-          <span
-            className={`secret-value mono${value === null ? ' masked' : ''}`}
-            aria-label={value === null ? 'Kura token hidden' : 'Kura token'}
-            data-testid="token-value"
-          >
-            {value === null ? '••••••••••••' : value}
-          </span>
-          <span className="row-actions">
-            {value === null ? (
-              <button
-                type="button"
-                className="ghost small"
-                onClick={() => reveal.mutate()}
-                disabled={reveal.isPending}
-                aria-label={`Reveal the Kura token of ${label}`}
-              >
-                Reveal
-              </button>
-            ) : (
-              <button type="button" className="ghost small" onClick={hide} aria-label={`Hide the Kura token of ${label}`}>
-                Hide
-              </button>
-            )}
-            <button
-              type="button"
-              className="ghost small"
-              onClick={() => copy.mutate()}
-              disabled={copy.isPending}
-              aria-label={`Copy the Kura token of ${label}`}
-            >
-              Copy
-            </button>
-          </span>
-          {reveal.error ? (
-            <span className="secret-error">
-              <ErrorNote error={reveal.error} />
-            </span>
-          ) : null}
-        </li>
+        <SecretLine
+          name="Token"
+          value={value}
+          valueLabel="Kura token"
+          what={`the Kura token of ${label}`}
+          valueTestId="token-value"
+          onReveal={() => reveal.mutate()}
+          revealing={reveal.isPending}
+          onHide={hide}
+          onCopy={() => copy.mutate()}
+          copying={copy.isPending}
+          error={reveal.error}
+        />
       </ul>
       <p className="small muted">The agent uses this token when it runs. Kura shows it only once, so this vault keeps it.</p>
     </>
@@ -169,15 +130,15 @@ function HistoryDialog({ profile, onClose }: { profile: ProfileSummary; onClose:
     },
   });
   return (
-    <Dialog title={`History of ${profile.agentId}/${profile.name}`} onClose={onClose}>
-      {history.isPending ? <Spinner /> : null}
-      <ErrorNote error={history.error} />
-      <VersionList
-        versions={history.data}
-        current={profile.version}
-        onRestore={(version) => restore.mutate({ version, confirmNewRemote: false })}
-        busy={restore.isPending}
-      />
+    <VersionsDialog
+      title={`History of ${profile.agentId}/${profile.name}`}
+      history={history}
+      current={profile.version}
+      onRestore={(version) => restore.mutate({ version, confirmNewRemote: false })}
+      restoring={restore.isPending}
+      restoreError={restore.error}
+      onClose={onClose}
+    >
       {confirm ? (
         <div className="callout callout-warning" role="alert">
           <p>Version {confirm.version} has another agent or name. Restoring it makes a new remote profile on Kura; the current one stays there.</p>
@@ -187,13 +148,7 @@ function HistoryDialog({ profile, onClose }: { profile: ProfileSummary; onClose:
           </button>
         </div>
       ) : null}
-      <ErrorNote error={restore.error} />
-      <div className="dialog-actions">
-        <button type="button" className="ghost" onClick={onClose}>
-          Close
-        </button>
-      </div>
-    </Dialog>
+    </VersionsDialog>
   );
 }
 
@@ -212,7 +167,14 @@ function DeleteDialog({ profile, onClose, onDeleted }: { profile: ProfileSummary
     },
   });
   return (
-    <Dialog title={`Delete ${profile.agentId}/${profile.name}?`} tone="danger" onClose={onClose}>
+    <ConfirmDialog
+      title={`Delete ${profile.agentId}/${profile.name}?`}
+      confirm="Delete profile"
+      onConfirm={() => del.mutate()}
+      onClose={onClose}
+      busy={del.isPending}
+      error={del.error}
+    >
       <p>
         The profile goes to the Trash for {TRASH_DAYS} days with its values and history. You can restore it from there until then; after that it is deleted for
         good.
@@ -223,16 +185,7 @@ function DeleteDialog({ profile, onClose, onDeleted }: { profile: ProfileSummary
           for good when the Trash lets it go. Remove the profile in Kura if the agent should stop using it.
         </div>
       ) : null}
-      <ErrorNote error={del.error} />
-      <div className="dialog-actions">
-        <button type="button" className="ghost" onClick={onClose} data-autofocus>
-          Cancel
-        </button>
-        <button type="button" className="danger" onClick={() => del.mutate()} disabled={del.isPending}>
-          Delete profile
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 

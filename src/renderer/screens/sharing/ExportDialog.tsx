@@ -5,7 +5,8 @@ import type { ShareExportResult, ShareTarget } from '../../../shared/share';
 import { plural } from '../../../shared/text';
 import { errorField, useApi } from '../../api';
 import { qk } from '../../queries';
-import { Dialog, ErrorNote, Field, Spinner, StrengthHint } from '../../ui/kit';
+import { InputField, SubmitActions, TextAreaField, Toggle } from '../../ui/fields';
+import { Dialog, ErrorNote, Spinner, StrengthHint } from '../../ui/kit';
 import { Finished, isCancelled, ShareError } from './common';
 
 /** Rows drawn at once; the rest are reached by searching. Selection still covers every match. */
@@ -169,12 +170,9 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             </p>
           ) : null}
           <ShareError error={errorAt('select')} />
-          <label className="toggle">
-            <input type="checkbox" checked={withByok} onChange={(e) => setWithByok(e.target.checked)} />
-            <span>
-              Include every BYOK key <span className="muted">(provider API keys, one per agent kind)</span>
-            </span>
-          </label>
+          <Toggle checked={withByok} onChange={(e) => setWithByok(e.target.checked)}>
+            Include every BYOK key <span className="muted">(provider API keys, one per agent kind)</span>
+          </Toggle>
         </fieldset>
 
         <fieldset className="choice">
@@ -204,26 +202,22 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             ) : (
               <p className="muted small">No contacts yet: paste keys below, or add contacts on the Sharing page.</p>
             )}
-            <Field label="Other age recipients" error={fieldOf('recipients')} hint="age1… keys, one per line.">
-              {({ id, describedBy, invalid }) => (
-                <textarea
-                  id={id}
-                  className="mono"
-                  rows={2}
-                  spellCheck={false}
-                  value={pasted}
-                  onChange={(e) => setPasted(e.target.value)}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                />
-              )}
-            </Field>
+            <TextAreaField
+              label="Other age recipients"
+              error={fieldOf('recipients')}
+              hint="age1… keys, one per line."
+              className="mono"
+              rows={2}
+              spellCheck={false}
+              value={pasted}
+              onChange={(e) => setPasted(e.target.value)}
+            />
             <ShareError error={errorAt('recipients')} />
           </fieldset>
         ) : (
           <fieldset>
             <legend>Passphrase</legend>
-            <Field
+            <InputField
               label="Passphrase"
               error={fieldOf('passphrase')}
               hint={
@@ -233,63 +227,39 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
                   fallback="Tell it to the person who opens the file some other way than the file itself."
                 />
               }
-            >
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  type="password"
-                  autoComplete="new-password"
-                  value={passphrase}
-                  onChange={(e) => setPassphrase(e.target.value)}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                />
-              )}
-            </Field>
-            <Field label="Repeat the passphrase" error={fieldOf('repeat')}>
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  type="password"
-                  autoComplete="new-password"
-                  value={repeat}
-                  onChange={(e) => setRepeat(e.target.value)}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                />
-              )}
-            </Field>
+              type="password"
+              autoComplete="new-password"
+              value={passphrase}
+              onChange={(e) => setPassphrase(e.target.value)}
+            />
+            <InputField
+              label="Repeat the passphrase"
+              error={fieldOf('repeat')}
+              type="password"
+              autoComplete="new-password"
+              value={repeat}
+              onChange={(e) => setRepeat(e.target.value)}
+            />
             <ShareError error={errorAt('passphrase')} />
           </fieldset>
         )}
 
-        <label className="toggle">
-          <input type="checkbox" checked={includeTokens} onChange={(e) => setIncludeTokens(e.target.checked)} />
-          <span>Include Kura auth tokens</span>
-        </label>
+        <Toggle checked={includeTokens} onChange={(e) => setIncludeTokens(e.target.checked)}>
+          Include Kura auth tokens
+        </Toggle>
         {includeTokens ? (
           <div className="callout callout-warning" role="note">
             <strong>Whoever opens this file can update those profiles on Kura.</strong> A token lets its holder change the remote profile it belongs to. Include
             tokens only for people who should manage the same remote profiles.
           </div>
         ) : null}
-        <label className="toggle">
-          <input type="checkbox" checked={armor} onChange={(e) => setArmor(e.target.checked)} />
-          <span>
-            ASCII armor <span className="muted">(a text file that survives being pasted into a chat or an email)</span>
-          </span>
-        </label>
+        <Toggle checked={armor} onChange={(e) => setArmor(e.target.checked)}>
+          ASCII armor <span className="muted">(a text file that survives being pasted into a chat or an email)</span>
+        </Toggle>
 
         <ShareError error={errorAt('out')} />
         <ShareError error={run.error && !placedFields.includes(engineField ?? '') ? run.error : null} />
-        <div className="dialog-actions">
-          <button type="button" className="ghost" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={run.isPending}>
-            {run.isPending ? 'Exporting…' : 'Export…'}
-          </button>
-        </div>
+        <SubmitActions onCancel={onClose} submit="Export…" busyLabel="Exporting…" busy={run.isPending} />
       </form>
     </Dialog>
   );

@@ -1,12 +1,14 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { ReactNode } from 'react';
 import { describeByokDiff, describeProfileDiff } from '../../../shared/share';
 import type { ChosenFile, ConflictPolicy, ImportPreview, ImportResult, OpenedImportInfo, ProfileChange, SignerInfo } from '../../../shared/share';
 import { plural } from '../../../shared/text';
 import { errorCode, errorField, useApi } from '../../api';
 import { useInvalidateItems } from '../../hooks';
 import { when } from '../../lib/time';
-import { Dialog, Field } from '../../ui/kit';
+import { InputField, SubmitActions, Toggle } from '../../ui/fields';
+import { Dialog } from '../../ui/kit';
 import { Finished, ShareError, shareErrorText } from './common';
 
 const POLICY: Record<ConflictPolicy, { label: string; help: string }> = {
@@ -48,6 +50,32 @@ function diffText(c: ProfileChange): string {
   return describeProfileDiff(c.diff);
 }
 
+/** One item of the preview: what it is, whether this vault has it, what differs, and what import does. */
+function PreviewRow({
+  item,
+  mono = false,
+  status,
+  differs,
+  action,
+}: {
+  item: ReactNode;
+  mono?: boolean;
+  status: keyof typeof STATUS_LABEL;
+  differs: ReactNode;
+  action: ReactNode;
+}) {
+  return (
+    <tr>
+      <td className={mono ? 'mono' : undefined}>{item}</td>
+      <td>
+        <span className={`item-status item-${status}`}>{STATUS_LABEL[status]}</span>
+      </td>
+      <td className="small">{differs}</td>
+      <td className="small">{action}</td>
+    </tr>
+  );
+}
+
 function PreviewTable({ preview }: { preview: ImportPreview }) {
   return (
     <table className="table preview-table" aria-label="Import preview">
@@ -61,57 +89,61 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
       </thead>
       <tbody>
         {preview.profiles.map((c) => (
-          <tr key={`p-${c.agentId}/${c.name}`}>
-            <td className="mono">
-              {c.agentId}/{c.name}
-            </td>
-            <td>
-              <span className={`item-status item-${c.status}`}>{STATUS_LABEL[c.status]}</span>
-            </td>
-            <td className="small">{diffText(c)}</td>
-            <td className="small">
-              {ACTION_LABEL[c.action]}
-              {c.importedAs ? (
-                <>
-                  {' '}
-                  as <span className="mono">{c.importedAs}</span>
-                </>
-              ) : null}
-              {c.withToken ? ', with its Kura token' : ''}
-              {c.note ? <div className="muted">{c.note}</div> : null}
-            </td>
-          </tr>
+          <PreviewRow
+            key={`p-${c.agentId}/${c.name}`}
+            item={`${c.agentId}/${c.name}`}
+            mono
+            status={c.status}
+            differs={diffText(c)}
+            action={
+              <>
+                {ACTION_LABEL[c.action]}
+                {c.importedAs ? (
+                  <>
+                    {' '}
+                    as <span className="mono">{c.importedAs}</span>
+                  </>
+                ) : null}
+                {c.withToken ? ', with its Kura token' : ''}
+                {c.note ? <div className="muted">{c.note}</div> : null}
+              </>
+            }
+          />
         ))}
         {preview.byokKeys.map((c) => (
-          <tr key={`b-${c.kind}`}>
-            <td>
-              BYOK key <span className="mono">{c.kind}</span>
-            </td>
-            <td>
-              <span className={`item-status item-${c.status}`}>{STATUS_LABEL[c.status]}</span>
-            </td>
-            <td className="small">{c.status === 'differs' ? describeByokDiff(c.diff) : c.status === 'new' ? 'Not in this vault' : 'Same key'}</td>
-            <td className="small">
-              {ACTION_LABEL[c.action]}
-              {c.note ? <div className="muted">{c.note}</div> : null}
-            </td>
-          </tr>
+          <PreviewRow
+            key={`b-${c.kind}`}
+            item={
+              <>
+                BYOK key <span className="mono">{c.kind}</span>
+              </>
+            }
+            status={c.status}
+            differs={c.status === 'differs' ? describeByokDiff(c.diff) : c.status === 'new' ? 'Not in this vault' : 'Same key'}
+            action={
+              <>
+                {ACTION_LABEL[c.action]}
+                {c.note ? <div className="muted">{c.note}</div> : null}
+              </>
+            }
+          />
         ))}
         {preview.agents.map((a) => (
-          <tr key={`a-${a.agentId}`}>
-            <td>
-              Agent <span className="mono">{a.agentId}</span> declarations
-            </td>
-            <td>
-              <span className={`item-status item-${a.status}`}>{STATUS_LABEL[a.status]}</span>
-            </td>
-            <td className="small">
-              {[a.added.length ? `only in the file: ${a.added.join(', ')}` : '', a.removed.length ? `only here: ${a.removed.join(', ')}` : '']
+          <PreviewRow
+            key={`a-${a.agentId}`}
+            item={
+              <>
+                Agent <span className="mono">{a.agentId}</span> declarations
+              </>
+            }
+            status={a.status}
+            differs={
+              [a.added.length ? `only in the file: ${a.added.join(', ')}` : '', a.removed.length ? `only here: ${a.removed.join(', ')}` : '']
                 .filter(Boolean)
-                .join('; ') || '—'}
-            </td>
-            <td className="small">{a.action === 'declare' ? 'Declare' : 'Leave as is'}</td>
-          </tr>
+                .join('; ') || '—'
+            }
+            action={a.action === 'declare' ? 'Declare' : 'Leave as is'}
+          />
         ))}
       </tbody>
     </table>
@@ -223,25 +255,19 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <ShareError error={choose.error} />
         {!opened ? (
           <>
-            <Field label="Passphrase (only if the file was protected with one)" error={passphraseError ? shareErrorText(passphraseError) : undefined}>
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  type="password"
-                  autoComplete="off"
-                  value={passphrase}
-                  onChange={(e) => setPassphrase(e.target.value)}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                />
-              )}
-            </Field>
+            <InputField
+              label="Passphrase (only if the file was protected with one)"
+              error={passphraseError ? shareErrorText(passphraseError) : undefined}
+              type="password"
+              autoComplete="off"
+              value={passphrase}
+              onChange={(e) => setPassphrase(e.target.value)}
+            />
             {unsigned || allowUnsigned ? (
               <>
-                <label className="toggle">
-                  <input type="checkbox" checked={allowUnsigned} onChange={(e) => setAllowUnsigned(e.target.checked)} />
-                  <span>Open it even though it is not signed</span>
-                </label>
+                <Toggle checked={allowUnsigned} onChange={(e) => setAllowUnsigned(e.target.checked)}>
+                  Open it even though it is not signed
+                </Toggle>
                 <div className="callout callout-danger" role="note">
                   <strong>Nobody vouches for an unsigned file.</strong> Anyone who could reach you could have made it. Open it only if you know where it came
                   from.
@@ -249,16 +275,13 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
               </>
             ) : null}
             <ShareError error={open.error && !passphraseError ? open.error : null} />
-            <div className="dialog-actions">
-              <button type="button" className="ghost" onClick={onClose}>
-                Cancel
-              </button>
-              {file ? (
-                <button type="button" className="primary" onClick={() => open.mutate(file)} disabled={open.isPending}>
-                  {open.isPending ? 'Opening…' : 'Open'}
-                </button>
-              ) : null}
-            </div>
+            <SubmitActions
+              onCancel={onClose}
+              submit={file ? 'Open' : undefined}
+              busyLabel="Opening…"
+              busy={open.isPending}
+              onSubmit={() => file && open.mutate(file)}
+            />
           </>
         ) : null}
       </section>
@@ -267,12 +290,9 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <section aria-label="Preview" className="import-step">
           <Signer signer={opened.signer} />
           {needsTrust ? (
-            <label className="toggle">
-              <input type="checkbox" checked={trustSigner} onChange={(e) => setTrustSigner(e.target.checked)} />
-              <span>
-                I compared the fingerprint <span className="mono">{opened.signer.fingerprint}</span> with the sender and trust this signer for this import
-              </span>
-            </label>
+            <Toggle checked={trustSigner} onChange={(e) => setTrustSigner(e.target.checked)}>
+              I compared the fingerprint <span className="mono">{opened.signer.fingerprint}</span> with the sender and trust this signer for this import
+            </Toggle>
           ) : null}
           <p className="muted small">Exported {when(preview.exportedAt)}. Values are never shown here, only names.</p>
           {preview.warnings.length ? (
@@ -310,19 +330,14 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             {writes === 0 ? 'Nothing would change.' : `${plural(writes, 'item')} will be written; everything else stays as it is.`}
           </p>
           <ShareError error={apply.error} />
-          <div className="dialog-actions">
-            <button type="button" className="ghost" onClick={onClose}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="primary"
-              onClick={() => apply.mutate()}
-              disabled={!current || writes === 0 || apply.isPending || (needsTrust && !trustSigner)}
-            >
-              {apply.isPending ? 'Importing…' : 'Import'}
-            </button>
-          </div>
+          <SubmitActions
+            onCancel={onClose}
+            submit="Import"
+            busyLabel="Importing…"
+            busy={apply.isPending}
+            onSubmit={() => apply.mutate()}
+            disabled={!current || writes === 0 || (needsTrust && !trustSigner)}
+          />
         </section>
       ) : null}
     </Dialog>

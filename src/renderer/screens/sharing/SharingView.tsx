@@ -7,7 +7,8 @@ import type { Contact, ContactInput } from '../../../shared/share';
 import { errorField, useApi } from '../../api';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
-import { Dialog, Empty, ErrorNote, Field, Spinner } from '../../ui/kit';
+import { InputField } from '../../ui/fields';
+import { ConfirmDialog, Empty, ErrorNote, PageHeader, Spinner } from '../../ui/kit';
 import { ExportDialog } from './ExportDialog';
 import { ImportDialog } from './ImportDialog';
 import { shareErrorText } from './common';
@@ -99,38 +100,22 @@ export function AddContactForm({ onAdded }: { onAdded?: (c: Contact) => void }) 
       onSubmit={form.handleSubmit((v) => add.mutate({ name: v.name, recipient: v.recipient, ...(v.signingKey ? { signingKey: v.signingKey } : {}) }))}
     >
       <h2>Add a contact</h2>
-      <Field label="Name" error={errors.name?.message}>
-        {({ id, describedBy, invalid }) => (
-          <input id={id} autoComplete="off" aria-describedby={describedBy} aria-invalid={invalid} {...form.register('name')} />
-        )}
-      </Field>
-      <Field label="Age recipient" error={errors.recipient?.message} hint="Their age1… key: the recipient line of their Sharing page, or of age-keygen.">
-        {({ id, describedBy, invalid }) => (
-          <input
-            id={id}
-            className="mono"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="age1…"
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            {...form.register('recipient')}
-          />
-        )}
-      </Field>
-      <Field label="Signing key (optional)" error={errors.signingKey?.message} hint="With it, files they sign show their name instead of “unknown signer”.">
-        {({ id, describedBy, invalid }) => (
-          <input
-            id={id}
-            className="mono"
-            autoComplete="off"
-            spellCheck={false}
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            {...form.register('signingKey')}
-          />
-        )}
-      </Field>
+      <InputField label="Name" error={errors.name?.message} autoComplete="off" {...form.register('name')} />
+      <InputField
+        label="Age recipient"
+        error={errors.recipient?.message}
+        hint="Their age1… key: the recipient line of their Sharing page, or of age-keygen."
+        code
+        placeholder="age1…"
+        {...form.register('recipient')}
+      />
+      <InputField
+        label="Signing key (optional)"
+        error={errors.signingKey?.message}
+        hint="With it, files they sign show their name instead of “unknown signer”."
+        code
+        {...form.register('signingKey')}
+      />
       <ErrorNote error={unplaced} />
       <div className="form-actions">
         <span className="spacer-flex" />
@@ -188,18 +173,16 @@ function ContactsSection() {
         <AddContactForm />
       </div>
       {removing ? (
-        <Dialog title={`Remove ${removing.name}?`} tone="danger" onClose={() => setRemoving(null)}>
+        <ConfirmDialog
+          title={`Remove ${removing.name}?`}
+          confirm="Remove contact"
+          onConfirm={() => remove.mutate(removing.name)}
+          onClose={() => setRemoving(null)}
+          busy={remove.isPending}
+          error={remove.error}
+        >
           <p>You will no longer be able to export to {removing.name} by name, and files they sign will show as from an unknown signer.</p>
-          <ErrorNote error={remove.error} />
-          <div className="dialog-actions">
-            <button type="button" className="ghost" onClick={() => setRemoving(null)}>
-              Cancel
-            </button>
-            <button type="button" className="danger" onClick={() => remove.mutate(removing.name)} disabled={remove.isPending}>
-              Remove contact
-            </button>
-          </div>
-        </Dialog>
+        </ConfirmDialog>
       ) : null}
     </section>
   );
@@ -209,20 +192,21 @@ export function SharingView() {
   const [open, setOpen] = useState<'export' | 'import' | null>(null);
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <h1>Sharing</h1>
-          <p className="muted">Send profiles to teammates as signed, encrypted files, and bring theirs in after a preview.</p>
-        </div>
-        <div className="toolbar">
-          <button type="button" className="secondary" onClick={() => setOpen('import')}>
-            Import…
-          </button>
-          <button type="button" className="primary" onClick={() => setOpen('export')}>
-            Export…
-          </button>
-        </div>
-      </header>
+      <PageHeader
+        title="Sharing"
+        action={
+          <div className="toolbar">
+            <button type="button" className="secondary" onClick={() => setOpen('import')}>
+              Import…
+            </button>
+            <button type="button" className="primary" onClick={() => setOpen('export')}>
+              Export…
+            </button>
+          </div>
+        }
+      >
+        Send profiles to teammates as signed, encrypted files, and bring theirs in after a preview.
+      </PageHeader>
       <IdentityCard />
       <ContactsSection />
       {open === 'export' ? <ExportDialog onClose={() => setOpen(null)} /> : null}

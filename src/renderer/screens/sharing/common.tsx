@@ -1,6 +1,7 @@
 // What the sharing dialogs have in common: how a failure reads, and the panel that ends an export or an import.
 import type { ReactNode } from 'react';
 import { errorCode, errorText } from '../../api';
+import { CloseActions } from '../../ui/kit';
 
 // What to add to a sharing failure so the person knows what to do about the file in front of them.
 const ADVICE: Partial<Record<string, string>> = {
@@ -33,11 +34,7 @@ export function Finished({ label, headline, onClose, children }: { label: string
     <div role="status" aria-label={label}>
       <p className="ok-note">✓ {headline}</p>
       <ul className="small facts-list">{children}</ul>
-      <div className="dialog-actions">
-        <button type="button" className="primary" onClick={onClose}>
-          Done
-        </button>
-      </div>
+      <CloseActions onClose={onClose} label="Done" primary />
     </div>
   );
 }
