@@ -19,85 +19,129 @@ export interface MaskOptions {
   encodedForms?: boolean;
 }
 
+/** Bytes in a gram of the skip table. */
+const GRAM = 4;
+/** At most this many leading bytes of each pattern go into the skip table (the skip distance is below it). */
+const MAX_WINDOW = Number(process.env.KH_W ?? 32);
+const SKIP_BITS = Number(process.env.KH_B ?? 18);
+const HASH = 0x9e3779b1;
+
+const gramHash = (word: number): number => Math.imul(word, HASH) >>> (32 - SKIP_BITS);
+const EMPTY = Buffer.alloc(0);
+
 /**
- * An Aho-Corasick automaton over the UTF-8 bytes of the secrets. Edges are kept as sibling lists in
- * typed arrays (most trie nodes of long secrets have one child), with a full table at the root.
+ * The patterns (the UTF-8 bytes of the secrets and their encoded forms), compiled for a scan that
+ * skips over text no pattern can start in, then confirms each remaining candidate in a trie.
+ *
+ * Skipping (Wu-Manber): every pattern is at least `window` bytes long, so an occurrence starting at
+ * p covers the window [p, p + window). A table indexed by a hash of 4 bytes says, for the gram that
+ * ends at the window's last byte, how far the window can move before that gram could line up with
+ * the same gram inside some pattern's first `window` bytes. Most grams of ordinary text are in no
+ * pattern, and the window jumps `window - 3` bytes at a time; a hash collision only costs a check.
+ *
+ * Confirming: a trie of all patterns, the root as a table, every other edge in one open-addressing
+ * hash table keyed by (node, byte). Walking it from a start gives the longest pattern there.
  */
-class Automaton {
-  readonly depth: Int32Array;
-  /** Length of the longest secret that ends at this node (0 if none). */
-  readonly longest: Int32Array;
-  private readonly fail: Int32Array;
-  private readonly firstEdge: Int32Array;
+class Patterns {
+  /** Bytes the skip table looks at (the shortest pattern, at most MAX_WINDOW); 0 when a pattern is shorter than a gram. */
+  readonly window: number;
+  readonly skip = new Uint8Array(1 << SKIP_BITS);
+  readonly count: number;
+  /** Bytes in the longest pattern: no walk from a start reads further. */
+  readonly longest: number;
+  private readonly root = new Int32Array(256).fill(-1);
+  /** Per node: 1 if a pattern ends there. */
+  private readonly terminal: Uint8Array;
+  private readonly edgeNode: Int32Array;
   private readonly edgeByte: Uint8Array;
   private readonly edgeTo: Int32Array;
-  private readonly edgeNext: Int32Array;
-  private readonly root = new Int32Array(256);
+  private readonly edgeBits: number;
 
   constructor(patterns: readonly Uint8Array[]) {
-    const firstEdge = [-1];
-    const depth = [0];
-    const terminal = [0];
-    const edgeByte: number[] = [];
-    const edgeTo: number[] = [];
-    const edgeNext: number[] = [];
-    const find = (node: number, byte: number): number => {
-      for (let e = firstEdge[node]!; e !== -1; e = edgeNext[e]!) if (edgeByte[e] === byte) return edgeTo[e]!;
-      return -1;
-    };
+    this.count = patterns.length;
+    let total = 0;
+    let shortest = Infinity;
+    let longest = 0;
+    for (const p of patterns) {
+      total += p.length;
+      shortest = Math.min(shortest, p.length);
+      longest = Math.max(longest, p.length);
+    }
+    this.longest = longest;
+    this.edgeBits = Math.max(4, Math.ceil(Math.log2(2 * total + 2)));
+    const slots = 1 << this.edgeBits;
+    this.edgeNode = new Int32Array(slots).fill(-1);
+    this.edgeByte = new Uint8Array(slots);
+    this.edgeTo = new Int32Array(slots);
+    this.terminal = new Uint8Array(total + 1);
+
+    let nodes = 1;
     for (const pattern of patterns) {
       let node = 0;
-      for (const byte of pattern) {
-        let next = find(node, byte);
+      for (let i = 0; i < pattern.length; i++) {
+        const byte = pattern[i]!;
+        let next = node === 0 ? this.root[byte]! : this.child(node, byte);
         if (next === -1) {
-          next = depth.length;
-          depth.push(depth[node]! + 1);
-          firstEdge.push(-1);
-          terminal.push(0);
-          edgeByte.push(byte);
-          edgeTo.push(next);
-          edgeNext.push(firstEdge[node]!);
-          firstEdge[node] = edgeByte.length - 1;
+          next = nodes++;
+          if (node === 0) this.root[byte] = next;
+          else this.addEdge(node, byte, next);
         }
         node = next;
       }
-      terminal[node] = 1;
+      this.terminal[node] = 1;
     }
 
-    const count = depth.length;
-    this.depth = Int32Array.from(depth);
-    this.firstEdge = Int32Array.from(firstEdge);
-    this.edgeByte = Uint8Array.from(edgeByte);
-    this.edgeTo = Int32Array.from(edgeTo);
-    this.edgeNext = Int32Array.from(edgeNext);
-    this.fail = new Int32Array(count);
-    this.longest = new Int32Array(count);
-
-    const queue: number[] = [];
-    for (let e = this.firstEdge[0]!; e !== -1; e = this.edgeNext[e]!) {
-      const child = this.edgeTo[e]!;
-      this.root[this.edgeByte[e]!] = child;
-      queue.push(child);
-    }
-    for (let head = 0; head < queue.length; head++) {
-      const node = queue[head]!;
-      this.longest[node] = terminal[node] ? this.depth[node]! : this.longest[this.fail[node]!]!;
-      for (let e = this.firstEdge[node]!; e !== -1; e = this.edgeNext[e]!) {
-        const child = this.edgeTo[e]!;
-        this.fail[child] = this.step(this.fail[node]!, this.edgeByte[e]!);
-        queue.push(child);
+    this.window = patterns.length > 0 && shortest >= GRAM ? Math.min(shortest, MAX_WINDOW) : 0;
+    const window = this.window;
+    if (window === 0) return;
+    this.skip.fill(window - GRAM + 1);
+    for (const p of patterns) {
+      for (let j = GRAM - 1; j < window; j++) {
+        const h = gramHash(p[j - 3]! | (p[j - 2]! << 8) | (p[j - 1]! << 16) | (p[j]! << 24));
+        const distance = window - 1 - j;
+        if (distance < this.skip[h]!) this.skip[h] = distance;
       }
     }
   }
 
-  step(state: number, byte: number): number {
-    for (let s = state; s !== 0; s = this.fail[s]!) {
-      for (let e = this.firstEdge[s]!; e !== -1; e = this.edgeNext[e]!) if (this.edgeByte[e] === byte) return this.edgeTo[e]!;
+  private slot(node: number, byte: number): number {
+    return Math.imul((node << 8) | byte, HASH) >>> (32 - this.edgeBits);
+  }
+
+  private addEdge(node: number, byte: number, to: number): void {
+    const last = (1 << this.edgeBits) - 1;
+    let s = this.slot(node, byte);
+    while (this.edgeNode[s] !== -1) s = (s + 1) & last;
+    this.edgeNode[s] = node;
+    this.edgeByte[s] = byte;
+    this.edgeTo[s] = to;
+  }
+
+  private child(node: number, byte: number): number {
+    const last = (1 << this.edgeBits) - 1;
+    for (let s = this.slot(node, byte); ; s = (s + 1) & last) {
+      const n = this.edgeNode[s]!;
+      if (n === -1) return -1;
+      if (n === node && this.edgeByte[s] === byte) return this.edgeTo[s]!;
     }
-    return this.root[byte]!;
+  }
+
+  /**
+   * The length of the longest pattern that starts at `at` (0 if none), or -1 when `data` ends while
+   * the bytes from `at` are still the start of a pattern and `final` is false (more input decides).
+   */
+  longestAt(data: Uint8Array, at: number, final: boolean): number {
+    let node = this.root[data[at]!]!;
+    if (node === -1) return 0;
+    let best = this.terminal[node] === 1 ? 1 : 0;
+    for (let i = at + 1; i < data.length; i++) {
+      node = this.child(node, data[i]!);
+      if (node === -1) return best;
+      if (this.terminal[node] === 1) best = i + 1 - at;
+    }
+    return final ? best : -1;
   }
 }
-
 /**
  * The set of secrets to conceal, compiled once; each output stream gets its own masker.
  *
@@ -107,7 +151,7 @@ class Automaton {
  */
 export class SecretMask {
   readonly mask: Buffer;
-  private readonly automaton: Automaton;
+  private readonly patterns: Patterns;
   readonly size: number;
 
   constructor(secrets: Iterable<string>, options: MaskOptions = {}) {
@@ -120,7 +164,7 @@ export class SecretMask {
     this.size = unique.size;
     const patterns = new Set(unique);
     if (options.encodedForms ?? true) for (const secret of unique) for (const form of encodedForms(secret)) patterns.add(form);
-    this.automaton = new Automaton([...patterns].map((s) => Buffer.from(s, 'utf8')));
+    this.patterns = new Patterns([...patterns].map((s) => Buffer.from(s, 'utf8')));
   }
 
   get isEmpty(): boolean {
@@ -128,7 +172,7 @@ export class SecretMask {
   }
 
   createMasker(): StreamMasker {
-    return new StreamMasker(this.automaton, this.mask);
+    return new StreamMasker(this.patterns, this.mask);
   }
 
   createStream(): Transform {
@@ -156,97 +200,144 @@ export class SecretMask {
 }
 
 /**
- * Masks one byte stream. It holds back only the bytes that could still be the start of a secret
- * (the automaton's current depth), so a prompt like "Password: " reaches the terminal at once.
- * Positions are absolute offsets in the stream.
+ * Masks one byte stream. Start positions are decided in order; it holds back only the bytes from
+ * the first start that could still begin a secret (the bytes after it are a pattern's beginning),
+ * so a prompt like "Password: " reaches the terminal at once. A mask is written as soon as its
+ * start is certain; a later occurrence that overlaps it only swallows more bytes.
  */
 export class StreamMasker {
-  private state = 0;
-  /** Bytes consumed so far. */
-  private consumed = 0;
-  /** Output is decided for every byte before this position. */
+  /** Undecided bytes: those from stream position `heldAt` on. */
+  private held: Buffer = EMPTY;
+  private heldAt = 0;
+  /** Every byte before this stream position is written or concealed. */
   private emitted = 0;
-  /** Unemitted bytes, starting at position `emitted`. */
-  private held: Buffer = Buffer.alloc(0);
-  /** End of the last mask already written; a later overlapping occurrence only extends it. */
+  /** End of the last mask written: an occurrence starting before it extends it. */
   private coverEnd = 0;
-  /** Concealed ranges not written yet: disjoint, sorted, as [start, end) pairs. */
-  private pending: number[] = [];
+  /** What to write, in order, as [start, end) pairs into the data being decided; a start of -1 is the mask. */
+  private readonly ops: number[] = [];
   private ended = false;
 
   constructor(
-    private readonly automaton: Automaton,
+    private readonly patterns: Patterns,
     private readonly mask: Buffer,
   ) {}
 
+  /** The output for `chunk`: every byte that is decided, in a new buffer. */
   write(chunk: Uint8Array): Buffer {
     if (this.ended) throw new Error('StreamMasker.write after end');
-    if (chunk.length === 0) return Buffer.alloc(0);
-    const { automaton } = this;
-    const base = this.consumed;
-    this.held = this.held.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.held, chunk]);
-    let state = this.state;
-    for (let i = 0; i < chunk.length; i++) {
-      state = automaton.step(state, chunk[i]!);
-      const length = automaton.longest[state]!;
-      if (length > 0) this.conceal(base + i + 1 - length, base + i + 1);
+    if (chunk.length === 0) return EMPTY;
+    if (this.patterns.count === 0) return Buffer.from(chunk);
+    const held = this.held;
+    let prefix: Buffer | undefined;
+    let data = chunk;
+    if (held.length > 0) {
+      const span = this.patterns.longest + 1;
+      if (chunk.length <= span) {
+        data = Buffer.concat([held, chunk]);
+      } else {
+        // Decide the held starts on them and the start of the chunk (no walk reads more than `longest`
+        // bytes, so all of them are decided), then the chunk in place: no copy of a large chunk.
+        const bridge = Buffer.concat([held, chunk.subarray(0, span)]);
+        this.decide(bridge, held.length, false);
+        prefix = this.render(bridge);
+        this.heldAt += held.length;
+      }
     }
-    this.state = state;
-    this.consumed += chunk.length;
-    // No occurrence can start before this point: the longest suffix that begins a secret is `depth` bytes.
-    return this.emitUpTo(this.consumed - automaton.depth[state]!);
+    const next = this.decide(data, data.length, false);
+    this.held = next < data.length ? Buffer.from(data.subarray(next)) : EMPTY;
+    const out = this.render(data, prefix);
+    this.heldAt += next;
+    return out;
   }
 
+  /** The output for the bytes held back: the stream has ended, so no secret can complete any more. */
   end(): Buffer {
-    if (this.ended) return Buffer.alloc(0);
+    if (this.ended) return EMPTY;
     this.ended = true;
-    return this.emitUpTo(this.consumed);
+    if (this.held.length === 0) return EMPTY;
+    this.decide(this.held, this.held.length, true);
+    const out = this.render(this.held);
+    this.held = EMPTY;
+    return out;
   }
 
-  private conceal(start: number, end: number): void {
-    const pending = this.pending;
-    // Occurrences are found in order of their end, so a new one can only swallow the latest ranges.
-    while (pending.length > 0 && pending[pending.length - 1]! > start) {
-      start = Math.min(start, pending[pending.length - 2]!);
-      pending.length -= 2;
+  /**
+   * Decides the starts in `data` (stream position `heldAt` on) below `limit`, in order, and queues
+   * what to write for every byte that is then certain. Returns the first undecided start.
+   */
+  private decide(data: Uint8Array, limit: number, final: boolean): number {
+    const { patterns, ops } = this;
+    const base = this.heldAt;
+    const n = data.length;
+    let emitted = this.emitted - base;
+    let cover = this.coverEnd - base;
+    const found = (at: number, length: number): void => {
+      if (at < cover) {
+        // Overlaps the mask already written: its bytes are dropped unseen.
+        if (at + length > cover) cover = emitted = at + length;
+        return;
+      }
+      if (at > emitted) ops.push(emitted, at);
+      ops.push(-1, -1);
+      cover = emitted = at + length;
+    };
+
+    let next = 0;
+    let undecided = false;
+    const window = patterns.window;
+    if (window > 0) {
+      const { skip } = patterns;
+      let last = window - 1;
+      while (last < n) {
+        const at = last + 1 - window;
+        if (at >= limit) break;
+        const word = data[last - 3]! | (data[last - 2]! << 8) | (data[last - 1]! << 16) | (data[last]! << 24);
+        const distance = skip[Math.imul(word, HASH) >>> (32 - SKIP_BITS)]!;
+        if (distance !== 0) {
+          last += distance;
+          continue;
+        }
+        const length = patterns.longestAt(data, at, final);
+        if (length === -1) {
+          next = at;
+          undecided = true;
+          break;
+        }
+        if (length > 0) found(at, length);
+        last++;
+      }
+      if (!undecided) next = Math.min(last + 1 - window, limit);
     }
-    if (start < this.coverEnd) {
-      this.skip(end);
-    } else {
-      pending.push(start, end);
+    if (!undecided) {
+      for (; next < limit; next++) {
+        const length = patterns.longestAt(data, next, final);
+        if (length === -1) break;
+        if (length > 0) found(next, length);
+      }
     }
-  }
 
-  /** Extends the mask already written over bytes up to `end`, which are then dropped unseen. */
-  private skip(end: number): void {
-    if (end <= this.coverEnd) return;
-    this.held = this.held.subarray(end - this.emitted);
-    this.coverEnd = end;
-    this.emitted = end;
-  }
-
-  private emitUpTo(safe: number): Buffer {
-    const parts: Buffer[] = [];
-    const pending = this.pending;
-    let taken = 0;
-    while (taken < pending.length && pending[taken]! < safe) {
-      const start = pending[taken]!;
-      const end = pending[taken + 1]!;
-      if (start > this.emitted) parts.push(this.take(start));
-      parts.push(this.mask);
-      this.skip(end);
-      taken += 2;
+    if (next > emitted) {
+      ops.push(emitted, next);
+      emitted = next;
     }
-    if (taken > 0) this.pending = pending.slice(taken);
-    if (safe > this.emitted) parts.push(this.take(safe));
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.emitted = base + emitted;
+    this.coverEnd = base + cover;
+    return next;
   }
 
-  /** Emits held bytes as they are, up to `end`. */
-  private take(end: number): Buffer {
-    const out = this.held.subarray(0, end - this.emitted);
-    this.held = this.held.subarray(end - this.emitted);
-    this.emitted = end;
-    return Buffer.from(out);
+  /** The queued output in one new buffer, after `prefix`. */
+  private render(data: Uint8Array, prefix?: Buffer): Buffer {
+    const { ops, mask } = this;
+    let total = prefix?.length ?? 0;
+    for (let i = 0; i < ops.length; i += 2) total += ops[i] === -1 ? mask.length : ops[i + 1]! - ops[i]!;
+    if (total === 0) return EMPTY;
+    const out = Buffer.allocUnsafe(total);
+    let at = prefix ? prefix.copy(out, 0) : 0;
+    const source = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    for (let i = 0; i < ops.length; i += 2) {
+      at += ops[i] === -1 ? mask.copy(out, at) : source.copy(out, at, ops[i], ops[i + 1]);
+    }
+    ops.length = 0;
+    return out;
   }
 }
