@@ -64,4 +64,37 @@ describe('redact', () => {
     expect(mask.maskText('hello world, YWJj')).toBe('hello world, YWJj');
     expect(encodedForms('abcd').every((f) => f === 'abcd' || f.length >= 8)).toBe(true);
   });
+
+  it('conceals every encoded form split across a boundary between large chunks', () => {
+    const value = `${lookalike.stripe()}/+é?&`;
+    const bytes = Buffer.from(value);
+    const forms = [
+      value,
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+      bytes.toString('hex'),
+      bytes.toString('hex').toUpperCase(),
+      encodeURIComponent(value),
+    ];
+    const masker = () => redactionMask([value]).createMasker();
+    const head = 'x'.repeat(70_000);
+    for (const form of forms) {
+      const input = Buffer.from(`${head} ${form} ${head}`);
+      for (const cut of [head.length + 1, head.length + 2, head.length + 1 + Math.floor(form.length / 2), head.length + form.length]) {
+        const m = masker();
+        const out = Buffer.concat([m.write(input.subarray(0, cut)), m.write(input.subarray(cut)), m.end()]).toString();
+        // A padded base64 form may keep its last character, which mixes the value's last bits with padding (mask-forms.ts).
+        const left = `${head} ${M}`;
+        expect(out.startsWith(left) && out.endsWith(` ${head}`), `${form} cut at ${cut - head.length}`).toBe(true);
+        expect(out.slice(left.length, out.length - head.length - 1)).toMatch(/^([A-Za-z0-9+/_-]={0,2})?$/);
+      }
+    }
+  });
+
+  it('passes text through unchanged when the vault holds no value', () => {
+    const mask = redactionMask([]);
+    expect(mask.isEmpty).toBe(true);
+    const input = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, ...Buffer.from(' plain text é\n')]);
+    expect(mask.maskBytes(input).equals(input)).toBe(true);
+  });
 });

@@ -26,8 +26,8 @@ const MAX_WINDOW = Number(process.env.KH_W ?? 32);
 const SKIP_BITS = Number(process.env.KH_B ?? 18);
 const HASH = 0x9e3779b1;
 
-const gramHash = (word: number): number => Math.imul(word, HASH) >>> (32 - SKIP_BITS);
 const EMPTY = Buffer.alloc(0);
+const NO_NEXT = 256;
 
 /**
  * The patterns (the UTF-8 bytes of the secrets and their encoded forms), compiled for a scan that
@@ -39,8 +39,11 @@ const EMPTY = Buffer.alloc(0);
  * the same gram inside some pattern's first `window` bytes. Most grams of ordinary text are in no
  * pattern, and the window jumps `window - 3` bytes at a time; a hash collision only costs a check.
  *
- * Confirming: a trie of all patterns, the root as a table, every other edge in one open-addressing
- * hash table keyed by (node, byte). Walking it from a start gives the longest pattern there.
+ * Confirming: a trie of all patterns. Most nodes of long secrets have one child, kept in arrays
+ * indexed by node (nodes of one pattern are numbered in a row, so a walk reads memory in order);
+ * the root is a table, and the edges of the few nodes with more children are in a small
+ * open-addressing hash table keyed by (node, byte). Walking it from a start gives the longest
+ * pattern there, and tells when the input ended too early to know.
  */
 class Patterns {
   /** Bytes the skip table looks at (the shortest pattern, at most MAX_WINDOW); 0 when a pattern is shorter than a gram. */
@@ -52,41 +55,58 @@ class Patterns {
   private readonly root = new Int32Array(256).fill(-1);
   /** Per node: 1 if a pattern ends there. */
   private readonly terminal: Uint8Array;
+  /**
+   * Per node: the byte to its only child, which is the next node (nodes of one pattern are numbered
+   * in a row); -1 for none; NO_NEXT when its children are in the hash table instead.
+   */
+  private readonly onlyByte: Int16Array;
   private readonly edgeNode: Int32Array;
   private readonly edgeByte: Uint8Array;
   private readonly edgeTo: Int32Array;
   private readonly edgeBits: number;
 
-  constructor(patterns: readonly Uint8Array[]) {
+  constructor(patterns: readonly string[]) {
     this.count = patterns.length;
+    // All patterns in one buffer: one allocation, not one per pattern.
+    const lengths = new Int32Array(patterns.length);
     let total = 0;
     let shortest = Infinity;
     let longest = 0;
-    for (const p of patterns) {
-      total += p.length;
-      shortest = Math.min(shortest, p.length);
-      longest = Math.max(longest, p.length);
+    for (let k = 0; k < patterns.length; k++) {
+      const length = Buffer.byteLength(patterns[k]!, 'utf8');
+      lengths[k] = length;
+      total += length;
+      if (length < shortest) shortest = length;
+      if (length > longest) longest = length;
     }
+    const bytes = Buffer.from(patterns.join(''), 'utf8');
     this.longest = longest;
-    this.edgeBits = Math.max(4, Math.ceil(Math.log2(2 * total + 2)));
+    this.terminal = new Uint8Array(total + 1);
+    this.onlyByte = new Int16Array(total + 1).fill(-1);
+    // Edges in the hash table: where two patterns part, and where a pattern extends another (at most two per pattern).
+    this.edgeBits = Math.max(4, Math.ceil(Math.log2(4 * patterns.length + 4)));
     const slots = 1 << this.edgeBits;
     this.edgeNode = new Int32Array(slots).fill(-1);
     this.edgeByte = new Uint8Array(slots);
     this.edgeTo = new Int32Array(slots);
-    this.terminal = new Uint8Array(total + 1);
 
     let nodes = 1;
-    for (const pattern of patterns) {
+    for (let k = 0, start = 0; k < patterns.length; start += lengths[k]!, k++) {
+      const end = start + lengths[k]!;
       let node = 0;
-      for (let i = 0; i < pattern.length; i++) {
-        const byte = pattern[i]!;
-        let next = node === 0 ? this.root[byte]! : this.child(node, byte);
-        if (next === -1) {
-          next = nodes++;
-          if (node === 0) this.root[byte] = next;
-          else this.addEdge(node, byte, next);
-        }
+      let i = start;
+      for (; i < end; i++) {
+        const next = node === 0 ? this.root[bytes[i]!]! : this.child(node, bytes[i]!);
+        if (next === -1) break;
         node = next;
+      }
+      if (i < end) {
+        // The rest of the pattern is a new chain of nodes, each the only child of the one before.
+        const first = nodes;
+        nodes += end - i;
+        this.addChild(node, bytes[i]!, first);
+        this.onlyByte.set(bytes.subarray(i + 1, end), first);
+        node = nodes - 1;
       }
       this.terminal[node] = 1;
     }
@@ -94,23 +114,36 @@ class Patterns {
     this.window = patterns.length > 0 && shortest >= GRAM ? Math.min(shortest, MAX_WINDOW) : 0;
     const window = this.window;
     if (window === 0) return;
-    this.skip.fill(window - GRAM + 1);
-    for (const p of patterns) {
-      for (let j = GRAM - 1; j < window; j++) {
-        const h = gramHash(p[j - 3]! | (p[j - 2]! << 8) | (p[j - 1]! << 16) | (p[j]! << 24));
-        const distance = window - 1 - j;
-        if (distance < this.skip[h]!) this.skip[h] = distance;
+    const skip = this.skip;
+    skip.fill(window - GRAM + 1);
+    for (let k = 0, start = 0; k < patterns.length; start += lengths[k]!, k++) {
+      for (let j = start + GRAM - 1, distance = window - GRAM; distance >= 0; j++, distance--) {
+        const h = Math.imul(bytes[j - 3]! | (bytes[j - 2]! << 8) | (bytes[j - 1]! << 16) | (bytes[j]! << 24), HASH) >>> (32 - SKIP_BITS);
+        if (distance < skip[h]!) skip[h] = distance;
       }
     }
   }
 
-  private slot(node: number, byte: number): number {
-    return Math.imul((node << 8) | byte, HASH) >>> (32 - this.edgeBits);
+  private addChild(node: number, byte: number, to: number): void {
+    if (node === 0) {
+      this.root[byte] = to;
+      return;
+    }
+    const only = this.onlyByte[node]!;
+    if (only === -1 && to === node + 1) {
+      this.onlyByte[node] = byte;
+      return;
+    }
+    if (only !== NO_NEXT) {
+      if (only !== -1) this.insertEdge(node, only, node + 1);
+      this.onlyByte[node] = NO_NEXT;
+    }
+    this.insertEdge(node, byte, to);
   }
 
-  private addEdge(node: number, byte: number, to: number): void {
+  private insertEdge(node: number, byte: number, to: number): void {
     const last = (1 << this.edgeBits) - 1;
-    let s = this.slot(node, byte);
+    let s = Math.imul((node << 8) | byte, HASH) >>> (32 - this.edgeBits);
     while (this.edgeNode[s] !== -1) s = (s + 1) & last;
     this.edgeNode[s] = node;
     this.edgeByte[s] = byte;
@@ -118,8 +151,10 @@ class Patterns {
   }
 
   private child(node: number, byte: number): number {
+    const only = this.onlyByte[node]!;
+    if (only !== NO_NEXT) return only === byte ? node + 1 : -1;
     const last = (1 << this.edgeBits) - 1;
-    for (let s = this.slot(node, byte); ; s = (s + 1) & last) {
+    for (let s = Math.imul((node << 8) | byte, HASH) >>> (32 - this.edgeBits); ; s = (s + 1) & last) {
       const n = this.edgeNode[s]!;
       if (n === -1) return -1;
       if (n === node && this.edgeByte[s] === byte) return this.edgeTo[s]!;
@@ -164,7 +199,7 @@ export class SecretMask {
     this.size = unique.size;
     const patterns = new Set(unique);
     if (options.encodedForms ?? true) for (const secret of unique) for (const form of encodedForms(secret)) patterns.add(form);
-    this.patterns = new Patterns([...patterns].map((s) => Buffer.from(s, 'utf8')));
+    this.patterns = new Patterns([...patterns]);
   }
 
   get isEmpty(): boolean {
