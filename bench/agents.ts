@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { ALL_RULES_PATTERN } from '../src/core/agents';
 import { createSession } from '../src/core/vault/sessions';
 import { Vault } from '../src/core/vault/vault';
-import { FAST_KDF, median, PASSWORD, report, type Row } from './harness';
+import { redactionMask } from '../src/core/devflow/redact';
+import { FAST_KDF, median, PASSWORD, report, time, type Row } from './harness';
 import { lookalike, randomChars } from '../test/helpers/lookalike';
 
 /** The names `formatOf` accepts, as ripgrep globs. */
@@ -185,23 +186,62 @@ export async function benchRedact(): Promise<void> {
     const literals = join(dir, 'literals.txt');
     writeFileSync(literals, `${values.join('\n')}\n`);
 
-    const keyhold = timeProcess(process.execPath, [CLI, 'redact'], { env: { KEYHOLD_VAULT: join(dir, 'vault'), KEYHOLD_SESSION: token }, stdinFile: input });
+    const env = { KEYHOLD_VAULT: join(dir, 'vault'), KEYHOLD_SESSION: token };
+    const keyhold = timeProcess(process.execPath, [CLI, 'redact'], { env, stdinFile: input });
     const rg = timeProcess('rg', ['--passthru', '--no-config', '-F', '-f', literals, '--replace', '<concealed by keyhold>'], { stdinFile: input });
+    // Where Keyhold's time goes: what it spends before the first byte (Node, the CLI, unlock, the
+    // matcher), and the matcher alone on the same bytes in this process.
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '');
+    const startup = timeProcess(process.execPath, [CLI, 'redact'], { env, stdinFile: empty });
+    const rgStartup = timeProcess('rg', ['--passthru', '--no-config', '-F', '-f', literals, '--replace', '<concealed by keyhold>'], { stdinFile: empty });
+    const nodeStartup = timeProcess(process.execPath, ['-e', '0'], {});
+    const build = median(Array.from({ length: 3 }, () => time(() => redactionMask(values)).ms));
+    const mask = redactionMask(values);
+    const bytes = readFileSync(input);
+    const filter = median(
+      Array.from({ length: 3 }, () =>
+        time(() => {
+          const masker = mask.createMasker();
+          for (let at = 0; at < bytes.length; at += 1 << 20) masker.write(bytes.subarray(at, at + (1 << 20)));
+          masker.end();
+        }),
+      ).map((t) => t.ms),
+    );
     const mb = (written / (1024 * 1024)).toFixed(0);
+    const metric = `redact ${mb} MB with ${VALUES.toLocaleString('en')} vault values`;
     report(
       'redact',
       [
+        { metric, keyhold, baseline: rg, unit: 'ms', target: '≤ 2× rg', pass: keyhold <= 2 * rg },
         {
-          metric: `redact ${mb} MB with ${VALUES.toLocaleString('en')} vault values`,
-          keyhold,
-          baseline: rg,
+          metric: 'the same on empty input (start, unlock, read values, build the matcher)',
+          keyhold: startup,
+          baseline: rgStartup,
           unit: 'ms',
-          target: '≤ 2× rg',
-          pass: keyhold <= 2 * rg,
+          target: 'informational',
+          pass: true,
+        },
+        { metric: '`node -e 0` beside it (Node alone)', keyhold: nodeStartup, baseline: rgStartup, unit: 'ms', target: 'informational', pass: true },
+        {
+          metric: `in-process: build the matcher for ${VALUES.toLocaleString('en')} values (warm)`,
+          keyhold: build,
+          baseline: 0,
+          unit: 'ms',
+          target: 'informational',
+          pass: true,
+        },
+        {
+          metric: `in-process: the matcher alone on the ${mb} MB, 1 MiB chunks`,
+          keyhold: filter,
+          baseline: rg - rgStartup,
+          unit: 'ms',
+          target: 'informational',
+          pass: true,
         },
       ],
       [
-        "Baseline: `rg --passthru -F -f LITERALS --replace MASK` reading the same file on standard input. Keyhold is the built CLI with a session (open, unlock, read 1,000 values), and it conceals each value's base64, hex and URL-encoded forms too (about ten patterns per value), which ripgrep is not asked to.",
+        "Baseline: `rg --passthru -F -f LITERALS --replace MASK` reading the same file on standard input. Keyhold is the built CLI with a session (open, unlock, read 1,000 values), and it conceals each value's base64, base64url, hex and URL-encoded forms too (about six patterns per value here), which ripgrep is not asked to. The last row's baseline is ripgrep's whole run less its run on empty input.",
       ],
     );
   } finally {

@@ -284,6 +284,17 @@ describe('SecretMask on long secrets and large chunks', () => {
     expect(masker.end().length).toBe(0);
   });
 
+  it('finds a secret at every offset of a large chunk (the scan runs two windows, one per half)', () => {
+    const secret = 'Kx9-secret-value-0123456789abcdef';
+    const mask = new SecretMask([secret], { mask: M });
+    const filler = 'the quick brown fox jumps over the lazy dog 0123456789 '.repeat(120).slice(0, 6000);
+    for (let at = 0; at + secret.length <= filler.length; at++) {
+      const input = `${filler.slice(0, at)}${secret}${filler.slice(at + secret.length)}`;
+      const out = mask.maskText(input);
+      if (out !== `${filler.slice(0, at)}${M}${filler.slice(at + secret.length)}`) expect.fail(`missed the secret at ${at}`);
+    }
+  });
+
   it('finds every planted secret among a thousand in a large stream', () => {
     const secrets = Array.from({ length: 1000 }, (_, i) => `tok_${i.toString(36).padStart(4, '0')}_${'Zx9'.repeat(6)}`);
     const lines: string[] = [];

@@ -22,8 +22,10 @@ export interface MaskOptions {
 /** Bytes in a gram of the skip table. */
 const GRAM = 4;
 /** At most this many leading bytes of each pattern go into the skip table (the skip distance is below it). */
-const MAX_WINDOW = Number(process.env.KH_W ?? 32);
-const SKIP_BITS = Number(process.env.KH_B ?? 18);
+const MAX_WINDOW = 32;
+const SKIP_BITS = 18;
+/** Inputs at least this long are scanned as two halves at once. */
+const LANE_MIN = 4096;
 const HASH = 0x9e3779b1;
 
 const EMPTY = Buffer.alloc(0);
@@ -162,6 +164,46 @@ class Patterns {
   }
 
   /**
+   * Pushes onto `out`, in order, every start below `limit` whose window fits in `data` and that the
+   * skip table cannot rule out; returns the first start it did not look at (the caller walks the
+   * trie from the few left before `limit`). Two windows move at once, one over each half of a large
+   * input: each step waits on a table read, and the processor overlaps the two.
+   */
+  candidates(data: Uint8Array, limit: number, out: number[], laneB: number[]): number {
+    const { window, skip } = this;
+    const end = Math.min(limit, data.length - window + 1);
+    if (end <= 0) return 0;
+    const mid = end >= LANE_MIN ? end >> 1 : end;
+    const shift = 32 - SKIP_BITS;
+    // `a` and `b` are the last bytes of the two windows; a window's start is its last byte + 1 - window.
+    let a = window - 1;
+    let b = mid + window - 1;
+    const aEnd = mid + window - 1;
+    const bEnd = end + window - 1;
+    while (a < aEnd && b < bEnd) {
+      const da = skip[Math.imul(data[a - 3]! | (data[a - 2]! << 8) | (data[a - 1]! << 16) | (data[a]! << 24), HASH) >>> shift]!;
+      const db = skip[Math.imul(data[b - 3]! | (data[b - 2]! << 8) | (data[b - 1]! << 16) | (data[b]! << 24), HASH) >>> shift]!;
+      if (da !== 0) a += da;
+      else out.push(a++ + 1 - window);
+      if (db !== 0) b += db;
+      else laneB.push(b++ + 1 - window);
+    }
+    while (a < aEnd) {
+      const da = skip[Math.imul(data[a - 3]! | (data[a - 2]! << 8) | (data[a - 1]! << 16) | (data[a]! << 24), HASH) >>> shift]!;
+      if (da !== 0) a += da;
+      else out.push(a++ + 1 - window);
+    }
+    while (b < bEnd) {
+      const db = skip[Math.imul(data[b - 3]! | (data[b - 2]! << 8) | (data[b - 1]! << 16) | (data[b]! << 24), HASH) >>> shift]!;
+      if (db !== 0) b += db;
+      else laneB.push(b++ + 1 - window);
+    }
+    for (let k = 0; k < laneB.length; k++) out.push(laneB[k]!);
+    laneB.length = 0;
+    return end;
+  }
+
+  /**
    * The length of the longest pattern that starts at `at` (0 if none), or -1 when `data` ends while
    * the bytes from `at` are still the start of a pattern and `final` is false (more input decides).
    */
@@ -250,6 +292,9 @@ export class StreamMasker {
   private coverEnd = 0;
   /** What to write, in order, as [start, end) pairs into the data being decided; a start of -1 is the mask. */
   private readonly ops: number[] = [];
+  /** Starts the skip table let through, for the trie to confirm (reused). */
+  private readonly candidates: number[] = [];
+  private readonly laneB: number[] = [];
   private ended = false;
 
   constructor(
@@ -319,19 +364,11 @@ export class StreamMasker {
 
     let next = 0;
     let undecided = false;
-    const window = patterns.window;
-    if (window > 0) {
-      const { skip } = patterns;
-      let last = window - 1;
-      while (last < n) {
-        const at = last + 1 - window;
-        if (at >= limit) break;
-        const word = data[last - 3]! | (data[last - 2]! << 8) | (data[last - 1]! << 16) | (data[last]! << 24);
-        const distance = skip[Math.imul(word, HASH) >>> (32 - SKIP_BITS)]!;
-        if (distance !== 0) {
-          last += distance;
-          continue;
-        }
+    if (patterns.window > 0) {
+      const candidates = this.candidates;
+      const skipped = patterns.candidates(data, limit, candidates, this.laneB);
+      for (let k = 0; k < candidates.length; k++) {
+        const at = candidates[k]!;
         const length = patterns.longestAt(data, at, final);
         if (length === -1) {
           next = at;
@@ -339,9 +376,9 @@ export class StreamMasker {
           break;
         }
         if (length > 0) found(at, length);
-        last++;
       }
-      if (!undecided) next = Math.min(last + 1 - window, limit);
+      candidates.length = 0;
+      if (!undecided) next = skipped;
     }
     if (!undecided) {
       for (; next < limit; next++) {
