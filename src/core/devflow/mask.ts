@@ -348,7 +348,6 @@ export class StreamMasker {
   private decide(data: Uint8Array, limit: number, final: boolean): number {
     const { patterns, ops } = this;
     const base = this.heldAt;
-    const n = data.length;
     let emitted = this.emitted - base;
     let cover = this.coverEnd - base;
     const found = (at: number, length: number): void => {
