@@ -70,18 +70,21 @@ class Patterns {
   constructor(patterns: readonly string[]) {
     this.count = patterns.length;
     // All patterns in one buffer: one allocation, not one per pattern.
+    const joined = patterns.join('');
+    const encoded = Buffer.from(joined, 'utf8');
+    const bytes = new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.length);
+    // ASCII text (most secrets and all their encoded forms) has as many bytes as UTF-16 code units.
+    const ascii = encoded.length === joined.length;
     const lengths = new Int32Array(patterns.length);
-    let total = 0;
+    const total = encoded.length;
     let shortest = Infinity;
     let longest = 0;
     for (let k = 0; k < patterns.length; k++) {
-      const length = Buffer.byteLength(patterns[k]!, 'utf8');
+      const length = ascii ? patterns[k]!.length : Buffer.byteLength(patterns[k]!, 'utf8');
       lengths[k] = length;
-      total += length;
       if (length < shortest) shortest = length;
       if (length > longest) longest = length;
     }
-    const bytes = Buffer.from(patterns.join(''), 'utf8');
     this.longest = longest;
     this.terminal = new Uint8Array(total + 1);
     this.onlyByte = new Int16Array(total + 1).fill(-1);
