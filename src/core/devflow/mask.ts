@@ -45,7 +45,9 @@ const NO_NEXT = 256;
  * indexed by node (nodes of one pattern are numbered in a row, so a walk reads memory in order);
  * the root is a table, and the edges of the few nodes with more children are in a small
  * open-addressing hash table keyed by (node, byte). Walking it from a start gives the longest
- * pattern there, and tells when the input ended too early to know.
+ * pattern there, and tells when the input ended too early to know. A walk reads at most `longest`
+ * bytes, so text made of one secret's beginning over and over costs that much per start; ordinary
+ * text costs a small fraction of a table read per byte.
  */
 class Patterns {
   /** Bytes the skip table looks at (the shortest pattern, at most MAX_WINDOW); 0 when a pattern is shorter than a gram. */
@@ -222,6 +224,7 @@ class Patterns {
     return final ? best : -1;
   }
 }
+
 /**
  * The set of secrets to conceal, compiled once; each output stream gets its own masker.
  *
