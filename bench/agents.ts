@@ -55,28 +55,47 @@ function hasRipgrep(): boolean {
   return spawnSync('rg', ['--version']).status === 0;
 }
 
-/** Wall time of a child process, its output sent to /dev/null; median of `runs` after one warm-up. */
-function timeProcess(
-  command: string,
-  args: string[],
-  options: { env?: Record<string, string>; stdinFile?: string; okCodes?: number[]; runs?: number },
-): number {
-  const once = () => {
-    const stdin = options.stdinFile ? openSync(options.stdinFile, 'r') : 'ignore';
-    const t = performance.now();
-    const r = spawnSync(command, args, {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-      stdio: [stdin, 'ignore', 'pipe'],
-      maxBuffer: 1 << 20,
-    });
-    const ms = performance.now() - t;
-    if (typeof stdin === 'number') closeSync(stdin);
-    if (!(options.okCodes ?? [0]).includes(r.status ?? -1))
-      throw new Error(`${command} ${args[0]} failed (${r.status}): ${r.stderr?.toString().slice(0, 500)}`);
-    return ms;
-  };
-  once();
-  return median(Array.from({ length: options.runs ?? 3 }, once));
+interface ProcessRun {
+  env?: Record<string, string>;
+  stdinFile?: string;
+  okCodes?: number[];
+}
+
+/** Wall time of one run of a child process, its output sent to /dev/null. */
+function runOnce(command: string, args: string[], options: ProcessRun): number {
+  const stdin = options.stdinFile ? openSync(options.stdinFile, 'r') : 'ignore';
+  const t = performance.now();
+  const r = spawnSync(command, args, {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+    stdio: [stdin, 'ignore', 'pipe'],
+    maxBuffer: 1 << 20,
+  });
+  const ms = performance.now() - t;
+  if (typeof stdin === 'number') closeSync(stdin);
+  if (!(options.okCodes ?? [0]).includes(r.status ?? -1)) throw new Error(`${command} ${args[0]} failed (${r.status}): ${r.stderr?.toString().slice(0, 500)}`);
+  return ms;
+}
+
+/** Wall time of a child process; median of `runs` after one warm-up. */
+function timeProcess(command: string, args: string[], options: ProcessRun & { runs?: number }): number {
+  runOnce(command, args, options);
+  return median(Array.from({ length: options.runs ?? 3 }, () => runOnce(command, args, options)));
+}
+
+/**
+ * Two commands timed in turn (A, B, A, B…) after a warm-up of each, so that load from other work
+ * on a shared machine falls on both alike; the median of each.
+ */
+function timeAlternating(a: [string, string[], ProcessRun], b: [string, string[], ProcessRun], runs: number): [number, number] {
+  runOnce(...a);
+  runOnce(...b);
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    as.push(runOnce(...a));
+    bs.push(runOnce(...b));
+  }
+  return [median(as), median(bs)];
 }
 
 /**
@@ -187,15 +206,18 @@ export async function benchRedact(): Promise<void> {
     writeFileSync(literals, `${values.join('\n')}\n`);
 
     const env = { KEYHOLD_VAULT: join(dir, 'vault'), KEYHOLD_SESSION: token };
-    const keyhold = timeProcess(process.execPath, [CLI, 'redact'], { env, stdinFile: input });
-    const rg = timeProcess('rg', ['--passthru', '--no-config', '-F', '-f', literals, '--replace', '<concealed by keyhold>'], { stdinFile: input });
+    const rgArgs = ['--passthru', '--no-config', '-F', '-f', literals, '--replace', '<concealed by keyhold>'];
+    const [keyhold, rg] = timeAlternating([process.execPath, [CLI, 'redact'], { env, stdinFile: input }], ['rg', rgArgs, { stdinFile: input }], 5);
     // Where Keyhold's time goes: what it spends before the first byte (Node, the CLI, unlock, the
     // matcher), and the matcher alone on the same bytes in this process.
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, '');
-    const startup = timeProcess(process.execPath, [CLI, 'redact'], { env, stdinFile: empty });
     // ripgrep exits 1 when it finds nothing.
-    const rgStartup = timeProcess('rg', ['--passthru', '--no-config', '-F', '-f', literals, '--replace', '<concealed by keyhold>'], { stdinFile: empty, okCodes: [1] });
+    const [startup, rgStartup] = timeAlternating(
+      [process.execPath, [CLI, 'redact'], { env, stdinFile: empty }],
+      ['rg', rgArgs, { stdinFile: empty, okCodes: [1] }],
+      5,
+    );
     const nodeStartup = timeProcess(process.execPath, ['-e', '0'], {});
     const build = median(Array.from({ length: 3 }, () => time(() => redactionMask(values)).ms));
     const mask = redactionMask(values);
