@@ -233,6 +233,48 @@ describe('SecretMask on long secrets and large chunks', () => {
     );
   });
 
+  it('gives the same output when it may write over its input chunks, for masks shorter or longer than the secrets', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(longSecret, { minLength: 1, maxLength: 12 })
+          .chain((secrets) =>
+            fc.tuple(
+              fc.constant(secrets),
+              fc.array(fc.oneof(fc.constantFrom(...secrets), filler), { maxLength: 80 }),
+              fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }),
+              fc.constantFrom('*', '***', '<concealed by keyhold and much longer than any secret>'),
+            ),
+          ),
+        ([secrets, parts, sizes, maskText]) => {
+          const input = Buffer.from(parts.join(''), 'utf8');
+          const mask = new SecretMask(secrets, { mask: maskText, encodedForms: false, overwriteInput: true });
+          // Each chunk is handed over: a copy the masker may write over.
+          const out = streamed(
+            mask,
+            chunked(input, sizes).map((c) => Buffer.from(c)),
+          );
+          expect(out.equals(reference(input, secrets, maskText))).toBe(true);
+          expect(mask.maskBytes(input).equals(out)).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leaves its input chunks alone unless told it may write over them', () => {
+    const secret = 'a-secret-value-0123456789';
+    const chunk = Buffer.from(`x ${secret} y `.repeat(1000));
+    const before = Buffer.from(chunk);
+    const masker = new SecretMask([secret], { mask: M }).createMasker();
+    const out = Buffer.concat([masker.write(chunk), masker.end()]);
+    expect(chunk.equals(before)).toBe(true);
+    expect(out.toString()).toBe(`x ${M} y `.repeat(1000));
+    const mask = new SecretMask([secret], { mask: M, overwriteInput: true });
+    expect(mask.maskBytes(chunk).toString()).toBe(`x ${M} y `.repeat(1000));
+    expect(chunk.equals(before)).toBe(true);
+  });
+
   it('conceals a secret split across a boundary between two large chunks, at every offset', () => {
     const secret = `sk_live_${'k7'.repeat(20)}`;
     const mask = new SecretMask([secret], { mask: M });

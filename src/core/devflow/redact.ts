@@ -9,7 +9,11 @@ import { SecretMask, type MaskOptions } from './mask';
 
 export { encodedForms, MIN_ENCODED_LENGTH } from './mask-forms';
 
-/** A mask over the values and all their encoded forms, for a redacting stream. */
+/**
+ * A mask over the values and all their encoded forms, for a redacting stream. Its maskers write
+ * their output over the chunks they are given unless `overwriteInput: false` is passed: the stream
+ * hands each read over and never reads it again, and 100 MB of input need no second 100 MB.
+ */
 export function redactionMask(values: Iterable<string>, options: MaskOptions = {}): SecretMask {
-  return new SecretMask(values, { ...options, encodedForms: true });
+  return new SecretMask(values, { overwriteInput: true, ...options, encodedForms: true });
 }
