@@ -84,10 +84,7 @@ describe('redact', () => {
       for (const cut of [head.length + 1, head.length + 2, head.length + 1 + Math.floor(form.length / 2), head.length + form.length]) {
         const m = masker();
         const out = Buffer.concat([m.write(Buffer.from(input.subarray(0, cut))), m.write(Buffer.from(input.subarray(cut))), m.end()]).toString();
-        // A padded base64 form may keep its last character, which mixes the value's last bits with padding (mask-forms.ts).
-        const left = `${head} ${M}`;
-        expect(out.startsWith(left) && out.endsWith(` ${head}`), `${form} cut at ${cut - head.length}`).toBe(true);
-        expect(out.slice(left.length, out.length - head.length - 1)).toMatch(/^([A-Za-z0-9+/_-]={0,2})?$/);
+        expect(out, `${form} cut at ${cut - head.length}`).toBe(`${head} ${M} ${head}`);
       }
     }
   });

@@ -24,6 +24,8 @@ export interface MaskOptions {
    * maskBytes and maskText never write over their input.
    */
   overwriteInput?: boolean;
+  /** More forms of each secret to conceal exactly as given (no forms of their own), besides those of mask-forms.ts. */
+  moreForms?: (secret: string) => Iterable<string>;
 }
 
 /** Bytes in a gram of the skip table. */
@@ -257,6 +259,7 @@ export class SecretMask {
     this.size = unique.size;
     const patterns = new Set(unique);
     if (options.encodedForms ?? true) for (const secret of unique) for (const form of encodedForms(secret)) patterns.add(form);
+    if (options.moreForms) for (const secret of unique) for (const form of options.moreForms(secret)) if (form.length > 0) patterns.add(form);
     this.patterns = new Patterns([...patterns]);
   }
 
