@@ -191,3 +191,160 @@ describe('SecretMask', () => {
     );
   });
 });
+
+// The scan skips over text no secret can start in when every pattern is long (ordinary secrets), and
+// reads large chunks without copying them: these cover that path as the short secrets above do not.
+describe('SecretMask on long secrets and large chunks', () => {
+  /** Cuts `input` into chunks of the given sizes (repeated), as a stream with large reads would deliver it. */
+  function chunked(input: Buffer, sizes: number[]): Buffer[] {
+    const chunks: Buffer[] = [];
+    for (let at = 0, k = 0; at < input.length; k++) {
+      const size = Math.max(1, sizes[k % sizes.length]!);
+      chunks.push(input.subarray(at, at + size));
+      at += size;
+    }
+    return chunks;
+  }
+
+  // Long secrets over a small alphabet, many sharing prefixes and overlapping each other.
+  const longSecret = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é'), minLength: 8, maxLength: 40 });
+  const filler = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'x', ' ', '\n', 'é', '😀'), maxLength: 60 });
+
+  it('matches the one-shot specification for long secrets, overlaps and any chunk sizes', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(longSecret, { minLength: 1, maxLength: 12 })
+          .chain((secrets) =>
+            fc.tuple(
+              fc.constant(secrets),
+              fc.array(fc.oneof(fc.constantFrom(...secrets), filler), { maxLength: 80 }),
+              fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }),
+            ),
+          ),
+        ([secrets, parts, sizes]) => {
+          const input = Buffer.from(parts.join(''), 'utf8');
+          const mask = new SecretMask(secrets, { mask: M, encodedForms: false });
+          const out = streamed(mask, chunked(input, sizes));
+          expect(out.equals(reference(input, secrets, M))).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives the same output when it may write over its input chunks, for masks shorter or longer than the secrets', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(longSecret, { minLength: 1, maxLength: 12 })
+          .chain((secrets) =>
+            fc.tuple(
+              fc.constant(secrets),
+              fc.array(fc.oneof(fc.constantFrom(...secrets), filler), { maxLength: 80 }),
+              fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }),
+              fc.constantFrom('*', '***', '<concealed by keyhold and much longer than any secret>'),
+            ),
+          ),
+        ([secrets, parts, sizes, maskText]) => {
+          const input = Buffer.from(parts.join(''), 'utf8');
+          const mask = new SecretMask(secrets, { mask: maskText, encodedForms: false, overwriteInput: true });
+          // Each chunk is handed over: a copy the masker may write over.
+          const out = streamed(
+            mask,
+            chunked(input, sizes).map((c) => Buffer.from(c)),
+          );
+          expect(out.equals(reference(input, secrets, maskText))).toBe(true);
+          expect(mask.maskBytes(input).equals(out)).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leaves its input chunks alone unless told it may write over them', () => {
+    const secret = 'a-secret-value-0123456789';
+    const chunk = Buffer.from(`x ${secret} y `.repeat(1000));
+    const before = Buffer.from(chunk);
+    const masker = new SecretMask([secret], { mask: M }).createMasker();
+    const out = Buffer.concat([masker.write(chunk), masker.end()]);
+    expect(chunk.equals(before)).toBe(true);
+    expect(out.toString()).toBe(`x ${M} y `.repeat(1000));
+    const mask = new SecretMask([secret], { mask: M, overwriteInput: true });
+    expect(mask.maskBytes(chunk).toString()).toBe(`x ${M} y `.repeat(1000));
+    expect(chunk.equals(before)).toBe(true);
+  });
+
+  it('conceals a secret split across a boundary between two large chunks, at every offset', () => {
+    const secret = `sk_live_${'k7'.repeat(20)}`;
+    const mask = new SecretMask([secret], { mask: M });
+    const head = Buffer.from('é'.repeat(40_000), 'utf8');
+    const input = Buffer.concat([head, Buffer.from(`${secret}😀 tail`, 'utf8')]);
+    for (let cut = head.length - 2; cut <= head.length + secret.length + 2; cut++) {
+      const out = streamed(mask, [input.subarray(0, cut), input.subarray(cut)]).toString('utf8');
+      expect(out, `cut at ${cut - head.length}`).toBe(`${'é'.repeat(40_000)}${M}😀 tail`);
+    }
+  });
+
+  it('lets the longest secret win and merges overlaps among long secrets', () => {
+    const mask = new SecretMask(['token-0123456789', 'token-0123456789-extended', '456789-extended-more'], { mask: M });
+    expect(mask.maskText('<token-0123456789-extended-more>')).toBe(`<${M}>`);
+    expect(mask.maskText('<token-0123456789-extension>')).toBe(`<${M}-extension>`);
+    expect(mask.maskText('token-0123456789token-0123456789')).toBe(`${M}${M}`);
+  });
+
+  it('conceals multi-byte UTF-8 secrets among multi-byte text', () => {
+    const secret = 'κλειδί-秘密-😀-0123456789';
+    const mask = new SecretMask([secret], { mask: M });
+    const input = Buffer.from(`日本語${secret}κλειδί-秘密😀${secret}é`, 'utf8');
+    const expected = `日本語${M}κλειδί-秘密😀${M}é`;
+    for (const sizes of [[1], [3], [7, 1], [input.length]]) expect(streamed(mask, chunked(input, sizes)).toString('utf8')).toBe(expected);
+  });
+
+  it('writes random bytes (invalid UTF-8 included) without a secret byte for byte, with or without secrets', () => {
+    const secrets = Array.from({ length: 200 }, (_, i) => `secret-value-${i}-${'q'.repeat(i % 30)}`);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 20_000 }), fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 4 }), (bytes, sizes) => {
+        const input = Buffer.from(bytes);
+        fc.pre(!secrets.some((s) => input.includes(s)));
+        for (const mask of [new SecretMask(secrets), new SecretMask([]), new SecretMask(['', 'abc'])]) {
+          expect(streamed(mask, chunked(input, sizes)).equals(input)).toBe(true);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('masks nothing with no secrets, and copies the bytes it returns', () => {
+    const mask = new SecretMask([]);
+    expect(mask.isEmpty).toBe(true);
+    const chunk = Buffer.from('nothing to hide\n');
+    const masker = mask.createMasker();
+    const out = masker.write(chunk);
+    chunk.fill(0);
+    expect(out.toString()).toBe('nothing to hide\n');
+    expect(masker.end().length).toBe(0);
+  });
+
+  it('finds a secret at every offset of a large chunk (the scan runs two windows, one per half)', () => {
+    const secret = 'Kx9-secret-value-0123456789abcdef';
+    const mask = new SecretMask([secret], { mask: M });
+    const filler = 'the quick brown fox jumps over the lazy dog 0123456789 '.repeat(120).slice(0, 6000);
+    for (let at = 0; at + secret.length <= filler.length; at++) {
+      const input = `${filler.slice(0, at)}${secret}${filler.slice(at + secret.length)}`;
+      const out = mask.maskText(input);
+      if (out !== `${filler.slice(0, at)}${M}${filler.slice(at + secret.length)}`) expect.fail(`missed the secret at ${at}`);
+    }
+  });
+
+  it('finds every planted secret among a thousand in a large stream', () => {
+    const secrets = Array.from({ length: 1000 }, (_, i) => `tok_${i.toString(36).padStart(4, '0')}_${'Zx9'.repeat(6)}`);
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++)
+      lines.push(i % 7 === 0 ? `line ${i} auth=${secrets[(i * 31) % 1000]} ok` : `line ${i} path=/api/v1/items/${i} tok_ user=u${i % 97}`);
+    const input = Buffer.from(lines.join('\n'), 'utf8');
+    const mask = new SecretMask(secrets, { mask: M });
+    const out = streamed(mask, chunked(input, [1 << 16, 1000, 1 << 20])).toString('utf8');
+    expect(out).toBe(lines.map((l) => l.replace(/tok_\w{4}_(Zx9){6}/, M)).join('\n'));
+  });
+});

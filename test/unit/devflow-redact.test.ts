@@ -11,10 +11,11 @@ function streamed(values: string[], input: Buffer, cuts: number[]): string {
   const out: Buffer[] = [];
   let at = 0;
   for (const cut of [...cuts.filter((c) => c > 0 && c < input.length)].sort((a, b) => a - b)) {
-    out.push(masker.write(input.subarray(at, cut)));
+    // A redacting masker writes over the chunks it is given: hand it copies.
+    out.push(masker.write(Buffer.from(input.subarray(at, cut))));
     at = cut;
   }
-  out.push(masker.write(input.subarray(at)), masker.end());
+  out.push(masker.write(Buffer.from(input.subarray(at))), masker.end());
   return Buffer.concat(out).toString('utf8');
 }
 
@@ -63,5 +64,35 @@ describe('redact', () => {
     const mask = redactionMask(['abcd']);
     expect(mask.maskText('hello world, YWJj')).toBe('hello world, YWJj');
     expect(encodedForms('abcd').every((f) => f === 'abcd' || f.length >= 8)).toBe(true);
+  });
+
+  it('conceals every encoded form split across a boundary between large chunks', () => {
+    const value = `${lookalike.stripe()}/+é?&`;
+    const bytes = Buffer.from(value);
+    const forms = [
+      value,
+      bytes.toString('base64'),
+      bytes.toString('base64url'),
+      bytes.toString('hex'),
+      bytes.toString('hex').toUpperCase(),
+      encodeURIComponent(value),
+    ];
+    const masker = () => redactionMask([value]).createMasker();
+    const head = 'x'.repeat(70_000);
+    for (const form of forms) {
+      const input = Buffer.from(`${head} ${form} ${head}`);
+      for (const cut of [head.length + 1, head.length + 2, head.length + 1 + Math.floor(form.length / 2), head.length + form.length]) {
+        const m = masker();
+        const out = Buffer.concat([m.write(Buffer.from(input.subarray(0, cut))), m.write(Buffer.from(input.subarray(cut))), m.end()]).toString();
+        expect(out, `${form} cut at ${cut - head.length}`).toBe(`${head} ${M} ${head}`);
+      }
+    }
+  });
+
+  it('passes text through unchanged when the vault holds no value', () => {
+    const mask = redactionMask([]);
+    expect(mask.isEmpty).toBe(true);
+    const input = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, ...Buffer.from(' plain text é\n')]);
+    expect(mask.maskBytes(input).equals(input)).toBe(true);
   });
 });
