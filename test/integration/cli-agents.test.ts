@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,6 +199,33 @@ describe('keyhold redact and byok print', () => {
     const r = await keyhold(['redact'], { env: withSession(), input });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('log: <concealed by keyhold>\nb64: <concealed by keyhold>\nplain text\n');
+  });
+
+  it('redact, the binary, reads a pipe from a Node parent that writes in bursts with pauses (a hook runner)', async () => {
+    // Node hands a child non-blocking pipes: reading fd 0 with fs calls failed with EAGAIN at the
+    // first pause, and redact died part way through, its output cut short.
+    const child = spawn(process.execPath, [CLI, 'redact'], { env: { PATH: process.env.PATH ?? '', ...withSession() }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    child.stdin.on('error', () => {}); // EPIPE when it died early: the exit code says so below
+    const line = Buffer.from(`plain ${'x'.repeat(90)} ${KEYS.github} more\n`);
+    const burst = Buffer.concat(Array.from({ length: 2_000 }, () => line));
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      if (exited) break;
+      if (!child.stdin.write(burst)) await Promise.race([new Promise((resolve) => child.stdin.once('drain', resolve)), closed]);
+    }
+    child.stdin.end();
+    expect(await closed, stderr).toBe(0);
+    const text = Buffer.concat(out).toString('utf8');
+    const expected = `plain ${'x'.repeat(90)} <concealed by keyhold> more\n`.repeat(10_000);
+    expect(text.length).toBe(expected.length);
+    expect(text === expected).toBe(true);
   });
 
   it('byok print prints the key with a session, and refuses to prompt without one', async () => {
