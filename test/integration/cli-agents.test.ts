@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, keyhold } from '../helpers/cli';
@@ -226,6 +226,24 @@ describe('keyhold redact and byok print', () => {
     const expected = `plain ${'x'.repeat(90)} <concealed by keyhold> more\n`.repeat(10_000);
     expect(text.length).toBe(expected.length);
     expect(text === expected).toBe(true);
+  });
+
+  it('redact, the binary, reads a file given as standard input in large reads, a secret across the 1 MiB boundary included', () => {
+    const file = p('redact-input.log');
+    const head = 'y'.repeat((1 << 20) - 10);
+    writeFileSync(file, `${head}${KEYS.github} tail\n`);
+    const fd = openSync(file, 'r');
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'redact'], {
+        env: { PATH: process.env.PATH ?? '', ...withSession() },
+        stdio: [fd, 'pipe', 'pipe'],
+        maxBuffer: 1 << 24,
+      });
+      expect(r.status, r.stderr.toString()).toBe(0);
+      expect(r.stdout.toString() === `${head}<concealed by keyhold> tail\n`).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('byok print prints the key with a session, and refuses to prompt without one', async () => {

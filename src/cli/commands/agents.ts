@@ -18,7 +18,7 @@ import { assertNoBackup, backupOf, restoreWrapped, storeWrapSecrets, writeWrappe
 import type { SecretMask } from '../../core/devflow';
 import { redactionMask } from '../../core/devflow/redact';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
-import { currentIo, env, err, out, printJson, printTable, setExitCode } from '../io';
+import { currentIo, env, err, out, printJson, printTable, processIo, setExitCode } from '../io';
 import { readTextFile } from '../files';
 
 /** Found credentials: the exit status scripts and hooks test, as `grep` does. */
@@ -158,10 +158,12 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
 async function redactStream(mask: SecretMask): Promise<void> {
   const masker = mask.createMasker();
   const io = currentIo();
-  // Standard input as the stream Node made for it, never fs reads of fd 0: a hook runner that is
-  // itself a Node program (Claude Code) hands over a non-blocking pipe, where fs.read fails with
-  // EAGAIN as soon as the writer pauses.
-  const input = io.stdin;
+  // A file on standard input (`< big.log`) is read in 1 MiB reads. Anything else goes through the
+  // stream Node made for it: a hook runner that is itself a Node program (Claude Code) hands over
+  // a non-blocking pipe, where fs reads of fd 0 fail with EAGAIN as soon as the writer pauses.
+  const { createReadStream, fstatSync } = await import('node:fs');
+  const fromFile = io === processIo() && fstatSync(0).isFile();
+  const input = fromFile ? createReadStream('', { fd: 0, highWaterMark: 1 << 20 }) : io.stdin;
   // A closed output ends the binary quietly (guardClosedPipes in io.ts).
   const write = (chunk: Buffer) =>
     chunk.length === 0 || io.stdout.write(chunk) ? Promise.resolve() : new Promise<void>((r) => io.stdout.once('drain', () => r()));
