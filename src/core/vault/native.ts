@@ -17,19 +17,16 @@ export function electronBindingPath(projectDir: string, electronVersion: string)
   return join(projectDir, ELECTRON_BUILD_DIR, `electron-${electronVersion}`, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 }
 
-let binding: string | object | undefined;
+let binding: string | object | undefined | (() => string | object | undefined);
 
 /** better-sqlite3's `nativeBinding` option for every database opened from now on (undefined: its own build). */
 export function useNativeBinding(path: string | undefined): void {
   binding = path;
 }
 
-/** The same, with an addon already loaded. */
-function useNativeAddon(addon: object): void {
-  binding = addon;
-}
-
+/** The option for the next database: a lookup left for the first open runs then, once. */
 export function nativeBinding(): string | object | undefined {
+  if (typeof binding === 'function') binding = binding();
   return binding;
 }
 
@@ -50,15 +47,18 @@ export function useElectronBuildIn(appDir: string, electronVersion: string | und
 }
 
 /**
- * In Node (the CLI): npm's build, named directly. better-sqlite3's own lookup (the `bindings`
- * package) probes a dozen paths and reads the call stack to find them; the CLI bundles
+ * In Node (the CLI): npm's build, named directly, looked up when the first database opens (a
+ * command that opens none, like `--help`, pays nothing). better-sqlite3's own lookup (the
+ * `bindings` package) probes a dozen paths and reads the call stack to find them; the CLI bundles
  * better-sqlite3's JavaScript, where that lookup would search beside the bundle instead of the
  * package. A build elsewhere than build/Release is still found by `bindings`, from the package.
  */
 export function useNodeBuild(): void {
-  const require = createRequire(import.meta.url);
-  const root = dirname(require.resolve('better-sqlite3/package.json'));
-  const release = join(root, 'build', 'Release', 'better_sqlite3.node');
-  if (existsSync(release)) useNativeBinding(release);
-  else useNativeAddon(createRequire(join(root, 'package.json'))('bindings')({ bindings: 'better_sqlite3.node', module_root: root }));
+  binding = () => {
+    const require = createRequire(import.meta.url);
+    const root = dirname(require.resolve('better-sqlite3/package.json'));
+    const release = join(root, 'build', 'Release', 'better_sqlite3.node');
+    if (existsSync(release)) return release;
+    return createRequire(join(root, 'package.json'))('bindings')({ bindings: 'better_sqlite3.node', module_root: root }) as object;
+  };
 }
