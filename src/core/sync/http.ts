@@ -137,8 +137,23 @@ export class HttpClient {
     const secrets = req.secrets ?? [];
     const callers = [req.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
     const aborted = (): boolean => callers.some((s) => s.aborted);
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-    const signal = AbortSignal.any([...callers, timeout]);
+    // One controller per request, fed by the callers' signals and a timer, all removed when the
+    // request ends: AbortSignal.any and AbortSignal.timeout cost ~40 µs a request on Node 20
+    // (weak references and a finalizer each), a quarter of Keyhold's own time in a fast sync.
+    const controller = new AbortController();
+    const unlisten = callers.map((caller) => {
+      const forward = () => controller.abort(caller.reason);
+      if (caller.aborted) forward();
+      else caller.addEventListener('abort', forward, { once: true });
+      return () => caller.removeEventListener('abort', forward);
+    });
+    let timedOut: unknown = null;
+    const timer = setTimeout(() => {
+      timedOut = new DOMException(`The request took longer than ${this.requestTimeoutMs} ms.`, 'TimeoutError');
+      controller.abort(timedOut);
+    }, this.requestTimeoutMs);
+    timer.unref();
+    const signal = controller.signal;
 
     let res: Dispatcher.ResponseData;
     let read: ReadBody;
@@ -160,8 +175,11 @@ export class HttpClient {
     } catch (e) {
       // Cancelled by the caller wins; otherwise the whole-request limit speaks as a timeout,
       // whatever undici called the error it ended the body with.
-      if (!aborted() && timeout.aborted) return classifyError(timeout.reason, service, false);
+      if (!aborted() && timedOut !== null) return classifyError(timedOut, service, false);
       return classifyError(e, service, aborted());
+    } finally {
+      clearTimeout(timer);
+      for (const remove of unlisten) remove();
     }
 
     const status = res.statusCode;
