@@ -491,6 +491,22 @@ describe('fault classification', () => {
     expect(expectFailure(await upsert(closed, profileReq()), 'transient')).toMatchObject({ reason: 'network' });
   });
 
+  it('a view made with a signal is kept per signal, and a view of a view is cancelled by either signal', async () => {
+    const base = client(kura.url, { service: 'Kura' });
+    const [a, b] = [new AbortController(), new AbortController()];
+    expect(base.withSignal(a.signal)).toBe(base.withSignal(a.signal));
+    expect(base.withSignal(b.signal)).not.toBe(base.withSignal(a.signal));
+    const both = base.withSignal(a.signal).withSignal(b.signal);
+    expect(both).not.toBe(base.withSignal(b.signal));
+    for (const outer of [true, false]) {
+      const [first, second] = [new AbortController(), new AbortController()];
+      kura.faults.next({ kind: 'slow', delayMs: 1_000 });
+      const pending = upsert(base.withSignal(first.signal).withSignal(second.signal), profileReq({ name: `cancel-${outer}` }));
+      setTimeout(() => (outer ? first : second).abort(), 20);
+      expect(expectFailure(await pending, 'transient')).toMatchObject({ reason: 'aborted' });
+    }
+  });
+
   it('limits concurrent requests per connection', async () => {
     const own = await startFakeKura();
     try {

@@ -126,10 +126,16 @@ export class HttpClient {
    * lock): the pool is shared, so closing the view closes the connection.
    */
   withSignal(signal: AbortSignal): HttpClient {
+    // The connection's own views are kept, one per signal: a sync pass asks for one per item.
+    // (A view of a view combines two signals, and is made anew.)
+    const cached = this.signal === undefined ? this.views.get(signal) : undefined;
+    if (cached) return cached;
     const view = Object.create(this) as HttpClient;
     Object.defineProperty(view, 'signal', { value: this.signal ? AbortSignal.any([this.signal, signal]) : signal });
+    if (this.signal === undefined) this.views.set(signal, view);
     return view;
   }
+  private readonly views = new WeakMap<AbortSignal, HttpClient>();
 
   async request<S extends z.ZodType>(req: HttpRequest<S>): Promise<RemoteResult<z.output<S>>> {
     const service = this.service;
