@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { build } from 'vite';
 import { createSession } from '../src/core/vault/sessions';
 import { Vault } from '../src/core/vault/vault';
@@ -41,14 +44,17 @@ export async function benchCli(): Promise<void> {
     const vault = await Vault.create(vaultDir, PASSWORD, { kdf: FAST_KDF });
     vault.profiles.createMany(profiles(N));
     const { token } = createSession(vault, 60);
+    const listing = vault.profiles.list();
     vault.close();
     const session = { KEYHOLD_VAULT: vaultDir, KEYHOLD_SESSION: token };
+    const floorScript = writeListFloor(dir, listing);
 
     const cases = {
       floor: ['-e', '0'],
       version: [CLI, '--version'],
       help: [CLI, '--help'],
       list: [CLI, 'profile', 'list', '--json'],
+      listFloor: [floorScript],
     } as const;
     type Case = keyof typeof cases;
     const names = Object.keys(cases) as Case[];
@@ -74,6 +80,22 @@ export async function benchCli(): Promise<void> {
       row(`\`keyhold --version\` (median of ${RUNS} processes)`, 'version', 2, 'wall'),
       row('`keyhold --help`', 'help', 2, 'wall'),
       row(list, 'list', 3, 'wall'),
+      {
+        metric: `list floor: a Node script that opens SQLite, decrypts one AES-GCM cell holding the ${N.toLocaleString('en')} summaries and prints them as JSON`,
+        keyhold: wallOf('listFloor'),
+        baseline: wallOf('floor'),
+        unit: 'ms',
+        target: 'informational',
+        pass: true,
+      },
+      {
+        metric: `${list} vs that list floor`,
+        keyhold: wallOf('list'),
+        baseline: wallOf('listFloor'),
+        unit: 'ms',
+        target: 'informational',
+        pass: true,
+      },
     ];
     if (hasTime) rows.push(row('`keyhold --version`', 'version', 2, 'cpu'), row('`keyhold --help`', 'help', 2, 'cpu'), row(list, 'list', 3, 'cpu'));
     report('cli', rows, [
@@ -82,4 +104,39 @@ export async function benchCli(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The least a Node program does to print this listing from an encrypted SQLite file: load the
+ * addon, open the database, read and decrypt one cell with the listing, print it as JSON. No
+ * argument parser, no schemas, no integrity check, no session to unwrap, no audit: what is left of
+ * `keyhold profile list` above this is Keyhold's own per-command work.
+ */
+function writeListFloor(dir: string, listing: unknown): string {
+  const key = randomBytes(32);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(listing)), cipher.final()]);
+  const dbFile = join(dir, 'floor.sqlite');
+  const db = new Database(dbFile);
+  db.exec('CREATE TABLE cells (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
+  db.prepare('INSERT INTO cells (id, body) VALUES (1, ?)').run(body);
+  db.close();
+  const addon = createRequire(join(ROOT, 'package.json')).resolve('better-sqlite3');
+  const script = join(dir, 'list-floor.cjs');
+  writeFileSync(
+    script,
+    [
+      `const Database = require(${JSON.stringify(addon)});`,
+      `const { createDecipheriv } = require('node:crypto');`,
+      `const db = new Database(${JSON.stringify(dbFile)}, { readonly: true, fileMustExist: true });`,
+      `const { body } = db.prepare('SELECT body FROM cells WHERE id = 1').get();`,
+      `const d = createDecipheriv('aes-256-gcm', Buffer.from(${JSON.stringify(key.toString('hex'))}, 'hex'), Buffer.from(${JSON.stringify(iv.toString('hex'))}, 'hex'));`,
+      `d.setAuthTag(Buffer.from(${JSON.stringify(cipher.getAuthTag().toString('hex'))}, 'hex'));`,
+      `const items = JSON.parse(Buffer.concat([d.update(body), d.final()]).toString('utf8'));`,
+      `db.close();`,
+      `process.stdout.write(JSON.stringify(items, null, 2) + '\\n');`,
+    ].join('\n'),
+  );
+  return script;
 }
