@@ -19,7 +19,19 @@ export const LIMITS = {
 } as const;
 
 const encoder = new TextEncoder();
-const utf8Bytes = (s: string): number => encoder.encode(s).length;
+
+// UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair, two units, takes 4), so a
+// string whose length alone keeps it within a limit is not encoded to measure it: bulk imports
+// check tens of thousands of values, and encoding each was most of the time validation took.
+const fitsUtf8 = (s: string, maxBytes: number): boolean => s.length * 3 <= maxBytes || encoder.encode(s).length <= maxBytes;
+
+// The same shortcut for JSON.stringify of a record of strings: each code unit serializes to at most
+// 6 bytes (an escape such as \u001f), and each member adds 6 (two pairs of quotes, ":" and ",").
+function fitsUtf8AsJson(record: Record<string, string>, maxBytes: number): boolean {
+  let bound = 2;
+  for (const key in record) bound += 6 * (key.length + (record[key] as string).length) + 6;
+  return bound <= maxBytes || fitsUtf8(JSON.stringify(record), maxBytes);
+}
 
 // Strings that came from a person: well-formed Unicode (no lone surrogates, which would not
 // survive a UTF-8 round trip), no NUL. One pass per string: validation runs on every bulk import.
@@ -36,8 +48,9 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 function labelProblem(s: string, what: string, max: number): string | null {
   const problem = textProblem(s, what, max);
   if (problem) return problem;
-  if (s.trim().length === 0) return `${what} may not be empty.`;
-  if (s !== s.trim()) return `${what} may not start or end with spaces.`;
+  const trimmed = s.trim();
+  if (trimmed.length === 0) return `${what} may not be empty.`;
+  if (s !== trimmed) return `${what} may not start or end with spaces.`;
   if (CONTROL.test(s)) return `${what} may not contain control characters.`;
   return null;
 }
@@ -54,22 +67,34 @@ export const label = (what: string, max: number) => checked(what, (s) => labelPr
 
 export const AgentId = label('Agent id', LIMITS.agentIdChars);
 export const ProfileName = label('Profile name', LIMITS.nameChars);
-export const AuthKey = label('Key name', LIMITS.keyChars);
+const keyProblem = (s: string): string | null => labelProblem(s, 'Key name', LIMITS.keyChars);
+export const AuthKey = checked('Key name', keyProblem);
 export const AgentKind = label('Agent kind', LIMITS.kindChars).refine((s) => !s.includes('/'), {
   message: 'Agent kind may not contain "/".',
 });
 export const Provider = z.enum(['anthropic', 'openai', 'google', 'other']);
 
-export const AuthValue = text('Value', null).refine((s) => utf8Bytes(s) <= LIMITS.valueBytes, {
-  message: `Value is larger than ${LIMITS.valueBytes / 1024} KiB.`,
-});
+const valueProblem = (s: string): string | null =>
+  textProblem(s, 'Value', null) ?? (fitsUtf8(s, LIMITS.valueBytes) ? null : `Value is larger than ${LIMITS.valueBytes / 1024} KiB.`);
+export const AuthValue = checked('Value', valueProblem);
 
+// Names and values are checked by one check over the record, with AuthKey's and AuthValue's rules,
+// rather than by a schema run per name and per value: a bulk import checks 50,000 of each, and
+// running two schemas per member took three times as long. The reported field is the member's, as before.
 export const AuthData = z
-  .record(AuthKey, AuthValue)
+  .record(z.string({ error: 'Key name must be text.' }), z.string({ error: 'Value must be text.' }))
+  .check((ctx) => {
+    for (const key in ctx.value) {
+      const value = ctx.value[key] as string;
+      const keyIssue = keyProblem(key);
+      const message = keyIssue ?? valueProblem(value);
+      if (message) ctx.issues.push({ code: 'custom', message, input: keyIssue ? key : value, path: [key] });
+    }
+  })
   .refine((r) => Object.keys(r).length <= LIMITS.keysPerProfile, {
     message: `A profile may hold at most ${LIMITS.keysPerProfile} keys.`,
   })
-  .refine((r) => utf8Bytes(JSON.stringify(r)) <= LIMITS.profileBytes, {
+  .refine((r) => fitsUtf8AsJson(r, LIMITS.profileBytes), {
     message: `A profile's values may total at most ${LIMITS.profileBytes / 1024 / 1024} MiB.`,
   });
 export type AuthData = z.infer<typeof AuthData>;
@@ -310,9 +335,10 @@ export const AgentInput = z.object({
  * The keys an agent does not declare among its input arguments: Kura refuses a profile holding any
  * of them. An agent that declares nothing (null) accepts every key.
  */
-export function undeclaredKeys(declared: readonly string[] | null | undefined, keys: Iterable<string>): string[] {
+export function undeclaredKeys(declared: readonly string[] | ReadonlySet<string> | null | undefined, keys: Iterable<string>): string[] {
   if (!declared) return [];
-  const allowed = new Set(declared);
+  // A caller checking many profiles against one agent passes the set once instead of an array each time.
+  const allowed = declared instanceof Set ? declared : new Set(declared);
   return [...keys].filter((k) => !allowed.has(k));
 }
 
