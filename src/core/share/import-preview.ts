@@ -215,7 +215,7 @@ function checkDeclaredArgs(vault: Vault, bundle: Bundle, profiles: ProfileChange
     const change = profiles[i] as ProfileChange;
     const args = declared.get(p.agentId);
     if (change.action === 'skip' || !args) return;
-    const undeclared = undeclaredKeys(args, Object.keys(p.authData));
+    const undeclared = undeclaredKeys(args, change.keys);
     if (undeclared.length > 0) problems.push(`"${p.agentId}/${p.name}" has ${undeclared.map((k) => `"${k}"`).join(', ')}`);
   });
   if (problems.length === 0) return;
