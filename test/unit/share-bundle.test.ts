@@ -178,6 +178,14 @@ describe('reading plaintext', () => {
     expect(parseStrictJson(Buffer.from(text))).toEqual(value);
   });
 
+  it('refuses a bundle nested deeper than the call stack with a clear error, not a crash', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    expect(() => parseStrictJson(Buffer.from(deep))).not.toThrow();
+    const bundle = { ...signed(), items: { profiles: [], agents: [{ agentId: 'a', args: ['DEEP'] }] } };
+    const text = JSON.stringify(bundle).replace('["DEEP"]', `[${deep}]`);
+    await expectKeyholdError(() => readBundle(Buffer.from(text)), 'BundleInvalid', /items\.agents\.0\.args\.0/);
+  });
+
   it('refuses __proto__ written with an escape, or deep inside arrays', async () => {
     await expectKeyholdError(() => parseStrictJson(Buffer.from('{"__pro\\u0074o__":1}')), 'BundleInvalid', /__proto__/);
     await expectKeyholdError(() => parseStrictJson(Buffer.from('[{"a":[{"__proto__":1}]}]')), 'BundleInvalid', /__proto__/);

@@ -81,24 +81,28 @@ function memberNameProblem(text: string, value: unknown): string | null {
   return names === parsed ? null : 'The bundle repeats a field name inside one object.';
 }
 
-/** How many members the parsed objects hold in all; null if one is named "__proto__" (JSON.parse keeps it as data). */
+/**
+ * How many members the parsed objects hold in all; null if one is named "__proto__" (JSON.parse
+ * keeps it as data). A loop with its own stack: JSON.parse accepts nesting far deeper than the
+ * call stack, and a hostile file must get a clear refusal from the schema, not a crash here.
+ */
 function parsedMembers(value: unknown): number | null {
-  if (value === null || typeof value !== 'object') return 0;
   let count = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const inner = parsedMembers(item);
-      if (inner === null) return null;
-      count += inner;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (next === null || typeof next !== 'object') continue;
+    if (Array.isArray(next)) {
+      for (const item of next) if (item !== null && typeof item === 'object') pending.push(item);
+      continue;
     }
-    return count;
-  }
-  const record = value as Record<string, unknown>;
-  for (const name in record) {
-    if (name === '__proto__') return null;
-    const inner = parsedMembers(record[name]);
-    if (inner === null) return null;
-    count += inner + 1;
+    const record = next as Record<string, unknown>;
+    for (const name in record) {
+      if (name === '__proto__') return null;
+      count++;
+      const inner = record[name];
+      if (inner !== null && typeof inner === 'object') pending.push(inner);
+    }
   }
   return count;
 }
