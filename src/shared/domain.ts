@@ -19,7 +19,11 @@ export const LIMITS = {
 } as const;
 
 const encoder = new TextEncoder();
-const utf8Bytes = (s: string): number => encoder.encode(s).length;
+
+// UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair, two units, takes 4), so a
+// string whose length alone keeps it within a limit is not encoded to measure it: bulk imports
+// check tens of thousands of values, and encoding each was most of the time validation took.
+const fitsUtf8 = (s: string, maxBytes: number): boolean => s.length * 3 <= maxBytes || encoder.encode(s).length <= maxBytes;
 
 // Strings that came from a person: well-formed Unicode (no lone surrogates, which would not
 // survive a UTF-8 round trip), no NUL. One pass per string: validation runs on every bulk import.
@@ -36,8 +40,9 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 function labelProblem(s: string, what: string, max: number): string | null {
   const problem = textProblem(s, what, max);
   if (problem) return problem;
-  if (s.trim().length === 0) return `${what} may not be empty.`;
-  if (s !== s.trim()) return `${what} may not start or end with spaces.`;
+  const trimmed = s.trim();
+  if (trimmed.length === 0) return `${what} may not be empty.`;
+  if (s !== trimmed) return `${what} may not start or end with spaces.`;
   if (CONTROL.test(s)) return `${what} may not contain control characters.`;
   return null;
 }
@@ -54,23 +59,49 @@ export const label = (what: string, max: number) => checked(what, (s) => labelPr
 
 export const AgentId = label('Agent id', LIMITS.agentIdChars);
 export const ProfileName = label('Profile name', LIMITS.nameChars);
-export const AuthKey = label('Key name', LIMITS.keyChars);
+const keyProblem = (s: string): string | null => labelProblem(s, 'Key name', LIMITS.keyChars);
+export const AuthKey = checked('Key name', keyProblem);
 export const AgentKind = label('Agent kind', LIMITS.kindChars).refine((s) => !s.includes('/'), {
   message: 'Agent kind may not contain "/".',
 });
 export const Provider = z.enum(['anthropic', 'openai', 'google', 'other']);
 
-export const AuthValue = text('Value', null).refine((s) => utf8Bytes(s) <= LIMITS.valueBytes, {
-  message: `Value is larger than ${LIMITS.valueBytes / 1024} KiB.`,
-});
+const valueProblem = (s: string): string | null =>
+  textProblem(s, 'Value', null) ?? (fitsUtf8(s, LIMITS.valueBytes) ? null : `Value is larger than ${LIMITS.valueBytes / 1024} KiB.`);
+export const AuthValue = checked('Value', valueProblem);
 
+// One check over the record, with AuthKey's and AuthValue's rules, rather than a schema run per name
+// and per value and a refinement per limit: a bulk import checks 50,000 names and values, and
+// that machinery took three times as long as the rules. Each problem names the member's field.
+const MAX_KEYS = `A profile may hold at most ${LIMITS.keysPerProfile} keys.`;
+const MAX_PROFILE = `A profile's values may total at most ${LIMITS.profileBytes / 1024 / 1024} MiB.`;
+// An object of strings rather than z.record: the same JSON Schema less a redundant `propertyNames:
+// {type: string}` (JSON names are strings), and a third of the time per profile.
 export const AuthData = z
-  .record(AuthKey, AuthValue)
-  .refine((r) => Object.keys(r).length <= LIMITS.keysPerProfile, {
-    message: `A profile may hold at most ${LIMITS.keysPerProfile} keys.`,
-  })
-  .refine((r) => utf8Bytes(JSON.stringify(r)) <= LIMITS.profileBytes, {
-    message: `A profile's values may total at most ${LIMITS.profileBytes / 1024 / 1024} MiB.`,
+  .object({}, { error: 'Credentials must be an object of names to values.' })
+  .catchall(z.string({ error: 'Value must be text.' }))
+  .check((ctx) => {
+    let keys = 0;
+    // Bounds JSON.stringify's UTF-8 size without serializing: a code unit takes at most 6 bytes (an
+    // escape such as \u001f), a member 6 more (two pairs of quotes, ":" and ","), the braces 2.
+    let jsonBound = 2;
+    let bad = false;
+    for (const key in ctx.value) {
+      const value = ctx.value[key] as string;
+      const keyIssue = keyProblem(key);
+      const message = keyIssue ?? valueProblem(value);
+      if (message) {
+        ctx.issues.push({ code: 'custom', message, input: keyIssue ? key : value, path: [key] });
+        bad = true;
+      }
+      keys++;
+      jsonBound += 6 * (key.length + value.length) + 6;
+    }
+    if (bad) return;
+    if (keys > LIMITS.keysPerProfile) ctx.issues.push({ code: 'custom', message: MAX_KEYS, input: ctx.value });
+    else if (jsonBound > LIMITS.profileBytes && !fitsUtf8(JSON.stringify(ctx.value), LIMITS.profileBytes)) {
+      ctx.issues.push({ code: 'custom', message: MAX_PROFILE, input: ctx.value });
+    }
   });
 export type AuthData = z.infer<typeof AuthData>;
 
@@ -312,9 +343,10 @@ export const AgentInput = z.object({
  * The keys an agent does not declare among its input arguments: Kura refuses a profile holding any
  * of them. An agent that declares nothing (null) accepts every key.
  */
-export function undeclaredKeys(declared: readonly string[] | null | undefined, keys: Iterable<string>): string[] {
+export function undeclaredKeys(declared: readonly string[] | ReadonlySet<string> | null | undefined, keys: Iterable<string>): string[] {
   if (!declared) return [];
-  const allowed = new Set(declared);
+  // A caller checking many profiles against one agent passes the set once instead of an array each time.
+  const allowed = declared instanceof Set ? declared : new Set(declared);
   return [...keys].filter((k) => !allowed.has(k));
 }
 

@@ -259,6 +259,27 @@ describe('preview and conflict policies', () => {
     for (const value of [SECRET, 'bobs-own', 'stage-pass', 'sk-ant-team']) expect(text).not.toContain(value);
   });
 
+  it('compares many profiles already here as it compares a few (their cells are then read in one query)', async () => {
+    // Past 64 matches the preview reads the vault's secret cells at once; the decisions must not change.
+    const many = (n: number, value: (i: number) => string, draft = -1) =>
+      Array.from({ length: n }, (_, i) => ({ agentId: 'bulk', name: `p${i}`, authData: { K: value(i) }, draft: i === draft }));
+    alice.profiles.createMany(many(70, (i) => `v${i}`));
+    bob.profiles.createMany(many(70, (i) => (i % 2 === 0 ? `v${i}` : 'bobs'), 1));
+    bob.profiles.remove('bulk/p69');
+    const opened = await openImport(bob, readFileSync(await exportAliceToBob()));
+    const preview = previewImport(bob, opened, { onConflict: 'overwrite' });
+    const bulk = preview.profiles.filter((p) => p.agentId === 'bulk');
+    const byName = Object.fromEntries(bulk.map((p) => [p.name, p]));
+    expect(byName.p0).toMatchObject({ status: 'identical', action: 'skip', existingId: bob.profiles.resolve('bulk/p0').id });
+    expect(byName.p1).toMatchObject({ status: 'differs', action: 'update', diff: { changed: ['K'] }, existingId: bob.profiles.resolve('bulk/p1').id });
+    // An existing draft stays a draft; the others arrive pending.
+    expect([byName.p1?.state, byName.p3?.state]).toEqual(['draft', 'pending']);
+    expect(byName.p69).toMatchObject({ status: 'new', action: 'create', existingId: null });
+    expect(bulk.filter((p) => p.status === 'identical')).toHaveLength(35);
+    expect(bulk.filter((p) => p.status === 'differs')).toHaveLength(34);
+    expect(JSON.stringify(preview)).not.toContain('bobs');
+  });
+
   it('skip leaves existing profiles untouched', async () => {
     const before = bob.profiles.resolve('crm/prod');
     const { result } = await importFile(bob, path, { ...TRUST, onConflict: 'skip' });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_LIMITS, Bundle, bundleJsonSchema, createBundle, parseBundleValue } from '../../src/core/share/bundle';
 import { canonicalJson, parseStrictJson } from '../../src/core/share/json';
+import { AuthData, AuthValue, LIMITS } from '../../src/shared/domain';
 import { readBundle, serializeBundle } from '../../src/core/share/seal';
 import { generateSigningKey, signBundle } from '../../src/core/share/signature';
 import { expectKeyholdError, sampleContent } from '../fixtures/share/samples';
@@ -74,6 +75,20 @@ describe('JSON Schema', () => {
     expect(validateWithSchema(value)).toBe(true);
     expect(Bundle.safeParse(value).success).toBe(false);
   });
+
+  it('tells profiles apart whose agent id and name join to the same text', () => {
+    const p = noTokens.items.profiles[0]!;
+    const value = {
+      ...noTokens,
+      items: {
+        profiles: [
+          { ...p, agentId: 'a/b', name: 'c' },
+          { ...p, agentId: 'a', name: 'b/c' },
+        ],
+      },
+    };
+    expect(Bundle.safeParse(value).success).toBe(true);
+  });
 });
 
 describe('canonical JSON', () => {
@@ -98,6 +113,17 @@ describe('canonical JSON', () => {
 
   it('refuses numbers that are not safe integers', async () => {
     await expectKeyholdError(() => canonicalJson({ n: 1.5 }), 'Internal');
+  });
+
+  it('sorts objects at every depth, inside arrays too, and refuses what JSON cannot hold', async () => {
+    expect(canonicalJson({ z: [{ b: 1, a: [{ d: true, c: null }] }], a: 'x' })).toBe('{"a":"x","z":[{"a":[{"c":null,"d":true}],"b":1}]}');
+    await expectKeyholdError(() => canonicalJson([undefined]), 'Internal');
+    await expectKeyholdError(() => canonicalJson({ f: () => 1 }), 'Internal');
+  });
+
+  it("keeps a member named __proto__ as data rather than as the copy's prototype", () => {
+    const value = JSON.parse('{"b":1,"__proto__":{"y":1,"x":2}}') as unknown;
+    expect(canonicalJson(value)).toBe('{"__proto__":{"x":2,"y":1},"b":1}');
   });
 });
 
@@ -131,6 +157,38 @@ describe('reading plaintext', () => {
 
   it('refuses the member name __proto__, which JavaScript objects would silently drop', async () => {
     await expectKeyholdError(() => parseStrictJson(Buffer.from('{"a":{"__proto__":"x"}}')), 'BundleInvalid', /__proto__/);
+  });
+
+  // The check counts member names in the text against members once parsed; these pin what the count must get right.
+  it.each([
+    ['a name repeated through an escape', '{"a":1,"\\u0061":2}'],
+    ['a repeat inside an object inside an array', '[{"k":1},{"k":2,"k":3}]'],
+    ['a repeat with white space around the colons', '{ "a" : 1 ,\n "a"\t:\r\n 2 }'],
+    ['a repeated name holding escaped quotes', '{"a\\"":1,"a\\"":2}'],
+    ['a repeat next to a value that looks like a name', '{"x":"\\"k\\":","k":1,"k":2}'],
+  ])('refuses %s', async (_name, text) => {
+    await expectKeyholdError(() => parseStrictJson(Buffer.from(text)), 'BundleInvalid', /repeats a field name/);
+  });
+
+  it.each([
+    ['one name in two objects', '{"a":{"b":1},"c":{"b":2}}', { a: { b: 1 }, c: { b: 2 } }],
+    ['a value that looks like a name', '{"x":"\\"k\\":","k":1}', { x: '"k":', k: 1 }],
+    ['white space before a colon', '{ "a" : [ "b" , { "c" :\n"d" } ] }', { a: ['b', { c: 'd' }] }],
+  ])('accepts %s', (_name, text, value) => {
+    expect(parseStrictJson(Buffer.from(text))).toEqual(value);
+  });
+
+  it('refuses a bundle nested deeper than the call stack with a clear error, not a crash', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    expect(() => parseStrictJson(Buffer.from(deep))).not.toThrow();
+    const bundle = { ...signed(), items: { profiles: [], agents: [{ agentId: 'a', args: ['DEEP'] }] } };
+    const text = JSON.stringify(bundle).replace('["DEEP"]', `[${deep}]`);
+    await expectKeyholdError(() => readBundle(Buffer.from(text)), 'BundleInvalid', /items\.agents\.0\.args\.0/);
+  });
+
+  it('refuses __proto__ written with an escape, or deep inside arrays', async () => {
+    await expectKeyholdError(() => parseStrictJson(Buffer.from('{"__pro\\u0074o__":1}')), 'BundleInvalid', /__proto__/);
+    await expectKeyholdError(() => parseStrictJson(Buffer.from('[{"a":[{"__proto__":1}]}]')), 'BundleInvalid', /__proto__/);
   });
 
   it('refuses a byte order mark, invalid UTF-8 and non-JSON', async () => {
@@ -167,6 +225,37 @@ describe('limits', () => {
     const authData = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`K${i}`, 'x'.repeat(64 * 1024)]));
     const heavy = { ...signed(), items: { profiles: [{ ...profile(0), authData }] } };
     await expectKeyholdError(() => parseBundleValue(heavy), 'BundleInvalid', /at most 1 MiB/);
+  });
+
+  // Sizes are measured without encoding when the length alone decides: these sit at the edges.
+  it('refuses a value exactly when its UTF-8 form passes 64 KiB, whatever its characters', () => {
+    for (const [ch, bytes] of [
+      ['a', 1],
+      ['é', 2],
+      ['€', 3],
+      ['😀', 4],
+    ] as const) {
+      const fits = ch.repeat(Math.floor(LIMITS.valueBytes / bytes));
+      expect(AuthValue.safeParse(fits).success).toBe(true);
+      expect(AuthValue.safeParse(fits + ch).success).toBe(false);
+    }
+  });
+
+  it('refuses a profile exactly when the JSON of its values passes 1 MiB, escapes counted', () => {
+    const record = (n: number, value: string) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`K${i}`, value]));
+    const control = '\u0001'.repeat(64 * 1024); // 64 KiB of UTF-8, six times that as JSON
+    const cases = [record(15, 'x'.repeat(64 * 1024)), record(16, 'x'.repeat(64 * 1024)), record(2, control), record(3, control)];
+    for (const authData of cases) {
+      expect(AuthData.safeParse(authData).success).toBe(Buffer.byteLength(JSON.stringify(authData)) <= LIMITS.profileBytes);
+    }
+    expect(cases.map((c) => AuthData.safeParse(c).success)).toEqual([true, false, true, false]);
+  });
+
+  it('reports a bad key name before the key count, naming the member', () => {
+    const authData = { ...Object.fromEntries(Array.from({ length: LIMITS.keysPerProfile + 1 }, (_, i) => [`K${i}`, 'v'])), ' X': 'v' };
+    const result = AuthData.safeParse(authData);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: [' X'], message: 'Key name may not start or end with spaces.' });
   });
 
   it('refuses plaintext over 64 MiB before parsing it', async () => {

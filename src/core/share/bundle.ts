@@ -81,8 +81,8 @@ export const BundleItems = z
   .refine((i) => countItems(i) <= BUNDLE_LIMITS.items, {
     message: `A bundle may hold at most ${BUNDLE_LIMITS.items.toLocaleString('en-US')} items.`,
   })
-  // JSON.stringify of the pair cannot collide the way "a/b" + "c" and "a" + "b/c" would.
-  .refine((i) => !duplicate(i.profiles.map((p) => JSON.stringify([p.agentId, p.name]))), {
+  // The agent id's length in front keeps pairs apart that plain joining would merge ("a/b" + "c" and "a" + "b/c").
+  .refine((i) => !duplicate(i.profiles.map((p) => `${p.agentId.length}:${p.agentId}/${p.name}`)), {
     message: 'Two profiles in the bundle have the same agent id and name.',
     path: ['profiles'],
   })

@@ -55,19 +55,23 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
   const store = vault.profiles.store;
   const rows = store.secretRows();
   // Salvage reads what it can: an item whose cell fails its check is left out, not fatal.
-  const readable = <T>(read: () => T): T | null => {
+  const readable = <R, T>(read: (row: R) => T, row: R): T | null => {
     try {
-      return read();
+      return read(row);
     } catch (e) {
       if (selection.skipDamaged && isDamaged(e)) return null;
       throw e;
     }
   };
-  const profiles: BundleProfile[] = chosen.flatMap((summary) => {
+  const secretsOf = (row: Parameters<typeof store.secrets>[0]) => store.secrets(row);
+  const remoteOf = (row: Parameters<typeof store.remote>[0]) => store.remote(row);
+  // A plain loop: no closure or one-element array per profile, which showed at 10,000 profiles.
+  const profiles: BundleProfile[] = [];
+  for (const summary of chosen) {
     const row = rows.get(summary.id);
     if (!row) throw new KeyholdError('NotFound', `Profile "${summary.agentId}/${summary.name}" was deleted during the export.`);
-    const secrets = readable(() => store.secrets(row));
-    if (!secrets) return [];
+    const secrets = readable(secretsOf, row);
+    if (!secrets) continue;
     const profile: BundleProfile = {
       agentId: summary.agentId,
       name: summary.name,
@@ -75,14 +79,14 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
       saveSession: summary.saveSession,
     };
     if (selection.includeTokens && summary.hasToken) {
-      const remote = readable(() => store.remote(row));
+      const remote = readable(remoteOf, row);
       // A token is bound to the remote identity it was issued for; one for a lost remote profile is useless.
       if (remote?.authToken && !remote.missing && remote.agentId === summary.agentId && remote.name === summary.name) {
         profile.authToken = remote.authToken;
       }
     }
-    return [profile];
-  });
+    profiles.push(profile);
+  }
 
   const agents: BundleAgent[] = [];
   for (const agentId of new Set(profiles.map((p) => p.agentId))) {
@@ -92,7 +96,7 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
 
   const byokKeys: BundleByokKey[] = selection.withByok
     ? vault.byok.list().flatMap((b) => {
-        const loaded = readable(() => vault.byok.load(b.id));
+        const loaded = readable((id: string) => vault.byok.load(id), b.id);
         return loaded ? [{ kind: b.kind, provider: b.provider, apiKey: loaded.secrets.apiKey }] : [];
       })
     : [];
@@ -122,7 +126,7 @@ export async function sealExport(vault: Vault, options: ExportOptions): Promise<
     tokensIncluded: content.tokensIncluded,
   };
   try {
-    const signed = timed(onPhase, 'sign', () => signBundle(unsigned, keys.signingKey.privateKey));
+    const signed = timed(onPhase, 'sign', () => signBundle(unsigned, keys.signingKey.privateKey, onPhase));
     plaintext = timed(onPhase, 'serialize', () => serializeBundle(signed));
   } finally {
     keys.signingKey.privateKey.fill(0);

@@ -69,7 +69,9 @@ export async function openImport(vault: Vault, file: Uint8Array, options: OpenIm
   const plaintext = await timedAsync(options.onPhase, 'decrypt', () =>
     decrypt(file, { identities: [keys.ageIdentity], ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) }),
   );
-  const opened = timed(options.onPhase, 'verify', () => readBundle(plaintext, { allowUnsigned: options.allowUnsigned ?? false }));
+  const opened = timed(options.onPhase, 'verify', () =>
+    readBundle(plaintext, { allowUnsigned: options.allowUnsigned ?? false, ...(options.onPhase ? { onPhase: options.onPhase } : {}) }),
+  );
   plaintext.fill(0);
   const contact = opened.signer ? (contactBySigningKey(vault, opened.signer.publicKey)?.name ?? null) : null;
   const self = opened.signer ? opened.signer.publicKey.equals(keys.signingKey.publicKey) : false;

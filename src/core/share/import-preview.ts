@@ -60,62 +60,100 @@ function countOf<T extends { status: string; action: string }>(items: T[]): z.in
   return counts;
 }
 
-type BareChange = Omit<ProfileChange, 'keys' | 'dangerousKeys' | 'replacesRemote' | 'state'>;
+/** What the vault decides about one incoming profile, before the safety fields are added. */
+interface Decision {
+  status: ProfileChange['status'];
+  diff: ProfileDiff | null;
+  action: ProfileChange['action'];
+  importedAs: string | null;
+  existingId: string | null;
+  withToken: boolean;
+  note: string | null;
+  existingDraft: boolean;
+}
 
-/** Adds what the person must see before trusting a profile: its key names, the risky ones, and whether it could replace a remote profile. */
-function withSafety(c: BareChange, incoming: BundleProfile, draft: boolean, existingDraft: boolean): ProfileChange {
-  const keys = Object.keys(incoming.authData);
-  const replaces = replacesRemote(c);
+const created = (withToken: boolean): Decision => ({
+  status: 'new',
+  diff: null,
+  action: 'create',
+  importedAs: null,
+  existingId: null,
+  withToken,
+  note: null,
+  existingDraft: false,
+});
+
+/**
+ * Adds what the person must see before trusting a profile: its key names, the risky ones, and
+ * whether it could replace a remote profile. Written as one literal (no spread), so the 10,000
+ * changes of a large import share one object shape.
+ */
+function withSafety(p: BundleProfile, d: Decision, draft: boolean, dangerous: (keys: string[]) => string[]): ProfileChange {
+  const keys = Object.keys(p.authData);
+  const replaces = replacesRemote(d);
   return {
-    ...c,
-    note: replaces ? REPLACE_NOTE : c.note,
+    agentId: p.agentId,
+    name: p.name,
+    status: d.status,
+    diff: d.diff,
+    action: d.action,
+    importedAs: d.importedAs,
+    existingId: d.existingId,
+    withToken: d.withToken,
+    note: replaces ? REPLACE_NOTE : d.note,
     keys,
-    dangerousKeys: keys.filter((k) => dangerousEnvName(k) !== null),
+    dangerousKeys: dangerous(keys),
     replacesRemote: replaces,
-    state: draft || replaces || (c.action === 'update' && existingDraft) ? 'draft' : 'pending',
+    state: draft || replaces || (d.action === 'update' && d.existingDraft) ? 'draft' : 'pending',
   };
 }
 
-function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy, draft: boolean): ProfileChange[] {
-  const changes = bareProfileChanges(vault, bundle, policy);
-  const drafts = new Set(vault.profiles.list().flatMap((s) => (s.syncState === 'draft' ? [s.id] : [])));
-  return changes.map((c, i) => withSafety(c, bundle.items.profiles[i] as BundleProfile, draft, c.existingId !== null && drafts.has(c.existingId)));
+/**
+ * `dangerousEnvName` once per key name: a bundle repeats the same few names across its profiles.
+ * The memo is bounded, so a file of millions of distinct names cannot grow it without limit.
+ */
+function dangerousKeysOf(): (keys: string[]) => string[] {
+  const known = new Map<string, boolean>();
+  const isDangerous = (k: string): boolean => {
+    let answer = known.get(k);
+    if (answer === undefined) {
+      answer = dangerousEnvName(k) !== null;
+      if (known.size < 4096) known.set(k, answer);
+    }
+    return answer;
+  };
+  return (keys) => keys.filter(isDangerous);
 }
 
-function bareProfileChanges(vault: Vault, bundle: Bundle, policy: ConflictPolicy): BareChange[] {
+// Past this many profiles already in the vault, their secret cells are read in one query.
+const ONE_QUERY_FROM = 64;
+
+function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy, draft: boolean): ProfileChange[] {
+  const incoming = bundle.items.profiles;
   const existing = new Map<string, ProfileSummary>();
   for (const s of vault.profiles.list()) existing.set(profileKey(s.agentId, s.name), s);
+  const matches = existing.size === 0 ? [] : incoming.map((p) => existing.get(profileKey(p.agentId, p.name)));
+  const store = vault.profiles.store;
+  const matched = matches.reduce((n, m) => (m ? n + 1 : n), 0);
+  const rows = matched > ONE_QUERY_FROM ? store.secretRows() : null;
   // Only keep-both needs every name in use, and only once something differs.
   let taken: Set<string> | null = null;
-  const allTaken = () => (taken ??= new Set([...existing.keys(), ...bundle.items.profiles.map((p) => profileKey(p.agentId, p.name))]));
-  const store = vault.profiles.store;
+  const allTaken = () => (taken ??= new Set([...existing.keys(), ...incoming.map((p) => profileKey(p.agentId, p.name))]));
+  const dangerous = dangerousKeysOf();
 
-  return bundle.items.profiles.map((p): BareChange => {
+  return incoming.map((p, i) => {
     const hasToken = p.authToken !== undefined;
-    const current = existing.size > 0 ? existing.get(profileKey(p.agentId, p.name)) : undefined;
-    if (!current) {
-      return {
-        agentId: p.agentId,
-        name: p.name,
-        status: 'new',
-        diff: null,
-        action: 'create',
-        importedAs: null,
-        existingId: null,
-        withToken: hasToken,
-        note: null,
-      };
-    }
-    const base = { agentId: p.agentId, name: p.name, importedAs: null, note: null };
-    const row = store.row(current.id);
+    const current = matches[i];
+    if (!current) return withSafety(p, created(hasToken), draft, dangerous);
+    const row = rows ? rows.get(current.id) : store.secretRow(current.id);
     if (!row) throw new KeyholdError('Conflict', 'The vault changed during the import preview; run the import again.');
     const remote = hasToken ? store.remote(row) : null;
     const diff = diffProfile(p, store.secrets(row).authData, current.saveSession, remote?.authToken ?? null);
-    const known = { ...base, diff, existingId: current.id };
-    if (isSame(diff)) return { ...known, status: 'identical', action: 'skip', withToken: false };
-    if (policy === 'overwrite') return { ...known, status: 'differs', action: 'update', withToken: hasToken };
-    if (policy === 'skip') return { ...known, status: 'differs', action: 'skip', withToken: false };
-    return {
+    const known = { diff, existingId: current.id, existingDraft: current.syncState === 'draft', importedAs: null, note: null };
+    if (isSame(diff)) return withSafety(p, { ...known, status: 'identical', action: 'skip', withToken: false }, draft, dangerous);
+    if (policy === 'overwrite') return withSafety(p, { ...known, status: 'differs', action: 'update', withToken: hasToken }, draft, dangerous);
+    if (policy === 'skip') return withSafety(p, { ...known, status: 'differs', action: 'skip', withToken: false }, draft, dangerous);
+    const keepBoth: Decision = {
       ...known,
       status: 'differs',
       action: 'create',
@@ -124,6 +162,7 @@ function bareProfileChanges(vault: Vault, bundle: Bundle, policy: ConflictPolicy
       // Kura binds a token to agent + name, so it cannot follow the profile to its new name.
       note: hasToken ? 'its Kura token stays behind: under a new name it becomes a new remote profile' : null,
     };
+    return withSafety(p, keepBoth, draft, dangerous);
   });
 }
 
@@ -165,17 +204,18 @@ function previewAgents(vault: Vault, bundle: Bundle): AgentChange[] {
  * declarations the import itself adds. Kura would refuse them anyway; refusing here changes nothing.
  */
 function checkDeclaredArgs(vault: Vault, bundle: Bundle, profiles: ProfileChange[], agents: AgentChange[]): void {
-  const declared = new Map<string, readonly string[]>();
-  for (const a of vault.agents.list()) declared.set(a.agentId, a.args);
+  // One set of arguments per agent, not one per profile checked against it.
+  const declared = new Map<string, ReadonlySet<string>>();
+  for (const a of vault.agents.list()) declared.set(a.agentId, new Set(a.args));
   const incomingArgs = new Map((bundle.items.agents ?? []).map((a) => [a.agentId, a.args]));
-  for (const a of agents) if (a.action === 'declare') declared.set(a.agentId, incomingArgs.get(a.agentId) ?? []);
+  for (const a of agents) if (a.action === 'declare') declared.set(a.agentId, new Set(incomingArgs.get(a.agentId) ?? []));
 
   const problems: string[] = [];
   bundle.items.profiles.forEach((p, i) => {
     const change = profiles[i] as ProfileChange;
     const args = declared.get(p.agentId);
     if (change.action === 'skip' || !args) return;
-    const undeclared = undeclaredKeys(args, Object.keys(p.authData));
+    const undeclared = undeclaredKeys(args, change.keys);
     if (undeclared.length > 0) problems.push(`"${p.agentId}/${p.name}" has ${undeclared.map((k) => `"${k}"`).join(', ')}`);
   });
   if (problems.length === 0) return;
@@ -224,12 +264,16 @@ function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange
   }
   const declared = agents.filter((a) => a.action === 'declare');
   if (declared.length > 0) {
-    const summaries = vault.profiles.list();
+    // One pass over the vault's profiles, whatever the number of agents declared.
+    const declaring = new Map(declared.map((a) => [a.agentId, new Set(a.added)]));
+    const misfits = new Map<string, number>();
+    for (const s of vault.profiles.list()) {
+      const args = declaring.get(s.agentId);
+      if (args && s.keys.some((k) => !args.has(k))) misfits.set(s.agentId, (misfits.get(s.agentId) ?? 0) + 1);
+    }
     for (const a of declared) {
-      const args = new Set(a.added);
-      const misfits = summaries.filter((s) => s.agentId === a.agentId && s.keys.some((k) => !args.has(k))).length;
-      if (misfits > 0)
-        warnings.push(`Agent "${a.agentId}" will declare arguments that ${misfits} existing profile(s) do not fit; edit them before their next change.`);
+      const n = misfits.get(a.agentId) ?? 0;
+      if (n > 0) warnings.push(`Agent "${a.agentId}" will declare arguments that ${n} existing profile(s) do not fit; edit them before their next change.`);
     }
   }
   const conflicts = agents.filter((a) => a.status === 'differs').length;

@@ -2,34 +2,38 @@ import { KeyholdError } from '../../shared/errors';
 
 // The signature covers a canonical serialisation, so signer and verifier must agree on the bytes
 // without agreeing on whitespace or member order. This is RFC 8785 (JCS) restricted to what a
-// bundle can hold: strings, booleans, null, safe integers, arrays and objects.
+// bundle can hold: strings, booleans, null, safe integers, arrays and objects. JCS writes strings
+// and integers exactly as JSON.stringify does and differs from it only in member order, so the
+// value is copied with its members sorted and handed to the native serializer: a 10,000-profile
+// bundle is signed and verified in one go, and serializing it member by member in JavaScript took
+// about eight times as long as JSON.stringify.
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
+  return JSON.stringify(sortedCopy(value));
+}
+
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new KeyholdError('Internal', 'A bundle may hold only whole numbers.');
-    return String(value);
+    return value;
   }
-  // Loops and concatenation rather than map/filter/join: a 10,000-profile bundle is signed and
-  // verified in one go, and the intermediate arrays dominated the time.
   if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
-    return `${out}]`;
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = sortedCopy(value[i]);
+    return out;
   }
   if (typeof value === 'object') {
     const record = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
     // Default sort compares UTF-16 code units, which is exactly JCS's member order.
-    const keys = Object.keys(record).sort();
-    let out = '{';
-    let first = true;
-    for (const k of keys) {
+    for (const k of Object.keys(record).sort()) {
       const v = record[k];
       if (v === undefined) continue;
-      out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`;
-      first = false;
+      // An own "__proto__" member is data; plain assignment would set the copy's prototype instead.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: sortedCopy(v), enumerable: true, writable: true, configurable: true });
+      else out[k] = sortedCopy(v);
     }
-    return `${out}}`;
+    return out;
   }
   throw new KeyholdError('Internal', 'A bundle may hold only JSON values.');
 }
@@ -54,42 +58,53 @@ export function parseStrictJson(bytes: Uint8Array): unknown {
   } catch {
     throw new KeyholdError('BundleInvalid', 'The bundle is not valid JSON.');
   }
-  const problem = memberNameProblem(text);
+  const problem = memberNameProblem(text, value);
   if (problem) throw new KeyholdError('BundleInvalid', problem);
   return value;
 }
 
-// Runs only on text JSON.parse accepted, so it needs to track nesting and strings, not grammar.
-function memberNameProblem(text: string): string | null {
-  const stack: (Set<string> | null)[] = [];
-  let expectName = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      const end = closingQuote(text, i);
-      const top = stack.at(-1);
-      if (expectName && top) {
-        // Only a name with an escape needs decoding to compare it.
-        const raw = text.slice(i + 1, end);
-        const name = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
-        if (name === '__proto__') return 'The bundle uses the reserved field name "__proto__".';
-        if (top.has(name)) return 'The bundle repeats a field name inside one object.';
-        top.add(name);
-        expectName = false;
-      }
-      i = end;
-    } else if (c === 0x7b) {
-      stack.push(new Set());
-      expectName = true;
-    } else if (c === 0x5b) {
-      stack.push(null);
-    } else if (c === 0x7d || c === 0x5d) {
-      stack.pop();
-    } else if (c === 0x2c) {
-      expectName = stack.at(-1) != null;
+// Runs only on text JSON.parse accepted. JSON.parse keeps one member per name, so an object that
+// repeats a name has fewer members once parsed than names in the text: comparing the two counts
+// finds a repeat without keeping a set of names per object. In accepted JSON, a string followed by
+// ":" is a member name and every member name is one, so the text needs no parsing, only its strings.
+function memberNameProblem(text: string, value: unknown): string | null {
+  const parsed = parsedMembers(value);
+  if (parsed === null) return 'The bundle uses the reserved field name "__proto__".';
+  let names = 0;
+  for (let open = text.indexOf('"'); open !== -1;) {
+    let next = closingQuote(text, open) + 1;
+    let c = text.charCodeAt(next);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++next);
+    if (c === 0x3a) names++;
+    open = text.indexOf('"', next);
+  }
+  return names === parsed ? null : 'The bundle repeats a field name inside one object.';
+}
+
+/**
+ * How many members the parsed objects hold in all; null if one is named "__proto__" (JSON.parse
+ * keeps it as data). A loop with its own stack: JSON.parse accepts nesting far deeper than the
+ * call stack, and a hostile file must get a clear refusal from the schema, not a crash here.
+ */
+function parsedMembers(value: unknown): number | null {
+  let count = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (next === null || typeof next !== 'object') continue;
+    if (Array.isArray(next)) {
+      for (const item of next) if (item !== null && typeof item === 'object') pending.push(item);
+      continue;
+    }
+    const record = next as Record<string, unknown>;
+    for (const name in record) {
+      if (name === '__proto__') return null;
+      count++;
+      const inner = record[name];
+      if (inner !== null && typeof inner === 'object') pending.push(inner);
     }
   }
-  return null;
+  return count;
 }
 
 function closingQuote(text: string, open: number): number {

@@ -3,6 +3,7 @@ import { encryptToRecipients, encryptWithPassphrase } from './age';
 import { BUNDLE_LIMITS, parseBundleValue } from './bundle';
 import type { Bundle } from './bundle';
 import { parseStrictJson } from './json';
+import { timed, type PhaseTimer } from './phases';
 import { verifyBundle } from './signature';
 import type { BundleSigner } from './signature';
 
@@ -50,11 +51,16 @@ export function encryptBundle(plaintext: Uint8Array, target: EncryptionTarget, o
   });
 }
 
-/** Parses and checks decrypted plaintext: size, JSON, version, schema, then signature. */
-export function readBundle(plaintext: Uint8Array, options: { allowUnsigned?: boolean } = {}): OpenedBundle {
+/**
+ * Parses and checks decrypted plaintext: size, JSON, version, schema, then signature. `onPhase`
+ * hears the three steps as `verify:parse`, `verify:schema` and `verify:signature`.
+ */
+export function readBundle(plaintext: Uint8Array, options: { allowUnsigned?: boolean; onPhase?: PhaseTimer } = {}): OpenedBundle {
   if (plaintext.length > BUNDLE_LIMITS.plaintextBytes) {
     throw new KeyholdError('TooLarge', `This bundle is larger than ${BUNDLE_LIMITS.plaintextBytes / 1024 / 1024} MiB.`);
   }
-  const bundle = parseBundleValue(parseStrictJson(plaintext));
-  return { bundle, signer: verifyBundle(bundle, { allowUnsigned: options.allowUnsigned }) };
+  const { onPhase } = options;
+  const value = timed(onPhase, 'verify:parse', () => parseStrictJson(plaintext));
+  const bundle = timed(onPhase, 'verify:schema', () => parseBundleValue(value));
+  return { bundle, signer: timed(onPhase, 'verify:signature', () => verifyBundle(bundle, { allowUnsigned: options.allowUnsigned })) };
 }

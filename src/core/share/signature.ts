@@ -4,6 +4,7 @@ import { KeyholdError, parseInput } from '../../shared/errors';
 import { UnsignedBundle } from './bundle';
 import type { Bundle } from './bundle';
 import { canonicalJson } from './json';
+import { timed, type PhaseTimer } from './phases';
 
 /** Prepended to the canonical JSON so a bundle signature can never be replayed as another message's. */
 export const SIGNATURE_CONTEXT = 'keyhold-bundle-v1\n';
@@ -78,12 +79,13 @@ export function fingerprint(publicKey: Uint8Array): string {
 /** The exact bytes an Ed25519 signature covers: the context string, then the canonical JSON of everything but `signature`. */
 export function signatureInput(bundle: UnsignedBundle | Bundle): Buffer {
   const { signature: _signature, ...signed } = bundle as Bundle;
-  return Buffer.concat([Buffer.from(SIGNATURE_CONTEXT, 'utf8'), Buffer.from(canonicalJson(signed), 'utf8')]);
+  return Buffer.from(SIGNATURE_CONTEXT + canonicalJson(signed), 'utf8');
 }
 
-export function signBundle(unsigned: UnsignedBundle, privateKey: Uint8Array): Bundle {
+/** Checks every field, then signs. `onPhase` hears the two steps as `sign:schema` and `sign:signature`. */
+export function signBundle(unsigned: UnsignedBundle, privateKey: Uint8Array, onPhase?: PhaseTimer): Bundle {
   const key = privateKeyObject(privateKey);
-  const body = parseInput(UnsignedBundle, unsigned);
+  const body = timed(onPhase, 'sign:schema', () => parseInput(UnsignedBundle, unsigned));
   // Member order does not affect the signature; this one reads well in a decrypted file.
   const withSigner = {
     format: body.format,
@@ -93,7 +95,7 @@ export function signBundle(unsigned: UnsignedBundle, privateKey: Uint8Array): Bu
     items: body.items,
     tokensIncluded: body.tokensIncluded,
   };
-  const signature = sign(null, signatureInput(withSigner), key).toString('base64');
+  const signature = timed(onPhase, 'sign:signature', () => sign(null, signatureInput(withSigner), key).toString('base64'));
   return { ...withSigner, signature };
 }
 
