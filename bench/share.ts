@@ -174,7 +174,8 @@ export async function benchShare(): Promise<void> {
         pass: importTotal < 1000,
       },
       {
-        metric: 'export: Keyhold work around age (read, sign, serialize, write) vs the export floor (open 10,000 AES-GCM cells, serialize, sign; no validation)',
+        metric:
+          'export: Keyhold work around age (read, sign, serialize, write) vs the export floor (open 10,000 AES-GCM cells, serialize, sign; no validation)',
         keyhold: exportOwn,
         baseline: floor.exportMs,
         unit: 'ms',
