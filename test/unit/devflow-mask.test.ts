@@ -210,54 +210,42 @@ describe('SecretMask on long secrets and large chunks', () => {
   const longSecret = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'é'), minLength: 8, maxLength: 40 });
   const filler = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'x', ' ', '\n', 'é', '😀'), maxLength: 60 });
 
+  // Secrets, a text made of them and filler, and the sizes of the chunks it arrives in.
+  const secretsInText = fc
+    .array(longSecret, { minLength: 1, maxLength: 12 })
+    .chain((secrets) =>
+      fc.tuple(
+        fc.constant(secrets),
+        fc.array(fc.oneof(fc.constantFrom(...secrets), filler), { maxLength: 80 }),
+        fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }),
+      ),
+    );
+
   it('matches the one-shot specification for long secrets, overlaps and any chunk sizes', () => {
     fc.assert(
-      fc.property(
-        fc
-          .array(longSecret, { minLength: 1, maxLength: 12 })
-          .chain((secrets) =>
-            fc.tuple(
-              fc.constant(secrets),
-              fc.array(fc.oneof(fc.constantFrom(...secrets), filler), { maxLength: 80 }),
-              fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }),
-            ),
-          ),
-        ([secrets, parts, sizes]) => {
-          const input = Buffer.from(parts.join(''), 'utf8');
-          const mask = new SecretMask(secrets, { mask: M, encodedForms: false });
-          const out = streamed(mask, chunked(input, sizes));
-          expect(out.equals(reference(input, secrets, M))).toBe(true);
-        },
-      ),
+      fc.property(secretsInText, ([secrets, parts, sizes]) => {
+        const input = Buffer.from(parts.join(''), 'utf8');
+        const mask = new SecretMask(secrets, { mask: M, encodedForms: false });
+        const out = streamed(mask, chunked(input, sizes));
+        expect(out.equals(reference(input, secrets, M))).toBe(true);
+      }),
       { numRuns: 500 },
     );
   });
 
   it('gives the same output when it may write over its input chunks, for masks shorter or longer than the secrets', () => {
     fc.assert(
-      fc.property(
-        fc
-          .array(longSecret, { minLength: 1, maxLength: 12 })
-          .chain((secrets) =>
-            fc.tuple(
-              fc.constant(secrets),
-              fc.array(fc.oneof(fc.constantFrom(...secrets), filler), { maxLength: 80 }),
-              fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 6 }),
-              fc.constantFrom('*', '***', '<concealed by keyhold and much longer than any secret>'),
-            ),
-          ),
-        ([secrets, parts, sizes, maskText]) => {
-          const input = Buffer.from(parts.join(''), 'utf8');
-          const mask = new SecretMask(secrets, { mask: maskText, encodedForms: false, overwriteInput: true });
-          // Each chunk is handed over: a copy the masker may write over.
-          const out = streamed(
-            mask,
-            chunked(input, sizes).map((c) => Buffer.from(c)),
-          );
-          expect(out.equals(reference(input, secrets, maskText))).toBe(true);
-          expect(mask.maskBytes(input).equals(out)).toBe(true);
-        },
-      ),
+      fc.property(secretsInText, fc.constantFrom('*', '***', '<concealed by keyhold and much longer than any secret>'), ([secrets, parts, sizes], maskText) => {
+        const input = Buffer.from(parts.join(''), 'utf8');
+        const mask = new SecretMask(secrets, { mask: maskText, encodedForms: false, overwriteInput: true });
+        // Each chunk is handed over: a copy the masker may write over.
+        const out = streamed(
+          mask,
+          chunked(input, sizes).map((c) => Buffer.from(c)),
+        );
+        expect(out.equals(reference(input, secrets, maskText))).toBe(true);
+        expect(mask.maskBytes(input).equals(out)).toBe(true);
+      }),
       { numRuns: 500 },
     );
   });
