@@ -63,6 +63,21 @@ export default tseslint.config(
   }),
   layer('cli', { packages: ['commander'], node: true, layers: ['core', 'shared'] }),
   {
+    // Names are put in people's order by one collator (compareText, src/shared/text.ts):
+    // localeCompare looks the locale's rules up on every call.
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/shared/text.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='localeCompare']",
+          message: 'Use compareText from src/shared/text.ts: one collator, not a locale lookup per comparison.',
+        },
+      ],
+    },
+  },
+  {
     // The CLI runs as main(argv, io): its commands reach the process only through src/cli/io.ts,
     // so tests run them in-process with their own streams, environment and exit code.
     files: ['src/cli/**/*.ts'],
