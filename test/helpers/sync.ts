@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { SyncEngine, type SyncEngineOptions } from '../../src/core/sync/engine';
 import type { Vault } from '../../src/core/vault/vault';
 import { BACKSIDE_TEST_TOKEN, startFakeBackside, type FakeBackside } from '../fakes/backside';
 import { KURA_TEST_API_KEY, startFakeKura, type FakeKura } from '../fakes/kura';
+import { PASSWORD, tempDir } from './vault';
 
 export const KEY = (tail: string) => `sk-ant-api03-${'k'.repeat(30)}${tail}`;
 
@@ -57,4 +59,31 @@ export function untilRequests(server: { requests: readonly unknown[] }, n: numbe
       }
     }, 2);
   });
+}
+
+type CliRun = (args: string[], env: Record<string, string>, input?: string) => Promise<{ code: number }>;
+
+/**
+ * The CLI sync tests' setup: the fakes running, and a vault in a temporary folder made with
+ * `keyhold init` (fast KDF) whose connections to them (both, unless told) are set through `run`.
+ */
+export async function cliVaultWithServers(run: CliRun, prefix: string, connect: readonly ('kura' | 'backside')[] = ['kura', 'backside']) {
+  const t = tempDir(prefix);
+  const s = await servers();
+  const vaultDir = join(t.dir, 'vault');
+  const env: Record<string, string> = { KEYHOLD_VAULT: vaultDir, KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
+  expect((await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], env)).code).toBe(0);
+  if (connect.includes('kura')) expect((await run(['remote', 'set', 'kura', '--url', s.kura.url, '--api-key-stdin'], env, KURA_TEST_API_KEY)).code).toBe(0);
+  if (connect.includes('backside')) {
+    expect((await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], env, BACKSIDE_TEST_TOKEN)).code).toBe(0);
+  }
+  return {
+    s,
+    env,
+    vaultDir,
+    close: async () => {
+      await s.close();
+      t.cleanup();
+    },
+  };
 }

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expiryFindings, healthReport } from '../../src/core/health';
-import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
-import { CLI } from '../helpers/cli';
-import { KEY, servers } from '../helpers/sync';
-import { newVault, PASSWORD, tempDir } from '../helpers/vault';
+import { keyholdProcessAsync } from '../helpers/cli';
+import { cliVaultWithServers, KEY, type servers } from '../helpers/sync';
+import { newVault, PASSWORD } from '../helpers/vault';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -75,31 +72,17 @@ describe('profile value expiry and rotation period', () => {
   });
 });
 
-function run(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
+const run = (args: string[], env: Record<string, string>, input = '') => keyholdProcessAsync(args, { env, input });
 
 describe('keyhold byok rotate', () => {
-  let t: ReturnType<typeof tempDir>;
   let s: Awaited<ReturnType<typeof servers>>;
   let env: Record<string, string>;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    t = tempDir('keyhold-rotate-');
-    s = await servers();
-    env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
-    expect((await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], env)).code).toBe(0);
-    expect((await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], env, BACKSIDE_TEST_TOKEN)).code).toBe(0);
+    ({ s, env, close } = await cliVaultWithServers(run, 'keyhold-rotate-', ['backside']));
     expect((await run(['byok', 'set', '--kind', 'claude-code', '--key-stdin'], env, KEY('old1'))).code).toBe(0);
   });
-  afterAll(async () => {
-    await s.close();
-    t.cleanup();
-  });
+  afterAll(() => close());
 
   it('checks the new key first, refuses a rejected one without storing it, and pushes an accepted one', async () => {
     s.backside.state.denyKeys.add(KEY('bad1'));

@@ -1,31 +1,20 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
 import { KURA_TEST_API_KEY } from '../fakes/kura';
 import { keyhold } from '../helpers/cli';
-import { KEY, servers } from '../helpers/sync';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliVaultWithServers, KEY, type servers } from '../helpers/sync';
 
 // The fakes live in this process: the CLI runs in it too, through main(argv, io).
 const run = (args: string[], env: Record<string, string>, input = '') => keyhold(args, { env, input });
 
-let t: ReturnType<typeof tempDir>;
 let s: Awaited<ReturnType<typeof servers>>;
 let env: Record<string, string>;
+let close: () => Promise<void>;
 const json = <T>(r: { stdout: string }) => JSON.parse(r.stdout) as T;
 
 beforeAll(async () => {
-  t = tempDir('keyhold-cli-sync-');
-  s = await servers();
-  env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
-  expect((await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], env)).code).toBe(0);
-  expect((await run(['remote', 'set', 'kura', '--url', s.kura.url, '--api-key-stdin'], env, KURA_TEST_API_KEY)).code).toBe(0);
-  expect((await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], env, BACKSIDE_TEST_TOKEN)).code).toBe(0);
+  ({ s, env, close } = await cliVaultWithServers(run, 'keyhold-cli-sync-'));
 });
-afterAll(async () => {
-  await s.close();
-  t.cleanup();
-});
+afterAll(() => close());
 
 describe('keyhold sync and status', () => {
   it('drafts offline, reports them pending with exit 7, then pushes them when the servers are back', async () => {

@@ -1,13 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
-import { KURA_TEST_API_KEY } from '../fakes/kura';
 import { SyncLease } from '../../src/core/sync/lease';
 import { Vault } from '../../src/core/vault/vault';
 import { keyholdProcessAsync } from '../helpers/cli';
-import { servers } from '../helpers/sync';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliVaultWithServers, type servers } from '../helpers/sync';
 
 // Attack: a second `keyhold sync` while another process syncs. It must neither barge in (see
 // two-syncs-steal-rows) nor hang silently: it waits within its --timeout, then names the holder
@@ -15,25 +11,16 @@ import { PASSWORD, tempDir } from '../helpers/vault';
 // A spawned binary: what is under test is a process of its own (its pid, its exit at the deadline).
 const run = (args: string[], env: Record<string, string>, input = '') => keyholdProcessAsync(args, { env, input });
 
-let t: ReturnType<typeof tempDir>;
 let s: Awaited<ReturnType<typeof servers>>;
 let env: Record<string, string>;
 let vaultDir: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  t = tempDir('keyhold-busy-');
-  s = await servers();
-  vaultDir = join(t.dir, 'vault');
-  env = { KEYHOLD_VAULT: vaultDir, KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
-  expect((await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], env)).code).toBe(0);
-  expect((await run(['remote', 'set', 'kura', '--url', s.kura.url, '--api-key-stdin'], env, KURA_TEST_API_KEY)).code).toBe(0);
-  expect((await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], env, BACKSIDE_TEST_TOKEN)).code).toBe(0);
+  ({ s, env, vaultDir, close } = await cliVaultWithServers(run, 'keyhold-busy-'));
   expect((await run(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set-stdin', 'PASS'], env, 's3cret')).code).toBe(0);
 });
-afterAll(async () => {
-  await s.close();
-  t.cleanup();
-});
+afterAll(() => close());
 
 describe('a second sync while one runs', () => {
   it('waits within its timeout, then says who holds the vault and exits 10, pushing nothing', async () => {

@@ -1,10 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
-import { KURA_TEST_API_KEY } from '../fakes/kura';
 import { keyholdProcessAsync } from '../helpers/cli';
-import { connect, fastEngine, servers } from '../helpers/sync';
-import { newVault, PASSWORD, tempDir } from '../helpers/vault';
+import { cliVaultWithServers, connect, fastEngine, servers } from '../helpers/sync';
+import { newVault } from '../helpers/vault';
 
 // Attack: a server (hostile, or broken) answers, then sends its body one byte a second. Every
 // gap is shorter than the between-chunk timeout, so before the fix `keyhold sync --timeout 2`
@@ -14,22 +11,14 @@ const DRIP = { kind: 'drip', intervalMs: 1_000, minBytes: 400 } as const;
 // A spawned binary: what is under test is a process of its own (its pid, its exit at the deadline).
 const run = (args: string[], env: Record<string, string>, input = '') => keyholdProcessAsync(args, { env, input });
 
-let t: ReturnType<typeof tempDir>;
 let s: Awaited<ReturnType<typeof servers>>;
 let env: Record<string, string>;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  t = tempDir('keyhold-drip-');
-  s = await servers();
-  env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
-  expect((await run(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], env)).code).toBe(0);
-  expect((await run(['remote', 'set', 'kura', '--url', s.kura.url, '--api-key-stdin'], env, KURA_TEST_API_KEY)).code).toBe(0);
-  expect((await run(['remote', 'set', 'backside', '--url', s.backside.url, '--token-stdin'], env, BACKSIDE_TEST_TOKEN)).code).toBe(0);
+  ({ s, env, close } = await cliVaultWithServers(run, 'keyhold-drip-'));
 });
-afterAll(async () => {
-  await s.close();
-  t.cleanup();
-});
+afterAll(() => close());
 
 describe('a server that drips its answer', () => {
   it('cannot keep `keyhold sync --timeout` alive past its deadline; the item stays pending', async () => {
