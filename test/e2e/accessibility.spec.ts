@@ -1,14 +1,12 @@
 import type { Page } from '@playwright/test';
 import { axeProblems } from './a11y';
-import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, KURA_TEST_API_KEY, test } from './harness';
+import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, KURA_TEST_API_KEY, nav, test } from './harness';
 import type { Keyhold, Remotes } from './harness';
 
 // Every screen and dialog, light and dark, empty and with data: zero critical and zero serious
 // axe violations (WCAG 2.2 AA, target size included).
 
 const SECTIONS = ['Profiles', 'BYOK keys', 'Agents', 'Connections', 'Sync', 'Sharing', 'Health', 'Activity', 'Trash', 'Settings'];
-
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
 
 async function visitSections(page: Page, tag: string, found: string[]): Promise<void> {
   for (const section of SECTIONS) {

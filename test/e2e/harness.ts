@@ -211,6 +211,27 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 
 export { expect };
 
+/** Goes to a section of the window through its sidebar. */
+export function nav(page: Page, name: string): Promise<void> {
+  return page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
+}
+
+/** Kura connected, the agent crm-bot (USERNAME, PASSWORD) declared, and its profile crm-bot/prod synced with `password`. */
+export async function seedSyncedProfile(keyhold: Keyhold, remotes: Remotes, password: string): Promise<void> {
+  const h = keyhold.backend.handlers;
+  await h.remoteSet({ kind: 'kura', url: remotes.kura.url, credential: KURA_TEST_API_KEY });
+  await h.agentSet({ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'] });
+  await h.profileCreate({
+    agentId: 'crm-bot',
+    name: 'prod',
+    authData: { USERNAME: 'ann', PASSWORD: password },
+    saveSession: false,
+    draft: false,
+    allowEnv: [],
+  });
+  await h.syncNow(undefined);
+}
+
 /**
  * Creates the vault through the UI. A new vault opens on the setup guide; unless `stayOnGuide`,
  * this then goes to the (empty) profile list, where most flows start.
@@ -220,7 +241,7 @@ export async function createVaultThroughUi(page: Page, { stayOnGuide = false } =
   await page.getByLabel('Repeat the master password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create vault' }).click();
   await expect(page.getByRole('heading', { name: 'Get started', level: 1 })).toBeVisible();
-  if (!stayOnGuide) await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Profiles', exact: true }).click();
+  if (!stayOnGuide) await nav(page, 'Profiles');
 }
 
 export async function unlockThroughUi(page: Page, password = PASSWORD): Promise<void> {

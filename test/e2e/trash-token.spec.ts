@@ -1,7 +1,4 @@
-import type { Page } from '@playwright/test';
-import { createVaultThroughUi, expect, KURA_TEST_API_KEY, test } from './harness';
-
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
+import { createVaultThroughUi, expect, nav, seedSyncedProfile, test } from './harness';
 
 test('the Kura token is revealed and copied on the profile screen; a deleted profile goes to the Trash, comes back, and can be deleted forever', async ({
   keyhold,
@@ -11,17 +8,7 @@ test('the Kura token is revealed and copied on the profile screen; a deleted pro
   await keyhold.open();
   await createVaultThroughUi(page);
   const h = keyhold.backend.handlers;
-  await h.remoteSet({ kind: 'kura', url: remotes.kura.url, credential: KURA_TEST_API_KEY });
-  await h.agentSet({ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'] });
-  await h.profileCreate({
-    agentId: 'crm-bot',
-    name: 'prod',
-    authData: { USERNAME: 'ann', PASSWORD: 'hunter2' },
-    saveSession: false,
-    draft: false,
-    allowEnv: [],
-  });
-  await h.syncNow(undefined);
+  await seedSyncedProfile(keyhold, remotes, 'hunter2');
   const token = remotes.kura.profile('crm-bot', 'prod')?.token;
   expect(token).toBeTruthy();
   await page.reload();

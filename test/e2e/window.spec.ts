@@ -1,25 +1,11 @@
-import { connectThroughUi, createVaultThroughUi, expect, KURA_TEST_API_KEY, test } from './harness';
+import { connectThroughUi, createVaultThroughUi, expect, KURA_TEST_API_KEY, nav as navPage, seedSyncedProfile, test } from './harness';
 import type { Keyhold, Remotes } from './harness';
 
 // The window's promises from issue 15, one test each: layout, masking, guarded edits,
 // confirmations, toasts, honest badges, fixing actions, plain words, sizes and focus.
 
-const nav = (k: Keyhold, name: string) => k.page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
-
-async function withProfile(keyhold: Keyhold, remotes: Remotes): Promise<void> {
-  const h = keyhold.backend.handlers;
-  await h.remoteSet({ kind: 'kura', url: remotes.kura.url, credential: KURA_TEST_API_KEY });
-  await h.agentSet({ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'] });
-  await h.profileCreate({
-    agentId: 'crm-bot',
-    name: 'prod',
-    authData: { USERNAME: 'ann', PASSWORD: 'hunter2-secret' },
-    saveSession: false,
-    draft: false,
-    allowEnv: [],
-  });
-  await h.syncNow(undefined);
-}
+const nav = (k: Keyhold, name: string) => navPage(k.page, name);
+const withProfile = (keyhold: Keyhold, remotes: Remotes) => seedSyncedProfile(keyhold, remotes, 'hunter2-secret');
 
 async function start(keyhold: Keyhold): Promise<void> {
   await keyhold.open();

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { setTheme } from '../e2e/a11y';
-import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, KURA_TEST_API_KEY, test, unlockThroughUi } from '../e2e/harness';
+import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, KURA_TEST_API_KEY, nav, test, unlockThroughUi } from '../e2e/harness';
 
 const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
 
@@ -15,8 +15,6 @@ async function shoot(page: Page, name: string): Promise<void> {
   }
   await setTheme(page, 'light');
 }
-
-const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }).click();
 
 test('every screen, light and dark, 1280×800', async ({ keyhold, remotes }) => {
   const { page } = keyhold;
