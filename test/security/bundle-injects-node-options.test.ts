@@ -1,50 +1,36 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildChildEnv, runWithSecrets } from '../../src/core/devflow';
 import { importFile } from '../../src/core/share/exchange';
-import type { Vault } from '../../src/core/vault/vault';
 import { expectKeyholdError } from '../fixtures/share/samples';
-import { newVault, tempDir } from '../helpers/vault';
-import { hostileBundle } from './hostile-bundle';
+import { hostileBundle, useReceiver } from './hostile-bundle';
 
 // Attack: a teammate's bundle gives a profile NODE_OPTIONS (or LD_PRELOAD, BASH_ENV…). Importing it
 // and running your agent with `keyhold run` would load their code into your process.
 
-let bob: Vault;
-let files: ReturnType<typeof tempDir>;
-const cleanups: (() => void)[] = [];
-
-beforeEach(async () => {
-  const b = await newVault();
-  files = tempDir('keyhold-hostile-');
-  cleanups.push(b.cleanup, files.cleanup);
-  bob = b.vault;
-});
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const bob = useReceiver();
 
 const EVIL = { API_KEY: 'sk-live-0123456789', NODE_OPTIONS: '--require=/tmp/evil.js' };
 
 describe('a bundle that sets NODE_OPTIONS', () => {
   it('is refused on import, naming the key, and nothing is written', async () => {
-    const path = await hostileBundle(bob, files.dir, [{ agentId: 'agent', name: 'prod', authData: EVIL, saveSession: false }]);
-    const before = bob.audit.list({ limit: 1000 }).length;
-    const error = await expectKeyholdError(() => importFile(bob, path, { trustSigner: true }), 'DangerousKey', /"NODE_OPTIONS" in "agent\/prod"/);
+    const path = await hostileBundle(bob.vault, bob.dir, [{ agentId: 'agent', name: 'prod', authData: EVIL, saveSession: false }]);
+    const before = bob.vault.audit.list({ limit: 1000 }).length;
+    const error = await expectKeyholdError(() => importFile(bob.vault, path, { trustSigner: true }), 'DangerousKey', /"NODE_OPTIONS" in "agent\/prod"/);
     expect(error.field).toBe('allowEnv');
     expect(error.message).not.toContain('evil.js');
-    expect(bob.profiles.list()).toEqual([]);
-    expect(bob.audit.list({ limit: 1000 })).toHaveLength(before);
+    expect(bob.vault.profiles.list()).toEqual([]);
+    expect(bob.vault.audit.list({ limit: 1000 })).toHaveLength(before);
   });
 
   it('shows the key in the preview, and imports only when the key is allowed by name (audited)', async () => {
-    const path = await hostileBundle(bob, files.dir, [{ agentId: 'agent', name: 'prod', authData: EVIL, saveSession: false }]);
-    const { preview } = await importFile(bob, path, { dryRun: true });
+    const path = await hostileBundle(bob.vault, bob.dir, [{ agentId: 'agent', name: 'prod', authData: EVIL, saveSession: false }]);
+    const { preview } = await importFile(bob.vault, path, { dryRun: true });
     expect(preview.profiles[0]).toMatchObject({ keys: ['API_KEY', 'NODE_OPTIONS'], dangerousKeys: ['NODE_OPTIONS'] });
     expect(preview.warnings.join(' ')).toContain('NODE_OPTIONS');
 
-    await importFile(bob, path, { trustSigner: true, allowEnv: ['NODE_OPTIONS'] });
-    expect(bob.profiles.resolve('agent/prod').allowEnv).toEqual(['NODE_OPTIONS']);
-    expect(bob.audit.list({ limit: 1000 }).some((e) => e.event === 'env_allowed' && e.detail.keys === 'NODE_OPTIONS')).toBe(true);
+    await importFile(bob.vault, path, { trustSigner: true, allowEnv: ['NODE_OPTIONS'] });
+    expect(bob.vault.profiles.resolve('agent/prod').allowEnv).toEqual(['NODE_OPTIONS']);
+    expect(bob.vault.audit.list({ limit: 1000 }).some((e) => e.event === 'env_allowed' && e.detail.keys === 'NODE_OPTIONS')).toBe(true);
   });
 
   it('is refused again by run at injection time unless allowed for that run', async () => {
@@ -70,9 +56,9 @@ describe('a bundle that sets NODE_OPTIONS', () => {
       'GIT_CONFIG_COUNT',
       'npm_config_script_shell',
     ]) {
-      const path = await hostileBundle(bob, files.dir, [{ agentId: 'agent', name: key, authData: { [key]: 'x' }, saveSession: false }]);
-      await expectKeyholdError(() => importFile(bob, path, { trustSigner: true }), 'DangerousKey', new RegExp(`"${key}"`));
+      const path = await hostileBundle(bob.vault, bob.dir, [{ agentId: 'agent', name: key, authData: { [key]: 'x' }, saveSession: false }]);
+      await expectKeyholdError(() => importFile(bob.vault, path, { trustSigner: true }), 'DangerousKey', new RegExp(`"${key}"`));
     }
-    expect(bob.profiles.list()).toEqual([]);
+    expect(bob.vault.profiles.list()).toEqual([]);
   });
 });

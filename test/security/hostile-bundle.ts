@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { beforeEach } from 'vitest';
 import { join } from 'node:path';
 import { encryptToRecipients } from '../../src/core/share/age';
 import { createBundle, type BundleContent } from '../../src/core/share/bundle';
@@ -6,6 +7,8 @@ import { serializeBundle } from '../../src/core/share/seal';
 import { generateSigningKey, signBundle } from '../../src/core/share/signature';
 import { vaultIdentity } from '../../src/core/share/vault-keys';
 import type { Vault } from '../../src/core/vault/vault';
+import { useCleanups } from '../helpers/cleanup';
+import { newVault, tempDir } from '../helpers/vault';
 
 export type HostileProfile = BundleContent['items']['profiles'][number];
 
@@ -20,4 +23,18 @@ export async function hostileBundle(to: Vault, dir: string, profiles: HostilePro
   const path = join(dir, `bundle-${Math.random().toString(36).slice(2)}.age`);
   writeFileSync(path, file);
   return path;
+}
+
+/** The receiving side of an attack: a new vault and a folder for the bundle files, made before each test and removed after it. */
+export function useReceiver(): { vault: Vault; dir: string } {
+  const receiver = {} as { vault: Vault; dir: string };
+  const cleanups = useCleanups();
+  beforeEach(async () => {
+    const b = await newVault();
+    const files = tempDir('keyhold-hostile-');
+    cleanups.push(b.cleanup, files.cleanup);
+    receiver.vault = b.vault;
+    receiver.dir = files.dir;
+  });
+  return receiver;
 }

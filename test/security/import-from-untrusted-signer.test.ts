@@ -1,47 +1,34 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addContact } from '../../src/core/share/contacts';
 import { applyImport, importFile, openImport, previewImport, readBundleFile } from '../../src/core/share/exchange';
 import { fingerprint, generateSigningKey } from '../../src/core/share/signature';
 import { vaultIdentity } from '../../src/core/share/vault-keys';
-import type { Vault } from '../../src/core/vault/vault';
 import { expectKeyholdError } from '../fixtures/share/samples';
-import { newVault, tempDir } from '../helpers/vault';
-import { hostileBundle } from './hostile-bundle';
+import { hostileBundle, useReceiver } from './hostile-bundle';
 
 // Attack: anyone who knows your age recipient (it is public) can encrypt a signed bundle to you.
 // Without a check on WHO signed it, "signed" means nothing: the import would apply a stranger's
 // profiles as readily as a teammate's.
 
-let bob: Vault;
-let files: ReturnType<typeof tempDir>;
-const cleanups: (() => void)[] = [];
-beforeEach(async () => {
-  const b = await newVault();
-  files = tempDir('keyhold-hostile-');
-  cleanups.push(b.cleanup, files.cleanup);
-  bob = b.vault;
-});
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const bob = useReceiver();
 
 const profile = { agentId: 'agent', name: 'prod', authData: { API_KEY: 'sk-stranger-0123456789' }, saveSession: false };
 
 describe('an import signed by a key that is not a contact', () => {
   it('is refused unless the signer is trusted for this import, and the preview says who signed', async () => {
     const stranger = generateSigningKey();
-    const path = await hostileBundle(bob, files.dir, [profile], { signingKey: stranger.privateKey });
-    const opened = await openImport(bob, await readBundleFile(path));
-    const preview = previewImport(bob, opened);
+    const path = await hostileBundle(bob.vault, bob.dir, [profile], { signingKey: stranger.privateKey });
+    const opened = await openImport(bob.vault, await readBundleFile(path));
+    const preview = previewImport(bob.vault, opened);
     expect(preview.signer).toMatchObject({ signed: true, trusted: false, contact: null, fingerprint: fingerprint(stranger.publicKey) });
 
-    const error = await expectKeyholdError(() => applyImport(bob, opened, preview), 'UntrustedSigner', new RegExp(fingerprint(stranger.publicKey)));
+    const error = await expectKeyholdError(() => applyImport(bob.vault, opened, preview), 'UntrustedSigner', new RegExp(fingerprint(stranger.publicKey)));
     expect(error.field).toBe('trustSigner');
-    expect(bob.profiles.list()).toEqual([]);
+    expect(bob.vault.profiles.list()).toEqual([]);
 
-    applyImport(bob, opened, preview, { trustSigner: true });
-    expect(bob.profiles.list().map((p) => p.name)).toEqual(['prod']);
-    expect(bob.audit.list({ limit: 100 }).find((e) => e.event === 'bundle_imported')?.detail).toMatchObject({
+    applyImport(bob.vault, opened, preview, { trustSigner: true });
+    expect(bob.vault.profiles.list().map((p) => p.name)).toEqual(['prod']);
+    expect(bob.vault.audit.list({ limit: 100 }).find((e) => e.event === 'bundle_imported')?.detail).toMatchObject({
       knownSigner: false,
       signerTrustedForImport: true,
     });
@@ -49,10 +36,10 @@ describe('an import signed by a key that is not a contact', () => {
 
   it('a contact with that signing key, or this vault itself, needs no extra step', async () => {
     const teammate = generateSigningKey();
-    const me = await vaultIdentity(bob);
-    addContact(bob, { name: 'Ann', recipient: me.recipient, signingKey: teammate.publicKey.toString('base64') });
-    const path = await hostileBundle(bob, files.dir, [profile], { signingKey: teammate.privateKey });
-    const { result } = await importFile(bob, path);
+    const me = await vaultIdentity(bob.vault);
+    addContact(bob.vault, { name: 'Ann', recipient: me.recipient, signingKey: teammate.publicKey.toString('base64') });
+    const path = await hostileBundle(bob.vault, bob.dir, [profile], { signingKey: teammate.privateKey });
+    const { result } = await importFile(bob.vault, path);
     expect(result?.profiles.created).toBe(1);
   });
 });
