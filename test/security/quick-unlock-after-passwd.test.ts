@@ -1,9 +1,8 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SecretStoragePort } from '../../src/core/desktop';
 import { Vault } from '../../src/core/vault/vault';
+import { fakeKeychain } from '../fakes/keychain';
 import { apiHarness, MASTER, type ApiHarness } from '../integration/api-harness';
 
 const harnesses: ApiHarness[] = [];
@@ -11,33 +10,13 @@ afterEach(async () => {
   while (harnesses.length) await harnesses.pop()?.cleanup();
 });
 
-/** An in-memory keychain standing in for safeStorage. */
-function keychain(): SecretStoragePort {
-  const key = randomBytes(32);
-  return {
-    isAvailable: () => true,
-    backend: () => 'gnome_libsecret',
-    encrypt(plainText) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plainText, 'utf8'), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]);
-    },
-    decrypt(cipherText) {
-      const d = createDecipheriv('aes-256-gcm', key, cipherText.subarray(0, 12));
-      d.setAuthTag(cipherText.subarray(12, 28));
-      return Buffer.concat([d.update(cipherText.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
-}
-
 // Attack: the master password leaked, so the person changes it with `keyhold passwd` while the
 // desktop app keeps the vault key in the OS keychain for quick unlock. Before: passwd only
 // re-wrapped the same key, so the stored key (and anyone holding a copy) still opened the vault.
 // Now: the key is rotated, the stored one opens nothing, and quick unlock is refused and removed.
 describe('quick unlock after the password was changed elsewhere', () => {
   it('is refused with SessionInvalid and forgets the stored key; the new password works', async () => {
-    const h = apiHarness({ secretStorage: keychain(), settings: { quickUnlock: true } });
+    const h = apiHarness({ secretStorage: fakeKeychain().port, settings: { quickUnlock: true } });
     harnesses.push(h);
     const file = join(h.dir, '.vault.quick-unlock');
     await h.ok('vaultCreate', { password: MASTER });
