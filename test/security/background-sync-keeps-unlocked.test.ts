@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Backend, DesktopServices } from '../../src/main/app';
-import type { Handlers } from '../../src/shared/ipc';
-import { testContract, testEvents, VAULT_ID } from '../unit/ipc-test-contract';
+import { stubHandlers, testContract, testEvents } from '../unit/ipc-test-contract';
 
 // Attack (by accident): background sync kept the vault unlocked forever. Each pushed item emits
 // an event, the window refreshes what it shows through IPC, and every IPC call counted as the
@@ -34,15 +33,6 @@ const { startApp } = await import('../../src/main/app');
 type C = typeof testContract;
 type E = typeof testEvents;
 
-const handlers = (): Handlers<C> => ({
-  createVault: () => ({ vaultId: VAULT_ID }),
-  unlock: () => ({ unlocked: true as const }),
-  lock: () => null,
-  upsertProfile: () => ({ id: VAULT_ID, version: 1 }),
-  listProfiles: () => [],
-  setTheme: ({ theme }) => ({ theme }),
-});
-
 async function start() {
   let services: DesktopServices<E> | null = null;
   const lock = vi.fn<Backend<C>['lock']>();
@@ -51,7 +41,7 @@ async function start() {
     events: testEvents,
     createBackend: (s) => {
       services = s;
-      return { handlers: handlers(), lock, close: vi.fn() };
+      return { handlers: stubHandlers(), lock, close: vi.fn() };
     },
   });
   await vi.waitFor(() => expect(BrowserWindow.created[0]?.loadedUrl).not.toBeNull());

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineCall } from '../../src/shared/ipc';
+import { defineCall, type Handlers } from '../../src/shared/ipc';
 
 // A small contract shaped like the real one (vault, profiles, settings), for the generic IPC code.
 const password = z.string().min(10).max(1024);
@@ -45,3 +45,13 @@ export const testEvents = {
 };
 
 export const VAULT_ID = '6f1c1d5e-2b7a-4c1e-9d0f-3a2b1c4d5e6f';
+
+/** Handlers that answer every call of the test contract with a fixed, valid value. */
+export const stubHandlers = (): Handlers<typeof testContract> => ({
+  createVault: () => ({ vaultId: VAULT_ID }),
+  unlock: () => ({ unlocked: true as const }),
+  lock: () => null,
+  upsertProfile: () => ({ id: VAULT_ID, version: 1 }),
+  listProfiles: () => [],
+  setTheme: ({ theme }) => ({ theme }),
+});

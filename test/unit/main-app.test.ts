@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Backend, DesktopServices } from '../../src/main/app';
-import type { Handlers } from '../../src/shared/ipc';
-import { testContract, testEvents, VAULT_ID } from './ipc-test-contract';
+import { stubHandlers, testContract, testEvents } from './ipc-test-contract';
 
 vi.mock('electron', () => import('./main-electron-fake'));
 vi.mock('electron-store', () => ({
@@ -32,15 +31,6 @@ const { devRendererUrl, startApp } = await import('../../src/main/app');
 type C = typeof testContract;
 type E = typeof testEvents;
 
-const handlers = (): Handlers<C> => ({
-  createVault: () => ({ vaultId: VAULT_ID }),
-  unlock: () => ({ unlocked: true as const }),
-  lock: () => null,
-  upsertProfile: () => ({ id: VAULT_ID, version: 1 }),
-  listProfiles: () => [],
-  setTheme: ({ theme }) => ({ theme }),
-});
-
 // The shell uses the monotonic clock (performance.now), which Vitest fakes only when asked.
 const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
 
@@ -53,7 +43,7 @@ async function start() {
     events: testEvents,
     createBackend: (s) => {
       services = s;
-      return { handlers: handlers(), lock, close };
+      return { handlers: stubHandlers(), lock, close };
     },
   });
   await vi.waitFor(() => expect(BrowserWindow.created[0]?.loadedUrl).not.toBeNull());
