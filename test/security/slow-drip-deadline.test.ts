@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyholdProcessAsync } from '../helpers/cli';
 import { cliVaultWithServers, connect, fastEngine, servers } from '../helpers/sync';
+import type { Vault } from '../../src/core/vault/vault';
 import { newVault } from '../helpers/vault';
 
 // Attack: a server (hostile, or broken) answers, then sends its body one byte a second. Every
@@ -38,29 +39,16 @@ describe('a server that drips its answer', () => {
   }, 25_000);
 
   it('a background pass (no run deadline) ends the request at its whole-request limit, as a timeout to retry', async () => {
-    const { vault, cleanup } = await newVault();
-    const local = await servers();
-    try {
-      connect(vault, local);
-      vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { V: 'v' } });
-      local.kura.faults.next(DRIP, 1);
+    await withDrippingKura(async (vault) => {
       const engine = fastEngine(vault, { http: { requestTimeoutMs: 1_500, bodyTimeoutMs: 5_000, headersTimeoutMs: 5_000 } });
       const results = await engine.pass();
       await engine.close();
       expect(results).toMatchObject([{ outcome: 'retry', state: 'pending', message: expect.stringMatching(/did not answer in time/) }]);
-    } finally {
-      await local.close();
-      cleanup();
-    }
+    });
   }, 25_000);
 
   it('"Sync now" that joins a background pass still ends at its own deadline', async () => {
-    const { vault, cleanup } = await newVault();
-    const local = await servers();
-    try {
-      connect(vault, local);
-      vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { V: 'v' } });
-      local.kura.faults.next(DRIP, 1);
+    await withDrippingKura(async (vault) => {
       const engine = fastEngine(vault);
       let backgroundDone = false;
       const background = engine.pass().finally(() => (backgroundDone = true));
@@ -72,9 +60,21 @@ describe('a server that drips its answer', () => {
       expect(await background).toEqual([]);
       await engine.close();
       expect(vault.profiles.get('crm/prod').syncState).toBe('pending');
-    } finally {
-      await local.close();
-      cleanup();
-    }
+    });
   }, 25_000);
 });
+
+/** A new vault holding one pending profile, connected to fakes of its own whose Kura drips its next answer. */
+async function withDrippingKura(fn: (vault: Vault) => Promise<void>): Promise<void> {
+  const { vault, cleanup } = await newVault();
+  const local = await servers();
+  try {
+    connect(vault, local);
+    vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { V: 'v' } });
+    local.kura.faults.next(DRIP, 1);
+    await fn(vault);
+  } finally {
+    await local.close();
+    cleanup();
+  }
+}
