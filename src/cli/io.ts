@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { readFileSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { KeyholdError } from '../shared/keyhold-error';
 import type { ItemVersion } from '../shared/domain';
@@ -30,6 +30,35 @@ export interface CliIo {
 
 let theProcessIo: CliIo | undefined;
 
+/**
+ * All of fd 0, read synchronously. A program that starts `keyhold` from Node (a hook runner, a
+ * script with `spawn`) hands over a non-blocking pipe, where a read before the writer has written
+ * fails with EAGAIN (`readFileSync(0)` gave up there, and the command failed): wait a moment and
+ * read again, until end of input.
+ */
+function readAllFd0(): Buffer {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buffer, 0, buffer.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 10);
+        continue;
+      }
+      if (code === 'EOF') break; // Windows: a closed pipe
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  return Buffer.concat(chunks);
+}
+
 /** The io of the real process: what the `keyhold` binary runs with. */
 export function processIo(): CliIo {
   return (theProcessIo ??= {
@@ -37,7 +66,7 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    readAllStdin: () => readFileSync(0),
+    readAllStdin: readAllFd0,
     raiseSignal: (signal) => process.kill(process.pid, signal),
   });
 }

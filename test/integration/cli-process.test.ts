@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,27 @@ describe('the built keyhold binary', () => {
 
 describe('the bundled engine (the binary carries its own copies of undici, age and zod)', () => {
   // Eight processes of the binary.
+  it('reads a secret from a Node parent that writes it in parts, with pauses (a non-blocking pipe)', async () => {
+    // Before, reading fd 0 at once failed with EAGAIN as soon as the writer paused.
+    const env = { PATH: process.env.PATH ?? '', KEYHOLD_VAULT: join(t.dir, 'paced'), KEYHOLD_PASSWORD: PASSWORD, KEYHOLD_INSECURE_TEST_KDF: '1' };
+    expect(keyholdProcess(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env }).code).toBe(0);
+    const child = spawn(process.execPath, [CLI, 'profile', 'add', '--agent', 'a', '--name', 'paced', '--set-stdin', 'K'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.stdin.on('error', () => {}); // EPIPE if it died early: the exit code says so below
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 200));
+    await pause();
+    child.stdin.write('first-half-');
+    await pause();
+    child.stdin.end('second-half\n');
+    expect(await closed, stderr).toBe(0);
+    expect(keyholdProcess(['profile', 'show', 'a/paced', '--reveal', '--json'], { env }).json()).toMatchObject({ authData: { K: 'first-half-second-half' } });
+  });
+
   it('syncs over HTTP and shares through age, as the in-process tests do from the sources', async () => {
     const s = await servers();
     try {
