@@ -507,6 +507,46 @@ describe('fault classification', () => {
     }
   });
 
+  it("a view's signal stops every request made through it, whether sent or still waiting for a socket, and nothing after", async () => {
+    const one = client(kura.url, { service: 'Kura', connections: 1 });
+    const stop = new AbortController();
+    const view = one.withSignal(stop.signal);
+    kura.faults.next({ kind: 'slow', delayMs: 1_000 });
+    const before = kura.requests.length;
+    // The first holds the only socket; the other two wait for it inside undici's queue.
+    const pending = ['sent', 'queued-1', 'queued-2'].map((name) => upsert(view, profileReq({ name })));
+    setTimeout(() => stop.abort(), 20);
+    for (const result of await Promise.all(pending)) expect(expectFailure(result, 'transient')).toMatchObject({ reason: 'aborted' });
+    expect(expectFailure(await upsert(view, profileReq({ name: 'after' })), 'transient')).toMatchObject({ reason: 'aborted' });
+    // Only the first ever reached the server; the queued ones never left.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(kura.requests.slice(before).map((r) => (r.body as { name?: string } | undefined)?.name)).toEqual(['sent']);
+    // The connection itself still works for a view with a live signal.
+    expectOk(await upsert(one.withSignal(new AbortController().signal), profileReq({ name: 'afterwards' })));
+  });
+
+  it('a request cancelled while it waits for a socket settles at once, before the request holding the socket', async () => {
+    const one = client(kura.url, { service: 'Kura', connections: 1 });
+    kura.faults.next({ kind: 'slow', delayMs: 300 });
+    const order: string[] = [];
+    const holding = upsert(one, profileReq({ name: 'holding' })).then((r) => (order.push('holding'), r));
+    const cancel = new AbortController();
+    const waiting = upsert(one, profileReq({ name: 'waiting' }), cancel.signal).then((r) => (order.push('waiting'), r));
+    setTimeout(() => cancel.abort(), 20);
+    expect(expectFailure(await waiting, 'transient')).toMatchObject({ reason: 'aborted' });
+    expectOk(await holding);
+    expect(order).toEqual(['waiting', 'holding']);
+  });
+
+  it('cuts off an error answer at its limit and still reports the status and the start of what the server said', async () => {
+    kura.faults.next({ kind: 'status', status: 400, body: `too much ${'x'.repeat(2 * 1024 * 1024)}` });
+    const r = expectFailure(await upsert(http, profileReq({ name: 'huge-error' })), 'rejected');
+    expect(r).toMatchObject({ status: 400 });
+    expect(r.kind === 'rejected' && r.serverMessage?.startsWith('too much xxx')).toBe(true);
+    // The cut-off request left the connection usable.
+    expectOk(await upsert(http, profileReq({ name: 'after-huge-error' })));
+  });
+
   it('limits concurrent requests per connection', async () => {
     const own = await startFakeKura();
     try {

@@ -60,24 +60,93 @@ export interface HttpRequest<S extends z.ZodType> {
   signal?: AbortSignal;
 }
 
-interface ReadBody {
+type IncomingHttpHeaders = Dispatcher.ResponseData['headers'];
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
   text: string;
+  /** The body went past its limit; the request was cut off there. */
   truncated: boolean;
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<ReadBody> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      chunks.push(chunk.subarray(0, chunk.length - (size - limit)));
-      body.destroy();
-      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
-    }
-    chunks.push(chunk);
+const CUT_OFF = new Error('The answer was longer than Keyhold reads.');
+
+/**
+ * One request's life as undici's dispatcher sees it, read straight into a capped buffer: no
+ * response stream and no AbortSignal per request (each costs more than Keyhold's own work on a
+ * fast sync). A 2xx body may be `okLimit` bytes, any other `ERROR_BODY_BYTES`; past that the
+ * request is cut off, as a destroyed body would be.
+ */
+class CappedAnswer implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private abortReason: unknown = undefined;
+  private status = 0;
+  private headers: IncomingHttpHeaders = {};
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private limit = 0;
+  private settled = false;
+
+  constructor(
+    private readonly okLimit: number,
+    private readonly resolve: (answer: Answer) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  /** Stops the request wherever it is (waiting for a socket, sending, or reading) and rejects with `reason`. */
+  abort(reason: unknown): void {
+    if (this.settled) return;
+    this.fail(reason);
+    if (this.controller) this.controller.abort(reason as Error);
+    else this.abortReason = reason;
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortReason !== undefined) controller.abort(this.abortReason as Error);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    this.status = status;
+    this.headers = headers;
+    this.chunks = [];
+    this.size = 0;
+    this.limit = status >= 200 && status < 300 ? this.okLimit : ERROR_BODY_BYTES;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.size += chunk.length;
+    if (this.size <= this.limit) {
+      this.chunks.push(chunk);
+      return;
+    }
+    this.chunks.push(chunk.subarray(0, chunk.length - (this.size - this.limit)));
+    this.finish(true);
+    controller.abort(CUT_OFF);
+  }
+
+  onResponseEnd(): void {
+    this.finish(false);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
+
+  private finish(truncated: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    const text = this.chunks.length === 1 ? (this.chunks[0] as Buffer).toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
+    this.resolve({ status: this.status, headers: this.headers, text, truncated });
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(error);
+  }
 }
 
 function firstIssue(error: z.ZodError): string {
@@ -102,6 +171,8 @@ export class HttpClient {
   private readonly now: () => number;
   /** Set on the views `withSignal` returns: aborts every request made through them. */
   private readonly signal: AbortSignal | undefined;
+  /** A view's requests under way, which its signal aborts (one listener per view, not per request). */
+  private readonly inflight: Set<CappedAnswer> | undefined;
 
   constructor(baseUrl: string, options: HttpOptions = {}) {
     // Field by field, so an option passed as undefined still gets its default.
@@ -130,12 +201,56 @@ export class HttpClient {
     // (A view of a view combines two signals, and is made anew.)
     const cached = this.signal === undefined ? this.views.get(signal) : undefined;
     if (cached) return cached;
+    const combined = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
+    const inflight = new Set<CappedAnswer>();
     const view = Object.create(this) as HttpClient;
-    Object.defineProperty(view, 'signal', { value: this.signal ? AbortSignal.any([this.signal, signal]) : signal });
+    Object.defineProperty(view, 'signal', { value: combined });
+    Object.defineProperty(view, 'inflight', { value: inflight });
+    if (!combined.aborted) combined.addEventListener('abort', () => inflight.forEach((answer) => answer.abort(combined.reason)), { once: true });
     if (this.signal === undefined) this.views.set(signal, view);
     return view;
   }
   private readonly views = new WeakMap<AbortSignal, HttpClient>();
+
+  /** Sends one request and reads its answer, capped; rejects with undici's error, or the reason it was stopped. */
+  private send(options: Dispatcher.DispatchOptions, callers: AbortSignal[]): Promise<Answer> {
+    let perRequest: { signal: AbortSignal; forward: () => void } | null = null;
+    let handler!: CappedAnswer;
+    const answer = new Promise<Answer>((resolve, reject) => {
+      handler = new CappedAnswer(this.maxResponseBytes, resolve, reject);
+    });
+    const stopped = callers.find((s) => s.aborted);
+    if (stopped) {
+      handler.abort(stopped.reason);
+      return answer;
+    }
+    const view = this.inflight;
+    view?.add(handler);
+    // A signal of this request alone (not the view's): listened to for this request only.
+    const own = callers.find((s) => s !== this.signal);
+    if (own) {
+      const forward = () => handler.abort(own.reason);
+      own.addEventListener('abort', forward, { once: true });
+      perRequest = { signal: own, forward };
+    }
+    // The whole request's limit: undici's own timeouts restart with every byte.
+    const timer = setTimeout(() => {
+      handler.abort(new DOMException(`The request took longer than ${this.requestTimeoutMs} ms.`, 'TimeoutError'));
+    }, this.requestTimeoutMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      view?.delete(handler);
+      perRequest?.signal.removeEventListener('abort', perRequest.forward);
+    };
+    answer.then(done, done);
+    try {
+      this.pool.dispatch(options, handler);
+    } catch (e) {
+      handler.abort(e);
+    }
+    return answer;
+  }
 
   async request<S extends z.ZodType>(req: HttpRequest<S>): Promise<RemoteResult<z.output<S>>> {
     const service = this.service;
@@ -143,28 +258,9 @@ export class HttpClient {
     const secrets = req.secrets ?? [];
     const callers = [req.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
     const aborted = (): boolean => callers.some((s) => s.aborted);
-    // One controller per request, fed by the callers' signals and a timer, all removed when the
-    // request ends: AbortSignal.any and AbortSignal.timeout cost ~40 µs a request on Node 20
-    // (weak references and a finalizer each), a quarter of Keyhold's own time in a fast sync.
-    const controller = new AbortController();
-    const unlisten = callers.map((caller) => {
-      const forward = () => controller.abort(caller.reason);
-      if (caller.aborted) forward();
-      else caller.addEventListener('abort', forward, { once: true });
-      return () => caller.removeEventListener('abort', forward);
-    });
-    let timedOut: unknown = null;
-    const timer = setTimeout(() => {
-      timedOut = new DOMException(`The request took longer than ${this.requestTimeoutMs} ms.`, 'TimeoutError');
-      controller.abort(timedOut);
-    }, this.requestTimeoutMs);
-    timer.unref();
-    const signal = controller.signal;
 
-    let res: Dispatcher.ResponseData;
-    let read: ReadBody;
-    try {
-      res = await this.pool.request({
+    const answer = this.send(
+      {
         method: req.method,
         path: this.base.basePath + req.path,
         headers: {
@@ -174,21 +270,19 @@ export class HttpClient {
           ...req.headers,
         },
         body: req.json === undefined ? null : JSON.stringify(req.json),
-        signal,
-      });
-      const ok = res.statusCode >= 200 && res.statusCode < 300;
-      read = await readCapped(res.body, ok ? this.maxResponseBytes : ERROR_BODY_BYTES);
+      },
+      callers,
+    );
+    let res: Answer;
+    try {
+      res = await answer;
     } catch (e) {
-      // Cancelled by the caller wins; otherwise the whole-request limit speaks as a timeout,
-      // whatever undici called the error it ended the body with.
-      if (!aborted() && timedOut !== null) return classifyError(timedOut, service, false);
+      // Cancelled by the caller wins over whatever stopped the request; the whole-request limit
+      // rejects with its TimeoutError.
       return classifyError(e, service, aborted());
-    } finally {
-      clearTimeout(timer);
-      for (const remove of unlisten) remove();
     }
-
-    const status = res.statusCode;
+    const read = res;
+    const status = res.status;
     const serverText = (): { said: string; serverMessage?: string } => {
       const text = sanitizeServerText(extractServerMessage(read.text), secrets);
       return text ? { said: `: ${text}`, serverMessage: text } : { said: '.' };
