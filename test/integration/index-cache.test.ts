@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Cells } from '../../src/core/vault/cells';
+import { tx } from '../../src/core/vault/db';
 import { Vault } from '../../src/core/vault/vault';
 import { newVault, PASSWORD } from '../helpers/vault';
 import { useCleanups } from '../helpers/cleanup';
@@ -79,6 +80,36 @@ describe('listing index snapshot and writes from other processes', () => {
     // Our own write after theirs keeps both.
     vault.profiles.create({ agentId: 'a', name: 'third', authData: {} });
     expect(vault.profiles.list().map((p) => p.name)).toEqual(['mine', 'theirs', 'third']);
+  });
+
+  it('writes in one transaction move the generation once and check for other writers once; a rollback leaves none of them listed', async () => {
+    const { vault, dir, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    vault.profiles.createMany(['p0', 'p1', 'p2'].map((name) => ({ agentId: 'a', name, authData: {} })));
+    const gen = () => cacheRow(vault).current;
+    const before = gen();
+    tx(vault.db, () => {
+      for (const name of ['p0', 'p1', 'p2']) vault.profiles.edit(`a/${name}`, { set: { K: name } });
+    });
+    expect(gen()).toBe(before + 1);
+    // Another process sees every write of that transaction.
+    const other = Vault.open(dir);
+    await other.unlock(PASSWORD);
+    expect(other.profiles.list().map((p) => p.keys)).toEqual([['K'], ['K'], ['K']]);
+    other.profiles.create({ agentId: 'a', name: 'theirs', authData: {} });
+    other.close();
+    // The once-per-transaction check belongs to that transaction: the next one sees their write.
+    expect(tx(vault.db, () => vault.profiles.list().map((p) => p.name))).toEqual(['p0', 'p1', 'p2', 'theirs']);
+    expect(() =>
+      tx(vault.db, () => {
+        vault.profiles.create({ agentId: 'a', name: 'rolled-back-1', authData: {} });
+        vault.profiles.create({ agentId: 'a', name: 'rolled-back-2', authData: {} });
+        throw new Error('stop here');
+      }),
+    ).toThrow('stop here');
+    expect(vault.profiles.list().map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'theirs']);
+    vault.profiles.create({ agentId: 'a', name: 'after', authData: {} });
+    expect(vault.profiles.list().map((p) => p.name)).toEqual(['after', 'p0', 'p1', 'p2', 'theirs']);
   });
 
   it('ignores a stale or damaged snapshot and rebuilds from the rows', async () => {

@@ -102,13 +102,34 @@ export function sql(db: Database.Database, text: string): Database.Statement {
  * connection's own writes, so a cache can tell whether someone else changed the file.
  */
 export function dataVersion(db: Database.Database): number {
+  // Inside one of tx()'s transactions this connection holds the write lock, so no other can
+  // commit and the value cannot move: it is read once per transaction.
+  const serial = openTransaction(db);
+  const seen = dataVersionSeen.get(db);
+  if (serial !== undefined && seen?.serial === serial) return seen.value;
   // Its own prepared statement, never the shared sql() cache: pluck() changes the statement it is
   // called on, and db.pragma() cannot run while another statement is being iterated.
   let stmt = dataVersionStatements.get(db);
   if (!stmt) dataVersionStatements.set(db, (stmt = db.prepare('PRAGMA data_version').pluck()));
-  return stmt.get() as number;
+  const value = stmt.get() as number;
+  if (serial !== undefined) dataVersionSeen.set(db, { serial, value });
+  return value;
 }
+const dataVersionSeen = new WeakMap<Database.Database, { serial: number; value: number }>();
 const dataVersionStatements = new WeakMap<Database.Database, Database.Statement>();
+
+/** The transaction tx() has open on each connection, numbered so no two are ever the same. */
+const openSerials = new WeakMap<Database.Database, number>();
+let lastSerial = 0;
+
+/**
+ * Which of tx()'s transactions is open on db (a number no other has had), or undefined outside
+ * one: lets a write that happens many times in one transaction do its once-per-transaction work
+ * once.
+ */
+export function openTransaction(db: Database.Database): number | undefined {
+  return db.inTransaction ? openSerials.get(db) : undefined;
+}
 
 type Runner = Database.Transaction<(fn: () => unknown) => unknown>;
 const runners = new WeakMap<Database.Database, Runner>();
@@ -123,5 +144,10 @@ export function tx<T>(db: Database.Database, fn: () => T): T {
   if (db.inTransaction) return fn();
   let runner = runners.get(db);
   if (!runner) runners.set(db, (runner = db.transaction((f: () => unknown) => f())));
-  return runner.immediate(fn) as T;
+  openSerials.set(db, ++lastSerial);
+  try {
+    return runner.immediate(fn) as T;
+  } finally {
+    openSerials.delete(db);
+  }
 }

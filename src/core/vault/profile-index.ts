@@ -4,7 +4,7 @@ import type { ProfileSummary, SyncState } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { compareText } from '../../shared/text';
 import { damagedError, type Cells } from './cells';
-import { sql, tx } from './db';
+import { openTransaction, sql, tx } from './db';
 import type { ItemStore } from './items';
 import { iso, type ProfileMeta, type ProfileRemote, type ProfileSecrets, type ProfileSnapshot } from './profile-model';
 
@@ -153,13 +153,35 @@ export class ProfileIndex {
     return [...this.quarantined].sort();
   }
 
-  /** Runs a write transaction and keeps the index in step, rebuilding it if another process wrote meanwhile. */
+  // Inside one of tx()'s transactions no other process can write until it commits, so what was
+  // checked once holds to its end. `checkedIn`: the transaction (openTransaction) in which the
+  // index was found to match the file; `movedIn`: the one whose first write moved the generation.
+  private checkedIn: number | undefined;
+  private movedIn: number | undefined;
+
+  private within(marker: number | undefined): boolean {
+    return marker !== undefined && this.gen >= 0 && openTransaction(this.db) === marker;
+  }
+
+  /**
+   * Runs a write transaction and keeps the index in step, rebuilding it if another process wrote
+   * meanwhile. Inside a larger transaction (a sync batch records hundreds of outcomes in one), only
+   * the first write checks for other writers and moves the generation: no other process can
+   * write until it commits, and a rollback leaves the file's generation behind this.gen, so the
+   * next read rebuilds the index either way.
+   */
   write<T>(fn: () => T, updateIndex: (result: T) => void): T {
+    if (this.within(this.movedIn)) {
+      const out = fn();
+      updateIndex(out);
+      return out;
+    }
     let foreign = false;
     const result = tx(this.db, () => {
       foreign = this.fileGen() !== this.gen;
       const out = fn();
       sql(this.db, 'UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1').run();
+      this.movedIn = this.checkedIn = openTransaction(this.db);
       return out;
     });
     if (foreign) this.buildIndex();
@@ -172,7 +194,9 @@ export class ProfileIndex {
 
   refresh(): void {
     this.cells();
+    if (this.within(this.checkedIn)) return;
     if (this.fileGen() !== this.gen) this.buildIndex();
+    this.checkedIn = openTransaction(this.db);
   }
 
   private put(summary: ProfileSummary): void {
