@@ -87,12 +87,37 @@ class CappedAnswer implements Dispatcher.DispatchHandler {
   private size = 0;
   private limit = 0;
   private settled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private set: Set<CappedAnswer> | undefined = undefined;
+  private signal: AbortSignal | undefined = undefined;
 
   constructor(
     private readonly okLimit: number,
     private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: unknown) => void,
   ) {}
+
+  /**
+   * Makes the request stoppable until it settles: by its view (which keeps `set`), by `signal`
+   * (this object is the listener, so no closure is made per request), and by the whole-request
+   * limit, since undici's own timeouts restart with every byte.
+   */
+  watch(set: Set<CappedAnswer> | undefined, signal: AbortSignal | undefined, timeoutMs: number): void {
+    this.set = set;
+    set?.add(this);
+    this.signal = signal;
+    signal?.addEventListener('abort', this, { once: true });
+    this.timer = setTimeout(CappedAnswer.expire, timeoutMs, this, timeoutMs);
+    this.timer.unref();
+  }
+
+  private static expire(this: void, answer: CappedAnswer, timeoutMs: number): void {
+    answer.abort(new DOMException(`The request took longer than ${timeoutMs} ms.`, 'TimeoutError'));
+  }
+
+  handleEvent(): void {
+    this.abort(this.signal?.reason);
+  }
 
   /** Stops the request wherever it is (waiting for a socket, sending, or reading) and rejects with `reason`. */
   abort(reason: unknown): void {
@@ -137,15 +162,22 @@ class CappedAnswer implements Dispatcher.DispatchHandler {
 
   private finish(truncated: boolean): void {
     if (this.settled) return;
-    this.settled = true;
+    this.settle();
     const text = this.chunks.length === 1 ? (this.chunks[0] as Buffer).toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
     this.resolve({ status: this.status, headers: this.headers, text, truncated });
   }
 
   private fail(error: unknown): void {
     if (this.settled) return;
-    this.settled = true;
+    this.settle();
     this.reject(error);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.set?.delete(this);
+    this.signal?.removeEventListener('abort', this);
   }
 }
 
@@ -213,53 +245,27 @@ export class HttpClient {
   private readonly views = new WeakMap<AbortSignal, HttpClient>();
 
   /** Sends one request and reads its answer, capped; rejects with undici's error, or the reason it was stopped. */
-  private send(options: Dispatcher.DispatchOptions, callers: AbortSignal[]): Promise<Answer> {
-    let perRequest: { signal: AbortSignal; forward: () => void } | null = null;
-    let handler!: CappedAnswer;
-    const answer = new Promise<Answer>((resolve, reject) => {
-      handler = new CappedAnswer(this.maxResponseBytes, resolve, reject);
+  private send(options: Dispatcher.DispatchOptions, own: AbortSignal | undefined): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      const handler = new CappedAnswer(this.maxResponseBytes, resolve, reject);
+      const stopped = this.signal?.aborted ? this.signal : own?.aborted ? own : undefined;
+      if (stopped) return handler.abort(stopped.reason);
+      handler.watch(this.inflight, own, this.requestTimeoutMs);
+      try {
+        this.pool.dispatch(options, handler);
+      } catch (e) {
+        handler.abort(e);
+      }
     });
-    const stopped = callers.find((s) => s.aborted);
-    if (stopped) {
-      handler.abort(stopped.reason);
-      return answer;
-    }
-    const view = this.inflight;
-    view?.add(handler);
-    // A signal of this request alone (not the view's): listened to for this request only.
-    const own = callers.find((s) => s !== this.signal);
-    if (own) {
-      const forward = () => handler.abort(own.reason);
-      own.addEventListener('abort', forward, { once: true });
-      perRequest = { signal: own, forward };
-    }
-    // The whole request's limit: undici's own timeouts restart with every byte.
-    const timer = setTimeout(() => {
-      handler.abort(new DOMException(`The request took longer than ${this.requestTimeoutMs} ms.`, 'TimeoutError'));
-    }, this.requestTimeoutMs);
-    timer.unref();
-    const done = () => {
-      clearTimeout(timer);
-      view?.delete(handler);
-      perRequest?.signal.removeEventListener('abort', perRequest.forward);
-    };
-    answer.then(done, done);
-    try {
-      this.pool.dispatch(options, handler);
-    } catch (e) {
-      handler.abort(e);
-    }
-    return answer;
   }
 
   async request<S extends z.ZodType>(req: HttpRequest<S>): Promise<RemoteResult<z.output<S>>> {
     const service = this.service;
     const Service = capitalize(service);
     const secrets = req.secrets ?? [];
-    const callers = [req.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
-    const aborted = (): boolean => callers.some((s) => s.aborted);
+    const own = req.signal;
 
-    const answer = this.send(
+    const sent = this.send(
       {
         method: req.method,
         path: this.base.basePath + req.path,
@@ -271,18 +277,17 @@ export class HttpClient {
         },
         body: req.json === undefined ? null : JSON.stringify(req.json),
       },
-      callers,
+      own,
     );
-    let res: Answer;
+    let read: Answer;
     try {
-      res = await answer;
+      read = await sent;
     } catch (e) {
       // Cancelled by the caller wins over whatever stopped the request; the whole-request limit
       // rejects with its TimeoutError.
-      return classifyError(e, service, aborted());
+      return classifyError(e, service, this.signal?.aborted === true || own?.aborted === true);
     }
-    const read = res;
-    const status = res.status;
+    const status = read.status;
     const serverText = (): { said: string; serverMessage?: string } => {
       const text = sanitizeServerText(extractServerMessage(read.text), secrets);
       return text ? { said: `: ${text}`, serverMessage: text } : { said: '.' };
@@ -314,7 +319,7 @@ export class HttpClient {
       return { ok: false, kind: 'notFound', status, message: `${Service} answered Not Found (HTTP 404)${said}`, ...rest };
     }
     if (status === 408 || status === 429 || (status >= 500 && status <= 599)) {
-      const retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.now());
+      const retryAfterMs = parseRetryAfter(read.headers['retry-after'], this.now());
       const what = status === 429 ? 'is limiting requests' : status === 408 ? 'timed out reading the request' : 'had a server error';
       return {
         ok: false,
