@@ -2,11 +2,11 @@
 // `--version` alone is answered before anything else is loaded.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useCodeCache } from './code-cache';
 import { VERSION } from './version';
 
 async function run(argv: string[]): Promise<void> {
   // The chunks below load with the code V8 compiled for them at build time.
+  const { useCodeCache } = await import('./code-cache');
   useCodeCache(dirname(fileURLToPath(import.meta.url)));
   const { useNodeBuild } = await import('../core/vault/native');
   useNodeBuild();
