@@ -43,7 +43,9 @@ export default defineConfig({
       writeBundle(options, bundle) {
         const dir = options.dir ?? 'out/cli';
         const chunks = Object.values(bundle).flatMap((c) => (c.type === 'chunk' && !c.isEntry ? [c.fileName] : []));
-        const r = spawnSync(process.execPath, [join(dir, 'code-cache-build.js'), ...chunks], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+        // V8 takes a cache only under the flags it was made with: make it for a plain `node` run.
+        const { NODE_OPTIONS: _flags, ...env } = process.env;
+        const r = spawnSync(process.execPath, [join(dir, 'code-cache-build.js'), ...chunks], { encoding: 'utf8', env });
         if (r.status !== 0) this.warn(`no code cache for the CLI: ${(r.stderr || r.error?.message || '').trim()}`);
       },
     },
