@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,9 @@ import { FAST_KDF, PASSWORD, median, profiles, report, type Row } from './harnes
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'out', 'cli', 'keyhold.js');
+// The same build less its V8 code cache (src/cli/code-cache.ts), for the row that shows what the
+// cache saves; beside out/cli so that it finds node_modules the same way.
+const UNCACHED = join(ROOT, 'out', 'bench-cli-uncached');
 const RUNS = 15;
 const N = 1_000;
 
@@ -38,7 +41,12 @@ function measure(args: string[], env: Record<string, string>): { wall: number; c
  */
 export async function benchCli(): Promise<void> {
   await build({ root: ROOT, configFile: join(ROOT, 'vite.cli.config.ts'), logLevel: 'warn' });
+  // The build warns and goes on without a code cache when it cannot write one: measure none such.
+  if (!readdirSync(join(ROOT, 'out', 'cli')).some((f) => f.endsWith('.v8cache'))) throw new Error('The CLI was built without its code cache.');
   const dir = mkdtempSync(join(tmpdir(), 'keyhold-bench-cli-'));
+  rmSync(UNCACHED, { recursive: true, force: true });
+  cpSync(join(ROOT, 'out', 'cli'), UNCACHED, { recursive: true });
+  for (const f of readdirSync(UNCACHED)) if (f.endsWith('.v8cache')) rmSync(join(UNCACHED, f));
   try {
     const vaultDir = join(dir, 'vault');
     const vault = await Vault.create(vaultDir, PASSWORD, { kdf: FAST_KDF });
@@ -54,11 +62,12 @@ export async function benchCli(): Promise<void> {
       version: [CLI, '--version'],
       help: [CLI, '--help'],
       list: [CLI, 'profile', 'list', '--json'],
+      listUncached: [join(UNCACHED, 'keyhold.js'), 'profile', 'list', '--json'],
       listFloor: [floorScript],
     } as const;
     type Case = keyof typeof cases;
     const names = Object.keys(cases) as Case[];
-    const run = (name: Case) => measure([...cases[name]], name === 'list' ? session : {});
+    const run = (name: Case) => measure([...cases[name]], name === 'list' || name === 'listUncached' ? session : {});
     const samples = Object.fromEntries(names.map((n) => [n, [] as { wall: number; cpu: number }[]])) as Record<Case, { wall: number; cpu: number }[]>;
     for (const name of names) run(name); // warm the file cache
     for (let i = 0; i < RUNS; i++) for (const name of names) samples[name].push(run(name));
@@ -89,6 +98,14 @@ export async function benchCli(): Promise<void> {
         pass: true,
       },
       {
+        metric: `${list}, without its V8 code cache (every chunk compiled from source) vs with it`,
+        keyhold: wallOf('listUncached'),
+        baseline: wallOf('list'),
+        unit: 'ms',
+        target: 'informational',
+        pass: true,
+      },
+      {
         metric: `${list} vs that list floor`,
         keyhold: wallOf('list'),
         baseline: wallOf('listFloor'),
@@ -103,6 +120,7 @@ export async function benchCli(): Promise<void> {
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(UNCACHED, { recursive: true, force: true });
   }
 }
 

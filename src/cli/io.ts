@@ -62,7 +62,11 @@ function readAllFd0(): Buffer {
 /** The io of the real process: what the `keyhold` binary runs with. */
 export function processIo(): CliIo {
   return (theProcessIo ??= {
-    stdin: process.stdin,
+    // Node makes process.stdin on first use, a stream over a pipe, file or terminal (several of its
+    // own modules to load): most commands never read it.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

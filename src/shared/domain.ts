@@ -18,6 +18,17 @@ export const LIMITS = {
   passwordMaxChars: 1024,
 } as const;
 
+/**
+ * A schema of what Keyhold shows (a summary, a report), which only the IPC contract parses. Built
+ * as written, at import; marked free of side effects so that a bundle which never reads it leaves
+ * it out instead of building it at every start. The CLI prints what the vault returns and parses
+ * none of these: they were 140 of the 251 zod schemas `keyhold profile list` built.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+function shownOnly<T>(build: () => T): T {
+  return build();
+}
+
 const encoder = new TextEncoder();
 
 // UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair, two units, takes 4), so a
@@ -160,53 +171,61 @@ export const ProfilePatch = z.object({
 export type ProfilePatch = z.input<typeof ProfilePatch>;
 
 /** When one profile value expires and/or how often it should be replaced (counted from `since`, when the value last changed). */
-export const KeyExpiry = z.object({
-  expiresAt: Timestamp.optional(),
-  rotateDays: z.number().int().positive().optional(),
-  since: Timestamp,
-});
+export const KeyExpiry = shownOnly(() =>
+  z.object({
+    expiresAt: Timestamp.optional(),
+    rotateDays: z.number().int().positive().optional(),
+    since: Timestamp,
+  }),
+);
 export type KeyExpiry = z.infer<typeof KeyExpiry>;
 
-export const ProfileSummary = z.object({
-  id: Id,
-  agentId: z.string(),
-  name: z.string(),
-  keys: z.array(z.string()),
-  saveSession: z.boolean(),
-  syncState: SyncState,
-  hasToken: z.boolean(),
-  lastSyncType: SyncType.nullable(),
-  lastError: z.string().nullable(),
-  /** Keys that change how a program runs, allowed by name (absent: none). */
-  allowEnv: z.array(z.string()).optional(),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-  version: z.number().int(),
-  /** Per key, for the keys that have an expiry or a rotation period; absent when none has. */
-  expiry: z.record(z.string(), KeyExpiry).optional(),
-});
+export const ProfileSummary = shownOnly(() =>
+  z.object({
+    id: Id,
+    agentId: z.string(),
+    name: z.string(),
+    keys: z.array(z.string()),
+    saveSession: z.boolean(),
+    syncState: SyncState,
+    hasToken: z.boolean(),
+    lastSyncType: SyncType.nullable(),
+    lastError: z.string().nullable(),
+    /** Keys that change how a program runs, allowed by name (absent: none). */
+    allowEnv: z.array(z.string()).optional(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: z.number().int(),
+    /** Per key, for the keys that have an expiry or a rotation period; absent when none has. */
+    expiry: z.record(z.string(), KeyExpiry).optional(),
+  }),
+);
 export type ProfileSummary = z.infer<typeof ProfileSummary>;
 
-export const ProfileDetail = ProfileSummary.extend({
-  /** Values are present only when revealed; otherwise every value is null. */
-  authData: z.record(z.string(), z.string().nullable()),
-  revealed: z.boolean(),
-  /** The Kura auth token: present only when revealed (null: the profile has no usable token). */
-  authToken: z.string().nullable().optional(),
-  /** When this vault got its token; null when it has none or the time is unknown (imported). */
-  tokenObtainedAt: Timestamp.nullable().optional(),
-});
+export const ProfileDetail = shownOnly(() =>
+  ProfileSummary.extend({
+    /** Values are present only when revealed; otherwise every value is null. */
+    authData: z.record(z.string(), z.string().nullable()),
+    revealed: z.boolean(),
+    /** The Kura auth token: present only when revealed (null: the profile has no usable token). */
+    authToken: z.string().nullable().optional(),
+    /** When this vault got its token; null when it has none or the time is unknown (imported). */
+    tokenObtainedAt: Timestamp.nullable().optional(),
+  }),
+);
 export type ProfileDetail = z.infer<typeof ProfileDetail>;
 
 export const VersionReason = z.enum(['create', 'edit', 'restore', 'sync', 'import']);
-export const ItemVersion = z.object({
-  version: z.number().int(),
-  at: Timestamp,
-  reason: VersionReason,
-  summary: z.string(),
-  /** Where an imported version came from: a file with line and path, or a bundle and its signer. */
-  source: z.string().optional(),
-});
+export const ItemVersion = shownOnly(() =>
+  z.object({
+    version: z.number().int(),
+    at: Timestamp,
+    reason: VersionReason,
+    summary: z.string(),
+    /** Where an imported version came from: a file with line and path, or a bundle and its signer. */
+    source: z.string().optional(),
+  }),
+);
 export type ItemVersion = z.infer<typeof ItemVersion>;
 
 export const ByokInput = z.object({
@@ -217,7 +236,7 @@ export const ByokInput = z.object({
 });
 export type ByokInput = z.input<typeof ByokInput>;
 
-export const ByokRemoteRow = z.record(z.string(), z.unknown());
+export const ByokRemoteRow = shownOnly(() => z.record(z.string(), z.unknown()));
 
 /**
  * Backside stores Anthropic keys only (the seed's api_key is a "Plaintext Anthropic API key"). Keys
@@ -228,7 +247,7 @@ export const SYNCED_PROVIDER = 'anthropic' satisfies z.infer<typeof Provider>;
 export const isLocalOnlyProvider = (provider: z.infer<typeof Provider>): boolean => provider !== SYNCED_PROVIDER;
 
 /** The outcome of one check by a remote: Backside probing a key, or a connection test. */
-export const CheckRecord = z.object({ ok: z.boolean(), at: Timestamp, message: z.string().nullable() });
+export const CheckRecord = shownOnly(() => z.object({ ok: z.boolean(), at: Timestamp, message: z.string().nullable() }));
 export type CheckRecord = z.infer<typeof CheckRecord>;
 
 /**
@@ -245,58 +264,64 @@ export function probeHealth(provider: z.infer<typeof Provider>, lastProbe: { ok:
   return lastProbe.ok ? 'healthy' : 'failing';
 }
 
-export const ByokSummary = z.object({
-  id: Id,
-  kind: z.string(),
-  provider: Provider,
-  keyHint: z.string(),
-  syncState: SyncState,
-  lastSyncType: SyncType.nullable(),
-  lastError: z.string().nullable(),
-  /** Not an Anthropic key: kept here for run and inject, never pushed to Backside. */
-  localOnly: z.boolean(),
-  /**
-   * Backside's last probe of this key: a successful push (Backside probes before it stores), a
-   * refused one, or a validate-key check. The key is healthy when this is ok, whatever status word
-   * the row carries.
-   */
-  lastProbe: CheckRecord.nullable(),
-  /** `probeHealth(provider, lastProbe)`: what a badge shows. */
-  probeHealth: ProbeHealth,
-  remote: ByokRemoteRow.nullable(),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-  version: z.number().int(),
-  /** When the key stops working, if its provider said so; absent when not set. */
-  expiresAt: Timestamp.optional(),
-  /** How often the key should be replaced, in days, counted from its last change; absent when not set. */
-  rotateDays: z.number().int().positive().optional(),
-});
+export const ByokSummary = shownOnly(() =>
+  z.object({
+    id: Id,
+    kind: z.string(),
+    provider: Provider,
+    keyHint: z.string(),
+    syncState: SyncState,
+    lastSyncType: SyncType.nullable(),
+    lastError: z.string().nullable(),
+    /** Not an Anthropic key: kept here for run and inject, never pushed to Backside. */
+    localOnly: z.boolean(),
+    /**
+     * Backside's last probe of this key: a successful push (Backside probes before it stores), a
+     * refused one, or a validate-key check. The key is healthy when this is ok, whatever status word
+     * the row carries.
+     */
+    lastProbe: CheckRecord.nullable(),
+    /** `probeHealth(provider, lastProbe)`: what a badge shows. */
+    probeHealth: ProbeHealth,
+    remote: ByokRemoteRow.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: z.number().int(),
+    /** When the key stops working, if its provider said so; absent when not set. */
+    expiresAt: Timestamp.optional(),
+    /** How often the key should be replaced, in days, counted from its last change; absent when not set. */
+    rotateDays: z.number().int().positive().optional(),
+  }),
+);
 export type ByokSummary = z.infer<typeof ByokSummary>;
 
 /** The Kura auth token of a profile, revealed (audited). */
-export const ProfileToken = z.object({
-  ref: z.string(),
-  authToken: z.string(),
-  agentId: z.string(),
-  name: z.string(),
-  obtainedAt: Timestamp.nullable(),
-});
+export const ProfileToken = shownOnly(() =>
+  z.object({
+    ref: z.string(),
+    authToken: z.string(),
+    agentId: z.string(),
+    name: z.string(),
+    obtainedAt: Timestamp.nullable(),
+  }),
+);
 export type ProfileToken = z.infer<typeof ProfileToken>;
 
 /** A deleted profile or BYOK key, kept until `purgeAt` with its values, token and history. */
-export const TrashEntry = z.object({
-  id: Id,
-  kind: z.enum(['profile', 'byok']),
-  /** AGENT_ID/NAME for a profile, the agent kind for a BYOK key. */
-  ref: z.string(),
-  hasToken: z.boolean(),
-  trashedAt: Timestamp,
-  purgeAt: Timestamp,
-});
+export const TrashEntry = shownOnly(() =>
+  z.object({
+    id: Id,
+    kind: z.enum(['profile', 'byok']),
+    /** AGENT_ID/NAME for a profile, the agent kind for a BYOK key. */
+    ref: z.string(),
+    hasToken: z.boolean(),
+    trashedAt: Timestamp,
+    purgeAt: Timestamp,
+  }),
+);
 export type TrashEntry = z.infer<typeof TrashEntry>;
 
-export const ByokDetail = ByokSummary.extend({ apiKey: z.string().nullable(), revealed: z.boolean() });
+export const ByokDetail = shownOnly(() => ByokSummary.extend({ apiKey: z.string().nullable(), revealed: z.boolean() }));
 export type ByokDetail = z.infer<typeof ByokDetail>;
 
 export const RemoteKind = z.enum(['kura', 'backside']);
@@ -315,24 +340,26 @@ export const RemoteInput = z.object({
 });
 export type RemoteInput = z.input<typeof RemoteInput>;
 
-export const RemoteSummary = z.object({
-  kind: RemoteKind,
-  url: z.string(),
-  hasCredential: z.boolean(),
-  /** An address and a credential are saved. Says nothing about whether they work. */
-  configured: z.boolean(),
-  paused: z.boolean(),
-  pausedReason: z.string().nullable(),
-  /**
-   * The last time a request proved this address and credential work (a connection test that could
-   * tell, or a successful push); null until then, and again after either changes.
-   */
-  verifiedAt: Timestamp.nullable(),
-  verifiedBy: z.enum(['test', 'sync']).nullable(),
-  /** The last connection test, whatever it found. */
-  lastTest: CheckRecord.nullable(),
-  updatedAt: Timestamp,
-});
+export const RemoteSummary = shownOnly(() =>
+  z.object({
+    kind: RemoteKind,
+    url: z.string(),
+    hasCredential: z.boolean(),
+    /** An address and a credential are saved. Says nothing about whether they work. */
+    configured: z.boolean(),
+    paused: z.boolean(),
+    pausedReason: z.string().nullable(),
+    /**
+     * The last time a request proved this address and credential work (a connection test that could
+     * tell, or a successful push); null until then, and again after either changes.
+     */
+    verifiedAt: Timestamp.nullable(),
+    verifiedBy: z.enum(['test', 'sync']).nullable(),
+    /** The last connection test, whatever it found. */
+    lastTest: CheckRecord.nullable(),
+    updatedAt: Timestamp,
+  }),
+);
 export type RemoteSummary = z.infer<typeof RemoteSummary>;
 
 export const AgentInput = z.object({
@@ -350,13 +377,15 @@ export function undeclaredKeys(declared: readonly string[] | ReadonlySet<string>
   return [...keys].filter((k) => !allowed.has(k));
 }
 
-export const AgentSummary = z.object({
-  agentId: z.string(),
-  args: z.array(z.string()),
-  updatedAt: Timestamp,
-  /** The variable `run` puts this agent's profiles' Kura token in; null: the default, KURA_AUTH_TOKEN. */
-  tokenEnv: z.string().nullable().optional(),
-});
+export const AgentSummary = shownOnly(() =>
+  z.object({
+    agentId: z.string(),
+    args: z.array(z.string()),
+    updatedAt: Timestamp,
+    /** The variable `run` puts this agent's profiles' Kura token in; null: the default, KURA_AUTH_TOKEN. */
+    tokenEnv: z.string().nullable().optional(),
+  }),
+);
 export type AgentSummary = z.infer<typeof AgentSummary>;
 
 export const AuditEvent = z.enum([
@@ -385,40 +414,48 @@ export const AuditEvent = z.enum([
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
-export const AuditEntry = z.object({
-  seq: z.number().int(),
-  at: Timestamp,
-  event: AuditEvent,
-  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-});
+export const AuditEntry = shownOnly(() =>
+  z.object({
+    seq: z.number().int(),
+    at: Timestamp,
+    event: AuditEvent,
+    detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  }),
+);
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
-export const AuditVerifyResult = z.object({
-  ok: z.boolean(),
-  entries: z.number().int(),
-  problem: z.string().nullable(),
-});
+export const AuditVerifyResult = shownOnly(() =>
+  z.object({
+    ok: z.boolean(),
+    entries: z.number().int(),
+    problem: z.string().nullable(),
+  }),
+);
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
 
 /** One encrypted cell that failed its integrity check: where it is, and what it takes down. */
-export const DamagedCell = z.object({
-  table: z.string(),
-  rowId: z.string(),
-  column: z.string(),
-  item: z.string(),
-});
+export const DamagedCell = shownOnly(() =>
+  z.object({
+    table: z.string(),
+    rowId: z.string(),
+    column: z.string(),
+    item: z.string(),
+  }),
+);
 export type DamagedCell = z.infer<typeof DamagedCell>;
 
 /** What the vault check (doctor) found. `ok` is false when anything but the derived index is wrong. */
-export const DoctorReport = z.object({
-  ok: z.boolean(),
-  database: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
-  header: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
-  /** The saved listing index as the unlock found it; anything but fresh was rebuilt from the rows. */
-  index: z.object({ snapshot: z.enum(['fresh', 'missing', 'stale', 'unreadable']), rebuiltFromRows: z.boolean() }),
-  audit: AuditVerifyResult,
-  damaged: z.array(DamagedCell),
-});
+export const DoctorReport = shownOnly(() =>
+  z.object({
+    ok: z.boolean(),
+    database: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
+    header: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
+    /** The saved listing index as the unlock found it; anything but fresh was rebuilt from the rows. */
+    index: z.object({ snapshot: z.enum(['fresh', 'missing', 'stale', 'unreadable']), rebuiltFromRows: z.boolean() }),
+    audit: AuditVerifyResult,
+    damaged: z.array(DamagedCell),
+  }),
+);
 export type DoctorReport = z.infer<typeof DoctorReport>;
 
 /** Known key shapes per provider, checked as people type and again before saving. */
