@@ -35,8 +35,8 @@ describe('bulk reads of item cells', () => {
   it('opens every live item with the same values as the one-by-one path', async () => {
     const { vault } = await withProfiles(5);
     const store = vault.profiles.store;
-    const one = vault.profiles.list().map((s) => [s.id, store.secrets(store.secretRow(s.id)!).authData]);
-    const bulk = store.bulkRead((rows) => [...rows.values()].map((r) => [r.id, store.secrets(r).authData]));
+    const one = vault.profiles.list().map((s) => [s.id, store.secrets(store.secretRow(s.id)!).authData] as const);
+    const bulk = store.bulkRead((rows) => [...rows.values()].map((r) => [r.id, store.secrets(r).authData] as const));
     expect(new Map(bulk)).toEqual(new Map(one));
     expect(bulk).toHaveLength(5);
   });

@@ -125,6 +125,77 @@ describe('canonical JSON', () => {
     const value = JSON.parse('{"b":1,"__proto__":{"y":1,"x":2}}') as unknown;
     expect(canonicalJson(value)).toBe('{"__proto__":{"x":2,"y":1},"b":1}');
   });
+
+  // The serializer before it learnt to leave ordered values as they are: a sorted copy of everything.
+  const copied = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') {
+      if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new Error('not a safe integer');
+      if (value === undefined || typeof value === 'function') throw new Error('not JSON');
+      return value;
+    }
+    if (Array.isArray(value)) return value.map(copied);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      Object.defineProperty(out, k, { value: copied(v), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  };
+  const reference = (value: unknown): string | 'refused' => {
+    try {
+      return JSON.stringify(copied(value));
+    } catch {
+      return 'refused';
+    }
+  };
+  const current = (value: unknown): string | 'refused' => {
+    try {
+      return canonicalJson(value);
+    } catch {
+      return 'refused';
+    }
+  };
+
+  it('writes exactly what a sorted copy of the value gives, ordered or not, and leaves the value as it was', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const before = JSON.stringify(value);
+        expect(current(value)).toBe(reference(value));
+        // Already in order at every depth: the path that serializes the value as it is.
+        const ordered = reference(value) === 'refused' ? value : (JSON.parse(reference(value)) as unknown);
+        expect(current(ordered)).toBe(reference(ordered));
+        expect(JSON.stringify(value)).toBe(before);
+      }),
+    );
+  });
+
+  it('orders what needs it at any depth, whatever is in order around it', () => {
+    const value = {
+      a: [
+        { b: 1, c: { e: 1, d: 2 } },
+        { x: undefined, y: 1 },
+      ],
+      b: { '10': 1, '9': 2 },
+      c: 'ok',
+    };
+    expect(canonicalJson(value)).toBe(reference(value));
+    expect(canonicalJson(value)).toBe('{"a":[{"b":1,"c":{"d":2,"e":1}},{"y":1}],"b":{"9":2,"10":1},"c":"ok"}');
+    expect(value.a[0]?.c).toEqual({ e: 1, d: 2 });
+    expect(Object.keys(value.a[0]?.c ?? {})).toEqual(['e', 'd']);
+  });
+
+  it('reads own members only: an inherited enumerable member is not serialized', () => {
+    // A value the serializer would refuse, or copy into the output, if it read it.
+    Object.defineProperty(Object.prototype, 'zz', { value: 1.5, enumerable: true, configurable: true, writable: true });
+    try {
+      expect(canonicalJson({ a: 1, b: { c: 2 } })).toBe('{"a":1,"b":{"c":2}}');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).zz;
+    }
+    const inherits = Object.assign(Object.create({ inherited: 1 }) as Record<string, unknown>, { b: 1, a: 2 });
+    expect(canonicalJson(inherits)).toBe('{"a":2,"b":1}');
+  });
 });
 
 describe('reading plaintext', () => {

@@ -88,9 +88,12 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
 
   /** Every item's secret cells in one query, for bulk reads such as an export. */
   secretRows(): Map<string, SecretRow> {
-    const rows = sql(this.db, `SELECT id, secrets, remote FROM ${this.t.items} WHERE trashed_at IS NULL`).all() as SecretRow[];
+    // Rows as arrays, made into objects here: better-sqlite3 builds a keyed row object more slowly
+    // than a literal does (a fifth of this read at 10,000 rows). raw() changes the cached statement,
+    // so this SQL text is used nowhere else.
+    const rows = sql(this.db, `SELECT id, secrets, remote FROM ${this.t.items} WHERE trashed_at IS NULL`).raw(true).all() as [string, Buffer, Buffer | null][];
     const byId = new Map<string, SecretRow>();
-    for (const r of rows) byId.set(r.id, r);
+    for (const r of rows) byId.set(r[0], { id: r[0], secrets: r[1], remote: r[2] });
     return byId;
   }
 
