@@ -7,6 +7,7 @@ import type { SecretRow } from '../vault/items';
 import type { Vault } from '../vault/vault';
 import { BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle';
 import type { BundleAgent, BundleByokKey, BundleItems, BundleProfile, UnsignedBundle } from './bundle';
+import { canonicalOrder } from './json';
 import { checkTarget, encryptBundle, serializeBundle } from './seal';
 import type { EncryptionTarget } from './seal';
 import { fingerprint, signBundle } from './signature';
@@ -88,7 +89,8 @@ function collect(
     const profile: BundleProfile = {
       agentId: summary.agentId,
       name: summary.name,
-      authData: secrets.authData,
+      // In canonical order, so the signature input is the bundle as it is (no second copy to sort it).
+      authData: canonicalOrder(secrets.authData),
       saveSession: summary.saveSession,
     };
     if (selection.includeTokens && summary.hasToken) {
