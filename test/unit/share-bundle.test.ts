@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_LIMITS, Bundle, bundleJsonSchema, createBundle, parseBundleValue } from '../../src/core/share/bundle';
+import { BUNDLE_LIMITS, Bundle, UnsignedBundle, bundleJsonSchema, compiled, createBundle, parseBundleValue } from '../../src/core/share/bundle';
 import { canonicalJson, parseStrictJson } from '../../src/core/share/json';
 import { AuthData, AuthValue, LIMITS } from '../../src/shared/domain';
 import { readBundle, serializeBundle } from '../../src/core/share/seal';
@@ -59,6 +59,7 @@ describe('JSON Schema', () => {
     it(`the schema and zod agree on ${name} (${valid ? 'valid' : 'invalid'})`, () => {
       const plain = JSON.parse(JSON.stringify(value)) as unknown;
       expect(Bundle.safeParse(plain).success).toBe(valid);
+      expect(compiled().bundle.safeParse(plain).success).toBe(valid);
       expect(validateWithSchema(plain)).toBe(valid);
     });
   }
@@ -74,6 +75,7 @@ describe('JSON Schema', () => {
     const value = { ...noTokens, items };
     expect(validateWithSchema(value)).toBe(true);
     expect(Bundle.safeParse(value).success).toBe(false);
+    expect(compiled().bundle.safeParse(value).success).toBe(false);
   });
 
   it('tells profiles apart whose agent id and name join to the same text', () => {
@@ -88,6 +90,63 @@ describe('JSON Schema', () => {
       },
     };
     expect(Bundle.safeParse(value).success).toBe(true);
+    expect(compiled().bundle.safeParse(value).success).toBe(true);
+  });
+
+  // Imports and exports run zod's compiled form of the schemas: it must accept exactly what the
+  // schemas accept, with the same result, and refuse the rest with the same issues.
+  it('the compiled schemas decide every bundle as the schemas do', () => {
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, at: (string | number)[]) => {
+      paths.push(at);
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+      else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
+    };
+    walk(base, []);
+    const odd = fc.constantFrom('', ' a', 'a ', 'a\u0000b', 'A\tB', '\ud800', 'x'.repeat(201), 'a/b', 'sk ant', 'ed25519', 'anthropic', '__proto__', 'extra');
+    const value = fc.oneof(
+      odd,
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(odd),
+      fc.dictionary(odd, odd),
+      fc.constant('DELETE'),
+    );
+    const edit = fc.tuple(fc.constantFrom(...paths), fc.option(odd, { nil: undefined }), value);
+    const agree = (schema: typeof Bundle | typeof UnsignedBundle, fast: typeof Bundle | typeof UnsignedBundle, input: unknown) => {
+      const slow = schema.safeParse(input);
+      const quick = fast.safeParse(input);
+      expect(quick.success).toBe(slow.success);
+      if (slow.success) expect(quick.data).toEqual(slow.data);
+      else expect(quick.error?.issues).toEqual(slow.error.issues);
+      return slow.success;
+    };
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 0, maxLength: 3 }), (edits) => {
+        const input = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+        for (const [path, member, v] of edits) {
+          // Set or delete the member at `path`, or (with `member`) add one inside it.
+          const at = member === undefined ? path : [...path, member];
+          if (at.length === 0) continue;
+          let parent: unknown = input;
+          for (const k of at.slice(0, -1)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[k] : undefined;
+          if (parent === null || typeof parent !== 'object') continue;
+          const last = at[at.length - 1] as string | number;
+          if (v === 'DELETE') delete (parent as Record<string | number, unknown>)[last];
+          else Object.defineProperty(parent, last, { value: v, enumerable: true, writable: true, configurable: true });
+        }
+        if (agree(Bundle, compiled().bundle, input)) accepted++;
+        const { signer: _signer, signature: _signature, ...rest } = input;
+        agree(UnsignedBundle, compiled().unsigned, rest);
+      }),
+      { numRuns: 500 },
+    );
+    // Some edits keep the bundle valid (an edit to a string that is still a fine string), so both outcomes are compared.
+    expect(accepted).toBeGreaterThan(0);
   });
 });
 
