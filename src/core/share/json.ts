@@ -81,9 +81,22 @@ function withOrderedValues(record: Record<string, unknown>): Record<string, unkn
   return out ?? record;
 }
 
+// The member names sortedCopy saw last, and their order: a bundle's profiles mostly repeat the same
+// names in the same order, and sorting them anew for each one took most of the copy's time.
+let lastNames: string[] = [];
+let lastOrder: string[] = [];
+
 function sortedCopy(record: Record<string, unknown>): Record<string, unknown> {
+  const names = Object.keys(record);
+  let same = names.length === lastNames.length;
+  for (let i = 0; same && i < names.length; i++) same = names[i] === lastNames[i];
+  if (!same) {
+    lastNames = names;
+    lastOrder = [...names].sort();
+  }
+  const order = lastOrder;
   const out: Record<string, unknown> = {};
-  for (const name of Object.keys(record).sort()) setMember(out, name, inOrder(record[name]));
+  for (const name of order) setMember(out, name, inOrder(record[name]));
   return out;
 }
 
