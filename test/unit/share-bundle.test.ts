@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_LIMITS, Bundle, UnsignedBundle, bundleJsonSchema, compiled, createBundle, parseBundleValue } from '../../src/core/share/bundle';
+import { BUNDLE_LIMITS, Bundle, UnsignedBundle, bundleJsonSchema, compiledSchemas, createBundle, parseBundleValue } from '../../src/core/share/bundle';
 import { canonicalJson, parseStrictJson } from '../../src/core/share/json';
 import { AuthData, AuthValue, LIMITS } from '../../src/shared/domain';
 import { readBundle, serializeBundle } from '../../src/core/share/seal';
@@ -59,7 +59,7 @@ describe('JSON Schema', () => {
     it(`the schema and zod agree on ${name} (${valid ? 'valid' : 'invalid'})`, () => {
       const plain = JSON.parse(JSON.stringify(value)) as unknown;
       expect(Bundle.safeParse(plain).success).toBe(valid);
-      expect(compiled().bundle.safeParse(plain).success).toBe(valid);
+      expect(compiledSchemas().bundle.safeParse(plain).success).toBe(valid);
       expect(validateWithSchema(plain)).toBe(valid);
     });
   }
@@ -75,7 +75,7 @@ describe('JSON Schema', () => {
     const value = { ...noTokens, items };
     expect(validateWithSchema(value)).toBe(true);
     expect(Bundle.safeParse(value).success).toBe(false);
-    expect(compiled().bundle.safeParse(value).success).toBe(false);
+    expect(compiledSchemas().bundle.safeParse(value).success).toBe(false);
   });
 
   it('tells profiles apart whose agent id and name join to the same text', () => {
@@ -90,7 +90,7 @@ describe('JSON Schema', () => {
       },
     };
     expect(Bundle.safeParse(value).success).toBe(true);
-    expect(compiled().bundle.safeParse(value).success).toBe(true);
+    expect(compiledSchemas().bundle.safeParse(value).success).toBe(true);
   });
 
   // Imports and exports run zod's compiled form of the schemas: it must accept exactly what the
@@ -139,9 +139,9 @@ describe('JSON Schema', () => {
           if (v === 'DELETE') delete (parent as Record<string | number, unknown>)[last];
           else Object.defineProperty(parent, last, { value: v, enumerable: true, writable: true, configurable: true });
         }
-        if (agree(Bundle, compiled().bundle, input)) accepted++;
+        if (agree(Bundle, compiledSchemas().bundle, input)) accepted++;
         const { signer: _signer, signature: _signature, ...rest } = input;
-        agree(UnsignedBundle, compiled().unsigned, rest);
+        agree(UnsignedBundle, compiledSchemas().unsigned, rest);
       }),
       { numRuns: 500 },
     );

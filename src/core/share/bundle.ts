@@ -177,10 +177,10 @@ export type Bundle = z.infer<typeof Bundle>;
  * the generated code does not accept is parsed again by the schema itself, so every refusal and its
  * message are the schema's own. Compiled on first use: most commands never read or write a bundle.
  */
-let compiledSchemas: { bundle: typeof Bundle; unsigned: typeof UnsignedBundle } | null = null;
-export function compiled(): { bundle: typeof Bundle; unsigned: typeof UnsignedBundle } {
-  compiledSchemas ??= { bundle: z.compile(Bundle), unsigned: z.compile(UnsignedBundle) };
-  return compiledSchemas;
+let compiledCache: { bundle: typeof Bundle; unsigned: typeof UnsignedBundle } | null = null;
+export function compiledSchemas(): { bundle: typeof Bundle; unsigned: typeof UnsignedBundle } {
+  compiledCache ??= { bundle: z.compile(Bundle), unsigned: z.compile(UnsignedBundle) };
+  return compiledCache;
 }
 
 /** What an exporter supplies; format, version and (by default) the export time are filled in. */
@@ -233,7 +233,7 @@ export function parseBundleValue(value: unknown): Bundle {
   if (typeof items === 'object' && items !== null && countItems(items) > BUNDLE_LIMITS.items) {
     throw new KeyholdError('TooLarge', `This bundle holds more than ${BUNDLE_LIMITS.items.toLocaleString('en-US')} items, the most Keyhold imports at once.`);
   }
-  const result = compiled().bundle.safeParse(value);
+  const result = compiledSchemas().bundle.safeParse(value);
   if (!result.success) {
     const payload = toErrorPayload(result.error);
     throw new KeyholdError('BundleInvalid', `The bundle is not valid: ${payload.message}`, {
