@@ -251,9 +251,12 @@ export async function benchShare(): Promise<void> {
       `${label} phases (median of ${RUNS}, ms): ${Object.keys(runs[0] ?? {})
         .map((k) => `${k} ${medianOf(runs, k).toFixed(1)}`)
         .join(', ')}`;
+    // Each run's own work: the first runs are the coldest (JIT warm-up, heap growth), and the median of 3 is the second.
+    const perRun = (runs: Record<string, number>[], keys: string[]) => runs.map((r) => sum(r, keys).toFixed(0)).join(' / ');
     report('share', rows, [
       phaseLine('Export', exportRuns),
       phaseLine('Import', importRuns),
+      `Own work per run, in order (ms): export ${perRun(exportRuns, ['read', 'sign', 'serialize', 'write'])}; import ${perRun(importRuns, ['read', 'verify', 'preview'])}.`,
       `Plaintext ${plaintext.length} bytes; age file ${readFileSync(file).length} bytes, one X25519 recipient. Medians of ${RUNS} runs; each import goes into a fresh vault.`,
       'Baselines: the same plaintext encrypted and decrypted by age-encryption alone (in process), and by the age CLI (spawned, with -r / -d -i and a temporary identity file).',
     ]);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_LIMITS, Bundle, bundleJsonSchema, createBundle, parseBundleValue } from '../../src/core/share/bundle';
+import { BUNDLE_LIMITS, Bundle, UnsignedBundle, bundleJsonSchema, compiledSchemas, createBundle, parseBundleValue } from '../../src/core/share/bundle';
 import { canonicalJson, parseStrictJson } from '../../src/core/share/json';
 import { AuthData, AuthValue, LIMITS } from '../../src/shared/domain';
 import { readBundle, serializeBundle } from '../../src/core/share/seal';
@@ -59,6 +59,7 @@ describe('JSON Schema', () => {
     it(`the schema and zod agree on ${name} (${valid ? 'valid' : 'invalid'})`, () => {
       const plain = JSON.parse(JSON.stringify(value)) as unknown;
       expect(Bundle.safeParse(plain).success).toBe(valid);
+      expect(compiledSchemas().bundle.safeParse(plain).success).toBe(valid);
       expect(validateWithSchema(plain)).toBe(valid);
     });
   }
@@ -74,6 +75,7 @@ describe('JSON Schema', () => {
     const value = { ...noTokens, items };
     expect(validateWithSchema(value)).toBe(true);
     expect(Bundle.safeParse(value).success).toBe(false);
+    expect(compiledSchemas().bundle.safeParse(value).success).toBe(false);
   });
 
   it('tells profiles apart whose agent id and name join to the same text', () => {
@@ -88,6 +90,63 @@ describe('JSON Schema', () => {
       },
     };
     expect(Bundle.safeParse(value).success).toBe(true);
+    expect(compiledSchemas().bundle.safeParse(value).success).toBe(true);
+  });
+
+  // Imports and exports run zod's compiled form of the schemas: it must accept exactly what the
+  // schemas accept, with the same result, and refuse the rest with the same issues.
+  it('the compiled schemas decide every bundle as the schemas do', () => {
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, at: (string | number)[]) => {
+      paths.push(at);
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+      else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
+    };
+    walk(base, []);
+    const odd = fc.constantFrom('', ' a', 'a ', 'a\u0000b', 'A\tB', '\ud800', 'x'.repeat(201), 'a/b', 'sk ant', 'ed25519', 'anthropic', '__proto__', 'extra');
+    const value = fc.oneof(
+      odd,
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(odd),
+      fc.dictionary(odd, odd),
+      fc.constant('DELETE'),
+    );
+    const edit = fc.tuple(fc.constantFrom(...paths), fc.option(odd, { nil: undefined }), value);
+    const agree = (schema: typeof Bundle | typeof UnsignedBundle, fast: typeof Bundle | typeof UnsignedBundle, input: unknown) => {
+      const slow = schema.safeParse(input);
+      const quick = fast.safeParse(input);
+      expect(quick.success).toBe(slow.success);
+      if (slow.success) expect(quick.data).toEqual(slow.data);
+      else expect(quick.error?.issues).toEqual(slow.error.issues);
+      return slow.success;
+    };
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 0, maxLength: 3 }), (edits) => {
+        const input = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+        for (const [path, member, v] of edits) {
+          // Set or delete the member at `path`, or (with `member`) add one inside it.
+          const at = member === undefined ? path : [...path, member];
+          if (at.length === 0) continue;
+          let parent: unknown = input;
+          for (const k of at.slice(0, -1)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[k] : undefined;
+          if (parent === null || typeof parent !== 'object') continue;
+          const last = at[at.length - 1] as string | number;
+          if (v === 'DELETE') delete (parent as Record<string | number, unknown>)[last];
+          else Object.defineProperty(parent, last, { value: v, enumerable: true, writable: true, configurable: true });
+        }
+        if (agree(Bundle, compiledSchemas().bundle, input)) accepted++;
+        const { signer: _signer, signature: _signature, ...rest } = input;
+        agree(UnsignedBundle, compiledSchemas().unsigned, rest);
+      }),
+      { numRuns: 500 },
+    );
+    // Some edits keep the bundle valid (an edit to a string that is still a fine string), so both outcomes are compared.
+    expect(accepted).toBeGreaterThan(0);
   });
 });
 
@@ -124,6 +183,77 @@ describe('canonical JSON', () => {
   it("keeps a member named __proto__ as data rather than as the copy's prototype", () => {
     const value = JSON.parse('{"b":1,"__proto__":{"y":1,"x":2}}') as unknown;
     expect(canonicalJson(value)).toBe('{"__proto__":{"x":2,"y":1},"b":1}');
+  });
+
+  // The serializer before it learnt to leave ordered values as they are: a sorted copy of everything.
+  const copied = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') {
+      if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new Error('not a safe integer');
+      if (value === undefined || typeof value === 'function') throw new Error('not JSON');
+      return value;
+    }
+    if (Array.isArray(value)) return value.map(copied);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      Object.defineProperty(out, k, { value: copied(v), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  };
+  const reference = (value: unknown): string | 'refused' => {
+    try {
+      return JSON.stringify(copied(value));
+    } catch {
+      return 'refused';
+    }
+  };
+  const current = (value: unknown): string | 'refused' => {
+    try {
+      return canonicalJson(value);
+    } catch {
+      return 'refused';
+    }
+  };
+
+  it('writes exactly what a sorted copy of the value gives, ordered or not, and leaves the value as it was', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const before = JSON.stringify(value);
+        expect(current(value)).toBe(reference(value));
+        // Already in order at every depth: the path that serializes the value as it is.
+        const ordered = reference(value) === 'refused' ? value : (JSON.parse(reference(value)) as unknown);
+        expect(current(ordered)).toBe(reference(ordered));
+        expect(JSON.stringify(value)).toBe(before);
+      }),
+    );
+  });
+
+  it('orders what needs it at any depth, whatever is in order around it', () => {
+    const value = {
+      a: [
+        { b: 1, c: { e: 1, d: 2 } },
+        { x: undefined, y: 1 },
+      ],
+      b: { '10': 1, '9': 2 },
+      c: 'ok',
+    };
+    expect(canonicalJson(value)).toBe(reference(value));
+    expect(canonicalJson(value)).toBe('{"a":[{"b":1,"c":{"d":2,"e":1}},{"y":1}],"b":{"9":2,"10":1},"c":"ok"}');
+    expect(value.a[0]?.c).toEqual({ e: 1, d: 2 });
+    expect(Object.keys(value.a[0]?.c ?? {})).toEqual(['e', 'd']);
+  });
+
+  it('reads own members only: an inherited enumerable member is not serialized', () => {
+    // A value the serializer would refuse, or copy into the output, if it read it.
+    Object.defineProperty(Object.prototype, 'zz', { value: 1.5, enumerable: true, configurable: true, writable: true });
+    try {
+      expect(canonicalJson({ a: 1, b: { c: 2 } })).toBe('{"a":1,"b":{"c":2}}');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).zz;
+    }
+    const inherits = Object.assign(Object.create({ inherited: 1 }) as Record<string, unknown>, { b: 1, a: 2 });
+    expect(canonicalJson(inherits)).toBe('{"a":2,"b":1}');
   });
 });
 

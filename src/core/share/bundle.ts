@@ -23,17 +23,19 @@ const SIGNATURE_B64 = /^[A-Za-z0-9+/]{85}[AQgw]==$/;
 const LABEL_RULES = 'no C0 control characters or DEL, no leading or trailing white space, valid Unicode';
 const label = (max: number) => `${LABEL_RULES}; 1 to ${max} UTF-16 code units.`;
 
+// Every object schema lists its members in canonical order (section 4 of docs/bundle-format.md):
+// zod builds its output in schema order, so a checked bundle is already in the order its signature
+// covers and canonicalJson serializes it without copying it. authData keeps the order of the file
+// (Keyhold's export writes it in canonical order too); one in another order is copied into order.
 export const BundleProfile = z
   .strictObject({
     agentId: AgentId.meta({ description: `Agent id: ${label(LIMITS.agentIdChars)}` }),
-    name: ProfileName.meta({ description: `Profile name: ${label(LIMITS.nameChars)}` }),
     authData: AuthData.meta({
       description:
         `Credential names to values. At most ${LIMITS.keysPerProfile} names, each: ${label(LIMITS.keyChars)} ` +
         `Values: valid Unicode without NUL, at most ${LIMITS.valueBytes} UTF-8 bytes each; ` +
         `the canonical JSON of the whole object is at most ${LIMITS.profileBytes} UTF-8 bytes.`,
     }),
-    saveSession: z.boolean(),
     authToken: z
       .string()
       .min(1)
@@ -42,17 +44,19 @@ export const BundleProfile = z
       .refine((s) => s.isWellFormed(), { message: 'Auth token is not valid Unicode text.' })
       .meta({ description: 'The Kura auth token; present only when tokensIncluded is true.' })
       .optional(),
+    name: ProfileName.meta({ description: `Profile name: ${label(LIMITS.nameChars)}` }),
+    saveSession: z.boolean(),
   })
   .meta({ description: 'One agent auth profile. Identified by agentId + name, unique within a bundle.' });
 export type BundleProfile = z.infer<typeof BundleProfile>;
 
 export const BundleByokKey = z
   .strictObject({
-    kind: AgentKind.meta({ description: `Agent kind: ${label(LIMITS.kindChars)} No "/".` }),
-    provider: Provider,
     apiKey: ByokApiKey.meta({
       description: `Provider API key: 1 to ${LIMITS.byokKeyChars} UTF-16 code units, valid Unicode, no NUL, no white space.`,
     }),
+    kind: AgentKind.meta({ description: `Agent kind: ${label(LIMITS.kindChars)} No "/".` }),
+    provider: Provider,
   })
   .meta({ description: 'One BYOK provider API key. Identified by kind, unique within a bundle.' });
 export type BundleByokKey = z.infer<typeof BundleByokKey>;
@@ -72,17 +76,28 @@ function duplicate(values: string[]): boolean {
   return new Set(values).size !== values.length;
 }
 
+/** Whether two profiles share agent id and name: names kept per agent id, no joined key built per profile. */
+function duplicateProfile(profiles: readonly { agentId: string; name: string }[]): boolean {
+  const names = new Map<string, Set<string>>();
+  for (const p of profiles) {
+    let seen = names.get(p.agentId);
+    if (!seen) names.set(p.agentId, (seen = new Set()));
+    if (seen.has(p.name)) return true;
+    seen.add(p.name);
+  }
+  return false;
+}
+
 export const BundleItems = z
   .strictObject({
-    profiles: z.array(BundleProfile).max(BUNDLE_LIMITS.items),
-    byokKeys: z.array(BundleByokKey).max(BUNDLE_LIMITS.items).optional(),
     agents: z.array(BundleAgent).max(BUNDLE_LIMITS.items).optional(),
+    byokKeys: z.array(BundleByokKey).max(BUNDLE_LIMITS.items).optional(),
+    profiles: z.array(BundleProfile).max(BUNDLE_LIMITS.items),
   })
   .refine((i) => countItems(i) <= BUNDLE_LIMITS.items, {
     message: `A bundle may hold at most ${BUNDLE_LIMITS.items.toLocaleString('en-US')} items.`,
   })
-  // The agent id's length in front keeps pairs apart that plain joining would merge ("a/b" + "c" and "a" + "b/c").
-  .refine((i) => !duplicate(i.profiles.map((p) => `${p.agentId.length}:${p.agentId}/${p.name}`)), {
+  .refine((i) => !duplicateProfile(i.profiles), {
     message: 'Two profiles in the bundle have the same agent id and name.',
     path: ['profiles'],
   })
@@ -111,11 +126,11 @@ const noTokensUnlessIncluded = (b: { tokensIncluded: boolean; items: BundleItems
 const tokensMessage = { message: 'The bundle says it holds no auth tokens, but a profile has one.', path: ['tokensIncluded'] };
 
 const unsignedShape = {
-  format: z.literal(BUNDLE_FORMAT),
-  version: z.literal(BUNDLE_VERSION),
   exportedAt: z.iso.datetime({ error: 'exportedAt must be a UTC ISO-8601 time such as 2025-01-31T09:30:00.000Z.' }),
+  format: z.literal(BUNDLE_FORMAT),
   items: BundleItems,
   tokensIncluded: z.boolean(),
+  version: z.literal(BUNDLE_VERSION),
 };
 
 /** A bundle before it is signed: what `signBundle` takes. */
@@ -155,6 +170,18 @@ export const Bundle = z
     ...jsonSchemaRules,
   });
 export type Bundle = z.infer<typeof Bundle>;
+
+/**
+ * The two schemas a bulk export or import runs, compiled by zod (`z.compile`): the same rules run as
+ * generated code, about twice as fast on a 10,000-profile bundle, in a fresh process too. Whatever
+ * the generated code does not accept is parsed again by the schema itself, so every refusal and its
+ * message are the schema's own. Compiled on first use: most commands never read or write a bundle.
+ */
+let compiledCache: { bundle: typeof Bundle; unsigned: typeof UnsignedBundle } | null = null;
+export function compiledSchemas(): { bundle: typeof Bundle; unsigned: typeof UnsignedBundle } {
+  compiledCache ??= { bundle: z.compile(Bundle), unsigned: z.compile(UnsignedBundle) };
+  return compiledCache;
+}
 
 /** What an exporter supplies; format, version and (by default) the export time are filled in. */
 export const BundleContent = z.strictObject({
@@ -206,7 +233,7 @@ export function parseBundleValue(value: unknown): Bundle {
   if (typeof items === 'object' && items !== null && countItems(items) > BUNDLE_LIMITS.items) {
     throw new KeyholdError('TooLarge', `This bundle holds more than ${BUNDLE_LIMITS.items.toLocaleString('en-US')} items, the most Keyhold imports at once.`);
   }
-  const result = Bundle.safeParse(value);
+  const result = compiledSchemas().bundle.safeParse(value);
   if (!result.success) {
     const payload = toErrorPayload(result.error);
     throw new KeyholdError('BundleInvalid', `The bundle is not valid: ${payload.message}`, {

@@ -3,9 +3,11 @@ import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { ExportSummary } from '../../shared/share';
 import { writeFileExclusive0600 } from '../devflow/write-file';
+import type { SecretRow } from '../vault/items';
 import type { Vault } from '../vault/vault';
 import { BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle';
 import type { BundleAgent, BundleByokKey, BundleItems, BundleProfile, UnsignedBundle } from './bundle';
+import { canonicalOrder } from './json';
 import { checkTarget, encryptBundle, serializeBundle } from './seal';
 import type { EncryptionTarget } from './seal';
 import { fingerprint, signBundle } from './signature';
@@ -35,7 +37,10 @@ export interface ExportOptions extends ExportSelection {
   onPhase?: PhaseTimer;
 }
 
-/** Reads what an export carries out of the vault. Values are decrypted here; never log the result. */
+/**
+ * Reads what an export carries out of the vault, in one read transaction (one consistent state of
+ * the file, the vault key checked once). Values are decrypted here; never log the result.
+ */
 export function collectExport(vault: Vault, selection: ExportSelection): { items: BundleItems; tokensIncluded: boolean } {
   const refs = selection.select ?? [];
   if (selection.all && refs.length > 0) {
@@ -44,6 +49,16 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
   if (!selection.all && refs.length === 0 && !selection.withByok) {
     throw new KeyholdError('BadInput', 'Choose what to export: every profile, a selection of profiles, or the BYOK keys.', { field: 'select' });
   }
+  const store = vault.profiles.store;
+  return store.bulkRead((rows) => collect(vault, selection, refs, rows));
+}
+
+function collect(
+  vault: Vault,
+  selection: ExportSelection,
+  refs: readonly string[],
+  rows: Map<string, SecretRow>,
+): { items: BundleItems; tokensIncluded: boolean } {
   const chosen: ProfileSummary[] = selection.all ? vault.profiles.list() : [];
   const seen = new Set<string>();
   for (const ref of refs) {
@@ -53,7 +68,6 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
   }
 
   const store = vault.profiles.store;
-  const rows = store.secretRows();
   // Salvage reads what it can: an item whose cell fails its check is left out, not fatal.
   const readable = <R, T>(read: (row: R) => T, row: R): T | null => {
     try {
@@ -75,7 +89,8 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
     const profile: BundleProfile = {
       agentId: summary.agentId,
       name: summary.name,
-      authData: secrets.authData,
+      // In canonical order, so the signature input is the bundle as it is (no second copy to sort it).
+      authData: canonicalOrder(secrets.authData),
       saveSession: summary.saveSession,
     };
     if (selection.includeTokens && summary.hasToken) {

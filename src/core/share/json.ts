@@ -4,38 +4,108 @@ import { KeyholdError } from '../../shared/errors';
 // without agreeing on whitespace or member order. This is RFC 8785 (JCS) restricted to what a
 // bundle can hold: strings, booleans, null, safe integers, arrays and objects. JCS writes strings
 // and integers exactly as JSON.stringify does and differs from it only in member order, so the
-// value is copied with its members sorted and handed to the native serializer: a 10,000-profile
-// bundle is signed and verified in one go, and serializing it member by member in JavaScript took
-// about eight times as long as JSON.stringify.
+// value is handed to the native serializer with its members in order: a 10,000-profile bundle is
+// signed and verified in one go, and serializing it member by member in JavaScript took about
+// eight times as long as JSON.stringify. Whatever is already in order is serialized as it is; only
+// objects whose members are out of order, and those holding them, are copied.
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortedCopy(value));
+  return JSON.stringify(inOrder(value));
 }
 
-function sortedCopy(value: unknown): unknown {
+/**
+ * The value with its members in canonical order at every depth: itself if they already are, else
+ * a copy. An exporter that builds its bundle in this order is serialized for signing without a copy.
+ */
+export function canonicalOrder<T>(value: T): T {
+  return inOrder(value) as T;
+}
+
+/** The value itself if its members are in canonical order all the way down, else a copy that is. */
+function inOrder(value: unknown): unknown {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new KeyholdError('Internal', 'A bundle may hold only whole numbers.');
     return value;
   }
   if (Array.isArray(value)) {
-    const out: unknown[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = sortedCopy(value[i]);
-    return out;
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const ordered = inOrder(item);
+      if (out !== null) out[i] = ordered;
+      else if (ordered !== item) {
+        out = value.slice(0, i);
+        out[i] = ordered;
+      }
+    }
+    return out ?? value;
   }
   if (typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    // Default sort compares UTF-16 code units, which is exactly JCS's member order.
-    for (const k of Object.keys(record).sort()) {
-      const v = record[k];
-      if (v === undefined) continue;
-      // An own "__proto__" member is data; plain assignment would set the copy's prototype instead.
-      if (k === '__proto__') Object.defineProperty(out, k, { value: sortedCopy(v), enumerable: true, writable: true, configurable: true });
-      else out[k] = sortedCopy(v);
-    }
-    return out;
+    return membersInOrder(record) ? withOrderedValues(record) : sortedCopy(record);
   }
   throw new KeyholdError('Internal', 'A bundle may hold only JSON values.');
+}
+
+/**
+ * Whether a plain object's own members already come in canonical order. Default string comparison
+ * is by UTF-16 code units, exactly JCS's member order. An inherited enumerable member (a changed
+ * Object.prototype) or another prototype sends the object to sortedCopy, which reads own members only.
+ */
+function membersInOrder(record: Record<string, unknown>): boolean {
+  if (Object.getPrototypeOf(record) !== Object.prototype) return false;
+  let previous: string | null = null;
+  for (const name in record) {
+    if (!Object.hasOwn(record, name) || (previous !== null && !(previous < name))) return false;
+    previous = name;
+  }
+  return true;
+}
+
+/** An object whose members are in order: itself if its values are too, else a copy with ordered values. */
+function withOrderedValues(record: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const name in record) {
+    const v = record[name];
+    const ordered = v === undefined ? undefined : inOrder(v);
+    if (out === null && ordered !== v) {
+      // The members before this one are unchanged: copy them as they are.
+      out = {};
+      for (const before in record) {
+        if (before === name) break;
+        setMember(out, before, record[before]);
+      }
+    }
+    if (out !== null) setMember(out, name, ordered);
+  }
+  return out ?? record;
+}
+
+// The member names sortedCopy saw last, and their order: a bundle's profiles mostly repeat the same
+// names in the same order, and sorting them anew for each one took most of the copy's time.
+let lastNames: string[] = [];
+let lastOrder: string[] = [];
+
+function sortedCopy(record: Record<string, unknown>): Record<string, unknown> {
+  const names = Object.keys(record);
+  let same = names.length === lastNames.length;
+  for (let i = 0; same && i < names.length; i++) same = names[i] === lastNames[i];
+  if (!same) {
+    lastNames = names;
+    lastOrder = [...names].sort();
+  }
+  const order = lastOrder;
+  const out: Record<string, unknown> = {};
+  for (const name of order) setMember(out, name, inOrder(record[name]));
+  return out;
+}
+
+function setMember(out: Record<string, unknown>, name: string, value: unknown): void {
+  // JSON.stringify leaves out undefined members; so does the copy.
+  if (value === undefined) return;
+  // An own "__proto__" member is data; plain assignment would set the copy's prototype instead.
+  if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  else out[name] = value;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

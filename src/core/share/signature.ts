@@ -1,8 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { KeyholdError, parseInput } from '../../shared/errors';
-import { UnsignedBundle } from './bundle';
-import type { Bundle } from './bundle';
+import { compiledSchemas } from './bundle';
+import type { Bundle, UnsignedBundle } from './bundle';
 import { canonicalJson } from './json';
 import { timed, type PhaseTimer } from './phases';
 
@@ -85,7 +85,7 @@ export function signatureInput(bundle: UnsignedBundle | Bundle): Buffer {
 /** Checks every field, then signs. `onPhase` hears the two steps as `sign:schema` and `sign:signature`. */
 export function signBundle(unsigned: UnsignedBundle, privateKey: Uint8Array, onPhase?: PhaseTimer): Bundle {
   const key = privateKeyObject(privateKey);
-  const body = timed(onPhase, 'sign:schema', () => parseInput(UnsignedBundle, unsigned));
+  const body = timed(onPhase, 'sign:schema', () => parseInput(compiledSchemas().unsigned, unsigned));
   // Member order does not affect the signature; this one reads well in a decrypted file.
   const withSigner = {
     format: body.format,

@@ -134,6 +134,13 @@ export function openTransaction(db: Database.Database): number | undefined {
 type Runner = Database.Transaction<(fn: () => unknown) => unknown>;
 const runners = new WeakMap<Database.Database, Runner>();
 
+/** The connection's one transaction function, made on first use (see tx). */
+function runner(db: Database.Database): Runner {
+  let r = runners.get(db);
+  if (!r) runners.set(db, (r = db.transaction((f: () => unknown) => f())));
+  return r;
+}
+
 /**
  * Runs fn in an IMMEDIATE transaction, or inside the one already open: an error anywhere aborts
  * the whole outer transaction (no caller recovers from an inner failure), so nested savepoints
@@ -142,12 +149,21 @@ const runners = new WeakMap<Database.Database, Runner>();
  */
 export function tx<T>(db: Database.Database, fn: () => T): T {
   if (db.inTransaction) return fn();
-  let runner = runners.get(db);
-  if (!runner) runners.set(db, (runner = db.transaction((f: () => unknown) => f())));
   openSerials.set(db, ++lastSerial);
   try {
-    return runner.immediate(fn) as T;
+    return runner(db).immediate(fn) as T;
   } finally {
     openSerials.delete(db);
   }
+}
+
+/**
+ * Runs fn in a read (DEFERRED) transaction, or inside the one already open: every read in it sees
+ * the same state of the file, whatever other processes commit meanwhile, and no write lock is
+ * taken, so other processes can go on writing. For reads that must agree with each other (an
+ * export's listing, cells and key).
+ */
+export function readTx<T>(db: Database.Database, fn: () => T): T {
+  if (db.inTransaction) return fn();
+  return runner(db).deferred(fn) as T;
 }
