@@ -25,8 +25,8 @@ const label = (max: number) => `${LABEL_RULES}; 1 to ${max} UTF-16 code units.`;
 
 // Every object schema lists its members in canonical order (section 4 of docs/bundle-format.md):
 // zod builds its output in schema order, so a checked bundle is already in the order its signature
-// covers and canonicalJson serializes it without copying it. authData keeps the order of the file
-// (Keyhold's export writes it in canonical order too); one in another order is copied into order.
+// covers and canonicalJson serializes it without copying it. Only authData, which keeps the
+// sender's order of credential names, is copied into order.
 export const BundleProfile = z
   .strictObject({
     agentId: AgentId.meta({ description: `Agent id: ${label(LIMITS.agentIdChars)}` }),

@@ -7,7 +7,6 @@ import type { SecretRow } from '../vault/items';
 import type { Vault } from '../vault/vault';
 import { BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle';
 import type { BundleAgent, BundleByokKey, BundleItems, BundleProfile, UnsignedBundle } from './bundle';
-import { canonicalOrder } from './json';
 import { checkTarget, encryptBundle, serializeBundle } from './seal';
 import type { EncryptionTarget } from './seal';
 import { fingerprint, signBundle } from './signature';
@@ -89,8 +88,7 @@ function collect(
     const profile: BundleProfile = {
       agentId: summary.agentId,
       name: summary.name,
-      // In canonical order, so the signature input is the bundle as it is (no second copy to sort it).
-      authData: canonicalOrder(secrets.authData),
+      authData: secrets.authData,
       saveSession: summary.saveSession,
     };
     if (selection.includeTokens && summary.hasToken) {

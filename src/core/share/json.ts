@@ -12,14 +12,6 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(inOrder(value));
 }
 
-/**
- * The value with its members in canonical order at every depth: itself if they already are, else
- * a copy. An exporter that builds its bundle in this order is serialized for signing without a copy.
- */
-export function canonicalOrder<T>(value: T): T {
-  return inOrder(value) as T;
-}
-
 /** The value itself if its members are in canonical order all the way down, else a copy that is. */
 function inOrder(value: unknown): unknown {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
