@@ -80,7 +80,8 @@ const CUT_OFF = new Error('The answer was longer than Keyhold reads.');
  */
 class CappedAnswer implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
-  private abortReason: unknown = undefined;
+  /** A stop asked for before undici handed over the request's controller. */
+  private stopBeforeStart: { reason: unknown } | null = null;
   private status = 0;
   private headers: IncomingHttpHeaders = {};
   private chunks: Buffer[] = [];
@@ -124,12 +125,12 @@ class CappedAnswer implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.fail(reason);
     if (this.controller) this.controller.abort(reason as Error);
-    else this.abortReason = reason;
+    else this.stopBeforeStart = { reason };
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.abortReason !== undefined) controller.abort(this.abortReason as Error);
+    if (this.stopBeforeStart) controller.abort(this.stopBeforeStart.reason as Error);
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
