@@ -102,8 +102,9 @@ export function sql(db: Database.Database, text: string): Database.Statement {
  * connection's own writes, so a cache can tell whether someone else changed the file.
  */
 export function dataVersion(db: Database.Database): number {
-  // Inside one of tx()'s transactions this connection holds the write lock, so no other can
-  // commit and the value cannot move: it is read once per transaction.
+  // Inside one of tx()'s or readTx()'s transactions the connection reads one state of the file
+  // (its first read, this pragma included, fixes it), so the value cannot move: it is read once
+  // per transaction.
   const serial = openTransaction(db);
   const seen = dataVersionSeen.get(db);
   if (serial !== undefined && seen?.serial === serial) return seen.value;
@@ -118,14 +119,14 @@ export function dataVersion(db: Database.Database): number {
 const dataVersionSeen = new WeakMap<Database.Database, { serial: number; value: number }>();
 const dataVersionStatements = new WeakMap<Database.Database, Database.Statement>();
 
-/** The transaction tx() has open on each connection, numbered so no two are ever the same. */
+/** The transaction tx() or readTx() has open on each connection, numbered so no two are ever the same. */
 const openSerials = new WeakMap<Database.Database, number>();
 let lastSerial = 0;
 
 /**
- * Which of tx()'s transactions is open on db (a number no other has had), or undefined outside
- * one: lets a write that happens many times in one transaction do its once-per-transaction work
- * once.
+ * Which of tx()'s or readTx()'s transactions is open on db (a number no other has had), or
+ * undefined outside one: lets work that happens many times in one transaction do what it must do
+ * once per transaction once.
  */
 export function openTransaction(db: Database.Database): number | undefined {
   return db.inTransaction ? openSerials.get(db) : undefined;
@@ -148,13 +149,7 @@ function runner(db: Database.Database): Runner {
  * a new wrapper for every db.transaction() call.
  */
 export function tx<T>(db: Database.Database, fn: () => T): T {
-  if (db.inTransaction) return fn();
-  openSerials.set(db, ++lastSerial);
-  try {
-    return runner(db).immediate(fn) as T;
-  } finally {
-    openSerials.delete(db);
-  }
+  return db.inTransaction ? fn() : numbered(db, () => runner(db).immediate(fn) as T);
 }
 
 /**
@@ -164,6 +159,14 @@ export function tx<T>(db: Database.Database, fn: () => T): T {
  * export's listing, cells and key).
  */
 export function readTx<T>(db: Database.Database, fn: () => T): T {
-  if (db.inTransaction) return fn();
-  return runner(db).deferred(fn) as T;
+  return db.inTransaction ? fn() : numbered(db, () => runner(db).deferred(fn) as T);
+}
+
+function numbered<T>(db: Database.Database, run: () => T): T {
+  openSerials.set(db, ++lastSerial);
+  try {
+    return run();
+  } finally {
+    openSerials.delete(db);
+  }
 }

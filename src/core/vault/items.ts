@@ -56,9 +56,6 @@ interface VersionBody<Snapshot> {
 export type SecretRow = Pick<ItemRow, 'id' | 'secrets' | 'remote'>;
 
 export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
-  /** The keys a bulk read checked once for all of its cells (see bulkRead); null otherwise. */
-  private pinned: Cells | null = null;
-
   constructor(
     readonly t: ItemTables,
     private readonly db: Database.Database,
@@ -98,30 +95,24 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
   }
 
   /**
-   * Runs `read` over every live item's secret cells (secretRows) in one read transaction, with the
-   * vault's key checked against the file once for the whole read instead of once per cell opened:
-   * the transaction holds the file at the state that check saw, so another process's password
-   * change cannot slip in between. Everything else `read` does through the vault sees that same
-   * state. Cells open exactly as they do one by one: a damaged cell is the same Damaged error.
+   * Runs `read` over every live item's secret cells (secretRows) in one read transaction: the
+   * vault's key is checked against the file at its start, and the transaction holds the file at
+   * the state that check saw, so another process's password change cannot slip in between and
+   * every later check in it is a cached one (dataVersion, db.ts). Cells open exactly as they do
+   * one by one: a damaged cell is the same Damaged error.
    */
   bulkRead<T>(read: (rows: Map<string, SecretRow>) => T): T {
     return readTx(this.db, () => {
       // The first read of the transaction: it fixes the state every later read sees.
-      const cells = this.cells();
-      const outer = this.pinned;
-      this.pinned = cells;
-      try {
-        return read(this.secretRows());
-      } finally {
-        this.pinned = outer;
-      }
+      this.cells();
+      return read(this.secretRows());
     });
   }
 
   /** Opens one of an item's cells; a cell that fails its check makes the item Damaged, named by id. */
   private open<T>(table: Table, rowId: string, column: string, cell: Buffer, itemId: string): T {
     try {
-      return (this.pinned ?? this.cells()).decrypt<T>(table, rowId, column, cell);
+      return this.cells().decrypt<T>(table, rowId, column, cell);
     } catch (e) {
       if (isTamperedCell(e)) throw damagedError(this.t.kind === 'profile' ? 'profile' : 'BYOK key', itemId, column === 'body' ? 'history' : column);
       throw e;

@@ -153,8 +153,8 @@ export class ProfileIndex {
     return [...this.quarantined].sort();
   }
 
-  // Inside one of tx()'s transactions no other process can write until it commits, so what was
-  // checked once holds to its end. `checkedIn`: the transaction (openTransaction) in which the
+  // Inside one of tx()'s or readTx()'s transactions this connection sees one state of the file,
+  // so what was checked once holds to its end. `checkedIn`: the transaction (openTransaction) in which the
   // index was found to match the file; `movedIn`: the one whose first write moved the generation.
   private checkedIn: number | undefined;
   private movedIn: number | undefined;
