@@ -116,12 +116,12 @@ function applyProfile(
     ctx.outbox.remove('profile', id);
     return { kind: 'profile', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };
   }
-  const fresh = { ...current, meta: Profiles.metaOf(current.summary) };
-  const sameIdentity = fresh.meta.agentId === sent.agentId && fresh.meta.name === sent.name;
+  const meta = Profiles.metaOf(current.summary);
+  const sameIdentity = meta.agentId === sent.agentId && meta.name === sent.name;
 
   if (result.ok) {
     const syncType: SyncType = result.body.type === 'replace' && ownRetry ? 'create' : result.body.type;
-    const state = settleQueue(ctx, 'profile', id, version, fresh.summary);
+    const state = settleQueue(ctx, 'profile', id, version, current.summary);
     // Renamed or moved while in flight: the token belongs to the old identity, which the edit
     // already said stays behind on Kura.
     const remote: ProfileRemote | null = sameIdentity
@@ -133,10 +133,10 @@ function applyProfile(
           obtainedAt: sent.token === result.body.auth_token ? sent.obtainedAt : new Date(ctx.now()).toISOString(),
           syncType,
         }
-      : fresh.remote();
+      : current.remote();
     profiles.recordSync(
-      fresh.summary,
-      { ...fresh.meta, lastSyncType: sameIdentity ? syncType : fresh.meta.lastSyncType, lastError: null, hasToken: remote?.authToken != null },
+      current.summary,
+      { ...meta, lastSyncType: sameIdentity ? syncType : meta.lastSyncType, lastError: null, hasToken: remote?.authToken != null },
       remote,
       state,
     );
@@ -159,8 +159,8 @@ function applyProfile(
   }
   return applyFailure(ctx, 'profile', row, ref, result, {
     record: (lastError, state, missing) => {
-      const remote = fresh.remote();
-      profiles.recordSync(fresh.summary, { ...fresh.meta, lastError }, missing && remote ? { ...remote, missing: true } : remote, state);
+      const remote = current.remote();
+      profiles.recordSync(current.summary, { ...meta, lastError }, missing && remote ? { ...remote, missing: true } : remote, state);
     },
   });
 }

@@ -32,6 +32,25 @@ interface Indexed {
   haystack: string;
 }
 
+/** The listing's summary of a profile: its meta cell and the row's plaintext columns. */
+function summaryOf(id: string, row: Pick<ProfileSummary, 'createdAt' | 'updatedAt' | 'version' | 'syncState'>, meta: ProfileMeta): ProfileSummary {
+  return {
+    id,
+    agentId: meta.agentId,
+    name: meta.name,
+    keys: meta.keys,
+    saveSession: meta.saveSession,
+    syncState: row.syncState,
+    hasToken: meta.hasToken,
+    lastSyncType: meta.lastSyncType,
+    lastError: meta.lastError,
+    ...(meta.allowEnv?.length ? { allowEnv: meta.allowEnv } : {}),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    version: row.version,
+    ...(meta.expiry && Object.keys(meta.expiry).length > 0 ? { expiry: meta.expiry } : {}),
+  };
+}
 /**
  * The profile listing: an in-memory index of every readable profile's summary (the whole meta
  * cell), saved encrypted at lock for a fast next unlock, and the quarantine of profiles whose
@@ -206,23 +225,12 @@ export class ProfileIndex {
   }
 
   indexRow(id: string, row: { created_at: number; updated_at: number; version: number; sync_state: SyncState }, meta: ProfileMeta): void {
-    const summary: ProfileSummary = {
-      id,
-      agentId: meta.agentId,
-      name: meta.name,
-      keys: meta.keys,
-      saveSession: meta.saveSession,
-      syncState: row.sync_state,
-      hasToken: meta.hasToken,
-      lastSyncType: meta.lastSyncType,
-      lastError: meta.lastError,
-      ...(meta.allowEnv?.length ? { allowEnv: meta.allowEnv } : {}),
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
-      version: row.version,
-      ...(meta.expiry && Object.keys(meta.expiry).length > 0 ? { expiry: meta.expiry } : {}),
-    };
-    this.put(summary);
+    this.put(summaryOf(id, { createdAt: iso(row.created_at), updatedAt: iso(row.updated_at), version: row.version, syncState: row.sync_state }, meta));
+  }
+
+  /** A new meta cell and state for a listed profile whose row keeps its times and version (a sync outcome). */
+  reindexAs(current: ProfileSummary, meta: ProfileMeta, syncState: SyncState): void {
+    this.put(summaryOf(current.id, { createdAt: current.createdAt, updatedAt: current.updatedAt, version: current.version, syncState }, meta));
   }
 
   reindex(id: string): void {

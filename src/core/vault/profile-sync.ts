@@ -10,12 +10,7 @@ export function recordSync(ctx: ProfileContext, current: ProfileSummary, meta: P
   const id = current.id;
   ctx.index.write(
     () => ctx.store.writeSyncResult(id, { meta, remote, state }),
-    () =>
-      ctx.index.indexRow(
-        id,
-        { created_at: Date.parse(current.createdAt), updated_at: Date.parse(current.updatedAt), version: current.version, sync_state: state },
-        meta,
-      ),
+    () => ctx.index.reindexAs(current, meta, state),
   );
 }
 
