@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { syncStatus } from '../../src/core/sync/status';
 import { KURA_TEST_API_KEY } from '../fakes/kura';
 import { connect, expectConverged, fastEngine, KEY, servers } from '../helpers/sync';
-import { newVault } from '../helpers/vault';
+import { Vault } from '../../src/core/vault/vault';
+import { newVault, PASSWORD } from '../helpers/vault';
 import { useCleanups } from '../helpers/cleanup';
 
 const cleanups = useCleanups();
@@ -45,6 +46,38 @@ describe('sync engine against the fake Kura and Backside', () => {
     const prod = vault.profiles.get('crm/prod');
     expect(prod).toMatchObject({ hasToken: true, lastSyncType: 'create', syncState: 'synced', lastError: null });
     expect(vault.byok.get('claude-code').remote).toMatchObject({ agent_kind: 'claude-code', byok_status: expect.any(String) });
+  });
+
+  it("the listing after a pass is what the file says: each outcome keeps the profile's times and version", async () => {
+    let clock = Date.parse('2026-01-01T00:00:00.000Z');
+    const v = await newVault({ now: () => clock });
+    cleanups.push(v.cleanup);
+    const s = await servers();
+    cleanups.push(s.close);
+    connect(v.vault, s);
+    const engine = fastEngine(v.vault, { now: () => clock });
+    cleanups.push(() => engine.close());
+    v.vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { USER: 'ann', PASS: 'pw' }, saveSession: true });
+    v.vault.profiles.create({ agentId: 'crm', name: 'staging', authData: { USER: 'bob' } });
+    clock += 60_000;
+    v.vault.profiles.edit('crm/staging', { set: { TOKEN: 'x' } });
+    clock += 60_000;
+    await s.kura.stop();
+    expect((await engine.syncAll({ timeoutMs: 500 })).pushed).toEqual([]);
+    await s.kura.start();
+    clock += 60_000;
+    expect((await engine.syncAll({ timeoutMs: 5_000 })).pushed).toHaveLength(2);
+
+    const listed = v.vault.profiles.list();
+    expect(listed.map((p) => [p.name, p.createdAt, p.updatedAt, p.version, p.syncState, p.hasToken, p.lastSyncType])).toEqual([
+      ['prod', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1, 'synced', true, 'create'],
+      ['staging', '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z', 2, 'synced', true, 'create'],
+    ]);
+    // Another connection builds its listing from the rows alone: the same summaries, field for field.
+    const other = Vault.open(v.dir);
+    cleanups.push(() => other.close());
+    await other.unlock(PASSWORD);
+    expect(other.profiles.list()).toEqual(listed);
   });
 
   it('drafts are never pushed until made ready', async () => {
