@@ -99,8 +99,11 @@ async function backgroundRun(url: string): Promise<number> {
   }
 }
 
+/** Rows per transaction in the floor below: as many as the engine claims and records at once. */
+const FLOOR_CHUNK = 512;
+
 /**
- * The durable record DESIGN asks of every push, and nothing else: in chunks of 128, each in one
+ * The durable record DESIGN asks of every push, and nothing else: in chunks, each in one
  * transaction, read the outbox row and the profile's secret cells, open the secrets and build the
  * request body, claim the row; then, for the answers, seal the new meta and remote cells, update
  * the profile row and delete its outbox row. No engine, no index, no HTTP: what any client keeping
@@ -115,8 +118,8 @@ async function durableFloorRun(): Promise<number> {
     const cells = vault.cells();
     const ids = (sql(db, 'SELECT item_id FROM outbox ORDER BY next_attempt_at, enqueued_at').all() as { item_id: string }[]).map((r) => r.item_id);
     const t = performance.now();
-    for (let i = 0; i < ids.length; i += 128) {
-      const chunk = ids.slice(i, i + 128);
+    for (let i = 0; i < ids.length; i += FLOOR_CHUNK) {
+      const chunk = ids.slice(i, i + FLOOR_CHUNK);
       const bodies = tx(db, () =>
         chunk.map((id) => {
           const row = sql(db, 'SELECT * FROM outbox WHERE item_kind = ? AND item_id = ?').get('profile', id) as { item_id: string };

@@ -45,7 +45,7 @@ describe("the desktop's background sync", () => {
 
     expect(errors).toEqual([]);
     expectConverged(vault, s);
-    // One per row would be 600 or more. Outcomes are committed every 128 or every 250 ms, with the
+    // One per row would be 600 or more. Outcomes are committed every 512 or every 250 ms, with the
     // next claims in the same commit: a few dozen here, more only on a very slow machine.
     expect(commits.n).toBeLessThan(150);
     expect(connection.mock.calls.filter(([kind]) => kind === 'kura')).toHaveLength(1);

@@ -33,10 +33,12 @@ export interface SyncEngineOptions {
 // and a resent create is recognised as our own retry (the row's create_sent_at), so nothing is
 // lost or reported wrongly. Each commit holds the one thread for a few ms (its fsync and page
 // writes), so answers that arrive meanwhile wait: every 250 ms (four progress updates a second)
-// rather than every 100 ms took ~150 ms off 1,000 pushes with 50 ms of server latency.
-const FLUSH_EVERY = 128;
+// rather than every 100 ms took ~150 ms off 1,000 pushes with 50 ms of server latency. On a fast
+// link the count decides: batches of 512 rather than 128 (a fifth of the fsyncs, each page written
+// fewer times) made 1,000 loopback pushes 3–5% faster, paired in one process.
+const FLUSH_EVERY = 512;
 const FLUSH_MS = 250;
-const CLAIM_CHUNK = 128;
+const CLAIM_CHUNK = 512;
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
