@@ -73,11 +73,16 @@ describe('sync engine against the fake Kura and Backside', () => {
       ['prod', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1, 'synced', true, 'create'],
       ['staging', '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z', 2, 'synced', true, 'create'],
     ]);
+    // Search reads the same text after the outcomes as before them, and sees a later edit's key.
+    expect(v.vault.profiles.list({ search: 'CRM' }).map((p) => p.name)).toEqual(['prod', 'staging']);
+    expect(v.vault.profiles.list({ search: 'token' }).map((p) => p.name)).toEqual(['staging']);
+    v.vault.profiles.edit('crm/prod', { set: { OTP_SEED: 'y' } });
+    expect(v.vault.profiles.list({ search: 'otp_seed' }).map((p) => p.name)).toEqual(['prod']);
     // Another connection builds its listing from the rows alone: the same summaries, field for field.
     const other = Vault.open(v.dir);
     cleanups.push(() => other.close());
     await other.unlock(PASSWORD);
-    expect(other.profiles.list()).toEqual(listed);
+    expect(other.profiles.list()).toEqual(v.vault.profiles.list());
   });
 
   it('drafts are never pushed until made ready', async () => {

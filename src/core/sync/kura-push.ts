@@ -1,5 +1,6 @@
 import type { SyncType } from '../../shared/domain';
 import type { ItemResult } from '../../shared/sync';
+import { iso } from '../vault/profile-model';
 import { Profiles, type ProfileRemote } from '../vault/profiles';
 import { upsertAuthProfile } from './kura-client';
 import type { OutboxRow } from './outbox';
@@ -109,7 +110,7 @@ function applyProfile(
         agentId: sent.agentId,
         name: sent.name,
         missing: false,
-        obtainedAt: new Date(ctx.now()).toISOString(),
+        obtainedAt: iso(ctx.now()),
         syncType: result.body.type,
       });
     }
@@ -130,7 +131,7 @@ function applyProfile(
           agentId: sent.agentId,
           name: sent.name,
           missing: false,
-          obtainedAt: sent.token === result.body.auth_token ? sent.obtainedAt : new Date(ctx.now()).toISOString(),
+          obtainedAt: sent.token === result.body.auth_token ? sent.obtainedAt : iso(ctx.now()),
           syncType,
         }
       : current.remote();

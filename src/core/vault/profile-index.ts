@@ -219,7 +219,12 @@ export class ProfileIndex {
   }
 
   private put(summary: ProfileSummary): void {
-    const haystack = `${summary.agentId}\u0000${summary.name}\u0000${summary.keys.join('\u0000')}`.toLowerCase();
+    // A sync outcome keeps the agent, the name and the very key list: so does the search text.
+    const before = this.index.get(summary.id);
+    const haystack =
+      before && before.summary.keys === summary.keys && before.summary.agentId === summary.agentId && before.summary.name === summary.name
+        ? before.haystack
+        : `${summary.agentId}\u0000${summary.name}\u0000${summary.keys.join('\u0000')}`.toLowerCase();
     this.index.set(summary.id, { summary, haystack });
     this.sorted = null;
   }
