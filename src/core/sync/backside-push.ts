@@ -2,7 +2,7 @@ import type { SyncType } from '../../shared/domain';
 import type { ItemResult } from '../../shared/sync';
 import type { Vault } from '../vault/vault';
 import { setByokKey } from './backside-client';
-import type { OutboxRow } from './outbox';
+import type { PushRow } from './outbox';
 import { applyFailure, settleQueue } from './outcomes';
 import type { Job, PassContext } from './pass-context';
 
@@ -18,7 +18,7 @@ function loadOrDrop(ctx: PassContext, id: string): ReturnType<Vault['byok']['loa
   }
 }
 
-export function prepareByok(ctx: PassContext, row: OutboxRow, immediate: ItemResult[]): Job | null {
+export function prepareByok(ctx: PassContext, row: PushRow, immediate: ItemResult[]): Job | null {
   const id = row.item_id;
   const item = loadOrDrop(ctx, id);
   if (!item) return null;
@@ -57,7 +57,7 @@ export function prepareByok(ctx: PassContext, row: OutboxRow, immediate: ItemRes
   };
 }
 
-function applyByok(ctx: PassContext, row: OutboxRow, ref: string, version: number, result: Awaited<ReturnType<typeof setByokKey>>): ItemResult {
+function applyByok(ctx: PassContext, row: PushRow, ref: string, version: number, result: Awaited<ReturnType<typeof setByokKey>>): ItemResult {
   const id = row.item_id;
   const fresh = loadOrDrop(ctx, id);
   if (!fresh) return { kind: 'byok', id, ref, outcome: 'skipped', state: 'pending', message: 'deleted while it was being pushed' };

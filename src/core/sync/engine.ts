@@ -220,8 +220,8 @@ export class SyncEngine {
         const out = batch.map((apply) => apply());
         const now = this.now();
         for (const candidate of rows) {
-          const row = this.outbox.get(candidate.item_kind, candidate.item_id);
-          if (!row || row.inflight_version !== null || row.next_attempt_at > now) continue;
+          const row = this.outbox.claimable(candidate.item_kind, candidate.item_id, now);
+          if (!row) continue;
           const job = row.item_kind === 'profile' ? prepareProfile(ctx, row, immediate) : prepareByok(ctx, row, immediate);
           if (job) jobs.push(job);
         }

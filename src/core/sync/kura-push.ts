@@ -3,7 +3,7 @@ import type { ItemResult } from '../../shared/sync';
 import { iso } from '../vault/profile-model';
 import { Profiles, type ProfileRemote } from '../vault/profiles';
 import { upsertAuthProfile } from './kura-client';
-import type { OutboxRow } from './outbox';
+import type { PushRow } from './outbox';
 import { applyFailure, settleQueue } from './outcomes';
 import type { Job, PassContext } from './pass-context';
 import { withServerWords, type RemoteFailure, type RemoteResult } from './remote-errors';
@@ -35,7 +35,7 @@ export function settleForbidden(ctx: PassContext, record: (apply: () => ItemResu
   return done;
 }
 
-export function prepareProfile(ctx: PassContext, row: OutboxRow, immediate: ItemResult[]): Job | null {
+export function prepareProfile(ctx: PassContext, row: PushRow, immediate: ItemResult[]): Job | null {
   const id = row.item_id;
   const profiles = ctx.vault.profiles;
   const item = profiles.loadForPush(id);
@@ -92,7 +92,7 @@ export function prepareProfile(ctx: PassContext, row: OutboxRow, immediate: Item
 
 function applyProfile(
   ctx: PassContext,
-  row: OutboxRow,
+  row: PushRow,
   ref: string,
   version: number,
   sent: { agentId: string; name: string; token: string | undefined; obtainedAt: string | null },

@@ -3,7 +3,7 @@ import type { ItemResult, SyncSummary } from '../../shared/sync';
 import type { ItemKind } from '../vault/items';
 import type { Vault } from '../vault/vault';
 import { nextRetryDelay } from './backoff';
-import type { Outbox, OutboxRow } from './outbox';
+import type { Outbox, PushRow } from './outbox';
 import { REMOTE_OF, type PassContext } from './pass-context';
 import type { RemoteResult } from './remote-errors';
 
@@ -22,7 +22,7 @@ export function settleQueue(ctx: PassContext, kind: ItemKind, id: string, sentVe
 export function applyFailure(
   ctx: PassContext,
   kind: ItemKind,
-  row: OutboxRow,
+  row: PushRow,
   ref: string,
   failure: Exclude<RemoteResult<unknown>, { ok: true }>,
   on: { record: (lastError: string, state: SyncState, missing?: boolean) => void },

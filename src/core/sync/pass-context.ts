@@ -4,7 +4,7 @@ import type { ItemKind } from '../vault/items';
 import type { Vault } from '../vault/vault';
 import type { BackoffPolicy } from './backoff';
 import type { HttpClient } from './http';
-import type { Outbox, OutboxRow } from './outbox';
+import type { Outbox, PushRow } from './outbox';
 
 /*
  * What one sync pass hands the code that pushes each kind of item (kura-push.ts, backside-push.ts)
@@ -23,7 +23,7 @@ export interface UsableConnection {
 }
 
 export interface Job {
-  row: OutboxRow;
+  row: PushRow;
   ref: string;
   version: number;
   /** The outcome to record, or null when its recording waits for the end of the pass or the run was cancelled meanwhile. */
