@@ -39,11 +39,7 @@ async function seed(keyhold: Keyhold, remotes: Remotes): Promise<void> {
   await h.syncNow(undefined);
 }
 
-// The two halves are independent (each has its own vault and services) and run side by side:
-// together they are most of the browser suite's time.
-test.describe.configure({ mode: 'parallel' });
-
-test('every screen has no critical or serious accessibility violation, light and dark, before there is any data', async ({ keyhold }) => {
+test('every screen and dialog has no critical or serious accessibility violation, light and dark, empty and with data', async ({ keyhold, remotes }) => {
   test.setTimeout(240_000);
   const { page } = keyhold;
   const found: string[] = [];
@@ -54,16 +50,11 @@ test('every screen has no critical or serious accessibility violation, light and
   found.push(...(await axeProblems(page, 'create vault, weak password')));
   await page.getByLabel('Master password', { exact: true }).fill('');
   await createVaultThroughUi(page);
-  await visitSections(page, 'empty', found);
-  expect(found).toEqual([]);
-});
 
-test('every screen and dialog has no critical or serious accessibility violation, light and dark, with data', async ({ keyhold, remotes }) => {
-  test.setTimeout(240_000);
-  const { page } = keyhold;
-  const found: string[] = [];
-  await keyhold.open();
-  await createVaultThroughUi(page);
+  // Empty.
+  await visitSections(page, 'empty', found);
+
+  // With data.
   await seed(keyhold, remotes);
   await page.reload();
   await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();

@@ -19,9 +19,7 @@ export default defineConfig({
   outputDir: resolve(root, 'test-results/e2e'),
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  // One worker per core of the 2-core machine the suite is sized for; files run whole in one
-  // worker, in parallel with the others (the accessibility spec splits itself in two).
-  workers: 2,
+  workers: 1,
   fullyParallel: false,
   reporter: 'list',
   use: {
