@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,6 +15,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: a single worker on a 2-core machine, where
+    // many files wait on child processes, sockets and fsync. One more than the cores measured 206 s →
+    // 114 s for the whole suite here (docs/benchmarks.md, "npm test").
+    maxWorkers: availableParallelism() + 1,
     // `npm run coverage`: the CLI's own code (the engine has its own tests); CI fails under the thresholds.
     coverage: {
       provider: 'v8',
