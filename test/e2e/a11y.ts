@@ -22,11 +22,19 @@ const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
  * halves the spec's time without checking less.
  */
 export async function axeProblems(page: Page, where: string, themes: Theme[] = ['light', 'dark']): Promise<string[]> {
+  if (page.frames().length !== 1) throw new Error(`axeProblems checks one frame; ${where} has ${page.frames().length}.`);
   const problems: string[] = [];
   const before = await page.evaluate(() => document.documentElement.dataset.theme ?? 'system');
   for (const [i, theme] of themes.entries()) {
     await setTheme(page, theme);
-    const axe = new AxeBuilder({ page }).withTags(TAGS);
+    // Legacy mode runs axe.run in the page itself. The default mode runs each frame separately and
+    // then merges the results in a new blank page, which cost three times as long (1.4 min → 33 s
+    // for the spec). The window has no frames, so nothing goes unchecked. Details are gathered for
+    // violations only: passes and inapplicable rules are not read.
+    const axe = new AxeBuilder({ page })
+      .withTags(TAGS)
+      .options({ resultTypes: ['violations'] })
+      .setLegacyMode();
     const result = await (i === 0 ? axe : axe.withRules(COLOUR_RULES)).analyze();
     for (const v of result.violations) {
       if (v.impact !== 'critical' && v.impact !== 'serious') continue;

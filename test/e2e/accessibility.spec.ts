@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import { test as plain, type Page } from '@playwright/test';
 import { axeProblems } from './a11y';
 import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, KURA_TEST_API_KEY, nav, test } from './harness';
 import type { Keyhold, Remotes } from './harness';
@@ -133,4 +133,17 @@ test('every screen and dialog has no critical or serious accessibility violation
   found.push(...(await axeProblems(page, 'unlock')));
 
   expect(found).toEqual([]);
+});
+
+// The check itself must fail when it should: a nameless button for the full rule set (first theme)
+// and text that only the dark theme makes unreadable, for the colour rules of the second.
+plain('the accessibility check reports a violation in either theme', async ({ page }) => {
+  await page.setContent(
+    '<html lang="en"><head><title>canary</title><style>[data-theme=dark] p { color: #777; background: #808080 }</style></head>' +
+      '<body><main><h1>Canary</h1><button></button><p>Readable only in light</p></main></body></html>',
+  );
+  const found = await axeProblems(page, 'canary');
+  expect(found.filter((p) => p.startsWith('[canary, light] button-name'))).toHaveLength(1);
+  expect(found.filter((p) => p.startsWith('[canary, dark] color-contrast'))).toHaveLength(1);
+  expect(found).toHaveLength(2);
 });
