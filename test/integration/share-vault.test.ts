@@ -490,6 +490,21 @@ describe('interoperability with the age CLI', () => {
     expect(signer?.fingerprint).toBe((await vaultIdentity(alice)).fingerprint);
   });
 
+  it('the file lists members as docs/bundle-format.md says: items in canonical order, credential names as their author gave them', async () => {
+    const path = await exportAliceToBob({ withByok: true });
+    const identityFile = join(files.dir, 'bob.key');
+    writeFileSync(identityFile, `${(await loadVaultKeys(bob)).ageIdentity}\n`, { mode: 0o600 });
+    const r = spawnSync(AGE, ['-d', '-i', identityFile, path]);
+    expect(r.status, r.stderr?.toString()).toBe(0);
+    const plain = JSON.parse(r.stdout.toString('utf8')) as { items: Record<string, Record<string, unknown>[]> };
+    expect(Object.keys(plain)).toEqual(['format', 'version', 'exportedAt', 'signer', 'items', 'tokensIncluded', 'signature']);
+    expect(Object.keys(plain.items)).toEqual(['agents', 'byokKeys', 'profiles']);
+    const sorted = (o: object) => [...Object.keys(o)].sort();
+    for (const list of Object.values(plain.items)) for (const item of list) expect(Object.keys(item)).toEqual(sorted(item));
+    const prod = plain.items.profiles?.find((p) => p.name === 'prod');
+    expect(Object.keys(prod?.authData as object)).toEqual(['USER', 'PASS']);
+  });
+
   it('a bundle from the independent exporter, encrypted by `age -r`, imports', async () => {
     const seedHex = '1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100';
     const items = { profiles: [{ agentId: 'crm', name: 'from-age', authData: { USER: 'eve' }, saveSession: false }] };
