@@ -28,17 +28,19 @@ function stdinValues(keys: readonly string[]): string[] {
 
 /** `--set KEY=VALUE` pairs (split at the first "=") plus the `--set-stdin KEY` flags (one or several). */
 export function authDataFrom(sets: string[] = [], stdinKey?: string | readonly string[]): Record<string, string> {
-  const data: Record<string, string> = {};
+  // No prototype: every name is the person's own ("toString" included), and "__proto__" stays a
+  // member, for the vault to refuse by name.
+  const data = Object.create(null) as Record<string, string>;
   for (const pair of sets) {
     const eq = pair.indexOf('=');
     // The argument is not echoed: it may be a secret typed without its key.
     if (eq <= 0) throw new KeyholdError('BadInput', '--set takes KEY=VALUE; one --set argument has no key or no "=".');
     const key = pair.slice(0, eq);
-    if (key in data) throw new KeyholdError('BadInput', `Key "${key}" is given twice.`);
+    if (Object.hasOwn(data, key)) throw new KeyholdError('BadInput', `Key "${key}" is given twice.`);
     data[key] = pair.slice(eq + 1);
   }
   const stdinKeys = stdinKey === undefined ? [] : typeof stdinKey === 'string' ? [stdinKey] : stdinKey;
-  const twice = stdinKeys.find((key) => key in data);
+  const twice = stdinKeys.find((key) => Object.hasOwn(data, key));
   if (twice !== undefined) throw new KeyholdError('BadInput', `Key "${twice}" is given twice.`);
   if (stdinKeys.length > 0) stdinValues(stdinKeys).forEach((value, i) => (data[stdinKeys[i]!] = value));
   return data;

@@ -70,7 +70,19 @@ export const label = (what: string, max: number) => checked(what, (s) => labelPr
 
 export const AgentId = label('Agent id', LIMITS.agentIdChars);
 export const ProfileName = label('Profile name', LIMITS.nameChars);
-const keyProblem = (s: string): string | null => labelProblem(s, 'Key name', LIMITS.keyChars);
+// JSON, .env and config files keep a member named "__proto__" as data, but zod's object parsing
+// (and plain assignment) leave it out: a credential of that name would vanish without a word.
+const RESERVED_KEY = '__proto__';
+const RESERVED_KEY_MESSAGE = 'Key name "__proto__" is reserved: JavaScript objects cannot hold a credential of that name.';
+const keyProblem = (s: string): string | null => (s === RESERVED_KEY ? RESERVED_KEY_MESSAGE : labelProblem(s, 'Key name', LIMITS.keyChars));
+
+/**
+ * The one credential name AuthData's parse cannot see (it leaves the member out), checked on the
+ * raw object before parsing. Null when there is none.
+ */
+export function reservedKeyProblem(authData: unknown): string | null {
+  return authData !== null && typeof authData === 'object' && Object.hasOwn(authData, RESERVED_KEY) ? RESERVED_KEY_MESSAGE : null;
+}
 export const AuthKey = checked('Key name', keyProblem);
 export const AgentKind = label('Agent kind', LIMITS.kindChars).refine((s) => !s.includes('/'), {
   message: 'Agent kind may not contain "/".',

@@ -4,6 +4,7 @@ import {
   type KeyExpiry,
   ProfileInput,
   ProfilePatch,
+  reservedKeyProblem,
   type ProfileDetail,
   type ProfileSummary,
   type ProfileToken,
@@ -34,6 +35,11 @@ import * as outcomes from './profile-sync';
 import * as tokens from './profile-tokens';
 import * as trash from './profile-trash';
 import { isUniqueViolation } from './sqlite-errors';
+
+function refuseReservedKey(authData: unknown): void {
+  const problem = reservedKeyProblem(authData);
+  if (problem) throw new KeyholdError('BadInput', problem, { field: 'authData' });
+}
 
 export type { IndexState } from './profile-index';
 // What callers imported from here before the split: the item's types and the token check.
@@ -208,6 +214,7 @@ export class Profiles {
   }
 
   private insertOne(raw: ProfileInput, reason: 'create' | 'import', now: number, source?: string): { id: string; meta: ProfileMeta; draft: boolean } {
+    refuseReservedKey(raw.authData);
     const input = parseInput(ProfileInput, raw);
     const keys = Object.keys(input.authData);
     this.agents.checkKeys(input.agentId, keys);
@@ -291,6 +298,8 @@ export class Profiles {
     rawPatch: ProfilePatch,
     options: { confirmNewRemote?: boolean; reason?: 'edit' | 'restore' | 'import'; bringBackToken?: ProfileRemote; source?: string } = {},
   ): ProfileSummary {
+    refuseReservedKey(rawPatch.set);
+    refuseReservedKey(rawPatch.replaceAuthData);
     const patch = parseInput(ProfilePatch, rawPatch);
     const { id } = this.resolve(ref);
     const current = this.load(id);
@@ -298,7 +307,7 @@ export class Profiles {
     const name = patch.name ?? current.meta.name;
     const authData: Record<string, string> = patch.replaceAuthData ? { ...patch.replaceAuthData } : { ...current.secrets.authData, ...(patch.set ?? {}) };
     for (const key of patch.unset ?? []) {
-      if (!(key in authData)) throw new KeyholdError('BadInput', `The profile has no key "${key}" to remove.`, { field: key });
+      if (!Object.hasOwn(authData, key)) throw new KeyholdError('BadInput', `The profile has no key "${key}" to remove.`, { field: key });
       delete authData[key];
     }
     const saveSession = patch.saveSession ?? current.meta.saveSession;
@@ -338,7 +347,7 @@ export class Profiles {
     // A key's expiry follows its value: a new value has no known expiry date and starts its rotation period again.
     const expiry: Record<string, KeyExpiry> = {};
     for (const [key, e] of Object.entries(current.meta.expiry ?? {})) {
-      if (!(key in authData)) continue;
+      if (!Object.hasOwn(authData, key)) continue;
       if (authData[key] === current.secrets.authData[key]) expiry[key] = e;
       else if (e.rotateDays !== undefined) expiry[key] = { rotateDays: e.rotateDays, since: iso(this.now()) };
     }

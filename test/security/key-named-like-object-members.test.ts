@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newVault } from '../helpers/vault';
+import { cliVault } from './cli-env';
+
+// Accident and attack: credential names are free text, and JavaScript objects have members of
+// their own. `--set toString=x` was refused as "given twice" (the check asked the object's
+// prototype), and a credential named "__proto__" vanished without a word: JSON, .env and config
+// files keep it as data, but zod's object parsing leaves it out, so a profile was saved without it.
+
+let v: Awaited<ReturnType<typeof cliVault>>;
+beforeAll(async () => {
+  v = await cliVault('keyhold-sec-proto-');
+});
+afterAll(() => v.cleanup());
+
+describe('credential names that are also names of object members', () => {
+  it('are ordinary names on the command line', async () => {
+    await v.ok(['profile', 'add', '--agent', 'app', '--name', 'members', '--set', 'constructor=c', '--set', 'toString=t', '--set', 'valueOf=v']);
+    const shown = (await v.ok(['profile', 'show', 'app/members', '--reveal', '--json'])).json<{ authData: Record<string, string> }>();
+    expect(shown.authData).toEqual({ constructor: 'c', toString: 't', valueOf: 'v' });
+    const again = await v.run(['profile', 'add', '--agent', 'app', '--name', 'twice', '--set', 'toString=a', '--set', 'toString=b']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/"toString" is given twice/);
+    const unset = await v.run(['profile', 'edit', 'app/members', '--unset', 'hasOwnProperty']);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toMatch(/no key "hasOwnProperty" to remove/);
+    await v.ok(['profile', 'edit', 'app/members', '--unset', 'toString']);
+    expect((await v.ok(['profile', 'show', 'app/members', '--reveal', '--json'])).json<{ authData: object }>().authData).toEqual({
+      constructor: 'c',
+      valueOf: 'v',
+    });
+  });
+
+  it('"__proto__" is refused by name, from the command line and through the vault, and nothing is saved', async () => {
+    const r = await v.run(['profile', 'add', '--agent', 'app', '--name', 'proto', '--set', 'USER=ann', '--set', '__proto__=secret']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"__proto__" is reserved/);
+    expect((await v.ok(['profile', 'list', '--json'])).json<{ name: string }[]>().map((p) => p.name)).toEqual(['members']);
+
+    const { vault, cleanup } = await newVault();
+    try {
+      // As a parsed config file or Object.fromEntries holds it: an own member, not the prototype.
+      const authData = JSON.parse('{"USER":"ann","__proto__":"secret"}') as Record<string, string>;
+      expect(() => vault.profiles.create({ agentId: 'app', name: 'proto', authData })).toThrow(/"__proto__" is reserved/);
+      expect(() => vault.profiles.createMany([{ agentId: 'app', name: 'proto', authData }])).toThrow(/"__proto__" is reserved/);
+      vault.profiles.create({ agentId: 'app', name: 'kept', authData: { USER: 'ann' } });
+      expect(() => vault.profiles.edit('app/kept', { set: authData })).toThrow(/"__proto__" is reserved/);
+      expect(() => vault.profiles.edit('app/kept', { replaceAuthData: authData })).toThrow(/"__proto__" is reserved/);
+      expect(() => vault.agents.set({ agentId: 'app', args: ['USER', '__proto__'] })).toThrow(/"__proto__" is reserved/);
+      expect(vault.profiles.list().map((p) => [p.name, p.keys])).toEqual([['kept', ['USER']]]);
+    } finally {
+      cleanup();
+    }
+  });
+});
