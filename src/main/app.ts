@@ -36,6 +36,8 @@ export interface DesktopServices<E extends EventsDef> {
 export interface Backend<C extends Contract> {
   handlers: Handlers<C>;
   lock(reason: LockReason): void | Promise<void>;
+  /** Heard shortly before an idle lock, with the seconds left. */
+  lockSoon?(seconds: number): void;
   close?(): void | Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export function startApp<C extends Contract, E extends EventsDef>(options: Start
         clipboard.clearNow();
         await backend?.lock(reason);
       },
+      onSoon: (seconds) => backend?.lockSoon?.(seconds),
       onError: (e) => console.error('keyhold: auto-lock failed:', toErrorPayload(e).code),
     });
     services = {

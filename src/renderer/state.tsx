@@ -32,7 +32,8 @@ interface AppState {
   lastSyncAt: string | null;
   lockReason: LockReason | null;
   toasts: Toast[];
-  toast(tone: Toast['tone'], text: string): void;
+  /** Shows a message; returns its id (a repeat keeps the id of the one it merged into). */
+  toast(tone: Toast['tone'], text: string): number;
   dismiss(id: number): void;
   markSynced(): void;
   /** What the `locked` event does, for a lock this window asked for itself. */
@@ -59,6 +60,9 @@ export function useAppState(): AppState {
 }
 
 const TOAST_MS = 6_000;
+
+export const lockSoonText = (seconds: number): string =>
+  `Keyhold locks in ${seconds} seconds without activity, and your unsaved changes would be lost. Press a key or click to stay unlocked.`;
 const MAX_TOASTS = 4;
 
 /**
@@ -120,6 +124,7 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
           setTimeout(() => dismiss(id), TOAST_MS),
         );
       }
+      return id;
     },
     [dismiss],
   );
@@ -166,8 +171,36 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
     return () => window.removeEventListener('beforeunload', onBeforeUnload);
   }, []);
 
+  // Shortly before an idle lock, main says so. It matters only to someone with unsaved edits, who
+  // gets an alert that stays until their next key press or click: main counts that as activity,
+  // so it is also what keeps Keyhold unlocked.
+  const lockWarning = useRef<{ id: number; stop: () => void } | null>(null);
+  const endLockWarning = useCallback(() => {
+    const w = lockWarning.current;
+    lockWarning.current = null;
+    if (!w) return;
+    w.stop();
+    dismiss(w.id);
+  }, [dismiss]);
+  const onLockSoon = useCallback(
+    (seconds: number) => {
+      if (dirty.current.size === 0) return;
+      endLockWarning();
+      const id = toast('error', lockSoonText(seconds));
+      const events = ['keydown', 'pointerdown', 'wheel'] as const;
+      const stop = () => {
+        for (const e of events) window.removeEventListener(e, endLockWarning, true);
+      };
+      for (const e of events) window.addEventListener(e, endLockWarning, true);
+      lockWarning.current = { id, stop };
+    },
+    [toast, endLockWarning],
+  );
+  useEffect(() => endLockWarning, [endLockWarning]);
+
   const onLocked = useCallback(
     (reason: LockReason) => {
+      endLockWarning();
       // A lock from main (idle, sleep, screen lock) cannot wait for an answer: the forms go.
       dirty.current.clear();
       setLeaving(null);
@@ -177,7 +210,7 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
       qc.setQueryData<VaultStatus>(qk.vaultStatus, (old) => (old ? { ...old, unlocked: false } : old));
       void qc.invalidateQueries({ queryKey: qk.vaultStatus });
     },
-    [qc],
+    [qc, endLockWarning],
   );
 
   useEffect(() => {
@@ -188,6 +221,7 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
     const unsubs = [
       api.on('network', ({ online: o }) => setOnline(o)),
       api.on('locked', ({ reason }) => onLocked(reason)),
+      api.on('lockSoon', ({ seconds }) => onLockSoon(seconds)),
       api.on('itemChanged', ({ kind }) => {
         void qc.invalidateQueries({ queryKey: kind === 'profile' ? qk.profiles : qk.byok });
         void qc.invalidateQueries({ queryKey: qk.syncStatus });
@@ -210,7 +244,7 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
       window.removeEventListener('offline', onOffline);
       for (const u of unsubs) u();
     };
-  }, [api, qc, onLocked]);
+  }, [api, qc, onLocked, onLockSoon]);
 
   const value = useMemo<AppState>(
     () => ({ online, progress, lastSyncAt, lockReason, toasts, toast, dismiss, markSynced, onLocked, view, go, focus, setDirty, guard, leaving, answerLeave }),

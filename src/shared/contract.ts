@@ -267,6 +267,8 @@ export const contract = {
 export const events = {
   /** The vault locked (button, shortcut, idle, suspend, screen lock): show the unlock screen. */
   locked: z.object({ reason: LockReason }),
+  /** An idle lock is this many seconds away: the window warns whoever has unsaved edits. */
+  lockSoon: z.object({ seconds: z.number().int().positive() }),
   /** A sync pass is under way. */
   syncProgress: SyncProgress,
   /** An item's sync state changed (pushed, failed, retried). */

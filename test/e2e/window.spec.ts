@@ -52,7 +52,7 @@ test('saved values stay out of the form; Reveal shows one and is audited', async
   expect(reveals.map((e) => e.detail.key)).toContain('PASSWORD');
 });
 
-test('unsaved edits are kept unless the person chooses to discard them (navigation and lock)', async ({ keyhold }) => {
+test('unsaved edits are kept unless the person chooses to discard them (navigation and lock), with a warning before an idle lock', async ({ keyhold }) => {
   const { page } = keyhold;
   await start(keyhold);
   await page.keyboard.press('ControlOrMeta+n');
@@ -70,6 +70,15 @@ test('unsaved edits are kept unless the person chooses to discard them (navigati
   await ask.getByRole('button', { name: 'Keep editing' }).click();
   await expect(form.getByLabel('Agent id')).toHaveValue('crm-bot');
   expect((await keyhold.backend.handlers.vaultStatus(undefined)).unlocked).toBe(true);
+
+  // An idle lock cannot ask; a minute before it, main warns, and the person's next key press
+  // (which keeps Keyhold unlocked) takes the alert away.
+  keyhold.backend.lockSoon(60);
+  const warning = page.getByRole('alert').filter({ hasText: 'Keyhold locks in 60 seconds without activity' });
+  await expect(warning).toBeVisible();
+  await form.getByLabel('Agent id').press('End');
+  await expect(warning).toHaveCount(0);
+  await expect(form.getByLabel('Agent id')).toHaveValue('crm-bot');
 
   await page.getByRole('button', { name: 'Lock' }).click();
   await ask.getByRole('button', { name: 'Discard changes' }).click();

@@ -141,11 +141,16 @@ describe('vault lifecycle through the router', () => {
     expect(await h.ok('passwordStrength', { password: 'password123' })).toMatchObject({ strongEnough: false });
   });
 
-  it('lock from the shell (idle, suspend) zeroes the session and says why; a locked vault is not locked again', async () => {
+  it('lock from the shell (idle, suspend) zeroes the session and says why, after a warning while unlocked; a locked vault is not locked again', async () => {
     const h = open();
     await h.ok('vaultCreate', { password: MASTER });
+    h.backend.lockSoon(60);
+    expect(h.named('lockSoon')).toEqual([{ seconds: 60 }]);
     h.backend.lock('idle');
     expect(h.clipboard.cleared).toBe(1);
+    // Once locked, there is nothing left to warn about.
+    h.backend.lockSoon(60);
+    expect(h.named('lockSoon')).toHaveLength(1);
     expect(await h.ok('vaultStatus')).toMatchObject({ unlocked: false });
     h.backend.lock('suspend');
     expect(h.named('locked')).toEqual([{ reason: 'idle' }]);

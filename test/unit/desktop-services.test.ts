@@ -160,6 +160,53 @@ describe('AutoLock', () => {
     expect(() => autoLock.setIdleMinutes(-1)).toThrow(KeyholdError);
   });
 
+  it('warns once per idle stretch, a minute before an idle lock (half the delay when shorter), never before suspend', () => {
+    const power = new MemoryPower();
+    const events: string[] = [];
+    const autoLock = new AutoLock({
+      power,
+      timers: fakeTimers,
+      idleMinutes: 10,
+      lock: (reason) => void events.push(`lock ${reason}`),
+      onSoon: (seconds) => void events.push(`soon ${seconds}`),
+    });
+    autoLock.start();
+    vi.advanceTimersByTime(9 * 60_000 - 1);
+    expect(events).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(events).toEqual(['soon 60']);
+    // The person comes back after the warning: no lock, and the next stretch warns again.
+    vi.advanceTimersByTime(30_000);
+    autoLock.activity();
+    vi.advanceTimersByTime(9 * 60_000);
+    expect(events).toEqual(['soon 60', 'soon 60']);
+    vi.advanceTimersByTime(60_000);
+    expect(events).toEqual(['soon 60', 'soon 60', 'lock idle']);
+
+    // A one-minute delay warns after 30 seconds; a delay shortened past the warning warns at once.
+    events.length = 0;
+    autoLock.setIdleMinutes(1);
+    autoLock.activity();
+    vi.advanceTimersByTime(30_000);
+    expect(events).toEqual(['soon 30']);
+    vi.advanceTimersByTime(30_000);
+    expect(events).toEqual(['soon 30', 'lock idle']);
+    events.length = 0;
+    autoLock.setIdleMinutes(10);
+    autoLock.activity();
+    vi.advanceTimersByTime(8 * 60_000);
+    autoLock.setIdleMinutes(8.5);
+    vi.advanceTimersByTime(0);
+    expect(events).toEqual(['soon 30']);
+    vi.advanceTimersByTime(30_000);
+    expect(events).toEqual(['soon 30', 'lock idle']);
+
+    events.length = 0;
+    autoLock.activity();
+    power.emit('suspend');
+    expect(events).toEqual(['lock suspend']);
+  });
+
   it('reports a failing lock instead of throwing from a timer', async () => {
     const power = new MemoryPower();
     const onError = vi.fn();

@@ -37,20 +37,21 @@ const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'
 async function start() {
   let services: DesktopServices<E> | null = null;
   const lock = vi.fn<Backend<C>['lock']>();
+  const lockSoon = vi.fn<(seconds: number) => void>();
   const close = vi.fn();
   startApp({
     contract: testContract,
     events: testEvents,
     createBackend: (s) => {
       services = s;
-      return { handlers: stubHandlers(), lock, close };
+      return { handlers: stubHandlers(), lock, lockSoon, close };
     },
   });
   await vi.waitFor(() => expect(BrowserWindow.created[0]?.loadedUrl).not.toBeNull());
   if (services === null) throw new Error('backend was never created');
   const win = BrowserWindow.created[0];
   if (win === undefined) throw new Error('no window');
-  return { services: services as DesktopServices<E>, lock, close, win };
+  return { services: services as DesktopServices<E>, lock, lockSoon, close, win };
 }
 
 beforeEach(() => {
@@ -94,7 +95,7 @@ describe('startApp', () => {
 
   it('locks the vault on suspend, on screen lock and after the idle delay, clearing a copied secret', async () => {
     fakeClock();
-    const { lock, services, win } = await start();
+    const { lock, lockSoon, services, win } = await start();
     services.clipboard.copy('sk-live-1');
     powerMonitor.emit('suspend');
     expect(lock).toHaveBeenLastCalledWith('suspend');
@@ -104,7 +105,10 @@ describe('startApp', () => {
 
     services.updateSettings({ autoLockMinutes: 1 });
     win.webContents.emit('before-input-event', new FakeEvent(), {});
-    vi.advanceTimersByTime(59_000);
+    vi.advanceTimersByTime(30_000);
+    // Half a one-minute delay before the lock, the backend hears the warning for the window.
+    expect(lockSoon).toHaveBeenCalledExactlyOnceWith(30);
+    vi.advanceTimersByTime(29_000);
     expect(lock).toHaveBeenCalledTimes(2);
     vi.advanceTimersByTime(1_000);
     expect(lock).toHaveBeenLastCalledWith('idle');

@@ -74,6 +74,8 @@ export interface ApiDeps {
 export interface ApiBackend {
   handlers: Handlers<KeyholdContract>;
   lock(reason: LockReason): void;
+  /** Auto-lock's warning before an idle lock: passed on to the window while the vault is unlocked. */
+  lockSoon(seconds: number): void;
   close(): Promise<void>;
 }
 
@@ -323,6 +325,9 @@ export function createBackend(deps: ApiDeps): ApiBackend {
   return {
     handlers,
     lock,
+    lockSoon(seconds) {
+      if (session.unlocked) deps.emit('lockSoon', { seconds });
+    },
     async close() {
       for (const off of unsubscribe) off();
       share.drop();

@@ -81,6 +81,10 @@ export class VaultSession {
     return run;
   }
 
+  get unlocked(): boolean {
+    return this.#vault?.unlocked ?? false;
+  }
+
   /** The unlocked vault, or VaultLocked. */
   vault(): Vault {
     if (!this.#vault?.unlocked) throw LOCKED();

@@ -15,7 +15,15 @@ export interface AutoLockOptions {
   timers?: Timers;
   /** A failed lock must be visible somewhere, but the error may not be rethrown from a timer. */
   onError?: (error: unknown) => void;
+  /**
+   * Heard once per idle stretch, shortly before an idle lock (a minute before, or half the delay
+   * when that is shorter), with the seconds left: the window warns whoever has unsaved edits.
+   * Suspend and screen lock come without warning.
+   */
+  onSoon?: (secondsLeft: number) => void;
 }
+
+const WARN_MS = 60_000;
 
 // What a person does in the window: keys, clicks, wheel and touch. Pointer moves are left out (a
 // hand resting on the mouse makes them), and so is everything the window does on its own: its
@@ -58,6 +66,8 @@ export class AutoLock {
   readonly #timers: Timers;
   #idleMs: number;
   #lastActivity = 0;
+  /** The activity time whose idle stretch has been warned about. */
+  #warnedFor = -1;
   #handle: unknown = null;
   #unsubscribe: (() => void)[] = [];
 
@@ -99,13 +109,35 @@ export class AutoLock {
     this.#schedule(Math.max(0, this.#lastActivity + this.#idleMs - this.#timers.now()));
   }
 
-  #schedule(ms: number): void {
-    this.#handle = this.#timers.setTimeout(() => {
-      this.#handle = null;
-      const remaining = this.#lastActivity + this.#idleMs - this.#timers.now();
-      if (remaining > 0) this.#schedule(remaining);
-      else this.#fire('idle');
-    }, ms);
+  get #warnMs(): number {
+    return Math.min(WARN_MS, this.#idleMs / 2);
+  }
+
+  /** Arms the one timer for the warning or the lock, whichever comes first, `remaining` before the lock. */
+  #schedule(remaining: number): void {
+    const untilWarning = remaining - this.#warnMs;
+    const warned = this.#warnedFor === this.#lastActivity || this.#options.onSoon === undefined;
+    this.#handle = this.#timers.setTimeout(
+      () => {
+        this.#handle = null;
+        const left = this.#lastActivity + this.#idleMs - this.#timers.now();
+        if (left <= 0) return this.#fire('idle');
+        if (left <= this.#warnMs && this.#warnedFor !== this.#lastActivity) {
+          this.#warnedFor = this.#lastActivity;
+          this.#warn(left);
+        }
+        this.#schedule(left);
+      },
+      warned ? remaining : Math.max(0, untilWarning),
+    );
+  }
+
+  #warn(msLeft: number): void {
+    try {
+      this.#options.onSoon?.(Math.ceil(msLeft / 1000));
+    } catch (e) {
+      (this.#options.onError ?? (() => undefined))(e);
+    }
   }
 
   #clear(): void {
