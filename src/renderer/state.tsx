@@ -60,10 +60,10 @@ export function useAppState(): AppState {
 }
 
 const TOAST_MS = 6_000;
+const MAX_TOASTS = 4;
 
 export const lockSoonText = (seconds: number): string =>
   `Keyhold locks in ${seconds} seconds without activity, and your unsaved changes would be lost. Press a key or click to stay unlocked.`;
-const MAX_TOASTS = 4;
 
 /**
  * Holds what main tells the page (events) and what the whole window shows (status bar, toasts,
