@@ -74,7 +74,9 @@ export const ProfileName = label('Profile name', LIMITS.nameChars);
 // (and plain assignment) leave it out: a credential of that name would vanish without a word.
 const RESERVED_KEY = '__proto__';
 const RESERVED_KEY_MESSAGE = 'Key name "__proto__" is reserved: JavaScript objects cannot hold a credential of that name.';
-const keyProblem = (s: string): string | null => (s === RESERVED_KEY ? RESERVED_KEY_MESSAGE : labelProblem(s, 'Key name', LIMITS.keyChars));
+/** Whether a name is the one a credential may not have (files and programs that meet it choose another). */
+export const isReservedKey = (name: string): boolean => name === RESERVED_KEY;
+const keyProblem = (s: string): string | null => (isReservedKey(s) ? RESERVED_KEY_MESSAGE : labelProblem(s, 'Key name', LIMITS.keyChars));
 
 /**
  * The one credential name AuthData's parse cannot see (it leaves the member out), checked on the

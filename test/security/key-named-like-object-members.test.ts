@@ -1,4 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planWrap } from '../../src/core/agents';
+import { lookalike } from '../helpers/lookalike';
 import { newVault } from '../helpers/vault';
 import { cliVault } from './cli-env';
 
@@ -51,5 +55,33 @@ describe('credential names that are also names of object members', () => {
     } finally {
       cleanup();
     }
+  });
+
+  it('a config whose MCP env holds "__proto__": scan imports the value under its kind, and wrap refuses the file, changing nothing', async () => {
+    const [hidden, visible] = [lookalike.github(), lookalike.github()];
+    const file = join(v.dir, '.claude.json');
+    const text = JSON.stringify({ mcpServers: { gh: { command: 'npx', args: ['gh-mcp'], env: { __proto__: hidden, GITHUB_TOKEN: visible } } } });
+    // JSON.stringify writes an own "__proto__" member (this literal's is the prototype, so add it by hand).
+    writeFileSync(file, text.replace('"env":{', `"env":{"__proto__":"${hidden}",`));
+    expect(readFileSync(file, 'utf8')).toContain('"__proto__"');
+
+    const scanned = await v.run(['scan', '--no-well-known', '--import', '--json', file]);
+    expect(scanned.stderr).toBe('');
+    // The value is not lost and not called a conflict it is not: it goes under the name of its kind.
+    await v.ok(['profile', 'show', 'gh/mcp', '--json']);
+    const values = (await v.ok(['profile', 'show', 'gh/mcp', '--reveal', '--json'])).json<{ authData: Record<string, string> }>().authData;
+    expect(Object.values(values).sort()).toEqual([hidden, visible].sort());
+    expect(Object.keys(values)).not.toContain('__proto__');
+
+    const before = readFileSync(file, 'utf8');
+    const wrapped = await v.run(['mcp', 'wrap', file]);
+    expect(wrapped.code).toBe(2);
+    expect(wrapped.stderr).toMatch(/"__proto__"/);
+    expect(wrapped.stderr).not.toContain(hidden);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    const options = { keyholdCommand: 'keyhold', keyholdArgs: [], profileName: 'mcp' };
+    expect(() => planWrap(before, 'json', options)).toThrow(/"__proto__"/);
+    expect(() => planWrap(before.replace('"__proto__"', '"__pro\\u0074o__"'), 'json', options)).toThrow(/"__proto__"/);
+    expect(() => planWrap(`[mcp_servers.gh]\ncommand = "npx"\n[mcp_servers.gh.env]\n__proto__ = "${hidden}"\n`, 'toml', options)).toThrow(/"__proto__"/);
   });
 });

@@ -1,4 +1,5 @@
 import { basename, dirname } from 'node:path';
+import { isReservedKey } from '../../shared/domain';
 import { isEnvName } from '../devflow/env-names';
 import type { Vault } from '../vault/vault';
 import type { Finding } from './scan';
@@ -18,7 +19,7 @@ export type ImportTarget =
  * folder that holds the file (`shell` for shell start-up files), under its variable name.
  */
 export function importTarget(f: Finding): ImportTarget {
-  const key = f.name !== null && isEnvName(f.name) ? f.name : f.rule.toUpperCase().replace(/-/g, '_');
+  const key = f.name !== null && isEnvName(f.name) && !isReservedKey(f.name) ? f.name : f.rule.toUpperCase().replace(/-/g, '_');
   if (f.server !== null) return { type: 'profile', agentId: f.server, name: MCP_PROFILE_NAME, key };
   if (f.provider === 'anthropic' || f.provider === 'openai' || f.provider === 'google') {
     return { type: 'byok', kind: f.provider, provider: f.provider };
@@ -72,7 +73,7 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
     const id = `${target.agentId}\u0000${target.name}`;
     const set = profileSets.get(id) ?? { agentId: target.agentId, name: target.name, values: {}, sources: [] };
     const existing = profiles.find((p) => p.agentId === target.agentId && p.name === target.name);
-    if ((existing?.keys.includes(target.key) ?? false) || set.values[target.key] !== undefined) {
+    if ((existing?.keys.includes(target.key) ?? false) || Object.hasOwn(set.values, target.key)) {
       outcome('conflict');
       continue;
     }

@@ -1,4 +1,4 @@
-import { applyEdits, modify, parse as parseJsonc, type FormattingOptions, type ParseError } from 'jsonc-parser';
+import { applyEdits, modify, parse as parseJsonc, visit, type FormattingOptions, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, patch as patchToml } from '@decimalturn/toml-patch';
 import { createTwoFilesPatch } from 'diff';
 import { KeyholdError } from '../../shared/errors';
@@ -54,17 +54,43 @@ const CONTAINERS = new Set(['mcpServers', 'servers', 'mcp_servers']);
 
 export const formatOfConfig = (file: string): ConfigFormat => (file.toLowerCase().endsWith('.toml') ? 'toml' : 'json');
 
+// The JSON parser drops a member named "__proto__" (the TOML one keeps it): an env block that
+// looked empty once its secrets were moved would be deleted with that member in it.
+const reservedMember = () =>
+  new KeyholdError(
+    'BadInput',
+    'The file has a member named "__proto__", which Keyhold cannot edit safely (nor keep as a credential name). Nothing was changed: rename or remove it first.',
+  );
+
+/** Whether a parsed TOML value holds a member named "__proto__" at any depth (own members only). */
+function holdsReservedMember(value: unknown): boolean {
+  const pending = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (next === null || typeof next !== 'object') continue;
+    if (!Array.isArray(next) && Object.hasOwn(next, '__proto__')) return true;
+    pending.push(...Object.values(next));
+  }
+  return false;
+}
+
 function parseConfig(text: string, format: ConfigFormat): unknown {
   if (format === 'toml') {
+    let data: unknown;
     try {
-      return parseToml(text);
+      data = parseToml(text);
     } catch (e) {
       throw new KeyholdError('BadInput', `The file is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
     }
+    if (holdsReservedMember(data)) throw reservedMember();
+    return data;
   }
   const errors: ParseError[] = [];
   const data = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) throw new KeyholdError('BadInput', `The file is not valid JSON (error at offset ${errors[0]!.offset}).`);
+  let reserved = false;
+  visit(text, { onObjectProperty: (name) => void (reserved ||= name === '__proto__') }, { allowTrailingComma: true, disallowComments: false });
+  if (reserved) throw reservedMember();
   return data;
 }
 
