@@ -33,6 +33,12 @@ describe('credential names that are also names of object members', () => {
       constructor: 'c',
       valueOf: 'v',
     });
+    // An expiry for such a key starts from the value's last change, like any other.
+    await v.ok(['profile', 'expiry', 'app/members', 'valueOf', '--rotate-days', '90']);
+    await v.ok(['profile', 'expiry', 'app/members', 'constructor', '--rotate-days', '30']);
+    const expiry = (await v.ok(['profile', 'show', 'app/members', '--json'])).json<{ expiry: Record<string, { since?: string; rotateDays?: number }> }>()
+      .expiry;
+    expect(expiry.constructor).toMatchObject({ rotateDays: 30, since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
   });
 
   it('"__proto__" is refused by name, from the command line and through the vault, and nothing is saved', async () => {
@@ -80,6 +86,12 @@ describe('credential names that are also names of object members', () => {
     expect(wrapped.stderr).not.toContain(hidden);
     expect(readFileSync(file, 'utf8')).toBe(before);
     const options = { keyholdCommand: 'keyhold', keyholdArgs: [], profileName: 'mcp' };
+    // A server variable named like an object member is an ordinary name to wrap, not a clash.
+    const plain = join(v.dir, 'cursor-mcp.json');
+    const token = lookalike.github();
+    writeFileSync(plain, JSON.stringify({ mcpServers: { gh: { command: 'npx', args: [], env: { constructor: token } } } }));
+    await v.ok(['mcp', 'wrap', plain]);
+    expect((await v.ok(['profile', 'show', 'gh/mcp', '--reveal', '--json'])).json<{ authData: Record<string, string> }>().authData.constructor).toBe(token);
     expect(() => planWrap(before, 'json', options)).toThrow(/"__proto__"/);
     expect(() => planWrap(before.replace('"__proto__"', '"__pro\\u0074o__"'), 'json', options)).toThrow(/"__proto__"/);
     expect(() => planWrap(`[mcp_servers.gh]\ncommand = "npx"\n[mcp_servers.gh.env]\n__proto__ = "${hidden}"\n`, 'toml', options)).toThrow(/"__proto__"/);

@@ -26,7 +26,7 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): v
     const existing = profiles.find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
     if (!existing) continue;
     const held = vault.profiles.load(existing.id).secrets.authData;
-    const clash = s.secrets.find((x) => held[x.name] !== undefined && held[x.name] !== x.value);
+    const clash = s.secrets.find((x) => Object.hasOwn(held, x.name) && held[x.name] !== x.value);
     if (clash) {
       throw new KeyholdError('Conflict', `Profile ${s.profile.agentId}/${s.profile.name} already holds a different ${clash.name}. Nothing was changed.`, {
         field: clash.name,

@@ -410,7 +410,8 @@ export class Profiles {
         if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
         const meta = this.store.meta(row);
         if (!meta.keys.includes(key)) throw new KeyholdError('NotFound', `The profile has no key "${key}".`, { field: key });
-        const entry: KeyExpiry = { ...(meta.expiry?.[key] ?? { since: iso(row.updated_at) }) };
+        const current = meta.expiry && Object.hasOwn(meta.expiry, key) ? meta.expiry[key] : undefined;
+        const entry: KeyExpiry = { ...(current ?? { since: iso(row.updated_at) }) };
         if (change.expiresAt === null) delete entry.expiresAt;
         else if (change.expiresAt !== undefined) entry.expiresAt = iso(change.expiresAt);
         if (change.rotateDays === null) delete entry.rotateDays;
