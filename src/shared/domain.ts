@@ -85,6 +85,21 @@ const keyProblem = (s: string): string | null => (isReservedKey(s) ? RESERVED_KE
 export function reservedKeyProblem(authData: unknown): string | null {
   return authData !== null && typeof authData === 'object' && Object.hasOwn(authData, RESERVED_KEY) ? RESERVED_KEY_MESSAGE : null;
 }
+
+/**
+ * The same check at any depth of a raw value (an IPC payload, a parsed TOML file): null, or the
+ * message. A loop with its own stack, so a deeply nested hostile value cannot overflow the call stack.
+ */
+export function reservedMemberProblem(value: unknown): string | null {
+  const pending = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (next === null || typeof next !== 'object') continue;
+    if (!Array.isArray(next) && Object.hasOwn(next, RESERVED_KEY)) return RESERVED_KEY_MESSAGE;
+    for (const inner of Object.values(next)) if (inner !== null && typeof inner === 'object') pending.push(inner);
+  }
+  return null;
+}
 export const AuthKey = checked('Key name', keyProblem);
 export const AgentKind = label('Agent kind', LIMITS.kindChars).refine((s) => !s.includes('/'), {
   message: 'Agent kind may not contain "/".',

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planWrap } from '../../src/core/agents';
+import { apiHarness, MASTER } from '../integration/api-harness';
 import { lookalike } from '../helpers/lookalike';
 import { newVault } from '../helpers/vault';
 import { cliVault } from './cli-env';
@@ -46,6 +47,21 @@ describe('credential names that are also names of object members', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/"__proto__" is reserved/);
     expect((await v.ok(['profile', 'list', '--json'])).json<{ name: string }[]>().map((p) => p.name)).toEqual(['members']);
+
+    // From the window: the IPC payload is checked raw, before the parse that would drop the member.
+    const h = apiHarness();
+    try {
+      await h.ok('vaultCreate', { password: MASTER });
+      const authData = Object.fromEntries([
+        ['USER', 'ann'],
+        ['__proto__', 'secret'],
+      ]) as Record<string, string>;
+      const reply = await h.call('profileCreate', { agentId: 'app', name: 'proto', authData });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'BadInput', message: expect.stringMatching(/"__proto__" is reserved/) } });
+      expect(await h.ok('profilesList', {})).toEqual([]);
+    } finally {
+      await h.cleanup();
+    }
 
     const { vault, cleanup } = await newVault();
     try {

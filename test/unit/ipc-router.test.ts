@@ -53,6 +53,15 @@ describe('createRouter', () => {
     for (const name of names) expect(handlers[name]).not.toHaveBeenCalled();
   });
 
+  it('refuses a payload holding a member named "__proto__" at any depth, which the parse would silently leave out', async () => {
+    const { router, handlers } = setup();
+    for (const payload of [JSON.parse('{"query":"pr","__proto__":{"limit":1}}'), { query: 'pr', deep: [[JSON.parse('{"__proto__":"x"}')]] }]) {
+      const reply = await router.dispatch('listProfiles', payload);
+      expect(reply).toMatchObject({ ok: false, error: { code: 'BadInput', message: expect.stringMatching(/"__proto__" is reserved/) } });
+    }
+    expect(handlers.listProfiles).not.toHaveBeenCalled();
+  });
+
   it('turns a bad payload into a BadInput naming the field, without the value, and never calls the handler', async () => {
     const { router, handlers } = setup();
     const secret = 'hunter2-but-longer-than-ten';

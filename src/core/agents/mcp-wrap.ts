@@ -1,6 +1,7 @@
 import { applyEdits, modify, parse as parseJsonc, visit, type FormattingOptions, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, patch as patchToml } from '@decimalturn/toml-patch';
 import { createTwoFilesPatch } from 'diff';
+import { reservedMemberProblem } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { SecretMask } from '../devflow/mask';
@@ -62,18 +63,6 @@ const reservedMember = () =>
     'The file has a member named "__proto__", which Keyhold cannot edit safely (nor keep as a credential name). Nothing was changed: rename or remove it first.',
   );
 
-/** Whether a parsed TOML value holds a member named "__proto__" at any depth (own members only). */
-function holdsReservedMember(value: unknown): boolean {
-  const pending = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (next === null || typeof next !== 'object') continue;
-    if (!Array.isArray(next) && Object.hasOwn(next, '__proto__')) return true;
-    pending.push(...Object.values(next));
-  }
-  return false;
-}
-
 function parseConfig(text: string, format: ConfigFormat): unknown {
   if (format === 'toml') {
     let data: unknown;
@@ -82,7 +71,7 @@ function parseConfig(text: string, format: ConfigFormat): unknown {
     } catch (e) {
       throw new KeyholdError('BadInput', `The file is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
     }
-    if (holdsReservedMember(data)) throw reservedMember();
+    if (reservedMemberProblem(data) !== null) throw reservedMember();
     return data;
   }
   const errors: ParseError[] = [];

@@ -1,3 +1,4 @@
+import { reservedMemberProblem } from '../../shared/domain';
 import { KeyholdError, toErrorPayload } from '../../shared/errors';
 import { callNames, fail, hasCall, ok } from '../../shared/ipc';
 import type { Contract, Envelope, Handler, Handlers } from '../../shared/ipc';
@@ -39,6 +40,10 @@ export function createRouter<C extends Contract>(contract: C, handlers: Handlers
     if (typeof name !== 'string' || !hasCall(contract, name) || call === undefined || handler === undefined) {
       return fail({ code: 'BadInput', message: 'Keyhold does not know this request.' });
     }
+    // Checked on the raw payload: the parse would leave such a member out, and a credential of that
+    // name would be dropped without a word.
+    const reserved = reservedMemberProblem(rawInput);
+    if (reserved !== null) return fail({ code: 'BadInput', message: reserved });
     const input = call.input.safeParse(rawInput);
     if (!input.success) return fail(toErrorPayload(input.error));
 
