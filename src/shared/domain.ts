@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESERVED_KEY_MESSAGE, checked, fitsUtf8, isReservedKey, label, labelProblem, text, textProblem } from './text-rules';
 
 // Limits: generous for real credentials, small enough that one bad paste cannot bloat the vault.
 export const LIMITS = {
@@ -29,77 +30,10 @@ function shownOnly<T>(build: () => T): T {
   return build();
 }
 
-const encoder = new TextEncoder();
-
-// UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair, two units, takes 4), so a
-// string whose length alone keeps it within a limit is not encoded to measure it: bulk imports
-// check tens of thousands of values, and encoding each was most of the time validation took.
-const fitsUtf8 = (s: string, maxBytes: number): boolean => s.length * 3 <= maxBytes || encoder.encode(s).length <= maxBytes;
-
-// Strings that came from a person: well-formed Unicode (no lone surrogates, which would not
-// survive a UTF-8 round trip), no NUL. One pass per string: validation runs on every bulk import.
-function textProblem(s: string, what: string, max: number | null): string | null {
-  if (!s.isWellFormed()) return `${what} is not valid Unicode text.`;
-  if (s.includes('\u0000')) return `${what} may not contain a NUL character.`;
-  if (max !== null && s.length > max) return `${what} is longer than ${max} characters.`;
-  return null;
-}
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-function labelProblem(s: string, what: string, max: number): string | null {
-  const problem = textProblem(s, what, max);
-  if (problem) return problem;
-  const trimmed = s.trim();
-  if (trimmed.length === 0) return `${what} may not be empty.`;
-  if (s !== trimmed) return `${what} may not start or end with spaces.`;
-  if (CONTROL.test(s)) return `${what} may not contain control characters.`;
-  return null;
-}
-
-const checked = (what: string, problem: (s: string) => string | null) =>
-  z.string({ error: `${what} must be text.` }).check((ctx) => {
-    const message = problem(ctx.value);
-    if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
-  });
-
-const text = (what: string, max: number | null) => checked(what, (s) => textProblem(s, what, max));
-/** A name people type and read back: trimmed, no control characters, at most `max` characters. */
-export const label = (what: string, max: number) => checked(what, (s) => labelProblem(s, what, max));
-
 export const AgentId = label('Agent id', LIMITS.agentIdChars);
 export const ProfileName = label('Profile name', LIMITS.nameChars);
-// JSON, .env and config files keep a member named "__proto__" as data, but zod's object parsing
-// (and plain assignment) leave it out: a credential of that name would vanish without a word.
-const RESERVED_KEY = '__proto__';
-const RESERVED_KEY_MESSAGE = 'Key name "__proto__" is reserved: JavaScript objects cannot hold a credential of that name.';
-/** Whether a name is the one a credential may not have (files and programs that meet it choose another). */
-export const isReservedKey = (name: string): boolean => name === RESERVED_KEY;
 const keyProblem = (s: string): string | null => (isReservedKey(s) ? RESERVED_KEY_MESSAGE : labelProblem(s, 'Key name', LIMITS.keyChars));
 
-/**
- * The one credential name AuthData's parse cannot see (it leaves the member out), checked on the
- * raw object before parsing. Null when there is none.
- */
-export function reservedKeyProblem(authData: unknown): string | null {
-  return authData !== null && typeof authData === 'object' && Object.hasOwn(authData, RESERVED_KEY) ? RESERVED_KEY_MESSAGE : null;
-}
-
-/**
- * The same check at any depth of a raw value (an IPC payload, a parsed TOML file): null, or the
- * message. A loop with its own stack, so a deeply nested hostile value cannot overflow the call stack.
- */
-export function reservedMemberProblem(value: unknown): string | null {
-  const pending = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (next === null || typeof next !== 'object') continue;
-    if (!Array.isArray(next) && Object.hasOwn(next, RESERVED_KEY)) return RESERVED_KEY_MESSAGE;
-    for (const inner of Object.values(next)) if (inner !== null && typeof inner === 'object') pending.push(inner);
-  }
-  return null;
-}
 export const AuthKey = checked('Key name', keyProblem);
 export const AgentKind = label('Agent kind', LIMITS.kindChars).refine((s) => !s.includes('/'), {
   message: 'Agent kind may not contain "/".',

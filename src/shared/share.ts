@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AllowEnv, LIMITS, SyncState, label } from './domain';
+import { AllowEnv, LIMITS, SyncState } from './domain';
+import { label } from './text-rules';
 
 // The wire schemas of team sharing: what the engine returns to the CLI and, through the IPC
 // contract, to the window. Bundles themselves (src/core/share/bundle.ts) never cross the boundary:

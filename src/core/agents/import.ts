@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import { isReservedKey } from '../../shared/domain';
+import { isReservedKey } from '../../shared/text-rules';
 import { isEnvName } from '../devflow/env-names';
 import type { Vault } from '../vault/vault';
 import type { Finding } from './scan';

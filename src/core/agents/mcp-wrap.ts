@@ -1,7 +1,7 @@
 import { applyEdits, modify, parse as parseJsonc, visit, type FormattingOptions, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, patch as patchToml } from '@decimalturn/toml-patch';
 import { createTwoFilesPatch } from 'diff';
-import { reservedMemberProblem } from '../../shared/domain';
+import { reservedMemberProblem } from '../../shared/text-rules';
 import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { SecretMask } from '../devflow/mask';

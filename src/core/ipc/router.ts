@@ -1,4 +1,4 @@
-import { reservedMemberProblem } from '../../shared/domain';
+import { reservedMemberProblem } from '../../shared/text-rules';
 import { KeyholdError, toErrorPayload } from '../../shared/errors';
 import { callNames, fail, hasCall, ok } from '../../shared/ipc';
 import type { Contract, Envelope, Handler, Handlers } from '../../shared/ipc';

@@ -4,7 +4,6 @@ import {
   type KeyExpiry,
   ProfileInput,
   ProfilePatch,
-  reservedKeyProblem,
   type ProfileDetail,
   type ProfileSummary,
   type ProfileToken,
@@ -12,6 +11,7 @@ import {
   type SyncType,
 } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
+import { reservedKeyProblem } from '../../shared/text-rules';
 import { assertEnvNamesAllowed, keptAllowances } from '../devflow/env-names';
 import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
