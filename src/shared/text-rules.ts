@@ -44,7 +44,7 @@ export const label = (what: string, max: number) => checked(what, (s) => labelPr
 
 // JSON, .env and config files keep a member named "__proto__" as data, but zod's object parsing
 // (and plain assignment) leave it out: a credential of that name would vanish without a word.
-const RESERVED_KEY = '__proto__';
+export const RESERVED_KEY = '__proto__';
 export const RESERVED_KEY_MESSAGE = 'Key name "__proto__" is reserved: JavaScript objects cannot hold a credential of that name.';
 /** Whether a name is the one a credential may not have (files and programs that meet it choose another). */
 export const isReservedKey = (name: string): boolean => name === RESERVED_KEY;

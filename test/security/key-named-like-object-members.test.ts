@@ -79,6 +79,38 @@ describe('credential names that are also names of object members', () => {
     }
   });
 
+  it('a .env line "__proto__=…" is no longer dropped: add refuses it by name, the window lists it, and scan finds its value', async () => {
+    const token = lookalike.github();
+    const file = join(v.dir, 'proto.env');
+    writeFileSync(file, `USER=ann\n__proto__=${token}\n`);
+    const added = await v.run(['profile', 'add', '--agent', 'app', '--name', 'from-env', '--from-env', file]);
+    expect(added.code).toBe(2);
+    expect(added.stderr).toMatch(/"__proto__" is reserved/);
+    expect(added.stderr).not.toContain(token);
+    expect((await v.ok(['profile', 'list', '--json'])).json<{ name: string }[]>().map((p) => p.name)).not.toContain('from-env');
+
+    // The window's paste box reads through main's reader: the line is an entry, which its key rule then refuses.
+    const h = apiHarness();
+    try {
+      await h.ok('vaultCreate', { password: MASTER });
+      expect(await h.ok('dotenvRead', { text: readFileSync(file, 'utf8') })).toEqual({
+        entries: [
+          { key: 'USER', value: 'ann' },
+          { key: '__proto__', value: token },
+        ],
+        skipped: [],
+      });
+    } finally {
+      await h.cleanup();
+    }
+
+    // Exit 1: scan found a credential.
+    const scanned = await v.run(['scan', '--no-well-known', '--json', file]);
+    expect(scanned.code).toBe(1);
+    expect(scanned.stdout).not.toContain(token);
+    expect(scanned.json<{ findings: { where: string; line: number }[] }>().findings).toEqual([expect.objectContaining({ where: '__proto__', line: 2 })]);
+  });
+
   it('a config whose MCP env holds "__proto__": scan imports the value under its kind, and wrap refuses the file, changing nothing', async () => {
     const [hidden, visible] = [lookalike.github(), lookalike.github()];
     const file = join(v.dir, '.claude.json');

@@ -153,7 +153,9 @@ describe('serializeDotenv', () => {
   it('refuses keys that are not environment names, and __proto__', () => {
     expect(refusal(() => serializeDotenv({ 'my-key': 'x' })).code).toBe('BadInput');
     expect(refusal(() => serializeDotenv({ '1ABC': 'x' })).code).toBe('BadInput');
-    expect(refusal(() => serializeDotenv(JSON.parse('{"__proto__":"x"}') as Record<string, string>)).field).toBe('__proto__');
+    const reserved = refusal(() => serializeDotenv(JSON.parse('{"__proto__":"x"}') as Record<string, string>));
+    expect(reserved.field).toBe('__proto__');
+    expect(reserved.message).toMatch(/"__proto__" is reserved/);
   });
 
   it('refuses a value that is not well-formed Unicode', () => {
@@ -215,6 +217,45 @@ function someFormReadsBack(value: string): boolean {
   const forms = [value, `'${value}'`, `"${value}"`, `\`${value}\``, `"${escaped}"`];
   return forms.some((form) => JSON.stringify(parse(`K=${form}\n${TRAP_TEXT}`)) === JSON.stringify({ K: value }));
 }
+
+describe('parseDotenv and a variable named "__proto__"', () => {
+  it('keeps it as an own member, where dotenv alone drops its value', () => {
+    const text = 'A=1\n__proto__=hidden\nexport B="x __proto__ y"\n';
+    expect(Object.keys(parse(text))).toEqual(['A', 'B']);
+    const read = parseDotenv(text);
+    expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+    expect(Object.entries(read)).toEqual([
+      ['A', '1'],
+      ['__proto__', 'hidden'],
+      ['B', 'x __proto__ y'],
+    ]);
+  });
+
+  it('does not take the name inside a quoted value, or a text already holding the stand-in, for a variable', () => {
+    const text = 'K="line one\n__proto__=no"\nL=0_1 0__1 \\__proto__\n';
+    expect(Object.entries(parseDotenv(text))).toEqual([
+      ['K', 'line one\n__proto__=no'],
+      ['L', '0_1 0__1 \\__proto__'],
+    ]);
+  });
+
+  it('reads any text as dotenv reads it with another name in its place', () => {
+    // The oracle: dotenv on the same text with a plain name where "__proto__" stands, renamed back.
+    const piece = fc.constantFrom('__proto__', '=', ' ', '\n', '#', '"', "'", '`', '\\', 'export ', ':', 'x', '0_1', '_', '\\n');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), (parts) => {
+        const text = parts.join('');
+        const plain = 'QPROTOQ';
+        const expected = Object.entries(parse(text.replaceAll('__proto__', plain))).map(([k, v]) => [
+          k.replaceAll(plain, '__proto__'),
+          v.replaceAll(plain, '__proto__'),
+        ]);
+        expect(Object.entries(parseDotenv(text))).toEqual(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
 
 describe('serializeDotenv properties', () => {
   it('reads back exactly, or refuses only a value no form can carry', () => {

@@ -1,10 +1,32 @@
 import { parse } from 'dotenv';
 import { KeyholdError } from '../../shared/errors';
+import { isReservedKey, RESERVED_KEY, RESERVED_KEY_MESSAGE } from '../../shared/text-rules';
 import { assertEnvName } from './env-names';
 
-/** Reads a .env file exactly as the `dotenv` package does (lines it cannot read are skipped, as there). */
+/**
+ * Reads a .env file exactly as the `dotenv` package does (lines it cannot read are skipped, as
+ * there), except that a variable named "__proto__" is kept as an own member. dotenv assigns into a
+ * plain object, where that name sets nothing and its value vanished without a word; kept, the vault
+ * refuses it by name and a scan still finds its value.
+ */
 export function parseDotenv(text: string): Record<string, string> {
-  return parse(text);
+  if (!text.includes(RESERVED_KEY)) return parse(text);
+  // dotenv reads the text with the name spelled as another run of word characters: one that is not
+  // in the text and has no border (its first character appears nowhere else in it), so it occurs in
+  // what dotenv returns exactly where the name stood. Keys, quotes, comments and line ends fall where
+  // they did, and the name is put back in every key and value.
+  let stand = '0_1';
+  while (text.includes(stand)) stand = `${stand.slice(0, -1)}_1`;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parse(text.replaceAll(RESERVED_KEY, stand)))) {
+    Object.defineProperty(out, key.replaceAll(stand, RESERVED_KEY), {
+      value: value.replaceAll(stand, RESERVED_KEY),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 const KEY_LINE = /^(?:export\s+)?[\w.-]+\s*=/;
@@ -141,10 +163,7 @@ export function serializeDotenv(record: Readonly<Record<string, string>>): strin
   const lines: string[] = [];
   for (const [key, value] of Object.entries(record)) {
     assertEnvName(key);
-    // dotenv assigns keys into a plain object, where this one would set the prototype instead.
-    if (key === '__proto__') {
-      throw new KeyholdError('BadInput', '"__proto__" cannot be used as a key in a .env file.', { field: key });
-    }
+    if (isReservedKey(key)) throw new KeyholdError('BadInput', RESERVED_KEY_MESSAGE, { field: key });
     if (!value.isWellFormed()) {
       throw new KeyholdError('BadInput', `The value of ${key} is not valid Unicode text.`, { field: key });
     }
@@ -154,7 +173,7 @@ export function serializeDotenv(record: Readonly<Record<string, string>>): strin
   }
   const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   // The rules above are a reading of dotenv's regular expressions; reading the text back is the proof.
-  const back = parse(text);
+  const back = parseDotenv(text);
   for (const [key, value] of Object.entries(record)) {
     if (back[key] !== value) throw unrepresentable(key);
   }
