@@ -46,11 +46,30 @@ export function authDataFrom(sets: string[] = [], stdinKey?: string | readonly s
   return data;
 }
 
-export function parseVersion(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new KeyholdError('BadInput', `VERSION must be a positive whole number, not "${text}".`);
+/**
+ * A whole number typed on the command line, from `min` to `max` (at most 2^53 - 1), or a BadInput
+ * error with `problem`. Decimal digits only: JavaScript's Number() also reads " 7", "0x10" and
+ * "1e3", and a number of 17 digits or more loses its last ones (which once reached SQLite as a
+ * float and failed inside Keyhold).
+ */
+export function wholeNumber(text: string, min: number, max: number, problem: string): number {
+  const n = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= min && n <= Math.min(max, Number.MAX_SAFE_INTEGER))) throw new KeyholdError('BadInput', problem);
   return n;
 }
+
+/** A number of seconds above 0, fractions allowed (`--timeout 0.5`); decimal notation only. */
+export function parseSeconds(text: string, option: string): number {
+  const n = /^\d{1,9}(?:\.\d{1,3})?$/.test(text) ? Number(text) : 0;
+  if (!(n > 0)) throw new KeyholdError('BadInput', `${option} is a number of seconds above 0 (at most 3 decimals), not ${shown(text)}.`);
+  return n;
+}
+
+/** What a person typed, quoted and cut short for a message. */
+const shown = (text: string): string => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
+export const parseVersion = (text: string): number =>
+  wholeNumber(text, 1, Number.MAX_SAFE_INTEGER, `VERSION must be a positive whole number, not ${shown(text)}.`);
 
 export function parseList(text: string): string[] {
   return text
@@ -67,12 +86,12 @@ export function expiryFrom(opts: { expires?: string; rotateDays?: string }): { e
     const at = Date.parse(opts.expires);
     if (opts.expires === 'never') out.expiresAt = null;
     else if (/^\d{4}-\d{2}-\d{2}$/.test(opts.expires) && Number.isFinite(at)) out.expiresAt = at;
-    else throw new KeyholdError('BadInput', `--expires takes a date as YYYY-MM-DD (or "never"), not ${JSON.stringify(opts.expires.slice(0, 40))}.`);
+    else throw new KeyholdError('BadInput', `--expires takes a date as YYYY-MM-DD (or "never"), not ${shown(opts.expires)}.`);
   }
   if (opts.rotateDays !== undefined) {
     if (opts.rotateDays === 'never') out.rotateDays = null;
-    else if (/^\d+$/.test(opts.rotateDays)) out.rotateDays = Number(opts.rotateDays);
-    else throw new KeyholdError('BadInput', '--rotate-days takes a whole number of days (or "never").');
+    // The range is the vault's rule, checked there.
+    else out.rotateDays = wholeNumber(opts.rotateDays, 0, Number.MAX_SAFE_INTEGER, '--rotate-days takes a whole number of days (or "never").');
   }
   return out;
 }

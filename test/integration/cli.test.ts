@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
@@ -112,6 +113,42 @@ describe('keyhold CLI', () => {
       expect(r.stderr.trim().split('\n').length, 'one line').toBeLessThanOrEqual(2);
     }
     expect((await run(['profile', 'list', '--json'])).stdout).toBe(before);
+  });
+
+  it('reads numbers as decimal digits only, and refuses one too long to hold exactly (not an internal error)', async () => {
+    await run(['profile', 'add', '--agent', 'crm', '--name', 'numbers', '--set', 'USER=n']);
+    await run(['profile', 'edit', 'crm/numbers', '--set', 'USER=m']);
+    const before = (await run(['profile', 'show', 'crm/numbers', '--json'])).stdout;
+    const cases: [string[], RegExp][] = [
+      // 20 digits: Number() rounds it, and SQLite got a float it cannot use as a LIMIT.
+      [['log', '--limit', '99999999999999999999'], /--limit must be a positive whole number/],
+      [['log', '--limit', '0x10'], /--limit must be a positive whole number/],
+      [['log', '--limit', '1e3'], /--limit must be a positive whole number/],
+      [['log', '--limit', ' 5'], /--limit must be a positive whole number/],
+      [['profile', 'diff', 'crm/numbers', '1e0', '2'], /VERSION must be a positive whole number, not "1e0"/],
+      [['profile', 'diff', 'crm/numbers', '99999999999999999999', '2'], /VERSION must be a positive whole number, not "99999999999999999999"/],
+      [['profile', 'restore', 'crm/numbers', '0x1'], /VERSION must be a positive whole number/],
+      [['profile', 'expiry', 'crm/numbers', 'USER', '--rotate-days', '+30'], /--rotate-days takes a whole number of days/],
+      [['profile', 'expiry', 'crm/numbers', 'USER', '--rotate-days', '99999999999999999999'], /--rotate-days takes a whole number of days/],
+      [['profile', 'expiry', 'crm/numbers', 'USER', '--rotate-days', '4000'], /from 1 to 3650/],
+      [['sync', '--timeout', '0x10'], /--timeout is a number of seconds above 0/],
+      [['sync', '--timeout', 'Infinity'], /--timeout is a number of seconds above 0/],
+      [['sync', '--timeout', '0'], /--timeout is a number of seconds above 0/],
+      [['unlock', '--expires', '1e1'], /--expires is a whole number of minutes/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+    expect((await run(['profile', 'show', 'crm/numbers', '--json'])).stdout).toBe(before);
+    const other = join(t.dir, 'not-made');
+    const init = await keyhold(['init', '--kdf-memory', '0x40', '--kdf-iterations', '1'], { env: { ...env, KEYHOLD_VAULT: other } });
+    expect(init.code).toBe(2);
+    expect(init.stderr).toMatch(/--kdf-memory is a whole number of MiB/);
+    expect(existsSync(other)).toBe(false);
+    expect((await run(['log', '--limit', '0002', '--json'])).json<unknown[]>()).toHaveLength(2);
+    expect((await run(['profile', 'diff', 'crm/numbers', '1', '2'])).code).toBe(0);
   });
 
   it('manages BYOK keys, showing only a hint unless revealed', async () => {

@@ -7,7 +7,7 @@ import { SyncEngine } from '../../core/sync/engine';
 import { sanitizeServerText } from '../../core/sync/remote-errors';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { expiryFrom, parseVersion } from '../parse';
+import { expiryFrom, parseSeconds, parseVersion } from '../parse';
 import { cleanField as f, envValue, MASK, err, out, printHistory, printJson, printTable, readStdinSecret, setExitCode, warnDamaged } from '../io';
 
 const stateText = (b: ByokSummary) => {
@@ -81,8 +81,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .option('--timeout <seconds>', 'how long to wait for the push', '60')
     .option('--json', 'print the result as JSON')
     .action(async (kind: string, opts: { timeout: string; json?: boolean }) => {
-      const seconds = Number(opts.timeout);
-      if (!Number.isFinite(seconds) || seconds <= 0) throw new KeyholdError('BadInput', '--timeout is a number of seconds above 0.');
+      const seconds = parseSeconds(opts.timeout, '--timeout');
       const apiKey = readStdinSecret('The new API key');
       const result = await withVault(globals(), async (vault) => {
         const current = vault.byok.get(kind);

@@ -4,13 +4,10 @@ import { Vault } from '../../core/vault/vault';
 import { KeyholdError } from '../../shared/errors';
 import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
 import { err, out } from '../io';
+import { wholeNumber } from '../parse';
 
-function parseMinutes(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_SESSION_MINUTES) {
-    throw new KeyholdError('BadInput', `--expires is a whole number of minutes from 1 to ${MAX_SESSION_MINUTES}.`, { field: 'expires' });
-  }
-  return Number(text);
-}
+const parseMinutes = (text: string): number =>
+  wholeNumber(text, 1, MAX_SESSION_MINUTES, `--expires is a whole number of minutes from 1 to ${MAX_SESSION_MINUTES}.`);
 
 export function registerSessionCommands(program: Command, globals: () => GlobalOptions): void {
   program

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { SyncEngine } from '../../core/sync/engine';
 import { syncStatus } from '../../core/sync/status';
 import { expiryFindings } from '../../core/health';
-import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
+import { parseSeconds } from '../parse';
 import { EXIT } from '../exit-codes';
 import { cleanField as f, currentIo, err, out, printJson, printTable, setExitCode } from '../io';
 
@@ -13,8 +13,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
     .option('--timeout <seconds>', 'end the whole run (waiting for another sync, requests, retries) after this many seconds', '60')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { timeout: string; json?: boolean }) => {
-      const seconds = Number(opts.timeout);
-      if (!Number.isFinite(seconds) || seconds <= 0) throw new KeyholdError('BadInput', '--timeout is a number of seconds above 0.');
+      const seconds = parseSeconds(opts.timeout, '--timeout');
       const showProgress = !opts.json && currentIo().stderr.isTTY === true;
       const summary = await withVault(globals(), async (vault) => {
         const engine = new SyncEngine(vault, {

@@ -9,6 +9,7 @@ import { KeyholdError } from '../../shared/errors';
 import { checkNewPassword } from '../../shared/password-strength';
 import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
+import { wholeNumber } from '../parse';
 import { currentIo, err, out, printJson, printTable, promptHidden, readNewPassword, readPassword, readStdinSecret, setExitCode } from '../io';
 
 function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string }): KdfParams | undefined {
@@ -16,12 +17,10 @@ function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: strin
   if (opts.kdf && !preset) throw new KeyholdError('BadInput', `--kdf is "standard" or "strong", not "${opts.kdf}".`);
   if (!opts.kdfMemory && !opts.kdfIterations) return preset;
   const base = preset ?? KDF_PRESETS.standard;
-  const memoryMiB = opts.kdfMemory === undefined ? base.memoryKiB / 1024 : Number(opts.kdfMemory);
-  const iterations = opts.kdfIterations === undefined ? base.iterations : Number(opts.kdfIterations);
-  if (!Number.isInteger(memoryMiB) || memoryMiB < 1 || memoryMiB > 4096)
-    throw new KeyholdError('BadInput', '--kdf-memory is a whole number of MiB from 1 to 4096.');
-  if (!Number.isInteger(iterations) || iterations < 1 || iterations > 64)
-    throw new KeyholdError('BadInput', '--kdf-iterations is a whole number from 1 to 64.');
+  const memoryMiB =
+    opts.kdfMemory === undefined ? base.memoryKiB / 1024 : wholeNumber(opts.kdfMemory, 1, 4096, '--kdf-memory is a whole number of MiB from 1 to 4096.');
+  const iterations =
+    opts.kdfIterations === undefined ? base.iterations : wholeNumber(opts.kdfIterations, 1, 64, '--kdf-iterations is a whole number from 1 to 64.');
   const params = { ...base, memoryKiB: memoryMiB * 1024, iterations };
   // Checked before any password is asked for; core checks again where the key is wrapped.
   checkKdfFloor(params, 'input');
@@ -159,8 +158,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .option('--limit <n>', 'how many recent entries', '100')
     .option('--json', 'print as JSON')
     .action(async (opts: { verify?: boolean; limit: string; json?: boolean }) => {
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new KeyholdError('BadInput', '--limit must be a positive whole number.');
+      const limit = wholeNumber(opts.limit, 1, Number.MAX_SAFE_INTEGER, '--limit must be a positive whole number.');
       const result = await withVault(globals(), (vault) => ({
         entries: vault.audit.list({ limit }),
         verify: opts.verify ? vault.audit.verify() : null,
