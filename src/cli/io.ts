@@ -101,6 +101,20 @@ export function err(text: string): void {
   currentIo().stderr.write(text);
 }
 
+/**
+ * A message for people: the names, file paths and server words it carries may hold control
+ * characters, so every one but line breaks and tabs is shown escaped. Data a command prints for
+ * other programs (a value, a token, a script, JSON) goes through `out` as it is.
+ */
+export function say(text: string): void {
+  out(cleanText(text));
+}
+
+/** The same on standard error. */
+export function sayErr(text: string): void {
+  err(cleanText(text));
+}
+
 /** The current environment (process.env for the binary, the test's own in-process). */
 export function env(): Record<string, string | undefined> {
   return currentIo().env;

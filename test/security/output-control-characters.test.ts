@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Vault } from '../../src/core/vault/vault';
 import { Profiles } from '../../src/core/vault/profiles';
+import { lookalike } from '../helpers/lookalike';
 import { PASSWORD } from '../helpers/vault';
 import { cliVault } from './cli-env';
 import { hostileBundle } from './hostile-bundle';
@@ -58,6 +61,36 @@ describe('the CLI neutralises control characters and escape sequences from serve
     expect(r.stderr).not.toMatch(RAW);
     expect(r.stdout).toContain('agent\\x9b2J/Signed by: Alice\\u202e');
     expect(r.stdout).toContain('KEY\\x9b2J');
+  });
+
+  it('in the values a diff reveals', async () => {
+    await v.ok(['profile', 'add', '--agent', 'app', '--name', 'diffed', '--set', 'API_KEY=plain']);
+    await v.ok(['profile', 'edit', 'app/diffed', '--set', `API_KEY=x${OSC}${CSI}`]);
+    const r = await v.ok(['profile', 'diff', 'app/diffed', '1', '2', '--reveal']);
+    expect(r.stdout).not.toMatch(RAW);
+    expect(r.stdout).toContain('API_KEY: plain -> x\\x1b]0;pwned\\x07\\x9b2J');
+  });
+
+  it('in the messages of commands that name what they changed', async () => {
+    const name = `n${BIDI}ab${CSI}`;
+    const added = (await v.ok(['profile', 'add', '--agent', 'app', '--name', name, '--set', 'API_KEY=v', '--json'])).json<{ id: string }>();
+    const printed: string[] = [];
+    const said = async (args: string[], input?: string) => {
+      const r = await v.ok(args, input);
+      printed.push(r.stdout, r.stderr);
+    };
+    await said(['profile', 'rm', `app/${name}`]);
+    await said(['trash', 'restore', added.id]);
+    await said(['byok', 'set', '--kind', `kind${CSI}`, '--key-stdin'], `sk-ant-api03-${'q'.repeat(40)}a1b2\n`);
+    await said(['byok', 'ready', `kind${CSI}`]);
+    // A server named in a hostile MCP config: the dry run's diff and the wrap's report.
+    const config = join(v.dir, 'hostile-mcp.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: { [`gh${CSI}`]: { command: 'npx', args: [], env: { GITHUB_TOKEN: lookalike.github() } } } }));
+    await said(['mcp', 'wrap', config, '--dry-run']);
+    await said(['mcp', 'wrap', config]);
+    for (const text of printed) expect(text).not.toMatch(RAW);
+    expect(printed.join('')).toContain('Restored profile app/n\\u202eab\\x9b2J');
+    expect(printed.join('')).toContain('Wrapped gh\\x9b2J');
   });
 
   it('in error messages', async () => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withVault, type GlobalOptions } from '../context';
 import { DEFAULT_TOKEN_ENV } from '../../core/vault/agents';
 import { KeyholdError } from '../../shared/errors';
-import { cleanField as f, out, printJson, printTable } from '../io';
+import { cleanField as f, printJson, printTable, say } from '../io';
 import { parseList } from '../parse';
 
 export function registerAgentCommands(program: Command, globals: () => GlobalOptions): void {
@@ -28,7 +28,7 @@ export function registerAgentCommands(program: Command, globals: () => GlobalOpt
       if (opts.json) printJson({ ...saved, tokenEnv: saved.tokenEnv ?? DEFAULT_TOKEN_ENV });
       else {
         const args = saved.args === null ? '(not declared: any key)' : saved.args.join(', ') || '(nothing)';
-        out(`Agent ${f(saved.agentId)} declares: ${f(args)}; token variable: ${saved.tokenEnv ?? DEFAULT_TOKEN_ENV}\n`);
+        say(`Agent ${f(saved.agentId)} declares: ${f(args)}; token variable: ${saved.tokenEnv ?? DEFAULT_TOKEN_ENV}\n`);
       }
     });
 
@@ -51,6 +51,6 @@ export function registerAgentCommands(program: Command, globals: () => GlobalOpt
     .argument('<agent-id>')
     .action(async (agentId: string) => {
       const removed = await withVault(globals(), (vault) => vault.agents.remove(agentId));
-      out(`Removed the declaration of ${f(removed.agentId)}.\n`);
+      say(`Removed the declaration of ${f(removed.agentId)}.\n`);
     });
 }

@@ -18,7 +18,7 @@ import { assertNoBackup, backupOf, restoreWrapped, storeWrapSecrets, writeWrappe
 import type { SecretMask } from '../../core/devflow';
 import { redactionMask } from '../../core/devflow/redact';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
-import { currentIo, env, err, out, printJson, printTable, processIo, setExitCode } from '../io';
+import { currentIo, env, err, printJson, printTable, processIo, say, sayErr, setExitCode } from '../io';
 import { readTextFile } from '../files';
 
 /** Found credentials: the exit status scripts and hooks test, as `grep` does. */
@@ -84,7 +84,7 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
       }
       const files = new Set(findings.map((f) => f.file)).size;
       if (!opts.json) {
-        err(`${findings.length} credential${findings.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'} (${result.filesRead} read).\n`);
+        sayErr(`${findings.length} credential${findings.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'} (${result.filesRead} read).\n`);
         if (outcomes?.some((o) => o.result === 'conflict')) {
           err('Conflicts were left as they are: the vault already holds another value there. Import those by hand.\n');
         }
@@ -118,20 +118,20 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         profileName: MCP_PROFILE_NAME,
       });
       if (plan.servers.length === 0) {
-        err(`No server in ${file} has secret env values to move.\n`);
+        sayErr(`No server in ${file} has secret env values to move.\n`);
         return;
       }
       if (opts.dryRun) {
-        out(wrapDiff(file, text, plan));
+        say(wrapDiff(file, text, plan));
         return;
       }
       if (!opts.force) assertNoBackup(file);
       await withVault(globals(), (vault) => storeWrapSecrets(vault, plan, resolve(file)));
       await writeWrapped(file, text, plan, { force: opts.force ?? false });
       for (const s of plan.servers) {
-        out(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} moved to profile ${s.profile.agentId}/${s.profile.name}\n`);
+        say(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} moved to profile ${s.profile.agentId}/${s.profile.name}\n`);
       }
-      err(`The original is in ${backupOf(file)} (it still holds the secrets: delete it once the servers work).\n`);
+      sayErr(`The original is in ${backupOf(file)} (it still holds the secrets: delete it once the servers work).\n`);
     });
 
   mcp
@@ -141,7 +141,7 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
     .option('--force', 'restore even if the file changed since it was wrapped (those changes are lost)')
     .action(async (file: string, opts: { force?: boolean }) => {
       await restoreWrapped(file, { force: opts.force ?? false });
-      out(`Restored ${file}\n`);
+      say(`Restored ${file}\n`);
     });
 
   program

@@ -8,7 +8,7 @@ import { sanitizeServerText } from '../../core/sync/remote-errors';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { expiryFrom, parseSeconds, parseVersion } from '../parse';
-import { cleanField as f, envValue, MASK, err, out, printHistory, printJson, printTable, readStdinSecret, setExitCode, warnDamaged } from '../io';
+import { envValue, cleanField as f, MASK, out, printHistory, printJson, printTable, readStdinSecret, say, sayErr, setExitCode, warnDamaged } from '../io';
 
 const stateText = (b: ByokSummary) => {
   if (b.localOnly) return 'local only (never synced: Backside takes Anthropic keys only)';
@@ -61,15 +61,15 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       const { check, saved } = outcome;
       if (saved === null) {
         if (opts.json) printJson({ saved: false, check });
-        err(`keyhold: ${check?.message ?? 'Backside refused the key.'} Nothing was saved.\n`);
+        sayErr(`keyhold: ${check?.message ?? 'Backside refused the key.'} Nothing was saved.\n`);
         setExitCode(EXIT.remote);
         return;
       }
       if (opts.json) printJson(check ? { ...saved, check } : saved);
       else {
-        if (check) out(`${check.message}\n`);
+        if (check) say(`${check.message}\n`);
         const state = saved.localOnly ? 'local only (Backside takes Anthropic keys only; it is never synced)' : saved.syncState;
-        out(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${state}\n`);
+        say(`Saved ${saved.provider} key ${saved.keyHint} for ${saved.kind}, ${state}\n`);
       }
     });
 
@@ -98,7 +98,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       });
       if (opts.json) printJson(result.saved);
       else
-        out(
+        say(
           `Rotated ${result.saved.kind} to ${result.saved.keyHint}, ${stateText(result.saved)}; the previous key is in "keyhold byok history ${result.saved.kind}".\n`,
         );
       if (result.saved.syncState !== 'synced') setExitCode(EXIT.remote);
@@ -116,7 +116,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       const saved = await withVault(globals(), (vault) => vault.byok.setExpiry(kind, change));
       if (opts.json) printJson(saved);
       else
-        out(
+        say(
           `${saved.kind}: expires ${saved.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${saved.rotateDays === undefined ? '(not set)' : `${saved.rotateDays} days`}\n`,
         );
     });
@@ -144,7 +144,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .action(async (kind: string, opts: { json?: boolean }) => {
       const saved = await withVault(globals(), (vault) => vault.byok.ready(kind));
       if (opts.json) printJson(saved);
-      else out(`Ready: ${saved.kind}, ${saved.syncState}\n`);
+      else say(`Ready: ${saved.kind}, ${saved.syncState}\n`);
     });
 
   byok
@@ -184,7 +184,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         return;
       }
       const remote = detail.remote;
-      out(
+      say(
         [
           `kind:      ${detail.kind}`,
           `provider:  ${detail.provider}`,
@@ -217,7 +217,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
         }
       });
       if (opts.json) printJson(answer);
-      else out(`${f(answer.message)}\n`);
+      else say(`${f(answer.message)}\n`);
       if (!answer.accepted) setExitCode(EXIT.remote);
     });
 
@@ -227,7 +227,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .argument('<kind>')
     .action(async (kind: string) => {
       const saved = await withVault(globals(), (vault) => vault.byok.retry(kind));
-      out(`${saved.kind}: ${saved.syncState}\n`);
+      say(`${saved.kind}: ${saved.syncState}\n`);
     });
 
   byok
@@ -250,7 +250,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       const n = parseVersion(version);
       const restored = await withVault(globals(), (vault) => vault.byok.restore(kind, n));
       if (opts.json) printJson(restored);
-      else out(`Restored version ${n} of ${restored.kind}: ${restored.provider} key ${restored.keyHint}, ${restored.syncState}\n`);
+      else say(`Restored version ${n} of ${restored.kind}: ${restored.provider} key ${restored.keyHint}, ${restored.syncState}\n`);
     });
 
   byok
@@ -259,6 +259,6 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .argument('<kind>')
     .action(async (kind: string) => {
       const removed = await withVault(globals(), (vault) => vault.byok.remove(kind));
-      out(`Moved ${removed.id} to the trash until ${removed.purgeAt} ("keyhold trash restore ${removed.id.slice(0, 8)}" brings it back).\n`);
+      say(`Moved ${removed.id} to the trash until ${removed.purgeAt} ("keyhold trash restore ${removed.id.slice(0, 8)}" brings it back).\n`);
     });
 }

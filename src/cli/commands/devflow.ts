@@ -8,7 +8,7 @@ import type { Vault } from '../../core/vault/vault';
 import type { ByokDetail } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { currentIo, env, err, keepRunningOnClosedOutput, out, setExitCode } from '../io';
+import { currentIo, env, keepRunningOnClosedOutput, out, sayErr, setExitCode } from '../io';
 import { checkOutputFree, readTextFile, revealedAuthData } from '../files';
 import { collect } from '../parse';
 
@@ -44,7 +44,7 @@ function readSources(vault: Vault, profiles: readonly string[], kinds: readonly 
     } else if (currentIo().stderr.isTTY === true) {
       // Only a person at a terminal is told: a script's stderr stays the command's own.
       const found = vault.profiles.tokenOrReason(detail.id);
-      if ('reason' in found) err(`keyhold: note: Keyhold does not set ${tokenEnv}. ${found.reason}\n`);
+      if ('reason' in found) sayErr(`keyhold: note: Keyhold does not set ${tokenEnv}. ${found.reason}\n`);
     }
   }
   for (const kind of kinds) {

@@ -3,7 +3,7 @@ import { parseDotenv, serializeDotenv } from '../../core/devflow/dotenv';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { cleanField as f, cleanText, err, MASK, out, printHistory, printJson, printTable, warnDamaged } from '../io';
+import { cleanText, err, cleanField as f, MASK, out, printHistory, printJson, printTable, say, warnDamaged } from '../io';
 import { authDataFrom, collect, expiryFrom, parseVersion } from '../parse';
 import { checkOutputFree, readTextFile, revealedAuthData } from '../files';
 
@@ -24,7 +24,7 @@ function valuesFrom(opts: { fromEnv?: string; set?: string[]; setStdin?: string[
 
 function printSummary(p: ProfileSummary, json?: boolean, verb = 'Saved'): void {
   if (json) printJson(p);
-  else out(`${verb} ${ref(p)} (${p.id}), ${p.keys.length} key(s), ${p.syncState}\n`);
+  else say(`${verb} ${ref(p)} (${p.id}), ${p.keys.length} key(s), ${p.syncState}\n`);
 }
 
 interface AddOptions {
@@ -163,7 +163,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
         printJson(detail);
         return;
       }
-      out(
+      say(
         [
           `id:            ${detail.id}`,
           `agent:         ${f(detail.agentId)}`,
@@ -226,7 +226,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
       const e = saved.expiry?.[key];
       if (opts.json) printJson(saved);
       else
-        out(
+        say(
           `${saved.agentId}/${saved.name} ${key}: expires ${e?.expiresAt?.slice(0, 10) ?? 'never'}, rotation every ${e?.rotateDays === undefined ? '(not set)' : `${e.rotateDays} days`}\n`,
         );
     });
@@ -260,7 +260,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
       const shown = (v: string | null) => v ?? MASK;
       const sign = { added: '+', removed: '-', changed: '~' } as const;
       const lines = [
-        ...diff.fields.map((f) => `~ ${f.field}: ${f.from} -> ${f.to}`),
+        ...diff.fields.map((d) => `~ ${d.field}: ${d.from} -> ${d.to}`),
         ...diff.keys.map((k) =>
           k.change === 'added'
             ? `${sign.added} ${k.key} = ${shown(k.to)}`
@@ -269,7 +269,9 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
               : `${sign.changed} ${k.key}: ${shown(k.from)} -> ${shown(k.to)}`,
         ),
       ];
-      out(`Version ${from} -> ${to}: ${lines.length === 0 ? 'no differences' : `${diff.keys.length} key(s) differ`}\n${lines.map((l) => `  ${l}\n`).join('')}`);
+      // A value may hold anything a teammate's file put in it, terminal escapes included: shown, never interpreted.
+      const body = lines.map((l) => `  ${f(l)}\n`).join('');
+      say(`Version ${from} -> ${to}: ${lines.length === 0 ? 'no differences' : `${diff.keys.length} key(s) differ`}\n${body}`);
     });
 
   profile
@@ -313,7 +315,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .option('--force', 'delete it even though it holds a Kura auth token')
     .action(async (profileRef: string, opts: { force?: boolean }) => {
       const removed = await withVault(globals(), (vault) => vault.profiles.remove(profileRef, { confirmTokenLoss: opts.force ?? false }));
-      out(`Moved ${removed.id} to the trash until ${removed.purgeAt} ("keyhold trash restore ${removed.id.slice(0, 8)}" brings it back).\n`);
+      say(`Moved ${removed.id} to the trash until ${removed.purgeAt} ("keyhold trash restore ${removed.id.slice(0, 8)}" brings it back).\n`);
       if (removed.wasSynced) err('Note: the remote profile on Kura still exists; Kura has no delete call.\n');
     });
 }

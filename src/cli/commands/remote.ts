@@ -5,7 +5,7 @@ import type { RemoteSummary } from '../../shared/domain';
 import { testRemote } from '../../core/sync/probe';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
-import { cleanField as f, out, printJson, printTable, readStdinSecret, setExitCode, warnDamaged } from '../io';
+import { cleanField as f, printJson, printTable, readStdinSecret, say, setExitCode, warnDamaged } from '../io';
 
 export function registerRemoteCommands(program: Command, globals: () => GlobalOptions): void {
   const remote = program.command('remote');
@@ -28,7 +28,7 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
         vault.remotes.set({ kind: kind.data, url: opts.url, ...(credential === undefined ? {} : { credential }) }),
       );
       if (opts.json) printJson(summary);
-      else out(`${summary.kind} connection set to ${f(summary.url)}${summary.hasCredential ? '' : ' (no credential yet)'}\n`);
+      else say(`${summary.kind} connection set to ${f(summary.url)}${summary.hasCredential ? '' : ' (no credential yet)'}\n`);
     });
 
   remote
@@ -58,7 +58,7 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
       if (opts.json) printJson(r);
       else {
         const yes = (b: boolean) => (b ? 'yes' : 'no');
-        out(
+        say(
           [
             `${r.kind} ${r.url}`,
             `configured:           ${yes(r.configured)}`,

@@ -3,7 +3,7 @@ import { createSession, DEFAULT_SESSION_MINUTES, endAllSessions, MAX_SESSION_MIN
 import { Vault } from '../../core/vault/vault';
 import { KeyholdError } from '../../shared/errors';
 import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
-import { err, out } from '../io';
+import { err, out, say, sayErr } from '../io';
 import { wholeNumber } from '../parse';
 
 const parseMinutes = (text: string): number =>
@@ -45,7 +45,7 @@ export function registerSessionCommands(program: Command, globals: () => GlobalO
     } finally {
       vault.close();
     }
-    out(`Locked: ended ${ended} session(s) of this vault.\n`);
-    if (sessionToken() !== undefined) err(`You can now run: unset ${SESSION_ENV}\n`);
+    say(`Locked: ended ${ended} session(s) of this vault.\n`);
+    if (sessionToken() !== undefined) sayErr(`You can now run: unset ${SESSION_ENV}\n`);
   });
 }

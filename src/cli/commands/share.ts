@@ -10,7 +10,7 @@ import { KeyholdError } from '../../shared/errors';
 import { plural } from '../../shared/text';
 import { withVault, type GlobalOptions } from '../context';
 import { collect } from '../parse';
-import { cleanField as f, confirm, currentIo, err, out, printJson, printTable, readStdinSecret } from '../io';
+import { confirm, currentIo, cleanField as f, printJson, printTable, readStdinSecret, say, sayErr } from '../io';
 import { ALLOW_ENV_HELP } from './profile';
 
 interface ExportOptions {
@@ -83,7 +83,7 @@ function printPreview(p: ImportPreview): void {
   ];
   if (p.byokKeys.length > 0) lines.push(`BYOK keys: ${countsText(p.counts.byokKeys)}`, ...p.byokKeys.map(byokLine));
   if (p.agents.length > 0) lines.push('Agents:', ...p.agents.map(agentLine));
-  out(`${lines.join('\n')}\n`);
+  say(`${lines.join('\n')}\n`);
 }
 
 function printResult(r: ImportResult): void {
@@ -92,10 +92,10 @@ function printResult(r: ImportResult): void {
     `${plural(r.byokKeys.created, 'BYOK key')} created, ${r.byokKeys.updated} updated, ${r.byokKeys.skipped} skipped`,
     `${plural(r.agents.declared, 'agent')} declared`,
   ];
-  out(`Imported as ${r.state}: ${parts.join('; ')}.\n`);
+  say(`Imported as ${r.state}: ${parts.join('; ')}.\n`);
 }
 
-const warn = (message: string) => err(`warning: ${f(message)}\n`);
+const warn = (message: string) => sayErr(`warning: ${f(message)}\n`);
 
 export function registerShareCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -107,7 +107,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
         printJson(id);
         return;
       }
-      out(
+      say(
         [
           `recipient:    ${id.recipient}`,
           `signing key:  ${id.signingPublicKey}`,
@@ -133,7 +133,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
         addContact(vault, { name, recipient, ...(opts.signingKey === undefined ? {} : { signingKey: opts.signingKey }) }),
       );
       if (opts.json) printJson(added);
-      else out(`Added ${f(added.name)}${added.fingerprint ? `, signing key ${added.fingerprint}` : ''}\n`);
+      else say(`Added ${f(added.name)}${added.fingerprint ? `, signing key ${added.fingerprint}` : ''}\n`);
     });
 
   contact
@@ -154,7 +154,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
     .argument('<name>')
     .action(async (name: string) => {
       const removed = await withVault(globals(), (vault) => removeContact(vault, name));
-      out(`Removed ${f(removed.name)}.\n`);
+      say(`Removed ${f(removed.name)}.\n`);
     });
 
   program
@@ -190,7 +190,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
       if (opts.json) printJson(summary);
       else {
         const to = summary.passphrase ? 'a passphrase' : plural(summary.recipients, 'recipient');
-        out(
+        say(
           `Exported ${plural(summary.profiles, 'profile')}, ${plural(summary.byokKeys, 'BYOK key')} and ${plural(summary.agents, 'agent declaration')} ` +
             `to ${opts.out}, encrypted to ${to}, signed ${summary.signer}\n`,
         );
@@ -243,7 +243,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
         if (!opts.json) printPreview(preview);
         if (opts.dryRun) {
           if (opts.json) printJson({ dryRun: true, preview, result: null });
-          else out('Dry run: nothing was changed.\n');
+          else say('Dry run: nothing was changed.\n');
           return;
         }
         try {
@@ -268,7 +268,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
         else printResult(result);
         const drafts = preview.profiles.filter((c) => c.replacesRemote).length;
         if (drafts > 0 && !opts.json) {
-          out(
+          say(
             `${plural(drafts, 'profile')} arrived as drafts: mark each ready with "keyhold profile ready REF" only if replacing the sender's remote profile is intended.\n`,
           );
         }

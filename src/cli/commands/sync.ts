@@ -5,7 +5,7 @@ import { expiryFindings } from '../../core/health';
 import { withVault, type GlobalOptions } from '../context';
 import { parseSeconds } from '../parse';
 import { EXIT } from '../exit-codes';
-import { cleanField as f, currentIo, err, out, printJson, printTable, setExitCode } from '../io';
+import { currentIo, err, cleanField as f, printJson, printTable, say, sayErr, setExitCode } from '../io';
 
 export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -29,11 +29,11 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
       });
       if (opts.json) printJson(summary);
       else {
-        out(`Pushed ${summary.pushed.length}, failed ${summary.failed.length}, still pending ${summary.pending.length}.\n`);
-        for (const r of summary.replaced) out(`WARNING ${f(r.ref)}: ${f(r.message ?? 'replaced an existing remote profile')}\n`);
-        for (const r of summary.failed) out(`failed  ${r.kind} ${f(r.ref)}: ${f(r.message ?? '')}\n`);
-        for (const r of summary.pending) out(`pending ${r.kind} ${f(r.ref)}: ${f(r.reason ?? 'waiting')}\n`);
-        if (summary.timedOut) out(`Stopped at the ${seconds} s deadline (--timeout); run "keyhold sync" again later.\n`);
+        say(`Pushed ${summary.pushed.length}, failed ${summary.failed.length}, still pending ${summary.pending.length}.\n`);
+        for (const r of summary.replaced) say(`WARNING ${f(r.ref)}: ${f(r.message ?? 'replaced an existing remote profile')}\n`);
+        for (const r of summary.failed) say(`failed  ${r.kind} ${f(r.ref)}: ${f(r.message ?? '')}\n`);
+        for (const r of summary.pending) say(`pending ${r.kind} ${f(r.ref)}: ${f(r.reason ?? 'waiting')}\n`);
+        if (summary.timedOut) say(`Stopped at the ${seconds} s deadline (--timeout); run "keyhold sync" again later.\n`);
       }
       if (summary.failed.length > 0 || summary.pending.length > 0) setExitCode(EXIT.remote);
     });
@@ -47,14 +47,14 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         printJson({ ...status, expiry });
         return;
       }
-      for (const f of expiry) err(`${f.severity === 'problem' ? 'EXPIRED' : 'WARNING'} ${f.kind} ${f.ref}: ${f.message}\n`);
+      for (const f of expiry) sayErr(`${f.severity === 'problem' ? 'EXPIRED' : 'WARNING'} ${f.kind} ${f.ref}: ${f.message}\n`);
       for (const [kind, counts] of Object.entries(status.counts)) {
         const parts = Object.entries(counts)
           .filter(([s, n]) => s !== 'localOnly' || n > 0)
           .map(([s, n]) => `${n} ${s === 'localOnly' ? 'local only' : s}`);
-        out(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${parts.join(', ')}\n`);
+        say(`${kind === 'profile' ? 'profiles' : 'byok keys'}: ${parts.join(', ')}\n`);
       }
-      for (const r of status.remotes.filter((r) => r.paused)) out(`${r.kind} connection paused: ${f(r.pausedReason ?? '')}\n`);
+      for (const r of status.remotes.filter((r) => r.paused)) say(`${r.kind} connection paused: ${f(r.pausedReason ?? '')}\n`);
       printTable(
         ['KIND', 'ITEM', 'STATE', 'ATTEMPTS', 'NEXT TRY', 'LAST ERROR'],
         status.items.map((i) => [i.kind, i.ref, i.localOnly ? 'local only' : i.state, String(i.attempts), i.nextAttemptAt ?? '', i.lastError ?? '']),

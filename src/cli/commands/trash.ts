@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withVault, type GlobalOptions } from '../context';
-import { out, printJson, printTable } from '../io';
+import { printJson, printTable, say } from '../io';
 
 export function registerTrashCommands(program: Command, globals: () => GlobalOptions): void {
   const trash = program.command('trash');
@@ -27,7 +27,7 @@ export function registerTrashCommands(program: Command, globals: () => GlobalOpt
     .action(async (id: string, opts: { json?: boolean }) => {
       const restored = await withVault(globals(), (vault) => vault.trash.restore(id));
       if (opts.json) printJson(restored);
-      else out(`Restored ${restored.kind} ${restored.ref} (${restored.id}), ${restored.state}\n`);
+      else say(`Restored ${restored.kind} ${restored.ref} (${restored.id}), ${restored.state}\n`);
     });
 
   trash
@@ -38,10 +38,10 @@ export function registerTrashCommands(program: Command, globals: () => GlobalOpt
     .action(async (id: string | undefined, opts: { yes?: boolean }) => {
       if (id !== undefined) {
         const purged = await withVault(globals(), (vault) => vault.trash.purge(id));
-        out(`Purged ${purged.kind} ${purged.ref} (${purged.id}).\n`);
+        say(`Purged ${purged.kind} ${purged.ref} (${purged.id}).\n`);
         return;
       }
       const count = await withVault(globals(), (vault) => vault.trash.purgeAll({ confirm: opts.yes ?? false }));
-      out(`Purged ${count} item(s).\n`);
+      say(`Purged ${count} item(s).\n`);
     });
 }

@@ -10,7 +10,7 @@ import { checkNewPassword } from '../../shared/password-strength';
 import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { wholeNumber } from '../parse';
-import { currentIo, err, out, printJson, printTable, promptHidden, readNewPassword, readPassword, readStdinSecret, setExitCode } from '../io';
+import { currentIo, err, printJson, printTable, promptHidden, readNewPassword, readPassword, readStdinSecret, say, setExitCode } from '../io';
 
 function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string }): KdfParams | undefined {
   const preset = opts.kdf ? KDF_PRESETS[opts.kdf as keyof typeof KDF_PRESETS] : undefined;
@@ -51,7 +51,7 @@ function printDoctor(r: Partial<DoctorReport> & Pick<DoctorReport, 'ok' | 'datab
     lines.push(
       `Damaged:      ${r.damaged.length === 0 ? 'no damaged cells' : `${r.damaged.length} cell${r.damaged.length === 1 ? '' : 's'} failed the integrity check`}`,
     );
-  out(`${lines.join('\n')}\n`);
+  say(`${lines.join('\n')}\n`);
   if (r.damaged && r.damaged.length > 0) {
     printTable(
       ['TABLE', 'ROW', 'COLUMN', 'ITEM'],
@@ -78,7 +78,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
       vault.close();
       if (opts.json) printJson(status);
       else {
-        out(`Created vault ${status.vaultId} in ${dir}\n`);
+        say(`Created vault ${status.vaultId} in ${dir}\n`);
         err('Keep your master password safe: it cannot be recovered, and without it the vault cannot be opened.\n');
       }
     });
@@ -102,7 +102,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
       } finally {
         vault.close();
       }
-      out(`Master password changed. The vault key was rotated (${cells} values re-encrypted); every session was ended.\n`);
+      say(`Master password changed. The vault key was rotated (${cells} values re-encrypted); every session was ended.\n`);
     });
 
   program
@@ -144,7 +144,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
       else {
         printDoctor(report);
         if (salvaged) {
-          out(
+          say(
             `Salvaged ${salvaged.profiles} profiles and ${salvaged.byokKeys} BYOK keys (with their Kura tokens) to ${opts.salvage}; open it with "keyhold import --passphrase-stdin" or age -d.\n`,
           );
         }
@@ -177,7 +177,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
           ]),
         );
         if (result.verify) {
-          out(
+          say(
             result.verify.ok
               ? `Chain verified: ${result.verify.entries} entries, none altered or removed.\n`
               : `CHAIN BROKEN after ${result.verify.entries} good entries: ${result.verify.problem}\n`,
