@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RESERVED_KEY_MESSAGE, checked, fitsUtf8, isReservedKey, label, labelProblem, text, textProblem } from './text-rules';
+import { RESERVED_KEY_MESSAGE, checked, fitsUtf8, isReservedKey, label, labelProblem, text, textProblem, token } from './text-rules';
 
 // Limits: generous for real credentials, small enough that one bad paste cannot bloat the vault.
 export const LIMITS = {
@@ -79,9 +79,9 @@ export const AuthData = z
   });
 export type AuthData = z.infer<typeof AuthData>;
 
-export const ByokApiKey = text('API key', LIMITS.byokKeyChars)
-  .refine((s) => s.length > 0, { message: 'API key may not be empty.' })
-  .refine((s) => !/\s/.test(s), { message: 'API key may not contain spaces or line breaks.' });
+export const ByokApiKey = token('API key', LIMITS.byokKeyChars);
+/** The token Kura hands back for a profile: what a person runs the agent with. */
+export const AuthToken = token('Kura auth token', LIMITS.credentialChars);
 
 export const MasterPassword = z
   .string()
@@ -292,9 +292,7 @@ export type RemoteKind = z.infer<typeof RemoteKind>;
 export const RemoteUrl = text('URL', LIMITS.urlChars).refine((s) => /^https?:\/\/[^\s]+$/i.test(s), {
   message: 'URL must start with https:// (or http:// for this machine only).',
 });
-export const RemoteCredential = text('Credential', LIMITS.credentialChars)
-  .refine((s) => s.length > 0, { message: 'Credential may not be empty.' })
-  .refine((s) => !/\s/.test(s), { message: 'Credential may not contain spaces or line breaks.' });
+export const RemoteCredential = token('Credential', LIMITS.credentialChars);
 
 export const RemoteInput = z.object({
   kind: RemoteKind,

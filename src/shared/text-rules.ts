@@ -32,6 +32,20 @@ export function labelProblem(s: string, what: string, max: number): string | nul
   return null;
 }
 
+/**
+ * A credential that travels in a header or an environment variable (an API key, a Kura token):
+ * 1 to `max` characters of valid Unicode, none of them white space or a control character. Built
+ * from zod's own checks, so the bundle's JSON Schema carries the same limits.
+ */
+export const token = (what: string, max: number) =>
+  z
+    .string({ error: `${what} must be text.` })
+    .min(1, { error: `${what} may not be empty.` })
+    .max(max, { error: `${what} is longer than ${max} characters.` })
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\s\u0000-\u001f\u007f-\u009f]+$/, { error: `${what} may not contain spaces, line breaks or control characters.` })
+    .refine((s) => s.isWellFormed(), { error: `${what} is not valid Unicode text.` });
+
 export const checked = (what: string, problem: (s: string) => string | null) =>
   z.string({ error: `${what} must be text.` }).check((ctx) => {
     const message = problem(ctx.value);

@@ -431,6 +431,11 @@ describe('fault classification', () => {
       [JSON.stringify({ auth_token: 5, name: 'n', type: 'create' }), 'auth_token'],
       [JSON.stringify({ name: 'n', type: 'create' }), 'auth_token'],
       [JSON.stringify({ auth_token: 'tok-abcdef', name: 'n', type: 'update' }), 'does not allow'],
+      // A token no environment variable, header or terminal can carry as it is: refused like a credential typed in.
+      [JSON.stringify({ auth_token: 'tok-ab\ncdef', name: 'n', type: 'create' }), 'Kura auth token may not contain spaces, line breaks or control characters'],
+      [JSON.stringify({ auth_token: 'tok-\u001b]0;x\u0007', name: 'n', type: 'create' }), 'control characters'],
+      [JSON.stringify({ auth_token: 'tok-\u0000', name: 'n', type: 'create' }), 'control characters'],
+      [JSON.stringify({ auth_token: 't'.repeat(4097), name: 'n', type: 'create' }), 'longer than 4096'],
     ] as const) {
       kura.faults.next(body === undefined ? { kind: 'malformed' } : { kind: 'malformed', body });
       const r = expectFailure(await upsert(http, profileReq({ name: 'malformed' })), 'badResponse');

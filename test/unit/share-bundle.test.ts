@@ -53,6 +53,12 @@ describe('JSON Schema', () => {
     'a date without a time': [{ ...noTokens, exportedAt: '2025-01-31' }, false],
     'args that are not a list': [{ ...noTokens, items: { profiles: [], agents: [{ agentId: 'a', args: 'A' }] } }, false],
     'items that are not an object': [{ ...noTokens, items: [] }, false],
+    'a token with an escape sequence': [{ ...base, items: { ...base.items, profiles: [{ ...base.items.profiles[0], authToken: 'tok\u001b[2J' }] } }, false],
+    'a token with a space': [{ ...base, items: { ...base.items, profiles: [{ ...base.items.profiles[0], authToken: 'tok en' }] } }, false],
+    'an API key with a C1 control': [
+      { ...noTokens, items: { profiles: [], byokKeys: [{ kind: 'k', provider: 'anthropic', apiKey: `sk-ant-\u009b2J${'x'.repeat(30)}` }] } },
+      false,
+    ],
   };
 
   for (const [name, [value, valid]] of Object.entries(samples)) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentId, AgentKind, AuthData, AuthKey, ByokApiKey, LIMITS, ProfileName, Provider } from '../../shared/domain';
+import { AgentId, AgentKind, AuthData, AuthKey, AuthToken, ByokApiKey, LIMITS, ProfileName, Provider } from '../../shared/domain';
 import { KeyholdError, parseInput, toErrorPayload } from '../../shared/errors';
 import { SigningPublicKey } from '../../shared/share';
 
@@ -13,7 +13,6 @@ export const BUNDLE_LIMITS = {
   plaintextBytes: 64 * 1024 * 1024,
   /** Largest age file read: the armored encryption of a maximal plaintext, with room for the header. */
   fileBytes: 96 * 1024 * 1024,
-  authTokenChars: LIMITS.credentialChars,
   argsPerAgent: LIMITS.argsPerAgent,
 } as const;
 
@@ -36,14 +35,9 @@ export const BundleProfile = z
         `Values: valid Unicode without NUL, at most ${LIMITS.valueBytes} UTF-8 bytes each; ` +
         `the canonical JSON of the whole object is at most ${LIMITS.profileBytes} UTF-8 bytes.`,
     }),
-    authToken: z
-      .string()
-      .min(1)
-      .max(BUNDLE_LIMITS.authTokenChars)
-      .regex(/^\S+$/, { error: 'Auth token may not contain spaces or line breaks.' })
-      .refine((s) => s.isWellFormed(), { message: 'Auth token is not valid Unicode text.' })
-      .meta({ description: 'The Kura auth token; present only when tokensIncluded is true.' })
-      .optional(),
+    authToken: AuthToken.meta({
+      description: 'The Kura auth token; present only when tokensIncluded is true. No white space or control characters, valid Unicode.',
+    }).optional(),
     name: ProfileName.meta({ description: `Profile name: ${label(LIMITS.nameChars)}` }),
     saveSession: z.boolean(),
   })
@@ -53,7 +47,7 @@ export type BundleProfile = z.infer<typeof BundleProfile>;
 export const BundleByokKey = z
   .strictObject({
     apiKey: ByokApiKey.meta({
-      description: `Provider API key: 1 to ${LIMITS.byokKeyChars} UTF-16 code units, valid Unicode, no NUL, no white space.`,
+      description: `Provider API key: 1 to ${LIMITS.byokKeyChars} UTF-16 code units, valid Unicode, no white space or control characters.`,
     }),
     kind: AgentKind.meta({ description: `Agent kind: ${label(LIMITS.kindChars)} No "/".` }),
     provider: Provider,

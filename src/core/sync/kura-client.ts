@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SyncType } from '../../shared/domain';
+import { AuthToken, SyncType } from '../../shared/domain';
 import type { HttpClient } from './http';
 import { notFoundAsRejected, type RemoteResult } from './remote-errors';
 
@@ -17,7 +17,9 @@ export type KuraUpsertRequest = z.infer<typeof KuraUpsertRequest>;
 
 /** What Kura answers; extra fields are tolerated and dropped. */
 export const KuraUpsertResponse = z.object({
-  auth_token: z.string().min(1),
+  // Checked like every credential: a token with a line break or an escape sequence could not be
+  // put in an environment variable, exported in a bundle or printed safely.
+  auth_token: AuthToken,
   name: z.string(),
   type: SyncType,
 });
@@ -25,7 +27,7 @@ export type KuraUpsertResponse = z.infer<typeof KuraUpsertResponse>;
 
 // The seed promises a token for new profiles and that an update keeps the original one, but does
 // not say an update's answer repeats it; when it does not, the token sent is still the token.
-const KuraUpdateAnswer = KuraUpsertResponse.extend({ auth_token: z.string().min(1).optional() });
+const KuraUpdateAnswer = KuraUpsertResponse.extend({ auth_token: AuthToken.optional() });
 
 /**
  * Creates, replaces or updates one agent auth profile. The result always carries the token to
