@@ -202,6 +202,13 @@ describe('keyhold CLI', () => {
   it('points at a directory that is not a vault with exit 4', async () => {
     const r = await keyhold(['profile', 'list'], { env: { ...env, KEYHOLD_VAULT: t.dir } });
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/No vault found/);
+    expect(r.stderr).toMatch(/No vault found in /);
+    // A tired user's typo and a file given for the folder get different words, the same exit code.
+    const missing = await keyhold(['profile', 'list'], { env: { ...env, KEYHOLD_VAULT: join(t.dir, 'typo', 'vault') } });
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toMatch(/does not exist/);
+    const file = await keyhold(['profile', 'list'], { env: { ...env, KEYHOLD_VAULT: '/dev/null' } });
+    expect(file.code).toBe(4);
+    expect(file.stderr).toMatch(/\/dev\/null is not a folder/);
   });
 });

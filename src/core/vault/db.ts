@@ -45,9 +45,8 @@ const CORRUPT = (dir: string) =>
 /** Opens an existing vault database, refusing non-vaults, damaged files and newer formats. */
 export function openDatabase(dir: string, options: { readonly?: boolean } = {}): Database.Database {
   const file = dbPath(dir);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new KeyholdError('VaultNotFound', `No vault found: ${dir} is not a directory.`, { field: 'noVault' });
-  }
+  if (!existsSync(dir)) throw new KeyholdError('VaultNotFound', `No vault found: ${dir} does not exist.`, { field: 'noVault' });
+  if (!statSync(dir).isDirectory()) throw new KeyholdError('VaultNotFound', `No vault found: ${dir} is not a folder.`, { field: 'noVault' });
   if (!existsSync(file)) {
     throw new KeyholdError('VaultNotFound', `No vault found in ${dir}.`, { field: 'noVault' });
   }
