@@ -1,7 +1,7 @@
-import { lstatSync, readFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync } from 'node:fs';
 import type { ProfileDetail } from '../shared/domain';
 import { KeyholdError } from '../shared/errors';
-import { decodeUtf8, readStdinBytes } from './io';
+import { decodeUtf8, readAllFd, readStdinBytes } from './io';
 
 /*
  * Files named on the command line, and a revealed profile's values. A module of its own so that the
@@ -14,12 +14,22 @@ export function revealedAuthData(detail: ProfileDetail): Record<string, string> 
   return Object.fromEntries(Object.entries(detail.authData).filter((entry): entry is [string, string] => entry[1] !== null));
 }
 
+function readFile(path: string, what: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    return readAllFd(fd, what);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a UTF-8 text file named on the command line ("-" is standard input), with errors for a person. */
 export function readTextFile(path: string, what: string): string {
   let bytes: Buffer;
   try {
-    bytes = path === '-' ? readStdinBytes(what) : readFileSync(path);
+    bytes = path === '-' ? readStdinBytes(what) : readFile(path, `${what} ${path}`);
   } catch (e) {
+    if (e instanceof KeyholdError) throw e;
     const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder', EACCES: 'permission denied', EPERM: 'permission denied' };
     const why = reasons[(e as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read';
     throw new KeyholdError('BadInput', `Cannot read ${what} ${path}: ${why}.`, { cause: e });

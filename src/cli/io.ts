@@ -30,20 +30,25 @@ export interface CliIo {
 
 let theProcessIo: CliIo | undefined;
 
+/** The most the CLI reads from standard input or a file it names: far above any value, .env file, config or template. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
 /**
- * All of fd 0, read synchronously. A program that starts `keyhold` from Node (a hook runner, a
- * script with `spawn`) hands over a non-blocking pipe, where a read before the writer has written
- * fails with EAGAIN (`readFileSync(0)` gave up there, and the command failed): wait a moment and
- * read again, until end of input.
+ * All of a file descriptor, read synchronously, refused past MAX_INPUT_BYTES: `yes |` or
+ * `--from-env /dev/zero` would otherwise fill memory until the process died. A program that starts
+ * `keyhold` from Node (a hook runner, a script with `spawn`) hands over a non-blocking pipe, where a
+ * read before the writer has written fails with EAGAIN (`readFileSync(0)` gave up there, and the
+ * command failed): wait a moment and read again, until end of input.
  */
-function readAllFd0(): Buffer {
+export function readAllFd(fd: number, what: string): Buffer {
   const chunks: Buffer[] = [];
+  let total = 0;
   const buffer = Buffer.allocUnsafe(64 * 1024);
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     let n: number;
     try {
-      n = readSync(0, buffer, 0, buffer.length, null);
+      n = readSync(fd, buffer, 0, buffer.length, null);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
@@ -54,6 +59,12 @@ function readAllFd0(): Buffer {
       throw e;
     }
     if (n === 0) break;
+    total += n;
+    if (total > MAX_INPUT_BYTES)
+      throw new KeyholdError(
+        'TooLarge',
+        `${what.charAt(0).toUpperCase()}${what.slice(1)} is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; nothing was read.`,
+      );
     chunks.push(Buffer.from(buffer.subarray(0, n)));
   }
   return Buffer.concat(chunks);
@@ -70,7 +81,7 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    readAllStdin: readAllFd0,
+    readAllStdin: () => readAllFd(0, 'Standard input'),
     raiseSignal: (signal) => process.kill(process.pid, signal),
   });
 }

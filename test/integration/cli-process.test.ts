@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
 import { KURA_TEST_API_KEY } from '../fakes/kura';
+import { MAX_INPUT_BYTES } from '../../src/cli/io';
 import { CLI, keyholdProcess, keyholdProcessAsync } from '../helpers/cli';
 import { KEY, servers } from '../helpers/sync';
 import { PASSWORD, tempDir } from '../helpers/vault';
@@ -37,6 +38,24 @@ describe('the built keyhold binary', () => {
     const usage = keyholdProcess(['profile', 'nonsense'], { env });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^keyhold: unknown command 'nonsense'/);
+  });
+
+  it('refuses an endless input instead of reading it until memory runs out', () => {
+    const env = { PATH: process.env.PATH ?? '', KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
+    const piped = spawnSync('sh', ['-c', `yes | exec "${process.execPath}" "${CLI}" profile add --agent a --name endless --set-stdin K`], {
+      env,
+      timeout: 60_000,
+    });
+    expect(piped.status, piped.stderr.toString()).toBe(2);
+    expect(piped.stderr.toString()).toBe(`keyhold: Standard input is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; nothing was read.\n`);
+    const device = keyholdProcess(['profile', 'add', '--agent', 'a', '--name', 'endless', '--from-env', '/dev/zero'], { env });
+    expect(device.code).toBe(2);
+    expect(device.stderr).toMatch(/^keyhold: The \.env file \/dev\/zero is larger than 16 MiB/);
+    expect(
+      keyholdProcess(['profile', 'list', '--json'], { env })
+        .json<{ name: string }[]>()
+        .map((p) => p.name),
+    ).not.toContain('endless');
   });
 });
 
