@@ -1,5 +1,6 @@
 import { parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
+import { boundedByStack } from './nesting';
 import { parseDotenv } from '../devflow/dotenv';
 import { isEnvName } from '../devflow/env-names';
 import { GENERIC_RULE, KEY_RULES, SECRET_NAME, shannonEntropy, type KeyProvider } from './rules';
@@ -163,8 +164,18 @@ function detected(path: string[], value: string, line: number): Detected | null 
   return { line, path, name, server, ...kind, source: inEnv && server !== null ? 'mcp-env' : 'config', value };
 }
 
-/** A JSON (or JSONC) config: every string value, judged by its key; MCP `env` blocks are marked as such. */
+/**
+ * A JSON (or JSONC) config: every string value, judged by its key; MCP `env` blocks are marked as
+ * such. A file that is not JSON, or is nested past the call stack, is read as free text.
+ */
 export function detectJson(text: string): Detected[] {
+  return boundedByStack(
+    () => jsonValues(text),
+    () => detectText(text),
+  );
+}
+
+function jsonValues(text: string): Detected[] {
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (!root || errors.length > 0) return detectText(text);
@@ -215,8 +226,15 @@ function tomlLines(text: string): Map<string, number> {
   return lines;
 }
 
-/** A TOML config (Codex's `config.toml` keeps MCP servers under `[mcp_servers.NAME]`). */
+/** A TOML config (Codex's `config.toml` keeps MCP servers under `[mcp_servers.NAME]`); as free text if it is not one, or nested past the call stack. */
 export function detectToml(text: string): Detected[] {
+  return boundedByStack(
+    () => tomlValues(text),
+    () => detectText(text),
+  );
+}
+
+function tomlValues(text: string): Detected[] {
   let data: unknown;
   let lines: Map<string, number>;
   try {

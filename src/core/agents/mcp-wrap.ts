@@ -6,6 +6,7 @@ import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { SecretMask } from '../devflow/mask';
 import { classifyValue } from './detect';
+import { boundedByStack, nestedTooDeeply } from './nesting';
 
 /*
  * Turning an MCP config into one that holds no secret: each server's secret `env` values leave the
@@ -69,6 +70,7 @@ function parseConfig(text: string, format: ConfigFormat): unknown {
     try {
       data = parseToml(text);
     } catch (e) {
+      if (e instanceof RangeError) throw e; // nested past the stack: planWrap says so
       throw new KeyholdError('BadInput', `The file is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
     }
     if (reservedMemberProblem(data) !== null) throw reservedMember();
@@ -135,6 +137,15 @@ function detectIndent(text: string): FormattingOptions {
  * the caller. Servers without secret `env` values, and servers already wrapped, are left alone.
  */
 export function planWrap(text: string, format: ConfigFormat, options: WrapOptions): WrapPlan {
+  return boundedByStack(
+    () => planServers(text, format, options),
+    () => {
+      throw nestedTooDeeply('The file');
+    },
+  );
+}
+
+function planServers(text: string, format: ConfigFormat, options: WrapOptions): WrapPlan {
   const data = parseConfig(text, format);
   let entries = serverEntries(data);
   if (options.server !== undefined) {

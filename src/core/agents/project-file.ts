@@ -4,6 +4,7 @@ import { parse as parseToml } from '@decimalturn/toml-patch';
 import { KeyholdError } from '../../shared/errors';
 import { assertEnvName, quoteName } from '../devflow/env-names';
 import { parseReference } from '../devflow/inject';
+import { nestedTooDeeply } from './nesting';
 
 /*
  * `keyhold.toml`: a project's list of the variables its programs need, each mapped to a reference
@@ -32,6 +33,7 @@ export function parseProjectFile(text: string): Record<string, string> {
   try {
     data = parseToml(text) as Record<string, unknown>;
   } catch (e) {
+    if (e instanceof RangeError) throw nestedTooDeeply(PROJECT_FILE);
     throw new KeyholdError('BadInput', `${PROJECT_FILE} is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
   }
   const table = data.env !== null && typeof data.env === 'object' && !Array.isArray(data.env) ? (data.env as Record<string, unknown>) : data;
