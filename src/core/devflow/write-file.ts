@@ -24,11 +24,28 @@ function exists(path: string): KeyholdError {
 }
 
 /**
+ * Makes a new name durable: the file's bytes were flushed, but its entry in the folder reaches the
+ * disk only when the folder does, so a crash just after could leave no file at all. Windows and
+ * some file systems cannot open or flush a folder; there the name is as durable as they make it.
+ */
+async function syncFolder(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // See above: nothing more can be done there.
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
  * Writes a file that holds secrets: readable by its owner only from the first byte, and never seen
  * half-written. The data goes to a temporary file created 0600 in the same folder, is flushed to
  * disk, and then takes the final name: by hard link, which fails if the name is taken (so no
  * check-then-write race), or, with `force`, by rename, which replaces a file or a symlink itself
- * rather than writing through it.
+ * rather than writing through it. The folder is flushed last, so the name survives a crash too.
  */
 export async function writeFileExclusive0600(path: string, data: string | Uint8Array, options: { force?: boolean } = {}): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
@@ -44,22 +61,22 @@ export async function writeFileExclusive0600(path: string, data: string | Uint8A
     if (options.force) {
       await rename(temp, path);
       renamed = true;
-      return;
-    }
-    try {
-      await link(temp, path);
-    } catch (e) {
-      const code = errnoOf(e);
-      if (code === 'EEXIST') throw exists(path);
-      // Some file systems (FAT, some network mounts) have no hard links: fall back to a check.
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw e;
-      const taken = await lstat(path).then(
-        () => true,
-        () => false,
-      );
-      if (taken) throw exists(path);
-      await rename(temp, path);
-      renamed = true;
+    } else {
+      try {
+        await link(temp, path);
+      } catch (e) {
+        const code = errnoOf(e);
+        if (code === 'EEXIST') throw exists(path);
+        // Some file systems (FAT, some network mounts) have no hard links: fall back to a check.
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw e;
+        const taken = await lstat(path).then(
+          () => true,
+          () => false,
+        );
+        if (taken) throw exists(path);
+        await rename(temp, path);
+        renamed = true;
+      }
     }
   } catch (e) {
     throw fileError(e, path);
@@ -67,4 +84,6 @@ export async function writeFileExclusive0600(path: string, data: string | Uint8A
     // After a hard link the temporary name is a second name of the same file, to be dropped.
     if (!renamed) await unlink(temp).catch(() => undefined);
   }
+  // Reached only once the file has its name, and after the temporary name is gone.
+  await syncFolder(dirname(path));
 }
