@@ -51,12 +51,21 @@ export async function readBundleFile(path: string): Promise<Uint8Array> {
     if (code === 'EISDIR') throw new KeyholdError('BadInput', `${path} is a folder, not a bundle file.`);
     throw e;
   }
+  const tooLarge = () => new KeyholdError('TooLarge', `${path} is larger than ${BUNDLE_LIMITS.fileBytes / 1024 / 1024} MiB, the most Keyhold imports.`);
   try {
-    const { size } = await handle.stat();
-    if (size > BUNDLE_LIMITS.fileBytes) {
-      throw new KeyholdError('TooLarge', `${path} is larger than ${BUNDLE_LIMITS.fileBytes / 1024 / 1024} MiB, the most Keyhold imports.`);
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw new KeyholdError('BadInput', `${path} is a folder, not a bundle file.`);
+    if (stat.size > BUNDLE_LIMITS.fileBytes) throw tooLarge();
+    // Read in chunks up to the limit: a device or a pipe (/dev/zero) has no size to check first.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read({ buffer: Buffer.allocUnsafe(1 << 20) });
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      total += bytesRead;
+      if (total > BUNDLE_LIMITS.fileBytes) throw tooLarge();
+      chunks.push(buffer.subarray(0, bytesRead));
     }
-    return await handle.readFile();
   } finally {
     await handle.close();
   }

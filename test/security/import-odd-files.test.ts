@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importFile } from '../../src/core/share/import';
+import { isKeyholdError } from '../../src/shared/errors';
+import { newVault } from '../helpers/vault';
+
+// A tired user's wrong path: a folder (open() succeeds on one, the read then failed with EISDIR and
+// reached the person as "Something went wrong inside Keyhold"), or a device with no end, which was
+// read until memory ran out: its size (0) passed the limit check made before reading.
+
+async function refusal(run: () => Promise<unknown>) {
+  try {
+    await run();
+  } catch (e) {
+    if (isKeyholdError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('import of a path that is not a bundle file', () => {
+  it('a folder is named as one', async () => {
+    const { vault, dir, cleanup } = await newVault();
+    try {
+      const folder = join(dir, '..', 'a-folder.age');
+      mkdirSync(folder);
+      const e = await refusal(() => importFile(vault, folder, { trustSigner: true }));
+      expect([e.code, e.message]).toEqual(['BadInput', `${folder} is a folder, not a bundle file.`]);
+      expect(vault.profiles.list()).toEqual([]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a device that never ends is refused at the size limit, not read until memory runs out', async () => {
+    const { vault, cleanup } = await newVault();
+    try {
+      const e = await refusal(() => importFile(vault, '/dev/zero', { trustSigner: true }));
+      expect(e.code).toBe('TooLarge');
+      expect(e.message).toMatch(/^\/dev\/zero is larger than 96 MiB/);
+    } finally {
+      cleanup();
+    }
+  });
+});
