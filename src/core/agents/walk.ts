@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { formatOf } from './locations';
@@ -41,13 +41,8 @@ interface Layer {
 const toPosix = (p: string): string => (sep === '/' ? p : p.split(sep).join('/'));
 
 function readIgnoreFile(dir: string): Ignore | null {
-  let text: string;
-  try {
-    text = readFileSync(join(dir, '.gitignore'), 'utf8');
-  } catch {
-    return null;
-  }
-  return ignore().add(text);
+  const text = readCandidate(join(dir, '.gitignore'));
+  return text === null ? null : ignore().add(text);
 }
 
 function ignored(layers: readonly Layer[], path: string, isDir: boolean): boolean {
@@ -91,12 +86,14 @@ export function* walkTree(root: string): Generator<WalkedFile> {
 
 /**
  * A file's text if it is small, UTF-8-ish text; null for a binary (a NUL byte, as git judges), a
- * large file, or one that cannot be read.
+ * large file, anything but a regular file, or one that cannot be read. Opened without blocking: a
+ * named pipe where a config is expected (~/.claude.json) would otherwise hold the scan until
+ * something wrote to it.
  */
 export function readCandidate(path: string): string | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch {
     return null;
   }
