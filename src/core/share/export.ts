@@ -170,10 +170,8 @@ export async function sealExport(vault: Vault, options: ExportOptions): Promise<
 }
 
 async function refuseExisting(path: string): Promise<void> {
-  const taken = await lstat(path).then(
-    () => true,
-    () => false,
-  );
+  const taken = await lstat(path).catch(() => null);
+  if (taken?.isDirectory()) throw new KeyholdError('BadInput', `${path} is a folder: name the file to write, inside it or elsewhere.`, { field: 'out' });
   if (taken) throw existsError(path);
 }
 

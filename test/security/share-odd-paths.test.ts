@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exportToFile } from '../../src/core/share/exchange';
 import { importFile } from '../../src/core/share/import';
 import { isKeyholdError } from '../../src/shared/errors';
 import { newVault } from '../helpers/vault';
 
 // A tired user's wrong path: a folder (open() succeeds on one, the read then failed with EISDIR and
-// reached the person as "Something went wrong inside Keyhold"), or a device with no end, which was
-// read until memory ran out: its size (0) passed the limit check made before reading.
+// reached the person as "Something went wrong inside Keyhold"; an export to one was told to "remove
+// it first"), or a device with no end, which was read until memory ran out: its size (0) passed the
+// limit check made before reading.
 
 async function refusal(run: () => Promise<unknown>) {
   try {
@@ -18,6 +20,21 @@ async function refusal(run: () => Promise<unknown>) {
   }
   throw new Error('expected a refusal');
 }
+
+describe('export to a folder', () => {
+  it('is named as one, and nothing is written or audited', async () => {
+    const { vault, dir, cleanup } = await newVault();
+    try {
+      vault.profiles.create({ agentId: 'a', name: 'p', authData: { K: 'v' } });
+      const before = vault.audit.list().length;
+      const e = await refusal(() => exportToFile(vault, dir, { all: true, target: { passphrase: 'not used at all' } }));
+      expect([e.code, e.message]).toEqual(['BadInput', `${dir} is a folder: name the file to write, inside it or elsewhere.`]);
+      expect(vault.audit.list()).toHaveLength(before);
+    } finally {
+      cleanup();
+    }
+  });
+});
 
 describe('import of a path that is not a bundle file', () => {
   it('a folder is named as one', async () => {
