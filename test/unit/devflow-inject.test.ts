@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtemp, readFile, rm, stat, symlink, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findReferences, formatReference, parseReference, renderTemplate, type KeyholdReference } from '../../src/core/devflow/inject';
@@ -215,6 +215,16 @@ describe('writeFileExclusive0600', () => {
     await symlink(join(dir, 'missing'), path);
     const error = await rejection(writeFileExclusive0600(path, 'x'));
     expect(error.code).toBe('Conflict');
+  });
+
+  it('names a folder given as the file, with or without force, and leaves it alone', async () => {
+    const folder = join(dir, 'out');
+    await mkdir(folder);
+    for (const force of [false, true]) {
+      const error = await rejection(writeFileExclusive0600(folder, 'x', { force }));
+      expect([error.code, error.message]).toEqual(['BadInput', `${folder} is a folder: name the file to write, inside it or elsewhere.`]);
+    }
+    expect(await readdir(dir)).toEqual(['out']);
   });
 
   it('explains a missing folder', async () => {

@@ -23,6 +23,10 @@ function exists(path: string): KeyholdError {
   return new KeyholdError('Conflict', `${path} already exists.`, { field: 'replaceFile' });
 }
 
+/** A folder where a file was to be written. */
+export const folderError = (path: string, field: string): KeyholdError =>
+  new KeyholdError('BadInput', `${path} is a folder: name the file to write, inside it or elsewhere.`, { field });
+
 /**
  * Makes a new name durable: the file's bytes were flushed, but its entry in the folder reaches the
  * disk only when the folder does, so a crash just after could leave no file at all. Windows and
@@ -48,6 +52,8 @@ async function syncFolder(dir: string): Promise<void> {
  * rather than writing through it. The folder is flushed last, so the name survives a crash too.
  */
 export async function writeFileExclusive0600(path: string, data: string | Uint8Array, options: { force?: boolean } = {}): Promise<void> {
+  // A folder is never replaced, with force or without; saying it "already exists" would mislead.
+  if ((await lstat(path).catch(() => null))?.isDirectory()) throw folderError(path, 'replaceFile');
   const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
   let renamed = false;
   try {

@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { ExportSummary } from '../../shared/share';
-import { writeFileExclusive0600 } from '../devflow/write-file';
+import { folderError, writeFileExclusive0600 } from '../devflow/write-file';
 import type { SecretRow } from '../vault/items';
 import type { Vault } from '../vault/vault';
 import { BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle';
@@ -171,7 +171,7 @@ export async function sealExport(vault: Vault, options: ExportOptions): Promise<
 
 async function refuseExisting(path: string): Promise<void> {
   const taken = await lstat(path).catch(() => null);
-  if (taken?.isDirectory()) throw new KeyholdError('BadInput', `${path} is a folder: name the file to write, inside it or elsewhere.`, { field: 'out' });
+  if (taken?.isDirectory()) throw folderError(path, 'out');
   if (taken) throw existsError(path);
 }
 
