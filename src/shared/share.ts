@@ -210,8 +210,12 @@ export type ImportResult = z.infer<typeof ImportResult>;
 
 // ---- what the window sends -------------------------------------------------------------------
 
-/** A passphrase as age takes it; the engine checks the rest (length limit, valid Unicode). */
-export const SharePassphrase = z.string().min(1, { error: 'Enter the passphrase.' }).max(1024, { error: 'The passphrase is too long.' });
+/** A passphrase as age takes it, checked here for the window and by the engine (src/core/share/age.ts) for every caller. */
+export const SharePassphrase = z
+  .string()
+  .min(1, { error: 'The passphrase may not be empty.' })
+  .max(LIMITS.passwordMaxChars, { error: 'The passphrase is too long.' })
+  .refine((s) => s.isWellFormed(), { error: 'The passphrase is not valid Unicode text.' });
 
 /** Who can open an export: recipients (contact names or age1… keys) or a passphrase, never both. */
 export const ShareTarget = z.union([

@@ -2,6 +2,7 @@ import { Encrypter, armor } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
 import { checkRecipients, decrypt, encryptToRecipients, encryptWithPassphrase, generateIdentity, isArmored, recipientOf } from '../../src/core/share/age';
 import { BUNDLE_LIMITS } from '../../src/core/share/bundle';
+import { SharePassphrase } from '../../src/shared/share';
 import { FAST_SCRYPT, expectKeyholdError } from '../fixtures/share/samples';
 
 const plaintext = Buffer.from('{"hello":"world ✓"}\n', 'utf8');
@@ -98,6 +99,18 @@ describe('failures', () => {
       /encrypted to age keys, not to a passphrase/,
     );
     await expectKeyholdError(async () => decrypt(await recipientFile, {}), 'BadInput', /identity or a passphrase/);
+  });
+
+  it('refuses an unusable passphrase with the message the window shows for it (one rule, shared/share.ts)', async () => {
+    for (const [passphrase, message] of [
+      ['', 'The passphrase may not be empty.'],
+      ['x'.repeat(1025), 'The passphrase is too long.'],
+      ['lone \uD800 half', 'The passphrase is not valid Unicode text.'],
+    ] as const) {
+      await expectKeyholdError(() => encryptWithPassphrase(plaintext, passphrase, { scryptWorkFactor: FAST_SCRYPT }), 'BadInput', new RegExp(`^${message}$`));
+      await expectKeyholdError(async () => decrypt(await passphraseFile, { passphrase }), 'BadInput', new RegExp(`^${message}$`));
+      expect(SharePassphrase.safeParse(passphrase).error?.issues[0]?.message).toBe(message);
+    }
   });
 
   it('reports a flipped payload byte as BundleInvalid', async () => {

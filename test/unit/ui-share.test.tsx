@@ -154,6 +154,9 @@ describe('export dialog', () => {
     await user.click(screen.getByLabelText('Select all'));
     expect(screen.getByText('3 of 3 chosen')).toBeTruthy();
     await user.click(screen.getByLabelText('A passphrase'));
+    // The rule the engine applies (shared/share.ts), said before anything is sent.
+    await user.click(screen.getByRole('button', { name: 'Export…' }));
+    expect(await screen.findByText('The passphrase may not be empty.')).toBeTruthy();
     await user.type(screen.getByLabelText('Passphrase'), 'correct horse battery');
     expect(await screen.findByLabelText('Passphrase strength')).toBeTruthy();
     await user.type(screen.getByLabelText('Repeat the passphrase'), 'correct horse batter');

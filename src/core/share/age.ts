@@ -1,8 +1,7 @@
 import { Decrypter, Encrypter, armor, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import type { Identity, Stanza } from 'age-encryption';
-import { LIMITS } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
-import { AGE_RECIPIENT } from '../../shared/share';
+import { AGE_RECIPIENT, SharePassphrase } from '../../shared/share';
 import { BUNDLE_LIMITS } from './bundle';
 
 export interface AgeKeyPair {
@@ -101,13 +100,8 @@ function checkPlaintext(bytes: Uint8Array): void {
 }
 
 function checkPassphrase(passphrase: string): void {
-  if (passphrase.length === 0) throw new KeyholdError('BadInput', 'The passphrase may not be empty.', { field: 'passphrase' });
-  if (passphrase.length > LIMITS.passwordMaxChars) {
-    throw new KeyholdError('BadInput', 'The passphrase is too long.', { field: 'passphrase' });
-  }
-  if (!passphrase.isWellFormed()) {
-    throw new KeyholdError('BadInput', 'The passphrase is not valid Unicode text.', { field: 'passphrase' });
-  }
+  const checked = SharePassphrase.safeParse(passphrase);
+  if (!checked.success) throw new KeyholdError('BadInput', checked.error.issues[0]?.message ?? 'The passphrase is not usable.', { field: 'passphrase' });
 }
 
 const output = (file: Uint8Array, options: ArmorOption): Uint8Array => (options.armor ? new TextEncoder().encode(armor.encode(file)) : file);

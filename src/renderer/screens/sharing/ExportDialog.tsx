@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { AGE_RECIPIENT } from '../../../shared/share';
+import { AGE_RECIPIENT, SharePassphrase } from '../../../shared/share';
 import type { ShareExportResult, ShareTarget } from '../../../shared/share';
 import { plural } from '../../../shared/text';
 import { errorField, useApi } from '../../api';
@@ -107,7 +107,8 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
       if (recipients.length === 0) return setProblem({ field: 'recipients', message: 'Choose a contact or paste an age1… key.' });
       target = { recipients };
     } else {
-      if (passphrase.length === 0) return setProblem({ field: 'passphrase', message: 'Enter a passphrase.' });
+      const usable = SharePassphrase.safeParse(passphrase);
+      if (!usable.success) return setProblem({ field: 'passphrase', message: usable.error.issues[0]?.message ?? '' });
       if (passphrase !== repeat) return setProblem({ field: 'repeat', message: 'The two passphrases are not the same.' });
       target = { passphrase };
     }
