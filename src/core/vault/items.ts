@@ -12,6 +12,14 @@ import { isUniqueViolation } from './sqlite-errors';
 export type { ItemKind } from '../../shared/sync';
 import type { ItemKind } from '../../shared/sync';
 
+/**
+ * What a reference must look like to be read as the start of an item id (listings show the first
+ * 8 characters): 6 or more hex digits and dashes, in either case. The lowercased prefix, or null.
+ */
+export function idPrefixOf(ref: string): string | null {
+  return /^[0-9a-f-]{6,}$/i.test(ref) ? ref.toLowerCase() : null;
+}
+
 export interface ItemTables {
   kind: ItemKind;
   items: Extract<Table, 'profiles' | 'byok_keys'>;

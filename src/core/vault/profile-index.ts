@@ -5,7 +5,7 @@ import { KeyholdError } from '../../shared/errors';
 import { compareText } from '../../shared/text';
 import { damagedError, type Cells } from './cells';
 import { openTransaction, sql, tx } from './db';
-import type { ItemStore } from './items';
+import { idPrefixOf, type ItemStore } from './items';
 import { iso, type ProfileMeta, type ProfileRemote, type ProfileSecrets, type ProfileSnapshot } from './profile-model';
 
 /**
@@ -271,10 +271,10 @@ export class ProfileIndex {
     const byId = this.index.get(ref);
     if (byId) return byId.summary;
     const prefixHits: ProfileSummary[] = [];
-    const canBePrefix = /^[0-9a-f-]{6,}$/i.test(ref);
+    const prefix = idPrefixOf(ref);
     for (const { summary } of this.index.values()) {
       if (`${summary.agentId}/${summary.name}` === ref) return summary;
-      if (canBePrefix && summary.id.startsWith(ref.toLowerCase())) prefixHits.push(summary);
+      if (prefix !== null && summary.id.startsWith(prefix)) prefixHits.push(summary);
     }
     if (prefixHits.length === 1) return prefixHits[0] as ProfileSummary;
     if (prefixHits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${prefixHits.length} profiles; give more of the id.`);
@@ -287,7 +287,8 @@ export class ProfileIndex {
   private damagedRef(ref: string): string | null {
     if (this.quarantined.size === 0) return null;
     const lower = ref.toLowerCase();
-    const byId = [...this.quarantined].filter((id) => id === lower || (/^[0-9a-f-]{6,}$/i.test(ref) && id.startsWith(lower)));
+    const prefix = idPrefixOf(ref);
+    const byId = [...this.quarantined].filter((id) => id === lower || (prefix !== null && id.startsWith(prefix)));
     if (byId.length === 1) return byId[0] as string;
     const slash = ref.indexOf('/');
     if (slash <= 0) return null;

@@ -2,6 +2,7 @@ import type { SyncState, TrashEntry } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { AuditLog } from './audit';
 import type { ByokKeys } from './byok';
+import { idPrefixOf } from './items';
 import type { Profiles } from './profiles';
 import { compareText } from '../../shared/text';
 
@@ -48,7 +49,8 @@ export class Trash {
     const all = this.list();
     const exact = all.find((e) => e.id === wanted);
     if (exact) return exact;
-    const hits = /^[0-9a-f-]{6,}$/.test(wanted) ? all.filter((e) => e.id.startsWith(wanted)) : [];
+    const prefix = idPrefixOf(wanted);
+    const hits = prefix === null ? [] : all.filter((e) => e.id.startsWith(prefix));
     if (hits.length === 1) return hits[0] as TrashEntry;
     if (hits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${hits.length} items in the trash; give more of the id.`);
     throw new KeyholdError('NotFound', `Nothing in the trash has id "${ref}".`);
