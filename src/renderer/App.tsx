@@ -115,11 +115,20 @@ function Shell() {
     return () => clearTimeout(t);
   }, [view]);
   useEffect(() => {
+    // A form that had unsaved edits when Keyhold locked (sleep, screen lock, idle) opens again with them.
+    api.formDraftTake().then(
+      (restore) => {
+        if (restore) go('profiles', { restore });
+      },
+      () => undefined,
+    );
+  }, [api, go]);
+  useEffect(() => {
     // A vault with nothing in it yet opens on the guide (unless the person skipped it, or has
     // already gone somewhere else since the window opened).
     if (landed.current || !setup.steps) return;
     landed.current = true;
-    const untouched = view === 'profiles' && !focus.newProfile && !focus.profileId && !focus.search;
+    const untouched = view === 'profiles' && !focus.newProfile && !focus.profileId && !focus.search && !focus.restore;
     if (untouched && setup.profileCount === 0 && !setup.steps.slice(0, 5).every((s) => s.done) && !setupSkipped()) go('setup');
   }, [setup.steps, setup.profileCount, go, view, focus]);
   const copyValue = useMutation({

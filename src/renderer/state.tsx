@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { SyncProgress } from '../shared/sync';
-import type { VaultStatus } from '../shared/contract';
+import type { FormDraft, VaultStatus } from '../shared/contract';
 import type { LockReason } from '../shared/contract';
 import { useApi } from './api';
 import { qk } from './queries';
@@ -16,6 +16,8 @@ export interface Focus {
   byokKind?: string;
   newProfile?: number;
   search?: number;
+  /** Unsaved edits Keyhold kept through the last lock, to put back in their form. */
+  restore?: FormDraft;
 }
 
 export interface Toast {
@@ -63,7 +65,7 @@ const TOAST_MS = 6_000;
 const MAX_TOASTS = 4;
 
 export const lockSoonText = (seconds: number): string =>
-  `Keyhold locks in ${seconds} seconds without activity, and your unsaved changes would be lost. Press a key or click to stay unlocked.`;
+  `Keyhold locks in ${seconds} seconds without activity; your unsaved changes will wait, encrypted, until you unlock. Press a key or click to stay unlocked.`;
 
 /**
  * Holds what main tells the page (events) and what the whole window shows (status bar, toasts,
@@ -146,10 +148,12 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
       setLeaving(null);
       if (discard && action) {
         dirty.current.clear();
+        // Discarded means gone: main must not keep them through a lock the action may be.
+        void api.formDraftKeep({ draft: null }).catch(() => undefined);
         action();
       }
     },
-    [leaving],
+    [leaving, api],
   );
   const go = useCallback(
     (v: View, f: Focus = {}) =>
@@ -201,9 +205,12 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
   const onLocked = useCallback(
     (reason: LockReason) => {
       endLockWarning();
-      // A lock from main (idle, sleep, screen lock) cannot wait for an answer: the forms go.
+      // A lock from main (idle, sleep, screen lock) cannot wait for an answer: the forms go (main kept
+      // a profile form's unsaved state, sealed, and gives it back after the unlock).
       dirty.current.clear();
       setLeaving(null);
+      // Edits put back after the last unlock hold values: nothing typed stays in the page while locked.
+      setFocus((f) => (f.restore ? { ...f, restore: undefined } : f));
       setLockReason(reason);
       setProgress(null);
       qc.removeQueries({ predicate: (q) => q.queryKey[0] !== qk.vaultStatus[0] });

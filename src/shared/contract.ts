@@ -128,6 +128,13 @@ export const PasswordStrength = z.object({
 });
 export type PasswordStrength = z.infer<typeof PasswordStrength>;
 
+/**
+ * A form of the window with unsaved edits: which one (`key`, the form's own name for itself) and
+ * its values as the form serializes them. Main never reads `values`; it keeps them across a lock.
+ */
+export const FormDraft = z.strictObject({ key: z.string().min(1).max(200), values: z.string().max(4 * LIMITS.profileBytes) });
+export type FormDraft = z.infer<typeof FormDraft>;
+
 /** Why the vault locked: the person did, or auto-lock did (idle, suspend, screen lock). */
 export const LockReason = z.enum(['user', 'idle', 'suspend', 'lock-screen']);
 export type LockReason = z.infer<typeof LockReason>;
@@ -146,6 +153,10 @@ export const contract = {
     output: z.object({ entries: z.array(z.object({ key: z.string(), value: z.string() })), skipped: z.array(z.number().int()) }),
   }),
   vaultLock: defineCall({ input: none, output: VaultStatus }),
+  /** The form with unsaved edits as it is now (null: none), kept while unlocked and sealed at a lock. */
+  formDraftKeep: defineCall({ input: z.strictObject({ draft: FormDraft.nullable() }), output: z.null() }),
+  /** After an unlock: the form that had unsaved edits when the vault locked, once; null when none. */
+  formDraftTake: defineCall({ input: none, output: FormDraft.nullable() }),
   vaultChangePassword: defineCall({
     input: z.object({ current: z.string().min(1).max(1024), next: MasterPassword, kdf: Kdf.optional() }),
     output: VaultStatus,

@@ -97,6 +97,39 @@ test('unsaved edits are kept unless the person chooses to discard them (navigati
   expect(cancelled).toBe(true);
 });
 
+test("sleep or a screen lock keeps a form's unsaved edits, sealed, and the unlock puts them back", async ({ keyhold }) => {
+  const { page } = keyhold;
+  await start(keyhold);
+  await page.keyboard.press('ControlOrMeta+n');
+  const form = page.getByRole('form', { name: 'New profile' });
+  await form.getByLabel('Agent id').fill('crm-bot');
+  await form.getByLabel('Profile name').fill('prod');
+  await form.getByLabel('Value 1', { exact: true }).fill('half-typed-secret');
+  // The form hands its state to main a moment after typing pauses.
+  await page.waitForTimeout(500);
+
+  // The lid closes: main locks at once, without asking.
+  await keyhold.backend.lock('suspend');
+  await expect(page.getByRole('heading', { name: 'Unlock Keyhold' })).toBeVisible();
+  expect(await page.content()).not.toContain('half-typed-secret');
+
+  await page.getByLabel('Master password').fill('correct horse battery staple');
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+  const back = page.getByRole('form', { name: 'New profile' });
+  await expect(back.getByLabel('Value 1', { exact: true })).toHaveValue('half-typed-secret');
+  await expect(back.getByLabel('Agent id')).toHaveValue('crm-bot');
+  await expect(page.getByText('Your unsaved edits are back')).toBeVisible();
+
+  // Given back once: cancelled now, they do not come back after the next lock.
+  await back.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('dialog', { name: 'Discard unsaved changes?' }).getByRole('button', { name: 'Discard changes' }).click();
+  await keyhold.backend.lock('lock-screen');
+  await page.getByLabel('Master password').fill('correct horse battery staple');
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await expect(page.getByRole('listbox', { name: 'Profile list' })).toBeVisible();
+  await expect(page.getByRole('form', { name: 'New profile' })).toHaveCount(0);
+});
+
 test('removing a connection asks first; deleting a profile asks first and puts the focus on the list', async ({ keyhold, remotes }) => {
   const { page } = keyhold;
   await start(keyhold);

@@ -81,6 +81,8 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   shareImportOpen: { file: HANDLE },
   shareImportPreview: { handle: HANDLE },
   shareImportApply: { handle: HANDLE },
+  formDraftKeep: { draft: null },
+  formDraftTake: undefined,
 };
 // The calls that work without an unlocked vault.
 const OPEN_CALLS = [

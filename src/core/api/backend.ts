@@ -27,6 +27,7 @@ import type { SyncEngineOptions } from '../sync/engine';
 import { testRemote } from '../sync/probe';
 import { syncStatus } from '../sync/status';
 import { VaultSession, type Emit, type LockReason } from './session';
+import { DraftKeeper } from './form-draft';
 import { createShareHandlers, type FileDialogPort } from './share-handlers';
 
 export type { Emit, LockReason } from './session';
@@ -144,10 +145,13 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     },
     scryptWorkFactor: deps.shareScryptWorkFactor,
   });
+  const drafts = new DraftKeeper();
   const lock = (reason: LockReason): void => {
     deps.clipboard.clearNow?.();
     // An opened bundle holds decrypted values: it must not outlive the unlocked session.
     share.drop();
+    // A form's unsaved edits do outlive it, sealed with the key that goes with the lock.
+    if (session.unlocked) drafts.seal(session.vault().cells());
     session.lock(reason);
   };
   /** Runs a write and lets the runner push whatever it queued. */
@@ -177,6 +181,12 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       lock('user');
       return session.status();
     },
+    formDraftKeep: ({ draft }) => {
+      vault(); // only while unlocked: once locked, what was kept is sealed and stays as it is
+      drafts.keep(draft);
+      return null;
+    },
+    formDraftTake: () => drafts.take(vault().cells()),
     vaultChangePassword: ({ current, next, kdf }) => session.changePassword(current, next, kdf),
 
     // ---- profiles ------------------------------------------------------------------------
@@ -329,6 +339,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       if (session.unlocked) deps.emit('lockSoon', { seconds });
     },
     async close() {
+      drafts.drop();
       for (const off of unsubscribe) off();
       share.drop();
       await session.close();

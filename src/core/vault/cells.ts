@@ -15,7 +15,9 @@ export type Table =
   | 'contacts'
   | 'index_cache'
   | 'sessions'
-  | 'vault_keys';
+  | 'vault_keys'
+  // Not a table: the window's unsaved form, sealed in main's memory at a lock (core/api/form-draft.ts).
+  | 'form_drafts';
 
 /** True for the error a cell that failed its integrity check raises. */
 export const isTamperedCell = (e: unknown): boolean => e instanceof KeyholdError && e.code === 'TamperedCell';

@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { FormDraft } from '../../../shared/contract';
 import type { ProfileSummary } from '../../../shared/domain';
 import { errorText, useApi } from '../../api';
 import { openPalette } from '../../ui/Palette';
@@ -11,6 +12,7 @@ import { useAppState } from '../../state';
 import { count, Empty, ErrorNote, MOD, Spinner, SyncBadge } from '../../ui/kit';
 import { ProfileDetailPane } from './ProfileDetail';
 import { ProfileForm } from './ProfileForm';
+import { draftKeyOf, draftTarget } from './profileRows';
 
 const GROUP_PX = 30;
 const ITEM_PX = 56;
@@ -22,6 +24,9 @@ const ITEM_PX = 56;
 function Gap({ height }: { height: number }) {
   return height > 0 ? <svg className="gap" width="1" height={height} aria-hidden="true" focusable="false" /> : null;
 }
+
+/** Kept edits already put back in their form. */
+const restoredDrafts = new WeakSet<FormDraft>();
 
 type Mode = { kind: 'view'; id: string; takeFocus?: boolean } | { kind: 'new' } | { kind: 'edit'; profile: ProfileSummary } | { kind: 'none' };
 
@@ -45,6 +50,28 @@ export function ProfilesView() {
   useEffect(() => {
     if (focus.newProfile) setModeNow({ kind: 'new' });
   }, [focus.newProfile]);
+  // Unsaved edits kept through a lock go back into the form they came from.
+  const [restore, setRestore] = useState<FormDraft | null>(null);
+  useEffect(() => {
+    const kept = focus.restore;
+    const target = kept ? draftTarget(kept.key) : null;
+    // Once: the app keeps its focus through the next lock, and this view mounts again after it.
+    if (!kept || target === null || restoredDrafts.has(kept)) return;
+    restoredDrafts.add(kept);
+    if (target === 'new') {
+      setRestore(kept);
+      setModeNow({ kind: 'new' });
+      return;
+    }
+    api.profileGet({ ref: target }).then(
+      (profile) => {
+        setRestore(kept);
+        setModeNow({ kind: 'edit', profile });
+      },
+      () => toast('error', 'Keyhold kept your unsaved edits through the lock, but their profile is gone now.'),
+    );
+  }, [focus.restore, api, toast]);
+  const restoredFor = (key: string) => (restore?.key === key ? { restored: restore.values, onRestored: () => setRestore(null) } : {});
   useEffect(() => {
     if (focus.search) searchRef.current?.focus();
   }, [focus.search]);
@@ -220,6 +247,7 @@ export function ProfilesView() {
         ) : mode.kind === 'new' ? (
           <ProfileForm
             key={`new-${focus.newProfile ?? 0}`}
+            {...restoredFor(draftKeyOf())}
             onDone={(s) => setModeNow({ kind: 'view', id: s.id, takeFocus: true })}
             onCancel={() => setModeNow({ kind: 'none' })}
           />
@@ -227,6 +255,7 @@ export function ProfilesView() {
           <ProfileForm
             key={`edit-${mode.profile.id}`}
             original={mode.profile}
+            {...restoredFor(draftKeyOf(mode.profile.id))}
             onDone={(s) => setModeNow({ kind: 'view', id: s.id, takeFocus: true })}
             onCancel={() => setModeNow({ kind: 'view', id: mode.profile.id })}
           />

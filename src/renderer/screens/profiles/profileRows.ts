@@ -106,3 +106,31 @@ export function patchFrom(original: ProfileSummary, v: ProfileFormValues, draft:
   if (unset.length) patch.unset = unset;
   return patch;
 }
+
+// ---- unsaved edits kept across a lock (main seals them; core/api/form-draft.ts) ----------------
+
+/** The name a profile form gives its unsaved edits: which profile, or a new one. */
+export const draftKeyOf = (profileId?: string): string => `profile-form-${profileId ?? 'new'}`;
+
+/** The form a kept draft belongs to: "new", a profile id, or null for a key no profile form made. */
+export function draftTarget(key: string): string | null {
+  return key.startsWith('profile-form-') ? key.slice('profile-form-'.length) || null : null;
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string';
+const isRow = (r: unknown): r is Row => {
+  const row = r as Partial<Row> | null;
+  return typeof row === 'object' && row !== null && isText(row.key) && isText(row.value) && typeof row.existing === 'boolean';
+};
+
+/** The values of a kept draft, or null if they are not a profile form's (this form wrote them; the check is for safety). */
+export function draftValues(text: string): ProfileFormValues | null {
+  let v: Partial<ProfileFormValues> | null;
+  try {
+    v = JSON.parse(text) as Partial<ProfileFormValues> | null;
+  } catch {
+    return null;
+  }
+  const ok = v !== null && isText(v.agentId) && isText(v.name) && Array.isArray(v.rows) && v.rows.every(isRow) && typeof v.saveSession === 'boolean';
+  return ok ? (v as ProfileFormValues) : null;
+}
