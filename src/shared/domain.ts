@@ -108,7 +108,7 @@ export const ProfileRef = text('Profile reference', LIMITS.agentIdChars + LIMITS
  * Keys allowed by name although they change how a program loads or runs when injected
  * (NODE_OPTIONS, LD_PRELOAD…): src/core/devflow/env-names.ts holds the list.
  */
-export const AllowEnv = z.array(AuthKey).max(LIMITS.keysPerProfile);
+export const AllowEnv = z.array(AuthKey).max(LIMITS.keysPerProfile, { error: `At most ${LIMITS.keysPerProfile} keys can be allowed by name.` });
 
 export const ProfileInput = z.object({
   agentId: AgentId,
@@ -325,7 +325,7 @@ export type RemoteSummary = z.infer<typeof RemoteSummary>;
 
 export const AgentInput = z.object({
   agentId: AgentId,
-  args: z.array(AuthKey).max(LIMITS.argsPerAgent),
+  args: z.array(AuthKey).max(LIMITS.argsPerAgent, { error: `An agent declares at most ${LIMITS.argsPerAgent} arguments.` }),
 });
 /**
  * The keys an agent does not declare among its input arguments: Kura refuses a profile holding any

@@ -151,6 +151,16 @@ describe('keyhold CLI', () => {
     expect((await run(['profile', 'diff', 'crm/numbers', '1', '2'])).code).toBe(0);
   });
 
+  it("says limits in words, not in the schema library's", async () => {
+    const many = Array.from({ length: 201 }, (_, i) => `K${i}`);
+    const args = await run(['agent', 'set', 'limits', '--args', many.join(',')]);
+    expect([args.code, args.stderr]).toEqual([2, 'keyhold: args: An agent declares at most 200 arguments.\n']);
+    const allow = await run(['profile', 'add', '--agent', 'limits', '--name', 'x', '--set', 'K0=v', ...many.flatMap((k) => ['--allow-env', k])]);
+    expect(allow.code).toBe(2);
+    expect(allow.stderr).toMatch(/At most 200 keys can be allowed by name\./);
+    for (const r of [args, allow]) expect(r.stderr).not.toMatch(/Too big|expected/);
+  });
+
   it('manages BYOK keys, showing only a hint unless revealed', async () => {
     const set = await run(['byok', 'set', '--kind', 'claude-code', '--key-stdin', '--json'], `${ANTHROPIC}\n`);
     expect(set.code, set.stderr).toBe(0);
