@@ -1,10 +1,11 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render } from '@testing-library/react';
+import { act, render, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { readDotenvText } from '../../src/core/devflow/dotenv';
 import { describePasswordStrength } from '../../src/shared/password-strength';
 import { ApiProvider, type Client } from '../../src/renderer/api';
-import { AppStateProvider } from '../../src/renderer/state';
+import { AppStateProvider, useAppState } from '../../src/renderer/state';
+import type { ProfileSummary } from '../../src/shared/domain';
 import { Toasts } from '../../src/renderer/ui/Toasts';
 
 type Calls = Partial<Record<keyof Client, (...args: never[]) => unknown>>;
@@ -41,4 +42,46 @@ export function renderWith(client: Client, ui: ReactNode) {
       </QueryClientProvider>
     </ApiProvider>,
   );
+}
+
+export const NOW = '2025-01-01T00:00:00.000Z';
+
+/** A profile as the list shows it (crm-bot/prod, synced); a test overrides what it is about. */
+export function profileSummary(over: Partial<ProfileSummary> = {}): ProfileSummary {
+  return {
+    id: '0b6f3c52-3c1c-4d39-9a57-0f3d9a3f2d11',
+    agentId: 'crm-bot',
+    name: 'prod',
+    keys: ['USERNAME', 'PASSWORD'],
+    saveSession: false,
+    syncState: 'synced',
+    hasToken: true,
+    lastSyncType: 'create',
+    lastError: null,
+    createdAt: NOW,
+    updatedAt: NOW,
+    version: 1,
+    ...over,
+  };
+}
+
+/** The window's app state over a fake client whose events (`locked`, `lockSoon`…) the test emits. */
+export function appStateHarness() {
+  const listeners = new Map<string, (payload: never) => void>();
+  const client = fakeClient({
+    on: (event: string, listener: (payload: never) => void) => {
+      listeners.set(event, listener);
+      return () => listeners.delete(event);
+    },
+  } as never);
+  const emit = (event: string, payload: unknown) => act(() => listeners.get(event)?.(payload as never));
+  const wrapper = ({ children }: { children: ReactNode }) => (
+    <ApiProvider client={client}>
+      <QueryClientProvider client={new QueryClient()}>
+        <AppStateProvider>{children}</AppStateProvider>
+      </QueryClientProvider>
+    </ApiProvider>
+  );
+  const { result, unmount } = renderHook(() => useAppState(), { wrapper });
+  return { result, emit, unmount };
 }

@@ -1,37 +1,20 @@
 // @vitest-environment happy-dom
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { act, cleanup, renderHook, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FormDraft } from '../../src/shared/contract';
-import type { ProfileSummary } from '../../src/shared/domain';
 import { ProfileForm } from '../../src/renderer/screens/profiles/ProfileForm';
 import { ProfilesView } from '../../src/renderer/screens/profiles/ProfilesView';
-import { ApiProvider } from '../../src/renderer/api';
-import { AppStateProvider, useAppState } from '../../src/renderer/state';
-import { fakeClient, renderWith } from '../helpers/ui';
+import { useAppState } from '../../src/renderer/state';
+import { appStateHarness, fakeClient, NOW, profileSummary, renderWith } from '../helpers/ui';
 
 // Sleep or a screen lock locks Keyhold at once, and the window's forms go with it. The profile form
 // now sends its unsaved state to main as it changes (main seals it at the lock: form-draft.ts), and
 // after the unlock the window opens the same form with it.
 
-const NOW = '2025-01-01T00:00:00.000Z';
-const ID = '0b6f3c52-3c1c-4d39-9a57-0f3d9a3f2d11';
-const profile: ProfileSummary = {
-  id: ID,
-  agentId: 'crm-bot',
-  name: 'prod',
-  keys: ['USERNAME', 'PASSWORD'],
-  saveSession: false,
-  syncState: 'synced',
-  hasToken: false,
-  lastSyncType: null,
-  lastError: null,
-  createdAt: NOW,
-  updatedAt: NOW,
-  version: 1,
-};
+const ID = profileSummary().id;
+const profile = profileSummary({ hasToken: false, lastSyncType: null });
 const agentsList = async () => [{ agentId: 'crm-bot', args: ['USERNAME', 'PASSWORD'], updatedAt: NOW }];
 
 afterEach(cleanup);
@@ -67,25 +50,11 @@ describe('a profile form across a lock', () => {
 
 describe('edits put back, at the next lock', () => {
   it('leave the page: the app state that carried them forgets them', () => {
-    const listeners = new Map<string, (payload: never) => void>();
-    const client = fakeClient({
-      on: (event: string, listener: (payload: never) => void) => {
-        listeners.set(event, listener);
-        return () => listeners.delete(event);
-      },
-    } as never);
-    const wrapper = ({ children }: { children: ReactNode }) => (
-      <ApiProvider client={client}>
-        <QueryClientProvider client={new QueryClient()}>
-          <AppStateProvider>{children}</AppStateProvider>
-        </QueryClientProvider>
-      </ApiProvider>
-    );
-    const { result } = renderHook(() => useAppState(), { wrapper });
+    const { result, emit } = appStateHarness();
     const restore: FormDraft = { key: 'profile-form-new', values: '{"rows":[{"value":"typed-secret"}]}' };
     act(() => result.current.go('profiles', { restore, newProfile: 1 }));
     expect(result.current.focus.restore).toBe(restore);
-    act(() => listeners.get('locked')?.({ reason: 'suspend' } as never));
+    emit('locked', { reason: 'suspend' });
     expect(result.current.focus).toEqual({ newProfile: 1 });
   });
 });

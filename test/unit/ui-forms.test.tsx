@@ -2,34 +2,15 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fakeClient as makeClient, renderWith } from '../helpers/ui';
+import { fakeClient as makeClient, NOW, profileSummary, renderWith } from '../helpers/ui';
 import { KeyholdError } from '../../src/shared/errors';
-import type { ProfileSummary } from '../../src/shared/domain';
 import { ByokKeyForm } from '../../src/renderer/screens/ByokView';
 import { ProfileDetailPane } from '../../src/renderer/screens/profiles/ProfileDetail';
 import { ProfileForm } from '../../src/renderer/screens/profiles/ProfileForm';
 import { CreateVault, Unlock } from '../../src/renderer/screens/VaultGate';
 
-const NOW = '2025-01-01T00:00:00.000Z';
-const ID = '0b6f3c52-3c1c-4d39-9a57-0f3d9a3f2d11';
-
-function summary(over: Partial<ProfileSummary> = {}): ProfileSummary {
-  return {
-    id: ID,
-    agentId: 'crm-bot',
-    name: 'prod',
-    keys: ['USERNAME', 'PASSWORD'],
-    saveSession: false,
-    syncState: 'synced',
-    hasToken: true,
-    lastSyncType: 'create',
-    lastError: null,
-    createdAt: NOW,
-    updatedAt: NOW,
-    version: 1,
-    ...over,
-  };
-}
+const ID = profileSummary().id;
+const summary = profileSummary;
 
 /** Fresh spies per client, so one test's calls never show in another's. */
 const defaults = () => ({

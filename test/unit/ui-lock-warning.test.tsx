@@ -1,31 +1,13 @@
 // @vitest-environment happy-dom
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { act, renderHook } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { act } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { ApiProvider } from '../../src/renderer/api';
-import { AppStateProvider, lockSoonText, useAppState } from '../../src/renderer/state';
-import { fakeClient } from '../helpers/ui';
+import { lockSoonText } from '../../src/renderer/state';
+import { appStateHarness } from '../helpers/ui';
 
 // An idle lock drops a form's unsaved edits (it cannot wait for an answer), so main warns shortly
 // before it, and the window passes the warning on to whoever has something to lose.
 function setup() {
-  const listeners = new Map<string, (payload: never) => void>();
-  const client = fakeClient({
-    on: (event: string, listener: (payload: never) => void) => {
-      listeners.set(event, listener);
-      return () => listeners.delete(event);
-    },
-  } as never);
-  const emit = (event: string, payload: unknown) => act(() => listeners.get(event)?.(payload as never));
-  const wrapper = ({ children }: { children: ReactNode }) => (
-    <ApiProvider client={client}>
-      <QueryClientProvider client={new QueryClient()}>
-        <AppStateProvider>{children}</AppStateProvider>
-      </QueryClientProvider>
-    </ApiProvider>
-  );
-  const { result, unmount } = renderHook(() => useAppState(), { wrapper });
+  const { result, emit, unmount } = appStateHarness();
   const warnings = () => result.current.toasts.filter((t) => t.text === lockSoonText(60));
   return { result, emit, warnings, unmount };
 }

@@ -2,34 +2,25 @@
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fakeClient as makeClient, renderWith } from '../helpers/ui';
-import type { ProfileSummary } from '../../src/shared/domain';
+import { fakeClient as makeClient, NOW, profileSummary, renderWith } from '../helpers/ui';
 import { KeyholdError } from '../../src/shared/errors';
 import type { ImportPreview, OpenedImportInfo } from '../../src/shared/share';
 import { ExportDialog } from '../../src/renderer/screens/sharing/ExportDialog';
 import { ImportDialog } from '../../src/renderer/screens/sharing/ImportDialog';
 import { AddContactForm } from '../../src/renderer/screens/sharing/SharingView';
 
-const NOW = '2025-01-01T00:00:00.000Z';
 const RECIPIENT = `age1${'q'.repeat(58)}`;
 const HANDLE = 'a'.repeat(32);
 
-function profile(i: number, name: string): ProfileSummary {
-  return {
+const profile = (i: number, name: string) =>
+  profileSummary({
     id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    agentId: 'crm-bot',
     name,
     keys: ['PASSWORD'],
-    saveSession: false,
     syncState: 'draft',
     hasToken: false,
     lastSyncType: null,
-    lastError: null,
-    createdAt: NOW,
-    updatedAt: NOW,
-    version: 1,
-  };
-}
+  });
 
 /** Fresh spies per client, so one test's calls never show in another's. */
 const defaults = () => ({

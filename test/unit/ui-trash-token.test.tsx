@@ -2,7 +2,7 @@
 import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fakeClient, renderWith } from '../helpers/ui';
+import { fakeClient, profileSummary, renderWith } from '../helpers/ui';
 import type { ProfileDetail, TrashEntry } from '../../src/shared/domain';
 import { KeyholdError } from '../../src/shared/errors';
 import { ProfileDetailPane } from '../../src/renderer/screens/profiles/ProfileDetail';
@@ -15,18 +15,7 @@ const TOKEN = 'kura-token-abc123';
 
 function detail(over: Partial<ProfileDetail> = {}): ProfileDetail {
   return {
-    id: ID,
-    agentId: 'crm-bot',
-    name: 'prod',
-    keys: ['PASSWORD'],
-    saveSession: false,
-    syncState: 'synced',
-    hasToken: true,
-    lastSyncType: 'create',
-    lastError: null,
-    createdAt: NOW,
-    updatedAt: NOW,
-    version: 2,
+    ...profileSummary({ id: ID, keys: ['PASSWORD'], createdAt: NOW, updatedAt: NOW, version: 2 }),
     authData: { PASSWORD: null },
     revealed: false,
     tokenObtainedAt: NOW,
