@@ -41,6 +41,7 @@ export function bundleSource(opened: OpenedImport): string {
 
 /** Reads a bundle file, refusing one over the size limit before reading it into memory. */
 export async function readBundleFile(path: string): Promise<Uint8Array> {
+  const folder = () => new KeyholdError('BadInput', `${path} is a folder, not a bundle file.`);
   let handle;
   try {
     handle = await open(path, 'r');
@@ -48,13 +49,13 @@ export async function readBundleFile(path: string): Promise<Uint8Array> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new KeyholdError('NotFound', `No file ${path}.`);
     if (code === 'EACCES' || code === 'EPERM') throw new KeyholdError('BadInput', `Cannot read ${path}: permission denied.`);
-    if (code === 'EISDIR') throw new KeyholdError('BadInput', `${path} is a folder, not a bundle file.`);
+    if (code === 'EISDIR') throw folder();
     throw e;
   }
   const tooLarge = () => new KeyholdError('TooLarge', `${path} is larger than ${BUNDLE_LIMITS.fileBytes / 1024 / 1024} MiB, the most Keyhold imports.`);
   try {
     const stat = await handle.stat();
-    if (stat.isDirectory()) throw new KeyholdError('BadInput', `${path} is a folder, not a bundle file.`);
+    if (stat.isDirectory()) throw folder(); // opened on Linux and macOS, where only the read fails
     if (stat.size > BUNDLE_LIMITS.fileBytes) throw tooLarge();
     // Read in chunks up to the limit: a device or a pipe (/dev/zero) has no size to check first.
     const chunks: Buffer[] = [];
