@@ -8,7 +8,7 @@ import { sanitizeServerText } from '../../core/sync/remote-errors';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { expiryFrom, parseSeconds, parseVersion } from '../parse';
-import { envValue, cleanField as f, MASK, out, printHistory, printJson, printTable, readStdinSecret, say, sayErr, setExitCode, warnDamaged } from '../io';
+import { cleanField as f, envValue, MASK, out, printHistory, printJson, printTable, readStdinSecret, say, sayErr, setExitCode, warnDamaged } from '../io';
 
 const stateText = (b: ByokSummary) => {
   if (b.localOnly) return 'local only (never synced: Backside takes Anthropic keys only)';

@@ -3,7 +3,7 @@ import { parseDotenv, serializeDotenv } from '../../core/devflow/dotenv';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { cleanText, err, cleanField as f, MASK, out, printHistory, printJson, printTable, say, warnDamaged } from '../io';
+import { cleanField as f, cleanText, err, MASK, out, printHistory, printJson, printTable, say, warnDamaged } from '../io';
 import { authDataFrom, collect, expiryFrom, parseVersion } from '../parse';
 import { checkOutputFree, readTextFile, revealedAuthData } from '../files';
 

@@ -10,7 +10,7 @@ import { KeyholdError } from '../../shared/errors';
 import { plural } from '../../shared/text';
 import { withVault, type GlobalOptions } from '../context';
 import { collect } from '../parse';
-import { confirm, currentIo, cleanField as f, printJson, printTable, readStdinSecret, say, sayErr } from '../io';
+import { cleanField as f, confirm, currentIo, printJson, printTable, readStdinSecret, say, sayErr } from '../io';
 import { ALLOW_ENV_HELP } from './profile';
 
 interface ExportOptions {

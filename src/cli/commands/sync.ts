@@ -5,7 +5,7 @@ import { expiryFindings } from '../../core/health';
 import { withVault, type GlobalOptions } from '../context';
 import { parseSeconds } from '../parse';
 import { EXIT } from '../exit-codes';
-import { currentIo, err, cleanField as f, printJson, printTable, say, sayErr, setExitCode } from '../io';
+import { cleanField as f, currentIo, err, printJson, printTable, say, sayErr, setExitCode } from '../io';
 
 export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
   program
