@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SecretStoragePort } from '../../src/core/desktop';
@@ -53,6 +53,17 @@ describe('quick unlock', () => {
     await h.ok('vaultLock');
     expect(await h.ok('vaultStatus')).toMatchObject({ quickUnlockAvailable: false });
     expect(await h.call('vaultQuickUnlock')).toMatchObject({ ok: false, error: { code: 'BadInput', message: expect.stringMatching(/off/) } });
+  });
+
+  it('the stored key is owner-only even where an earlier crash left a temporary file under this process id', async () => {
+    const h = open(fakeKeychain().port);
+    await h.ok('vaultCreate', { password: MASTER });
+    // The old writer reused `<file>.<pid>.tmp`, and a mode only applies when a file is created.
+    writeFileSync(`${h.file}.${process.pid}.tmp`, 'left by a crash', { mode: 0o644 });
+    await h.ok('settingsSet', { quickUnlock: true });
+    expect(statSync(h.file).mode & 0o777).toBe(0o600);
+    await h.ok('vaultLock');
+    expect(await h.ok('vaultQuickUnlock')).toMatchObject({ unlocked: true });
   });
 
   it('changing the password removes the stored key', async () => {

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { KeyholdError } from '../../shared/errors';
 import type { SecretStoragePort } from '../desktop';
+import { replaceFile0600Sync } from '../devflow/write-file';
 import { Cells } from '../vault/cells';
 import type { Vault } from '../vault/vault';
 
@@ -43,10 +44,9 @@ export class QuickUnlockStore {
     }
     const sealed = this.storage.encrypt(plain);
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    // Written beside and renamed over, so a crash never leaves half a file that reads as "stale".
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, sealed, { mode: 0o600 });
-    renameSync(tmp, this.file);
+    // Written beside, flushed and renamed over: a crash leaves the old file or the new one, never
+    // half a file that reads as "stale", and an unlock that set it up is not undone by a power cut.
+    replaceFile0600Sync(this.file, sealed);
   }
 
   /**

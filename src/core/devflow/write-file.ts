@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KeyholdError } from '../../shared/errors';
@@ -44,6 +45,22 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
+/** See syncFolder: the same, for the synchronous writer below. */
+function syncFolderSync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // As in syncFolder.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A temporary name beside `path`, never one another writer or an earlier crash could have left. */
+const tempBeside = (path: string): string => join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+
 /**
  * Writes a file that holds secrets: readable by its owner only from the first byte, and never seen
  * half-written. The data goes to a temporary file created 0600 in the same folder, is flushed to
@@ -54,7 +71,7 @@ async function syncFolder(dir: string): Promise<void> {
 export async function writeFileExclusive0600(path: string, data: string | Uint8Array, options: { force?: boolean } = {}): Promise<void> {
   // A folder is never replaced, with force or without; saying it "already exists" would mislead.
   if ((await lstat(path).catch(() => null))?.isDirectory()) throw folderError(path, 'replaceFile');
-  const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  const temp = tempBeside(path);
   let renamed = false;
   try {
     const handle = await open(temp, 'wx', 0o600);
@@ -92,4 +109,27 @@ export async function writeFileExclusive0600(path: string, data: string | Uint8A
   }
   // Reached only once the file has its name, and after the temporary name is gone.
   await syncFolder(dirname(path));
+}
+
+/**
+ * writeFileExclusive0600 with `force`, synchronously: for a writer whose file must be in place, or
+ * gone, before it returns, so that a removal right after cannot race a write still in flight (the
+ * quick-unlock key). The same steps: 0600 from the first byte, flushed, renamed over, folder flushed.
+ */
+export function replaceFile0600Sync(path: string, data: string | Uint8Array): void {
+  const temp = tempBeside(path);
+  try {
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw fileError(e, path);
+  }
+  syncFolderSync(dirname(path));
 }
