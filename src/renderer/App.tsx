@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ComponentType } from 'react';
 import { errorText, useApi } from './api';
+import { sectionOf } from './drafts';
 import { useSyncNow, useSyncStatus } from './hooks';
 import { ago, when } from './lib/time';
 import { qk } from './queries';
@@ -118,7 +119,9 @@ function Shell() {
     // A form that had unsaved edits when Keyhold locked (sleep, screen lock, idle) opens again with them.
     api.formDraftTake().then(
       (restore) => {
-        if (restore) go('profiles', { restore });
+        // Only one section's forms can hold unsaved edits: leaving a section with any asks first.
+        const section = restore[0] ? sectionOf(restore[0].key) : null;
+        if (section) go(section, { restore });
       },
       () => undefined,
     );
@@ -128,7 +131,7 @@ function Shell() {
     // already gone somewhere else since the window opened).
     if (landed.current || !setup.steps) return;
     landed.current = true;
-    const untouched = view === 'profiles' && !focus.newProfile && !focus.profileId && !focus.search && !focus.restore;
+    const untouched = view === 'profiles' && !focus.newProfile && !focus.profileId && !focus.search && !focus.restore?.length;
     if (untouched && setup.profileCount === 0 && !setup.steps.slice(0, 5).every((s) => s.done) && !setupSkipped()) go('setup');
   }, [setup.steps, setup.profileCount, go, view, focus]);
   const copyValue = useMutation({

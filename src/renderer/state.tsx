@@ -16,8 +16,8 @@ export interface Focus {
   byokKind?: string;
   newProfile?: number;
   search?: number;
-  /** Unsaved edits Keyhold kept through the last lock, to put back in their form. */
-  restore?: FormDraft;
+  /** Unsaved edits Keyhold kept through the last lock, to put back in their forms (drafts.ts). */
+  restore?: FormDraft[];
 }
 
 export interface Toast {
@@ -149,7 +149,7 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
       if (discard && action) {
         dirty.current.clear();
         // Discarded means gone: main must not keep them through a lock the action may be.
-        void api.formDraftKeep({ draft: null }).catch(() => undefined);
+        void api.formDraftDiscard().catch(() => undefined);
         action();
       }
     },
@@ -206,7 +206,7 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
     (reason: LockReason) => {
       endLockWarning();
       // A lock from main (idle, sleep, screen lock) cannot wait for an answer: the forms go (main kept
-      // a profile form's unsaved state, sealed, and gives it back after the unlock).
+      // their unsaved state, sealed, and gives it back after the unlock: drafts.ts).
       dirty.current.clear();
       setLeaving(null);
       // Edits put back after the last unlock hold values: nothing typed stays in the page while locked.

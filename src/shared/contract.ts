@@ -132,7 +132,9 @@ export type PasswordStrength = z.infer<typeof PasswordStrength>;
  * A form of the window with unsaved edits: which one (`key`, the form's own name for itself) and
  * its values as the form serializes them. Main never reads `values`; it keeps them across a lock.
  */
-export const FormDraft = z.strictObject({ key: z.string().min(1).max(200), values: z.string().max(4 * LIMITS.profileBytes) });
+const FormKey = z.string().min(1).max(200);
+const FormValues = z.string().max(4 * LIMITS.profileBytes);
+export const FormDraft = z.strictObject({ key: FormKey, values: FormValues });
 export type FormDraft = z.infer<typeof FormDraft>;
 
 /** Why the vault locked: the person did, or auto-lock did (idle, suspend, screen lock). */
@@ -153,10 +155,12 @@ export const contract = {
     output: z.object({ entries: z.array(z.object({ key: z.string(), value: z.string() })), skipped: z.array(z.number().int()) }),
   }),
   vaultLock: defineCall({ input: none, output: VaultStatus }),
-  /** The form with unsaved edits as it is now (null: none), kept while unlocked and sealed at a lock. */
-  formDraftKeep: defineCall({ input: z.strictObject({ draft: FormDraft.nullable() }), output: z.null() }),
-  /** After an unlock: the form that had unsaved edits when the vault locked, once; null when none. */
-  formDraftTake: defineCall({ input: none, output: FormDraft.nullable() }),
+  /** One form's unsaved edits as they are now (null: it has none), kept while unlocked and sealed at a lock. */
+  formDraftKeep: defineCall({ input: z.strictObject({ key: FormKey, values: FormValues.nullable() }), output: z.null() }),
+  /** The person chose to discard their unsaved edits: main keeps none. */
+  formDraftDiscard: defineCall({ input: none, output: z.null() }),
+  /** After an unlock: the forms that had unsaved edits when the vault locked, once; empty when none. */
+  formDraftTake: defineCall({ input: none, output: z.array(FormDraft) }),
   vaultChangePassword: defineCall({
     input: z.object({ current: z.string().min(1).max(1024), next: MasterPassword, kdf: Kdf.optional() }),
     output: VaultStatus,

@@ -6,6 +6,7 @@ import type { Keyhold, Remotes } from './harness';
 
 const nav = (k: Keyhold, name: string) => navPage(k.page, name);
 const withProfile = (keyhold: Keyhold, remotes: Remotes) => seedSyncedProfile(keyhold, remotes, 'hunter2-secret');
+const PASTED_KEY = 'sk-ant-api03-' + 'p'.repeat(60);
 
 async function start(keyhold: Keyhold): Promise<void> {
   await keyhold.open();
@@ -130,6 +131,31 @@ test("sleep or a screen lock keeps a form's unsaved edits, sealed, and the unloc
   await nav(keyhold, 'Profiles');
   await expect(page.getByText('No profiles yet')).toBeVisible();
   await expect(page.getByRole('form', { name: 'New profile' })).toHaveCount(0);
+});
+
+test('a BYOK key pasted into its dialog survives a screen lock, and the dialog asks before Escape throws it away', async ({ keyhold }) => {
+  const { page } = keyhold;
+  await start(keyhold);
+  await nav(keyhold, 'BYOK keys');
+  await page.getByRole('button', { name: '+ Add key' }).click();
+  const form = page.getByRole('form', { name: 'New BYOK key' });
+  await form.getByLabel('Agent kind').fill('claude-code');
+  await form.getByLabel('API key').fill(PASTED_KEY);
+  await page.keyboard.press('Escape');
+  const ask = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+  await ask.getByRole('button', { name: 'Keep editing' }).click();
+  await expect(form.getByLabel('API key')).toHaveValue(PASTED_KEY);
+  await page.waitForTimeout(500);
+
+  await keyhold.backend.lock('lock-screen');
+  await expect(page.getByRole('heading', { name: 'Unlock Keyhold' })).toBeVisible();
+  expect(await page.content()).not.toContain(PASTED_KEY);
+  await page.getByLabel('Master password').fill('correct horse battery staple');
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+  const back = page.getByRole('form', { name: 'New BYOK key' });
+  await expect(back.getByLabel('API key')).toHaveValue(PASTED_KEY);
+  await expect(back.getByLabel('Agent kind')).toHaveValue('claude-code');
+  await expect(page.getByText('Your unsaved edits are back')).toBeVisible();
 });
 
 test('removing a connection asks first; deleting a profile asks first and puts the focus on the list', async ({ keyhold, remotes }) => {

@@ -81,7 +81,8 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   shareImportOpen: { file: HANDLE },
   shareImportPreview: { handle: HANDLE },
   shareImportApply: { handle: HANDLE },
-  formDraftKeep: { draft: null },
+  formDraftKeep: { key: 'profile-form-new', values: null },
+  formDraftDiscard: undefined,
   formDraftTake: undefined,
 };
 // The calls that work without an unlocked vault.

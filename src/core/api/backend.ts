@@ -181,9 +181,14 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       lock('user');
       return session.status();
     },
-    formDraftKeep: ({ draft }) => {
+    formDraftKeep: ({ key, values }) => {
       vault(); // only while unlocked: once locked, what was kept is sealed and stays as it is
-      drafts.keep(draft);
+      drafts.keep(key, values);
+      return null;
+    },
+    formDraftDiscard: () => {
+      vault();
+      drafts.drop();
       return null;
     },
     formDraftTake: () => drafts.take(vault().cells()),

@@ -1,10 +1,11 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { ByokInput, checkProviderKey, keyHint, Provider } from '../../shared/domain';
 import type { ByokSummary } from '../../shared/domain';
 import { useApi } from '../api';
+import { draftObject, RESTORED_TEXT, useKeptDrafts, useUnsavedEdits } from '../drafts';
 import { useInvalidateItems, useSyncNow } from '../hooks';
 import { ago, when } from '../lib/time';
 import { plain } from '../lib/words';
@@ -41,9 +42,44 @@ export function remoteStatus(remote: Record<string, unknown> | null) {
   };
 }
 
-export function ByokKeyForm({ existing, onDone, onCancel }: { existing?: ByokSummary; onDone: () => void; onCancel: () => void }) {
+/** The name a BYOK key form gives its unsaved edits: a new key, or the rotation of a kind's key. */
+export const byokDraftKey = (kind?: string): string => (kind === undefined ? 'byok-form-new' : `byok-form-rotate-${kind}`);
+
+/** The kind a kept BYOK draft rotates, '' for a new key, or null for a key no BYOK form made. */
+export function byokDraftTarget(key: string): string | null {
+  if (key === byokDraftKey()) return '';
+  const prefix = byokDraftKey('');
+  return key.startsWith(prefix) && key.length > prefix.length ? key.slice(prefix.length) : null;
+}
+
+interface ByokFormValues {
+  kind: string;
+  provider: ByokSummary['provider'];
+  apiKey: string;
+  draft: boolean;
+}
+
+/** A kept draft's values, or null if they are not a BYOK form's (this form wrote them; the check is for safety). */
+function byokDraftValues(text: string): ByokFormValues | null {
+  const v = draftObject(text);
+  const ok = v !== null && typeof v.kind === 'string' && Provider.safeParse(v.provider).success && typeof v.apiKey === 'string';
+  return ok ? { kind: v.kind as string, provider: v.provider as ByokFormValues['provider'], apiKey: v.apiKey as string, draft: false } : null;
+}
+
+export function ByokKeyForm({
+  existing,
+  restored,
+  onDone,
+  onCancel,
+}: {
+  existing?: ByokSummary;
+  /** Unsaved edits kept through a lock (the form's own serialization), put back once. */
+  restored?: string;
+  onDone: () => void;
+  onCancel: () => void;
+}) {
   const api = useApi();
-  const { toast } = useAppState();
+  const { toast, setDirty } = useAppState();
   const invalidate = useInvalidateItems();
   const sync = useSyncNow({ quiet: true });
   const form = useForm({
@@ -51,11 +87,24 @@ export function ByokKeyForm({ existing, onDone, onCancel }: { existing?: ByokSum
     mode: 'onChange',
     defaultValues: { kind: existing?.kind ?? '', provider: existing?.provider ?? 'anthropic', apiKey: '', draft: false },
   });
-  const { errors } = form.formState;
+  const { errors, isDirty } = form.formState;
   const apiKey = form.watch('apiKey');
+  // A pasted key is the one thing here that is hard to get again: leaving asks, and a lock keeps it.
+  const draftKey = byokDraftKey(existing?.kind);
+  const watched = form.watch();
+  useUnsavedEdits(draftKey, isDirty ? { kind: watched.kind, provider: watched.provider, apiKey: watched.apiKey } : null);
+  useEffect(() => {
+    if (restored === undefined) return;
+    const values = byokDraftValues(restored);
+    if (values === null) return;
+    form.reset(existing ? { ...values, kind: existing.kind } : values, { keepDefaultValues: true });
+    void form.trigger();
+    toast('success', RESTORED_TEXT);
+  }, [restored, existing, form, toast]);
   const save = useMutation({
     mutationFn: (v: ByokInput) => api.byokSet(v),
     onSuccess: (s, v) => {
+      setDirty(draftKey, false);
       invalidate();
       toast('success', `${existing ? 'Rotated' : 'Saved'} the ${s.kind} key (${s.keyHint})${v.draft ? ' as a draft' : ''}.`);
       if (!v.draft) sync.mutate();
@@ -284,9 +333,28 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
 
 export function ByokView() {
   const api = useApi();
+  const { guard, toast } = useAppState();
   const list = useQuery({ queryKey: qk.byok, queryFn: () => api.byokList() });
-  const [editing, setEditing] = useState<{ item?: ByokSummary } | null>(null);
+  const [editing, setEditing] = useState<{ item?: ByokSummary; restored?: string } | null>(null);
   const [history, setHistory] = useState<ByokSummary | null>(null);
+  // Cancel, Escape and a click beside the dialog ask first when a key was typed or pasted.
+  const closeForm = () => guard(() => setEditing(null));
+  useKeptDrafts('byok', ([draft]) => {
+    const kind = draft ? byokDraftTarget(draft.key) : null;
+    if (!draft || kind === null) return;
+    if (kind === '') {
+      setEditing({ restored: draft.values });
+      return;
+    }
+    api.byokList().then(
+      (keys) => {
+        const item = keys.find((k) => k.kind === kind);
+        if (item) setEditing({ item, restored: draft.values });
+        else toast('error', `Keyhold kept your unsaved edits through the lock, but the ${kind} key is gone now.`);
+      },
+      () => undefined,
+    );
+  });
   return (
     <div className="page">
       <PageHeader
@@ -315,8 +383,13 @@ export function ByokView() {
         ))}
       </ul>
       {editing ? (
-        <Dialog title={editing.item ? `Rotate the ${editing.item.kind} key` : 'Add a BYOK key'} onClose={() => setEditing(null)}>
-          <ByokKeyForm {...(editing.item ? { existing: editing.item } : {})} onDone={() => setEditing(null)} onCancel={() => setEditing(null)} />
+        <Dialog title={editing.item ? `Rotate the ${editing.item.kind} key` : 'Add a BYOK key'} onClose={closeForm}>
+          <ByokKeyForm
+            {...(editing.item ? { existing: editing.item } : {})}
+            {...(editing.restored === undefined ? {} : { restored: editing.restored })}
+            onDone={() => setEditing(null)}
+            onCancel={closeForm}
+          />
         </Dialog>
       ) : null}
       {history ? <ByokHistory item={history} onClose={() => setHistory(null)} /> : null}

@@ -4,7 +4,9 @@ import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { RemoteInput } from '../../shared/domain';
 import type { RemoteKind, RemoteSummary } from '../../shared/domain';
+import type { FormDraft } from '../../shared/contract';
 import { useApi } from '../api';
+import { draftObject, RESTORED_TEXT, useKeptDrafts, useUnsavedEdits } from '../drafts';
 import { ago, when } from '../lib/time';
 import { plain } from '../lib/words';
 import { qk } from '../queries';
@@ -68,7 +70,10 @@ function ConnectionBadge({ current, test }: { current: RemoteSummary | undefined
   );
 }
 
-function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSummary | undefined }) {
+/** The name a connection form gives its unsaved edits. */
+const connectionDraftKey = (kind: RemoteKind): string => `connection-${kind}`;
+
+function ConnectionCard({ kind, current, restored }: { kind: RemoteKind; current: RemoteSummary | undefined; restored: string | undefined }) {
   const api = useApi();
   const qc = useQueryClient();
   const { toast } = useAppState();
@@ -77,7 +82,6 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
   const test = useQuery<RemoteCheck | null>({ queryKey: testKey, queryFn: () => null, staleTime: Infinity, enabled: false }).data ?? null;
   const setTest = (t: RemoteCheck | null) => qc.setQueryData(testKey, t);
   const [confirmRemove, setConfirmRemove] = useState(false);
-  const { setDirty } = useAppState();
   const form = useForm({
     resolver: zodResolver(RemoteInput),
     mode: 'onTouched',
@@ -88,10 +92,13 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
   const typedUrl = form.watch('url');
   const typedCredential = form.watch('credential');
   const isDirty = typedUrl !== (current?.url ?? '') || Boolean(typedCredential);
+  useUnsavedEdits(connectionDraftKey(kind), isDirty ? { url: typedUrl, credential: typedCredential ?? '' } : null);
   useEffect(() => {
-    setDirty(`connection-${kind}`, isDirty);
-    return () => setDirty(`connection-${kind}`, false);
-  }, [isDirty, kind, setDirty]);
+    const v = restored === undefined ? null : draftObject(restored);
+    if (v === null || typeof v.url !== 'string' || typeof v.credential !== 'string') return;
+    form.reset({ kind, url: v.url, credential: v.credential === '' ? undefined : v.credential }, { keepDefaultValues: true });
+    toast('success', RESTORED_TEXT);
+  }, [restored, form, kind, toast]);
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: qk.remotes });
     void qc.invalidateQueries({ queryKey: qk.syncStatus });
@@ -207,6 +214,8 @@ function ConnectionCard({ kind, current }: { kind: RemoteKind; current: RemoteSu
 export function ConnectionsView() {
   const api = useApi();
   const remotes = useQuery({ queryKey: qk.remotes, queryFn: () => api.remotesList() });
+  const [restored, setRestored] = useState<FormDraft[]>([]);
+  useKeptDrafts('connections', setRestored);
   return (
     <div className="page">
       <PageHeader title="Connections">Where Keyhold sends your profiles and keys. Credentials are stored encrypted and never shown again.</PageHeader>
@@ -215,7 +224,12 @@ export function ConnectionsView() {
       {remotes.data ? (
         <div className="two-col">
           {(['kura', 'backside'] as const).map((kind) => (
-            <ConnectionCard key={kind} kind={kind} current={remotes.data.find((r) => r.kind === kind)} />
+            <ConnectionCard
+              key={kind}
+              kind={kind}
+              current={remotes.data.find((r) => r.kind === kind)}
+              restored={restored.find((d) => d.key === connectionDraftKey(kind))?.values}
+            />
           ))}
         </div>
       ) : null}

@@ -5,6 +5,7 @@ import type { ProfileSummary } from '../../../shared/domain';
 import { errorField, useApi } from '../../api';
 import { useAgents, useInvalidateItems, useSyncNow } from '../../hooks';
 import { qk } from '../../queries';
+import { RESTORED_TEXT, useUnsavedEdits } from '../../drafts';
 import { useAppState } from '../../state';
 import { InputField, SubmitActions, Toggle } from '../../ui/fields';
 import { Dialog, ErrorNote, Field } from '../../ui/kit';
@@ -15,9 +16,6 @@ import type { ProfileFormValues } from './profileRows';
 // The form's model lives in profileRows.ts; these stay importable from here.
 export { mergeEntries, profileResolver, rowsToAuthData, UNDECLARED_WHY, undeclaredMessage } from './profileRows';
 export type { ProfileFormValues, Row } from './profileRows';
-
-/** How long typing pauses before the form's unsaved state goes to main, to be kept through a lock. */
-const DRAFT_MS = 200;
 
 export function ProfileForm({
   original,
@@ -58,32 +56,15 @@ export function ProfileForm({
   const declared = agents.find((a) => a.agentId === agentId);
   const { errors, isSubmitting, isDirty } = form.formState;
   const dirtyKey = draftKeyOf(original?.id);
-  useEffect(() => {
-    setDirty(dirtyKey, isDirty);
-    return () => setDirty(dirtyKey, false);
-  }, [dirtyKey, isDirty, setDirty]);
-
-  // Sleep or a screen lock locks Keyhold at once. So that the edits survive it, main holds them
-  // while the vault is unlocked and seals them with the vault key at the lock; once locked it
-  // refuses changes, so this form going away with the lock drops nothing.
   const watched = form.watch();
-  useEffect(() => {
-    const keep = (draft: { key: string; values: string } | null) => void api.formDraftKeep({ draft }).catch(() => undefined);
-    if (!isDirty) {
-      keep(null);
-      return;
-    }
-    const t = setTimeout(() => keep({ key: dirtyKey, values: JSON.stringify(form.getValues()) }), DRAFT_MS);
-    return () => clearTimeout(t);
-  }, [api, form, dirtyKey, isDirty, watched]);
-  useEffect(() => () => void api.formDraftKeep({ draft: null }).catch(() => undefined), [api]);
+  useUnsavedEdits(dirtyKey, isDirty ? watched : null);
   useEffect(() => {
     if (restored === undefined) return;
     onRestored?.();
     const values = draftValues(restored);
     if (values === null) return;
     form.reset(values, { keepDefaultValues: true });
-    toast('success', 'Your unsaved edits are back: Keyhold kept them, encrypted, while it was locked.');
+    toast('success', RESTORED_TEXT);
   }, [restored, onRestored, form, toast]);
 
   const save = useMutation({

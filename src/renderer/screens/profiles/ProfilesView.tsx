@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FormDraft } from '../../../shared/contract';
 import type { ProfileSummary } from '../../../shared/domain';
 import { errorText, useApi } from '../../api';
+import { useKeptDrafts } from '../../drafts';
 import { openPalette } from '../../ui/Palette';
 import { filterProfiles, groupRows, indexProfiles } from '../../lib/search';
 import type { Row } from '../../lib/search';
@@ -24,9 +25,6 @@ const ITEM_PX = 56;
 function Gap({ height }: { height: number }) {
   return height > 0 ? <svg className="gap" width="1" height={height} aria-hidden="true" focusable="false" /> : null;
 }
-
-/** Kept edits already put back in their form. */
-const restoredDrafts = new WeakSet<FormDraft>();
 
 type Mode = { kind: 'view'; id: string; takeFocus?: boolean } | { kind: 'new' } | { kind: 'edit'; profile: ProfileSummary } | { kind: 'none' };
 
@@ -52,25 +50,23 @@ export function ProfilesView() {
   }, [focus.newProfile]);
   // Unsaved edits kept through a lock go back into the form they came from.
   const [restore, setRestore] = useState<FormDraft | null>(null);
-  useEffect(() => {
-    const kept = focus.restore;
-    const target = kept ? draftTarget(kept.key) : null;
-    // Once: the app keeps its focus through the next lock, and this view mounts again after it.
-    if (!kept || target === null || restoredDrafts.has(kept)) return;
-    restoredDrafts.add(kept);
+  useKeptDrafts('profiles', (kept) => {
+    const draft = kept[0] as FormDraft;
+    const target = draftTarget(draft.key);
+    if (target === null) return;
     if (target === 'new') {
-      setRestore(kept);
+      setRestore(draft);
       setModeNow({ kind: 'new' });
       return;
     }
     api.profileGet({ ref: target }).then(
       (profile) => {
-        setRestore(kept);
+        setRestore(draft);
         setModeNow({ kind: 'edit', profile });
       },
       () => toast('error', 'Keyhold kept your unsaved edits through the lock, but their profile is gone now.'),
     );
-  }, [focus.restore, api, toast]);
+  });
   const restoredFor = (key: string) => (restore?.key === key ? { restored: restore.values, onRestored: () => setRestore(null) } : {});
   useEffect(() => {
     if (focus.search) searchRef.current?.focus();

@@ -3,6 +3,7 @@
 import { AgentId, AuthKey, AuthValue, ProfileInput, ProfileName, undeclaredKeys } from '../../../shared/domain';
 import type { AgentSummary, ProfilePatch, ProfileSummary } from '../../../shared/domain';
 import type { FieldError, Resolver } from 'react-hook-form';
+import { draftObject } from '../../drafts';
 
 export interface Row {
   key: string;
@@ -107,7 +108,7 @@ export function patchFrom(original: ProfileSummary, v: ProfileFormValues, draft:
   return patch;
 }
 
-// ---- unsaved edits kept across a lock (main seals them; core/api/form-draft.ts) ----------------
+// ---- unsaved edits kept across a lock (renderer/drafts.ts) -------------------------------------
 
 /** The name a profile form gives its unsaved edits: which profile, or a new one. */
 export const draftKeyOf = (profileId?: string): string => `profile-form-${profileId ?? 'new'}`;
@@ -125,12 +126,7 @@ const isRow = (r: unknown): r is Row => {
 
 /** The values of a kept draft, or null if they are not a profile form's (this form wrote them; the check is for safety). */
 export function draftValues(text: string): ProfileFormValues | null {
-  let v: Partial<ProfileFormValues> | null;
-  try {
-    v = JSON.parse(text) as Partial<ProfileFormValues> | null;
-  } catch {
-    return null;
-  }
+  const v = draftObject(text) as Partial<ProfileFormValues> | null;
   const ok = v !== null && isText(v.agentId) && isText(v.name) && Array.isArray(v.rows) && v.rows.every(isRow) && typeof v.saveSession === 'boolean';
   return ok ? (v as ProfileFormValues) : null;
 }
