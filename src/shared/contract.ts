@@ -67,6 +67,8 @@ export type FoundCredential = z.infer<typeof FoundCredential>;
 export const AgentScanResult = z.object({ findings: z.array(FoundCredential), filesRead: z.number().int() });
 /** Only files the scan found in the agent tools' own config locations can be named (main checks). */
 export const McpWrapInput = z.object({ file: z.string().min(1).max(4096) });
+/** Which text of a config a wrap preview showed (SHA-256, hex): the wrap applies only to that text. */
+const ConfigRevision = z.string().regex(/^[0-9a-f]{64}$/, 'A config revision is 64 hexadecimal digits.');
 export const AgentImportResult = z.object({ imported: z.number().int(), held: z.number().int(), conflicts: z.number().int() });
 const Ref = z.object({ ref: ProfileRef });
 const Kind = z.object({ kind: AgentKind });
@@ -272,9 +274,12 @@ export const contract = {
   /** Scans again and stores every finding the vault does not hold yet, as drafts. */
   agentImport: defineCall({ input: none, output: AgentImportResult }),
   /** The change wrapping would make to one of the agent tools' MCP configs, as a diff with the secrets concealed. */
-  mcpWrapPreview: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), diff: z.string() }) }),
-  /** Moves the config's secret env values into the vault and rewrites it; the original is kept beside it. */
-  mcpWrap: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), backup: z.string() }) }),
+  mcpWrapPreview: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), diff: z.string(), revision: ConfigRevision }) }),
+  /**
+   * Moves the config's secret env values into the vault and rewrites it; the original is kept beside
+   * it. Refused if the file is no longer the text the preview (`revision`) showed.
+   */
+  mcpWrap: defineCall({ input: McpWrapInput.extend({ revision: ConfigRevision }), output: z.object({ servers: z.array(z.string()), backup: z.string() }) }),
   settingsGet: defineCall({ input: none, output: UserSettings }),
   settingsSet: defineCall({ input: UserSettings.partial(), output: UserSettings }),
 };

@@ -35,16 +35,32 @@ describe('"Found on this computer" through the router', () => {
       const cursor = join(home.dir, '.cursor', 'mcp.json');
       const before = readFileSync(cursor, 'utf8');
       expect(await h.call('mcpWrapPreview', { file: join(home.dir, '.zshrc') })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
-      expect(await h.call('mcpWrap', { file: '/etc/passwd' })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
-      const preview = await h.ok('mcpWrapPreview', { file: cursor });
-      expect(preview.servers).toEqual(['gh']);
-      expect(preview.diff).toContain('<concealed by keyhold>');
-      expect(preview.diff).not.toContain(github);
+      const anyRevision = '0'.repeat(64);
+      expect(await h.call('mcpWrap', { file: '/etc/passwd', revision: anyRevision })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
+      expect(await h.call('mcpWrap', { file: cursor, revision: 'not-a-digest' })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
+      const shown = await h.ok('mcpWrapPreview', { file: cursor });
+      expect(shown.servers).toEqual(['gh']);
+      expect(shown.diff).toContain('<concealed by keyhold>');
+      expect(shown.diff).not.toContain(github);
       expect(readFileSync(cursor, 'utf8')).toBe(before);
-      expect(await h.ok('mcpWrap', { file: cursor })).toEqual({ servers: ['gh'], backup: `${cursor}.keyhold-backup` });
+
+      // Cursor writes its config while the person reads the change: what they approved is not what
+      // would be written any more, so nothing is written.
+      const theirs = before.replace('"command": "npx"', '"command": "npx",\n      "disabled": false');
+      writeFileSync(cursor, theirs);
+      expect(await h.call('mcpWrap', { file: cursor, revision: shown.revision })).toMatchObject({
+        ok: false,
+        error: { code: 'Conflict', message: expect.stringMatching(/changed since the change to it was shown/) },
+      });
+      expect(readFileSync(cursor, 'utf8')).toBe(theirs);
+
+      const preview = await h.ok('mcpWrapPreview', { file: cursor });
+      expect(preview.revision).not.toBe(shown.revision);
+      expect(await h.ok('mcpWrap', { file: cursor, revision: preview.revision })).toEqual({ servers: ['gh'], backup: `${cursor}.keyhold-backup` });
       expect(readFileSync(cursor, 'utf8')).not.toContain(github);
-      expect(readFileSync(`${cursor}.keyhold-backup`, 'utf8')).toBe(before);
-      expect(await h.call('mcpWrap', { file: cursor })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
+      expect(readFileSync(cursor, 'utf8')).toContain('"disabled": false');
+      expect(readFileSync(`${cursor}.keyhold-backup`, 'utf8')).toBe(theirs);
+      expect(await h.call('mcpWrap', { file: cursor, revision: preview.revision })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
     } finally {
       await h.cleanup();
     }

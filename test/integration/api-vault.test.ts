@@ -70,7 +70,7 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   agentScan: undefined,
   agentImport: undefined,
   mcpWrapPreview: { file: '/nowhere/mcp.json' },
-  mcpWrap: { file: '/nowhere/mcp.json' },
+  mcpWrap: { file: '/nowhere/mcp.json', revision: '0'.repeat(64) },
   identityGet: undefined,
   identityCopy: { part: 'recipient' },
   contactsList: undefined,

@@ -47,8 +47,21 @@ export function assertNoBackup(file: string): void {
   if (existsSync(backupOf(file))) throw new KeyholdError('Conflict', `${backupOf(file)} already exists (from an earlier wrap).`, { field: 'replaceBackup' });
 }
 
-/** Keeps `original` as the backup (0600, never replaced without `force`) and writes the wrapped file. */
+/**
+ * Keeps `original` as the backup (0600, never replaced without `force`) and writes the wrapped file.
+ * The agent tools write their configs while they run (Claude Code keeps its state in ~/.claude.json),
+ * and the wrap may have waited for a password since it read the file: a file that changed meanwhile
+ * is left as the other program wrote it, not overwritten with a plan made from the old text.
+ */
 export async function writeWrapped(file: string, original: string, plan: WrapPlan, options: { force?: boolean } = {}): Promise<void> {
+  const now = existsSync(file) ? readFileSync(file, 'utf8') : null;
+  if (now !== original) {
+    throw new KeyholdError(
+      'Conflict',
+      `${file} changed while Keyhold was wrapping it (another program wrote to it), so Keyhold left it as it is now. Its secrets are in the vault already; wrap it again.`,
+      { field: 'configChanged' },
+    );
+  }
   if (!options.force) assertNoBackup(file);
   await writeFileExclusive0600(backupOf(file), original, { force: options.force ?? false });
   await writeFileExclusive0600(stampOf(file), `${sha256(plan.text)}\n`, { force: true });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { KeyholdContract } from '../../shared/contract';
@@ -106,6 +107,9 @@ function wrapPlanFor(file: string, env: NodeJS.ProcessEnv, vaultDir: string): { 
   const plan = planWrap(text, formatOfConfig(path), { keyholdCommand: 'keyhold', keyholdArgs: ['--vault', vaultDir], profileName: MCP_PROFILE_NAME });
   return { path, text, plan };
 }
+
+/** Which text of a config a wrap preview showed. */
+const configRevision = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export function createBackend(deps: ApiDeps): ApiBackend {
   const onError = deps.onError ?? logCode;
@@ -307,12 +311,18 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       // Like every call that reads secrets, only while unlocked (the diff conceals them, the file holds them).
       vault();
       const { path, text, plan } = wrapPlanFor(file, deps.scanEnv ?? process.env, deps.vaultDir);
-      return { servers: plan.servers.map((s) => s.server), diff: wrapDiff(path, text, plan) };
+      return { servers: plan.servers.map((s) => s.server), diff: wrapDiff(path, text, plan), revision: configRevision(text) };
     },
-    mcpWrap: async ({ file }) => {
+    mcpWrap: async ({ file, revision }) => {
       const v = vault();
       const { path, text, plan } = wrapPlanFor(file, deps.scanEnv ?? process.env, deps.vaultDir);
       if (plan.servers.length === 0) throw new KeyholdError('BadInput', 'No server in this file has secret env values to move.');
+      // The agent tools write their configs while they run: apply only the change the person saw.
+      if (configRevision(text) !== revision) {
+        throw new KeyholdError('Conflict', `${path} changed since the change to it was shown. Nothing was changed; look at the new change first.`, {
+          field: 'configChanged',
+        });
+      }
       assertNoBackup(path);
       storeWrapSecrets(v, plan, path);
       await writeWrapped(path, text, plan);

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FoundCredential } from '../../shared/contract';
-import { useApi } from '../api';
+import { errorField, useApi } from '../api';
 import { useInvalidateItems } from '../hooks';
 import { qk } from '../queries';
 import { useAppState } from '../state';
@@ -19,11 +19,15 @@ function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
   const invalidate = useInvalidateItems();
   const preview = useMutation({ mutationFn: () => api.mcpWrapPreview({ file }) });
   const wrap = useMutation({
-    mutationFn: () => api.mcpWrap({ file }),
+    mutationFn: (revision: string) => api.mcpWrap({ file, revision }),
     onSuccess: (r) => {
       invalidate();
       onDone();
       toast('info', `Wrapped ${r.servers.join(', ')}. The original is in ${r.backup}; delete it once the servers work.`);
+    },
+    // The tool wrote its config since the change was shown: show the change as it would be now.
+    onError: (e) => {
+      if (errorField(e) === 'configChanged') preview.mutate();
     },
   });
   if (!preview.data) {
@@ -45,7 +49,7 @@ function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
       <pre className="mono small" aria-label="Change to the file">
         {preview.data.diff}
       </pre>
-      <button type="button" onClick={() => wrap.mutate()} disabled={wrap.isPending}>
+      <button type="button" onClick={() => wrap.mutate(preview.data.revision)} disabled={wrap.isPending}>
         {wrap.isPending ? 'Wrapping…' : 'Wrap'}
       </button>{' '}
       <button type="button" className="secondary" onClick={() => preview.reset()}>
