@@ -89,7 +89,13 @@ test('every screen and dialog has no critical or serious accessibility violation
   await nav(page, 'BYOK keys');
   await page.getByRole('button', { name: '+ Add key' }).click();
   found.push(...(await axeProblems(page, 'add BYOK key dialog')));
+  // A typed key makes Escape ask first: the question stands over the key's dialog.
+  await page.getByRole('form', { name: 'New BYOK key' }).getByLabel('Agent kind').fill('codex');
   await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Discard unsaved changes?' })).toBeVisible();
+  found.push(...(await axeProblems(page, 'discard changes over the BYOK key dialog')));
+  await page.getByRole('button', { name: 'Discard changes' }).click();
+  await expect(page.getByRole('form', { name: 'New BYOK key' })).toHaveCount(0);
 
   await nav(page, 'Connections');
   await page.getByRole('region', { name: 'Kura' }).getByRole('button', { name: 'Remove' }).click();
