@@ -21,6 +21,12 @@ export function textProblem(s: string, what: string, max: number | null): string
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// Characters that make a name read as another one, in the window as in a terminal: C1 controls,
+// the bidi embeddings, overrides, isolates and marks (Trojan Source, CVE-2021-42574), line and
+// paragraph separators, and the invisible ones (zero-width space, word joiner, byte order mark,
+// soft hyphen). The joiners U+200C and U+200D stay allowed: scripts and emoji sequences need them.
+const DECEPTIVE = /[\u0080-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
+const codePoint = (c: string): string => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 export function labelProblem(s: string, what: string, max: number): string | null {
   const problem = textProblem(s, what, max);
@@ -29,6 +35,8 @@ export function labelProblem(s: string, what: string, max: number): string | nul
   if (trimmed.length === 0) return `${what} may not be empty.`;
   if (s !== trimmed) return `${what} may not start or end with spaces.`;
   if (CONTROL.test(s)) return `${what} may not contain control characters.`;
+  const deceptive = DECEPTIVE.exec(s);
+  if (deceptive) return `${what} may not contain invisible or direction-changing characters (it holds ${codePoint(deceptive[0])}), which make a name read as another.`;
   return null;
 }
 

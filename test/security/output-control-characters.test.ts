@@ -19,13 +19,34 @@ const BIDI = '\u202e'; // right-to-left override
 // eslint-disable-next-line no-control-regex
 const RAW = /[\u001b\u0007\u009b\u202e\r]/;
 
+const LEGACY_NAME = `n${BIDI}ab${CSI}`;
+
+function legacyProfile(vault: Vault, name: string): void {
+  const authData = { API_KEY: 'sk-live-0123456789' };
+  vault.profiles.store.insert({
+    lookup: vault.cells().lookup('profiles', 'app', name),
+    meta: { agentId: 'app', name, keys: Object.keys(authData), saveSession: false, lastSyncType: null, lastError: null, hasToken: false },
+    secrets: { authData },
+    draft: false,
+    now: Date.now(),
+    reason: 'create',
+    snapshot: { agentId: 'app', name, authData, saveSession: false },
+  });
+  // Another writer's change, as far as the index knows: it is rebuilt from the rows.
+  vault.db.prepare('UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1').run();
+}
+
 let v: Awaited<ReturnType<typeof cliVault>>;
 beforeAll(async () => {
   v = await cliVault('keyhold-sec-escapes-');
   const vault = Vault.open(v.env.KEYHOLD_VAULT);
   await vault.unlock(PASSWORD);
   try {
-    const created = vault.profiles.create({ agentId: 'app', name: `dev${BIDI}gnp.exe`, authData: { API_KEY: 'sk-live-0123456789' } });
+    // Names like these are refused where they come in now (names-that-read-as-others.test.ts), but a
+    // vault written before that rule may hold them: written as the old code did, straight to the rows.
+    legacyProfile(vault, `dev${BIDI}gnp.exe`);
+    legacyProfile(vault, LEGACY_NAME);
+    const created = vault.profiles.resolve(`app/dev${BIDI}gnp.exe`);
     // As the sync engine records a server's message after a rejected push.
     vault.profiles.recordSync(created, { ...Profiles.metaOf(created), lastError: `Kura said: ${OSC}\rOK${CSI}` }, null, 'failed');
   } finally {
@@ -44,23 +65,26 @@ describe('the CLI neutralises control characters and escape sequences from serve
     expect((await v.ok(['profile', 'list'])).stdout).toContain('Kura said: \\x1b]0;pwned\\x07\\x0dOK\\x9b2J');
   });
 
-  it('in an import preview and its warnings', async () => {
+  it('in the refusal of a bundle that carries them', async () => {
     const vault = Vault.open(v.env.KEYHOLD_VAULT);
     await vault.unlock(PASSWORD);
     let path: string;
     try {
-      path = await hostileBundle(vault, v.dir, [
-        { agentId: `agent${CSI}`, name: `Signed by: Alice${BIDI}`, authData: { [`KEY${CSI}`]: 'v-0123456789' }, saveSession: false },
-      ]);
+      path = await hostileBundle(
+        vault,
+        v.dir,
+        [{ agentId: 'agent', name: `Signed by: Alice${BIDI}`, authData: { [`KEY${CSI}`]: 'v-0123456789' }, saveSession: false }],
+        { unchecked: true },
+      );
     } finally {
       vault.close();
     }
     const r = await v.run(['import', path, '--dry-run']);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code).toBe(8);
     expect(r.stdout).not.toMatch(RAW);
     expect(r.stderr).not.toMatch(RAW);
-    expect(r.stdout).toContain('agent\\x9b2J/Signed by: Alice\\u202e');
-    expect(r.stdout).toContain('KEY\\x9b2J');
+    // The message names the key by its path: shown escaped, never raw.
+    expect(r.stderr).toContain('KEY\\x9b2J');
   });
 
   it('in the values a diff reveals', async () => {
@@ -72,25 +96,28 @@ describe('the CLI neutralises control characters and escape sequences from serve
   });
 
   it('in the messages of commands that name what they changed', async () => {
-    const name = `n${BIDI}ab${CSI}`;
-    const added = (await v.ok(['profile', 'add', '--agent', 'app', '--name', name, '--set', 'API_KEY=v', '--json'])).json<{ id: string }>();
+    const id = (await v.ok(['profile', 'show', `app/${LEGACY_NAME}`, '--json'])).json<{ id: string }>().id;
     const printed: string[] = [];
-    const said = async (args: string[], input?: string) => {
-      const r = await v.ok(args, input);
+    const said = async (args: string[], input?: string, code = 0) => {
+      const r = await v.run(args, input);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
       printed.push(r.stdout, r.stderr);
     };
-    await said(['profile', 'rm', `app/${name}`]);
-    await said(['trash', 'restore', added.id]);
-    await said(['byok', 'set', '--kind', `kind${CSI}`, '--key-stdin'], `sk-ant-api03-${'q'.repeat(40)}a1b2\n`);
-    await said(['byok', 'ready', `kind${CSI}`]);
-    // A server named in a hostile MCP config: the dry run's diff and the wrap's report.
+    await said(['profile', 'rm', `app/${LEGACY_NAME}`]);
+    await said(['trash', 'restore', id]);
+    // New names like these are refused, in words that show them escaped.
+    await said(['profile', 'add', '--agent', 'app', '--name', LEGACY_NAME, '--set', 'API_KEY=v'], undefined, 2);
+    await said(['byok', 'set', '--kind', `kind${CSI}`, '--key-stdin'], `sk-ant-api03-${'q'.repeat(40)}a1b2\n`, 2);
+    // A server named in a hostile MCP config: the dry run's diff shows it; the wrap refuses it.
     const config = join(v.dir, 'hostile-mcp.json');
     writeFileSync(config, JSON.stringify({ mcpServers: { [`gh${CSI}`]: { command: 'npx', args: [], env: { GITHUB_TOKEN: lookalike.github() } } } }));
     await said(['mcp', 'wrap', config, '--dry-run']);
-    await said(['mcp', 'wrap', config]);
+    await said(['mcp', 'wrap', config], undefined, 2);
     for (const text of printed) expect(text).not.toMatch(RAW);
-    expect(printed.join('')).toContain('Restored profile app/n\\u202eab\\x9b2J');
-    expect(printed.join('')).toContain('Wrapped gh\\x9b2J');
+    const all = printed.join('');
+    expect(all).toContain('Restored profile app/n\\u202eab\\x9b2J');
+    expect(all).toContain('gh\\x9b2J');
+    expect(all).toMatch(/may not contain invisible or direction-changing characters \(it holds U\+202E\)/);
   });
 
   it('in error messages', async () => {

@@ -19,7 +19,8 @@ export const BUNDLE_LIMITS = {
 const SIGNATURE_B64 = /^[A-Za-z0-9+/]{85}[AQgw]==$/;
 
 // Descriptions end up in docs/bundle.schema.json, for exporters written without Keyhold's code.
-const LABEL_RULES = 'no C0 control characters or DEL, no leading or trailing white space, valid Unicode';
+const LABEL_RULES =
+  'no C0 or C1 control characters or DEL, no bidi controls, separators or invisible characters (docs/bundle-format.md), no leading or trailing white space, valid Unicode';
 const label = (max: number) => `${LABEL_RULES}; 1 to ${max} UTF-16 code units.`;
 
 // Every object schema lists its members in canonical order (section 4 of docs/bundle-format.md):

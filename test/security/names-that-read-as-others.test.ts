@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { importFile } from '../../src/core/share/exchange';
+import { expectKeyholdError } from '../fixtures/share/samples';
+import { useCleanups } from '../helpers/cleanup';
+import { newVault } from '../helpers/vault';
+import { hostileBundle, useReceiver, type HostileProfile } from './hostile-bundle';
+
+// Attack: a teammate's bundle holds a profile whose name reads as another one. "crm-bot/\u202Edorp"
+// shows as "crm-bot/prod" wherever bidi text is laid out (the window, a browser, most terminals), and
+// "API_KEY\u200B" looks exactly like "API_KEY". The person then reveals, copies or runs the wrong
+// profile, or a teammate's value under a key they believe they already have. The CLI prints such
+// characters escaped (output-control-characters.test.ts); names are now refused where they come in.
+
+const bob = useReceiver();
+const cleanups = useCleanups();
+
+const DECEPTIVE: [string, string][] = [
+  ['\u202e', 'right-to-left override'],
+  ['\u2066', 'left-to-right isolate'],
+  ['\u200f', 'right-to-left mark'],
+  ['\u061c', 'Arabic letter mark'],
+  ['\u200b', 'zero-width space'],
+  ['\u2060', 'word joiner'],
+  ['\ufeff', 'byte order mark'],
+  ['\u00ad', 'soft hyphen'],
+  ['\u0085', 'C1 next line'],
+  ['\u2028', 'line separator'],
+];
+
+describe('names that read as other names', () => {
+  it.each(DECEPTIVE)('%j (%s) is refused in a profile name, a key name, an agent id and a BYOK kind, naming the character', async (c) => {
+    const { vault, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    const code = `U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+    const why = new RegExp(`may not contain invisible or direction-changing characters \\(it holds ${code.replace('+', '\\+')}\\)`);
+    await expectKeyholdError(() => vault.profiles.create({ agentId: 'crm-bot', name: `pr${c}od`, authData: { K: 'v' } }), 'BadInput', why);
+    await expectKeyholdError(() => vault.profiles.create({ agentId: 'crm-bot', name: 'prod', authData: { [`API${c}_KEY`]: 'v' } }), 'BadInput', why);
+    await expectKeyholdError(() => vault.agents.set({ agentId: `crm${c}bot`, args: ['K'] }), 'BadInput', why);
+    await expectKeyholdError(() => vault.byok.set({ kind: `claude${c}code`, provider: 'other', apiKey: 'k-123456' }), 'BadInput', why);
+    expect(vault.profiles.list()).toEqual([]);
+    expect(vault.agents.list()).toEqual([]);
+    expect(vault.byok.list()).toEqual([]);
+  });
+
+  it('a teammate bundle with such a profile name or key name is refused whole, and nothing is written', async () => {
+    await bob.vault.profiles.create({ agentId: 'crm-bot', name: 'prod', authData: { API_KEY: 'mine' } });
+    const profiles: HostileProfile[] = [
+      { agentId: 'crm-bot', name: '\u202edorp', authData: { API_KEY: 'theirs' }, saveSession: false },
+      { agentId: 'crm-bot', name: 'staging', authData: { 'API_KEY\u200b': 'theirs' }, saveSession: false },
+    ];
+    for (const profile of profiles) {
+      const path = await hostileBundle(bob.vault, bob.dir, [profile], { unchecked: true });
+      await expectKeyholdError(() => importFile(bob.vault, path, { trustSigner: true }), 'BundleInvalid', /invisible or direction-changing characters/);
+    }
+    expect(bob.vault.profiles.list().map((p) => `${p.agentId}/${p.name}`)).toEqual(['crm-bot/prod']);
+  });
+
+  it('names in any script, emoji sequences joined by U+200D, and the joiners scripts need stay allowed', async () => {
+    const { vault, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    for (const name of ['👩\u200d💻 dev', 'مختبر', 'קורא', 'प्रो\u200dड', 'تست\u200cها', 'Zürich']) {
+      await vault.profiles.create({ agentId: 'crm-bot', name, authData: { K: 'v' } });
+    }
+    expect(vault.profiles.list()).toHaveLength(6);
+  });
+});
