@@ -90,6 +90,7 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   unknownContact: 'See "keyhold contact list".',
   undeclaredImport: 'Declare them with "keyhold agent set", or import with --on-conflict skip.',
   select: 'Give --all, --select REF or --with-byok (not --all with --select).',
+  notExportable: 'Change it ("keyhold profile edit ID", "keyhold byok set"), or export a selection without it (--select).',
   target: 'Give --to RECIPIENT or a passphrase, not both.',
 };
 

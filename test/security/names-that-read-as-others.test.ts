@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { importFile } from '../../src/core/share/exchange';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportToFile, importFile } from '../../src/core/share/exchange';
+import { loadVaultKeys } from '../../src/core/share/vault-keys';
 import { expectKeyholdError } from '../fixtures/share/samples';
 import { useCleanups } from '../helpers/cleanup';
+import { writeLegacyProfile } from '../helpers/legacy';
 import { newVault } from '../helpers/vault';
 import { hostileBundle, useReceiver, type HostileProfile } from './hostile-bundle';
 
@@ -53,6 +57,26 @@ describe('names that read as other names', () => {
       await expectKeyholdError(() => importFile(bob.vault, path, { trustSigner: true }), 'BundleInvalid', /invisible or direction-changing characters/);
     }
     expect(bob.vault.profiles.list().map((p) => `${p.agentId}/${p.name}`)).toEqual(['crm-bot/prod']);
+  });
+
+  it('a vault written before the rule keeps such a name; an export names that profile by id and exports once it is renamed', async () => {
+    const { vault, dir, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    vault.profiles.create({ agentId: 'crm-bot', name: 'prod', authData: { K: 'v' } });
+    const id = writeLegacyProfile(vault, { agentId: 'crm-bot', name: '\u202edorp', authData: { K: 'old' } });
+    const recipient = (await loadVaultKeys(vault)).recipient;
+    const out = join(dir, '..', 'export.age');
+    const error = await expectKeyholdError(
+      () => exportToFile(vault, out, { all: true, target: { recipients: [recipient] } }),
+      'BadInput',
+      new RegExp(`^Nothing was exported: the profile ${id} cannot travel in a bundle \\(its name\\)\\. Profile name may not contain invisible`),
+    );
+    expect(error.field).toBe('notExportable');
+    expect(existsSync(out)).toBe(false);
+    // What it holds is still usable, and a rename is the way out.
+    expect(vault.profiles.get(id, { reveal: true }).authData).toEqual({ K: 'old' });
+    vault.profiles.edit(id, { name: 'prod-old' });
+    expect(await exportToFile(vault, out, { all: true, target: { recipients: [recipient] } })).toMatchObject({ profiles: 2 });
   });
 
   it('names in any script, emoji sequences joined by U+200D, and the joiners scripts need stay allowed', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Vault } from '../../src/core/vault/vault';
 import { Profiles } from '../../src/core/vault/profiles';
+import { writeLegacyProfile } from '../helpers/legacy';
 import { lookalike } from '../helpers/lookalike';
 import { PASSWORD } from '../helpers/vault';
 import { cliVault } from './cli-env';
@@ -21,21 +22,6 @@ const RAW = /[\u001b\u0007\u009b\u202e\r]/;
 
 const LEGACY_NAME = `n${BIDI}ab${CSI}`;
 
-function legacyProfile(vault: Vault, name: string): void {
-  const authData = { API_KEY: 'sk-live-0123456789' };
-  vault.profiles.store.insert({
-    lookup: vault.cells().lookup('profiles', 'app', name),
-    meta: { agentId: 'app', name, keys: Object.keys(authData), saveSession: false, lastSyncType: null, lastError: null, hasToken: false },
-    secrets: { authData },
-    draft: false,
-    now: Date.now(),
-    reason: 'create',
-    snapshot: { agentId: 'app', name, authData, saveSession: false },
-  });
-  // Another writer's change, as far as the index knows: it is rebuilt from the rows.
-  vault.db.prepare('UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1').run();
-}
-
 let v: Awaited<ReturnType<typeof cliVault>>;
 beforeAll(async () => {
   v = await cliVault('keyhold-sec-escapes-');
@@ -44,8 +30,7 @@ beforeAll(async () => {
   try {
     // Names like these are refused where they come in now (names-that-read-as-others.test.ts), but a
     // vault written before that rule may hold them: written as the old code did, straight to the rows.
-    legacyProfile(vault, `dev${BIDI}gnp.exe`);
-    legacyProfile(vault, LEGACY_NAME);
+    for (const name of [`dev${BIDI}gnp.exe`, LEGACY_NAME]) writeLegacyProfile(vault, { agentId: 'app', name, authData: { API_KEY: 'sk-live-0123456789' } });
     const created = vault.profiles.resolve(`app/dev${BIDI}gnp.exe`);
     // As the sync engine records a server's message after a rejected push.
     vault.profiles.recordSync(created, { ...Profiles.metaOf(created), lastError: `Kura said: ${OSC}\rOK${CSI}` }, null, 'failed');

@@ -3,6 +3,7 @@ import { buildChildEnv } from '../../src/core/devflow';
 import { revealedAuthData } from '../../src/cli/files';
 import type { Vault } from '../../src/core/vault/vault';
 import { expectKeyholdError } from '../fixtures/share/samples';
+import { writeLegacyProfile } from '../helpers/legacy';
 import { newVault } from '../helpers/vault';
 
 // Attack: a vault written before the rule already holds NODE_OPTIONS in a profile (imported from a
@@ -15,18 +16,7 @@ beforeEach(async () => {
   cleanups.push(v.cleanup);
   vault = v.vault;
   // Written as the old code did: straight to the rows, with no allowance stored.
-  const authData = { API_KEY: 'sk-live-0123456789', NODE_OPTIONS: '--require=/tmp/evil.js' };
-  vault.profiles.store.insert({
-    lookup: vault.cells().lookup('profiles', 'agent', 'old'),
-    meta: { agentId: 'agent', name: 'old', keys: Object.keys(authData), saveSession: false, lastSyncType: null, lastError: null, hasToken: false },
-    secrets: { authData },
-    draft: false,
-    now: Date.now(),
-    reason: 'create',
-    snapshot: { agentId: 'agent', name: 'old', authData, saveSession: false },
-  });
-  // Another writer's change, as far as the index knows: it is rebuilt from the rows.
-  vault.db.prepare('UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1').run();
+  writeLegacyProfile(vault, { agentId: 'agent', name: 'old', authData: { API_KEY: 'sk-live-0123456789', NODE_OPTIONS: '--require=/tmp/evil.js' } });
 });
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();

@@ -40,7 +40,14 @@ export interface ExportOptions extends ExportSelection {
  * Reads what an export carries out of the vault, in one read transaction (one consistent state of
  * the file, the vault key checked once). Values are decrypted here; never log the result.
  */
-export function collectExport(vault: Vault, selection: ExportSelection): { items: BundleItems; tokensIncluded: boolean } {
+export interface ExportContent {
+  items: BundleItems;
+  tokensIncluded: boolean;
+  /** The vault ids of `items.profiles` and `items.byokKeys`, in the same order: names an item whose value the bundle rules refuse. */
+  ids: { profiles: string[]; byokKeys: string[] };
+}
+
+export function collectExport(vault: Vault, selection: ExportSelection): ExportContent {
   const refs = selection.select ?? [];
   if (selection.all && refs.length > 0) {
     throw new KeyholdError('BadInput', 'Export either every profile or a selection, not both.', { field: 'select' });
@@ -52,12 +59,7 @@ export function collectExport(vault: Vault, selection: ExportSelection): { items
   return store.bulkRead((rows) => collect(vault, selection, refs, rows));
 }
 
-function collect(
-  vault: Vault,
-  selection: ExportSelection,
-  refs: readonly string[],
-  rows: Map<string, SecretRow>,
-): { items: BundleItems; tokensIncluded: boolean } {
+function collect(vault: Vault, selection: ExportSelection, refs: readonly string[], rows: Map<string, SecretRow>): ExportContent {
   const chosen: ProfileSummary[] = selection.all ? vault.profiles.list() : [];
   const seen = new Set<string>();
   for (const ref of refs) {
@@ -80,6 +82,7 @@ function collect(
   const remoteOf = (row: Parameters<typeof store.remote>[0]) => store.remote(row);
   // A plain loop: no closure or one-element array per profile, which showed at 10,000 profiles.
   const profiles: BundleProfile[] = [];
+  const profileIds: string[] = [];
   for (const summary of chosen) {
     const row = rows.get(summary.id);
     if (!row) throw new KeyholdError('NotFound', `Profile "${summary.agentId}/${summary.name}" was deleted during the export.`);
@@ -99,6 +102,7 @@ function collect(
       }
     }
     profiles.push(profile);
+    profileIds.push(summary.id);
   }
 
   const agents: BundleAgent[] = [];
@@ -107,12 +111,14 @@ function collect(
     if (declared) agents.push({ agentId, args: declared.args });
   }
 
-  const byokKeys: BundleByokKey[] = selection.withByok
-    ? vault.byok.list().flatMap((b) => {
-        const loaded = readable((id: string) => vault.byok.load(id), b.id);
-        return loaded ? [{ kind: b.kind, provider: b.provider, apiKey: loaded.secrets.apiKey }] : [];
-      })
-    : [];
+  const byokKeys: BundleByokKey[] = [];
+  const byokIds: string[] = [];
+  for (const b of selection.withByok ? vault.byok.list() : []) {
+    const loaded = readable((id: string) => vault.byok.load(id), b.id);
+    if (!loaded) continue;
+    byokKeys.push({ kind: b.kind, provider: b.provider, apiKey: loaded.secrets.apiKey });
+    byokIds.push(b.id);
+  }
 
   if (profiles.length + byokKeys.length === 0) {
     throw new KeyholdError('BadInput', 'There is nothing to export: the selection holds no profiles or BYOK keys.');
@@ -120,7 +126,27 @@ function collect(
   return {
     tokensIncluded: selection.includeTokens ?? false,
     items: { profiles, ...(byokKeys.length > 0 ? { byokKeys } : {}), ...(agents.length > 0 ? { agents } : {}) },
+    ids: { profiles: profileIds, byokKeys: byokIds },
   };
+}
+
+/**
+ * A value the bundle rules refuse (a vault written before a rule was added may hold one) is named by
+ * the item it belongs to, by id: "items.profiles.3.name" means nothing to a person, and the name
+ * itself may be what reads as another.
+ */
+function namedByItem(e: unknown, content: ExportContent): unknown {
+  const where = e instanceof KeyholdError && e.code === 'BadInput' ? /^items\.(profiles|byokKeys|agents)\.(\d+)\.([^:]+): (.*)$/s.exec(e.message) : null;
+  if (!where) return e;
+  const [, list, index, field, reason] = where as unknown as [string, keyof BundleItems, string, string, string];
+  const i = Number(index);
+  const item =
+    list === 'profiles'
+      ? `the profile ${content.ids.profiles[i]}`
+      : list === 'byokKeys'
+        ? `the BYOK key ${content.ids.byokKeys[i]}`
+        : `the declaration of agent "${content.items.agents?.[i]?.agentId ?? ''}"`;
+  return new KeyholdError('BadInput', `Nothing was exported: ${item} cannot travel in a bundle (its ${field}). ${reason}`, { field: 'notExportable' });
 }
 
 /** Builds, signs with the vault's key and encrypts an export; returns the age file's bytes. Writes nothing. */
@@ -141,6 +167,8 @@ export async function sealExport(vault: Vault, options: ExportOptions): Promise<
   try {
     const signed = timed(onPhase, 'sign', () => signBundle(unsigned, keys.signingKey.privateKey, onPhase));
     plaintext = timed(onPhase, 'serialize', () => serializeBundle(signed));
+  } catch (e) {
+    throw namedByItem(e, content);
   } finally {
     keys.signingKey.privateKey.fill(0);
   }
