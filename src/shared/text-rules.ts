@@ -36,7 +36,8 @@ export function labelProblem(s: string, what: string, max: number): string | nul
   if (s !== trimmed) return `${what} may not start or end with spaces.`;
   if (CONTROL.test(s)) return `${what} may not contain control characters.`;
   const deceptive = DECEPTIVE.exec(s);
-  if (deceptive) return `${what} may not contain invisible or direction-changing characters (it holds ${codePoint(deceptive[0])}), which make a name read as another.`;
+  if (deceptive)
+    return `${what} may not contain invisible or direction-changing characters (it holds ${codePoint(deceptive[0])}), which make a name read as another.`;
   return null;
 }
 
