@@ -17,6 +17,9 @@ const SECTIONS: readonly [prefix: string, view: View][] = [
   ['profile-form-', 'profiles'],
   ['byok-form-', 'byok'],
   ['connection-', 'connections'],
+  ['agent-form-', 'agents'],
+  ['contact-form', 'sharing'],
+  ['settings-form', 'settings'],
 ];
 
 /** The section of the window whose form wrote a kept draft, or null for a key no form makes. */
@@ -66,7 +69,7 @@ export function useKeptDrafts(section: View, take: (drafts: FormDraft[]) => void
 }
 
 /** A kept draft's values as an object, or null if they are not JSON of one (the form wrote them; the check is for safety). */
-export function draftObject(text: string): Record<string, unknown> | null {
+function draftObject(text: string): Record<string, unknown> | null {
   try {
     const v: unknown = JSON.parse(text);
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
@@ -75,4 +78,24 @@ export function draftObject(text: string): Record<string, unknown> | null {
   }
 }
 
-export const RESTORED_TEXT = 'Your unsaved edits are back: Keyhold kept them, encrypted, while it was locked.';
+/**
+ * Puts edits kept through a lock back into a form, once, and says so: `restored` is what the form
+ * sent (useUnsavedEdits), `read` checks it is this form's and returns its values (null: it is not),
+ * `put` puts them in.
+ */
+export function usePutBack<T>(restored: string | undefined, read: (fields: Record<string, unknown>) => T | null, put: (values: T) => void): void {
+  const { toast } = useAppState();
+  const latest = useRef({ read, put });
+  latest.current = { read, put };
+  useEffect(() => {
+    if (restored === undefined) return;
+    const fields = draftObject(restored);
+    const values = fields === null ? null : latest.current.read(fields);
+    if (values === null) return;
+    latest.current.put(values);
+    toast('success', 'Your unsaved edits are back: Keyhold kept them, encrypted, while it was locked.');
+  }, [restored, toast]);
+}
+
+/** Fields a form reads back from a kept draft. */
+export const isText = (v: unknown): v is string => typeof v === 'string';

@@ -1,13 +1,17 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FormDraft } from '../../src/shared/contract';
 import { ProfileForm } from '../../src/renderer/screens/profiles/ProfileForm';
 import { ProfilesView } from '../../src/renderer/screens/profiles/ProfilesView';
+import { useKeptDrafts } from '../../src/renderer/drafts';
+import { AgentsView } from '../../src/renderer/screens/AgentsView';
 import { ByokView } from '../../src/renderer/screens/ByokView';
+import { SettingsView } from '../../src/renderer/screens/SettingsView';
+import { AddContactForm } from '../../src/renderer/screens/sharing/SharingView';
 import { ConnectionsView } from '../../src/renderer/screens/ConnectionsView';
 import { useAppState, type View } from '../../src/renderer/state';
 import { appStateHarness, fakeClient, NOW, profileSummary, renderWith } from '../helpers/ui';
@@ -200,3 +204,112 @@ describe('the connection forms', () => {
     expect((backside.getByLabelText('Bearer token') as HTMLInputElement).value).toBe('');
   });
 });
+
+/** Opens a section through the app state, as the sidebar does (the leave guard asks first). */
+function GoTo({ section }: { section: View }) {
+  const { go } = useAppState();
+  return (
+    <button type="button" onClick={() => go(section)}>
+      Go to {section}
+    </button>
+  );
+}
+
+describe('the other forms: agents, contacts and preferences', () => {
+  const kept = (spy: { mock: { calls: unknown[][] } }, key: string) => {
+    const last = spy.mock.calls
+      .map((c) => c[0] as { key: string; values: string | null })
+      .filter((d) => d.key === key)
+      .at(-1);
+    return last?.values === null || last === undefined ? null : (JSON.parse(last.values) as Record<string, unknown>);
+  };
+
+  it('an agent declaration being typed is kept for a lock, and comes back in its dialog after the unlock', async () => {
+    const user = userEvent.setup();
+    const formDraftKeep = vi.fn(async () => null);
+    const view = renderWith(fakeClient({ agentsList: async () => [], profilesList: async () => [], formDraftKeep }), <AgentsView />);
+    await user.click(await screen.findByRole('button', { name: 'Declare your first agent' }));
+    await user.type(screen.getByLabelText('Agent id'), 'crm-bot');
+    await user.type(screen.getByLabelText('Input arguments'), 'USERNAME{Enter}PASSWORD');
+    await waitFor(() => expect(kept(formDraftKeep, 'agent-form-new')).toEqual({ agentId: 'crm-bot', args: 'USERNAME\nPASSWORD' }));
+    view.unmount();
+
+    const restore: FormDraft[] = [{ key: 'agent-form-new', values: JSON.stringify({ agentId: 'crm-bot', args: 'USERNAME\nPASSWORD' }) }];
+    renderWith(
+      fakeClient({ agentsList: async () => [], profilesList: async () => [], formDraftKeep: async () => null }),
+      <RestoreInto section="agents" restore={restore}>
+        <AgentsView />
+      </RestoreInto>,
+    );
+    const form = await screen.findByRole('form', { name: 'Declare an agent' });
+    await waitFor(() => expect((within(form).getByLabelText('Input arguments') as HTMLTextAreaElement).value).toBe('USERNAME\nPASSWORD'));
+    expect((within(form).getByLabelText('Agent id') as HTMLInputElement).value).toBe('crm-bot');
+  });
+
+  it('a contact being typed: leaving the section asks first, a lock keeps it, the unlock puts it back', async () => {
+    const user = userEvent.setup();
+    const formDraftKeep = vi.fn(async () => null);
+    const calls = { contactsList: async () => [], formDraftKeep };
+    const view = renderWith(
+      fakeClient(calls),
+      <>
+        <AddContactForm />
+        <GoTo section="profiles" />
+        <LeaveQuestion />
+      </>,
+    );
+    await user.type(screen.getByLabelText('Name'), 'Bob');
+    await user.type(screen.getByLabelText('Age recipient'), 'age1bob');
+    await waitFor(() => expect(kept(formDraftKeep, 'contact-form')).toEqual({ name: 'Bob', recipient: 'age1bob', signingKey: '' }));
+    await user.click(screen.getByRole('button', { name: 'Go to profiles' }));
+    expect(screen.getByRole('alertdialog', { name: 'Discard unsaved changes?' })).toBeTruthy();
+    view.unmount();
+
+    renderWith(
+      fakeClient({ ...calls, formDraftKeep: async () => null }),
+      <RestoreInto section="sharing" restore={[{ key: 'contact-form', values: JSON.stringify({ name: 'Bob', recipient: 'age1bob', signingKey: '' }) }]}>
+        <ContactsProbe />
+      </RestoreInto>,
+    );
+    await waitFor(() => expect((screen.getByLabelText('Age recipient') as HTMLInputElement).value).toBe('age1bob'));
+    expect((screen.getByLabelText('Name') as HTMLInputElement).value).toBe('Bob');
+  });
+
+  it('changed preferences: leaving asks first, a lock keeps them, the unlock puts them back over what is saved', async () => {
+    const user = userEvent.setup();
+    const formDraftKeep = vi.fn(async () => null);
+    const saved = { autoLockMinutes: 10, clipboardSeconds: 30, theme: 'system' as const, quickUnlock: false, keyMaxAgeDays: 90 };
+    const calls = { settingsGet: async () => saved, vaultStatus: async () => ({ exists: true, unlocked: true, dir: '/v' }), formDraftKeep };
+    const view = renderWith(
+      fakeClient(calls),
+      <>
+        <SettingsView />
+        <GoTo section="profiles" />
+        <LeaveQuestion />
+      </>,
+    );
+    const minutes = await screen.findByLabelText('Lock after (minutes without activity)');
+    await user.clear(minutes);
+    await user.type(minutes, '45');
+    await waitFor(() => expect(kept(formDraftKeep, 'settings-form')).toMatchObject({ autoLockMinutes: 45, clipboardSeconds: 30 }));
+    await user.click(screen.getByRole('button', { name: 'Go to profiles' }));
+    expect(screen.getByRole('alertdialog', { name: 'Discard unsaved changes?' })).toBeTruthy();
+    view.unmount();
+
+    renderWith(
+      fakeClient({ ...calls, formDraftKeep: async () => null }),
+      <RestoreInto section="settings" restore={[{ key: 'settings-form', values: JSON.stringify({ ...saved, autoLockMinutes: 45, evil: 'x' }) }]}>
+        <SettingsView />
+      </RestoreInto>,
+    );
+    await waitFor(() => expect((screen.getByLabelText('Lock after (minutes without activity)') as HTMLInputElement).value).toBe('45'));
+    expect((screen.getByLabelText('Clear the clipboard after (seconds)') as HTMLInputElement).value).toBe('30');
+  });
+});
+
+/** The contact form as the Sharing page holds it (the page's other parts are not under test here). */
+function ContactsProbe() {
+  const [restored, setRestored] = useState<string | undefined>(undefined);
+  useKeptDrafts('sharing', ([draft]) => setRestored(draft?.values));
+  return <AddContactForm restored={restored} />;
+}

@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import type { FieldError, Resolver } from 'react-hook-form';
 import { AgentId, AgentInput, AuthKey } from '../../shared/domain';
 import type { AgentSummary } from '../../shared/domain';
 import { useApi } from '../api';
+import { isText, useKeptDrafts, usePutBack, useUnsavedEdits } from '../drafts';
 import { useAgents } from '../hooks';
 import { ago, when } from '../lib/time';
 import { qk } from '../queries';
@@ -32,7 +33,21 @@ const agentResolver: Resolver<AgentFormValues> = async (values) => {
   return Object.keys(errors).length ? { values: {}, errors: errors as never } : { values, errors: {} };
 };
 
-function AgentForm({ existing, onDone, onCancel }: { existing?: AgentSummary; onDone: (a: AgentSummary) => void; onCancel: () => void }) {
+/** The name an agent form gives its unsaved edits: a new declaration, or the edit of an agent's. */
+const agentDraftKey = (agentId?: string): string => (agentId === undefined ? 'agent-form-new' : `agent-form-edit-${agentId}`);
+
+function AgentForm({
+  existing,
+  restored,
+  onDone,
+  onCancel,
+}: {
+  existing?: AgentSummary;
+  /** Unsaved edits kept through a lock, put back once. */
+  restored?: string;
+  onDone: (a: AgentSummary) => void;
+  onCancel: () => void;
+}) {
   const api = useApi();
   const qc = useQueryClient();
   const { toast, setDirty } = useAppState();
@@ -42,14 +57,18 @@ function AgentForm({ existing, onDone, onCancel }: { existing?: AgentSummary; on
     defaultValues: { agentId: existing?.agentId ?? '', args: existing?.args.join('\n') ?? '' },
   });
   const { errors, isDirty } = form.formState;
-  useEffect(() => {
-    setDirty('agent-form', isDirty);
-    return () => setDirty('agent-form', false);
-  }, [isDirty, setDirty]);
+  const draftKey = agentDraftKey(existing?.agentId);
+  const watched = form.watch();
+  useUnsavedEdits(draftKey, isDirty ? watched : null);
+  usePutBack(
+    restored,
+    (v) => (isText(v.agentId) && isText(v.args) ? { agentId: existing?.agentId ?? v.agentId, args: v.args } : null),
+    (values) => form.reset(values, { keepDefaultValues: true }),
+  );
   const save = useMutation({
     mutationFn: (v: AgentFormValues) => api.agentSet({ agentId: v.agentId, args: splitArgs(v.args) }),
     onSuccess: (a) => {
-      setDirty('agent-form', false);
+      setDirty(draftKey, false);
       void qc.invalidateQueries({ queryKey: qk.agents });
       void qc.invalidateQueries({ queryKey: qk.health });
       toast('success', `Saved ${a.agentId}: ${count(a.args.length, 'input argument')}.`);
@@ -94,8 +113,23 @@ export function AgentsView() {
   const { toast, go, guard } = useAppState();
   const agents = useAgents();
   const profiles = useQuery({ queryKey: qk.profiles, queryFn: () => api.profilesList({}) });
-  const [editing, setEditing] = useState<{ agent?: AgentSummary } | null>(null);
+  const [editing, setEditing] = useState<{ agent?: AgentSummary; restored?: string } | null>(null);
   const [removing, setRemoving] = useState<AgentSummary | null>(null);
+  useKeptDrafts('agents', ([draft]) => {
+    if (!draft) return;
+    if (draft.key === agentDraftKey()) {
+      setEditing({ restored: draft.values });
+      return;
+    }
+    api.agentsList().then(
+      (list) => {
+        const agent = list.find((a) => agentDraftKey(a.agentId) === draft.key);
+        if (agent) setEditing({ agent, restored: draft.values });
+        else toast('error', 'Keyhold kept your unsaved edits through the lock, but their agent declaration is gone now.');
+      },
+      () => undefined,
+    );
+  });
   const remove = useMutation({
     mutationFn: (agentId: string) => api.agentDelete({ agentId }),
     onSuccess: (a) => {
@@ -177,7 +211,12 @@ export function AgentsView() {
       </ul>
       {editing ? (
         <Dialog title={editing.agent ? `Edit ${editing.agent.agentId}` : 'Declare an agent'} onClose={() => guard(() => setEditing(null))}>
-          <AgentForm {...(editing.agent ? { existing: editing.agent } : {})} onDone={() => setEditing(null)} onCancel={() => guard(() => setEditing(null))} />
+          <AgentForm
+            {...(editing.agent ? { existing: editing.agent } : {})}
+            {...(editing.restored === undefined ? {} : { restored: editing.restored })}
+            onDone={() => setEditing(null)}
+            onCancel={() => guard(() => setEditing(null))}
+          />
         </Dialog>
       ) : null}
       {removing ? (

@@ -1,11 +1,11 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { ByokInput, checkProviderKey, keyHint, Provider } from '../../shared/domain';
 import type { ByokSummary } from '../../shared/domain';
 import { useApi } from '../api';
-import { draftObject, RESTORED_TEXT, useKeptDrafts, useUnsavedEdits } from '../drafts';
+import { isText, usePutBack, useKeptDrafts, useUnsavedEdits } from '../drafts';
 import { useInvalidateItems, useSyncNow } from '../hooks';
 import { ago, when } from '../lib/time';
 import { plain } from '../lib/words';
@@ -60,9 +60,8 @@ interface ByokFormValues {
 }
 
 /** A kept draft's values, or null if they are not a BYOK form's (this form wrote them; the check is for safety). */
-function byokDraftValues(text: string): ByokFormValues | null {
-  const v = draftObject(text);
-  const ok = v !== null && typeof v.kind === 'string' && Provider.safeParse(v.provider).success && typeof v.apiKey === 'string';
+function byokDraftValues(v: Record<string, unknown>): ByokFormValues | null {
+  const ok = isText(v.kind) && Provider.safeParse(v.provider).success && isText(v.apiKey);
   return ok ? { kind: v.kind as string, provider: v.provider as ByokFormValues['provider'], apiKey: v.apiKey as string, draft: false } : null;
 }
 
@@ -93,14 +92,10 @@ export function ByokKeyForm({
   const draftKey = byokDraftKey(existing?.kind);
   const watched = form.watch();
   useUnsavedEdits(draftKey, isDirty ? { kind: watched.kind, provider: watched.provider, apiKey: watched.apiKey } : null);
-  useEffect(() => {
-    if (restored === undefined) return;
-    const values = byokDraftValues(restored);
-    if (values === null) return;
+  usePutBack(restored, byokDraftValues, (values) => {
     form.reset(existing ? { ...values, kind: existing.kind } : values, { keepDefaultValues: true });
     void form.trigger();
-    toast('success', RESTORED_TEXT);
-  }, [restored, existing, form, toast]);
+  });
   const save = useMutation({
     mutationFn: (v: ByokInput) => api.byokSet(v),
     onSuccess: (s, v) => {

@@ -1,12 +1,12 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { RemoteInput } from '../../shared/domain';
 import type { RemoteKind, RemoteSummary } from '../../shared/domain';
 import type { FormDraft } from '../../shared/contract';
 import { useApi } from '../api';
-import { draftObject, RESTORED_TEXT, useKeptDrafts, useUnsavedEdits } from '../drafts';
+import { isText, usePutBack, useKeptDrafts, useUnsavedEdits } from '../drafts';
 import { ago, when } from '../lib/time';
 import { plain } from '../lib/words';
 import { qk } from '../queries';
@@ -93,12 +93,11 @@ function ConnectionCard({ kind, current, restored }: { kind: RemoteKind; current
   const typedCredential = form.watch('credential');
   const isDirty = typedUrl !== (current?.url ?? '') || Boolean(typedCredential);
   useUnsavedEdits(connectionDraftKey(kind), isDirty ? { url: typedUrl, credential: typedCredential ?? '' } : null);
-  useEffect(() => {
-    const v = restored === undefined ? null : draftObject(restored);
-    if (v === null || typeof v.url !== 'string' || typeof v.credential !== 'string') return;
-    form.reset({ kind, url: v.url, credential: v.credential === '' ? undefined : v.credential }, { keepDefaultValues: true });
-    toast('success', RESTORED_TEXT);
-  }, [restored, form, kind, toast]);
+  usePutBack(
+    restored,
+    (v) => (isText(v.url) && isText(v.credential) ? { url: v.url, credential: v.credential } : null),
+    ({ url, credential }) => form.reset({ kind, url, credential: credential === '' ? undefined : credential }, { keepDefaultValues: true }),
+  );
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: qk.remotes });
     void qc.invalidateQueries({ queryKey: qk.syncStatus });

@@ -1,10 +1,12 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { contract } from '../../shared/contract';
 import type { VaultStatus } from '../../shared/contract';
 import { UserSettings } from '../../shared/settings';
 import { useApi } from '../api';
+import { useKeptDrafts, usePutBack, useUnsavedEdits } from '../drafts';
 import { qk } from '../queries';
 import { useAppState } from '../state';
 import { InputField, Toggle } from '../ui/fields';
@@ -25,12 +27,35 @@ const LIMITS = (
   ] as const
 ).map(([name, label]) => ({ name, label, min: UserSettings.shape[name].minValue ?? undefined, max: UserSettings.shape[name].maxValue ?? undefined }));
 
-function PreferencesForm({ settings }: { settings: UserSettings }) {
+/** The name the preferences form gives its unsaved edits. */
+const SETTINGS_DRAFT = 'settings-form';
+
+function PreferencesForm({ settings, restored }: { settings: UserSettings; restored: string | undefined }) {
   const api = useApi();
   const qc = useQueryClient();
   const { toast } = useAppState();
   const form = useForm({ resolver: zodResolver(UserSettings), mode: 'onChange', defaultValues: settings });
   const { errors, isDirty } = form.formState;
+  const watched = form.watch();
+  useUnsavedEdits(SETTINGS_DRAFT, isDirty ? watched : null);
+  // Only what the form holds, of the types it holds them in; anything else stays as saved.
+  usePutBack(
+    restored,
+    (v) => {
+      const kept: Partial<UserSettings> = {};
+      for (const [name, value] of Object.entries(v)) {
+        if (!Object.hasOwn(settings, name)) continue;
+        const saved = settings[name as keyof UserSettings];
+        if (typeof value === typeof saved || (typeof saved === 'number' && value === null)) Object.assign(kept, { [name]: value ?? Number.NaN });
+      }
+      return kept;
+    },
+    (kept) => {
+      form.reset({ ...settings, ...kept }, { keepDefaultValues: true });
+      if (kept.theme) applyTheme(kept.theme);
+      void form.trigger();
+    },
+  );
   const save = useMutation({
     mutationFn: (v: UserSettings) => api.settingsSet(v),
     onSuccess: (s) => {
@@ -149,13 +174,15 @@ export function SettingsView() {
   const api = useApi();
   const settings = useQuery({ queryKey: qk.settings, queryFn: () => api.settingsGet() });
   const status = useQuery({ queryKey: qk.vaultStatus, queryFn: () => api.vaultStatus() });
+  const [restored, setRestored] = useState<string | undefined>(undefined);
+  useKeptDrafts('settings', ([draft]) => setRestored(draft?.key === SETTINGS_DRAFT ? draft.values : undefined));
   return (
     <div className="page">
       <PageHeader title="Settings">Vault: {status.data?.dir}</PageHeader>
       {settings.isPending ? <Spinner label="Loading settings" /> : null}
       <ErrorNote error={settings.error} />
       <div className="two-col">
-        {settings.data ? <PreferencesForm settings={settings.data} /> : null}
+        {settings.data ? <PreferencesForm settings={settings.data} restored={restored} /> : null}
         <PasswordForm status={status.data} />
       </div>
     </div>

@@ -1,11 +1,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import type { ProfileSummary } from '../../../shared/domain';
 import { errorField, useApi } from '../../api';
 import { useAgents, useInvalidateItems, useSyncNow } from '../../hooks';
 import { qk } from '../../queries';
-import { RESTORED_TEXT, useUnsavedEdits } from '../../drafts';
+import { usePutBack, useUnsavedEdits } from '../../drafts';
 import { useAppState } from '../../state';
 import { InputField, SubmitActions, Toggle } from '../../ui/fields';
 import { Dialog, ErrorNote, Field } from '../../ui/kit';
@@ -58,14 +58,10 @@ export function ProfileForm({
   const dirtyKey = draftKeyOf(original?.id);
   const watched = form.watch();
   useUnsavedEdits(dirtyKey, isDirty ? watched : null);
-  useEffect(() => {
-    if (restored === undefined) return;
+  usePutBack(restored, draftValues, (values) => {
     onRestored?.();
-    const values = draftValues(restored);
-    if (values === null) return;
     form.reset(values, { keepDefaultValues: true });
-    toast('success', RESTORED_TEXT);
-  }, [restored, onRestored, form, toast]);
+  });
 
   const save = useMutation({
     mutationFn: async ({ values, draft, confirmNewRemote }: { values: ProfileFormValues; draft: boolean; confirmNewRemote: boolean }) => {

@@ -3,7 +3,7 @@
 import { AgentId, AuthKey, AuthValue, ProfileInput, ProfileName, undeclaredKeys } from '../../../shared/domain';
 import type { AgentSummary, ProfilePatch, ProfileSummary } from '../../../shared/domain';
 import type { FieldError, Resolver } from 'react-hook-form';
-import { draftObject } from '../../drafts';
+import { isText } from '../../drafts';
 
 export interface Row {
   key: string;
@@ -118,15 +118,14 @@ export function draftTarget(key: string): string | null {
   return key.startsWith('profile-form-') ? key.slice('profile-form-'.length) || null : null;
 }
 
-const isText = (v: unknown): v is string => typeof v === 'string';
 const isRow = (r: unknown): r is Row => {
   const row = r as Partial<Row> | null;
   return typeof row === 'object' && row !== null && isText(row.key) && isText(row.value) && typeof row.existing === 'boolean';
 };
 
 /** The values of a kept draft, or null if they are not a profile form's (this form wrote them; the check is for safety). */
-export function draftValues(text: string): ProfileFormValues | null {
-  const v = draftObject(text) as Partial<ProfileFormValues> | null;
-  const ok = v !== null && isText(v.agentId) && isText(v.name) && Array.isArray(v.rows) && v.rows.every(isRow) && typeof v.saveSession === 'boolean';
+export function draftValues(fields: Record<string, unknown>): ProfileFormValues | null {
+  const v = fields as Partial<ProfileFormValues>;
+  const ok = isText(v.agentId) && isText(v.name) && Array.isArray(v.rows) && v.rows.every(isRow) && typeof v.saveSession === 'boolean';
   return ok ? (v as ProfileFormValues) : null;
 }

@@ -5,6 +5,7 @@ import { useForm } from 'react-hook-form';
 import { ContactFormInput } from '../../../shared/share';
 import type { Contact, ContactInput } from '../../../shared/share';
 import { errorField, useApi } from '../../api';
+import { isText, useKeptDrafts, usePutBack, useUnsavedEdits } from '../../drafts';
 import { qk } from '../../queries';
 import { useAppState } from '../../state';
 import { InputField } from '../../ui/fields';
@@ -68,18 +69,30 @@ const FORM_FIELD: Record<string, 'name' | 'recipient' | 'signingKey'> = {
   signingKey: 'signingKey',
 };
 
-export function AddContactForm({ onAdded }: { onAdded?: (c: Contact) => void }) {
+/** The name the contact form gives its unsaved edits. */
+const CONTACT_DRAFT = 'contact-form';
+
+export function AddContactForm({ restored, onAdded }: { restored?: string | undefined; onAdded?: (c: Contact) => void }) {
   const api = useApi();
   const qc = useQueryClient();
-  const { toast } = useAppState();
+  const { toast, setDirty } = useAppState();
   const form = useForm({
     resolver: zodResolver(ContactFormInput),
     mode: 'onTouched',
     defaultValues: { name: '', recipient: '', signingKey: '' as string | undefined },
   });
+  const { isDirty } = form.formState;
+  const watched = form.watch();
+  useUnsavedEdits(CONTACT_DRAFT, isDirty ? watched : null);
+  usePutBack(
+    restored,
+    (v) => (isText(v.name) && isText(v.recipient) ? { name: v.name, recipient: v.recipient, signingKey: isText(v.signingKey) ? v.signingKey : '' } : null),
+    (values) => form.reset(values, { keepDefaultValues: true }),
+  );
   const add = useMutation({
     mutationFn: (v: ContactInput) => api.contactAdd(v),
     onSuccess: (c) => {
+      setDirty(CONTACT_DRAFT, false);
       void qc.invalidateQueries({ queryKey: qk.contacts });
       form.reset({ name: '', recipient: '', signingKey: '' });
       toast('success', `Added ${c.name}.`);
@@ -133,6 +146,8 @@ function ContactsSection() {
   const { toast } = useAppState();
   const contacts = useQuery({ queryKey: qk.contacts, queryFn: () => api.contactsList() });
   const [removing, setRemoving] = useState<Contact | null>(null);
+  const [restored, setRestored] = useState<string | undefined>(undefined);
+  useKeptDrafts('sharing', ([draft]) => setRestored(draft?.key === CONTACT_DRAFT ? draft.values : undefined));
   const remove = useMutation({
     mutationFn: (name: string) => api.contactDelete({ name }),
     onSuccess: (c) => {
@@ -170,7 +185,7 @@ function ContactsSection() {
             </ul>
           ) : null}
         </div>
-        <AddContactForm />
+        <AddContactForm restored={restored} />
       </div>
       {removing ? (
         <ConfirmDialog
