@@ -136,9 +136,12 @@ function collect(vault: Vault, selection: ExportSelection, refs: readonly string
  * itself may be what reads as another.
  */
 function namedByItem(e: unknown, content: ExportContent): unknown {
-  const where = e instanceof KeyholdError && e.code === 'BadInput' ? /^items\.(profiles|byokKeys|agents)\.(\d+)\.([^:]+): (.*)$/s.exec(e.message) : null;
+  const where = e instanceof KeyholdError && e.code === 'BadInput' && e.field ? /^items\.(profiles|byokKeys|agents)\.(\d+)\.(.+)$/.exec(e.field) : null;
   if (!where) return e;
-  const [, list, index, field, reason] = where as unknown as [string, keyof BundleItems, string, string, string];
+  const [path, list, index, field] = where as unknown as [string, keyof BundleItems, string, string];
+  // parseInput puts the path in front of the reason.
+  const message = (e as KeyholdError).message;
+  const reason = message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
   const i = Number(index);
   const item =
     list === 'profiles'
