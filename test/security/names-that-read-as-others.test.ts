@@ -6,7 +6,9 @@ import { loadVaultKeys } from '../../src/core/share/vault-keys';
 import { expectKeyholdError } from '../fixtures/share/samples';
 import { useCleanups } from '../helpers/cleanup';
 import { writeLegacyProfile } from '../helpers/legacy';
-import { newVault } from '../helpers/vault';
+import { newVault, PASSWORD } from '../helpers/vault';
+import { Vault } from '../../src/core/vault/vault';
+import { cliVault } from './cli-env';
 import { hostileBundle, useReceiver, type HostileProfile } from './hostile-bundle';
 
 // Attack: a teammate's bundle holds a profile whose name reads as another one. "crm-bot/\u202Edorp"
@@ -77,6 +79,26 @@ describe('names that read as other names', () => {
     expect(vault.profiles.get(id, { reveal: true }).authData).toEqual({ K: 'old' });
     vault.profiles.edit(id, { name: 'prod-old' });
     expect(await exportToFile(vault, out, { all: true, target: { recipients: [recipient] } })).toMatchObject({ profiles: 2 });
+  });
+
+  it('the CLI says how to get such a profile out: change it, or export a selection without it', async () => {
+    const v = await cliVault('keyhold-sec-lookalike-');
+    cleanups.push(v.cleanup);
+    const vault = Vault.open(v.env.KEYHOLD_VAULT);
+    await vault.unlock(PASSWORD);
+    let id: string;
+    try {
+      id = writeLegacyProfile(vault, { agentId: 'crm-bot', name: 'pr\u200bod', authData: { K: 'v' } });
+    } finally {
+      vault.close();
+    }
+    const recipient = (await v.ok(['identity', '--json'])).json<{ recipient: string }>().recipient;
+    const r = await v.run(['export', '--all', '--to', recipient, '--out', join(v.dir, 'out.age')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`Nothing was exported: the profile ${id} cannot travel in a bundle (its name).`);
+    expect(r.stderr).toContain('"keyhold profile edit ID"');
+    expect(r.stderr).toContain('--select');
+    expect(existsSync(join(v.dir, 'out.age'))).toBe(false);
   });
 
   it('names in any script, emoji sequences joined by U+200D, and the joiners scripts need stay allowed', async () => {
