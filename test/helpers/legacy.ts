@@ -19,3 +19,17 @@ export function writeLegacyProfile(vault: Vault, profile: { agentId: string; nam
   vault.db.prepare('UPDATE vault_meta SET index_gen = index_gen + 1 WHERE id = 1').run();
   return id;
 }
+
+/** A BYOK key as a vault written before a rule may hold it (see writeLegacyProfile). Returns its id. */
+export function writeLegacyByokKey(vault: Vault, key: { kind: string; apiKey: string }): string {
+  const { kind, apiKey } = key;
+  return vault.byok.store.insert({
+    lookup: vault.cells().lookup('byok_keys', kind),
+    meta: { kind, provider: 'other', keyHint: '…', remoteRow: null, lastProbe: null, lastSyncType: null, lastError: null, hasToken: false },
+    secrets: { apiKey },
+    draft: true,
+    now: Date.now(),
+    reason: 'create',
+    snapshot: { kind, provider: 'other', apiKey },
+  });
+}

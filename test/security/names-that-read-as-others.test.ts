@@ -5,7 +5,7 @@ import { exportToFile, importFile } from '../../src/core/share/exchange';
 import { loadVaultKeys } from '../../src/core/share/vault-keys';
 import { expectKeyholdError } from '../fixtures/share/samples';
 import { useCleanups } from '../helpers/cleanup';
-import { writeLegacyProfile } from '../helpers/legacy';
+import { writeLegacyByokKey, writeLegacyProfile } from '../helpers/legacy';
 import { newVault, PASSWORD } from '../helpers/vault';
 import { Vault } from '../../src/core/vault/vault';
 import { cliVault } from './cli-env';
@@ -75,6 +75,12 @@ describe('names that read as other names', () => {
     );
     expect(error.field).toBe('notExportable');
     expect(existsSync(out)).toBe(false);
+    const keyId = writeLegacyByokKey(vault, { kind: 'claude\u2066code', apiKey: 'k-123456' });
+    await expectKeyholdError(
+      () => exportToFile(vault, out, { select: ['crm-bot/prod'], withByok: true, target: { recipients: [recipient] } }),
+      'BadInput',
+      new RegExp(`^Nothing was exported: the BYOK key ${keyId} cannot travel in a bundle \\(its kind\\)\\. Agent kind may not contain invisible`),
+    );
     // What it holds is still usable, and a rename is the way out.
     expect(vault.profiles.get(id, { reveal: true }).authData).toEqual({ K: 'old' });
     vault.profiles.edit(id, { name: 'prod-old' });
