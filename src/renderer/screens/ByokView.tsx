@@ -43,10 +43,10 @@ export function remoteStatus(remote: Record<string, unknown> | null) {
 }
 
 /** The name a BYOK key form gives its unsaved edits: a new key, or the rotation of a kind's key. */
-export const byokDraftKey = (kind?: string): string => (kind === undefined ? 'byok-form-new' : `byok-form-rotate-${kind}`);
+const byokDraftKey = (kind?: string): string => (kind === undefined ? 'byok-form-new' : `byok-form-rotate-${kind}`);
 
 /** The kind a kept BYOK draft rotates, '' for a new key, or null for a key no BYOK form made. */
-export function byokDraftTarget(key: string): string | null {
+function byokDraftTarget(key: string): string | null {
   if (key === byokDraftKey()) return '';
   const prefix = byokDraftKey('');
   return key.startsWith(prefix) && key.length > prefix.length ? key.slice(prefix.length) : null;
