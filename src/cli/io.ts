@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { readSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { KeyholdError } from '../shared/keyhold-error';
+import { LINE_REORDERING } from '../shared/text';
 import type { ItemVersion } from '../shared/domain';
 
 /**
@@ -260,10 +261,8 @@ export const MASK = '••••••••';
 // terminal escape sequence (retitle the window, rewrite the screen, on some terminals answer back
 // as typed input), CR and BS overwrite what was printed, and bidi overrides reorder a line so a
 // name reads as something else. Every such character is shown as a visible escape instead.
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
-const UNSAFE_IN_FIELD = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${LINE_REORDERING}]`, 'g');
+const UNSAFE_IN_FIELD = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${LINE_REORDERING}]`, 'g');
 
 const visible = (c: string): string => {
   const code = c.codePointAt(0) ?? 0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LINE_REORDERING } from './text';
 
 // The rules for text that comes from a person or a file: names, values, and the one member name
 // JavaScript objects cannot hold. src/shared/domain.ts builds its schemas from these.
@@ -25,7 +26,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 // the bidi embeddings, overrides, isolates and marks (Trojan Source, CVE-2021-42574), line and
 // paragraph separators, and the invisible ones (zero-width space, word joiner, byte order mark,
 // soft hyphen). The joiners U+200C and U+200D stay allowed: scripts and emoji sequences need them.
-const DECEPTIVE = /[\u0080-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
+const DECEPTIVE = new RegExp(`[\\u0080-\\u009f\\u00ad\\u180e\\u200b\\u2060\\ufeff${LINE_REORDERING}]`);
 const codePoint = (c: string): string => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 export function labelProblem(s: string, what: string, max: number): string | null {

@@ -11,3 +11,11 @@ let collator: Intl.Collator | undefined;
 export function compareText(a: string, b: string): number {
   return (collator ??= new Intl.Collator()).compare(a, b);
 }
+
+/**
+ * The characters that reorder or break a line as it is laid out: the bidi embeddings, overrides,
+ * isolates and marks (Trojan Source, CVE-2021-42574) and the line and paragraph separators. The
+ * body of a regular-expression character class, for the CLI's escaping of what it prints
+ * (src/cli/io.ts) and the rule for names people read back (text-rules.ts).
+ */
+export const LINE_REORDERING = '\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
