@@ -369,6 +369,9 @@ export const AuditEvent = z.enum([
   'bundle_imported',
   /** A key that changes how a program runs (NODE_OPTIONS, LD_PRELOAD…) was allowed by name. */
   'env_allowed',
+  /** A keyhold.toml was trusted (its path and text), or that trust was withdrawn. */
+  'file_trusted',
+  'file_trust_revoked',
   // The chain head was missing or unreadable when an entry had to be added: the chain goes on from
   // the last entry present, and this entry keeps the break visible to every later verification.
   'audit_chain_broken',

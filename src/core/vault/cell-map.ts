@@ -25,7 +25,8 @@ export interface CellTable {
     | 'audit entry'
     | 'sharing keys'
     | 'audit chain head'
-    | 'index snapshot';
+    | 'index snapshot'
+    | 'trusted project file';
   lookup?: (cells: Record<string, unknown>) => string[] | null;
 }
 
@@ -74,6 +75,13 @@ export const CELL_TABLES: readonly CellTable[] = [
   },
   { table: 'index_cache', rowId: 'CAST(id AS TEXT)', columns: ['body'], item: 'index snapshot' },
   { table: 'vault_keys', rowId: 'CAST(id AS TEXT)', columns: ['body'], item: 'sharing keys' },
+  {
+    table: 'trusted_files',
+    rowId: 'id',
+    columns: ['body'],
+    item: 'trusted project file',
+    lookup: (c) => parts(obj(c.body).path),
+  },
 ];
 
 /**

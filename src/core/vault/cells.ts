@@ -16,6 +16,7 @@ export type Table =
   | 'index_cache'
   | 'sessions'
   | 'vault_keys'
+  | 'trusted_files'
   // Not a table: the window's unsaved form, sealed in main's memory at a lock (core/api/form-draft.ts).
   | 'form_drafts';
 

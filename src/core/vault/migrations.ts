@@ -170,6 +170,17 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   );
   `,
+  // 8: the keyhold.toml files a person read and trusted, so that `run` injects what one lists only
+  // while it holds the text that was trusted. Found by a blind index of the file's path; the path,
+  // the text's SHA-256 and the references it listed are a cell like any typed value.
+  `
+  CREATE TABLE trusted_files (
+    id TEXT PRIMARY KEY,
+    lookup BLOB NOT NULL UNIQUE,
+    trusted_at INTEGER NOT NULL,
+    body BLOB NOT NULL
+  );
+  `,
 ];
 
 export const FORMAT_VERSION = MIGRATIONS.length;

@@ -15,6 +15,7 @@ import { Remotes } from './remotes';
 import { reencryptAll } from './rotate';
 import { endAllSessions } from './sessions';
 import { Trash } from './trash';
+import { TrustedFiles } from './trusted-files';
 
 export interface VaultOptions {
   now?: () => number;
@@ -44,6 +45,7 @@ export class Vault {
   readonly byok: ByokKeys;
   readonly remotes: Remotes;
   readonly trash: Trash;
+  readonly trustedFiles: TrustedFiles;
   private readonly lockListeners = new Set<() => void>();
 
   private constructor(
@@ -58,6 +60,7 @@ export class Vault {
     this.byok = new ByokKeys(db, cells, this.audit, now);
     this.remotes = new Remotes(db, cells, this.audit, now);
     this.trash = new Trash(this.profiles, this.byok, this.audit, now);
+    this.trustedFiles = new TrustedFiles(db, cells, this.audit, now);
   }
 
   static async create(dir: string, password: string, options: VaultOptions & { kdf?: KdfParams } = {}): Promise<Vault> {
