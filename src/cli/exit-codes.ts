@@ -53,6 +53,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'SignatureInvalid':
     case 'Unsigned':
     case 'UntrustedSigner':
+    case 'UntrustedFile':
       return EXIT.integrity;
     case 'VaultLocked':
     case 'SessionInvalid':

@@ -59,6 +59,7 @@ export const COMMANDS: Record<string, { module: ModuleName; description: string 
   unlock: { module: 'session', description: 'ask for the master password once and print a KEYHOLD_SESSION session for this shell (like "bw unlock")' },
   lock: { module: 'session', description: 'end every session of this vault (never asks for the password)' },
   run: { module: 'devflow', description: 'run a command with profiles\' values and BYOK keys in its environment, masked in its output (like "op run")' },
+  trust: { module: 'devflow', description: 'trust a keyhold.toml, so that "keyhold run" injects what it lists (like "direnv allow")' },
   inject: { module: 'devflow', description: 'fill a template: every keyhold:// reference is replaced by its value (like "op inject")' },
   scan: { module: 'agents', description: 'find API keys lying in agent configs (MCP env blocks), .env files and shell start-up files' },
   mcp: { module: 'agents', description: 'move the secrets of MCP server configs into the vault' },
@@ -92,6 +93,7 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   select: 'Give --all, --select REF or --with-byok (not --all with --select).',
   notExportable: 'Change it ("keyhold profile edit ID", "keyhold byok set"), or export a selection without it (--select).',
   target: 'Give --to RECIPIENT or a passphrase, not both.',
+  trustFile: 'To trust it, run "keyhold trust" from this folder.',
 };
 
 /** Every error, from commander or from a command, is one line in this shape on standard error. */

@@ -36,6 +36,8 @@ export const ErrorCode = z.enum([
   'Unsigned',
   /** A bundle signed by a key that is neither this vault's nor a contact's, not trusted for this import. */
   'UntrustedSigner',
+  /** A project file (keyhold.toml) that chooses secrets, not trusted by this vault's owner in its present text. */
+  'UntrustedFile',
   'DecryptFailed',
   'Cancelled',
   'SyncBusy',

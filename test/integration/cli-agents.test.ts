@@ -264,6 +264,8 @@ describe('keyhold.toml', () => {
     write(join(dir, 'keyhold.toml'), '# references only\nGH = "keyhold://profile/github/mcp/GITHUB_TOKEN"\nANTHROPIC_API_KEY = "keyhold://byok/anthropic"\n');
     write(join(dir, '.env'), 'LEFTOVER=some-old-value-here\n');
     mkdirSync(join(dir, 'sub'));
+    // Trusted first (test/security/keyhold-toml-from-a-clone.test.ts covers a file nobody trusted).
+    expect((await keyhold(['trust', '--yes', dir], { env: withSession() })).code).toBe(0);
     const script =
       'process.stdout.write(JSON.stringify([process.env.GH === process.argv[1], process.env.ANTHROPIC_API_KEY === process.argv[2], process.env.SLACK_BOT_TOKEN ?? null]))';
     const r = spawnSync(process.execPath, [CLI, 'run', '--', process.execPath, '-e', script, KEYS.github, KEYS.anthropic], {

@@ -24,7 +24,7 @@ const NOT_RUN: Record<string, string> = {
   'keyhold identity ': "its age1… and signing-key arguments are placeholders for a teammate's keys",
   'npm run lint': 'the development commands themselves',
   'keyhold scan ~/code': "scans the reader's own projects and agent configs; scan, import and mcp wrap are run in cli-agents.test.ts",
-  'cd my-agent/src && keyhold run': 'needs a project with a keyhold.toml; run from keyhold.toml is run in cli-agents.test.ts',
+  'cd my-agent/src && keyhold trust': 'needs a project with a keyhold.toml and a terminal; trust and run are run in keyhold-toml-from-a-clone.test.ts',
 };
 const notRun = (block: string) => Object.keys(NOT_RUN).find((start) => firstLine(block).startsWith(start));
 // The example creates what the other blocks use (crm-bot/prod, the claude-code key), so it runs first.

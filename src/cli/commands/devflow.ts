@@ -1,14 +1,26 @@
 import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
+import { join } from 'node:path';
 import { buildChildEnv, findReferences, isEnvName, parseReference, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
 import type { EnvSource, KeyholdReference } from '../../core/devflow';
 import { quoteName } from '../../core/devflow/env-names';
-import { findProjectFile, parseProjectFile, PROJECT_FILE } from '../../core/agents/project-file';
+import {
+  assertProjectTrusted,
+  findProjectFile,
+  projectFilePath,
+  projectTrust,
+  PROJECT_FILE,
+  readProjectFile,
+  type ProjectFile,
+  type ProjectTrust,
+} from '../../core/agents/project-file';
 import type { Vault } from '../../core/vault/vault';
 import type { ByokDetail } from '../../shared/domain';
+import { plural } from '../../shared/text';
 import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
-import { currentIo, env, keepRunningOnClosedOutput, out, sayErr, setExitCode } from '../io';
+import { cleanField as f, confirm, currentIo, env, err, keepRunningOnClosedOutput, out, printJson, printTable, say, sayErr, setExitCode } from '../io';
 import { checkOutputFree, readTextFile, revealedAuthData } from '../files';
 import { collect } from '../parse';
 
@@ -89,16 +101,43 @@ function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefi
   };
 }
 
-/** The variables a keyhold.toml names, each resolved; an unknown reference is an error, not a gap. */
-function projectSource(vault: Vault, file: string, refs: Record<string, string>): EnvSource {
+/** The variables a trusted keyhold.toml names, each resolved; an unknown reference is an error, not a gap. */
+function projectSource(vault: Vault, file: ProjectFile): EnvSource {
+  assertProjectTrusted(vault, file);
   const resolve = vaultResolver(vault);
   const values: Record<string, string> = {};
-  for (const [name, text] of Object.entries(refs)) {
+  for (const [name, text] of Object.entries(file.refs)) {
     const value = resolve(parseReference(text));
-    if (value === undefined) throw new KeyholdError('NotFound', `${file}: ${name} names ${text}, which the vault does not hold.`, { field: name });
+    if (value === undefined) throw new KeyholdError('NotFound', `${file.path}: ${name} names ${text}, which the vault does not hold.`, { field: name });
     values[name] = value;
   }
-  return { label: file, values };
+  return { label: file.path, values };
+}
+
+/** The keyhold.toml named on the command line (or the one in a folder named), else the nearest one from here up. */
+function projectFileNamed(path: string | undefined): string {
+  if (path !== undefined) return existsSync(path) && statSync(path).isDirectory() ? join(path, PROJECT_FILE) : path;
+  const found = findProjectFile(process.cwd());
+  if (found === null) throw new KeyholdError('NotFound', `No ${PROJECT_FILE} in this folder or any folder above it; name the file.`);
+  return found;
+}
+
+/** What a file lists, each line marked against what was trusted at its path before (nothing: all new). */
+function printReferences(file: ProjectFile, trust: ProjectTrust): void {
+  const mark = (name: string): string => (trust.state !== 'changed' || trust.added.includes(name) ? 'new' : trust.changed.includes(name) ? 'changed' : '');
+  const rows = Object.keys(file.refs)
+    .sort()
+    .map((name) => [name, f(file.refs[name] as string), mark(name)]);
+  if (trust.state === 'changed') for (const name of trust.removed) rows.push([name, f(trust.before[name] as string), 'removed']);
+  say(`${f(file.path)} lists ${plural(Object.keys(file.refs).length, 'variable')}:\n`);
+  printTable(['VARIABLE', 'REFERENCE', ''], rows);
+}
+
+interface TrustOptions {
+  yes?: boolean;
+  revoke?: boolean;
+  list?: boolean;
+  json?: boolean;
 }
 
 interface RunOptions {
@@ -124,7 +163,8 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
     .showHelpAfterError('(put the command after "--": keyhold run --profile REF -- COMMAND [ARGS...])')
     .addHelpText(
       'after',
-      '\nWithout --profile or --byok, the variables listed in the nearest keyhold.toml (this folder or above) are injected.\n' +
+      '\nWithout --profile or --byok, the variables listed in the nearest keyhold.toml (this folder or above) are injected,\n' +
+        'once you have read and trusted it ("keyhold trust").\n' +
         '\nExample:\n  keyhold run --profile crm-bot/prod --byok claude-code -- node agent.js --verbose\n',
     )
     .action(async (command: string, args: string[], opts: RunOptions) => {
@@ -137,11 +177,9 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
           `Nothing to inject: give at least one --profile REF or --byok KIND, or run it where a ${PROJECT_FILE} lists the variables.`,
         );
       }
-      const projectRefs = projectFile === null ? null : parseProjectFile(readTextFile(projectFile, PROJECT_FILE));
+      const project = projectFile === null ? null : readProjectFile(projectFile, readTextFile(projectFile, PROJECT_FILE));
       // The vault is closed (its key zeroed) before the command starts: it runs with its values only.
-      const sources = await withVault(globals(), (vault) =>
-        projectRefs === null ? readSources(vault, profiles, kinds) : [projectSource(vault, projectFile!, projectRefs)],
-      );
+      const sources = await withVault(globals(), (vault) => (project === null ? readSources(vault, profiles, kinds) : [projectSource(vault, project)]));
       const allowEnv = opts.allowEnv ?? [];
       const childEnv = buildChildEnv(sources, process.platform, allowEnv);
       // Output that nobody reads any more is the child's to notice (EPIPE); this process waits for it.
@@ -166,6 +204,67 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       // code is the shell's convention for a signal Node ignores when raised (SIGPIPE).
       setExitCode(128 + (constants.signals[result.signal] ?? 0));
       io.raiseSignal?.(result.signal);
+    });
+
+  program
+    .command('trust')
+    .argument('[file]', `the ${PROJECT_FILE}, or its folder (default: the nearest one, this folder or above)`)
+    .option('-y, --yes', 'trust it without asking (a script that has checked it)')
+    .option('--revoke', 'stop trusting it')
+    .option('--list', 'list the trusted files')
+    .option('--json', 'with --list: print JSON')
+    .addHelpText(
+      'after',
+      `\nA ${PROJECT_FILE} chooses which secrets "keyhold run" hands to the command, so run uses one only while it\n` +
+        'lists exactly the references you trusted; a comment or a reordering needs no new trust.\n',
+    )
+    .action(async (path: string | undefined, opts: TrustOptions) => {
+      if (opts.list) {
+        if (path !== undefined || opts.revoke || opts.yes) throw new KeyholdError('BadInput', 'Give --list alone (with --json if you like).');
+        const { files, damaged } = await withVault(globals(), (vault) => vault.trustedFiles.list());
+        if (damaged.length > 0) {
+          err(
+            `keyhold: ${plural(damaged.length, 'damaged trust record')} could not be read (${damaged.join(', ')}); those files count as not trusted. Run "keyhold doctor" for details.\n`,
+          );
+        }
+        if (opts.json) printJson(files);
+        else if (files.length === 0) say('No trusted files.\n');
+        else
+          printTable(
+            ['FILE', 'VARIABLES', 'TRUSTED'],
+            files.map((t) => [f(t.path), String(Object.keys(t.refs).length), t.trustedAt]),
+          );
+        return;
+      }
+      if (opts.json) throw new KeyholdError('BadInput', '--json goes with --list.');
+      if (opts.revoke) {
+        // A deleted project's file can still be named by the path it had.
+        const where = projectFilePath(projectFileNamed(path));
+        if (!(await withVault(globals(), (vault) => vault.trustedFiles.revoke(where)))) {
+          throw new KeyholdError('NotFound', `${where} is not trusted.`);
+        }
+        say(`No longer trusted: ${f(where)}\n`);
+        return;
+      }
+      // The file is read once: what is shown is what is trusted, whatever it says by the time you answer.
+      const named = projectFileNamed(path);
+      const file = readProjectFile(named, readTextFile(named, PROJECT_FILE));
+      await withVault(globals(), async (vault) => {
+        const trust = projectTrust(vault, file);
+        if (trust.state === 'trusted') {
+          say(`${f(file.path)} is already trusted with these references.\n`);
+          return;
+        }
+        printReferences(file, trust);
+        if (!opts.yes) {
+          if (!currentIo().stdin.isTTY) {
+            throw new KeyholdError('BadInput', 'Nothing was trusted: there is no terminal to confirm on. Read the file, then run it again with --yes.');
+          }
+          if (!(await confirm('Let "keyhold run" inject these? [y/N] '))) throw new KeyholdError('Cancelled', 'Nothing was trusted.');
+        }
+        vault.trustedFiles.trust(file);
+        say(`Trusted: ${f(file.path)}\n`);
+      });
     });
 
   program

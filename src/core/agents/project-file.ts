@@ -1,15 +1,18 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from '@decimalturn/toml-patch';
 import { KeyholdError } from '../../shared/errors';
 import { assertEnvName, quoteName } from '../devflow/env-names';
 import { parseReference } from '../devflow/inject';
+import type { Vault } from '../vault/vault';
 import { nestedTooDeeply } from './nesting';
 
 /*
  * `keyhold.toml`: a project's list of the variables its programs need, each mapped to a reference
  * (`GITHUB_TOKEN = "keyhold://profile/agent-github/dev/GITHUB_TOKEN"`). It holds no value, so it
- * can be committed; `run` in the folder or below injects exactly these.
+ * can be committed; `run` in the folder or below injects exactly these, once the person has trusted
+ * what it lists. The file comes with a clone, a pull or another user's /tmp: untrusted, it could
+ * hand any secret of the vault to the program it starts.
  */
 
 export const PROJECT_FILE = 'keyhold.toml';
@@ -50,4 +53,95 @@ export function parseProjectFile(text: string): Record<string, string> {
     refs[name] = value;
   }
   return refs;
+}
+
+/** A keyhold.toml as read: where it is and what it lists. */
+export interface ProjectFile {
+  path: string;
+  refs: Record<string, string>;
+}
+
+/**
+ * Where a keyhold.toml is, as trust records it: its folder with symbolic links resolved, and the
+ * file's own name. The file itself is not followed: a repository can hold a keyhold.toml that is a
+ * link to a trusted project's file, and must not get that project's secrets by it.
+ */
+export function projectFilePath(path: string): string {
+  const dir = dirname(resolve(path));
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    real = dir;
+  }
+  return join(real, basename(path));
+}
+
+/** Parses a keyhold.toml found at `path` (its text read once by the caller). */
+export function readProjectFile(path: string, text: string): ProjectFile {
+  if (basename(path) !== PROJECT_FILE) throw new KeyholdError('BadInput', `${path} is not a ${PROJECT_FILE}.`);
+  return { path: projectFilePath(path), refs: parseProjectFile(text) };
+}
+
+/** How a file's references differ from the ones trusted at its path, by variable name. */
+export interface ProjectFileChanges {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+export type ProjectTrust =
+  | { state: 'trusted' }
+  | { state: 'new' }
+  | { state: 'damaged' }
+  /** `before`: the references trusted at this path. */
+  | ({ state: 'changed'; before: Record<string, string> } & ProjectFileChanges);
+
+function referenceChanges(before: Record<string, string>, after: Record<string, string>): ProjectFileChanges {
+  const names = (r: Record<string, string>) => Object.keys(r).sort();
+  return {
+    added: names(after).filter((n) => !Object.hasOwn(before, n)),
+    changed: names(after).filter((n) => Object.hasOwn(before, n) && before[n] !== after[n]),
+    removed: names(before).filter((n) => !Object.hasOwn(after, n)),
+  };
+}
+
+/**
+ * Whether the vault's owner trusted exactly these references at this path. Only the references
+ * count: a comment or a reordering changes nothing that reaches a program.
+ */
+export function projectTrust(vault: Vault, file: ProjectFile): ProjectTrust {
+  const trusted = vault.trustedFiles.get(file.path);
+  if (trusted === null) return { state: 'new' };
+  if (trusted === 'damaged') return { state: 'damaged' };
+  const changes = referenceChanges(trusted.refs, file.refs);
+  const same = changes.added.length === 0 && changes.changed.length === 0 && changes.removed.length === 0;
+  return same ? { state: 'trusted' } : { state: 'changed', before: trusted.refs, ...changes };
+}
+
+const MAX_NAMED = 5;
+function someNames(names: readonly string[]): string {
+  const shown = names.slice(0, MAX_NAMED).join(', ');
+  return names.length > MAX_NAMED ? `${shown} and ${names.length - MAX_NAMED} more` : shown;
+}
+
+/** Refuses a project file whose references are not the ones its owner trusted; the error names what changed. */
+export function assertProjectTrusted(vault: Vault, file: ProjectFile): void {
+  const trust = projectTrust(vault, file);
+  if (trust.state === 'trusted') return;
+  const read = 'Read it before you trust it';
+  let message: string;
+  if (trust.state === 'new') {
+    message = `${file.path} is not trusted: a ${PROJECT_FILE} chooses which of the vault's secrets a command gets. ${read}.`;
+  } else if (trust.state === 'damaged') {
+    message = `The record that ${file.path} is trusted is damaged, so it counts as not trusted. ${read} again.`;
+  } else {
+    const parts = [
+      trust.added.length > 0 ? `new: ${someNames(trust.added)}` : null,
+      trust.changed.length > 0 ? `other references for: ${someNames(trust.changed)}` : null,
+      trust.removed.length > 0 ? `no longer listed: ${someNames(trust.removed)}` : null,
+    ].filter((p) => p !== null);
+    message = `${file.path} changed since it was trusted (${parts.join('; ')}). ${read} again.`;
+  }
+  throw new KeyholdError('UntrustedFile', message, { field: 'trustFile' });
 }
