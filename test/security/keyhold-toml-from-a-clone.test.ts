@@ -81,6 +81,15 @@ describe('a keyhold.toml nobody trusted', () => {
     expect((await v.run(['trust', '--yes', elsewhere])).code).toBe(2);
     expect((await trusted()).map((t) => t.path)).not.toContain(join(bad, 'keyhold.toml'));
   });
+
+  it('that is a named pipe (left in a shared folder) is refused at once, not waited on', () => {
+    const dir = p('pipe-left-here');
+    mkdirSync(dir);
+    expect(spawnSync('mkfifo', [join(dir, 'keyhold.toml')]).status).toBe(0);
+    const r = runIn(dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not a regular file');
+  });
 });
 
 describe('a trusted keyhold.toml', () => {

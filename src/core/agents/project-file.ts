@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from '@decimalturn/toml-patch';
 import { KeyholdError } from '../../shared/errors';
@@ -17,11 +17,17 @@ import { nestedTooDeeply } from './nesting';
 
 export const PROJECT_FILE = 'keyhold.toml';
 
-/** The nearest keyhold.toml in `from` or a folder above it, or null. */
+/**
+ * The nearest keyhold.toml in `from` or a folder above it, or null. One that is not a regular file
+ * (a named pipe left in a shared /tmp would hold `run` until something wrote to it) is refused.
+ */
 export function findProjectFile(from: string): string | null {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
     const candidate = join(dir, PROJECT_FILE);
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(candidate)) {
+      if (!statSync(candidate).isFile()) throw new KeyholdError('BadInput', `${candidate} is not a regular file, so Keyhold does not read it.`);
+      return candidate;
+    }
     if (dirname(dir) === dir) return null;
   }
 }
