@@ -99,12 +99,17 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
 /** Every error, from commander or from a command, is one line in this shape on standard error. */
 export const errorLine = (message: string): string => `keyhold: ${message}\n`;
 
-/** The root `keyhold` command with its global options, before any command is registered. */
-function rootProgram(io: CliIo): Command {
+/**
+ * The root `keyhold` command with its global options, before any command is registered. Commander
+ * reads the root's options after a command's name too (`keyhold profile list --vault DIR`), so
+ * `--version` is left off when a command is named: `keyhold profile history REF --version 2` would
+ * otherwise print Keyhold's version and succeed instead of saying the command has no such option.
+ */
+function rootProgram(io: CliIo, withVersion = true): Command {
+  const program = new Command('keyhold').description('Keyhold: a local-first vault for agent auth profiles and BYOK provider keys');
+  if (withVersion) program.version(VERSION);
   return (
-    new Command('keyhold')
-      .description('Keyhold: a local-first vault for agent auth profiles and BYOK provider keys')
-      .version(VERSION)
+    program
       .option('--vault <dir>', "vault directory (default: $KEYHOLD_VAULT, else the desktop app's data directory)")
       .showHelpAfterError('(run with --help for usage)')
       // Set before the subcommands are added so they inherit them: usage errors reach main below.
@@ -150,9 +155,10 @@ function commandWord(argv: readonly string[]): string | undefined {
 
 /** The program for this command line: only the module of the command named, or one line per command for help. */
 async function programFor(argv: readonly string[], io: CliIo): Promise<Command> {
-  const program = rootProgram(io);
   const word = commandWord(argv);
   const entry = word === undefined || !Object.hasOwn(COMMANDS, word) ? undefined : COMMANDS[word];
+  // The completion script offers every root option, --version included.
+  const program = rootProgram(io, entry === undefined || entry.module === 'completion');
   if (entry === undefined || entry.module === 'completion') {
     if (entry === undefined) {
       // No command, or one that does not exist: commander shows the list (or the nearest name).

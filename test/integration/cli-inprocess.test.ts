@@ -29,6 +29,7 @@ describe('main(argv, io)', () => {
   it('prints the version from package.json and help listing every top-level command', async () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
     expect((await keyhold(['--version'])).stdout).toBe(`${pkg.version}\n`);
+    expect((await keyhold(['--vault', t.dir, '--version'])).stdout).toBe(`${pkg.version}\n`);
     const help = await keyhold(['--help']);
     expect(help.code).toBe(0);
     for (const name of Object.keys(COMMANDS)) expect(help.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
@@ -50,6 +51,9 @@ describe('main(argv, io)', () => {
       ['agent', 'set', 'crm'],
       ['sync', '--timeout', '-1'],
       ['completion', 'tcsh'],
+      // Commander reads root options after a command too: --version there printed the version, exit 0.
+      ['profile', 'history', 'x/y', '--version', '2'],
+      ['profile', 'list', '-V'],
     ];
     for (const args of cases) {
       const r = await run(args);
@@ -61,8 +65,11 @@ describe('main(argv, io)', () => {
 
   it('a failing command leaves the process exit code alone', async () => {
     const before = process.exitCode;
-    expect((await run(['profile', 'show', 'nobody/none'])).code).toBe(EXIT.notFound);
+    const r = await run(['profile', 'show', 'nobody/none']);
+    expect(r.code).toBe(EXIT.notFound);
     expect(process.exitCode).toBe(before);
+    // Core says what is missing; the CLI alone says how to name a profile, once.
+    expect(r.stderr).toBe('keyhold: No profile "nobody/none". Name it by its id, a 6+ character id prefix or AGENT_ID/NAME (see "keyhold profile list").\n');
   });
 
   it('reads standard input once per command, not once per process', async () => {
