@@ -280,7 +280,7 @@ export class ProfileIndex {
     if (prefixHits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${prefixHits.length} profiles; give more of the id.`);
     const damaged = this.damagedRef(ref);
     if (damaged) throw damagedError('profile', damaged, 'meta');
-    throw new KeyholdError('NotFound', `No profile "${ref}". Name it by its id or by agent id and name.`, { field: 'unknownProfile' });
+    throw new KeyholdError('NotFound', `No profile "${ref}".`, { field: 'unknownProfile' });
   }
 
   /** The quarantined profile a reference names: by id, id prefix, or AGENT_ID/NAME through its lookup tag. */
