@@ -131,7 +131,7 @@ describe('export and import', () => {
   it('shows the preview with the keys that differ, then applies the policy', async () => {
     ok(await asBob(['profile', 'edit', 'crm/prod', '--set', 'USER=bob']));
     const out = file();
-    ok(await asAlice(['export', '--out', out, '--to', bob.recipient, '--select', 'crm/prod']));
+    ok(await asAlice(['export', '-o', out, '--to', bob.recipient, '--select', 'crm/prod']));
     const skipped = ok(await asBob(['import', out, '--trust-signer', '--yes']));
     expect(skipped.stdout).toMatch(/~ differs\s+crm\/prod: values of USER → skip/);
     expect(skipped.stdout).not.toContain('ann');

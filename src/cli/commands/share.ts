@@ -159,7 +159,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
 
   program
     .command('export')
-    .requiredOption('--out <file>', 'the file to write (never overwritten)')
+    .requiredOption('-o, --out <file>', 'the file to write (never overwritten)')
     .option('--to <recipient...>', 'a contact name or an age1… recipient who can open the file (repeatable)')
     .option('--passphrase-stdin', 'encrypt to a passphrase read from standard input instead')
     .option('--select <ref...>', 'profiles to export (id, id prefix or AGENT_ID/NAME; repeatable)')
