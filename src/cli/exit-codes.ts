@@ -12,7 +12,7 @@ export const EXIT = {
   remote: 7,
   integrity: 8,
   locked: 9,
-  /** Another process holds the vault's sync lease. */
+  /** Another process holds the vault's sync lease, or held its write lock past the wait. */
   busy: 10,
 } as const;
 
@@ -32,6 +32,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'NotAVault':
     case 'VaultTooNew':
     case 'WeakKdf':
+    case 'VaultUnwritable':
       return EXIT.vault;
     case 'NotFound':
       return EXIT.notFound;
@@ -59,6 +60,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'SessionInvalid':
       return EXIT.locked;
     case 'SyncBusy':
+    case 'VaultBusy':
       return EXIT.busy;
     default:
       return EXIT.error;

@@ -41,6 +41,10 @@ export const ErrorCode = z.enum([
   'DecryptFailed',
   'Cancelled',
   'SyncBusy',
+  /** Another process held the vault's write lock past the wait. */
+  'VaultBusy',
+  /** The vault could not be written: a full disk, a read-only file or folder, a disk error. */
+  'VaultUnwritable',
   'Internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

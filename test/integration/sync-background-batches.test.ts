@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type Database from 'better-sqlite3';
 import type * as DbModule from '../../src/core/vault/db';
 import { SyncRunner } from '../../src/core/sync/runner';
+import { KeyholdError } from '../../src/shared/errors';
 import { connect, expectConverged, fastEngine, servers } from '../helpers/sync';
 import { newVault } from '../helpers/vault';
 
@@ -50,4 +51,21 @@ describe("the desktop's background sync", () => {
     expect(commits.n).toBeLessThan(150);
     expect(connection.mock.calls.filter(([kind]) => kind === 'kura')).toHaveLength(1);
   }, 30_000);
+
+  it('takes a vault another process keeps busy as a later turn: no error shown, the next pass soon', async () => {
+    const { vault, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    const errors: unknown[] = [];
+    let passes = 0;
+    const pass = () => {
+      passes++;
+      if (passes === 1) return Promise.reject(new KeyholdError('VaultBusy', 'busy'));
+      return Promise.resolve([]);
+    };
+    const runner = new SyncRunner({ vault, pass, busyDelayMs: 20, errorDelayMs: 60_000, onError: (e) => errors.push(e) });
+    runner.start();
+    await vi.waitFor(() => expect(passes).toBeGreaterThanOrEqual(2), { timeout: 5_000 });
+    runner.stop();
+    expect(errors).toEqual([]);
+  });
 });

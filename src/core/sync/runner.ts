@@ -15,9 +15,9 @@ export interface SyncRunnerOptions {
   minDelayMs?: number;
   /** The longest single wait; a later due time is reached in steps (timers drift across sleep). */
   maxDelayMs?: number;
-  /** How long to wait after a pass failed unexpectedly (a busy database, say) before trying again. */
+  /** How long to wait after a pass failed unexpectedly (a full disk, say) before trying again. */
   errorDelayMs?: number;
-  /** How long to wait when another process is syncing this vault (it holds the sync lease). */
+  /** How long to wait when another process is syncing this vault (it holds the sync lease) or holds its write lock. */
   busyDelayMs?: number;
   /**
    * How often to look for another process's commits (PRAGMA data_version): an item the CLI
@@ -144,8 +144,9 @@ export class SyncRunner {
       try {
         await this.#options.pass();
       } catch (e) {
-        // Another process is syncing: not a failure, just a later turn.
-        if (e instanceof KeyholdError && e.code === 'SyncBusy') busy = true;
+        // Another process is syncing, or held the vault's write lock past the wait: not a failure,
+        // just a later turn.
+        if (e instanceof KeyholdError && (e.code === 'SyncBusy' || e.code === 'VaultBusy')) busy = true;
         else {
           failed = true;
           // A pass cut short by a lock is expected; only a failure while still running is news.

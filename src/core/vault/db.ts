@@ -16,12 +16,52 @@ function withBinding(options: Database.Options): Database.Options {
   return binding === undefined ? options : { ...options, nativeBinding: binding as string };
 }
 
+const BUSY_TIMEOUT_MS = 5000;
+
 function configure(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('secure_delete = ON');
+}
+
+/**
+ * What SQLite's failures to store mean to a person: a full disk, a read-only file or folder, a disk
+ * that reports errors, or another process holding the write lock past the wait. The transaction
+ * they ended was rolled back, so nothing was saved; anything else is not a storage failure (null).
+ */
+export function storageError(e: unknown): KeyholdError | null {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  const unsaved = 'so nothing was saved';
+  if (code === 'SQLITE_FULL')
+    return new KeyholdError('VaultUnwritable', `The disk holding the vault is full, ${unsaved}. Free some space and try again.`, { cause: e });
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
+    return new KeyholdError('VaultUnwritable', `The vault cannot be written (its file or folder is read-only, or was moved), ${unsaved}.`, { cause: e });
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new KeyholdError('VaultUnwritable', `The disk reported an error while the vault was written, ${unsaved}. Check the disk, then try again.`, {
+      cause: e,
+    });
+  }
+  if (code.startsWith('SQLITE_BUSY')) {
+    return new KeyholdError(
+      'VaultBusy',
+      `Another Keyhold window or command kept the vault busy for more than ${BUSY_TIMEOUT_MS / 1000} seconds, ${unsaved}. Try again when it is done.`,
+      { cause: e },
+    );
+  }
+  return null;
+}
+
+/** Runs fn, turning SQLite's failures to store into errors a person can act on. */
+function storing<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw storageError(e) ?? e;
+  }
 }
 
 /** Creates an empty vault database (file mode 0600, directory 0700) and applies all migrations. */
@@ -81,7 +121,7 @@ export function openDatabase(dir: string, options: { readonly?: boolean } = {}):
       throw new KeyholdError('NotAVault', `${file} is not a Keyhold vault (not an SQLite database).`);
     }
     if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_IOERR_SHORT_READ') throw CORRUPT(dir);
-    throw e;
+    throw storageError(e) ?? e;
   }
 }
 
@@ -148,7 +188,7 @@ function runner(db: Database.Database): Runner {
  * a new wrapper for every db.transaction() call.
  */
 export function tx<T>(db: Database.Database, fn: () => T): T {
-  return db.inTransaction ? fn() : numbered(db, () => runner(db).immediate(fn) as T);
+  return db.inTransaction ? fn() : storing(() => numbered(db, () => runner(db).immediate(fn) as T));
 }
 
 /**
@@ -158,7 +198,7 @@ export function tx<T>(db: Database.Database, fn: () => T): T {
  * export's listing, cells and key).
  */
 export function readTx<T>(db: Database.Database, fn: () => T): T {
-  return db.inTransaction ? fn() : numbered(db, () => runner(db).deferred(fn) as T);
+  return db.inTransaction ? fn() : storing(() => numbered(db, () => runner(db).deferred(fn) as T));
 }
 
 function numbered<T>(db: Database.Database, run: () => T): T {

@@ -1,0 +1,66 @@
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dbPath } from '../../src/core/vault/db';
+import { toErrorPayload } from '../../src/shared/errors';
+import { keyhold } from '../helpers/cli';
+import { newVault } from '../helpers/vault';
+import { cliVault } from './cli-env';
+
+// A laptop's disk fills up, or another Keyhold process holds the vault's write lock (a 10,000-profile
+// import) past SQLite's wait. Both used to reach the person as "Something went wrong inside Keyhold":
+// nothing said what to do. Now each is named, nothing is saved, and the vault works once it passes.
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+const profile = (name: string) => ({ agentId: 'crm', name, authData: { API_KEY: `sk-${name}-0123456789` } });
+
+describe('a full disk', () => {
+  it('is named, saves nothing, and the vault works again once there is room', async () => {
+    const { vault, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    vault.profiles.create(profile('kept'));
+    // SQLite stops growing the file past this many pages, as a full disk would stop it.
+    vault.db.pragma(`max_page_count = ${vault.db.pragma('page_count', { simple: true }) as number}`);
+    const many = Array.from({ length: 2000 }, (_, i) => profile(`p${i}`));
+    let error: unknown;
+    try {
+      vault.profiles.createMany(many);
+    } catch (e) {
+      error = e;
+    }
+    expect(toErrorPayload(error)).toEqual({
+      code: 'VaultUnwritable',
+      message: 'The disk holding the vault is full, so nothing was saved. Free some space and try again.',
+    });
+    expect(vault.profiles.list().map((p) => p.name)).toEqual(['kept']);
+
+    vault.db.pragma('max_page_count = 1073741823');
+    vault.profiles.createMany(many);
+    expect(vault.profiles.list()).toHaveLength(2001);
+  });
+});
+
+describe('a vault another process keeps busy', () => {
+  it('gives the CLI a clear error and exit 10 after the wait, saves nothing, and works once released', async () => {
+    const v = await cliVault('keyhold-sec-held-');
+    cleanups.push(v.cleanup);
+    const holder = new Database(dbPath(v.env.KEYHOLD_VAULT));
+    holder.exec('BEGIN IMMEDIATE');
+    let r;
+    try {
+      r = await keyhold(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'API_KEY=sk-0123456789'], { env: v.env });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(r.code).toBe(10);
+    expect(r.stderr).toBe(
+      'keyhold: Another Keyhold window or command kept the vault busy for more than 5 seconds, so nothing was saved. Try again when it is done.\n',
+    );
+    expect((await v.ok(['profile', 'list', '--json'])).json()).toEqual([]);
+    await v.ok(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'API_KEY=sk-0123456789']);
+  }, 30_000);
+});
