@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
 import { toErrorPayload } from '../../src/shared/errors';
 import { keyhold } from '../helpers/cli';
-import { newVault } from '../helpers/vault';
+import { Vault } from '../../src/core/vault/vault';
+import { newVault, PASSWORD } from '../helpers/vault';
 import { cliVault } from './cli-env';
 
 // A laptop's disk fills up, or another Keyhold process holds the vault's write lock (a 10,000-profile
@@ -63,4 +64,27 @@ describe('a vault another process keeps busy', () => {
     expect((await v.ok(['profile', 'list', '--json'])).json()).toEqual([]);
     await v.ok(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'API_KEY=sk-0123456789']);
   }, 30_000);
+});
+
+describe('a wrong password while the vault is busy or full', () => {
+  it('is still reported as a wrong password (the attempt is recorded when it can be)', async () => {
+    const { dir, vault, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    vault.close();
+    const locked = Vault.open(dir);
+    cleanups.push(() => locked.close());
+    locked.db.pragma('busy_timeout = 50');
+    const holder = new Database(dbPath(dir));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(locked.unlock('not the password at all')).rejects.toMatchObject({ code: 'WrongPassword' });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    await expect(locked.unlock('still not the password')).rejects.toMatchObject({ code: 'WrongPassword' });
+    await locked.unlock(PASSWORD);
+    // The second attempt, made once the vault was free, joined the log; the first could not.
+    expect(locked.audit.list({ event: 'unlock_failed' })).toHaveLength(1);
+  });
 });

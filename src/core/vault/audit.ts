@@ -35,7 +35,7 @@ export class AuditLog {
   ) {}
 
   static recordLocked(db: Database.Database, event: 'unlock_failed', at: number): void {
-    db.prepare('INSERT INTO audit_pending (at, event) VALUES (?, ?)').run(at, event);
+    tx(db, () => sql(db, 'INSERT INTO audit_pending (at, event) VALUES (?, ?)').run(at, event));
   }
 
   /**

@@ -152,7 +152,15 @@ export class Vault {
     try {
       vaultKey = await unwrapVaultKey(header, password);
     } catch (e) {
-      if (e instanceof KeyholdError && e.code === 'WrongPassword') AuditLog.recordLocked(this.db, 'unlock_failed', this.now());
+      if (e instanceof KeyholdError && e.code === 'WrongPassword') {
+        try {
+          AuditLog.recordLocked(this.db, 'unlock_failed', this.now());
+        } catch (recording) {
+          // A full disk or a busy vault keeps the attempt out of the log; the person still learns
+          // that the password was wrong, which is what they can act on.
+          if (!(recording instanceof KeyholdError)) throw recording;
+        }
+      }
       throw e;
     }
     this.unlockWithKey(header.vault_id, vaultKey);
