@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
 import { toErrorPayload } from '../../src/shared/errors';
 import { keyhold } from '../helpers/cli';
+import { TRASH_MS } from '../../src/core/vault/items';
 import { Vault } from '../../src/core/vault/vault';
 import { newVault, PASSWORD } from '../helpers/vault';
 import { cliVault } from './cli-env';
@@ -86,5 +87,56 @@ describe('a wrong password while the vault is busy or full', () => {
     await locked.unlock(PASSWORD);
     // The second attempt, made once the vault was free, joined the log; the first could not.
     expect(locked.audit.list({ event: 'unlock_failed' })).toHaveLength(1);
+  });
+});
+
+describe('reading while another process holds the write lock', () => {
+  it('a read command with a session takes no write lock: it lists at once', async () => {
+    const v = await cliVault('keyhold-sec-read-held-');
+    cleanups.push(v.cleanup);
+    await v.ok(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set', 'API_KEY=sk-0123456789']);
+    const session = (await v.ok(['unlock', '--raw'])).stdout.trim();
+    const holder = new Database(dbPath(v.env.KEYHOLD_VAULT));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const started = Date.now();
+      const r = await keyhold(['profile', 'list', '--json'], { env: { KEYHOLD_VAULT: v.env.KEYHOLD_VAULT, KEYHOLD_SESSION: session } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json<{ name: string }[]>().map((p) => p.name)).toEqual(['prod']);
+      // It did not wait out SQLite's 5 s for a lock it does not need.
+      expect(Date.now() - started).toBeLessThan(4_000);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+
+  it('the trash due for purging at unlock waits for a later unlock instead of failing this one', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const { dir, vault, cleanup } = await newVault({ now: () => now });
+    cleanups.push(cleanup);
+    const { id } = vault.profiles.create(profile('old'));
+    vault.profiles.remove(id);
+    // Unlocked with the vault key itself, as a session does (a session of the test would expire).
+    const vaultId = vault.vaultId;
+    const key = vault.cells().exportKey();
+    vault.close();
+    now += TRASH_MS + 1;
+
+    const reader = Vault.open(dir, { now: () => now });
+    cleanups.push(() => reader.close());
+    reader.db.pragma('busy_timeout = 50');
+    const holder = new Database(dbPath(dir));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      reader.unlockWithKey(vaultId, Buffer.from(key));
+      expect(reader.trash.list().map((t) => t.id)).toEqual([id]);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    reader.lock();
+    reader.unlockWithKey(vaultId, Buffer.from(key));
+    expect(reader.trash.list()).toEqual([]);
   });
 });

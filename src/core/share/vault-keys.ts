@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KeyholdError } from '../../shared/errors';
 import type { VaultIdentity } from '../../shared/share';
-import { sql } from '../vault/db';
+import { sql, tx } from '../vault/db';
 import type { Vault } from '../vault/vault';
 import { generateIdentity, recipientOf } from './age';
 import { fingerprint, generateSigningKey, signingPublicKey } from './signature';
@@ -39,9 +39,11 @@ async function createStored(vault: Vault): Promise<StoredKeys> {
   const body: StoredKeys = { ageIdentity: identity, signingKey: signing.privateKey.toString('base64') };
   signing.privateKey.fill(0);
   // Another process may have created them first; its keys win so every export agrees on one identity.
-  sql(vault.db, 'INSERT INTO vault_keys (id, created_at, body) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING').run(
-    vault.now(),
-    vault.cells().encrypt('vault_keys', '1', 'body', body),
+  tx(vault.db, () =>
+    sql(vault.db, 'INSERT INTO vault_keys (id, created_at, body) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING').run(
+      vault.now(),
+      vault.cells().encrypt('vault_keys', '1', 'body', body),
+    ),
   );
   return readStored(vault) ?? body;
 }

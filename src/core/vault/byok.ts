@@ -281,6 +281,10 @@ export class ByokKeys {
     return tx(this.db, () => this.store.purge(ids, expiredAt));
   }
 
+  purgeDue(at: number): boolean {
+    return this.store.purgeDue(at);
+  }
+
   /** Keeps what Backside's validate-key said about the current key (no new version). */
   recordProbe(id: string, probe: ProbeRecord): void {
     const row = this.store.row(id);

@@ -55,6 +55,9 @@ export function storageError(e: unknown): KeyholdError | null {
   return null;
 }
 
+/** Whether e is one of storageError's errors: for housekeeping that may wait for a later turn. */
+export const isStorageFailure = (e: unknown): boolean => e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable');
+
 /** Runs fn, turning SQLite's failures to store into errors a person can act on. */
 function storing<T>(fn: () => T): T {
   try {

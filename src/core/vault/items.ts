@@ -344,6 +344,11 @@ export class ItemStore<Meta extends SyncMeta, Secrets, Remote, Snapshot> {
     return meta;
   }
 
+  /** Whether a trashed item is due to be purged by `at`: a read, which takes no write lock. */
+  purgeDue(at: number): boolean {
+    return sql(this.db, `SELECT 1 FROM ${this.t.items} WHERE purge_at <= ? LIMIT 1`).get(at) !== undefined;
+  }
+
   /** Deletes trashed items for good (history included); `expiredAt` limits it to those due by then. */
   purge(ids: readonly string[] | 'all', expiredAt?: number): number {
     const where =

@@ -458,6 +458,10 @@ export class Profiles {
     return trash.purge(this.ctx, ids, expiredAt);
   }
 
+  purgeDue(at: number): boolean {
+    return this.ctx.store.purgeDue(at);
+  }
+
   // ---- sync outcomes (profile-sync.ts) -----------------------------------------------------
 
   /** The meta cell's content, which the listing summary carries whole. */

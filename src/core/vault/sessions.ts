@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { KeyholdError } from '../../shared/errors';
 import { EnvelopeError, open, seal } from '../crypto/envelope';
 import { deriveKey } from '../crypto/keys';
-import { sql, tx } from './db';
+import { isStorageFailure, sql, tx } from './db';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 
@@ -71,9 +71,19 @@ const invalid = (why: string) =>
     field: 'session',
   });
 
-/** Deletes sessions whose time is up; returns how many. */
+/**
+ * Deletes sessions whose time is up; returns how many. Housekeeping: an expired session is refused
+ * by its expiry whether or not its row is gone, so a read command takes the write lock only when
+ * there is something to delete, and a busy or full vault leaves the rows for a later turn.
+ */
 function purgeExpiredSessions(db: Database.Database, now: number): number {
-  return sql(db, 'DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
+  if (sql(db, 'SELECT 1 FROM sessions WHERE expires_at <= ? LIMIT 1').get(now) === undefined) return 0;
+  try {
+    return tx(db, () => sql(db, 'DELETE FROM sessions WHERE expires_at <= ?').run(now).changes);
+  } catch (e) {
+    if (isStorageFailure(e)) return 0;
+    throw e;
+  }
 }
 
 /** Starts a session on an unlocked vault. */

@@ -1,6 +1,7 @@
 import type { SyncState, TrashEntry } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { AuditLog } from './audit';
+import { isStorageFailure } from './db';
 import type { ByokKeys } from './byok';
 import { idPrefixOf } from './items';
 import type { Profiles } from './profiles';
@@ -85,11 +86,21 @@ export class Trash {
     return purged;
   }
 
-  /** Purges what has waited its full time; runs at every unlock. */
+  /**
+   * Purges what has waited its full time; runs at every unlock, a read command's too. So the write
+   * lock is taken only when something is due, and a busy or full vault leaves it for a later unlock
+   * (a trashed item past its time is no more readable than before).
+   */
   purgeExpired(): number {
     const now = this.now();
-    const purged = this.profiles.purge('all', now) + this.byok.purge('all', now);
-    if (purged > 0) this.audit.append('item_deleted', { purged, expired: true });
-    return purged;
+    if (!this.profiles.purgeDue(now) && !this.byok.purgeDue(now)) return 0;
+    try {
+      const purged = this.profiles.purge('all', now) + this.byok.purge('all', now);
+      if (purged > 0) this.audit.append('item_deleted', { purged, expired: true });
+      return purged;
+    } catch (e) {
+      if (isStorageFailure(e)) return 0;
+      throw e;
+    }
   }
 }
