@@ -30,6 +30,8 @@ describe('keyhold.toml', () => {
     expect(() => parseProjectFile('"1BAD" = "keyhold://byok/x"\n')).toThrow(/not a valid environment variable name/);
     expect(() => parseProjectFile('X = "keyhold://nope/x"\n')).toThrow(/Malformed reference/);
     expect(() => parseProjectFile('X = [')).toThrow(/not valid TOML/);
+    // Variables both above and in [env]: the ones above used to be left out silently.
+    expect(() => parseProjectFile('A = "keyhold://byok/x"\n[env]\nB = "keyhold://byok/y"\n')).toThrow('keyhold.toml lists "A" above its [env] table');
   });
 
   it('is found in the folder or any folder above it', () => {

@@ -46,9 +46,15 @@ export function parseProjectFile(text: string): Record<string, string> {
     throw new KeyholdError('BadInput', `${PROJECT_FILE} is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
   }
   const table = data.env !== null && typeof data.env === 'object' && !Array.isArray(data.env) ? (data.env as Record<string, unknown>) : data;
+  const outside = table === data ? undefined : Object.keys(data).find((name) => name !== 'env');
+  if (outside !== undefined) {
+    // Either place is read, not both: a variable above [env] would be left out without a word.
+    throw new KeyholdError('BadInput', `${PROJECT_FILE} lists ${quoteName(outside)} above its [env] table; list every variable in [env], or none there.`, {
+      field: outside,
+    });
+  }
   const refs: Record<string, string> = {};
   for (const [name, value] of Object.entries(table)) {
-    if (table === data && name === 'env') continue;
     assertEnvName(name);
     if (typeof value !== 'string' || !value.startsWith('keyhold://')) {
       throw new KeyholdError('BadInput', `${PROJECT_FILE}: ${quoteName(name)} must be a keyhold:// reference; the file holds references only, never values.`, {
