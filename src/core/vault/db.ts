@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { KeyholdError } from '../../shared/errors';
 import { FORMAT_VERSION, formatVersion, migrate } from './migrations';
 import { nativeBinding } from './native';
@@ -27,59 +27,92 @@ function configure(db: Database.Database): void {
 }
 
 /**
- * What SQLite's failures to store mean to a person: a full disk, a read-only file or folder, a disk
- * that reports errors, or another process holding the write lock past the wait. The transaction
- * they ended was rolled back, so nothing was saved; anything else is not a storage failure (null).
+ * What SQLite's (and the file system's) failures to store mean to a person: a full disk, a
+ * read-only file or folder, a disk that reports errors, or another process holding the write lock
+ * past the wait. The transaction they ended was rolled back, so nothing was saved; anything else
+ * is not a storage failure (null).
  */
-export function storageError(e: unknown): KeyholdError | null {
+export function storageError(e: unknown, dir: string): KeyholdError | null {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;
-  const unsaved = 'so nothing was saved';
-  if (code === 'SQLITE_FULL')
-    return new KeyholdError('VaultUnwritable', `The disk holding the vault is full, ${unsaved}. Free some space and try again.`, { cause: e });
-  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
-    return new KeyholdError('VaultUnwritable', `The vault cannot be written (its file or folder is read-only, or was moved), ${unsaved}.`, { cause: e });
+  const unwritable = (why: string) => new KeyholdError('VaultUnwritable', why, { cause: e });
+  const ioError = code.startsWith('SQLITE_IOERR') || code === 'EIO';
+  // SQLite reports a full disk as a failed write (SQLITE_IOERR_WRITE, _SHMSIZE…) as often as SQLITE_FULL.
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || (ioError && diskFull(dir)))
+    return unwritable('The disk holding the vault is full, so nothing was saved. Free some space and try again.');
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || ['EROFS', 'EACCES', 'EPERM'].includes(code)) {
+    return unwritable('The vault cannot be written (its file or folder is read-only, or was moved), so nothing was saved.');
   }
-  if (code.startsWith('SQLITE_IOERR')) {
-    return new KeyholdError('VaultUnwritable', `The disk reported an error while the vault was written, ${unsaved}. Check the disk, then try again.`, {
-      cause: e,
-    });
+  if (ioError) {
+    return unwritable('The disk reported an error while the vault was written, so nothing was saved. Check the disk, then try again.');
   }
   if (code.startsWith('SQLITE_BUSY')) {
     return new KeyholdError(
       'VaultBusy',
-      `Another Keyhold window or command kept the vault busy for more than ${BUSY_TIMEOUT_MS / 1000} seconds, ${unsaved}. Try again when it is done.`,
+      `Another Keyhold window or command kept the vault busy for more than ${BUSY_TIMEOUT_MS / 1000} seconds, so nothing was saved. Try again when it is done.`,
       { cause: e },
     );
   }
   return null;
 }
 
+/** Whether the file system holding `dir` has (almost) no room left; false when it cannot be told. */
+function diskFull(dir: string): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether e is one of storageError's errors: for housekeeping that may wait for a later turn. */
 export const isStorageFailure = (e: unknown): boolean => e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable');
 
 /** Runs fn, turning SQLite's failures to store into errors a person can act on. */
-function storing<T>(fn: () => T): T {
+function storing<T>(db: Database.Database, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw storageError(e) ?? e;
+    throw storageError(e, dirname(db.name)) ?? e;
   }
 }
 
-/** Creates an empty vault database (file mode 0600, directory 0700) and applies all migrations. */
+const exists = (dir: string) => new KeyholdError('VaultExists', `A vault already exists in ${dir}.`);
+
+/** Deletes the files of a vault that was being created and failed (the database and its WAL). */
+export function discardNewVault(dir: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath(dir) + suffix, { force: true });
+}
+
+/**
+ * Creates an empty vault database (file mode 0600, directory 0700) and applies all migrations. If
+ * that fails (a full disk, a read-only folder) nothing is left behind: an empty file would make the
+ * next `init` say a vault already exists.
+ */
 export function createDatabase(dir: string): Database.Database {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = dbPath(dir);
-  if (existsSync(file)) {
-    throw new KeyholdError('VaultExists', `A vault already exists in ${dir}.`);
+  const newDir = !existsSync(dir);
+  let made = false;
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (existsSync(file)) throw exists(dir);
+    // Create the file ourselves so it is 0600 from its first byte; SQLite gives -wal and -shm the same mode.
+    closeSync(openSync(file, 'wx', 0o600));
+    made = true;
+    db = new Database(file, withBinding({ fileMustExist: true }));
+    configure(db);
+    migrate(db);
+    return db;
+  } catch (e) {
+    // Judged before the cleanup, while the folder is there to ask how full its disk is.
+    const error = (e as { code?: unknown } | null)?.code === 'EEXIST' ? exists(dir) : (storageError(e, newDir ? dirname(dir) : dir) ?? e);
+    db?.close();
+    if (made) discardNewVault(dir);
+    if (newDir) rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
-  // Create the file ourselves so it is 0600 from its first byte; SQLite gives -wal and -shm the same mode.
-  closeSync(openSync(file, 'wx', 0o600));
-  const db = new Database(file, withBinding({ fileMustExist: true }));
-  configure(db);
-  migrate(db);
-  return db;
 }
 
 const CORRUPT = (dir: string) =>
@@ -124,7 +157,7 @@ export function openDatabase(dir: string, options: { readonly?: boolean } = {}):
       throw new KeyholdError('NotAVault', `${file} is not a Keyhold vault (not an SQLite database).`);
     }
     if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_IOERR_SHORT_READ') throw CORRUPT(dir);
-    throw storageError(e) ?? e;
+    throw storageError(e, dir) ?? e;
   }
 }
 
@@ -191,7 +224,7 @@ function runner(db: Database.Database): Runner {
  * a new wrapper for every db.transaction() call.
  */
 export function tx<T>(db: Database.Database, fn: () => T): T {
-  return db.inTransaction ? fn() : storing(() => numbered(db, () => runner(db).immediate(fn) as T));
+  return db.inTransaction ? fn() : storing(db, () => numbered(db, () => runner(db).immediate(fn) as T));
 }
 
 /**
@@ -201,7 +234,7 @@ export function tx<T>(db: Database.Database, fn: () => T): T {
  * export's listing, cells and key).
  */
 export function readTx<T>(db: Database.Database, fn: () => T): T {
-  return db.inTransaction ? fn() : storing(() => numbered(db, () => runner(db).deferred(fn) as T));
+  return db.inTransaction ? fn() : storing(db, () => numbered(db, () => runner(db).deferred(fn) as T));
 }
 
 function numbered<T>(db: Database.Database, run: () => T): T {

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { MasterPassword } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
 import { DEFAULT_KDF, type KdfParams } from '../crypto/kdf';
@@ -8,7 +7,7 @@ import { AgentRegistry } from './agents';
 import { AuditLog } from './audit';
 import { ByokKeys } from './byok';
 import { Cells } from './cells';
-import { createDatabase, dataVersion, dbPath, openDatabase, tx } from './db';
+import { createDatabase, dataVersion, discardNewVault, openDatabase, tx } from './db';
 import { insertHeader, kdfOf, prepareHeader, readHeader, replaceWrap, unwrapVaultKey, wrapVaultKey } from './header';
 import { Profiles } from './profiles';
 import { Remotes } from './remotes';
@@ -80,7 +79,7 @@ export class Vault {
       return vault;
     } catch (e) {
       db.close();
-      for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath(dir) + suffix, { force: true });
+      discardNewVault(dir);
       throw e;
     }
   }
