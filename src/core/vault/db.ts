@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KeyholdError } from '../../shared/errors';
 import { FORMAT_VERSION, formatVersion, migrate } from './migrations';
@@ -80,6 +80,14 @@ function storing<T>(db: Database.Database, fn: () => T): T {
 
 const exists = (dir: string) => new KeyholdError('VaultExists', `A vault already exists in ${dir}.`);
 
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty, or gone: either way not this process's to remove.
+  }
+}
+
 /** Deletes the files of a vault that was being created and failed (the database and its WAL). */
 export function discardNewVault(dir: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath(dir) + suffix, { force: true });
@@ -110,7 +118,8 @@ export function createDatabase(dir: string): Database.Database {
     const error = (e as { code?: unknown } | null)?.code === 'EEXIST' ? exists(dir) : (storageError(e, newDir ? dirname(dir) : dir) ?? e);
     db?.close();
     if (made) discardNewVault(dir);
-    if (newDir) rmSync(dir, { recursive: true, force: true });
+    // Only if empty: another process's `init` may have made its vault there meanwhile.
+    if (newDir) removeIfEmpty(dir);
     throw error;
   }
 }
