@@ -171,8 +171,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
   // 8: the keyhold.toml files a person read and trusted, so that `run` injects what one lists only
-  // while it holds the text that was trusted. Found by a blind index of the file's path; the path,
-  // the text's SHA-256 and the references it listed are a cell like any typed value.
+  // while it lists the references that were trusted. Found by a blind index of the file's path; the
+  // path and the references are a cell like any typed value.
   `
   CREATE TABLE trusted_files (
     id TEXT PRIMARY KEY,
