@@ -1,7 +1,8 @@
 import { Vault } from '../core/vault/vault';
 import { vaultDir } from '../core/paths';
+import { permissionProblem } from '../core/vault/permissions';
 import { SESSION_ENV, unlockWithSession } from '../core/vault/sessions';
-import { env, envValue, readPassword } from './io';
+import { env, envValue, readPassword, sayErr } from './io';
 
 export interface GlobalOptions {
   vault?: string;
@@ -25,7 +26,11 @@ export function sessionToken(): string | undefined {
  * not extend a session without it).
  */
 export async function withVault<T>(globals: GlobalOptions, fn: (vault: Vault) => Promise<T> | T, options: { session?: boolean } = {}): Promise<T> {
-  const vault = Vault.open(vaultPath(globals));
+  const dir = vaultPath(globals);
+  const vault = Vault.open(dir);
+  // A warning, as ssh and gpg give one: standard output and the exit code stay the command's own.
+  const exposed = permissionProblem(dir);
+  if (exposed !== null) sayErr(`keyhold: warning: ${exposed} Fix it with "chmod go-rwx" on it.\n`);
   try {
     const token = options.session === false ? undefined : sessionToken();
     if (token === undefined) await vault.unlock(await readPassword());
