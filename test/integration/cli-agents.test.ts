@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, keyhold } from '../helpers/cli';
@@ -190,6 +190,17 @@ describe('keyhold mcp wrap / unwrap', () => {
     expect((await keyhold(['mcp', 'unwrap', file, '--force'], { env: noVault() })).code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(config());
     expect((await keyhold(['mcp', 'unwrap', file], { env: noVault() })).code).toBe(5);
+  });
+
+  it('wrap says when the config is a link, and where the change went', async () => {
+    const real = write(p('dotfiles', 'cursor-mcp.json'), config());
+    mkdirSync(p('wrap4'));
+    const file = p('wrap4', 'mcp.json');
+    symlinkSync(real, file);
+    const r = await keyhold(['mcp', 'wrap', file], { env: withSession() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`${file} is a link: the change was written to ${real}. If that file is in a repository, its history still holds the secrets.`);
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
   });
 });
 

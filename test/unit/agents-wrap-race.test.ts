@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backupOf, planWrap, writeWrapped } from '../../src/core/agents';
+import { backupOf, planWrap, restoreWrapped, writeWrapped } from '../../src/core/agents';
 import { lookalike } from '../helpers/lookalike';
 import { tempDir } from '../helpers/vault';
 
@@ -49,5 +49,29 @@ describe('writing a wrapped config', () => {
     await writeWrapped(file, config, planWrap(config, 'json', options));
     expect(readFileSync(file, 'utf8')).not.toContain(token);
     expect(readFileSync(backupOf(file), 'utf8')).toBe(config);
+  });
+
+  it('a config that is a link (dotfiles kept in a repository) is changed in the file it links to, and stays a link', async () => {
+    t = tempDir('keyhold-wrap-link-');
+    const repo = join(t.dir, 'dotfiles');
+    mkdirSync(repo);
+    const real = join(repo, 'mcp.json');
+    writeFileSync(real, config);
+    const file = join(t.dir, 'mcp.json');
+    symlinkSync(real, file);
+
+    const plan = planWrap(config, 'json', options);
+    await writeWrapped(file, config, plan);
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+    // The secret left the linked file too: replacing the link left it there before.
+    expect(readFileSync(real, 'utf8')).toBe(plan.text);
+    expect(readFileSync(real, 'utf8')).not.toContain(token);
+    // The backup, which holds the secret, stays beside the name given, out of the repository.
+    expect(readFileSync(backupOf(file), 'utf8')).toBe(config);
+    expect(existsSync(backupOf(real))).toBe(false);
+
+    await restoreWrapped(file);
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe(config);
   });
 });

@@ -14,7 +14,7 @@ import {
   type ImportTarget,
   wrapDiff,
 } from '../../core/agents';
-import { assertNoBackup, backupOf, restoreWrapped, storeWrapSecrets, writeWrapped } from '../../core/agents/mcp-files';
+import { assertNoBackup, backupOf, configTarget, restoreWrapped, storeWrapSecrets, writeWrapped } from '../../core/agents/mcp-files';
 import type { SecretMask } from '../../core/devflow';
 import { redactionMask } from '../../core/devflow/redact';
 import { sessionToken, withVault, type GlobalOptions } from '../context';
@@ -132,6 +132,10 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         say(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} moved to profile ${s.profile.agentId}/${s.profile.name}\n`);
       }
       sayErr(`The original is in ${backupOf(file)} (it still holds the secrets: delete it once the servers work).\n`);
+      const target = configTarget(file);
+      if (target !== file) {
+        sayErr(`${file} is a link: the change was written to ${target}. If that file is in a repository, its history still holds the secrets.\n`);
+      }
     });
 
   mcp

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { KeyholdError } from '../../shared/errors';
 import { writeFileExclusive0600 } from '../devflow/write-file';
 import type { Vault } from '../vault/vault';
@@ -42,13 +42,28 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): v
   }
 }
 
+/**
+ * Where a config's bytes live. People keep their agent configs in a dotfiles repository and link
+ * them into place (stow, chezmoi): such a config is changed in the file it links to, and stays a
+ * link. Replacing the link with a file of its own left the secret in the linked file, which the
+ * person believed cleaned, and cut the config off from their repository.
+ */
+export function configTarget(file: string): string {
+  try {
+    return lstatSync(file).isSymbolicLink() ? realpathSync(file) : file;
+  } catch {
+    return file;
+  }
+}
+
 /** Whether a wrap would have to replace an earlier backup (checked before anything is stored). */
 export function assertNoBackup(file: string): void {
   if (existsSync(backupOf(file))) throw new KeyholdError('Conflict', `${backupOf(file)} already exists (from an earlier wrap).`, { field: 'replaceBackup' });
 }
 
 /**
- * Keeps `original` as the backup (0600, never replaced without `force`) and writes the wrapped file.
+ * Keeps `original` as the backup (0600, never replaced without `force`, beside the name given, not
+ * beside a linked file that may be in a repository) and writes the wrapped file.
  * The agent tools write their configs while they run (Claude Code keeps its state in ~/.claude.json),
  * and the wrap may have waited for a password since it read the file: a file that changed meanwhile
  * is left as the other program wrote it, not overwritten with a plan made from the old text.
@@ -65,7 +80,7 @@ export async function writeWrapped(file: string, original: string, plan: WrapPla
   if (!options.force) assertNoBackup(file);
   await writeFileExclusive0600(backupOf(file), original, { force: options.force ?? false });
   await writeFileExclusive0600(stampOf(file), `${sha256(plan.text)}\n`, { force: true });
-  await writeFileExclusive0600(file, plan.text, { force: true });
+  await writeFileExclusive0600(configTarget(file), plan.text, { force: true });
 }
 
 /** Puts the backup back byte for byte; refuses if the file changed since the wrap, unless `force`. */
@@ -76,7 +91,7 @@ export async function restoreWrapped(file: string, options: { force?: boolean } 
   if (!options.force && stamp !== sha256(current)) {
     throw new KeyholdError('Conflict', `${file} changed since it was wrapped; restoring the backup would lose those changes.`, { field: 'restoreChanged' });
   }
-  await writeFileExclusive0600(file, readFileSync(backupOf(file)), { force: true });
+  await writeFileExclusive0600(configTarget(file), readFileSync(backupOf(file)), { force: true });
   unlinkSync(backupOf(file));
   if (existsSync(stampOf(file))) unlinkSync(stampOf(file));
 }
