@@ -69,7 +69,13 @@ export const AgentScanResult = z.object({ findings: z.array(FoundCredential), fi
 export const McpWrapInput = z.object({ file: z.string().min(1).max(4096) });
 /** Which text of a config a wrap preview showed (SHA-256, hex): the wrap applies only to that text. */
 const ConfigRevision = z.string().regex(/^[0-9a-f]{64}$/, 'A config revision is 64 hexadecimal digits.');
-export const AgentImportResult = z.object({ imported: z.number().int(), held: z.number().int(), conflicts: z.number().int() });
+export const AgentImportResult = z.object({
+  imported: z.number().int(),
+  held: z.number().int(),
+  conflicts: z.number().int(),
+  /** Findings whose folder or server name cannot be an agent id (too long, a bidi control…). */
+  refused: z.number().int(),
+});
 const Ref = z.object({ ref: ProfileRef });
 const Kind = z.object({ kind: AgentKind });
 const Version = z.number().int().min(1);

@@ -31,7 +31,7 @@ interface JsonFinding {
   masked: string;
   inVault: string;
   vaultItem: string | null;
-  import?: { result: string; target: string };
+  import?: { result: string; target: string; reason?: string };
 }
 // Every control character but the line feed that ends each output line.
 // eslint-disable-next-line no-control-regex
@@ -136,6 +136,26 @@ describe('keyhold scan', () => {
     expect(text.stdout).toContain('evil\\x0a\\x1b]0;pwned\\x07\\x1b[2J');
     expect(text.stdout).not.toMatch(CONTROL);
     expect(text.stdout.trimEnd().split('\n')).toHaveLength(2);
+  });
+
+  it('a folder whose name cannot be an agent id is refused on its own; the other findings are imported', async () => {
+    // The whole import used to fail (exit 2, nothing stored) naming neither the folder nor the file.
+    const reversed = `crm\u202Edorp`;
+    write(p('folders', reversed, '.env'), `STRIPE_KEY=${lookalike.stripe()}\n`);
+    write(p('folders', 'x'.repeat(240), '.env'), `STRIPE_KEY=${lookalike.stripe()}\n`);
+    write(p('folders', 'billing', '.env'), `STRIPE_KEY=${lookalike.stripe()}\n`);
+    const r = await keyhold(['scan', '--no-well-known', p('folders'), '--import', '--json'], { env: withSession() });
+    expect(r.code, r.stderr).toBe(1);
+    const outcomes = findingsOf(r.stdout).map((f) => [f.file.split('/').at(-2)!.slice(0, 12), f.import?.result, f.import?.reason ?? null]);
+    expect(outcomes).toContainEqual(['billing', 'imported', null]);
+    expect(outcomes).toContainEqual([reversed, 'refused', expect.stringContaining('U+202E')]);
+    expect(outcomes).toContainEqual(['x'.repeat(12), 'refused', expect.stringContaining('longer than')]);
+    expect((await keyhold(['profile', 'show', 'billing/local', '--json'], { env: withSession() })).code).toBe(0);
+
+    const text = await keyhold(['scan', '--no-well-known', p('folders'), '--import'], { env: withSession() });
+    expect(text.stderr).toMatch(
+      /^Refused .*\.env:1: Agent id may not contain invisible or direction-changing characters \(it holds U\+202E\).* Import it by hand under another name\.$/m,
+    );
   });
 });
 

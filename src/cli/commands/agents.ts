@@ -71,7 +71,15 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
           filesRead: result.filesRead,
           findings: findings.map((f, i) => ({
             ...publicFinding(f),
-            ...(outcomes ? { import: { result: outcomes[i]!.result, target: targetText(outcomes[i]!.target) } } : {}),
+            ...(outcomes
+              ? {
+                  import: {
+                    result: outcomes[i]!.result,
+                    target: targetText(outcomes[i]!.target),
+                    ...(outcomes[i]!.reason === undefined ? {} : { reason: outcomes[i]!.reason }),
+                  },
+                }
+              : {}),
           })),
         });
       } else if (outcomes) {
@@ -88,8 +96,11 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         if (outcomes?.some((o) => o.result === 'conflict')) {
           err('Conflicts were left as they are: the vault already holds another value there. Import those by hand.\n');
         }
+        for (const o of outcomes ?? []) {
+          if (o.result === 'refused') sayErr(`Refused ${o.finding.file}:${o.finding.line}: ${o.reason ?? ''} Import it by hand under another name.\n`);
+        }
       }
-      const remaining = outcomes ? outcomes.filter((o) => o.result === 'conflict').length : findings.length;
+      const remaining = outcomes ? outcomes.filter((o) => o.result === 'conflict' || o.result === 'refused').length : findings.length;
       if (remaining > 0) setExitCode(EXIT_FOUND);
     });
 

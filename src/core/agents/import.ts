@@ -1,4 +1,5 @@
 import { basename, dirname } from 'node:path';
+import { AgentId } from '../../shared/domain';
 import { isReservedKey } from '../../shared/text-rules';
 import { isEnvName } from '../devflow/env-names';
 import type { Vault } from '../vault/vault';
@@ -36,14 +37,25 @@ export function findingSource(f: Pick<Finding, 'file' | 'line' | 'where'>): stri
 export interface ImportOutcome {
   finding: Finding;
   target: ImportTarget;
-  /** imported; held: the vault already holds this value; conflict: the target holds another value. */
-  result: 'imported' | 'held' | 'conflict';
+  /**
+   * imported; held: the vault already holds this value; conflict: the target holds another value;
+   * refused: the target cannot be a profile (a folder or server name no agent id may have), see `reason`.
+   */
+  result: 'imported' | 'held' | 'conflict' | 'refused';
+  reason?: string;
+}
+
+/** Why a target's agent id (a folder's or a server's name) cannot name a profile, or null. */
+function targetProblem(target: ImportTarget): string | null {
+  if (target.type !== 'profile') return null;
+  const checked = AgentId.safeParse(target.agentId);
+  return checked.success ? null : (checked.error.issues[0]?.message ?? 'Not a valid agent id.');
 }
 
 /**
  * Stores findings in the vault as drafts (nothing is pushed until a person says so), each value
- * once: values the vault already holds anywhere are skipped, and a target that already holds a
- * different value is left as it is. History records each change with the reason "import" and where
+ * once: values the vault already holds anywhere are skipped, a target that already holds a
+ * different value is left as it is, and one whose name cannot be an agent id is refused. History records each change with the reason "import" and where
  * each value was found (file and line).
  */
 export function importFindings(vault: Vault, findings: readonly Finding[]): ImportOutcome[] {
@@ -59,6 +71,12 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
     const outcome = (result: ImportOutcome['result']) => outcomes.push({ finding, target, result });
     if (lookup(finding.value) !== null || planned.has(finding.value)) {
       outcome('held');
+      continue;
+    }
+    // One folder whose name cannot be an agent id (too long, a bidi control) no longer stops the rest.
+    const reason = targetProblem(target);
+    if (reason !== null) {
+      outcomes.push({ finding, target, result: 'refused', reason });
       continue;
     }
     if (target.type === 'byok') {

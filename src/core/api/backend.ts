@@ -332,7 +332,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       const v = vault();
       const outcomes = importFindings(v, scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(v) }).findings);
       const count = (result: string) => outcomes.filter((o) => o.result === result).length;
-      return { imported: count('imported'), held: count('held'), conflicts: count('conflict') };
+      return { imported: count('imported'), held: count('held'), conflicts: count('conflict'), refused: count('refused') };
     },
     settingsGet: () => deps.settings.get(),
     settingsSet: (patch) => {

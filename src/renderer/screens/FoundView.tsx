@@ -74,7 +74,7 @@ export function FoundView() {
       void qc.invalidateQueries({ queryKey: qk.found });
       toast(
         'info',
-        `Imported ${r.imported} as drafts; ${r.held} already in the vault${r.conflicts > 0 ? `; ${r.conflicts} left alone (the vault holds another value there)` : ''}.`,
+        `Imported ${r.imported} as drafts; ${r.held} already in the vault${r.conflicts > 0 ? `; ${r.conflicts} left alone (the vault holds another value there)` : ''}${r.refused > 0 ? `; ${r.refused} not imported (a folder or server name that cannot name a profile: add those by hand)` : ''}.`,
       );
     },
   });
