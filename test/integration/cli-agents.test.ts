@@ -212,6 +212,28 @@ describe('keyhold mcp wrap / unwrap', () => {
     expect((await keyhold(['mcp', 'unwrap', file], { env: noVault() })).code).toBe(5);
   });
 
+  it('a server whose name cannot be an agent id stops the wrap before anything is stored, naming it', async () => {
+    const text = JSON.stringify(
+      {
+        mcpServers: {
+          good: { command: 'npx', env: { GITHUB_TOKEN: lookalike.github() } },
+          'bad\u202Eserver': { command: 'npx', env: { SLACK_BOT_TOKEN: lookalike.slack() } },
+        },
+      },
+      null,
+      2,
+    );
+    const file = write(p('wrap5', 'mcp.json'), text);
+    const r = await keyhold(['mcp', 'wrap', file], { env: withSession() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('The server "bad\\u202eserver" cannot name a profile');
+    expect(r.stderr).toContain('To wrap one server: --server NAME.');
+    // Nothing was stored for the good server either (it used to be), and the file was left as it was.
+    expect((await keyhold(['profile', 'show', 'good/mcp'], { env: withSession() })).code).toBe(5);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    expect((await keyhold(['mcp', 'wrap', file, '--server', 'good'], { env: withSession() })).code).toBe(0);
+  });
+
   it('wrap says when the config is a link, and where the change went', async () => {
     const real = write(p('dotfiles', 'cursor-mcp.json'), config());
     mkdirSync(p('wrap4'));

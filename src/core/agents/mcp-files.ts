@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
+import { AgentId } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
+import { quoteName } from '../devflow/env-names';
 import { writeFileExclusive0600 } from '../devflow/write-file';
 import type { Vault } from '../vault/vault';
 import type { WrapPlan } from './mcp-wrap';
@@ -21,6 +23,18 @@ const sha256 = (text: string | Uint8Array): string => createHash('sha256').updat
  * `file` is the config's path, recorded in each profile's history with where each value was.
  */
 export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): void {
+  // Every server's name becomes an agent id: one that cannot be (a bidi control, too long) stops
+  // everything before any profile is written, naming the server rather than "agentId".
+  for (const s of plan.servers) {
+    const checked = AgentId.safeParse(s.profile.agentId);
+    if (!checked.success) {
+      throw new KeyholdError(
+        'BadInput',
+        `The server ${quoteName(s.server)} cannot name a profile: ${checked.error.issues[0]?.message ?? 'not a valid agent id.'} Nothing was changed: rename it, or wrap the other servers alone.`,
+        { field: 'wrapServer' },
+      );
+    }
+  }
   const profiles = vault.profiles.list();
   for (const s of plan.servers) {
     const existing = profiles.find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
