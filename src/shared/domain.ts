@@ -30,7 +30,9 @@ function shownOnly<T>(build: () => T): T {
   return build();
 }
 
-export const AgentId = label('Agent id', LIMITS.agentIdChars);
+/** Why a string cannot be an agent id (a folder's or an MCP server's name, say), or null: AgentId's rule. */
+export const agentIdProblem = (s: string): string | null => labelProblem(s, 'Agent id', LIMITS.agentIdChars);
+export const AgentId = checked('Agent id', agentIdProblem);
 export const ProfileName = label('Profile name', LIMITS.nameChars);
 const keyProblem = (s: string): string | null => (isReservedKey(s) ? RESERVED_KEY_MESSAGE : labelProblem(s, 'Key name', LIMITS.keyChars));
 

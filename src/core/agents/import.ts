@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import { AgentId } from '../../shared/domain';
+import { agentIdProblem } from '../../shared/domain';
 import { isReservedKey } from '../../shared/text-rules';
 import { isEnvName } from '../devflow/env-names';
 import type { Vault } from '../vault/vault';
@@ -46,11 +46,7 @@ export interface ImportOutcome {
 }
 
 /** Why a target's agent id (a folder's or a server's name) cannot name a profile, or null. */
-function targetProblem(target: ImportTarget): string | null {
-  if (target.type !== 'profile') return null;
-  const checked = AgentId.safeParse(target.agentId);
-  return checked.success ? null : (checked.error.issues[0]?.message ?? 'Not a valid agent id.');
-}
+const targetProblem = (target: ImportTarget): string | null => (target.type === 'profile' ? agentIdProblem(target.agentId) : null);
 
 /**
  * Stores findings in the vault as drafts (nothing is pushed until a person says so), each value

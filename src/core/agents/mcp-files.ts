@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
-import { AgentId } from '../../shared/domain';
+import { agentIdProblem } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { writeFileExclusive0600 } from '../devflow/write-file';
@@ -26,11 +26,11 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): v
   // Every server's name becomes an agent id: one that cannot be (a bidi control, too long) stops
   // everything before any profile is written, naming the server rather than "agentId".
   for (const s of plan.servers) {
-    const checked = AgentId.safeParse(s.profile.agentId);
-    if (!checked.success) {
+    const problem = agentIdProblem(s.profile.agentId);
+    if (problem !== null) {
       throw new KeyholdError(
         'BadInput',
-        `The server ${quoteName(s.server)} cannot name a profile: ${checked.error.issues[0]?.message ?? 'not a valid agent id.'} Nothing was changed: rename it, or wrap the other servers alone.`,
+        `The server ${quoteName(s.server)} cannot name a profile: ${problem} Nothing was changed: rename it, or wrap the other servers alone.`,
         { field: 'wrapServer' },
       );
     }
