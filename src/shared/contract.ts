@@ -285,7 +285,11 @@ export const contract = {
    * Moves the config's secret env values into the vault and rewrites it; the original is kept beside
    * it. Refused if the file is no longer the text the preview (`revision`) showed.
    */
-  mcpWrap: defineCall({ input: McpWrapInput.extend({ revision: ConfigRevision }), output: z.object({ servers: z.array(z.string()), backup: z.string() }) }),
+  mcpWrap: defineCall({
+    input: McpWrapInput.extend({ revision: ConfigRevision }),
+    // `writtenTo`: the file the change went to, when the config is a link to it (dotfiles in a repository).
+    output: z.object({ servers: z.array(z.string()), backup: z.string(), writtenTo: z.string().nullable() }),
+  }),
   settingsGet: defineCall({ input: none, output: UserSettings }),
   settingsSet: defineCall({ input: UserSettings.partial(), output: UserSettings }),
 };

@@ -34,7 +34,7 @@ describe('wrapping an MCP config from "Found on this computer"', () => {
     const mcpWrap = vi
       .fn()
       .mockRejectedValueOnce(new KeyholdError('Conflict', `${file} changed since the change to it was shown.`, { field: 'configChanged' }))
-      .mockResolvedValueOnce({ servers: ['gh'], backup: `${file}.keyhold-backup` });
+      .mockResolvedValueOnce({ servers: ['gh'], backup: `${file}.keyhold-backup`, writtenTo: '/home/me/dotfiles/mcp.json' });
     renderWith(fakeClient({ agentScan: async () => ({ findings: [finding], filesRead: 1 }), mcpWrapPreview, mcpWrap }), <FoundView />);
 
     await user.click(await screen.findByRole('button', { name: 'Wrap MCP servers…' }));
@@ -46,5 +46,7 @@ describe('wrapping an MCP config from "Found on this computer"', () => {
 
     await user.click(screen.getByRole('button', { name: 'Wrap' }));
     expect(mcpWrap).toHaveBeenLastCalledWith({ file, revision: 'b'.repeat(64) });
+    // The config was a link (dotfiles in a repository): the person learns where the change went.
+    expect(await screen.findByText(/The config is a link: the change went to \/home\/me\/dotfiles\/mcp\.json/)).toBeTruthy();
   });
 });

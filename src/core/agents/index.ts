@@ -21,5 +21,5 @@ export { heldValues, vaultLookup, type HeldValue } from './vault-values';
 export { readCandidate, walkTree, type WalkedFile } from './walk';
 export { importFindings, importTarget, LOCAL_PROFILE_NAME, MCP_PROFILE_NAME, type ImportOutcome, type ImportTarget } from './import';
 export { findProjectFile, parseProjectFile, PROJECT_FILE } from './project-file';
-export { backupOf, restoreWrapped, storeWrapSecrets, writeWrapped } from './mcp-files';
+export { backupOf, configTarget, restoreWrapped, storeWrapSecrets, writeWrapped } from './mcp-files';
 export { assertNoBackup } from './mcp-files';

@@ -22,6 +22,7 @@ import {
   wellKnownPlaces,
   wrapDiff,
   writeWrapped,
+  configTarget,
 } from '../agents';
 import { describePasswordStrength } from '../../shared/password-strength';
 import type { SyncEngineOptions } from '../sync/engine';
@@ -326,7 +327,8 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       assertNoBackup(path);
       storeWrapSecrets(v, plan, path);
       await writeWrapped(path, text, plan);
-      return { servers: plan.servers.map((s) => s.server), backup: backupOf(path) };
+      const target = configTarget(path);
+      return { servers: plan.servers.map((s) => s.server), backup: backupOf(path), writtenTo: target === path ? null : target };
     },
     agentImport: () => {
       const v = vault();

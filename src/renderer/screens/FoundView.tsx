@@ -23,7 +23,13 @@ function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
     onSuccess: (r) => {
       invalidate();
       onDone();
-      toast('info', `Wrapped ${r.servers.join(', ')}. The original is in ${r.backup}; delete it once the servers work.`);
+      toast(
+        'info',
+        `Wrapped ${r.servers.join(', ')}. The original is in ${r.backup}; delete it once the servers work.` +
+          (r.writtenTo === null
+            ? ''
+            : ` The config is a link: the change went to ${r.writtenTo}, and if that file is in a repository, its history still holds the secrets.`),
+      );
     },
     // The tool wrote its config since the change was shown: show the change as it would be now.
     onError: (e) => {
