@@ -56,7 +56,11 @@ describe('"Found on this computer" through the router', () => {
 
       const preview = await h.ok('mcpWrapPreview', { file: cursor });
       expect(preview.revision).not.toBe(shown.revision);
-      expect(await h.ok('mcpWrap', { file: cursor, revision: preview.revision })).toEqual({ servers: ['gh'], backup: `${cursor}.keyhold-backup`, writtenTo: null });
+      expect(await h.ok('mcpWrap', { file: cursor, revision: preview.revision })).toEqual({
+        servers: ['gh'],
+        backup: `${cursor}.keyhold-backup`,
+        writtenTo: null,
+      });
       expect(readFileSync(cursor, 'utf8')).not.toContain(github);
       expect(readFileSync(cursor, 'utf8')).toContain('"disabled": false');
       expect(readFileSync(`${cursor}.keyhold-backup`, 'utf8')).toBe(theirs);
