@@ -416,6 +416,8 @@ export const DoctorReport = shownOnly(() =>
     ok: z.boolean(),
     database: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
     header: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
+    /** Whether other users of the computer can open the vault's files or write to its folder (POSIX modes). */
+    files: z.object({ ok: z.boolean(), problem: z.string().nullable() }),
     /** The saved listing index as the unlock found it; anything but fresh was rebuilt from the rows. */
     index: z.object({ snapshot: z.enum(['fresh', 'missing', 'stale', 'unreadable']), rebuiltFromRows: z.boolean() }),
     audit: AuditVerifyResult,

@@ -45,6 +45,23 @@ describe('a vault other users can open or replace', () => {
     }
   });
 
+  it('fails doctor (exit 8), which names the file and its mode, and passes once fixed', async () => {
+    const file = dbPath(v.env.KEYHOLD_VAULT);
+    expect((await v.ok(['doctor'])).stdout).toMatch(/^Files: +ok$/m);
+    chmodSync(file, 0o640);
+    try {
+      const r = await v.run(['doctor', '--json']);
+      expect(r.code).toBe(8);
+      expect(r.json<{ ok: boolean; files: { ok: boolean; problem: string } }>()).toMatchObject({
+        ok: false,
+        files: { ok: false, problem: expect.stringContaining(`${file} (mode 640)`) },
+      });
+    } finally {
+      chmodSync(file, 0o600);
+    }
+    expect((await v.ok(['doctor', '--json'])).json()).toMatchObject({ ok: true, files: { ok: true, problem: null } });
+  });
+
   it('is not judged by modes on Windows, where access lists keep a profile folder private', () => {
     chmodSync(dbPath(v.env.KEYHOLD_VAULT), 0o644);
     try {

@@ -37,8 +37,12 @@ async function readSalvagePassphrase(): Promise<string> {
   return first;
 }
 
-function printDoctor(r: Partial<DoctorReport> & Pick<DoctorReport, 'ok' | 'database' | 'header'>): void {
-  const lines = [`Database:     ${r.database.ok ? 'ok' : r.database.problem}`, `Header:       ${r.header.ok ? 'ok' : r.header.problem}`];
+function printDoctor(r: Partial<DoctorReport> & Pick<DoctorReport, 'ok' | 'database' | 'header' | 'files'>): void {
+  const lines = [
+    `Database:     ${r.database.ok ? 'ok' : r.database.problem}`,
+    `Header:       ${r.header.ok ? 'ok' : r.header.problem}`,
+    `Files:        ${r.files.ok ? 'ok' : r.files.problem}`,
+  ];
   if (r.audit) {
     lines.push(`Audit chain:  ${r.audit.ok ? `ok (${r.audit.entries} entries)` : `BROKEN after ${r.audit.entries} good entries: ${r.audit.problem}`}`);
   }
@@ -112,7 +116,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .option('--json', 'print the report as JSON')
     .action(async (opts: { salvage?: string; weakPassword?: boolean; json?: boolean }) => {
       const vault = Vault.open(vaultPath(globals()));
-      let report: DoctorReport | (Pick<DoctorReport, 'ok' | 'database' | 'header'> & Partial<DoctorReport>);
+      let report: DoctorReport | (Pick<DoctorReport, 'ok' | 'database' | 'header' | 'files'> & Partial<DoctorReport>);
       let salvaged: { profiles: number; byokKeys: number } | null = null;
       try {
         const locked = examineLocked(vault);

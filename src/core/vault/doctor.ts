@@ -3,10 +3,11 @@ import { sql } from './db';
 import { CELL_TABLES } from './cell-map';
 import { isTamperedCell } from './cells';
 import { checkHeader, readHeader } from './header';
+import { permissionProblem } from './permissions';
 import type { Vault } from './vault';
 
-/** SQLite's own check and the header's, which need no key: what can be said of a vault that will not unlock. */
-export function examineLocked(vault: Vault): Pick<DoctorReport, 'database' | 'header'> {
+/** SQLite's own check, the header's and the files' modes, which need no key: what can be said of a vault that will not unlock. */
+export function examineLocked(vault: Vault): Pick<DoctorReport, 'database' | 'header' | 'files'> {
   const check = vault.db.pragma('quick_check', { simple: true }) as string;
   const database = { ok: check === 'ok', problem: check === 'ok' ? null : `SQLite's integrity check failed: ${check}` };
   let problem: string | null;
@@ -15,7 +16,8 @@ export function examineLocked(vault: Vault): Pick<DoctorReport, 'database' | 'he
   } catch (e) {
     problem = e instanceof Error ? e.message : 'The header is unreadable.';
   }
-  return { database, header: { ok: problem === null, problem } };
+  const exposed = permissionProblem(vault.dir);
+  return { database, header: { ok: problem === null, problem }, files: { ok: exposed === null, problem: exposed } };
 }
 
 /**
@@ -53,7 +55,7 @@ export function examine(vault: Vault): DoctorReport {
   const locked = examineLocked(vault);
   const audit = vault.audit.verify();
   return {
-    ok: locked.database.ok && locked.header.ok && audit.ok && damaged.length === 0,
+    ok: locked.database.ok && locked.header.ok && locked.files.ok && audit.ok && damaged.length === 0,
     ...locked,
     index: { snapshot, rebuiltFromRows: snapshot !== 'fresh' },
     audit,
