@@ -51,8 +51,8 @@ const targetProblem = (target: ImportTarget): string | null => (target.type === 
 /**
  * Stores findings in the vault as drafts (nothing is pushed until a person says so), each value
  * once: values the vault already holds anywhere are skipped, a target that already holds a
- * different value is left as it is, and one whose name cannot be an agent id is refused. History records each change with the reason "import" and where
- * each value was found (file and line).
+ * different value is left as it is, and one whose name cannot be an agent id is refused. History
+ * records each change with the reason "import" and where each value was found (file and line).
  */
 export function importFindings(vault: Vault, findings: readonly Finding[]): ImportOutcome[] {
   const lookup = vaultLookup(vault);

@@ -66,8 +66,18 @@ function diskFull(dir: string): boolean {
   }
 }
 
-/** Whether e is one of storageError's errors: for housekeeping that may wait for a later turn. */
-export const isStorageFailure = (e: unknown): boolean => e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable');
+/**
+ * Runs housekeeping that may wait for a later turn (deleting what is due, saving derived data):
+ * when the vault is busy or full it gives `skipped` instead of failing the command it runs in.
+ */
+export function housekeeping<T>(fn: () => T, skipped: T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable')) return skipped;
+    throw e;
+  }
+}
 
 /** Runs fn, turning SQLite's failures to store into errors a person can act on. */
 function storing<T>(db: Database.Database, fn: () => T): T {

@@ -4,7 +4,7 @@ import type { ProfileSummary, SyncState } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { compareText } from '../../shared/text';
 import { damagedError, type Cells } from './cells';
-import { isStorageFailure, openTransaction, sql, tx } from './db';
+import { housekeeping, openTransaction, sql, tx } from './db';
 import { idPrefixOf, type ItemStore } from './items';
 import { iso, type ProfileMeta, type ProfileRemote, type ProfileSecrets, type ProfileSnapshot } from './profile-model';
 
@@ -154,18 +154,18 @@ export class ProfileIndex {
         damaged: [...this.quarantined],
         sorted: true,
       };
-      try {
-        tx(this.db, () =>
-          sql(this.db, 'INSERT INTO index_cache (id, gen, body) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, body = excluded.body').run(
-            this.gen,
-            this.cells().encrypt('index_cache', '1', 'body', snapshot),
+      // The snapshot is derived data: a busy or full vault only means the next unlock rebuilds
+      // the index from the rows, not that this lock (or the command that ends with it) failed.
+      housekeeping(
+        () =>
+          tx(this.db, () =>
+            sql(
+              this.db,
+              'INSERT INTO index_cache (id, gen, body) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, body = excluded.body',
+            ).run(this.gen, this.cells().encrypt('index_cache', '1', 'body', snapshot)),
           ),
-        );
-      } catch (e) {
-        // The snapshot is derived data: a busy or full vault only means the next unlock rebuilds
-        // the index from the rows, not that this lock (or the command that ends with it) failed.
-        if (!isStorageFailure(e)) throw e;
-      }
+        undefined,
+      );
     }
     this.index.clear();
     this.quarantined.clear();

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { KeyholdError } from '../../shared/errors';
 import { EnvelopeError, open, seal } from '../crypto/envelope';
 import { deriveKey } from '../crypto/keys';
-import { isStorageFailure, sql, tx } from './db';
+import { housekeeping, sql, tx } from './db';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 
@@ -78,12 +78,7 @@ const invalid = (why: string) =>
  */
 function purgeExpiredSessions(db: Database.Database, now: number): number {
   if (sql(db, 'SELECT 1 FROM sessions WHERE expires_at <= ? LIMIT 1').get(now) === undefined) return 0;
-  try {
-    return tx(db, () => sql(db, 'DELETE FROM sessions WHERE expires_at <= ?').run(now).changes);
-  } catch (e) {
-    if (isStorageFailure(e)) return 0;
-    throw e;
-  }
+  return housekeeping(() => tx(db, () => sql(db, 'DELETE FROM sessions WHERE expires_at <= ?').run(now).changes), 0);
 }
 
 /** Starts a session on an unlocked vault. */

@@ -1,7 +1,7 @@
 import type { SyncState, TrashEntry } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { AuditLog } from './audit';
-import { isStorageFailure } from './db';
+import { housekeeping } from './db';
 import type { ByokKeys } from './byok';
 import { idPrefixOf } from './items';
 import type { Profiles } from './profiles';
@@ -94,13 +94,10 @@ export class Trash {
   purgeExpired(): number {
     const now = this.now();
     if (!this.profiles.purgeDue(now) && !this.byok.purgeDue(now)) return 0;
-    try {
+    return housekeeping(() => {
       const purged = this.profiles.purge('all', now) + this.byok.purge('all', now);
       if (purged > 0) this.audit.append('item_deleted', { purged, expired: true });
       return purged;
-    } catch (e) {
-      if (isStorageFailure(e)) return 0;
-      throw e;
-    }
+    }, 0);
   }
 }
