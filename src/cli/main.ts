@@ -94,6 +94,7 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   notExportable: 'Change it ("keyhold profile edit ID", "keyhold byok set"), or export a selection without it (--select).',
   target: 'Give --to RECIPIENT or a passphrase, not both.',
   trustFile: 'To trust it, run "keyhold trust" from this folder.',
+  trustTemplate: 'To trust it, run "keyhold trust" with its path.',
   wrapServer: 'To wrap one server: --server NAME.',
 };
 

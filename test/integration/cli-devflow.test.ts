@@ -202,6 +202,7 @@ describe('keyhold inject', () => {
   beforeAll(async () => {
     await ok(['profile', 'add', '--agent', 'app', '--name', 'my profile', '--set', 'PASS=p@ss w0rd "quoted"']);
     writeFileSync(file('app.tpl'), template);
+    await ok(['trust', '--yes', file('app.tpl')]);
   });
 
   it('resolves every reference and prints to stdout', async () => {

@@ -78,7 +78,8 @@ describe('a keyhold.toml nobody trusted', () => {
     expect(refused.stderr + refused.stdout).not.toContain(DEV);
     const elsewhere = p('other.toml');
     writeFileSync(elsewhere, `GITHUB_TOKEN = "${GH}"\n`);
-    expect((await v.run(['trust', '--yes', elsewhere])).code).toBe(2);
+    // Under another name it is a template for "keyhold inject", trusted as one, and run never reads it.
+    expect((await v.ok(['trust', '--yes', elsewhere])).stdout).toContain('holds 1 reference');
     expect((await trusted()).map((t) => t.path)).not.toContain(join(bad, 'keyhold.toml'));
   });
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { buildChildEnv, findReferences, isEnvName, parseReference, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
 import type { EnvSource, KeyholdReference } from '../../core/devflow';
 import { quoteName } from '../../core/devflow/env-names';
@@ -12,6 +12,7 @@ import {
   projectTrust,
   PROJECT_FILE,
   readProjectFile,
+  readTemplateFile,
   type ProjectFile,
   type ProjectTrust,
 } from '../../core/agents/project-file';
@@ -125,12 +126,30 @@ function projectFileNamed(path: string | undefined): string {
 /** What a file lists, each line marked against what was trusted at its path before (nothing: all new). */
 function printReferences(file: ProjectFile, trust: ProjectTrust): void {
   const mark = (name: string): string => (trust.state !== 'changed' || trust.added.includes(name) ? 'new' : trust.changed.includes(name) ? 'changed' : '');
-  const rows = Object.keys(file.refs)
-    .sort()
-    .map((name) => [name, f(file.refs[name] as string), mark(name)]);
-  if (trust.state === 'changed') for (const name of trust.removed) rows.push([name, f(trust.before[name] as string), 'removed']);
-  say(`${f(file.path)} lists ${plural(Object.keys(file.refs).length, 'variable')}:\n`);
-  printTable(['VARIABLE', 'REFERENCE', ''], rows);
+  const names = Object.keys(file.refs).sort();
+  const removed = trust.state === 'changed' ? trust.removed : [];
+  if (file.kind === 'template') {
+    // A template's references are their own names.
+    say(`${f(file.path)} holds ${plural(names.length, 'reference')}:\n`);
+    printTable(['REFERENCE', ''], [...names.map((ref) => [f(ref), mark(ref)]), ...removed.map((ref) => [f(ref), 'removed'])]);
+    return;
+  }
+  const before = trust.state === 'changed' ? trust.before : {};
+  say(`${f(file.path)} lists ${plural(names.length, 'variable')}:\n`);
+  printTable(
+    ['VARIABLE', 'REFERENCE', ''],
+    [...names.map((name) => [name, f(file.refs[name] as string), mark(name)]), ...removed.map((name) => [name, f(before[name] as string), 'removed'])],
+  );
+}
+
+/**
+ * What "keyhold trust" was named: the nearest keyhold.toml (or the one in a folder named), or a
+ * template for "keyhold inject" (any other file), read once: what is shown is what is trusted.
+ */
+function trustTarget(path: string | undefined): ProjectFile {
+  const named = projectFileNamed(path);
+  if (basename(named) === PROJECT_FILE) return readProjectFile(named, readTextFile(named, PROJECT_FILE));
+  return readTemplateFile(named, readTextFile(named, 'the template'));
 }
 
 interface TrustOptions {
@@ -208,15 +227,16 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
 
   program
     .command('trust')
-    .argument('[file]', `the ${PROJECT_FILE}, or its folder (default: the nearest one, this folder or above)`)
+    .argument('[file]', `the ${PROJECT_FILE} or its folder (default: the nearest one, this folder or above), or a template for "keyhold inject"`)
     .option('-y, --yes', 'trust it without asking (a script that has checked it)')
     .option('--revoke', 'stop trusting it')
     .option('--list', 'list the trusted files')
     .option('--json', 'with --list: print JSON')
     .addHelpText(
       'after',
-      `\nA ${PROJECT_FILE} chooses which secrets "keyhold run" hands to the command, so run uses one only while it\n` +
-        'lists exactly the references you trusted; a comment or a reordering needs no new trust.\n',
+      `\nA ${PROJECT_FILE} chooses which secrets "keyhold run" hands to the command, and a template which ones\n` +
+        '"keyhold inject" writes out, so each is used only while it lists exactly the references you trusted;\n' +
+        'a comment or a reordering needs no new trust.\n',
     )
     .action(async (path: string | undefined, opts: TrustOptions) => {
       if (opts.list) {
@@ -231,7 +251,7 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
         else if (files.length === 0) say('No trusted files.\n');
         else
           printTable(
-            ['FILE', 'VARIABLES', 'TRUSTED'],
+            ['FILE', 'REFERENCES', 'TRUSTED'],
             files.map((t) => [f(t.path), String(Object.keys(t.refs).length), t.trustedAt]),
           );
         return;
@@ -247,8 +267,7 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
         return;
       }
       // The file is read once: what is shown is what is trusted, whatever it says by the time you answer.
-      const named = projectFileNamed(path);
-      const file = readProjectFile(named, readTextFile(named, PROJECT_FILE));
+      const file = trustTarget(path);
       await withVault(globals(), async (vault) => {
         const trust = projectTrust(vault, file);
         if (trust.state === 'trusted') {
@@ -260,7 +279,8 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
           if (!currentIo().stdin.isTTY) {
             throw new KeyholdError('BadInput', 'Nothing was trusted: there is no terminal to confirm on. Read the file, then run it again with --yes.');
           }
-          if (!(await confirm('Let "keyhold run" inject these? [y/N] '))) throw new KeyholdError('Cancelled', 'Nothing was trusted.');
+          const question = file.kind === 'project' ? 'Let "keyhold run" inject these?' : 'Let "keyhold inject" write these out?';
+          if (!(await confirm(`${question} [y/N] `))) throw new KeyholdError('Cancelled', 'Nothing was trusted.');
         }
         vault.trustedFiles.trust(file);
         say(`Trusted: ${f(file.path)}\n`);
@@ -276,14 +296,22 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       'after',
       '\nReferences: keyhold://profile/AGENT_ID/NAME/KEY, keyhold://token/AGENT_ID/NAME (the Kura auth token)\n' +
         'and keyhold://byok/KIND, bare or as {{ keyhold://… }}.\n' +
-        'Characters outside A-Z a-z 0-9 - . _ ~ are written %XX (UTF-8).\n',
+        'Characters outside A-Z a-z 0-9 - . _ ~ are written %XX (UTF-8).\n' +
+        '\nA template file is used once you have read and trusted its references ("keyhold trust TEMPLATE");\n' +
+        'one on standard input needs no trust.\n',
     )
     .action(async (opts: { inFile: string; outFile?: string; force?: boolean }) => {
       const template = readTextFile(opts.inFile, 'the template');
       // A malformed reference is reported before the password is asked for.
       findReferences(template);
+      // A template file arrives like a keyhold.toml, with a clone or a pull, and chooses which secrets
+      // are written out: it is used only as trusted. What comes on standard input is the person's own.
+      const fromFile = opts.inFile === '-' ? null : readTemplateFile(opts.inFile, template);
       if (opts.outFile !== undefined) checkOutputFree(opts.outFile, opts.force);
-      const rendered = await withVault(globals(), (vault) => renderTemplate(template, vaultResolver(vault)));
+      const rendered = await withVault(globals(), (vault) => {
+        if (fromFile !== null && Object.keys(fromFile.refs).length > 0) assertProjectTrusted(vault, fromFile);
+        return renderTemplate(template, vaultResolver(vault));
+      });
       if (opts.outFile === undefined) out(rendered);
       else await writeFileExclusive0600(opts.outFile, rendered, { force: opts.force ?? false });
     });

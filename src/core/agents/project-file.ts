@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from '@decimalturn/toml-patch';
 import { KeyholdError } from '../../shared/errors';
 import { assertEnvName, quoteName } from '../devflow/env-names';
-import { parseReference } from '../devflow/inject';
+import { findReferences, formatReference, parseReference } from '../devflow/inject';
 import type { Vault } from '../vault/vault';
 import { nestedTooDeeply } from './nesting';
 
@@ -67,8 +67,13 @@ export function parseProjectFile(text: string): Record<string, string> {
   return refs;
 }
 
-/** A keyhold.toml as read: where it is and what it lists. */
+/**
+ * A file that chooses which of the vault's secrets leave it, as read: a keyhold.toml (`run`) or a
+ * template (`inject -i FILE`), where it is and what it lists. A keyhold.toml maps variable names to
+ * references; a template's references are listed each under its own canonical text.
+ */
 export interface ProjectFile {
+  kind: 'project' | 'template';
   path: string;
   refs: Record<string, string>;
 }
@@ -92,7 +97,21 @@ export function projectFilePath(path: string): string {
 /** Parses a keyhold.toml found at `path` (its text read once by the caller). */
 export function readProjectFile(path: string, text: string): ProjectFile {
   if (basename(path) !== PROJECT_FILE) throw new KeyholdError('BadInput', `${path} is not a ${PROJECT_FILE}.`);
-  return { path: projectFilePath(path), refs: parseProjectFile(text) };
+  return { kind: 'project', path: projectFilePath(path), refs: parseProjectFile(text) };
+}
+
+/**
+ * A template found at `path` (its text read once by the caller), as trust sees it: the references
+ * it holds, each in canonical form, so writing one differently (`%41` for `A`, with or without
+ * braces) or repeating it needs no new trust, and only another reference does.
+ */
+export function readTemplateFile(path: string, template: string): ProjectFile {
+  const refs: Record<string, string> = {};
+  for (const { ref } of findReferences(template)) {
+    const text = formatReference(ref);
+    refs[text] = text;
+  }
+  return { kind: 'template', path: projectFilePath(path), refs };
 }
 
 /** How a file's references differ from the ones trusted at its path, by variable name. */
@@ -142,9 +161,13 @@ export function assertProjectTrusted(vault: Vault, file: ProjectFile): void {
   const trust = projectTrust(vault, file);
   if (trust.state === 'trusted') return;
   const read = 'Read it before you trust it';
+  const chooses =
+    file.kind === 'project'
+      ? `a ${PROJECT_FILE} chooses which of the vault's secrets a command gets`
+      : "a template chooses which of the vault's secrets are written out";
   let message: string;
   if (trust.state === 'new') {
-    message = `${file.path} is not trusted: a ${PROJECT_FILE} chooses which of the vault's secrets a command gets. ${read}.`;
+    message = `${file.path} is not trusted: ${chooses}. ${read}.`;
   } else if (trust.state === 'damaged') {
     message = `The record that ${file.path} is trusted is damaged, so it counts as not trusted. ${read} again.`;
   } else {
@@ -155,5 +178,5 @@ export function assertProjectTrusted(vault: Vault, file: ProjectFile): void {
     ].filter((p) => p !== null);
     message = `${file.path} changed since it was trusted (${parts.join('; ')}). ${read} again.`;
   }
-  throw new KeyholdError('UntrustedFile', message, { field: 'trustFile' });
+  throw new KeyholdError('UntrustedFile', message, { field: file.kind === 'project' ? 'trustFile' : 'trustTemplate' });
 }
