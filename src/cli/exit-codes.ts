@@ -14,6 +14,10 @@ export const EXIT = {
   locked: 9,
   /** Another process holds the vault's sync lease, or held its write lock past the wait. */
   busy: 10,
+  /** `run`: the command was found but could not be started; a shell's code for it. */
+  commandNotRunnable: 126,
+  /** `run`: no such command; a shell's code for it. */
+  commandNotFound: 127,
 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {
@@ -62,6 +66,10 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'SyncBusy':
     case 'VaultBusy':
       return EXIT.busy;
+    case 'CommandNotRunnable':
+      return EXIT.commandNotRunnable;
+    case 'CommandNotFound':
+      return EXIT.commandNotFound;
     default:
       return EXIT.error;
   }

@@ -40,6 +40,10 @@ export const ErrorCode = z.enum([
   'UntrustedFile',
   'DecryptFailed',
   'Cancelled',
+  /** `run`: no program by the name given (a shell's 127). */
+  'CommandNotFound',
+  /** `run`: the program was found but cannot be started: not executable, a folder, not a program (a shell's 126). */
+  'CommandNotRunnable',
   'SyncBusy',
   /** Another process held the vault's write lock past the wait. */
   'VaultBusy',

@@ -172,10 +172,21 @@ describe('keyhold run', () => {
     const noDashes = await run(['run', '--profile', 'app/dev', node, '-e', '1']);
     expect(noDashes.code).toBe(2);
     expect(noDashes.stderr).toMatch(/put the command after "--"/);
-    const missing = await run(['run', '--profile', 'app/dev', '--', 'no-such-command-keyhold-test']);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe('keyhold: command not found: no-such-command-keyhold-test\n');
     expect((await run(['run', '--profile', 'app/none', '--', node, '-e', '1'])).code).toBe(5);
+  });
+
+  it('exits as a shell does when the command cannot start: 127 when there is none, 126 when it cannot run', async () => {
+    const missing = await run(['run', '--profile', 'app/dev', '--', 'no-such-command-keyhold-test']);
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toBe('keyhold: command not found: no-such-command-keyhold-test\n');
+    writeFileSync(file('not-executable'), '#!/bin/sh\necho started\n', { mode: 0o644 });
+    const notExecutable = await run(['run', '--profile', 'app/dev', '--', file('not-executable')]);
+    expect(notExecutable.code).toBe(126);
+    expect(notExecutable.stderr).toMatch(/permission denied \(is it executable\?\)/);
+    expect(notExecutable.stdout).toBe('');
+    const folder = await run(['run', '--profile', 'app/dev', '--', t.dir]);
+    expect(folder.code).toBe(126);
+    expect(folder.stderr).toBe(`keyhold: Cannot run "${t.dir}": it is a folder.\n`);
   });
 });
 

@@ -137,7 +137,7 @@ describe('runWithSecrets', () => {
       stderr: sink().stream,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeyholdError);
-    expect((error as KeyholdError).code).toBe('BadInput');
+    expect((error as KeyholdError).code).toBe('CommandNotFound');
     expect((error as KeyholdError).message).toBe('command not found: keyhold-no-such-command-xyz');
     expect(process.listenerCount('SIGTERM')).toBe(listeners);
   });

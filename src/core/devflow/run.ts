@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { KeyholdError } from '../../shared/errors';
@@ -34,6 +36,16 @@ function fdOf(stream: Readable | Writable): number | undefined {
   return typeof fd === 'number' ? fd : undefined;
 }
 
+/** Whether a command named by its path is a folder (spawn says only EACCES); a bare name is looked up on PATH, not here. */
+function isFolder(command: string): boolean {
+  if (!command.includes(sep) && !command.includes('/')) return false;
+  try {
+    return statSync(command).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 // Node's own spawn errors name only the syscall and the file, but we write ours for a person,
 // and never pass on an argument or the environment, which may hold a secret.
 function startError(e: unknown, command: string): KeyholdError {
@@ -41,14 +53,17 @@ function startError(e: unknown, command: string): KeyholdError {
   const shown = quoteName(command);
   switch (code) {
     case 'ENOENT':
-      return new KeyholdError('BadInput', `command not found: ${command}`);
+      return new KeyholdError('CommandNotFound', `command not found: ${command}`);
     case 'EACCES':
     case 'EPERM':
-      return new KeyholdError('BadInput', `Cannot run ${shown}: permission denied (is it executable?).`);
+      return new KeyholdError(
+        'CommandNotRunnable',
+        isFolder(command) ? `Cannot run ${shown}: it is a folder.` : `Cannot run ${shown}: permission denied (is it executable?).`,
+      );
     case 'ENOEXEC':
-      return new KeyholdError('BadInput', `Cannot run ${shown}: it is not a program this system can run.`);
+      return new KeyholdError('CommandNotRunnable', `Cannot run ${shown}: it is not a program this system can run.`);
     case 'E2BIG':
-      return new KeyholdError('BadInput', `Cannot run ${shown}: its arguments and environment are too large.`);
+      return new KeyholdError('CommandNotRunnable', `Cannot run ${shown}: its arguments and environment are too large.`);
     case 'EINVAL':
       if (process.platform === 'win32') {
         return new KeyholdError('BadInput', `Cannot run ${shown} without a shell: run .cmd and .bat files as cmd /c ${command}.`);
