@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { HealthFinding } from '../shared/contract';
 import { undeclaredKeys } from '../shared/domain';
 import { compareText, plural } from '../shared/text';
+import { permissionProblem } from './vault/permissions';
 import type { Vault } from './vault/vault';
 
 export interface HealthOptions {
@@ -67,6 +68,19 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
 
   const profiles = vault.profiles.list();
   const keys = vault.byok.list();
+
+  // What `doctor` and every CLI command warn about, where the window shows it.
+  const exposed = permissionProblem(vault.dir);
+  if (exposed !== null) {
+    findings.push({
+      severity: 'problem',
+      rule: 'vault-files-open',
+      kind: 'vault',
+      id: vault.dir,
+      ref: vault.dir,
+      message: `${exposed} Make the vault's folder and files readable by you only (chmod go-rwx).`,
+    });
+  }
 
   for (const remote of vault.remotes.list()) {
     if (!remote.paused) continue;

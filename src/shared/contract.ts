@@ -120,8 +120,9 @@ export type ByokKeyCheck = z.infer<typeof ByokKeyCheck>;
 
 export const HealthFinding = z.object({
   severity: z.enum(['warning', 'problem']),
-  rule: z.enum(['old-key', 'failed-probe', 'reused-key', 'undeclared-keys', 'stale-draft', 'sync-failed', 'remote-paused', 'key-expiry']),
-  kind: ItemKind.or(z.literal('remote')),
+  rule: z.enum(['old-key', 'failed-probe', 'reused-key', 'undeclared-keys', 'stale-draft', 'sync-failed', 'remote-paused', 'key-expiry', 'vault-files-open']),
+  /** `vault`: the vault itself (its files); `ref` is its folder. */
+  kind: ItemKind.or(z.enum(['remote', 'vault'])),
   id: z.string(),
   ref: z.string(),
   message: z.string(),

@@ -1,3 +1,5 @@
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { healthReport } from '../../src/core/health';
 import { newVault } from '../helpers/vault';
@@ -22,6 +24,25 @@ describe('healthReport', () => {
     vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { USER: 'ann' } });
     vault.byok.set({ kind: 'claude-code', apiKey: KEY('0001') });
     expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 + DAY })).toEqual([]);
+  });
+
+  it('flags a vault whose files other users can open, or whose folder they can write to, until it is private again', async () => {
+    const { vault } = await vaultAt();
+    const file = join(vault.dir, 'vault.sqlite');
+    chmodSync(file, 0o644);
+    const [finding, ...rest] = healthReport(vault, { keyMaxAgeDays: 90, now: T0 });
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({ severity: 'problem', rule: 'vault-files-open', kind: 'vault', ref: vault.dir });
+    expect(finding?.message).toBe(
+      `Other users of this computer can open ${file} (mode 644), so they could try passwords against the vault offline. Make the vault's folder and files readable by you only (chmod go-rwx).`,
+    );
+    chmodSync(file, 0o600);
+    chmodSync(vault.dir, 0o777);
+    expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 }).map((f) => f.message)).toEqual([
+      expect.stringContaining(`can write to ${vault.dir} (mode 777)`),
+    ]);
+    chmodSync(vault.dir, 0o700);
+    expect(healthReport(vault, { keyMaxAgeDays: 90, now: T0 })).toEqual([]);
   });
 
   it('flags BYOK keys older than the limit, by the date of their current version', async () => {

@@ -17,6 +17,7 @@ const RULE_TITLE: Record<HealthFinding['rule'], string> = {
   'sync-failed': 'Sync failed',
   'remote-paused': 'Connection paused',
   'key-expiry': 'Key expires soon',
+  'vault-files-open': 'Vault open to other users',
 };
 
 export function HealthView() {
@@ -26,7 +27,7 @@ export function HealthView() {
   const open = (f: HealthFinding) => {
     if (f.kind === 'profile') go('profiles', { profileId: f.id });
     else if (f.kind === 'byok') go('byok', { byokKind: f.ref });
-    else go('connections');
+    else if (f.kind === 'remote') go('connections');
   };
   const found = useQuery({ queryKey: qk.found, queryFn: () => api.agentScan() });
   const plaintext = found.data?.findings.length ?? 0;
@@ -91,9 +92,14 @@ export function HealthView() {
               </div>
               <div className="small">{plain(f.message)}</div>
             </div>
-            <button type="button" className="link mono" onClick={() => open(f)}>
-              {f.ref}
-            </button>
+            {f.kind === 'vault' ? (
+              // Nothing in the window to open: the fix is the folder's mode, named in the message.
+              <span className="mono small">{f.ref}</span>
+            ) : (
+              <button type="button" className="link mono" onClick={() => open(f)}>
+                {f.ref}
+              </button>
+            )}
           </li>
         ))}
       </ul>
