@@ -16,4 +16,5 @@ export const qk = {
   settings: ['settings'] as const,
   identity: ['identity'] as const,
   contacts: ['contacts'] as const,
+  trustedFiles: ['trustedFiles'] as const,
 };

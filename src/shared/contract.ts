@@ -129,6 +129,14 @@ export const HealthFinding = z.object({
 });
 export type HealthFinding = z.infer<typeof HealthFinding>;
 
+/**
+ * A file (a project's keyhold.toml, or a template for inject) whose references the person read and
+ * trusted with "keyhold trust": `refs` maps each variable (a template: each reference) to the
+ * reference. References name items, never hold values.
+ */
+export const TrustedFile = z.object({ path: z.string(), refs: z.record(z.string(), z.string()), trustedAt: z.string() });
+export type TrustedFile = z.infer<typeof TrustedFile>;
+
 export const PasswordStrength = z.object({
   score: z.number().int().min(0).max(4),
   label: z.string(),
@@ -276,6 +284,10 @@ export const contract = {
   }),
   auditVerify: defineCall({ input: none, output: AuditVerifyResult }),
   healthReport: defineCall({ input: none, output: z.array(HealthFinding) }),
+  /** `damaged`: records that fail their check; those files count as not trusted. */
+  trustedFilesList: defineCall({ input: none, output: z.object({ files: z.array(TrustedFile), damaged: z.array(z.string()) }) }),
+  /** Stops trusting a file (by the path it was trusted at); NotFound if it is not trusted. */
+  trustedFileRevoke: defineCall({ input: z.object({ path: z.string().min(1).max(4096) }), output: z.object({ path: z.string() }) }),
   /** Credentials lying in the agent tools' config files and shell start-up files on this computer (no values). */
   agentScan: defineCall({ input: none, output: AgentScanResult }),
   /** Scans again and stores every finding the vault does not hold yet, as drafts. */

@@ -1,6 +1,6 @@
 import { test as plain, type Page } from '@playwright/test';
 import { axeProblems } from './a11y';
-import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, KURA_TEST_API_KEY, nav, test } from './harness';
+import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, inspectVault, KURA_TEST_API_KEY, nav, test } from './harness';
 import type { Keyhold, Remotes } from './harness';
 
 // Every screen and dialog, light and dark, empty and with data: zero critical and zero serious
@@ -123,6 +123,20 @@ test('every screen and dialog has no critical or serious accessibility violation
   await page.getByRole('button', { name: 'Empty trash' }).click();
   await expect(page.getByRole('dialog', { name: 'Empty the trash?' })).toBeVisible();
   found.push(...(await axeProblems(page, 'empty trash dialog')));
+  await page.keyboard.press('Escape');
+
+  // Settings with a file trusted by "keyhold trust" (another process), its references shown, and the revoke question.
+  await inspectVault(keyhold.vaultDir, (v) =>
+    v.trustedFiles.trust({ path: '/home/ann/code/app/keyhold.toml', refs: { GITHUB_TOKEN: 'keyhold://profile/gh/dev/GITHUB_TOKEN' } }),
+  );
+  await nav(page, 'Settings');
+  const trusted = page.getByRole('list', { name: 'Trusted files' });
+  await trusted.getByText('What it may hand out').click();
+  await expect(trusted.getByText('keyhold://profile/gh/dev/GITHUB_TOKEN')).toBeVisible();
+  found.push(...(await axeProblems(page, 'settings with a trusted file')));
+  await trusted.getByRole('button', { name: 'Stop trusting /home/ann/code/app/keyhold.toml' }).click();
+  await expect(page.getByRole('dialog', { name: 'Stop trusting this file?' })).toBeVisible();
+  found.push(...(await axeProblems(page, 'revoke trust dialog')));
   await page.keyboard.press('Escape');
 
   await page.keyboard.press('ControlOrMeta+k');

@@ -291,6 +291,11 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     auditList: ({ limit, event }) => vault().audit.list(event === undefined ? { limit } : { limit, event }),
     auditVerify: () => vault().audit.verify(),
     healthReport: () => healthReport(vault(), { keyMaxAgeDays: deps.settings.get().keyMaxAgeDays, now: now() }),
+    trustedFilesList: () => vault().trustedFiles.list(),
+    trustedFileRevoke: ({ path }) => {
+      if (!vault().trustedFiles.revoke(path)) throw new KeyholdError('NotFound', `${path} is not trusted.`);
+      return { path };
+    },
     agentScan: () => {
       const { findings, filesRead } = scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(vault()) });
       return {

@@ -9,6 +9,7 @@ import { useApi } from '../api';
 import { useKeptDrafts, usePutBack, useUnsavedEdits } from '../drafts';
 import { qk } from '../queries';
 import { useAppState } from '../state';
+import { TrustedFilesSection } from './TrustedFilesSection';
 import { InputField, Toggle } from '../ui/fields';
 import { ErrorNote, Field, PageHeader, Spinner, StrengthHint } from '../ui/kit';
 
@@ -185,6 +186,7 @@ export function SettingsView() {
         {settings.data ? <PreferencesForm settings={settings.data} restored={restored} /> : null}
         <PasswordForm status={status.data} />
       </div>
+      <TrustedFilesSection />
     </div>
   );
 }
