@@ -67,6 +67,8 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   auditList: {},
   auditVerify: undefined,
   healthReport: undefined,
+  trustedFilesList: undefined,
+  trustedFileRevoke: { path: '/home/ann/code/app/keyhold.toml' },
   agentScan: undefined,
   agentImport: undefined,
   mcpWrapPreview: { file: '/nowhere/mcp.json' },
