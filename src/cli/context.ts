@@ -1,7 +1,8 @@
 import { Vault } from '../core/vault/vault';
 import { vaultDir } from '../core/paths';
 import { permissionProblem } from '../core/vault/permissions';
-import { SESSION_ENV, unlockWithSession } from '../core/vault/sessions';
+import { snapshotReader, vaultItems, type ItemReader } from '../core/vault/session-items';
+import { openSessionSnapshot, SESSION_ENV, unlockWithSession } from '../core/vault/sessions';
 import { env, envValue, readPassword, sayErr } from './io';
 
 export interface GlobalOptions {
@@ -18,24 +19,52 @@ export function sessionToken(): string | undefined {
   return envValue(SESSION_ENV);
 }
 
-/**
- * Opens the vault named by --vault / KEYHOLD_VAULT / the default, and unlocks it: with the session
- * in KEYHOLD_SESSION when there is one (no password, no KDF), else with the master password.
- * An invalid session is an error rather than a fallback to the password, so a script notices
- * that its session ended. `session: false` always asks for the password (`keyhold unlock` must
- * not extend a session without it).
- */
-export async function withVault<T>(globals: GlobalOptions, fn: (vault: Vault) => Promise<T> | T, options: { session?: boolean } = {}): Promise<T> {
+/** Opens the vault named by --vault / KEYHOLD_VAULT / the default, warning when other users can get at its files. */
+function openVault(globals: GlobalOptions): Vault {
   const dir = vaultPath(globals);
   const vault = Vault.open(dir);
   // A warning, as ssh and gpg give one: standard output and the exit code stay the command's own.
   const exposed = permissionProblem(dir);
   if (exposed !== null) sayErr(`keyhold: warning: ${exposed} Fix it with "chmod go-rwx" on it.\n`);
+  return vault;
+}
+
+/** Unlocks with the session given, else with the master password (asked, or KEYHOLD_PASSWORD). */
+export async function unlock(vault: Vault, token: string | undefined): Promise<void> {
+  if (token === undefined) await vault.unlock(await readPassword());
+  else unlockWithSession(vault, token);
+}
+
+/**
+ * Opens the vault and unlocks it: with the session in KEYHOLD_SESSION when there is one (no
+ * password, no KDF), else with the master password. An invalid session is an error rather than a
+ * fallback to the password, so a script notices that its session ended; so is a session opened for
+ * some items only. `session: false` always asks for the password (`keyhold unlock` must not extend
+ * a session without it).
+ */
+export async function withVault<T>(globals: GlobalOptions, fn: (vault: Vault) => Promise<T> | T, options: { session?: boolean } = {}): Promise<T> {
+  const vault = openVault(globals);
   try {
-    const token = options.session === false ? undefined : sessionToken();
-    if (token === undefined) await vault.unlock(await readPassword());
-    else unlockWithSession(vault, token);
+    await unlock(vault, options.session === false ? undefined : sessionToken());
     return await fn(vault);
+  } finally {
+    vault.close();
+  }
+}
+
+/**
+ * For a command that hands named items to a program (`run --profile`, `byok print`): reads them from
+ * the session in KEYHOLD_SESSION when it was opened for some items only (the vault stays locked),
+ * else from the vault, unlocked as `withVault` does.
+ */
+export async function withItems<T>(globals: GlobalOptions, fn: (items: ItemReader) => Promise<T> | T): Promise<T> {
+  const vault = openVault(globals);
+  try {
+    const token = sessionToken();
+    const scoped = token === undefined ? null : openSessionSnapshot(vault, token);
+    if (scoped !== null) return await fn(snapshotReader(scoped.snapshot));
+    await unlock(vault, token);
+    return await fn(vaultItems(vault));
   } finally {
     vault.close();
   }

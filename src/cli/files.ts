@@ -1,18 +1,12 @@
 import { closeSync, lstatSync, openSync } from 'node:fs';
-import type { ProfileDetail } from '../shared/domain';
 import { KeyholdError } from '../shared/errors';
 import { decodeUtf8, readAllFd, readStdinBytes } from './io';
 
 /*
- * Files named on the command line, and a revealed profile's values. A module of its own so that the
+ * Files named on the command line. A module of its own so that the
  * commands that need them (profile, agents, run) do not load one another, nor the dependencies of
  * `run` (the TOML parser of keyhold.toml), to read a file.
  */
-
-/** A revealed profile's values (a revealed detail has no null value). */
-export function revealedAuthData(detail: ProfileDetail): Record<string, string> {
-  return Object.fromEntries(Object.entries(detail.authData).filter((entry): entry is [string, string] => entry[1] !== null));
-}
 
 function readFile(path: string, what: string): Buffer {
   const fd = openSync(path, 'r');

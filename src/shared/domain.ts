@@ -180,6 +180,11 @@ export const ProfileDetail = shownOnly(() =>
 );
 export type ProfileDetail = z.infer<typeof ProfileDetail>;
 
+/** A revealed profile's values (a revealed detail has no null value). */
+export function revealedAuthData(detail: Pick<ProfileDetail, 'authData'>): Record<string, string> {
+  return Object.fromEntries(Object.entries(detail.authData).filter((entry): entry is [string, string] => entry[1] !== null));
+}
+
 export const VersionReason = z.enum(['create', 'edit', 'restore', 'sync', 'import']);
 export const ItemVersion = shownOnly(() =>
   z.object({

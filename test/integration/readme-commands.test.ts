@@ -99,6 +99,7 @@ describe('the README', () => {
       'keyhold run --profile crm-bot/prod --byok claude-code -- node agent.js --verbose',
       "cat > config.yml.tpl <<'TPL'",
       'keyhold profile add --agent web-bot --name staging --from-env .env.staging',
+      'eval "$(keyhold unlock --expires 480 --profile crm-bot/prod --byok claude-code)"',
       'eval "$(keyhold unlock --expires 60)"     # asks once',
     ]);
   });
@@ -112,12 +113,13 @@ describe('the README', () => {
       outputs.push(r.stdout);
       if (firstLine(block) === EXAMPLE) await connectAndSync();
     }
-    const [example, run, , , sessions] = outputs;
+    const [example, run, , , scoped, sessions] = outputs;
     expect(example).toMatch(/PASSWORD = ••••••••/);
     expect(example).toMatch(/Chain verified/);
     // "ann" is shorter than the 4 characters masking starts at (README, "keyhold run").
     expect(run).toBe('USERNAME=ann PASSWORD=<concealed by keyhold>\n');
     expect(sessions).toMatch(/agent sees session: none, user: ann/);
+    expect(scoped).toMatch(/agent sees session: none, user: ann\nrefused \(exit 9\): this session holds crm-bot\/prod and claude-code only\n/);
     expect(statSync(join(work, 'config.yml')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(work, 'config.yml'), 'utf8')).toContain('password: "crm-password-from-env"');
     const token = s.kura.profile('crm-bot', 'prod')?.token;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildChildEnv } from '../../src/core/devflow';
-import { revealedAuthData } from '../../src/cli/files';
+import { revealedAuthData } from '../../src/shared/domain';
 import type { Vault } from '../../src/core/vault/vault';
 import { expectKeyholdError } from '../fixtures/share/samples';
 import { writeLegacyProfile } from '../helpers/legacy';

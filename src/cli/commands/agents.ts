@@ -8,7 +8,6 @@ import {
   publicFinding,
   scan,
   vaultLookup,
-  heldValues,
   type Finding,
   type ImportOutcome,
   type ImportTarget,
@@ -17,7 +16,8 @@ import {
 import { assertNoBackup, backupOf, configTarget, restoreWrapped, storeWrapSecrets, writeWrapped } from '../../core/agents/mcp-files';
 import type { SecretMask } from '../../core/devflow';
 import { redactionMask } from '../../core/devflow/redact';
-import { sessionToken, withVault, type GlobalOptions } from '../context';
+import { sessionToken, withItems, withVault, type GlobalOptions } from '../context';
+import { KeyholdError } from '../../shared/errors';
 import { currentIo, env, err, printJson, printTable, processIo, say, sayErr, setExitCode } from '../io';
 import { readTextFile } from '../files';
 
@@ -61,7 +61,13 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
           return { result: found, outcomes: importFindings(vault, found.findings) };
         }));
       } else if (sessionToken() !== undefined) {
-        result = await withVault(globals(), (vault) => run(vaultLookup(vault)));
+        try {
+          result = await withVault(globals(), (vault) => run(vaultLookup(vault)));
+        } catch (e) {
+          // A session for some items only cannot say what the vault holds: scan as without one.
+          if (!(e instanceof KeyholdError && e.field === 'sessionScope')) throw e;
+          result = run();
+        }
       } else {
         result = run();
       }
@@ -164,7 +170,8 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
     .option('--mask <text>', 'what a concealed value becomes', '<concealed by keyhold>')
     .addHelpText('after', '\nFor a Claude Code PostToolUse hook, see the README. Needs an open vault (KEYHOLD_SESSION) or the password.\n')
     .action(async (opts: { mask: string }) => {
-      const values = await withVault(globals(), (vault) => heldValues(vault).map((h) => h.value));
+      // With a session for some items only, what it holds: the values the tool it serves can get.
+      const values = await withItems(globals(), (items) => items.values());
       await redactStream(redactionMask(values, { mask: opts.mask }));
     });
 }

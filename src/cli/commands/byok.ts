@@ -5,7 +5,7 @@ import type { ByokKeyCheck } from '../../shared/contract';
 import { KeyholdError } from '../../shared/errors';
 import { SyncEngine } from '../../core/sync/engine';
 import { sanitizeServerText } from '../../core/sync/remote-errors';
-import { sessionToken, withVault, type GlobalOptions } from '../context';
+import { sessionToken, withItems, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { expiryFrom, parseSeconds, parseVersion } from '../parse';
 import { cleanField as f, envValue, MASK, out, printHistory, printJson, printTable, readStdinSecret, say, sayErr, setExitCode, warnDamaged } from '../io';
@@ -131,9 +131,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       if (sessionToken() === undefined && !envValue('KEYHOLD_PASSWORD')) {
         throw new KeyholdError('VaultLocked', 'The vault is locked: start a session with "keyhold unlock" and set KEYHOLD_SESSION for the tool.');
       }
-      const detail = await withVault(globals(), (vault) => vault.byok.get(kind, { reveal: true }));
-      if (detail.apiKey === null) throw new KeyholdError('Internal', `The key for ${kind} could not be read.`);
-      out(`${detail.apiKey}\n`);
+      out(`${await withItems(globals(), (items) => items.byok(kind).apiKey)}\n`);
     });
 
   byok

@@ -20,9 +20,11 @@ import type { Vault } from '../../core/vault/vault';
 import type { ByokDetail } from '../../shared/domain';
 import { plural } from '../../shared/text';
 import { KeyholdError } from '../../shared/errors';
-import { withVault, type GlobalOptions } from '../context';
+import { withItems, withVault, type GlobalOptions } from '../context';
+import type { ItemReader } from '../../core/vault/session-items';
 import { cleanField as f, confirm, currentIo, env, err, keepRunningOnClosedOutput, out, printJson, printTable, say, sayErr, setExitCode } from '../io';
-import { checkOutputFree, readTextFile, revealedAuthData } from '../files';
+import { checkOutputFree, readTextFile } from '../files';
+import { revealedAuthData } from '../../shared/domain';
 import { collect } from '../parse';
 
 /** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
@@ -35,12 +37,12 @@ export const BYOK_ENV_NAME: Record<ByokDetail['provider'], string> = {
 
 const isNotFound = (e: unknown) => e instanceof KeyholdError && e.code === 'NotFound';
 
-function readSources(vault: Vault, profiles: readonly string[], kinds: readonly string[]): EnvSource[] {
+function readSources(items: ItemReader, profiles: readonly string[], kinds: readonly string[]): EnvSource[] {
   const sources: EnvSource[] = [];
   for (const ref of profiles) {
-    const detail = vault.profiles.get(ref, { reveal: true });
-    const label = `profile ${detail.agentId}/${detail.name}`;
-    const badName = Object.keys(detail.authData).find((key) => !isEnvName(key));
+    const profile = items.profile(ref);
+    const label = `profile ${profile.agentId}/${profile.name}`;
+    const badName = Object.keys(profile.authData).find((key) => !isEnvName(key));
     if (badName !== undefined) {
       throw new KeyholdError(
         'BadInput',
@@ -48,22 +50,20 @@ function readSources(vault: Vault, profiles: readonly string[], kinds: readonly 
         { field: badName },
       );
     }
-    sources.push({ label, values: revealedAuthData(detail) });
+    sources.push({ label, values: profile.authData });
     // The Kura auth token rides along under its agent's variable name (the reveal above audited it);
     // a profile without one still runs.
-    const tokenEnv = vault.agents.tokenEnvFor(detail.agentId);
-    if (detail.authToken) {
-      sources.push({ label: `the Kura token of ${label}`, values: { [tokenEnv]: detail.authToken } });
+    if (profile.authToken) {
+      sources.push({ label: `the Kura token of ${label}`, values: { [profile.tokenEnv]: profile.authToken } });
     } else if (currentIo().stderr.isTTY === true) {
       // Only a person at a terminal is told: a script's stderr stays the command's own.
-      const found = vault.profiles.tokenOrReason(detail.id);
-      if ('reason' in found) sayErr(`keyhold: note: Keyhold does not set ${tokenEnv}. ${found.reason}\n`);
+      const reason = items.whyNoToken(profile.id);
+      if (reason !== null) sayErr(`keyhold: note: Keyhold does not set ${profile.tokenEnv}. ${reason}\n`);
     }
   }
   for (const kind of kinds) {
-    const detail = vault.byok.get(kind, { reveal: true });
-    if (detail.apiKey === null) throw new KeyholdError('Internal', `The key for ${kind} could not be read.`);
-    sources.push({ label: `byok ${detail.kind}`, values: { [BYOK_ENV_NAME[detail.provider]]: detail.apiKey } });
+    const key = items.byok(kind);
+    sources.push({ label: `byok ${key.kind}`, values: { [BYOK_ENV_NAME[key.provider]]: key.apiKey } });
   }
   return sources;
 }
@@ -198,7 +198,12 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       }
       const project = projectFile === null ? null : readProjectFile(projectFile, readTextFile(projectFile, PROJECT_FILE));
       // The vault is closed (its key zeroed) before the command starts: it runs with its values only.
-      const sources = await withVault(globals(), (vault) => (project === null ? readSources(vault, profiles, kinds) : [projectSource(vault, project)]));
+      // A keyhold.toml needs the vault (its trust is a vault record); named items can also come from a
+      // session opened for them only.
+      const sources =
+        project === null
+          ? await withItems(globals(), (items) => readSources(items, profiles, kinds))
+          : await withVault(globals(), (vault) => [projectSource(vault, project)]);
       const allowEnv = opts.allowEnv ?? [];
       const childEnv = buildChildEnv(sources, process.platform, allowEnv);
       // Output that nobody reads any more is the child's to notice (EPIPE); this process waits for it.

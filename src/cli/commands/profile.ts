@@ -5,7 +5,8 @@ import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
 import { cleanField as f, cleanText, err, MASK, out, printHistory, printJson, printTable, say, warnDamaged } from '../io';
 import { authDataFrom, collect, expiryFrom, parseVersion } from '../parse';
-import { checkOutputFree, readTextFile, revealedAuthData } from '../files';
+import { checkOutputFree, readTextFile } from '../files';
+import { revealedAuthData } from '../../shared/domain';
 
 export const ALLOW_ENV_HELP =
   'allow KEY although, as an environment variable, it changes how programs run (NODE_OPTIONS, LD_PRELOAD, PATH…; repeatable, audited)';

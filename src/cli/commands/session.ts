@@ -1,10 +1,19 @@
 import type { Command } from 'commander';
-import { createSession, DEFAULT_SESSION_MINUTES, endAllSessions, MAX_SESSION_MINUTES, SESSION_ENV, unlockWithSession } from '../../core/vault/sessions';
+import { sessionSnapshot } from '../../core/vault/session-items';
+import {
+  createSession,
+  DEFAULT_SESSION_MINUTES,
+  endAllSessions,
+  MAX_SESSION_MINUTES,
+  SESSION_ENV,
+  snapshotItems,
+  unlockWithSession,
+} from '../../core/vault/sessions';
 import { Vault } from '../../core/vault/vault';
 import { KeyholdError } from '../../shared/errors';
 import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
 import { err, out, say, sayErr } from '../io';
-import { wholeNumber } from '../parse';
+import { collect, wholeNumber } from '../parse';
 
 const parseMinutes = (text: string): number =>
   wholeNumber(text, 1, MAX_SESSION_MINUTES, `--expires is a whole number of minutes from 1 to ${MAX_SESSION_MINUTES}.`);
@@ -14,9 +23,25 @@ export function registerSessionCommands(program: Command, globals: () => GlobalO
     .command('unlock')
     .option('--expires <minutes>', `how long the session lasts, 1 to ${MAX_SESSION_MINUTES} minutes`, String(DEFAULT_SESSION_MINUTES))
     .option('--raw', 'print only the token')
-    .action(async (opts: { expires: string; raw?: boolean }) => {
+    .option('--profile <ref>', 'a session for this profile only (repeatable, with --byok): it holds its values, not the vault', collect)
+    .option('--byok <kind>', 'a session for the BYOK key of this kind only (repeatable, with --profile)', collect)
+    .addHelpText(
+      'after',
+      '\nWith --profile or --byok, the session holds those items as they are now and nothing else of the vault:\n' +
+        'enough for "keyhold run --profile REF" and "keyhold byok print KIND" (an agent tool\'s wrapped servers),\n' +
+        'while every other command asks for the whole vault. A value changed later is not in it: unlock again.\n',
+    )
+    .action(async (opts: { expires: string; raw?: boolean; profile?: string[]; byok?: string[] }) => {
       const minutes = parseMinutes(opts.expires);
-      const session = await withVault(globals(), (vault) => createSession(vault, minutes), { session: false });
+      const only = (opts.profile?.length ?? 0) + (opts.byok?.length ?? 0) > 0;
+      const session = await withVault(
+        globals(),
+        (vault) => {
+          const snapshot = only ? sessionSnapshot(vault, opts.profile ?? [], opts.byok ?? []) : undefined;
+          return { ...createSession(vault, minutes, snapshot), holds: snapshot ? snapshotItems(snapshot) : null };
+        },
+        { session: false },
+      );
       if (opts.raw) {
         out(session.token);
         return;
@@ -24,7 +49,9 @@ export function registerSessionCommands(program: Command, globals: () => GlobalO
       out(`export ${SESSION_ENV}=${session.token}\n`);
       err(
         `Session valid until ${session.expiresAt}. Run the line above in your shell (or next time: eval "$(keyhold unlock)").\n` +
-          `Anyone who can read this shell's environment can open the vault until then; end it with "keyhold lock".\n`,
+          (session.holds === null
+            ? `Anyone who can read this shell's environment can open the vault until then; end it with "keyhold lock".\n`
+            : `It holds ${session.holds} as they are now, and nothing else of the vault; anyone who can read this shell's environment can read those until then. End it with "keyhold lock".\n`),
       );
     });
 

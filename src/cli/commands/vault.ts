@@ -2,12 +2,11 @@ import type { Command } from 'commander';
 import { checkKdfFloor, KDF_FLOOR, KDF_PRESETS, type KdfParams } from '../../core/crypto/kdf';
 import { exportToFile } from '../../core/share/exchange';
 import { examine, examineLocked } from '../../core/vault/doctor';
-import { unlockWithSession } from '../../core/vault/sessions';
 import { Vault } from '../../core/vault/vault';
 import type { DoctorReport } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { checkNewPassword } from '../../shared/password-strength';
-import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
+import { sessionToken, unlock, vaultPath, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { wholeNumber } from '../parse';
 import { currentIo, err, printJson, printTable, promptHidden, readNewPassword, readPassword, readStdinSecret, say, setExitCode } from '../io';
@@ -124,9 +123,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
           // Without a sound header there is no key to check anything else with.
           report = { ok: false, ...locked };
         } else {
-          const token = sessionToken();
-          if (token === undefined) await vault.unlock(await readPassword());
-          else unlockWithSession(vault, token);
+          await unlock(vault, sessionToken());
           report = examine(vault);
           if (opts.salvage !== undefined) {
             const passphrase = await readSalvagePassphrase();

@@ -4,7 +4,7 @@ import { isReservedKey } from '../../shared/text-rules';
 import { isEnvName } from '../devflow/env-names';
 import type { Vault } from '../vault/vault';
 import type { Finding } from './scan';
-import { vaultLookup } from './vault-values';
+import { vaultLookup } from '../vault/held-values';
 
 /** The profile name an MCP server's secrets are kept under (its agent id is the server's name). */
 export const MCP_PROFILE_NAME = 'mcp';

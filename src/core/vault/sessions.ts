@@ -56,13 +56,35 @@ export interface OpenedSession {
   expiresAt: string;
 }
 
+/**
+ * What a session opened for some items only holds: their values as they were when it was opened
+ * (`keyhold unlock --profile REF --byok KIND`), and nothing else of the vault. Secret.
+ */
+export interface SessionSnapshot {
+  profiles: {
+    id: string;
+    agentId: string;
+    name: string;
+    authData: Record<string, string>;
+    /** The Kura auth token, when the profile had a usable one. */
+    authToken: string | null;
+    /** The variable `run` injects the token as (the agent's --token-env). */
+    tokenEnv: string;
+  }[];
+  byok: { id: string; kind: string; provider: 'anthropic' | 'openai' | 'google' | 'other'; apiKey: string }[];
+}
+
 interface SessionRow {
   id: string;
   expires_at: number;
   wrapped_key: Buffer;
+  scoped: number;
 }
 
-const sessionAd = (vaultId: string, id: string, expiresAt: number) => Buffer.from(`${vaultId}|sessions|${id}|wrapped_key|${expiresAt}`, 'utf8');
+// A full session's row seals the vault key; a scoped one's seals its snapshot. The two are sealed
+// under different associated data, so a row whose kind was flipped outside Keyhold opens neither way.
+const sessionAd = (vaultId: string, id: string, expiresAt: number, scoped: boolean) =>
+  Buffer.from(`${vaultId}|sessions|${id}|${scoped ? 'snapshot' : 'wrapped_key'}|${expiresAt}`, 'utf8');
 
 const sessionKey = (secret: Buffer, vaultId: string, id: string) => deriveKey(secret, 'session', `${vaultId}|${id}`);
 
@@ -81,8 +103,11 @@ function purgeExpiredSessions(db: Database.Database, now: number): number {
   return housekeeping(() => tx(db, () => sql(db, 'DELETE FROM sessions WHERE expires_at <= ?').run(now).changes), 0);
 }
 
-/** Starts a session on an unlocked vault. */
-export function createSession(vault: SessionVault, minutes: number = DEFAULT_SESSION_MINUTES): CreatedSession {
+/**
+ * Starts a session on an unlocked vault. With a snapshot, the session holds those items only: its
+ * row seals the snapshot, not the vault key, so the token (with the vault file) opens nothing else.
+ */
+export function createSession(vault: SessionVault, minutes: number = DEFAULT_SESSION_MINUTES, snapshot?: SessionSnapshot): CreatedSession {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_SESSION_MINUTES) {
     throw new KeyholdError('BadInput', `A session lasts a whole number of minutes from 1 to ${MAX_SESSION_MINUTES}.`);
   }
@@ -90,44 +115,54 @@ export function createSession(vault: SessionVault, minutes: number = DEFAULT_SES
   const vaultId = cells.vaultId;
   const id = randomUUID();
   const secret = randomBytes(SECRET_BYTES);
-  const vaultKey = cells.exportKey();
+  const sealed = snapshot === undefined ? cells.exportKey() : Buffer.from(JSON.stringify(snapshot), 'utf8');
   const key = sessionKey(secret, vaultId, id);
   try {
     const now = vault.now();
     const expiresAt = now + minutes * 60_000;
-    const wrapped = seal(key, vaultKey, sessionAd(vaultId, id, expiresAt));
+    const scoped = snapshot !== undefined;
+    const wrapped = seal(key, sealed, sessionAd(vaultId, id, expiresAt, scoped));
     tx(vault.db, () => {
       purgeExpiredSessions(vault.db, now);
-      sql(vault.db, 'INSERT INTO sessions (id, created_at, expires_at, wrapped_key) VALUES (?, ?, ?, ?)').run(id, now, expiresAt, wrapped);
-      vault.audit.append('session_created', { session: id, minutes });
+      sql(vault.db, 'INSERT INTO sessions (id, created_at, expires_at, wrapped_key, scoped) VALUES (?, ?, ?, ?, ?)').run(
+        id,
+        now,
+        expiresAt,
+        wrapped,
+        scoped ? 1 : 0,
+      );
+      vault.audit.append('session_created', {
+        session: id,
+        minutes,
+        // Each item's reveal is its own entry, written as the snapshot was read.
+        ...(snapshot ? { only: snapshotItems(snapshot) } : {}),
+      });
     });
     return { token: `${id}.${secret.toString('base64url')}`, id, expiresAt: new Date(expiresAt).toISOString() };
   } finally {
     secret.fill(0);
     key.fill(0);
-    vaultKey.fill(0);
+    sealed.fill(0);
   }
 }
 
-/**
- * Unlocks a locked vault with a session token instead of the password (no KDF). An expired,
- * revoked, unknown or forged token is refused with SessionInvalid; the message never shows it.
- */
-export function unlockWithSession(vault: SessionVault, token: string): OpenedSession {
+/** Opens a session's row with its token: the session and what its row seals (the vault key, or a snapshot). */
+function openRow(vault: SessionVault, token: string): { session: OpenedSession; scoped: boolean; sealed: Buffer } {
   const match = TOKEN.exec(token.trim());
   if (!match) throw invalid('is not a Keyhold session token.');
   const id = match[1] as string;
   const now = vault.now();
-  const row = sql(vault.db, 'SELECT id, expires_at, wrapped_key FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+  const row = sql(vault.db, 'SELECT id, expires_at, wrapped_key, scoped FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
   purgeExpiredSessions(vault.db, now);
   if (!row) throw invalid('is not a session of this vault, or the session was ended (by locking the vault or changing the master password).');
   if (row.expires_at <= now) throw invalid(`expired at ${new Date(row.expires_at).toISOString()}.`);
   const vaultId = vault.vaultId;
   const secret = Buffer.from(match[2] as string, 'base64url');
   const key = sessionKey(secret, vaultId, id);
-  let vaultKey: Buffer;
+  const scoped = row.scoped !== 0;
   try {
-    vaultKey = open(key, row.wrapped_key, sessionAd(vaultId, id, row.expires_at));
+    const sealed = open(key, row.wrapped_key, sessionAd(vaultId, id, row.expires_at, scoped));
+    return { session: { id, expiresAt: new Date(row.expires_at).toISOString() }, scoped, sealed };
   } catch (e) {
     if (e instanceof EnvelopeError) throw invalid('does not match its session: it was altered, or the session record was.');
     throw e;
@@ -135,9 +170,52 @@ export function unlockWithSession(vault: SessionVault, token: string): OpenedSes
     secret.fill(0);
     key.fill(0);
   }
-  vault.unlockWithKey(vaultId, vaultKey);
-  vault.audit.appendWithNext('unlock_ok', { via: 'session', session: id });
-  return { id, expiresAt: new Date(row.expires_at).toISOString() };
+}
+
+/** The names of what a scoped session holds, for a message: `crm-bot/prod, byok claude-code`. */
+export function snapshotItems(snapshot: SessionSnapshot): string {
+  return [...snapshot.profiles.map((p) => `${p.agentId}/${p.name}`), ...snapshot.byok.map((b) => `byok ${b.kind}`)].join(', ');
+}
+
+function readSnapshot(sealed: Buffer): SessionSnapshot {
+  try {
+    return JSON.parse(sealed.toString('utf8')) as SessionSnapshot;
+  } finally {
+    sealed.fill(0);
+  }
+}
+
+/**
+ * Unlocks a locked vault with a session token instead of the password (no KDF). An expired,
+ * revoked, unknown or forged token is refused with SessionInvalid; the message never shows it. A
+ * session opened for some items only cannot unlock the vault: it holds no vault key.
+ */
+export function unlockWithSession(vault: SessionVault, token: string): OpenedSession {
+  const { session, scoped, sealed } = openRow(vault, token);
+  if (scoped) {
+    throw new KeyholdError(
+      'SessionInvalid',
+      `${SESSION_ENV} is a session for ${snapshotItems(readSnapshot(sealed))} only, and this needs the whole vault. Unset ${SESSION_ENV} to use the master password.`,
+      { field: 'sessionScope' },
+    );
+  }
+  vault.unlockWithKey(vault.vaultId, sealed);
+  vault.audit.appendWithNext('unlock_ok', { via: 'session', session: session.id });
+  return session;
+}
+
+/**
+ * The items a session opened for some items only holds, or null for a session of the whole vault
+ * (which `unlockWithSession` opens). The vault stays locked either way: nothing here is audited
+ * (there is no key to seal an entry with); reading the items was audited when the session began.
+ */
+export function openSessionSnapshot(vault: SessionVault, token: string): { session: OpenedSession; snapshot: SessionSnapshot } | null {
+  const { session, scoped, sealed } = openRow(vault, token);
+  if (!scoped) {
+    sealed.fill(0);
+    return null;
+  }
+  return { session, snapshot: readSnapshot(sealed) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Vault } from '../vault/vault';
+import type { Vault } from './vault';
 
 export interface HeldValue {
   value: string;

@@ -1,0 +1,101 @@
+import { revealedAuthData } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
+import { heldValues } from './held-values';
+import { idPrefixOf } from './items';
+import { SESSION_ENV, snapshotItems, type SessionSnapshot } from './sessions';
+import type { Vault } from './vault';
+
+type SessionProfile = SessionSnapshot['profiles'][number];
+type SessionByok = SessionSnapshot['byok'][number];
+
+/**
+ * The values of named items, for what hands them to a program (`run`, `byok print`, a session
+ * opened for some items only): read from the unlocked vault, or from such a session's snapshot.
+ */
+export interface ItemReader {
+  /** A profile by reference, its values and Kura token revealed (audited when read from the vault). */
+  profile(ref: string): SessionProfile;
+  byok(kind: string): SessionByok;
+  /** Why a profile has no token to hand out, when it can be said (the vault only). */
+  whyNoToken(id: string): string | null;
+  /** Every secret it can hand out (values, Kura tokens, BYOK keys): what `redact` conceals. */
+  values(): string[];
+}
+
+export function vaultItems(vault: Vault): ItemReader {
+  return {
+    profile: (ref) => {
+      const d = vault.profiles.get(ref, { reveal: true });
+      return {
+        id: d.id,
+        agentId: d.agentId,
+        name: d.name,
+        authData: revealedAuthData(d),
+        authToken: d.authToken ?? null,
+        tokenEnv: vault.agents.tokenEnvFor(d.agentId),
+      };
+    },
+    byok: (kind) => {
+      const d = vault.byok.get(kind, { reveal: true });
+      if (d.apiKey === null) throw new KeyholdError('Internal', `The key for ${kind} could not be read.`);
+      return { id: d.id, kind: d.kind, provider: d.provider, apiKey: d.apiKey };
+    },
+    whyNoToken: (id) => {
+      const found = vault.profiles.tokenOrReason(id);
+      return 'reason' in found ? found.reason : null;
+    },
+    values: () => heldValues(vault).map((h) => h.value),
+  };
+}
+
+/**
+ * What a session opened for these items only will hold: each read from the vault once (and its
+ * reveal audited), named by the references given. Nothing to hold is refused.
+ */
+export function sessionSnapshot(vault: Vault, profiles: readonly string[], kinds: readonly string[]): SessionSnapshot {
+  const items = vaultItems(vault);
+  const snapshot: SessionSnapshot = { profiles: [], byok: [] };
+  for (const ref of profiles) {
+    const p = items.profile(ref);
+    if (!snapshot.profiles.some((held) => held.id === p.id)) snapshot.profiles.push(p);
+  }
+  for (const kind of kinds) {
+    const b = items.byok(kind);
+    if (!snapshot.byok.some((held) => held.id === b.id)) snapshot.byok.push(b);
+  }
+  if (snapshot.profiles.length === 0 && snapshot.byok.length === 0) {
+    throw new KeyholdError('BadInput', 'A session for some items only needs at least one profile or BYOK key.');
+  }
+  return snapshot;
+}
+
+/** The items a session opened for some items only holds; anything else is refused, naming what it holds. */
+export function snapshotReader(snapshot: SessionSnapshot): ItemReader {
+  const notHeld = (what: string) =>
+    new KeyholdError(
+      'SessionInvalid',
+      `${SESSION_ENV} is a session for ${snapshotItems(snapshot)} only, and it does not hold ${what}. Unset ${SESSION_ENV} to use the master password.`,
+      { field: 'sessionScope' },
+    );
+  return {
+    profile: (ref) => {
+      // The references the vault accepts: AGENT_ID/NAME, the id, or a unique id prefix of 6 or more characters.
+      const exact = snapshot.profiles.find((p) => p.id === ref || `${p.agentId}/${p.name}` === ref);
+      const prefix = idPrefixOf(ref);
+      const byPrefix = prefix === null ? [] : snapshot.profiles.filter((p) => p.id.startsWith(prefix));
+      const found = exact ?? (byPrefix.length === 1 ? byPrefix[0] : undefined);
+      if (!found) throw notHeld(`the profile "${ref}"`);
+      return found;
+    },
+    byok: (kind) => {
+      const found = snapshot.byok.find((b) => b.kind === kind);
+      if (!found) throw notHeld(`the BYOK key for ${kind}`);
+      return found;
+    },
+    whyNoToken: () => null,
+    values: () => [
+      ...snapshot.profiles.flatMap((p) => [...Object.values(p.authData), ...(p.authToken === null ? [] : [p.authToken])]),
+      ...snapshot.byok.map((b) => b.apiKey),
+    ],
+  };
+}
