@@ -95,3 +95,12 @@ export function expiryFrom(opts: { expires?: string; rotateDays?: string }): { e
   }
   return out;
 }
+
+/**
+ * A word as a POSIX shell reads it back unchanged: as it is when it holds only characters no shell
+ * treats specially, else in single quotes (a quote inside written '\\''). For commands Keyhold
+ * suggests with names that came from a file (a server name can hold "$(…)").
+ */
+export function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}

@@ -190,6 +190,21 @@ describe('keyhold mcp wrap / unwrap', () => {
       { env: withSession() },
     );
     expect(ran.stdout, ran.stderr).toBe('true');
+
+    // The session it suggests holds the wrapped servers' profiles only, and is enough for them.
+    const suggested = /eval "\$\(keyhold unlock (.*)\)"\n/.exec(r.stderr)?.[1];
+    expect(suggested).toBe('--profile slack/mcp');
+    const scoped = spawnSync('bash', ['-c', `eval "$('${process.execPath}' ${CLI} unlock ${suggested})" && printf %s "$KEYHOLD_SESSION"`], {
+      env: { ...withPassword(), PATH: process.env.PATH ?? '', KEYHOLD_INSECURE_TEST_KDF: '1' },
+    });
+    const only = { KEYHOLD_VAULT: vaultDir, KEYHOLD_SESSION: scoped.stdout.toString(), HOME: home };
+    const served = await keyhold(
+      [...args.slice(0, 4), process.execPath, '-e', 'process.stdout.write(String(process.env.SLACK_BOT_TOKEN === process.argv[1]))', KEYS.slack],
+      { env: only },
+    );
+    expect(served.stdout, served.stderr).toBe('true');
+    expect((await keyhold(['profile', 'list'], { env: only })).code).toBe(9);
+
     const history = await keyhold(['profile', 'history', 'slack/mcp', '--json'], { env: withSession() });
     expect(JSON.parse(history.stdout)).toMatchObject([{ reason: 'import', source: `${file} (mcpServers.slack.env: SLACK_BOT_TOKEN)` }]);
 
@@ -232,6 +247,32 @@ describe('keyhold mcp wrap / unwrap', () => {
     expect((await keyhold(['profile', 'show', 'good/mcp'], { env: withSession() })).code).toBe(5);
     expect(readFileSync(file, 'utf8')).toBe(text);
     expect((await keyhold(['mcp', 'wrap', file, '--server', 'good'], { env: withSession() })).code).toBe(0);
+  });
+
+  it("the session it suggests quotes a server's name, which comes from the file", async () => {
+    const server = "x$(touch pwned) 'q'";
+    const file = write(
+      p('hostile-name', '.mcp.json'),
+      JSON.stringify({ mcpServers: { [server]: { command: 'npx', env: { GITHUB_TOKEN: KEYS.github } } } }, null, 2),
+    );
+    const r = await keyhold(['mcp', 'wrap', file], { env: withSession() });
+    expect(r.code, r.stderr).toBe(0);
+    const suggested = /eval "\$\(keyhold unlock (.*)\)"\n/.exec(r.stderr)?.[1];
+    expect(suggested).toBe(`--profile 'x$(touch pwned) '\\''q'\\''/mcp'`);
+    const cwd = p('hostile-name');
+    const scoped = spawnSync('bash', ['-c', `eval "$('${process.execPath}' ${CLI} unlock ${suggested})" && printf %s "$KEYHOLD_SESSION"`], {
+      cwd,
+      env: { ...withPassword(), PATH: process.env.PATH ?? '', KEYHOLD_INSECURE_TEST_KDF: '1' },
+    });
+    expect(scoped.status, scoped.stderr.toString()).toBe(0);
+    expect(existsSync(join(cwd, 'pwned'))).toBe(false);
+    const printed = await keyhold(
+      ['run', '--profile', `${server}/mcp`, '--', process.execPath, '-e', 'process.stdout.write(String(process.env.GITHUB_TOKEN?.length))'],
+      {
+        env: { KEYHOLD_VAULT: vaultDir, KEYHOLD_SESSION: scoped.stdout.toString(), HOME: home },
+      },
+    );
+    expect(printed.stdout, printed.stderr).toBe(String(KEYS.github.length));
   });
 
   it('wrap says when the config is a link, and where the change went', async () => {

@@ -20,6 +20,7 @@ import { sessionToken, withItems, withVault, type GlobalOptions } from '../conte
 import { KeyholdError } from '../../shared/errors';
 import { currentIo, env, err, printJson, printTable, processIo, say, sayErr, setExitCode } from '../io';
 import { readTextFile } from '../files';
+import { shellWord } from '../parse';
 
 /** Found credentials: the exit status scripts and hooks test, as `grep` does. */
 const EXIT_FOUND = 1;
@@ -149,6 +150,13 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         say(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} moved to profile ${s.profile.agentId}/${s.profile.name}\n`);
       }
       sayErr(`The original is in ${backupOf(file)} (it still holds the secrets: delete it once the servers work).\n`);
+      // The servers start keyhold with the session of the shell the tool was started from: one for
+      // their profiles only keeps the tool (and what it runs) from the rest of the vault.
+      const only = [
+        ...(vaultDir ? ['--vault', resolve(vaultDir)] : []),
+        ...plan.servers.flatMap((s) => ['--profile', `${s.profile.agentId}/${s.profile.name}`]),
+      ];
+      sayErr(`Start the tool from a shell with a session for these servers only: eval "$(keyhold unlock ${only.map(shellWord).join(' ')})"\n`);
       const target = configTarget(file);
       if (target !== file) {
         sayErr(`${file} is a link: the change was written to ${target}. If that file is in a repository, its history still holds the secrets.\n`);
