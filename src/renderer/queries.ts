@@ -17,4 +17,5 @@ export const qk = {
   identity: ['identity'] as const,
   contacts: ['contacts'] as const,
   trustedFiles: ['trustedFiles'] as const,
+  sessions: ['sessions'] as const,
 };

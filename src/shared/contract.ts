@@ -137,6 +137,10 @@ export type HealthFinding = z.infer<typeof HealthFinding>;
 export const TrustedFile = z.object({ path: z.string(), refs: z.record(z.string(), z.string()), trustedAt: z.string() });
 export type TrustedFile = z.infer<typeof TrustedFile>;
 
+/** A command-line session that has not ended (`keyhold unlock`); `holds`: what a session for some items only holds, null for the whole vault. */
+export const SessionInfo = z.object({ id: z.string(), createdAt: z.string(), expiresAt: z.string(), holds: z.string().nullable() });
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
 export const PasswordStrength = z.object({
   score: z.number().int().min(0).max(4),
   label: z.string(),
@@ -284,6 +288,9 @@ export const contract = {
   }),
   auditVerify: defineCall({ input: none, output: AuditVerifyResult }),
   healthReport: defineCall({ input: none, output: z.array(HealthFinding) }),
+  sessionsList: defineCall({ input: none, output: z.array(SessionInfo) }),
+  /** Ends every command-line session, as `keyhold lock` does; audited. */
+  sessionsEnd: defineCall({ input: none, output: z.object({ ended: z.number().int() }) }),
   /** `damaged`: records that fail their check; those files count as not trusted. */
   trustedFilesList: defineCall({ input: none, output: z.object({ files: z.array(TrustedFile), damaged: z.array(z.string()) }) }),
   /** Stops trusting a file (by the path it was trusted at); NotFound if it is not trusted. */

@@ -1,4 +1,6 @@
 import { test as plain, type Page } from '@playwright/test';
+import { sessionSnapshot } from '../../src/core/vault/session-items';
+import { createSession } from '../../src/core/vault/sessions';
 import { axeProblems } from './a11y';
 import { BACKSIDE_TEST_TOKEN, createVaultThroughUi, expect, inspectVault, KURA_TEST_API_KEY, nav, test } from './harness';
 import type { Keyhold, Remotes } from './harness';
@@ -125,10 +127,13 @@ test('every screen and dialog has no critical or serious accessibility violation
   found.push(...(await axeProblems(page, 'empty trash dialog')));
   await page.keyboard.press('Escape');
 
-  // Settings with a file trusted by "keyhold trust" (another process), its references shown, and the revoke question.
-  await inspectVault(keyhold.vaultDir, (v) =>
-    v.trustedFiles.trust({ path: '/home/ann/code/app/keyhold.toml', refs: { GITHUB_TOKEN: 'keyhold://profile/gh/dev/GITHUB_TOKEN' } }),
-  );
+  // Settings with what a terminal made (another process): a trusted file with its references shown,
+  // two sessions, and the questions before revoking or ending them.
+  await inspectVault(keyhold.vaultDir, (v) => {
+    v.trustedFiles.trust({ path: '/home/ann/code/app/keyhold.toml', refs: { GITHUB_TOKEN: 'keyhold://profile/gh/dev/GITHUB_TOKEN' } });
+    createSession(v, 30);
+    createSession(v, 60, sessionSnapshot(v, ['crm-bot/prod'], ['claude-code']));
+  });
   await nav(page, 'Settings');
   const trusted = page.getByRole('list', { name: 'Trusted files' });
   await trusted.getByText('What it may hand out').click();
@@ -137,6 +142,11 @@ test('every screen and dialog has no critical or serious accessibility violation
   await trusted.getByRole('button', { name: 'Stop trusting /home/ann/code/app/keyhold.toml' }).click();
   await expect(page.getByRole('dialog', { name: 'Stop trusting this file?' })).toBeVisible();
   found.push(...(await axeProblems(page, 'revoke trust dialog')));
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('table', { name: 'Open sessions' }).getByText('crm-bot/prod, byok claude-code')).toBeVisible();
+  await page.getByRole('button', { name: 'End all sessions' }).click();
+  await expect(page.getByRole('dialog', { name: 'End every session?' })).toBeVisible();
+  found.push(...(await axeProblems(page, 'end sessions dialog')));
   await page.keyboard.press('Escape');
 
   await page.keyboard.press('ControlOrMeta+k');

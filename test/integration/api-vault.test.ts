@@ -68,6 +68,8 @@ const LOCKED_CALLS: { [K in keyof KeyholdContract]?: unknown } = {
   auditVerify: undefined,
   healthReport: undefined,
   trustedFilesList: undefined,
+  sessionsList: undefined,
+  sessionsEnd: undefined,
   trustedFileRevoke: { path: '/home/ann/code/app/keyhold.toml' },
   agentScan: undefined,
   agentImport: undefined,

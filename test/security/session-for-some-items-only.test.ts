@@ -173,6 +173,11 @@ describe('a session for some items only', () => {
     expect(missing.code).toBe(5);
     expect(missing.stdout).toBe('');
 
+    // The owner sees what it holds, never a value.
+    const listed = await v.ok(['sessions']);
+    expect(listed.stdout).toMatch(/mcp\/github, byok claude-code/);
+    expect(listed.stdout).not.toContain(GH);
+
     // A real process with no terminal, as an agent tool starts its wrapped servers.
     const env = { PATH: process.env.PATH ?? '', KEYHOLD_VAULT: v.env.KEYHOLD_VAULT, KEYHOLD_SESSION: token, KEYHOLD_INSECURE_TEST_KDF: '1' };
     expect(spawnSync(process.execPath, [CLI, 'byok', 'print', 'claude-code'], { env }).stdout.toString()).toBe(`${CLAUDE}\n`);

@@ -4,6 +4,7 @@ import {
   createSession,
   DEFAULT_SESSION_MINUTES,
   endAllSessions,
+  listSessions,
   MAX_SESSION_MINUTES,
   SESSION_ENV,
   snapshotItems,
@@ -12,7 +13,7 @@ import {
 import { Vault } from '../../core/vault/vault';
 import { KeyholdError } from '../../shared/errors';
 import { sessionToken, vaultPath, withVault, type GlobalOptions } from '../context';
-import { err, out, say, sayErr } from '../io';
+import { cleanField as f, err, out, printJson, printTable, say, sayErr } from '../io';
 import { collect, wholeNumber } from '../parse';
 
 const parseMinutes = (text: string): number =>
@@ -53,6 +54,21 @@ export function registerSessionCommands(program: Command, globals: () => GlobalO
             ? `Anyone who can read this shell's environment can open the vault until then; end it with "keyhold lock".\n`
             : `It holds ${session.holds} as they are now, and nothing else of the vault; anyone who can read this shell's environment can read those until then. End it with "keyhold lock".\n`),
       );
+    });
+
+  program
+    .command('sessions')
+    .description('list the sessions of this vault that have not ended')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const sessions = await withVault(globals(), (vault) => listSessions(vault));
+      if (opts.json) printJson(sessions);
+      else if (sessions.length === 0) say('No open sessions.\n');
+      else
+        printTable(
+          ['SESSION', 'BEGAN', 'ENDS', 'HOLDS'],
+          sessions.map((x) => [x.id.slice(0, 8), x.createdAt, x.expiresAt, f(x.holds ?? 'the whole vault')]),
+        );
     });
 
   program.command('lock').action(() => {

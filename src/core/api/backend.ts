@@ -9,6 +9,7 @@ import type { KdfParams } from '../crypto/kdf';
 import type { SecretStoragePort } from '../desktop';
 import { readDotenvText } from '../devflow/dotenv';
 import { healthReport } from '../health';
+import { endAllSessions, listSessions } from '../vault/sessions';
 import {
   MCP_PROFILE_NAME,
   assertNoBackup,
@@ -291,6 +292,8 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     auditList: ({ limit, event }) => vault().audit.list(event === undefined ? { limit } : { limit, event }),
     auditVerify: () => vault().audit.verify(),
     healthReport: () => healthReport(vault(), { keyMaxAgeDays: deps.settings.get().keyMaxAgeDays, now: now() }),
+    sessionsList: () => listSessions(vault()),
+    sessionsEnd: () => ({ ended: endAllSessions(vault(), 'ended_in_window') }),
     trustedFilesList: () => vault().trustedFiles.list(),
     trustedFileRevoke: ({ path }) => {
       if (!vault().trustedFiles.revoke(path)) throw new KeyholdError('NotFound', `${path} is not trusted.`);

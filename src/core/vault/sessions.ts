@@ -218,12 +218,44 @@ export function openSessionSnapshot(vault: SessionVault, token: string): { sessi
   return { session, snapshot: readSnapshot(sealed) };
 }
 
+/** A session that has not ended, as `keyhold sessions` and the window list it. */
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  /** What it holds when it was opened for some items only, as named when it began; null: the whole vault. */
+  holds: string | null;
+}
+
+/**
+ * The sessions of this vault that have not ended, soonest to end first. What a scoped session
+ * holds is sealed under its token, so it is read from the audit entry written when it began.
+ */
+export function listSessions(vault: SessionVault): SessionInfo[] {
+  const rows = sql(vault.db, 'SELECT id, created_at, expires_at, scoped FROM sessions WHERE expires_at > ? ORDER BY expires_at, id').all(vault.now()) as (Omit<
+    SessionRow,
+    'wrapped_key'
+  > & { created_at: number })[];
+  const named = new Map<string, string>();
+  if (rows.some((r) => r.scoped !== 0)) {
+    for (const e of vault.audit.list({ event: 'session_created', limit: 10_000 })) {
+      if (typeof e.detail.session === 'string' && typeof e.detail.only === 'string') named.set(e.detail.session, e.detail.only);
+    }
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: new Date(r.created_at).toISOString(),
+    expiresAt: new Date(r.expires_at).toISOString(),
+    holds: r.scoped === 0 ? null : (named.get(r.id) ?? 'some items (not named in the log)'),
+  }));
+}
+
 /**
  * Ends every session of the vault (`keyhold lock`, a password change), within the caller's
  * transaction if there is one. Audited when the vault is unlocked: a locked vault has no key to
  * seal an audit entry with, and ending sessions must never need the password.
  */
-export function endAllSessions(vault: SessionVault, reason: 'locked' | 'password_changed'): number {
+export function endAllSessions(vault: SessionVault, reason: 'locked' | 'password_changed' | 'ended_in_window'): number {
   return tx(vault.db, () => {
     const count = sql(vault.db, 'DELETE FROM sessions').run().changes;
     if (count > 0 && vault.unlocked) vault.audit.append('sessions_revoked', { count, reason });

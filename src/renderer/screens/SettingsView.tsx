@@ -9,6 +9,7 @@ import { useApi } from '../api';
 import { useKeptDrafts, usePutBack, useUnsavedEdits } from '../drafts';
 import { qk } from '../queries';
 import { useAppState } from '../state';
+import { SessionsSection } from './SessionsSection';
 import { TrustedFilesSection } from './TrustedFilesSection';
 import { InputField, Toggle } from '../ui/fields';
 import { ErrorNote, Field, PageHeader, Spinner, StrengthHint } from '../ui/kit';
@@ -186,7 +187,10 @@ export function SettingsView() {
         {settings.data ? <PreferencesForm settings={settings.data} restored={restored} /> : null}
         <PasswordForm status={status.data} />
       </div>
-      <TrustedFilesSection />
+      <div className="two-col">
+        <SessionsSection />
+        <TrustedFilesSection />
+      </div>
     </div>
   );
 }

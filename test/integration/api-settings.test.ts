@@ -1,9 +1,48 @@
 import { describe, expect, it } from 'vitest';
+import { sessionSnapshot } from '../../src/core/vault/session-items';
+import { createSession } from '../../src/core/vault/sessions';
 import { Vault } from '../../src/core/vault/vault';
 import { apiHarness, MASTER } from './api-harness';
 
 const TOML = '/home/ann/code/app/keyhold.toml';
 const REFS = { GITHUB_TOKEN: 'keyhold://profile/gh/dev/GITHUB_TOKEN' };
+
+describe('command-line sessions through the router', () => {
+  it('lists the sessions a terminal began, what each holds, and ends them all, audited', async () => {
+    const h = apiHarness();
+    try {
+      await h.ok('vaultCreate', { password: MASTER });
+      await h.ok('profileCreate', {
+        agentId: 'gh',
+        name: 'mcp',
+        authData: { GITHUB_TOKEN: 'ghp_0123456789abcdef' },
+        saveSession: false,
+        draft: true,
+        allowEnv: [],
+      });
+      expect(await h.ok('sessionsList')).toEqual([]);
+
+      const cli = Vault.open(h.vaultDir);
+      try {
+        await cli.unlock(MASTER);
+        createSession(cli, 30);
+        createSession(cli, 60, sessionSnapshot(cli, ['gh/mcp'], []));
+      } finally {
+        cli.close();
+      }
+      const listed = await h.ok('sessionsList');
+      expect(listed.map((s) => s.holds)).toEqual([null, 'gh/mcp']);
+      expect(JSON.stringify(listed)).not.toContain('ghp_0123456789abcdef');
+
+      expect(await h.ok('sessionsEnd')).toEqual({ ended: 2 });
+      expect(await h.ok('sessionsList')).toEqual([]);
+      const [revoked] = await h.ok('auditList', { limit: 1, event: 'sessions_revoked' });
+      expect(revoked?.detail).toEqual({ count: 2, reason: 'ended_in_window' });
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
 
 describe('trusted files through the router', () => {
   it('lists what "keyhold trust" recorded (by another process) and revokes it, once', async () => {
