@@ -2,7 +2,7 @@ import { Vault } from '../core/vault/vault';
 import { vaultDir } from '../core/paths';
 import { permissionProblem } from '../core/vault/permissions';
 import { snapshotReader, vaultItems, type ItemReader } from '../core/vault/session-items';
-import { openSessionSnapshot, SESSION_ENV, unlockWithSession } from '../core/vault/sessions';
+import { openSession, SESSION_ENV, unlockWithSession } from '../core/vault/sessions';
 import { env, envValue, readPassword, sayErr } from './io';
 
 export interface GlobalOptions {
@@ -61,10 +61,9 @@ export async function withItems<T>(globals: GlobalOptions, fn: (items: ItemReade
   const vault = openVault(globals);
   try {
     const token = sessionToken();
-    const scoped = token === undefined ? null : openSessionSnapshot(vault, token);
-    if (scoped !== null) return await fn(snapshotReader(scoped.snapshot));
-    await unlock(vault, token);
-    return await fn(vaultItems(vault));
+    if (token === undefined) await vault.unlock(await readPassword());
+    const snapshot = token === undefined ? null : openSession(vault, token).snapshot;
+    return await fn(snapshot === null ? vaultItems(vault) : snapshotReader(snapshot));
   } finally {
     vault.close();
   }

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
-import { openSessionSnapshot, unlockWithSession } from '../../src/core/vault/sessions';
+import { openSession, unlockWithSession } from '../../src/core/vault/sessions';
 import { Vault } from '../../src/core/vault/vault';
 import { KeyholdError } from '../../src/shared/errors';
 import { CLI, keyhold } from '../helpers/cli';
@@ -95,9 +95,9 @@ describe('a session for some items only', () => {
   it('holds no vault key: with the token and the vault file, only its own items come out, and a row made to look like a full session opens nothing', async () => {
     const vault = Vault.open(join(v.dir, 'vault'));
     try {
-      const opened = openSessionSnapshot(vault, token);
-      expect(opened?.snapshot.profiles.map((p) => `${p.agentId}/${p.name}`)).toEqual(['mcp/github']);
-      expect(opened?.snapshot.byok.map((b) => b.kind)).toEqual(['claude-code']);
+      const opened = openSession(vault, token);
+      expect(opened.snapshot?.profiles.map((p) => `${p.agentId}/${p.name}`)).toEqual(['mcp/github']);
+      expect(opened.snapshot?.byok.map((b) => b.kind)).toEqual(['claude-code']);
       expect(JSON.stringify(opened)).not.toContain(PROD);
       expect(() => unlockWithSession(vault, token)).toThrow(/this needs the whole vault/);
       expect(vault.unlocked).toBe(false);

@@ -181,8 +181,8 @@ export const MIGRATIONS: readonly string[] = [
     body BLOB NOT NULL
   );
   `,
-  // 9: sessions opened for some items only (\`keyhold unlock --profile REF\`): such a row holds those
-  // items' values sealed under the session secret, and no vault key (\`wrapped_key\` is the sealed
+  // 9: sessions opened for some items only (keyhold unlock --profile REF): such a row holds those
+  // items' values sealed under the session secret, and no vault key (wrapped_key is the sealed
   // snapshot, under associated data that names it as one).
   `
   ALTER TABLE sessions ADD COLUMN scoped INTEGER NOT NULL DEFAULT 0;

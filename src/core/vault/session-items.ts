@@ -2,7 +2,7 @@ import { revealedAuthData } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { heldValues } from './held-values';
 import { idPrefixOf } from './items';
-import { SESSION_ENV, snapshotItems, type SessionSnapshot } from './sessions';
+import { outsideSession, type SessionSnapshot } from './sessions';
 import type { Vault } from './vault';
 
 type SessionProfile = SessionSnapshot['profiles'][number];
@@ -71,12 +71,7 @@ export function sessionSnapshot(vault: Vault, profiles: readonly string[], kinds
 
 /** The items a session opened for some items only holds; anything else is refused, naming what it holds. */
 export function snapshotReader(snapshot: SessionSnapshot): ItemReader {
-  const notHeld = (what: string) =>
-    new KeyholdError(
-      'SessionInvalid',
-      `${SESSION_ENV} is a session for ${snapshotItems(snapshot)} only, and it does not hold ${what}. Unset ${SESSION_ENV} to use the master password.`,
-      { field: 'sessionScope' },
-    );
+  const notHeld = (what: string) => outsideSession(snapshot, `it does not hold ${what}`);
   return {
     profile: (ref) => {
       // The references the vault accepts: AGENT_ID/NAME, the id, or a unique id prefix of 6 or more characters.

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import type { SessionInfo } from '../../shared/contract';
+import type { ByokDetail } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { EnvelopeError, open, seal } from '../crypto/envelope';
 import { deriveKey } from '../crypto/keys';
@@ -71,7 +73,7 @@ export interface SessionSnapshot {
     /** The variable `run` injects the token as (the agent's --token-env). */
     tokenEnv: string;
   }[];
-  byok: { id: string; kind: string; provider: 'anthropic' | 'openai' | 'google' | 'other'; apiKey: string }[];
+  byok: { id: string; kind: string; provider: ByokDetail['provider']; apiKey: string }[];
 }
 
 interface SessionRow {
@@ -185,46 +187,35 @@ function readSnapshot(sealed: Buffer): SessionSnapshot {
   }
 }
 
+/** The refusal of a session opened for some items only, naming what it holds and `why` it will not do. */
+export function outsideSession(snapshot: SessionSnapshot, why: string): KeyholdError {
+  return new KeyholdError(
+    'SessionInvalid',
+    `${SESSION_ENV} is a session for ${snapshotItems(snapshot)} only, and ${why}. Unset ${SESSION_ENV} to use the master password.`,
+    { field: 'sessionScope' },
+  );
+}
+
 /**
- * Unlocks a locked vault with a session token instead of the password (no KDF). An expired,
- * revoked, unknown or forged token is refused with SessionInvalid; the message never shows it. A
- * session opened for some items only cannot unlock the vault: it holds no vault key.
+ * Opens a session with its token. A session of the whole vault unlocks the vault (no KDF) and its
+ * `snapshot` is null; one opened for some items only leaves the vault locked and gives what it
+ * holds, unaudited (there is no key to seal an entry with; reading the items was audited when the
+ * session began). An expired, revoked, unknown or forged token is refused with SessionInvalid; the
+ * message never shows it.
  */
-export function unlockWithSession(vault: SessionVault, token: string): OpenedSession {
+export function openSession(vault: SessionVault, token: string): { session: OpenedSession; snapshot: SessionSnapshot | null } {
   const { session, scoped, sealed } = openRow(vault, token);
-  if (scoped) {
-    throw new KeyholdError(
-      'SessionInvalid',
-      `${SESSION_ENV} is a session for ${snapshotItems(readSnapshot(sealed))} only, and this needs the whole vault. Unset ${SESSION_ENV} to use the master password.`,
-      { field: 'sessionScope' },
-    );
-  }
+  if (scoped) return { session, snapshot: readSnapshot(sealed) };
   vault.unlockWithKey(vault.vaultId, sealed);
   vault.audit.appendWithNext('unlock_ok', { via: 'session', session: session.id });
+  return { session, snapshot: null };
+}
+
+/** Unlocks a locked vault with a session token; a session opened for some items only holds no vault key, and is refused. */
+export function unlockWithSession(vault: SessionVault, token: string): OpenedSession {
+  const { session, snapshot } = openSession(vault, token);
+  if (snapshot !== null) throw outsideSession(snapshot, 'this needs the whole vault');
   return session;
-}
-
-/**
- * The items a session opened for some items only holds, or null for a session of the whole vault
- * (which `unlockWithSession` opens). The vault stays locked either way: nothing here is audited
- * (there is no key to seal an entry with); reading the items was audited when the session began.
- */
-export function openSessionSnapshot(vault: SessionVault, token: string): { session: OpenedSession; snapshot: SessionSnapshot } | null {
-  const { session, scoped, sealed } = openRow(vault, token);
-  if (!scoped) {
-    sealed.fill(0);
-    return null;
-  }
-  return { session, snapshot: readSnapshot(sealed) };
-}
-
-/** A session that has not ended, as `keyhold sessions` and the window list it. */
-export interface SessionInfo {
-  id: string;
-  createdAt: string;
-  expiresAt: string;
-  /** What it holds when it was opened for some items only, as named when it began; null: the whole vault. */
-  holds: string | null;
 }
 
 /**

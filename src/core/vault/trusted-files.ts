@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import type { TrustedFile } from '../../shared/contract';
 import { compareText } from '../../shared/text';
 import type { AuditLog } from './audit';
 import { isTamperedCell, type Cells } from './cells';
 import { sql, tx } from './db';
-
-/** A file a person read and trusted: its path and the references it listed then. */
-export interface TrustedFile {
-  path: string;
-  /** Variable name to reference, as the trusted text listed them. */
-  refs: Record<string, string>;
-  trustedAt: string;
-}
 
 type Body = Omit<TrustedFile, 'trustedAt'>;
 
