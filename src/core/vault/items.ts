@@ -20,6 +20,35 @@ export function idPrefixOf(ref: string): string | null {
   return /^[0-9a-f-]{6,}$/i.test(ref) ? ref.toLowerCase() : null;
 }
 
+/**
+ * The one profile a reference names among these: its id, `AGENT_ID/NAME`, or a unique id prefix
+ * (a name wins over a prefix); null if none. An agent id and a name may both hold "/", so
+ * `a/b/c` can name agent "a"'s profile "b/c" and agent "a/b"'s profile "c" at once: that is
+ * refused, naming both by id, rather than one of them handed out.
+ */
+export function pickProfile<T extends { id: string; agentId: string; name: string }>(profiles: Iterable<T>, ref: string): T | null {
+  const prefix = idPrefixOf(ref);
+  const named: T[] = [];
+  const prefixed: T[] = [];
+  for (const p of profiles) {
+    if (p.id === ref) return p;
+    if (`${p.agentId}/${p.name}` === ref) named.push(p);
+    else if (prefix !== null && p.id.startsWith(prefix)) prefixed.push(p);
+  }
+  const found = named.length > 0 ? named : prefixed;
+  if (found.length > 1) {
+    const which = named.length > 0 ? found.map((p) => `${p.id} (agent "${p.agentId}", name "${p.name}")`).join(' and ') : null;
+    throw new KeyholdError(
+      'BadInput',
+      which === null
+        ? `"${ref}" matches ${found.length} profiles; give more of the id.`
+        : `"${ref}" names ${found.length} profiles: ${which}. Name it by its id.`,
+      { field: 'ambiguousProfile' },
+    );
+  }
+  return found[0] ?? null;
+}
+
 export interface ItemTables {
   kind: ItemKind;
   items: Extract<Table, 'profiles' | 'byok_keys'>;

@@ -5,7 +5,7 @@ import { KeyholdError } from '../../shared/errors';
 import { compareText } from '../../shared/text';
 import { damagedError, type Cells } from './cells';
 import { housekeeping, openTransaction, sql, tx } from './db';
-import { idPrefixOf, type ItemStore } from './items';
+import { idPrefixOf, pickProfile, type ItemStore } from './items';
 import { iso, type ProfileMeta, type ProfileRemote, type ProfileSecrets, type ProfileSnapshot } from './profile-model';
 
 /**
@@ -273,19 +273,17 @@ export class ProfileIndex {
     return this.index.size;
   }
 
+  private *summaries(): Iterable<ProfileSummary> {
+    for (const { summary } of this.index.values()) yield summary;
+  }
+
   /** Finds a profile by id, a unique id prefix (6+ characters, as listings show) or `AGENT_ID/NAME`. */
   resolve(ref: string): ProfileSummary {
     this.refresh();
     const byId = this.index.get(ref);
     if (byId) return byId.summary;
-    const prefixHits: ProfileSummary[] = [];
-    const prefix = idPrefixOf(ref);
-    for (const { summary } of this.index.values()) {
-      if (`${summary.agentId}/${summary.name}` === ref) return summary;
-      if (prefix !== null && summary.id.startsWith(prefix)) prefixHits.push(summary);
-    }
-    if (prefixHits.length === 1) return prefixHits[0] as ProfileSummary;
-    if (prefixHits.length > 1) throw new KeyholdError('BadInput', `"${ref}" matches ${prefixHits.length} profiles; give more of the id.`);
+    const found = pickProfile(this.summaries(), ref);
+    if (found) return found;
     const damaged = this.damagedRef(ref);
     if (damaged) throw damagedError('profile', damaged, 'meta');
     throw new KeyholdError('NotFound', `No profile "${ref}".`, { field: 'unknownProfile' });

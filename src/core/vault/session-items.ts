@@ -1,7 +1,7 @@
 import { revealedAuthData } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { heldValues } from './held-values';
-import { idPrefixOf } from './items';
+import { pickProfile } from './items';
 import { outsideSession, type SessionSnapshot } from './sessions';
 import type { Vault } from './vault';
 
@@ -74,11 +74,8 @@ export function snapshotReader(snapshot: SessionSnapshot): ItemReader {
   const notHeld = (what: string) => outsideSession(snapshot, `it does not hold ${what}`);
   return {
     profile: (ref) => {
-      // The references the vault accepts: AGENT_ID/NAME, the id, or a unique id prefix of 6 or more characters.
-      const exact = snapshot.profiles.find((p) => p.id === ref || `${p.agentId}/${p.name}` === ref);
-      const prefix = idPrefixOf(ref);
-      const byPrefix = prefix === null ? [] : snapshot.profiles.filter((p) => p.id.startsWith(prefix));
-      const found = exact ?? (byPrefix.length === 1 ? byPrefix[0] : undefined);
+      // The references the vault accepts, with the same rules.
+      const found = pickProfile(snapshot.profiles, ref);
       if (!found) throw notHeld(`the profile "${ref}"`);
       return found;
     },
