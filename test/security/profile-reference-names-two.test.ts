@@ -55,6 +55,11 @@ describe('a reference that names two profiles', () => {
     expect(shown.stdout).toContain(MINE);
   });
 
+  it('a template tells them apart: a keyhold:// reference names agent and profile each on its own', async () => {
+    const r = await v.ok(['inject', '-i', '-'], 'A=keyhold://profile/prod%2Faws/main/K\nB=keyhold://profile/prod/aws%2Fmain/K\n');
+    expect(r.stdout).toBe(`A=${MINE}\nB=${THEIRS}\n`);
+  });
+
   it('each is still reached by its id', async () => {
     const r = await v.ok(['run', '--no-mask', '--profile', mine, '--', ...printK]);
     expect(r.stdout).toBe(MINE);

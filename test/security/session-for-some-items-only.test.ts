@@ -48,6 +48,16 @@ beforeAll(async () => {
 afterAll(() => v.cleanup());
 
 describe('a session for some items only', () => {
+  it('fills a template on standard input with what it holds; a token it holds none of says why', async () => {
+    const r = await withSession(['inject', '-i', '-'], token, 'GH={{ keyhold://profile/mcp/github/GITHUB_TOKEN }}\nKEY=keyhold://byok/claude-code\n');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`GH=${GH}\nKEY=${CLAUDE}\n`);
+    const noToken = await withSession(['inject', '-i', '-'], token, 'T=keyhold://token/mcp/github\n');
+    expect(noToken.code).toBe(5);
+    expect(noToken.stdout).toBe('');
+    expect(noToken.stderr).toContain('"mcp/github" had no Kura token when this session began; once it has one, unlock again.');
+  });
+
   it('hands out what it holds: run --profile and byok print, without the password', async () => {
     const r = await withSession([
       'run',
@@ -84,12 +94,20 @@ describe('a session for some items only', () => {
       ['profile', 'list'],
       ['profile', 'show', 'prod/main', '--reveal'],
       ['export', '-o', join(v.dir, 'x.age'), '--all', '--passphrase-stdin'],
-      ['inject', '-i', '-'],
     ]) {
       const r = await withSession(args, token, `keyhold://profile/prod/main/AWS_SECRET\n`);
       expectRefused(r, /is a session for mcp\/github, byok claude-code only, and this needs the whole vault\. Unset KEYHOLD_SESSION/);
     }
     expect(existsSync(join(v.dir, 'x.age'))).toBe(false);
+    // A template on standard input is filled from what the session holds, and only from that.
+    const template = 'A={{ keyhold://profile/mcp/github/GITHUB_TOKEN }}\nB=keyhold://profile/prod/main/AWS_SECRET\n';
+    expectRefused(await withSession(['inject', '-i', '-', '-o', join(v.dir, 'out.env')], token, template), /does not hold the profile "prod\/main"/);
+    expect(existsSync(join(v.dir, 'out.env'))).toBe(false);
+    // A template file is checked against what was trusted, which only the whole vault holds.
+    const file = join(v.dir, 'held.env.tpl');
+    writeFileSync(file, 'A={{ keyhold://profile/mcp/github/GITHUB_TOKEN }}\n');
+    await v.ok(['trust', file, '--yes']);
+    expectRefused(await withSession(['inject', '-i', file]), /this needs the whole vault/);
   });
 
   it('holds no vault key: with the token and the vault file, only its own items come out, and a row made to look like a full session opens nothing', async () => {

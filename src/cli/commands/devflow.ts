@@ -21,10 +21,9 @@ import type { ByokDetail } from '../../shared/domain';
 import { plural } from '../../shared/text';
 import { KeyholdError } from '../../shared/errors';
 import { withItems, withVault, type GlobalOptions } from '../context';
-import type { ItemReader } from '../../core/vault/session-items';
+import { vaultItems, type ItemReader, type SessionProfile } from '../../core/vault/session-items';
 import { cleanField as f, confirm, currentIo, env, err, keepRunningOnClosedOutput, out, printJson, printTable, say, sayErr, setExitCode } from '../io';
 import { checkOutputFree, readTextFile } from '../files';
-import { revealedAuthData } from '../../shared/domain';
 import { collect } from '../parse';
 
 /** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
@@ -68,16 +67,19 @@ function readSources(items: ItemReader, profiles: readonly string[], kinds: read
   return sources;
 }
 
-/** Resolves references over an unlocked vault; each item is read (and its reveal audited) once. */
-function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefined {
-  const profiles = new Map<string, Record<string, string> | null>();
+/**
+ * Resolves keyhold:// references through the vault or a session for some items only; each item is
+ * read (and, from the vault, its reveal audited) once per command.
+ */
+function itemResolver(items: ItemReader): (ref: KeyholdReference) => string | undefined {
+  // Keyed by agent id and name apart: both may hold "/", so "a/b" + "c" and "a" + "b/c" differ.
+  const profiles = new Map<string, SessionProfile | null>();
   const keys = new Map<string, string | null>();
-  const tokens = new Map<string, string | null>();
   return (ref) => {
     if (ref.type === 'byok') {
       if (!keys.has(ref.kind)) {
         try {
-          keys.set(ref.kind, vault.byok.get(ref.kind, { reveal: true }).apiKey);
+          keys.set(ref.kind, items.byok(ref.kind).apiKey);
         } catch (e) {
           if (!isNotFound(e)) throw e;
           keys.set(ref.kind, null);
@@ -85,27 +87,24 @@ function vaultResolver(vault: Vault): (ref: KeyholdReference) => string | undefi
       }
       return keys.get(ref.kind) ?? undefined;
     }
-    const profileRef = `${ref.agentId}/${ref.name}`;
+    const key = JSON.stringify([ref.agentId, ref.name]);
+    if (!profiles.has(key)) profiles.set(key, items.named(ref.agentId, ref.name));
+    const profile = profiles.get(key);
+    if (!profile) return undefined;
     if (ref.type === 'token') {
-      if (!tokens.has(profileRef)) {
-        const summary = vault.profiles.list().find((p) => p.agentId === ref.agentId && p.name === ref.name);
-        tokens.set(profileRef, summary ? vault.profiles.token(summary.id, { purpose: 'inject' }).authToken : null);
-      }
-      return tokens.get(profileRef) ?? undefined;
+      // No token is an error that says why (never synced, renamed…), not an unknown reference.
+      const why = profile.authToken === null ? items.whyNoToken(profile.id) : null;
+      if (why !== null) throw new KeyholdError('NotFound', why);
+      return profile.authToken ?? undefined;
     }
-    if (!profiles.has(profileRef)) {
-      const summary = vault.profiles.list().find((p) => p.agentId === ref.agentId && p.name === ref.name);
-      profiles.set(profileRef, summary ? revealedAuthData(vault.profiles.get(summary.id, { reveal: true })) : null);
-    }
-    const values = profiles.get(profileRef);
-    return values && Object.hasOwn(values, ref.key) ? values[ref.key] : undefined;
+    return Object.hasOwn(profile.authData, ref.key) ? profile.authData[ref.key] : undefined;
   };
 }
 
 /** The variables a trusted keyhold.toml names, each resolved; an unknown reference is an error, not a gap. */
 function projectSource(vault: Vault, file: ProjectFile): EnvSource {
   assertProjectTrusted(vault, file);
-  const resolve = vaultResolver(vault);
+  const resolve = itemResolver(vaultItems(vault));
   const values: Record<string, string> = {};
   for (const [name, text] of Object.entries(file.refs)) {
     const value = resolve(parseReference(text));
@@ -313,10 +312,15 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       // are written out: it is used only as trusted. What comes on standard input is the person's own.
       const fromFile = opts.inFile === '-' ? null : readTemplateFile(opts.inFile, template);
       if (opts.outFile !== undefined) checkOutputFree(opts.outFile, opts.force);
-      const rendered = await withVault(globals(), (vault) => {
-        if (fromFile !== null && Object.keys(fromFile.refs).length > 0) assertProjectTrusted(vault, fromFile);
-        return renderTemplate(template, vaultResolver(vault));
-      });
+      // What it was trusted with is in the vault; standard input and a template without references
+      // can also be filled from a session for some items only.
+      const rendered =
+        fromFile !== null && Object.keys(fromFile.refs).length > 0
+          ? await withVault(globals(), (vault) => {
+              assertProjectTrusted(vault, fromFile);
+              return renderTemplate(template, itemResolver(vaultItems(vault)));
+            })
+          : await withItems(globals(), (items) => renderTemplate(template, itemResolver(items)));
       if (opts.outFile === undefined) out(rendered);
       else await writeFileExclusive0600(opts.outFile, rendered, { force: opts.force ?? false });
     });

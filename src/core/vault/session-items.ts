@@ -5,7 +5,7 @@ import { pickProfile } from './items';
 import { outsideSession, type SessionSnapshot } from './sessions';
 import type { Vault } from './vault';
 
-type SessionProfile = SessionSnapshot['profiles'][number];
+export type SessionProfile = SessionSnapshot['profiles'][number];
 type SessionByok = SessionSnapshot['byok'][number];
 
 /**
@@ -15,25 +15,35 @@ type SessionByok = SessionSnapshot['byok'][number];
 export interface ItemReader {
   /** A profile by reference, its values and Kura token revealed (audited when read from the vault). */
   profile(ref: string): SessionProfile;
+  /**
+   * The profile of this agent with this name, exactly as a keyhold:// reference names it: null if
+   * the vault has none; a session for some items only refuses one it does not hold.
+   */
+  named(agentId: string, name: string): SessionProfile | null;
   byok(kind: string): SessionByok;
-  /** Why a profile has no token to hand out, when it can be said (the vault only). */
+  /** Why a profile has no token to hand out, when it can be said. */
   whyNoToken(id: string): string | null;
   /** Every secret it can hand out (values, Kura tokens, BYOK keys): what `redact` conceals. */
   values(): string[];
 }
 
 export function vaultItems(vault: Vault): ItemReader {
+  const profile = (ref: string): SessionProfile => {
+    const d = vault.profiles.get(ref, { reveal: true });
+    return {
+      id: d.id,
+      agentId: d.agentId,
+      name: d.name,
+      authData: revealedAuthData(d),
+      authToken: d.authToken ?? null,
+      tokenEnv: vault.agents.tokenEnvFor(d.agentId),
+    };
+  };
   return {
-    profile: (ref) => {
-      const d = vault.profiles.get(ref, { reveal: true });
-      return {
-        id: d.id,
-        agentId: d.agentId,
-        name: d.name,
-        authData: revealedAuthData(d),
-        authToken: d.authToken ?? null,
-        tokenEnv: vault.agents.tokenEnvFor(d.agentId),
-      };
+    profile,
+    named: (agentId, name) => {
+      const summary = vault.profiles.list().find((p) => p.agentId === agentId && p.name === name);
+      return summary ? profile(summary.id) : null;
     },
     byok: (kind) => {
       const d = vault.byok.get(kind, { reveal: true });
@@ -79,12 +89,20 @@ export function snapshotReader(snapshot: SessionSnapshot): ItemReader {
       if (!found) throw notHeld(`the profile "${ref}"`);
       return found;
     },
+    named: (agentId, name) => {
+      const found = snapshot.profiles.find((p) => p.agentId === agentId && p.name === name);
+      if (!found) throw notHeld(`the profile "${agentId}/${name}"`);
+      return found;
+    },
     byok: (kind) => {
       const found = snapshot.byok.find((b) => b.kind === kind);
       if (!found) throw notHeld(`the BYOK key for ${kind}`);
       return found;
     },
-    whyNoToken: () => null,
+    whyNoToken: (id) => {
+      const held = snapshot.profiles.find((p) => p.id === id);
+      return held ? `"${held.agentId}/${held.name}" had no Kura token when this session began; once it has one, unlock again.` : null;
+    },
     values: () => [
       ...snapshot.profiles.flatMap((p) => [...Object.values(p.authData), ...(p.authToken === null ? [] : [p.authToken])]),
       ...snapshot.byok.map((b) => b.apiKey),
