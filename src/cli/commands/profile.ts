@@ -102,8 +102,9 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .option('--json', 'print the result as JSON')
     .action(async (profileRef: string, opts: EditOptions) => {
       const set = valuesFrom(opts);
-      const edited = await withVault(globals(), (vault) =>
-        vault.profiles.edit(
+      const { edited, before } = await withVault(globals(), (vault) => ({
+        before: vault.profiles.resolve(profileRef).version,
+        edited: vault.profiles.edit(
           profileRef,
           {
             ...(opts.agent === undefined ? {} : { agentId: opts.agent }),
@@ -116,8 +117,9 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
           },
           { confirmNewRemote: opts.newRemote ?? false },
         ),
-      );
-      printSummary(edited, opts.json);
+      }));
+      // An edit that changes nothing writes no version and leaves the sync state as it was.
+      printSummary(edited, opts.json, edited.version === before ? 'Nothing changed:' : 'Saved');
     });
 
   profile

@@ -141,17 +141,20 @@ export class ByokKeys {
   set(raw: ByokInput, reason: 'create' | 'import' = 'create', source?: string): ByokSummary {
     const input = this.check(raw);
     const lookup = this.cells().lookup('byok_keys', input.kind);
-    const existing = this.store.rowByLookup(lookup);
     const now = this.now();
     const snapshot: ByokSnapshot = { kind: input.kind, provider: input.provider, apiKey: input.apiKey };
     // A local-only key is never queued: it rests in the state that keeps an item back.
     const keptBack = input.draft || isLocalOnlyProvider(input.provider);
-    let id = existing?.id ?? '';
-    tx(this.db, () => {
+    // Read inside the write transaction, as every write decides on what it read: another process's
+    // change committed meanwhile is built on, never written over.
+    const id = tx(this.db, () => {
+      const existing = this.store.rowByLookup(lookup);
       if (existing) {
         const prev = this.store.meta(existing);
         // A new key is a new expiry date (unknown until set again) and unchecked; the rotation period stays.
         const changed = this.store.secrets(existing).apiKey !== input.apiKey;
+        // The same key again, kept back or not as it is: nothing to write, nothing to push again.
+        if (!changed && prev.provider === input.provider && keptBack === (existing.sync_state === 'draft')) return existing.id;
         const meta: ByokMeta = {
           ...prev,
           provider: input.provider,
@@ -171,30 +174,31 @@ export class ByokKeys {
           source,
         });
         this.audit.append('item_changed', { item: 'byok', id: existing.id });
-      } else {
-        const meta: ByokMeta = {
-          kind: input.kind,
-          provider: input.provider,
-          keyHint: keyHint(input.apiKey),
-          remoteRow: null,
-          lastProbe: null,
-          lastSyncType: null,
-          lastError: null,
-          hasToken: false,
-        };
-        id = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot, source });
-        this.audit.append('item_created', { item: 'byok', id, draft: input.draft });
+        return existing.id;
       }
+      const meta: ByokMeta = {
+        kind: input.kind,
+        provider: input.provider,
+        keyHint: keyHint(input.apiKey),
+        remoteRow: null,
+        lastProbe: null,
+        lastSyncType: null,
+        lastError: null,
+        hasToken: false,
+      };
+      const created = this.store.insert({ lookup, meta, secrets: { apiKey: input.apiKey }, draft: keptBack, now, reason, snapshot, source });
+      this.audit.append('item_created', { item: 'byok', id: created, draft: input.draft });
+      return created;
     });
     return this.summarize(this.store.row(id) as ItemRow);
   }
 
   ready(kind: string): ByokSummary {
-    const row = this.find(kind);
-    const { meta, secrets } = this.load(row.id);
-    if (isLocalOnlyProvider(meta.provider)) throw localOnlyError(meta.provider);
-    if (row.sync_state !== 'draft') return this.summarize(row);
-    tx(this.db, () => {
+    const id = tx(this.db, () => {
+      const row = this.find(kind);
+      const { meta, secrets } = this.load(row.id);
+      if (isLocalOnlyProvider(meta.provider)) throw localOnlyError(meta.provider);
+      if (row.sync_state !== 'draft') return row.id;
       this.store.update(row.id, {
         lookup: row.lookup,
         meta,
@@ -205,8 +209,9 @@ export class ByokKeys {
         snapshot: { kind: meta.kind, provider: meta.provider, apiKey: secrets.apiKey },
       });
       this.audit.append('item_changed', { item: 'byok', id: row.id });
+      return row.id;
     });
-    return this.summarize(this.store.row(row.id) as ItemRow);
+    return this.summarize(this.store.row(id) as ItemRow);
   }
 
   history(kind: string): ItemVersion[] {
@@ -221,14 +226,16 @@ export class ByokKeys {
   }
 
   restore(kind: string, version: number): ByokSummary {
-    const row = this.find(kind);
-    const target = this.store.versions(row.id).find((v) => v.version === version);
-    if (!target) throw new KeyholdError('NotFound', `BYOK key "${kind}" has no version ${version}.`);
-    const { meta } = this.load(row.id);
-    const s = target.snapshot;
-    // A local-only key's "draft" only kept it back; a real draft stays a draft.
-    const draft = row.sync_state === 'draft' && !isLocalOnlyProvider(meta.provider);
-    tx(this.db, () => {
+    const id = tx(this.db, () => {
+      const row = this.find(kind);
+      const target = this.store.versions(row.id).find((v) => v.version === version);
+      if (!target) throw new KeyholdError('NotFound', `BYOK key "${kind}" has no version ${version}.`);
+      const { meta, secrets } = this.load(row.id);
+      const s = target.snapshot;
+      // The version that is current already: nothing to write, nothing to push again.
+      if (s.apiKey === secrets.apiKey && s.provider === meta.provider) return row.id;
+      // A local-only key's "draft" only kept it back; a real draft stays a draft.
+      const draft = row.sync_state === 'draft' && !isLocalOnlyProvider(meta.provider);
       this.store.update(row.id, {
         lookup: row.lookup,
         meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null, lastProbe: null },
@@ -239,8 +246,9 @@ export class ByokKeys {
         snapshot: s,
       });
       this.audit.append('item_restored', { item: 'byok', id: row.id });
+      return row.id;
     });
-    return this.summarize(this.store.row(row.id) as ItemRow);
+    return this.summarize(this.store.row(id) as ItemRow);
   }
 
   /** Moves the key to the trash (with its history) for TRASH_DAYS; it is not pushed meanwhile. */
@@ -287,9 +295,11 @@ export class ByokKeys {
 
   /** Keeps what Backside's validate-key said about the current key (no new version). */
   recordProbe(id: string, probe: ProbeRecord): void {
-    const row = this.store.row(id);
-    if (!row) return;
-    this.store.writeSyncResult(id, { meta: { ...this.store.meta(row), lastProbe: probe }, remote: null, state: row.sync_state });
+    tx(this.db, () => {
+      const row = this.store.row(id);
+      if (!row) return;
+      this.store.writeSyncResult(id, { meta: { ...this.store.meta(row), lastProbe: probe }, remote: null, state: row.sync_state });
+    });
   }
 
   /** Sets when the key expires and how often it should be rotated (null clears; undefined keeps). No new version: the key is unchanged. */
@@ -299,15 +309,16 @@ export class ByokKeys {
     }
     if (expiry.expiresAt != null && !Number.isFinite(expiry.expiresAt))
       throw new KeyholdError('BadInput', 'The expiry date is not a valid date.', { field: 'expiresAt' });
-    const row = this.find(kind);
-    tx(this.db, () => {
+    const id = tx(this.db, () => {
+      const row = this.find(kind);
       const meta = { ...this.store.meta(row) };
       if (expiry.expiresAt !== undefined) meta.expiresAt = expiry.expiresAt;
       if (expiry.rotateDays !== undefined) meta.rotateDays = expiry.rotateDays;
       this.store.writeSyncResult(row.id, { meta, remote: null, state: row.sync_state });
       this.audit.append('item_changed', { item: 'byok', id: row.id });
+      return row.id;
     });
-    return this.summarize(this.store.row(row.id) as ItemRow);
+    return this.summarize(this.store.row(id) as ItemRow);
   }
 
   recordSync(id: string, meta: ByokMeta, state: SyncState): void {

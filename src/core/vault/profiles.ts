@@ -36,6 +36,13 @@ import * as tokens from './profile-tokens';
 import * as trash from './profile-trash';
 import { isUniqueViolation } from './sqlite-errors';
 
+/** The same names with the same values, in the same order. */
+function sameEntries(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const names = Object.keys(a);
+  const others = Object.keys(b);
+  return names.length === others.length && names.every((name, i) => name === others[i] && a[name] === b[name]);
+}
+
 function refuseReservedKey(authData: unknown): void {
   const problem = reservedKeyProblem(authData);
   if (problem) throw new KeyholdError('BadInput', problem, { field: 'authData' });
@@ -301,8 +308,70 @@ export class Profiles {
     refuseReservedKey(rawPatch.set);
     refuseReservedKey(rawPatch.replaceAuthData);
     const patch = parseInput(ProfilePatch, rawPatch);
+    const both = (patch.unset ?? []).find((key) => patch.set !== undefined && Object.hasOwn(patch.set, key));
+    if (both !== undefined) {
+      throw new KeyholdError('BadInput', `The key "${both}" is both set and removed in one change; give one of the two.`, { field: both });
+    }
     const { id } = this.resolve(ref);
-    const current = this.load(id);
+    let target = { agentId: '', name: '' };
+    try {
+      this.idx.write(
+        // Everything the change is decided on is read inside its write transaction: an edit another
+        // process committed meanwhile is built on, never written over.
+        () => {
+          const row = this.store.row(id);
+          if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
+          const current = this.idx.guard(id, () => ({ meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) }));
+          const change = this.planEdit(patch, current, row.sync_state, options);
+          target = change.meta;
+          if (change.same) return false;
+          this.store.update(id, {
+            lookup: this.lookup(change.meta.agentId, change.meta.name),
+            meta: change.meta,
+            secrets: { authData: change.authData },
+            ...(change.remote === undefined ? {} : { remote: change.remote }),
+            state: change.state,
+            now: this.now(),
+            reason: options.reason ?? 'edit',
+            snapshot: {
+              agentId: change.meta.agentId,
+              name: change.meta.name,
+              authData: change.authData,
+              saveSession: change.meta.saveSession,
+              ...(change.retiredToken ? { retiredToken: change.retiredToken } : {}),
+            },
+            source: options.source,
+          });
+          this.audit.append(options.reason === 'restore' ? 'item_restored' : 'item_changed', {
+            item: 'profile',
+            id,
+            ...(change.retiredToken ? { tokenKeptInHistory: true } : {}),
+            ...(options.bringBackToken ? { tokenRestored: true } : {}),
+          });
+          if (change.givenAllowances.length > 0) this.audit.append('env_allowed', { item: 'profile', id, keys: change.givenAllowances.join(',') });
+          return true;
+        },
+        (changed) => {
+          if (changed) this.idx.reindex(id);
+        },
+      );
+    } catch (e) {
+      if (isUniqueViolation(e)) throw this.conflict(target.agentId, target.name);
+      throw e;
+    }
+    return this.resolve(id);
+  }
+
+  /**
+   * What an edit makes of the profile as it is now; `same` when it changes nothing (no new
+   * version, and a synced profile is not queued again).
+   */
+  private planEdit(
+    patch: ReturnType<typeof ProfilePatch.parse>,
+    current: { meta: ProfileMeta; secrets: ProfileSecrets; remote: ProfileRemote | null },
+    syncState: SyncState,
+    options: { confirmNewRemote?: boolean; bringBackToken?: ProfileRemote },
+  ) {
     const agentId = patch.agentId ?? current.meta.agentId;
     const name = patch.name ?? current.meta.name;
     const authData: Record<string, string> = patch.replaceAuthData ? { ...patch.replaceAuthData } : { ...current.secrets.authData, ...(patch.set ?? {}) };
@@ -342,7 +411,7 @@ export class Profiles {
       remote = options.bringBackToken;
       lastSyncType = options.bringBackToken.syncType ?? null;
     }
-    const draft = patch.draft ?? current.summary.syncState === 'draft';
+    const draft = patch.draft ?? syncState === 'draft';
     const state: SyncState = draft ? 'draft' : 'pending';
     // A key's expiry follows its value: a new value has no known expiry date and starts its rotation period again.
     const expiry: Record<string, KeyExpiry> = {};
@@ -362,35 +431,15 @@ export class Profiles {
       ...(allowEnv.length > 0 ? { allowEnv } : {}),
       ...(Object.keys(expiry).length > 0 ? { expiry } : {}),
     };
-    try {
-      this.idx.write(
-        () => {
-          this.store.update(id, {
-            lookup: this.lookup(agentId, name),
-            meta,
-            secrets: { authData },
-            ...(remote === undefined ? {} : { remote }),
-            state,
-            now: this.now(),
-            reason: options.reason ?? 'edit',
-            snapshot: { agentId, name, authData, saveSession, ...(retiredToken ? { retiredToken } : {}) },
-            source: options.source,
-          });
-          this.audit.append(options.reason === 'restore' ? 'item_restored' : 'item_changed', {
-            item: 'profile',
-            id,
-            ...(retiredToken ? { tokenKeptInHistory: true } : {}),
-            ...(options.bringBackToken ? { tokenRestored: true } : {}),
-          });
-          if (givenAllowances.length > 0) this.audit.append('env_allowed', { item: 'profile', id, keys: givenAllowances.join(',') });
-        },
-        () => this.idx.reindex(id),
-      );
-    } catch (e) {
-      if (isUniqueViolation(e)) throw this.conflict(agentId, name);
-      throw e;
-    }
-    return this.resolve(id);
+    const same =
+      !identityChanged &&
+      remote === undefined &&
+      givenAllowances.length === 0 &&
+      saveSession === current.meta.saveSession &&
+      draft === (syncState === 'draft') &&
+      sameEntries(authData, current.secrets.authData) &&
+      allowEnv.join('\n') === (current.meta.allowEnv ?? []).join('\n');
+    return { same, meta, authData, remote, retiredToken, state, givenAllowances };
   }
 
   /**
