@@ -65,10 +65,11 @@ describe('parseDotenv on real-world files', () => {
     });
   });
 
-  it('round-trips every fixture whose keys are environment names', () => {
+  it('round-trips every fixture whose keys are environment names, but a value holding both kinds of quote', () => {
     for (const name of ['app.env', 'keys.env', 'windows.env']) {
-      const record = parseDotenv(fixture(name));
+      const { TEMPLATE, ...record } = parseDotenv(fixture(name));
       expect(parseDotenv(serializeDotenv(record))).toEqual(record);
+      if (TEMPLATE !== undefined) expect(refusal(() => serializeDotenv({ TEMPLATE })).field).toBe('TEMPLATE');
     }
   });
 });
@@ -85,13 +86,32 @@ describe('serializeDotenv', () => {
         F: 'a#b',
         G: '$HOME',
       }),
-    ).toBe(['A=sk-live_123', 'B=', "C='has space'", `D="it's"`, 'E="line1\\nline2"', "F='a#b'", "G='$HOME'", ''].join('\n'));
+    ).toBe(['A=sk-live_123', 'B=', "C='has space'", `D="it's"`, "E='line1\nline2'", "F='a#b'", "G='$HOME'", ''].join('\n'));
   });
 
-  it('carries a CR only in double quotes', () => {
-    const text = serializeDotenv({ CRLF: 'a\r\nb', LONE: 'x\ry' });
-    expect(text).toBe('CRLF="a\\r\\nb"\nLONE="x\\ry"\n');
-    expect(parse(text)).toEqual({ CRLF: 'a\r\nb', LONE: 'x\ry' });
+  it('writes line breaks as they are inside quotes, which dotenv and a shell both read literally', () => {
+    const text = serializeDotenv({ PEM: '-----BEGIN-----\nAAA\n-----END-----\n', QUOTED: "it's\n2" });
+    expect(text).toBe("PEM='-----BEGIN-----\nAAA\n-----END-----\n'\nQUOTED=\"it's\n2\"\n");
+    expect(parse(text)).toEqual({ PEM: '-----BEGIN-----\nAAA\n-----END-----\n', QUOTED: "it's\n2" });
+  });
+
+  it('refuses a CR: dotenv carries one only as \\r in double quotes, which a shell reads as a backslash and an r', () => {
+    for (const value of ['a\r\nb', 'x\ry']) {
+      const error = refusal(() => serializeDotenv({ OK: 'fine', CRLF: value }));
+      expect(error.field).toBe('CRLF');
+      expect(error.message).toMatch(/carriage return/);
+    }
+  });
+
+  it('refuses a NUL, which no environment variable and no shell can hold', () => {
+    expect(refusal(() => serializeDotenv({ K: 'a\u0000b' })).field).toBe('K');
+  });
+
+  it('writes a backslash in double quotes only where neither reader treats it specially', () => {
+    expect(serializeDotenv({ K: "it's C:\\tools\\x" })).toBe(`K="it's C:\\tools\\x"\n`);
+    for (const value of ["it's \\n", "it's \\r", "it's \\\\", "it's \\\n", "it's \\"]) {
+      expect(refusal(() => serializeDotenv({ K: value })).field).toBe('K');
+    }
   });
 
   it('keeps a multi-line value with a literal \\n (JSON credentials) in single quotes', () => {
@@ -101,35 +121,32 @@ describe('serializeDotenv', () => {
     expect(parse(text).JSON_CREDS).toBe(value);
   });
 
-  it('uses backticks when single and double quotes are both taken', () => {
-    const value = `it's "quoted"\nnext`;
-    expect(serializeDotenv({ K: value })).toBe(`K=\`${value}\`\n`);
+  it('never writes backticks, which a shell sourcing the file runs as a command', () => {
+    // What the backtick form did: dotenv reads it back, and `set -a; . ./.env` runs the command.
+    expect(parse('TOKEN=`\'\' ""; touch PWNED`\n')).toEqual({ TOKEN: `'' ""; touch PWNED` });
+    const error = refusal(() => serializeDotenv({ OK: 'fine', TOKEN: `'' ""; touch PWNED` }));
+    expect(error.code).toBe('BadInput');
+    expect(error.field).toBe('TOKEN');
+    expect(error.message).toMatch(/TOKEN cannot be written to a \.env file: it holds a single quote, .*a double quote\. .*keyhold run.*keyhold inject/);
   });
 
-  it('carries every quote kind with a line break, or a CR with a double quote, by wrapping the line', () => {
-    const record = { ALL: `a'b"c\`d\ne`, CR: 'a"b\rc', SPACED: ` it's "x" \`y\` ` };
-    const text = serializeDotenv(record);
-    expect(text).toBe(`ALL="a'b"c\`d\\ne"\nCR="a"b\\rc"\nSPACED=' it's "x" \`y\` '\n`);
-    expect(parse(text)).toEqual(record);
-  });
-
-  it('writes unquoted a value holding every quote kind when nothing else needs quotes', () => {
-    const value = `a'b"c\`d`;
-    expect(serializeDotenv({ K: value })).toBe(`K=${value}\n`);
-  });
-
-  it('refuses, naming the key but not the value, what dotenv cannot read back', () => {
-    const cases: Record<string, string> = {
-      ALL_QUOTES_AND_HASH: `a'b"c\`d #x`,
-      TRAILING_BACKSLASH_NEEDS_QUOTES: ' C:\\dir\\',
-      CR_DOUBLE_QUOTE_AND_HASH: 'a"b#\rc',
-      CR_AND_LITERAL_ESCAPE: 'a\\nb\rc',
+  it('refuses, naming the key and why but not the value, what dotenv and a shell cannot both read back', () => {
+    const cases: Record<string, [string, RegExp]> = {
+      BOTH_QUOTES: [`it's "quoted"`, /a double quote/],
+      QUOTES_AND_LINE_BREAK: [`it's "quoted"\nnext`, /a double quote/],
+      ALL_QUOTES_BARE: [`a'b"c\`d`, /a double quote/],
+      QUOTE_AND_DOLLAR: ["it's $HOME", /"\$", which a shell expands/],
+      QUOTE_AND_BACKTICK: ["it's `id`", /a backtick, which a shell runs as a command/],
+      QUOTE_AND_ESCAPE: ["it's a\\nb", /a backslash before n, r/],
+      TRAILING_BACKSLASH: [' C:\\dir\\', /ends with a backslash/],
+      CR_DOUBLE_QUOTE_AND_HASH: ['a"b#\rc', /carriage return/],
     };
-    for (const [key, value] of Object.entries(cases)) {
+    for (const [key, [value, why]] of Object.entries(cases)) {
       const error = refusal(() => serializeDotenv({ OK: 'fine', [key]: value }));
       expect(error.code).toBe('BadInput');
       expect(error.field).toBe(key);
       expect(error.message).toContain(key);
+      expect(error.message).toMatch(why);
       expect(error.message).not.toContain(value);
     }
   });
@@ -146,8 +163,9 @@ describe('serializeDotenv', () => {
     expect(serializeDotenv({ A: "'ab", B: "' #" })).toBe(`A="'ab"\nB="' #"\n`);
   });
 
-  it('writes a trailing backslash bare when the value needs no quotes', () => {
-    expect(serializeDotenv({ WIN_PATH: 'C:\\tools\\' })).toBe('WIN_PATH=C:\\tools\\\n');
+  it('never writes a backslash bare, where a shell takes it as an escape (before the line end, a continuation)', () => {
+    expect(serializeDotenv({ WIN_PATH: 'C:\\tools\\bin' })).toBe("WIN_PATH='C:\\tools\\bin'\n");
+    expect(refusal(() => serializeDotenv({ WIN_PATH: 'C:\\tools\\' })).field).toBe('WIN_PATH');
   });
 
   it('refuses keys that are not environment names, and __proto__', () => {
@@ -211,13 +229,6 @@ const keyArb = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,8}$/).filter((k) => k
 // next bare one sits at the end of a line, where dotenv would accept it as the closing quote.
 const TRAP_TEXT = '#\'\n#"\n#`\n';
 
-/** Does any form dotenv knows carry the value exactly, even with the trap lines after it? */
-function someFormReadsBack(value: string): boolean {
-  const escaped = value.replace(/\n/g, '\\n').replace(/\r/g, '\\r');
-  const forms = [value, `'${value}'`, `"${value}"`, `\`${value}\``, `"${escaped}"`];
-  return forms.some((form) => JSON.stringify(parse(`K=${form}\n${TRAP_TEXT}`)) === JSON.stringify({ K: value }));
-}
-
 describe('parseDotenv and a variable named "__proto__"', () => {
   it('keeps it as an own member, where dotenv alone drops its value', () => {
     const text = 'A=1\n__proto__=hidden\nexport B="x __proto__ y"\n';
@@ -258,7 +269,8 @@ describe('parseDotenv and a variable named "__proto__"', () => {
 });
 
 describe('serializeDotenv properties', () => {
-  it('reads back exactly, or refuses only a value no form can carry', () => {
+  // What a shell sourcing the text reads is proved in test/security/dotenv-sourced-by-shell.test.ts.
+  it('reads back exactly, or refuses only a value with a CR, a NUL, a single quote or a trailing backslash', () => {
     fc.assert(
       fc.property(fc.dictionary(keyArb, trickyValue, { maxKeys: 6 }), (record) => {
         let text: string;
@@ -266,7 +278,7 @@ describe('serializeDotenv properties', () => {
           text = serializeDotenv(record);
         } catch (e) {
           expect(e).toBeInstanceOf(KeyholdError);
-          expect(someFormReadsBack(record[(e as KeyholdError).field!]!)).toBe(false);
+          expect(record[(e as KeyholdError).field!]!).toMatch(/[\r\0']|\\$/);
           return;
         }
         expect(parse(text)).toEqual(record);
@@ -276,8 +288,8 @@ describe('serializeDotenv properties', () => {
     );
   });
 
-  it('never refuses a value without a single quote, a CR or a trailing backslash', () => {
-    const value = trickyValue.map((v) => v.replace(/['\r]/g, '')).filter((v) => !v.endsWith('\\'));
+  it('never refuses a value without a single quote, a CR, a NUL or a trailing backslash', () => {
+    const value = trickyValue.map((v) => v.replace(/['\r\0]/g, '')).filter((v) => !v.endsWith('\\'));
     fc.assert(
       fc.property(fc.dictionary(keyArb, value, { maxKeys: 6 }), (record) => {
         expect(parse(serializeDotenv(record))).toEqual(record);
@@ -286,8 +298,8 @@ describe('serializeDotenv properties', () => {
     );
   });
 
-  it('never refuses a value without a double quote or a backslash, whatever its line breaks', () => {
-    const value = trickyValue.map((v) => v.replace(/["\\]/g, ''));
+  it('never refuses a value without a double quote, $, backtick, backslash, CR or NUL, whatever its line breaks', () => {
+    const value = trickyValue.map((v) => v.replace(/["$`\\\r\0]/g, ''));
     fc.assert(
       fc.property(fc.dictionary(keyArb, value, { maxKeys: 6 }), (record) => {
         expect(parse(serializeDotenv(record))).toEqual(record);

@@ -1,7 +1,7 @@
 import { parse } from 'dotenv';
 import { KeyholdError } from '../../shared/errors';
 import { isReservedKey, RESERVED_KEY, RESERVED_KEY_MESSAGE } from '../../shared/text-rules';
-import { assertEnvName } from './env-names';
+import { assertEnvName, assertEnvValue } from './env-names';
 
 /**
  * Reads a .env file exactly as the `dotenv` package does (lines it cannot read are skipped, as
@@ -53,111 +53,84 @@ export function readDotenvText(text: string): { entries: { key: string; value: s
 }
 
 /*
- * How dotenv 17 reads a value (lib/main.js, `LINE` and `parse`), which decides how we write one:
- * - The file's CRLF and lone CR become LF before anything else, even inside quotes.
- * - Unquoted: everything up to `#` or the end of the line, then trimmed (JS whitespace, which
- *   includes NBSP, BOM, U+2028/2029). The quote-stripping step runs in multi-line mode, where
- *   U+2028/2029 also start a line, so an unquoted value with a quoted tail after one loses quotes.
- * - 'single' and `backtick`: taken literally, across lines. A backslash before the quote lets the
- *   match run past it, and stays in the value. The pattern is greedy: it runs on, across lines,
- *   up to the first quote with no backslash before it, then backs off to the last quote after which
- *   the line holds only blanks or a comment (its `$` also matches before U+2028/2029). So a quoted
- *   value may hold its quote only after a backslash, and may not end with a backslash: the closing
- *   quote would read as escaped and the match could end inside a later line.
- * - "double": as single quotes, then the two-character sequences \n and \r become LF and CR.
- *   There is no escape for a backslash, so a value holding a literal \n or \r cannot be written
- *   this way; in exchange it is the only form that can carry a CR.
- * A value no form carries exactly is refused rather than written differently; the text is also
- * parsed back before it is returned.
+ * A .env file has two kinds of reader, and what export-env writes must mean the same to both:
+ * - dotenv 17 (lib/main.js, `LINE` and `parse`), which the promise "reads back exactly" is about:
+ *   the file's CRLF and lone CR become LF before anything else, even inside quotes. Unquoted: up to
+ *   `#` or the end of the line, trimmed. 'single' and "double": taken literally, across lines, up to
+ *   the first quote of the kind without a backslash before it (a backslash before the quote lets
+ *   the match run on, past the line); in "double", the two-character sequences \n and \r then
+ *   become LF and CR.
+ * - A POSIX shell, since `set -a; . ./.env` is the common way to load one. Unquoted, `$`, backticks,
+ *   quotes, backslashes, blanks, `#`, `~`, `;`, `&`, `|`, `<`, `>`, `(` and globs all mean something.
+ *   In 'single' quotes everything up to the next ' is literal, line breaks included. In "double",
+ *   `$` expands, a backtick runs a command, and a backslash before `$`, a backtick, `"`, `\` or a
+ *   line break is an escape; before anything else it is literal. A shell cannot hold a NUL.
+ * So a value is written in the first of these forms that both read as exactly the value:
+ * - bare, when it holds only characters literal everywhere (PLAIN);
+ * - 'single', when it holds no ' and no CR and does not end with a backslash;
+ * - "double", when it holds no ", $, backtick or CR, and each backslash is followed by a character
+ *   neither reader treats specially after one (not n, r, \ or a line break, and not the end);
+ * and otherwise refused by key, with why: no form the shell reads literally carries it exactly for
+ * dotenv (notably a CR, which dotenv carries only as \r in double quotes, a shell's backslash-r).
+ * One home for the rule: every .env writer goes through serializeDotenv. The text is also parsed
+ * back before it is returned.
  */
 
-type Quote = "'" | '"' | '`';
-
-// Values that every .env reader (dotenv, dotenvx, docker compose, shells sourcing the file) takes
-// literally without quotes: no whitespace, quotes, `#`, `$` expansion or backslash escapes.
+// Characters that dotenv, dotenvx, docker compose and a POSIX shell all take literally unquoted
+// (`=` only after the first, which is ours; `~` is not here, a shell expands it after `=` and `:`).
 const PLAIN = /^[A-Za-z0-9_\-.,:/@+=%]*$/;
 
-// dotenv's quote-stripping step, which it runs on every value, unquoted ones included.
-const STRIP_QUOTES = /^(['"`])([\s\S]*)\1$/gm;
-
-const isQuote = (c: string | undefined): c is Quote => c === "'" || c === '"' || c === '`';
-
-/** The first quote not preceded by a backslash, where dotenv's quoted pattern must stop; -1 if none. */
-function bareQuoteIndex(body: string, quote: Quote, from = 0): number {
-  for (let i = body.indexOf(quote, from); i !== -1; i = body.indexOf(quote, i + 1)) {
-    if (body[i - 1] !== '\\') return i;
-  }
-  return -1;
+function singleQuoted(value: string): string | null {
+  return value.includes("'") || value.includes('\r') || value.endsWith('\\') ? null : `'${value}'`;
 }
 
-const readDoubleQuoted = (body: string): string => body.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+// A backslash both readers keep as it is inside double quotes: followed by a character that is not
+// n or r (dotenv), nor $, `, ", \ or a line break (the shell), and not the closing quote.
+const DOUBLE_UNSAFE = /["$`\r]|\\(?:[nr\\\n]|$)/;
 
-/** The text between the quotes, or null if this quote cannot carry the value. */
-function quotedBody(value: string, quote: Quote): string | null {
-  if (quote !== '"') return value.includes('\r') ? null : value;
-  const body = value.replace(/\n/g, '\\n').replace(/\r/g, '\\r');
-  return readDoubleQuoted(body) === value ? body : null;
+function doubleQuoted(value: string): string | null {
+  return DOUBLE_UNSAFE.test(value) ? null : `"${value}"`;
 }
 
-function quoted(value: string, quote: Quote): string | null {
-  const body = quotedBody(value, quote);
-  return body === null || body.endsWith('\\') || bareQuoteIndex(body, quote) !== -1 ? null : `${quote}${body}${quote}`;
-}
-
-/**
- * What dotenv reads from `text` written after `KEY=` without quoting of our own, or null if a
- * quoted pattern could claim it. A line that starts with a quote is still read as unquoted when
- * the quoted pattern fails: it is confined to the line by a bare quote inside, and no quote it
- * could close at is followed by the end of the line (which, for dotenv's `$` in multi-line mode,
- * U+2028 and U+2029 also are). The quotes are then stripped and, for ", \n and \r expanded.
- */
-function readBare(text: string): string | null {
-  if (/[#\r\n]/.test(text) || text !== text.trim()) return null;
-  const first = text[0];
-  if (isQuote(first)) {
-    const bare = bareQuoteIndex(text, first, 1);
-    if (bare === -1) return null;
-    for (let i = text.indexOf(first, 1); i !== -1 && i <= bare; i = text.indexOf(first, i + 1)) {
-      if (/^\s*(?:[\u2028\u2029]|$)/.test(text.slice(i + 1))) return null;
-    }
-  }
-  const value = text.replace(STRIP_QUOTES, '$2');
-  return first === '"' ? readDoubleQuoted(value) : value;
-}
-
-/** The first form dotenv reads back as exactly `value`, or null. */
+/** The form dotenv and a POSIX shell both read as exactly `value`, or null. */
 function encodeValue(value: string): string | null {
   if (PLAIN.test(value)) return value;
-  // Multi-line values (PEM keys) are conventionally written on one line in double quotes with \n.
-  const order: readonly Quote[] = /[\r\n]/.test(value) ? ['"', "'", '`'] : ["'", '"', '`'];
-  for (const quote of order) {
-    const written = quoted(value, quote);
-    if (written !== null) return written;
-  }
-  // The last resorts: the value bare, or wrapped in quotes of a kind it holds unescaped (the
-  // quoted pattern then fails, and dotenv strips the outer quotes of the unquoted reading). This
-  // carries e.g. a value holding all three kinds of quote and a line break.
-  const bare = [value];
-  for (const quote of order) {
-    const body = quotedBody(value, quote);
-    if (body !== null) bare.push(`${quote}${body}${quote}`);
-  }
-  return bare.find((text) => readBare(text) === value) ?? null;
+  return singleQuoted(value) ?? doubleQuoted(value);
 }
 
-function unrepresentable(key: string): KeyholdError {
+/** Why no form carries `value` (one needing quotes, that neither quoting can hold), without showing it. */
+function whyNoForm(value: string): string {
+  if (value.includes('\r')) {
+    return 'it holds a carriage return, which dotenv reads only as \\r inside double quotes, where a shell reads a backslash and an "r"';
+  }
+  if (!value.includes("'")) {
+    return 'it ends with a backslash, which dotenv would read as escaping a closing single quote, and a shell as escaping a closing double quote';
+  }
+  const clash = value.includes('"')
+    ? 'a double quote'
+    : value.includes('$')
+      ? 'a "$", which a shell expands inside double quotes'
+      : value.includes('`')
+        ? 'a backtick, which a shell runs as a command inside double quotes'
+        : 'a backslash before n, r, another backslash, a line break or the end, which dotenv and a shell read differently inside double quotes';
+  return `it holds a single quote, so only double quotes could hold it, and also ${clash}`;
+}
+
+function unrepresentable(key: string, why: string): KeyholdError {
   return new KeyholdError(
     'BadInput',
-    `The value of ${key} cannot be written to a .env file so that it reads back unchanged: it needs quotes ` +
-      '(a line break, "#", or spaces at an end), and its mix of quotes, backslashes and line breaks fits no ' +
-      'form that dotenv reads back exactly.',
+    `The value of ${key} cannot be written to a .env file: ${why}. A .env file is also loaded by shells ` +
+      `(set -a; . ./.env), and no quoting that dotenv reads back exactly keeps a shell from reading this value ` +
+      `differently or running part of it. Nothing was written. Pass it to the program with "keyhold run", ` +
+      `or write it into a file of its own format with "keyhold inject".`,
     { field: key },
   );
 }
 
 /**
- * Writes a record as .env text that `parseDotenv` reads back to exactly the same record. Keys must
- * be environment variable names; a value that no dotenv form carries exactly is refused by key.
+ * Writes a record as .env text that `parseDotenv` reads back to exactly the same record, and that a
+ * POSIX shell sourcing it (`set -a; . ./.env`) reads as the same values without running anything.
+ * Keys must be environment variable names; a value no form carries for both is refused by key.
  */
 export function serializeDotenv(record: Readonly<Record<string, string>>): string {
   const lines: string[] = [];
@@ -167,15 +140,16 @@ export function serializeDotenv(record: Readonly<Record<string, string>>): strin
     if (!value.isWellFormed()) {
       throw new KeyholdError('BadInput', `The value of ${key} is not valid Unicode text.`, { field: key });
     }
+    assertEnvValue(key, value);
     const written = encodeValue(value);
-    if (written === null) throw unrepresentable(key);
+    if (written === null) throw unrepresentable(key, whyNoForm(value));
     lines.push(`${key}=${written}`);
   }
   const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   // The rules above are a reading of dotenv's regular expressions; reading the text back is the proof.
   const back = parseDotenv(text);
   for (const [key, value] of Object.entries(record)) {
-    if (back[key] !== value) throw unrepresentable(key);
+    if (back[key] !== value) throw new KeyholdError('Internal', `The .env text did not read back the value of ${key}.`, { field: key });
   }
   if (Object.keys(back).length !== lines.length) {
     throw new KeyholdError('Internal', 'The .env text did not read back with the same keys.');
