@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertEnvName, buildChildEnv, isEnvName, mergeEnv, type EnvSource } from '../../src/core/devflow/env-names';
+import { assertEnvName, buildChildEnv, dangerousEnvName, isEnvName, keptAllowances, mergeEnv, type EnvSource } from '../../src/core/devflow/env-names';
 import { refusal } from '../helpers/cleanup';
 
 describe('environment variable names', () => {
@@ -19,6 +19,48 @@ describe('environment variable names', () => {
   it('shortens a very long name in the message', () => {
     const error = refusal(() => assertEnvName(`-${'x'.repeat(500)}`));
     expect(error.message.length).toBeLessThan(250);
+  });
+});
+
+describe('dangerousEnvName', () => {
+  it('names what a variable that runs code controls, whatever the case', () => {
+    expect(dangerousEnvName('OPENSSL_CONF')).toBe('OpenSSL');
+    expect(dangerousEnvName('viminit')).toBe('editors, pagers and prompts');
+    expect(dangerousEnvName('https_proxy')).toBe('proxies');
+    expect(dangerousEnvName('CARGO_TARGET_AARCH64_APPLE_DARWIN_RUNNER')).toBe('build tools');
+    expect(dangerousEnvName('CARGO_REGISTRIES_MY_REG_CREDENTIAL_PROVIDER')).toBe('build tools');
+    expect(dangerousEnvName('KEYHOLD_VAULT')).toBe('Keyhold itself');
+    expect(dangerousEnvName('Keyhold_Session')).toBe('Keyhold itself');
+  });
+
+  it('leaves credentials and names that only tune behaviour alone', () => {
+    for (const name of [
+      'API_KEY',
+      'OPENAI_API_KEY',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'GOOGLE_APPLICATION_CREDENTIALS',
+      'CARGO_REGISTRY_TOKEN',
+      'CARGO_REGISTRIES_MY_REG_TOKEN',
+      'NPM_TOKEN',
+      'GH_TOKEN',
+      'DATABASE_URL',
+      'KEYHOLD_BYOK_KEY',
+      'PYTHONSAFEPATH',
+      'GOPROXY',
+      'NO_PROXY',
+      'MYVIMRC',
+      'TMPDIR',
+      'PIPELINE_ID',
+      'VIMEO_TOKEN',
+      'LESSON_KEY',
+    ]) {
+      expect(dangerousEnvName(name), name).toBeNull();
+    }
+  });
+
+  it("never keeps an allowance for one of Keyhold's own variables", () => {
+    expect(keptAllowances(['KEYHOLD_VAULT', 'NODE_OPTIONS'], ['KEYHOLD_VAULT', 'NODE_OPTIONS'])).toEqual(['NODE_OPTIONS']);
   });
 });
 
@@ -62,6 +104,14 @@ describe('buildChildEnv', () => {
     const error = refusal(() => buildChildEnv([{ label: 'x', values: { GOOD: 'abc\u0000secret-tail' } }]));
     expect(error.code).toBe('BadInput');
     expect(error.message).not.toContain('secret-tail');
+  });
+
+  it('injects KEYHOLD_BYOK_KEY, the one KEYHOLD_ name Keyhold gives a program itself, and refuses the others', () => {
+    expect(buildChildEnv([{ label: 'byok misc', values: { KEYHOLD_BYOK_KEY: 'k' } }])).toEqual({ KEYHOLD_BYOK_KEY: 'k' });
+    const error = refusal(() => buildChildEnv([{ label: 'profile a/b', values: { KEYHOLD_SESSION: 'khs_x' } }], 'linux', ['KEYHOLD_SESSION']));
+    expect(error.code).toBe('DangerousKey');
+    expect(error.field).toBe('KEYHOLD_SESSION');
+    expect(error.message).not.toContain('khs_x');
   });
 
   it('keeps __proto__ as an ordinary variable', () => {
