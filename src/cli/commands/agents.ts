@@ -105,6 +105,8 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         }
         for (const o of outcomes ?? []) {
           if (o.result === 'refused') sayErr(`Refused ${o.finding.file}:${o.finding.line}: ${o.reason ?? ''} Import it by hand under another name.\n`);
+          else if (o.result === 'conflict' && o.reason !== undefined)
+            sayErr(`Left ${o.finding.file}:${o.finding.line}: ${o.reason} Import it by hand under another name.\n`);
         }
       }
       const remaining = outcomes ? outcomes.filter((o) => o.result === 'conflict' || o.result === 'refused').length : findings.length;

@@ -38,11 +38,23 @@ export interface ImportOutcome {
   finding: Finding;
   target: ImportTarget;
   /**
-   * imported; held: the vault already holds this value; conflict: the target holds another value;
+   * imported; held: the vault already holds this value; conflict: the target holds another value
+   * (or, see `reason`, values this file does not hold, or another file fills it in this import);
    * refused: the target cannot be a profile (a folder or server name no agent id may have), see `reason`.
    */
   result: 'imported' | 'held' | 'conflict' | 'refused';
   reason?: string;
+}
+
+/**
+ * The names a profile holds that `incoming` does not hold with the same value. Values from a file
+ * go into an existing profile only if this is empty: the file then holds everything the profile
+ * does, so it is where the profile came from. Otherwise a clone's config or .env with a folder or
+ * server of the same name would add its values to the person's profile, and whatever runs with
+ * that profile (a wrapped server's command from the clone) would get the person's values.
+ */
+export function valuesNotFrom(held: Readonly<Record<string, string>>, incoming: ReadonlyMap<string, string>): string[] {
+  return Object.keys(held).filter((name) => incoming.get(name) !== held[name]);
 }
 
 /** Why a target's agent id (a folder's or a server's name) cannot name a profile, or null. */
@@ -62,6 +74,20 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
   const profiles = vault.profiles.list();
   const planned = new Set<string>();
   const byokKinds = new Set(vault.byok.list().map((b) => b.kind));
+  const profileKey = (t: { agentId: string; name: string }) => `${t.agentId}\u0000${t.name}`;
+  // What each file holds for each profile, values the vault holds already included.
+  const fileValues = new Map<string, Map<string, string>>();
+  for (const finding of findings) {
+    const target = importTarget(finding);
+    if (target.type !== 'profile') continue;
+    const at = `${profileKey(target)}\u0000${finding.file}`;
+    const values = fileValues.get(at) ?? new Map<string, string>();
+    if (!values.has(target.key)) values.set(target.key, finding.value);
+    fileValues.set(at, values);
+  }
+  // A profile takes values from one file per import: the first that may fill it.
+  const filledFrom = new Map<string, string>();
+  const strangers = new Map<string, string[]>();
   for (const finding of findings) {
     const target = importTarget(finding);
     const outcome = (result: ImportOutcome['result']) => outcomes.push({ finding, target, result });
@@ -84,13 +110,34 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
       }
       continue;
     }
-    const id = `${target.agentId}\u0000${target.name}`;
+    const id = profileKey(target);
     const set = profileSets.get(id) ?? { agentId: target.agentId, name: target.name, values: {}, sources: [] };
     const existing = profiles.find((p) => p.agentId === target.agentId && p.name === target.name);
     if ((existing?.keys.includes(target.key) ?? false) || Object.hasOwn(set.values, target.key)) {
       outcome('conflict');
       continue;
     }
+    const label = `${target.agentId}/${target.name}`;
+    const from = filledFrom.get(id);
+    if (from !== undefined && from !== finding.file) {
+      outcomes.push({ finding, target, result: 'conflict', reason: `${label} takes values from ${from} in this import, not from another file as well.` });
+      continue;
+    }
+    const at = `${id}\u0000${finding.file}`;
+    if (existing && !strangers.has(at)) {
+      strangers.set(at, valuesNotFrom(vault.profiles.load(existing.id).secrets.authData, fileValues.get(at) ?? new Map()));
+    }
+    const others = strangers.get(at) ?? [];
+    if (others.length > 0) {
+      outcomes.push({
+        finding,
+        target,
+        result: 'conflict',
+        reason: `${label} holds ${others.join(', ')}, which this file does not: its values stay out of a profile it did not fill.`,
+      });
+      continue;
+    }
+    filledFrom.set(id, finding.file);
     set.values[target.key] = finding.value;
     set.sources.push(findingSource(finding));
     profileSets.set(id, set);

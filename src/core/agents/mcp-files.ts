@@ -5,6 +5,7 @@ import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { writeFileExclusive0600 } from '../devflow/write-file';
 import type { Vault } from '../vault/vault';
+import { valuesNotFrom } from './import';
 import type { WrapPlan } from './mcp-wrap';
 
 /*
@@ -19,7 +20,8 @@ const sha256 = (text: string | Uint8Array): string => createHash('sha256').updat
 
 /**
  * Stores each wrapped server's secrets in its profile (created as a draft, or added to). A profile
- * that already holds a different value under one of the names stops everything before any write.
+ * that already holds a different value under one of the names, or a name the server does not set,
+ * stops everything before any write.
  * `file` is the config's path, recorded in each profile's history with where each value was.
  */
 export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): void {
@@ -45,6 +47,16 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): v
       throw new KeyholdError('Conflict', `Profile ${s.profile.agentId}/${s.profile.name} already holds a different ${clash.name}. Nothing was changed.`, {
         field: clash.name,
       });
+    }
+    // The wrapped command runs with the whole profile: it must not get values another config put there.
+    const others = valuesNotFrom(held, new Map(s.secrets.map((x) => [x.name, x.value])));
+    if (others.length > 0) {
+      throw new KeyholdError(
+        'Conflict',
+        `Profile ${s.profile.agentId}/${s.profile.name} already holds ${others.join(', ')}, which the server ${quoteName(s.server)} here does not set: ` +
+          `wrapped into that profile, its command would get those values. Nothing was changed: give the server another name in the file.`,
+        { field: 'profileHoldsOthers' },
+      );
     }
   }
   for (const s of plan.servers) {
