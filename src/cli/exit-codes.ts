@@ -27,6 +27,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'UndeclaredKey':
     case 'DangerousKey':
     case 'WeakPassword':
+    case 'RemoteInsecure': // an address refused by its shape (plain http:// to another machine), like ftp://: nothing was contacted
       return EXIT.usage;
     case 'WrongPassword':
     case 'DecryptFailed':
@@ -43,7 +44,6 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'Conflict':
       return EXIT.conflict;
     case 'RemoteMissing':
-    case 'RemoteInsecure':
     case 'RemoteUnavailable':
     case 'RemoteRejected':
     case 'RemoteBadResponse':

@@ -78,14 +78,25 @@ export function parseList(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/**
+ * A YYYY-MM-DD date that is on the calendar, as midnight UTC. Date.parse takes any day from 1 to 31
+ * in any month and rolls it over: "2026-02-30" became 2 March, stored as a date no one gave.
+ */
+function calendarDate(text: string, option: string): number {
+  const at = Date.parse(text);
+  if (!Number.isFinite(at) || new Date(at).toISOString().slice(0, 10) !== text) {
+    throw new KeyholdError('BadInput', `${option}: ${text} is not a date.`);
+  }
+  return at;
+}
+
 /** `--expires YYYY-MM-DD|never` and `--rotate-days N|never`: undefined keeps, null clears. */
 export function expiryFrom(opts: { expires?: string; rotateDays?: string }): { expiresAt?: number | null; rotateDays?: number | null } {
   if (opts.expires === undefined && opts.rotateDays === undefined) throw new KeyholdError('BadInput', 'Give --expires DATE and/or --rotate-days N.');
   const out: { expiresAt?: number | null; rotateDays?: number | null } = {};
   if (opts.expires !== undefined) {
-    const at = Date.parse(opts.expires);
     if (opts.expires === 'never') out.expiresAt = null;
-    else if (/^\d{4}-\d{2}-\d{2}$/.test(opts.expires) && Number.isFinite(at)) out.expiresAt = at;
+    else if (/^\d{4}-\d{2}-\d{2}$/.test(opts.expires)) out.expiresAt = calendarDate(opts.expires, '--expires');
     else throw new KeyholdError('BadInput', `--expires takes a date as YYYY-MM-DD (or "never"), not ${shown(opts.expires)}.`);
   }
   if (opts.rotateDays !== undefined) {

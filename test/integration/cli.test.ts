@@ -20,6 +20,13 @@ afterAll(() => t.cleanup());
 
 const run = (args: string[], input?: string | Buffer) => keyhold(args, { env, ...(input === undefined ? {} : { input }) });
 
+/** A vault of its own, for a test that must not add to the shared vault's items and log. */
+async function ownVault(name: string) {
+  const own = { KEYHOLD_VAULT: join(t.dir, name), KEYHOLD_PASSWORD: PASSWORD };
+  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env: own })).code).toBe(0);
+  return { env: own, run: (args: string[], input?: string) => keyhold(args, { env: own, ...(input === undefined ? {} : { input }) }) };
+}
+
 describe('keyhold CLI', () => {
   it('init refuses to overwrite an existing vault (exit 4)', async () => {
     const r = await run(['init']);
@@ -37,6 +44,38 @@ describe('keyhold CLI', () => {
     const r = await keyhold(['profile', 'list'], { env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT as string } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/set KEYHOLD_PASSWORD/);
+  });
+
+  it('refuses plain http:// to another machine as bad input (exit 2), as ftp:// is: nothing was contacted', async () => {
+    const own = await ownVault('insecure-url');
+    for (const url of ['http://example.com', 'ftp://example.com']) {
+      const r = await own.run(['remote', 'set', 'kura', '--url', url]);
+      expect(r.code, url).toBe(2);
+      expect(r.stderr, url).toMatch(/^keyhold: .*https:\/\/.*\n$/);
+    }
+    expect((await own.run(['remote', 'list', '--json'])).json()).toEqual([]);
+  });
+
+  it('refuses an expiry date that is not on the calendar instead of rolling it into the next month', async () => {
+    const own = await ownVault('dates');
+    await own.run(['profile', 'add', '--agent', 'dates', '--name', 'p', '--set', 'K=v']);
+    await own.run(['byok', 'set', '--kind', 'dates', '--key-stdin'], ANTHROPIC);
+    const state = async () => [(await own.run(['profile', 'show', 'dates/p', '--json'])).stdout, (await own.run(['byok', 'show', 'dates', '--json'])).stdout];
+    const before = await state();
+    for (const date of ['2026-02-30', '2027-02-29', '2026-04-31', '2026-02-29', '2100-02-29', '2026-13-01', '2026-00-10', '2026-01-00']) {
+      for (const args of [
+        ['profile', 'expiry', 'dates/p', 'K', '--expires', date],
+        ['byok', 'expiry', 'dates', '--expires', date],
+      ]) {
+        const r = await own.run(args);
+        expect([r.code, r.stderr], args.join(' ')).toEqual([2, `keyhold: --expires: ${date} is not a date.\n`]);
+      }
+    }
+    expect(await state()).toEqual(before);
+    for (const date of ['2028-02-29', '2000-02-29', '2026-12-31']) {
+      expect((await own.run(['profile', 'expiry', 'dates/p', 'K', '--expires', date])).stdout).toMatch(new RegExp(`expires ${date},`));
+      expect((await own.run(['byok', 'expiry', 'dates', '--expires', date])).stdout).toMatch(new RegExp(`expires ${date},`));
+    }
   });
 
   it('sets connections with credentials from stdin and never prints them', async () => {
