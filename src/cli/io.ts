@@ -173,15 +173,14 @@ export function readStdinSecret(what: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
-/** Asks on the terminal without echo. */
-export function promptHidden(question: string): Promise<string> {
+/**
+ * Asks on the terminal without echo. Without a terminal the error is `noTerminal`, which says how
+ * else the value gets in: each caller knows its own variable.
+ */
+export function promptHidden(question: string, noTerminal: string): Promise<string> {
   const io = currentIo();
   const stdin = io.stdin;
-  if (!stdin.isTTY || !stdin.setRawMode) {
-    return Promise.reject(
-      new KeyholdError('BadInput', 'No terminal to ask for the master password: set KEYHOLD_PASSWORD or use "keyhold unlock" for a session.'),
-    );
-  }
+  if (!stdin.isTTY || !stdin.setRawMode) return Promise.reject(new KeyholdError('BadInput', noTerminal));
   const setRawMode = stdin.setRawMode.bind(stdin);
   io.stderr.write(question);
   return new Promise((resolve, reject) => {
@@ -209,15 +208,22 @@ export function promptHidden(question: string): Promise<string> {
   });
 }
 
-export async function readPassword(question = 'Master password: '): Promise<string> {
-  return envValue('KEYHOLD_PASSWORD') ?? promptHidden(question);
+/**
+ * The master password: KEYHOLD_PASSWORD, else asked. `sessionHelps: false` for a command a session
+ * cannot stand in for (`passwd`), so the message does not send the person to `keyhold unlock`.
+ */
+export async function readPassword(question = 'Master password: ', options: { sessionHelps?: boolean } = {}): Promise<string> {
+  const session = options.sessionHelps === false ? '' : ' or use "keyhold unlock" for a session';
+  return envValue('KEYHOLD_PASSWORD') ?? promptHidden(question, `No terminal to ask for the master password: set KEYHOLD_PASSWORD${session}.`);
 }
 
+/** A new master password: `envVar`, else asked twice. */
 export async function readNewPassword(envVar: 'KEYHOLD_PASSWORD' | 'KEYHOLD_NEW_PASSWORD'): Promise<string> {
   const fromEnv = envValue(envVar);
   if (fromEnv !== undefined) return fromEnv;
-  const first = await promptHidden('New master password: ');
-  const second = await promptHidden('Repeat it: ');
+  const noTerminal = `No terminal to ask for the new master password: set ${envVar}.`;
+  const first = await promptHidden('New master password: ', noTerminal);
+  const second = await promptHidden('Repeat it: ', noTerminal);
   if (first !== second) throw new KeyholdError('BadInput', 'The two passwords differ. Nothing was changed.');
   return first;
 }

@@ -117,6 +117,14 @@ describe('the master password typed at a terminal', () => {
     expect(cancelled.stderr.text()).toBe('Master password: \nkeyhold: Cancelled.\n');
   });
 
+  it('init on a vault says so before asking for a new password', async () => {
+    const stdin = terminal(['pw-never-asked\r', 'pw-never-asked\r']);
+    const io = { ...testIo({ env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT! } }), stdin };
+    expect(await main(['init'], io)).toBe(EXIT.vault);
+    expect(io.stderr.text()).toBe(`keyhold: A vault already exists in ${env.KEYHOLD_VAULT!}.\n`);
+    expect(stdin.rawModes).toEqual([]);
+  });
+
   it('a secret is not typed at a terminal: it must be piped', async () => {
     const io = { ...testIo({ env }), stdin: terminal([]) };
     expect(await main(['byok', 'set', '--kind', 'tty', '--key-stdin'], io)).toBe(2);

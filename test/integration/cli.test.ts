@@ -32,6 +32,9 @@ describe('keyhold CLI', () => {
     const r = await run(['init']);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^keyhold: A vault already exists/);
+    // Said before a password is asked for: without one, the vault is still what stops init.
+    const asked = await keyhold(['init'], { env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT as string } });
+    expect([asked.code, asked.stderr]).toEqual([4, `keyhold: A vault already exists in ${env.KEYHOLD_VAULT}.\n`]);
   });
 
   it('a wrong password has its own exit code and a one-line message', async () => {
@@ -44,6 +47,17 @@ describe('keyhold CLI', () => {
     const r = await keyhold(['profile', 'list'], { env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT as string } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/set KEYHOLD_PASSWORD/);
+  });
+
+  it('passwd without a terminal names the variable it lacks, and no session, which cannot stand in for a password', async () => {
+    const own = await ownVault('passwd-without-terminal');
+    const next = await own.run(['passwd']);
+    expect([next.code, next.stderr]).toEqual([2, 'keyhold: No terminal to ask for the new master password: set KEYHOLD_NEW_PASSWORD.\n']);
+    const current = await keyhold(['passwd'], { env: { KEYHOLD_VAULT: own.env.KEYHOLD_VAULT, KEYHOLD_NEW_PASSWORD: 'the brand new password' } });
+    expect([current.code, current.stderr]).toEqual([2, 'keyhold: No terminal to ask for the master password: set KEYHOLD_PASSWORD.\n']);
+    const init = await keyhold(['init'], { env: { KEYHOLD_VAULT: join(t.dir, 'no-password') } });
+    expect([init.code, init.stderr]).toEqual([2, 'keyhold: No terminal to ask for the new master password: set KEYHOLD_PASSWORD.\n']);
+    expect((await own.run(['profile', 'list'])).code).toBe(0);
   });
 
   it('refuses plain http:// to another machine as bad input (exit 2), as ftp:// is: nothing was contacted', async () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkKdfFloor, KDF_FLOOR, KDF_PRESETS, type KdfParams } from '../../core/crypto/kdf';
 import { exportToFile } from '../../core/share/exchange';
+import { refuseExistingVault } from '../../core/vault/db';
 import { examine, examineLocked } from '../../core/vault/doctor';
 import { Vault } from '../../core/vault/vault';
 import type { DoctorReport } from '../../shared/domain';
@@ -31,8 +32,9 @@ const FLOOR_TEXT = `at least ${KDF_FLOOR.memoryKiB / 1024} MiB and ${KDF_FLOOR.i
 /** A new passphrase for a salvage bundle: piped in, or typed twice on a terminal. */
 async function readSalvagePassphrase(): Promise<string> {
   if (!currentIo().stdin.isTTY) return readStdinSecret('The salvage passphrase');
-  const first = await promptHidden('Passphrase for the salvage file: ');
-  if (first !== (await promptHidden('Repeat it: '))) throw new KeyholdError('BadInput', 'The two passphrases differ. Nothing was written.');
+  const noTerminal = 'No terminal to ask for the salvage passphrase: pipe it to standard input.';
+  const first = await promptHidden('Passphrase for the salvage file: ', noTerminal);
+  if (first !== (await promptHidden('Repeat it: ', noTerminal))) throw new KeyholdError('BadInput', 'The two passphrases differ. Nothing was written.');
   return first;
 }
 
@@ -74,6 +76,8 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .action(async (opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string; weakPassword?: boolean; json?: boolean }) => {
       const dir = vaultPath(globals());
       const kdf = kdfFrom(opts);
+      // Before the password is asked for (twice), not after.
+      refuseExistingVault(dir);
       const password = await readNewPassword('KEYHOLD_PASSWORD');
       await checkNewPassword(password, { allowWeak: opts.weakPassword ?? false });
       const vault = await Vault.create(dir, password, kdf ? { kdf } : {});
@@ -97,7 +101,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
       const vault = Vault.open(vaultPath(globals()));
       let cells: number;
       try {
-        const current = await readPassword('Current master password: ');
+        const current = await readPassword('Current master password: ', { sessionHelps: false });
         await vault.unlock(current);
         const next = await readNewPassword('KEYHOLD_NEW_PASSWORD');
         await checkNewPassword(next, { allowWeak: opts.weakPassword ?? false });

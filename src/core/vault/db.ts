@@ -90,6 +90,11 @@ function storing<T>(db: Database.Database, fn: () => T): T {
 
 const exists = (dir: string) => new KeyholdError('VaultExists', `A vault already exists in ${dir}.`);
 
+/** Refuses a place that holds a vault: `init` asks this before it asks for a password, and creating a vault asks again. */
+export function refuseExistingVault(dir: string): void {
+  if (existsSync(dbPath(dir))) throw exists(dir);
+}
+
 function removeIfEmpty(dir: string): void {
   try {
     rmdirSync(dir);
@@ -115,7 +120,7 @@ export function createDatabase(dir: string): Database.Database {
   let db: Database.Database | undefined;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (existsSync(file)) throw exists(dir);
+    refuseExistingVault(dir);
     // Create the file ourselves so it is 0600 from its first byte; SQLite gives -wal and -shm the same mode.
     closeSync(openSync(file, 'wx', 0o600));
     made = true;
