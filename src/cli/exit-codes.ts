@@ -18,6 +18,8 @@ export const EXIT = {
   commandNotRunnable: 126,
   /** `run`: no such command; a shell's code for it. */
   commandNotFound: 127,
+  /** Ctrl-C at a prompt (a password, a [y/N] question): nothing was done; a shell's code for an interrupt (128 + SIGINT). */
+  interrupted: 130,
 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {
@@ -70,6 +72,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return EXIT.commandNotRunnable;
     case 'CommandNotFound':
       return EXIT.commandNotFound;
+    case 'Interrupted':
+      return EXIT.interrupted;
     default:
       return EXIT.error;
   }

@@ -173,6 +173,9 @@ export function readStdinSecret(what: string): string {
   return text.replace(/\r?\n$/, '');
 }
 
+/** Ctrl-C at a prompt: nothing was done, and the exit code is a shell's for an interrupt (130). */
+const interrupted = () => new KeyholdError('Interrupted', 'Cancelled.');
+
 /**
  * Asks on the terminal without echo. Without a terminal the error is `noTerminal`, which says how
  * else the value gets in: each caller knows its own variable.
@@ -181,30 +184,38 @@ export function promptHidden(question: string, noTerminal: string): Promise<stri
   const io = currentIo();
   const stdin = io.stdin;
   if (!stdin.isTTY || !stdin.setRawMode) return Promise.reject(new KeyholdError('BadInput', noTerminal));
+  if (stdin.readableEnded) return Promise.reject(new KeyholdError('Cancelled', 'Cancelled.'));
   const setRawMode = stdin.setRawMode.bind(stdin);
-  io.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
+    // Raw before the question shows: a key pressed at once (Ctrl-C too) reaches the handler below,
+    // not the terminal, which would echo it and end the process by signal.
     setRawMode(true);
+    io.stderr.write(question);
     stdin.resume();
     stdin.setEncoding('utf8');
     const finish = (e?: Error) => {
       setRawMode(false);
       stdin.pause();
       stdin.off('data', onData);
+      stdin.off('end', onEnd);
       io.stderr.write('\n');
       if (e) reject(e);
       else resolve(value);
     };
+    // Ctrl-D, or a terminal that went away: no answer is coming (left open, the process ended with 0).
+    const onEnd = () => finish(new KeyholdError('Cancelled', 'Cancelled.'));
     const onData = (chunk: string) => {
       for (const ch of chunk) {
         if (ch === '\r' || ch === '\n') return finish();
-        if (ch === '\u0003') return finish(new KeyholdError('Cancelled', 'Cancelled.'));
+        if (ch === '\u0003') return finish(interrupted());
+        if (ch === '\u0004') return onEnd();
         if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
         else value += ch;
       }
     };
     stdin.on('data', onData);
+    stdin.on('end', onEnd);
   });
 }
 
@@ -307,6 +318,9 @@ export function guardClosedPipes(io: CliIo = processIo()): void {
 /**
  * Asks a yes/no question on the terminal (the question goes to stderr, so stdout stays clean for
  * --json). Without a terminal there is nobody to ask: the caller gets false and says how to confirm.
+ * The end of input (Ctrl-D, a closed terminal) is a no; Ctrl-C is an `Interrupted` error, as at the
+ * password prompt. Either way the question is settled: an open one left the process with nothing
+ * to wait on, and it ended with exit 0 having done nothing.
  */
 export async function confirm(question: string): Promise<boolean> {
   const io = currentIo();
@@ -316,8 +330,22 @@ export async function confirm(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
-    const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
-    return /^y(es)?$/i.test(answer.trim());
+    const answer = await new Promise<string | undefined>((resolve, reject) => {
+      let settled = false;
+      const settle = (line: string | undefined, error?: Error) => {
+        if (settled) return;
+        settled = true;
+        // Ctrl-C or Ctrl-D leaves the cursor after the question: the next line starts afresh.
+        if (line === undefined) io.stderr.write('\n');
+        if (error) reject(error);
+        else resolve(line);
+      };
+      // Without a SIGINT listener readline closes on Ctrl-C, which would read as a plain no.
+      rl.on('SIGINT', () => settle(undefined, interrupted()));
+      rl.on('close', () => settle(undefined));
+      rl.question(question, (line) => settle(line));
+    });
+    return answer !== undefined && /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
   }

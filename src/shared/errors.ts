@@ -40,6 +40,8 @@ export const ErrorCode = z.enum([
   'UntrustedFile',
   'DecryptFailed',
   'Cancelled',
+  /** Ctrl-C at a CLI prompt (a password, a [y/N] question): nothing was done; a shell's 130. */
+  'Interrupted',
   /** `run`: no program by the name given (a shell's 127). */
   'CommandNotFound',
   /** `run`: the program was found but cannot be started: not executable, a folder, not a program (a shell's 126). */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,8 +113,19 @@ describe('the master password typed at a terminal', () => {
     expect(await main(['init'], io)).toBe(2);
     expect(io.stderr.text()).toContain('keyhold: The two passwords differ. Nothing was changed.\n');
     const cancelled = { ...testIo({ env: { KEYHOLD_VAULT: join(t.dir, 'typed') } }), stdin: terminal(['\u0003']) };
-    expect(await main(['profile', 'list'], cancelled)).toBe(1);
+    expect(await main(['profile', 'list'], cancelled)).toBe(EXIT.interrupted);
     expect(cancelled.stderr.text()).toBe('Master password: \nkeyhold: Cancelled.\n');
+  });
+
+  it('Ctrl-D, or a terminal that closes, cancels with exit 1 instead of leaving the question open', async () => {
+    const io = { ...testIo({ env: { KEYHOLD_VAULT: join(t.dir, 'typed') } }), stdin: terminal(['pw\u0004']) };
+    expect(await settled(main(['profile', 'list'], io))).toBe(1);
+    expect(io.stderr.text()).toBe('Master password: \nkeyhold: Cancelled.\n');
+    const closed = terminal([]);
+    closed.end();
+    const again = { ...testIo({ env: { KEYHOLD_VAULT: join(t.dir, 'typed') } }), stdin: closed };
+    expect(await settled(main(['profile', 'list'], again))).toBe(1);
+    expect(again.stderr.text()).toBe('Master password: \nkeyhold: Cancelled.\n');
   });
 
   it('init on a vault says so before asking for a new password', async () => {
@@ -129,6 +140,53 @@ describe('the master password typed at a terminal', () => {
     const io = { ...testIo({ env }), stdin: terminal([]) };
     expect(await main(['byok', 'set', '--kind', 'tty', '--key-stdin'], io)).toBe(2);
     expect(io.stderr.text()).toMatch(/^keyhold: The API key is read from standard input: pipe it in/);
+  });
+});
+
+/** A command's exit code, or a failure if it never ends (a question left open ended the binary with 0). */
+function settled(run: Promise<number>): Promise<number | string> {
+  return Promise.race([run, new Promise<string>((resolve) => setTimeout(() => resolve('never settled'), 5000).unref())]);
+}
+
+describe('a [y/N] question at a terminal (keyhold trust)', () => {
+  let toml: string;
+  beforeAll(async () => {
+    await ok(['profile', 'add', '--agent', 'ask', '--name', 'dev', '--set', 'K=v']);
+    toml = join(t.dir, 'keyhold.toml');
+    writeFileSync(toml, '[env]\nK = "keyhold://profile/ask/dev/K"\n');
+  });
+  /** keyhold trust, its question answered by `stdin`; stderr a terminal when readline is to read keys (Ctrl-C, Ctrl-D) itself. */
+  async function trust(stdin: PassThrough & { isTTY: boolean }, options: { keys: boolean }) {
+    const io = { ...testIo({ env }), stdin };
+    io.stderr.isTTY = options.keys;
+    const code = await settled(main(['trust', toml], io));
+    return { code, stdout: io.stdout.text(), stderr: io.stderr.text() };
+  }
+  const stillUntrusted = async () => expect((await ok(['trust', '--yes', toml])).stdout).toMatch(/^Trusted: /m);
+
+  it('Ctrl-C cancels with exit 130 and "Cancelled.", as at the password prompt; nothing is trusted', async () => {
+    const r = await trust(terminal(['\u0003']), { keys: true });
+    expect(r.code).toBe(EXIT.interrupted);
+    expect(r.stderr).toContain('[y/N] ');
+    expect(r.stderr).toMatch(/\nkeyhold: Cancelled\.\n$/);
+    expect(r.stdout).not.toMatch(/^Trusted/m);
+    await stillUntrusted();
+    await ok(['trust', '--revoke', toml]);
+  });
+
+  it('the end of input (Ctrl-D, a closed terminal) is a no: exit 1, nothing trusted', async () => {
+    const ctrlD = await trust(terminal(['\u0004']), { keys: true });
+    expect(ctrlD.code).toBe(1);
+    expect(ctrlD.stderr).toMatch(/\nkeyhold: Nothing was trusted\.\n$/);
+    const closed = terminal([]);
+    closed.end();
+    const eof = await trust(closed, { keys: false });
+    expect(eof.code).toBe(1);
+    expect(eof.stderr).toMatch(/\[y\/N\] \nkeyhold: Nothing was trusted\.\n$/);
+    const no = await trust(terminal(['n\r']), { keys: true });
+    expect(no.code).toBe(1);
+    expect(no.stderr).toMatch(/\nkeyhold: Nothing was trusted\.\n$/);
+    await stillUntrusted();
   });
 });
 

@@ -1,10 +1,11 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKSIDE_TEST_TOKEN } from '../fakes/backside';
 import { KURA_TEST_API_KEY } from '../fakes/kura';
 import { MAX_INPUT_BYTES } from '../../src/cli/io';
+import { shellWord } from '../../src/cli/parse';
 import { CLI, keyholdProcess, keyholdProcessAsync } from '../helpers/cli';
 import { KEY, servers } from '../helpers/sync';
 import { PASSWORD, tempDir } from '../helpers/vault';
@@ -57,6 +58,56 @@ describe('the built keyhold binary', () => {
         .map((p) => p.name),
     ).not.toContain('endless');
   });
+});
+
+// util-linux script(1) gives the binary a pseudo-terminal, so readline and raw mode see a real one.
+const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
+
+/** Runs the binary on a terminal and types `keys` once `prompt` shows; its exit code and what the terminal showed. */
+function onTerminal(args: string[], env: Record<string, string>, prompt: string, keys: string): Promise<{ code: number | null; shown: string }> {
+  const command = [process.execPath, CLI, ...args].map(shellWord).join(' ');
+  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', KEYHOLD_INSECURE_TEST_KDF: '1', ...env },
+  });
+  let shown = '';
+  child.stdout.on('data', (c: Buffer) => {
+    shown += c.toString('utf8');
+    if (keys !== '' && shown.includes(prompt)) {
+      child.stdin.write(keys);
+      keys = '';
+    }
+  });
+  // Left open, a question used to end the process with 0; a run that hangs instead is cut short.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, shown: shown.replace(/\r\n/g, '\n') });
+    }),
+  );
+}
+
+describe.skipIf(!hasScript)('Ctrl-C and Ctrl-D at a prompt on a terminal', () => {
+  it('Ctrl-C at a [y/N] question and at the password prompt: "Cancelled.", exit 130, nothing done; Ctrl-D is a no', async () => {
+    const env = { KEYHOLD_VAULT: join(t.dir, 'tty'), KEYHOLD_PASSWORD: PASSWORD };
+    expect(keyholdProcess(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env }).code).toBe(0);
+    expect(keyholdProcess(['profile', 'add', '--agent', 'a', '--name', 'b', '--set', 'K=v'], { env }).code).toBe(0);
+    const toml = join(t.dir, 'keyhold.toml');
+    writeFileSync(toml, '[env]\nK = "keyhold://profile/a/b/K"\n');
+
+    const interrupted = await onTerminal(['trust', toml], env, '[y/N] ', '\u0003');
+    expect(interrupted.code, interrupted.shown).toBe(130);
+    expect(interrupted.shown).toMatch(/\[y\/N\] [^\n]*\nkeyhold: Cancelled\.\n$/);
+    const ended = await onTerminal(['trust', toml], env, '[y/N] ', '\u0004');
+    expect(ended.code, ended.shown).toBe(1);
+    expect(ended.shown).toMatch(/\nkeyhold: Nothing was trusted\.\n$/);
+    // Neither trusted it.
+    expect(keyholdProcess(['trust', '--yes', toml], { env }).stdout).toMatch(/^Trusted: /m);
+
+    const password = await onTerminal(['profile', 'list'], { KEYHOLD_VAULT: env.KEYHOLD_VAULT }, 'Master password: ', '\u0003');
+    expect(password.code, password.shown).toBe(130);
+    expect(password.shown).toBe('Master password: \nkeyhold: Cancelled.\n');
+  }, 60_000);
 });
 
 describe('the bundled engine (the binary carries its own copies of undici, age and zod)', () => {
