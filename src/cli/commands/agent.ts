@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { withVault, type GlobalOptions } from '../context';
 import { DEFAULT_TOKEN_ENV } from '../../core/vault/agents';
 import { KeyholdError } from '../../shared/errors';
-import { cleanField as f, printJson, printTable, say } from '../io';
+import { undeclaredKeys } from '../../shared/domain';
+import { cleanField as f, printJson, printTable, say, sayErr } from '../io';
 import { parseList } from '../parse';
 
 export function registerAgentCommands(program: Command, globals: () => GlobalOptions): void {
@@ -19,12 +20,22 @@ export function registerAgentCommands(program: Command, globals: () => GlobalOpt
       if (opts.args === undefined && opts.tokenEnv === undefined) {
         throw new KeyholdError('BadInput', 'Nothing to set: give --args, --token-env or both.');
       }
-      const saved = await withVault(globals(), (vault) => {
+      const { saved, strays } = await withVault(globals(), (vault) => {
         if (opts.args !== undefined) vault.agents.set({ agentId, args: parseList(opts.args) });
         if (opts.tokenEnv !== undefined) vault.agents.setTokenEnv(agentId, opts.tokenEnv === '' ? null : opts.tokenEnv);
-        return vault.agents.listAll().find((a) => a.agentId === agentId);
+        const agent = vault.agents.listAll().find((a) => a.agentId === agentId);
+        const declared = new Set(agent?.args ?? []);
+        // Profiles that now hold keys the agent no longer declares: said, not hidden until their next edit fails.
+        const found = opts.args === undefined || !agent?.args ? [] : vault.profiles.list().filter((p) => p.agentId === agentId);
+        return { saved: agent, strays: found.map((p) => ({ name: p.name, keys: undeclaredKeys(declared, p.keys) })).filter((p) => p.keys.length > 0) };
       });
       if (!saved) throw new KeyholdError('Internal', 'The agent could not be read back.');
+      for (const p of strays) {
+        sayErr(
+          `keyhold: warning: ${f(`${agentId}/${p.name}`)} holds ${p.keys.map((k) => f(k)).join(', ')}, which ${f(agentId)} no longer declares: ` +
+            `Kura refuses the profile at its next sync, and each edit of it must remove ${p.keys.length > 1 ? 'them' : 'it'} (--unset) or the agent declare ${p.keys.length > 1 ? 'them' : 'it'} again.\n`,
+        );
+      }
       if (opts.json) printJson({ ...saved, tokenEnv: saved.tokenEnv ?? DEFAULT_TOKEN_ENV });
       else {
         const args = saved.args === null ? '(not declared: any key)' : saved.args.join(', ') || '(nothing)';
