@@ -1,5 +1,5 @@
 import { KeyholdError } from '../shared/keyhold-error';
-import { readStdinSecret } from './io';
+import { cleanField, readStdinSecret, sayErr } from './io';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -26,7 +26,10 @@ function stdinValues(keys: readonly string[]): string[] {
   return values;
 }
 
-/** `--set KEY=VALUE` pairs (split at the first "=") plus the `--set-stdin KEY` flags (one or several). */
+/**
+ * `--set KEY=VALUE` pairs (split at the first "=") plus the `--set-stdin KEY` flags (one or
+ * several). An empty value from standard input is refused; one given with --set is stored, with a note.
+ */
 export function authDataFrom(sets: string[] = [], stdinKey?: string | readonly string[]): Record<string, string> {
   // No prototype: every name is the person's own ("toString" included), and "__proto__" stays a
   // member, for the vault to refuse by name.
@@ -37,6 +40,8 @@ export function authDataFrom(sets: string[] = [], stdinKey?: string | readonly s
     if (eq <= 0) throw new KeyholdError('BadInput', '--set takes KEY=VALUE; one --set argument has no key or no "=".');
     const key = pair.slice(0, eq);
     if (Object.hasOwn(data, key)) throw new KeyholdError('BadInput', `Key "${key}" is given twice.`);
+    // `--set API_KEY=$API_KEY` with the variable unset stores a blank secret: said, as it may be meant.
+    if (eq === pair.length - 1) sayErr(`keyhold: note: --set ${cleanField(key)}= stores an empty value (an unset shell variable?).\n`);
     data[key] = pair.slice(eq + 1);
   }
   const stdinKeys = stdinKey === undefined ? [] : typeof stdinKey === 'string' ? [stdinKey] : stdinKey;

@@ -50,3 +50,12 @@ describe('--set-stdin', () => {
     expect(await revealed('app/pem')).toEqual({ KEY: pem });
   });
 });
+
+describe('--set KEY= (an empty value, as `--set TOKEN=$TOKEN` gives with TOKEN unset)', () => {
+  it('stores it, as a .env file may mean it, and says so on stderr', async () => {
+    const r = await v.ok(['profile', 'add', '--agent', 'app', '--name', 'unset-var', '--set', 'TOKEN=', '--set', 'USER=ann']);
+    expect(r.stderr).toBe('keyhold: note: --set TOKEN= stores an empty value (an unset shell variable?).\n');
+    expect(await revealed('app/unset-var')).toEqual({ TOKEN: '', USER: 'ann' });
+    expect((await v.ok(['profile', 'edit', 'app/unset-var', '--set', 'USER=bob'])).stderr).toBe('');
+  });
+});
