@@ -137,9 +137,10 @@ describe('credential names that are also names of object members', () => {
     // A server variable named like an object member is an ordinary name to wrap, not a clash.
     const plain = join(v.dir, 'cursor-mcp.json');
     const token = lookalike.github();
-    writeFileSync(plain, JSON.stringify({ mcpServers: { gh: { command: 'npx', args: [], env: { constructor: token } } } }));
+    // (A server of its own: another config's values do not go into the profile the first one filled.)
+    writeFileSync(plain, JSON.stringify({ mcpServers: { ghc: { command: 'npx', args: [], env: { constructor: token } } } }));
     await v.ok(['mcp', 'wrap', plain]);
-    expect((await v.ok(['profile', 'show', 'gh/mcp', '--reveal', '--json'])).json<{ authData: Record<string, string> }>().authData.constructor).toBe(token);
+    expect((await v.ok(['profile', 'show', 'ghc/mcp', '--reveal', '--json'])).json<{ authData: Record<string, string> }>().authData.constructor).toBe(token);
     expect(() => planWrap(before, 'json', options)).toThrow(/"__proto__"/);
     expect(() => planWrap(before.replace('"__proto__"', '"__pro\\u0074o__"'), 'json', options)).toThrow(/"__proto__"/);
     expect(() => planWrap(`[mcp_servers.gh]\ncommand = "npx"\n[mcp_servers.gh.env]\n__proto__ = "${hidden}"\n`, 'toml', options)).toThrow(/"__proto__"/);
