@@ -204,7 +204,7 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
           ? await withItems(globals(), (items) => readSources(items, profiles, kinds))
           : await withVault(globals(), (vault) => [projectSource(vault, project)]);
       const allowEnv = opts.allowEnv ?? [];
-      const childEnv = buildChildEnv(sources, process.platform, allowEnv);
+      const childEnv = buildChildEnv(sources, process.platform, allowEnv, env());
       // Output that nobody reads any more is the child's to notice (EPIPE); this process waits for it.
       keepRunningOnClosedOutput();
       const io = currentIo();

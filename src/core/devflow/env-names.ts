@@ -49,7 +49,10 @@ export function buildChildEnv(
   sources: readonly EnvSource[],
   platform: NodeJS.Platform = process.platform,
   allowEnv: readonly string[] = [],
+  /** The environment the program also inherits: whose credentials an injected address must not take. */
+  inherited: Readonly<Record<string, string | undefined>> = {},
 ): Record<string, string> {
+  assertNoAddressForOthers(sources, inherited, allowEnv);
   const merged = new Map<string, { name: string; value: string; label: string }>();
   for (const source of sources) {
     // Checked here again, whatever the vault says: a vault written before the rule, or changed
@@ -381,4 +384,64 @@ export function assertEnvNamesAllowed(names: Iterable<string>, allowed: Iterable
       'allow each one by name only if you set it yourself.',
     { field: 'allowEnv' },
   );
+}
+
+// ---- an address from one source, a credential from another ---------------------------------------
+//
+// A variable that says where a service's requests go (OPENAI_BASE_URL) carries no secret, and a
+// profile holding its own service's address beside its own key is ordinary. Set by one source next
+// to that service's credential from another (a second profile, a BYOK key, or the environment
+// keyhold was started in), it sends that credential to whoever wrote the address: a teammate's
+// profile holding ANTHROPIC_BASE_URL, run beside your Claude key, hands your key to their server.
+// Such an address is allowed by name, as the variables above are.
+
+const ADDRESS = /^(.+?)_(?:BASE_URL|API_BASE|API_BASE_URL|API_URL|API_HOST|ENDPOINT|ENDPOINT_URL|HOST|URL)$/;
+const CREDENTIAL = /(?:KEY|TOKEN|SECRET|PASSWORD|CREDENTIALS?)$/;
+/** Addresses whose service's credentials are not named with the address's own prefix (Gemini's CLI). */
+const ADDRESS_PREFIXES: Readonly<Record<string, readonly string[]>> = { GOOGLE_GEMINI_BASE_URL: ['GEMINI_', 'GOOGLE_'] };
+const INHERITED = 'the environment keyhold was started in';
+
+/** The name prefixes of the credentials a service address serves (ANTHROPIC_ for ANTHROPIC_BASE_URL), or null. */
+function servedPrefixes(name: string): readonly string[] | null {
+  const upper = name.toUpperCase();
+  const explicit = ADDRESS_PREFIXES[upper];
+  if (explicit !== undefined) return explicit;
+  const m = ADDRESS.exec(upper);
+  return m ? [`${m[1] as string}_`] : null;
+}
+
+/** Refuses a service address from one source beside that service's credential from another, unless the address is allowed by name. */
+export function assertNoAddressForOthers(
+  sources: readonly EnvSource[],
+  inherited: Readonly<Record<string, string | undefined>>,
+  allowed: Iterable<string>,
+): void {
+  // Each credential-like name, with the sources that give it (the inherited environment only where no source does).
+  const givers = new Map<string, { name: string; labels: Set<string> }>();
+  const give = (name: string, label: string) => {
+    const upper = name.toUpperCase();
+    if (!CREDENTIAL.test(upper)) return;
+    const entry = givers.get(upper) ?? { name, labels: new Set<string>() };
+    entry.labels.add(label);
+    givers.set(upper, entry);
+  };
+  for (const source of sources) for (const name of Object.keys(source.values)) give(name, source.label);
+  for (const [name, value] of Object.entries(inherited)) if (value !== undefined && !givers.has(name.toUpperCase())) give(name, INHERITED);
+  const ok = allowedSet(allowed);
+  for (const source of sources) {
+    for (const address of Object.keys(source.values)) {
+      const prefixes = servedPrefixes(address);
+      if (prefixes === null || ok.has(address.toUpperCase())) continue;
+      for (const [upper, { name, labels }] of givers) {
+        if (labels.has(source.label) || !prefixes.some((p) => upper.startsWith(p))) continue;
+        const from = [...labels][0] as string;
+        throw new KeyholdError(
+          'DangerousKey',
+          `${quoteName(address)} from ${source.label} would send ${quoteName(name)} from ${from} to the address it holds. ` +
+            'Allow the address by name only if you set it yourself.',
+          { field: 'allowEnv' },
+        );
+      }
+    }
+  }
 }
