@@ -411,6 +411,10 @@ export const DamagedCell = shownOnly(() =>
     rowId: z.string(),
     column: z.string(),
     item: z.string(),
+    /** A profile's AGENT_ID/NAME or a BYOK key's kind, when its listing cell is readable. */
+    name: z.string().optional(),
+    /** The profile or BYOK key is in the trash: emptying it from there removes the damage. */
+    trashed: z.boolean().optional(),
   }),
 );
 export type DamagedCell = z.infer<typeof DamagedCell>;

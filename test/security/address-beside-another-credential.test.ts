@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertNoAddressForOthers } from '../../src/core/devflow/env-names';
+import { assertNoAddressForOthers, type EnvSource } from '../../src/core/devflow/env-names';
 import { keyhold } from '../helpers/cli';
 import { lookalike } from '../helpers/lookalike';
 import { cliVault } from './cli-env';
@@ -86,7 +86,7 @@ describe("a service address from one source beside that service's credential fro
     expect(() => assertNoAddressForOthers(gemini, { GEMINI_API_KEY: 'g' }, ['google_gemini_base_url'])).not.toThrow();
     const plain = [{ label: 'profile a/b', values: { REGION: 'eu', OPENAI_MODEL: 'x' } }];
     expect(() => assertNoAddressForOthers(plain, { OPENAI_API_KEY: 'k' }, [])).not.toThrow();
-    const aws = [
+    const aws: EnvSource[] = [
       { label: 'profile a/b', values: { AWS_ENDPOINT_URL: EVIL } },
       { label: 'profile c/d', values: { AWS_SECRET_ACCESS_KEY: 's' } },
     ];

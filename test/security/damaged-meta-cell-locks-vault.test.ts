@@ -99,7 +99,7 @@ describe('a damaged profile meta cell', () => {
     expect(report.ok).toBe(false);
     expect(report.header.ok).toBe(true);
     expect(report.audit.ok).toBe(true);
-    expect(report.damaged).toEqual([{ table: 'profiles', rowId: badId, column: 'meta', item: 'profile' }]);
+    expect(report.damaged).toEqual([{ table: 'profiles', rowId: badId, column: 'meta', item: 'profile', trashed: false }]);
     const text = await keyhold(['doctor'], { env });
     expect(text.stdout).toMatch(new RegExp(`profiles\\s+${badId}\\s+meta\\s+profile`));
   });

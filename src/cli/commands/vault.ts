@@ -10,7 +10,7 @@ import { checkNewPassword } from '../../shared/password-strength';
 import { sessionToken, unlock, vaultPath, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { wholeNumber } from '../parse';
-import { currentIo, err, printJson, printTable, promptHidden, readNewPassword, readPassword, readStdinSecret, say, setExitCode } from '../io';
+import { cleanField as f, currentIo, err, printJson, printTable, promptHidden, readNewPassword, readPassword, readStdinSecret, say, setExitCode } from '../io';
 
 function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string }): KdfParams | undefined {
   const preset = opts.kdf ? KDF_PRESETS[opts.kdf as keyof typeof KDF_PRESETS] : undefined;
@@ -60,8 +60,14 @@ function printDoctor(r: Partial<DoctorReport> & Pick<DoctorReport, 'ok' | 'datab
   if (r.damaged && r.damaged.length > 0) {
     printTable(
       ['TABLE', 'ROW', 'COLUMN', 'ITEM'],
-      r.damaged.map((d) => [d.table, d.rowId, d.column, d.item]),
+      r.damaged.map((d) => [d.table, d.rowId, d.column, `${d.item}${d.name === undefined ? '' : ` ${f(d.name)}`}${d.trashed ? ' (in the trash)' : ''}`]),
     );
+    if (r.damaged.some((d) => d.table === 'profiles' || d.table === 'byok_keys')) {
+      say(
+        'A damaged profile or BYOK key goes away once removed ("keyhold profile rm ID", "keyhold byok rm KIND") and emptied from the trash\n' +
+          '("keyhold trash purge ID"), or restore a backup; "keyhold doctor --salvage FILE" first saves everything still readable.\n',
+      );
+    }
   }
 }
 

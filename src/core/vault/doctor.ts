@@ -51,6 +51,7 @@ export function examine(vault: Vault): DoctorReport {
       }
     }
   }
+  for (const cell of damaged) Object.assign(cell, whoseCell(vault, cell));
   const snapshot = vault.profiles.indexState;
   const locked = examineLocked(vault);
   const audit = vault.audit.verify();
@@ -61,4 +62,20 @@ export function examine(vault: Vault): DoctorReport {
     audit,
     damaged,
   };
+}
+
+/** Which profile or BYOK key a damaged cell belongs to, and whether it is in the trash: what a person needs to act on it. */
+function whoseCell(vault: Vault, cell: DamagedCell): Pick<DamagedCell, 'name' | 'trashed'> {
+  if (cell.table !== 'profiles' && cell.table !== 'byok_keys') return {};
+  const row = sql(vault.db, `SELECT meta, trashed_at FROM ${cell.table} WHERE id = ?`).get(cell.rowId) as
+    { meta: Buffer; trashed_at: number | null } | undefined;
+  if (!row) return {};
+  const trashed = row.trashed_at !== null;
+  try {
+    const meta = vault.cells().decrypt<{ agentId?: string; name?: string; kind?: string }>(cell.table, cell.rowId, 'meta', row.meta);
+    return { name: cell.table === 'profiles' ? `${meta.agentId}/${meta.name}` : String(meta.kind), trashed };
+  } catch (e) {
+    if (!isTamperedCell(e)) throw e;
+    return { trashed };
+  }
 }
