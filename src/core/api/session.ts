@@ -7,7 +7,7 @@ import { KDF_PRESETS, type KdfParams } from '../crypto/kdf';
 import { quickUnlockPolicy, type SecretStoragePort } from '../desktop';
 import { SyncEngine, type SyncEngineOptions } from '../sync/engine';
 import { SyncRunner } from '../sync/runner';
-import { dbPath } from '../vault/db';
+import { dbPath, refuseExistingVault } from '../vault/db';
 import { Vault } from '../vault/vault';
 import { defaultQuickUnlockFile, QuickUnlockStore } from './quick-unlock';
 
@@ -141,7 +141,7 @@ export class VaultSession {
 
   create(password: string, preset: KdfPreset): Promise<VaultStatus> {
     return this.#serial(async () => {
-      if (this.#exists()) throw new KeyholdError('VaultExists', `A vault already exists in ${this.dir}.`);
+      refuseExistingVault(this.options.vaultDir);
       const epoch = this.#epoch;
       const vault = await Vault.create(this.dir, password, {
         kdf: this.#params(preset),
