@@ -29,9 +29,12 @@ function openVault(globals: GlobalOptions): Vault {
   return vault;
 }
 
-/** Unlocks with the session given, else with the master password (asked, or KEYHOLD_PASSWORD). */
-export async function unlock(vault: Vault, token: string | undefined): Promise<void> {
-  if (token === undefined) await vault.unlock(await readPassword());
+/**
+ * Unlocks with the session given, else with the master password (asked, or KEYHOLD_PASSWORD).
+ * `sessionHelps: false` where a session cannot stand in for the password (`keyhold unlock` itself).
+ */
+export async function unlock(vault: Vault, token: string | undefined, sessionHelps = true): Promise<void> {
+  if (token === undefined) await vault.unlock(await readPassword(undefined, { sessionHelps }));
   else unlockWithSession(vault, token);
 }
 
@@ -45,7 +48,7 @@ export async function unlock(vault: Vault, token: string | undefined): Promise<v
 export async function withVault<T>(globals: GlobalOptions, fn: (vault: Vault) => Promise<T> | T, options: { session?: boolean } = {}): Promise<T> {
   const vault = openVault(globals);
   try {
-    await unlock(vault, options.session === false ? undefined : sessionToken());
+    await unlock(vault, options.session === false ? undefined : sessionToken(), options.session !== false);
     return await fn(vault);
   } finally {
     vault.close();

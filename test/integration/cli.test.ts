@@ -45,8 +45,13 @@ describe('keyhold CLI', () => {
 
   it('without a terminal or KEYHOLD_PASSWORD it says how to provide the password', async () => {
     const r = await keyhold(['profile', 'list'], { env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT as string } });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/set KEYHOLD_PASSWORD/);
+    expect([r.code, r.stderr]).toEqual([
+      2,
+      'keyhold: No terminal to ask for the master password: set KEYHOLD_PASSWORD or use "keyhold unlock" for a session.\n',
+    ]);
+    // keyhold unlock itself is not sent to keyhold unlock.
+    const unlock = await keyhold(['unlock'], { env: { KEYHOLD_VAULT: env.KEYHOLD_VAULT as string } });
+    expect([unlock.code, unlock.stderr]).toEqual([2, 'keyhold: No terminal to ask for the master password: set KEYHOLD_PASSWORD.\n']);
   });
 
   it('passwd without a terminal names the variable it lacks, and no session, which cannot stand in for a password', async () => {
