@@ -156,6 +156,11 @@ describe("a key named like one of Keyhold's own variables", () => {
     const path = await hostileBundle(bob.vault, bob.dir, [{ agentId: 'agent', name: 'prod', authData: NESTED, saveSession: false }]);
     const { preview } = await importFile(bob.vault, path, { dryRun: true });
     expect(preview.profiles[0]?.dangerousKeys).toEqual(['KEYHOLD_VAULT', 'KEYHOLD_INSECURE_TEST_KDF']);
+    // The preview does not tell the person to allow what no allowance lets through.
+    expect(preview.warnings).toContain(
+      "1 profile(s) carry Keyhold's own variables (KEYHOLD_VAULT, KEYHOLD_INSECURE_TEST_KDF), which no allowance lets through: nothing can be imported until the sender renames them.",
+    );
+    expect(preview.warnings.join('\n')).not.toMatch(/each must be allowed by name/);
     for (const allowEnv of [[], ['KEYHOLD_VAULT', 'KEYHOLD_INSECURE_TEST_KDF']]) {
       const error = await expectKeyholdError(
         () => importFile(bob.vault, path, { trustSigner: true, allowEnv }),

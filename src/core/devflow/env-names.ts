@@ -113,7 +113,7 @@ const GIVEN_BY_KEYHOLD = 'KEYHOLD_BYOK_KEY';
  * program starts (an apiKeyHelper, a wrapped MCP server) would take it as its own setting: another
  * vault (KEYHOLD_VAULT), another password or session, a lower KDF floor (KEYHOLD_INSECURE_TEST_KDF).
  */
-const isReservedForKeyhold = (name: string): boolean => isKeyholdVariable(name) && name.toUpperCase() !== GIVEN_BY_KEYHOLD;
+export const isReservedForKeyhold = (name: string): boolean => isKeyholdVariable(name) && name.toUpperCase() !== GIVEN_BY_KEYHOLD;
 
 const KEYHOLD_ITSELF = 'Keyhold itself';
 

@@ -3,7 +3,7 @@ import { checkProviderKey, undeclaredKeys } from '../../shared/domain';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { AgentChange, ByokChange, ChangeCounts as Counts, ConflictPolicy, ImportPreview, ProfileChange, ProfileDiff } from '../../shared/share';
-import { dangerousEnvName } from '../devflow/env-names';
+import { dangerousEnvName, isReservedForKeyhold } from '../devflow/env-names';
 import { dataVersion, sql } from '../vault/db';
 import type { Vault } from '../vault/vault';
 import type { Bundle, BundleProfile } from './bundle';
@@ -258,10 +258,17 @@ function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange
         '(if they synced them) and invalidate their tokens. They arrive as drafts; mark each ready only if that is what you want.',
     );
   }
-  const risky = profiles.filter((p) => p.action !== 'skip' && p.dangerousKeys.length > 0);
+  const risky = profiles.filter((p) => p.action !== 'skip' && p.dangerousKeys.some((k) => !isReservedForKeyhold(k)));
   if (risky.length > 0) {
-    const names = [...new Set(risky.flatMap((p) => p.dangerousKeys))].join(', ');
+    const names = [...new Set(risky.flatMap((p) => p.dangerousKeys.filter((k) => !isReservedForKeyhold(k))))].join(', ');
     warnings.push(`${risky.length} profile(s) carry keys that change how a program runs when injected (${names}): each must be allowed by name.`);
+  }
+  const keyholds = profiles.filter((p) => p.action !== 'skip' && p.dangerousKeys.some(isReservedForKeyhold));
+  if (keyholds.length > 0) {
+    const names = [...new Set(keyholds.flatMap((p) => p.dangerousKeys.filter(isReservedForKeyhold)))].join(', ');
+    warnings.push(
+      `${keyholds.length} profile(s) carry Keyhold's own variables (${names}), which no allowance lets through: nothing can be imported until the sender renames them.`,
+    );
   }
   const tokens = profiles.filter((p) => p.withToken).length;
   const carried = opened.bundle.items.profiles.filter((p) => p.authToken !== undefined).length;
