@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildChildEnv } from '../../src/core/devflow';
@@ -222,5 +222,15 @@ describe('KEYHOLD_VAULT through the CLI', () => {
       expect(r.stderr).toMatch(/Profile app\/old: "KEYHOLD_VAULT" is a variable of Keyhold itself/);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it('a keyhold.toml that lists it is refused when read: by trust, before anything is trusted', async () => {
+    const project = join(v.dir, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'keyhold.toml'), '[env]\nKEYHOLD_VAULT = "keyhold://profile/app/old/API_KEY"\n');
+    const r = await v.run(['trust', project, '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('keyhold.toml: "KEYHOLD_VAULT" is a variable of Keyhold itself');
+    expect((await v.ok(['trust', '--list', '--json'])).json<unknown[]>()).toEqual([]);
   });
 });

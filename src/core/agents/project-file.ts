@@ -2,7 +2,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from '@decimalturn/toml-patch';
 import { KeyholdError } from '../../shared/errors';
-import { assertEnvName, quoteName } from '../devflow/env-names';
+import { assertEnvName, quoteName, refuseKeyholdVariables } from '../devflow/env-names';
 import { findReferences, formatReference, parseReference } from '../devflow/inject';
 import type { Vault } from '../vault/vault';
 import { nestedTooDeeply } from './nesting';
@@ -64,6 +64,8 @@ export function parseProjectFile(text: string): Record<string, string> {
     parseReference(value);
     refs[name] = value;
   }
+  // Refused when the file is read (by trust as by run), not trusted first and refused at every run.
+  refuseKeyholdVariables(Object.keys(refs), PROJECT_FILE);
   return refs;
 }
 

@@ -336,7 +336,7 @@ const listed = (names: readonly string[], show: (name: string) => string): strin
  * Refuses Keyhold's own variables outright: no allowance covers them (isReservedForKeyhold says why).
  * The error's field is the first such name, not `allowEnv`, so no caller offers an allowance.
  */
-function refuseKeyholdVariables(names: readonly string[], where: string | undefined): void {
+export function refuseKeyholdVariables(names: readonly string[], where: string | undefined): void {
   const refused = names.filter(isReservedForKeyhold);
   if (refused.length === 0) return;
   const one = refused.length === 1;
