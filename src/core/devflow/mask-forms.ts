@@ -1,8 +1,10 @@
 /*
  * The encoded forms a program commonly prints a secret in, so masking catches them as well as the
  * secret itself (GitHub Actions' runner masks the same families): base64 and base64url (as written
- * by Buffer, btoa, HTTP Basic auth), hex (lower and upper case) and URL encoding (percent escapes
- * in either case, and the form encoding that writes a space as "+").
+ * by Buffer, btoa, HTTP Basic auth), hex (lower and upper case), URL encoding (percent escapes
+ * in either case, and the form encoding that writes a space as "+"), and the escapes of a quoted
+ * string in JSON, Python and HTML. Base64 wrapped into lines (`base64` writes 76 columns) is not
+ * among them: where the line breaks fall depends on what comes before the secret.
  *
  * Base64 inside a longer encoded text (say "Basic base64(user:secret)") depends on where the secret
  * starts within a 3-byte group, so each alignment gives its own form: the characters whose 6 bits
@@ -39,11 +41,35 @@ function urlForms(secret: string): string[] {
   return [component, encodeURI(secret), form].flatMap((f) => [f, lowerEscapes(f)]);
 }
 
+/**
+ * A secret inside a quoted string of a program's output: JSON (JSON.stringify, and Python's
+ * json.dumps, which writes every non-ASCII character as \uXXXX), Python's repr of its UTF-8 bytes
+ * (b'p\xc3\xa4ss'), and HTML (a server's error page). A key that holds a line break, a quote or a
+ * backslash (a PEM key, a service account's JSON) is never printed as itself inside JSON: Claude
+ * Code hands `redact` its tool output as JSON.
+ */
+function quotedForms(secret: string, bytes: Buffer): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  const ascii = json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const upper = ascii.replace(/\\u([0-9a-f]{4})/g, (_, hex: string) => `\\u${hex.toUpperCase()}`);
+  const py = (quote: string) =>
+    [...bytes]
+      .map((b) => {
+        const c = String.fromCharCode(b);
+        if (c === '\\' || c === quote) return `\\${c}`;
+        if (b >= 0x20 && b < 0x7f) return c;
+        return { 9: '\\t', 10: '\\n', 13: '\\r' }[b] ?? `\\x${b.toString(16).padStart(2, '0')}`;
+      })
+      .join('');
+  const html = secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return [json, ascii, upper, py("'"), py('"'), html, html.replace(/'/g, '&#39;'), html.replace(/'/g, '&#x27;')];
+}
+
 /** The encoded forms of one secret, without the secret itself, each at least MIN_ENCODED_LENGTH long. */
 export function encodedForms(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const hex = bytes.toString('hex');
-  const forms = new Set([...base64Forms(bytes), hex, hex.toUpperCase(), ...urlForms(secret)]);
+  const forms = new Set([...base64Forms(bytes), hex, hex.toUpperCase(), ...urlForms(secret), ...quotedForms(secret, bytes)]);
   forms.delete(secret);
   return [...forms].filter((f) => f.length >= MIN_ENCODED_LENGTH);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { HttpClient } from './http';
-import { notFoundAsRejected, sanitizeServerText, withServerWords, type RemoteResult } from './remote-errors';
+import { notFoundAsRejected, redactDeep, sanitizeServerText, withServerWords, type RemoteResult } from './remote-errors';
 
 // The seed types these `string<date-time>` (RFC 3339). Accepted as servers write them: "T", "t" or
 // a space between date and time, any number of fractional digits, "Z", "z", "+00:00" or "+0000",
@@ -78,7 +78,8 @@ export async function setByokKey(
     secrets: [apiKey, conn.token],
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return notFoundAsRejected(result, 'Backside does not know this agent kind');
+  // The row is kept with the key and shown without --reveal: nothing the server echoed may stay in it.
+  return notFoundAsRejected(result.ok ? { ok: true, body: redactDeep(result.body, [apiKey, conn.token]) } : result, 'Backside does not know this agent kind');
 }
 
 /** Asks Backside to probe a key without storing it. */
@@ -96,7 +97,10 @@ export async function validateKey(
     secrets: [apiKey, conn.token],
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return notFoundAsRejected(result, 'Backside has no key validation endpoint at this address');
+  return notFoundAsRejected(
+    result.ok ? { ok: true, body: redactDeep(result.body, [apiKey, conn.token]) } : result,
+    'Backside has no key validation endpoint at this address',
+  );
 }
 
 /** What Backside's validate-key said about one key. */

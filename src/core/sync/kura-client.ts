@@ -85,6 +85,15 @@ export async function upsertAuthProfile(
       message: `Kura answered "${type}" to ${isUpdate ? 'an update' : 'a create'} request, which its API does not allow.`,
     };
   }
+  // The answer is about the profile sent: another name, or an update that hands back a token
+  // other than the one it keeps valid, would give this profile another profile's token.
+  const mismatch =
+    name !== req.name
+      ? `Kura answered about a profile named otherwise than the one sent`
+      : isUpdate && auth_token !== undefined && auth_token !== sentToken
+        ? 'Kura answered an update with a token other than the one sent, which its API keeps valid on update'
+        : null;
+  if (mismatch !== null) return { ok: false, kind: 'badResponse', status: 200, message: `${mismatch}; Keyhold kept the token it holds.` };
   // Only an update's answer may lack the token (its schema makes it optional), and then the
   // token sent stays valid.
   return { ok: true, body: { auth_token: (auth_token ?? sentToken) as string, name, type } };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KeyholdError, type ErrorCode } from '../../shared/errors';
+import { encodedForms } from '../devflow/mask-forms';
 
 /**
  * How a call to a remote service ended, as a value. The sync engine decides what to do from
@@ -55,8 +56,8 @@ const SHORT_SECRET_CHARS = 6;
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Removes every secret from text a server wrote, including the escaped forms a server produces
- * when it echoes a JSON body or a URL back.
+ * Removes every secret from text a server wrote, including the escaped and encoded forms a server
+ * produces when it echoes a JSON body, a URL or an HTML page back (the forms `run` masks).
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   const forms = new Set<string>();
@@ -65,6 +66,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
     forms.add(s);
     forms.add(JSON.stringify(s).slice(1, -1));
     forms.add(encodeURIComponent(s));
+    for (const form of encodedForms(s)) forms.add(form);
   }
   let out = text;
   for (const form of [...forms].sort((a, b) => b.length - a.length)) {
@@ -75,6 +77,20 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
     }
   }
   return out;
+}
+
+/**
+ * A parsed answer with every string in it redacted: for answers that are kept and shown (Backside's
+ * row of a key), where a server that echoes what it was sent must not leave the key or the
+ * connection's token in the vault's listing cells.
+ */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v, secrets)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactSecrets(k, secrets), redactDeep(v, secrets)])) as T;
+  }
+  return value;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
