@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { runWithSecrets, type RunOptions } from '../../src/core/devflow/run';
 import { DEFAULT_MASK } from '../../src/core/devflow/mask';
 import { KeyholdError } from '../../src/shared/errors';
@@ -20,6 +20,19 @@ function noInput(): PassThrough {
   const s = new PassThrough();
   s.end();
   return s;
+}
+
+/** An output whose reader goes away after the first chunk, as `| head -1`'s does: later writes fail with EPIPE. */
+function readerGoneAfterFirstChunk() {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (chunks.length > 0) return callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
 /** Runs `node -e script` with the given secrets; returns the result and what the child wrote. */
@@ -156,6 +169,65 @@ describe('runWithSecrets', () => {
     const nul = await run({ KEY: 'sec\u0000ret-value' });
     expect(nul.code).toBe('BadInput');
     expect(nul.message).not.toContain('ret-value');
+  });
+
+  describe.skipIf(process.platform === 'win32')('when the reader of the output goes away (`| head -1`), as in a shell pipeline', () => {
+    const secret = 'sk-live-0123456789abcdef';
+
+    it('a child that writes again ends by SIGPIPE, with nothing said about a reset connection', async () => {
+      const out = readerGoneAfterFirstChunk();
+      const err = sink();
+      const script = `while :; do echo "y $API_KEY"; done`;
+      const result = await runWithSecrets({
+        command: 'sh',
+        args: ['-c', script],
+        env: { API_KEY: secret },
+        mask: true,
+        stdin: noInput(),
+        stdout: out.stream,
+        stderr: err.stream,
+      });
+      expect(result).toEqual({ signal: 'SIGPIPE' });
+      expect(out.text()).toMatch(new RegExp(`^(y ${DEFAULT_MASK}\n)+`));
+      expect(out.text()).not.toContain(secret);
+      expect(err.text()).toBe('');
+    });
+
+    // Node ignores SIGPIPE, as Python does: such a child must see EPIPE at its next write, as in a
+    // pipeline. It writes as `yes` or Python do, blocking, so a write is waiting whenever the reader
+    // goes: closing the socket with output unread then fails it with ECONNRESET instead (small writes,
+    // so the waiting one has written nothing yet and reports the error rather than a short count).
+    const ignoresSigpipe = (ours: 1 | 2, other: 1 | 2) => `
+      const { writeSync } = require('node:fs');
+      const chunk = Buffer.alloc(1024, 'y');
+      try {
+        for (;;) writeSync(${ours}, chunk);
+      } catch (e) {
+        writeSync(${other}, 'child saw ' + e.code + '\\n');
+        process.exit(3);
+      }`;
+
+    it('a child that ignores SIGPIPE gets EPIPE at its next write to stdout, and ends as it chooses', async () => {
+      const out = readerGoneAfterFirstChunk();
+      const { result, stderr } = await runScript(ignoresSigpipe(1, 2), { API_KEY: secret }, { stdout: out.stream });
+      expect(stderr).toBe('child saw EPIPE\n');
+      expect(result).toEqual({ code: 3 });
+    });
+
+    it('the same for stderr', async () => {
+      const err = readerGoneAfterFirstChunk();
+      const { result, stdout } = await runScript(ignoresSigpipe(2, 1), { API_KEY: secret }, { stderr: err.stream });
+      expect(stdout).toBe('child saw EPIPE\n');
+      expect(result).toEqual({ code: 3 });
+    });
+
+    it('a child that does not write again keeps its own exit code', async () => {
+      const out = readerGoneAfterFirstChunk();
+      const script = `process.stdout.write('one\\n'); setTimeout(() => process.stdout.write('two\\n'), 50); setTimeout(() => process.exit(5), 300);`;
+      const { result } = await runScript(script, { API_KEY: secret }, { stdout: out.stream });
+      expect(result).toEqual({ code: 5 });
+      expect(out.text()).toBe('one\n');
+    });
   });
 
   it('forwards SIGTERM to the child while waiting, and hands stdout over as it is', async () => {

@@ -40,4 +40,13 @@ describe('a closed output pipe ends keyhold quietly', () => {
     expect(r.signal).toBeNull();
     expect(r.code).toBe(0);
   });
+
+  // `run` waits for its command instead, which ends as it would in a pipeline: by SIGPIPE at its next
+  // write (exit 141), masked or not, without "Connection reset by peer" from the command.
+  it.skipIf(process.platform === 'win32').each([[[] as string[]], [['--no-mask']]])('keyhold run %j -- yes', async (flags) => {
+    const r = await withClosedStdout(['run', ...flags, '--profile', 'app/p0', '--', 'yes']);
+    expect(r.stderr).toBe('');
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(141);
+  });
 });

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readSync, statSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { KeyholdError } from '../../shared/errors';
 import { assertEnvName, assertEnvNamesAllowed, assertEnvValue, mergeEnv, quoteName, withoutKeyholdVariables } from './env-names';
 import { SecretMask, type MaskOptions } from './mask';
@@ -76,12 +75,130 @@ function startError(e: unknown, command: string): KeyholdError {
   return new KeyholdError('Internal', `Could not start ${shown}${code ? ` (${code})` : ''}.`);
 }
 
-async function relay(from: Readable, to: Writable, mask: SecretMask | undefined): Promise<void> {
+/** The descriptor of the socket Node reads a child's output from, where it has one (not on Windows). */
+function socketFd(stream: Readable): number | undefined {
+  const fd: unknown = (stream as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+/**
+ * Reads and drops what is waiting in the socket now, without waiting for more (the socket does not
+ * block). A read that does not fill the buffer took all there was, so the socket can be closed at
+ * once, without the time an EAGAIN error takes to build (a writer could fill it again meanwhile).
+ */
+function dropWaiting(stream: Readable): void {
+  const fd = socketFd(stream);
+  if (fd === undefined) return;
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
   try {
-    await (mask ? pipeline(from, mask.createStream(), to, { end: false }) : pipeline(from, to, { end: false }));
+    while (readSync(fd, buffer) === buffer.length);
   } catch {
-    // The reader went away (e.g. `| head`): the pipe is closed and the child sees EPIPE, as it would unwrapped.
+    // EAGAIN: nothing was waiting.
   }
+}
+
+/** How long a child sent SIGSTOP may take to stop: it finishes the system call it is in, if any, first. */
+const STOPPED_BY = 20;
+
+/**
+ * What a write after the reader went away does to the child (see relay): SIGPIPE, then `close` while
+ * the child is stopped. Both outputs share it, so the child is continued only once neither is closing.
+ */
+function pipeBreaker(child: ChildProcess): (close: () => void) => void {
+  let closing = 0;
+  return (close) => {
+    if (process.platform === 'win32') return close();
+    // A child that keeps SIGPIPE's default action ends here, as this write would have ended it.
+    child.kill('SIGPIPE');
+    // One that survives it must get EPIPE at its next write: the socket is emptied and closed while it is stopped.
+    if (closing++ === 0) child.kill('SIGSTOP');
+    setTimeout(() => {
+      close();
+      if (--closing === 0) child.kill('SIGCONT');
+    }, STOPPED_BY);
+  };
+}
+
+/**
+ * Copies one output of the child to ours, masked when asked. The child writes to a socket that we
+ * read, not to our reader, so when our reader goes away (`keyhold run … | head -1`) we must make
+ * the child see what it would in a shell pipeline: its next write raises SIGPIPE, or fails with
+ * EPIPE if it ignores SIGPIPE (Node and Python do). Closing the socket with output unread, as a
+ * plain pipeline() does, fails that write with ECONNRESET instead ("Connection reset by peer").
+ *
+ * So from the failed write on, the child's output is read and dropped, and when it writes again
+ * (the next chunk arrives) the child is sent SIGPIPE, which ends it unless it ignores or catches
+ * it. For one that does, the socket is then closed with nothing left in it, so that its next write
+ * fails with EPIPE; the socket can only be emptied while nothing writes to it, so the child is
+ * stopped (SIGSTOP) for that moment and continued (SIGCONT) right after. A child that writes nothing
+ * more is left alone and ends with its own status, as it would in a pipeline.
+ *
+ * Limits: only the child itself is signalled and stopped. A program it started that writes to the
+ * same output (`sh -c 'yes; …'`) gets EPIPE and SIGPIPE from the system at its next write after the
+ * close, or ECONNRESET if it was writing at that very moment; and the child is sent SIGPIPE
+ * although it was not the writer. On Windows, which has no such signals, the socket is just closed.
+ */
+function relay(from: Readable, to: Writable, mask: SecretMask | undefined, brokenPipe: (close: () => void) => void): Promise<void> {
+  const masker = mask?.createMasker();
+  return new Promise<void>((resolve) => {
+    let gone = false;
+    let ended = false;
+    let settled = false;
+    let unwritten = 0;
+    let waitingForDrain = false;
+
+    const settle = () => {
+      if (settled || !ended || (!gone && unwritten > 0)) return;
+      settled = true;
+      to.off('error', readerGone);
+      resolve();
+    };
+    function readerGone(): void {
+      if (gone) return;
+      gone = true;
+      from.resume();
+      settle();
+    }
+    const write = (bytes: Buffer) => {
+      if (bytes.length === 0 || gone) return;
+      if (to.destroyed || to.writableEnded) return readerGone();
+      unwritten += 1;
+      const more = to.write(bytes, (e) => {
+        unwritten -= 1;
+        if (e) readerGone();
+        settle();
+      });
+      if (!more && !waitingForDrain) {
+        waitingForDrain = true;
+        from.pause();
+        to.once('drain', () => {
+          waitingForDrain = false;
+          from.resume();
+        });
+      }
+    };
+    let broken = false;
+    const writtenAfterReaderGone = () => {
+      if (broken) return;
+      broken = true;
+      brokenPipe(() => {
+        dropWaiting(from);
+        from.destroy();
+      });
+    };
+
+    to.on('error', readerGone);
+    from.on('data', (chunk: Buffer) => (gone ? writtenAfterReaderGone() : write(masker ? masker.write(chunk) : chunk)));
+    from.once('end', () => {
+      if (masker) write(masker.end());
+    });
+    // The child's side failing (it died, or reset the socket) ends its output; there is nothing to report.
+    from.on('error', () => undefined);
+    from.once('close', () => {
+      ended = true;
+      settle();
+    });
+  });
 }
 
 /**
@@ -127,14 +244,18 @@ export async function runWithSecrets(options: RunOptions): Promise<RunResult> {
     child.stdin.on('error', () => undefined);
     stdin.pipe(child.stdin);
   }
-  const outputs = [child.stdout ? relay(child.stdout, stdout, masked) : undefined, child.stderr ? relay(child.stderr, stderr, masked) : undefined];
+  const brokenPipe = pipeBreaker(child);
+  const outputs = [
+    child.stdout ? relay(child.stdout, stdout, masked, brokenPipe) : undefined,
+    child.stderr ? relay(child.stderr, stderr, masked, brokenPipe) : undefined,
+  ];
   const cleanup = () => {
     for (const [signal, forward] of forwarders) process.off(signal, forward);
     if (child.stdin) stdin.unpipe(child.stdin);
   };
 
   return new Promise<RunResult>((resolve, reject) => {
-    child.once('error', (e) => {
+    child.on('error', (e) => {
       // After a successful start, an error only means a signal could not be delivered.
       if (child.pid !== undefined) return;
       cleanup();
