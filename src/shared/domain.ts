@@ -379,6 +379,9 @@ export const AuditEvent = z.enum([
   /** A keyhold.toml was trusted (its path and text), or that trust was withdrawn. */
   'file_trusted',
   'file_trust_revoked',
+  /** \`mcp wrap\` changed an MCP config (its path), or \`mcp unwrap\` put it back. */
+  'config_wrapped',
+  'config_unwrapped',
   // The chain head was missing or unreadable when an entry had to be added: the chain goes on from
   // the last entry present, and this entry keeps the break visible to every later verification.
   'audit_chain_broken',

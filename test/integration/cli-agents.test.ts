@@ -209,7 +209,9 @@ describe('keyhold mcp wrap / unwrap', () => {
     expect(JSON.parse(history.stdout)).toMatchObject([{ reason: 'import', source: `${file} (mcpServers.slack.env: SLACK_BOT_TOKEN)` }]);
 
     expect((await keyhold(['mcp', 'wrap', file, '--force'], { env: withSession() })).stderr).toMatch(/No server .* has secret env values/);
-    const back = await keyhold(['mcp', 'unwrap', file], { env: noVault() });
+    // Unwrap reads the vault's record of the wrap: it needs the vault open, as wrap does.
+    expect((await keyhold(['mcp', 'unwrap', file], { env: noVault() })).code).toBe(2);
+    const back = await keyhold(['mcp', 'unwrap', file], { env: withSession() });
     expect(back.code, back.stderr).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(config());
     expect(existsSync(`${file}.keyhold-backup`)).toBe(false);
@@ -219,12 +221,12 @@ describe('keyhold mcp wrap / unwrap', () => {
     const file = write(p('wrap3', '.mcp.json'), config());
     expect((await keyhold(['mcp', 'wrap', file], { env: withSession() })).code).toBe(0);
     writeFileSync(file, `${readFileSync(file, 'utf8')}\n`);
-    const r = await keyhold(['mcp', 'unwrap', file], { env: noVault() });
+    const r = await keyhold(['mcp', 'unwrap', file], { env: withSession() });
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/changed since it was wrapped.*--force/);
-    expect((await keyhold(['mcp', 'unwrap', file, '--force'], { env: noVault() })).code).toBe(0);
+    expect((await keyhold(['mcp', 'unwrap', file, '--force'], { env: withSession() })).code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(config());
-    expect((await keyhold(['mcp', 'unwrap', file], { env: noVault() })).code).toBe(5);
+    expect((await keyhold(['mcp', 'unwrap', file], { env: withSession() })).code).toBe(5);
   });
 
   it('a server whose name cannot be an agent id stops the wrap before anything is stored, naming it', async () => {

@@ -4,6 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backupOf, planWrap, restoreWrapped, writeWrapped } from '../../src/core/agents';
 import { lookalike } from '../helpers/lookalike';
 import { tempDir } from '../helpers/vault';
+import type { WrapRecord, WrapRecords } from '../../src/core/vault/wrapped-configs';
+
+/** The vault's records of wraps, in memory: these cases are about the files. */
+function records(): WrapRecords {
+  const kept = new Map<string, WrapRecord>();
+  return { get: (path) => kept.get(path) ?? null, record: (r) => void kept.set(r.path, r), forget: (path) => void kept.delete(path) };
+}
+const wraps = records();
 
 // The agent tools write their own configs while they run (Claude Code keeps its state in
 // ~/.claude.json), and a wrap may wait at the password prompt between reading the file and writing
@@ -25,7 +33,7 @@ describe('writing a wrapped config', () => {
     const theirs = config.replace('"mcpServers"', '"numStartups": 42,\n  "mcpServers"');
     writeFileSync(file, theirs);
 
-    const error = await writeWrapped(file, config, plan).then(
+    const error = await writeWrapped(file, config, plan, wraps).then(
       () => null,
       (e: unknown) => e,
     );
@@ -38,7 +46,7 @@ describe('writing a wrapped config', () => {
   it('a config deleted meanwhile is not created again', async () => {
     t = tempDir('keyhold-wrap-race-');
     const file = join(t.dir, 'mcp.json');
-    await expect(writeWrapped(file, config, planWrap(config, 'json', options))).rejects.toMatchObject({ code: 'Conflict' });
+    await expect(writeWrapped(file, config, planWrap(config, 'json', options), wraps)).rejects.toMatchObject({ code: 'Conflict' });
     expect(existsSync(file)).toBe(false);
   });
 
@@ -46,7 +54,7 @@ describe('writing a wrapped config', () => {
     t = tempDir('keyhold-wrap-race-');
     const file = join(t.dir, 'mcp.json');
     writeFileSync(file, config);
-    await writeWrapped(file, config, planWrap(config, 'json', options));
+    await writeWrapped(file, config, planWrap(config, 'json', options), wraps);
     expect(readFileSync(file, 'utf8')).not.toContain(token);
     expect(readFileSync(backupOf(file), 'utf8')).toBe(config);
   });
@@ -61,7 +69,7 @@ describe('writing a wrapped config', () => {
     symlinkSync(real, file);
 
     const plan = planWrap(config, 'json', options);
-    await writeWrapped(file, config, plan);
+    await writeWrapped(file, config, plan, wraps);
     expect(lstatSync(file).isSymbolicLink()).toBe(true);
     // The secret left the linked file too: replacing the link left it there before.
     expect(readFileSync(real, 'utf8')).toBe(plan.text);
@@ -70,7 +78,7 @@ describe('writing a wrapped config', () => {
     expect(readFileSync(backupOf(file), 'utf8')).toBe(config);
     expect(existsSync(backupOf(real))).toBe(false);
 
-    await restoreWrapped(file);
+    await restoreWrapped(file, wraps);
     expect(lstatSync(file).isSymbolicLink()).toBe(true);
     expect(readFileSync(real, 'utf8')).toBe(config);
   });

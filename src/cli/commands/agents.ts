@@ -146,8 +146,10 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         return;
       }
       if (!opts.force) assertNoBackup(file);
-      await withVault(globals(), (vault) => storeWrapSecrets(vault, plan, resolve(file)));
-      await writeWrapped(file, text, plan, { force: opts.force ?? false });
+      await withVault(globals(), async (vault) => {
+        storeWrapSecrets(vault, plan, resolve(file));
+        await writeWrapped(file, text, plan, vault.wrappedConfigs, { force: opts.force ?? false });
+      });
       for (const s of plan.servers) {
         say(`Wrapped ${s.server}: ${s.secrets.map((x) => x.name).join(', ')} moved to profile ${s.profile.agentId}/${s.profile.name}\n`);
       }
@@ -171,7 +173,8 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
     .argument('<file>')
     .option('--force', 'restore even if the file changed since it was wrapped (those changes are lost)')
     .action(async (file: string, opts: { force?: boolean }) => {
-      await restoreWrapped(file, { force: opts.force ?? false });
+      // The vault's record of the wrap says which file to write and which backup to trust.
+      await withVault(globals(), (vault) => restoreWrapped(file, vault.wrappedConfigs, { force: opts.force ?? false }));
       say(`Restored ${file}\n`);
     });
 

@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, unlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { agentIdProblem } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { writeFileExclusive0600 } from '../devflow/write-file';
 import type { Vault } from '../vault/vault';
+import type { WrapRecords } from '../vault/wrapped-configs';
 import { valuesNotFrom } from './import';
 import type { WrapPlan } from './mcp-wrap';
 
 /*
- * Applying a wrap: the secrets into the vault first, then the original kept as a backup (with a
- * digest of what was written, so an unwrap can tell whether the file changed since), then the new
+ * Applying a wrap: the secrets into the vault first, then a record of the wrap in the vault (the
+ * file written and digests of the backup and of what was written, so an unwrap can tell whether
+ * either changed since, and writes nowhere else), then the original kept as a backup, then the new
  * file. One home for the CLI and the window.
  */
 
@@ -89,12 +92,13 @@ export function assertNoBackup(file: string): void {
 
 /**
  * Keeps `original` as the backup (0600, never replaced without `force`, beside the name given, not
- * beside a linked file that may be in a repository) and writes the wrapped file.
+ * beside a linked file that may be in a repository) and writes the wrapped file, after recording in
+ * the vault which file it writes and digests of both (what `restoreWrapped` trusts, not the folder).
  * The agent tools write their configs while they run (Claude Code keeps its state in ~/.claude.json),
  * and the wrap may have waited for a password since it read the file: a file that changed meanwhile
  * is left as the other program wrote it, not overwritten with a plan made from the old text.
  */
-export async function writeWrapped(file: string, original: string, plan: WrapPlan, options: { force?: boolean } = {}): Promise<void> {
+export async function writeWrapped(file: string, original: string, plan: WrapPlan, wraps: WrapRecords, options: { force?: boolean } = {}): Promise<void> {
   const now = existsSync(file) ? readFileSync(file, 'utf8') : null;
   if (now !== original) {
     throw new KeyholdError(
@@ -104,20 +108,57 @@ export async function writeWrapped(file: string, original: string, plan: WrapPla
     );
   }
   if (!options.force) assertNoBackup(file);
+  const target = resolve(configTarget(file));
+  wraps.record({ path: resolve(file), target, backupSha256: sha256(original), wrappedSha256: sha256(plan.text) });
   await writeFileExclusive0600(backupOf(file), original, { force: options.force ?? false });
-  await writeFileExclusive0600(stampOf(file), `${sha256(plan.text)}\n`, { force: true });
-  await writeFileExclusive0600(configTarget(file), plan.text, { force: true });
+  await writeFileExclusive0600(target, plan.text, { force: true });
+  // Written by Keyhold before wraps were recorded in the vault; the record stands in for it.
+  rmSync(stampOf(file), { force: true });
 }
 
-/** Puts the backup back byte for byte; refuses if the file changed since the wrap, unless `force`. */
-export async function restoreWrapped(file: string, options: { force?: boolean } = {}): Promise<void> {
-  if (!existsSync(backupOf(file))) throw new KeyholdError('NotFound', `No backup ${backupOf(file)}: this file was not wrapped by Keyhold.`);
-  const current = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
-  const stamp = existsSync(stampOf(file)) ? readFileSync(stampOf(file), 'utf8').trim() : '';
-  if (!options.force && stamp !== sha256(current)) {
+const notBackup = (backup: string) =>
+  new KeyholdError('Conflict', `${backup} is not the backup Keyhold wrote (it was replaced or changed since the wrap). Nothing was restored.`, {
+    field: 'backupChanged',
+  });
+
+/**
+ * Puts the backup back byte for byte, into the file the wrap wrote, from the backup it wrote (both
+ * as the vault recorded them); refuses if the file changed since the wrap, unless `force`. A wrap
+ * made before wraps were recorded is put back as before, unless a link is involved.
+ */
+export async function restoreWrapped(file: string, wraps: WrapRecords, options: { force?: boolean } = {}): Promise<void> {
+  const backup = backupOf(file);
+  if (!existsSync(backup)) throw new KeyholdError('NotFound', `No backup ${backup}: this file was not wrapped by Keyhold.`);
+  if (lstatSync(backup).isSymbolicLink()) throw notBackup(backup);
+  const record = wraps.get(resolve(file));
+  if (record === 'damaged') throw new KeyholdError('Damaged', `The vault's record of the wrap of ${file} is damaged; put the backup back by hand.`);
+  const target = record?.target ?? file;
+  const saved = readFileSync(backup);
+  if (record === null) {
+    // No record: only a plain file, where the name cannot lead anywhere else.
+    if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
+      throw new KeyholdError('Conflict', `${file} is a link, and this vault has no record of its wrap: put the backup back by hand. Nothing was restored.`, {
+        field: 'restoreChanged',
+      });
+    }
+  } else {
+    const leadsTo = resolve(configTarget(file));
+    if (leadsTo !== record.target) {
+      throw new KeyholdError(
+        'Conflict',
+        `${file} leads to ${leadsTo} now, not to ${record.target}, the file Keyhold wrapped; Keyhold puts back only that one. Nothing was restored.`,
+        { field: 'restoreChanged' },
+      );
+    }
+    if (sha256(saved) !== record.backupSha256) throw notBackup(backup);
+  }
+  const current = existsSync(target) ? readFileSync(target) : Buffer.alloc(0);
+  const expected = record?.wrappedSha256 ?? (existsSync(stampOf(file)) ? readFileSync(stampOf(file), 'utf8').trim() : '');
+  if (!options.force && expected !== sha256(current)) {
     throw new KeyholdError('Conflict', `${file} changed since it was wrapped; restoring the backup would lose those changes.`, { field: 'restoreChanged' });
   }
-  await writeFileExclusive0600(configTarget(file), readFileSync(backupOf(file)), { force: true });
-  unlinkSync(backupOf(file));
-  if (existsSync(stampOf(file))) unlinkSync(stampOf(file));
+  await writeFileExclusive0600(target, saved, { force: true });
+  unlinkSync(backup);
+  rmSync(stampOf(file), { force: true });
+  if (record !== null) wraps.forget(resolve(file));
 }

@@ -334,7 +334,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       }
       assertNoBackup(path);
       storeWrapSecrets(v, plan, path);
-      await writeWrapped(path, text, plan);
+      await writeWrapped(path, text, plan, v.wrappedConfigs);
       const target = configTarget(path);
       return { servers: plan.servers.map((s) => s.server), backup: backupOf(path), writtenTo: target === path ? null : target };
     },

@@ -26,7 +26,8 @@ export interface CellTable {
     | 'sharing keys'
     | 'audit chain head'
     | 'index snapshot'
-    | 'trusted project file';
+    | 'trusted project file'
+    | 'wrapped MCP config';
   lookup?: (cells: Record<string, unknown>) => string[] | null;
 }
 
@@ -80,6 +81,13 @@ export const CELL_TABLES: readonly CellTable[] = [
     rowId: 'id',
     columns: ['body'],
     item: 'trusted project file',
+    lookup: (c) => parts(obj(c.body).path),
+  },
+  {
+    table: 'wrapped_configs',
+    rowId: 'id',
+    columns: ['body'],
+    item: 'wrapped MCP config',
     lookup: (c) => parts(obj(c.body).path),
   },
 ];

@@ -17,6 +17,7 @@ export type Table =
   | 'sessions'
   | 'vault_keys'
   | 'trusted_files'
+  | 'wrapped_configs'
   // Not a table: the window's unsaved form, sealed in main's memory at a lock (core/api/form-draft.ts).
   | 'form_drafts';
 

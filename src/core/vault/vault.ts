@@ -15,6 +15,7 @@ import { reencryptAll } from './rotate';
 import { endAllSessions } from './sessions';
 import { Trash } from './trash';
 import { TrustedFiles } from './trusted-files';
+import { WrappedConfigs } from './wrapped-configs';
 
 export interface VaultOptions {
   now?: () => number;
@@ -45,6 +46,7 @@ export class Vault {
   readonly remotes: Remotes;
   readonly trash: Trash;
   readonly trustedFiles: TrustedFiles;
+  readonly wrappedConfigs: WrappedConfigs;
   private readonly lockListeners = new Set<() => void>();
 
   private constructor(
@@ -60,6 +62,7 @@ export class Vault {
     this.remotes = new Remotes(db, cells, this.audit, now);
     this.trash = new Trash(this.profiles, this.byok, this.audit, now);
     this.trustedFiles = new TrustedFiles(db, cells, this.audit, now);
+    this.wrappedConfigs = new WrappedConfigs(db, cells, this.audit, now);
   }
 
   static async create(dir: string, password: string, options: VaultOptions & { kdf?: KdfParams } = {}): Promise<Vault> {
