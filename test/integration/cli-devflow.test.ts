@@ -300,9 +300,9 @@ describe('.env import and export', () => {
   it('round-trips tricky values byte for byte through export-env and add --from-env', async () => {
     const tricky = {
       NEWLINES: 'line 1\nline 2\n',
-      CRLF: 'a\r\nb',
-      QUOTES: `it's "quoted"`,
-      ALL_QUOTES: 'single \' double " back `',
+      // A CR, or a ' with a ", is refused: no quoting both dotenv and a sourcing shell read back (test/security/dotenv-sourced-by-shell).
+      SINGLE_QUOTE: `it's quoted`,
+      DOUBLE_AND_BACK: 'double " back `',
       HASH: 'value # not a comment',
       BACKSLASHES: 'C:\\path\\to\\n\\file',
       DOLLAR: '$HOME ${USER} $(whoami)',
