@@ -159,7 +159,10 @@ function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy, d
     const diff = diffProfile(p, store.secrets(row).authData, current.saveSession, remote?.authToken ?? null);
     const known = { diff, existingId: current.id, existingDraft: current.syncState === 'draft', importedAs: null, note: null };
     if (isSame(diff)) return withSafety(p, { ...known, status: 'identical', action: 'skip', withToken: false }, draft, dangerous);
-    if (policy === 'overwrite') return withSafety(p, { ...known, status: 'differs', action: 'update', withToken: hasToken }, draft, dangerous);
+    if (policy === 'overwrite') {
+      const note = changedSince(current.updatedAt, bundle.exportedAt) ? CHANGED_SINCE : null;
+      return withSafety(p, { ...known, note, status: 'differs', action: 'update', withToken: hasToken }, draft, dangerous);
+    }
     if (policy === 'skip') return withSafety(p, { ...known, status: 'differs', action: 'skip', withToken: false }, draft, dangerous);
     const keepBoth: Decision = {
       ...known,
@@ -174,6 +177,13 @@ function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy, d
   });
 }
 
+/**
+ * Whether an item here changed after the bundle was exported: overwriting it then brings back older
+ * values (an old bundle replayed after a key was rotated, by anyone who ever received it).
+ */
+const changedSince = (updatedAt: string, exportedAt: string): boolean => Date.parse(updatedAt) > Date.parse(exportedAt);
+const CHANGED_SINCE = 'changed here after this bundle was exported: overwriting brings back what it held before';
+
 function previewByok(vault: Vault, bundle: Bundle, policy: ConflictPolicy): ByokChange[] {
   const existing = new Map(vault.byok.list().map((b) => [b.kind, b]));
   return (bundle.items.byokKeys ?? []).map((k): ByokChange => {
@@ -185,7 +195,8 @@ function previewByok(vault: Vault, bundle: Bundle, policy: ConflictPolicy): Byok
     if (vault.byok.load(current.id).secrets.apiKey !== k.apiKey) diff.push('apiKey');
     const known = { ...base, diff, existingId: current.id };
     if (diff.length === 0) return { ...known, status: 'identical', action: 'skip' };
-    if (policy === 'overwrite') return { ...known, status: 'differs', action: 'update' };
+    if (policy === 'overwrite')
+      return { ...known, status: 'differs', action: 'update', note: changedSince(current.updatedAt, bundle.exportedAt) ? CHANGED_SINCE : null };
     return {
       ...known,
       status: 'differs',
@@ -245,8 +256,18 @@ function checkByokKeys(bundle: Bundle, byok: ByokChange[]): void {
   });
 }
 
-function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange[], agents: AgentChange[]): string[] {
+function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange[], agents: AgentChange[], byok: ByokChange[]): string[] {
   const warnings: string[] = [];
+  const older = [
+    ...profiles.filter((p) => p.note === CHANGED_SINCE).map((p) => `${p.agentId}/${p.name}`),
+    ...byok.filter((b) => b.note === CHANGED_SINCE).map((b) => `byok ${b.kind}`),
+  ];
+  if (older.length > 0) {
+    warnings.push(
+      `This bundle was exported ${opened.bundle.exportedAt}, before ${older.length} item(s) here last changed (${older.slice(0, 5).join(', ')}${older.length > 5 ? '…' : ''}): ` +
+        'overwriting them brings back older values, such as a key rotated since. Check it is the bundle you expect.',
+    );
+  }
   if (!opened.signer.signed) warnings.push('This bundle is NOT signed: nobody vouches for its contents. Import it only if you trust where it came from.');
   else if (!opened.signer.self && opened.signer.contact === null) {
     warnings.push(`The signer is not one of your contacts. Compare the fingerprint ${opened.signer.fingerprint} with the sender.`);
@@ -335,7 +356,7 @@ export function previewImport(vault: Vault, opened: OpenedImport, options: Previ
     byokKeys,
     agents,
     counts: { profiles: countOf(profiles), byokKeys: countOf(byokKeys) },
-    warnings: warningsFor(vault, opened, profiles, agents),
+    warnings: warningsFor(vault, opened, profiles, agents, byokKeys),
   };
   stamps.set(preview, { stamp, opened });
   return preview;
