@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KeyholdError } from '../../shared/errors';
+import { DB_FILE } from '../vault/db';
 
 const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
 
@@ -58,6 +60,27 @@ function syncFolderSync(dir: string): void {
   }
 }
 
+/**
+ * What no write of secrets replaces, --force or not: a device, pipe or socket (as root, `-o
+ * /dev/stdout --force` replaced the device node with a file of secrets), and a vault's own database
+ * files (replacing one with a .env left the vault unreadable).
+ */
+function refuseToReplace(path: string, there: Stats): void {
+  if (!there.isFile() && !there.isSymbolicLink()) {
+    throw new KeyholdError(
+      'BadInput',
+      `${path} is not a file (a device, a pipe or a socket): Keyhold writes only to a file of its own. Leave out the file to write to standard output.`,
+      {
+        field: 'replaceFile',
+      },
+    );
+  }
+  if (VAULT_FILES.has(basename(path)) && there.isFile()) {
+    throw new KeyholdError('BadInput', `${path} is a Keyhold vault's file; Keyhold never writes over one. Name another file.`, { field: 'replaceFile' });
+  }
+}
+const VAULT_FILES = new Set([DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`]);
+
 /** A temporary name beside `path`, never one another writer or an earlier crash could have left. */
 const tempBeside = (path: string): string => join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
 
@@ -70,7 +93,9 @@ const tempBeside = (path: string): string => join(dirname(path), `.${basename(pa
  */
 export async function writeFileExclusive0600(path: string, data: string | Uint8Array, options: { force?: boolean } = {}): Promise<void> {
   // A folder is never replaced, with force or without; saying it "already exists" would mislead.
-  if ((await lstat(path).catch(() => null))?.isDirectory()) throw folderError(path, 'replaceFile');
+  const there = await lstat(path).catch(() => null);
+  if (there?.isDirectory()) throw folderError(path, 'replaceFile');
+  if (there) refuseToReplace(path, there);
   const temp = tempBeside(path);
   let renamed = false;
   try {
