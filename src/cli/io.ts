@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { readSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { KeyholdError } from '../shared/keyhold-error';
-import { LINE_REORDERING } from '../shared/text';
+import { INVISIBLE, LINE_REORDERING } from '../shared/text';
 import type { ItemVersion } from '../shared/domain';
 
 /**
@@ -276,10 +276,11 @@ export const MASK = '••••••••';
 
 // Text that came from a server, a bundle or a file can hold control characters: ESC starts a
 // terminal escape sequence (retitle the window, rewrite the screen, on some terminals answer back
-// as typed input), CR and BS overwrite what was printed, and bidi overrides reorder a line so a
-// name reads as something else. Every such character is shown as a visible escape instead.
-const UNSAFE = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${LINE_REORDERING}]`, 'g');
-const UNSAFE_IN_FIELD = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${LINE_REORDERING}]`, 'g');
+// as typed input), CR and BS overwrite what was printed, bidi overrides reorder a line so a name
+// reads as something else, and invisible characters (a zero-width space in a token) hide what is
+// there. Every such character is shown as a visible escape instead.
+const UNSAFE = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${LINE_REORDERING}${INVISIBLE}]`, 'g');
+const UNSAFE_IN_FIELD = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${LINE_REORDERING}${INVISIBLE}]`, 'g');
 
 const visible = (c: string): string => {
   const code = c.codePointAt(0) ?? 0;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LINE_REORDERING } from './text';
+import { INVISIBLE, LINE_REORDERING } from './text';
 
 // The rules for text that comes from a person or a file: names, values, and the one member name
 // JavaScript objects cannot hold. src/shared/domain.ts builds its schemas from these.
@@ -26,7 +26,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 // the bidi embeddings, overrides, isolates and marks (Trojan Source, CVE-2021-42574), line and
 // paragraph separators, and the invisible ones (zero-width space, word joiner, byte order mark,
 // soft hyphen). The joiners U+200C and U+200D stay allowed: scripts and emoji sequences need them.
-const DECEPTIVE = new RegExp(`[\\u0080-\\u009f\\u00ad\\u180e\\u200b\\u2060\\ufeff${LINE_REORDERING}]`);
+const DECEPTIVE = new RegExp(`[\\u0080-\\u009f${INVISIBLE}${LINE_REORDERING}]`);
 const codePoint = (c: string): string => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 export function labelProblem(s: string, what: string, max: number): string | null {

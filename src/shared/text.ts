@@ -19,3 +19,9 @@ export function compareText(a: string, b: string): number {
  * (src/cli/io.ts) and the rule for names people read back (text-rules.ts).
  */
 export const LINE_REORDERING = '\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+/**
+ * Characters that print as nothing (soft hyphen, Mongolian vowel separator, zero-width space, word
+ * joiner, byte order mark): in a name they make it read as another, and in anything printed they
+ * hide what is there. Same form as LINE_REORDERING.
+ */
+export const INVISIBLE = '\\u00ad\\u180e\\u200b\\u2060\\ufeff';

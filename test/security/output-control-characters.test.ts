@@ -105,6 +105,17 @@ describe('the CLI neutralises control characters and escape sequences from serve
     expect(all).toMatch(/may not contain invisible or direction-changing characters \(it holds U\+202E\)/);
   });
 
+  it('invisible characters too: a zero-width space a server put in a token, in a revealed value', async () => {
+    await v.ok(['profile', 'add', '--agent', 'app', '--name', 'zw', '--set', 'API_KEY=tok\u200bLIVE\u2060x\ufeff']);
+    const r = await v.ok(['profile', 'show', 'app/zw', '--reveal']);
+    expect(r.stdout).not.toMatch(/[\u200b\u2060\ufeff]/);
+    expect(r.stdout).toContain('API_KEY = tok\\u200bLIVE\\u2060x\\ufeff');
+    // Data for programs is printed as it is.
+    expect((await v.ok(['profile', 'show', 'app/zw', '--reveal', '--json'])).json<{ authData: { API_KEY: string } }>().authData.API_KEY).toBe(
+      'tok\u200bLIVE\u2060x\ufeff',
+    );
+  });
+
   it('in error messages', async () => {
     const r = await v.run(['profile', 'show', `missing${OSC}`]);
     expect(r.code).toBe(5);
