@@ -72,7 +72,8 @@ export const COMMANDS: Record<string, { module: ModuleName; description: string 
   mcp: { module: 'agents', description: 'move the secrets of MCP server configs into the vault' },
   redact: {
     module: 'agents',
-    description: 'copy standard input to standard output with every value the vault holds concealed (also base64, hex, URL-encoded, and escaped in JSON, Python or HTML)',
+    description:
+      'copy standard input to standard output with every value the vault holds concealed (also base64, hex, URL-encoded, and escaped in JSON, Python or HTML)',
   },
   completion: { module: 'completion', description: 'print a shell completion script: bash, zsh or fish' },
 };
