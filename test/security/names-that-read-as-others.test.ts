@@ -115,4 +115,37 @@ describe('names that read as other names', () => {
     }
     expect(vault.profiles.list()).toHaveLength(6);
   });
+
+  it('a name that reads as another by Unicode normalization (é, or e and a combining accent) is refused: added, imported, in one batch, or renamed to', async () => {
+    const composed = 'caf\u00e9';
+    const decomposed = 'cafe\u0301';
+    expect(composed).not.toBe(decomposed);
+    const mine = bob.vault.profiles.create({ agentId: 'crm', name: composed, authData: { K: 'mine' } });
+    const refused = (fn: () => unknown) => expectKeyholdError(async () => fn(), 'Conflict', /reads the same as the profile "crm\/caf\u00e9"/);
+    await refused(() => bob.vault.profiles.create({ agentId: 'crm', name: decomposed, authData: { K: 'theirs' } }));
+    const other = bob.vault.profiles.create({ agentId: 'crm', name: 'other', authData: { K: 'x' } });
+    await refused(() => bob.vault.profiles.edit(other.id, { name: decomposed }));
+    // A teammate's bundle: the look-alike is refused and nothing is written.
+    const path = await hostileBundle(bob.vault, bob.dir, [{ agentId: 'crm', name: decomposed, authData: { K: 'theirs' }, saveSession: false }]);
+    await expectKeyholdError(() => importFile(bob.vault, path, { trustSigner: true }), 'Conflict', /reads the same as the profile "crm\/caf\u00e9"/);
+    expect(
+      bob.vault.profiles
+        .list()
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual([mine.id, other.id].sort());
+    // Two look-alikes in one batch: the second names the first.
+    await expectKeyholdError(
+      async () =>
+        bob.vault.profiles.createMany([
+          { agentId: 'x', name: composed, authData: {} },
+          { agentId: 'x', name: decomposed, authData: {} },
+        ]),
+      'Conflict',
+      /reads the same as the profile "x\/caf\u00e9" given before it/,
+    );
+    // Renaming a profile to its own name's other encoding is not a clash with itself.
+    const mac = bob.vault.profiles.create({ agentId: 'mac', name: decomposed, authData: {} });
+    expect(bob.vault.profiles.edit(mac.id, { name: composed }).name).toBe(composed);
+  });
 });

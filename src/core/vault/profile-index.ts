@@ -56,9 +56,14 @@ function summaryOf(id: string, row: Pick<ProfileSummary, 'createdAt' | 'updatedA
  * cell), saved encrypted at lock for a fast next unlock, and the quarantine of profiles whose
  * cells failed their check. Every profile write goes through write(), which keeps it in step.
  */
+/** An agent id and name as they read: in Unicode's composed form (NFC). */
+export const canonicalKey = (agentId: string, name: string): string => `${agentId.normalize('NFC')}\u0000${name.normalize('NFC')}`;
+
 export class ProfileIndex {
   private index = new Map<string, Indexed>();
   private sorted: Indexed[] | null = null;
+  /** Profiles by their agent id and name in Unicode's composed form (NFC), built when first asked. */
+  private canonical: Map<string, ProfileSummary> | null = null;
   /** Profiles whose meta cell failed its check: quarantined, listed apart, refused by every operation. */
   private quarantined = new Set<string>();
   /** What the last unlock found in the saved snapshot, for the vault check. */
@@ -170,6 +175,7 @@ export class ProfileIndex {
     this.index.clear();
     this.quarantined.clear();
     this.sorted = null;
+    this.canonical = null;
     this.gen = -1;
     this.savedGen = -1;
   }
@@ -235,6 +241,7 @@ export class ProfileIndex {
         : `${summary.agentId}\u0000${summary.name}\u0000${summary.keys.join('\u0000')}`.toLowerCase();
     this.index.set(summary.id, { summary, haystack });
     this.sorted = null;
+    this.canonical = null;
   }
 
   indexRow(id: string, row: { created_at: number; updated_at: number; version: number; sync_state: SyncState }, meta: ProfileMeta): void {
@@ -253,6 +260,7 @@ export class ProfileIndex {
     else {
       this.index.delete(id);
       this.sorted = null;
+      this.canonical = null;
     }
   }
 
@@ -325,6 +333,7 @@ export class ProfileIndex {
       if (e instanceof KeyholdError && e.code === 'Damaged') {
         this.index.delete(id);
         this.sorted = null;
+        this.canonical = null;
         this.quarantined.add(id);
       }
       throw e;
@@ -334,6 +343,20 @@ export class ProfileIndex {
   /** The listing summary of a readable profile, or undefined. */
   summary(id: string): ProfileSummary | undefined {
     return this.index.get(id)?.summary;
+  }
+
+  /**
+   * Another profile whose agent id and name read the same as these but are encoded otherwise: "café"
+   * written with "é" and with "e" plus a combining accent are different strings and look the same.
+   */
+  readsAs(agentId: string, name: string, exceptId?: string): ProfileSummary | undefined {
+    this.refresh();
+    if (this.canonical === null) {
+      this.canonical = new Map();
+      for (const { summary } of this.index.values()) this.canonical.set(canonicalKey(summary.agentId, summary.name), summary);
+    }
+    const found = this.canonical.get(canonicalKey(agentId, name));
+    return found && found.id !== exceptId && (found.agentId !== agentId || found.name !== name) ? found : undefined;
   }
 
   /** The blind index tag of a profile's agent and name. */

@@ -19,7 +19,7 @@ import type { Cells } from './cells';
 import { ItemStore, PROFILE_TABLES } from './items';
 import type { ProfileContext } from './profile-context';
 import * as versions from './profile-history';
-import { ProfileIndex, type IndexState } from './profile-index';
+import { canonicalKey, ProfileIndex, type IndexState } from './profile-index';
 import {
   iso,
   metaOf,
@@ -220,9 +220,37 @@ export class Profiles {
     return new KeyholdError('Conflict', `A profile named "${name}" already exists for agent "${agentId}".`, { field: 'name' });
   }
 
-  private insertOne(raw: ProfileInput, reason: 'create' | 'import', now: number, source?: string): { id: string; meta: ProfileMeta; draft: boolean } {
+  /**
+   * Refuses an agent id and name that read the same as another profile's but are encoded otherwise
+   * (a look-alike a bundle or a scanned folder could bring in beside the person's own).
+   */
+  private refuseLookAlike(agentId: string, name: string, twin: { id?: string; agentId: string; name: string } | undefined): void {
+    if (!twin) return;
+    throw new KeyholdError(
+      'Conflict',
+      `"${agentId}/${name}" reads the same as the profile "${twin.agentId}/${twin.name}"${twin.id ? ` (${twin.id})` : ' given before it'}, ` +
+        'but its letters are encoded otherwise (Unicode normalization): the two could not be told apart. Use that profile, or another name.',
+      { field: 'name' },
+    );
+  }
+
+  private insertOne(
+    raw: ProfileInput,
+    reason: 'create' | 'import',
+    now: number,
+    source?: string,
+    batch?: Map<string, { agentId: string; name: string }>,
+  ): { id: string; meta: ProfileMeta; draft: boolean } {
     refuseReservedKey(raw.authData);
     const input = parseInput(ProfileInput, raw);
+    const key = canonicalKey(input.agentId, input.name);
+    const earlier = batch?.get(key);
+    this.refuseLookAlike(
+      input.agentId,
+      input.name,
+      this.idx.readsAs(input.agentId, input.name) ?? (earlier && (earlier.agentId !== input.agentId || earlier.name !== input.name) ? earlier : undefined),
+    );
+    batch?.set(key, { agentId: input.agentId, name: input.name });
     const keys = Object.keys(input.authData);
     this.agents.checkKeys(input.agentId, keys);
     assertEnvNamesAllowed(keys, input.allowEnv, `Profile "${input.agentId}/${input.name}"`);
@@ -279,9 +307,10 @@ export class Profiles {
     const now = this.now();
     const created = this.idx.write(
       () => {
+        const batch = new Map<string, { agentId: string; name: string }>();
         const all = raws.map((raw, i) => {
           try {
-            return this.insertOne(raw, reason, now, source);
+            return this.insertOne(raw, reason, now, source, batch);
           } catch (e) {
             if (e instanceof KeyholdError)
               throw new KeyholdError(e.code, `Item ${i + 1}: ${e.message}`, e.field === undefined ? undefined : { field: e.field });
@@ -322,7 +351,7 @@ export class Profiles {
           const row = this.store.row(id);
           if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
           const current = this.idx.guard(id, () => ({ meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) }));
-          const change = this.planEdit(patch, current, row.sync_state, options);
+          const change = this.planEdit(id, patch, current, row.sync_state, options);
           target = change.meta;
           if (change.same) return false;
           this.store.update(id, {
@@ -367,6 +396,7 @@ export class Profiles {
    * version, and a synced profile is not queued again).
    */
   private planEdit(
+    id: string,
     patch: ReturnType<typeof ProfilePatch.parse>,
     current: { meta: ProfileMeta; secrets: ProfileSecrets; remote: ProfileRemote | null },
     syncState: SyncState,
@@ -390,6 +420,7 @@ export class Profiles {
     const givenAllowances = keptAllowances(Object.keys(authData), patch.allowEnv ?? []);
 
     const identityChanged = agentId !== current.meta.agentId || name !== current.meta.name;
+    if (identityChanged) this.refuseLookAlike(agentId, name, this.idx.readsAs(agentId, name, id));
     let remote: ProfileRemote | null | undefined;
     let retiredToken: ProfileRemote | undefined;
     let lastSyncType: SyncType | null = current.meta.lastSyncType;
