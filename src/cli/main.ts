@@ -91,6 +91,7 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   restoreChanged: 'Use --force to restore it anyway.',
   // Core says what is missing in neutral words and names it with a field; the CLI says where to look.
   replaceFile: 'Use --force to replace it.',
+  credential: 'Give it with --api-key-stdin (kura) or --token-stdin (backside).',
   noVault: 'Create one with "keyhold init".',
   session: 'Run "keyhold unlock" for a new session.',
   unknownProfile: 'Name it by its id, a 6+ character id prefix or AGENT_ID/NAME (see "keyhold profile list").',

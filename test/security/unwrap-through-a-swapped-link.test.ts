@@ -45,6 +45,7 @@ describe('mcp unwrap after the folder was changed', () => {
       const r = await v.run(['mcp', 'unwrap', file, ...force]);
       expect(r.code).toBe(6);
       expect(r.stderr).toContain(`leads to ${victim} now, not to ${file}, the file Keyhold wrapped`);
+      expect(r.stderr).not.toContain('Use --force');
       expect(readFileSync(victim, 'utf8')).toBe('export PATH=$HOME/bin:$PATH\n');
     }
   });

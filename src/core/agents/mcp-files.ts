@@ -138,7 +138,7 @@ export async function restoreWrapped(file: string, wraps: WrapRecords, options: 
     // No record: only a plain file, where the name cannot lead anywhere else.
     if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
       throw new KeyholdError('Conflict', `${file} is a link, and this vault has no record of its wrap: put the backup back by hand. Nothing was restored.`, {
-        field: 'restoreChanged',
+        field: 'wrapTarget',
       });
     }
   } else {
@@ -147,7 +147,7 @@ export async function restoreWrapped(file: string, wraps: WrapRecords, options: 
       throw new KeyholdError(
         'Conflict',
         `${file} leads to ${leadsTo} now, not to ${record.target}, the file Keyhold wrapped; Keyhold puts back only that one. Nothing was restored.`,
-        { field: 'restoreChanged' },
+        { field: 'wrapTarget' },
       );
     }
     if (sha256(saved) !== record.backupSha256) throw notBackup(backup);

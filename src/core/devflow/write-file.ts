@@ -70,13 +70,11 @@ function refuseToReplace(path: string, there: Stats): void {
     throw new KeyholdError(
       'BadInput',
       `${path} is not a file (a device, a pipe or a socket): Keyhold writes only to a file of its own. Leave out the file to write to standard output.`,
-      {
-        field: 'replaceFile',
-      },
+      { field: 'notReplaceable' },
     );
   }
   if (VAULT_FILES.has(basename(path)) && there.isFile()) {
-    throw new KeyholdError('BadInput', `${path} is a Keyhold vault's file; Keyhold never writes over one. Name another file.`, { field: 'replaceFile' });
+    throw new KeyholdError('BadInput', `${path} is a Keyhold vault's file; Keyhold never writes over one. Name another file.`, { field: 'notReplaceable' });
   }
 }
 const VAULT_FILES = new Set([DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`]);
@@ -94,7 +92,7 @@ const tempBeside = (path: string): string => join(dirname(path), `.${basename(pa
 export async function writeFileExclusive0600(path: string, data: string | Uint8Array, options: { force?: boolean } = {}): Promise<void> {
   // A folder is never replaced, with force or without; saying it "already exists" would mislead.
   const there = await lstat(path).catch(() => null);
-  if (there?.isDirectory()) throw folderError(path, 'replaceFile');
+  if (there?.isDirectory()) throw folderError(path, 'notReplaceable');
   if (there) refuseToReplace(path, there);
   const temp = tempBeside(path);
   let renamed = false;

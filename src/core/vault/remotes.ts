@@ -100,9 +100,20 @@ export class Remotes {
     const existing = this.row(input.kind);
     const url = parseBaseUrl(input.url).href;
     const config = cells.encrypt('remotes', input.kind, 'config', { url } satisfies Config);
+    const before = existing ? cells.decrypt<Config>('remotes', input.kind, 'config', existing.config).url : null;
+    // A saved credential goes only to the server it was given for: moving the connection to another
+    // origin without giving it again would send the API key (and every value a sync pushes) to
+    // whatever address was typed, by mistake or by a page that asked for it.
+    if (input.credential === undefined && existing?.secret && before !== null && new URL(before).origin !== new URL(url).origin) {
+      throw new KeyholdError(
+        'BadInput',
+        `Give the ${LABEL[input.kind]} credential again to move the connection to ${new URL(url).origin}: a saved credential is sent only to the server it was given for (${new URL(before).origin}).`,
+        { field: 'credential' },
+      );
+    }
     const secret = input.credential === undefined ? (existing?.secret ?? null) : cells.encrypt('remotes', input.kind, 'secret', input.credential);
     // New credentials, or a new URL, deserve a fresh try, and what was verified was the old pair.
-    const changed = input.credential !== undefined || !existing || cells.decrypt<Config>('remotes', input.kind, 'config', existing.config).url !== url;
+    const changed = input.credential !== undefined || before !== url;
     tx(this.db, () => {
       this.db
         .prepare(
