@@ -13,7 +13,7 @@ import type { Emit } from './events';
 import { registerIpcHandlers } from './ipc';
 import { createElectronSecretStorage } from './keychain';
 import { restrictNavigation } from './navigation';
-import { denyAllPermissions } from './permissions';
+import { cutPageOffTheNetwork, denyAllPermissions } from './permissions';
 import { APP_ENTRY_URL, APP_ORIGIN, registerAppScheme, serveAppProtocol } from './protocol';
 import { createSettingsStore } from './settings';
 import { askBeforeDiscarding, createMainWindow } from './window';
@@ -94,6 +94,7 @@ export function startApp<C extends Contract, E extends EventsDef>(options: Start
 
   const ready = async (): Promise<void> => {
     denyAllPermissions(session.defaultSession);
+    await cutPageOffTheNetwork(session.defaultSession);
     serveAppProtocol(join(import.meta.dirname, '../renderer'));
 
     const devUrl = devRendererUrl(app.isPackaged, process.env.ELECTRON_RENDERER_URL);

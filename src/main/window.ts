@@ -32,6 +32,8 @@ export function createMainWindow({ preloadPath, bounds }: MainWindowOptions): Br
       disableBlinkFeatures: 'Auxclick',
     },
   });
+  // WebRTC may use no UDP but through the page's proxy, which leads nowhere (permissions.ts).
+  win.webContents.setWebRTCIPHandlingPolicy('disable_non_proxied_udp');
   win.once('ready-to-show', () => win.show());
   return win;
 }

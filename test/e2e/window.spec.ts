@@ -295,3 +295,11 @@ test('a weak master password shows its strength and needs an explicit yes', asyn
   await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();
   expect((await keyhold.backend.handlers.vaultStatus(undefined)).dir).toContain(vaultDir);
 });
+
+test('the page has no WebRTC: the one way out its content security policy does not govern', async ({ keyhold }) => {
+  await start(keyhold);
+  const kinds = await keyhold.page.evaluate(() =>
+    ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel'].map((name) => typeof (globalThis as Record<string, unknown>)[name]),
+  );
+  expect(kinds).toEqual(['undefined', 'undefined', 'undefined']);
+});

@@ -47,7 +47,8 @@ async function start() {
       return { handlers: stubHandlers(), lock, lockSoon, close };
     },
   });
-  await vi.waitFor(() => expect(BrowserWindow.created[0]?.loadedUrl).not.toBeNull());
+  // Until the window exists its url is undefined, which is not null: wait for a url itself.
+  await vi.waitFor(() => expect(BrowserWindow.created[0]?.loadedUrl ?? null).not.toBeNull());
   if (services === null) throw new Error('backend was never created');
   const win = BrowserWindow.created[0];
   if (win === undefined) throw new Error('no window');
@@ -71,6 +72,9 @@ describe('startApp', () => {
     expect(protocol.handlers.has('app')).toBe(true);
     expect(session.defaultSession.permissionRequestHandler).not.toBeNull();
     expect(session.defaultSession.permissionCheckHandler).not.toBeNull();
+    // The page's session goes nowhere but its own files (and a local dev server): WebRTC included.
+    expect(session.defaultSession.proxy).toEqual({ mode: 'fixed_servers', proxyRules: 'http://0.0.0.0:1', proxyBypassRules: '<local>' });
+    expect(win.webContents.webRtcPolicy).toBe('disable_non_proxied_udp');
     expect([...ipcMain.handlers.keys()]).toHaveLength(Object.keys(testContract).length);
     // Packaged: the environment cannot point the window anywhere but app://.
     expect(win.loadedUrl).toBe('app://keyhold/index.html');

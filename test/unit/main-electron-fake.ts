@@ -18,6 +18,10 @@ export class FakeWebContents extends EventEmitter {
   windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
   readonly send = vi.fn();
   destroyed = false;
+  webRtcPolicy: string | null = null;
+  setWebRTCIPHandlingPolicy(policy: string): void {
+    this.webRtcPolicy = policy;
+  }
   setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
     this.windowOpenHandler = handler;
   }
@@ -42,6 +46,11 @@ export class FakeSession extends EventEmitter {
   }
   setDisplayMediaRequestHandler(handler: (...args: unknown[]) => void): void {
     this.displayMediaRequestHandler = handler;
+  }
+  proxy: Record<string, unknown> | null = null;
+  setProxy(config: Record<string, unknown>): Promise<void> {
+    this.proxy = config;
+    return Promise.resolve();
   }
 }
 

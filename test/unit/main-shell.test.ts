@@ -31,6 +31,7 @@ describe('main window', () => {
       spellcheck: false,
       disableBlinkFeatures: 'Auxclick',
     });
+    expect(BrowserWindow.created[0]?.webContents.webRtcPolicy).toBe('disable_non_proxied_udp');
   });
 
   it('restores saved bounds and shows only when ready', () => {
