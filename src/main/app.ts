@@ -153,6 +153,7 @@ export function startApp<C extends Contract, E extends EventsDef>(options: Start
 function createWindow(initial: Settings, settings: SettingsStore): BrowserWindow {
   const win = createMainWindow({
     preloadPath: join(import.meta.dirname, '../preload/index.cjs'),
+    packaged: app.isPackaged,
     ...(initial.windowBounds === undefined ? {} : { bounds: initial.windowBounds }),
   });
   askBeforeDiscarding(

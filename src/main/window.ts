@@ -4,12 +4,14 @@ import type { WindowBounds } from '../shared/settings';
 export interface MainWindowOptions {
   preloadPath: string;
   bounds?: WindowBounds;
+  /** A packaged app: no developer tools (the default menu's Toggle Developer Tools does nothing). */
+  packaged?: boolean;
 }
 
 // The options are one literal on purpose: Electronegativity reads them from the call site, and
 // test/unit/main-window.test.ts asserts this exact set. Every value that has a safe default is
 // still spelled out so a change of default in a future Electron cannot loosen it silently.
-export function createMainWindow({ preloadPath, bounds }: MainWindowOptions): BrowserWindow {
+export function createMainWindow({ preloadPath, bounds, packaged = true }: MainWindowOptions): BrowserWindow {
   const win = new BrowserWindow({
     ...(bounds ?? { width: 1100, height: 720 }),
     minWidth: 720,
@@ -30,6 +32,8 @@ export function createMainWindow({ preloadPath, bounds }: MainWindowOptions): Br
       spellcheck: false,
       // Middle-click would otherwise open links in new windows behind the window-open handler's back.
       disableBlinkFeatures: 'Auxclick',
+      // Someone at an unlocked, packaged app gets no console to run code in the page with.
+      devTools: !packaged,
     },
   });
   // WebRTC may use no UDP but through the page's proxy, which leads nowhere (permissions.ts).

@@ -30,7 +30,10 @@ describe('main window', () => {
       webviewTag: false,
       spellcheck: false,
       disableBlinkFeatures: 'Auxclick',
+      devTools: false,
     });
+    createMainWindow({ preloadPath: '/p', packaged: false });
+    expect((BrowserWindow.created[1]?.options.webPreferences as { devTools: boolean }).devTools).toBe(true);
     expect(BrowserWindow.created[0]?.webContents.webRtcPolicy).toBe('disable_non_proxied_udp');
   });
 
