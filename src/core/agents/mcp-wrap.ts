@@ -5,7 +5,7 @@ import { reservedMemberProblem } from '../../shared/text-rules';
 import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { SecretMask } from '../devflow/mask';
-import { classifyValue } from './detect';
+import { classifyValue, detect, detectText } from './detect';
 import { boundedByStack, nestedTooDeeply } from './nesting';
 
 /*
@@ -212,8 +212,15 @@ function rewrite(text: string, format: ConfigFormat, data: unknown, servers: rea
   return out;
 }
 
-/** The change as a unified diff, every secret it removes concealed by the same matcher as `run`'s. */
+/**
+ * The change as a unified diff, with every secret in it concealed by the same matcher as `run`'s:
+ * the values it moves, and every value the scanner (`detect`, what `keyhold scan` reports) flags in
+ * the file before or after the change, with the key formats it knows anywhere in the text (a JSONC
+ * comment). A diff's context and changed lines carry what is not moved too: a token among a
+ * server's `args`, which stays in the wrapped command, or another server's secret `env` value.
+ */
 export function wrapDiff(file: string, before: string, plan: WrapPlan): string {
-  const mask = new SecretMask(plan.servers.flatMap((s) => s.secrets.map((x) => x.value)));
+  const flagged = [before, plan.text].flatMap((text) => [...detect(plan.format, text), ...detectText(text)]).map((d) => d.value);
+  const mask = new SecretMask([...plan.servers.flatMap((s) => s.secrets.map((x) => x.value)), ...flagged]);
   return mask.maskText(createTwoFilesPatch(file, file, before, plan.text, 'now', 'wrapped'));
 }

@@ -3,7 +3,7 @@ import { dataVersion, tx } from './db';
 import type Database from 'better-sqlite3';
 import { AgentInput, undeclaredKeys, type AgentSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
-import { assertEnvName } from '../devflow/env-names';
+import { assertEnvName, dangerousEnvName, quoteName, refuseKeyholdVariables } from '../devflow/env-names';
 import type { AuditLog } from './audit';
 import { damagedError, isTamperedCell, type Cells } from './cells';
 import { compareText } from '../../shared/text';
@@ -24,6 +24,21 @@ interface Entry {
   args: string[] | null;
   tokenEnv: string | null;
   updatedAt: string;
+}
+
+/** Refuses a token variable name that is not a plain name, is Keyhold's own, or changes how a program runs. */
+function assertTokenEnv(agentId: string, name: string): void {
+  assertEnvName(name);
+  const where = `The token variable of agent ${quoteName(agentId)}`;
+  refuseKeyholdVariables([name], where);
+  const what = dangerousEnvName(name);
+  if (what === null) return;
+  throw new KeyholdError(
+    'DangerousKey',
+    `${where} cannot be ${quoteName(name)}: it changes how a program loads or runs (${what}), and keyhold run would set it to the Kura token ` +
+      `in every program it starts. A token variable never needs such a name, so no allowance is offered: use one that only carries a value, e.g. ${DEFAULT_TOKEN_ENV}.`,
+    { field: 'tokenEnv' },
+  );
 }
 
 const summaryOf = (a: Entry & { args: string[] }): AgentSummary => ({ agentId: a.agentId, args: a.args, updatedAt: a.updatedAt, tokenEnv: a.tokenEnv });
@@ -160,10 +175,15 @@ export class AgentRegistry {
     return summaryOf({ ...entry, args });
   }
 
-  /** Names the variable for this agent's Kura token (checked as an environment variable name); null restores the default. */
+  /**
+   * Names the variable for this agent's Kura token; null restores the default. The name is checked
+   * as an environment variable name, and refused if it is one of Keyhold's own or one that changes
+   * how a program loads or runs (env-names.ts): `run` would set it to the token in every program it
+   * starts. Unlike a profile's keys, no such name can be allowed: a token never needs to be NODE_OPTIONS.
+   */
   setTokenEnv(agentId: string, tokenEnv: string | null): { agentId: string; tokenEnv: string } {
     const { agentId: checkedId } = parseInput(AgentInput, { agentId, args: [] });
-    if (tokenEnv !== null) assertEnvName(tokenEnv);
+    if (tokenEnv !== null) assertTokenEnv(checkedId, tokenEnv);
     this.save(checkedId, false, (prev) => ({ args: prev?.args ?? null, tokenEnv }));
     return { agentId: checkedId, tokenEnv: tokenEnv ?? DEFAULT_TOKEN_ENV };
   }
