@@ -311,7 +311,11 @@ export const contract = {
     output: z.object({ servers: z.array(z.string()), backup: z.string(), writtenTo: z.string().nullable() }),
   }),
   settingsGet: defineCall({ input: none, output: UserSettings }),
-  settingsSet: defineCall({ input: UserSettings.partial(), output: UserSettings }),
+  /**
+   * `password`: the master password, needed (and checked) only to turn quick unlock on; never
+   * stored. While the vault is locked, a change may only make settings stricter (VaultLocked).
+   */
+  settingsSet: defineCall({ input: UserSettings.partial().extend({ password: z.string().min(1).max(1024).optional() }), output: UserSettings }),
 };
 
 export const events = {

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sessionSnapshot } from '../../src/core/vault/session-items';
 import { createSession } from '../../src/core/vault/sessions';
 import { Vault } from '../../src/core/vault/vault';
+import { fakeKeychain } from '../fakes/keychain';
 import { apiHarness, MASTER } from './api-harness';
 
 const TOML = '/home/ann/code/app/keyhold.toml';
@@ -70,6 +73,40 @@ describe('trusted files through the router', () => {
       });
       expect(await h.call('trustedFileRevoke', { path: '' })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
       expect((await h.ok('auditList', { limit: 10, event: 'file_trust_revoked' })).map((e) => e.event)).toEqual(['file_trust_revoked']);
+    } finally {
+      await h.cleanup();
+    }
+  });
+});
+
+describe('settings while the vault is locked', () => {
+  it('only stricter: shorter delays, an earlier key-age warning, quick unlock off; looser ones answer VaultLocked', async () => {
+    const h = apiHarness({ secretStorage: fakeKeychain().port, settings: { quickUnlock: true } });
+    try {
+      const file = join(h.dir, '.vault.quick-unlock');
+      await h.ok('vaultCreate', { password: MASTER });
+      expect(existsSync(file)).toBe(true);
+      await h.ok('vaultLock');
+
+      expect(await h.ok('settingsSet', { autoLockMinutes: 5, clipboardSeconds: 10, keyMaxAgeDays: 30, theme: 'light' })).toMatchObject({
+        autoLockMinutes: 5,
+        clipboardSeconds: 10,
+        keyMaxAgeDays: 30,
+        theme: 'light',
+      });
+      // The same values again loosen nothing.
+      expect(await h.ok('settingsSet', { autoLockMinutes: 5 })).toMatchObject({ autoLockMinutes: 5 });
+      expect(await h.call('settingsSet', { autoLockMinutes: 6 })).toMatchObject({ ok: false, error: { code: 'VaultLocked' } });
+      expect(await h.call('settingsSet', { clipboardSeconds: 11 })).toMatchObject({ ok: false, error: { code: 'VaultLocked' } });
+      expect(await h.call('settingsSet', { keyMaxAgeDays: 31 })).toMatchObject({ ok: false, error: { code: 'VaultLocked' } });
+
+      // Turning quick unlock off is stricter: allowed while locked, and the stored key goes with it.
+      expect(await h.ok('settingsSet', { quickUnlock: false })).toMatchObject({ quickUnlock: false });
+      expect(existsSync(file)).toBe(false);
+      expect(await h.call('settingsSet', { quickUnlock: true, password: MASTER })).toMatchObject({ ok: false, error: { code: 'VaultLocked' } });
+
+      await h.ok('vaultUnlock', { password: MASTER });
+      expect(await h.ok('settingsSet', { autoLockMinutes: 60, clipboardSeconds: 120 })).toMatchObject({ autoLockMinutes: 60, clipboardSeconds: 120 });
     } finally {
       await h.cleanup();
     }

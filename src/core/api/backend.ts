@@ -29,11 +29,11 @@ import { describePasswordStrength } from '../../shared/password-strength';
 import type { SyncEngineOptions } from '../sync/engine';
 import { testRemote } from '../sync/probe';
 import { syncStatus } from '../sync/status';
-import { VaultSession, type Emit, type LockReason } from './session';
+import { VaultSession, type Emit, type LockReason, type UserPresencePort } from './session';
 import { DraftKeeper } from './form-draft';
 import { createShareHandlers, type FileDialogPort } from './share-handlers';
 
-export type { Emit, LockReason } from './session';
+export type { Emit, LockReason, UserPresencePort } from './session';
 export type { FileDialogPort, FileFilter } from './share-handlers';
 
 /** The operating system's signals that the network or the machine is back; main feeds them in. */
@@ -58,6 +58,8 @@ export interface ApiDeps {
   settings: { get(): UserSettings; update(patch: Partial<UserSettings>): UserSettings };
   /** Quick unlock (opt-in): absent means quick unlock is refused. */
   secretStorage?: SecretStoragePort;
+  /** Asked to confirm before each quick unlock where the OS can (Touch ID); absent: not asked. */
+  userPresence?: UserPresencePort;
   /** Tests lower it; default: the preset the person picks (KDF_PRESETS). */
   kdf?: KdfParams;
   /** Tests pass fast backoff and short timeouts. */
@@ -110,6 +112,12 @@ function wrapPlanFor(file: string, env: NodeJS.ProcessEnv, vaultDir: string): { 
   return { path, text, plan };
 }
 
+/** Whether a settings change makes the vault easier to get at (or a secret longer on the clipboard). */
+function loosens(before: UserSettings, patch: Partial<UserSettings>): boolean {
+  const longer = (key: 'autoLockMinutes' | 'clipboardSeconds' | 'keyMaxAgeDays') => patch[key] !== undefined && patch[key] > before[key];
+  return (patch.quickUnlock === true && !before.quickUnlock) || longer('autoLockMinutes') || longer('clipboardSeconds') || longer('keyMaxAgeDays');
+}
+
 /** Which text of a config a wrap preview showed. */
 const configRevision = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -121,6 +129,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     settings: () => deps.settings.get(),
     ...(deps.secretStorage ? { secretStorage: deps.secretStorage } : {}),
     ...(deps.quickUnlockFile ? { quickUnlockFile: deps.quickUnlockFile } : {}),
+    ...(deps.userPresence ? { userPresence: deps.userPresence } : {}),
     ...(deps.kdf ? { kdf: deps.kdf } : {}),
     ...(deps.sync ? { sync: deps.sync } : {}),
     ...(deps.now ? { now: deps.now } : {}),
@@ -345,11 +354,23 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       return { imported: count('imported'), held: count('held'), conflicts: count('conflict'), refused: count('refused') };
     },
     settingsGet: () => deps.settings.get(),
-    settingsSet: (patch) => {
+    settingsSet: async ({ password, ...patch }) => {
       const before = deps.settings.get();
-      if (patch.quickUnlock === true && !before.quickUnlock) {
+      const turnsOn = patch.quickUnlock === true && !before.quickUnlock;
+      // Whoever sits at a locked window (or a page that is not to be trusted) may make the vault
+      // stricter, never looser: a longer auto-lock or clipboard delay, a later key-age warning or
+      // quick unlock need the vault unlocked.
+      if (loosens(before, patch) && !session.unlocked) {
+        throw new KeyholdError('VaultLocked', 'Unlock the vault to loosen these settings. While it is locked, they can only be made stricter.');
+      }
+      if (turnsOn) {
         const refusal = session.quickUnlockRefusal();
         if (refusal !== null) throw new KeyholdError('BadInput', refusal, { field: 'quickUnlock' });
+        // Quick unlock opens the vault without the master password afterwards: it takes the password once.
+        if (password === undefined) {
+          throw new KeyholdError('BadInput', 'Enter your master password to turn on quick unlock.', { field: 'password' });
+        }
+        await session.verifyPassword(password);
       }
       const next = deps.settings.update(patch);
       if (next.quickUnlock !== before.quickUnlock) session.quickUnlockChanged(next.quickUnlock);

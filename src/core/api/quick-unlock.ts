@@ -14,7 +14,20 @@ import type { Vault } from '../vault/vault';
  */
 export const defaultQuickUnlockFile = (vaultDir: string): string => join(dirname(vaultDir), `.${basename(vaultDir)}.quick-unlock`);
 
-const Stored = z.object({ v: z.literal(1), vaultId: z.string(), key: z.string() });
+/**
+ * `madeAt`: when the key was stored, i.e. the last unlock by master password (each one stores it
+ * anew). It is inside what the keychain encrypts, so it cannot be moved forward without the
+ * keychain. Version 1 had no time and is refused like a stale key: one password unlock renews it.
+ */
+const Stored = z.object({ v: z.literal(2), vaultId: z.string(), key: z.string(), madeAt: z.number().int().nonnegative() });
+
+/** How long a stored key may be used before the master password is asked for again. */
+export const QUICK_UNLOCK_MAX_AGE_DAYS = 14;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A clock set back by a little (NTP) is tolerated; one set back further cannot be trusted to count. */
+const CLOCK_SLACK_MS = 5 * 60 * 1000;
+
+const EXPIRED = `Quick unlock has expired: Keyhold asks for the master password at least every ${QUICK_UNLOCK_MAX_AGE_DAYS} days. Unlock with your master password; quick unlock is set up again then.`;
 
 const STALE =
   'Quick unlock no longer works for this vault (its stored key is out of date or damaged), so it was switched off. Unlock with your master password; quick unlock is set up again then.';
@@ -23,6 +36,8 @@ export class QuickUnlockStore {
   constructor(
     readonly file: string,
     private readonly storage: SecretStoragePort,
+    private readonly now: () => number = Date.now,
+    private readonly maxAgeMs: number = QUICK_UNLOCK_MAX_AGE_DAYS * DAY_MS,
   ) {}
 
   exists(): boolean {
@@ -38,7 +53,7 @@ export class QuickUnlockStore {
     const key = vault.cells().exportKey();
     let plain: string;
     try {
-      plain = JSON.stringify({ v: 1, vaultId: vault.vaultId, key: key.toString('base64') } satisfies z.infer<typeof Stored>);
+      plain = JSON.stringify({ v: 2, vaultId: vault.vaultId, key: key.toString('base64'), madeAt: this.now() } satisfies z.infer<typeof Stored>);
     } finally {
       key.fill(0);
     }
@@ -51,23 +66,30 @@ export class QuickUnlockStore {
 
   /**
    * The stored key, checked against this vault before anything uses it. Any failure removes the
-   * file: a key that did not open the vault once will not open it later.
+   * file: a key that did not open the vault once will not open it later. So does age: a key stored
+   * longer ago than the maximum age (or, by the clock, in the future) is refused as expired.
    */
   load(vault: Vault): { vaultId: string; key: Buffer } {
     if (!this.exists()) {
       throw new KeyholdError('SessionInvalid', 'Quick unlock is not set up yet. Unlock with your master password once; it is set up then.');
     }
     let key: Buffer | null = null;
+    let expired = false;
     try {
       const parsed = Stored.safeParse(JSON.parse(this.storage.decrypt(readFileSync(this.file))));
       if (!parsed.success || parsed.data.vaultId !== vault.vaultId) throw new Error('stale');
+      const age = this.now() - parsed.data.madeAt;
+      if (age > this.maxAgeMs || age < -CLOCK_SLACK_MS) {
+        expired = true;
+        throw new Error('expired');
+      }
       key = Buffer.from(parsed.data.key, 'base64');
       if (key.length !== 32 || !opensVault(vault, parsed.data.vaultId, key)) throw new Error('stale');
       return { vaultId: parsed.data.vaultId, key };
     } catch {
       key?.fill(0);
       this.remove();
-      throw new KeyholdError('SessionInvalid', STALE);
+      throw new KeyholdError('SessionInvalid', expired ? EXPIRED : STALE);
     }
   }
 }

@@ -8,6 +8,7 @@ import { quickUnlockPolicy, type SecretStoragePort } from '../desktop';
 import { SyncEngine, type SyncEngineOptions } from '../sync/engine';
 import { SyncRunner } from '../sync/runner';
 import { dbPath, refuseExistingVault } from '../vault/db';
+import { readHeader, unwrapVaultKey } from '../vault/header';
 import { Vault } from '../vault/vault';
 import { defaultQuickUnlockFile, QuickUnlockStore } from './quick-unlock';
 
@@ -18,12 +19,24 @@ export type { LockReason };
 
 export type Emit = <K extends keyof KeyholdEvents>(event: K, payload: z.input<KeyholdEvents[K]>) => void;
 
+/**
+ * The operating system asking the person at the machine to confirm (Touch ID on macOS). Quick
+ * unlock asks it first wherever it is available; where it is not, quick unlock works as before.
+ */
+export interface UserPresencePort {
+  /** Whether the OS can ask now (for Touch ID: the hardware is there and a finger is enrolled). */
+  available(): boolean;
+  /** True once the person confirmed; false or a rejection when they did not (cancelled, failed). */
+  confirm(reason: string): Promise<boolean>;
+}
+
 export interface SessionOptions {
   vaultDir: string;
   emit: Emit;
   settings: () => UserSettings;
   secretStorage?: SecretStoragePort;
   quickUnlockFile?: string;
+  userPresence?: UserPresencePort;
   kdf?: KdfParams;
   sync?: SyncEngineOptions;
   now?: () => number;
@@ -58,7 +71,7 @@ export class VaultSession {
 
   constructor(private readonly options: SessionOptions) {
     this.#quick = options.secretStorage
-      ? new QuickUnlockStore(options.quickUnlockFile ?? defaultQuickUnlockFile(options.vaultDir), options.secretStorage)
+      ? new QuickUnlockStore(options.quickUnlockFile ?? defaultQuickUnlockFile(options.vaultDir), options.secretStorage, options.now ?? Date.now)
       : null;
   }
 
@@ -176,12 +189,39 @@ export class VaultSession {
       const vault = this.#open();
       if (vault.unlocked) return this.status();
       const epoch = this.#epoch;
+      await this.#confirmPresence();
+      if (vault.unlocked) return this.status();
       const { vaultId, key } = this.#quick.load(vault);
       vault.unlockWithKey(vaultId, key);
       vault.audit.append('unlock_ok', { method: 'quick' });
       this.#afterUnlock(epoch, false);
       return this.status();
     });
+  }
+
+  /** Touch ID (or the like) before the stored key is used, where the OS offers it. */
+  async #confirmPresence(): Promise<void> {
+    const presence = this.options.userPresence;
+    if (!presence?.available()) return;
+    let confirmed = false;
+    try {
+      confirmed = await presence.confirm('unlock your Keyhold vault');
+    } catch {
+      confirmed = false;
+    }
+    if (!confirmed) throw new KeyholdError('Cancelled', 'Quick unlock was not confirmed. Try again, or unlock with your master password.');
+  }
+
+  /**
+   * Checks the master password of the unlocked vault (before a setting that lets the vault open
+   * without it): WrongPassword, or nothing. The password is only derived from, never kept.
+   */
+  async verifyPassword(password: string): Promise<void> {
+    const vault = this.vault();
+    const key = await unwrapVaultKey(readHeader(vault.db), password);
+    key.fill(0);
+    // The vault may have locked while the key was derived.
+    this.vault();
   }
 
   changePassword(current: string, next: string, preset: KdfPreset | undefined): Promise<VaultStatus> {

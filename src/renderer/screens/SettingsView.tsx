@@ -1,6 +1,6 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { contract } from '../../shared/contract';
 import type { VaultStatus } from '../../shared/contract';
@@ -40,6 +40,14 @@ function PreferencesForm({ settings, restored }: { settings: UserSettings; resto
   const { errors, isDirty } = form.formState;
   const watched = form.watch();
   useUnsavedEdits(SETTINGS_DRAFT, isDirty ? watched : null);
+  // Turning quick unlock on takes the master password. It is held here, outside the form, so it is
+  // never part of the edits kept across a lock, and sent only with the save that turns it on.
+  const [password, setPassword] = useState('');
+  const [passwordMissing, setPasswordMissing] = useState(false);
+  const turningOn = watched.quickUnlock && !settings.quickUnlock;
+  useEffect(() => {
+    if (!turningOn) setPassword('');
+  }, [turningOn]);
   // Only what the form holds, of the types it holds them in; anything else stays as saved.
   usePutBack(
     restored,
@@ -59,8 +67,9 @@ function PreferencesForm({ settings, restored }: { settings: UserSettings; resto
     },
   );
   const save = useMutation({
-    mutationFn: (v: UserSettings) => api.settingsSet(v),
+    mutationFn: (v: UserSettings) => api.settingsSet(v.quickUnlock && !settings.quickUnlock ? { ...v, password } : v),
     onSuccess: (s) => {
+      setPassword('');
       qc.setQueryData(qk.settings, s);
       void qc.invalidateQueries({ queryKey: qk.health });
       form.reset(s);
@@ -69,7 +78,16 @@ function PreferencesForm({ settings, restored }: { settings: UserSettings; resto
   });
   const num = { valueAsNumber: true } as const;
   return (
-    <form className="card form" aria-labelledby="prefs-title" noValidate onSubmit={form.handleSubmit((v) => save.mutate(v))}>
+    <form
+      className="card form"
+      aria-labelledby="prefs-title"
+      noValidate
+      onSubmit={form.handleSubmit((v) => {
+        const missing = v.quickUnlock && !settings.quickUnlock && password === '';
+        setPasswordMissing(missing);
+        if (!missing) save.mutate(v);
+      })}
+    >
       <h2 id="prefs-title">Preferences</h2>
       <div className="form-grid">
         {LIMITS.map(({ name, label, min, max }) => (
@@ -91,6 +109,17 @@ function PreferencesForm({ settings, restored }: { settings: UserSettings; resto
       <Toggle {...form.register('quickUnlock')}>
         Quick unlock with the system keychain <span className="muted">(the vault key is kept by your operating system's keychain)</span>
       </Toggle>
+      {turningOn ? (
+        <InputField
+          label="Master password (to turn on quick unlock)"
+          hint="Quick unlock works for 14 days after each unlock with the master password; then the password is asked for again."
+          error={passwordMissing && password === '' ? 'Enter your master password to turn on quick unlock.' : undefined}
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+      ) : null}
       <ErrorNote error={save.error} />
       <div className="form-actions">
         <span className="spacer-flex" />
