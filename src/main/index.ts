@@ -7,6 +7,7 @@ import { startApp } from './app';
 import { createElectronClipboard } from './clipboard';
 import { createElectronFileDialog } from './file-dialog';
 import { userSettingsOf } from './settings';
+import { createElectronUserPresence } from './user-presence';
 
 const ONLINE_POLL_MS = 5_000;
 
@@ -60,6 +61,8 @@ startApp({
         update: (patch) => userSettingsOf(services.updateSettings(patch)),
       },
       secretStorage: services.secretStorage,
+      // Touch ID before each quick unlock where the Mac offers it (src/main/user-presence.ts).
+      userPresence: createElectronUserPresence(),
       connectivity: createElectronConnectivity(),
     }),
 });

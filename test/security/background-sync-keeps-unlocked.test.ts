@@ -44,7 +44,8 @@ async function start() {
       return { handlers: stubHandlers(), lock, close: vi.fn() };
     },
   });
-  await vi.waitFor(() => expect(BrowserWindow.created[0]?.loadedUrl).not.toBeNull());
+  // Until the window exists its url is undefined, which is not null: wait for a url itself.
+  await vi.waitFor(() => expect(BrowserWindow.created[0]?.loadedUrl ?? null).not.toBeNull());
   const win = BrowserWindow.created[0];
   if (services === null || win === undefined) throw new Error('the app did not start');
   return { services: services as DesktopServices<E>, lock, win };

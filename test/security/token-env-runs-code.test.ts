@@ -86,5 +86,9 @@ describe('the token variable of an agent, on the command line', () => {
     expect((await v.ok(['agent', 'list'])).stdout).not.toMatch(/crm/);
     await v.ok(['agent', 'set', 'crm', '--token-env', 'CRM_TOKEN']);
     expect((await v.ok(['agent', 'list'])).stdout).toMatch(/crm\s+\(not declared\)\s+CRM_TOKEN/);
+    // Given with --args, a refused token variable leaves the args as they were too.
+    const both = await v.run(['agent', 'set', 'crm', '--args', 'USER,PASS', '--token-env', 'NODE_OPTIONS']);
+    expect(both.code).toBe(2);
+    expect((await v.ok(['agent', 'list'])).stdout).toMatch(/crm\s+\(not declared\)\s+CRM_TOKEN/);
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withVault, type GlobalOptions } from '../context';
-import { DEFAULT_TOKEN_ENV } from '../../core/vault/agents';
+import { assertTokenEnv, DEFAULT_TOKEN_ENV } from '../../core/vault/agents';
 import { KeyholdError } from '../../shared/errors';
 import { undeclaredKeys } from '../../shared/domain';
 import { cleanField as f, printJson, printTable, say, sayErr } from '../io';
@@ -21,6 +21,8 @@ export function registerAgentCommands(program: Command, globals: () => GlobalOpt
         throw new KeyholdError('BadInput', 'Nothing to set: give --args, --token-env or both.');
       }
       const { saved, strays } = await withVault(globals(), (vault) => {
+        // Both checked before either is saved: a refused token variable must not leave new args behind.
+        if (opts.tokenEnv !== undefined && opts.tokenEnv !== '') assertTokenEnv(agentId, opts.tokenEnv);
         if (opts.args !== undefined) vault.agents.set({ agentId, args: parseList(opts.args) });
         if (opts.tokenEnv !== undefined) vault.agents.setTokenEnv(agentId, opts.tokenEnv === '' ? null : opts.tokenEnv);
         const agent = vault.agents.listAll().find((a) => a.agentId === agentId);

@@ -27,7 +27,7 @@ interface Entry {
 }
 
 /** Refuses a token variable name that is not a plain name, is Keyhold's own, or changes how a program runs. */
-function assertTokenEnv(agentId: string, name: string): void {
+export function assertTokenEnv(agentId: string, name: string): void {
   assertEnvName(name);
   const where = `The token variable of agent ${quoteName(agentId)}`;
   refuseKeyholdVariables([name], where);
