@@ -227,11 +227,13 @@ describe('remotes and agents', () => {
     const { vault } = await setup();
     vault.remotes.set({ kind: 'kura', url: 'https://kura.example/', credential: 'kura-api-key-123' });
     vault.remotes.set({ kind: 'backside', url: 'https://api.backside.example', credential: 'bearer-xyz' });
-    vault.remotes.set({ kind: 'kura', url: 'https://kura2.example' });
+    // Another path on the same server keeps the saved credential; another server needs it again.
+    vault.remotes.set({ kind: 'kura', url: 'https://kura.example/v2' });
+    expect(refusal(() => vault.remotes.set({ kind: 'kura', url: 'https://kura2.example' }))).toMatchObject({ code: 'BadInput', field: 'credential' });
     const list = vault.remotes.list();
     expect(list.map((r) => [r.kind, r.url, r.hasCredential])).toEqual([
       ['backside', 'https://api.backside.example', true],
-      ['kura', 'https://kura2.example', true],
+      ['kura', 'https://kura.example/v2', true],
     ]);
     expect(JSON.stringify(list)).not.toContain('kura-api-key-123');
     expect(vault.remotes.connection('kura')?.credential).toBe('kura-api-key-123');
