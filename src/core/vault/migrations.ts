@@ -187,8 +187,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN scoped INTEGER NOT NULL DEFAULT 0;
   `,
-  // 10: the MCP configs \`mcp wrap\` changed: the file the name led to, and digests of the backup and
-  // of what was written, so that \`mcp unwrap\` puts back only that file, only from that backup,
+  // 10: the MCP configs `mcp wrap` changed: the file the name led to, and digests of the backup and
+  // of what was written, so that `mcp unwrap` puts back only that file, only from that backup,
   // whatever was done to the folder since (a link swapped in, a backup planted beside it).
   `
   CREATE TABLE wrapped_configs (

@@ -1,65 +1,45 @@
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { TrustedFile } from '../../shared/contract';
 import { compareText } from '../../shared/text';
 import type { AuditLog } from './audit';
-import { isTamperedCell, type Cells } from './cells';
-import { sql, tx } from './db';
+import type { Cells } from './cells';
+import { tx } from './db';
+import { SealedRecords, type SealedRecord } from './sealed-records';
 
 type Body = Omit<TrustedFile, 'trustedAt'>;
 
-interface Row {
-  id: string;
-  trusted_at: number;
-  body: Buffer;
-}
+const fileOf = (r: SealedRecord<Body>): TrustedFile => ({ path: r.body.path, refs: r.body.refs, trustedAt: new Date(r.at).toISOString() });
 
 /**
- * The project files (`keyhold.toml`) this vault's owner has trusted. A record is written only with
- * the vault key, so a program that can write the person's files but not open the vault cannot
- * trust a file on their behalf. One record per path; trusting a path again replaces its record.
+ * The project files (`keyhold.toml`) and templates this vault's owner has trusted. A record is
+ * written only with the vault key (SealedRecords), so a program that can write the person's files
+ * but not open the vault cannot trust a file on their behalf. One record per path; trusting a path
+ * again replaces its record.
  */
 export class TrustedFiles {
+  private readonly records: SealedRecords<Body>;
+
   constructor(
     private readonly db: Database.Database,
-    private readonly cells: () => Cells,
+    cells: () => Cells,
     private readonly audit: AuditLog,
     private readonly now: () => number,
-  ) {}
-
-  private open(row: Row): TrustedFile {
-    const body = this.cells().decrypt<Body>('trusted_files', row.id, 'body', row.body);
-    return { path: body.path, refs: body.refs, trustedAt: new Date(row.trusted_at).toISOString() };
+  ) {
+    this.records = new SealedRecords<Body>(db, cells, 'trusted_files', 'trusted_at');
   }
 
   /** The trust recorded for a path: null if none, 'damaged' if its record fails its check. */
   get(path: string): TrustedFile | 'damaged' | null {
-    const row = sql(this.db, 'SELECT id, trusted_at, body FROM trusted_files WHERE lookup = ?').get(this.cells().lookup('trusted_files', path)) as
-      Row | undefined;
-    if (!row) return null;
-    try {
-      return this.open(row);
-    } catch (e) {
-      if (isTamperedCell(e)) return 'damaged';
-      throw e;
-    }
+    const found = this.records.get(path);
+    return found === null || found === 'damaged' ? found : fileOf(found);
   }
 
   /** Records that the person trusts these references at this path, replacing what was trusted there before. */
   trust(file: Body): TrustedFile {
-    const cells = this.cells();
-    const lookup = cells.lookup('trusted_files', file.path);
-    const id = randomUUID();
     const at = this.now();
     const body: Body = { path: file.path, refs: file.refs };
     tx(this.db, () => {
-      sql(this.db, 'DELETE FROM trusted_files WHERE lookup = ?').run(lookup);
-      sql(this.db, 'INSERT INTO trusted_files (id, lookup, trusted_at, body) VALUES (?, ?, ?, ?)').run(
-        id,
-        lookup,
-        at,
-        cells.encrypt('trusted_files', id, 'body', body),
-      );
+      this.records.put(file.path, body, at);
       this.audit.append('file_trusted', { file: file.path, variables: Object.keys(file.refs).length });
     });
     return { ...body, trustedAt: new Date(at).toISOString() };
@@ -67,9 +47,8 @@ export class TrustedFiles {
 
   /** Forgets the trust of a path; false if it had none. */
   revoke(path: string): boolean {
-    const lookup = this.cells().lookup('trusted_files', path);
     return tx(this.db, () => {
-      const removed = sql(this.db, 'DELETE FROM trusted_files WHERE lookup = ?').run(lookup).changes > 0;
+      const removed = this.records.remove(path);
       if (removed) this.audit.append('file_trust_revoked', { file: path });
       return removed;
     });
@@ -77,17 +56,7 @@ export class TrustedFiles {
 
   /** Every trusted file by path, and the row ids of records that fail their check (left out). */
   list(): { files: TrustedFile[]; damaged: string[] } {
-    this.cells();
-    const files: TrustedFile[] = [];
-    const damaged: string[] = [];
-    for (const row of sql(this.db, 'SELECT id, trusted_at, body FROM trusted_files').all() as Row[]) {
-      try {
-        files.push(this.open(row));
-      } catch (e) {
-        if (!isTamperedCell(e)) throw e;
-        damaged.push(row.id);
-      }
-    }
-    return { files: files.sort((a, b) => compareText(a.path, b.path)), damaged: damaged.sort() };
+    const { records, damaged } = this.records.all();
+    return { files: records.map(fileOf).sort((a, b) => compareText(a.path, b.path)), damaged };
   }
 }

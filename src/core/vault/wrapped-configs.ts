@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuditLog } from './audit';
-import { isTamperedCell, type Cells } from './cells';
-import { sql, tx } from './db';
+import type { Cells } from './cells';
+import { tx } from './db';
+import { SealedRecords } from './sealed-records';
 
-/** What \`mcp wrap\` changed, as \`mcp unwrap\` needs it to put back that file and only that file. */
+/** What `mcp wrap` changed, as `mcp unwrap` needs it to put back that file and only that file. */
 export interface WrapRecord {
   /** The config's path as given, made absolute: what the record is found by. */
   path: string;
@@ -20,53 +20,41 @@ export interface WrapRecord {
 export type WrapRecords = Pick<WrappedConfigs, 'get' | 'record' | 'forget'>;
 
 /**
- * The MCP configs this vault's owner wrapped. A record is written only with the vault key, so a
- * program that can write the config's folder (a shared folder, a pull of a hostile commit) cannot
- * make \`mcp unwrap\` write somewhere else, or write a backup it planted. One record per path.
+ * The MCP configs this vault's owner wrapped. A record is written only with the vault key
+ * (SealedRecords), so a program that can write the config's folder (a shared folder, a pull of a
+ * hostile commit) cannot make `mcp unwrap` write somewhere else, or write a backup it planted. One
+ * record per path.
  */
 export class WrappedConfigs {
+  private readonly records: SealedRecords<WrapRecord>;
+
   constructor(
     private readonly db: Database.Database,
-    private readonly cells: () => Cells,
+    cells: () => Cells,
     private readonly audit: AuditLog,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.records = new SealedRecords<WrapRecord>(db, cells, 'wrapped_configs', 'wrapped_at');
+  }
 
   /** The wrap recorded for a path: null if none, 'damaged' if its record fails its check. */
   get(path: string): WrapRecord | 'damaged' | null {
-    const row = sql(this.db, 'SELECT id, body FROM wrapped_configs WHERE lookup = ?').get(this.cells().lookup('wrapped_configs', path)) as
-      { id: string; body: Buffer } | undefined;
-    if (!row) return null;
-    try {
-      return this.cells().decrypt<WrapRecord>('wrapped_configs', row.id, 'body', row.body);
-    } catch (e) {
-      if (isTamperedCell(e)) return 'damaged';
-      throw e;
-    }
+    const found = this.records.get(path);
+    return found === null || found === 'damaged' ? found : found.body;
   }
 
   /** Records a wrap, replacing an earlier record of the same path (a wrap again with --force). */
   record(wrap: WrapRecord): void {
-    const cells = this.cells();
-    const lookup = cells.lookup('wrapped_configs', wrap.path);
-    const id = randomUUID();
     tx(this.db, () => {
-      sql(this.db, 'DELETE FROM wrapped_configs WHERE lookup = ?').run(lookup);
-      sql(this.db, 'INSERT INTO wrapped_configs (id, lookup, wrapped_at, body) VALUES (?, ?, ?, ?)').run(
-        id,
-        lookup,
-        this.now(),
-        cells.encrypt('wrapped_configs', id, 'body', wrap),
-      );
+      this.records.put(wrap.path, wrap, this.now());
       this.audit.append('config_wrapped', { file: wrap.path });
     });
   }
 
   /** Forgets the wrap of a path once it was put back. */
   forget(path: string): void {
-    const lookup = this.cells().lookup('wrapped_configs', path);
     tx(this.db, () => {
-      if (sql(this.db, 'DELETE FROM wrapped_configs WHERE lookup = ?').run(lookup).changes > 0) this.audit.append('config_unwrapped', { file: path });
+      if (this.records.remove(path)) this.audit.append('config_unwrapped', { file: path });
     });
   }
 }
