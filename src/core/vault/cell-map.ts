@@ -29,6 +29,12 @@ export interface CellTable {
     | 'trusted project file'
     | 'wrapped MCP config';
   lookup?: (cells: Record<string, unknown>) => string[] | null;
+  /**
+   * SQL for rows whose tag is not the real one: a trashed profile or key holds random bytes there,
+   * so that its name is free meanwhile (ItemStore.trash). A rotation gives them fresh random bytes:
+   * given its real tag, such a row would collide with an item of that name made since.
+   */
+  keepLookupWhere?: string;
 }
 
 const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {});
@@ -55,6 +61,7 @@ export const CELL_TABLES: readonly CellTable[] = [
     columns: ['meta', 'secrets', 'remote'],
     item: 'profile',
     lookup: (c) => parts(obj(c.meta).agentId, obj(c.meta).name),
+    keepLookupWhere: 'trashed_at IS NOT NULL',
   },
   { table: 'profile_versions', rowId: 'id', columns: ['body'], item: 'history entry' },
   {
@@ -63,6 +70,7 @@ export const CELL_TABLES: readonly CellTable[] = [
     columns: ['meta', 'secrets', 'remote'],
     item: 'BYOK key',
     lookup: (c) => parts(obj(c.meta).kind),
+    keepLookupWhere: 'trashed_at IS NOT NULL',
   },
   { table: 'byok_versions', rowId: 'id', columns: ['body'], item: 'history entry' },
   { table: 'outbox', rowId: "item_kind || ':' || item_id", columns: ['last_error'], item: 'sync queue entry' },
