@@ -63,3 +63,16 @@ describe('--set and --unset of one key', () => {
     expect(await profile()).toEqual(before);
   });
 });
+
+describe('byok restore of an earlier key', () => {
+  it("does not carry over the replaced key's expiry date", async () => {
+    const other = `sk-proj-${'o'.repeat(40)}`;
+    await v.ok(['byok', 'set', '--kind', 'research', '--provider', 'openai', '--key-stdin'], other);
+    await v.ok(['byok', 'expiry', 'research', '--expires', '2031-12-10']);
+    expect(JSON.parse((await v.ok(['byok', 'show', 'research', '--json'])).stdout)).toMatchObject({ expiresAt: expect.stringMatching(/^2031-12-10/) });
+    await v.ok(['byok', 'restore', 'research', '1']);
+    const shown = JSON.parse((await v.ok(['byok', 'show', 'research', '--reveal', '--json'])).stdout) as { apiKey: string; expiresAt?: string | null };
+    expect(shown.apiKey).toBe(KEY);
+    expect(shown.expiresAt ?? null).toBeNull();
+  });
+});

@@ -238,7 +238,8 @@ export class ByokKeys {
       const draft = row.sync_state === 'draft' && !isLocalOnlyProvider(meta.provider);
       this.store.update(row.id, {
         lookup: row.lookup,
-        meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null, lastProbe: null },
+        // The expiry date was the replaced key's, not this one's: unknown until set again, as for any new key.
+        meta: { ...meta, provider: s.provider, keyHint: keyHint(s.apiKey), lastError: null, lastProbe: null, expiresAt: null },
         secrets: { apiKey: s.apiKey },
         state: draft || isLocalOnlyProvider(s.provider) ? 'draft' : 'pending',
         now: this.now(),
