@@ -144,6 +144,11 @@ describe('names that read as other names', () => {
       'Conflict',
       /reads the same as the profile "x\/caf\u00e9" given before it/,
     );
+    // Nor from the trash: a profile trashed before its look-alike was added stays there.
+    const trashed = bob.vault.profiles.create({ agentId: 'bin', name: composed, authData: {} });
+    bob.vault.profiles.remove(trashed.id);
+    bob.vault.profiles.create({ agentId: 'bin', name: decomposed, authData: {} });
+    await expectKeyholdError(async () => bob.vault.trash.restore(trashed.id), 'Conflict', /reads the same as the profile "bin\/cafe\u0301"/);
     // Renaming a profile to its own name's other encoding is not a clash with itself.
     const mac = bob.vault.profiles.create({ agentId: 'mac', name: decomposed, authData: {} });
     expect(bob.vault.profiles.edit(mac.id, { name: composed }).name).toBe(composed);

@@ -59,6 +59,20 @@ function summaryOf(id: string, row: Pick<ProfileSummary, 'createdAt' | 'updatedA
 /** An agent id and name as they read: in Unicode's composed form (NFC). */
 export const canonicalKey = (agentId: string, name: string): string => `${agentId.normalize('NFC')}\u0000${name.normalize('NFC')}`;
 
+/**
+ * Refuses an agent id and name that read the same as another profile's but are encoded otherwise
+ * (a look-alike a bundle, a scanned folder or the trash could bring in beside the person's own).
+ */
+export function refuseLookAlike(agentId: string, name: string, twin: { id?: string; agentId: string; name: string } | undefined): void {
+  if (!twin) return;
+  throw new KeyholdError(
+    'Conflict',
+    `"${agentId}/${name}" reads the same as the profile "${twin.agentId}/${twin.name}"${twin.id ? ` (${twin.id})` : ' given before it'}, ` +
+      'but its letters are encoded otherwise (Unicode normalization): the two could not be told apart. Use that profile, or another name.',
+    { field: 'name' },
+  );
+}
+
 export class ProfileIndex {
   private index = new Map<string, Indexed>();
   private sorted: Indexed[] | null = null;

@@ -1,3 +1,4 @@
+import { refuseLookAlike } from './profile-index';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { tx } from './db';
@@ -77,7 +78,10 @@ export function untrash(ctx: ProfileContext, id: string): ProfileSummary {
       ctx.store.restoreFromTrash(
         id,
         ctx.now(),
-        (meta) => ctx.index.lookup(meta.agentId, meta.name),
+        (meta) => {
+          refuseLookAlike(meta.agentId, meta.name, ctx.index.readsAs(meta.agentId, meta.name, id));
+          return ctx.index.lookup(meta.agentId, meta.name);
+        },
         (meta) =>
           new KeyholdError(
             'Conflict',

@@ -19,7 +19,7 @@ import type { Cells } from './cells';
 import { ItemStore, PROFILE_TABLES } from './items';
 import type { ProfileContext } from './profile-context';
 import * as versions from './profile-history';
-import { canonicalKey, ProfileIndex, type IndexState } from './profile-index';
+import { canonicalKey, ProfileIndex, refuseLookAlike, type IndexState } from './profile-index';
 import {
   iso,
   metaOf,
@@ -220,20 +220,6 @@ export class Profiles {
     return new KeyholdError('Conflict', `A profile named "${name}" already exists for agent "${agentId}".`, { field: 'name' });
   }
 
-  /**
-   * Refuses an agent id and name that read the same as another profile's but are encoded otherwise
-   * (a look-alike a bundle or a scanned folder could bring in beside the person's own).
-   */
-  private refuseLookAlike(agentId: string, name: string, twin: { id?: string; agentId: string; name: string } | undefined): void {
-    if (!twin) return;
-    throw new KeyholdError(
-      'Conflict',
-      `"${agentId}/${name}" reads the same as the profile "${twin.agentId}/${twin.name}"${twin.id ? ` (${twin.id})` : ' given before it'}, ` +
-        'but its letters are encoded otherwise (Unicode normalization): the two could not be told apart. Use that profile, or another name.',
-      { field: 'name' },
-    );
-  }
-
   private insertOne(
     raw: ProfileInput,
     reason: 'create' | 'import',
@@ -245,7 +231,7 @@ export class Profiles {
     const input = parseInput(ProfileInput, raw);
     const key = canonicalKey(input.agentId, input.name);
     const earlier = batch?.get(key);
-    this.refuseLookAlike(
+    refuseLookAlike(
       input.agentId,
       input.name,
       this.idx.readsAs(input.agentId, input.name) ?? (earlier && (earlier.agentId !== input.agentId || earlier.name !== input.name) ? earlier : undefined),
@@ -420,7 +406,7 @@ export class Profiles {
     const givenAllowances = keptAllowances(Object.keys(authData), patch.allowEnv ?? []);
 
     const identityChanged = agentId !== current.meta.agentId || name !== current.meta.name;
-    if (identityChanged) this.refuseLookAlike(agentId, name, this.idx.readsAs(agentId, name, id));
+    if (identityChanged) refuseLookAlike(agentId, name, this.idx.readsAs(agentId, name, id));
     let remote: ProfileRemote | null | undefined;
     let retiredToken: ProfileRemote | undefined;
     let lastSyncType: SyncType | null = current.meta.lastSyncType;
