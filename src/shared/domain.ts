@@ -382,6 +382,8 @@ export const AuditEvent = z.enum([
   /** \`mcp wrap\` changed an MCP config (its path), or \`mcp unwrap\` put it back. */
   'config_wrapped',
   'config_unwrapped',
+  /** A contact was added (its id, whether its signing key is trusted for imports) or removed. */
+  'contact_changed',
   // The chain head was missing or unreadable when an entry had to be added: the chain goes on from
   // the last entry present, and this entry keeps the break visible to every later verification.
   'audit_chain_broken',

@@ -44,15 +44,18 @@ export function addContact(vault: Vault, raw: ContactInput): Contact {
   const now = vault.now();
   const body: ContactBody = { name: input.name, recipient, signingKey: input.signingKey ?? null };
   try {
-    tx(vault.db, () =>
+    tx(vault.db, () => {
       sql(vault.db, 'INSERT INTO contacts (id, lookup, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?)').run(
         id,
         cells.lookup('contacts', input.name),
         now,
         now,
         cells.encrypt('contacts', id, 'body', body),
-      ),
-    );
+      );
+      // A contact with a signing key makes that signer's bundles importable without asking: a trust
+      // decision, audited as trusting a project file is.
+      vault.audit.append('contact_changed', { id, signs: body.signingKey !== null });
+    });
   } catch (e) {
     if (isUniqueViolation(e)) {
       throw new KeyholdError('Conflict', `A contact named "${input.name}" already exists. Remove it first to replace it.`, { field: 'name' });
@@ -92,7 +95,10 @@ export function getContact(vault: Vault, name: string): Contact {
 
 export function removeContact(vault: Vault, name: string): Contact {
   const contact = getContact(vault, name);
-  tx(vault.db, () => sql(vault.db, 'DELETE FROM contacts WHERE id = ?').run(contact.id));
+  tx(vault.db, () => {
+    sql(vault.db, 'DELETE FROM contacts WHERE id = ?').run(contact.id);
+    vault.audit.append('contact_changed', { id: contact.id, removed: true });
+  });
   return contact;
 }
 
