@@ -21,6 +21,8 @@ describe('doctor --salvage on a damaged vault', () => {
     const badMeta = v.vault.profiles.create({ agentId: 'crm', name: 'bad-meta', authData: { K: 'x' } });
     const badSecrets = v.vault.profiles.create({ agentId: 'crm', name: 'bad-secrets', authData: { K: 'y' } });
     v.vault.byok.set({ kind: 'claude', provider: 'anthropic', apiKey: 'sk-ant-0123456789abcdefghij' });
+    // In the trash: left out of the bundle (a bundle holds one item per name), and counted.
+    v.vault.profiles.remove(v.vault.profiles.create({ agentId: 'crm', name: 'trashed', authData: { K: 'z' } }).id);
     v.vault.close();
     flipCell(v.dir, 'profiles', 'meta', 'id = ?', badMeta.id);
     flipCell(v.dir, 'profiles', 'secrets', 'id = ?', badSecrets.id);
@@ -35,7 +37,7 @@ describe('doctor --salvage on a damaged vault', () => {
     expect(r.code).toBe(8);
     const report = r.json<{ damaged: { rowId: string; column: string }[]; salvaged: { profiles: number; byokKeys: number } }>();
     expect(report.damaged.map((d) => `${d.rowId}.${d.column}`).sort()).toEqual([`${badMeta.id}.meta`, `${badSecrets.id}.secrets`].sort());
-    expect(report.salvaged).toMatchObject({ profiles: 1, byokKeys: 1 });
+    expect(report.salvaged).toMatchObject({ profiles: 1, byokKeys: 1, trashedLeftOut: 1 });
     expect(statSync(out).mode & 0o777).toBe(0o600);
 
     const { bundle } = await openBundle(readFileSync(out), { passphrase: PASSPHRASE });

@@ -10,7 +10,20 @@ import { checkNewPassword } from '../../shared/password-strength';
 import { sessionToken, unlock, vaultPath, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { wholeNumber } from '../parse';
-import { cleanField as f, currentIo, err, printJson, printTable, promptHidden, readNewPassword, readPassword, readStdinSecret, say, setExitCode } from '../io';
+import {
+  cleanField as f,
+  currentIo,
+  err,
+  sayErr,
+  printJson,
+  printTable,
+  promptHidden,
+  readNewPassword,
+  readPassword,
+  readStdinSecret,
+  say,
+  setExitCode,
+} from '../io';
 
 function kdfFrom(opts: { kdf?: string; kdfMemory?: string; kdfIterations?: string }): KdfParams | undefined {
   const preset = opts.kdf ? KDF_PRESETS[opts.kdf as keyof typeof KDF_PRESETS] : undefined;
@@ -126,7 +139,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .action(async (opts: { salvage?: string; weakPassword?: boolean; json?: boolean }) => {
       const vault = Vault.open(vaultPath(globals()));
       let report: DoctorReport | (Pick<DoctorReport, 'ok' | 'database' | 'header' | 'files'> & Partial<DoctorReport>);
-      let salvaged: { profiles: number; byokKeys: number } | null = null;
+      let salvaged: { profiles: number; byokKeys: number; trashedLeftOut: number } | null = null;
       try {
         const locked = examineLocked(vault);
         if (!locked.header.ok) {
@@ -145,7 +158,9 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
               includeTokens: true,
               skipDamaged: true,
             });
-            salvaged = { profiles: summary.profiles, byokKeys: summary.byokKeys };
+            // A bundle holds one item per name, and the trash may hold a name in use again: trashed
+            // items (their Kura tokens too) stay out, and the person is told how many.
+            salvaged = { profiles: summary.profiles, byokKeys: summary.byokKeys, trashedLeftOut: vault.trash.list().length };
           }
         }
       } finally {
@@ -158,6 +173,11 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
           say(
             `Salvaged ${salvaged.profiles} profiles and ${salvaged.byokKeys} BYOK keys (with their Kura tokens) to ${opts.salvage}; open it with "keyhold import --passphrase-stdin" or age -d.\n`,
           );
+          if (salvaged.trashedLeftOut > 0) {
+            sayErr(
+              `keyhold: note: ${salvaged.trashedLeftOut} item(s) in the trash are not in it (a Kura token a trashed profile holds included): restore the ones to keep with "keyhold trash restore ID" and salvage again.\n`,
+            );
+          }
         }
       }
       if (!report.ok) setExitCode(EXIT.integrity);
