@@ -4,7 +4,7 @@ import { KeyholdError } from '../../shared/errors';
 import { tx } from './db';
 import { TRASH_DAYS, TRASH_MS } from './items';
 import type { ProfileContext } from './profile-context';
-import { iso, type ProfileRemote } from './profile-model';
+import { iso, type ProfileMeta, type ProfileRemote } from './profile-model';
 
 // ---- the trash: moving a profile there, what is in it, bringing one back, purging ----
 
@@ -71,11 +71,37 @@ export function trashed(ctx: ProfileContext): { id: string; agentId: string; nam
   });
 }
 
+const SUPERSEDED =
+  'Kura replaced this remote profile while it was in the trash (a later profile of the same agent and name synced), so its token no longer works. Re-create it to get a new one.';
+
+/**
+ * A restored profile whose Kura token a later profile of the same agent and name made void: that one
+ * synced as a create or replace after this token was obtained (Kura keeps one profile per agent and
+ * name, and a replace invalidates the old token). Brought back as it was, it would show `synced`
+ * and hand out the dead token; it is marked as Kura losing the remote profile is (a 404): failed,
+ * token not usable, re-create offered.
+ */
+function markSupersededToken(ctx: ProfileContext, id: string, meta: ProfileMeta): void {
+  const row = ctx.store.row(id);
+  const remote = row ? ctx.store.remote(row) : null;
+  if (!row || !remote?.authToken || remote.missing) return;
+  const since = Date.parse(remote.obtainedAt ?? '') || 0;
+  const later = ctx.store.trashedRows().some((other) => {
+    if (other.id === id) return false;
+    const theirs = ctx.store.metaOrNull(other);
+    if (!theirs || theirs.agentId !== meta.agentId || theirs.name !== meta.name) return false;
+    const full = ctx.store.trashedRow(other.id);
+    const their = full ? ctx.store.remote(full) : null;
+    return their?.authToken != null && their.authToken !== remote.authToken && (Date.parse(their.obtainedAt ?? '') || 0) > since;
+  });
+  if (later) ctx.store.writeSyncResult(id, { meta: { ...meta, lastError: SUPERSEDED }, remote: { ...remote, missing: true }, state: 'failed' });
+}
+
 /** Brings a trashed profile back as it was (a pending one is queued again); its name must be free. */
 export function untrash(ctx: ProfileContext, id: string): ProfileSummary {
   ctx.index.write(
     () => {
-      ctx.store.restoreFromTrash(
+      const meta = ctx.store.restoreFromTrash(
         id,
         ctx.now(),
         (meta) => {
@@ -89,6 +115,7 @@ export function untrash(ctx: ProfileContext, id: string): ProfileSummary {
             { field: 'name' },
           ),
       );
+      markSupersededToken(ctx, id, meta);
       ctx.audit.append('item_restored', { item: 'profile', id, fromTrash: true });
     },
     () => ctx.index.reindex(id),
