@@ -142,7 +142,7 @@ describe('sessions (core)', () => {
     expect(sessionCount(v.dir)).toBe(0);
     expect(v.vault.audit.list({ event: 'sessions_revoked' })[0]?.detail).toEqual({ count: 2, reason: 'password_changed' });
     v.vault.lock();
-    expectSessionInvalid(() => unlockWithSession(v.vault, token), /was ended/);
+    expectSessionInvalid(() => unlockWithSession(v.vault, token), /the session ended/);
 
     await v.vault.unlock(NEW_PASSWORD);
     createSession(v.vault, 5);
@@ -212,7 +212,7 @@ describe('keyhold unlock / lock (CLI)', () => {
     const unknown = `00000000-0000-4000-8000-000000000000.${secret}`;
     for (const [bad, message] of [
       [forged, /does not match its session/],
-      [unknown, /not a session of this vault, or the session was ended/],
+      [unknown, /not a session of this vault, or the session ended: it expired, or the vault was locked/],
       ['garbage', /is not a Keyhold session token/],
     ] as const) {
       const r = await keyhold(['profile', 'list'], { env: withSession(bad) });
@@ -277,7 +277,7 @@ describe('keyhold unlock / lock (CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     const refused = await keyhold(['profile', 'list'], { env: withSession(token) });
     expect(refused.code).toBe(9);
-    expect(refused.stderr).toMatch(/changing the master password/);
+    expect(refused.stderr).toMatch(/its master password changed/);
     expect(sessionCount(vaultDir)).toBe(0);
   });
 });

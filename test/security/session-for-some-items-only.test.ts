@@ -200,6 +200,6 @@ describe('a session for some items only', () => {
     const env = { PATH: process.env.PATH ?? '', KEYHOLD_VAULT: v.env.KEYHOLD_VAULT, KEYHOLD_SESSION: token, KEYHOLD_INSECURE_TEST_KDF: '1' };
     expect(spawnSync(process.execPath, [CLI, 'byok', 'print', 'claude-code'], { env }).stdout.toString()).toBe(`${CLAUDE}\n`);
     await withSession(['lock']);
-    expectRefused(await withSession(['byok', 'print', 'claude-code']), /was ended/);
+    expectRefused(await withSession(['byok', 'print', 'claude-code']), /the session ended/);
   });
 });

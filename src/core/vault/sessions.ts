@@ -156,7 +156,9 @@ function openRow(vault: SessionVault, token: string): { session: OpenedSession; 
   const now = vault.now();
   const row = sql(vault.db, 'SELECT id, expires_at, wrapped_key, scoped FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
   purgeExpiredSessions(vault.db, now);
-  if (!row) throw invalid('is not a session of this vault, or the session was ended (by locking the vault or changing the master password).');
+  // An expired row is deleted at the next open of any session (so the file and a token alone never
+  // unwrap the key), so a session that expired earlier reads as ended, and the message says both.
+  if (!row) throw invalid('is not a session of this vault, or the session ended: it expired, or the vault was locked or its master password changed.');
   if (row.expires_at <= now) throw invalid(`expired at ${new Date(row.expires_at).toISOString()}.`);
   const vaultId = vault.vaultId;
   const secret = Buffer.from(match[2] as string, 'base64url');
