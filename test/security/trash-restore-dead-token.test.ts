@@ -21,17 +21,22 @@ function synced(vault: Vault, id: string, authToken: string, obtainedAt: string,
   );
 }
 
+/** web/dev synced with T1 and trashed; a second web/dev synced later as a replace (T2) and trashed too. */
+async function bothTrashed() {
+  const { vault, cleanup } = await newVault();
+  cleanups.push(cleanup);
+  const first = vault.profiles.create({ agentId: 'web', name: 'dev', authData: { K: 'a' } });
+  synced(vault, first.id, 'tok-T1', '2026-12-01T00:00:00.000Z', 'create');
+  vault.profiles.remove(first.id, { confirmTokenLoss: true });
+  const second = vault.profiles.create({ agentId: 'web', name: 'dev', authData: { K: 'b' } });
+  synced(vault, second.id, 'tok-T2', '2026-12-02T00:00:00.000Z', 'replace');
+  vault.profiles.remove(second.id, { confirmTokenLoss: true });
+  return { vault, first, second };
+}
+
 describe('a profile restored from the trash after a later one of its name replaced it on Kura', () => {
   it('comes back failed, its token not handed out, saying why', async () => {
-    const { vault, cleanup } = await newVault();
-    cleanups.push(cleanup);
-    const first = vault.profiles.create({ agentId: 'web', name: 'dev', authData: { K: 'a' } });
-    synced(vault, first.id, 'tok-T1', '2026-12-01T00:00:00.000Z', 'create');
-    vault.profiles.remove(first.id, { confirmTokenLoss: true });
-    const second = vault.profiles.create({ agentId: 'web', name: 'dev', authData: { K: 'b' } });
-    synced(vault, second.id, 'tok-T2', '2026-12-02T00:00:00.000Z', 'replace');
-    vault.profiles.remove(second.id, { confirmTokenLoss: true });
-
+    const { vault, first } = await bothTrashed();
     const restored = vault.trash.restore(first.id);
     expect(restored.state).toBe('failed');
     const summary = vault.profiles.resolve(first.id);
@@ -41,15 +46,7 @@ describe('a profile restored from the trash after a later one of its name replac
   });
 
   it('a profile whose token is the newest comes back synced, as before', async () => {
-    const { vault, cleanup } = await newVault();
-    cleanups.push(cleanup);
-    const older = vault.profiles.create({ agentId: 'web', name: 'dev', authData: { K: 'a' } });
-    synced(vault, older.id, 'tok-T1', '2026-12-01T00:00:00.000Z', 'create');
-    vault.profiles.remove(older.id, { confirmTokenLoss: true });
-    const newer = vault.profiles.create({ agentId: 'web', name: 'dev', authData: { K: 'b' } });
-    synced(vault, newer.id, 'tok-T2', '2026-12-02T00:00:00.000Z', 'replace');
-    vault.profiles.remove(newer.id, { confirmTokenLoss: true });
-
+    const { vault, second: newer } = await bothTrashed();
     expect(vault.trash.restore(newer.id).state).toBe('synced');
     expect(vault.profiles.token(newer.id).authToken).toBe('tok-T2');
   });
