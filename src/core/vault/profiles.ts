@@ -8,7 +8,6 @@ import {
   type ProfileSummary,
   type ProfileToken,
   type SyncState,
-  type SyncType,
 } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
 import { reservedKeyProblem } from '../../shared/text-rules';
@@ -18,6 +17,7 @@ import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 import { ItemStore, PROFILE_TABLES } from './items';
 import type { ProfileContext } from './profile-context';
+import { planEdit } from './profile-edit';
 import * as versions from './profile-history';
 import { canonicalKey, ProfileIndex, refuseLookAlike, type IndexState } from './profile-index';
 import {
@@ -36,13 +36,6 @@ import * as tokens from './profile-tokens';
 import * as trash from './profile-trash';
 import { isUniqueViolation } from './sqlite-errors';
 
-/** The same names with the same values, in the same order. */
-function sameEntries(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const names = Object.keys(a);
-  const others = Object.keys(b);
-  return names.length === others.length && names.every((name, i) => name === others[i] && a[name] === b[name]);
-}
-
 function refuseReservedKey(authData: unknown): void {
   const problem = reservedKeyProblem(authData);
   if (problem) throw new KeyholdError('BadInput', problem, { field: 'authData' });
@@ -56,8 +49,8 @@ export { usableToken } from './profile-model';
 /**
  * The profiles of the vault. This class is the one door to them; the work is done by concept:
  * the listing index (profile-index.ts), token reads (profile-tokens.ts), history and restore
- * (profile-history.ts), the trash (profile-trash.ts) and sync outcomes (profile-sync.ts). Creating
- * and editing, with their checks, are here.
+ * (profile-history.ts), the trash (profile-trash.ts), sync outcomes (profile-sync.ts) and what an
+ * edit makes of a profile (profile-edit.ts). Creating, and writing an edit, are here.
  */
 export class Profiles {
   readonly store: ItemStore<ProfileMeta, ProfileSecrets, ProfileRemote, ProfileSnapshot>;
@@ -337,7 +330,7 @@ export class Profiles {
           const row = this.store.row(id);
           if (!row) throw new KeyholdError('NotFound', `No profile "${ref}".`);
           const current = this.idx.guard(id, () => ({ meta: this.store.meta(row), secrets: this.store.secrets(row), remote: this.store.remote(row) }));
-          const change = this.planEdit(id, patch, current, row.sync_state, options);
+          const change = planEdit(this.ctx, this.agents, id, patch, current, row.sync_state, options);
           target = change.meta;
           if (change.same) return false;
           this.store.update(id, {
@@ -375,88 +368,6 @@ export class Profiles {
       throw e;
     }
     return this.resolve(id);
-  }
-
-  /**
-   * What an edit makes of the profile as it is now; `same` when it changes nothing (no new
-   * version, and a synced profile is not queued again).
-   */
-  private planEdit(
-    id: string,
-    patch: ReturnType<typeof ProfilePatch.parse>,
-    current: { meta: ProfileMeta; secrets: ProfileSecrets; remote: ProfileRemote | null },
-    syncState: SyncState,
-    options: { confirmNewRemote?: boolean; bringBackToken?: ProfileRemote },
-  ) {
-    const agentId = patch.agentId ?? current.meta.agentId;
-    const name = patch.name ?? current.meta.name;
-    const authData: Record<string, string> = patch.replaceAuthData ? { ...patch.replaceAuthData } : { ...current.secrets.authData, ...(patch.set ?? {}) };
-    for (const key of patch.unset ?? []) {
-      if (!Object.hasOwn(authData, key)) throw new KeyholdError('BadInput', `The profile has no key "${key}" to remove.`, { field: key });
-      delete authData[key];
-    }
-    const saveSession = patch.saveSession ?? current.meta.saveSession;
-    this.agents.checkKeys(agentId, Object.keys(authData));
-    // Every change that gives such a key a value must allow it by name, so an import or a paste
-    // cannot slip a new value under an allowance given for an old one.
-    const written = Object.keys(authData).filter((k) => current.secrets.authData[k] !== authData[k]);
-    assertEnvNamesAllowed(written, patch.allowEnv ?? [], `Profile "${agentId}/${name}"`);
-    const allowEnv = keptAllowances(Object.keys(authData), [...(current.meta.allowEnv ?? []), ...(patch.allowEnv ?? [])]);
-    // Every allowance given is audited, also one that renews an allowance for a new value.
-    const givenAllowances = keptAllowances(Object.keys(authData), patch.allowEnv ?? []);
-
-    const identityChanged = agentId !== current.meta.agentId || name !== current.meta.name;
-    if (identityChanged) refuseLookAlike(agentId, name, this.idx.readsAs(agentId, name, id));
-    let remote: ProfileRemote | null | undefined;
-    let retiredToken: ProfileRemote | undefined;
-    let lastSyncType: SyncType | null = current.meta.lastSyncType;
-    if (identityChanged && current.remote?.authToken) {
-      if (!options.confirmNewRemote) {
-        throw new KeyholdError(
-          'Conflict',
-          `"${current.meta.agentId}/${current.meta.name}" is synced. Renaming or moving it creates a new remote profile with a new token; the old remote profile stays on Kura.`,
-          // Points at the confirmation the call lacks, so callers can ask for it (not at the name).
-          { field: 'confirmNewRemote' },
-        );
-      }
-      // Kept in this version's history: restoring an earlier version brings it back.
-      retiredToken = current.remote;
-      remote = null;
-      lastSyncType = null;
-    }
-    if (options.bringBackToken) {
-      remote = options.bringBackToken;
-      lastSyncType = options.bringBackToken.syncType ?? null;
-    }
-    const draft = patch.draft ?? syncState === 'draft';
-    const state: SyncState = draft ? 'draft' : 'pending';
-    // A key's expiry follows its value: a new value has no known expiry date and starts its rotation period again.
-    const expiry: Record<string, KeyExpiry> = {};
-    for (const [key, e] of Object.entries(current.meta.expiry ?? {})) {
-      if (!Object.hasOwn(authData, key)) continue;
-      if (authData[key] === current.secrets.authData[key]) expiry[key] = e;
-      else if (e.rotateDays !== undefined) expiry[key] = { rotateDays: e.rotateDays, since: iso(this.now()) };
-    }
-    const meta: ProfileMeta = {
-      agentId,
-      name,
-      keys: Object.keys(authData),
-      saveSession,
-      lastSyncType,
-      lastError: null,
-      hasToken: remote === undefined ? current.meta.hasToken : Boolean(remote?.authToken),
-      ...(allowEnv.length > 0 ? { allowEnv } : {}),
-      ...(Object.keys(expiry).length > 0 ? { expiry } : {}),
-    };
-    const same =
-      !identityChanged &&
-      remote === undefined &&
-      givenAllowances.length === 0 &&
-      saveSession === current.meta.saveSession &&
-      draft === (syncState === 'draft') &&
-      sameEntries(authData, current.secrets.authData) &&
-      allowEnv.join('\n') === (current.meta.allowEnv ?? []).join('\n');
-    return { same, meta, authData, remote, retiredToken, state, givenAllowances };
   }
 
   /**
