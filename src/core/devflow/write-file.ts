@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KeyholdError } from '../../shared/errors';
-import { DB_FILE } from '../vault/db';
+import { DB_FILES } from '../vault/db';
 
 const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
 
@@ -77,7 +77,7 @@ function refuseToReplace(path: string, there: Stats): void {
     throw new KeyholdError('BadInput', `${path} is a Keyhold vault's file; Keyhold never writes over one. Name another file.`, { field: 'notReplaceable' });
   }
 }
-const VAULT_FILES = new Set([DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`]);
+const VAULT_FILES = new Set(DB_FILES);
 
 /** A temporary name beside `path`, never one another writer or an earlier crash could have left. */
 const tempBeside = (path: string): string => join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);

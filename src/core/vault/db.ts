@@ -6,6 +6,8 @@ import { FORMAT_VERSION, formatVersion, migrate } from './migrations';
 import { nativeBinding } from './native';
 
 export const DB_FILE = 'vault.sqlite';
+/** The vault's files in its folder: the database, and the write-ahead log and its index SQLite keeps beside it. */
+export const DB_FILES: readonly string[] = ['', '-wal', '-shm'].map((suffix) => DB_FILE + suffix);
 
 export const dbPath = (dir: string): string => join(dir, DB_FILE);
 
@@ -105,7 +107,7 @@ function removeIfEmpty(dir: string): void {
 
 /** Deletes the files of a vault that was being created and failed (the database and its WAL). */
 export function discardNewVault(dir: string): void {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath(dir) + suffix, { force: true });
+  for (const file of DB_FILES) rmSync(join(dir, file), { force: true });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import { dbPath } from './db';
+import { join } from 'node:path';
+import { DB_FILES } from './db';
 
 const mode = (path: string): number | null => {
   try {
@@ -18,8 +19,7 @@ const octal = (m: number) => m.toString(8).padStart(3, '0');
  */
 export function permissionProblem(dir: string, platform: NodeJS.Platform = process.platform): string | null {
   if (platform === 'win32') return null;
-  const file = dbPath(dir);
-  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+  for (const path of DB_FILES.map((file) => join(dir, file))) {
     const m = mode(path);
     if (m !== null && (m & 0o077) !== 0) {
       return `Other users of this computer can open ${path} (mode ${octal(m)}), so they could try passwords against the vault offline.`;
