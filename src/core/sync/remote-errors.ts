@@ -64,6 +64,8 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   for (const s of secrets) {
     if (s.length === 0) continue;
     forms.add(s);
+    // encodedForms has these two as well, but leaves out forms under 8 characters (ordinary text would
+    // match them); a server's echo of a short secret is still redacted where it stands alone (below).
     forms.add(JSON.stringify(s).slice(1, -1));
     forms.add(encodeURIComponent(s));
     for (const form of encodedForms(s)) forms.add(form);
