@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KeyholdError } from '../../shared/errors';
 import { FORMAT_VERSION, formatVersion, migrate } from './migrations';
@@ -105,39 +105,88 @@ function removeIfEmpty(dir: string): void {
   }
 }
 
-/** Deletes the files of a vault that was being created and failed (the database and its WAL). */
-export function discardNewVault(dir: string): void {
-  for (const file of DB_FILES) rmSync(join(dir, file), { force: true });
+/** A database file this process created for a new vault, as it knows it again, and whether it made the folder too. */
+interface Made {
+  dev: number;
+  ino: number;
+  newDir: boolean;
+}
+const madeHere = new WeakMap<Database.Database, Made>();
+
+/**
+ * Whether the database name in `dir` still leads to the file this process made. Asked while that
+ * file is held open (by the database or by the descriptor it was created with), so its inode cannot
+ * have gone to another file: a person may have removed a half-made vault and run `init` again.
+ */
+function stillOurs(dir: string, made: Made): boolean {
+  const now = statSync(dbPath(dir), { throwIfNoEntry: false });
+  return now !== undefined && now.dev === made.dev && now.ino === made.ino;
+}
+
+/**
+ * Removes the files of a vault this process made and failed to finish. The database's own name goes
+ * last: while it stands, no other `init` can make a vault here (the file is created exclusively), so
+ * the -wal and -shm removed before it are this vault's; removed first, it let another `init` take
+ * the name and lose its WAL to the removals after. Then the folder, if this process made it and it
+ * is empty.
+ */
+function removeMade(dir: string, made: Made, ours: boolean): void {
+  if (ours) {
+    for (const file of DB_FILES.filter((f) => f !== DB_FILE)) rmSync(join(dir, file), { force: true });
+    rmSync(dbPath(dir), { force: true });
+  }
+  if (made.newDir) removeIfEmpty(dir);
+}
+
+/** Closes a new vault's database that failed to be set up, and removes what createDatabase made for it (see removeMade). */
+export function discardNewVault(db: Database.Database): void {
+  const dir = dirname(db.name);
+  const made = madeHere.get(db);
+  const ours = made !== undefined && stillOurs(dir, made);
+  db.close();
+  if (made) removeMade(dir, made, ours);
 }
 
 /**
  * Creates an empty vault database (file mode 0600, directory 0700) and applies all migrations. If
  * that fails (a full disk, a read-only folder) nothing is left behind: an empty file would make the
- * next `init` say a vault already exists.
+ * next `init` say a vault already exists. A failure after it returns is cleaned up by discardNewVault.
  */
 export function createDatabase(dir: string): Database.Database {
-  const file = dbPath(dir);
-  const newDir = !existsSync(dir);
-  let made = false;
+  let newDir = false;
+  let fd: number | undefined;
+  let made: Made | undefined;
   let db: Database.Database | undefined;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    refuseExistingVault(dir);
-    // Create the file ourselves so it is 0600 from its first byte; SQLite gives -wal and -shm the same mode.
-    closeSync(openSync(file, 'wx', 0o600));
-    made = true;
-    db = new Database(file, withBinding({ fileMustExist: true }));
+    for (let attempt = 1; fd === undefined; attempt++) {
+      newDir = mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined || newDir;
+      refuseExistingVault(dir);
+      try {
+        // Created here, exclusively, so it is 0600 from its first byte; SQLite gives -wal and -shm the same mode.
+        fd = openSync(dbPath(dir), 'wx', 0o600);
+      } catch (e) {
+        // Another process's failed `init` removes the folder it made once it is empty, as it is
+        // between the two steps above: then it is made again.
+        if ((e as { code?: unknown } | null)?.code !== 'ENOENT' || attempt === 3) throw e;
+      }
+    }
+    const { dev, ino } = fstatSync(fd);
+    made = { dev, ino, newDir };
+    db = new Database(dbPath(dir), withBinding({ fileMustExist: true }));
     configure(db);
     migrate(db);
+    madeHere.set(db, made);
     return db;
   } catch (e) {
     // Judged before the cleanup, while the folder is there to ask how full its disk is.
-    const error = (e as { code?: unknown } | null)?.code === 'EEXIST' ? exists(dir) : (storageError(e, newDir ? dirname(dir) : dir) ?? e);
+    const error = (e as { code?: unknown } | null)?.code === 'EEXIST' ? exists(dir) : (storageError(e, existsSync(dir) ? dir : dirname(dir)) ?? e);
     db?.close();
-    if (made) discardNewVault(dir);
-    // Only if empty: another process's `init` may have made its vault there meanwhile.
-    if (newDir) removeIfEmpty(dir);
+    if (made) removeMade(dir, made, stillOurs(dir, made));
+    else if (newDir) removeIfEmpty(dir);
     throw error;
+  } finally {
+    // Held open until here so that stillOurs can trust the file's inode number.
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

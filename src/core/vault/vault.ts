@@ -81,8 +81,7 @@ export class Vault {
       vault.afterUnlock();
       return vault;
     } catch (e) {
-      db.close();
-      discardNewVault(dir);
+      discardNewVault(db);
       throw e;
     }
   }
