@@ -3,7 +3,8 @@ import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimal
 import { boundedByStack } from './nesting';
 import { parseDotenv } from '../devflow/dotenv';
 import { isEnvName } from '../devflow/env-names';
-import { GENERIC_RULE, KEY_RULES, SECRET_NAME, shannonEntropy, type KeyProvider } from './rules';
+import { GENERIC_RULE, KEY_RULES, REFERENCE_SCHEMES, SECRET_NAME, shannonEntropy, URL_PASSWORD_RULE, type KeyProvider } from './rules';
+import { findUrlPasswords } from './url-password';
 
 /*
  * Detectors: pure functions from a file's text to the credentials in it. No file system here; the
@@ -45,7 +46,8 @@ const ANY_RULE = new RegExp(KEY_RULES.map((r) => `(?:${r.pattern})`).join('|'), 
 const TOKEN_CHAR = /[A-Za-z0-9_-]/;
 
 // Values that point at a secret rather than hold one.
-const INDIRECT = /^(?:keyhold|op|vault|env|secret|sm|gcp|aws|azure):\/\/|\$\{?[A-Za-z_]|^<.*>$|\{\{/;
+const INDIRECT = new RegExp(`^(?:${REFERENCE_SCHEMES.join('|')}):\\/\\/|\\$\\{?[A-Za-z_]|^<.*>$|\\{\\{`);
+const URL_PASSWORD: Classified = { rule: URL_PASSWORD_RULE.id, label: URL_PASSWORD_RULE.label, provider: URL_PASSWORD_RULE.provider };
 
 function ruleFor(text: string): Classified | null {
   for (const { rule, re } of COMPILED) {
@@ -56,14 +58,17 @@ function ruleFor(text: string): Classified | null {
 }
 
 /**
- * What a value set under `name` is: a known key format anywhere in it, else (for a secret-sounding
- * name) a long, random-looking single token. References and placeholders are not secrets.
+ * What a value set under `name` is: a known key format anywhere in it, else a URL with a password,
+ * else (for a secret-sounding name) a long, random-looking single token. References and
+ * placeholders are not secrets; a URL's password is judged on its own (`postgres://u:PW@h/${DB}`).
  */
 export function classifyValue(name: string | null, value: string): Classified | null {
-  if (value.length < 8 || INDIRECT.test(value)) return null;
-  const known = ruleFor(value);
+  if (value.length < 8) return null;
+  const indirect = INDIRECT.test(value);
+  const known = indirect ? null : ruleFor(value);
   if (known) return known;
-  if (name === null || !SECRET_NAME.test(name)) return null;
+  if (findUrlPasswords(value, 'value').length > 0) return URL_PASSWORD;
+  if (indirect || name === null || !SECRET_NAME.test(name)) return null;
   if (value.length < GENERIC_RULE.minLength || /\s/.test(value)) return null;
   if (shannonEntropy(value) < GENERIC_RULE.minEntropy) return null;
   return { rule: GENERIC_RULE.id, label: GENERIC_RULE.label, provider: GENERIC_RULE.provider };
@@ -87,20 +92,29 @@ class Lines {
   }
 }
 
-/** Known key formats anywhere in free text (no names, no generic rule: too noisy without context). */
+/**
+ * Known key formats and URLs with a password anywhere in free text (no names, no generic rule: too
+ * noisy without context). A URL whose password is a known key is reported as that key.
+ */
 export function detectText(text: string): Detected[] {
-  const found: Detected[] = [];
+  const found: (Detected & { start: number })[] = [];
   let lines: Lines | undefined;
+  const add = (start: number, kind: Classified, value: string) => {
+    lines ??= new Lines(text);
+    found.push({ start, line: lines.at(start), path: [], name: null, server: null, ...kind, source: 'text', value });
+  };
   for (const m of text.matchAll(ANY_RULE)) {
     const start = m.index;
     const end = start + m[0].length;
     if ((start > 0 && TOKEN_CHAR.test(text[start - 1]!)) || (end < text.length && TOKEN_CHAR.test(text[end]!))) continue;
     const kind = ruleFor(m[0]);
-    if (!kind) continue;
-    lines ??= new Lines(text);
-    found.push({ line: lines.at(start), path: [], name: null, server: null, ...kind, source: 'text', value: m[0] });
+    if (kind) add(start, kind, m[0]);
   }
-  return found;
+  const keys = found.map((k) => [k.start, k.start + k.value.length] as const);
+  for (const url of findUrlPasswords(text, 'text')) {
+    if (!keys.some(([start, end]) => start < url.end && end > url.start)) add(url.start, URL_PASSWORD, text.slice(url.start, url.end));
+  }
+  return found.sort((a, b) => a.start - b.start).map(({ start: _start, ...d }) => d);
 }
 
 // The line each variable is last assigned on: dotenv keeps the last assignment too.

@@ -100,6 +100,20 @@ export const GENERIC_RULE = {
   minLength: 16,
 } as const;
 
+/**
+ * A password in the userinfo of a URL of any scheme (`postgres://user:PASSWORD@host`), under any
+ * name: detect-secrets' BasicAuthDetector ("Basic Auth Credentials"); gitleaks has no such rule.
+ * url-password.ts finds them.
+ */
+export const URL_PASSWORD_RULE = {
+  id: 'url-password',
+  label: 'Password in URL',
+  provider: null,
+} as const;
+
+/** Schemes of references to a secret kept elsewhere: Keyhold's own, 1Password's, Vault's, the clouds' secret managers. */
+export const REFERENCE_SCHEMES: readonly string[] = ['keyhold', 'op', 'vault', 'env', 'secret', 'sm', 'gcp', 'aws', 'azure'];
+
 /** The variable names gitleaks' generic-api-key rule looks for (its "keywords"), as one test. */
 export const SECRET_NAME = /(?:^|_|-)(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|PAT|CREDENTIALS?|AUTH|APIKEY|ACCESS_?KEY)(?:$|_|-)|(?:API_?KEY|TOKEN|SECRET)$/i;
 

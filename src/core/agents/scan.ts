@@ -5,7 +5,8 @@ import { KeyholdError } from '../../shared/errors';
 import { parseDotenv } from '../devflow/dotenv';
 import { assignmentLines, detect, formatPath, type Detected, type FileFormat } from './detect';
 import { formatOf, wellKnownPlaces } from './locations';
-import { GENERIC_RULE } from './rules';
+import { GENERIC_RULE, URL_PASSWORD_RULE } from './rules';
+import { findUrlPasswords } from './url-password';
 import { readCandidate, walkTree } from './walk';
 
 /** Whether the vault holds the same value: only known while it is unlocked. */
@@ -39,8 +40,12 @@ export interface ScanResult {
   filesRead: number;
 }
 
-/** A known format's prefix is public, so it is shown; of a value of unknown shape only the end is. */
+/**
+ * A known format's prefix is public, so it is shown; of a value of unknown shape only the end is;
+ * of a URL its scheme and host, never its userinfo.
+ */
 function maskedHint(d: Detected): string {
+  if (d.rule === URL_PASSWORD_RULE.id) return findUrlPasswords(d.value, 'value')[0]?.hint ?? '…';
   if (d.rule !== GENERIC_RULE.id && d.rule !== DOTENV_BESIDE_KEYHOLD_TOML) return keyHint(d.value);
   return d.value.length >= 20 ? `…${d.value.slice(-4)}` : '…';
 }
