@@ -121,6 +121,24 @@ describe('keyhold scan', () => {
     expect(byok.stdout).not.toContain(KEYS.anthropic);
   });
 
+  it('a password inside a URL is shown by scheme and host only, and --import keeps the whole URL under its name', async () => {
+    const password = `Pw${lookalike.generic().slice(0, 18)}`;
+    const url = `postgres://app:${password}@db.example.com:5432/shop`;
+    write(p('urls', 'shop', '.env'), `DATABASE_URL=${url}\nREDIS_URL=redis://cache:6379\n`);
+    const r = await keyhold(['scan', '--no-well-known', p('urls')], { env: noVault() });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/DATABASE_URL\s+Password in URL\s+postgres:\/\/…@db\.example\.com:5432\s/);
+    const imported = await keyhold(['scan', '--no-well-known', p('urls'), '--import', '--json'], { env: withSession() });
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(findingsOf(imported.stdout).map((f) => [f.rule, f.masked, f.import?.target])).toEqual([
+      ['url-password', 'postgres://…@db.example.com:5432', 'profile shop/local DATABASE_URL'],
+    ]);
+    for (const out of [r.stdout, r.stderr, imported.stdout, imported.stderr]) expect(out).not.toContain(password);
+    const shown = await keyhold(['profile', 'show', 'shop/local', '--reveal', '--json'], { env: withSession() });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(JSON.stringify(url).slice(1, -1));
+  });
+
   it('a hostile file name in a source is shown with its control characters escaped', async () => {
     const evil = 'evil\n\u001b]0;pwned\u0007\u001b[2J';
     write(p('hostile', evil, 'app', '.env'), `STRIPE_KEY=${lookalike.stripe()}\n`);
