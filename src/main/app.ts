@@ -15,6 +15,7 @@ import { createElectronSecretStorage } from './keychain';
 import { restrictNavigation } from './navigation';
 import { cutPageOffTheNetwork, denyAllPermissions } from './permissions';
 import { APP_ENTRY_URL, APP_ORIGIN, registerAppScheme, serveAppProtocol } from './protocol';
+import { RevealLimit } from './reveal-limit';
 import { createSettingsStore } from './settings';
 import { askBeforeDiscarding, createMainWindow } from './window';
 import type { Settings, SettingsStore } from './settings';
@@ -47,6 +48,8 @@ export interface StartAppOptions<C extends Contract, E extends EventsDef> {
   createBackend(services: DesktopServices<E>): Backend<C>;
   /** https origins that links in the UI may open in the system browser. */
   externalOrigins?: readonly string[];
+  /** The calls that give out a secret (a value to the window, or to the clipboard): main limits them (reveal-limit.ts). */
+  secretCalls: readonly (keyof C & string)[];
 }
 
 /**
@@ -133,6 +136,7 @@ export function startApp<C extends Contract, E extends EventsDef>(options: Start
     backend = options.createBackend(services);
     registerIpcHandlers(createRouter(options.contract, backend.handlers), {
       allowedOrigins: devUrl === null ? [APP_ORIGIN] : [APP_ORIGIN, new URL(devUrl).origin],
+      limit: new RevealLimit({ calls: options.secretCalls }),
     });
 
     win = createWindow(initial, settings);

@@ -6,6 +6,7 @@ import { contract, events } from '../shared/contract';
 import { startApp } from './app';
 import { createElectronClipboard } from './clipboard';
 import { createElectronFileDialog } from './file-dialog';
+import { SECRET_CALLS } from './reveal-limit';
 import { userSettingsOf } from './settings';
 import { createElectronUserPresence } from './user-presence';
 
@@ -42,6 +43,7 @@ if (!app.isPackaged) useElectronBuildIn(app.getAppPath(), process.versions.elect
 startApp({
   contract,
   events,
+  secretCalls: SECRET_CALLS,
   createBackend: (services) =>
     createBackend({
       // The same vault the CLI opens by default, unless the person picked another one.

@@ -33,6 +33,8 @@ export interface IpcRegistration {
   allowedOrigins: readonly string[];
   /** Each accepted call counts as the person doing something, for auto-lock. */
   onCall?: (name: string) => void;
+  /** Asked before each call from the window; an envelope refuses it unheard (reveal-limit.ts). */
+  limit?: { check(name: string): Envelope<never> | null };
 }
 
 /** One ipcMain.handle per contract call; returns a function that removes them all. */
@@ -41,6 +43,8 @@ export function registerIpcHandlers<C extends Contract>(router: Router<C>, regis
   for (const name of names) {
     ipcMain.handle(channelFor(name), (event: IpcMainInvokeEvent, input: unknown) => {
       if (!isTrustedFrame(event.senderFrame, registration.allowedOrigins)) return UNTRUSTED_SENDER;
+      const refused = registration.limit?.check(name) ?? null;
+      if (refused !== null) return refused;
       registration.onCall?.(name);
       return router.dispatch(name, input);
     });

@@ -51,6 +51,8 @@ export const ErrorCode = z.enum([
   'VaultBusy',
   /** The vault could not be written: a full disk, a read-only file or folder, a disk error. */
   'VaultUnwritable',
+  /** The window asked for secret values (reveals, copies) faster than a person does: main's limit (src/main/reveal-limit.ts). */
+  'TooManyReveals',
   'Internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -39,6 +39,7 @@ async function start() {
   startApp({
     contract: testContract,
     events: testEvents,
+    secretCalls: [],
     createBackend: (s) => {
       services = s;
       return { handlers: stubHandlers(), lock, close: vi.fn() };

@@ -27,6 +27,7 @@ vi.mock('electron-store', () => ({
 
 const { BrowserWindow, FakeEvent, FakeWebContents, app, clipboard, fake, ipcMain, powerMonitor, protocol, session } = await import('./main-electron-fake');
 const { devRendererUrl, startApp } = await import('../../src/main/app');
+const { REVEAL_BURST, REVEAL_REFILL_MS } = await import('../../src/main/reveal-limit');
 
 type C = typeof testContract;
 type E = typeof testEvents;
@@ -42,6 +43,8 @@ async function start() {
   startApp({
     contract: testContract,
     events: testEvents,
+    // Stands in for a reveal: the test contract has none.
+    secretCalls: ['listProfiles'],
     createBackend: (s) => {
       services = s;
       return { handlers: stubHandlers(), lock, lockSoon, close };
@@ -80,6 +83,17 @@ describe('startApp', () => {
     expect(win.loadedUrl).toBe('app://keyhold/index.html');
   });
 
+  it('limits the calls it is told give out a secret, and no other', async () => {
+    fakeClock();
+    await start();
+    const call = (name: string) => ipcMain.handlers.get(`keyhold:${name}`)?.({ senderFrame: { url: 'app://keyhold/index.html', parent: null } }, {});
+    for (let i = 0; i < REVEAL_BURST; i++) expect(await call('listProfiles')).toEqual({ ok: true, value: [] });
+    expect(await call('listProfiles')).toMatchObject({ ok: false, error: { code: 'TooManyReveals' } });
+    expect(await call('setTheme')).toMatchObject({ ok: false, error: { code: 'BadInput', field: 'theme' } });
+    vi.advanceTimersByTime(REVEAL_REFILL_MS);
+    expect(await call('listProfiles')).toEqual({ ok: true, value: [] });
+  });
+
   it('hardens every web contents that is created', async () => {
     await start();
     const contents = new FakeWebContents();
@@ -92,7 +106,7 @@ describe('startApp', () => {
 
   it('quits at once when another instance already runs', () => {
     app.singleInstance = false;
-    startApp({ contract: {}, events: {}, createBackend: () => ({ handlers: {}, lock: () => undefined }) });
+    startApp({ contract: {}, events: {}, secretCalls: [], createBackend: () => ({ handlers: {}, lock: () => undefined }) });
     expect(app.quit).toHaveBeenCalledTimes(1);
     expect(protocol.privileged).toHaveLength(0);
   });
