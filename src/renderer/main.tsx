@@ -9,11 +9,12 @@ import { AppStateProvider } from './state';
 import './styles/app.css';
 
 // Answers change only through this window's own calls or main's events (which invalidate them),
-// so nothing refetches on focus or retries a failure the person has to see.
+// so nothing refetches on focus or retries a failure the person has to see. A finished mutation
+// holds what it sent (a form's values) and what came back: it goes once its screen does.
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: { retry: false, refetchOnWindowFocus: false, staleTime: 30_000 },
-    mutations: { retry: false },
+    mutations: { retry: false, gcTime: 0 },
   },
 });
 

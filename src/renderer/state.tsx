@@ -69,8 +69,8 @@ export const lockSoonText = (seconds: number): string =>
 
 /**
  * Holds what main tells the page (events) and what the whole window shows (status bar, toasts,
- * current view). Events invalidate the queries they affect; `locked` drops every cached answer so
- * nothing read from the vault stays in memory behind the unlock screen.
+ * current view). Events invalidate the queries they affect; `locked` drops every cached answer and
+ * every mutation so nothing read from the vault or typed into it stays in memory behind the unlock screen.
  */
 export function AppStateProvider({ children, initialView = 'profiles' }: { children: ReactNode; initialView?: View }) {
   const api = useApi();
@@ -214,6 +214,8 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
       setLockReason(reason);
       setProgress(null);
       qc.removeQueries({ predicate: (q) => q.queryKey[0] !== qk.vaultStatus[0] });
+      // A mutation keeps what it was sent (a saved form's values) and what came back.
+      qc.getMutationCache().clear();
       qc.setQueryData<VaultStatus>(qk.vaultStatus, (old) => (old ? { ...old, unlocked: false } : old));
       void qc.invalidateQueries({ queryKey: qk.vaultStatus });
     },

@@ -29,10 +29,13 @@ export function fakeClient(defaults: Calls, calls: Calls = {}): Client {
   }) as unknown as Client;
 }
 
-/** Renders a screen as the app does: the client, a query cache without retries, app state and toasts. */
+/**
+ * Renders a screen as the app does: the client, a query cache without retries, app state and toasts.
+ * `queryClient` is returned for tests about what the page keeps in memory.
+ */
 export function renderWith(client: Client, ui: ReactNode) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  return render(
+  const rendered = render(
     <ApiProvider client={client}>
       <QueryClientProvider client={qc}>
         <AppStateProvider>
@@ -42,6 +45,7 @@ export function renderWith(client: Client, ui: ReactNode) {
       </QueryClientProvider>
     </ApiProvider>,
   );
+  return { ...rendered, queryClient: qc };
 }
 
 export const NOW = '2025-01-01T00:00:00.000Z';

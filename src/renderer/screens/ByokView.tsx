@@ -191,12 +191,12 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
   const qc = useQueryClient();
   const { toast } = useAppState();
   const invalidate = useInvalidateItems();
-  const { value, show, hide } = useReveal();
   const [probe, setProbe] = useState<{ ok: boolean; text: string } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const { status, reason, probedAt } = remoteStatus(item.remote);
 
-  const reveal = useMutation({ mutationFn: () => api.byokReveal({ kind: item.kind }), onSuccess: (r) => show(r.apiKey) });
+  const reveal = useReveal(async () => (await api.byokReveal({ kind: item.kind })).apiKey);
+  const { value } = reveal;
   const copy = useMutation({
     mutationFn: () => api.byokCopy({ kind: item.kind }),
     onSuccess: (r) => toast('success', `Copied the ${item.kind} key. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
@@ -292,7 +292,8 @@ function ByokRow({ item, onRotate, onHistory }: { item: ByokSummary; onRotate: (
         <button
           type="button"
           className="ghost small"
-          onClick={() => (value ? hide() : reveal.mutate())}
+          onClick={value ? reveal.hide : reveal.reveal}
+          disabled={reveal.revealing}
           aria-label={value ? `Hide the ${item.kind} key` : `Reveal the ${item.kind} key`}
         >
           {value ? 'Hide' : 'Reveal'}

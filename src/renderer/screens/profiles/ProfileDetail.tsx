@@ -17,11 +17,7 @@ const MISSING_PREFIX = 'Remote profile missing';
 function SecretRow({ profileId, name }: { profileId: string; name: string }) {
   const api = useApi();
   const { toast } = useAppState();
-  const { value, show, hide } = useReveal();
-  const reveal = useMutation({
-    mutationFn: () => api.profileReveal({ ref: profileId, key: name }),
-    onSuccess: ({ value: v }) => show(v),
-  });
+  const reveal = useReveal(async () => (await api.profileReveal({ ref: profileId, key: name })).value);
   const copy = useMutation({
     mutationFn: () => api.profileCopy({ ref: profileId, key: name }),
     onSuccess: ({ clearsAfterSeconds }) => toast('success', `Copied ${name}. The clipboard clears in ${clearsAfterSeconds} seconds.`),
@@ -30,12 +26,12 @@ function SecretRow({ profileId, name }: { profileId: string; name: string }) {
     <SecretLine
       name={name}
       mono
-      value={value}
+      value={reveal.value}
       valueLabel={`${name} value`}
       what={name}
-      onReveal={() => reveal.mutate()}
-      revealing={reveal.isPending}
-      onHide={hide}
+      onReveal={reveal.reveal}
+      revealing={reveal.revealing}
+      onHide={reveal.hide}
       onCopy={() => copy.mutate()}
       copying={copy.isPending}
       error={reveal.error ?? copy.error}
@@ -56,12 +52,8 @@ const SYNC_WORDS: Record<SyncType, string> = {
 function TokenRow({ profile, missing, onRecreate }: { profile: ProfileDetail; missing: boolean; onRecreate: () => void }) {
   const api = useApi();
   const { toast } = useAppState();
-  const { value, show, hide } = useReveal();
   const label = `${profile.agentId}/${profile.name}`;
-  const reveal = useMutation({
-    mutationFn: () => api.profileTokenReveal({ ref: profile.id }),
-    onSuccess: (t) => show(t.authToken),
-  });
+  const reveal = useReveal(async () => (await api.profileTokenReveal({ ref: profile.id })).authToken);
   const copy = useMutation({
     mutationFn: () => api.profileTokenCopy({ ref: profile.id }),
     onSuccess: (r) => toast('success', `Copied the Kura token of ${label}. The clipboard clears in ${r.clearsAfterSeconds} seconds.`),
@@ -88,13 +80,13 @@ function TokenRow({ profile, missing, onRecreate }: { profile: ProfileDetail; mi
       <ul className="secrets" aria-label="Kura token">
         <SecretLine
           name="Token"
-          value={value}
+          value={reveal.value}
           valueLabel="Kura token"
           what={`the Kura token of ${label}`}
           valueTestId="token-value"
-          onReveal={() => reveal.mutate()}
-          revealing={reveal.isPending}
-          onHide={hide}
+          onReveal={reveal.reveal}
+          revealing={reveal.revealing}
+          onHide={reveal.hide}
           onCopy={() => copy.mutate()}
           copying={copy.isPending}
           error={reveal.error}

@@ -1,4 +1,4 @@
-import { useMutation } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import type { UseFormRegisterReturn } from 'react-hook-form';
 import { useApi } from '../../api';
 import { ErrorNote } from '../../ui/kit';
@@ -29,9 +29,13 @@ export function ValueInput({
   register: UseFormRegisterReturn;
 }) {
   const api = useApi();
-  const { value: revealed, show, hide } = useReveal();
-  const reveal = useMutation({ mutationFn: () => api.profileReveal({ ref: profileId as string, key: keyName }), onSuccess: (r) => show(r.value) });
+  const reveal = useReveal(async () => (await api.profileReveal({ ref: profileId as string, key: keyName })).value);
+  const { value: revealed, hide } = reveal;
   const saved = profileId !== undefined && typed === '';
+  // Typing replaces the saved value: the revealed one is no longer shown, so it is not kept either.
+  useEffect(() => {
+    if (!saved && revealed !== null) hide();
+  }, [saved, revealed, hide]);
   return (
     <>
       <div className="input-with-action">
@@ -50,8 +54,8 @@ export function ValueInput({
             type="button"
             className="icon"
             aria-label={revealed === null ? `Reveal saved value ${index + 1}` : `Hide saved value ${index + 1}`}
-            onClick={() => (revealed === null ? reveal.mutate() : hide())}
-            disabled={reveal.isPending}
+            onClick={revealed === null ? reveal.reveal : hide}
+            disabled={reveal.revealing}
           >
             {revealed === null ? 'Reveal' : 'Hide'}
           </button>
