@@ -201,7 +201,7 @@ describe('everyday commands', () => {
     const again = await run(['agent', 'rm', 'crm']);
     expect(again.code).toBe(EXIT.notFound);
     expect(again.stderr).toBe('keyhold: No agent "crm" is declared.\n');
-    const log = (await ok(['log', '--json'])).json<{ event: string; detail: Record<string, unknown> }[]>();
+    const log = (await ok(['log', '--json'])).json<{ entries: { event: string; detail: Record<string, unknown> }[] }>().entries;
     expect(log.some((e) => e.event === 'agent_changed' && e.detail.removed === true)).toBe(true);
   });
 
@@ -226,7 +226,9 @@ describe('everyday commands', () => {
       ),
     );
     expect(masked.stdout).not.toContain('new-secret-value');
-    const revealsBefore = (await ok(['log', '--json', '--limit', '10000'])).json<{ event: string }[]>().filter((e) => e.event === 'secret_revealed').length;
+    const revealsBefore = (await ok(['log', '--json', '--limit', '10000']))
+      .json<{ entries: { event: string }[] }>()
+      .entries.filter((e) => e.event === 'secret_revealed').length;
     const json = (await ok(['profile', 'diff', 'web/dev', '1', '2', '--reveal', '--json'])).json<{ keys: unknown[]; revealed: boolean }>();
     expect(json.revealed).toBe(true);
     expect(json.keys).toEqual([
@@ -234,7 +236,9 @@ describe('everyday commands', () => {
       { key: 'B', change: 'changed', from: 'two', to: 'three' },
       { key: 'D', change: 'added', from: null, to: 'new-secret-value' },
     ]);
-    const revealsAfter = (await ok(['log', '--json', '--limit', '10000'])).json<{ event: string }[]>().filter((e) => e.event === 'secret_revealed').length;
+    const revealsAfter = (await ok(['log', '--json', '--limit', '10000']))
+      .json<{ entries: { event: string }[] }>()
+      .entries.filter((e) => e.event === 'secret_revealed').length;
     expect(revealsAfter).toBe(revealsBefore + 1);
     expect((await ok(['profile', 'diff', 'web/dev', '2', '2'])).stdout).toBe('Version 2 -> 2: no differences\n');
     const missing = await run(['profile', 'diff', 'web/dev', '1', '7']);

@@ -38,7 +38,7 @@ function ok(r: CliResult): CliResult {
 
 /** Bob's vault as a script would compare it: profiles, and the audit log without the unlocks of each command. */
 async function bobState(): Promise<unknown> {
-  const log = ok(await asBob(['log', '--json', '--limit', '100000'])).json<{ event: string }[]>();
+  const log = ok(await asBob(['log', '--json', '--limit', '100000'])).json<{ entries: { event: string }[] }>().entries;
   return [ok(await asBob(['profile', 'list', '--json'])).stdout, log.filter((e) => e.event !== 'unlock_ok').length];
 }
 

@@ -266,7 +266,7 @@ describe('keyhold unlock / lock (CLI)', () => {
     for (const token of [first, second]) expect((await keyhold(['profile', 'list'], { env: withSession(token) })).code).toBe(9);
     const again = await keyhold(['lock'], { env: { KEYHOLD_VAULT: vaultDir } });
     expect(again.stdout).toBe('Locked: ended 0 session(s) of this vault.\n');
-    const log = (await keyhold(['log', '--json'], { env: withPassword() })).json<{ event: string; detail: Record<string, unknown> }[]>();
+    const log = (await keyhold(['log', '--json'], { env: withPassword() })).json<{ entries: { event: string; detail: Record<string, unknown> }[] }>().entries;
     expect(log.find((e) => e.event === 'sessions_revoked')?.detail).toEqual({ count, reason: 'locked' });
     expect(log.filter((e) => e.event === 'session_created').length).toBeGreaterThanOrEqual(count);
   });

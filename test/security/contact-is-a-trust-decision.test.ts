@@ -23,7 +23,7 @@ describe('contacts in the audit log', () => {
     const id = (await other.ok(['identity', '--json'])).json<{ recipient: string; signingPublicKey: string }>();
     await v.ok(['contact', 'add', 'ann', id.recipient, '--signing-key', id.signingPublicKey]);
     await v.ok(['contact', 'rm', 'ann']);
-    const log = (await v.ok(['log', '--json'])).json<Entry[]>().filter((e) => e.event === 'contact_changed');
+    const log = (await v.ok(['log', '--json'])).json<{ entries: Entry[] }>().entries.filter((e) => e.event === 'contact_changed');
     // Newest first.
     expect(log.map((e) => e.detail)).toEqual([
       { id: expect.any(String), removed: true },

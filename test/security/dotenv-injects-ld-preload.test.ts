@@ -30,7 +30,7 @@ describe('a .env file that sets LD_PRELOAD', () => {
     await v.ok(['profile', 'add', '--agent', 'app', '--name', 'dev', '--from-env', file, '--allow-env', 'LD_PRELOAD']);
     expect((await v.ok(['profile', 'show', 'app/dev', '--json'])).json()).toMatchObject({ allowEnv: ['LD_PRELOAD'] });
     expect((await v.ok(['profile', 'show', 'app/dev'])).stdout).toContain('allowed env:   LD_PRELOAD');
-    const log = (await v.ok(['log', '--json', '--limit', '1000'])).json<{ event: string; detail: Record<string, unknown> }[]>();
+    const log = (await v.ok(['log', '--json', '--limit', '1000'])).json<{ entries: { event: string; detail: Record<string, unknown> }[] }>().entries;
     expect(log.find((e) => e.event === 'env_allowed')?.detail).toMatchObject({ item: 'profile', keys: 'LD_PRELOAD' });
 
     // The allowance covers the value it was given for: a new value needs it again.

@@ -148,7 +148,7 @@ describe('a session for some items only', () => {
   });
 
   it('is audited when it begins: the session, what it holds, and each reveal', async () => {
-    const entries = (await v.ok(['log', '--json', '--limit', '50'])).json<{ event: string; detail: Record<string, unknown> }[]>();
+    const entries = (await v.ok(['log', '--json', '--limit', '50'])).json<{ entries: { event: string; detail: Record<string, unknown> }[] }>().entries;
     const created = entries.find((e) => e.event === 'session_created' && e.detail.only !== undefined);
     expect(created?.detail.only).toBe('mcp/github, byok claude-code');
     expect(entries.filter((e) => e.event === 'secret_revealed').length).toBeGreaterThanOrEqual(2);

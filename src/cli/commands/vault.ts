@@ -187,14 +187,14 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .command('log')
     .option('--verify', 'check the hash chain: exits 8 if an entry was altered or removed')
     .option('--limit <n>', 'how many recent entries', '100')
-    .option('--json', 'print as JSON')
+    .option('--json', 'print {"entries","verify"} (verify is null without --verify)')
     .action(async (opts: { verify?: boolean; limit: string; json?: boolean }) => {
       const limit = wholeNumber(opts.limit, 1, Number.MAX_SAFE_INTEGER, '--limit must be a positive whole number.');
       const result = await withVault(globals(), (vault) => ({
         entries: vault.audit.list({ limit }),
         verify: opts.verify ? vault.audit.verify() : null,
       }));
-      if (opts.json) printJson(opts.verify ? result : result.entries);
+      if (opts.json) printJson(result);
       else {
         printTable(
           ['SEQ', 'TIME', 'EVENT', 'DETAIL'],
