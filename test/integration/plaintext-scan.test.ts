@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dbPath } from '../../src/core/vault/db';
@@ -49,15 +49,12 @@ describe('nothing a person typed is stored in plaintext', () => {
     vault.remotes.set({ kind: 'kura', url: typed.kuraUrl, credential: typed.kuraKey });
     vault.remotes.set({ kind: 'backside', url: 'https://backside.example', credential: typed.backsideToken });
     vault.profiles.get(`${typed.agentId}/${typed.name}`, { reveal: true });
-    // The Kura token, its variable name, the history that keeps it after a rename, and the trash.
+    // The Kura token, its variable name, the record of it per agent + name, the history that keeps
+    // it after a rename, and the trash.
     vault.agents.setTokenEnv(typed.agentId, typed.tokenEnv);
     const synced = vault.profiles.resolve(`${typed.agentId}/${typed.name}`);
-    vault.profiles.recordSync(
-      synced,
-      { ...Profiles.metaOf(synced), hasToken: true },
-      { authToken: typed.authToken, agentId: typed.agentId, name: typed.name },
-      'synced',
-    );
+    const token = { authToken: typed.authToken, agentId: typed.agentId, name: typed.name };
+    vault.profiles.recordSync(synced, { ...Profiles.metaOf(synced), hasToken: true }, token, 'synced', token);
     vault.profiles.edit(synced.id, { name: typed.renamed }, { confirmNewRemote: true });
     vault.profiles.restore(synced.id, 2, { confirmNewRemote: true });
     expect(vault.profiles.token(synced.id).authToken).toBe(typed.authToken);
@@ -65,7 +62,8 @@ describe('nothing a person typed is stored in plaintext', () => {
     vault.byok.remove(typed.kind);
     expect(vault.trash.list()).toHaveLength(2);
 
-    const needles = Object.values(typed);
+    expect(vault.db.prepare('SELECT count(*) AS n FROM kura_identities').get()).toEqual({ n: 1 });
+    const needles = [...Object.values(typed), createHash('sha256').update(typed.authToken).digest('hex')];
     // While open, recent pages live in the WAL; after close they are checkpointed into the db.
     expect(existsSync(`${dbPath(dir)}-wal`)).toBe(true);
     expect(scan(dir, needles)).toEqual([]);

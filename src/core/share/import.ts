@@ -20,12 +20,9 @@ const decisions = (p: ImportPreview): string =>
 
 function setToken(vault: Vault, id: string, authToken: string): void {
   const summary = vault.profiles.resolve(id);
-  vault.profiles.recordSync(
-    summary,
-    { ...Profiles.metaOf(summary), hasToken: true },
-    { authToken, agentId: summary.agentId, name: summary.name },
-    summary.syncState,
-  );
+  const token = { authToken, agentId: summary.agentId, name: summary.name };
+  // Noted as the live token of its agent + name: the bundle is the newest word this vault has.
+  vault.profiles.recordSync(summary, { ...Profiles.metaOf(summary), hasToken: true }, token, summary.syncState, token);
 }
 
 function applyChanges(vault: Vault, opened: OpenedImport, preview: ImportPreview, consent: ImportConsent): ImportResult {

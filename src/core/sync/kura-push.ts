@@ -140,6 +140,9 @@ function applyProfile(
       { ...meta, lastSyncType: sameIdentity ? syncType : meta.lastSyncType, lastError: null, hasToken: remote?.authToken != null },
       remote,
       state,
+      // Noted also when the profile was renamed meanwhile: the token is still the live one of the
+      // identity it was sent as, and any other of that identity is void.
+      { agentId: sent.agentId, name: sent.name, authToken: result.body.auth_token },
     );
     const replacedForeign = syncType === 'replace';
     if (replacedForeign) ctx.vault.audit.append('sync_result', { item: 'profile', id, result: 'replaced-existing-remote' });

@@ -1,4 +1,5 @@
 import type { Table } from './cells';
+import { identityKey } from './kura-identities';
 
 /**
  * Every encrypted cell column of the schema, in one list: the vault check walks it to find
@@ -27,7 +28,8 @@ export interface CellTable {
     | 'audit chain head'
     | 'index snapshot'
     | 'trusted project file'
-    | 'wrapped MCP config';
+    | 'wrapped MCP config'
+    | 'Kura token record';
   lookup?: (cells: Record<string, unknown>) => string[] | null;
   /**
    * SQL for rows whose tag is not the real one: a trashed profile or key holds random bytes there,
@@ -97,6 +99,16 @@ export const CELL_TABLES: readonly CellTable[] = [
     columns: ['body'],
     item: 'wrapped MCP config',
     lookup: (c) => parts(obj(c.body).path),
+  },
+  {
+    table: 'kura_identities',
+    rowId: 'id',
+    columns: ['body'],
+    item: 'Kura token record',
+    lookup: (c) => {
+      const [agentId, name] = parts(obj(c.body).agentId, obj(c.body).name) ?? [];
+      return agentId === undefined || name === undefined ? null : [identityKey(agentId, name)];
+    },
   },
 ];
 

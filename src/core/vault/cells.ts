@@ -18,6 +18,7 @@ export type Table =
   | 'vault_keys'
   | 'trusted_files'
   | 'wrapped_configs'
+  | 'kura_identities'
   // Not a table: the window's unsaved form, sealed in main's memory at a lock (core/api/form-draft.ts).
   | 'form_drafts';
 

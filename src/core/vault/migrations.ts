@@ -198,6 +198,18 @@ export const MIGRATIONS: readonly string[] = [
     body BLOB NOT NULL
   );
   `,
+  // 11: the Kura token each agent id + name last got, as a digest, found by a blind index of the
+  // pair. It outlives the profile that got the token (renamed, moved, purged from the trash), so a
+  // profile restored with an older token is known to hold a void one. Empty in an older vault: its
+  // tokens are noted from their next sync on.
+  `
+  CREATE TABLE kura_identities (
+    id TEXT PRIMARY KEY,
+    lookup BLOB NOT NULL UNIQUE,
+    noted_at INTEGER NOT NULL,
+    body BLOB NOT NULL
+  );
+  `,
 ];
 
 export const FORMAT_VERSION = MIGRATIONS.length;

@@ -1,15 +1,30 @@
 import type { ProfileSummary, SyncState } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
+import { noteToken, type IdentityToken } from './kura-identities';
 import type { ProfileContext } from './profile-context';
 import type { ProfileMeta, ProfileRemote } from './profile-model';
 
 // ---- sync outcomes: what the engine records, and the ways back from a failed push ----
 
-/** Used by the sync engine to record an outcome; the engine owns the outbox row. */
-export function recordSync(ctx: ProfileContext, current: ProfileSummary, meta: ProfileMeta, remote: ProfileRemote | null, state: SyncState): void {
+/**
+ * Used by the sync engine to record an outcome; the engine owns the outbox row. `received` is a
+ * token Kura answered with (or a bundle brought), noted for its agent + name in the same
+ * transaction, also when the profile no longer has that identity and does not keep it.
+ */
+export function recordSync(
+  ctx: ProfileContext,
+  current: ProfileSummary,
+  meta: ProfileMeta,
+  remote: ProfileRemote | null,
+  state: SyncState,
+  received?: IdentityToken,
+): void {
   const id = current.id;
   ctx.index.write(
-    () => ctx.store.writeSyncResult(id, { meta, remote, state }),
+    () => {
+      ctx.store.writeSyncResult(id, { meta, remote, state });
+      if (received) noteToken(ctx.db, ctx.cells, received, ctx.now());
+    },
     () => ctx.index.reindexAs(current, meta, state),
   );
 }

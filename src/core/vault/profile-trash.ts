@@ -3,6 +3,7 @@ import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { tx } from './db';
 import { TRASH_DAYS, TRASH_MS } from './items';
+import { isLastToken, noteToken } from './kura-identities';
 import type { ProfileContext } from './profile-context';
 import { iso, type ProfileMeta, type ProfileRemote } from './profile-model';
 
@@ -49,9 +50,13 @@ export function remove(ctx: ProfileContext, ref: string, options: { confirmToken
   return { id: summary.id, wasSynced: summary.hasToken, purgeAt: iso(purgeAt) };
 }
 
-/** Records a token that arrived for a profile trashed while its push was in flight. */
-export function keepTrashedToken(ctx: ProfileContext, id: string, pushedVersion: number, remote: ProfileRemote): void {
+/**
+ * Records a token that arrived for a profile trashed while its push was in flight. It is noted for
+ * its agent + name even when the profile was purged or renamed meanwhile: Kura issued it all the same.
+ */
+export function keepTrashedToken(ctx: ProfileContext, id: string, pushedVersion: number, remote: ProfileRemote & { authToken: string }): void {
   tx(ctx.db, () => {
+    noteToken(ctx.db, ctx.cells, remote, ctx.now());
     const row = ctx.store.trashedRow(id);
     if (!row) return;
     const meta = ctx.store.meta(row);
@@ -77,16 +82,27 @@ const SUPERSEDED =
 /**
  * A restored profile whose Kura token a later profile of the same agent and name made void: that one
  * synced as a create or replace after this token was obtained (Kura keeps one profile per agent and
- * name, and a replace invalidates the old token). Brought back as it was, it would show `synced`
- * and hand out the dead token; it is marked as Kura losing the remote profile is (a 404): failed,
- * token not usable, re-create offered.
+ * name, and a replace invalidates the old token), whatever became of it since (still in the trash,
+ * renamed, moved or purged). Brought back as it was, it would show `synced` and hand out the dead
+ * token; it is marked as Kura losing the remote profile is (a 404): failed, token not usable,
+ * re-create offered.
  */
 function markSupersededToken(ctx: ProfileContext, id: string, meta: ProfileMeta): void {
   const row = ctx.store.row(id);
   const remote = row ? ctx.store.remote(row) : null;
   if (!row || !remote?.authToken || remote.missing) return;
+  const last = isLastToken(ctx.db, ctx.cells, { agentId: remote.agentId, name: remote.name, authToken: remote.authToken });
+  const superseded = last === null ? laterTrashedToken(ctx, id, meta, remote) : !last;
+  if (superseded) ctx.store.writeSyncResult(id, { meta: { ...meta, lastError: SUPERSEDED }, remote: { ...remote, missing: true }, state: 'failed' });
+}
+
+/**
+ * For a token no record speaks for (a vault from before the record, format 10 and older): whether
+ * another trashed profile of the same agent and name holds a token obtained after it.
+ */
+function laterTrashedToken(ctx: ProfileContext, id: string, meta: ProfileMeta, remote: ProfileRemote): boolean {
   const since = Date.parse(remote.obtainedAt ?? '') || 0;
-  const later = ctx.store.trashedRows().some((other) => {
+  return ctx.store.trashedRows().some((other) => {
     if (other.id === id) return false;
     const theirs = ctx.store.metaOrNull(other);
     if (!theirs || theirs.agentId !== meta.agentId || theirs.name !== meta.name) return false;
@@ -94,7 +110,6 @@ function markSupersededToken(ctx: ProfileContext, id: string, meta: ProfileMeta)
     const their = full ? ctx.store.remote(full) : null;
     return their?.authToken != null && their.authToken !== remote.authToken && (Date.parse(their.obtainedAt ?? '') || 0) > since;
   });
-  if (later) ctx.store.writeSyncResult(id, { meta: { ...meta, lastError: SUPERSEDED }, remote: { ...remote, missing: true }, state: 'failed' });
 }
 
 /** Brings a trashed profile back as it was (a pending one is queued again); its name must be free. */

@@ -16,6 +16,7 @@ import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
 import type { Cells } from './cells';
 import { ItemStore, PROFILE_TABLES } from './items';
+import type { IdentityToken } from './kura-identities';
 import type { ProfileContext } from './profile-context';
 import { planEdit } from './profile-edit';
 import * as versions from './profile-history';
@@ -419,7 +420,7 @@ export class Profiles {
   }
 
   /** Records a token that arrived for a profile trashed while its push was in flight. */
-  keepTrashedToken(id: string, pushedVersion: number, remote: ProfileRemote): void {
+  keepTrashedToken(id: string, pushedVersion: number, remote: ProfileRemote & { authToken: string }): void {
     trash.keepTrashedToken(this.ctx, id, pushedVersion, remote);
   }
 
@@ -446,9 +447,9 @@ export class Profiles {
     return metaOf(s);
   }
 
-  /** Used by the sync engine to record an outcome; the engine owns the outbox row. */
-  recordSync(current: ProfileSummary, meta: ProfileMeta, remote: ProfileRemote | null, state: SyncState): void {
-    outcomes.recordSync(this.ctx, current, meta, remote, state);
+  /** Used by the sync engine to record an outcome; the engine owns the outbox row. `received`: a token Kura answered with, or a bundle brought. */
+  recordSync(current: ProfileSummary, meta: ProfileMeta, remote: ProfileRemote | null, state: SyncState, received?: IdentityToken): void {
+    outcomes.recordSync(this.ctx, current, meta, remote, state, received);
   }
 
   /** After Kura lost the remote profile: forget the token and push a create. */

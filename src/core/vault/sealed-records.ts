@@ -11,8 +11,9 @@ export interface SealedRecord<T> {
 }
 
 /**
- * A table of records each found by a blind index of a key (a file's path) and sealed whole under
- * the vault key: the trusted project files and the wrapped MCP configs. Written only with the vault
+ * A table of records each found by a blind index of a key (a file's path, an agent id + name) and
+ * sealed whole under the vault key: the trusted project files, the wrapped MCP configs and the
+ * last Kura token of each agent + name. Written only with the vault
  * key, so a program that can write the person's files but not open the vault cannot forge one. One
  * record per key; `put` replaces. Callers wrap writes in their own transaction (with their audit).
  */
@@ -20,8 +21,8 @@ export class SealedRecords<T> {
   constructor(
     private readonly db: Database.Database,
     private readonly cells: () => Cells,
-    private readonly table: 'trusted_files' | 'wrapped_configs',
-    private readonly atColumn: 'trusted_at' | 'wrapped_at',
+    private readonly table: 'trusted_files' | 'wrapped_configs' | 'kura_identities',
+    private readonly atColumn: 'trusted_at' | 'wrapped_at' | 'noted_at',
   ) {}
 
   private open(row: { id: string; at: number; body: Buffer }): SealedRecord<T> {
