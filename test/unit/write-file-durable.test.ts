@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import type * as Fs from 'node:fs';
 import type * as FsPromises from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,18 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     unlink: async (path: string) => {
       calls.push('unlink temp');
       return real.unlink(path);
+    },
+  };
+});
+
+// With force the rename is synchronous, right after a check that the file is unchanged (see write-file.ts).
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof Fs>();
+  return {
+    ...real,
+    renameSync: (from: string, to: string) => {
+      calls.push(`rename ${to}`);
+      real.renameSync(from, to);
     },
   };
 });

@@ -90,28 +90,46 @@ export function assertNoBackup(file: string): void {
   if (existsSync(backupOf(file))) throw new KeyholdError('Conflict', `${backupOf(file)} already exists (from an earlier wrap).`, { field: 'replaceBackup' });
 }
 
+const changedWhileWrapping = (file: string) =>
+  new KeyholdError(
+    'Conflict',
+    `${file} changed while Keyhold was wrapping it (another program wrote to it), so Keyhold left it as it is now. Its secrets are in the vault already; wrap it again.`,
+    { field: 'configChanged' },
+  );
+
+const changedFile = (e: unknown) => e instanceof KeyholdError && e.field === 'fileChanged';
+
 /**
  * Keeps `original` as the backup (0600, never replaced without `force`, beside the name given, not
  * beside a linked file that may be in a repository) and writes the wrapped file, after recording in
  * the vault which file it writes and digests of both (what `restoreWrapped` trusts, not the folder).
  * The agent tools write their configs while they run (Claude Code keeps its state in ~/.claude.json),
  * and the wrap may have waited for a password since it read the file: a file that changed meanwhile
- * is left as the other program wrote it, not overwritten with a plan made from the old text.
+ * is left as the other program wrote it, not overwritten with a plan made from the old text, and is
+ * checked again just before it is replaced. If it changed then, the backup and the record made for
+ * this wrap are undone: the wrap is refused as if the first check had seen the change.
  */
 export async function writeWrapped(file: string, original: string, plan: WrapPlan, wraps: WrapRecords, options: { force?: boolean } = {}): Promise<void> {
-  const now = existsSync(file) ? readFileSync(file, 'utf8') : null;
-  if (now !== original) {
-    throw new KeyholdError(
-      'Conflict',
-      `${file} changed while Keyhold was wrapping it (another program wrote to it), so Keyhold left it as it is now. Its secrets are in the vault already; wrap it again.`,
-      { field: 'configChanged' },
-    );
-  }
+  const read = existsSync(file) ? readFileSync(file) : null;
+  if (read?.toString('utf8') !== original) throw changedWhileWrapping(file);
   if (!options.force) assertNoBackup(file);
+  const path = resolve(file);
   const target = resolve(configTarget(file));
-  wraps.record({ path: resolve(file), target, backupSha256: sha256(original), wrappedSha256: sha256(plan.text) });
-  await writeFileExclusive0600(backupOf(file), original, { force: options.force ?? false });
-  await writeFileExclusive0600(target, plan.text, { force: true });
+  const backup = backupOf(file);
+  const before = { record: wraps.get(path), backup: existsSync(backup) ? readFileSync(backup) : null };
+  wraps.record({ path, target, backupSha256: sha256(original), wrappedSha256: sha256(plan.text) });
+  await writeFileExclusive0600(backup, original, { force: options.force ?? false });
+  try {
+    await writeFileExclusive0600(target, plan.text, { force: true, unchanged: read });
+  } catch (e) {
+    if (!changedFile(e)) throw e;
+    if (before.backup === null) rmSync(backup, { force: true });
+    else await writeFileExclusive0600(backup, before.backup, { force: true });
+    // A damaged earlier record cannot be put back; the wrap with --force was to replace it anyway.
+    if (before.record === null || before.record === 'damaged') wraps.forget(path);
+    else wraps.record(before.record);
+    throw changedWhileWrapping(file);
+  }
   // Written by Keyhold before wraps were recorded in the vault; the record stands in for it.
   rmSync(stampOf(file), { force: true });
 }
@@ -152,12 +170,23 @@ export async function restoreWrapped(file: string, wraps: WrapRecords, options: 
     }
     if (sha256(saved) !== record.backupSha256) throw notBackup(backup);
   }
-  const current = existsSync(target) ? readFileSync(target) : Buffer.alloc(0);
+  const current = existsSync(target) ? readFileSync(target) : null;
   const expected = record?.wrappedSha256 ?? (existsSync(stampOf(file)) ? readFileSync(stampOf(file), 'utf8').trim() : '');
-  if (!options.force && expected !== sha256(current)) {
+  if (!options.force && expected !== sha256(current ?? Buffer.alloc(0))) {
     throw new KeyholdError('Conflict', `${file} changed since it was wrapped; restoring the backup would lose those changes.`, { field: 'restoreChanged' });
   }
-  await writeFileExclusive0600(target, saved, { force: true });
+  // Even with `force` (which accepts losing what changed since the wrap): not what another program
+  // writes while this runs, which no one has seen.
+  try {
+    await writeFileExclusive0600(target, saved, { force: true, unchanged: current });
+  } catch (e) {
+    if (!changedFile(e)) throw e;
+    throw new KeyholdError(
+      'Conflict',
+      `${file} changed while Keyhold was putting its backup back (another program wrote to it), so Keyhold left it as it is now and kept the backup. Try again.`,
+      { field: 'configChanged' },
+    );
+  }
   unlinkSync(backup);
   rmSync(stampOf(file), { force: true });
   if (record !== null) wraps.forget(resolve(file));

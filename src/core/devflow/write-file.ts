@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -83,13 +83,59 @@ const VAULT_FILES = new Set(DB_FILES);
 const tempBeside = (path: string): string => join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
 
 /**
+ * The file at `path` as it is now, not through a link: its bytes, null if there is none, or
+ * 'other' if something else stands there (a link, a folder, a pipe: never waited on).
+ */
+function currentBytes(path: string): Buffer | null | 'other' {
+  let fd: number;
+  try {
+    // Windows has neither flag: there a link is read through (and compared like a file).
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = errnoOf(e);
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP' || code === 'EISDIR') return 'other';
+    throw e;
+  }
+  try {
+    return fstatSync(fd).isFile() ? readFileSync(fd) : 'other';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Refuses to replace a file that no longer holds what the caller read from it (see writeFileExclusive0600's `unchanged`). */
+function refuseIfChanged(path: string, read: Uint8Array | null): void {
+  const now = currentBytes(path);
+  const same = read === null ? now === null : now !== null && now !== 'other' && now.equals(read);
+  if (!same) {
+    throw new KeyholdError('Conflict', `${path} changed while Keyhold was writing it (another program wrote to it), so Keyhold left it as it is now.`, {
+      field: 'fileChanged',
+    });
+  }
+}
+
+export interface WriteOptions {
+  /** Replace a file already there (or a link itself) instead of refusing. */
+  force?: boolean;
+  /**
+   * With `force`, for a file rewritten in place (a person's config): its bytes as the caller read
+   * them, or null if there was no file. The file is replaced only if it still holds exactly those
+   * bytes (its content, not its time stamp, which an editor may keep and a coarse clock may not
+   * move); otherwise nothing is changed and a Conflict (field `fileChanged`) is thrown, so an edit
+   * another program made since the read is not lost.
+   */
+  unchanged?: Uint8Array | null;
+}
+
+/**
  * Writes a file that holds secrets: readable by its owner only from the first byte, and never seen
  * half-written. The data goes to a temporary file created 0600 in the same folder, is flushed to
  * disk, and then takes the final name: by hard link, which fails if the name is taken (so no
  * check-then-write race), or, with `force`, by rename, which replaces a file or a symlink itself
  * rather than writing through it. The folder is flushed last, so the name survives a crash too.
  */
-export async function writeFileExclusive0600(path: string, data: string | Uint8Array, options: { force?: boolean } = {}): Promise<void> {
+export async function writeFileExclusive0600(path: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
   // A folder is never replaced, with force or without; saying it "already exists" would mislead.
   const there = await lstat(path).catch(() => null);
   if (there?.isDirectory()) throw folderError(path, 'notReplaceable');
@@ -105,7 +151,14 @@ export async function writeFileExclusive0600(path: string, data: string | Uint8A
       await handle.close();
     }
     if (options.force) {
-      await rename(temp, path);
+      // The check and the rename run back to back, synchronously: no other work of this process
+      // (no other promise, no I/O callback) runs between them. What remains: a write another
+      // program makes between the two system calls (microseconds), and a program that opened the
+      // file before the rename and writes to it after (it writes to the file replaced, which no
+      // name leads to any more). Closing those needs a lock every writer honours (editors and agent
+      // tools take none) or a rename that happens only if the file is unchanged (no OS has one).
+      if (options.unchanged !== undefined) refuseIfChanged(path, options.unchanged);
+      renameSync(temp, path);
       renamed = true;
     } else {
       try {
