@@ -23,6 +23,12 @@ export function sessionToken(): string | undefined {
 function openVault(globals: GlobalOptions): Vault {
   const dir = vaultPath(globals);
   const vault = Vault.open(dir);
+  // Each sentence once: a command that reads many secrets would otherwise repeat it for each.
+  const said = new Set<string>();
+  vault.audit.onUnrecorded((message) => {
+    if (!said.has(message)) sayErr(`keyhold: warning: ${message}\n`);
+    said.add(message);
+  });
   // A warning, as ssh and gpg give one: standard output and the exit code stay the command's own.
   const exposed = permissionProblem(dir);
   if (exposed !== null) sayErr(`keyhold: warning: ${exposed} Fix it with "chmod go-rwx" on it.\n`);

@@ -214,13 +214,13 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     profileGet: ({ ref }) => vault().profiles.get(ref),
     profileReveal: ({ ref, key }) => {
       const { id, value } = profileValue(ref, key);
-      vault().audit.append('secret_revealed', { item: 'profile', id, key });
+      vault().audit.recordRead('secret_revealed', { item: 'profile', id, key });
       return { value };
     },
     profileCopy: ({ ref, key }) => {
       const { id, value } = profileValue(ref, key);
       const result = deps.clipboard.copy(value);
-      vault().audit.append('secret_copied', { item: 'profile', id, key });
+      vault().audit.recordRead('secret_copied', { item: 'profile', id, key });
       return { clearsAfterSeconds: result.clearsAfterSeconds };
     },
     profileCreate: (input) => queued(() => vault().profiles.create(input)),
@@ -246,7 +246,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       const v = vault();
       const { id } = v.byok.get(kind);
       const result = deps.clipboard.copy(v.byok.load(id).secrets.apiKey);
-      v.audit.append('secret_copied', { item: 'byok', id });
+      v.audit.recordRead('secret_copied', { item: 'byok', id });
       return { clearsAfterSeconds: result.clearsAfterSeconds };
     },
     byokSet: (input) => queued(() => vault().byok.set(input)),

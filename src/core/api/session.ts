@@ -193,7 +193,7 @@ export class VaultSession {
       if (vault.unlocked) return this.status();
       const { vaultId, key } = this.#quick.load(vault);
       vault.unlockWithKey(vaultId, key);
-      vault.audit.append('unlock_ok', { method: 'quick' });
+      vault.audit.recordRead('unlock_ok', { method: 'quick' });
       this.#afterUnlock(epoch, false);
       return this.status();
     });

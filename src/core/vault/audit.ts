@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditEvent, AuditVerifyResult } from '../../shared/domain';
+import { KeyholdError } from '../../shared/errors';
 import { equalBytes, hmac } from '../crypto/keys';
 import { sql, tx } from './db';
 import { isTamperedCell, type Cells } from './cells';
@@ -99,15 +100,44 @@ export class AuditLog {
   /** Appends within the caller's transaction when there is one (better-sqlite3 nests as a savepoint). */
   append(event: AuditEvent, detail: Detail = {}): void {
     tx(this.db, () => {
-      const early = this.withNext;
-      // Only under the key it was recorded with: a lock and another unlock in between drop it.
-      if (early && early.cells === this.cells()) this.appendAt(early.event, early.detail, early.at);
+      const cells = this.cells();
+      // Only under the key they were recorded with: a lock and another unlock in between drop them.
+      for (const early of this.withNext) if (early.cells === cells) this.appendAt(early.event, early.detail, early.at);
       this.appendAt(event, detail, this.now());
-      this.withNext = null;
+      this.withNext = [];
     });
   }
 
-  private withNext: { event: AuditEvent; detail: Detail; at: number; cells: Cells } | null = null;
+  private withNext: { event: AuditEvent; detail: Detail; at: number; cells: Cells }[] = [];
+
+  private readonly unrecordedListeners = new Set<(message: string) => void>();
+
+  /**
+   * Records a read that changes nothing (an unlock, a reveal, a copy). When the vault cannot store
+   * the entry (a full disk, a read-only file, another process holding the write lock past the
+   * wait), the read still happens and listeners hear why it went unrecorded: a person whose disk
+   * filled up can still get at their own secrets. The entry then waits for this connection's next
+   * entry, with the time of the read. It is a record, not a gate: whoever holds the password or a
+   * session can open the vault's cells without Keyhold. Inside a caller's transaction it is an
+   * ordinary append, since that transaction fails as a whole.
+   */
+  recordRead(event: AuditEvent, detail: Detail = {}): void {
+    if (this.db.inTransaction) return this.append(event, detail);
+    try {
+      this.append(event, detail);
+    } catch (e) {
+      if (!(e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable'))) throw e;
+      this.appendWithNext(event, detail);
+      const message = `${event === 'unlock_ok' ? 'This unlock' : 'Reading this secret'} was not recorded in the vault's audit log. ${e.message}`;
+      for (const listener of this.unrecordedListeners) listener(message);
+    }
+  }
+
+  /** Hears each read recordRead could not record, with a sentence saying why (no value in it). */
+  onUnrecorded(listener: (message: string) => void): () => void {
+    this.unrecordedListeners.add(listener);
+    return () => this.unrecordedListeners.delete(listener);
+  }
 
   /**
    * Records an event with this connection's next entry, in the same transaction, and not at all
@@ -117,7 +147,7 @@ export class AuditLog {
    * Every command that reveals a secret or changes the vault writes an entry, and this one first.
    */
   appendWithNext(event: AuditEvent, detail: Detail = {}): void {
-    this.withNext = { event, detail, at: this.now(), cells: this.cells() };
+    this.withNext.push({ event, detail, at: this.now(), cells: this.cells() });
   }
 
   /** The chain's first entry, written with the header of a new vault: from then on there is always a head. */

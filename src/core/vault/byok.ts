@@ -118,7 +118,7 @@ export class ByokKeys {
     let apiKey: string | null = null;
     if (options.reveal) {
       apiKey = this.store.secrets(row).apiKey;
-      this.audit.append('secret_revealed', { item: 'byok', id: row.id });
+      this.audit.recordRead('secret_revealed', { item: 'byok', id: row.id });
     }
     return { ...summary, apiKey, revealed: options.reveal ?? false };
   }

@@ -39,9 +39,7 @@ export function storageError(e: unknown, dir: string): KeyholdError | null {
   if (typeof code !== 'string') return null;
   const unwritable = (why: string) => new KeyholdError('VaultUnwritable', why, { cause: e });
   const ioError = code.startsWith('SQLITE_IOERR') || code === 'EIO';
-  // SQLite reports a full disk as a failed write (SQLITE_IOERR_WRITE, _SHMSIZE…) as often as SQLITE_FULL.
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || (ioError && diskFull(dir)))
-    return unwritable('The disk holding the vault is full, so nothing was saved. Free some space and try again.');
+  if (fullDisk(code, dir)) return unwritable('The disk holding the vault is full, so nothing was saved. Free some space and try again.');
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || ['EROFS', 'EACCES', 'EPERM'].includes(code)) {
     return unwritable('The vault cannot be written (its file or folder is read-only, or was moved), so nothing was saved.');
   }
@@ -56,6 +54,12 @@ export function storageError(e: unknown, dir: string): KeyholdError | null {
     );
   }
   return null;
+}
+
+/** Whether an error code is a full disk's. */
+function fullDisk(code: string, dir: string): boolean {
+  // SQLite reports a full disk as a failed write (SQLITE_IOERR_WRITE, _SHMSIZE…) as often as SQLITE_FULL.
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || ((code.startsWith('SQLITE_IOERR') || code === 'EIO') && diskFull(dir));
 }
 
 /** Whether the file system holding `dir` has (almost) no room left; false when it cannot be told. */
@@ -201,6 +205,26 @@ export function openDatabase(dir: string, options: { readonly?: boolean } = {}):
   if (!existsSync(file)) {
     throw new KeyholdError('VaultNotFound', `No vault found in ${dir}.`, { field: 'noVault' });
   }
+  try {
+    return openChecked(dir, options, false);
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (e instanceof KeyholdError || typeof code !== 'string' || !fullDisk(code, dir)) throw storageError(e, dir) ?? e;
+    // SQLite's shared memory for the write-ahead log (vault.sqlite-shm) is made anew when the first
+    // connection opens the vault, and on a full disk it cannot be: without this, a full disk would
+    // keep a person from even reading their secrets. In exclusive locking mode SQLite keeps that
+    // index in this process's memory instead; the price is that other Keyhold processes wait
+    // (VaultBusy) while this one has the vault open, and every write still fails as a full disk.
+    try {
+      return openChecked(dir, options, true);
+    } catch (again) {
+      throw storageError(again, dir) ?? again;
+    }
+  }
+}
+
+function openChecked(dir: string, options: { readonly?: boolean }, exclusive: boolean): Database.Database {
+  const file = dbPath(dir);
   let db: Database.Database;
   try {
     db = new Database(file, withBinding({ fileMustExist: true, readonly: options.readonly ?? false }));
@@ -208,6 +232,8 @@ export function openDatabase(dir: string, options: { readonly?: boolean } = {}):
     throw CORRUPT(dir);
   }
   try {
+    // Before the first read: SQLite decides on its shared memory then.
+    if (exclusive) db.pragma('locking_mode = EXCLUSIVE');
     configure(db);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw CORRUPT(dir);
@@ -232,7 +258,8 @@ export function openDatabase(dir: string, options: { readonly?: boolean } = {}):
       throw new KeyholdError('NotAVault', `${file} is not a Keyhold vault (not an SQLite database).`);
     }
     if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_IOERR_SHORT_READ') throw CORRUPT(dir);
-    throw storageError(e, dir) ?? e;
+    // Failures to store are judged by openDatabase, which may try again.
+    throw e;
   }
 }
 

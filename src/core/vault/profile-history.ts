@@ -43,7 +43,7 @@ export function diff(ctx: ProfileContext, ref: string, from: number, to: number,
   if (a.agentId !== b.agentId) fields.push({ field: 'agentId', from: a.agentId, to: b.agentId });
   if (a.name !== b.name) fields.push({ field: 'name', from: a.name, to: b.name });
   if (a.saveSession !== b.saveSession) fields.push({ field: 'saveSession', from: String(a.saveSession), to: String(b.saveSession) });
-  if (options.reveal) ctx.audit.append('secret_revealed', { item: 'profile', id: summary.id, diff: `${from}..${to}` });
+  if (options.reveal) ctx.audit.recordRead('secret_revealed', { item: 'profile', id: summary.id, diff: `${from}..${to}` });
   return { id: summary.id, from, to, revealed: options.reveal ?? false, keys: changes, fields };
 }
 

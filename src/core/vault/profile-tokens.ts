@@ -28,7 +28,7 @@ export function tokenOrReason(
   const remote = ctx.store.remote(row);
   const token = usableToken(remote, summary.agentId, summary.name);
   if (token?.authToken) {
-    ctx.audit.append(options.event ?? 'secret_revealed', {
+    ctx.audit.recordRead(options.event ?? 'secret_revealed', {
       item: 'profile',
       id: summary.id,
       token: true,

@@ -119,7 +119,7 @@ export class Profiles {
         )
       : null;
     if (options.reveal) {
-      this.audit.append('secret_revealed', { item: 'profile', id: summary.id, ...(token ? { token: true } : {}) });
+      this.audit.recordRead('secret_revealed', { item: 'profile', id: summary.id, ...(token ? { token: true } : {}) });
     }
     const shown = Object.fromEntries(Object.keys(authData).map((k) => [k, options.reveal ? (authData[k] ?? null) : null]));
     return {

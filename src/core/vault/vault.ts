@@ -165,7 +165,7 @@ export class Vault {
       throw e;
     }
     this.unlockWithKey(header.vault_id, vaultKey);
-    this.audit.append('unlock_ok', {});
+    this.audit.recordRead('unlock_ok', {});
   }
 
   /** Unlocks with an already unwrapped vault key (CLI sessions); the caller audits. */
