@@ -231,6 +231,8 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
       api.on('network', ({ online: o }) => setOnline(o)),
       api.on('locked', ({ reason }) => onLocked(reason)),
       api.on('lockSoon', ({ seconds }) => onLockSoon(seconds)),
+      // The read went on; the person learns that Activity will not show it.
+      api.on('auditUnrecorded', ({ message }) => toast('error', message)),
       api.on('itemChanged', ({ kind }) => {
         void qc.invalidateQueries({ queryKey: kind === 'profile' ? qk.profiles : qk.byok });
         void qc.invalidateQueries({ queryKey: qk.syncStatus });
@@ -253,7 +255,7 @@ export function AppStateProvider({ children, initialView = 'profiles' }: { child
       window.removeEventListener('offline', onOffline);
       for (const u of unsubs) u();
     };
-  }, [api, qc, onLocked, onLockSoon]);
+  }, [api, qc, onLocked, onLockSoon, toast]);
 
   const value = useMemo<AppState>(
     () => ({ online, progress, lastSyncAt, lockReason, toasts, toast, dismiss, markSynced, onLocked, view, go, focus, setDirty, guard, leaving, answerLeave }),

@@ -329,6 +329,8 @@ export const events = {
   itemChanged: z.object({ kind: ItemKind, id: z.string(), state: SyncState }),
   /** Online/offline as main sees it. */
   network: z.object({ online: z.boolean() }),
+  /** An unlock, reveal or copy went on although its audit entry could not be stored (a full disk, a busy vault): why, in a sentence with no value in it. */
+  auditUnrecorded: z.object({ message: z.string() }),
 };
 
 export type KeyholdContract = typeof contract;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { dbPath } from '../../src/core/vault/db';
 import { Vault } from '../../src/core/vault/vault';
 import { keyhold } from '../helpers/cli';
+import { apiHarness, MASTER } from '../integration/api-harness';
 import { newVault, PASSWORD, tempDir } from '../helpers/vault';
 import { cliVault } from './cli-env';
 
@@ -82,6 +83,31 @@ describe('an audit entry that cannot be stored', () => {
       vault.db.pragma('query_only = OFF');
     }
   });
+});
+
+describe('the window', () => {
+  it('reveals on a busy vault, and tells the page that Activity will not show it', async () => {
+    const h = apiHarness();
+    cleanups.push(() => void h.cleanup());
+    await h.ok('vaultCreate', { password: MASTER });
+    await h.ok('profileCreate', { agentId: 'crm', name: 'prod', authData: { API_KEY }, draft: true });
+    const holder = new Database(dbPath(h.vaultDir));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      // After SQLite's wait for the write lock (5 s), the reveal goes on without its entry.
+      expect(await h.ok('profileReveal', { ref: 'crm/prod', key: 'API_KEY' })).toEqual({ value: API_KEY });
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(h.named('auditUnrecorded')).toEqual([
+      {
+        message:
+          "Reading this secret was not recorded in the vault's audit log. Another Keyhold window or command kept the vault busy for more than 5 seconds, so nothing was saved. Try again when it is done.",
+      },
+    ]);
+    expect(JSON.stringify(h.events)).not.toContain(API_KEY);
+  }, 20_000);
 });
 
 // A real full disk: a 1 MiB tmpfs. Mounting needs root and a system that allows it (the development

@@ -84,8 +84,14 @@ export class VaultSession {
   }
 
   #open(): Vault {
-    if (!this.#vault) this.#vault = Vault.open(this.options.vaultDir, this.options.now ? { now: this.options.now } : {});
+    this.#vault ??= this.#watched(Vault.open(this.options.vaultDir, this.options.now ? { now: this.options.now } : {}));
     return this.#vault;
+  }
+
+  /** The window hears of every read whose audit entry could not be stored. */
+  #watched(vault: Vault): Vault {
+    vault.audit.onUnrecorded((message) => this.options.emit('auditUnrecorded', { message }));
+    return vault;
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -160,7 +166,7 @@ export class VaultSession {
         kdf: this.#params(preset),
         ...(this.options.now ? { now: this.options.now } : {}),
       });
-      this.#vault = vault;
+      this.#vault = this.#watched(vault);
       // A key stored for an earlier vault in this place can never open this one.
       this.#quick?.remove();
       this.#afterUnlock(epoch, true);
