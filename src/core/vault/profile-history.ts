@@ -1,5 +1,6 @@
 import type { ItemVersion, ProfilePatch } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
+import { isLastToken } from './kura-identities';
 import type { ProfileContext } from './profile-context';
 import { iso, usableToken, type ProfileRemote, type ProfileVersionDiff } from './profile-model';
 
@@ -81,11 +82,17 @@ export function restoreEdit(ctx: ProfileContext, ref: string, version: number, o
   };
 }
 
-/** The newest token kept in the history for this agent + name, if any. */
+/**
+ * The newest token kept in the history for this agent + name, if any, unless Kura has voided it
+ * since: another profile of that agent + name synced as a create or replace (kura-identities.ts).
+ * Without it the restore is what going back to that name is then, a new remote profile to confirm.
+ */
 function retiredTokenFor(ctx: ProfileContext, id: string, agentId: string, name: string): ProfileRemote | undefined {
   for (const v of ctx.store.versions(id)) {
     const t = v.snapshot.retiredToken;
-    if (t?.authToken && t.agentId === agentId && t.name === name) return t;
+    if (t?.authToken && t.agentId === agentId && t.name === name) {
+      return isLastToken(ctx.db, ctx.cells, { agentId, name, authToken: t.authToken }) === false ? undefined : t;
+    }
   }
   return undefined;
 }
