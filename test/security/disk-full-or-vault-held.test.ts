@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { TRASH_MS } from '../../src/core/vault/items';
 import { Vault } from '../../src/core/vault/vault';
 import { newVault, PASSWORD, tempDir } from '../helpers/vault';
 import { cliVault } from './cli-env';
+import { smallDisk } from '../helpers/small-disk';
 
 // A laptop's disk fills up, or another Keyhold process holds the vault's write lock (a 10,000-profile
 // import) past SQLite's wait. Both used to reach the person as "Something went wrong inside Keyhold":
@@ -52,13 +53,8 @@ describe('a full disk', () => {
 // A real full disk: a 1 MiB tmpfs, where SQLite reports the full disk as a failed write
 // (SQLITE_IOERR_WRITE, _SHMSIZE) rather than SQLITE_FULL. Mounting needs root and a system that
 // allows it (the development VM does); elsewhere this test says so and does not run.
-const small = tempDir('keyhold-small-disk-');
-const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small.dir]).status === 0;
-if (!mounted) console.warn('disk-full-or-vault-held: NOT RUN here: cannot mount a 1 MiB tmpfs (needs root); the max_page_count test above still runs');
-afterAll(() => {
-  if (mounted) spawnSync('umount', [small.dir]);
-  small.cleanup();
-});
+const small = smallDisk('keyhold-small-disk-', 'disk-full-or-vault-held', 'the max_page_count test above');
+const { mounted } = small;
 
 describe('a disk that is really full', () => {
   it.runIf(mounted)('names the full disk when a write fails, and works again once there is room', async () => {

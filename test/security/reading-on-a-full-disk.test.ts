@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,8 +7,9 @@ import { dbPath } from '../../src/core/vault/db';
 import { Vault } from '../../src/core/vault/vault';
 import { keyhold } from '../helpers/cli';
 import { apiHarness, MASTER } from '../integration/api-harness';
-import { newVault, PASSWORD, tempDir } from '../helpers/vault';
+import { newVault, PASSWORD } from '../helpers/vault';
 import { cliVault } from './cli-env';
+import { smallDisk } from '../helpers/small-disk';
 
 // A disk fills up (or another process holds the vault's write lock past the wait) just when a person
 // needs a credential, perhaps the one that lets them clean that disk. Reads used to fail with "the
@@ -110,15 +111,9 @@ describe('the window', () => {
   }, 20_000);
 });
 
-// A real full disk: a 1 MiB tmpfs. Mounting needs root and a system that allows it (the development
-// VM and CI do); elsewhere this says so and does not run.
-const small = tempDir('keyhold-full-read-');
-const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small.dir]).status === 0;
-if (!mounted) console.warn('reading-on-a-full-disk: NOT RUN here: cannot mount a 1 MiB tmpfs (needs root); the busy-vault test above still runs');
-afterAll(() => {
-  if (mounted) spawnSync('umount', [small.dir]);
-  small.cleanup();
-});
+// A real full disk: a 1 MiB tmpfs, where it can be mounted.
+const small = smallDisk('keyhold-full-read-', 'reading-on-a-full-disk', 'the busy-vault test above');
+const { mounted } = small;
 
 describe('a disk that is really full', () => {
   it.runIf(mounted)('lists, shows and runs with the secrets, warns that the reads went unrecorded, and still saves nothing', async () => {
