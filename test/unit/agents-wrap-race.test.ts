@@ -1,5 +1,4 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import type * as FsPromises from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backupOf, planWrap, restoreWrapped, writeWrapped } from '../../src/core/agents';
@@ -19,23 +18,9 @@ const wraps = records();
  * between a config's last check and its replacement), with the temporary file's path; while set.
  */
 let whileFlushed: ((temp: string) => void) | null = null;
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof FsPromises>();
-  return {
-    ...real,
-    open: async (...args: Parameters<typeof real.open>) => {
-      const handle = await real.open(...args);
-      const temp = String(args[0]);
-      if (!temp.endsWith('.tmp')) return handle;
-      const sync = handle.sync.bind(handle);
-      handle.sync = async () => {
-        await sync();
-        whileFlushed?.(temp);
-      };
-      return handle;
-    },
-  };
-});
+vi.mock('node:fs/promises', async (importOriginal) =>
+  (await import('../helpers/flush-hook')).withFlushHook(await importOriginal(), (temp) => whileFlushed?.(temp)),
+);
 /** Has another program write `text` to `file` while Keyhold's new text for it (not its backup) is flushed. */
 const theyWrite = (file: string, text: string) => {
   whileFlushed = (temp) => {

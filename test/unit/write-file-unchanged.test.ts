@@ -1,5 +1,4 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import type * as FsPromises from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers/vault';
@@ -12,22 +11,7 @@ import { tempDir } from '../helpers/vault';
 
 /** Runs once the temporary file's bytes are flushed, before it takes the final name; while set. */
 let whileFlushed: (() => void) | null = null;
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof FsPromises>();
-  return {
-    ...real,
-    open: async (...args: Parameters<typeof real.open>) => {
-      const handle = await real.open(...args);
-      if (!String(args[0]).endsWith('.tmp')) return handle;
-      const sync = handle.sync.bind(handle);
-      handle.sync = async () => {
-        await sync();
-        whileFlushed?.();
-      };
-      return handle;
-    },
-  };
-});
+vi.mock('node:fs/promises', async (importOriginal) => (await import('../helpers/flush-hook')).withFlushHook(await importOriginal(), () => whileFlushed?.()));
 
 const { writeFileExclusive0600 } = await import('../../src/core/devflow/write-file');
 
