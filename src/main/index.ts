@@ -5,6 +5,7 @@ import { useElectronBuildIn } from '../core/vault/native';
 import { contract, events } from '../shared/contract';
 import { startApp } from './app';
 import { createElectronClipboard } from './clipboard';
+import { createElectronConfirm } from './confirm-dialog';
 import { createElectronFileDialog } from './file-dialog';
 import { SECRET_CALLS } from './reveal-limit';
 import { userSettingsOf } from './settings';
@@ -58,6 +59,8 @@ startApp({
         copyPublic: (text) => createElectronClipboard().writeText(text),
       },
       fileDialog: createElectronFileDialog(),
+      // Asked before a connection would send what sync pushes to another address or account.
+      confirm: createElectronConfirm(),
       settings: {
         get: () => userSettingsOf(services.settings.get()),
         update: (patch) => userSettingsOf(services.updateSettings(patch)),

@@ -163,6 +163,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         saveFile: async () => dialogs.saves.shift() ?? null,
         openFile: async () => dialogs.opens.shift() ?? null,
       },
+      // Main's own dialog, which the page cannot answer: the person in these tests says yes.
+      confirm: { confirm: async () => true },
       // scrypt 2^10 instead of the age CLI's 2^18, which costs seconds in pure JS.
       shareScryptWorkFactor: 10,
       kdf: FAST_KDF,

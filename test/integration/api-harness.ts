@@ -26,6 +26,8 @@ export function apiHarness(overrides: Partial<Omit<ApiDeps, 'settings'>> & { set
   const clipboard = { cleared: 0 };
   const logs: RouterLogEntry[] = [];
   const errors: unknown[] = [];
+  /** The questions main's confirmation dialog was asked; `answer` is what the person chooses next. */
+  const confirmations = { asked: [] as { message: string; detail: string }[], answer: true };
   const { settings: initial, settingsStore, ...deps } = overrides;
   let settings: UserSettings = { ...DEFAULT_SETTINGS, ...initial };
   const backend = createBackend({
@@ -49,6 +51,12 @@ export function apiHarness(overrides: Partial<Omit<ApiDeps, 'settings'>> & { set
     },
     syncTimeoutMs: 5_000,
     onError: (e) => errors.push(e),
+    confirm: {
+      confirm: async ({ message, detail }) => {
+        confirmations.asked.push({ message, detail });
+        return confirmations.answer;
+      },
+    },
     ...deps,
   });
   const router = createRouter(contract, backend.handlers, { log: (entry) => logs.push(entry) });
@@ -74,6 +82,7 @@ export function apiHarness(overrides: Partial<Omit<ApiDeps, 'settings'>> & { set
     clipboard,
     logs,
     errors,
+    confirmations,
     settings: () => settings,
     named: (name: string) => events.filter((e) => e.name === name).map((e) => e.payload),
     async cleanup() {

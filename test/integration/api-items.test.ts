@@ -193,6 +193,7 @@ const backend = createBackend({
   emit: () => undefined,
   clipboard: { copy: () => ({ clearsAfterSeconds: 30 }) },
   settings: { get: () => settings, update: () => settings },
+  confirm: { confirm: async () => true },
   kdf: JSON.parse(process.env.KDF),
   sync: { backoff: { baseMs: 3600000, capMs: 3600000 }, random: () => 0.999 },
 });

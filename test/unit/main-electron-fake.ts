@@ -56,6 +56,12 @@ export class FakeSession extends EventEmitter {
 
 export class BrowserWindow extends EventEmitter {
   static created: BrowserWindow[] = [];
+  static getFocusedWindow(): BrowserWindow | null {
+    return null;
+  }
+  static getAllWindows(): BrowserWindow[] {
+    return BrowserWindow.created;
+  }
   readonly webContents = new FakeWebContents();
   loadedUrl: string | null = null;
   shown = false;
@@ -141,6 +147,12 @@ export const clipboard = {
 
 export const powerMonitor = new EventEmitter();
 
+/** The message box answers with `response` (the index of the button chosen); 0 unless a test says otherwise. */
+export const dialog = {
+  response: 0,
+  showMessageBox: vi.fn((..._args: unknown[]) => Promise.resolve({ response: dialog.response, checkboxChecked: false })),
+};
+
 export const safeStorage = {
   available: true,
   backend: 'gnome_libsecret',
@@ -185,6 +197,8 @@ export const fake = {
     clipboard.writeText.mockClear();
     clipboard.clear.mockClear();
     powerMonitor.removeAllListeners();
+    dialog.response = 0;
+    dialog.showMessageBox.mockClear();
     safeStorage.available = true;
     safeStorage.backend = 'gnome_libsecret';
     contextBridge.exposed.clear();

@@ -31,10 +31,12 @@ import { testRemote } from '../sync/probe';
 import { syncStatus } from '../sync/status';
 import { VaultSession, type Emit, type LockReason, type UserPresencePort } from './session';
 import { DraftKeeper } from './form-draft';
+import { remoteConfirmer, type ConfirmPort } from './remote-confirm';
 import { createShareHandlers, type FileDialogPort } from './share-handlers';
 
 export type { Emit, LockReason, UserPresencePort } from './session';
 export type { FileDialogPort, FileFilter } from './share-handlers';
+export type { ConfirmPort } from './remote-confirm';
 
 /** The operating system's signals that the network or the machine is back; main feeds them in. */
 export interface ConnectivityPort {
@@ -53,6 +55,8 @@ export interface ApiDeps {
   };
   /** Save and open dialogs for sharing; absent means exports and imports are refused. */
   fileDialog?: FileDialogPort;
+  /** Main's own dialog, asked before a connection sends what sync pushes elsewhere; absent means such changes are refused. */
+  confirm?: ConfirmPort;
   /** Tests lower the scrypt work factor of passphrase exports; default: the age CLI's. */
   shareScryptWorkFactor?: number;
   settings: { get(): UserSettings; update(patch: Partial<UserSettings>): UserSettings };
@@ -161,6 +165,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     scryptWorkFactor: deps.shareScryptWorkFactor,
   });
   const drafts = new DraftKeeper();
+  const confirmRemote = remoteConfirmer(deps.confirm);
   const lock = (reason: LockReason): void => {
     deps.clipboard.clearNow?.();
     // An opened bundle holds decrypted values: it must not outlive the unlocked session.
@@ -273,8 +278,12 @@ export function createBackend(deps: ApiDeps): ApiBackend {
 
     // ---- connections and agents ------------------------------------------------------------
     remotesList: () => vault().remotes.list(),
-    // New credentials lift a pause, so items held back may now go.
-    remoteSet: (input) => queued(() => vault().remotes.set(input)),
+    remoteSet: async (input) => {
+      const to = vault().remotes.destinationChange(input);
+      if (to !== null) await confirmRemote(to);
+      // New credentials lift a pause, so items held back may now go.
+      return queued(() => vault().remotes.set(input));
+    },
     remoteDelete: ({ kind }) => {
       const v = vault();
       v.remotes.remove(kind);

@@ -34,6 +34,15 @@ export interface RemoteConnection {
   updatedAt: number;
 }
 
+/** Where a connection would send what sync pushes (see `Remotes.destinationChange`). */
+export interface RemoteDestination {
+  kind: RemoteKind;
+  /** The address as it would be stored (origin and base path). */
+  url: string;
+  /** A credential other than the saved one is given (for a new connection: any credential). */
+  credentialChanged: boolean;
+}
+
 const LABEL: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside' };
 
 /** The two remote connections (one Kura, one Backside). Changing credentials lifts a pause. */
@@ -93,13 +102,12 @@ export class Remotes {
     return (this.db.prepare('SELECT kind FROM remotes ORDER BY kind').all() as { kind: RemoteKind }[]).map((r) => r.kind).filter((k) => !listed.has(k));
   }
 
-  set(raw: RemoteInput): RemoteSummary {
+  /** What `set(raw)` would store, checked as `set` checks it (the same refusals). */
+  private plan(raw: RemoteInput) {
     const input = parseInput(RemoteInput, raw);
-    const now = this.now();
     const cells = this.cells();
     const existing = this.row(input.kind);
     const url = parseBaseUrl(input.url).href;
-    const config = cells.encrypt('remotes', input.kind, 'config', { url } satisfies Config);
     const before = existing ? cells.decrypt<Config>('remotes', input.kind, 'config', existing.config).url : null;
     // A saved credential goes only to the server it was given for: moving the connection to another
     // origin without giving it again would send the API key (and every value a sync pushes) to
@@ -111,6 +119,36 @@ export class Remotes {
         { field: 'credential' },
       );
     }
+    return { input, cells, existing, url, before };
+  }
+
+  /**
+   * Where `set(raw)` would send what a sync pushes, when that is not where it goes now: another
+   * address, another credential (another account on the same server), or a new connection. Null
+   * when `set(raw)` would change neither. Refuses what `set` refuses.
+   */
+  destinationChange(raw: RemoteInput): RemoteDestination | null {
+    const { input, existing, url, before } = this.plan(raw);
+    const credentialChanged = input.credential !== undefined && input.credential !== this.savedCredential(existing);
+    if (existing !== undefined && before === url && !credentialChanged) return null;
+    return { kind: input.kind, url, credentialChanged };
+  }
+
+  /** Null when there is none, or none that opens (a damaged cell, which `set` writes over). */
+  private savedCredential(r: Row | undefined): string | null {
+    if (!r?.secret) return null;
+    try {
+      return this.open<string>(r, 'secret', r.secret);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'Damaged') return null;
+      throw e;
+    }
+  }
+
+  set(raw: RemoteInput): RemoteSummary {
+    const now = this.now();
+    const { input, cells, existing, url, before } = this.plan(raw);
+    const config = cells.encrypt('remotes', input.kind, 'config', { url } satisfies Config);
     const secret = input.credential === undefined ? (existing?.secret ?? null) : cells.encrypt('remotes', input.kind, 'secret', input.credential);
     // New credentials, or a new URL, deserve a fresh try, and what was verified was the old pair.
     const changed = input.credential !== undefined || before !== url;
