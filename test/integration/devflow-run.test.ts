@@ -87,6 +87,19 @@ describe('runWithSecrets', () => {
     for (const value of Object.values(env)) expect(stdout).not.toContain(value);
   });
 
+  it('masks the password of a URL it injects when the program prints only the password, or its parsed config', async () => {
+    const env = { DATABASE_URL: 'postgres://app:S3cr3t-pa55@db:5432/shop', WEATHER_URL: 'https://api.example.com/v1?api_key=wk-0123456789' };
+    const script = `
+      const db = new URL(process.env.DATABASE_URL);
+      console.error('password authentication failed for user ' + db.username + ' (password ' + db.password + ')');
+      console.log(JSON.stringify({ user: db.username, password: db.password, host: db.hostname }));
+      console.log('key ' + new URL(process.env.WEATHER_URL).searchParams.get('api_key'));`;
+    const { result, stdout, stderr } = await runScript(script, env);
+    expect(result).toEqual({ code: 0 });
+    expect(stderr).toBe(`password authentication failed for user app (password ${DEFAULT_MASK})\n`);
+    expect(stdout).toBe(`{"user":"app","password":"${DEFAULT_MASK}","host":"db"}\nkey ${DEFAULT_MASK}\n`);
+  });
+
   it('passes output through untouched when masking is off', async () => {
     const { stdout } = await runScript('process.stdout.write(process.env.TOKEN)', { TOKEN: 'visible-secret' }, { mask: false });
     expect(stdout).toBe('visible-secret');

@@ -7,8 +7,6 @@ import { quoteName } from '../devflow/env-names';
 import { SecretMask } from '../devflow/mask';
 import { classifyValue, detect, detectText } from './detect';
 import { boundedByStack, nestedTooDeeply } from './nesting';
-import { URL_PASSWORD_RULE } from './rules';
-import { urlPasswordForms } from './url-password';
 
 /*
  * Turning an MCP config into one that holds no secret: each server's secret `env` values leave the
@@ -220,12 +218,10 @@ function rewrite(text: string, format: ConfigFormat, data: unknown, servers: rea
  * the file before or after the change, with the key formats it knows anywhere in the text (a JSONC
  * comment). A diff's context and changed lines carry what is not moved too: a token among a
  * server's `args`, which stays in the wrapped command, or another server's secret `env` value.
- * Of a URL with a password, the password is concealed on its own as well, wherever it appears.
+ * Of a URL with a password, the mask conceals the password on its own as well, wherever it appears.
  */
 export function wrapDiff(file: string, before: string, plan: WrapPlan): string {
-  const flagged = [before, plan.text]
-    .flatMap((text) => [...detect(plan.format, text), ...detectText(text)])
-    .flatMap((d) => (d.rule === URL_PASSWORD_RULE.id ? [d.value, ...urlPasswordForms(d.value)] : [d.value]));
+  const flagged = [before, plan.text].flatMap((text) => [...detect(plan.format, text), ...detectText(text)]).map((d) => d.value);
   const mask = new SecretMask([...plan.servers.flatMap((s) => s.secrets.map((x) => x.value)), ...flagged]);
   return mask.maskText(createTwoFilesPatch(file, file, before, plan.text, 'now', 'wrapped'));
 }

@@ -3,8 +3,9 @@ import { REFERENCE_SCHEMES } from './rules';
 /*
  * Passwords in the userinfo of a URL, any scheme: `postgres://user:PASSWORD@host/db`,
  * `redis://:PASSWORD@host:6379`, `amqps://u:PASSWORD@h` (what detect-secrets' BasicAuthDetector
- * looks for; gitleaks has no such rule). The name a URL is set under says nothing
- * (`DATABASE_URL`), so the URL's shape is the whole test.
+ * looks for; gitleaks has no such rule), and credentials in its query: `mongodb://h/db?password=X`,
+ * `jdbc:postgresql://h/db?user=u&password=X`, `https://api.example.com/v1?api_key=X`. The name a URL
+ * is set under says nothing (`DATABASE_URL`), so the URL's shape is the whole test.
  *
  * The WHATWG URL parser judges each candidate: the authority runs to the first "/", "?" or "#",
  * its last "@" ends the userinfo, and the first ":" in that splits user from password, as every
@@ -25,14 +26,25 @@ const MAX_AUTHORITY = 1024;
 const MAX_AT_TRIES = 8;
 /** How much of the host the hint shows. */
 const MAX_HINT_HOST = 64;
+/** The longest query parameter name, as written, compared with CREDENTIAL_PARAMS. */
+const MAX_PARAM_NAME = 32;
+
+/** Query parameters whose value is a credential, compared in lower case: libpq's, MongoDB's, JDBC's, and APIs' keys. */
+const CREDENTIAL_PARAMS = new Set(['password', 'passwd', 'pass', 'pwd', 'sslpassword', 'secret', 'token', 'access_token', 'api_key', 'apikey']);
 
 export interface UrlPassword {
   /** Offsets of the whole URL: from its scheme to the first character that cannot be in one. */
   start: number;
   end: number;
-  /** The password as written, percent escapes and all. */
-  password: string;
-  /** What may be shown of the URL: its scheme and host, the userinfo concealed (`postgres://…@db:5432`). */
+  /** The password of its userinfo as written, percent escapes and all; null when only its query holds a credential. */
+  password: string | null;
+  /**
+   * Each credential it holds, as written and decoded, a secret on its own: the password and the
+   * whole userinfo (`user:password`, what an HTTP Basic header encodes), and the value of each
+   * credential parameter of its query; also those of a URL written inside it.
+   */
+  parts: string[];
+  /** What may be shown of the URL: its scheme and host, any userinfo concealed (`postgres://…@db:5432`). */
   hint: string;
 }
 
@@ -56,10 +68,13 @@ const REFERENCE_INSIDE = new RegExp(`(?:${REFERENCE_SCHEMES.join('|')}):\\/\\/`,
  * Passwords that stand for one rather than are one: a variable or template filled in later
  * (`${DB_PASSWORD}`, `$DB_PASSWORD`, `$(…)`, `{{ … }}`, Windows' `%DB_PASSWORD%`), a reference to a
  * secret kept elsewhere (Keyhold's `keyhold://…`, 1Password's `op://…`), a placeholder
- * (`<password>`, `[password]`, "password", "changeme"), or a mask (`***`, `xxx`, `…`).
+ * (`<password>`, `[password]`, `{api_key}`, "password", "changeme", `YOUR_API_KEY`, a parameter's
+ * own name as its value, a flag's "true"), or a mask (`***`, `xxx`, `…`).
  */
 const FILLED_IN = /\$[A-Za-z_{(]|\{\{|^%[A-Za-z_][A-Za-z0-9_]*%$/;
-const BRACKETED = /^<.*>$|^\[.*\]$/;
+const BRACKETED = /^<.*>$|^\[.*\]$|^\{.*\}$/;
+// `YOUR_API_KEY`, `your-token`, `yourpassword`: what documentation writes for the reader's own.
+const YOURS = /^your[-_]?[a-z_-]*$/i;
 const MASK = /^(?:[*•…]+|[xX]+|\.+|-+|_+|#+|\?+)$/;
 const PLACEHOLDER_WORDS = new Set([
   'password',
@@ -78,9 +93,12 @@ const PLACEHOLDER_WORDS = new Set([
   'hidden',
   'masked',
   'mypassword',
-  'yourpassword',
-  'your_password',
-  'your-password',
+  'true',
+  'false',
+  'null',
+  'none',
+  'undefined',
+  ...CREDENTIAL_PARAMS,
 ]);
 
 function decoded(raw: string): string {
@@ -93,7 +111,8 @@ function decoded(raw: string): string {
 
 function isPlaceholderPassword(raw: string): boolean {
   return [raw, decoded(raw)].some(
-    (p) => p === '' || FILLED_IN.test(p) || REFERENCE_INSIDE.test(p) || BRACKETED.test(p) || MASK.test(p) || PLACEHOLDER_WORDS.has(p.toLowerCase()),
+    (p) =>
+      p === '' || FILLED_IN.test(p) || REFERENCE_INSIDE.test(p) || BRACKETED.test(p) || MASK.test(p) || YOURS.test(p) || PLACEHOLDER_WORDS.has(p.toLowerCase()),
   );
 }
 
@@ -111,11 +130,6 @@ function hostOf(scheme: string, authority: string): string | null {
 /** The first host of a list (`h1:5432,h2:5432`): each client splits it itself. */
 const firstHost = (hosts: string): string => hosts.split(',', 1)[0]!;
 
-interface Userinfo {
-  password: string;
-  host: string;
-}
-
 /** The first of `chars` in [from, to), or `to`. Bounded, unlike indexOf, so no candidate reads past its window. */
 function indexOfAny(text: string, chars: string, from: number, to: number): number {
   for (let i = from; i < to; i++) if (chars.includes(text[i]!)) return i;
@@ -127,28 +141,44 @@ function lastIndexOfIn(text: string, char: string, from: number, to: number): nu
   return -1;
 }
 
+interface Authority {
+  /** Where the host ends: a query is looked for from here. */
+  end: number;
+  /** The host (with its port), or null when the URL parser finds none. */
+  host: string | null;
+  /** Whether a userinfo stands before the host, with a password or not. */
+  hasUserinfo: boolean;
+  /** The userinfo and its password as written, when the password is one (not a placeholder). */
+  secret: { userinfo: string; password: string } | null;
+}
+
+function userinfoSecret(userinfo: string, password: string): Authority['secret'] {
+  return isPlaceholderPassword(password) ? null : { userinfo, password };
+}
+
 /**
- * The userinfo as the WHATWG parser reads the authority in [from, to): null when it holds no
- * password (or a placeholder), undefined when the parser refuses it and the looser reading may try.
+ * The authority in [from, to) as the WHATWG parser reads it, when it has a userinfo; undefined when
+ * it has none or the parser refuses it, and the looser reading may try.
  */
-function parsedUserinfo(scheme: string, text: string, from: number, to: number): Userinfo | null | undefined {
-  const authorityEnd = indexOfAny(text, ENDS_AUTHORITY, from, to);
-  const at = lastIndexOfIn(text, '@', from, authorityEnd);
+function parsedAuthority(scheme: string, text: string, from: number, to: number): Authority | undefined {
+  const end = indexOfAny(text, ENDS_AUTHORITY, from, to);
+  const at = lastIndexOfIn(text, '@', from, end);
   if (at === -1) return undefined;
   let url: URL;
   try {
-    url = new URL(`${scheme}://${text.slice(from, at + 1)}${firstHost(text.slice(at + 1, authorityEnd))}`);
+    url = new URL(`${scheme}://${text.slice(from, at + 1)}${firstHost(text.slice(at + 1, end))}`);
   } catch {
     return undefined;
   }
+  const host = url.hostname === '' ? null : url.host;
   // `user@host` and `user:@host`: a name and no password.
-  if (url.password === '' || url.hostname === '') return null;
+  if (url.password === '' || host === null) return { end, host, hasUserinfo: true, secret: null };
   const password = text.slice(indexOfAny(text, ':', from, at) + 1, at);
-  return isPlaceholderPassword(password) ? null : { password, host: url.host };
+  return { end, host, hasUserinfo: true, secret: userinfoSecret(text.slice(from, at), password) };
 }
 
-/** The userinfo of a password holding "/", "?" or "#", which the parser reads as the start of a path. */
-function looseUserinfo(scheme: string, text: string, from: number, to: number): Userinfo | null {
+/** The authority of a password holding "/", "?" or "#", which the parser reads as the start of a path. */
+function looseAuthority(scheme: string, text: string, from: number, to: number): Authority | null {
   const colon = indexOfAny(text, `:@${ENDS_AUTHORITY}`, from, to);
   if (text[colon] !== ':' || colon === to) return null;
   // `host:8080/@name` is a port and a path, not a password.
@@ -157,18 +187,84 @@ function looseUserinfo(scheme: string, text: string, from: number, to: number): 
   for (let tries = 0; tries < MAX_AT_TRIES; tries++) {
     at = indexOfAny(text, '@', at + 1, to);
     if (at === to) return null;
-    const host = hostOf(scheme, firstHost(text.slice(at + 1, indexOfAny(text, `@${ENDS_AUTHORITY}`, at + 1, to))));
+    const end = indexOfAny(text, `@${ENDS_AUTHORITY}`, at + 1, to);
+    const host = hostOf(scheme, firstHost(text.slice(at + 1, end)));
     if (host === null) continue;
-    const password = text.slice(colon + 1, at);
-    return isPlaceholderPassword(password) ? null : { password, host };
+    return { end, host, hasUserinfo: true, secret: userinfoSecret(text.slice(from, at), text.slice(colon + 1, at)) };
   }
   return null;
 }
 
-/** Every URL in `text` with a password in its userinfo that is not a placeholder or reference. */
+/** The authority in [from, to) of a URL whose query alone holds a credential: only its host is wanted, for the hint. */
+function plainAuthority(scheme: string, text: string, from: number, to: number): Authority {
+  const end = indexOfAny(text, ENDS_AUTHORITY, from, to);
+  const at = lastIndexOfIn(text, '@', from, end);
+  return { end, host: hostOf(scheme, firstHost(text.slice(at === -1 ? from : at + 1, end))), hasUserinfo: at !== -1, secret: null };
+}
+
+/**
+ * The values of the credential parameters of the query that starts at or after `from`, up to `to`.
+ * When `to` is where another URL's "://" starts (`cut`), the last value runs into that URL
+ * (`?token=keyhold://…`): it is left to be judged as that URL.
+ */
+function queryCredentials(text: string, from: number, to: number, cut: boolean): string[] {
+  const question = indexOfAny(text, '?#', from, to);
+  if (text[question] !== '?' || question === to) return [];
+  const end = indexOfAny(text, '#', question + 1, to);
+  const values: string[] = [];
+  for (let param = question + 1; param < end;) {
+    const amp = indexOfAny(text, '&', param, end);
+    const eq = indexOfAny(text, '=', param, amp);
+    if (eq < amp && !(cut && amp === to) && eq - param <= MAX_PARAM_NAME && CREDENTIAL_PARAMS.has(formDecoded(text.slice(param, eq)).toLowerCase())) {
+      const value = text.slice(eq + 1, amp);
+      if (!isPlaceholderPassword(value) && !isPlaceholderPassword(formDecoded(value))) values.push(value);
+    }
+    param = amp + 1;
+  }
+  return values;
+}
+
+/** A query's value as URLSearchParams reads it: "+" is a space. */
+const formDecoded = (raw: string): string => decoded(raw.replace(/\+/g, ' '));
+
+interface Credentials {
+  password: string | null;
+  parts: string[];
+  hint: string;
+}
+
+/**
+ * The credentials of the URL `scheme://…` whose authority starts at `from`: `to` bounds the
+ * userinfo and host, `urlEnd` the query (`cut`: another URL's "://" starts there). Null when it holds none.
+ */
+function credentialsOf(scheme: string, text: string, from: number, to: number, urlEnd: number, cut: boolean): Credentials | null {
+  const parsed = parsedAuthority(scheme, text, from, to);
+  const withUserinfo = parsed === undefined ? looseAuthority(scheme, text, from, to) : parsed;
+  const params = queryCredentials(text, withUserinfo?.end ?? indexOfAny(text, ENDS_AUTHORITY, from, to), urlEnd, cut);
+  if ((withUserinfo === null || withUserinfo.secret === null) && params.length === 0) return null;
+  // Read only now: most URLs hold no credential, and the parser is the costly part.
+  const authority = withUserinfo ?? plainAuthority(scheme, text, from, to);
+  const { secret, host } = authority;
+  if (host === null) return null;
+  const parts = params.flatMap((v) => [v, decoded(v), formDecoded(v)]);
+  if (secret !== null) parts.unshift(secret.password, decoded(secret.password), secret.userinfo, decoded(secret.userinfo));
+  const shown = host.length > MAX_HINT_HOST ? `${host.slice(0, MAX_HINT_HOST)}…` : host;
+  return {
+    password: secret?.password ?? null,
+    parts,
+    hint: `${scheme.toLowerCase()}://${authority.hasUserinfo ? '…@' : ''}${shown}`,
+  };
+}
+
+/**
+ * Every URL in `text` with a password in its userinfo or a credential parameter in its query that
+ * is not a placeholder or reference. A URL written inside another (`?next=https://…`) adds its
+ * credentials to the one around it, which is reported whole.
+ */
 export function findUrlPasswords(text: string, context: UrlContext): UrlPassword[] {
   const ends = context === 'text' ? ENDS_IN_TEXT : ENDS_IN_VALUE;
   const found: UrlPassword[] = [];
+  const partsOf: Set<string>[] = [];
   // Where the stretch of URL characters holding the current "://" ends: found once per stretch.
   let stretchEnd = -1;
   let next = text.indexOf('://');
@@ -185,19 +281,24 @@ export function findUrlPasswords(text: string, context: UrlContext): UrlPassword
       stretchEnd = from;
       while (stretchEnd < text.length && !ends.test(text[stretchEnd]!)) stretchEnd++;
     }
-    // The userinfo never holds "://": a later one starts another URL, so the windows do not overlap.
-    const to = Math.min(stretchEnd, from + MAX_AUTHORITY, next === -1 ? Infinity : next);
-    const parsed = parsedUserinfo(scheme, text, from, to);
-    const userinfo = parsed === undefined ? looseUserinfo(scheme, text, from, to) : parsed;
-    if (userinfo === null) continue;
-    const host = userinfo.host.length > MAX_HINT_HOST ? `${userinfo.host.slice(0, MAX_HINT_HOST)}…` : userinfo.host;
-    found.push({ start, end: stretchEnd, password: userinfo.password, hint: `${scheme.toLowerCase()}://…@${host}` });
-    if (next !== -1 && next < stretchEnd) next = text.indexOf('://', stretchEnd);
+    // Neither the userinfo nor the query of one URL reads past the next "://", so no two windows overlap.
+    const urlEnd = Math.min(stretchEnd, next === -1 ? Infinity : next);
+    const url = credentialsOf(scheme, text, from, Math.min(urlEnd, from + MAX_AUTHORITY), urlEnd, urlEnd === next);
+    if (url === null) continue;
+    if (found.at(-1)?.end === stretchEnd) {
+      for (const part of url.parts) partsOf.at(-1)!.add(part);
+    } else {
+      found.push({ start, end: stretchEnd, password: url.password, parts: [], hint: url.hint });
+      partsOf.push(new Set(url.parts));
+    }
   }
-  return found;
+  return found.map((url, i) => ({ ...url, parts: [...partsOf[i]!] }));
 }
 
-/** The password of each URL in a value, as written and decoded: what a preview conceals besides the value. */
-export function urlPasswordForms(value: string): string[] {
-  return findUrlPasswords(value, 'value').flatMap((u) => [u.password, decoded(u.password)]);
+/**
+ * Of each URL with a credential in a value, the credentials as written and decoded (`parts`): each
+ * is concealed on its own besides the value, as a program may print it without the rest.
+ */
+export function urlCredentialParts(value: string): string[] {
+  return [...new Set(findUrlPasswords(value, 'value').flatMap((u) => u.parts))];
 }

@@ -1,3 +1,5 @@
+import { urlCredentialParts } from '../agents/url-password';
+
 /*
  * The encoded forms a program commonly prints a secret in, so masking catches them as well as the
  * secret itself (GitHub Actions' runner masks the same families): base64 and base64url (as written
@@ -72,4 +74,17 @@ export function encodedForms(secret: string): string[] {
   const forms = new Set([...base64Forms(bytes), hex, hex.toUpperCase(), ...urlForms(secret), ...quotedForms(secret, bytes)]);
   forms.delete(secret);
   return [...forms].filter((f) => f.length >= MIN_ENCODED_LENGTH);
+}
+
+/**
+ * The parts of a value that are secrets on their own, which a program may print without the rest:
+ * of a URL with a credential in it (`DATABASE_URL=postgres://app:PW@db/shop`, `…?api_key=KEY`), the
+ * password and the userinfo (`app:PW`, what an HTTP Basic header encodes) and each credential
+ * parameter's value, as written and decoded (percent escapes; in a query "+" as a space too), by
+ * url-password.ts, the scanner's own reading.
+ * A driver's error names the password alone ("password authentication failed… PW"). Each part is
+ * concealed as a value is, its encoded forms too, and only if it is as long as a value must be.
+ */
+export function secretParts(value: string): string[] {
+  return urlCredentialParts(value).filter((part) => part !== value);
 }

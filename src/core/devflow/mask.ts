@@ -1,5 +1,5 @@
 import { Transform } from 'node:stream';
-import { encodedForms } from './mask-forms';
+import { encodedForms, secretParts } from './mask-forms';
 
 /** What a concealed secret looks like in the output (the `op run` convention, with our name). */
 export const DEFAULT_MASK = '<concealed by keyhold>';
@@ -7,7 +7,8 @@ export const DEFAULT_MASK = '<concealed by keyhold>';
 /**
  * Values shorter than this many characters are not masked. Masking "1", "dev" or "yes" would
  * rewrite ordinary output everywhere (breaking programs that parse it), and the pattern of masks
- * would give such a value away anyway; real credentials are far longer. Masking is a guard against
+ * would give such a value away anyway; real credentials are far longer. The same holds for a part
+ * of a value concealed on its own (a URL's password, mask-forms.ts). Masking is a guard against
  * printing a secret by accident, not a boundary: a program can always transform what it prints.
  */
 export const MIN_MASKED_LENGTH = 4;
@@ -252,14 +253,16 @@ export class SecretMask {
     this.overwriteInput = options.overwriteInput ?? false;
     const minLength = options.minLength ?? MIN_MASKED_LENGTH;
     this.mask = Buffer.from(options.mask ?? DEFAULT_MASK, 'utf8');
+    const longEnough = (secret: string) => secret.length > 0 && [...secret].length >= minLength;
     const unique = new Set<string>();
-    for (const secret of secrets) {
-      if (secret.length > 0 && [...secret].length >= minLength) unique.add(secret);
-    }
+    for (const secret of secrets) if (longEnough(secret)) unique.add(secret);
     this.size = unique.size;
-    const patterns = new Set(unique);
-    if (options.encodedForms ?? true) for (const secret of unique) for (const form of encodedForms(secret)) patterns.add(form);
-    if (options.moreForms) for (const secret of unique) for (const form of options.moreForms(secret)) if (form.length > 0) patterns.add(form);
+    // A value's parts that are secrets on their own (a URL's password) are concealed as values are.
+    const concealed = new Set(unique);
+    for (const secret of unique) for (const part of secretParts(secret)) if (longEnough(part)) concealed.add(part);
+    const patterns = new Set(concealed);
+    if (options.encodedForms ?? true) for (const secret of concealed) for (const form of encodedForms(secret)) patterns.add(form);
+    if (options.moreForms) for (const secret of concealed) for (const form of options.moreForms(secret)) if (form.length > 0) patterns.add(form);
     this.patterns = new Patterns([...patterns]);
   }
 

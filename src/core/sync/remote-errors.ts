@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KeyholdError, type ErrorCode } from '../../shared/errors';
-import { encodedForms } from '../devflow/mask-forms';
+import { encodedForms, secretParts } from '../devflow/mask-forms';
 
 /**
  * How a call to a remote service ended, as a value. The sync engine decides what to do from
@@ -57,11 +57,12 @@ const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\
 
 /**
  * Removes every secret from text a server wrote, including the escaped and encoded forms a server
- * produces when it echoes a JSON body, a URL or an HTML page back (the forms `run` masks).
+ * produces when it echoes a JSON body, a URL or an HTML page back (the forms `run` masks), and
+ * the parts of each that are secrets on their own (a URL's password).
  */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   const forms = new Set<string>();
-  for (const s of secrets) {
+  for (const s of secrets.flatMap((v) => [v, ...secretParts(v)])) {
     if (s.length === 0) continue;
     forms.add(s);
     // encodedForms has these two as well, but leaves out forms under 8 characters (ordinary text would

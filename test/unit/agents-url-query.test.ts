@@ -1,0 +1,185 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  classifyValue,
+  detect,
+  detectDotenv,
+  detectJson,
+  detectText,
+  formatPath,
+  importFindings,
+  planWrap,
+  publicFinding,
+  scan,
+  wrapDiff,
+  type WrapOptions,
+} from '../../src/core/agents';
+import { findUrlPasswords } from '../../src/core/agents/url-password';
+import { useCleanups } from '../helpers/cleanup';
+import { randomChars } from '../helpers/lookalike';
+import { newVault, tempDir } from '../helpers/vault';
+
+const cleanups = useCleanups();
+const OPTIONS: WrapOptions = { keyholdCommand: 'keyhold', keyholdArgs: [], profileName: 'mcp' };
+const secret = () => randomChars(24);
+const rules = (found: readonly { rule: string }[]) => found.map((f) => f.rule);
+
+describe('a credential in the query of a URL', () => {
+  it('is found under each credential parameter name, any case, as a password in a URL', () => {
+    for (const name of [
+      'password',
+      'passwd',
+      'pass',
+      'pwd',
+      'sslpassword',
+      'secret',
+      'token',
+      'access_token',
+      'api_key',
+      'apikey',
+      'API_KEY',
+      'Password',
+      'api%5Fkey',
+    ]) {
+      const value = secret();
+      const url = `https://api.example.com/v1/items?limit=10&${name}=${value}&page=2`;
+      expect(classifyValue('SERVICE_URL', url), name).toEqual({ rule: 'url-password', label: 'Password in URL', provider: null });
+      const [found] = findUrlPasswords(url, 'value');
+      expect(found?.parts, name).toContain(value);
+      expect(found?.password, name).toBeNull();
+    }
+  });
+
+  it('is found in database URLs of several clients, after a userinfo without a password too', () => {
+    const cases = [
+      'mongodb://h:27017/app?authSource=admin&password=',
+      'mongodb://app@h1:27017,h2:27017/app?replicaSet=rs&password=',
+      'jdbc:postgresql://db.example.com:5432/shop?user=app&password=',
+      'postgresql://app@db/shop?sslmode=verify-full&sslpassword=',
+      'mysql://db/shop?pwd=',
+    ];
+    for (const prefix of cases) {
+      const value = secret();
+      expect(
+        findUrlPasswords(`${prefix}${value}`, 'value').map((u) => u.parts),
+        prefix,
+      ).toEqual([[value]]);
+    }
+  });
+
+  it('is found beside a userinfo password, both kept as parts of one finding', () => {
+    const [a, b] = [secret(), secret()];
+    const found = findUrlPasswords(`postgres://app:${a}@db/shop?sslpassword=${b}`, 'value');
+    expect(found.map((u) => [u.password, u.parts])).toEqual([[a, [a, `app:${a}`, b]]]);
+  });
+
+  it('a URL written inside another adds its credential to the one around it, which is reported whole', () => {
+    const [a, b] = [secret(), secret()];
+    const text = `postgres://app:${a}@db/shop?next=https://api.example.com/?token=${b}`;
+    const found = findUrlPasswords(text, 'value');
+    expect(found.map((u) => [u.start, u.end, u.hint])).toEqual([[0, text.length, 'postgres://…@db']]);
+    expect(found[0]!.parts).toEqual(expect.arrayContaining([a, b]));
+  });
+
+  it('is found in a .env, in JSON and in free text, with the whole URL as the value', () => {
+    const url = `https://api.example.com/v1?api_key=${secret()}`;
+    const dotenv = detectDotenv(`PORT=3000\nWEATHER_URL=${url}\n`);
+    expect(dotenv.map((f) => [f.name, f.line, f.rule, f.value])).toEqual([['WEATHER_URL', 2, 'url-password', url]]);
+    const json = detectJson(`{ "mcpServers": { "w": { "command": "npx", "args": ["weather-mcp", "${url}"] } } }`);
+    expect(json.map((f) => [formatPath(f.path), f.rule])).toEqual([['mcpServers.w.args[1]', 'url-password']]);
+    expect(detect('text', `weather:\n  endpoint: "${url}"\n`).map((f) => [f.line, f.rule, f.value])).toEqual([[2, 'url-password', url]]);
+  });
+
+  it('is not found for other parameters, in the fragment, or as a placeholder, reference or mask', () => {
+    const values = [
+      'https://api.example.com/v1?tokenizer=gpt2&passthrough=1&secret_name=db',
+      'https://api.example.com/v1?sslmode=require&user=app',
+      'https://app.example.com/callback#access_token=AbC123dEf456',
+      'https://app.example.com/docs/token=AbC123dEf456',
+      'https://api.example.com/v1?api_key=',
+      'https://api.example.com/v1?api_key=${WEATHER_API_KEY}',
+      'https://api.example.com/v1?api_key=$WEATHER_API_KEY',
+      'https://api.example.com/v1?api_key={{ .Values.key }}',
+      'https://api.example.com/v1?api_key=<your-api-key>',
+      'https://api.example.com/v1?api_key={api_key}',
+      'https://api.example.com/v1?api_key=YOUR_API_KEY',
+      'https://api.example.com/v1?token=your-token',
+      'https://api.example.com/v1?api_key=api_key',
+      'https://api.example.com/v1?token=xxxxxxxx',
+      'https://api.example.com/v1?token=***',
+      'https://api.example.com/v1?token=true',
+      'https://api.example.com/v1?password=changeme',
+      'https://api.example.com/v1?token=keyhold://profile/app/local/TOKEN',
+      'https://api.example.com/v1?token=op://vault/weather/key',
+      'keyhold://profile/app/local/URL?token=AbC123dEf456',
+    ];
+    for (const value of values) {
+      expect(classifyValue('SERVICE_URL', value), value).toBeNull();
+      expect(detectText(`url: ${value}\n`), value).toEqual([]);
+    }
+  });
+});
+
+describe('hostile queries', () => {
+  const lines: [string, string, number][] = [
+    ['100 KB of "&"', `https://h/?${'&'.repeat(100_000)}`, 0],
+    ['100 KB of "="', `https://h/?token${'='.repeat(100_000)}`, 1],
+    ['12,500 credential parameters', `https://h/?${'token=a1&'.repeat(12_500)}`, 1],
+    ['10,000 "?token=x" glued into one stretch of URLs', 'a://h?token=x1'.repeat(10_000), 1],
+    ['a 100 KB parameter name', `https://h/?${'p'.repeat(100_000)}word=x1`, 0],
+    ['a 100 KB query without "?"', `https://h/${'token=x&'.repeat(12_500)}`, 0],
+  ];
+
+  it.each(lines)('%s: read in linear time, with a plain answer', (_what, value, expected) => {
+    const started = performance.now();
+    const results = [detectDotenv(`SERVICE_URL=${value}\n`), detectText(value), detectJson(JSON.stringify({ env: { SERVICE_URL: value } }))];
+    expect(performance.now() - started).toBeLessThan(2000);
+    for (const found of results) expect(rules(found)).toEqual(Array<string>(expected).fill('url-password'));
+  });
+});
+
+describe('what scan shows, the wrap preview and the import', () => {
+  it('scan shows the scheme and host only, never the query', () => {
+    const key = secret();
+    const dir = tempDir('keyhold-url-query-');
+    cleanups.push(dir.cleanup);
+    writeFileSync(
+      join(dir.dir, '.env'),
+      `WEATHER_URL=https://api.example.com/v1/forecast?api_key=${key}\nMONGO_URL=mongodb://app@mongo:27017/app?password=${key}x\n`,
+    );
+    const { findings } = scan({ paths: [dir.dir], wellKnown: false });
+    expect(findings.map((f) => [f.where, f.label, f.masked])).toEqual([
+      ['WEATHER_URL', 'Password in URL', 'https://api.example.com'],
+      ['MONGO_URL', 'Password in URL', 'mongodb://…@mongo:27017'],
+    ]);
+    expect(JSON.stringify(findings.map(publicFinding))).not.toContain(key);
+  });
+
+  it('the wrap preview conceals the moved URL, a URL left among args, and the key wherever else it appears', () => {
+    const [moved, left] = [secret(), secret()];
+    const text = `{\n  // old key: ${moved}\n  "mcpServers": {\n    "w": {\n      "command": "npx",\n      "args": ["weather-mcp", "--url", "https://api.example.com/v1?token=${left}"],\n      "env": { "WEATHER_URL": "https://api.example.com/v1?api_key=${moved}", "LOG": "debug" }\n    }\n  }\n}\n`;
+    const plan = planWrap(text, 'json', OPTIONS);
+    expect(plan.servers.map((s) => s.secrets.map((x) => [x.name, x.rule]))).toEqual([[['WEATHER_URL', 'url-password']]]);
+    const diff = wrapDiff('mcp.json', text, plan);
+    expect(diff).toContain('-      "env": { "WEATHER_URL": "<concealed by keyhold>", "LOG": "debug" }');
+    expect(diff).toContain('old key: <concealed by keyhold>');
+    expect(diff).not.toContain(moved);
+    expect(diff).not.toContain(left);
+  });
+
+  it('import stores the whole URL under its variable name', async () => {
+    const { vault, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    const dir = tempDir('keyhold-url-query-');
+    cleanups.push(dir.cleanup);
+    const url = `mongodb://mongo:27017/app?authSource=admin&password=${secret()}`;
+    mkdirSync(join(dir.dir, 'shop'));
+    writeFileSync(join(dir.dir, 'shop', '.env'), `MONGO_URL=${url}\n`);
+    const { findings } = scan({ paths: [dir.dir], wellKnown: false });
+    const outcomes = importFindings(vault, findings);
+    expect(outcomes.map((o) => [o.result, o.target])).toEqual([['imported', { type: 'profile', agentId: 'shop', name: 'local', key: 'MONGO_URL' }]]);
+    const profile = vault.profiles.list().find((p) => p.agentId === 'shop')!;
+    expect(vault.profiles.load(profile.id).secrets.authData).toEqual({ MONGO_URL: url });
+  });
+});
