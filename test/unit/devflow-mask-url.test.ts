@@ -73,6 +73,14 @@ describe('a stored URL with a password: its parts are concealed on their own', (
     expect(new SecretMask(['postgres://admin:pw99@db/shop'], { mask: '***' }).maskText('pw99')).toBe('***');
   });
 
+  it('a password that is its user name (a local default) is not concealed alone, so output keeps the name; the URL and userinfo still are', () => {
+    const mask = new SecretMask(['postgres://postgres:postgres@localhost:5432/dev']);
+    expect(mask.maskText('connected to postgres as postgres\n')).toBe('connected to postgres as postgres\n');
+    expect(mask.maskText('auth postgres:postgres\n')).toBe(`auth ${M}\n`);
+    expect(mask.maskText('postgres://postgres:postgres@localhost:5432/dev')).toBe(M);
+    expect(secretParts('postgres://postgres:postgres@localhost:5432/dev')).toEqual(['postgres:postgres']);
+  });
+
   it('placeholders and values without a URL credential add nothing', () => {
     expect(secretParts('postgres://app:${DB_PASSWORD}@db/shop')).toEqual([]);
     expect(secretParts('https://api.example.com/v1?api_key=YOUR_API_KEY')).toEqual([]);

@@ -247,7 +247,13 @@ function credentialsOf(scheme: string, text: string, from: number, to: number, u
   const { secret, host } = authority;
   if (host === null) return null;
   const parts = params.flatMap((v) => [v, decoded(v), formDecoded(v)]);
-  if (secret !== null) parts.unshift(secret.password, decoded(secret.password), secret.userinfo, decoded(secret.userinfo));
+  if (secret !== null) {
+    parts.unshift(secret.userinfo, decoded(secret.userinfo));
+    // A password that is its user name (postgres:postgres, a local default) is no secret on its own:
+    // concealing it alone would mask the user name, and the word, wherever output says them.
+    const user = secret.userinfo.endsWith(`:${secret.password}`) ? secret.userinfo.slice(0, -secret.password.length - 1) : null;
+    if (user === null || decoded(user) !== decoded(secret.password)) parts.unshift(secret.password, decoded(secret.password));
+  }
   const shown = host.length > MAX_HINT_HOST ? `${host.slice(0, MAX_HINT_HOST)}…` : host;
   return {
     password: secret?.password ?? null,
