@@ -31,12 +31,22 @@ import { testRemote } from '../sync/probe';
 import { syncStatus } from '../sync/status';
 import { VaultSession, type Emit, type LockReason, type UserPresencePort } from './session';
 import { DraftKeeper } from './form-draft';
-import { remoteConfirmer, type ConfirmPort } from './remote-confirm';
+import { asker, refuseAllowances, type ConfirmPort } from './confirm';
+import {
+  connectionQuestion,
+  emptyTrashQuestion,
+  loosenings,
+  passwordQuestion,
+  purgeQuestion,
+  removeConnectionQuestion,
+  settingsQuestion,
+  wrapQuestion,
+} from './questions';
 import { createShareHandlers, type FileDialogPort } from './share-handlers';
 
 export type { Emit, LockReason, UserPresencePort } from './session';
 export type { FileDialogPort, FileFilter } from './share-handlers';
-export type { ConfirmPort } from './remote-confirm';
+export type { ConfirmPort } from './confirm';
 
 /** The operating system's signals that the network or the machine is back; main feeds them in. */
 export interface ConnectivityPort {
@@ -55,7 +65,10 @@ export interface ApiDeps {
   };
   /** Save and open dialogs for sharing; absent means exports and imports are refused. */
   fileDialog?: FileDialogPort;
-  /** Main's own dialog, asked before a connection sends what sync pushes elsewhere; absent means such changes are refused. */
+  /**
+   * Main's own dialog, asked before a change the window may not make unseen (where sync sends
+   * values, who can read an export, what is deleted for good…: ./confirm.ts); absent means such changes are refused.
+   */
   confirm?: ConfirmPort;
   /** Tests lower the scrypt work factor of passphrase exports; default: the age CLI's. */
   shareScryptWorkFactor?: number;
@@ -116,12 +129,6 @@ function wrapPlanFor(file: string, env: NodeJS.ProcessEnv, vaultDir: string): { 
   return { path, text, plan };
 }
 
-/** Whether a settings change makes the vault easier to get at (or a secret longer on the clipboard). */
-function loosens(before: UserSettings, patch: Partial<UserSettings>): boolean {
-  const longer = (key: 'autoLockMinutes' | 'clipboardSeconds' | 'keyMaxAgeDays') => patch[key] !== undefined && patch[key] > before[key];
-  return (patch.quickUnlock === true && !before.quickUnlock) || longer('autoLockMinutes') || longer('clipboardSeconds') || longer('keyMaxAgeDays');
-}
-
 /** Which text of a config a wrap preview showed. */
 const configRevision = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -154,8 +161,10 @@ export function createBackend(deps: ApiDeps): ApiBackend {
         ];
 
   const vault = () => session.vault();
+  const ask = asker(deps.confirm);
   const share = createShareHandlers({
     vault,
+    ask,
     fileDialog: deps.fileDialog,
     copyPublic: (text) => {
       if (!deps.clipboard.copyPublic) return deps.clipboard.copy(text);
@@ -165,7 +174,6 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     scryptWorkFactor: deps.shareScryptWorkFactor,
   });
   const drafts = new DraftKeeper();
-  const confirmRemote = remoteConfirmer(deps.confirm);
   const lock = (reason: LockReason): void => {
     deps.clipboard.clearNow?.();
     // An opened bundle holds decrypted values: it must not outlive the unlocked session.
@@ -212,7 +220,12 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       return null;
     },
     formDraftTake: () => drafts.take(vault().cells()),
-    vaultChangePassword: ({ current, next, kdf }) => session.changePassword(current, next, kdf),
+    vaultChangePassword: async ({ current, next, kdf }) => {
+      // A page that saw the password typed at unlock could otherwise lock the person out for good.
+      await session.verifyPassword(current);
+      await ask(passwordQuestion());
+      return session.changePassword(current, next, kdf);
+    },
 
     // ---- profiles ------------------------------------------------------------------------
     profilesList: ({ search }) => vault().profiles.list(search === undefined ? {} : { search }),
@@ -228,8 +241,14 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       vault().audit.recordRead('secret_copied', { item: 'profile', id, key });
       return { clearsAfterSeconds: result.clearsAfterSeconds };
     },
-    profileCreate: (input) => queued(() => vault().profiles.create(input)),
-    profileEdit: ({ ref, patch, confirmNewRemote }) => queued(() => vault().profiles.edit(ref, patch, { confirmNewRemote })),
+    profileCreate: (input) => {
+      refuseAllowances(input.allowEnv);
+      return queued(() => vault().profiles.create(input));
+    },
+    profileEdit: ({ ref, patch, confirmNewRemote }) => {
+      refuseAllowances(patch.allowEnv);
+      return queued(() => vault().profiles.edit(ref, patch, { confirmNewRemote }));
+    },
     profileDelete: ({ ref, confirmTokenLoss }) => vault().profiles.remove(ref, { confirmTokenLoss }),
     profileTokenReveal: ({ ref }) => vault().profiles.token(ref, { purpose: 'reveal' }),
     profileTokenCopy: ({ ref }) => {
@@ -268,9 +287,16 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     trashRestore: ({ id }) => {
       return queued(() => vault().trash.restore(id));
     },
-    trashPurge: ({ id, confirm }) => {
-      const t = vault().trash;
-      return { purged: id === undefined ? t.purgeAll({ confirm }) : (t.purge(id), 1) };
+    trashPurge: async ({ id, confirm }) => {
+      if (id !== undefined) {
+        const entry = vault().trash.find(id);
+        await ask(purgeQuestion(entry));
+        vault().trash.purge(entry.id);
+        return { purged: 1 };
+      }
+      const shown = vault().trash.list();
+      if (shown.length > 0 && confirm) await ask(emptyTrashQuestion(shown.length));
+      return { purged: vault().trash.purgeAll({ confirm, only: shown }) };
     },
     byokRestore: ({ kind, version }) => queued(() => vault().byok.restore(kind, version)),
     byokReady: ({ kind }) => queued(() => vault().byok.ready(kind)),
@@ -280,11 +306,16 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     remotesList: () => vault().remotes.list(),
     remoteSet: async (input) => {
       const to = vault().remotes.destinationChange(input);
-      if (to !== null) await confirmRemote(to);
+      if (to !== null) await ask(connectionQuestion(to));
       // New credentials lift a pause, so items held back may now go.
       return queued(() => vault().remotes.set(input));
     },
-    remoteDelete: ({ kind }) => {
+    remoteDelete: async ({ kind }) => {
+      const shown = vault()
+        .remotes.list()
+        .find((r) => r.kind === kind);
+      // A connection that is not there is refused by remove; one too damaged to list holds nothing usable.
+      if (shown) await ask(removeConnectionQuestion(kind, shown.url));
       const v = vault();
       v.remotes.remove(kind);
       return v.remotes.list();
@@ -341,7 +372,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       return { servers: plan.servers.map((s) => s.server), diff: wrapDiff(path, text, plan), revision: configRevision(text) };
     },
     mcpWrap: async ({ file, revision }) => {
-      const v = vault();
+      vault();
       const { path, text, plan } = wrapPlanFor(file, deps.scanEnv ?? process.env, deps.vaultDir);
       if (plan.servers.length === 0) throw new KeyholdError('BadInput', 'No server in this file has secret env values to move.');
       // The agent tools write their configs while they run: apply only the change the person saw.
@@ -351,8 +382,17 @@ export function createBackend(deps: ApiDeps): ApiBackend {
         });
       }
       assertNoBackup(path);
-      storeWrapSecrets(v, plan, path);
-      await writeWrapped(path, text, plan, v.wrappedConfigs);
+      await ask(
+        wrapQuestion(
+          path,
+          plan.servers.map((s) => s.server),
+          backupOf(path),
+        ),
+      );
+      // The person may answer late: the write below still refuses a file changed since, and this a backup made since.
+      assertNoBackup(path);
+      storeWrapSecrets(vault(), plan, path);
+      await writeWrapped(path, text, plan, vault().wrappedConfigs);
       const target = configTarget(path);
       return { servers: plan.servers.map((s) => s.server), backup: backupOf(path), writtenTo: target === path ? null : target };
     },
@@ -366,10 +406,11 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     settingsSet: async ({ password, ...patch }) => {
       const before = deps.settings.get();
       const turnsOn = patch.quickUnlock === true && !before.quickUnlock;
+      const looser = loosenings(before, patch);
       // Whoever sits at a locked window (or a page that is not to be trusted) may make the vault
       // stricter, never looser: a longer auto-lock or clipboard delay, a later key-age warning or
-      // quick unlock need the vault unlocked.
-      if (loosens(before, patch) && !session.unlocked) {
+      // quick unlock need the vault unlocked, and then the person's yes in main's dialog.
+      if (looser.length > 0 && !session.unlocked) {
         throw new KeyholdError('VaultLocked', 'Unlock the vault to loosen these settings. While it is locked, they can only be made stricter.');
       }
       if (turnsOn) {
@@ -381,6 +422,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
         }
         await session.verifyPassword(password);
       }
+      if (looser.length > 0) await ask(settingsQuestion(looser));
       const next = deps.settings.update(patch);
       if (next.quickUnlock !== before.quickUnlock) session.quickUnlockChanged(next.quickUnlock);
       return next;

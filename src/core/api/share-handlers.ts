@@ -4,12 +4,15 @@ import type { KeyholdContract } from '../../shared/contract';
 import { KeyholdError } from '../../shared/errors';
 import type { Handlers } from '../../shared/ipc';
 import type { ConflictPolicy, ImportPreview, ShareTarget } from '../../shared/share';
-import { addContact, listContacts, removeContact, resolveRecipients } from '../share/contacts';
+import { addContact, contactToAdd, listContacts, removeContact, resolveRecipients } from '../share/contacts';
 import { applyImport, exportToFile, openImport, previewImport, readBundleFile } from '../share/exchange';
 import type { OpenedImport } from '../share/exchange';
+import { checkImportConsent } from '../share/import-safety';
 import type { EncryptionTarget } from '../share/seal';
 import { vaultIdentity } from '../share/vault-keys';
 import type { Vault } from '../vault/vault';
+import { refuseAllowances, type Ask } from './confirm';
+import { contactQuestion, exportQuestion, signerQuestion, type ExportPlan } from './questions';
 
 export interface FileFilter {
   name: string;
@@ -28,6 +31,8 @@ export interface FileDialogPort {
 
 export interface ShareDeps {
   vault(): Vault;
+  /** Main's own dialog: who can read an export, a new contact, a signer not trusted yet. */
+  ask: Ask;
   fileDialog?: FileDialogPort | undefined;
   /** Copies a public value (the vault's recipient) without the timed clear secrets get. */
   copyPublic(text: string): { clearsAfterSeconds: number | null };
@@ -70,6 +75,19 @@ function dateStamp(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
 
+/** What an export would hold, counted from the listings (no value is read), and whose keys can open it. */
+function exportPlan(vault: Vault, only: Set<string> | null, withByok: boolean, includeTokens: boolean, encryption: EncryptionTarget): ExportPlan {
+  const profiles = vault.profiles.list().filter((p) => only === null || only.has(p.id));
+  const contacts = listContacts(vault);
+  return {
+    profiles: profiles.length,
+    tokens: includeTokens ? profiles.filter((p) => p.hasToken).length : 0,
+    byokKeys: withByok ? vault.byok.list().length : 0,
+    recipients:
+      'recipients' in encryption ? encryption.recipients.map((r) => ({ recipient: r, contact: contacts.find((c) => c.recipient === r)?.name ?? null })) : null,
+  };
+}
+
 export function createShareHandlers(deps: ShareDeps): ShareBackend {
   const held = new Map<string, Held>();
 
@@ -108,7 +126,10 @@ export function createShareHandlers(deps: ShareDeps): ShareBackend {
       return deps.copyPublic(part === 'recipient' ? identity.recipient : identity.signingPublicKey);
     },
     contactsList: () => listContacts(deps.vault()),
-    contactAdd: (input) => addContact(deps.vault(), input),
+    contactAdd: async (input) => {
+      await deps.ask(contactQuestion(contactToAdd(deps.vault(), input)));
+      return addContact(deps.vault(), input);
+    },
     contactDelete: ({ name }) => removeContact(deps.vault(), name),
 
     shareExport: async ({ select, withByok, includeTokens, target: to, armor }) => {
@@ -117,15 +138,18 @@ export function createShareHandlers(deps: ShareDeps): ShareBackend {
       if (select !== 'all' && select.length === 0 && !withByok) {
         throw new KeyholdError('BadInput', 'Choose at least one profile, or include the BYOK keys.', { field: 'select' });
       }
+      const files = dialog();
       const encryption = target(vault, to);
-      for (const ref of select === 'all' ? [] : select) vault.profiles.resolve(ref);
-      const path = await dialog().saveFile({
+      const ids = new Set(select === 'all' ? [] : select.map((ref) => vault.profiles.resolve(ref).id));
+      // Who can read it, asked in main's dialog before the save dialog, which cannot say.
+      await deps.ask(exportQuestion(exportPlan(vault, select === 'all' ? null : ids, withByok, includeTokens, encryption)));
+      const path = await files.saveFile({
         title: 'Save the Keyhold export',
         defaultName: `keyhold-export-${dateStamp(new Date(vault.now()))}.age`,
         filters: FILTERS,
       });
       if (path === null) throw cancelled();
-      const summary = await exportToFile(vault, path, {
+      const summary = await exportToFile(deps.vault(), path, {
         ...(select === 'all' ? { all: true } : { select }),
         withByok,
         includeTokens,
@@ -156,14 +180,23 @@ export function createShareHandlers(deps: ShareDeps): ShareBackend {
       return { handle, signer: opened.signer, preview: first };
     },
     shareImportPreview: ({ handle, onConflict, draft }) => preview(handle, onConflict, draft),
-    shareImportApply: ({ handle, onConflict, draft, trustSigner, allowEnv }) => {
-      const vault = deps.vault();
+    shareImportApply: async ({ handle, onConflict, draft, trustSigner, allowEnv }) => {
+      deps.vault();
       const entry = take(handle, 'opened');
       const shown = entry.preview;
       if (!shown || shown.policy !== onConflict || (shown.state === 'draft') !== draft) {
         throw new KeyholdError('Conflict', 'The preview on screen is not the one for these choices. Nothing was imported; preview it again.');
       }
-      const result = applyImport(vault, entry.opened, shown, { trustSigner, allowEnv });
+      refuseAllowances(allowEnv);
+      const { signer } = shown;
+      if (!signer.trusted && (trustSigner || !signer.signed)) {
+        // What would refuse it anyway is said first, without a question.
+        checkImportConsent(shown, { trustSigner });
+        await deps.ask(signerQuestion(signer));
+        // Locked meanwhile, or applied by another call: nothing to import.
+        if (held.get(handle) !== entry) throw gone();
+      }
+      const result = applyImport(deps.vault(), entry.opened, shown, { trustSigner });
       held.delete(handle);
       return result;
     },

@@ -36,18 +36,29 @@ function toContact(vault: Vault, row: Row): Contact {
   };
 }
 
-export function addContact(vault: Vault, raw: ContactInput): Contact {
+const nameTaken = (name: string) => new KeyholdError('Conflict', `A contact named "${name}" already exists. Remove it first to replace it.`, { field: 'name' });
+
+/** What `addContact(raw)` would store, checked as it checks it, with nothing written: so the window can ask first. */
+export function contactToAdd(vault: Vault, raw: ContactInput): ContactBody & { fingerprint: string | null } {
   const input = parseInput(ContactInput, raw);
   const [recipient] = checkRecipients([input.recipient]) as [string];
+  // By the name's lookup alone: a damaged contact of that name holds the name too.
+  if (sql(vault.db, 'SELECT 1 FROM contacts WHERE lookup = ?').get(vault.cells().lookup('contacts', input.name)) !== undefined) throw nameTaken(input.name);
+  const signingKey = input.signingKey ?? null;
+  return { name: input.name, recipient, signingKey, fingerprint: signingKey === null ? null : fingerprint(Buffer.from(signingKey, 'base64')) };
+}
+
+export function addContact(vault: Vault, raw: ContactInput): Contact {
+  const { name, recipient, signingKey } = contactToAdd(vault, raw);
+  const body: ContactBody = { name, recipient, signingKey };
   const cells = vault.cells();
   const id = randomUUID();
   const now = vault.now();
-  const body: ContactBody = { name: input.name, recipient, signingKey: input.signingKey ?? null };
   try {
     tx(vault.db, () => {
       sql(vault.db, 'INSERT INTO contacts (id, lookup, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?)').run(
         id,
-        cells.lookup('contacts', input.name),
+        cells.lookup('contacts', body.name),
         now,
         now,
         cells.encrypt('contacts', id, 'body', body),
@@ -57,9 +68,7 @@ export function addContact(vault: Vault, raw: ContactInput): Contact {
       vault.audit.append('contact_changed', { id, signs: body.signingKey !== null });
     });
   } catch (e) {
-    if (isUniqueViolation(e)) {
-      throw new KeyholdError('Conflict', `A contact named "${input.name}" already exists. Remove it first to replace it.`, { field: 'name' });
-    }
+    if (isUniqueViolation(e)) throw nameTaken(body.name);
     throw e;
   }
   return toContact(vault, sql(vault.db, 'SELECT id, created_at, updated_at, body FROM contacts WHERE id = ?').get(id) as Row);

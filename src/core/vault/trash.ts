@@ -45,7 +45,7 @@ export class Trash {
   }
 
   /** Finds a trashed item by its id or a unique id prefix (6+ characters, as the listing shows). */
-  private find(ref: string): TrashEntry {
+  find(ref: string): TrashEntry {
     const wanted = ref.trim().toLowerCase();
     const all = this.list();
     const exact = all.find((e) => e.id === wanted);
@@ -73,15 +73,19 @@ export class Trash {
     return entry;
   }
 
-  /** Empties the trash; the caller has the person's confirmation (this cannot be undone). */
-  purgeAll(options: { confirm?: boolean } = {}): number {
+  /**
+   * Empties the trash; the caller has the person's confirmation (this cannot be undone). `only`: the
+   * entries the person was shown, so what was trashed while they read the question stays.
+   */
+  purgeAll(options: { confirm?: boolean; only?: readonly TrashEntry[] } = {}): number {
     const count = this.list().length;
     if (count > 0 && !options.confirm) {
       throw new KeyholdError('Conflict', `Emptying the trash deletes ${count} item(s) for good, with their history and tokens.`, {
         field: 'confirmPurge',
       });
     }
-    const purged = this.profiles.purge('all') + this.byok.purge('all');
+    const ids = (kind: TrashEntry['kind']) => options.only?.filter((e) => e.kind === kind).map((e) => e.id) ?? 'all';
+    const purged = this.profiles.purge(ids('profile')) + this.byok.purge(ids('byok'));
     if (purged > 0) this.audit.append('item_deleted', { purged });
     return purged;
   }
