@@ -1,6 +1,7 @@
-import { parseTree, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import { visit as visitJson } from 'jsonc-parser';
 import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
 import { boundedByStack } from './nesting';
+import { shellAssignments } from './shell';
 import { parseDotenv } from '../devflow/dotenv';
 import { isEnvName } from '../devflow/env-names';
 import { GENERIC_RULE, KEY_RULES, REFERENCE_SCHEMES, SECRET_NAME, shannonEntropy, URL_PASSWORD_RULE, type KeyProvider } from './rules';
@@ -49,13 +50,16 @@ const TOKEN_CHAR = /[A-Za-z0-9_-]/;
 const INDIRECT = new RegExp(`^(?:${REFERENCE_SCHEMES.join('|')}):\\/\\/|\\$\\{?[A-Za-z_]|^<.*>$|\\{\\{`);
 const URL_PASSWORD: Classified = { rule: URL_PASSWORD_RULE.id, label: URL_PASSWORD_RULE.label, provider: URL_PASSWORD_RULE.provider };
 
-function ruleFor(text: string): Classified | null {
+/** The first known key format in `text` (the whole value, or a key inside an option: `--api-key=sk-…`). */
+function firstKey(text: string): { kind: Classified; key: string } | null {
   for (const { rule, re } of COMPILED) {
     const m = re.exec(text);
-    if (m && shannonEntropy(m[0]) >= rule.minEntropy) return { rule: rule.id, label: rule.label, provider: rule.provider };
+    if (m && shannonEntropy(m[0]) >= rule.minEntropy) return { kind: { rule: rule.id, label: rule.label, provider: rule.provider }, key: m[0] };
   }
   return null;
 }
+
+const ruleFor = (text: string): Classified | null => firstKey(text)?.kind ?? null;
 
 /**
  * What a value set under `name` is: a known key format anywhere in it, else a URL with a password,
@@ -73,6 +77,10 @@ export function classifyValue(name: string | null, value: string): Classified | 
   if (shannonEntropy(value) < GENERIC_RULE.minEntropy) return null;
   return { rule: GENERIC_RULE.id, label: GENERIC_RULE.label, provider: GENERIC_RULE.provider };
 }
+
+/** A UTF-8 byte order mark, as Notepad and some Windows editors start a file with. */
+export const BOM = '\uFEFF';
+export const withoutBom = (text: string): string => (text.startsWith(BOM) ? text.slice(BOM.length) : text);
 
 class Lines {
   private readonly starts: number[] = [0];
@@ -149,15 +157,15 @@ export function detectDotenv(text: string, source: FindingSource = 'dotenv'): De
   return withTextMatches(found, text);
 }
 
-/** A shell start-up file: `export NAME=value` and `NAME=value` lines, plus key formats anywhere. */
+/**
+ * A shell start-up file: the variables it sets (`export NAME=value`, `NAME=value`, csh's `setenv`,
+ * fish's `set -x`), each statement read whole, plus key formats anywhere else.
+ */
 export function detectShell(text: string): Detected[] {
-  const assignments = text
-    .split('\n')
-    .map((line) => (ASSIGNMENT.test(line) ? line : ''))
-    .join('\n');
+  const { dotenv, lines } = shellAssignments(text);
   // Values built by the shell ($(…), "$HOME/…") are not literal secrets; classifyValue drops them.
-  return detectDotenv(assignments, 'shell')
-    .concat(detectText(text).filter((t) => !ASSIGNMENT.test(text.split('\n')[t.line - 1] ?? '')))
+  return detectDotenv(dotenv, 'shell')
+    .concat(detectText(text).filter((t) => !lines.has(t.line)))
     .sort((a, b) => a.line - b.line);
 }
 
@@ -169,10 +177,28 @@ function serverOf(path: readonly string[]): string | null {
   return null;
 }
 
+// An argument that sets a variable: docker's `-e NAME=value`, `env NAME=value cmd`.
+const ARG_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
+
+/**
+ * One of an MCP server's `args`: `NAME=value` is the variable NAME (as `mcp wrap` moves docker's
+ * `-e NAME=value`), a key inside an option is the key alone, a URL with a password the whole URL.
+ */
+function detectedArg(path: string[], arg: string, line: number, server: string): Detected | null {
+  const m = ARG_ASSIGNMENT.exec(arg);
+  const assigned = m ? classifyValue(m[1]!, m[2]!) : null;
+  if (m && assigned) return { line, path, name: m[1]!, server, ...assigned, source: 'mcp-env', value: m[2]! };
+  const kind = classifyValue(null, arg);
+  if (!kind) return null;
+  const value = kind.rule === URL_PASSWORD.rule ? arg : (firstKey(arg)?.key ?? arg);
+  return { line, path, name: null, server, ...kind, source: 'config', value };
+}
+
 function detected(path: string[], value: string, line: number): Detected | null {
   const name = path[path.length - 1] ?? null;
   const inEnv = path.length >= 2 && path[path.length - 2] === 'env';
   const server = serverOf(path);
+  if (server !== null && path.length >= 2 && path[path.length - 2] === 'args') return detectedArg(path, value, line, server);
   const kind = classifyValue(name, value);
   if (!kind) return null;
   return { line, path, name, server, ...kind, source: inEnv && server !== null ? 'mcp-env' : 'config', value };
@@ -190,26 +216,24 @@ export function detectJson(text: string): Detected[] {
 }
 
 function jsonValues(text: string): Detected[] {
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
-  if (!root || errors.length > 0) return detectText(text);
-  const lines = new Lines(text);
+  // A visitor rather than a syntax tree: Claude Code's ~/.claude.json holds every project's history
+  // and grows to tens of MiB, where a tree of every value costs many times the file in memory.
   const found: Detected[] = [];
-  const visit = (node: JsonNode, path: string[]): void => {
-    if (node.type === 'object') {
-      for (const prop of node.children ?? []) {
-        const [key, value] = prop.children ?? [];
-        if (key && value) visit(value, [...path, String(key.value)]);
-      }
-    } else if (node.type === 'array') {
-      (node.children ?? []).forEach((child, i) => visit(child, [...path, String(i)]));
-    } else if (node.type === 'string' && typeof node.value === 'string') {
-      const d = detected(path, node.value, lines.at(node.offset));
-      if (d) found.push(d);
-    }
-  };
-  visit(root, []);
-  return found;
+  let broken = false;
+  visitJson(
+    // The parser refuses the byte order mark Windows editors put first; lines do not move without it.
+    withoutBom(text),
+    {
+      onLiteralValue: (value: unknown, _offset, _length, startLine, _startCharacter, pathSupplier) => {
+        if (typeof value !== 'string' || value.length < 8) return;
+        const d = detected(pathSupplier().map(String), value, startLine + 1);
+        if (d) found.push(d);
+      },
+      onError: () => void (broken = true),
+    },
+    { allowTrailingComma: true, disallowComments: false },
+  );
+  return broken ? detectText(text) : found;
 }
 
 type TomlNode = { type: string; loc: { start: { line: number } }; key?: { item: { value: string[] } }; items?: TomlNode[]; item?: TomlNode; value?: unknown };

@@ -33,16 +33,20 @@ export function wellKnownPlaces(env: NodeJS.ProcessEnv = process.env, platform: 
     { path: join(codexHome, 'config.toml'), format: 'toml', what: 'Codex config' },
   ];
   if (platform !== 'win32') {
-    for (const rc of ['.bashrc', '.bash_profile', '.profile', '.zshrc', '.zprofile', '.zshenv']) {
+    for (const rc of ['.bashrc', '.bash_profile', '.profile', '.zshrc', '.zprofile', '.zshenv', '.cshrc', '.tcshrc']) {
       places.push({ path: join(home, rc), format: 'shell', what: 'shell start-up file' });
     }
+    // fish reads its own from the XDG folder on every OS, macOS included.
+    places.push({ path: join(env.XDG_CONFIG_HOME || join(home, '.config'), 'fish', 'config.fish'), format: 'shell', what: 'shell start-up file' });
   }
   return places;
 }
 
-const SHELL_FILES = new Set(['.bashrc', '.bash_profile', '.bash_login', '.profile', '.zshrc', '.zprofile', '.zshenv', '.envrc']);
+const SHELL_FILES = new Set(['.bashrc', '.bash_profile', '.bash_login', '.profile', '.zshrc', '.zprofile', '.zshenv', '.envrc', '.cshrc', '.tcshrc', '.login']);
 const TEXT_FILES = new Set(['.npmrc', '.pypirc', '.netrc', '.git-credentials', 'credentials', '.yarnrc', '.yarnrc.yml']);
-const TEXT_EXTENSIONS = new Set(['.yaml', '.yml', '.ini', '.cfg', '.conf', '.properties', '.sh', '.bash', '.zsh']);
+const TEXT_EXTENSIONS = new Set(['.yaml', '.yml', '.ini', '.cfg', '.conf', '.properties']);
+// Scripts are read for the variables they set too (`export DB_PASSWORD=…` in a setenv.sh).
+const SHELL_EXTENSIONS = new Set(['.sh', '.bash', '.zsh', '.fish', '.csh']);
 // .env.example and friends hold placeholders by convention, but often a real key too: read them.
 const DOTENV = /^\.env(?:\..+)?$|\.env$/;
 
@@ -62,6 +66,7 @@ export function formatOf(path: string): FileFormat | null {
     return /^(?:package|package-lock|tsconfig|composer)\.json$/.test(name) ? null : 'json';
   }
   if (ext === '.toml') return name === 'keyhold.toml' || name === 'Cargo.lock' ? null : 'toml';
+  if (SHELL_EXTENSIONS.has(ext)) return 'shell';
   if (TEXT_EXTENSIONS.has(ext)) return 'text';
   return null;
 }

@@ -7,7 +7,7 @@ import { assignmentLines, detect, formatPath, type Detected, type FileFormat } f
 import { formatOf, wellKnownPlaces } from './locations';
 import { GENERIC_RULE, URL_PASSWORD_RULE } from './rules';
 import { findUrlPasswords } from './url-password';
-import { readCandidate, walkTree } from './walk';
+import { MAX_CONFIG_BYTES, MAX_FILE_BYTES, readCandidate, walkTree } from './walk';
 
 /** Whether the vault holds the same value: only known while it is unlocked. */
 export type InVault = 'yes' | 'no' | 'unknown';
@@ -81,9 +81,10 @@ function besideKeyholdToml(file: string, text: string, already: readonly Detecte
  */
 export function scan(options: ScanOptions): ScanResult {
   const files = new Map<string, FileFormat>();
-  if (options.wellKnown) {
-    for (const place of wellKnownPlaces(options.env, options.platform)) files.set(resolve(place.path), place.format);
-  }
+  const places = wellKnownPlaces(options.env, options.platform);
+  if (options.wellKnown) for (const place of places) files.set(resolve(place.path), place.format);
+  // Read whatever their size (up to MAX_CONFIG_BYTES), also when a walk finds them: the agent tools' own configs, and files named.
+  const chosen = new Set(places.map((place) => resolve(place.path)));
   for (const given of options.paths) {
     const root = resolve(given);
     if (!existsSync(root)) throw new KeyholdError('BadInput', `Nothing to scan at ${given}: no such file or folder.`);
@@ -94,13 +95,16 @@ export function scan(options: ScanOptions): ScanResult {
       if (!files.has(f.path)) files.set(f.path, f.format);
     }
     // A single file named on the command line is read even if its name is not a usual one.
-    if (!walked && existsSync(root) && !files.has(root)) files.set(root, direct ?? 'text');
+    if (!walked && existsSync(root)) {
+      if (!files.has(root)) files.set(root, direct ?? 'text');
+      chosen.add(root);
+    }
   }
 
   const findings: Finding[] = [];
   let filesRead = 0;
   for (const [file, format] of files) {
-    const text = readCandidate(file);
+    const text = readCandidate(file, chosen.has(file) ? MAX_CONFIG_BYTES : MAX_FILE_BYTES);
     if (text === null) continue;
     filesRead++;
     const found = detect(format, text);

@@ -25,8 +25,13 @@ const SKIPPED_DIRS = new Set([
   '.terraform',
 ]);
 
-/** Files larger than this are not configs a person wrote by hand. */
+/** Files larger than this, found in a tree, are not configs a person wrote by hand. */
 export const MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * The agent tools' own configs and files named to scan are read up to this size: Claude Code keeps
+ * every project's history in ~/.claude.json beside their MCP servers, which makes it several MiB.
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024 * 1024;
 
 export interface WalkedFile {
   path: string;
@@ -85,12 +90,12 @@ export function* walkTree(root: string): Generator<WalkedFile> {
 }
 
 /**
- * A file's text if it is small, UTF-8-ish text; null for a binary (a NUL byte, as git judges), a
- * large file, anything but a regular file, or one that cannot be read. Opened without blocking: a
+ * A file's text if it is UTF-8-ish text of at most `maxBytes`; null for a binary (a NUL byte, as git
+ * judges), a larger file, anything but a regular file, or one that cannot be read. Opened without blocking: a
  * named pipe where a config is expected (~/.claude.json) would otherwise hold the scan until
  * something wrote to it.
  */
-export function readCandidate(path: string): string | null {
+export function readCandidate(path: string, maxBytes = MAX_FILE_BYTES): string | null {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -99,7 +104,7 @@ export function readCandidate(path: string): string | null {
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return null;
+    if (!stat.isFile() || stat.size > maxBytes) return null;
     const size = stat.size;
     const bytes = Buffer.alloc(size);
     let read = 0;
