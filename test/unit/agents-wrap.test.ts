@@ -91,10 +91,12 @@ function shapes(): Shape[] {
       untouched: [
         '# Codex settings\nmodel = "o3"  # the default model\napproval_policy = "on-request"\n\n# GitHub, through its official server\n[mcp_servers.github]\n',
         '\n[profiles.fast]\nmodel = "o4-mini" # quick\n',
+        '[mcp_servers.github.env]\n# my token\n\n',
       ],
       expected: (d) => {
         const servers = d.mcp_servers as Record<string, Record<string, unknown>>;
-        expect(servers.github).toEqual({ command: 'keyhold', args: wrapped('github', 'npx', ['-y', '@modelcontextprotocol/server-github']) });
+        // The env table stays for the comment in it (a wrap keeps every comment), empty.
+        expect(servers.github).toEqual({ command: 'keyhold', args: wrapped('github', 'npx', ['-y', '@modelcontextprotocol/server-github']), env: {} });
         expect(servers.aws).toEqual({ command: 'keyhold', args: wrapped('aws', 'uvx', ['awslabs.core-mcp-server@latest']), env: { AWS_REGION: 'eu-west-1' } });
         expect(d.profiles).toEqual({ fast: { model: 'o4-mini' } });
       },

@@ -6,11 +6,13 @@ import {
   MCP_PROFILE_NAME,
   planWrap,
   publicFinding,
+  readConfigText,
   scan,
   vaultLookup,
   type Finding,
   type ImportOutcome,
   type ImportTarget,
+  type LeftCredential,
   wrapDiff,
 } from '../../core/agents';
 import { assertNoBackup, backupOf, configTarget, restoreWrapped, storeWrapSecrets, writeWrapped } from '../../core/agents/mcp-files';
@@ -19,7 +21,6 @@ import { redactionMask } from '../../core/devflow/redact';
 import { sessionToken, withItems, withVault, type GlobalOptions } from '../context';
 import { KeyholdError } from '../../shared/errors';
 import { currentIo, env, err, printJson, printTable, processIo, say, sayErr, setExitCode } from '../io';
-import { readTextFile } from '../files';
 import { shellWord } from '../parse';
 
 /** Found credentials: the exit status scripts and hooks test, as `grep` does. */
@@ -129,7 +130,8 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         '"keyhold mcp unwrap FILE" puts it back. The tool must start keyhold with a session (KEYHOLD_SESSION).\n',
     )
     .action(async (file: string, opts: { server?: string; dryRun?: boolean; force?: boolean }) => {
-      const text = readTextFile(file, 'the config');
+      // As it is on disk, a byte order mark included: the backup and the check before writing compare bytes.
+      const text = readConfigText(file);
       const vaultDir = globals().vault;
       const plan = planWrap(text, formatOfConfig(file), {
         server: opts.server,
@@ -139,6 +141,7 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
       });
       if (plan.servers.length === 0) {
         sayErr(`No server in ${file} has secret env values to move.\n`);
+        sayLeft(file, plan.left);
         return;
       }
       if (opts.dryRun) {
@@ -161,6 +164,7 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         ...plan.servers.flatMap((s) => ['--profile', `${s.profile.agentId}/${s.profile.name}`]),
       ];
       sayErr(`Start the tool from a shell with a session for these servers only: eval "$(keyhold unlock ${only.map(shellWord).join(' ')})"\n`);
+      sayLeft(file, plan.left);
       const target = configTarget(file);
       if (target !== file) {
         sayErr(`${file} is a link: the change was written to ${target}. If that file is in a repository, its history still holds the secrets.\n`);
@@ -187,6 +191,13 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
       const values = await withItems(globals(), (items) => items.values());
       await redactStream(redactionMask(values, { mask: opts.mask }));
     });
+}
+
+/** The credentials a wrap leaves in the file (a command's arguments, a comment): the file is not clean. */
+function sayLeft(file: string, left: readonly LeftCredential[]): void {
+  if (left.length === 0) return;
+  sayErr(`Still in ${file}, where a wrap cannot move them (a command's arguments, a comment): move these by hand.\n`);
+  for (const l of left) sayErr(`  line ${l.line}${l.where ? ` ${l.where}` : ''}: ${l.label}\n`);
 }
 
 /** Standard input through the mask to standard output, in large reads; a closed output ends it quietly. */

@@ -14,12 +14,22 @@ export {
   type FindingSource,
 } from './detect';
 export { formatOf, wellKnownPlaces, type Place } from './locations';
-export { formatOfConfig, isWrapped, planWrap, wrapDiff, type ConfigFormat, type ServerWrap, type WrapOptions, type WrapPlan } from './mcp-wrap';
+export {
+  formatOfConfig,
+  isWrapped,
+  planWrap,
+  wrapDiff,
+  type ConfigFormat,
+  type LeftCredential,
+  type ServerWrap,
+  type WrapOptions,
+  type WrapPlan,
+} from './mcp-wrap';
 export { ALL_RULES_PATTERN, KEY_RULES, shannonEntropy, type KeyProvider, type KeyRule } from './rules';
 export { DOTENV_BESIDE_KEYHOLD_TOML, publicFinding, scan, type Finding, type InVault, type ScanOptions, type ScanResult } from './scan';
 export { heldValues, vaultLookup, type HeldValue } from '../vault/held-values';
 export { readCandidate, walkTree, type WalkedFile } from './walk';
 export { importFindings, importTarget, LOCAL_PROFILE_NAME, MCP_PROFILE_NAME, type ImportOutcome, type ImportTarget } from './import';
 export { findProjectFile, parseProjectFile, PROJECT_FILE } from './project-file';
-export { backupOf, configTarget, restoreWrapped, storeWrapSecrets, writeWrapped } from './mcp-files';
+export { backupOf, configTarget, readConfigText, restoreWrapped, storeWrapSecrets, writeWrapped } from './mcp-files';
 export { assertNoBackup } from './mcp-files';

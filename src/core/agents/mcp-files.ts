@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, realpathSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { agentIdProblem } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
@@ -9,6 +9,7 @@ import type { Vault } from '../vault/vault';
 import type { WrapRecords } from '../vault/wrapped-configs';
 import { valuesNotFrom } from './import';
 import type { WrapPlan } from './mcp-wrap';
+import { MAX_CONFIG_BYTES } from './walk';
 
 /*
  * Applying a wrap: the secrets into the vault first, then a record of the wrap in the vault (the
@@ -71,6 +72,42 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): v
   }
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A config's text as it is on disk, a byte order mark included (the wrap keeps it). One that is not
+ * UTF-8 (a comment saved as Latin-1) is refused: read with replacement characters, its backup would
+ * not give back the bytes it had.
+ */
+export function readConfigText(file: string): string {
+  let bytes: Buffer;
+  try {
+    // Without blocking: a named pipe or a device where a config is expected is refused, not waited on.
+    const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw new KeyholdError('BadInput', `${file} is not a file (a folder, a pipe or a device). Nothing was changed.`);
+      if (stat.size > MAX_CONFIG_BYTES)
+        throw new KeyholdError('TooLarge', `${file} is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB. Nothing was changed.`);
+      bytes = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if (e instanceof KeyholdError) throw e;
+    const reasons: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied' };
+    throw new KeyholdError('BadInput', `Cannot read ${file}: ${reasons[(e as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read'}.`, { cause: e });
+  }
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new KeyholdError(
+      'BadInput',
+      `${file} is not UTF-8 text, so Keyhold could not give it back byte for byte after a wrap. Nothing was changed: save it as UTF-8 first.`,
+    );
+  }
+}
+
 /**
  * Where a config's bytes live. People keep their agent configs in a dotfiles repository and link
  * them into place (stow, chezmoi): such a config is changed in the file it links to, and stays a
@@ -84,6 +121,9 @@ export function configTarget(file: string): string {
     return file;
   }
 }
+
+/** A file's permission bits, or undefined if there is none (then it is written 0600). */
+const modeOf = (file: string): number | undefined => statSync(file, { throwIfNoEntry: false })?.mode;
 
 /** Whether a wrap would have to replace an earlier backup (checked before anything is stored). */
 export function assertNoBackup(file: string): void {
@@ -111,7 +151,7 @@ const changedFile = (e: unknown) => e instanceof KeyholdError && e.field === 'fi
  */
 export async function writeWrapped(file: string, original: string, plan: WrapPlan, wraps: WrapRecords, options: { force?: boolean } = {}): Promise<void> {
   const read = existsSync(file) ? readFileSync(file) : null;
-  if (read?.toString('utf8') !== original) throw changedWhileWrapping(file);
+  if (read === null || !read.equals(Buffer.from(original, 'utf8'))) throw changedWhileWrapping(file);
   if (!options.force) assertNoBackup(file);
   const path = resolve(file);
   const target = resolve(configTarget(file));
@@ -120,7 +160,8 @@ export async function writeWrapped(file: string, original: string, plan: WrapPla
   wraps.record({ path, target, backupSha256: sha256(original), wrappedSha256: sha256(plan.text) });
   await writeFileExclusive0600(backup, original, { force: options.force ?? false });
   try {
-    await writeFileExclusive0600(target, plan.text, { force: true, unchanged: read });
+    // The wrapped file holds no secret: it keeps the permissions the person gave it (read-only stays read-only).
+    await writeFileExclusive0600(target, plan.text, { force: true, unchanged: read, mode: modeOf(target) });
   } catch (e) {
     if (!changedFile(e)) throw e;
     if (before.backup === null) rmSync(backup, { force: true });
@@ -178,7 +219,9 @@ export async function restoreWrapped(file: string, wraps: WrapRecords, options: 
   // Even with `force` (which accepts losing what changed since the wrap): not what another program
   // writes while this runs, which no one has seen.
   try {
-    await writeFileExclusive0600(target, saved, { force: true, unchanged: current });
+    // It holds the secrets again: its owner's permissions from before the wrap (which the wrap kept,
+    // so read-only stays read-only), none for anyone else, as the backup had.
+    await writeFileExclusive0600(target, saved, { force: true, unchanged: current, mode: (modeOf(target) ?? 0o600) & 0o700 });
   } catch (e) {
     if (!changedFile(e)) throw e;
     throw new KeyholdError(

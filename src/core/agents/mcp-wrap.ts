@@ -1,11 +1,14 @@
-import { applyEdits, modify, parse as parseJsonc, visit, type FormattingOptions, type ParseError } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, modify, parse as parseJsonc, parseTree, visit, type FormattingOptions, type ParseError } from 'jsonc-parser';
 import { parse as parseToml, patch as patchToml } from '@decimalturn/toml-patch';
 import { createTwoFilesPatch } from 'diff';
 import { reservedMemberProblem } from '../../shared/text-rules';
 import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { SecretMask } from '../devflow/mask';
-import { classifyValue, detect, detectText } from './detect';
+import { BOM, classifyValue, detect, detectText, formatPath, withoutBom } from './detect';
+import { dockerEnvArgs } from './docker-env';
+import { holdsComment, removeMember } from './json-remove';
+import { removeTomlKeys } from './toml-remove';
 import { boundedByStack, nestedTooDeeply } from './nesting';
 
 /*
@@ -49,6 +52,18 @@ export interface WrapPlan {
   servers: ServerWrap[];
   /** The rewritten file. */
   text: string;
+  /**
+   * The credentials the new text still holds (no values): in a command's arguments other than
+   * docker's `-e`, in a server left alone, in a comment. A wrap cannot move them.
+   */
+  left: LeftCredential[];
+}
+
+export interface LeftCredential {
+  line: number;
+  /** The JSON/TOML path as people read it; empty in a comment or other free text. */
+  where: string;
+  label: string;
 }
 
 /** The keys under which each tool lists its MCP servers (Claude, Cursor, Windsurf; VS Code; Codex; VS Code settings). */
@@ -137,15 +152,26 @@ function detectIndent(text: string): FormattingOptions {
  * the caller. Servers without secret `env` values, and servers already wrapped, are left alone.
  */
 export function planWrap(text: string, format: ConfigFormat, options: WrapOptions): WrapPlan {
-  return boundedByStack(
-    () => planServers(text, format, options),
+  // A file that starts with a byte order mark (Windows editors write one) keeps it: the plan is made
+  // without it, which the JSON parser refuses, and it is put back in front of the new text.
+  const body = withoutBom(text);
+  const plan = boundedByStack(
+    () => planServers(body, format, options),
     () => {
       throw nestedTooDeeply('The file');
     },
   );
+  return { ...plan, text: body === text ? plan.text : BOM + plan.text, left: leftIn(format, plan.text) };
 }
 
-function planServers(text: string, format: ConfigFormat, options: WrapOptions): WrapPlan {
+/** What `keyhold scan` would still find in the wrapped text, where and of which kind. */
+function leftIn(format: ConfigFormat, text: string): LeftCredential[] {
+  const structured = detect(format, text);
+  const loose = detectText(text).filter((t) => !structured.some((d) => d.line === t.line && d.value.includes(t.value)));
+  return [...structured, ...loose].sort((a, b) => a.line - b.line).map((d) => ({ line: d.line, where: formatPath(d.path), label: d.label }));
+}
+
+function planServers(text: string, format: ConfigFormat, options: WrapOptions): Omit<WrapPlan, 'left'> {
   const data = parseConfig(text, format);
   let entries = serverEntries(data);
   if (options.server !== undefined) {
@@ -162,15 +188,23 @@ function planServers(text: string, format: ConfigFormat, options: WrapOptions): 
       const kind = classifyValue(name, value);
       if (kind) secrets.push({ name, value, rule: kind.rule });
     }
+    const command = entry.command as string;
+    const args = [...stringArgs(entry, server)];
+    // `docker run -e NAME=value`: the value leaves and `-e NAME` takes it from keyhold run's environment.
+    for (const arg of dockerEnvArgs(command, args)) {
+      const kind = classifyValue(arg.name, arg.value);
+      if (!kind) continue;
+      if (Object.hasOwn(env, arg.name) && env[arg.name] !== arg.value) {
+        throw new KeyholdError(
+          'BadInput',
+          `Server ${quoteName(server)} sets ${arg.name} twice, in its env and in its docker options, to different values. Nothing was changed: keep one of them.`,
+        );
+      }
+      if (!secrets.some((x) => x.name === arg.name)) secrets.push({ name: arg.name, value: arg.value, rule: kind.rule });
+      args[arg.index] = arg.replacement;
+    }
     if (secrets.length === 0) continue;
-    servers.push({
-      server,
-      path,
-      command: entry.command as string,
-      args: stringArgs(entry, server),
-      secrets,
-      profile: { agentId: server, name: options.profileName },
-    });
+    servers.push({ server, path, command, args, secrets, profile: { agentId: server, name: options.profileName } });
   }
   if (options.server !== undefined && servers.length === 0) {
     throw new KeyholdError('BadInput', `Server ${quoteName(options.server)} holds no secret env values (or already runs through Keyhold).`);
@@ -184,30 +218,45 @@ function wrappedArgs(s: ServerWrap, options: WrapOptions): string[] {
 
 function rewrite(text: string, format: ConfigFormat, data: unknown, servers: readonly ServerWrap[], options: WrapOptions): string {
   if (format === 'toml') {
-    const updated = structuredClone(data) as Record<string, unknown>;
+    // The keys' lines go first, keeping the comments around them; toml-patch then changes the
+    // commands and takes what is left out of inline tables (`env = { … }`, which hold no comment).
+    const stripped = removeTomlKeys(
+      text,
+      servers.flatMap((s) => s.secrets.map((x) => [...s.path, 'env', x.name])),
+    ).text;
+    const updated = parseToml(stripped) as Record<string, unknown>;
     for (const s of servers) {
       const entry = s.path.reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, updated);
       entry.command = options.keyholdCommand;
       entry.args = wrappedArgs(s, options);
-      const env = entry.env as Record<string, unknown>;
+      const env = entry.env;
+      if (!isRecord(env)) continue; // gone with its last key, or the secrets were docker options only
+      const before = Object.keys(env).length;
       for (const { name } of s.secrets) delete env[name];
-      if (Object.keys(env).length === 0) delete entry.env;
+      // An env table kept for its comments stays; an inline one the wrap emptied goes.
+      if (before > 0 && Object.keys(env).length === 0) delete entry.env;
     }
-    return patchToml(text, updated);
+    return patchToml(stripped, updated);
   }
   const formattingOptions = detectIndent(text);
   let out = text;
+  // A new member (args, where the server had none) goes right after `command`: jsonc-parser
+  // lays out the lines it inserts into, and that line is one the wrap changes anyway.
+  const getInsertionIndex = (keys: string[]) => keys.indexOf('command') + 1;
   const edit = (path: string[], value: unknown) => {
-    out = applyEdits(out, modify(out, path, value, { formattingOptions }));
+    out = applyEdits(out, modify(out, path, value, { formattingOptions, getInsertionIndex }));
   };
   for (const s of servers) {
     edit([...s.path, 'command'], options.keyholdCommand);
     edit([...s.path, 'args'], wrappedArgs(s, options));
     const envPath = [...s.path, 'env'];
     const current = envPath.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), data);
-    const remaining = isRecord(current) ? Object.keys(current).filter((k) => !s.secrets.some((x) => x.name === k)) : [];
-    if (remaining.length === 0) edit(envPath, undefined);
-    else for (const { name } of s.secrets) edit([...envPath, name], undefined);
+    if (!isRecord(current)) continue; // the secrets were docker options only
+    const remaining = Object.keys(current).filter((k) => !s.secrets.some((x) => x.name === k));
+    // The env block goes when nothing is left in it, not even a comment: a person's note stays.
+    const envNode = findNodeAtLocation(parseTree(out, [], { allowTrailingComma: true, disallowComments: false })!, envPath);
+    if (remaining.length === 0 && envNode && !holdsComment(out, envNode)) out = removeMember(out, envPath);
+    else for (const { name } of s.secrets) out = removeMember(out, [...envPath, name]);
   }
   return out;
 }

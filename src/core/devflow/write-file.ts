@@ -126,6 +126,12 @@ export interface WriteOptions {
    * another program made since the read is not lost.
    */
   unchanged?: Uint8Array | null;
+  /**
+   * The permission bits the file ends with, set once its bytes are flushed and before it takes the
+   * name (so never wider while it is being written): for a person's file rewritten in place, the
+   * bits it had, so a read-only or shared config stays so. Without it, 0600.
+   */
+  mode?: number;
 }
 
 /**
@@ -147,6 +153,7 @@ export async function writeFileExclusive0600(path: string, data: string | Uint8A
     try {
       await handle.writeFile(data);
       await handle.sync();
+      if (options.mode !== undefined) await handle.chmod(options.mode & 0o777);
     } finally {
       await handle.close();
     }
