@@ -295,7 +295,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
         return { purged: 1 };
       }
       const shown = vault().trash.list();
-      if (shown.length > 0 && confirm) await ask(emptyTrashQuestion(shown.length));
+      if (shown.length > 0 && confirm) await ask(emptyTrashQuestion(shown));
       return { purged: vault().trash.purgeAll({ confirm, only: shown }) };
     },
     byokRestore: ({ kind, version }) => queued(() => vault().byok.restore(kind, version)),

@@ -11,9 +11,15 @@ import type { Question } from './confirm';
 const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 const and = (items: readonly string[]): string => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
 
-const REMOTE: Record<RemoteKind, { name: string; sends: string; when: string; credential: string }> = {
-  kura: { name: 'Kura', sends: 'the values and Kura tokens of your profiles', when: 'whenever it syncs them', credential: 'API key' },
-  backside: { name: 'Backside', sends: 'your BYOK keys', when: 'whenever it syncs or checks one', credential: 'token' },
+const REMOTE: Record<RemoteKind, { name: string; sends: string; items: string; when: string; credential: string }> = {
+  kura: {
+    name: 'Kura',
+    sends: 'the values and Kura tokens of your profiles',
+    items: 'Your profiles',
+    when: 'whenever it syncs them',
+    credential: 'API key',
+  },
+  backside: { name: 'Backside', sends: 'your BYOK keys', items: 'Your BYOK keys', when: 'whenever it syncs or checks one', credential: 'token' },
 };
 
 /**
@@ -41,7 +47,9 @@ export function removeConnectionQuestion(kind: RemoteKind, url: string): Questio
   return {
     title: `${w.name} connection`,
     message: `Remove the ${w.name} connection to ${url}?`,
-    detail: `Its address and ${w.credential} are deleted from the vault for good, and ${w.sends} are not synced until you connect again.`,
+    detail:
+      `Its address and ${w.credential} are deleted from the vault for good; nothing is removed from ${w.name}. ` +
+      `${w.items} wait here until you connect again, which needs the ${w.credential}.`,
     yes: 'Remove connection',
     did: 'chose to remove it',
     action: `Removing the ${w.name} connection`,
@@ -54,7 +62,9 @@ export function purgeQuestion(entry: TrashEntry): Question {
   return {
     title: 'Trash',
     message: `Delete ${entry.ref} for good?`,
-    detail: `${what} is deleted with its history${entry.hasToken ? ' and its Kura token' : ''}; this cannot be undone.`,
+    detail:
+      `${what} is deleted with its history${entry.hasToken ? ' and its Kura token' : ''}; this cannot be undone.` +
+      (entry.hasToken ? ' Kura cannot issue that token again; the remote profile stays on Kura.' : ''),
     yes: 'Delete forever',
     did: 'chose to delete it',
     action: 'Deleting an item for good',
@@ -62,11 +72,15 @@ export function purgeQuestion(entry: TrashEntry): Question {
   };
 }
 
-export function emptyTrashQuestion(items: number): Question {
+export function emptyTrashQuestion(entries: readonly TrashEntry[]): Question {
+  const items = entries.length;
+  const tokens = entries.filter((e) => e.hasToken).length;
   return {
     title: 'Trash',
     message: 'Empty the trash?',
-    detail: `${count(items, 'item')} ${items === 1 ? 'is' : 'are'} deleted for good, with their history and Kura tokens; this cannot be undone.`,
+    detail:
+      `${count(items, 'item')} ${items === 1 ? 'is' : 'are'} deleted for good, with ${items === 1 ? 'its' : 'their'} history; this cannot be undone.` +
+      (tokens > 0 ? ` ${tokens === 1 ? 'One Kura token goes' : `${tokens} Kura tokens go`} too, which Kura cannot issue again.` : ''),
     yes: 'Empty trash',
     did: 'chose to empty it',
     action: 'Emptying the trash',
