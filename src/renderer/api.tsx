@@ -43,5 +43,11 @@ export function errorText(e: unknown): string {
 
 export const errorCode = (e: unknown): ErrorCode | null => (isKeyholdError(e) ? e.code : null);
 
+/**
+ * The person answered Cancel: in main's own dialog (confirm.ts in core) or in a file dialog.
+ * Nothing happened, by their choice, so it is no failure to report.
+ */
+export const isCancelled = (e: unknown): boolean => errorCode(e) === 'Cancelled';
+
 /** The input an engine error points at, so it can be shown beside it (or asked for). */
 export const errorField = (e: unknown): string | null => (isKeyholdError(e) ? (e.field ?? null) : null);

@@ -74,6 +74,8 @@ export interface Keyhold {
   emitted: string[];
   /** The fake save/open dialogs: each answers with the next queued path, or null (cancelled) when none is queued. */
   dialogs: { saves: (string | null)[]; opens: (string | null)[] };
+  /** Main's own dialog, which the page cannot answer: the questions it was asked, and what the person answers (yes unless a test says otherwise). */
+  confirmations: { asked: { message: string; detail: string }[]; answer: boolean };
   /** Browser console errors and CSP violations seen so far. */
   pageErrors: string[];
   lock(reason: LockReason): void;
@@ -141,6 +143,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     const emitted: string[] = [];
     const pageErrors: string[] = [];
     const dialogs: Keyhold['dialogs'] = { saves: [], opens: [] };
+    const confirmations: Keyhold['confirmations'] = { asked: [], answer: true };
     const push = (name: string, payload: unknown): Promise<void> => {
       emitted.push(name);
       const parsed = events[name as keyof typeof events].parse(payload);
@@ -163,8 +166,12 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         saveFile: async () => dialogs.saves.shift() ?? null,
         openFile: async () => dialogs.opens.shift() ?? null,
       },
-      // Main's own dialog, which the page cannot answer: the person in these tests says yes.
-      confirm: { confirm: async () => true },
+      confirm: {
+        confirm: async ({ message, detail }) => {
+          confirmations.asked.push({ message, detail });
+          return confirmations.answer;
+        },
+      },
       // scrypt 2^10 instead of the age CLI's 2^18, which costs seconds in pure JS.
       shareScryptWorkFactor: 10,
       kdf: FAST_KDF,
@@ -192,6 +199,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       copied,
       emitted,
       dialogs,
+      confirmations,
       pageErrors,
       lock: (reason) => backend.lock(reason),
       emit: push,

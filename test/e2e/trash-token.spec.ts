@@ -52,15 +52,18 @@ test('the Kura token is revealed and copied on the profile screen; a deleted pro
   await page.getByRole('option', { name: /prod/ }).click();
   await expect(detail.getByLabel('Kura token hidden')).toBeVisible();
 
-  // Delete again, then forever: the dialog names it and says the token goes for good.
+  // Delete again, then forever: the page says the token goes for good, and one click leads to main's
+  // question (no dialog of the window's own), which names the item and says so too.
   await detail.getByRole('button', { name: 'Delete' }).click();
   await page.getByRole('dialog', { name: 'Delete crm-bot/prod?' }).getByRole('button', { name: 'Delete profile' }).click();
   await nav(page, 'Trash');
+  await expect(page.getByRole('note')).toContainText('Kura cannot issue it again; the remote profile stays on Kura.');
+  keyhold.confirmations.asked.length = 0;
   await page.getByRole('button', { name: 'Delete the profile crm-bot/prod forever' }).click();
-  const forever = page.getByRole('dialog', { name: 'Delete the profile crm-bot/prod forever?' });
-  await expect(forever.getByText('Its Kura token goes for good.')).toBeVisible();
-  await forever.getByRole('button', { name: 'Delete forever' }).click();
   await expect(page.getByText('The trash is empty')).toBeVisible();
+  expect(keyhold.confirmations.asked).toEqual([
+    { message: 'Delete crm-bot/prod for good?', detail: expect.stringContaining('Kura cannot issue that token again') },
+  ]);
   expect(await h.trashList(undefined)).toEqual([]);
   // The remote profile stays on Kura.
   expect(remotes.kura.profile('crm-bot', 'prod')?.token).toBe(token);

@@ -158,21 +158,33 @@ test('a BYOK key pasted into its dialog survives a screen lock, and the dialog a
   await expect(page.getByText('Your unsaved edits are back')).toBeVisible();
 });
 
-test('removing a connection asks first; deleting a profile asks first and puts the focus on the list', async ({ keyhold, remotes }) => {
+test('removing a connection is asked once, in main’s dialog, and its Cancel shows no error; deleting a profile asks first and puts the focus on the list', async ({
+  keyhold,
+  remotes,
+}) => {
   const { page } = keyhold;
   await start(keyhold);
   await withProfile(keyhold, remotes);
   await nav(keyhold, 'Connections');
   const kura = page.getByRole('region', { name: 'Kura' });
-  await kura.getByRole('button', { name: 'Remove' }).click();
-  const confirm = page.getByRole('dialog', { name: 'Remove the Kura connection?' });
-  await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused();
-  await page.keyboard.press('Escape');
-  await expect(confirm).toHaveCount(0);
+  const remove = kura.getByRole('button', { name: 'Remove' });
+  keyhold.confirmations.asked.length = 0;
+  keyhold.confirmations.answer = false;
+  await remove.click();
+  // One click leads to main's question, with no dialog of the window's own before it.
+  await expect.poll(() => keyhold.confirmations.asked.length).toBe(1);
+  await expect(remove).toBeEnabled();
+  expect(keyhold.confirmations.asked[0]?.message).toContain('Remove the Kura connection to http://127.0.0.1:');
+  expect(keyhold.confirmations.asked[0]?.detail).toContain('nothing is removed from Kura');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Notifications' })).not.toContainText('not removed');
   expect(await keyhold.backend.handlers.remotesList(undefined)).toHaveLength(1);
-  await kura.getByRole('button', { name: 'Remove' }).click();
-  await confirm.getByRole('button', { name: 'Remove connection' }).click();
+
+  keyhold.confirmations.answer = true;
+  await remove.click();
   await expect(kura.getByText('Not set up')).toBeVisible();
+  expect(keyhold.confirmations.asked).toHaveLength(2);
   expect(await keyhold.backend.handlers.remotesList(undefined)).toHaveLength(0);
 
   await nav(keyhold, 'Profiles');
@@ -203,8 +215,8 @@ test('toasts: one region, repeats merged, errors stay, never over a dialog', asy
   await keyhold.backend.handlers.remoteSet({ kind: 'kura', url: 'http://127.0.0.1:9', credential: KURA_TEST_API_KEY });
   await nav(keyhold, 'Connections');
   await page.getByRole('region', { name: 'Kura' }).getByRole('button', { name: 'Test connection' }).click();
-  await page.getByRole('region', { name: 'Kura' }).getByRole('button', { name: 'Remove' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Remove the Kura connection?' });
+  await page.keyboard.press('ControlOrMeta+k');
+  const dialog = page.getByRole('dialog', { name: 'Command palette' });
   await expect(dialog).toBeVisible();
   const d = await dialog.boundingBox();
   const t = await region.boundingBox();

@@ -39,12 +39,12 @@ describe('wrapping an MCP config from "Found on this computer"', () => {
 
     await user.click(await screen.findByRole('button', { name: 'Wrap MCP servers…' }));
     expect((await screen.findByLabelText('Change to the file')).textContent).toBe('- first diff');
-    await user.click(screen.getByRole('button', { name: 'Wrap' }));
+    await user.click(screen.getByRole('button', { name: 'Wrap…' }));
     expect(mcpWrap).toHaveBeenLastCalledWith({ file, revision: 'a'.repeat(64) });
     await waitFor(() => expect(screen.getByLabelText('Change to the file').textContent).toBe('- second diff'));
     expect(screen.getByText(/changed since the change to it was shown/)).toBeTruthy();
 
-    await user.click(screen.getByRole('button', { name: 'Wrap' }));
+    await user.click(screen.getByRole('button', { name: 'Wrap…' }));
     expect(mcpWrap).toHaveBeenLastCalledWith({ file, revision: 'b'.repeat(64) });
     // The config was a link (dotfiles in a repository): the person learns where the change went.
     expect(await screen.findByText(/The config is a link: the change went to \/home\/me\/dotfiles\/mcp\.json/)).toBeTruthy();

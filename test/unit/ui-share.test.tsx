@@ -170,13 +170,16 @@ describe('import dialog', () => {
     const shareImportChoose = vi.fn(async () => ({ file: 'b'.repeat(32), name: 'from-bob.age', bytes: 900 }));
     const shareImportOpen = vi.fn(async () => opened);
     const shareImportPreview = vi.fn(async ({ onConflict }: { onConflict: ImportPreview['policy'] }) => preview(onConflict));
-    const shareImportApply = vi.fn(async () => ({
-      profiles: { created: 1, updated: 1, skipped: 0 },
-      byokKeys: { created: 0, updated: 0, skipped: 0 },
-      agents: { declared: 0, notApplied: 0 },
-      tokens: 0,
-      state: 'pending' as const,
-    }));
+    const shareImportApply = vi
+      .fn()
+      .mockRejectedValueOnce(new KeyholdError('Cancelled', 'Nothing was imported.'))
+      .mockResolvedValueOnce({
+        profiles: { created: 1, updated: 1, skipped: 0 },
+        byokKeys: { created: 0, updated: 0, skipped: 0 },
+        agents: { declared: 0, notApplied: 0 },
+        tokens: 0,
+        state: 'pending' as const,
+      });
     renderWith(fakeClient({ shareImportChoose, shareImportOpen, shareImportPreview, shareImportApply }), <ImportDialog onClose={() => undefined} />);
     await user.click(screen.getByRole('button', { name: 'Choose file…' }));
     const signer = await screen.findByRole('note', { name: 'Signer' });
@@ -192,12 +195,44 @@ describe('import dialog', () => {
     await user.click(screen.getByLabelText(/^Overwrite/));
     await waitFor(() => expect(prod.textContent).toContain('Update'));
     expect(shareImportPreview).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false });
-    // An unknown signer needs a deliberate step before anything is applied.
-    expect(screen.getByRole('button', { name: 'Import' })).toHaveProperty('disabled', true);
-    await user.click(screen.getByLabelText(/I compared the fingerprint ABCD-EFGH-IJKL-MNOP-QRST-UVWX with the sender/));
-    await user.click(screen.getByRole('button', { name: 'Import' }));
+    // An unknown signer is vouched for once, in main's own dialog (which names the fingerprint):
+    // Import… leads there, and the window asks nothing of its own before it.
+    expect(screen.queryByRole('checkbox', { name: /trust this signer/ })).toBeNull();
+    const importButton = screen.getByRole('button', { name: 'Import…' });
+    await user.click(importButton);
     expect(shareImportApply).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'overwrite', draft: false, trustSigner: true });
+    // Cancel there: nothing imported, no error, the preview stays for another try.
+    await waitFor(() => expect(importButton).toHaveProperty('disabled', false));
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByRole('table', { name: 'Import preview' })).toBeTruthy();
+    await user.click(importButton);
+    expect(shareImportApply).toHaveBeenCalledTimes(2);
     expect((await screen.findByRole('status', { name: 'Import finished' })).textContent).toContain('1 profile created, 1 updated');
+  });
+
+  it('a file signed by a contact imports on Import, vouching for nobody', async () => {
+    const user = userEvent.setup();
+    const signer = { signed: true, fingerprint: 'ABCD-EFGH-IJKL-MNOP-QRST-UVWX', publicKey: 'x', contact: 'bob', self: false, trusted: true };
+    const shown = preview('skip', { signer, warnings: [] });
+    const shareImportApply = vi.fn(async () => ({
+      profiles: { created: 1, updated: 0, skipped: 1 },
+      byokKeys: { created: 0, updated: 0, skipped: 0 },
+      agents: { declared: 0, notApplied: 0 },
+      tokens: 0,
+      state: 'pending' as const,
+    }));
+    renderWith(
+      fakeClient({
+        shareImportChoose: async () => ({ file: 'b'.repeat(32), name: 'from-bob.age', bytes: 900 }),
+        shareImportOpen: async () => ({ handle: HANDLE, signer, preview: shown }),
+        shareImportApply,
+      }),
+      <ImportDialog onClose={() => undefined} />,
+    );
+    await user.click(screen.getByRole('button', { name: 'Choose file…' }));
+    expect((await screen.findByRole('note', { name: 'Signer' })).textContent).toContain('Signed by bob');
+    await user.click(screen.getByRole('button', { name: 'Import' }));
+    expect(shareImportApply).toHaveBeenCalledWith({ handle: HANDLE, onConflict: 'skip', draft: false, trustSigner: false });
   });
 
   it('puts a wrong passphrase next to the field, offers allow-unsigned only with its warning, and keeps other errors in words', async () => {

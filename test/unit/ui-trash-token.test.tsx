@@ -128,19 +128,18 @@ describe('the Trash view', () => {
     expect(await screen.findByText(/The name crm-bot\/prod is taken now/)).toBeTruthy();
   });
 
-  it('Delete forever asks first, names the item and says the token goes for good', async () => {
+  it('Delete forever goes straight to main’s question, with no dialog of the window’s own; the page says the token goes for good', async () => {
     const trashPurge = vi.fn(async () => ({ purged: 1 }));
     renderWith(fakeClient({ trashList: vi.fn(async () => [entry()]), trashPurge }), <TrashView />);
-    const user = userEvent.setup();
-    await user.click(await screen.findByRole('button', { name: 'Delete the profile crm-bot/prod forever' }));
-    const dialog = screen.getByRole('dialog', { name: 'Delete the profile crm-bot/prod forever?' });
-    expect(dialog.textContent).toContain('Kura token goes for good');
-    expect(trashPurge).not.toHaveBeenCalled();
-    await user.click(within(dialog).getByRole('button', { name: 'Delete forever' }));
+    const note = await screen.findByRole('note');
+    expect(note.textContent).toContain('Kura cannot issue it again');
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Delete the profile crm-bot/prod forever' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
     expect(trashPurge).toHaveBeenCalledWith({ id: ID });
+    expect(await screen.findByText('Deleted 1 item for good.')).toBeTruthy();
   });
 
-  it('Empty trash asks first and sends confirm', async () => {
+  it('Empty trash goes straight to main’s question and sends confirm', async () => {
     const trashPurge = vi.fn(async () => ({ purged: 2 }));
     renderWith(
       fakeClient({
@@ -149,12 +148,34 @@ describe('the Trash view', () => {
       }),
       <TrashView />,
     );
-    const user = userEvent.setup();
-    await user.click(await screen.findByRole('button', { name: 'Empty trash' }));
-    const dialog = screen.getByRole('dialog', { name: 'Empty the trash?' });
-    expect(dialog.textContent).toContain('2 items');
-    await user.click(within(dialog).getByRole('button', { name: 'Empty trash' }));
+    await userEvent.setup().click(await screen.findByRole('button', { name: 'Empty trash' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
     expect(trashPurge).toHaveBeenCalledWith({ confirm: true });
     expect(await screen.findByText('Deleted 2 items for good.')).toBeTruthy();
+  });
+
+  it('says nothing of the token when no item has one', async () => {
+    renderWith(fakeClient({ trashList: vi.fn(async () => [entry({ kind: 'byok', ref: 'claude-code', hasToken: false })]) }), <TrashView />);
+    await screen.findByRole('table', { name: 'Deleted items' });
+    expect(screen.queryByRole('note')).toBeNull();
+  });
+
+  it('Cancel in main’s dialog: nothing is deleted, no error and no toast; another failure is shown', async () => {
+    const trashPurge = vi
+      .fn()
+      .mockRejectedValueOnce(new KeyholdError('Cancelled', 'crm-bot/prod was not deleted.'))
+      .mockRejectedValueOnce(new KeyholdError('Conflict', 'Answer the question Keyhold is asking first.'));
+    renderWith(fakeClient({ trashList: vi.fn(async () => [entry()]), trashPurge }), <TrashView />);
+    const user = userEvent.setup();
+    const forever = await screen.findByRole('button', { name: 'Delete the profile crm-bot/prod forever' });
+    await user.click(forever);
+    await waitFor(() => expect(forever).toHaveProperty('disabled', false));
+    expect(trashPurge).toHaveBeenCalledTimes(1);
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByText(/was not deleted|for good\./)).toBeNull();
+    expect(within(screen.getByRole('table', { name: 'Deleted items' })).getByText('crm-bot/prod')).toBeTruthy();
+
+    await user.click(forever);
+    expect((await screen.findByRole('alert')).textContent).toBe('Answer the question Keyhold is asking first.');
   });
 });

@@ -12,7 +12,7 @@ import { plain } from '../lib/words';
 import { qk } from '../queries';
 import { useAppState } from '../state';
 import { InputField, SecretField } from '../ui/fields';
-import { ConfirmDialog, ErrorNote, PageHeader, Spinner } from '../ui/kit';
+import { ErrorNote, PageHeader, Spinner } from '../ui/kit';
 
 const sentence = (s: string | null | undefined): string => (s ? (/[.!?]$/.test(s) ? s : `${s}.`) : '');
 
@@ -81,7 +81,6 @@ function ConnectionCard({ kind, current, restored }: { kind: RemoteKind; current
   const testKey = ['remoteTest', kind] as const;
   const test = useQuery<RemoteCheck | null>({ queryKey: testKey, queryFn: () => null, staleTime: Infinity, enabled: false }).data ?? null;
   const setTest = (t: RemoteCheck | null) => qc.setQueryData(testKey, t);
-  const [confirmRemove, setConfirmRemove] = useState(false);
   const form = useForm({
     resolver: zodResolver(RemoteInput),
     mode: 'onTouched',
@@ -121,13 +120,13 @@ function ConnectionCard({ kind, current, restored }: { kind: RemoteKind; current
       refresh();
     },
   });
+  // Main asks first in its own dialog, which names the address and says the credential goes for good: the window asks nothing before it.
   const remove = useMutation({
     mutationFn: () => api.remoteDelete({ kind }),
     onSuccess: () => {
       refresh();
       form.reset({ kind, url: '', credential: '' });
       setTest(null);
-      setConfirmRemove(false);
       toast('info', `Removed the ${info.title} connection. Items for it wait until you connect again.`);
     },
   });
@@ -170,7 +169,7 @@ function ConnectionCard({ kind, current, restored }: { kind: RemoteKind; current
         <ErrorNote error={save.error ?? check.error ?? remove.error} />
         <div className="form-actions">
           {current ? (
-            <button type="button" className="ghost danger-text" onClick={() => setConfirmRemove(true)} disabled={remove.isPending}>
+            <button type="button" className="ghost danger-text" onClick={() => remove.mutate()} disabled={remove.isPending}>
               Remove
             </button>
           ) : null}
@@ -191,21 +190,6 @@ function ConnectionCard({ kind, current, restored }: { kind: RemoteKind; current
           </p>
         ) : null}
       </form>
-      {confirmRemove ? (
-        <ConfirmDialog
-          title={`Remove the ${info.title} connection?`}
-          confirm="Remove connection"
-          onConfirm={() => remove.mutate()}
-          onClose={() => setConfirmRemove(false)}
-          busy={remove.isPending}
-          error={remove.error}
-        >
-          <p>
-            The address and {info.credential.toLowerCase()} are deleted from this vault. Nothing is removed from {info.title}; items for it wait here until you
-            connect again, and you will need the {info.credential.toLowerCase()} to do so.
-          </p>
-        </ConfirmDialog>
-      ) : null}
     </section>
   );
 }

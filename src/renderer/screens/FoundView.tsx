@@ -12,7 +12,10 @@ function byFile(findings: readonly FoundCredential[]): [string, FoundCredential[
   return [...groups];
 }
 
-/** Wrapping one MCP config: the change shown first (secrets concealed), then done on confirmation. */
+/**
+ * Wrapping one MCP config: the change shown first (secrets concealed); Wrap… leads to main's own
+ * question (file, servers, backup), the only one asked, and a yes there does it.
+ */
 function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
   const api = useApi();
   const { toast } = useAppState();
@@ -56,7 +59,7 @@ function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
         {preview.data.diff}
       </pre>
       <button type="button" onClick={() => wrap.mutate(preview.data.revision)} disabled={wrap.isPending}>
-        {wrap.isPending ? 'Wrapping…' : 'Wrap'}
+        {wrap.isPending ? 'Wrapping…' : 'Wrap…'}
       </button>{' '}
       <button type="button" className="secondary" onClick={() => preview.reset()}>
         Cancel

@@ -1,18 +1,21 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import type { TrashEntry } from '../../shared/domain';
 import { errorCode, errorText, useApi } from '../api';
 import { useInvalidateItems } from '../hooks';
 import { ago, when } from '../lib/time';
 import { qk } from '../queries';
 import { useAppState } from '../state';
-import { ConfirmDialog, count, Empty, ErrorNote, PageHeader, Spinner } from '../ui/kit';
+import { count, Empty, ErrorNote, PageHeader, Spinner } from '../ui/kit';
 
 export const TRASH_DAYS = 30;
 
 const label = (e: TrashEntry): string => (e.kind === 'profile' ? `the profile ${e.ref}` : `the ${e.ref} key`);
 
-/** Deleted profiles and BYOK keys, kept 30 days with their values, tokens and history. */
+/**
+ * Deleted profiles and BYOK keys, kept 30 days with their values, tokens and history. Delete
+ * forever and Empty trash ask once, in main's own dialog (which names the item or counts the
+ * trash); the window adds no question of its own before it.
+ */
 export function TrashView() {
   const api = useApi();
   const qc = useQueryClient();
@@ -20,7 +23,6 @@ export function TrashView() {
   const invalidate = useInvalidateItems();
   // Another process (the CLI) or the 30-day purge may have changed the trash: opening it always reads it anew.
   const trash = useQuery({ queryKey: qk.trash, queryFn: () => api.trashList(), refetchOnMount: 'always' });
-  const [confirm, setConfirm] = useState<{ kind: 'one'; entry: TrashEntry } | { kind: 'all' } | null>(null);
   const refresh = () => {
     invalidate();
     void qc.invalidateQueries({ queryKey: qk.trash });
@@ -43,7 +45,6 @@ export function TrashView() {
     mutationFn: (target: { id?: string }) => (target.id ? api.trashPurge({ id: target.id }) : api.trashPurge({ confirm: true })),
     onSuccess: ({ purged }) => {
       refresh();
-      setConfirm(null);
       toast('success', `Deleted ${count(purged, 'item')} for good.`);
     },
   });
@@ -56,7 +57,7 @@ export function TrashView() {
         focusHome
         action={
           items.length ? (
-            <button type="button" className="ghost danger-text" onClick={() => setConfirm({ kind: 'all' })}>
+            <button type="button" className="ghost danger-text" onClick={() => purge.mutate({})} disabled={purge.isPending}>
               Empty trash
             </button>
           ) : null
@@ -65,7 +66,12 @@ export function TrashView() {
         Deleted profiles and BYOK keys stay here for {TRASH_DAYS} days, with their values, Kura tokens and history.
       </PageHeader>
       {trash.isPending ? <Spinner label="Loading the trash" /> : null}
-      <ErrorNote error={trash.error} />
+      <ErrorNote error={trash.error ?? purge.error} />
+      {tokens ? (
+        <div className="callout callout-warning" role="note">
+          <strong>Delete forever takes a profile's Kura token with it.</strong> Kura cannot issue it again; the remote profile stays on Kura.
+        </div>
+      ) : null}
       {trash.data && items.length === 0 ? (
         <Empty title="The trash is empty">
           <p>
@@ -110,7 +116,8 @@ export function TrashView() {
                     <button
                       type="button"
                       className="ghost small danger-text"
-                      onClick={() => setConfirm({ kind: 'one', entry: e })}
+                      onClick={() => purge.mutate({ id: e.id })}
+                      disabled={purge.isPending}
                       aria-label={`Delete ${label(e)} forever`}
                     >
                       Delete forever
@@ -121,48 +128,6 @@ export function TrashView() {
             ))}
           </tbody>
         </table>
-      ) : null}
-      {confirm?.kind === 'one' ? (
-        <ConfirmDialog
-          title={`Delete ${label(confirm.entry)} forever?`}
-          confirm="Delete forever"
-          busy={purge.isPending}
-          error={purge.error}
-          onConfirm={() => purge.mutate({ id: confirm.entry.id })}
-          onClose={() => {
-            purge.reset();
-            setConfirm(null);
-          }}
-        >
-          <p>
-            <span className="mono">{confirm.entry.ref}</span> and its history are erased from this vault. This cannot be undone.
-          </p>
-          {confirm.entry.hasToken ? (
-            <div className="callout callout-warning" role="note">
-              <strong>Its Kura token goes for good.</strong> Kura cannot issue it again; the remote profile stays on Kura.
-            </div>
-          ) : null}
-        </ConfirmDialog>
-      ) : null}
-      {confirm?.kind === 'all' ? (
-        <ConfirmDialog
-          title="Empty the trash?"
-          confirm="Empty trash"
-          busy={purge.isPending}
-          error={purge.error}
-          onConfirm={() => purge.mutate({})}
-          onClose={() => {
-            purge.reset();
-            setConfirm(null);
-          }}
-        >
-          <p>{count(items.length, 'item')} and their history are erased from this vault. This cannot be undone.</p>
-          {tokens ? (
-            <div className="callout callout-warning" role="note">
-              <strong>{tokens === 1 ? 'One Kura token goes' : `${tokens} Kura tokens go`} for good.</strong> Kura cannot issue them again.
-            </div>
-          ) : null}
-        </ConfirmDialog>
       ) : null}
     </div>
   );

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useDeferredValue, useEffect, useId, useRef } from 'react';
 import type { ReactNode } from 'react';
 import type { ItemVersion, SyncState } from '../../shared/domain';
-import { errorText, useApi } from '../api';
+import { errorText, isCancelled, useApi } from '../api';
 import { describeStrength } from '../lib/strength';
 import type { Strength } from '../lib/strength';
 import { when } from '../lib/time';
@@ -32,12 +32,15 @@ export function SyncBadge({ state, reason }: { state: SyncState; reason?: string
   );
 }
 
-/** Shows why a call failed, where it happened. Renders nothing when there is no error. */
-export function ErrorNote({ error, id }: { error: unknown; id?: string }) {
-  if (error === null || error === undefined) return null;
+/**
+ * Shows why a call failed, where it happened (`describe` words it for its screen). Renders nothing
+ * when there is no error, or when the person answered Cancel in main's dialog: they chose that.
+ */
+export function ErrorNote({ error, id, describe = errorText }: { error: unknown; id?: string; describe?: (e: unknown) => string }) {
+  if (error === null || error === undefined || isCancelled(error)) return null;
   return (
     <p className="error-note" role="alert" id={id}>
-      {errorText(error)}
+      {describe(error)}
     </p>
   );
 }

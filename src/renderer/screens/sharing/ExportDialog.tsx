@@ -3,11 +3,11 @@ import { useMemo, useState } from 'react';
 import { AGE_RECIPIENT, SharePassphrase } from '../../../shared/share';
 import type { ShareExportResult, ShareTarget } from '../../../shared/share';
 import { plural } from '../../../shared/text';
-import { errorField, useApi } from '../../api';
+import { errorField, isCancelled, useApi } from '../../api';
 import { qk } from '../../queries';
 import { InputField, SubmitActions, TextAreaField, Toggle } from '../../ui/fields';
 import { Dialog, ErrorNote, Spinner, StrengthHint } from '../../ui/kit';
-import { Finished, isCancelled, ShareError } from './common';
+import { Finished, ShareError } from './common';
 
 /** Rows drawn at once; the rest are reached by searching. Selection still covers every match. */
 const SHOWN = 200;

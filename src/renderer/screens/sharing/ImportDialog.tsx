@@ -181,12 +181,10 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [policy, setPolicy] = useState<ConflictPolicy>('skip');
   const [draft, setDraft] = useState(false);
-  const [trustSigner, setTrustSigner] = useState(false);
 
   const open = useMutation({
     mutationFn: (f: ChosenFile) => api.shareImportOpen({ file: f.file, allowUnsigned, ...(passphrase ? { passphrase } : {}) }),
     onSuccess: (o) => {
-      setTrustSigner(false);
       setOpened(o);
       setPreview(o.preview);
       setPolicy(o.preview.policy);
@@ -207,8 +205,14 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     mutationFn: (v: { onConflict: ConflictPolicy; draft: boolean }) => api.shareImportPreview({ handle: (opened as OpenedImportInfo).handle, ...v }),
     onSuccess: (p) => setPreview(p),
   });
+  // A signature from a key that is neither this vault's nor a contact's proves nothing until the
+  // person vouches for it. They do once, in main's own dialog, which names the fingerprint (or says
+  // nobody signed): Import leads there, and the window asks nothing of its own before it.
   const apply = useMutation({
-    mutationFn: () => api.shareImportApply({ handle: (opened as OpenedImportInfo).handle, onConflict: policy, draft, trustSigner }),
+    mutationFn: () => {
+      const { handle, signer } = opened as OpenedImportInfo;
+      return api.shareImportApply({ handle, onConflict: policy, draft, trustSigner: signer.signed && !signer.trusted });
+    },
     onSuccess: () => invalidate(),
   });
 
@@ -225,8 +229,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const unsigned = openCode === 'Unsigned';
   const current = preview !== null && preview.policy === policy && (preview.state === 'draft') === draft && !repreview.isPending;
   const differs = preview ? preview.counts.profiles.differs + preview.counts.byokKeys.differs : 0;
-  // A signature from a key that is neither this vault's nor a contact's proves nothing until the person vouches for it.
-  const needsTrust = opened !== null && opened.signer.signed && !opened.signer.trusted;
+  const mainAsks = opened !== null && !opened.signer.trusted;
   const writes = preview
     ? preview.counts.profiles.create + preview.counts.profiles.update + preview.counts.byokKeys.create + preview.counts.byokKeys.update
     : 0;
@@ -289,11 +292,6 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       {opened && preview ? (
         <section aria-label="Preview" className="import-step">
           <Signer signer={opened.signer} />
-          {needsTrust ? (
-            <Toggle checked={trustSigner} onChange={(e) => setTrustSigner(e.target.checked)}>
-              I compared the fingerprint <span className="mono">{opened.signer.fingerprint}</span> with the sender and trust this signer for this import
-            </Toggle>
-          ) : null}
           <p className="muted small">Exported {when(preview.exportedAt)}. Values are never shown here, only names.</p>
           {preview.warnings.length ? (
             <ul className="callout callout-warning warnings" aria-label="Warnings">
@@ -332,11 +330,11 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
           <ShareError error={apply.error} />
           <SubmitActions
             onCancel={onClose}
-            submit="Import"
+            submit={mainAsks ? 'Import…' : 'Import'}
             busyLabel="Importing…"
             busy={apply.isPending}
             onSubmit={() => apply.mutate()}
-            disabled={!current || writes === 0 || (needsTrust && !trustSigner)}
+            disabled={!current || writes === 0}
           />
         </section>
       ) : null}

@@ -1,7 +1,7 @@
 // What the sharing dialogs have in common: how a failure reads, and the panel that ends an export or an import.
 import type { ReactNode } from 'react';
 import { errorCode, errorText } from '../../api';
-import { CloseActions } from '../../ui/kit';
+import { CloseActions, ErrorNote } from '../../ui/kit';
 
 // What to add to a sharing failure so the person knows what to do about the file in front of them.
 const ADVICE: Partial<Record<string, string>> = {
@@ -16,16 +16,8 @@ export function shareErrorText(e: unknown): string {
   return advice && !text.includes(advice) ? `${text} ${advice}` : text;
 }
 
-/** The person closed the file dialog: nothing to report. */
-export const isCancelled = (e: unknown): boolean => errorCode(e) === 'Cancelled';
-
 export function ShareError({ error, id }: { error: unknown; id?: string }) {
-  if (error === null || error === undefined || isCancelled(error)) return null;
-  return (
-    <p className="error-note" role="alert" id={id}>
-      {shareErrorText(error)}
-    </p>
-  );
+  return <ErrorNote error={error} id={id} describe={shareErrorText} />;
 }
 
 /** The end of an export or an import: what happened, the facts worth knowing, and Done. */
