@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { KeyholdContract } from '../../shared/contract';
 import { KeyholdError, toErrorPayload } from '../../shared/errors';
@@ -17,6 +16,7 @@ import {
   formatOfConfig,
   importFindings,
   planWrap,
+  readConfigText,
   scan,
   storeWrapSecrets,
   vaultLookup,
@@ -124,7 +124,7 @@ function wrapPlanFor(file: string, env: NodeJS.ProcessEnv, vaultDir: string): { 
   const path = resolvePath(file);
   const allowed = wellKnownPlaces(env).some((p) => p.format !== 'shell' && resolvePath(p.path) === path);
   if (!allowed) throw new KeyholdError('BadInput', "Only the agent tools' own MCP config files can be wrapped from the window.");
-  const text = readFileSync(path, 'utf8');
+  const text = readConfigText(path);
   const plan = planWrap(text, formatOfConfig(path), { keyholdCommand: 'keyhold', keyholdArgs: ['--vault', vaultDir], profileName: MCP_PROFILE_NAME });
   return { path, text, plan };
 }
