@@ -1,6 +1,6 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { RemoteInput } from '../../shared/domain';
 import type { RemoteKind, RemoteSummary } from '../../shared/domain';
@@ -81,16 +81,35 @@ function ConnectionCard({ kind, current, restored }: { kind: RemoteKind; current
   const testKey = ['remoteTest', kind] as const;
   const test = useQuery<RemoteCheck | null>({ queryKey: testKey, queryFn: () => null, staleTime: Infinity, enabled: false }).data ?? null;
   const setTest = (t: RemoteCheck | null) => qc.setQueryData(testKey, t);
+  const savedUrl = current?.url ?? '';
   const form = useForm({
     resolver: zodResolver(RemoteInput),
     mode: 'onTouched',
-    defaultValues: { kind, url: current?.url ?? '', credential: '' as string | undefined },
+    defaultValues: { kind, url: savedUrl, credential: '' as string | undefined },
   });
   const { errors } = form.formState;
+  // The address the form last took from the vault. Unsaved edits are what the person changed since
+  // then: the saved connection may change under the form (the CLI, a sync, the other card's save).
+  const [takenUrl, setTakenUrl] = useState(savedUrl);
+  const take = (url: string) => {
+    setTakenUrl(url);
+    form.reset({ kind, url, credential: '' });
+  };
   // Dirty by what is typed, not by the form library's notion (an empty credential is "keep it").
   const typedUrl = form.watch('url');
   const typedCredential = form.watch('credential');
-  const isDirty = typedUrl !== (current?.url ?? '') || Boolean(typedCredential);
+  const isDirty = typedUrl !== takenUrl || Boolean(typedCredential);
+  // When the saved connection changes, an untouched form follows it. A touched one keeps what the
+  // person typed: a credential typed for one address must not go to another the form moved to.
+  const follows = !typedCredential && (typedUrl === takenUrl || typedUrl === savedUrl);
+  const seenUrl = useRef(savedUrl);
+  useEffect(() => {
+    if (seenUrl.current === savedUrl) return;
+    seenUrl.current = savedUrl;
+    if (!follows) return;
+    setTakenUrl(savedUrl);
+    form.reset({ kind, url: savedUrl, credential: '' });
+  }, [follows, savedUrl, form, kind]);
   useUnsavedEdits(connectionDraftKey(kind), isDirty ? { url: typedUrl, credential: typedCredential ?? '' } : null);
   usePutBack(
     restored,
@@ -105,7 +124,7 @@ function ConnectionCard({ kind, current, restored }: { kind: RemoteKind; current
     mutationFn: (v: RemoteInput) => api.remoteSet(v),
     onSuccess: (r) => {
       refresh();
-      form.reset({ kind, url: r.url, credential: '' });
+      take(r.url);
       setTest(null);
       toast('success', `Saved the ${info.title} connection. Checking it now.`);
       // Saved is not verified: check it straight away, so the badge can say what is known.
@@ -125,7 +144,7 @@ function ConnectionCard({ kind, current, restored }: { kind: RemoteKind; current
     mutationFn: () => api.remoteDelete({ kind }),
     onSuccess: () => {
       refresh();
-      form.reset({ kind, url: '', credential: '' });
+      take('');
       setTest(null);
       toast('info', `Removed the ${info.title} connection. Items for it wait until you connect again.`);
     },
