@@ -69,6 +69,9 @@ export const AgentScanResult = z.object({ findings: z.array(FoundCredential), fi
 export const McpWrapInput = z.object({ file: z.string().min(1).max(4096) });
 /** Which text of a config a wrap preview showed (SHA-256, hex): the wrap applies only to that text. */
 const ConfigRevision = z.string().regex(/^[0-9a-f]{64}$/, 'A config revision is 64 hexadecimal digits.');
+/** A credential a wrap leaves in the file (a command's arguments, a comment): where and what kind, never the value. */
+export const WrapLeftCredential = z.object({ line: z.number().int(), where: z.string(), label: z.string() });
+export type WrapLeftCredential = z.infer<typeof WrapLeftCredential>;
 export const AgentImportResult = z.object({
   imported: z.number().int(),
   held: z.number().int(),
@@ -299,8 +302,14 @@ export const contract = {
   agentScan: defineCall({ input: none, output: AgentScanResult }),
   /** Scans again and stores every finding the vault does not hold yet, as drafts. */
   agentImport: defineCall({ input: none, output: AgentImportResult }),
-  /** The change wrapping would make to one of the agent tools' MCP configs, as a diff with the secrets concealed. */
-  mcpWrapPreview: defineCall({ input: McpWrapInput, output: z.object({ servers: z.array(z.string()), diff: z.string(), revision: ConfigRevision }) }),
+  /**
+   * The change wrapping would make to one of the agent tools' MCP configs, as a diff with the secrets
+   * concealed; `left`: the credentials it would leave in the file, for the person to move by hand.
+   */
+  mcpWrapPreview: defineCall({
+    input: McpWrapInput,
+    output: z.object({ servers: z.array(z.string()), diff: z.string(), revision: ConfigRevision, left: z.array(WrapLeftCredential) }),
+  }),
   /**
    * Moves the config's secret env values into the vault and rewrites it; the original is kept beside
    * it. Refused if the file is no longer the text the preview (`revision`) showed.
@@ -308,7 +317,7 @@ export const contract = {
   mcpWrap: defineCall({
     input: McpWrapInput.extend({ revision: ConfigRevision }),
     // `writtenTo`: the file the change went to, when the config is a link to it (dotfiles in a repository).
-    output: z.object({ servers: z.array(z.string()), backup: z.string(), writtenTo: z.string().nullable() }),
+    output: z.object({ servers: z.array(z.string()), backup: z.string(), writtenTo: z.string().nullable(), left: z.array(WrapLeftCredential) }),
   }),
   settingsGet: defineCall({ input: none, output: UserSettings }),
   /**

@@ -5,7 +5,9 @@ import { readDotenvText } from '../../src/core/devflow/dotenv';
 import { describePasswordStrength } from '../../src/shared/password-strength';
 import { ApiProvider, type Client } from '../../src/renderer/api';
 import { AppStateProvider, useAppState } from '../../src/renderer/state';
+import type { KeyholdContract } from '../../src/shared/contract';
 import type { ProfileSummary } from '../../src/shared/domain';
+import type { CallOutput } from '../../src/shared/ipc';
 import { Toasts } from '../../src/renderer/ui/Toasts';
 
 type Calls = Partial<Record<keyof Client, (...args: never[]) => unknown>>;
@@ -67,6 +69,16 @@ export function profileSummary(over: Partial<ProfileSummary> = {}): ProfileSumma
     version: 1,
     ...over,
   };
+}
+
+/** What main answers a wrap preview: the server gh, nothing left in the file; a test overrides what it is about. */
+export function wrapPreview(over: Partial<CallOutput<KeyholdContract['mcpWrapPreview']>> = {}): CallOutput<KeyholdContract['mcpWrapPreview']> {
+  return { servers: ['gh'], diff: '- the diff', revision: 'a'.repeat(64), left: [], ...over };
+}
+
+/** What main answers a wrap done: gh wrapped in place, nothing left in the file; a test overrides what it is about. */
+export function wrapDone(file: string, over: Partial<CallOutput<KeyholdContract['mcpWrap']>> = {}): CallOutput<KeyholdContract['mcpWrap']> {
+  return { servers: ['gh'], backup: `${file}.keyhold-backup`, writtenTo: null, left: [], ...over };
 }
 
 /** The window's app state over a fake client whose events (`locked`, `lockSoon`…) the test emits. */

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lookalike } from '../helpers/lookalike';
+import { lookalike, randomChars } from '../helpers/lookalike';
 import { tempDir } from '../helpers/vault';
 import { apiHarness, MASTER } from './api-harness';
 
@@ -60,6 +60,7 @@ describe('"Found on this computer" through the router', () => {
         servers: ['gh'],
         backup: `${cursor}.keyhold-backup`,
         writtenTo: null,
+        left: [],
       });
       expect(readFileSync(cursor, 'utf8')).not.toContain(github);
       expect(readFileSync(cursor, 'utf8')).toContain('"disabled": false');
@@ -67,6 +68,44 @@ describe('"Found on this computer" through the router', () => {
       expect(await h.call('mcpWrap', { file: cursor, revision: preview.revision })).toMatchObject({ ok: false, error: { code: 'BadInput' } });
     } finally {
       await h.cleanup();
+    }
+  });
+
+  it("a wrap names what it leaves in the file, before and after, without a value: a URL among args, a remote server's header", async () => {
+    const own = tempDir('keyhold-api-agents-left-');
+    const moved = lookalike.github();
+    const password = randomChars(24);
+    const header = lookalike.github();
+    mkdirSync(join(own.dir, '.cursor'));
+    const cursor = join(own.dir, '.cursor', 'mcp.json');
+    const config = {
+      mcpServers: {
+        gh: { command: 'npx', env: { GITHUB_TOKEN: moved } },
+        pg: { command: 'uvx', args: ['mcp-server-postgres', `postgresql://app:${password}@db.example.com:5432/app`] },
+        linear: { url: 'https://mcp.linear.example.com/sse', headers: { Authorization: `Bearer ${header}` } },
+      },
+    };
+    writeFileSync(cursor, JSON.stringify(config, null, 2));
+    const h = apiHarness({ scanEnv: { HOME: own.dir } });
+    try {
+      await h.ok('vaultCreate', { password: MASTER });
+      const shown = await h.ok('mcpWrapPreview', { file: cursor });
+      expect(shown.servers).toEqual(['gh']);
+      // Lines of the file once wrapped, where the person will look for them.
+      expect(shown.left).toEqual([
+        { line: 19, where: 'mcpServers.pg.args[1]', label: 'Password in URL' },
+        { line: 25, where: 'mcpServers.linear.headers.Authorization', label: 'GitHub token' },
+      ]);
+      const done = await h.ok('mcpWrap', { file: cursor, revision: shown.revision });
+      expect(done.left).toEqual(shown.left);
+      // They are still in the file; across IPC only their kind and place went.
+      expect(readFileSync(cursor, 'utf8')).toContain(password);
+      for (const answer of [shown, done]) {
+        for (const value of [moved, password, header]) expect(JSON.stringify(answer)).not.toContain(value);
+      }
+    } finally {
+      await h.cleanup();
+      own.cleanup();
     }
   });
 });

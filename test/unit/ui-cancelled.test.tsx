@@ -8,7 +8,7 @@ import { SettingsView } from '../../src/renderer/screens/SettingsView';
 import { AddContactForm } from '../../src/renderer/screens/sharing/SharingView';
 import { ErrorNote } from '../../src/renderer/ui/kit';
 import { KeyholdError } from '../../src/shared/errors';
-import { fakeClient, NOW, renderWith } from '../helpers/ui';
+import { fakeClient, NOW, renderWith, wrapPreview } from '../helpers/ui';
 
 // Main asks in its own dialog before what the window may not do unseen (src/core/api/confirm.ts).
 // Cancel there fails the call with `Cancelled`: nothing happened, and the person chose it, so the
@@ -121,8 +121,12 @@ describe('Cancel in main’s dialog shows no error', () => {
     const mcpWrap = vi.fn().mockRejectedValue(cancelled(`${file} was not changed.`));
     renderWith(
       fakeClient({
-        agentScan: async () => ({ findings: [{ ...finding, masked: 'ghp_…abcd', server: 'gh', inVault: 'no' as const, vaultItem: null }], filesRead: 1 }),
-        mcpWrapPreview: async () => ({ servers: ['gh'], diff: '- the diff', revision: 'a'.repeat(64) }),
+        agentScan: async () => ({
+          findings: [{ ...finding, masked: 'ghp_…abcd', server: 'gh', inVault: 'no' as const, vaultItem: null }],
+          filesRead: 1,
+          skipped: [],
+        }),
+        mcpWrapPreview: async () => wrapPreview(),
         mcpWrap,
       }),
       <FoundView />,

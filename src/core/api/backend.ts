@@ -369,7 +369,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       // Like every call that reads secrets, only while unlocked (the diff conceals them, the file holds them).
       vault();
       const { path, text, plan } = wrapPlanFor(file, deps.scanEnv ?? process.env, deps.vaultDir);
-      return { servers: plan.servers.map((s) => s.server), diff: wrapDiff(path, text, plan), revision: configRevision(text) };
+      return { servers: plan.servers.map((s) => s.server), diff: wrapDiff(path, text, plan), revision: configRevision(text), left: plan.left };
     },
     mcpWrap: async ({ file, revision }) => {
       vault();
@@ -394,7 +394,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       storeWrapSecrets(vault(), plan, path);
       await writeWrapped(path, text, plan, vault().wrappedConfigs);
       const target = configTarget(path);
-      return { servers: plan.servers.map((s) => s.server), backup: backupOf(path), writtenTo: target === path ? null : target };
+      return { servers: plan.servers.map((s) => s.server), backup: backupOf(path), writtenTo: target === path ? null : target, left: plan.left };
     },
     agentImport: () => {
       const v = vault();

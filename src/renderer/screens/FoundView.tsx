@@ -1,10 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { FoundCredential } from '../../shared/contract';
+import { useId, useState } from 'react';
+import type { FoundCredential, WrapLeftCredential } from '../../shared/contract';
 import { errorField, useApi } from '../api';
 import { useInvalidateItems } from '../hooks';
 import { qk } from '../queries';
 import { useAppState } from '../state';
 import { Empty, ErrorNote, PageHeader, Spinner } from '../ui/kit';
+import { describedByLeft, LeftAfterWrap, LeftInWrapped, leftSentence, NothingToWrap } from './WrapLeft';
 
 function byFile(findings: readonly FoundCredential[]): [string, FoundCredential[]][] {
   const groups = new Map<string, FoundCredential[]>();
@@ -13,25 +15,28 @@ function byFile(findings: readonly FoundCredential[]): [string, FoundCredential[
 }
 
 /**
- * Wrapping one MCP config: the change shown first (secrets concealed); Wrap… leads to main's own
- * question (file, servers, backup), the only one asked, and a yes there does it.
+ * Wrapping one MCP config: the change shown first (secrets concealed), with what it cannot move;
+ * Wrap… leads to main's own question (file, servers, backup), the only one asked, and a yes there does it.
  */
-function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
+function WrapPanel({ file, onDone }: { file: string; onDone: (left: WrapLeftCredential[]) => void }) {
   const api = useApi();
   const { toast } = useAppState();
   const invalidate = useInvalidateItems();
+  const leftId = useId();
   const preview = useMutation({ mutationFn: () => api.mcpWrapPreview({ file }) });
   const wrap = useMutation({
     mutationFn: (revision: string) => api.mcpWrap({ file, revision }),
     onSuccess: (r) => {
       invalidate();
-      onDone();
+      preview.reset();
+      onDone(r.left);
       toast(
         'info',
         `Wrapped ${r.servers.join(', ')}. The original is in ${r.backup}; delete it once the servers work.` +
           (r.writtenTo === null
             ? ''
-            : ` The config is a link: the change went to ${r.writtenTo}, and if that file is in a repository, its history still holds the secrets.`),
+            : ` The config is a link: the change went to ${r.writtenTo}, and if that file is in a repository, its history still holds the secrets.`) +
+          leftSentence(r.left),
       );
     },
     // The tool wrote its config since the change was shown: show the change as it would be now.
@@ -49,6 +54,8 @@ function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
       </>
     );
   }
+  if (preview.data.servers.length === 0) return <NothingToWrap left={preview.data.left} onClose={() => preview.reset()} />;
+  const { left } = preview.data;
   return (
     <div className="wrap-preview">
       <p className="small">
@@ -58,7 +65,13 @@ function WrapPanel({ file, onDone }: { file: string; onDone: () => void }) {
       <pre className="mono small" aria-label="Change to the file">
         {preview.data.diff}
       </pre>
-      <button type="button" onClick={() => wrap.mutate(preview.data.revision)} disabled={wrap.isPending}>
+      {left.length > 0 ? <LeftAfterWrap left={left} id={leftId} /> : null}
+      <button
+        type="button"
+        onClick={() => wrap.mutate(preview.data.revision)}
+        disabled={wrap.isPending}
+        aria-describedby={left.length > 0 ? describedByLeft(leftId) : undefined}
+      >
         {wrap.isPending ? 'Wrapping…' : 'Wrap…'}
       </button>{' '}
       <button type="button" className="secondary" onClick={() => preview.reset()}>
@@ -76,6 +89,8 @@ export function FoundView() {
   const invalidate = useInvalidateItems();
   const { toast } = useAppState();
   const found = useQuery({ queryKey: qk.found, queryFn: () => api.agentScan() });
+  // What the last wrap left in its file: shown until the person is done with it, even once the file's section is gone.
+  const [wrapped, setWrapped] = useState<{ file: string; left: WrapLeftCredential[] } | null>(null);
   const importAll = useMutation({
     mutationFn: () => api.agentImport(),
     onSuccess: (r) => {
@@ -107,12 +122,21 @@ export function FoundView() {
       </PageHeader>
       {found.isPending ? <Spinner label="Looking in the agent tools' configs" /> : null}
       <ErrorNote error={found.error ?? importAll.error} />
+      {wrapped ? <LeftInWrapped file={wrapped.file} left={wrapped.left} onClose={() => setWrapped(null)} /> : null}
       {found.data && found.data.findings.length === 0 ? <Empty title="Nothing found">No keys in the {found.data.filesRead} config files read.</Empty> : null}
       {found.data
         ? byFile(found.data.findings).map(([file, items]) => (
             <section key={file} aria-label={file}>
               <h2 className="mono small">{file}</h2>
-              {items.some((f) => f.server !== null) ? <WrapPanel file={file} onDone={() => void qc.invalidateQueries({ queryKey: qk.found })} /> : null}
+              {items.some((f) => f.server !== null) ? (
+                <WrapPanel
+                  file={file}
+                  onDone={(left) => {
+                    setWrapped(left.length > 0 ? { file, left } : null);
+                    void qc.invalidateQueries({ queryKey: qk.found });
+                  }}
+                />
+              ) : null}
               <ul className="findings">
                 {items.map((f) => (
                   <li key={`${f.line}-${f.where}`} className={`finding finding-${f.inVault === 'yes' ? 'warning' : 'problem'}`}>
