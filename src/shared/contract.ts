@@ -64,7 +64,15 @@ export const FoundCredential = z.object({
   vaultItem: z.string().nullable(),
 });
 export type FoundCredential = z.infer<typeof FoundCredential>;
-export const AgentScanResult = z.object({ findings: z.array(FoundCredential), filesRead: z.number().int() });
+/** A file the scan meant to read and could not (too large, unreadable, not UTF-8, binary, a pipe or device, a link not followed). */
+export const SkippedFile = z.object({
+  path: z.string(),
+  reason: z.enum(['too-large', 'unreadable', 'not-utf8', 'binary', 'not-a-file', 'symlink']),
+  /** What happened, for people; never a file's content. */
+  message: z.string(),
+});
+export type SkippedFile = z.infer<typeof SkippedFile>;
+export const AgentScanResult = z.object({ findings: z.array(FoundCredential), filesRead: z.number().int(), skipped: z.array(SkippedFile) });
 /** Only files the scan found in the agent tools' own config locations can be named (main checks). */
 export const McpWrapInput = z.object({ file: z.string().min(1).max(4096) });
 /** Which text of a config a wrap preview showed (SHA-256, hex): the wrap applies only to that text. */
@@ -72,12 +80,16 @@ const ConfigRevision = z.string().regex(/^[0-9a-f]{64}$/, 'A config revision is 
 /** A credential a wrap leaves in the file (a command's arguments, a comment): where and what kind, never the value. */
 export const WrapLeftCredential = z.object({ line: z.number().int(), where: z.string(), label: z.string() });
 export type WrapLeftCredential = z.infer<typeof WrapLeftCredential>;
+/** A profile an earlier import filled for a whole folder (`shell/local`), left as it is, and the profiles of its files this import began beside it. */
+export const EarlierProfile = z.object({ profile: z.string(), now: z.array(z.string()) });
+export type EarlierProfile = z.infer<typeof EarlierProfile>;
 export const AgentImportResult = z.object({
   imported: z.number().int(),
   held: z.number().int(),
   conflicts: z.number().int(),
   /** Findings whose folder or server name cannot be an agent id (too long, a bidi control…). */
   refused: z.number().int(),
+  earlier: z.array(EarlierProfile),
 });
 const Ref = z.object({ ref: ProfileRef });
 const Kind = z.object({ kind: AgentKind });

@@ -26,8 +26,8 @@ describe('"Found on this computer" through the router', () => {
         ['ANTHROPIC_API_KEY', 'anthropic-api-key', 'no'],
         ['mcpServers.gh.env.GITHUB_TOKEN', 'github-pat', 'no'],
       ]);
-      expect(await h.ok('agentImport')).toEqual({ imported: 2, held: 0, conflicts: 0, refused: 0 });
-      expect(await h.ok('agentImport')).toEqual({ imported: 0, held: 2, conflicts: 0, refused: 0 });
+      expect(await h.ok('agentImport')).toEqual({ imported: 2, held: 0, conflicts: 0, refused: 0, earlier: [] });
+      expect(await h.ok('agentImport')).toEqual({ imported: 0, held: 2, conflicts: 0, refused: 0, earlier: [] });
       expect((await h.ok('agentScan')).findings.map((f) => f.inVault)).toEqual(['yes', 'yes']);
       expect((await h.ok('byokList')).map((b) => [b.kind, b.syncState])).toEqual([['anthropic', 'draft']]);
 

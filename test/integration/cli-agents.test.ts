@@ -37,6 +37,8 @@ interface JsonFinding {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 const findingsOf = (stdout: string) => (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
+// The profile an import put a file's values in (src/core/agents/import.ts, fileProfileName): FOLDER/FILE-TAG.
+const profileOf = (stdout: string, file: string) => /^profile (\S+) /.exec(findingsOf(stdout).find((f) => f.file === file)!.import!.target)![1]!;
 
 beforeAll(async () => {
   t = tempDir('keyhold-cli-agents-');
@@ -99,14 +101,15 @@ describe('keyhold scan', () => {
     ).toEqual([
       { result: 'imported', target: 'byok anthropic' },
       { result: 'imported', target: 'profile github/mcp GITHUB_TOKEN' },
-      { result: 'imported', target: 'profile proj/local SLACK_BOT_TOKEN' },
+      { result: 'imported', target: expect.stringMatching(/^profile proj\/env-[0-9a-f]{8} SLACK_BOT_TOKEN$/) },
     ]);
+    const proj = profileOf(r.stdout, p('proj', '.env'));
     const again = await keyhold(['scan', p('proj'), '--json'], { env: withSession() });
     expect(again.code).toBe(1);
     expect(findingsOf(again.stdout).map((f) => f.inVault)).toEqual(['yes', 'yes', 'yes']);
     const reimport = await keyhold(['scan', p('proj'), '--import', '--json'], { env: withSession() });
     expect(findingsOf(reimport.stdout).map((f) => f.import!.result)).toEqual(['held', 'held', 'held']);
-    const history = await keyhold(['profile', 'history', 'proj/local', '--json'], { env: withSession() });
+    const history = await keyhold(['profile', 'history', proj, '--json'], { env: withSession() });
     expect(history.code, history.stderr).toBe(0);
     // Where each value was found is kept in the history: the file, the line, the JSON path.
     expect(JSON.parse(history.stdout)).toMatchObject([{ reason: 'import', source: `${p('proj', '.env')}:2 (SLACK_BOT_TOKEN)` }]);
@@ -131,10 +134,10 @@ describe('keyhold scan', () => {
     const imported = await keyhold(['scan', '--no-well-known', p('urls'), '--import', '--json'], { env: withSession() });
     expect(imported.code, imported.stderr).toBe(0);
     expect(findingsOf(imported.stdout).map((f) => [f.rule, f.masked, f.import?.target])).toEqual([
-      ['url-password', 'postgres://…@db.example.com:5432', 'profile shop/local DATABASE_URL'],
+      ['url-password', 'postgres://…@db.example.com:5432', expect.stringMatching(/^profile shop\/env-[0-9a-f]{8} DATABASE_URL$/)],
     ]);
     for (const out of [r.stdout, r.stderr, imported.stdout, imported.stderr]) expect(out).not.toContain(password);
-    const shown = await keyhold(['profile', 'show', 'shop/local', '--reveal', '--json'], { env: withSession() });
+    const shown = await keyhold(['profile', 'show', profileOf(imported.stdout, p('urls', 'shop', '.env')), '--reveal', '--json'], { env: withSession() });
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(JSON.stringify(url).slice(1, -1));
   });
@@ -145,11 +148,12 @@ describe('keyhold scan', () => {
     const r = await keyhold(['scan', '--no-well-known', p('hostile'), '--import', '--json'], { env: withSession() });
     expect(r.code, r.stderr).toBe(0);
     expect(findingsOf(r.stdout).map((f) => f.import?.result)).toEqual(['imported']);
-    const json = await keyhold(['profile', 'history', 'app/local', '--json'], { env: withSession() });
+    const app = profileOf(r.stdout, p('hostile', evil, 'app', '.env'));
+    const json = await keyhold(['profile', 'history', app, '--json'], { env: withSession() });
     // JSON keeps the name exactly (escaped by JSON itself), and so raw control bytes never reach the terminal.
     expect((JSON.parse(json.stdout) as { source: string }[])[0]!.source).toContain(p('hostile', evil, 'app', '.env'));
     expect(json.stdout).not.toMatch(CONTROL);
-    const text = await keyhold(['profile', 'history', 'app/local'], { env: withSession() });
+    const text = await keyhold(['profile', 'history', app], { env: withSession() });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('evil\\x0a\\x1b]0;pwned\\x07\\x1b[2J');
     expect(text.stdout).not.toMatch(CONTROL);
@@ -168,7 +172,7 @@ describe('keyhold scan', () => {
     expect(outcomes).toContainEqual(['billing', 'imported', null]);
     expect(outcomes).toContainEqual([reversed, 'refused', expect.stringContaining('U+202E')]);
     expect(outcomes).toContainEqual(['x'.repeat(12), 'refused', expect.stringContaining('longer than')]);
-    expect((await keyhold(['profile', 'show', 'billing/local', '--json'], { env: withSession() })).code).toBe(0);
+    expect((await keyhold(['profile', 'show', profileOf(r.stdout, p('folders', 'billing', '.env')), '--json'], { env: withSession() })).code).toBe(0);
 
     const text = await keyhold(['scan', '--no-well-known', p('folders'), '--import'], { env: withSession() });
     expect(text.stderr).toMatch(

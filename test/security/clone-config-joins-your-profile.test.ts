@@ -11,7 +11,8 @@ import { PASSWORD, tempDir } from '../helpers/vault';
 // server, added the clone's key to the person's github/mcp and rewrote the clone's server to
 // `keyhold run --profile github/mcp -- node tools/mcp-server.js`: the clone's code then ran with the
 // person's GitHub token. `scan --import` did the same with two folders of one name. Values from a
-// file now go into an existing profile only if the file holds everything the profile holds.
+// file now go into an existing profile only if the file holds everything the profile holds, and a
+// file found outside a server's config has a profile of its own (FOLDER/FILE-TAG).
 
 let t: ReturnType<typeof tempDir>;
 let env: Record<string, string>;
@@ -57,39 +58,63 @@ describe("a clone's config with a server of the same name", () => {
   });
 });
 
+// The profile of a file's values is its own (src/core/agents/import.ts, fileProfileName): FOLDER/FILE-TAG.
+const profileOf = (stdout: string, file: string) =>
+  /^profile (\S+) /.exec(
+    (JSON.parse(stdout) as { findings: { file: string; import: { target: string } }[] }).findings.find((f) => f.file === file)!.import.target,
+  )![1]!;
+
 describe('scan --import from two folders of one name', () => {
-  it("leaves the clone's values out of the profile your folder filled, and says why", async () => {
+  let own = '';
+
+  it("puts the clone's values in a profile of their own, never in the one your folder filled", async () => {
     const ownEnv = write(join(t.dir, 'code', 'api', '.env'), `STRIPE_SECRET_KEY=${STRIPE}\n`);
     const first = await keyhold(['scan', '--no-well-known', ownEnv, '--import', '--json'], { env });
     expect(first.code, first.stderr).toBe(0);
-    expect(await keysOf('api/local')).toEqual(['STRIPE_SECRET_KEY']);
+    own = profileOf(first.stdout, ownEnv);
+    expect(await keysOf(own)).toEqual(['STRIPE_SECRET_KEY']);
 
     const cloneEnv = write(join(t.dir, 'clones', 'api', '.env'), `PROXY_TOKEN=${lookalike.github()}\n`);
-    const r = await keyhold(['scan', '--no-well-known', cloneEnv, '--import'], { env });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('api/local holds STRIPE_SECRET_KEY, which this file does not: its values stay out of a profile it did not fill.');
-    expect(await keysOf('api/local')).toEqual(['STRIPE_SECRET_KEY']);
+    const r = await keyhold(['scan', '--no-well-known', cloneEnv, '--import', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const clone = profileOf(r.stdout, cloneEnv);
+    expect(clone).not.toBe(own);
+    expect(await keysOf(own)).toEqual(['STRIPE_SECRET_KEY']);
+    expect(await keysOf(clone)).toEqual(['PROXY_TOKEN']);
   });
 
   it('takes a new key from the file that filled the profile', async () => {
     const ownEnv = write(join(t.dir, 'code', 'api', '.env'), `STRIPE_SECRET_KEY=${STRIPE}\nDEPLOY_TOKEN=${lookalike.github()}\n`);
     const r = await keyhold(['scan', '--no-well-known', ownEnv, '--import'], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(await keysOf('api/local')).toEqual(['STRIPE_SECRET_KEY', 'DEPLOY_TOKEN']);
+    expect(await keysOf(own)).toEqual(['STRIPE_SECRET_KEY', 'DEPLOY_TOKEN']);
+  });
+});
+
+describe("scan --import of a clone's config with a server of the same name", () => {
+  it('leaves its values out of the profile your server filled, and says why', async () => {
+    const clone = write(join(t.dir, 'clone-import', '.mcp.json'), mcpConfig('node', { PROJECT_API_KEY: lookalike.generic() }));
+    const r = await keyhold(['scan', '--no-well-known', clone, '--import'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'github/mcp holds GITHUB_PERSONAL_ACCESS_TOKEN, GITHUB_APP_TOKEN, which this file does not: its values stay out of a profile it did not fill.',
+    );
+    expect(await keysOf('github/mcp')).toEqual(['GITHUB_PERSONAL_ACCESS_TOKEN', 'GITHUB_APP_TOKEN']);
   });
 
   it('fills a new profile from one file per import', async () => {
-    const a = write(join(t.dir, 'one', 'web', '.env'), `WEB_TOKEN=${lookalike.github()}\n`);
-    const b = write(join(t.dir, 'two', 'web', '.env'), `OTHER_TOKEN=${lookalike.github()}\n`);
+    const serve = (values: Record<string, string>) => JSON.stringify({ mcpServers: { web: { command: 'npx', env: values } } }, null, 2);
+    const a = write(join(t.dir, 'one', '.mcp.json'), serve({ WEB_TOKEN: lookalike.github() }));
+    const b = write(join(t.dir, 'two', '.mcp.json'), serve({ OTHER_TOKEN: lookalike.github() }));
     const r = await keyhold(['scan', '--no-well-known', a, b, '--import', '--json'], { env });
     expect(r.code).toBe(1);
     const outcomes = (JSON.parse(r.stdout) as { findings: { file: string; import: { result: string; reason?: string } }[] }).findings;
     expect(outcomes.find((f) => f.file === a)?.import.result).toBe('imported');
     expect(outcomes.find((f) => f.file === b)?.import).toEqual({
       result: 'conflict',
-      target: 'profile web/local OTHER_TOKEN',
-      reason: `web/local takes values from ${a} in this import, not from another file as well.`,
+      target: 'profile web/mcp OTHER_TOKEN',
+      reason: `web/mcp takes values from ${a} in this import, not from another file as well.`,
     });
-    expect(await keysOf('web/local')).toEqual(['WEB_TOKEN']);
+    expect(await keysOf('web/mcp')).toEqual(['WEB_TOKEN']);
   });
 });

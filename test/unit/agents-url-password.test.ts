@@ -214,8 +214,10 @@ describe('what scan shows, the wrap preview and the import', () => {
     mkdirSync(join(dir.dir, 'shop'));
     writeFileSync(join(dir.dir, 'shop', '.env'), `DATABASE_URL=${url}\n`);
     const { findings } = scan({ paths: [dir.dir], wellKnown: false });
-    const outcomes = importFindings(vault, findings);
-    expect(outcomes.map((o) => [o.result, o.target])).toEqual([['imported', { type: 'profile', agentId: 'shop', name: 'local', key: 'DATABASE_URL' }]]);
+    const { outcomes } = importFindings(vault, findings);
+    expect(outcomes.map((o) => [o.result, o.target])).toEqual([
+      ['imported', { type: 'profile', agentId: 'shop', name: expect.stringMatching(/^env-[0-9a-f]{8}$/), key: 'DATABASE_URL' }],
+    ]);
     const profile = vault.profiles.list().find((p) => p.agentId === 'shop')!;
     expect(vault.profiles.load(profile.id).secrets.authData).toEqual({ DATABASE_URL: url });
 

@@ -9,10 +9,12 @@ import {
   readConfigText,
   scan,
   vaultLookup,
+  type EarlierProfile,
   type Finding,
   type ImportOutcome,
   type ImportTarget,
   type LeftCredential,
+  type SkippedFile,
   wrapDiff,
 } from '../../core/agents';
 import { assertNoBackup, backupOf, configTarget, restoreWrapped, storeWrapSecrets, writeWrapped } from '../../core/agents/mcp-files';
@@ -20,7 +22,7 @@ import type { SecretMask } from '../../core/devflow';
 import { redactionMask } from '../../core/devflow/redact';
 import { sessionToken, withItems, withVault, type GlobalOptions } from '../context';
 import { KeyholdError } from '../../shared/errors';
-import { currentIo, env, err, printJson, printTable, processIo, say, sayErr, setExitCode } from '../io';
+import { cleanField, currentIo, env, err, printJson, printTable, processIo, say, sayErr, setExitCode } from '../io';
 import { shellWord } from '../parse';
 
 /** Found credentials: the exit status scripts and hooks test, as `grep` does. */
@@ -33,6 +35,20 @@ function printFindings(findings: readonly Finding[]): void {
     ['FILE:LINE', 'WHERE', 'KIND', 'KEY', 'IN VAULT'],
     findings.map((f) => [`${f.file}:${f.line}`, f.where || '-', f.label, f.masked, f.vaultItem ?? f.inVault]),
   );
+}
+
+/** The files scan meant to read and could not, after the summary: a file passed over is never silent. */
+function saySkipped(skipped: readonly SkippedFile[]): void {
+  if (skipped.length === 0) return;
+  sayErr(`Not read (${skipped.length} file${skipped.length === 1 ? '' : 's'}):\n`);
+  for (const s of skipped) sayErr(`  ${cleanField(s.path)}: ${s.message}\n`);
+}
+
+/** Said once, when an import begins a file's own profile beside the one an earlier import filled for its folder. */
+function sayEarlier(earlier: readonly EarlierProfile[]): void {
+  for (const e of earlier) {
+    sayErr(`${e.profile}, from an earlier import, is left as it is: each file's values now go to a profile of its own (${e.now.join(', ')}).\n`);
+  }
 }
 
 interface ScanOpts {
@@ -51,16 +67,20 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
     .addHelpText(
       'after',
       '\nExit status: 0 nothing found, 1 something found (after --import: 0 once every finding is in the vault).\n' +
-        'Whether the vault holds a value is shown when it is open (KEYHOLD_SESSION), else "unknown".\n',
+        'Whether the vault holds a value is shown when it is open (KEYHOLD_SESSION), else "unknown".\n' +
+        'Files it meant to read and could not (too large, unreadable, not UTF-8, binary, a pipe or device, a link in a folder)\n' +
+        'are named on standard error after the table (--json: "skipped"); they do not change the exit status.\n' +
+        "--import puts the values of each file in a profile of its own: shell/zshrc, FOLDER/env-TAG (TAG: from the folder's path).\n",
     )
     .action(async (paths: string[], opts: ScanOpts) => {
       const run = (lookup?: (value: string) => string | null) => scan({ paths, wellKnown: opts.wellKnown, env: env(), lookup });
       let outcomes: ImportOutcome[] | undefined;
+      let earlier: EarlierProfile[] = [];
       let result;
       if (opts.import) {
-        ({ result, outcomes } = await withVault(globals(), (vault) => {
+        ({ result, outcomes, earlier } = await withVault(globals(), (vault) => {
           const found = run(vaultLookup(vault));
-          return { result: found, outcomes: importFindings(vault, found.findings) };
+          return { result: found, ...importFindings(vault, found.findings) };
         }));
       } else if (sessionToken() !== undefined) {
         try {
@@ -89,6 +109,8 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
                 }
               : {}),
           })),
+          skipped: result.skipped,
+          ...(outcomes ? { earlier } : {}),
         });
       } else if (outcomes) {
         printTable(
@@ -101,6 +123,8 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
       const files = new Set(findings.map((f) => f.file)).size;
       if (!opts.json) {
         sayErr(`${findings.length} credential${findings.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'} (${result.filesRead} read).\n`);
+        saySkipped(result.skipped);
+        sayEarlier(earlier);
         if (outcomes?.some((o) => o.result === 'conflict')) {
           err('Conflicts were left as they are: the vault already holds another value there. Import those by hand.\n');
         }

@@ -1,23 +1,50 @@
+import { createHash } from 'node:crypto';
 import { basename, dirname } from 'node:path';
-import { agentIdProblem } from '../../shared/domain';
-import { isReservedKey } from '../../shared/text-rules';
+import type { EarlierProfile } from '../../shared/contract';
+import { agentIdProblem, LIMITS } from '../../shared/domain';
+import { isReservedKey, labelProblem } from '../../shared/text-rules';
 import { isEnvName } from '../devflow/env-names';
 import type { Vault } from '../vault/vault';
+import { formatOf } from './locations';
 import type { Finding } from './scan';
 import { vaultLookup } from '../vault/held-values';
 
 /** The profile name an MCP server's secrets are kept under (its agent id is the server's name). */
 export const MCP_PROFILE_NAME = 'mcp';
-/** The profile name values from .env files, shell files and other configs are kept under. */
+/**
+ * The one profile name earlier imports gave every file of a folder (`api/local`) and every shell
+ * file (`shell/local`), whose second file was then a conflict at every import. Such a profile is
+ * left as it is; its files' new values go to profiles of their own (`earlier` in the report).
+ */
 export const LOCAL_PROFILE_NAME = 'local';
+/** The agent id of the profiles of shell files, wherever they are. */
+export const SHELL_AGENT_ID = 'shell';
+const TAG_CHARS = 8;
+
+/**
+ * The profile name of one file: its own name without a leading dot (`zshrc`, `env.local`,
+ * `config.fish`). A well-known place is one per home, so that is all; any other file's name ends
+ * with 8 hex digits of its folder's path (`env-3fa91c0e`), so that two files of one name in two
+ * folders of one name (`~/shop/api/.env`, `~/blog/api/.env`) never fill one profile, whatever
+ * was scanned with them, and each import of a file names the same profile.
+ */
+export function fileProfileName(file: string, wellKnown: boolean): string {
+  const own = basename(file).replace(/^\./, '');
+  if (wellKnown) return own;
+  const tag = createHash('sha256').update(dirname(file)).digest('hex').slice(0, TAG_CHARS);
+  return `${Array.from(own)
+    .slice(0, LIMITS.nameChars - TAG_CHARS - 1)
+    .join('')}-${tag}`;
+}
 
 export type ImportTarget =
   { type: 'profile'; agentId: string; name: string; key: string } | { type: 'byok'; kind: string; provider: 'anthropic' | 'openai' | 'google' };
 
 /**
  * Where a finding goes: an MCP server's variable to that server's profile; a model provider's key
- * found elsewhere to the BYOK key of that provider; anything else to a profile named after the
- * folder that holds the file (`shell` for shell start-up files), under its variable name.
+ * found elsewhere to the BYOK key of that provider; anything else to the profile of its file
+ * (`fileProfileName`) under the agent id of its folder's name (`shell` for shell files), under its
+ * variable name. One file, one profile: a profile is not joined by another file (`valuesNotFrom`).
  */
 export function importTarget(f: Finding): ImportTarget {
   const key = f.name !== null && isEnvName(f.name) && !isReservedKey(f.name) ? f.name : f.rule.toUpperCase().replace(/-/g, '_');
@@ -25,8 +52,9 @@ export function importTarget(f: Finding): ImportTarget {
   if (f.provider === 'anthropic' || f.provider === 'openai' || f.provider === 'google') {
     return { type: 'byok', kind: f.provider, provider: f.provider };
   }
-  const agentId = f.source === 'shell' ? 'shell' : basename(dirname(f.file)) || 'local';
-  return { type: 'profile', agentId, name: LOCAL_PROFILE_NAME, key };
+  const shell = f.source === 'shell' || formatOf(f.file) === 'shell';
+  const agentId = shell ? SHELL_AGENT_ID : basename(dirname(f.file)) || LOCAL_PROFILE_NAME;
+  return { type: 'profile', agentId, name: fileProfileName(f.file, f.wellKnown), key };
 }
 
 /** Where a finding was, as its history records it: the file, the line, and the JSON/TOML path if any. */
@@ -57,8 +85,16 @@ export function valuesNotFrom(held: Readonly<Record<string, string>>, incoming: 
   return Object.keys(held).filter((name) => incoming.get(name) !== held[name]);
 }
 
-/** Why a target's agent id (a folder's or a server's name) cannot name a profile, or null. */
-const targetProblem = (target: ImportTarget): string | null => (target.type === 'profile' ? agentIdProblem(target.agentId) : null);
+/** Why a target's agent id (a folder's or a server's name) or name (a file's) cannot name a profile, or null. */
+const targetProblem = (target: ImportTarget): string | null =>
+  target.type === 'profile' ? (agentIdProblem(target.agentId) ?? labelProblem(target.name, 'Profile name', LIMITS.nameChars)) : null;
+
+export type { EarlierProfile };
+
+export interface ImportReport {
+  outcomes: ImportOutcome[];
+  earlier: EarlierProfile[];
+}
 
 /**
  * Stores findings in the vault as drafts (nothing is pushed until a person says so), each value
@@ -66,7 +102,7 @@ const targetProblem = (target: ImportTarget): string | null => (target.type === 
  * different value is left as it is, and one whose name cannot be an agent id is refused. History
  * records each change with the reason "import" and where each value was found (file and line).
  */
-export function importFindings(vault: Vault, findings: readonly Finding[]): ImportOutcome[] {
+export function importFindings(vault: Vault, findings: readonly Finding[]): ImportReport {
   const lookup = vaultLookup(vault);
   const outcomes: ImportOutcome[] = [];
   const profileSets = new Map<string, { agentId: string; name: string; values: Record<string, string>; sources: string[] }>();
@@ -144,12 +180,17 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
     planned.add(finding.value);
     outcome('imported');
   }
+  const earlier = new Map<string, string[]>();
   for (const { agentId, name, values, sources } of profileSets.values()) {
     const existing = profiles.find((p) => p.agentId === agentId && p.name === name);
     const source = sources.join('; ');
     if (existing) vault.profiles.edit(existing.id, { set: values }, { reason: 'import', source });
     else vault.profiles.create({ agentId, name, authData: values, draft: true }, 'import', source);
+    if (!existing && name !== MCP_PROFILE_NAME && name !== LOCAL_PROFILE_NAME && profiles.some((p) => p.agentId === agentId && p.name === LOCAL_PROFILE_NAME)) {
+      const label = `${agentId}/${LOCAL_PROFILE_NAME}`;
+      earlier.set(label, [...(earlier.get(label) ?? []), `${agentId}/${name}`]);
+    }
   }
   for (const [kind, { provider, value, source }] of byokSets) vault.byok.set({ kind, provider, apiKey: value, draft: true }, 'import', source);
-  return outcomes;
+  return { outcomes, earlier: [...earlier].map(([profile, now]) => ({ profile, now })) };
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { keyHint } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
@@ -7,7 +7,7 @@ import { assignmentLines, detect, formatPath, type Detected, type FileFormat } f
 import { formatOf, wellKnownPlaces } from './locations';
 import { GENERIC_RULE, URL_PASSWORD_RULE } from './rules';
 import { findUrlPasswords } from './url-password';
-import { MAX_CONFIG_BYTES, MAX_FILE_BYTES, readCandidate, walkTree } from './walk';
+import { MAX_CONFIG_BYTES, MAX_FILE_BYTES, readScanned, walkTree, type Skip, type SkippedFile } from './walk';
 
 /** Whether the vault holds the same value: only known while it is unlocked. */
 export type InVault = 'yes' | 'no' | 'unknown';
@@ -21,6 +21,8 @@ export interface Finding extends Detected {
   inVault: InVault;
   /** Where the vault holds it, e.g. `byok claude-code`, when it does. */
   vaultItem: string | null;
+  /** The file is one of the well-known places (one per home: `~/.zshrc`), whatever way the scan came to it. */
+  wellKnown: boolean;
 }
 
 export interface ScanOptions {
@@ -38,6 +40,8 @@ export interface ScanResult {
   findings: Finding[];
   /** How many files were read (after name, size and binary checks). */
   filesRead: number;
+  /** The files it meant to read and could not, by path: never those ignored by design (node_modules, .gitignore). */
+  skipped: SkippedFile[];
 }
 
 /**
@@ -84,28 +88,32 @@ export function scan(options: ScanOptions): ScanResult {
   const places = wellKnownPlaces(options.env, options.platform);
   if (options.wellKnown) for (const place of places) files.set(resolve(place.path), place.format);
   // Read whatever their size (up to MAX_CONFIG_BYTES), also when a walk finds them: the agent tools' own configs, and files named.
-  const chosen = new Set(places.map((place) => resolve(place.path)));
+  const wellKnown = new Set(places.map((place) => resolve(place.path)));
+  const chosen = new Set(wellKnown);
+  const passed = new Map<string, Skip>();
   for (const given of options.paths) {
     const root = resolve(given);
     if (!existsSync(root)) throw new KeyholdError('BadInput', `Nothing to scan at ${given}: no such file or folder.`);
-    const direct = formatOf(root);
-    let walked = false;
-    for (const f of walkTree(root)) {
-      walked = true;
-      if (!files.has(f.path)) files.set(f.path, f.format);
-    }
-    // A single file named on the command line is read even if its name is not a usual one.
-    if (!walked && existsSync(root)) {
-      if (!files.has(root)) files.set(root, direct ?? 'text');
+    if (statSync(root).isDirectory()) {
+      for (const f of walkTree(root, (path, skip) => passed.set(path, skip))) if (!files.has(f.path)) files.set(f.path, f.format);
+    } else {
+      // A single file named on the command line is read even if its name is not a usual one.
+      if (!files.has(root)) files.set(root, formatOf(root) ?? 'text');
       chosen.add(root);
     }
   }
 
   const findings: Finding[] = [];
+  const skipped = new Map<string, SkippedFile>();
   let filesRead = 0;
   for (const [file, format] of files) {
-    const text = readCandidate(file, chosen.has(file) ? MAX_CONFIG_BYTES : MAX_FILE_BYTES);
-    if (text === null) continue;
+    const read = readScanned(file, chosen.has(file) ? MAX_CONFIG_BYTES : MAX_FILE_BYTES);
+    if (read === null) continue;
+    if (!('text' in read)) {
+      skipped.set(file, { path: file, ...read });
+      continue;
+    }
+    const { text } = read;
     filesRead++;
     const found = detect(format, text);
     if (format === 'dotenv') found.push(...besideKeyholdToml(file, text, found));
@@ -118,10 +126,13 @@ export function scan(options: ScanOptions): ScanResult {
         masked: maskedHint(d),
         inVault: options.lookup ? (vaultItem ? 'yes' : 'no') : 'unknown',
         vaultItem,
+        wellKnown: wellKnown.has(file),
       });
     }
   }
-  return { findings, filesRead };
+  // A link a walk passed over may be a well-known place, read through the link as such.
+  for (const [path, skip] of passed) if (!files.has(path)) skipped.set(path, { path, ...skip });
+  return { findings, filesRead, skipped: [...skipped.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
 }
 
 /** A finding as it may be shown or written out: everything but the value. */

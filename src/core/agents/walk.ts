@@ -1,6 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Dirent, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import type { SkippedFile } from '../../shared/contract';
 import { formatOf } from './locations';
 import type { FileFormat } from './detect';
 
@@ -59,18 +61,81 @@ function ignored(layers: readonly Layer[], path: string, isDir: boolean): boolea
 }
 
 /**
+ * Why scan did not read a file it meant to read: one that can hold keys by its name (or one named,
+ * or a well-known place that exists) and that it could not read. Files ignored by design (in
+ * node_modules, .git, gitignored, or with a name that holds no keys) are not skipped: they were
+ * never meant to be read. Its message is built from the file's type, size and error code, never
+ * from its content.
+ */
+export type { SkippedFile };
+export type SkipReason = SkippedFile['reason'];
+export type Skip = Omit<SkippedFile, 'path'>;
+
+const MIB = 1024 * 1024;
+// Rounded up: a file 1 byte over 1 MiB does not read as "1.0 MiB, larger than 1 MiB".
+const sizeText = (bytes: number): string => (bytes < MIB ? `${Math.ceil(bytes / 1024)} KiB` : `${Math.ceil((bytes / MIB) * 10) / 10} MiB`);
+
+const ERRORS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'a loop of symbolic links',
+  EIO: 'an input/output error',
+  ENAMETOOLONG: 'its name is too long',
+};
+const errorText = (e: unknown): string => {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return ERRORS[code] ?? (code === '' ? 'an error' : `error ${code}`);
+};
+
+function notAFile(stat: Stats | Dirent): Skip {
+  const what = stat.isFIFO()
+    ? 'a named pipe'
+    : stat.isSocket()
+      ? 'a socket'
+      : stat.isCharacterDevice() || stat.isBlockDevice()
+        ? 'a device'
+        : stat.isDirectory()
+          ? 'a folder'
+          : 'not a regular file';
+  return { reason: 'not-a-file', message: `${what}, not a file` };
+}
+
+function tooLarge(size: number, maxBytes: number): Skip {
+  const limit = `${sizeText(maxBytes)}`;
+  return {
+    reason: 'too-large',
+    message:
+      maxBytes < MAX_CONFIG_BYTES
+        ? `${sizeText(size)}: larger than the ${limit} read of a file found in a folder (a file named to scan is read up to ${sizeText(MAX_CONFIG_BYTES)})`
+        : `${sizeText(size)}: larger than the ${limit} scan reads`,
+  };
+}
+
+/** What is left of the text check: a NUL is binary (as git judges), UTF-16 (a PowerShell redirect) and Latin-1 are not UTF-8. */
+function textProblem(body: Buffer): Skip | null {
+  const bom = body.length >= 2 && ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff));
+  if (bom) return { reason: 'not-utf8', message: 'UTF-16 text, not UTF-8: save it as UTF-8 to have it read' };
+  if (body.includes(0)) return { reason: 'binary', message: 'binary (it holds a NUL byte)' };
+  // Read with replacement characters, a value would be imported other than it is.
+  if (!isUtf8(body)) return { reason: 'not-utf8', message: 'not UTF-8 text: save it as UTF-8 to have it read' };
+  return null;
+}
+
+/**
  * The files under `root` that can hold keys (judged by name, see `formatOf`), honouring every
  * `.gitignore` on the way down, never following symbolic links, and skipping dependency folders.
- * Unreadable folders are passed over.
+ * What it passes over that it would have read (a link or a pipe with such a name, a folder it
+ * cannot list) goes to `passed`.
  */
-export function* walkTree(root: string): Generator<WalkedFile> {
+export function* walkTree(root: string, passed: (path: string, skip: Skip) => void = () => {}): Generator<WalkedFile> {
   const stack: { dir: string; layers: Layer[] }[] = [{ dir: root, layers: [] }];
   while (stack.length > 0) {
     const { dir, layers: parent } = stack.pop()!;
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
+    } catch (e) {
+      passed(dir, { reason: 'unreadable', message: `a folder that cannot be listed: ${errorText(e)}` });
       continue;
     }
     const own = entries.some((e) => e.name === '.gitignore' && e.isFile()) ? readIgnoreFile(dir) : null;
@@ -80,31 +145,38 @@ export function* walkTree(root: string): Generator<WalkedFile> {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name) && !ignored(layers, path, true)) subdirs.push(path);
-      } else if (entry.isFile()) {
-        const format = formatOf(path);
-        if (format !== null && !ignored(layers, path, false)) yield { path, format };
+        continue;
       }
+      const format = formatOf(path);
+      if (format === null || ignored(layers, path, false)) continue;
+      if (entry.isFile()) yield { path, format };
+      else if (entry.isSymbolicLink()) {
+        passed(path, { reason: 'symlink', message: "a symbolic link: a folder's links are not followed (the file it leads to is read when named)" });
+      } else passed(path, notAFile(entry));
     }
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push({ dir: subdirs[i]!, layers });
   }
 }
 
 /**
- * A file's text if it is UTF-8-ish text of at most `maxBytes`; null for a binary (a NUL byte, as git
- * judges), a larger file, anything but a regular file, or one that cannot be read. Opened without blocking: a
- * named pipe where a config is expected (~/.claude.json) would otherwise hold the scan until
- * something wrote to it.
+ * A file's text if it is UTF-8 text of at most `maxBytes`; else why it was not read; null when
+ * nothing is there (a well-known place most people do not have). Opened without blocking: a named
+ * pipe where a config is expected (~/.claude.json) would otherwise hold the scan until something
+ * wrote to it.
  */
-export function readCandidate(path: string, maxBytes = MAX_FILE_BYTES): string | null {
+export function readScanned(path: string, maxBytes = MAX_FILE_BYTES): { text: string } | Skip | null {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch {
-    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return { reason: 'unreadable', message: `cannot be read: ${errorText(e)}` };
+    return isLink(path) ? { reason: 'unreadable', message: 'a symbolic link to a file that does not exist' } : null;
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.size > maxBytes) return null;
+    if (!stat.isFile()) return notAFile(stat);
+    if (stat.size > maxBytes) return tooLarge(stat.size, maxBytes);
     const size = stat.size;
     const bytes = Buffer.alloc(size);
     let read = 0;
@@ -114,11 +186,24 @@ export function readCandidate(path: string, maxBytes = MAX_FILE_BYTES): string |
       read += n;
     }
     const body = bytes.subarray(0, read);
-    if (body.includes(0)) return null;
-    return body.toString('utf8');
-  } catch {
-    return null;
+    return textProblem(body) ?? { text: body.toString('utf8') };
+  } catch (e) {
+    return { reason: 'unreadable', message: `cannot be read: ${errorText(e)}` };
   } finally {
     closeSync(fd);
   }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** A file's text as `readScanned` reads it, or null whatever kept it from being read. */
+export function readCandidate(path: string, maxBytes = MAX_FILE_BYTES): string | null {
+  const read = readScanned(path, maxBytes);
+  return read !== null && 'text' in read ? read.text : null;
 }

@@ -349,9 +349,10 @@ export function createBackend(deps: ApiDeps): ApiBackend {
       return { path };
     },
     agentScan: () => {
-      const { findings, filesRead } = scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(vault()) });
+      const { findings, filesRead, skipped } = scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(vault()) });
       return {
         filesRead,
+        skipped,
         findings: findings.map((f) => ({
           file: f.file,
           line: f.line,
@@ -398,9 +399,9 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     },
     agentImport: () => {
       const v = vault();
-      const outcomes = importFindings(v, scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(v) }).findings);
+      const { outcomes, earlier } = importFindings(v, scan({ paths: [], wellKnown: true, env: deps.scanEnv ?? process.env, lookup: vaultLookup(v) }).findings);
       const count = (result: string) => outcomes.filter((o) => o.result === result).length;
-      return { imported: count('imported'), held: count('held'), conflicts: count('conflict'), refused: count('refused') };
+      return { imported: count('imported'), held: count('held'), conflicts: count('conflict'), refused: count('refused'), earlier };
     },
     settingsGet: () => deps.settings.get(),
     settingsSet: async ({ password, ...patch }) => {

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import type { FoundCredential, WrapLeftCredential } from '../../shared/contract';
+import type { EarlierProfile, FoundCredential, SkippedFile, WrapLeftCredential } from '../../shared/contract';
 import { errorField, useApi } from '../api';
 import { useInvalidateItems } from '../hooks';
 import { qk } from '../queries';
@@ -12,6 +12,36 @@ function byFile(findings: readonly FoundCredential[]): [string, FoundCredential[
   const groups = new Map<string, FoundCredential[]>();
   for (const f of findings) groups.set(f.file, [...(groups.get(f.file) ?? []), f]);
   return [...groups];
+}
+
+/** Said once: an import began a file's own profile beside the one an earlier import filled for its folder. */
+const earlierText = (earlier: readonly EarlierProfile[]): string =>
+  earlier
+    .map((e) => ` ${e.profile}, from an earlier import, is left as it is: each file's values now go to a profile of its own (${e.now.join(', ')}).`)
+    .join('');
+
+/** The files the scan meant to read and could not: keys in them are not in the list above. */
+function NotRead({ skipped }: { skipped: readonly SkippedFile[] }) {
+  if (skipped.length === 0) return null;
+  return (
+    <section aria-label="Files not read">
+      <h2 className="small">Not read</h2>
+      <p className="small">Keyhold could not read these files, so keys in them are not listed here.</p>
+      <ul className="findings">
+        {skipped.map((s) => (
+          <li key={s.path} className="finding finding-warning">
+            <span className="finding-icon" aria-hidden="true">
+              ?
+            </span>
+            <div>
+              <div className="finding-title mono">{s.path}</div>
+              <div className="small">{s.message}</div>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
 }
 
 /**
@@ -98,7 +128,7 @@ export function FoundView() {
       void qc.invalidateQueries({ queryKey: qk.found });
       toast(
         'info',
-        `Imported ${r.imported} as drafts; ${r.held} already in the vault${r.conflicts > 0 ? `; ${r.conflicts} left alone (the vault holds another value there)` : ''}${r.refused > 0 ? `; ${r.refused} not imported (a folder or server name that cannot name a profile: add those by hand)` : ''}.`,
+        `Imported ${r.imported} as drafts; ${r.held} already in the vault${r.conflicts > 0 ? `; ${r.conflicts} left alone (the vault holds another value there)` : ''}${r.refused > 0 ? `; ${r.refused} not imported (a folder or server name that cannot name a profile: add those by hand)` : ''}.${earlierText(r.earlier)}`,
       );
     },
   });
@@ -123,7 +153,12 @@ export function FoundView() {
       {found.isPending ? <Spinner label="Looking in the agent tools' configs" /> : null}
       <ErrorNote error={found.error ?? importAll.error} />
       {wrapped ? <LeftInWrapped file={wrapped.file} left={wrapped.left} onClose={() => setWrapped(null)} /> : null}
-      {found.data && found.data.findings.length === 0 ? <Empty title="Nothing found">No keys in the {found.data.filesRead} config files read.</Empty> : null}
+      {found.data && found.data.findings.length === 0 ? (
+        <Empty title="Nothing found">
+          No keys in the {found.data.filesRead} config files read.
+          {found.data.skipped.length > 0 ? ` ${found.data.skipped.length} could not be read: see below.` : ''}
+        </Empty>
+      ) : null}
       {found.data
         ? byFile(found.data.findings).map(([file, items]) => (
             <section key={file} aria-label={file}>
@@ -160,6 +195,7 @@ export function FoundView() {
             </section>
           ))
         : null}
+      {found.data ? <NotRead skipped={found.data.skipped} /> : null}
     </div>
   );
 }
