@@ -80,7 +80,7 @@ export interface DockerEnvArg {
 }
 
 /** Whether `command` is docker or podman (by its file name, a path or `.exe` allowed). */
-export function isContainerRunner(command: string): boolean {
+function isContainerRunner(command: string): boolean {
   return RUNNERS.has(
     basename(command.replaceAll('\\', '/'))
       .replace(/\.exe$/i, '')

@@ -18,7 +18,7 @@ export const MCP_PROFILE_NAME = 'mcp';
  */
 export const LOCAL_PROFILE_NAME = 'local';
 /** The agent id of the profiles of shell files, wherever they are. */
-export const SHELL_AGENT_ID = 'shell';
+const SHELL_AGENT_ID = 'shell';
 const TAG_CHARS = 8;
 
 /**

@@ -28,19 +28,17 @@ export {
 export { ALL_RULES_PATTERN, KEY_RULES, shannonEntropy, type KeyProvider, type KeyRule } from './rules';
 export { DOTENV_BESIDE_KEYHOLD_TOML, publicFinding, scan, type Finding, type InVault, type ScanOptions, type ScanResult } from './scan';
 export { heldValues, vaultLookup, type HeldValue } from '../vault/held-values';
-export { readCandidate, readScanned, walkTree, type Skip, type SkippedFile, type SkipReason, type WalkedFile } from './walk';
+export { readCandidate, walkTree, type SkippedFile, type WalkedFile } from './walk';
 export {
   fileProfileName,
   importFindings,
   importTarget,
   LOCAL_PROFILE_NAME,
   MCP_PROFILE_NAME,
-  SHELL_AGENT_ID,
   type EarlierProfile,
   type ImportOutcome,
   type ImportReport,
   type ImportTarget,
 } from './import';
 export { findProjectFile, parseProjectFile, PROJECT_FILE } from './project-file';
-export { backupOf, configTarget, readConfigText, restoreWrapped, storeWrapSecrets, writeWrapped } from './mcp-files';
-export { assertNoBackup } from './mcp-files';
+export { assertNoBackup, backupOf, configTarget, readConfigText, restoreWrapped, storeWrapSecrets, writeWrapped } from './mcp-files';

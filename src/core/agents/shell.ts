@@ -5,7 +5,7 @@
  * whole, as the shell reads it, not as its first line.
  */
 
-export interface ShellStatement {
+interface ShellStatement {
   /** 1-based lines of its first and last character. */
   start: number;
   end: number;
@@ -24,7 +24,7 @@ const SETS = new RegExp(`^[ \\t]*(?:(?:export[ \\t]+)?${NAME}[ \\t]*=|setenv[ \\
  * apostrophes) a line break ends it, so a stray quote cannot hide the lines after it. Only the
  * shell's quoting is read, nothing is expanded.
  */
-export function shellStatements(text: string): ShellStatement[] {
+function shellStatements(text: string): ShellStatement[] {
   const out: ShellStatement[] = [];
   let quote: "'" | '"' | null = null;
   let comment = false;
@@ -83,7 +83,7 @@ const FISH = new RegExp(`^[ \\t]*set(?:[ \\t]+-{1,2}[A-Za-z-]+)*[ \\t]+(${NAME})
  * A statement that sets a variable, as a `NAME=value` line a .env reader takes (quotes and all), or
  * null. POSIX assignments are passed as they are.
  */
-export function asAssignment(statement: string): string | null {
+function asAssignment(statement: string): string | null {
   if (POSIX.test(statement)) return statement;
   const m = CSH.exec(statement) ?? FISH.exec(statement);
   if (!m) return null;
