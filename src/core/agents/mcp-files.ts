@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, realpathSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { agentIdProblem } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
@@ -9,7 +9,7 @@ import type { Vault } from '../vault/vault';
 import type { WrapRecords } from '../vault/wrapped-configs';
 import { valuesNotFrom } from './import';
 import type { WrapPlan } from './mcp-wrap';
-import { MAX_CONFIG_BYTES } from './walk';
+import { MAX_CONFIG_BYTES, readRegularFile } from './walk';
 
 /*
  * Applying a wrap: the secrets into the vault first, then a record of the wrap in the vault (the
@@ -80,26 +80,18 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * not give back the bytes it had.
  */
 export function readConfigText(file: string): string {
-  let bytes: Buffer;
+  let read: ReturnType<typeof readRegularFile>;
   try {
-    // Without blocking: a named pipe or a device where a config is expected is refused, not waited on.
-    const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    try {
-      const stat = fstatSync(fd);
-      if (!stat.isFile()) throw new KeyholdError('BadInput', `${file} is not a file (a folder, a pipe or a device). Nothing was changed.`);
-      if (stat.size > MAX_CONFIG_BYTES)
-        throw new KeyholdError('TooLarge', `${file} is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB. Nothing was changed.`);
-      bytes = readFileSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    read = readRegularFile(file, MAX_CONFIG_BYTES);
   } catch (e) {
-    if (e instanceof KeyholdError) throw e;
     const reasons: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied' };
     throw new KeyholdError('BadInput', `Cannot read ${file}: ${reasons[(e as NodeJS.ErrnoException).code ?? ''] ?? 'it cannot be read'}.`, { cause: e });
   }
+  // A named pipe or a device where a config is expected is refused, not waited on.
+  if ('notFile' in read) throw new KeyholdError('BadInput', `${file} is not a file (a folder, a pipe or a device). Nothing was changed.`);
+  if ('tooLarge' in read) throw new KeyholdError('TooLarge', `${file} is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB. Nothing was changed.`);
   try {
-    return strictUtf8.decode(bytes);
+    return strictUtf8.decode(read.bytes);
   } catch {
     throw new KeyholdError(
       'BadInput',

@@ -68,7 +68,6 @@ function ignored(layers: readonly Layer[], path: string, isDir: boolean): boolea
  * from its content.
  */
 export type { SkippedFile };
-export type SkipReason = SkippedFile['reason'];
 export type Skip = Omit<SkippedFile, 'path'>;
 
 const MIB = 1024 * 1024;
@@ -159,24 +158,18 @@ export function* walkTree(root: string, passed: (path: string, skip: Skip) => vo
 }
 
 /**
- * A file's text if it is UTF-8 text of at most `maxBytes`; else why it was not read; null when
- * nothing is there (a well-known place most people do not have). Opened without blocking: a named
- * pipe where a config is expected (~/.claude.json) would otherwise hold the scan until something
- * wrote to it.
+ * A regular file's bytes if there are at most `maxBytes` of them; else its stat when it is not a
+ * regular file (a folder, a pipe, a device), or its size when it is larger. Opened without
+ * blocking: a named pipe where a config is expected (~/.claude.json) would otherwise hold the
+ * reader until something wrote to it. Throws what opening or reading it throws (ENOENT…). Scan and
+ * mcp wrap both read through it.
  */
-export function readScanned(path: string, maxBytes = MAX_FILE_BYTES): { text: string } | Skip | null {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') return { reason: 'unreadable', message: `cannot be read: ${errorText(e)}` };
-    return isLink(path) ? { reason: 'unreadable', message: 'a symbolic link to a file that does not exist' } : null;
-  }
+export function readRegularFile(path: string, maxBytes: number): { bytes: Buffer } | { notFile: Stats } | { tooLarge: number } {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) return notAFile(stat);
-    if (stat.size > maxBytes) return tooLarge(stat.size, maxBytes);
+    if (!stat.isFile()) return { notFile: stat };
+    if (stat.size > maxBytes) return { tooLarge: stat.size };
     const size = stat.size;
     const bytes = Buffer.alloc(size);
     let read = 0;
@@ -185,12 +178,26 @@ export function readScanned(path: string, maxBytes = MAX_FILE_BYTES): { text: st
       if (n === 0) break;
       read += n;
     }
-    const body = bytes.subarray(0, read);
-    return textProblem(body) ?? { text: body.toString('utf8') };
-  } catch (e) {
-    return { reason: 'unreadable', message: `cannot be read: ${errorText(e)}` };
+    return { bytes: bytes.subarray(0, read) };
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * A file's text if it is UTF-8 text of at most `maxBytes`; else why it was not read; null when
+ * nothing is there (a well-known place most people do not have).
+ */
+export function readScanned(path: string, maxBytes = MAX_FILE_BYTES): { text: string } | Skip | null {
+  try {
+    const read = readRegularFile(path, maxBytes);
+    if ('notFile' in read) return notAFile(read.notFile);
+    if ('tooLarge' in read) return tooLarge(read.tooLarge, maxBytes);
+    return textProblem(read.bytes) ?? { text: read.bytes.toString('utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return { reason: 'unreadable', message: `cannot be read: ${errorText(e)}` };
+    return isLink(path) ? { reason: 'unreadable', message: 'a symbolic link to a file that does not exist' } : null;
   }
 }
 
