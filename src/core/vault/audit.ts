@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditEvent, AuditVerifyResult } from '../../shared/domain';
-import { KeyholdError } from '../../shared/errors';
 import { equalBytes, hmac } from '../crypto/keys';
-import { sql, tx } from './db';
+import { isStorageRefusal, sql, tx } from './db';
 import { isTamperedCell, type Cells } from './cells';
 
 type Detail = AuditEntry['detail'];
@@ -126,7 +125,7 @@ export class AuditLog {
     try {
       this.append(event, detail);
     } catch (e) {
-      if (!(e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable'))) throw e;
+      if (!isStorageRefusal(e)) throw e;
       this.appendWithNext(event, detail);
       const message = `${event === 'unlock_ok' ? 'This unlock' : 'Reading this secret'} was not recorded in the vault's audit log. ${e.message}`;
       for (const listener of this.unrecordedListeners) listener(message);

@@ -72,6 +72,10 @@ function diskFull(dir: string): boolean {
   }
 }
 
+/** Whether an error is `storageError`'s: the vault could not store a write now (busy or full), and nothing else went wrong. */
+export const isStorageRefusal = (e: unknown): e is KeyholdError =>
+  e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable');
+
 /**
  * Runs housekeeping that may wait for a later turn (deleting what is due, saving derived data):
  * when the vault is busy or full it gives `skipped` instead of failing the command it runs in.
@@ -80,7 +84,7 @@ export function housekeeping<T>(fn: () => T, skipped: T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable')) return skipped;
+    if (isStorageRefusal(e)) return skipped;
     throw e;
   }
 }
