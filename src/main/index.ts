@@ -59,7 +59,7 @@ startApp({
         copyPublic: (text) => createElectronClipboard().writeText(text),
       },
       fileDialog: createElectronFileDialog(),
-      // Asked before a connection would send what sync pushes to another address or account.
+      // Asked before each change the window may not make unseen (src/core/api/confirm.ts).
       confirm: createElectronConfirm(),
       settings: {
         get: () => userSettingsOf(services.settings.get()),

@@ -256,8 +256,9 @@ export const ShareImportChoice = z.object({ handle: ShareHandle, onConflict: Con
 
 /**
  * Applying takes the person's deliberate answers to what the preview showed: `trustSigner` for a
- * signer that is neither this vault nor a contact (after comparing `signer.fingerprint`), and each
- * of the preview's `dangerousKeys` to allow by name.
+ * signer that is neither this vault nor a contact, which main then asks about in its own dialog,
+ * naming `signer.fingerprint` (src/core/api/confirm.ts). `allowEnv` (the preview's `dangerousKeys`
+ * to allow by name) is refused from the window: allowances are made on the command line only.
  */
 export const ShareImportApplyInput = ShareImportChoice.extend({
   trustSigner: z.boolean().default(false),
