@@ -42,6 +42,18 @@ afterEach(() => {
   t.cleanup();
 });
 
+/** A config kept in a dotfiles repository (`repo`) and linked into place: `file` is the link, `real` the file it leads to. */
+function linkedConfig(): { repo: string; real: string; file: string } {
+  t = tempDir('keyhold-wrap-link-');
+  const repo = join(t.dir, 'dotfiles');
+  mkdirSync(repo);
+  const real = join(repo, 'mcp.json');
+  writeFileSync(real, config);
+  const file = join(t.dir, 'mcp.json');
+  symlinkSync(real, file);
+  return { repo, real, file };
+}
+
 describe('writing a wrapped config', () => {
   it('leaves a config another program changed since it was read as that program wrote it, and writes no backup', async () => {
     t = tempDir('keyhold-wrap-race-');
@@ -78,13 +90,7 @@ describe('writing a wrapped config', () => {
   });
 
   it('a config that is a link (dotfiles kept in a repository) is changed in the file it links to, and stays a link', async () => {
-    t = tempDir('keyhold-wrap-link-');
-    const repo = join(t.dir, 'dotfiles');
-    mkdirSync(repo);
-    const real = join(repo, 'mcp.json');
-    writeFileSync(real, config);
-    const file = join(t.dir, 'mcp.json');
-    symlinkSync(real, file);
+    const { real, file } = linkedConfig();
 
     const plan = planWrap(config, 'json', options);
     await writeWrapped(file, config, plan, wraps);
@@ -138,13 +144,7 @@ describe('writing a wrapped config', () => {
   });
 
   it('a linked config written just before it is replaced stays a link, to the file as the other program wrote it', async () => {
-    t = tempDir('keyhold-wrap-link-');
-    const repo = join(t.dir, 'dotfiles');
-    mkdirSync(repo);
-    const real = join(repo, 'mcp.json');
-    writeFileSync(real, config);
-    const file = join(t.dir, 'mcp.json');
-    symlinkSync(real, file);
+    const { repo, real, file } = linkedConfig();
     const theirs = config.replace('"mcpServers"', '"theme": "dark",\n  "mcpServers"');
     const mine = records();
     theyWrite(real, theirs);
