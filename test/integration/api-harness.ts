@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createBackend, type ApiDeps } from '../../src/core/api/backend';
+import { createBackend, type ApiDeps, type FileDialogPort } from '../../src/core/api/backend';
 import { createRouter, type RouterLogEntry } from '../../src/core/ipc/router';
 import { contract, type KeyholdContract } from '../../src/shared/contract';
 import type { CallInput, CallOutput, Envelope } from '../../src/shared/ipc';
@@ -7,6 +7,24 @@ import { DEFAULT_SETTINGS, UserSettings } from '../../src/shared/settings';
 import { FAST_KDF, tempDir } from '../helpers/vault';
 
 export const MASTER = 'correct horse battery staple';
+
+/** A file dialog that answers with the next queued path (null: the person cancelled) and records what it was asked. */
+export function fakeFileDialog() {
+  const saves: (string | null)[] = [];
+  const opens: (string | null)[] = [];
+  const asked: string[] = [];
+  const port: FileDialogPort = {
+    saveFile: async ({ defaultName }) => {
+      asked.push(`save ${defaultName}`);
+      return saves.shift() ?? null;
+    },
+    openFile: async ({ title }) => {
+      asked.push(`open ${title}`);
+      return opens.shift() ?? null;
+    },
+  };
+  return { port, saves, opens, asked };
+}
 
 export interface Emitted {
   name: string;

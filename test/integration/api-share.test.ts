@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FileDialogPort } from '../../src/core/api/backend';
 import { exportToFile, openImport } from '../../src/core/share/exchange';
 import { encryptToRecipients } from '../../src/core/share/age';
 import { createBundle } from '../../src/core/share/bundle';
@@ -10,30 +9,12 @@ import { vaultIdentity } from '../../src/core/share/vault-keys';
 import { useCleanups } from '../helpers/cleanup';
 import { newVault, tempDir } from '../helpers/vault';
 import { FAST_SCRYPT } from '../fixtures/share/samples';
-import { apiHarness, MASTER } from './api-harness';
+import { apiHarness, fakeFileDialog, MASTER } from './api-harness';
 
 const cleanups = useCleanups();
 
-/** A file dialog that answers with the next queued path (null: the person cancelled) and records what it was asked. */
-function fakeDialog() {
-  const saves: (string | null)[] = [];
-  const opens: (string | null)[] = [];
-  const asked: string[] = [];
-  const port: FileDialogPort = {
-    saveFile: async ({ defaultName }) => {
-      asked.push(`save ${defaultName}`);
-      return saves.shift() ?? null;
-    },
-    openFile: async ({ title }) => {
-      asked.push(`open ${title}`);
-      return opens.shift() ?? null;
-    },
-  };
-  return { port, saves, opens, asked };
-}
-
 async function setup() {
-  const dialog = fakeDialog();
+  const dialog = fakeFileDialog();
   const files = tempDir('keyhold-share-files-');
   cleanups.push(files.cleanup);
   const h = apiHarness({ fileDialog: dialog.port, shareScryptWorkFactor: FAST_SCRYPT });

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FileDialogPort } from '../../src/core/api/backend';
 import { exportQuestion } from '../../src/core/api/questions';
 import { encryptToRecipients, generateIdentity } from '../../src/core/share/age';
 import { createBundle } from '../../src/core/share/bundle';
@@ -11,7 +10,7 @@ import { vaultIdentity } from '../../src/core/share/vault-keys';
 import { useCleanups } from '../helpers/cleanup';
 import { newVault, tempDir } from '../helpers/vault';
 import { FAST_SCRYPT } from '../fixtures/share/samples';
-import { apiHarness, MASTER } from '../integration/api-harness';
+import { apiHarness, fakeFileDialog, MASTER } from '../integration/api-harness';
 
 // Attack (a compromised window: a script in the page that can make every IPC call, with no network
 // of its own): it needs no network when the person carries the secrets out for it.
@@ -31,19 +30,8 @@ import { apiHarness, MASTER } from '../integration/api-harness';
 const cleanups = useCleanups();
 const SECRET = 'hunter2-secret-0001';
 
-function fileDialog() {
-  const saves: string[] = [];
-  const opens: string[] = [];
-  const asked: string[] = [];
-  const port: FileDialogPort = {
-    saveFile: async ({ title }) => (asked.push(title), saves.shift() ?? null),
-    openFile: async ({ title }) => (asked.push(title), opens.shift() ?? null),
-  };
-  return { port, saves, opens, asked };
-}
-
 async function setup() {
-  const dialog = fileDialog();
+  const dialog = fakeFileDialog();
   const files = tempDir('keyhold-sec-trust-');
   cleanups.push(files.cleanup);
   const h = apiHarness({ fileDialog: dialog.port, shareScryptWorkFactor: FAST_SCRYPT });
