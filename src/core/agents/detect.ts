@@ -1,5 +1,6 @@
 import { visit as visitJson } from 'jsonc-parser';
 import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
+import { headerCredential } from './headers';
 import { boundedByStack } from './nesting';
 import { shellAssignments } from './shell';
 import { parseDotenv } from '../devflow/dotenv';
@@ -23,7 +24,7 @@ export interface Detected {
   line: number;
   /** The JSON/TOML path of the value (`["mcpServers","github","env","GITHUB_TOKEN"]`), or `[NAME]` for a variable. */
   path: string[];
-  /** The variable or key name the value is set under, if any. */
+  /** The variable or key name the value is set under, if any; of an HTTP header, the variable it is imported under (`LINEAR_TOKEN`). */
   name: string | null;
   /** The MCP server whose `env` holds the value, if any. */
   server: string | null;
@@ -194,11 +195,28 @@ function detectedArg(path: string[], arg: string, line: number, server: string):
   return { line, path, name: null, server, ...kind, source: 'config', value };
 }
 
+/**
+ * A remote server's credential header (or Codex's `bearer_token`): a finding whatever its format,
+ * of a known key's kind when it is one. A provider's key goes to its BYOK key only when it is the
+ * whole value (`x-api-key`), never with a scheme in front (`token sk-…`).
+ */
+function detectedHeader(path: string[], value: string, line: number, server: string | null): Detected | null | undefined {
+  const header = headerCredential(path, value, server);
+  if (!header) return header;
+  const known = firstKey(header.value);
+  const kind: Classified = known
+    ? { ...known.kind, provider: known.key === header.value ? known.kind.provider : null }
+    : { rule: header.rule, label: header.label, provider: null };
+  return { line, path, name: header.name, server, ...kind, source: 'config', value: header.value };
+}
+
 function detected(path: string[], value: string, line: number): Detected | null {
   const name = path[path.length - 1] ?? null;
   const inEnv = path.length >= 2 && path[path.length - 2] === 'env';
   const server = serverOf(path);
   if (server !== null && path.length >= 2 && path[path.length - 2] === 'args') return detectedArg(path, value, line, server);
+  const header = detectedHeader(path, value, line, server);
+  if (header !== undefined) return header;
   const kind = classifyValue(name, value);
   if (!kind) return null;
   return { line, path, name, server, ...kind, source: inEnv && server !== null ? 'mcp-env' : 'config', value };

@@ -112,6 +112,25 @@ export const URL_PASSWORD_RULE = {
   provider: null,
 } as const;
 
+/**
+ * HTTP request headers that carry a credential, by name in any case: RFC 9110's Authorization and
+ * Proxy-Authorization, Cookie, and the key and token headers services define (`X-API-Key`,
+ * `Api-Key`, `x-goog-api-key`, `Ocp-Apim-Subscription-Key`, `X-Auth-Token`, `X-Access-Token`,
+ * GitLab's `PRIVATE-TOKEN`). In a config's `headers` (a remote MCP server's), such a value is a
+ * credential whatever its format: nothing but a secret is sent there. The first that names a header
+ * gives its kind; headers.ts reads them.
+ */
+export const HEADER_RULES: readonly { id: string; label: string; header: RegExp }[] = [
+  { id: 'authorization-header', label: 'Authorization header', header: /^authorization$/i },
+  { id: 'proxy-authorization-header', label: 'Proxy-Authorization header', header: /^proxy-authorization$/i },
+  { id: 'cookie-header', label: 'Cookie header', header: /^cookie$/i },
+  { id: 'api-key-header', label: 'API key header', header: /(?:^|[-_])(?:api|auth|access|secret|subscription|private)[-_]?key$/i },
+  { id: 'token-header', label: 'Token header', header: /(?:^|[-_])(?:token|secret|password|passwd)$/i },
+];
+
+/** Codex's `bearer_token` of a remote server, which it sends as `Authorization: Bearer …`. */
+export const BEARER_TOKEN_RULE = { id: 'bearer-token', label: 'Bearer token', provider: null } as const;
+
 /** Schemes of references to a secret kept elsewhere: Keyhold's own, 1Password's, Vault's, the clouds' secret managers. */
 export const REFERENCE_SCHEMES: readonly string[] = ['keyhold', 'op', 'vault', 'env', 'secret', 'sm', 'gcp', 'aws', 'azure'];
 

@@ -4,6 +4,7 @@ import { keyHint } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { parseDotenv } from '../devflow/dotenv';
 import { assignmentLines, detect, formatPath, type Detected, type FileFormat } from './detect';
+import { HEADER_RULE_IDS } from './headers';
 import { formatOf, wellKnownPlaces } from './locations';
 import { GENERIC_RULE, URL_PASSWORD_RULE } from './rules';
 import { findUrlPasswords } from './url-password';
@@ -50,7 +51,7 @@ export interface ScanResult {
  */
 function maskedHint(d: Detected): string {
   if (d.rule === URL_PASSWORD_RULE.id) return findUrlPasswords(d.value, 'value')[0]?.hint ?? '…';
-  if (d.rule !== GENERIC_RULE.id && d.rule !== DOTENV_BESIDE_KEYHOLD_TOML) return keyHint(d.value);
+  if (d.rule !== GENERIC_RULE.id && d.rule !== DOTENV_BESIDE_KEYHOLD_TOML && !HEADER_RULE_IDS.has(d.rule)) return keyHint(d.value);
   return d.value.length >= 20 ? `…${d.value.slice(-4)}` : '…';
 }
 

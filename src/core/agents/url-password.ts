@@ -109,7 +109,11 @@ function decoded(raw: string): string {
   }
 }
 
-function isPlaceholderPassword(raw: string): boolean {
+/**
+ * Whether a credential as written (a URL's password or parameter, an HTTP header's value) stands for
+ * one rather than is one: the one test of references, placeholders and masks, as written and decoded.
+ */
+export function isPlaceholderCredential(raw: string): boolean {
   return [raw, decoded(raw)].some(
     (p) =>
       p === '' || FILLED_IN.test(p) || REFERENCE_INSIDE.test(p) || BRACKETED.test(p) || MASK.test(p) || YOURS.test(p) || PLACEHOLDER_WORDS.has(p.toLowerCase()),
@@ -153,7 +157,7 @@ interface Authority {
 }
 
 function userinfoSecret(userinfo: string, password: string): Authority['secret'] {
-  return isPlaceholderPassword(password) ? null : { userinfo, password };
+  return isPlaceholderCredential(password) ? null : { userinfo, password };
 }
 
 /**
@@ -217,7 +221,7 @@ function queryCredentials(text: string, from: number, to: number, cut: boolean):
     const eq = indexOfAny(text, '=', param, amp);
     if (eq < amp && !(cut && amp === to) && eq - param <= MAX_PARAM_NAME && CREDENTIAL_PARAMS.has(formDecoded(text.slice(param, eq)).toLowerCase())) {
       const value = text.slice(eq + 1, amp);
-      if (!isPlaceholderPassword(value) && !isPlaceholderPassword(formDecoded(value))) values.push(value);
+      if (!isPlaceholderCredential(value) && !isPlaceholderCredential(formDecoded(value))) values.push(value);
     }
     param = amp + 1;
   }

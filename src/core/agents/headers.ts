@@ -1,0 +1,86 @@
+import { LIMITS } from '../../shared/domain';
+import { BEARER_TOKEN_RULE, HEADER_RULES } from './rules';
+import { isPlaceholderCredential } from './url-password';
+
+/*
+ * Credentials in the HTTP headers of remote MCP servers, which have a URL and headers instead of a
+ * command: Claude Code's and Cursor's `"headers": { "Authorization": "Bearer …" }`, VS Code's
+ * `requestInit.headers`, Codex's `http_headers` and `bearer_token`. A credential header holds a
+ * secret whatever its format, so it is one unless it is a reference or a placeholder.
+ */
+
+/** The keys under which configs list a request's headers. */
+const HEADER_CONTAINERS = new Set(['headers', 'http_headers']);
+/** The shortest credential taken, as for every other value a scan reads. */
+const MIN_CREDENTIAL = 8;
+/** A scheme written with no credential after it (`"Authorization": "Bearer"`) holds none. */
+const AUTH_SCHEMES = new Set(['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm']);
+// RFC 9110's credentials: auth-scheme 1*SP ( token68 / #auth-param ).
+const SCHEME_AND_REST = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +(\S[\s\S]*)$/;
+const BEARER = /^bearer +(\S+)$/i;
+
+export interface HeaderCredential {
+  rule: string;
+  label: string;
+  /** The variable it is imported under: the server's name and the header's (`LINEAR_TOKEN`, `CONTEXT7_API_KEY`). */
+  name: string;
+  /** The token alone of `Authorization: Bearer TOKEN` (or Codex's `bearer_token`); else the header's whole value. */
+  value: string;
+}
+
+const upperSnake = (text: string): string =>
+  text
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toUpperCase();
+
+/**
+ * `SERVER_SUFFIX` in upper snake case, a valid variable name within the longest key a profile
+ * takes; the suffix alone for a header outside any server, or a server named without a letter or digit.
+ */
+function variableName(server: string | null, suffix: string): string {
+  const end = suffix.slice(-(LIMITS.keyChars - 1));
+  const prefix = upperSnake(server ?? '').slice(0, Math.max(0, LIMITS.keyChars - end.length - 2));
+  const name = prefix === '' ? end : `${prefix}_${end}`;
+  return /^[0-9]/.test(name) ? `_${name}` : name;
+}
+
+/** The parts of a header's value that are the secret, each judged on its own as a placeholder. */
+function credentialsOf(rule: string, value: string): string[] | null {
+  if (rule === 'cookie-header') return value.split(';').map((pair) => pair.slice(pair.indexOf('=') + 1).trim());
+  if (rule !== 'authorization-header' && rule !== 'proxy-authorization-header') return [value];
+  const m = SCHEME_AND_REST.exec(value);
+  if (m) return [m[2]!.trim()];
+  return AUTH_SCHEMES.has(value.trim().toLowerCase()) ? null : [value];
+}
+
+const holdsSecret = (credentials: readonly string[] | null): boolean =>
+  credentials !== null && credentials.some((c) => c.length >= MIN_CREDENTIAL && !isPlaceholderCredential(c));
+
+/**
+ * The credential a config value at `path` holds as an HTTP header: undefined when the path is no
+ * credential header (the value is judged as any other), null when it is one that holds a reference,
+ * a placeholder or a variable's name. The scheme is kept out of the value only for `Bearer`, which
+ * `Bearer ${NAME}` puts back as HTTP reads it (the scheme's case and the spaces after it mean nothing).
+ */
+export function headerCredential(path: readonly string[], value: string, server: string | null): HeaderCredential | null | undefined {
+  const key = path.at(-1);
+  const parent = path.at(-2);
+  if (key === undefined) return undefined;
+  // Codex's env_http_headers and bearer_token_env_var name the variables it reads: no secret there.
+  if (parent === 'env_http_headers' || (server !== null && parent === server && key === 'bearer_token_env_var')) return null;
+  if (server !== null && parent === server && key === 'bearer_token') {
+    return holdsSecret([value]) ? { rule: BEARER_TOKEN_RULE.id, label: BEARER_TOKEN_RULE.label, name: variableName(server, 'TOKEN'), value } : null;
+  }
+  if (parent === undefined || !HEADER_CONTAINERS.has(parent)) return undefined;
+  const rule = HEADER_RULES.find((r) => r.header.test(key));
+  if (rule === undefined) return undefined;
+  if (!holdsSecret(credentialsOf(rule.id, value))) return null;
+  const bearer = rule.id === 'authorization-header' ? BEARER.exec(value) : null;
+  if (bearer) return { rule: rule.id, label: rule.label, name: variableName(server, 'TOKEN'), value: bearer[1]! };
+  // `X-` marked a header as not standard (RFC 6648): `X-API-Key` is the server's API_KEY.
+  return { rule: rule.id, label: rule.label, name: variableName(server, upperSnake(key.replace(/^x-/i, ''))), value };
+}
+
+/** The rules of credential headers: a value of no known format, of which only the end is shown. */
+export const HEADER_RULE_IDS: ReadonlySet<string> = new Set([...HEADER_RULES.map((r) => r.id), BEARER_TOKEN_RULE.id]);

@@ -1,0 +1,206 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detectJson, detectToml, importFindings, importTarget, planWrap, publicFinding, scan, wrapDiff, type WrapOptions } from '../../src/core/agents';
+import { useCleanups } from '../helpers/cleanup';
+import { lookalike, randomChars } from '../helpers/lookalike';
+import { newVault, tempDir } from '../helpers/vault';
+
+// Remote MCP servers have a URL and headers, not a command: a credential header holds a secret
+// whatever its format. Before, only a value of a known key format was found there, and under the
+// header's name (`Authorization`, with its `Bearer `).
+
+const cleanups = useCleanups();
+const OPTIONS: WrapOptions = { keyholdCommand: 'keyhold', keyholdArgs: [], profileName: 'mcp' };
+const shape = (found: ReturnType<typeof detectJson>) => found.map((f) => [f.line, f.server, f.name, f.rule, f.label, f.value]);
+
+describe('credential headers of remote servers', () => {
+  it("JSON (Claude Code's .mcp.json): an opaque bearer token, an API key header, each under a name of its server", () => {
+    const token = randomChars(40);
+    const key = randomChars(32);
+    const text = JSON.stringify(
+      {
+        mcpServers: {
+          linear: { type: 'http', url: 'https://mcp.linear.example.com/mcp', headers: { Authorization: `Bearer ${token}` } },
+          'context-7': { type: 'sse', url: 'https://mcp.context7.example.com/sse', headers: { 'X-API-Key': key, Accept: 'text/event-stream' } },
+        },
+      },
+      null,
+      2,
+    );
+    expect(shape(detectJson(text))).toEqual([
+      [7, 'linear', 'LINEAR_TOKEN', 'authorization-header', 'Authorization header', token],
+      [14, 'context-7', 'CONTEXT_7_API_KEY', 'api-key-header', 'API key header', key],
+    ]);
+  });
+
+  it("JSONC (VS Code's mcp.json): requestInit.headers, any case, other schemes and cookies kept whole", () => {
+    const token = randomChars(40);
+    const basic = Buffer.from(`me:${randomChars(20)}`).toString('base64');
+    const cookie = `theme=dark; session=${randomChars(32)}`;
+    const text = [
+      '{',
+      '  // remote servers',
+      '  "servers": {',
+      '    "wiki": {',
+      '      "type": "http",',
+      '      "url": "https://wiki.example.com/mcp",',
+      '      "requestInit": { "headers": { "authorization": "bearer ' + token + '" } },',
+      '    },',
+      '    "proxy": { "url": "https://p.example.com/mcp", "headers": { "Proxy-Authorization": "Basic ' + basic + '", "Cookie": "' + cookie + '" } },',
+      '  },',
+      '}',
+    ].join('\n');
+    expect(shape(detectJson(text))).toEqual([
+      [7, 'wiki', 'WIKI_TOKEN', 'authorization-header', 'Authorization header', token],
+      [9, 'proxy', 'PROXY_PROXY_AUTHORIZATION', 'proxy-authorization-header', 'Proxy-Authorization header', `Basic ${basic}`],
+      [9, 'proxy', 'PROXY_COOKIE', 'cookie-header', 'Cookie header', cookie],
+    ]);
+  });
+
+  it('TOML (Codex): bearer_token, http_headers inline and as a table; env_http_headers and bearer_token_env_var name variables', () => {
+    const bearer = randomChars(40);
+    const auth = randomChars(36);
+    const gitlab = randomChars(20);
+    const text = [
+      '[mcp_servers.figma]',
+      'url = "https://mcp.figma.example.com/mcp"',
+      `bearer_token = "${bearer}"`,
+      'http_headers = { "X-Figma-Region" = "us-east-1", "X-Auth-Token" = "' + auth + '" }',
+      '',
+      '[mcp_servers.gitlab]',
+      'url = "https://gitlab.example.com/api/v4/mcp"',
+      'bearer_token_env_var = "GITLAB_PERSONAL_ACCESS_TOKEN_FOR_MCP"',
+      'env_http_headers = { "X-Api-Key" = "GITLAB_API_KEY_VARIABLE_NAME" }',
+      '',
+      '[mcp_servers.gitlab.http_headers]',
+      `PRIVATE-TOKEN = "token ${gitlab}"`,
+      '',
+    ].join('\n');
+    expect(shape(detectToml(text))).toEqual([
+      [3, 'figma', 'FIGMA_TOKEN', 'bearer-token', 'Bearer token', bearer],
+      [4, 'figma', 'FIGMA_AUTH_TOKEN', 'token-header', 'Token header', auth],
+      [12, 'gitlab', 'GITLAB_PRIVATE_TOKEN', 'token-header', 'Token header', `token ${gitlab}`],
+    ]);
+  });
+
+  it('a known key in a header keeps its kind, without the scheme; a provider key alone goes to its BYOK key', () => {
+    const github = lookalike.github();
+    const anthropic = lookalike.anthropic();
+    const text = JSON.stringify({
+      mcpServers: { gh: { url: 'https://api.githubcopilot.example.com/mcp/', headers: { Authorization: `Bearer ${github}` } } },
+      proxy: { headers: { 'x-api-key': anthropic } },
+    });
+    const found = detectJson(text);
+    expect(found.map((f) => [f.server, f.name, f.rule, f.provider, f.value])).toEqual([
+      ['gh', 'GH_TOKEN', 'github-pat', null, github],
+      [null, 'API_KEY', 'anthropic-api-key', 'anthropic', anthropic],
+    ]);
+  });
+
+  it('references, placeholders, a scheme alone and headers that hold no credential are not findings', () => {
+    const opaque = randomChars(40);
+    const remote = (headers: Record<string, string>) => JSON.stringify({ mcpServers: { linear: { url: 'https://l.example.com/mcp', headers } } });
+    // What each case below stands in for is a finding.
+    expect(detectJson(remote({ Authorization: `Bearer ${opaque}`, 'X-API-Key': opaque })).map((f) => f.value)).toEqual([opaque, opaque]);
+    // As the credential: in X-API-Key, in Codex's bearer_token, and in Authorization bare and after `Bearer `.
+    for (const value of [
+      '',
+      '${LINEAR_TOKEN}',
+      '${input:linear-token}',
+      '${env:LINEAR_TOKEN}',
+      '$LINEAR_TOKEN',
+      '{{ secrets.LINEAR_TOKEN }}',
+      'keyhold://profile/linear/mcp/LINEAR_TOKEN',
+      'op://Private/Linear/token',
+      '<token>',
+      '<your-api-key>',
+      'YOUR_API_KEY',
+      '********',
+      'changeme',
+      'short',
+    ]) {
+      for (const authorization of [value, `Bearer ${value}`]) {
+        expect(detectJson(remote({ Authorization: authorization, 'X-API-Key': value })), authorization).toEqual([]);
+      }
+      expect(detectToml(`[mcp_servers.linear]\nbearer_token = ${JSON.stringify(value)}\n`), value).toEqual([]);
+    }
+    for (const scheme of ['Bearer', 'Bearer   ', 'Negotiate', 'Digest'])
+      expect(detectJson(JSON.stringify({ headers: { Authorization: scheme } })), scheme).toEqual([]);
+    expect(detectJson(JSON.stringify({ headers: { Cookie: 'theme=dark; session=${SESSION_COOKIE}' } }))).toEqual([]);
+    // Not a credential header, nor a headers object: judged as any other value (no secret-sounding name).
+    expect(detectJson(JSON.stringify({ headers: { 'X-Request-Id': opaque, 'X-Region': opaque }, auth: { Authorization: opaque } }))).toEqual([]);
+  });
+});
+
+function configIn(name: string, text: string): string {
+  const t = tempDir('keyhold-headers-');
+  cleanups.push(t.cleanup);
+  const dir = join(t.dir, 'proj');
+  mkdirSync(dir);
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+}
+
+describe('scan and import', () => {
+  it('shows a header credential by its last four characters only, and imports the token alone under SERVER_TOKEN', async () => {
+    const token = randomChars(40);
+    const key = randomChars(32);
+    const file = configIn(
+      '.mcp.json',
+      JSON.stringify({
+        mcpServers: {
+          'linear.app': { type: 'http', url: 'https://mcp.linear.example.com/mcp', headers: { Authorization: `Bearer ${token}` } },
+          ctx: { type: 'sse', url: 'https://ctx.example.com/sse', headers: { 'X-API-Key': key } },
+        },
+      }),
+    );
+    const { findings } = scan({ paths: [file], wellKnown: false });
+    expect(findings.map((f) => [f.where, f.label, f.masked])).toEqual([
+      ['mcpServers["linear.app"].headers.Authorization', 'Authorization header', `…${token.slice(-4)}`],
+      ['mcpServers.ctx.headers["X-API-Key"]', 'API key header', `…${key.slice(-4)}`],
+    ]);
+    const shown = JSON.stringify(findings.map(publicFinding));
+    for (const secret of [token, key, token.slice(0, 8), key.slice(0, 8)]) expect(shown).not.toContain(secret);
+
+    expect(findings.map((f) => importTarget(f))).toEqual([
+      { type: 'profile', agentId: 'linear.app', name: 'mcp', key: 'LINEAR_APP_TOKEN' },
+      { type: 'profile', agentId: 'ctx', name: 'mcp', key: 'CTX_API_KEY' },
+    ]);
+    const v = await newVault();
+    cleanups.push(v.cleanup);
+    expect(importFindings(v.vault, findings).outcomes.map((o) => o.result)).toEqual(['imported', 'imported']);
+    const held = (ref: string) => v.vault.profiles.load(v.vault.profiles.resolve(ref).id).secrets.authData;
+    expect(held('linear.app/mcp')).toEqual({ LINEAR_APP_TOKEN: token });
+    expect(held('ctx/mcp')).toEqual({ CTX_API_KEY: key });
+  });
+});
+
+describe('mcp wrap', () => {
+  it('cannot move a header (no command to run under keyhold run): it names it as left, and its preview conceals it', () => {
+    const moved = lookalike.github();
+    const token = randomChars(40);
+    const key = randomChars(32);
+    const config = {
+      mcpServers: {
+        gh: { command: 'npx', env: { GITHUB_TOKEN: moved } },
+        linear: { type: 'http', url: 'https://mcp.linear.example.com/mcp', headers: { Authorization: `Bearer ${token}`, 'X-API-Key': key } },
+      },
+    };
+    const text = JSON.stringify(config, null, 2);
+    const plan = planWrap(text, 'json', OPTIONS);
+    expect(plan.servers.map((s) => s.server)).toEqual(['gh']);
+    expect(plan.text).toContain(token);
+    // Lines of the file once wrapped.
+    expect(plan.left).toEqual([
+      { line: 17, where: 'mcpServers.linear.headers.Authorization', label: 'Authorization header' },
+      { line: 18, where: 'mcpServers.linear.headers["X-API-Key"]', label: 'API key header' },
+    ]);
+    // On one line, the headers are in the diff's changed lines: shown, with the secrets concealed.
+    const oneLine = JSON.stringify(config);
+    const diff = wrapDiff('/home/me/.mcp.json', oneLine, planWrap(oneLine, 'json', OPTIONS));
+    expect(diff).toContain('"Authorization":"Bearer <concealed by keyhold>"');
+    expect(diff).toContain('"X-API-Key":"<concealed by keyhold>"');
+    for (const secret of [moved, token, key]) expect(diff).not.toContain(secret);
+  });
+});
