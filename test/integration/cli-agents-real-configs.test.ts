@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { lookalike, randomChars } from '../helpers/lookalike';
 import { PASSWORD, tempDir } from '../helpers/vault';
+import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // `keyhold scan` and `keyhold mcp wrap` over configs as people have them (see also the unit tests
 // agents-scan-real-configs and agents-wrap-real-configs, which hold the shapes in detail).
@@ -11,12 +12,6 @@ import { PASSWORD, tempDir } from '../helpers/vault';
 let t: ReturnType<typeof tempDir>;
 let home: string;
 const env = () => ({ KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, HOME: home });
-
-function write(path: string, data: string | Buffer): string {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, data);
-  return path;
-}
 
 beforeAll(async () => {
   t = tempDir('keyhold-cli-real-configs-');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, keyhold } from '../helpers/cli';
 import { lookalike } from '../helpers/lookalike';
 import { PASSWORD, tempDir } from '../helpers/vault';
+import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 let t: ReturnType<typeof tempDir>;
 let vaultDir: string;
@@ -16,12 +17,6 @@ const withPassword = () => ({ KEYHOLD_VAULT: vaultDir, KEYHOLD_PASSWORD: PASSWOR
 const withSession = () => ({ KEYHOLD_VAULT: vaultDir, KEYHOLD_SESSION: session, HOME: home });
 const noVault = () => ({ KEYHOLD_VAULT: vaultDir, HOME: home });
 const p = (...parts: string[]) => join(t.dir, ...parts);
-
-function write(path: string, text: string): string {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-}
 
 interface JsonFinding {
   file: string;

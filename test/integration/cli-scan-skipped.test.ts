@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, ftruncateSync, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, ftruncateSync, mkdirSync, openSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CONFIG_BYTES, MAX_FILE_BYTES } from '../../src/core/agents/walk';
 import { CLI, keyhold } from '../helpers/cli';
 import { lookalike } from '../helpers/lookalike';
 import { PASSWORD, tempDir } from '../helpers/vault';
+import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // `keyhold scan` names every file it meant to read and could not, with the reason, on standard
 // error after the table and in --json under `skipped`; the exit status is still about credentials.
@@ -16,12 +17,6 @@ let t: ReturnType<typeof tempDir>;
 let home: string;
 const p = (...parts: string[]) => join(t.dir, ...parts);
 const KEYS = { found: lookalike.github(), big: lookalike.github(), bin: lookalike.github(), latin: lookalike.github(), linked: lookalike.github() };
-
-function write(path: string, content: string | Buffer): string {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, content);
-  return path;
-}
 
 interface Skipped {
   path: string;

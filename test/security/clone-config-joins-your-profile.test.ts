@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { lookalike } from '../helpers/lookalike';
 import { PASSWORD, tempDir } from '../helpers/vault';
+import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // Attack: a profile is named after the MCP server (SERVER/mcp) or the folder (FOLDER/local) its
 // values came from. A cloned repository's .mcp.json with a server also named "github" (its command:
@@ -19,11 +20,6 @@ let env: Record<string, string>;
 const MINE = lookalike.github();
 const STRIPE = lookalike.stripe();
 
-const write = (path: string, text: string): string => {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-};
 const mcpConfig = (command: string, values: Record<string, string>) => JSON.stringify({ mcpServers: { github: { command, args: [], env: values } } }, null, 2);
 const keysOf = async (ref: string) => (JSON.parse((await keyhold(['profile', 'show', ref, '--json'], { env })).stdout) as { keys: string[] }).keys;
 

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importFindings, importTarget, scan, type ImportTarget } from '../../src/core/agents';
@@ -6,6 +6,7 @@ import type { Vault } from '../../src/core/vault/vault';
 import { useCleanups } from '../helpers/cleanup';
 import { randomChars } from '../helpers/lookalike';
 import { newVault, tempDir } from '../helpers/vault';
+import { writeWithFolders } from '../helpers/write-with-folders';
 
 // Every file imports into a profile of its own. Before, every shell file went to shell/local and
 // every file of a folder to FOLDER/local; a profile takes values from one file (valuesNotFrom), so
@@ -17,12 +18,7 @@ const TAG = /^[0-9a-f]{8}$/;
 function home(): { dir: string; env: NodeJS.ProcessEnv; write: (path: string, text: string) => string } {
   const t = tempDir('keyhold-file-profiles-');
   cleanups.push(t.cleanup);
-  const write = (path: string, text: string) => {
-    const file = join(t.dir, path);
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, text);
-    return file;
-  };
+  const write = (path: string, text: string) => writeWithFolders(join(t.dir, path), text);
   mkdirSync(join(t.dir, 'home'));
   return { dir: t.dir, env: { HOME: join(t.dir, 'home'), XDG_CONFIG_HOME: join(t.dir, 'home', '.config') }, write };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scan } from '../../src/core/agents';
@@ -7,6 +7,7 @@ import { MAX_CONFIG_BYTES, MAX_FILE_BYTES } from '../../src/core/agents/walk';
 import { useCleanups } from '../helpers/cleanup';
 import { lookalike } from '../helpers/lookalike';
 import { tempDir } from '../helpers/vault';
+import { writeWithFolders } from '../helpers/write-with-folders';
 
 // Nothing skipped is silent: a file scan meant to read and could not is listed with its reason.
 // Before, a pipe, a binary, a file over the limit or a link in a walk was passed over without a
@@ -19,11 +20,7 @@ function tree() {
   const t = tempDir('keyhold-skipped-');
   cleanups.push(t.cleanup);
   const at = (...parts: string[]) => join(t.dir, ...parts);
-  const write = (path: string, content: string | Buffer) => {
-    mkdirSync(join(at(path), '..'), { recursive: true });
-    writeFileSync(at(path), content);
-    return at(path);
-  };
+  const write = (path: string, content: string | Buffer) => writeWithFolders(at(path), content);
   const sparse = (path: string, size: number) => {
     mkdirSync(join(at(path), '..'), { recursive: true });
     const fd = openSync(at(path), 'w');
