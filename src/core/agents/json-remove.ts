@@ -13,6 +13,7 @@ const LINE_COMMENT = 12;
 const BLOCK_COMMENT = 13;
 const LINE_BREAK = 14;
 const TRIVIA = 15;
+const EOF = 17;
 
 /** The offset of the comma right after `from` (only blanks and comments between), or -1. */
 function commaAfter(text: string, from: number): number {
@@ -27,7 +28,7 @@ function commaAfter(text: string, from: number): number {
 /** Whether an object's text holds a comment (which removing the whole object would lose). */
 export function holdsComment(text: string, node: JsonNode): boolean {
   const scanner = createScanner(text.slice(node.offset, node.offset + node.length), false);
-  for (let kind = scanner.scan(); kind !== 17; kind = scanner.scan()) {
+  for (let kind = scanner.scan(); kind !== EOF; kind = scanner.scan()) {
     if (kind === LINE_COMMENT || kind === BLOCK_COMMENT) return true;
   }
   return false;
