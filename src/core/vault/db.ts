@@ -73,8 +73,7 @@ function diskFull(dir: string): boolean {
 }
 
 /** Whether an error is `storageError`'s: the vault could not store a write now (busy or full), and nothing else went wrong. */
-export const isStorageRefusal = (e: unknown): e is KeyholdError =>
-  e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable');
+export const isStorageRefusal = (e: unknown): e is KeyholdError => e instanceof KeyholdError && (e.code === 'VaultBusy' || e.code === 'VaultUnwritable');
 
 /**
  * Runs housekeeping that may wait for a later turn (deleting what is due, saving derived data):
