@@ -17,7 +17,7 @@ import {
   wrapDiff,
   type WrapOptions,
 } from '../../src/core/agents';
-import { findUrlPasswords } from '../../src/core/agents/url-password';
+import { findUrlPasswords } from '../../src/core/devflow/url-password';
 import { useCleanups } from '../helpers/cleanup';
 import { lookalike, randomChars } from '../helpers/lookalike';
 import { newVault, tempDir } from '../helpers/vault';

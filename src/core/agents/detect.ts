@@ -5,8 +5,8 @@ import { boundedByStack } from './nesting';
 import { shellAssignments } from './shell';
 import { parseDotenv } from '../devflow/dotenv';
 import { isEnvName } from '../devflow/env-names';
-import { GENERIC_RULE, KEY_RULES, REFERENCE_SCHEMES, SECRET_NAME, shannonEntropy, URL_PASSWORD_RULE, type KeyProvider } from './rules';
-import { findUrlPasswords } from './url-password';
+import { findUrlPasswords, REFERENCE_SCHEMES } from '../devflow/url-password';
+import { GENERIC_RULE, KEY_RULES, SECRET_NAME, shannonEntropy, URL_PASSWORD_RULE, type KeyProvider } from './rules';
 
 /*
  * Detectors: pure functions from a file's text to the credentials in it. No file system here; the

@@ -1,6 +1,6 @@
 import { LIMITS } from '../../shared/domain';
 import { BEARER_TOKEN_RULE, HEADER_RULES } from './rules';
-import { isPlaceholderCredential } from './url-password';
+import { isPlaceholderCredential } from '../devflow/url-password';
 
 /*
  * Credentials in the HTTP headers of remote MCP servers, which have a URL and headers instead of a

@@ -104,7 +104,7 @@ export const GENERIC_RULE = {
  * A password in the userinfo of a URL of any scheme (`postgres://user:PASSWORD@host`), under any
  * name: detect-secrets' BasicAuthDetector ("Basic Auth Credentials"); gitleaks has no such rule.
  * Also a credential in its query (`?password=…`, `&api_key=…`): one kind, as both are a URL that
- * carries its own credential and moves whole. url-password.ts finds them.
+ * carries its own credential and moves whole. devflow/url-password.ts finds them.
  */
 export const URL_PASSWORD_RULE = {
   id: 'url-password',
@@ -130,9 +130,6 @@ export const HEADER_RULES: readonly { id: string; label: string; header: RegExp 
 
 /** Codex's `bearer_token` of a remote server, which it sends as `Authorization: Bearer …`. */
 export const BEARER_TOKEN_RULE = { id: 'bearer-token', label: 'Bearer token', provider: null } as const;
-
-/** Schemes of references to a secret kept elsewhere: Keyhold's own, 1Password's, Vault's, the clouds' secret managers. */
-export const REFERENCE_SCHEMES: readonly string[] = ['keyhold', 'op', 'vault', 'env', 'secret', 'sm', 'gcp', 'aws', 'azure'];
 
 /** The variable names gitleaks' generic-api-key rule looks for (its "keywords"), as one test. */
 export const SECRET_NAME = /(?:^|_|-)(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|PAT|CREDENTIALS?|AUTH|APIKEY|ACCESS_?KEY)(?:$|_|-)|(?:API_?KEY|TOKEN|SECRET)$/i;

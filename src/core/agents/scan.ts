@@ -7,7 +7,7 @@ import { assignmentLines, detect, formatPath, type Detected, type FileFormat } f
 import { HEADER_RULE_IDS } from './headers';
 import { formatOf, wellKnownPlaces } from './locations';
 import { GENERIC_RULE, URL_PASSWORD_RULE } from './rules';
-import { findUrlPasswords } from './url-password';
+import { findUrlPasswords } from '../devflow/url-password';
 import { MAX_CONFIG_BYTES, MAX_FILE_BYTES, readScanned, walkTree, type Skip, type SkippedFile } from './walk';
 
 /** Whether the vault holds the same value: only known while it is unlocked. */

@@ -1,4 +1,4 @@
-import { urlCredentialParts } from '../agents/url-password';
+import { urlCredentialParts } from './url-password';
 
 /*
  * The encoded forms a program commonly prints a secret in, so masking catches them as well as the

@@ -1,4 +1,5 @@
-import { REFERENCE_SCHEMES } from './rules';
+/** Schemes of references to a secret kept elsewhere: Keyhold's own, 1Password's, Vault's, the clouds' secret managers. */
+export const REFERENCE_SCHEMES: readonly string[] = ['keyhold', 'op', 'vault', 'env', 'secret', 'sm', 'gcp', 'aws', 'azure'];
 
 /*
  * Passwords in the userinfo of a URL, any scheme: `postgres://user:PASSWORD@host/db`,
