@@ -10,22 +10,19 @@ import {
   detectToml,
   formatOf,
   formatPath,
-  importFindings,
   planWrap,
   publicFinding,
   scan,
   wrapDiff,
-  type WrapOptions,
 } from '../../src/core/agents';
 import { findUrlPasswords } from '../../src/core/devflow/url-password';
 import { useCleanups } from '../helpers/cleanup';
+import { foundByEachReader, importEnvLine, rules, WRAP_OPTIONS } from '../helpers/url-findings';
 import { lookalike, randomChars } from '../helpers/lookalike';
 import { newVault, tempDir } from '../helpers/vault';
 
 const cleanups = useCleanups();
-const OPTIONS: WrapOptions = { keyholdCommand: 'keyhold', keyholdArgs: [], profileName: 'mcp' };
 const pw = () => randomChars(20);
-const rules = (found: readonly { rule: string }[]) => found.map((f) => f.rule);
 
 describe('a password inside a URL', () => {
   it('is found in a value under a plain name, for any scheme, labelled as such', () => {
@@ -152,7 +149,7 @@ describe('hostile values', () => {
 
   it.each(lines)('%s: read in linear time, with a plain answer', (_what, value, expected) => {
     const started = performance.now();
-    const results = [detectDotenv(`DATABASE_URL=${value}\n`), detectText(value), detectJson(JSON.stringify({ env: { DATABASE_URL: value } }))];
+    const results = foundByEachReader('DATABASE_URL', value);
     expect(performance.now() - started).toBeLessThan(2000);
     for (const found of results) expect(rules(found)).toEqual(Array<string>(expected).fill('url-password'));
   });
@@ -194,7 +191,7 @@ describe('what scan shows, the wrap preview and the import', () => {
   it('the wrap preview conceals the moved URL, a URL left among args, and the password wherever else it appears', () => {
     const [moved, left] = [pw(), pw()];
     const text = `{\n  // the old password was ${moved}\n  "mcpServers": {\n    "pg": {\n      "command": "npx",\n      "args": ["-y", "server-postgres", "postgresql://ro:${left}@localhost/shop"],\n      "env": { "DATABASE_URL": "postgres://app:${moved}@db/shop", "LOG": "debug" }\n    }\n  }\n}\n`;
-    const plan = planWrap(text, 'json', OPTIONS);
+    const plan = planWrap(text, 'json', WRAP_OPTIONS);
     expect(plan.servers.map((s) => s.secrets.map((x) => [x.name, x.value, x.rule]))).toEqual([
       [['DATABASE_URL', `postgres://app:${moved}@db/shop`, 'url-password']],
     ]);
@@ -208,21 +205,16 @@ describe('what scan shows, the wrap preview and the import', () => {
   it('import stores the whole URL under its variable name; the wrapped config keeps a reference to the profile only', async () => {
     const { vault, cleanup } = await newVault();
     cleanups.push(cleanup);
-    const dir = tempDir('keyhold-url-pw-');
-    cleanups.push(dir.cleanup);
     const url = `postgres://app:${pw()}@db.example.com/app`;
-    mkdirSync(join(dir.dir, 'shop'));
-    writeFileSync(join(dir.dir, 'shop', '.env'), `DATABASE_URL=${url}\n`);
-    const { findings } = scan({ paths: [dir.dir], wellKnown: false });
-    const { outcomes } = importFindings(vault, findings);
-    expect(outcomes.map((o) => [o.result, o.target])).toEqual([
+    const imported = importEnvLine(vault, 'shop', 'DATABASE_URL', url);
+    cleanups.push(imported.cleanup);
+    expect(imported.outcomes.map((o) => [o.result, o.target])).toEqual([
       ['imported', { type: 'profile', agentId: 'shop', name: expect.stringMatching(/^env-[0-9a-f]{8}$/), key: 'DATABASE_URL' }],
     ]);
-    const profile = vault.profiles.list().find((p) => p.agentId === 'shop')!;
-    expect(vault.profiles.load(profile.id).secrets.authData).toEqual({ DATABASE_URL: url });
+    expect(imported.authData).toEqual({ DATABASE_URL: url });
 
     const config = `{ "mcpServers": { "pg": { "command": "npx", "args": ["server-postgres"], "env": { "DATABASE_URL": "${url}" } } } }\n`;
-    const plan = planWrap(config, 'json', OPTIONS);
+    const plan = planWrap(config, 'json', WRAP_OPTIONS);
     expect(plan.text).not.toContain(url);
     expect(JSON.parse(plan.text)).toEqual({ mcpServers: { pg: { command: 'keyhold', args: ['run', '--profile', 'pg/mcp', '--', 'npx', 'server-postgres'] } } });
     expect(detectJson(plan.text)).toEqual([]);

@@ -1,29 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  classifyValue,
-  detect,
-  detectDotenv,
-  detectJson,
-  detectText,
-  formatPath,
-  importFindings,
-  planWrap,
-  publicFinding,
-  scan,
-  wrapDiff,
-  type WrapOptions,
-} from '../../src/core/agents';
+import { classifyValue, detect, detectDotenv, detectJson, detectText, formatPath, planWrap, publicFinding, scan, wrapDiff } from '../../src/core/agents';
 import { findUrlPasswords } from '../../src/core/devflow/url-password';
 import { useCleanups } from '../helpers/cleanup';
+import { foundByEachReader, importEnvLine, rules, WRAP_OPTIONS } from '../helpers/url-findings';
 import { randomChars } from '../helpers/lookalike';
 import { newVault, tempDir } from '../helpers/vault';
 
 const cleanups = useCleanups();
-const OPTIONS: WrapOptions = { keyholdCommand: 'keyhold', keyholdArgs: [], profileName: 'mcp' };
 const secret = () => randomChars(24);
-const rules = (found: readonly { rule: string }[]) => found.map((f) => f.rule);
 
 describe('a credential in the query of a URL', () => {
   it('is found under each credential parameter name, any case, as a password in a URL', () => {
@@ -133,7 +119,7 @@ describe('hostile queries', () => {
 
   it.each(lines)('%s: read in linear time, with a plain answer', (_what, value, expected) => {
     const started = performance.now();
-    const results = [detectDotenv(`SERVICE_URL=${value}\n`), detectText(value), detectJson(JSON.stringify({ env: { SERVICE_URL: value } }))];
+    const results = foundByEachReader('SERVICE_URL', value);
     expect(performance.now() - started).toBeLessThan(2000);
     for (const found of results) expect(rules(found)).toEqual(Array<string>(expected).fill('url-password'));
   });
@@ -159,7 +145,7 @@ describe('what scan shows, the wrap preview and the import', () => {
   it('the wrap preview conceals the moved URL, a URL left among args, and the key wherever else it appears', () => {
     const [moved, left] = [secret(), secret()];
     const text = `{\n  // old key: ${moved}\n  "mcpServers": {\n    "w": {\n      "command": "npx",\n      "args": ["weather-mcp", "--url", "https://api.example.com/v1?token=${left}"],\n      "env": { "WEATHER_URL": "https://api.example.com/v1?api_key=${moved}", "LOG": "debug" }\n    }\n  }\n}\n`;
-    const plan = planWrap(text, 'json', OPTIONS);
+    const plan = planWrap(text, 'json', WRAP_OPTIONS);
     expect(plan.servers.map((s) => s.secrets.map((x) => [x.name, x.rule]))).toEqual([[['WEATHER_URL', 'url-password']]]);
     const diff = wrapDiff('mcp.json', text, plan);
     expect(diff).toContain('-      "env": { "WEATHER_URL": "<concealed by keyhold>", "LOG": "debug" }');
@@ -171,17 +157,12 @@ describe('what scan shows, the wrap preview and the import', () => {
   it('import stores the whole URL under its variable name', async () => {
     const { vault, cleanup } = await newVault();
     cleanups.push(cleanup);
-    const dir = tempDir('keyhold-url-query-');
-    cleanups.push(dir.cleanup);
     const url = `mongodb://mongo:27017/app?authSource=admin&password=${secret()}`;
-    mkdirSync(join(dir.dir, 'shop'));
-    writeFileSync(join(dir.dir, 'shop', '.env'), `MONGO_URL=${url}\n`);
-    const { findings } = scan({ paths: [dir.dir], wellKnown: false });
-    const { outcomes } = importFindings(vault, findings);
-    expect(outcomes.map((o) => [o.result, o.target])).toEqual([
+    const imported = importEnvLine(vault, 'shop', 'MONGO_URL', url);
+    cleanups.push(imported.cleanup);
+    expect(imported.outcomes.map((o) => [o.result, o.target])).toEqual([
       ['imported', { type: 'profile', agentId: 'shop', name: expect.stringMatching(/^env-[0-9a-f]{8}$/), key: 'MONGO_URL' }],
     ]);
-    const profile = vault.profiles.list().find((p) => p.agentId === 'shop')!;
-    expect(vault.profiles.load(profile.id).secrets.authData).toEqual({ MONGO_URL: url });
+    expect(imported.authData).toEqual({ MONGO_URL: url });
   });
 });
