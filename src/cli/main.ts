@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { GlobalOptions } from './context';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { type CliIo, cleanField, runWithIo } from './io';
+import { SET_REMOTE } from './set-remote';
 import { VERSION } from './version';
 
 export type { CliIo } from './io';
@@ -93,6 +94,8 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   replaceFile: 'Use --force to replace it.',
   credential: 'Give it with --api-key-stdin (kura) or --token-stdin (backside).',
   noVault: 'Create one with "keyhold init".',
+  kuraConnection: `Set it with "${SET_REMOTE.kura}".`,
+  backsideConnection: `Set it with "${SET_REMOTE.backside}".`,
   session: 'Run "keyhold unlock" for a new session.',
   unknownProfile: 'Name it by its id, a 6+ character id prefix or AGENT_ID/NAME (see "keyhold profile list").',
   unknownVersion: 'See "keyhold profile history".',

@@ -137,3 +137,29 @@ describe('keyhold sync and status', () => {
     expect((await run(['byok', 'ready', 'writer'], env)).stderr).toMatch(/Anthropic keys only/);
   });
 });
+
+describe('a connection not set yet', () => {
+  it('remote test and byok set --validate say what to type to set it', async () => {
+    const bare = await cliVaultWithServers(run, 'keyhold-cli-no-remote-', []);
+    try {
+      const kura = await run(['remote', 'test', 'kura'], bare.env);
+      expect(kura.code).toBe(7);
+      expect(kura.stderr).toBe('keyhold: No Kura connection is set yet. Set it with "keyhold remote set kura --url URL --api-key-stdin".\n');
+      const backside = await run(['remote', 'test', 'backside'], bare.env);
+      expect(backside.stderr).toBe('keyhold: No Backside connection is set yet. Set it with "keyhold remote set backside --url URL --token-stdin".\n');
+      const check = await run(['byok', 'set', '--kind', 'researcher', '--validate', '--key-stdin'], bare.env, KEY('0303'));
+      expect(check.code).toBe(7);
+      expect(check.stderr).toBe('keyhold: No Backside connection yet. Set it with "keyhold remote set backside --url URL --token-stdin".\n');
+
+      // A sync whose items wait for a connection never set says once how to set each.
+      expect((await run(['profile', 'add', '--agent', 'crm', '--name', 'prod', '--set-stdin', 'PASS'], bare.env, 's3cret')).code).toBe(0);
+      const synced = await run(['sync', '--timeout', '1'], bare.env);
+      expect(synced.code).toBe(7);
+      expect(synced.stdout).toBe(
+        'Pushed 0, failed 0, still pending 1.\npending profile crm/prod: No Kura connection yet.\nSet the Kura connection with "keyhold remote set kura --url URL --api-key-stdin".\n',
+      );
+    } finally {
+      await bare.close();
+    }
+  });
+});

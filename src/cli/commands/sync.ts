@@ -5,6 +5,7 @@ import { expiryFindings } from '../../core/health';
 import { withVault, type GlobalOptions } from '../context';
 import { parseSeconds } from '../parse';
 import { EXIT } from '../exit-codes';
+import { SET_REMOTE } from '../set-remote';
 import { cleanField as f, currentIo, err, printJson, printTable, say, sayErr, setExitCode } from '../io';
 
 export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
@@ -15,13 +16,15 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
     .action(async (opts: { timeout: string; json?: boolean }) => {
       const seconds = parseSeconds(opts.timeout, '--timeout');
       const showProgress = !opts.json && currentIo().stderr.isTTY === true;
-      const summary = await withVault(globals(), async (vault) => {
+      const { summary, unset } = await withVault(globals(), async (vault) => {
         const engine = new SyncEngine(vault, {
           lease: { label: 'keyhold sync' },
           onProgress: showProgress ? ({ done, total }) => err(`\rsyncing ${done}/${total}…`) : undefined,
         });
         try {
-          return await engine.syncAll({ timeoutMs: seconds * 1000 });
+          const summary = await engine.syncAll({ timeoutMs: seconds * 1000 });
+          const set = new Set(vault.remotes.list().map((r) => r.kind));
+          return { summary, unset: (['kura', 'backside'] as const).filter((kind) => !set.has(kind)) };
         } finally {
           if (showProgress) err('\r\x1b[K');
           await engine.close();
@@ -33,6 +36,10 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         for (const r of summary.replaced) say(`WARNING ${f(r.ref)}: ${f(r.message ?? 'replaced an existing remote profile')}\n`);
         for (const r of summary.failed) say(`failed  ${r.kind} ${f(r.ref)}: ${f(r.message ?? '')}\n`);
         for (const r of summary.pending) say(`pending ${r.kind} ${f(r.ref)}: ${f(r.reason ?? 'waiting')}\n`);
+        // Items wait for a connection that was never set: say once how to set it.
+        const waiting = new Set(summary.pending.map((r) => (r.kind === 'profile' ? 'kura' : 'backside')));
+        for (const kind of unset.filter((k) => waiting.has(k)))
+          say(`Set the ${kind === 'kura' ? 'Kura' : 'Backside'} connection with "${SET_REMOTE[kind]}".\n`);
         if (summary.timedOut) say(`Stopped at the ${seconds} s deadline (--timeout); run "keyhold sync" again later.\n`);
       }
       if (summary.failed.length > 0 || summary.pending.length > 0) setExitCode(EXIT.remote);

@@ -358,7 +358,7 @@ export class SyncEngine {
       });
     }
     const conn = this.blockedReason('backside');
-    if (typeof conn === 'string') throw new KeyholdError('RemoteMissing', conn);
+    if (typeof conn === 'string') throw new KeyholdError('RemoteMissing', conn, { field: 'backsideConnection' });
     const result = await checkKey({ http: this.client('backside', conn.url), token: conn.credential }, apiKey);
     if (!result.ok) {
       if (result.kind === 'credentials') this.vault.remotes.pause('backside', `credentials rejected (HTTP ${result.status})`);

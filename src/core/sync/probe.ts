@@ -211,7 +211,7 @@ export async function testRemote(
   options: { http?: HttpOptions; signal?: AbortSignal; now?: () => number } = {},
 ): Promise<RemoteTestResult> {
   const conn = vault.remotes.connection(kind);
-  if (!conn) throw new KeyholdError('RemoteMissing', `No ${LABEL[kind]} connection is set yet.`);
+  if (!conn) throw new KeyholdError('RemoteMissing', `No ${LABEL[kind]} connection is set yet.`, { field: `${kind}Connection` });
   const tested = await testConnection({ kind, url: conn.url, credential: conn.credential, agentId: kind === 'kura' ? knownAgent(vault) : null }, options);
   const at = (options.now ?? Date.now)();
   // Saved again while the test ran: the outcome is about the old pair, so it is not kept.
