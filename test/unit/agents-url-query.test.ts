@@ -1,7 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyValue, detect, detectDotenv, detectJson, detectText, formatPath, planWrap, publicFinding, scan, wrapDiff } from '../../src/core/agents';
+import {
+  classifyValue,
+  detect,
+  detectDotenv,
+  detectJson,
+  detectText,
+  detectToml,
+  formatPath,
+  planWrap,
+  publicFinding,
+  scan,
+  wrapDiff,
+} from '../../src/core/agents';
 import { findUrlPasswords } from '../../src/core/devflow/url-password';
 import { useCleanups } from '../helpers/cleanup';
 import { foundByEachReader, importEnvLine, rules, WRAP_OPTIONS } from '../helpers/url-findings';
@@ -22,8 +34,11 @@ describe('a credential in the query of a URL', () => {
       'secret',
       'token',
       'access_token',
+      'refresh_token',
+      'id_token',
       'api_key',
       'apikey',
+      'key',
       'API_KEY',
       'Password',
       'api%5Fkey',
@@ -77,11 +92,10 @@ describe('a credential in the query of a URL', () => {
     expect(detect('text', `weather:\n  endpoint: "${url}"\n`).map((f) => [f.line, f.rule, f.value])).toEqual([[2, 'url-password', url]]);
   });
 
-  it('is not found for other parameters, in the fragment, or as a placeholder, reference or mask', () => {
+  it('is not found for other parameters, or as a placeholder, reference or mask', () => {
     const values = [
       'https://api.example.com/v1?tokenizer=gpt2&passthrough=1&secret_name=db',
       'https://api.example.com/v1?sslmode=require&user=app',
-      'https://app.example.com/callback#access_token=AbC123dEf456',
       'https://app.example.com/docs/token=AbC123dEf456',
       'https://api.example.com/v1?api_key=',
       'https://api.example.com/v1?api_key=${WEATHER_API_KEY}',
@@ -107,7 +121,87 @@ describe('a credential in the query of a URL', () => {
   });
 });
 
-describe('hostile queries', () => {
+describe('a credential in the fragment of a URL, written as name=value pairs', () => {
+  it('is found under the same parameter names as in a query: OAuth implicit-flow and magic-link URLs', () => {
+    for (const [name, before, after] of [
+      ['access_token', '', '&token_type=bearer&expires_in=3600'],
+      ['id_token', 'state=af0ifjsldkj&', ''],
+      ['key', '', ''],
+      ['Access_Token', '', ''],
+      ['refresh%5Ftoken', 'token_type=bearer&', '&scope=read'],
+    ]) {
+      const value = secret();
+      const url = `https://app.example.com/callback${before === '' ? '' : '?lang=en'}#${before}${name}=${value}${after}`;
+      expect(classifyValue('CALLBACK_URL', url), name).toEqual({ rule: 'url-password', label: 'Password in URL', provider: null });
+      expect(
+        findUrlPasswords(url, 'value').map((u) => [u.password, u.parts, u.hint]),
+        name,
+      ).toEqual([[null, [value], 'https://app.example.com']]);
+    }
+  });
+
+  it('is found beside a query credential and a userinfo password, all parts of one finding', () => {
+    const [a, b, c] = [secret(), secret(), secret()];
+    const found = findUrlPasswords(`https://u:${a}@app.example.com/cb?token=${b}#section=2&access_token=${c}`, 'value');
+    expect(found.map((u) => [u.password, u.parts, u.hint])).toEqual([[a, [a, `u:${a}`, b, c], 'https://…@app.example.com']]);
+  });
+
+  it('is found in a .env, JSON, TOML and free text, with the whole URL as the value', () => {
+    const url = `https://app.example.com/auth/callback#access_token=${secret()}&token_type=bearer`;
+    expect(detectDotenv(`PORT=3000\nCALLBACK_URL="${url}"\n`).map((f) => [f.name, f.line, f.rule, f.value])).toEqual([
+      ['CALLBACK_URL', 2, 'url-password', url],
+    ]);
+    // Unquoted, dotenv ends the value at "#"; the line is still read as text.
+    expect(detectDotenv(`CALLBACK_URL=${url}\n`).map((f) => [f.line, f.rule, f.value])).toEqual([[1, 'url-password', url]]);
+    const json = detectJson(`{ "mcpServers": { "app": { "command": "npx", "args": ["app-mcp", "${url}"] } } }`);
+    expect(json.map((f) => [formatPath(f.path), f.rule, f.value])).toEqual([['mcpServers.app.args[1]', 'url-password', url]]);
+    expect(detectToml(`[app]\ncallback = "${url}"\n`).map((f) => [formatPath(f.path), f.line, f.rule, f.value])).toEqual([
+      ['app.callback', 2, 'url-password', url],
+    ]);
+    expect(detect('text', `app:\n  callback: "${url}"\n`).map((f) => [f.line, f.rule, f.value])).toEqual([[2, 'url-password', url]]);
+  });
+
+  it('is not found in a fragment that is no name=value pairs, under another name, or as a placeholder or reference', () => {
+    const values = [
+      'https://docs.example.com/guide#section-2',
+      'https://docs.example.com/guide#access_token',
+      'https://docs.example.com/guide#token-AbC123dEf456',
+      'https://app.example.com/callback#token_type=bearer&expires_in=3600&state=AbC123dEf456',
+      'https://app.example.com/callback#access_token=',
+      'https://app.example.com/callback#access_token=${ACCESS_TOKEN}',
+      'https://app.example.com/callback#access_token=<access-token>',
+      'https://app.example.com/callback#key=YOUR_KEY',
+      'https://app.example.com/callback#id_token=keyhold://profile/app/local/ID_TOKEN',
+      'https://app.example.com/callback#/route?x=1',
+    ];
+    for (const value of values) {
+      expect(classifyValue('CALLBACK_URL', value), value).toBeNull();
+      expect(detectText(`url: ${value}\n`), value).toEqual([]);
+    }
+  });
+
+  it('scan shows the scheme and host only, never the fragment', () => {
+    const key = secret();
+    const dir = tempDir('keyhold-url-fragment-');
+    cleanups.push(dir.cleanup);
+    writeFileSync(join(dir.dir, '.env'), `MAGIC_LINK="https://app.example.com/login#key=${key}"\n`);
+    const { findings } = scan({ paths: [dir.dir], wellKnown: false });
+    expect(findings.map((f) => [f.where, f.label, f.masked])).toEqual([['MAGIC_LINK', 'Password in URL', 'https://app.example.com']]);
+    expect(JSON.stringify(findings.map(publicFinding))).not.toContain(key);
+  });
+
+  it('import stores the whole URL under its variable name', async () => {
+    const { vault, cleanup } = await newVault();
+    cleanups.push(cleanup);
+    const url = `https://app.example.com/callback#access_token=${secret()}&token_type=bearer`;
+    const imported = importEnvLine(vault, 'app', 'CALLBACK_URL', `"${url}"`);
+    cleanups.push(imported.cleanup);
+    expect(imported.outcomes.map((o) => [o.result, o.target.type === 'profile' && o.target.key])).toEqual([['imported', 'CALLBACK_URL']]);
+    expect(imported.authData).toEqual({ CALLBACK_URL: url });
+  });
+});
+
+describe('hostile queries and fragments', () => {
   const lines: [string, string, number][] = [
     ['100 KB of "&"', `https://h/?${'&'.repeat(100_000)}`, 0],
     ['100 KB of "="', `https://h/?token${'='.repeat(100_000)}`, 1],
@@ -115,6 +209,12 @@ describe('hostile queries', () => {
     ['10,000 "?token=x" glued into one stretch of URLs', 'a://h?token=x1'.repeat(10_000), 1],
     ['a 100 KB parameter name', `https://h/?${'p'.repeat(100_000)}word=x1`, 0],
     ['a 100 KB query without "?"', `https://h/${'token=x&'.repeat(12_500)}`, 0],
+    ['100 KB of "#"', `https://h/${'#'.repeat(100_000)}`, 0],
+    ['100 KB of "#", "&" and "="', `https://h/?${'#&='.repeat(33_334)}`, 0],
+    ['100 KB of "=" in the fragment', `https://h/#token${'='.repeat(100_000)}`, 1],
+    ['12,500 credential parameters in the fragment', `https://h/#${'token=a1&'.repeat(12_500)}`, 1],
+    ['10,000 "#token=x" glued into one stretch of URLs', 'a://h#token=x1'.repeat(10_000), 1],
+    ['a 100 KB fragment of no pairs', `https://h/#${'section-'.repeat(12_500)}`, 0],
   ];
 
   it.each(lines)('%s: read in linear time, with a plain answer', (_what, value, expected) => {

@@ -55,6 +55,15 @@ describe('a stored URL with a password: its parts are concealed on their own', (
     expect(mask.maskText('region=eu&authSource=admin')).toBe('region=eu&authSource=admin');
   });
 
+  it('the value of a credential parameter of its fragment (an OAuth callback), not the rest of it', () => {
+    const [token, key] = [randomChars(32), randomChars(24)];
+    const mask = new SecretMask([`https://app.example.com/callback#access_token=${token}&token_type=bearer`, `https://app.example.com/login#key=${key}`]);
+    expect(mask.maskText(`got token ${token}, then key ${key}`)).toBe(`got token ${M}, then key ${M}`);
+    expect(mask.maskText('token_type=bearer at https://app.example.com/callback')).toBe('token_type=bearer at https://app.example.com/callback');
+    expect(secretParts(`https://app.example.com/callback#access_token=${token}&token_type=bearer`)).toEqual([token]);
+    expect(secretParts('https://docs.example.com/guide#section-2')).toEqual([]);
+  });
+
   it('conceals a password split across any chunk boundaries', () => {
     const password = pw();
     const mask = new SecretMask([`redis://:${password}@cache:6379/0`]);

@@ -103,8 +103,8 @@ export const GENERIC_RULE = {
 /**
  * A password in the userinfo of a URL of any scheme (`postgres://user:PASSWORD@host`), under any
  * name: detect-secrets' BasicAuthDetector ("Basic Auth Credentials"); gitleaks has no such rule.
- * Also a credential in its query (`?password=…`, `&api_key=…`): one kind, as both are a URL that
- * carries its own credential and moves whole. devflow/url-password.ts finds them.
+ * Also a credential in its query (`?password=…`, `&api_key=…`) or fragment (`#access_token=…`): one
+ * kind, as all are a URL that carries its own credential and moves whole. devflow/url-password.ts finds them.
  */
 export const URL_PASSWORD_RULE = {
   id: 'url-password',

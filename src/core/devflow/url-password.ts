@@ -5,8 +5,11 @@ export const REFERENCE_SCHEMES: readonly string[] = ['keyhold', 'op', 'vault', '
  * Passwords in the userinfo of a URL, any scheme: `postgres://user:PASSWORD@host/db`,
  * `redis://:PASSWORD@host:6379`, `amqps://u:PASSWORD@h` (what detect-secrets' BasicAuthDetector
  * looks for; gitleaks has no such rule), and credentials in its query: `mongodb://h/db?password=X`,
- * `jdbc:postgresql://h/db?user=u&password=X`, `https://api.example.com/v1?api_key=X`. The name a URL
- * is set under says nothing (`DATABASE_URL`), so the URL's shape is the whole test.
+ * `jdbc:postgresql://h/db?user=u&password=X`, `https://api.example.com/v1?api_key=X`, or in its
+ * fragment written as the same `name=value&…` pairs: OAuth's implicit flow and magic links
+ * (`https://app.example/cb#access_token=X&token_type=bearer`, `#id_token=X`, `#key=X`). A fragment
+ * that is not such pairs (`#section-2`) holds none. The name a URL is set under says nothing
+ * (`DATABASE_URL`), so the URL's shape is the whole test.
  *
  * The WHATWG URL parser judges each candidate: the authority runs to the first "/", "?" or "#",
  * its last "@" ends the userinfo, and the first ":" in that splits user from password, as every
@@ -27,22 +30,40 @@ const MAX_AUTHORITY = 1024;
 const MAX_AT_TRIES = 8;
 /** How much of the host the hint shows. */
 const MAX_HINT_HOST = 64;
-/** The longest query parameter name, as written, compared with CREDENTIAL_PARAMS. */
+/** The longest query or fragment parameter name, as written, compared with CREDENTIAL_PARAMS. */
 const MAX_PARAM_NAME = 32;
 
-/** Query parameters whose value is a credential, compared in lower case: libpq's, MongoDB's, JDBC's, and APIs' keys. */
-const CREDENTIAL_PARAMS = new Set(['password', 'passwd', 'pass', 'pwd', 'sslpassword', 'secret', 'token', 'access_token', 'api_key', 'apikey']);
+/**
+ * Query and fragment parameters whose value is a credential, compared in lower case: libpq's,
+ * MongoDB's, JDBC's, APIs' keys (Google's `?key=`), and OAuth's tokens (RFC 6749's implicit-flow
+ * `access_token` and `refresh_token`, OpenID Connect's `id_token`).
+ */
+const CREDENTIAL_PARAMS = new Set([
+  'password',
+  'passwd',
+  'pass',
+  'pwd',
+  'sslpassword',
+  'secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'api_key',
+  'apikey',
+  'key',
+]);
 
 export interface UrlPassword {
   /** Offsets of the whole URL: from its scheme to the first character that cannot be in one. */
   start: number;
   end: number;
-  /** The password of its userinfo as written, percent escapes and all; null when only its query holds a credential. */
+  /** The password of its userinfo as written, percent escapes and all; null when only its query or fragment holds a credential. */
   password: string | null;
   /**
    * Each credential it holds, as written and decoded, a secret on its own: the password and the
    * whole userinfo (`user:password`, what an HTTP Basic header encodes), and the value of each
-   * credential parameter of its query; also those of a URL written inside it.
+   * credential parameter of its query and fragment; also those of a URL written inside it.
    */
   parts: string[];
   /** What may be shown of the URL: its scheme and host, any userinfo concealed (`postgres://…@db:5432`). */
@@ -147,7 +168,7 @@ function lastIndexOfIn(text: string, char: string, from: number, to: number): nu
 }
 
 interface Authority {
-  /** Where the host ends: a query is looked for from here. */
+  /** Where the host ends: a query and a fragment are looked for from here. */
   end: number;
   /** The host (with its port), or null when the URL parser finds none. */
   host: string | null;
@@ -200,7 +221,7 @@ function looseAuthority(scheme: string, text: string, from: number, to: number):
   return null;
 }
 
-/** The authority in [from, to) of a URL whose query alone holds a credential: only its host is wanted, for the hint. */
+/** The authority in [from, to) of a URL whose query or fragment alone holds a credential: only its host is wanted, for the hint. */
 function plainAuthority(scheme: string, text: string, from: number, to: number): Authority {
   const end = indexOfAny(text, ENDS_AUTHORITY, from, to);
   const at = lastIndexOfIn(text, '@', from, end);
@@ -208,25 +229,35 @@ function plainAuthority(scheme: string, text: string, from: number, to: number):
 }
 
 /**
- * The values of the credential parameters of the query that starts at or after `from`, up to `to`.
- * When `to` is where another URL's "://" starts (`cut`), the last value runs into that URL
+ * The values of the credential parameters (`name=value`, separated by "&") in [from, end). When
+ * `end` is where another URL's "://" starts (`cut`), the last value runs into that URL
  * (`?token=keyhold://…`): it is left to be judged as that URL.
  */
-function queryCredentials(text: string, from: number, to: number, cut: boolean): string[] {
-  const question = indexOfAny(text, '?#', from, to);
-  if (text[question] !== '?' || question === to) return [];
-  const end = indexOfAny(text, '#', question + 1, to);
+function paramCredentials(text: string, from: number, end: number, cut: boolean): string[] {
   const values: string[] = [];
-  for (let param = question + 1; param < end;) {
+  for (let param = from; param < end;) {
     const amp = indexOfAny(text, '&', param, end);
     const eq = indexOfAny(text, '=', param, amp);
-    if (eq < amp && !(cut && amp === to) && eq - param <= MAX_PARAM_NAME && CREDENTIAL_PARAMS.has(formDecoded(text.slice(param, eq)).toLowerCase())) {
+    if (eq < amp && !(cut && amp === end) && eq - param <= MAX_PARAM_NAME && CREDENTIAL_PARAMS.has(formDecoded(text.slice(param, eq)).toLowerCase())) {
       const value = text.slice(eq + 1, amp);
       if (!isPlaceholderCredential(value) && !isPlaceholderCredential(formDecoded(value))) values.push(value);
     }
     param = amp + 1;
   }
   return values;
+}
+
+/**
+ * The values of the credential parameters of the query and of the fragment of the URL whose path
+ * starts at or after `from`, up to `to`: the query from the first "?" to the first "#", the
+ * fragment from that "#" on (a "?" in it is the fragment's), each read as `name=value` pairs.
+ */
+function queryCredentials(text: string, from: number, to: number, cut: boolean): string[] {
+  const first = indexOfAny(text, '?#', from, to);
+  if (first === to) return [];
+  const hash = text[first] === '#' ? first : indexOfAny(text, '#', first + 1, to);
+  const query = text[first] === '?' ? paramCredentials(text, first + 1, hash, cut && hash === to) : [];
+  return hash === to ? query : [...query, ...paramCredentials(text, hash + 1, to, cut)];
 }
 
 /** A query's value as URLSearchParams reads it: "+" is a space. */
@@ -240,7 +271,8 @@ interface Credentials {
 
 /**
  * The credentials of the URL `scheme://…` whose authority starts at `from`: `to` bounds the
- * userinfo and host, `urlEnd` the query (`cut`: another URL's "://" starts there). Null when it holds none.
+ * userinfo and host, `urlEnd` the query and fragment (`cut`: another URL's "://" starts there).
+ * Null when it holds none.
  */
 function credentialsOf(scheme: string, text: string, from: number, to: number, urlEnd: number, cut: boolean): Credentials | null {
   const parsed = parsedAuthority(scheme, text, from, to);
@@ -268,7 +300,7 @@ function credentialsOf(scheme: string, text: string, from: number, to: number, u
 }
 
 /**
- * Every URL in `text` with a password in its userinfo or a credential parameter in its query that
+ * Every URL in `text` with a password in its userinfo or a credential parameter in its query or fragment that
  * is not a placeholder or reference. A URL written inside another (`?next=https://…`) adds its
  * credentials to the one around it, which is reported whole.
  */
@@ -292,7 +324,7 @@ export function findUrlPasswords(text: string, context: UrlContext): UrlPassword
       stretchEnd = from;
       while (stretchEnd < text.length && !ends.test(text[stretchEnd]!)) stretchEnd++;
     }
-    // Neither the userinfo nor the query of one URL reads past the next "://", so no two windows overlap.
+    // Neither the userinfo nor the query or fragment of one URL reads past the next "://", so no two windows overlap.
     const urlEnd = Math.min(stretchEnd, next === -1 ? Infinity : next);
     const url = credentialsOf(scheme, text, from, Math.min(urlEnd, from + MAX_AUTHORITY), urlEnd, urlEnd === next);
     if (url === null) continue;
