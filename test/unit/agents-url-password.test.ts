@@ -17,6 +17,7 @@ import {
 } from '../../src/core/agents';
 import { findUrlPasswords } from '../../src/core/devflow/url-password';
 import { useCleanups } from '../helpers/cleanup';
+import { HANG_MS, hangGuarded } from '../helpers/hang-guard';
 import { foundByEachReader, importEnvLine, rules, WRAP_OPTIONS } from '../helpers/url-findings';
 import { lookalike, randomChars } from '../helpers/lookalike';
 import { newVault, tempDir } from '../helpers/vault';
@@ -147,12 +148,19 @@ describe('hostile values', () => {
     ['control characters inside the userinfo', 'postgres://u:p\u0000w\u0007x@h\u001b[2J', 0],
   ];
 
-  it.each(lines)('%s: read in linear time, with a plain answer', (_what, value, expected) => {
-    const started = performance.now();
-    const results = foundByEachReader('DATABASE_URL', value);
-    expect(performance.now() - started).toBeLessThan(2000);
-    for (const found of results) expect(rules(found)).toEqual(Array<string>(expected).fill('url-password'));
-  });
+  // No timing assertion: speed is measured by benchmarks only. hangGuarded is a hang guard, not a
+  // performance bound: catastrophic (cubic or worse) backtracking on these 100 KB inputs runs for
+  // hours, and it stops that run and fails. A merely quadratic match takes seconds here and passes.
+  // The test's own timeout is above the guard's, so the guard's error is the one reported.
+  it.each(lines)(
+    '%s: a plain answer, no runaway matching',
+    (_what, value, expected) => {
+      for (const found of hangGuarded(() => foundByEachReader('DATABASE_URL', value))) {
+        expect(rules(found)).toEqual(Array<string>(expected).fill('url-password'));
+      }
+    },
+    2 * HANG_MS,
+  );
 
   it('a URL of 100 KB is one finding whose shown form is short and has no password', () => {
     const password = pw();
