@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HealthFinding } from '../shared/contract';
-import { undeclaredKeys } from '../shared/domain';
+import { REMOTE_LABEL, undeclaredKeys } from '../shared/domain';
 import { compareText, plural } from '../shared/text';
 import { permissionProblem } from './vault/permissions';
 import type { Vault } from './vault/vault';
@@ -84,7 +84,7 @@ export function healthReport(vault: Vault, options: HealthOptions): HealthFindin
 
   for (const remote of vault.remotes.list()) {
     if (!remote.paused) continue;
-    const label = remote.kind === 'kura' ? 'Kura' : 'Backside';
+    const label = REMOTE_LABEL[remote.kind];
     findings.push({
       severity: 'problem',
       rule: 'remote-paused',

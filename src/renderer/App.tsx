@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ComponentType } from 'react';
+import { REMOTE_LABEL } from '../shared/domain';
 import { errorText, useApi } from './api';
 import { sectionOf } from './drafts';
 import { useSyncNow, useSyncStatus } from './hooks';
@@ -67,7 +68,7 @@ function StatusBar() {
       <button type="button" className="statusbar-link" onClick={() => go('sync')} aria-label={`${pending} pending, ${failed} failed. Open Sync`}>
         <span data-testid="pending-count">{pending} pending</span>
         {failed ? <span className="failed-count"> · {failed} failed</span> : null}
-        {paused.length ? <span className="failed-count"> · {paused.map((r) => (r.kind === 'kura' ? 'Kura' : 'Backside')).join(', ')} paused</span> : null}
+        {paused.length ? <span className="failed-count"> · {paused.map((r) => REMOTE_LABEL[r.kind]).join(', ')} paused</span> : null}
       </button>
       {progress ? (
         <span className="statusbar-progress" role="status">

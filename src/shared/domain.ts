@@ -296,6 +296,8 @@ export type ByokDetail = z.infer<typeof ByokDetail>;
 
 export const RemoteKind = z.enum(['kura', 'backside']);
 export type RemoteKind = z.infer<typeof RemoteKind>;
+/** Each remote service's name as people read it. */
+export const REMOTE_LABEL: Readonly<Record<RemoteKind, string>> = { kura: 'Kura', backside: 'Backside' };
 export const RemoteUrl = text('URL', LIMITS.urlChars).refine((s) => /^https?:\/\/[^\s]+$/i.test(s), {
   message: 'URL must start with https:// (or http:// for this machine only).',
 });

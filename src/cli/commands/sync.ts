@@ -6,6 +6,7 @@ import { withVault, type GlobalOptions } from '../context';
 import { parseSeconds } from '../parse';
 import { EXIT } from '../exit-codes';
 import { SET_REMOTE } from '../set-remote';
+import { REMOTE_LABEL } from '../../shared/domain';
 import { cleanField as f, currentIo, err, printJson, printTable, say, sayErr, setExitCode } from '../io';
 
 export function registerSyncCommands(program: Command, globals: () => GlobalOptions): void {
@@ -38,8 +39,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         for (const r of summary.pending) say(`pending ${r.kind} ${f(r.ref)}: ${f(r.reason ?? 'waiting')}\n`);
         // Items wait for a connection that was never set: say once how to set it.
         const waiting = new Set(summary.pending.map((r) => (r.kind === 'profile' ? 'kura' : 'backside')));
-        for (const kind of unset.filter((k) => waiting.has(k)))
-          say(`Set the ${kind === 'kura' ? 'Kura' : 'Backside'} connection with "${SET_REMOTE[kind]}".\n`);
+        for (const kind of unset.filter((k) => waiting.has(k))) say(`Set the ${REMOTE_LABEL[kind]} connection with "${SET_REMOTE[kind]}".\n`);
         if (summary.timedOut) say(`Stopped at the ${seconds} s deadline (--timeout); run "keyhold sync" again later.\n`);
       }
       if (summary.failed.length > 0 || summary.pending.length > 0) setExitCode(EXIT.remote);

@@ -1,4 +1,4 @@
-import { isLocalOnlyProvider, type ByokSummary, type RemoteKind } from '../../shared/domain';
+import { isLocalOnlyProvider, REMOTE_LABEL, type ByokSummary, type RemoteKind } from '../../shared/domain';
 import { tx } from '../vault/db';
 import type { ItemResult, SyncProgress, SyncSummary } from '../../shared/sync';
 import { KeyholdError } from '../../shared/errors';
@@ -11,7 +11,7 @@ import { prepareProfile, settleForbidden } from './kura-push';
 import { busyError, SyncLease, type SyncLeaseOptions } from './lease';
 import { Outbox } from './outbox';
 import { summarizeRun } from './outcomes';
-import { REMOTE_OF, SERVICE, type Job, type PassContext, type UsableConnection } from './pass-context';
+import { REMOTE_OF, type Job, type PassContext, type UsableConnection } from './pass-context';
 import { failureToError } from './remote-errors';
 
 export interface SyncEngineOptions {
@@ -91,7 +91,7 @@ export class SyncEngine {
     const existing = this.clients.get(kind);
     if (existing && existing.baseUrl === url) return existing;
     void existing?.close();
-    const client = new HttpClient(url, { service: SERVICE[kind], ...this.options.http });
+    const client = new HttpClient(url, { service: REMOTE_LABEL[kind], ...this.options.http });
     this.clients.set(kind, client);
     return client;
   }
@@ -135,7 +135,7 @@ export class SyncEngine {
 
   private blockedReason(kind: RemoteKind): UsableConnection | string {
     const conn = this.vault.remotes.connection(kind);
-    const label = SERVICE[kind];
+    const label = REMOTE_LABEL[kind];
     if (!conn) return `No ${label} connection yet.`;
     if (!conn.credential) return `The ${label} connection has no ${kind === 'kura' ? 'API key' : 'token'} yet.`;
     if (conn.paused) return `The ${label} connection is paused: its credentials were rejected. Update them to resume.`;

@@ -12,7 +12,6 @@ import type { Outbox, PushRow } from './outbox';
  * connections read once for the pass, and the pass's own signal and bookkeeping.
  */
 
-export const SERVICE: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside' };
 export const REMOTE_OF: Record<ItemKind, RemoteKind> = { profile: 'kura', byok: 'backside' };
 
 export interface UsableConnection {

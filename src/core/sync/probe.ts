@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RemoteTestResult } from '../../shared/contract';
-import type { RemoteKind } from '../../shared/domain';
+import { REMOTE_LABEL as LABEL, type RemoteKind } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { Vault } from '../vault/vault';
 import { validateKey } from './backside-client';
@@ -47,7 +47,6 @@ export interface ConnectionTestResult {
   message: string;
 }
 
-const LABEL: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside' };
 const CREDENTIAL: Record<RemoteKind, string> = { kura: 'API key', backside: 'token' };
 
 // Not secrets, and they name their purpose for anyone reading the services' request logs.

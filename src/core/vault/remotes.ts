@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { tx } from './db';
-import { RemoteInput, type RemoteKind, type RemoteSummary } from '../../shared/domain';
+import { REMOTE_LABEL as LABEL, RemoteInput, type RemoteKind, type RemoteSummary } from '../../shared/domain';
 import { KeyholdError, parseInput } from '../../shared/errors';
 import { parseBaseUrl } from '../sync/base-url';
 import type { AuditLog } from './audit';
@@ -42,8 +42,6 @@ export interface RemoteDestination {
   /** A credential other than the saved one is given (for a new connection: any credential). */
   credentialChanged: boolean;
 }
-
-const LABEL: Record<RemoteKind, string> = { kura: 'Kura', backside: 'Backside' };
 
 /** The two remote connections (one Kura, one Backside). Changing credentials lifts a pause. */
 export class Remotes {

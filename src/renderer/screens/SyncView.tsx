@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import type { StatusRow } from '../../shared/sync';
+import { REMOTE_LABEL } from '../../shared/domain';
 import { useApi } from '../api';
 import { useInvalidateItems, useSyncNow, useSyncStatus } from '../hooks';
 import { ago, when } from '../lib/time';
@@ -160,8 +161,8 @@ export function SyncView() {
         .filter((r) => r.paused)
         .map((r) => (
           <div key={r.kind} className="callout callout-danger" role="alert">
-            <strong>Sync to {r.kind === 'kura' ? 'Kura' : 'Backside'} is paused.</strong>{' '}
-            {r.pausedReason ? `${plain(r.pausedReason).replace(/[.]$/, '')}.` : ''} Update its credentials under Connections.
+            <strong>Sync to {REMOTE_LABEL[r.kind]} is paused.</strong> {r.pausedReason ? `${plain(r.pausedReason).replace(/[.]$/, '')}.` : ''} Update its
+            credentials under Connections.
           </div>
         ))}
       {status.isPending ? <Spinner label="Loading sync status" /> : null}
