@@ -1,7 +1,20 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectJson, detectToml, importFindings, importTarget, planWrap, publicFinding, scan, wrapDiff, type WrapOptions } from '../../src/core/agents';
+import {
+  classifyValue,
+  detectDotenv,
+  detectJson,
+  detectToml,
+  formatPath,
+  importFindings,
+  importTarget,
+  planWrap,
+  publicFinding,
+  scan,
+  wrapDiff,
+  type WrapOptions,
+} from '../../src/core/agents';
 import { useCleanups } from '../helpers/cleanup';
 import { lookalike, randomChars } from '../helpers/lookalike';
 import { newVault, tempDir } from '../helpers/vault';
@@ -133,6 +146,76 @@ describe('credential headers of remote servers', () => {
   });
 });
 
+describe('credential headers written as a list of name/value pairs', () => {
+  const where = (found: ReturnType<typeof detectJson>) => found.map((f) => [f.line, formatPath(f.path), f.server, f.name, f.label, f.value]);
+
+  it('JSON: "name" or "key" beside "value", in either order, each under a name of its server; other headers are not findings', () => {
+    const token = randomChars(40);
+    const key = randomChars(32);
+    const text = JSON.stringify(
+      {
+        mcpServers: {
+          linear: {
+            type: 'http',
+            url: 'https://mcp.linear.example.com/mcp',
+            headers: [
+              { name: 'Accept', value: 'text/event-stream' },
+              { value: `Bearer ${token}`, name: 'Authorization' },
+              { key: 'X-API-Key', value: key },
+              { name: 'X-Request-Id', value: randomChars(32) },
+            ],
+          },
+        },
+      },
+      null,
+      2,
+    );
+    expect(where(detectJson(text))).toEqual([
+      [12, 'mcpServers.linear.headers[1].value', 'linear', 'LINEAR_TOKEN', 'Authorization header', token],
+      [17, 'mcpServers.linear.headers[2].value', 'linear', 'LINEAR_API_KEY', 'API key header', key],
+    ]);
+  });
+
+  it('TOML: an inline list of tables and a list of [[tables]], each value on its own line', () => {
+    const [a, b, c] = [randomChars(40), randomChars(32), randomChars(36)];
+    const text = [
+      '[mcp_servers.linear]',
+      'url = "https://mcp.linear.example.com/mcp"',
+      'headers = [',
+      '  { name = "Accept", value = "text/event-stream" },',
+      `  { name = "Authorization", value = "Bearer ${a}" },`,
+      `  { key = "X-API-Key", value = "${b}" },`,
+      ']',
+      '',
+      '[[mcp_servers.wiki.http_headers]]',
+      'name = "Accept"',
+      'value = "application/json"',
+      '',
+      '[[mcp_servers.wiki.http_headers]]',
+      'name = "X-Auth-Token"',
+      `value = "${c}"`,
+      '',
+    ].join('\n');
+    expect(where(detectToml(text))).toEqual([
+      [5, 'mcp_servers.linear.headers[1].value', 'linear', 'LINEAR_TOKEN', 'Authorization header', a],
+      [6, 'mcp_servers.linear.headers[2].value', 'linear', 'LINEAR_API_KEY', 'API key header', b],
+      [15, 'mcp_servers.wiki.http_headers[1].value', 'wiki', 'WIKI_AUTH_TOKEN', 'Token header', c],
+    ]);
+  });
+
+  it('references and placeholders in a pair are not findings, nor is the name of a header', () => {
+    for (const value of ['Bearer ${LINEAR_TOKEN}', '${LINEAR_TOKEN}', 'keyhold://profile/linear/mcp/LINEAR_TOKEN', '<your-api-key>', 'Bearer']) {
+      const text = JSON.stringify({ mcpServers: { linear: { url: 'https://l.example.com/mcp', headers: [{ name: 'Authorization', value }] } } });
+      expect(detectJson(text), value).toEqual([]);
+      expect(detectToml(`[mcp_servers.linear]\nheaders = [{ key = "Authorization", value = ${JSON.stringify(value)} }]\n`), value).toEqual([]);
+    }
+    // A header's name under "key" is no secret-sounding variable's value.
+    const name = `X-${randomChars(24)}`;
+    expect(detectJson(JSON.stringify({ headers: [{ key: name, value: 'on' }] }))).toEqual([]);
+    expect(detectToml(`headers = [{ key = "${name}", value = "on" }]\n`)).toEqual([]);
+  });
+});
+
 function configIn(name: string, text: string): string {
   const t = tempDir('keyhold-headers-');
   cleanups.push(t.cleanup);
@@ -176,6 +259,26 @@ describe('scan and import', () => {
   });
 });
 
+describe('scan and import of a header in a list', () => {
+  it('shows the path of its value and the header it is, imports the token alone, and leaves the file as it is', async () => {
+    const token = randomChars(40);
+    const text = `{\n  "mcpServers": {\n    "linear": {\n      "url": "https://mcp.linear.example.com/mcp",\n      "headers": [\n        { "name": "Authorization", "value": "Bearer ${token}" }\n      ]\n    }\n  }\n}\n`;
+    const file = configIn('.mcp.json', text);
+    const { findings } = scan({ paths: [file], wellKnown: false });
+    expect(findings.map((f) => [f.line, f.where, f.label, f.masked])).toEqual([
+      [6, 'mcpServers.linear.headers[0].value', 'Authorization header', `…${token.slice(-4)}`],
+    ]);
+    expect(JSON.stringify(findings.map(publicFinding))).not.toContain(token.slice(0, 8));
+    const v = await newVault();
+    cleanups.push(v.cleanup);
+    expect(importFindings(v.vault, findings).outcomes.map((o) => [o.result, o.target])).toEqual([
+      ['imported', { type: 'profile', agentId: 'linear', name: 'mcp', key: 'LINEAR_TOKEN' }],
+    ]);
+    expect(v.vault.profiles.load(v.vault.profiles.resolve('linear/mcp').id).secrets.authData).toEqual({ LINEAR_TOKEN: token });
+    expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+});
+
 describe('mcp wrap', () => {
   it('cannot move a header (no command to run under keyhold run): it names it as left, and its preview conceals it', () => {
     const moved = lookalike.github();
@@ -202,5 +305,75 @@ describe('mcp wrap', () => {
     expect(diff).toContain('"Authorization":"Bearer <concealed by keyhold>"');
     expect(diff).toContain('"X-API-Key":"<concealed by keyhold>"');
     for (const secret of [moved, token, key]) expect(diff).not.toContain(secret);
+  });
+
+  it('names a header in a list as left, by the path of its value, keeps it as it is, and its preview conceals it', () => {
+    const moved = lookalike.github();
+    const token = randomChars(40);
+    const config = {
+      mcpServers: {
+        gh: { command: 'npx', env: { GITHUB_TOKEN: moved } },
+        linear: { url: 'https://mcp.linear.example.com/mcp', headers: [{ name: 'Authorization', value: `Bearer ${token}` }] },
+      },
+    };
+    const text = JSON.stringify(config, null, 2);
+    const plan = planWrap(text, 'json', OPTIONS);
+    expect(plan.left).toEqual([{ line: 18, where: 'mcpServers.linear.headers[0].value', label: 'Authorization header' }]);
+    expect(plan.text).toContain(`"value": "Bearer ${token}"`);
+    const oneLine = JSON.stringify(config);
+    const diff = wrapDiff('/home/me/.mcp.json', oneLine, planWrap(oneLine, 'json', OPTIONS));
+    expect(diff).toContain('"value":"Bearer <concealed by keyhold>"');
+    for (const secret of [moved, token]) expect(diff).not.toContain(secret);
+  });
+});
+
+describe('a value that is "Bearer TOKEN", outside any headers object', () => {
+  // RFC 6750's token68 alphabet: letters, digits, "-", ".", "_", "~", "+", "/", then "=" padding.
+  const token = () => `${randomChars(12)}.${randomChars(6)}~+/-_${randomChars(4)}==`;
+
+  it("is a credential under any name, whatever the token's format: JSON, TOML, a .env, an MCP server's env", () => {
+    const [a, b, c, d] = [token(), token(), token(), randomChars(16)];
+    expect(classifyValue(null, `Bearer ${a}`)).toEqual({ rule: 'bearer-token', label: 'Bearer token', provider: null });
+    expect(detectJson(JSON.stringify({ client: { auth: `Bearer ${a}` } })).map((f) => [f.name, f.rule, f.value])).toEqual([
+      ['auth', 'bearer-token', `Bearer ${a}`],
+    ]);
+    expect(detectToml(`[client]\nauthorization = "bearer  ${b}"\n`).map((f) => [f.line, f.rule, f.value])).toEqual([[2, 'bearer-token', `bearer  ${b}`]]);
+    expect(detectDotenv(`AUTH_HEADER="Bearer ${c}"\nOTHER="Bearer ${d}"\n`).map((f) => [f.line, f.name, f.rule])).toEqual([
+      [1, 'AUTH_HEADER', 'bearer-token'],
+      [2, 'OTHER', 'bearer-token'],
+    ]);
+    const wrapped = planWrap(JSON.stringify({ mcpServers: { api: { command: 'npx', env: { API_AUTH: `Bearer ${a}` } } } }), 'json', OPTIONS);
+    expect(wrapped.servers.map((s) => s.secrets.map((x) => [x.name, x.rule]))).toEqual([[['API_AUTH', 'bearer-token']]]);
+  });
+
+  it('is not one with a short token, one outside token68, a reference, a placeholder or a mask, or in prose', () => {
+    for (const value of [
+      `Bearer ${randomChars(15)}`,
+      `Bearer ${randomChars(10)},${randomChars(10)}`,
+      `Bearer ${randomChars(10)}=${randomChars(10)}`,
+      'Bearer ${API_TOKEN}',
+      'Bearer <access-token>',
+      'Bearer keyhold://profile/api/local/TOKEN',
+      'Bearer xxxxxxxxxxxxxxxxxxxx',
+      'Bearer YOUR_ACCESS_TOKEN',
+      `Bearer ${randomChars(20)} is what the server sends`,
+      `Basic ${randomChars(20)}`,
+    ]) {
+      expect(classifyValue('AUTH_HEADER', value), value).toBeNull();
+      expect(detectJson(JSON.stringify({ auth: value })), value).toEqual([]);
+    }
+  });
+
+  it('scan shows its last four characters only, and import stores the whole value under its name', async () => {
+    const t = token();
+    const file = configIn('.env', `AUTH_HEADER="Bearer ${t}"\n`);
+    const { findings } = scan({ paths: [file], wellKnown: false });
+    expect(findings.map((f) => [f.where, f.label, f.masked])).toEqual([['AUTH_HEADER', 'Bearer token', `…${t.slice(-4)}`]]);
+    expect(JSON.stringify(findings.map(publicFinding))).not.toContain(t.slice(0, 8));
+    const v = await newVault();
+    cleanups.push(v.cleanup);
+    expect(importFindings(v.vault, findings).outcomes.map((o) => o.result)).toEqual(['imported']);
+    const profile = v.vault.profiles.list().find((p) => p.agentId === 'proj')!;
+    expect(v.vault.profiles.load(profile.id).secrets.authData).toEqual({ AUTH_HEADER: `Bearer ${t}` });
   });
 });

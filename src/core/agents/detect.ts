@@ -1,12 +1,12 @@
 import { visit as visitJson } from 'jsonc-parser';
 import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
-import { headerCredential } from './headers';
+import { headerCredential, headerPairName, isBearerCredential, isHeaderListEntry } from './headers';
 import { boundedByStack } from './nesting';
 import { shellAssignments } from './shell';
 import { parseDotenv } from '../devflow/dotenv';
 import { isEnvName } from '../devflow/env-names';
 import { findUrlPasswords, REFERENCE_SCHEMES } from '../devflow/url-password';
-import { GENERIC_RULE, KEY_RULES, SECRET_NAME, shannonEntropy, URL_PASSWORD_RULE, type KeyProvider } from './rules';
+import { BEARER_TOKEN_RULE, GENERIC_RULE, KEY_RULES, SECRET_NAME, shannonEntropy, URL_PASSWORD_RULE, type KeyProvider } from './rules';
 
 /*
  * Detectors: pure functions from a file's text to the credentials in it. No file system here; the
@@ -50,6 +50,7 @@ const TOKEN_CHAR = /[A-Za-z0-9_-]/;
 // Values that point at a secret rather than hold one.
 const INDIRECT = new RegExp(`^(?:${REFERENCE_SCHEMES.join('|')}):\\/\\/|\\$\\{?[A-Za-z_]|^<.*>$|\\{\\{`);
 const URL_PASSWORD: Classified = { rule: URL_PASSWORD_RULE.id, label: URL_PASSWORD_RULE.label, provider: URL_PASSWORD_RULE.provider };
+const BEARER_TOKEN: Classified = { rule: BEARER_TOKEN_RULE.id, label: BEARER_TOKEN_RULE.label, provider: BEARER_TOKEN_RULE.provider };
 
 /** The first known key format in `text` (the whole value, or a key inside an option: `--api-key=sk-…`). */
 function firstKey(text: string): { kind: Classified; key: string } | null {
@@ -64,8 +65,9 @@ const ruleFor = (text: string): Classified | null => firstKey(text)?.kind ?? nul
 
 /**
  * What a value set under `name` is: a known key format anywhere in it, else a URL with a password,
- * else (for a secret-sounding name) a long, random-looking single token. References and
- * placeholders are not secrets; a URL's password is judged on its own (`postgres://u:PW@h/${DB}`).
+ * else `Bearer TOKEN` under any name (headers.ts's one rule of bearer credentials), else (for a
+ * secret-sounding name) a long, random-looking single token. References and placeholders are not
+ * secrets; a URL's password is judged on its own (`postgres://u:PW@h/${DB}`).
  */
 export function classifyValue(name: string | null, value: string): Classified | null {
   if (value.length < 8) return null;
@@ -73,6 +75,7 @@ export function classifyValue(name: string | null, value: string): Classified | 
   const known = indirect ? null : ruleFor(value);
   if (known) return known;
   if (findUrlPasswords(value, 'value').length > 0) return URL_PASSWORD;
+  if (!indirect && isBearerCredential(value)) return BEARER_TOKEN;
   if (indirect || name === null || !SECRET_NAME.test(name)) return null;
   if (value.length < GENERIC_RULE.minLength || /\s/.test(value)) return null;
   if (shannonEntropy(value) < GENERIC_RULE.minEntropy) return null;
@@ -200,8 +203,8 @@ function detectedArg(path: string[], arg: string, line: number, server: string):
  * of a known key's kind when it is one. A provider's key goes to its BYOK key only when it is the
  * whole value (`x-api-key`), never with a scheme in front (`token sk-…`).
  */
-function detectedHeader(path: string[], value: string, line: number, server: string | null): Detected | null | undefined {
-  const header = headerCredential(path, value, server);
+function detectedHeader(path: string[], value: string, line: number, server: string | null, pairName?: string): Detected | null | undefined {
+  const header = headerCredential(path, value, server, pairName);
   if (!header) return header;
   const known = firstKey(header.value);
   const kind: Classified = known
@@ -223,6 +226,25 @@ function detected(path: string[], value: string, line: number): Detected | null 
 }
 
 /**
+ * An entry of a list of headers (`"headers": [{ "name": "Authorization", "value": "Bearer …" }]`,
+ * or `"key"`), by its string members and their lines: a pair's value is judged as the header it
+ * names, whose name is no secret; the other members, and those of an entry that is no pair, as any value.
+ */
+function detectedListEntry(path: string[], members: Readonly<Record<string, string>>, lineOf: (member: string) => number): Detected[] {
+  const header = headerPairName(members);
+  const found: (Detected | null | undefined)[] = [];
+  for (const [member, value] of Object.entries(members)) {
+    if (header === undefined || (member !== 'value' && member !== 'name' && member !== 'key')) found.push(detected([...path, member], value, lineOf(member)));
+  }
+  if (header !== undefined) {
+    const valuePath = [...path, 'value'];
+    const d = detectedHeader(valuePath, members.value!, lineOf('value'), serverOf(path), header);
+    found.push(d === undefined ? detected(valuePath, members.value!, lineOf('value')) : d);
+  }
+  return found.filter((d): d is Detected => !!d);
+}
+
+/**
  * A JSON (or JSONC) config: every string value, judged by its key; MCP `env` blocks are marked as
  * such. A file that is not JSON, or is nested past the call stack, is read as free text.
  */
@@ -238,13 +260,36 @@ function jsonValues(text: string): Detected[] {
   // and grows to tens of MiB, where a tree of every value costs many times the file in memory.
   const found: Detected[] = [];
   let broken = false;
+  // The objects being read, each an entry of a list of headers or null: an entry is judged whole at
+  // its end, as its value's header may be named after it.
+  const open: ({ path: string[]; members: Record<string, string>; lines: Record<string, number> } | null)[] = [];
   visitJson(
     // The parser refuses the byte order mark Windows editors put first; lines do not move without it.
     withoutBom(text),
     {
+      onObjectBegin: (_offset, _length, _startLine, _startCharacter, pathSupplier) => {
+        const path = pathSupplier().map(String);
+        open.push(
+          isHeaderListEntry(path)
+            ? { path, members: Object.create(null) as Record<string, string>, lines: Object.create(null) as Record<string, number> }
+            : null,
+        );
+      },
+      onObjectEnd: () => {
+        const entry = open.pop();
+        if (entry) found.push(...detectedListEntry(entry.path, entry.members, (member) => entry.lines[member]!));
+      },
       onLiteralValue: (value: unknown, _offset, _length, startLine, _startCharacter, pathSupplier) => {
-        if (typeof value !== 'string' || value.length < 8) return;
-        const d = detected(pathSupplier().map(String), value, startLine + 1);
+        if (typeof value !== 'string') return;
+        const entry = open.at(-1);
+        const path = entry ? pathSupplier() : null;
+        if (entry && path?.length === entry.path.length + 1) {
+          entry.members[String(path.at(-1))] = value;
+          entry.lines[String(path.at(-1))] = startLine + 1;
+          return;
+        }
+        if (value.length < 8) return;
+        const d = detected((path ?? pathSupplier()).map(String), value, startLine + 1);
         if (d) found.push(d);
       },
       onError: () => void (broken = true),
@@ -256,7 +301,7 @@ function jsonValues(text: string): Detected[] {
 
 type TomlNode = { type: string; loc: { start: { line: number } }; key?: { item: { value: string[] } }; items?: TomlNode[]; item?: TomlNode; value?: unknown };
 
-/** The line of each key path in a TOML document, from its syntax tree. */
+/** The line of each key path in a TOML document, from its syntax tree; of a list's tables (`[[…]]`, `[{ … }, …]`) by index too. */
 function tomlLines(text: string): Map<string, number> {
   const lines = new Map<string, number>();
   const walkItems = (items: readonly TomlNode[] | undefined, prefix: string[]): void => {
@@ -268,13 +313,27 @@ function tomlLines(text: string): Map<string, number> {
       lines.set(path.join('\u0000'), inner.loc.start.line);
       const value = inner.value as TomlNode | undefined;
       if (value?.type === 'InlineTable') walkItems(value.items, path);
+      if (value?.type === 'InlineArray') {
+        value.items?.forEach((item, i) => {
+          if (item.item?.type !== 'InlineTable') return;
+          lines.set([...path, String(i)].join('\u0000'), item.item.loc.start.line);
+          walkItems(item.item.items, [...path, String(i)]);
+        });
+      }
     }
   };
+  const tableArrays = new Map<string, number>();
   for (const block of parseTomlDocument(text).cst as unknown as TomlNode[]) {
     if (block.type === 'Table' || block.type === 'TableArray') {
       const path = block.key!.item.value;
       lines.set(path.join('\u0000'), block.loc.start.line);
       walkItems(block.items, path);
+      if (block.type === 'TableArray') {
+        const index = tableArrays.get(path.join('\u0000')) ?? 0;
+        tableArrays.set(path.join('\u0000'), index + 1);
+        lines.set([...path, String(index)].join('\u0000'), block.loc.start.line);
+        walkItems(block.items, [...path, String(index)]);
+      }
     } else {
       walkItems([block], []);
     }
@@ -314,7 +373,12 @@ function tomlValues(text: string): Detected[] {
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => visit(v, [...path, String(i)]));
     } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+      const entry = isHeaderListEntry(path);
+      if (entry) {
+        const strings = Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
+        found.push(...detectedListEntry(path, strings, (member) => lineOf([...path, member])));
+      }
+      for (const [k, v] of Object.entries(value)) if (!entry || typeof v !== 'string') visit(v, [...path, k]);
     }
   };
   visit(data, []);

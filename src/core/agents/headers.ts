@@ -5,8 +5,10 @@ import { isPlaceholderCredential } from '../devflow/url-password';
 /*
  * Credentials in the HTTP headers of remote MCP servers, which have a URL and headers instead of a
  * command: Claude Code's and Cursor's `"headers": { "Authorization": "Bearer …" }`, VS Code's
- * `requestInit.headers`, Codex's `http_headers` and `bearer_token`. A credential header holds a
- * secret whatever its format, so it is one unless it is a reference or a placeholder.
+ * `requestInit.headers`, Codex's `http_headers` and `bearer_token`, and the lists of name/value
+ * pairs other clients write (`"headers": [{ "name": "Authorization", "value": "Bearer …" }]`). A
+ * credential header holds a secret whatever its format, so it is one unless it is a reference or a
+ * placeholder. So does `Bearer TOKEN` wherever a value says it (`"auth": "Bearer …"`).
  */
 
 /** The keys under which configs list a request's headers. */
@@ -17,7 +19,12 @@ const MIN_CREDENTIAL = 8;
 const AUTH_SCHEMES = new Set(['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm']);
 // RFC 9110's credentials: auth-scheme 1*SP ( token68 / #auth-param ).
 const SCHEME_AND_REST = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +(\S[\s\S]*)$/;
-const BEARER = /^bearer +(\S+)$/i;
+// RFC 6750's credentials: "Bearer" (any case) 1*SP b64token, token68's alphabet.
+const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i;
+/** The shortest token of a `Bearer TOKEN` value outside a headers object, where only the scheme says it is a credential. */
+const MIN_BEARER_TOKEN = 16;
+/** The members of a header's entry in a list that name it: `{ "name": "Authorization", "value": "…" }`, or `"key"`. */
+const PAIR_NAMES = ['name', 'key'] as const;
 
 export interface HeaderCredential {
   rule: string;
@@ -58,14 +65,38 @@ const holdsSecret = (credentials: readonly string[] | null): boolean =>
   credentials !== null && credentials.some((c) => c.length >= MIN_CREDENTIAL && !isPlaceholderCredential(c));
 
 /**
+ * Whether a value anywhere is `Bearer TOKEN` with a token of at least MIN_BEARER_TOKEN characters
+ * of token68's alphabet that is not a placeholder: a credential whatever the token's format, as an
+ * `Authorization` header's own value (`"auth": "Bearer …"`, `AUTH_HEADER="Bearer …"` in a .env).
+ */
+export function isBearerCredential(value: string): boolean {
+  const token = BEARER.exec(value)?.[1];
+  return token !== undefined && token.length >= MIN_BEARER_TOKEN && !isPlaceholderCredential(token);
+}
+
+/** Whether `path` is an entry of a list of headers (`headers[0]`), which some clients write as name/value pairs. */
+export const isHeaderListEntry = (path: readonly string[]): boolean => path.length >= 2 && /^[0-9]+$/.test(path.at(-1)!) && HEADER_CONTAINERS.has(path.at(-2)!);
+
+/**
+ * The header an entry of a list of headers names, given the entry's members: its `name` (or `key`)
+ * when it has a string `value` too; undefined when it is no such pair.
+ */
+export function headerPairName(members: Readonly<Record<string, unknown>>): string | undefined {
+  if (typeof members.value !== 'string') return undefined;
+  return PAIR_NAMES.map((n) => members[n]).find((n): n is string => typeof n === 'string');
+}
+
+/**
  * The credential a config value at `path` holds as an HTTP header: undefined when the path is no
  * credential header (the value is judged as any other), null when it is one that holds a reference,
  * a placeholder or a variable's name. The scheme is kept out of the value only for `Bearer`, which
  * `Bearer ${NAME}` puts back as HTTP reads it (the scheme's case and the spaces after it mean nothing).
+ * `pairName` is the header a list's entry names (`headerPairName`), whose value is at `[…, "headers", "0", "value"]`.
  */
-export function headerCredential(path: readonly string[], value: string, server: string | null): HeaderCredential | null | undefined {
-  const key = path.at(-1);
-  const parent = path.at(-2);
+export function headerCredential(path: readonly string[], value: string, server: string | null, pairName?: string): HeaderCredential | null | undefined {
+  const pair = pairName !== undefined && path.at(-1) === 'value' && isHeaderListEntry(path.slice(0, -1));
+  const key = pair ? pairName : path.at(-1);
+  const parent = pair ? path.at(-3) : path.at(-2);
   if (key === undefined) return undefined;
   // Codex's env_http_headers and bearer_token_env_var name the variables it reads: no secret there.
   if (parent === 'env_http_headers' || (server !== null && parent === server && key === 'bearer_token_env_var')) return null;

@@ -128,7 +128,10 @@ export const HEADER_RULES: readonly { id: string; label: string; header: RegExp 
   { id: 'token-header', label: 'Token header', header: /(?:^|[-_])(?:token|secret|password|passwd)$/i },
 ];
 
-/** Codex's `bearer_token` of a remote server, which it sends as `Authorization: Bearer …`. */
+/**
+ * Codex's `bearer_token` of a remote server, which it sends as `Authorization: Bearer …`; and a
+ * value `Bearer TOKEN` anywhere else (headers.ts, `isBearerCredential`).
+ */
 export const BEARER_TOKEN_RULE = { id: 'bearer-token', label: 'Bearer token', provider: null } as const;
 
 /** The variable names gitleaks' generic-api-key rule looks for (its "keywords"), as one test. */
