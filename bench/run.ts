@@ -1,5 +1,6 @@
 import { benchRedact, benchScan } from './agents';
 import { benchCli } from './cli';
+import { benchHostile } from './hostile';
 import { benchShare } from './share';
 import { benchSync } from './sync';
 import { benchVault } from './vault';
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<void>> = {
   cli: benchCli,
   scan: benchScan,
   redact: benchRedact,
+  hostile: benchHostile,
 };
 
 const wanted = process.argv.slice(2);
