@@ -50,8 +50,21 @@ export default tseslint.config(
     // zod and dotenv are not in DESIGN.md's table, but core parses every remote response with zod
     // (DESIGN.md, "Sync") and .env files with dotenv (issue 6). The agent-config work (issue 17)
     // edits JSON and TOML with format-preserving libraries, reads .gitignore rules with `ignore`
-    // and shows a dry run as a diff (DESIGN.md, "Where the next capabilities live").
-    packages: ['zod', 'better-sqlite3', 'undici', 'age-encryption', '@node-rs/argon2', 'dotenv', 'jsonc-parser', '@decimalturn/toml-patch', 'ignore', 'diff'],
+    // and shows a dry run as a diff (DESIGN.md, "Where the next capabilities live"). YAML configs
+    // (Continue's) are read and edited with `yaml`, whose syntax tree keeps each value's place.
+    packages: [
+      'zod',
+      'better-sqlite3',
+      'undici',
+      'age-encryption',
+      '@node-rs/argon2',
+      'dotenv',
+      'jsonc-parser',
+      '@decimalturn/toml-patch',
+      'yaml',
+      'ignore',
+      'diff',
+    ],
     node: true,
     layers: ['shared'],
   }),

@@ -62,10 +62,13 @@ describe('a password inside a URL', () => {
     ]);
   });
 
-  it('is found in a YAML config (read as text), the URL ending at its quote', () => {
+  it('is found in a YAML config, read as YAML or (one that does not parse) as text, the URL ending at its quote', () => {
     const url = `mongodb+srv://svc:${pw()}@cluster0.example.net/app?retryWrites=true`;
     const text = `services:\n  api:\n    environment:\n      MONGO_URL: "${url}"\n      LOG: debug\n`;
-    expect(formatOf('/p/docker-compose.yml')).toBe('text');
+    expect(formatOf('/p/docker-compose.yml')).toBe('yaml');
+    expect(detect('yaml', text).map((f) => [f.line, formatPath(f.path), f.rule, f.value])).toEqual([
+      [4, 'services.api.environment.MONGO_URL', 'url-password', url],
+    ]);
     expect(detect('text', text).map((f) => [f.line, f.rule, f.value])).toEqual([[4, 'url-password', url]]);
   });
 
@@ -189,7 +192,7 @@ describe('what scan shows, the wrap preview and the import', () => {
     const { findings } = scan({ paths: [dir.dir], wellKnown: false });
     expect(findings.map((f) => [f.where, f.label, f.masked]).sort()).toEqual(
       [
-        ['', 'Password in URL', 'redis://…@cache:6379'],
+        ['redis.url', 'Password in URL', 'redis://…@cache:6379'],
         ['DATABASE_URL', 'Password in URL', 'postgres://…@db.example.com:5432'],
       ].sort(),
     );

@@ -1,6 +1,7 @@
 import { visit as visitJson } from 'jsonc-parser';
 import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
 import { headerCredential, headerPairName, isBearerCredential, isHeaderListEntry } from './headers';
+import { detectYaml } from './yaml-detect';
 import { boundedByStack } from './nesting';
 import { shellAssignments } from './shell';
 import { parseDotenv } from '../devflow/dotenv';
@@ -14,7 +15,7 @@ import { BEARER_TOKEN_RULE, GENERIC_RULE, KEY_RULES, SECRET_NAME, shannonEntropy
  */
 
 /** How the file is read: which detector applies. */
-export type FileFormat = 'json' | 'toml' | 'dotenv' | 'shell' | 'text';
+export type FileFormat = 'json' | 'toml' | 'yaml' | 'dotenv' | 'shell' | 'text';
 
 /** Where in its file a value sits: a variable set by an MCP server's `env`, a .env line… */
 export type FindingSource = 'mcp-env' | 'config' | 'dotenv' | 'shell' | 'text';
@@ -174,7 +175,7 @@ export function detectShell(text: string): Detected[] {
 }
 
 /** The MCP server a path names, for the container keys each tool uses. */
-function serverOf(path: readonly string[]): string | null {
+export function serverOf(path: readonly string[]): string | null {
   for (let i = path.length - 2; i >= 0; i--) {
     if (path[i] === 'mcpServers' || path[i] === 'servers' || path[i] === 'mcp_servers' || path[i] === 'context_servers') return path[i + 1] ?? null;
   }
@@ -213,10 +214,10 @@ function detectedHeader(path: string[], value: string, line: number, server: str
   return { line, path, name: header.name, server, ...kind, source: 'config', value: header.value };
 }
 
-function detected(path: string[], value: string, line: number): Detected | null {
+/** What a config value at `path` is; `server` is the MCP server it belongs to, when its path does not name it (a YAML list). */
+export function detected(path: string[], value: string, line: number, server: string | null = serverOf(path)): Detected | null {
   const name = path[path.length - 1] ?? null;
   const inEnv = path.length >= 2 && path[path.length - 2] === 'env';
-  const server = serverOf(path);
   if (server !== null && path.length >= 2 && path[path.length - 2] === 'args') return detectedArg(path, value, line, server);
   const header = detectedHeader(path, value, line, server);
   if (header !== undefined) return header;
@@ -391,6 +392,8 @@ export function detect(format: FileFormat, text: string): Detected[] {
       return detectJson(text);
     case 'toml':
       return detectToml(text);
+    case 'yaml':
+      return detectYaml(text);
     case 'dotenv':
       return detectDotenv(text);
     case 'shell':

@@ -13,6 +13,7 @@ export {
   type FileFormat,
   type FindingSource,
 } from './detect';
+export { detectYaml } from './yaml-detect';
 export { formatOf, wellKnownPlaces, type Place } from './locations';
 export {
   formatOfConfig,

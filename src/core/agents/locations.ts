@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import type { FileFormat } from './detect';
 
 export interface Place {
@@ -22,6 +22,8 @@ export function wellKnownPlaces(env: NodeJS.ProcessEnv = process.env, platform: 
         ? join(home, 'Library', 'Application Support')
         : env.XDG_CONFIG_HOME || join(home, '.config');
   const codexHome = env.CODEX_HOME || join(home, '.codex');
+  // Continue reads a relative CONTINUE_GLOBAL_DIR from the folder it was started in, which a scan cannot know.
+  const continueHome = env.CONTINUE_GLOBAL_DIR && isAbsolute(env.CONTINUE_GLOBAL_DIR) ? env.CONTINUE_GLOBAL_DIR : join(home, '.continue');
   const places: Place[] = [
     { path: join(appData, 'Claude', 'claude_desktop_config.json'), format: 'json', what: 'Claude Desktop config' },
     { path: join(home, '.claude.json'), format: 'json', what: 'Claude Code config' },
@@ -31,6 +33,7 @@ export function wellKnownPlaces(env: NodeJS.ProcessEnv = process.env, platform: 
     { path: join(appData, 'Code', 'User', 'settings.json'), format: 'json', what: 'VS Code settings' },
     { path: join(home, '.codeium', 'windsurf', 'mcp_config.json'), format: 'json', what: 'Windsurf MCP config' },
     { path: join(codexHome, 'config.toml'), format: 'toml', what: 'Codex config' },
+    { path: join(continueHome, 'config.yaml'), format: 'yaml', what: 'Continue config' },
   ];
   if (platform !== 'win32') {
     for (const rc of ['.bashrc', '.bash_profile', '.profile', '.zshrc', '.zprofile', '.zshenv', '.cshrc', '.tcshrc']) {
@@ -43,8 +46,8 @@ export function wellKnownPlaces(env: NodeJS.ProcessEnv = process.env, platform: 
 }
 
 const SHELL_FILES = new Set(['.bashrc', '.bash_profile', '.bash_login', '.profile', '.zshrc', '.zprofile', '.zshenv', '.envrc', '.cshrc', '.tcshrc', '.login']);
-const TEXT_FILES = new Set(['.npmrc', '.pypirc', '.netrc', '.git-credentials', 'credentials', '.yarnrc', '.yarnrc.yml']);
-const TEXT_EXTENSIONS = new Set(['.yaml', '.yml', '.ini', '.cfg', '.conf', '.properties']);
+const TEXT_FILES = new Set(['.npmrc', '.pypirc', '.netrc', '.git-credentials', 'credentials', '.yarnrc']);
+const TEXT_EXTENSIONS = new Set(['.ini', '.cfg', '.conf', '.properties']);
 // Scripts are read for the variables they set too (`export DB_PASSWORD=…` in a setenv.sh).
 const SHELL_EXTENSIONS = new Set(['.sh', '.bash', '.zsh', '.fish', '.csh']);
 // .env.example and friends hold placeholders by convention, but often a real key too: read them.
@@ -66,6 +69,8 @@ export function formatOf(path: string): FileFormat | null {
     return /^(?:package|package-lock|tsconfig|composer)\.json$/.test(name) ? null : 'json';
   }
   if (ext === '.toml') return name === 'keyhold.toml' || name === 'Cargo.lock' ? null : 'toml';
+  // .yarnrc.yml too: Yarn's npmAuthToken is a credential-named key.
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
   if (SHELL_EXTENSIONS.has(ext)) return 'shell';
   if (TEXT_EXTENSIONS.has(ext)) return 'text';
   return null;
