@@ -1,7 +1,8 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importFindings, importTarget, scan, type ImportTarget } from '../../src/core/agents';
+import { fileProfileName, importFindings, importTarget, scan, type ImportTarget } from '../../src/core/agents';
 import type { Vault } from '../../src/core/vault/vault';
 import { useCleanups } from '../helpers/cleanup';
 import { randomChars } from '../helpers/lookalike';
@@ -163,6 +164,27 @@ describe('the profile of a file outside the shell files', () => {
     expect(names[blog]).toMatch(/^api\/env-[0-9a-f]{8}$/);
     expect(names[shop]).not.toBe(names[blog]);
     expect(importFindings(v, found.findings).outcomes.map((o) => o.result)).toEqual(['imported', 'imported']);
+  });
+
+  it('is one for every way to one folder: its real path, a symbolic link to it (of another name) or to a folder above it', async () => {
+    const v = await vault();
+    const h = home();
+    const env = h.write('code/crm-bot/.env', secret('SLACK_SIGNING_SECRET'));
+    symlinkSync(join(h.dir, 'code', 'crm-bot'), join(h.dir, 'bot'));
+    symlinkSync(join(h.dir, 'code'), join(h.dir, 'work'));
+    const ways = [env, join(h.dir, 'bot', '.env'), join(h.dir, 'work', 'crm-bot', '.env'), join(h.dir, 'work', '..', 'code', 'crm-bot', '.env')];
+    const names = ways.map((file) => targets(scan({ paths: [file], wellKnown: false, env: h.env, platform: 'linux' })));
+    const tag = names[0]![env]!.split('-').at(-1)!;
+    expect(tag).toMatch(TAG);
+    expect(names.map((n) => Object.values(n))).toEqual(ways.map(() => [`crm-bot/env-${tag}`]));
+    // One profile: imported through the link first, the real path finds it held, not another profile.
+    const run = (file: string) => importFindings(v, scan({ paths: [file], wellKnown: false, env: h.env, platform: 'linux' }).findings).outcomes;
+    expect(run(join(h.dir, 'work', 'crm-bot', '.env')).map((o) => [label(o.target), o.result])).toEqual([[`crm-bot/env-${tag}`, 'imported']]);
+    expect(run(env).map((o) => [label(o.target), o.result])).toEqual([[`crm-bot/env-${tag}`, 'held']]);
+    expect(v.profiles.list().map((p) => `${p.agentId}/${p.name}`)).toEqual([`crm-bot/env-${tag}`]);
+    // A folder that cannot be resolved (gone since the scan) is tagged by its path as given, as before.
+    const gone = join(h.dir, 'gone', 'api', '.env');
+    expect(fileProfileName(gone, false)).toBe(`env-${createHash('sha256').update(dirname(gone)).digest('hex').slice(0, 8)}`);
   });
 
   it("a well-known config's own finding outside an MCP server is named after the file alone", () => {

@@ -6,6 +6,7 @@ import { isReservedKey, labelProblem } from '../../shared/text-rules';
 import { isEnvName } from '../devflow/env-names';
 import type { Vault } from '../vault/vault';
 import { formatOf } from './locations';
+import { realFolder } from './project-file';
 import type { Finding } from './scan';
 import { vaultLookup } from '../vault/held-values';
 
@@ -24,14 +25,18 @@ const TAG_CHARS = 8;
 /**
  * The profile name of one file: its own name without a leading dot (`zshrc`, `env.local`,
  * `config.fish`). A well-known place is one per home, so that is all; any other file's name ends
- * with 8 hex digits of its folder's path (`env-3fa91c0e`), so that two files of one name in two
+ * with 8 hex digits of its folder's real path (`env-3fa91c0e`), so that two files of one name in two
  * folders of one name (`~/shop/api/.env`, `~/blog/api/.env`) never fill one profile, whatever
- * was scanned with them, and each import of a file names the same profile.
+ * was scanned with them, and each import of a file names the same profile, also when the folder
+ * is reached through a symbolic link or spelled in another case (`realFolder`).
  */
 export function fileProfileName(file: string, wellKnown: boolean): string {
   const own = basename(file).replace(/^\./, '');
   if (wellKnown) return own;
-  const tag = createHash('sha256').update(dirname(file)).digest('hex').slice(0, TAG_CHARS);
+  const tag = createHash('sha256')
+    .update(realFolder(dirname(file)))
+    .digest('hex')
+    .slice(0, TAG_CHARS);
   return `${Array.from(own)
     .slice(0, LIMITS.nameChars - TAG_CHARS - 1)
     .join('')}-${tag}`;
@@ -43,8 +48,9 @@ export type ImportTarget =
 /**
  * Where a finding goes: an MCP server's variable to that server's profile; a model provider's key
  * found elsewhere to the BYOK key of that provider; anything else to the profile of its file
- * (`fileProfileName`) under the agent id of its folder's name (`shell` for shell files), under its
- * variable name. One file, one profile: a profile is not joined by another file (`valuesNotFrom`).
+ * (`fileProfileName`) under the agent id of its folder's name, as its real path spells it (`shell`
+ * for shell files), under its variable name. One file, one profile: a profile is not joined by
+ * another file (`valuesNotFrom`).
  */
 export function importTarget(f: Finding): ImportTarget {
   const key = f.name !== null && isEnvName(f.name) && !isReservedKey(f.name) ? f.name : f.rule.toUpperCase().replace(/-/g, '_');
@@ -53,7 +59,7 @@ export function importTarget(f: Finding): ImportTarget {
     return { type: 'byok', kind: f.provider, provider: f.provider };
   }
   const shell = f.source === 'shell' || formatOf(f.file) === 'shell';
-  const agentId = shell ? SHELL_AGENT_ID : basename(dirname(f.file)) || LOCAL_PROFILE_NAME;
+  const agentId = shell ? SHELL_AGENT_ID : basename(realFolder(dirname(f.file))) || LOCAL_PROFILE_NAME;
   return { type: 'profile', agentId, name: fileProfileName(f.file, f.wellKnown), key };
 }
 

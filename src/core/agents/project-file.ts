@@ -81,19 +81,25 @@ export interface ProjectFile {
 }
 
 /**
- * Where a keyhold.toml is, as trust records it: its folder with symbolic links resolved, and the
+ * A folder's real path: its symbolic links resolved and, where names are compared without case
+ * (macOS, Windows), each name as the folder stores it, so every spelling of one folder is one path.
+ * The path as given when it cannot be resolved (gone, or not readable).
+ */
+export function realFolder(dir: string): string {
+  try {
+    return realpathSync.native(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/**
+ * Where a keyhold.toml is, as trust records it: its folder's real path (`realFolder`), and the
  * file's own name. The file itself is not followed: a repository can hold a keyhold.toml that is a
  * link to a trusted project's file, and must not get that project's secrets by it.
  */
 export function projectFilePath(path: string): string {
-  const dir = dirname(resolve(path));
-  let real: string;
-  try {
-    real = realpathSync(dir);
-  } catch {
-    real = dir;
-  }
-  return join(real, basename(path));
+  return join(realFolder(dirname(resolve(path))), basename(path));
 }
 
 /** Parses a keyhold.toml found at `path` (its text read once by the caller). */
