@@ -347,6 +347,8 @@ describe('a value that is "Bearer TOKEN", outside any headers object', () => {
   });
 
   it('is not one with a short token, one outside token68, a reference, a placeholder or a mask, or in prose', () => {
+    // What the cases below stand in for is one.
+    expect(classifyValue('AUTH_HEADER', `Bearer ${randomChars(16)}`)?.rule).toBe('bearer-token');
     for (const value of [
       `Bearer ${randomChars(15)}`,
       `Bearer ${randomChars(10)},${randomChars(10)}`,
