@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectYaml } from '../../src/core/agents';
@@ -9,7 +9,8 @@ import { cliVault } from './cli-env';
 // recurses once per level and catches its own stack overflow, but the second such file in one
 // process aborted it ("FATAL ERROR: RegExpCompiler Allocation failed"): V8 compiled one of the
 // composer's regular expressions at the stack's limit. One hostile .yaml in a scanned folder, or
-// a scan of the window's, would take down the CLI or the app. Such files are never composed.
+// a scan of the window's, would take down the CLI or the app. Such files are never composed, and
+// `mcp wrap` refuses them.
 
 const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
@@ -37,5 +38,19 @@ describe('YAML nested past what a config has', () => {
       ['a.yaml', ''],
     ]);
     expect(r.stdout).not.toContain(inDeep);
+  });
+
+  it('mcp wrap refuses such a file in one line and changes nothing', async () => {
+    const text = `mcpServers:\n  - name: gh\n    command: npx\n    env:\n      GITHUB_TOKEN: ${lookalike.github()}\nnested: ${deep(5000)}\n`;
+    for (const name of ['config.yaml', 'again.yml']) {
+      const file = join(v.dir, name);
+      writeFileSync(file, text);
+      const r = await v.run(['mcp', 'wrap', file]);
+      expect([r.code, r.stderr]).toEqual([
+        2,
+        'keyhold: The file nests its values more than 100 levels deep, past what Keyhold reads as a config. Nothing was changed.\n',
+      ]);
+      expect(readFileSync(file, 'utf8')).toBe(text);
+    }
   });
 });

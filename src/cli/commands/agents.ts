@@ -143,7 +143,7 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
   mcp
     .command('wrap')
     .description('rewrite an MCP config so its servers get their secrets from the vault via "keyhold run"')
-    .argument('<file>', 'claude_desktop_config.json, .mcp.json, .cursor/mcp.json, .vscode/mcp.json, ~/.codex/config.toml…')
+    .argument('<file>', 'claude_desktop_config.json, .mcp.json, .cursor/mcp.json, .vscode/mcp.json, ~/.codex/config.toml, ~/.continue/config.yaml…')
     .option('--server <name>', 'only this server')
     .option('--dry-run', 'show the change (secrets concealed) and change nothing')
     .option('--force', 'replace an existing backup')

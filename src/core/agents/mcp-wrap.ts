@@ -9,16 +9,19 @@ import { BOM, classifyValue, detect, detectText, formatPath, withoutBom } from '
 import { dockerEnvArgs } from './docker-env';
 import { holdsComment, removeMember } from './json-remove';
 import { removeTomlKeys } from './toml-remove';
+import { listedServers, parseYamlConfig } from './yaml-config';
+import { rewriteYaml } from './yaml-edit';
 import { boundedByStack, nestedTooDeeply } from './nesting';
 
 /*
  * Turning an MCP config into one that holds no secret: each server's secret `env` values leave the
  * file and its command runs through Keyhold, which injects them. The file is edited in place with
- * format-preserving editors (jsonc-parser's modify/applyEdits for JSON, toml-patch for TOML), so
- * every byte outside the changed entries stays as the person wrote it.
+ * format-preserving editors (jsonc-parser's modify/applyEdits for JSON, toml-patch for TOML, the
+ * yaml package's node ranges for YAML), so every byte outside the changed entries stays as the
+ * person wrote it.
  */
 
-export type ConfigFormat = 'json' | 'toml';
+export type ConfigFormat = 'json' | 'toml' | 'yaml';
 
 export interface ServerSecret {
   name: string;
@@ -28,7 +31,7 @@ export interface ServerSecret {
 
 export interface ServerWrap {
   server: string;
-  /** The JSON/TOML path of the server entry. */
+  /** The JSON/TOML/YAML path of the server entry (`mcpServers`, `0` in Continue's list). */
   path: string[];
   command: string;
   args: string[];
@@ -38,7 +41,7 @@ export interface ServerWrap {
 }
 
 export interface WrapOptions {
-  /** Only this server (its key in the config). */
+  /** Only this server (its key in the config, or its `name` in Continue's list). */
   server?: string;
   /** The program the wrapped command starts, and the arguments before `run` (e.g. `--vault DIR`). */
   keyholdCommand: string;
@@ -69,7 +72,10 @@ export interface LeftCredential {
 /** The keys under which each tool lists its MCP servers (Claude, Cursor, Windsurf; VS Code; Codex; VS Code settings). */
 const CONTAINERS = new Set(['mcpServers', 'servers', 'mcp_servers']);
 
-export const formatOfConfig = (file: string): ConfigFormat => (file.toLowerCase().endsWith('.toml') ? 'toml' : 'json');
+export const formatOfConfig = (file: string): ConfigFormat => {
+  const name = file.toLowerCase();
+  return name.endsWith('.toml') ? 'toml' : name.endsWith('.yaml') || name.endsWith('.yml') ? 'yaml' : 'json';
+};
 
 // The JSON parser drops a member named "__proto__" (the TOML one keeps it): an env block that
 // looked empty once its secrets were moved would be deleted with that member in it.
@@ -80,6 +86,11 @@ const reservedMember = () =>
   );
 
 function parseConfig(text: string, format: ConfigFormat): unknown {
+  if (format === 'yaml') {
+    const data = parseYamlConfig(text);
+    if (reservedMemberProblem(data) !== null) throw reservedMember();
+    return data;
+  }
   if (format === 'toml') {
     let data: unknown;
     try {
@@ -108,8 +119,8 @@ interface ServerEntry {
   entry: Record<string, unknown>;
 }
 
-/** Every stdio MCP server entry (one with a `command`), wherever the tool nests its list. */
-function serverEntries(data: unknown): ServerEntry[] {
+/** Every stdio MCP server entry (one with a `command`), wherever the tool nests its list; in YAML, Continue's list too. */
+function serverEntries(data: unknown, format: ConfigFormat): ServerEntry[] {
   const found: ServerEntry[] = [];
   const visit = (node: unknown, path: string[], depth: number): void => {
     if (!isRecord(node) || depth > 6) return;
@@ -118,6 +129,8 @@ function serverEntries(data: unknown): ServerEntry[] {
         for (const [server, entry] of Object.entries(value)) {
           if (isRecord(entry) && typeof entry.command === 'string') found.push({ server, path: [...path, key, server], entry });
         }
+      } else if (format === 'yaml' && CONTAINERS.has(key) && Array.isArray(value)) {
+        found.push(...listedServers(value, [...path, key]));
       } else {
         visit(value, [...path, key], depth + 1);
       }
@@ -173,7 +186,7 @@ function leftIn(format: ConfigFormat, text: string): LeftCredential[] {
 
 function planServers(text: string, format: ConfigFormat, options: WrapOptions): Omit<WrapPlan, 'left'> {
   const data = parseConfig(text, format);
-  let entries = serverEntries(data);
+  let entries = serverEntries(data, format);
   if (options.server !== undefined) {
     entries = entries.filter((e) => e.server === options.server);
     if (entries.length === 0) throw new KeyholdError('NotFound', `No MCP server ${quoteName(options.server)} with a command in this file.`);
@@ -217,6 +230,18 @@ function wrappedArgs(s: ServerWrap, options: WrapOptions): string[] {
 }
 
 function rewrite(text: string, format: ConfigFormat, data: unknown, servers: readonly ServerWrap[], options: WrapOptions): string {
+  if (format === 'yaml') {
+    return rewriteYaml(
+      text,
+      servers.map((s) => ({
+        server: s.server,
+        path: s.path,
+        command: options.keyholdCommand,
+        args: wrappedArgs(s, options),
+        moved: s.secrets.map((x) => x.name),
+      })),
+    );
+  }
   if (format === 'toml') {
     // The keys' lines go first, keeping the comments around them; toml-patch then changes the
     // commands and takes what is left out of inline tables (`env = { … }`, which hold no comment).

@@ -83,7 +83,7 @@ export function stringScalar(node: unknown): node is Scalar<string> {
 }
 
 /** A `<<` merge key (a plain `<<`, or the symbol yaml makes of it where merges are on). */
-const isMergeKey = (key: unknown): boolean =>
+export const isMergeKey = (key: unknown): boolean =>
   isScalar(key) && ((key.value === '<<' && key.type === 'PLAIN') || (typeof key.value === 'symbol' && key.value.description === '<<'));
 
 /** Each alias of a document, to the node it stands for: the last anchor of its name before it. */
@@ -113,7 +113,7 @@ export interface YamlLeaf {
 }
 
 /** The text a map key names its value by, as JavaScript would make a property of it; undefined for a collection. */
-function keyText(key: unknown): string | undefined {
+export function keyText(key: unknown): string | undefined {
   if (!isScalar(key)) return undefined;
   const value = key.value;
   if (value === null || value === undefined) return '';
