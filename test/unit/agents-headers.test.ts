@@ -174,6 +174,9 @@ describe('credential headers written as a list of name/value pairs', () => {
       [12, 'mcpServers.linear.headers[1].value', 'linear', 'LINEAR_TOKEN', 'Authorization header', token],
       [17, 'mcpServers.linear.headers[2].value', 'linear', 'LINEAR_API_KEY', 'API key header', key],
     ]);
+    // A key spelled with an escape is the same key.
+    const escaped = `{ "mcpServers": { "linear": { "head\\u0065rs": [{ "name": "Authorization", "value": "Bearer ${token}" }] } } }`;
+    expect(where(detectJson(escaped))).toEqual([[1, 'mcpServers.linear.headers[0].value', 'linear', 'LINEAR_TOKEN', 'Authorization header', token]]);
   });
 
   it('TOML: an inline list of tables and a list of [[tables]], each value on its own line', () => {

@@ -1,6 +1,6 @@
-import { visit as visitJson } from 'jsonc-parser';
+import { visit as visitJson, type JSONVisitor } from 'jsonc-parser';
 import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
-import { headerCredential, headerPairName, isBearerCredential, isHeaderListEntry } from './headers';
+import { headerCredential, headerPairName, isBearerCredential, isHeaderContainer, isHeaderListEntry } from './headers';
 import { detectYaml } from './yaml-detect';
 import { boundedByStack } from './nesting';
 import { shellAssignments } from './shell';
@@ -264,22 +264,38 @@ function jsonValues(text: string): Detected[] {
   // The objects being read, each an entry of a list of headers or null: an entry is judged whole at
   // its end, as its value's header may be named after it.
   const open: ({ path: string[]; members: Record<string, string>; lines: Record<string, number> } | null)[] = [];
+  // What holds each value being read: an object, an array, or an array under a headers key, whose
+  // objects are such entries. Known without asking each object for its path.
+  const holders: ('object' | 'array' | 'headers')[] = [];
+  let member = '';
+  const entries: JSONVisitor = {
+    onObjectProperty: (property) => void (member = property),
+    onArrayBegin: () => void holders.push(holders.at(-1) === 'object' && isHeaderContainer(member) ? 'headers' : 'array'),
+    onArrayEnd: () => void holders.pop(),
+    onObjectBegin: (_offset, _length, _startLine, _startCharacter, pathSupplier) => {
+      const path = holders.at(-1) === 'headers' ? pathSupplier().map(String) : null;
+      holders.push('object');
+      open.push(
+        path !== null && isHeaderListEntry(path)
+          ? { path, members: Object.create(null) as Record<string, string>, lines: Object.create(null) as Record<string, number> }
+          : null,
+      );
+    },
+    onObjectEnd: () => {
+      holders.pop();
+      const entry = open.pop();
+      if (entry) found.push(...detectedListEntry(entry.path, entry.members, (member) => entry.lines[member]!));
+    },
+  };
+  // Following every object and array costs a fifth of the time of a large file (~/.claude.json), and
+  // lists of headers are rare: only a text that may hold one (a key ending in `headers"`, or an
+  // escape that may spell one) is followed so.
+  const mayListHeaders = text.includes('headers"') || text.includes('\\u');
   visitJson(
     // The parser refuses the byte order mark Windows editors put first; lines do not move without it.
     withoutBom(text),
     {
-      onObjectBegin: (_offset, _length, _startLine, _startCharacter, pathSupplier) => {
-        const path = pathSupplier().map(String);
-        open.push(
-          isHeaderListEntry(path)
-            ? { path, members: Object.create(null) as Record<string, string>, lines: Object.create(null) as Record<string, number> }
-            : null,
-        );
-      },
-      onObjectEnd: () => {
-        const entry = open.pop();
-        if (entry) found.push(...detectedListEntry(entry.path, entry.members, (member) => entry.lines[member]!));
-      },
+      ...(mayListHeaders ? entries : {}),
       onLiteralValue: (value: unknown, _offset, _length, startLine, _startCharacter, pathSupplier) => {
         if (typeof value !== 'string') return;
         const entry = open.at(-1);

@@ -74,8 +74,11 @@ export function isBearerCredential(value: string): boolean {
   return token !== undefined && token.length >= MIN_BEARER_TOKEN && !isPlaceholderCredential(token);
 }
 
+/** Whether a config's key lists a request's headers (`headers`, Codex's `http_headers`). */
+export const isHeaderContainer = (key: string): boolean => HEADER_CONTAINERS.has(key);
+
 /** Whether `path` is an entry of a list of headers (`headers[0]`), which some clients write as name/value pairs. */
-export const isHeaderListEntry = (path: readonly string[]): boolean => path.length >= 2 && /^[0-9]+$/.test(path.at(-1)!) && HEADER_CONTAINERS.has(path.at(-2)!);
+export const isHeaderListEntry = (path: readonly string[]): boolean => path.length >= 2 && /^[0-9]+$/.test(path.at(-1)!) && isHeaderContainer(path.at(-2)!);
 
 /**
  * The header an entry of a list of headers names, given the entry's members: its `name` (or `key`)
