@@ -104,6 +104,30 @@ describe("Continue's config.yaml", () => {
     expect(formatOf('/p/.continue/mcpServers/postgres.yml')).toBe('yaml');
   });
 
+  it('reads headers written as a list of name/value pairs, as in JSON, each under a name of its listed server', () => {
+    const [token, key] = [randomChars(40), randomChars(32)];
+    const text = [
+      'mcpServers:',
+      '  - name: linear',
+      '    type: streamable-http',
+      '    url: https://mcp.linear.example.com/mcp',
+      '    requestOptions:',
+      '      headers:',
+      '        - name: Accept',
+      '          value: text/event-stream',
+      `        - { value: "Bearer ${token}", name: Authorization }`,
+      '        - key: X-API-Key',
+      `          value: ${key}`,
+      '        - name: X-Request-Id',
+      `          value: ${randomChars(32)}`,
+      '',
+    ].join('\n');
+    expect(detectYaml(text).map((f) => [f.line, formatPath(f.path), f.server, f.name, f.label, f.value])).toEqual([
+      [9, 'mcpServers[0].requestOptions.headers[1].value', 'linear', 'LINEAR_TOKEN', 'Authorization header', token],
+      [11, 'mcpServers[0].requestOptions.headers[2].value', 'linear', 'LINEAR_API_KEY', 'API key header', key],
+    ]);
+  });
+
   it('keys the servers by name where they are a map, as in the JSON configs', () => {
     const key = lookalike.github();
     expect(summary(detectYaml(`mcpServers:\n  gh:\n    command: npx\n    env:\n      GITHUB_TOKEN: ${key}\n`))).toEqual([

@@ -230,17 +230,24 @@ export function detected(path: string[], value: string, line: number, server: st
  * An entry of a list of headers (`"headers": [{ "name": "Authorization", "value": "Bearer …" }]`,
  * or `"key"`), by its string members and their lines: a pair's value is judged as the header it
  * names, whose name is no secret; the other members, and those of an entry that is no pair, as any value.
+ * `server` is the MCP server it belongs to, when its path does not name it (a YAML list).
  */
-function detectedListEntry(path: string[], members: Readonly<Record<string, string>>, lineOf: (member: string) => number): Detected[] {
+export function detectedListEntry(
+  path: string[],
+  members: Readonly<Record<string, string>>,
+  lineOf: (member: string) => number,
+  server: string | null = serverOf(path),
+): Detected[] {
   const header = headerPairName(members);
   const found: (Detected | null | undefined)[] = [];
   for (const [member, value] of Object.entries(members)) {
-    if (header === undefined || (member !== 'value' && member !== 'name' && member !== 'key')) found.push(detected([...path, member], value, lineOf(member)));
+    if (header === undefined || (member !== 'value' && member !== 'name' && member !== 'key'))
+      found.push(detected([...path, member], value, lineOf(member), server));
   }
   if (header !== undefined) {
     const valuePath = [...path, 'value'];
-    const d = detectedHeader(valuePath, members.value!, lineOf('value'), serverOf(path), header);
-    found.push(d === undefined ? detected(valuePath, members.value!, lineOf('value')) : d);
+    const d = detectedHeader(valuePath, members.value!, lineOf('value'), server, header);
+    found.push(d === undefined ? detected(valuePath, members.value!, lineOf('value'), server) : d);
   }
   return found.filter((d): d is Detected => !!d);
 }

@@ -1,11 +1,13 @@
 import type { Scalar } from 'yaml';
-import { detected, detectText, serverOf, type Detected } from './detect';
+import { detected, detectedListEntry, detectText, serverOf, type Detected } from './detect';
+import { isHeaderListEntry } from './headers';
 import { boundedByStack } from './nesting';
 import { readYaml, walkYaml, YamlRefused } from './yaml';
 
 /*
  * YAML configs read as JSON ones are (detectJson): every string value judged by its key with the
- * same rules, an MCP server's `env` values marked as such, headers, URLs with a password. Continue
+ * same rules, an MCP server's `env` values marked as such, headers (a list of name/value pairs
+ * judged whole, as in JSON), URLs with a password. Continue
  * lists its servers (`mcpServers: [- name: github …]`): such a server is its entry's `name`.
  */
 
@@ -31,17 +33,44 @@ export function detectYaml(text: string): Detected[] {
   );
 }
 
+interface ListEntry {
+  path: string[];
+  server: string | null;
+  members: Record<string, Scalar<string>>;
+}
+
 function yamlValues(text: string): Detected[] {
   const found: Found[] = [];
   try {
     const file = readYaml(text);
-    walkYaml(file, ({ path, named, node }) => {
-      if (node.value.length < 8) return;
-      const server = serverOf(named.map((n) => n ?? UNNAMED));
+    const lines = (node: Scalar<string>) => {
       const [start, end] = node.range ?? [0, 0];
-      const d = detected(path, node.value, file.lineOf(start), server === UNNAMED ? null : server);
-      if (d) found.push({ detected: d, node, endLine: file.lineOf(Math.max(start, end - 1)) });
+      return { line: file.lineOf(start), endLine: file.lineOf(Math.max(start, end - 1)) };
+    };
+    // The entries of lists of headers (`- name: Authorization` / `value: Bearer …`), by path: judged whole once read.
+    const entries = new Map<string, ListEntry>();
+    walkYaml(file, ({ path, named, node }) => {
+      const listed = serverOf(named.map((n) => n ?? UNNAMED));
+      const server = listed === UNNAMED ? null : listed;
+      const entryPath = path.slice(0, -1);
+      if (isHeaderListEntry(entryPath)) {
+        const key = entryPath.join('\u0000');
+        const entry = entries.get(key) ?? { path: entryPath, server, members: Object.create(null) as Record<string, Scalar<string>> };
+        entry.members[path.at(-1)!] = node;
+        entries.set(key, entry);
+        return;
+      }
+      if (node.value.length < 8) return;
+      const d = detected(path, node.value, lines(node).line, server);
+      if (d) found.push({ detected: d, node, endLine: lines(node).endLine });
     });
+    for (const { path, server, members } of entries.values()) {
+      const values = Object.fromEntries(Object.entries(members).map(([member, node]) => [member, node.value]));
+      for (const d of detectedListEntry(path, values, (member) => lines(members[member]!).line, server)) {
+        const node = members[d.path.at(-1)!]!;
+        found.push({ detected: d, node, endLine: lines(node).endLine });
+      }
+    }
   } catch (e) {
     if (e instanceof YamlRefused) return detectText(text);
     throw e;
