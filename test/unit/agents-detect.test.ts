@@ -46,6 +46,17 @@ describe('key formats', () => {
     expect(detectText(value)).toEqual([]);
   });
 
+  it('reads a secret word glued to what it belongs to as tools write it (PGPASSWORD, dbPassword, a passphrase)', () => {
+    const value = randomChars(32);
+    for (const name of ['PGPASSWORD', 'dbPassword', 'adminPasswd', 'GPG_PASSPHRASE', 'signingPassphrase']) {
+      expect(classifyValue(name, value)?.rule, name).toBe('generic-secret');
+    }
+    // Words that only contain one are not secret-sounding: OLDPWD is a folder, the rest say something about a password.
+    for (const name of ['OLDPWD', 'passwordless', 'showPasswords', 'passwordHint']) {
+      expect(classifyValue(name, value), name).toBeNull();
+    }
+  });
+
   it('does not take a key out of the middle of a longer token', () => {
     expect(detectText(`x${lookalike.aws()}Z`)).toEqual([]);
   });

@@ -134,8 +134,13 @@ export const HEADER_RULES: readonly { id: string; label: string; header: RegExp 
  */
 export const BEARER_TOKEN_RULE = { id: 'bearer-token', label: 'Bearer token', provider: null } as const;
 
-/** The variable names gitleaks' generic-api-key rule looks for (its "keywords"), as one test. */
-export const SECRET_NAME = /(?:^|_|-)(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|PAT|CREDENTIALS?|AUTH|APIKEY|ACCESS_?KEY)(?:$|_|-)|(?:API_?KEY|TOKEN|SECRET)$/i;
+/**
+ * The variable names gitleaks' generic-api-key rule looks for (its "keywords"), as one test; and a
+ * name that ends in one glued to what it belongs to, as tools and configs write them (`PGPASSWORD`,
+ * `dbPassword`, `gpgPassphrase`, `clientSecret`, `accessToken`, `apiKey`).
+ */
+export const SECRET_NAME =
+  /(?:^|_|-)(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|PWD|PAT|CREDENTIALS?|AUTH|APIKEY|ACCESS_?KEY)(?:$|_|-)|(?:API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE)$/i;
 
 /** One alternation of every rule, for scanning free text (and for the benchmark's ripgrep run). */
 export const ALL_RULES_PATTERN = KEY_RULES.map((r) => `(?:${r.pattern})`).join('|');
