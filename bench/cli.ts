@@ -31,7 +31,8 @@ function measure(args: string[], env: Record<string, string>): { wall: number; c
   const wall = performance.now() - t;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
   const cpu = /cpu (\S+) (\S+)\s*$/.exec(r.stderr.toString());
-  return { wall, cpu: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN };
+  // GNU time prints seconds with two decimals: whole ms, so 0.05 + 0.01 s is 60 ms and not 60.00000000000001.
+  return { wall, cpu: cpu ? Math.round((Number(cpu[1]) + Number(cpu[2])) * 1000) : NaN };
 }
 
 /**
