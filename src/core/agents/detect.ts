@@ -1,8 +1,9 @@
-import { visit as visitJson, type JSONVisitor } from 'jsonc-parser';
+import { visit as visitJson, type JSONPath, type JSONVisitor } from 'jsonc-parser';
 import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
 import { headerCredential, headerPairName, isBearerCredential, isHeaderContainer, isHeaderListEntry } from './headers';
 import { detectYaml } from './yaml-detect';
 import { boundedByStack } from './nesting';
+import { inServerList, jsonEntryMembers, listedName, namedJsonPath, SERVER_NAME, serverListEntries, serverOf, type NamedPath } from './listed';
 import { shellAssignments } from './shell';
 import { parseDotenv } from '../devflow/dotenv';
 import { isEnvName } from '../devflow/env-names';
@@ -174,14 +175,6 @@ export function detectShell(text: string): Detected[] {
     .sort((a, b) => a.line - b.line);
 }
 
-/** The MCP server a path names, for the container keys each tool uses. */
-export function serverOf(path: readonly string[]): string | null {
-  for (let i = path.length - 2; i >= 0; i--) {
-    if (path[i] === 'mcpServers' || path[i] === 'servers' || path[i] === 'mcp_servers' || path[i] === 'context_servers') return path[i + 1] ?? null;
-  }
-  return null;
-}
-
 // An argument that sets a variable: docker's `-e NAME=value`, `env NAME=value cmd`.
 const ARG_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
 
@@ -214,8 +207,8 @@ function detectedHeader(path: string[], value: string, line: number, server: str
   return { line, path, name: header.name, server, ...kind, source: 'config', value: header.value };
 }
 
-/** What a config value at `path` is; `server` is the MCP server it belongs to, when its path does not name it (a YAML list). */
-export function detected(path: string[], value: string, line: number, server: string | null = serverOf(path)): Detected | null {
+/** What a config value at `path` is; `server` is the MCP server it belongs to (`serverOf`), or null. */
+export function detected(path: string[], value: string, line: number, server: string | null): Detected | null {
   const name = path[path.length - 1] ?? null;
   const inEnv = path.length >= 2 && path[path.length - 2] === 'env';
   if (server !== null && path.length >= 2 && path[path.length - 2] === 'args') return detectedArg(path, value, line, server);
@@ -230,13 +223,13 @@ export function detected(path: string[], value: string, line: number, server: st
  * An entry of a list of headers (`"headers": [{ "name": "Authorization", "value": "Bearer …" }]`,
  * or `"key"`), by its string members and their lines: a pair's value is judged as the header it
  * names, whose name is no secret; the other members, and those of an entry that is no pair, as any value.
- * `server` is the MCP server it belongs to, when its path does not name it (a YAML list).
+ * `server` is the MCP server it belongs to (`serverOf`), or null.
  */
 export function detectedListEntry(
   path: string[],
   members: Readonly<Record<string, string>>,
   lineOf: (member: string) => number,
-  server: string | null = serverOf(path),
+  server: string | null,
 ): Detected[] {
   const header = headerPairName(members);
   const found: (Detected | null | undefined)[] = [];
@@ -266,11 +259,19 @@ export function detectJson(text: string): Detected[] {
 function jsonValues(text: string): Detected[] {
   // A visitor rather than a syntax tree: Claude Code's ~/.claude.json holds every project's history
   // and grows to tens of MiB, where a tree of every value costs many times the file in memory.
+  const body = withoutBom(text);
   const found: Detected[] = [];
+  // What is in a list of servers (`"mcpServers": [{ "name": "github", … }]`), judged once the names
+  // of the entries are read (a name may follow the values), and put back where it was found (`at`).
+  const listed: { path: JSONPath; at: number; judge: (server: string | null) => Detected[] }[] = [];
+  const judge = (path: JSONPath, judgeAt: (server: string | null) => Detected[]) => {
+    if (inServerList(path)) listed.push({ path, at: found.length, judge: judgeAt });
+    else found.push(...judgeAt(serverOf(path.map(String))));
+  };
   let broken = false;
   // The objects being read, each an entry of a list of headers or null: an entry is judged whole at
   // its end, as its value's header may be named after it.
-  const open: ({ path: string[]; members: Record<string, string>; lines: Record<string, number> } | null)[] = [];
+  const open: ({ raw: JSONPath; path: string[]; members: Record<string, string>; lines: Record<string, number> } | null)[] = [];
   // What holds each value being read: an object, an array, or an array under a headers key, whose
   // objects are such entries. Known without asking each object for its path.
   const holders: ('object' | 'array' | 'headers')[] = [];
@@ -280,18 +281,19 @@ function jsonValues(text: string): Detected[] {
     onArrayBegin: () => void holders.push(holders.at(-1) === 'object' && isHeaderContainer(member) ? 'headers' : 'array'),
     onArrayEnd: () => void holders.pop(),
     onObjectBegin: (_offset, _length, _startLine, _startCharacter, pathSupplier) => {
-      const path = holders.at(-1) === 'headers' ? pathSupplier().map(String) : null;
+      const raw = holders.at(-1) === 'headers' ? pathSupplier() : null;
+      const path = raw?.map(String) ?? null;
       holders.push('object');
       open.push(
-        path !== null && isHeaderListEntry(path)
-          ? { path, members: Object.create(null) as Record<string, string>, lines: Object.create(null) as Record<string, number> }
+        raw !== null && path !== null && isHeaderListEntry(path)
+          ? { raw, path, members: Object.create(null) as Record<string, string>, lines: Object.create(null) as Record<string, number> }
           : null,
       );
     },
     onObjectEnd: () => {
       holders.pop();
       const entry = open.pop();
-      if (entry) found.push(...detectedListEntry(entry.path, entry.members, (member) => entry.lines[member]!));
+      if (entry) judge(entry.raw, (server) => detectedListEntry(entry.path, entry.members, (member) => entry.lines[member]!, server));
     },
   };
   // Following every object and array costs a fifth of the time of a large file (~/.claude.json), and
@@ -300,7 +302,7 @@ function jsonValues(text: string): Detected[] {
   const mayListHeaders = text.includes('headers"') || text.includes('\\u');
   visitJson(
     // The parser refuses the byte order mark Windows editors put first; lines do not move without it.
-    withoutBom(text),
+    body,
     {
       ...(mayListHeaders ? entries : {}),
       onLiteralValue: (value: unknown, _offset, _length, startLine, _startCharacter, pathSupplier) => {
@@ -313,14 +315,35 @@ function jsonValues(text: string): Detected[] {
           return;
         }
         if (value.length < 8) return;
-        const d = detected((path ?? pathSupplier()).map(String), value, startLine + 1);
+        const raw = path ?? pathSupplier();
+        const line = startLine + 1;
+        if (inServerList(raw)) {
+          listed.push({ path: raw, at: found.length, judge: (server) => [detected(raw.map(String), value, line, server)].filter((d) => d !== null) });
+          return;
+        }
+        const keys = raw.map(String);
+        const d = detected(keys, value, line, serverOf(keys));
         if (d) found.push(d);
       },
       onError: () => void (broken = true),
     },
     { allowTrailingComma: true, disallowComments: false },
   );
-  return broken ? detectText(text) : found;
+  if (broken) return detectText(text);
+  if (listed.length === 0) return found;
+  // A second visit, only of the way to those entries, reads their names.
+  const names = jsonEntryMembers(
+    body,
+    listed.flatMap((l) => serverListEntries(l.path)),
+    [SERVER_NAME],
+  );
+  const inOrder: Detected[] = [];
+  let next = 0;
+  for (const { path, at, judge: judgeAt } of listed) {
+    inOrder.push(...found.slice(next, at), ...judgeAt(serverOf(namedJsonPath(path, names))));
+    next = at;
+  }
+  return [...inOrder, ...found.slice(next)];
 }
 
 type TomlNode = { type: string; loc: { start: { line: number } }; key?: { item: { value: string[] } }; items?: TomlNode[]; item?: TomlNode; value?: unknown };
@@ -390,22 +413,25 @@ function tomlValues(text: string): Detected[] {
     return 1;
   };
   const found: Detected[] = [];
-  const visit = (value: unknown, path: string[]): void => {
+  const isTable = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+  // `named`: the path as serverOf reads it, a list's table (`[[mcp_servers]]`) by its name.
+  const visit = (value: unknown, path: string[], named: NamedPath): void => {
     if (typeof value === 'string') {
-      const d = detected(path, value, lineOf(path));
+      const d = detected(path, value, lineOf(path), serverOf(named));
       if (d) found.push(d);
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(v, [...path, String(i)]));
-    } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      value.forEach((v, i) => visit(v, [...path, String(i)], [...named, isTable(v) ? listedName(v) : null]));
+    } else if (isTable(value)) {
       const entry = isHeaderListEntry(path);
       if (entry) {
         const strings = Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
-        found.push(...detectedListEntry(path, strings, (member) => lineOf([...path, member])));
+        found.push(...detectedListEntry(path, strings, (member) => lineOf([...path, member]), serverOf(named)));
       }
-      for (const [k, v] of Object.entries(value)) if (!entry || typeof v !== 'string') visit(v, [...path, k]);
+      for (const [k, v] of Object.entries(value)) if (!entry || typeof v !== 'string') visit(v, [...path, k], [...named, k]);
     }
   };
-  visit(data, []);
+  visit(data, [], []);
   return found.sort((a, b) => a.line - b.line);
 }
 

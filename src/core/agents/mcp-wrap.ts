@@ -9,7 +9,8 @@ import { BOM, classifyValue, detect, detectText, formatPath, withoutBom } from '
 import { dockerEnvArgs } from './docker-env';
 import { holdsComment, removeMember } from './json-remove';
 import { removeTomlKeys } from './toml-remove';
-import { listedServers, parseYamlConfig } from './yaml-config';
+import { listedServers, type ListedServer } from './listed';
+import { parseYamlConfig } from './yaml-config';
 import { rewriteYaml } from './yaml-edit';
 import { boundedByStack, nestedTooDeeply } from './nesting';
 
@@ -113,24 +114,23 @@ function parseConfig(text: string, format: ConfigFormat): unknown {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-interface ServerEntry {
-  server: string;
-  path: string[];
-  entry: Record<string, unknown>;
+interface ServerEntry extends ListedServer {
+  /** In a list (`mcpServers: [{ name: … }]`) rather than a map keyed by name. */
+  listed: boolean;
 }
 
-/** Every stdio MCP server entry (one with a `command`), wherever the tool nests its list; in YAML, Continue's list too. */
-function serverEntries(data: unknown, format: ConfigFormat): ServerEntry[] {
+/** Every stdio MCP server entry (one with a `command`), wherever the tool nests its list, in a map or a list (listed.ts). */
+function serverEntries(data: unknown): ServerEntry[] {
   const found: ServerEntry[] = [];
   const visit = (node: unknown, path: string[], depth: number): void => {
     if (!isRecord(node) || depth > 6) return;
     for (const [key, value] of Object.entries(node)) {
       if (CONTAINERS.has(key) && isRecord(value)) {
         for (const [server, entry] of Object.entries(value)) {
-          if (isRecord(entry) && typeof entry.command === 'string') found.push({ server, path: [...path, key, server], entry });
+          if (isRecord(entry) && typeof entry.command === 'string') found.push({ server, path: [...path, key, server], entry, listed: false });
         }
-      } else if (format === 'yaml' && CONTAINERS.has(key) && Array.isArray(value)) {
-        found.push(...listedServers(value, [...path, key]));
+      } else if (CONTAINERS.has(key) && Array.isArray(value)) {
+        found.push(...listedServers(value, [...path, key]).map((s) => ({ ...s, listed: true })));
       } else {
         visit(value, [...path, key], depth + 1);
       }
@@ -184,15 +184,28 @@ function leftIn(format: ConfigFormat, text: string): LeftCredential[] {
   return [...structured, ...loose].sort((a, b) => a.line - b.line).map((d) => ({ line: d.line, where: formatPath(d.path), label: d.label }));
 }
 
+/**
+ * Servers in a list are rewritten in YAML only (yaml-edit.ts edits by node). JSON's editors here
+ * address a server and the members they remove by keys, so a list's entry would be edited wrong or
+ * not at all; such a server is refused rather than left with its secrets and a "nothing to move".
+ */
+const listedNotWrapped = (server: string, path: readonly string[], format: ConfigFormat) =>
+  new KeyholdError(
+    'BadInput',
+    `Server ${quoteName(server)} is an entry of a list (${formatPath(path)}), which keyhold mcp wrap rewrites in YAML only, not in ${format.toUpperCase()}. ` +
+      `Nothing was changed: "keyhold scan --import" stores its values in the profile ${server}/mcp, or write the servers as an object keyed by name.`,
+    { field: 'wrapServer' },
+  );
+
 function planServers(text: string, format: ConfigFormat, options: WrapOptions): Omit<WrapPlan, 'left'> {
   const data = parseConfig(text, format);
-  let entries = serverEntries(data, format);
+  let entries = serverEntries(data);
   if (options.server !== undefined) {
     entries = entries.filter((e) => e.server === options.server);
     if (entries.length === 0) throw new KeyholdError('NotFound', `No MCP server ${quoteName(options.server)} with a command in this file.`);
   }
   const servers: ServerWrap[] = [];
-  for (const { server, path, entry } of entries) {
+  for (const { server, path, entry, listed } of entries) {
     if (isWrapped(entry, options.keyholdCommand)) continue;
     const env = isRecord(entry.env) ? entry.env : {};
     const secrets: ServerSecret[] = [];
@@ -217,6 +230,7 @@ function planServers(text: string, format: ConfigFormat, options: WrapOptions): 
       args[arg.index] = arg.replacement;
     }
     if (secrets.length === 0) continue;
+    if (listed && format !== 'yaml') throw listedNotWrapped(server, path, format);
     servers.push({ server, path, command, args, secrets, profile: { agentId: server, name: options.profileName } });
   }
   if (options.server !== undefined && servers.length === 0) {

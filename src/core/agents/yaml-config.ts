@@ -1,6 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { KeyholdError } from '../../shared/errors';
-import { quoteName } from '../devflow/env-names';
 import {
   aliasTargets,
   isMergeKey,
@@ -15,8 +14,8 @@ import {
 } from './yaml';
 
 /*
- * A YAML MCP config as `mcp wrap` plans from it: its data as JSON would give it, and Continue's
- * list of servers (`mcpServers: [- name: github …]`), where a server is its entry's `name`. Every
+ * A YAML MCP config as `mcp wrap` plans from it: its data as JSON would give it (Continue's list of
+ * servers, `mcpServers: [- name: github …]`, is read by listed.ts's rule). Every
  * reason not to read it is a refusal that says what and changes nothing; none quotes the file.
  */
 
@@ -99,28 +98,6 @@ export function parseYamlConfig(text: string): unknown {
     return out;
   };
   return plain(doc.contents, false, 0);
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/**
- * Continue's servers, listed under `path` (`mcpServers`): each entry with a `name` and a `command`,
- * at `[...path, index]`. Two of one name are refused: their profiles, and `--server`, would be one.
- */
-export function listedServers(list: readonly unknown[], path: readonly string[]): { server: string; path: string[]; entry: Record<string, unknown> }[] {
-  const found: { server: string; path: string[]; entry: Record<string, unknown> }[] = [];
-  list.forEach((entry, i) => {
-    if (!isRecord(entry) || typeof entry.name !== 'string' || typeof entry.command !== 'string') return;
-    const server = entry.name;
-    if (found.some((f) => f.server === server)) {
-      throw new KeyholdError(
-        'BadInput',
-        `Two MCP servers in this file are named ${quoteName(server)}, so their profiles would be one. Nothing was changed: rename one of them.`,
-      );
-    }
-    found.push({ server, path: [...path, String(i)], entry });
-  });
-  return found;
 }
 
 /** The node at a JSON-like path of a document (a list index as digits), through no alias. */

@@ -1,5 +1,6 @@
 import type { Scalar } from 'yaml';
-import { detected, detectedListEntry, detectText, serverOf, type Detected } from './detect';
+import { detected, detectedListEntry, detectText, type Detected } from './detect';
+import { serverOf } from './listed';
 import { isHeaderListEntry } from './headers';
 import { boundedByStack } from './nesting';
 import { readYaml, walkYaml, YamlRefused } from './yaml';
@@ -8,11 +9,8 @@ import { readYaml, walkYaml, YamlRefused } from './yaml';
  * YAML configs read as JSON ones are (detectJson): every string value judged by its key with the
  * same rules, an MCP server's `env` values marked as such, headers (a list of name/value pairs
  * judged whole, as in JSON), URLs with a password. Continue
- * lists its servers (`mcpServers: [- name: github …]`): such a server is its entry's `name`.
+ * lists its servers (`mcpServers: [- name: github …]`): such a server is its entry's `name` (listed.ts).
  */
-
-/** What a list item with no `name` stands for when its server is looked up: no server is named so. */
-const UNNAMED = '\u0000';
 
 interface Found {
   detected: Detected;
@@ -50,8 +48,7 @@ function yamlValues(text: string): Detected[] {
     // The entries of lists of headers (`- name: Authorization` / `value: Bearer …`), by path: judged whole once read.
     const entries = new Map<string, ListEntry>();
     walkYaml(file, ({ path, named, node }) => {
-      const listed = serverOf(named.map((n) => n ?? UNNAMED));
-      const server = listed === UNNAMED ? null : listed;
+      const server = serverOf(named);
       const entryPath = path.slice(0, -1);
       if (isHeaderListEntry(entryPath)) {
         const key = entryPath.join('\u0000');

@@ -1,4 +1,5 @@
 import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, visit, type CST, type Document, type Node as YamlNode, type Scalar } from 'yaml';
+import { SERVER_NAME } from './listed';
 
 /*
  * Reading YAML configs (Continue's ~/.continue/config.yaml and .continue/mcpServers/*.yaml, and any
@@ -105,8 +106,9 @@ export interface YamlLeaf {
   /** The JSON-like path of the value: keys, and list indices as digits (`mcpServers`, `0`, `env`, `TOKEN`). */
   path: string[];
   /**
-   * The same path with each list item that is a map named by its `name` field, null for one with
-   * none: Continue lists its MCP servers (`- name: github`) where other tools key them by name.
+   * The same path with each list item that is a map named by its `name` field (a string), null for
+   * one with none: Continue lists its MCP servers (`- name: github`) where other tools key them by
+   * name. What `serverOf` reads (listed.ts).
    */
   named: (string | null)[];
   node: Scalar<string>;
@@ -139,7 +141,7 @@ export function walkYaml(file: YamlFile, onLeaf: (leaf: YamlLeaf) => void): void
     const nameOf = (item: unknown): string | null => {
       const target = isAlias(item) ? targets.get(item) : item;
       if (!isMap(target)) return null;
-      const name = target.items.find((p) => isScalar(p.key) && p.key.value === 'name')?.value;
+      const name = target.items.find((p) => isScalar(p.key) && p.key.value === SERVER_NAME)?.value;
       return stringScalar(name) ? name.value : null;
     };
     const walk = (start: unknown, path: string[], named: (string | null)[], throughAlias: boolean, depth: number): void => {
