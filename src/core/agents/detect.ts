@@ -180,9 +180,13 @@ const ARG_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
 
 /**
  * One of an MCP server's `args`: `NAME=value` is the variable NAME (as `mcp wrap` moves docker's
- * `-e NAME=value`), a key inside an option is the key alone, a URL with a password the whole URL.
+ * `-e NAME=value`), a key inside an option is the key alone, a URL with a password the whole URL,
+ * a credential header (`Authorization: Bearer …` after mcp-remote's `--header` or curl's `-H`, or
+ * `--header=…`) its credential, as in the server's `headers` (headers.ts, `argHeaderCredential`).
  */
 function detectedArg(path: string[], arg: string, line: number, server: string): Detected | null {
+  const header = detectedHeader(path, arg, line, server);
+  if (header !== undefined) return header;
   const m = ARG_ASSIGNMENT.exec(arg);
   const assigned = m ? classifyValue(m[1]!, m[2]!) : null;
   if (m && assigned) return { line, path, name: m[1]!, server, ...assigned, source: 'mcp-env', value: m[2]! };
@@ -193,7 +197,8 @@ function detectedArg(path: string[], arg: string, line: number, server: string):
 }
 
 /**
- * A remote server's credential header (or Codex's `bearer_token`): a finding whatever its format,
+ * A remote server's credential header (or Codex's `bearer_token`, or a header among a stdio server's
+ * `args`): a finding whatever its format,
  * of a known key's kind when it is one. A provider's key goes to its BYOK key only when it is the
  * whole value (`x-api-key`), never with a scheme in front (`token sk-…`).
  */

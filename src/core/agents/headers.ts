@@ -8,7 +8,9 @@ import { isPlaceholderCredential } from '../devflow/url-password';
  * `requestInit.headers`, Codex's `http_headers` and `bearer_token`, and the lists of name/value
  * pairs other clients write (`"headers": [{ "name": "Authorization", "value": "Bearer …" }]`). A
  * credential header holds a secret whatever its format, so it is one unless it is a reference or a
- * placeholder. So does `Bearer TOKEN` wherever a value says it (`"auth": "Bearer …"`).
+ * placeholder. So does `Bearer TOKEN` wherever a value says it (`"auth": "Bearer …"`). And so does a
+ * header a stdio server's command line passes as one argument (`headerArg`): mcp-remote's and curl's
+ * `--header "Authorization: Bearer …"` (`-H`), or `--header=…`.
  */
 
 /** The keys under which configs list a request's headers. */
@@ -95,8 +97,10 @@ export function headerPairName(members: Readonly<Record<string, unknown>>): stri
  * a placeholder or a variable's name. The scheme is kept out of the value only for `Bearer`, which
  * `Bearer ${NAME}` puts back as HTTP reads it (the scheme's case and the spaces after it mean nothing).
  * `pairName` is the header a list's entry names (`headerPairName`), whose value is at `[…, "headers", "0", "value"]`.
+ * One of a server's `args` (`[…, "args", "3"]`) is read as `argHeaderCredential` reads it.
  */
 export function headerCredential(path: readonly string[], value: string, server: string | null, pairName?: string): HeaderCredential | null | undefined {
+  if (server !== null && path.at(-2) === 'args') return argHeaderCredential(value, server);
   const pair = pairName !== undefined && path.at(-1) === 'value' && isHeaderListEntry(path.slice(0, -1));
   const key = pair ? pairName : path.at(-1);
   const parent = pair ? path.at(-3) : path.at(-2);
@@ -107,13 +111,64 @@ export function headerCredential(path: readonly string[], value: string, server:
     return holdsSecret([value]) ? { rule: BEARER_TOKEN_RULE.id, label: BEARER_TOKEN_RULE.label, name: variableName(server, 'TOKEN'), value } : null;
   }
   if (parent === undefined || !HEADER_CONTAINERS.has(parent)) return undefined;
+  return credentialOfHeader(key, value, server);
+}
+
+/**
+ * The credential header `key` set to `value` holds, by the header rules: undefined when `key` is no
+ * credential header, null when the value holds no secret. `blankFree`: only credentials without a
+ * blank in them count (a header read from a command line by its form alone: `Token: see the docs` is prose).
+ */
+function credentialOfHeader(key: string, value: string, server: string | null, blankFree = false): HeaderCredential | null | undefined {
   const rule = HEADER_RULES.find((r) => r.header.test(key));
   if (rule === undefined) return undefined;
-  if (!holdsSecret(credentialsOf(rule.id, value))) return null;
+  const credentials = credentialsOf(rule.id, value);
+  if (!holdsSecret(credentials) || (blankFree && credentials!.some((c) => /\s/.test(c.trim())))) return null;
   const bearer = rule.id === 'authorization-header' ? BEARER.exec(value) : null;
   if (bearer) return { rule: rule.id, label: rule.label, name: variableName(server, 'TOKEN'), value: bearer[1]! };
   // `X-` marked a header as not standard (RFC 6648): `X-API-Key` is the server's API_KEY.
   return { rule: rule.id, label: rule.label, name: variableName(server, upperSnake(key.replace(/^x-/i, ''))), value };
+}
+
+/** The option that passes a header in the same argument: `--header=Authorization: Bearer …`. */
+const HEADER_OPTION = '--header=';
+/** A header's name as mcp-remote reads it from the argument after `--header`: letters, digits, `-` and `_`. */
+const ARG_HEADER_NAME = /^[A-Za-z0-9_-]+$/;
+
+export interface HeaderArg {
+  /** What the argument starts with before the header's name: `--header=`, or nothing. */
+  option: string;
+  /** The header's name as written (`Authorization`, `x-api-key`). */
+  header: string;
+  /** Its whole value: what follows the colon and the blanks after it, as mcp-remote reads it. */
+  value: string;
+}
+
+/**
+ * A request header written as one argument of a command line: `Name: value` or `Name:value`, as
+ * mcp-remote's `--header` and curl's `-H` take the argument after them, or `--header=Name: value`.
+ * Read by its form alone, wherever it stands among a server's `args`: what comes before it is not
+ * asked. Linear in the argument's length, whatever it holds.
+ */
+export function headerArg(arg: string): HeaderArg | undefined {
+  const option = arg.startsWith(HEADER_OPTION) ? HEADER_OPTION : '';
+  const colon = arg.indexOf(':', option.length);
+  if (colon === -1) return undefined;
+  const header = arg.slice(option.length, colon);
+  if (!ARG_HEADER_NAME.test(header)) return undefined;
+  return { option, header, value: arg.slice(colon + 1).replace(/^\s+/, '') };
+}
+
+/**
+ * The credential one of a server's `args` passes as a header (`headerArg`), under the same rules and
+ * names as one in its `headers`: undefined when it is no header or no credential header, null when it
+ * holds no secret (`Authorization:${AUTH_HEADER}`, `Bearer <token>`) or one with a blank in it.
+ */
+export function argHeaderCredential(arg: string, server: string | null): (HeaderCredential & { arg: HeaderArg }) | null | undefined {
+  const h = headerArg(arg);
+  if (h === undefined) return undefined;
+  const credential = credentialOfHeader(h.header, h.value, server, true);
+  return credential && { ...credential, arg: h };
 }
 
 /** The rules of credential headers: a value of no known format, of which only the end is shown. */
