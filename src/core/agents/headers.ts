@@ -171,5 +171,17 @@ export function argHeaderCredential(arg: string, server: string | null): (Header
   return credential && { ...credential, arg: h };
 }
 
+/**
+ * The variable a header's whole value goes under when it leaves a command line for the environment
+ * (`Name:${VAR}`): `AUTH_HEADER` for Authorization, as mcp-remote's README names it; any other the
+ * header's own name in upper snake case, `X-` kept (`X_API_KEY`, `PRIVATE_TOKEN`, `COOKIE`), with a
+ * `_` in front of one that would start with a digit.
+ */
+export function headerVariable(header: string): string {
+  if (/^authorization$/i.test(header)) return 'AUTH_HEADER';
+  const name = upperSnake(header);
+  return /^[0-9]/.test(name) ? `_${name}` : name;
+}
+
 /** The rules of credential headers: a value of no known format, of which only the end is shown. */
 export const HEADER_RULE_IDS: ReadonlySet<string> = new Set([...HEADER_RULES.map((r) => r.id), BEARER_TOKEN_RULE.id]);

@@ -7,6 +7,7 @@ import { quoteName } from '../devflow/env-names';
 import { SecretMask } from '../devflow/mask';
 import { BOM, classifyValue, detect, detectText, formatPath, withoutBom } from './detect';
 import { dockerEnvArgs } from './docker-env';
+import { mcpRemoteHeaders } from './mcp-remote';
 import { holdsComment, removeMember } from './json-remove';
 import { removeTomlKeys } from './toml-remove';
 import { listedServers, type ListedServer } from './listed';
@@ -228,6 +229,12 @@ function planServers(text: string, format: ConfigFormat, options: WrapOptions): 
       }
       if (!secrets.some((x) => x.name === arg.name)) secrets.push({ name: arg.name, value: arg.value, rule: kind.rule });
       args[arg.index] = arg.replacement;
+    }
+    // mcp-remote's `--header "Name: value"`: the value leaves and `Name:${VAR}` takes it from keyhold run's environment.
+    const planned = [...Object.entries(env), ...secrets.map((x) => [x.name, x.value] as const)];
+    for (const h of mcpRemoteHeaders(command, args, planned, server)) {
+      if (!secrets.some((x) => x.name === h.name)) secrets.push({ name: h.name, value: h.value, rule: h.rule });
+      args[h.index] = h.replacement;
     }
     if (secrets.length === 0) continue;
     if (listed && format !== 'yaml') throw listedNotWrapped(server, path, format);
