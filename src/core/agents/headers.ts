@@ -1,6 +1,7 @@
 import { LIMITS } from '../../shared/domain';
 import { BEARER_TOKEN_RULE, HEADER_RULES } from './rules';
 import { isPlaceholderCredential } from '../devflow/url-password';
+import { bearerToken, isSchemeOnly, schemeCredentials } from '../devflow/auth-header';
 
 /*
  * Credentials in the HTTP headers of remote MCP servers, which have a URL and headers instead of a
@@ -17,12 +18,6 @@ import { isPlaceholderCredential } from '../devflow/url-password';
 const HEADER_CONTAINERS = new Set(['headers', 'http_headers']);
 /** The shortest credential taken, as for every other value a scan reads. */
 const MIN_CREDENTIAL = 8;
-/** A scheme written with no credential after it (`"Authorization": "Bearer"`) holds none. */
-const AUTH_SCHEMES = new Set(['bearer', 'basic', 'digest', 'token', 'negotiate', 'ntlm']);
-// RFC 9110's credentials: auth-scheme 1*SP ( token68 / #auth-param ).
-const SCHEME_AND_REST = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +(\S[\s\S]*)$/;
-// RFC 6750's credentials: "Bearer" (any case) 1*SP b64token, token68's alphabet.
-const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 /** The shortest token of a `Bearer TOKEN` value outside a headers object, where only the scheme says it is a credential. */
 const MIN_BEARER_TOKEN = 16;
 /** The members of a header's entry in a list that name it: `{ "name": "Authorization", "value": "…" }`, or `"key"`. */
@@ -58,9 +53,10 @@ function variableName(server: string | null, suffix: string): string {
 function credentialsOf(rule: string, value: string): string[] | null {
   if (rule === 'cookie-header') return value.split(';').map((pair) => pair.slice(pair.indexOf('=') + 1).trim());
   if (rule !== 'authorization-header' && rule !== 'proxy-authorization-header') return [value];
-  const m = SCHEME_AND_REST.exec(value);
-  if (m) return [m[2]!.trim()];
-  return AUTH_SCHEMES.has(value.trim().toLowerCase()) ? null : [value];
+  const credentials = schemeCredentials(value);
+  if (credentials !== null) return [credentials];
+  // A scheme written with no credential after it (`"Authorization": "Bearer"`) holds none.
+  return isSchemeOnly(value) ? null : [value];
 }
 
 const holdsSecret = (credentials: readonly string[] | null): boolean =>
@@ -72,7 +68,7 @@ const holdsSecret = (credentials: readonly string[] | null): boolean =>
  * `Authorization` header's own value (`"auth": "Bearer …"`, `AUTH_HEADER="Bearer …"` in a .env).
  */
 export function isBearerCredential(value: string): boolean {
-  const token = BEARER.exec(value)?.[1];
+  const token = bearerToken(value);
   return token !== undefined && token.length >= MIN_BEARER_TOKEN && !isPlaceholderCredential(token);
 }
 
@@ -124,8 +120,8 @@ function credentialOfHeader(key: string, value: string, server: string | null, b
   if (rule === undefined) return undefined;
   const credentials = credentialsOf(rule.id, value);
   if (!holdsSecret(credentials) || (blankFree && credentials!.some((c) => /\s/.test(c.trim())))) return null;
-  const bearer = rule.id === 'authorization-header' ? BEARER.exec(value) : null;
-  if (bearer) return { rule: rule.id, label: rule.label, name: variableName(server, 'TOKEN'), value: bearer[1]! };
+  const bearer = rule.id === 'authorization-header' ? bearerToken(value) : undefined;
+  if (bearer !== undefined) return { rule: rule.id, label: rule.label, name: variableName(server, 'TOKEN'), value: bearer };
   // `X-` marked a header as not standard (RFC 6648): `X-API-Key` is the server's API_KEY.
   return { rule: rule.id, label: rule.label, name: variableName(server, upperSnake(key.replace(/^x-/i, ''))), value };
 }

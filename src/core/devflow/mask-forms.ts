@@ -1,3 +1,4 @@
+import { authorizationParts } from './auth-header';
 import { urlCredentialParts } from './url-password';
 
 /*
@@ -82,9 +83,12 @@ export function encodedForms(secret: string): string[] {
  * password and the userinfo (`app:PW`, what an HTTP Basic header encodes) and each credential
  * parameter's value, as written and decoded (percent escapes; in a query "+" as a space too), by
  * url-password.ts, the scanner's own reading.
- * A driver's error names the password alone ("password authentication failed… PW"). Each part is
- * concealed as a value is, its encoded forms too, and only if it is as long as a value must be.
+ * A driver's error names the password alone ("password authentication failed… PW"). And of an
+ * Authorization value (`AUTH_HEADER=Bearer TOKEN`, as `mcp wrap` stores an mcp-remote header), the
+ * credentials after the scheme, and Basic's decoded pair and password (auth-header.ts): a program
+ * logs the token it sends without its scheme. Each part is concealed as a value is, its encoded
+ * forms too, and only if it is as long as a value must be.
  */
 export function secretParts(value: string): string[] {
-  return urlCredentialParts(value).filter((part) => part !== value);
+  return [...urlCredentialParts(value), ...authorizationParts(value)].filter((part) => part !== value);
 }
