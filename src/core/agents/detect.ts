@@ -3,7 +3,7 @@ import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimal
 import { headerCredential, headerPairName, isBearerCredential, isHeaderContainer, isHeaderListEntry } from './headers';
 import { detectYaml } from './yaml-detect';
 import { boundedByStack } from './nesting';
-import { inServerList, jsonEntryMembers, listedName, namedJsonPath, SERVER_NAME, serverListEntries, serverOf, type NamedPath } from './listed';
+import { ENTRY_LABELS, inServerList, listedName, namedEntries, serverOf, type Located, type NamedPath, type SetAside } from './listed';
 import { shellAssignments } from './shell';
 import { parseDotenv } from '../devflow/dotenv';
 import { isEnvName } from '../devflow/env-names';
@@ -36,6 +36,21 @@ export interface Detected {
   source: FindingSource;
   /** The secret itself: never printed. */
   value: string;
+  /**
+   * How a person knows the nearest list entry the value lies in (`entryLabel`: `Claude Sonnet` of
+   * `models[1].apiKey`), when it says; what import.ts tells two values of one name apart by.
+   */
+  entry?: string;
+}
+
+/** The first of a list entry's `name`, `title` and `model` (ENTRY_LABELS) that is text and no credential, or null. */
+export function entryLabel(members: Readonly<Record<string, unknown>> | undefined): string | null {
+  for (const member of ENTRY_LABELS) {
+    const label = members && Object.hasOwn(members, member) ? members[member] : undefined;
+    // A label becomes part of a key's name, which is shown: never one that looks like a secret.
+    if (typeof label === 'string' && label.trim() !== '' && classifyValue(null, label) === null) return label;
+  }
+  return null;
 }
 
 interface Classified {
@@ -265,11 +280,11 @@ function jsonValues(text: string): Detected[] {
   // A visitor rather than a syntax tree: Claude Code's ~/.claude.json holds every project's history
   // and grows to tens of MiB, where a tree of every value costs many times the file in memory.
   const body = withoutBom(text);
-  const found: Detected[] = [];
+  const found: Located[] = [];
   // What is in a list of servers (`"mcpServers": [{ "name": "github", … }]`), judged once the names
   // of the entries are read (a name may follow the values), and put back where it was found (`at`).
-  const listed: { path: JSONPath; at: number; judge: (server: string | null) => Detected[] }[] = [];
-  const judge = (path: JSONPath, judgeAt: (server: string | null) => Detected[]) => {
+  const listed: SetAside[] = [];
+  const judge = (path: JSONPath, judgeAt: (server: string | null) => Located[]) => {
     if (inServerList(path)) listed.push({ path, at: found.length, judge: judgeAt });
     else found.push(...judgeAt(serverOf(path.map(String))));
   };
@@ -298,7 +313,10 @@ function jsonValues(text: string): Detected[] {
     onObjectEnd: () => {
       holders.pop();
       const entry = open.pop();
-      if (entry) judge(entry.raw, (server) => detectedListEntry(entry.path, entry.members, (member) => entry.lines[member]!, server));
+      if (!entry) return;
+      judge(entry.raw, (server) =>
+        detectedListEntry(entry.path, entry.members, (member) => entry.lines[member]!, server).map((d) => ({ d, raw: [...entry.raw, d.path.at(-1)!] })),
+      );
     },
   };
   // Following every object and array costs a fifth of the time of a large file (~/.claude.json), and
@@ -323,32 +341,22 @@ function jsonValues(text: string): Detected[] {
         const raw = path ?? pathSupplier();
         const line = startLine + 1;
         if (inServerList(raw)) {
-          listed.push({ path: raw, at: found.length, judge: (server) => [detected(raw.map(String), value, line, server)].filter((d) => d !== null) });
+          listed.push({
+            path: raw,
+            at: found.length,
+            judge: (server) => [detected(raw.map(String), value, line, server)].flatMap((d) => (d ? [{ d, raw }] : [])),
+          });
           return;
         }
         const keys = raw.map(String);
         const d = detected(keys, value, line, serverOf(keys));
-        if (d) found.push(d);
+        if (d) found.push({ d, raw });
       },
       onError: () => void (broken = true),
     },
     { allowTrailingComma: true, disallowComments: false },
   );
-  if (broken) return detectText(text);
-  if (listed.length === 0) return found;
-  // A second visit, only of the way to those entries, reads their names.
-  const names = jsonEntryMembers(
-    body,
-    listed.flatMap((l) => serverListEntries(l.path)),
-    [SERVER_NAME],
-  );
-  const inOrder: Detected[] = [];
-  let next = 0;
-  for (const { path, at, judge: judgeAt } of listed) {
-    inOrder.push(...found.slice(next, at), ...judgeAt(serverOf(namedJsonPath(path, names))));
-    next = at;
-  }
-  return [...inOrder, ...found.slice(next)];
+  return broken ? detectText(text) : namedEntries(body, found, listed, entryLabel);
 }
 
 type TomlNode = { type: string; loc: { start: { line: number } }; key?: { item: { value: string[] } }; items?: TomlNode[]; item?: TomlNode; value?: unknown };
@@ -420,23 +428,25 @@ function tomlValues(text: string): Detected[] {
   const found: Detected[] = [];
   const isTable = (value: unknown): value is Record<string, unknown> =>
     value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
-  // `named`: the path as serverOf reads it, a list's table (`[[mcp_servers]]`) by its name.
-  const visit = (value: unknown, path: string[], named: NamedPath): void => {
+  const labelled = (d: Detected, entry: string | null): Detected => (entry === null ? d : { ...d, entry });
+  // `named`: the path as serverOf reads it, a list's table (`[[mcp_servers]]`) by its name;
+  // `entry`: the label of the nearest list entry that has one (entryLabel).
+  const visit = (value: unknown, path: string[], named: NamedPath, entry: string | null): void => {
     if (typeof value === 'string') {
       const d = detected(path, value, lineOf(path), serverOf(named));
-      if (d) found.push(d);
+      if (d) found.push(labelled(d, entry));
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(v, [...path, String(i)], [...named, isTable(v) ? listedName(v) : null]));
+      value.forEach((v, i) => visit(v, [...path, String(i)], [...named, isTable(v) ? listedName(v) : null], (isTable(v) ? entryLabel(v) : null) ?? entry));
     } else if (isTable(value)) {
-      const entry = isHeaderListEntry(path);
-      if (entry) {
+      const headers = isHeaderListEntry(path);
+      if (headers) {
         const strings = Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
-        found.push(...detectedListEntry(path, strings, (member) => lineOf([...path, member]), serverOf(named)));
+        found.push(...detectedListEntry(path, strings, (member) => lineOf([...path, member]), serverOf(named)).map((d) => labelled(d, entry)));
       }
-      for (const [k, v] of Object.entries(value)) if (!entry || typeof v !== 'string') visit(v, [...path, k], [...named, k]);
+      for (const [k, v] of Object.entries(value)) if (!headers || typeof v !== 'string') visit(v, [...path, k], [...named, k], entry);
     }
   };
-  visit(data, [], []);
+  visit(data, [], [], null);
   return found.sort((a, b) => a.line - b.line);
 }
 

@@ -50,7 +50,8 @@ export type ImportTarget =
  * found elsewhere to the BYOK key of that provider; anything else to the profile of its file
  * (`fileProfileName`) under the agent id of its folder's name, as its real path spells it (`shell`
  * for shell files), under its variable name. One file, one profile: a profile is not joined by
- * another file (`valuesNotFrom`).
+ * another file (`valuesNotFrom`). Of one finding alone: `importTargets` gives two values of one
+ * name in one file keys of their own.
  */
 export function importTarget(f: Finding): ImportTarget {
   const key = f.name !== null && isEnvName(f.name) && !isReservedKey(f.name) ? f.name : f.rule.toUpperCase().replace(/-/g, '_');
@@ -61,6 +62,90 @@ export function importTarget(f: Finding): ImportTarget {
   const shell = f.source === 'shell' || formatOf(f.file) === 'shell';
   const agentId = shell ? SHELL_AGENT_ID : basename(realFolder(dirname(f.file))) || LOCAL_PROFILE_NAME;
   return { type: 'profile', agentId, name: fileProfileName(f.file, f.wellKnown), key };
+}
+
+/** The most characters a place adds to a key (`_CLAUDE_SONNET`), so that a long name still gives a short key. */
+const MAX_PLACE_CHARS = 40;
+
+/** Text as a part of an environment name: `Claude Sonnet` is `CLAUDE_SONNET`, `Café` `CAFE`; empty when nothing of it is left. */
+const namePart = (text: string): string =>
+  text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_+/, '')
+    .slice(0, MAX_PLACE_CHARS)
+    .replace(/_+$/, '');
+
+/**
+ * Where a finding is, told apart from `first`, the finding of another value that keeps the key:
+ * its list entry's name, `title` or `model` (`entry`: `Claude Sonnet`), else the nearest step of
+ * its path, from the end, where the two paths differ (`b` of `providers.b.apiKey` beside
+ * `providers.a.apiKey`, `1` of `models[1].apiKey`); empty when neither says (free text).
+ */
+function placeOf(f: Finding, first: Finding): string {
+  const named = namePart(f.entry ?? '');
+  if (named !== '') return named;
+  for (let i = 1; i <= f.path.length; i++) {
+    const step = f.path[f.path.length - i]!;
+    const part = step === first.path[first.path.length - i] ? '' : namePart(step);
+    if (part !== '') return part;
+  }
+  return '';
+}
+
+/** `stem` in capitals with `_PLACE` after it, or `_PLACE_2`, `_3`…: the first that no other key of the file takes, within LIMITS.keyChars. */
+function keyOfItsOwn(stem: string, place: string, taken: ReadonlySet<string>): string {
+  const key = (suffix: string) => `${stem.toUpperCase().slice(0, LIMITS.keyChars - suffix.length)}${suffix}`;
+  if (place !== '' && !taken.has(key(`_${place}`))) return key(`_${place}`);
+  for (let n = 2; ; n++) {
+    const candidate = key(place === '' ? `_${n}` : `_${place}_${n}`);
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/**
+ * The targets of findings, in order: `importTarget`'s, except where two values of one file would go
+ * to its own profile under one key (Continue's two `models[].apiKey`, `providers.a.apiKey` and
+ * `providers.b.apiKey`), which left the second a conflict at every import. There the first value
+ * keeps the key and each other value gets one of its own, named after its place (`placeOf`,
+ * `keyOfItsOwn`: `apiKey`, `APIKEY_CLAUDE_SONNET`), from the file alone: each import of the file
+ * names the same keys, so a second import finds them held. A value found twice is one key, as
+ * before. An MCP server's variables keep their names, which the server reads them by.
+ */
+export function importTargets(findings: readonly Finding[]): ImportTarget[] {
+  const targets = findings.map(importTarget);
+  const byFile = new Map<string, number[]>();
+  findings.forEach((f, i) => {
+    if (targets[i]!.type !== 'profile' || f.server !== null) return;
+    const group = byFile.get(f.file) ?? [];
+    group.push(i);
+    byFile.set(f.file, group);
+  });
+  for (const group of byFile.values()) {
+    const keyOf = (i: number) => (targets[i] as { key: string }).key;
+    const taken = new Set(group.map(keyOf));
+    // Each key's first finding, and the key each of its values got.
+    const keys = new Map<string, { first: Finding; values: Map<string, string> }>();
+    for (const i of group) {
+      const f = findings[i]!;
+      const stem = keyOf(i);
+      const seen = keys.get(stem);
+      if (seen === undefined) {
+        keys.set(stem, { first: f, values: new Map([[f.value, stem]]) });
+        continue;
+      }
+      let key = seen.values.get(f.value);
+      if (key === undefined) {
+        key = keyOfItsOwn(stem, placeOf(f, seen.first), taken);
+        taken.add(key);
+        seen.values.set(f.value, key);
+      }
+      targets[i] = { ...(targets[i] as Extract<ImportTarget, { type: 'profile' }>), key };
+    }
+  }
+  return targets;
 }
 
 /** Where a finding was, as its history records it: the file, the line, and the JSON/TOML path if any. */
@@ -74,7 +159,8 @@ export interface ImportOutcome {
   /**
    * imported; held: the vault already holds this value; conflict: the target holds another value
    * (or, see `reason`, values this file does not hold, or another file fills it in this import);
-   * refused: the target cannot be a profile (a folder or server name no agent id may have), see `reason`.
+   * refused: the target cannot be a profile (a folder or server name no agent id may have), or the
+   * profile holds as many keys as one may, see `reason`.
    */
   result: 'imported' | 'held' | 'conflict' | 'refused';
   reason?: string;
@@ -119,8 +205,9 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
   const profileKey = (t: { agentId: string; name: string }) => `${t.agentId}\u0000${t.name}`;
   // What each file holds for each profile, values the vault holds already included.
   const fileValues = new Map<string, Map<string, string>>();
-  for (const finding of findings) {
-    const target = importTarget(finding);
+  const targets = importTargets(findings);
+  for (const [i, finding] of findings.entries()) {
+    const target = targets[i]!;
     if (target.type !== 'profile') continue;
     const at = `${profileKey(target)}\u0000${finding.file}`;
     const values = fileValues.get(at) ?? new Map<string, string>();
@@ -130,8 +217,8 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
   // A profile takes values from one file per import: the first that may fill it.
   const filledFrom = new Map<string, string>();
   const strangers = new Map<string, string[]>();
-  for (const finding of findings) {
-    const target = importTarget(finding);
+  for (const [i, finding] of findings.entries()) {
+    const target = targets[i]!;
     const outcome = (result: ImportOutcome['result']) => outcomes.push({ finding, target, result });
     if (lookup(finding.value) !== null || planned.has(finding.value)) {
       outcome('held');
@@ -160,6 +247,11 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
       continue;
     }
     const label = `${target.agentId}/${target.name}`;
+    // A file's values each have a key now, and a profile holds so many keys at most.
+    if ((existing?.keys.length ?? 0) + Object.keys(set.values).length >= LIMITS.keysPerProfile) {
+      outcomes.push({ finding, target, result: 'refused', reason: `${label} holds ${LIMITS.keysPerProfile} keys, the most a profile may.` });
+      continue;
+    }
     const from = filledFrom.get(id);
     if (from !== undefined && from !== finding.file) {
       outcomes.push({ finding, target, result: 'conflict', reason: `${label} takes values from ${from} in this import, not from another file as well.` });

@@ -34,6 +34,7 @@ export {
   fileProfileName,
   importFindings,
   importTarget,
+  importTargets,
   LOCAL_PROFILE_NAME,
   MCP_PROFILE_NAME,
   type EarlierProfile,

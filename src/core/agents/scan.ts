@@ -136,8 +136,11 @@ export function scan(options: ScanOptions): ScanResult {
   return { findings, filesRead, skipped: [...skipped.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
 }
 
-/** A finding as it may be shown or written out: everything but the value. */
-export function publicFinding(f: Finding): Omit<Finding, 'value'> {
-  const { value: _value, ...rest } = f;
+/**
+ * A finding as it may be shown or written out: everything but the value, and but the label of its
+ * list entry (`entry`), text of the file kept only to name a key at import, where the key shows it.
+ */
+export function publicFinding(f: Finding): Omit<Finding, 'value' | 'entry'> {
+  const { value: _value, entry: _entry, ...rest } = f;
   return rest;
 }

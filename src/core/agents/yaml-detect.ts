@@ -1,9 +1,9 @@
 import type { Scalar } from 'yaml';
-import { detected, detectedListEntry, detectText, type Detected } from './detect';
+import { detected, detectedListEntry, detectText, entryLabel, type Detected } from './detect';
 import { serverOf } from './listed';
 import { isHeaderListEntry } from './headers';
 import { boundedByStack } from './nesting';
-import { readYaml, walkYaml, YamlRefused } from './yaml';
+import { readYaml, walkYaml, YamlRefused, type YamlLeaf } from './yaml';
 
 /*
  * YAML configs read as JSON ones are (detectJson): every string value judged by its key with the
@@ -34,8 +34,19 @@ export function detectYaml(text: string): Detected[] {
 interface ListEntry {
   path: string[];
   server: string | null;
+  entry: string | null;
   members: Record<string, Scalar<string>>;
 }
+
+/** The label of the nearest list item that has one (entryLabel), or null. */
+const nearestLabel = (entries: YamlLeaf['entries']): string | null => {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const label = entryLabel(entries[i]);
+    if (label !== null) return label;
+  }
+  return null;
+};
+const labelled = (d: Detected, entry: string | null): Detected => (entry === null ? d : { ...d, entry });
 
 function yamlValues(text: string): Detected[] {
   const found: Found[] = [];
@@ -47,25 +58,26 @@ function yamlValues(text: string): Detected[] {
     };
     // The entries of lists of headers (`- name: Authorization` / `value: Bearer …`), by path: judged whole once read.
     const entries = new Map<string, ListEntry>();
-    walkYaml(file, ({ path, named, node }) => {
+    walkYaml(file, ({ path, named, entries: listItems, node }) => {
       const server = serverOf(named);
+      const label = nearestLabel(listItems);
       const entryPath = path.slice(0, -1);
       if (isHeaderListEntry(entryPath)) {
         const key = entryPath.join('\u0000');
-        const entry = entries.get(key) ?? { path: entryPath, server, members: Object.create(null) as Record<string, Scalar<string>> };
+        const entry = entries.get(key) ?? { path: entryPath, server, entry: label, members: Object.create(null) as Record<string, Scalar<string>> };
         entry.members[path.at(-1)!] = node;
         entries.set(key, entry);
         return;
       }
       if (node.value.length < 8) return;
       const d = detected(path, node.value, lines(node).line, server);
-      if (d) found.push({ detected: d, node, endLine: lines(node).endLine });
+      if (d) found.push({ detected: labelled(d, label), node, endLine: lines(node).endLine });
     });
-    for (const { path, server, members } of entries.values()) {
+    for (const { path, server, entry, members } of entries.values()) {
       const values = Object.fromEntries(Object.entries(members).map(([member, node]) => [member, node.value]));
       for (const d of detectedListEntry(path, values, (member) => lines(members[member]!).line, server)) {
         const node = members[d.path.at(-1)!]!;
-        found.push({ detected: d, node, endLine: lines(node).endLine });
+        found.push({ detected: labelled(d, entry), node, endLine: lines(node).endLine });
       }
     }
   } catch (e) {

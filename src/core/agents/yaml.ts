@@ -1,5 +1,5 @@
 import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, visit, type CST, type Document, type Node as YamlNode, type Scalar } from 'yaml';
-import { SERVER_NAME } from './listed';
+import { ENTRY_LABELS, SERVER_NAME } from './listed';
 
 /*
  * Reading YAML configs (Continue's ~/.continue/config.yaml and .continue/mcpServers/*.yaml, and any
@@ -111,6 +111,8 @@ export interface YamlLeaf {
    * name. What `serverOf` reads (listed.ts).
    */
   named: (string | null)[];
+  /** The string members among ENTRY_LABELS (`name`, `title`, `model`) of each list item above the value that is a map, outermost first. */
+  entries: readonly Readonly<Record<string, string>>[];
   node: Scalar<string>;
 }
 
@@ -138,33 +140,41 @@ export function walkYaml(file: YamlFile, onLeaf: (leaf: YamlLeaf) => void): void
       if (++uses > MAX_ALIAS_USES) throw new YamlRefused({ kind: 'aliases' });
       return targets.get(node);
     };
-    const nameOf = (item: unknown): string | null => {
+    // A list item's string members among ENTRY_LABELS (SERVER_NAME among them), null for an item that is no map.
+    const membersOf = (item: unknown): Record<string, string> | null => {
       const target = isAlias(item) ? targets.get(item) : item;
       if (!isMap(target)) return null;
-      const name = target.items.find((p) => isScalar(p.key) && p.key.value === SERVER_NAME)?.value;
-      return stringScalar(name) ? name.value : null;
+      const members: Record<string, string> = Object.create(null) as Record<string, string>;
+      for (const { key, value } of target.items) {
+        if (isScalar(key) && typeof key.value === 'string' && ENTRY_LABELS.includes(key.value) && stringScalar(value)) members[key.value] = value.value;
+      }
+      return members;
     };
-    const walk = (start: unknown, path: string[], named: (string | null)[], throughAlias: boolean, depth: number): void => {
+    type Entries = YamlLeaf['entries'];
+    const walk = (start: unknown, path: string[], named: (string | null)[], entries: Entries, throughAlias: boolean, depth: number): void => {
       if (depth > MAX_YAML_DEPTH) throw new YamlRefused({ kind: 'nesting' });
       const node = resolve(start);
       const viaAlias = throughAlias || node !== start;
       if (viaAlias && ++aliased > MAX_ALIASED_NODES) throw new YamlRefused({ kind: 'aliases' });
-      if (stringScalar(node)) onLeaf({ path, named, node });
+      if (stringScalar(node)) onLeaf({ path, named, entries, node });
       else if (isSeq(node)) {
-        node.items.forEach((item, i) => walk(item, [...path, String(i)], [...named, nameOf(item)], viaAlias, depth + 1));
+        node.items.forEach((item, i) => {
+          const members = membersOf(item);
+          walk(item, [...path, String(i)], [...named, members?.[SERVER_NAME] ?? null], members ? [...entries, members] : entries, viaAlias, depth + 1);
+        });
       } else if (isMap(node)) {
         for (const pair of node.items) {
           if (isMergeKey(pair.key)) {
             // `<<: *base` or `<<: [*a, *b]`: their members read as this map's own.
             const merged = resolve(pair.value);
-            for (const source of isSeq(merged) ? merged.items : [merged]) walk(source, path, named, true, depth + 1);
+            for (const source of isSeq(merged) ? merged.items : [merged]) walk(source, path, named, entries, true, depth + 1);
             continue;
           }
           const key = keyText(resolve(pair.key));
-          if (key !== undefined) walk(pair.value, [...path, key], [...named, key], viaAlias, depth + 1);
+          if (key !== undefined) walk(pair.value, [...path, key], [...named, key], entries, viaAlias, depth + 1);
         }
       }
     };
-    walk(doc.contents, [], [], false, 0);
+    walk(doc.contents, [], [], [], false, 0);
   }
 }
