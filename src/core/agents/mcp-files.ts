@@ -7,6 +7,7 @@ import { quoteName } from '../devflow/env-names';
 import { writeFileExclusive0600 } from '../devflow/write-file';
 import type { Vault } from '../vault/vault';
 import type { WrapRecords } from '../vault/wrapped-configs';
+import { formatPath } from './detect';
 import { valuesNotFrom } from './import';
 import type { WrapPlan } from './mcp-wrap';
 import { MAX_CONFIG_BYTES, readRegularFile } from './walk';
@@ -65,7 +66,8 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): v
   }
   for (const s of plan.servers) {
     const values = Object.fromEntries(s.secrets.map((x) => [x.name, x.value]));
-    const source = file === undefined ? undefined : `${file} (${[...s.path, 'env'].join('.')}: ${s.secrets.map((x) => x.name).join(', ')})`;
+    // The path as scan shows it (formatPath): `mcpServers[0].env` of a listed server, not `mcpServers.0.env`.
+    const source = file === undefined ? undefined : `${file} (${formatPath([...s.path, 'env'])}: ${s.secrets.map((x) => x.name).join(', ')})`;
     const existing = profiles.find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
     if (existing) vault.profiles.edit(existing.id, { set: values }, { reason: 'import', source });
     else vault.profiles.create({ agentId: s.profile.agentId, name: s.profile.name, authData: values, draft: true }, 'import', source);
