@@ -34,7 +34,8 @@ function shownOnly<T>(build: () => T): T {
 export const agentIdProblem = (s: string): string | null => labelProblem(s, 'Agent id', LIMITS.agentIdChars);
 export const AgentId = checked('Agent id', agentIdProblem);
 export const ProfileName = label('Profile name', LIMITS.nameChars);
-const keyProblem = (s: string): string | null => (isReservedKey(s) ? RESERVED_KEY_MESSAGE : labelProblem(s, 'Key name', LIMITS.keyChars));
+/** Why a string cannot be a credential's name in a profile (AuthKey's rule), or null. */
+export const keyProblem = (s: string): string | null => (isReservedKey(s) ? RESERVED_KEY_MESSAGE : labelProblem(s, 'Key name', LIMITS.keyChars));
 
 export const AuthKey = checked('Key name', keyProblem);
 export const AgentKind = label('Agent kind', LIMITS.kindChars).refine((s) => !s.includes('/'), {

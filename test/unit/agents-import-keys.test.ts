@@ -203,6 +203,39 @@ describe('two values of one name in one file', () => {
     expect(outcomes.filter((o) => o.result === 'imported')).toHaveLength(LIMITS.keysPerProfile);
     const refused = outcomes.filter((o) => o.result === 'refused');
     expect(refused.map((o) => o.finding.name)).toEqual([`TOKEN_${LIMITS.keysPerProfile}`, `TOKEN_${LIMITS.keysPerProfile + 1}`]);
-    expect(refused[0]!.reason).toMatch(/holds 200 keys, the most a profile may\.$/);
+    expect(refused[0]!.reason).toMatch(/^app\/env-[0-9a-f]{8} cannot take it: A profile may hold at most 200 keys\.$/);
+  });
+
+  it('a value or a name the vault would refuse is refused or renamed alone, and the rest of the file is imported', async () => {
+    const v = await vault();
+    const h = home();
+    const longName = `SERVICE_${'X'.repeat(LIMITS.keyChars)}_TOKEN`;
+    const huge = randomChars(LIMITS.valueBytes + 10);
+    const kept = randomChars(40);
+    const named = randomChars(40);
+    const file = h.write('code/app/.env', `${longName}=${named}\nHUGE_SECRET=${huge}\nAPI_TOKEN=${kept}\n`);
+    const { outcomes } = importFindings(v, scan({ paths: [file], wellKnown: false, env: h.env, platform: 'linux' }).findings);
+    expect(outcomes.map((o) => [o.finding.name, o.target.type === 'profile' ? o.target.key : null, o.result])).toEqual([
+      // A name longer than a key may be is stored under its kind, as a reserved name is.
+      [longName, 'GENERIC_SECRET', 'imported'],
+      ['HUGE_SECRET', 'HUGE_SECRET', 'refused'],
+      ['API_TOKEN', 'API_TOKEN', 'imported'],
+    ]);
+    expect(outcomes[1]!.reason).toMatch(/^app\/env-[0-9a-f]{8} cannot take it: Value is larger than 64 KiB\.$/);
+    expect(outcomes[1]!.reason).not.toContain(huge.slice(0, 16));
+    const ref = `app/${(outcomes[0]!.target as { name: string }).name}`;
+    expect(stored(v, ref)).toEqual({ GENERIC_SECRET: named, API_TOKEN: kept });
+  });
+
+  it("a file whose values together pass a profile's 1 MiB: the values that fit are stored, the next refused", async () => {
+    const v = await vault();
+    const h = home();
+    const lines = Array.from({ length: 20 }, (_, i) => `TOKEN_${i}=${randomChars(60 * 1024)}\n`).join('');
+    const file = h.write('code/app/.env', lines);
+    const { outcomes } = importFindings(v, scan({ paths: [file], wellKnown: false, env: h.env, platform: 'linux' }).findings);
+    const imported = outcomes.filter((o) => o.result === 'imported').length;
+    expect(imported).toBeGreaterThan(10);
+    expect(imported).toBeLessThan(20);
+    expect(outcomes.slice(imported).every((o) => o.result === 'refused' && /A profile's values may total at most 1 MiB\.$/.test(o.reason ?? ''))).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import type { EarlierProfile } from '../../shared/contract';
-import { agentIdProblem, LIMITS } from '../../shared/domain';
-import { isReservedKey, labelProblem } from '../../shared/text-rules';
+import { agentIdProblem, AuthData, keyProblem, LIMITS } from '../../shared/domain';
+import { labelProblem } from '../../shared/text-rules';
 import { isEnvName } from '../devflow/env-names';
 import type { Vault } from '../vault/vault';
 import { formatOf } from './locations';
@@ -54,7 +54,8 @@ export type ImportTarget =
  * name in one file keys of their own.
  */
 export function importTarget(f: Finding): ImportTarget {
-  const key = f.name !== null && isEnvName(f.name) && !isReservedKey(f.name) ? f.name : f.rule.toUpperCase().replace(/-/g, '_');
+  // A name no key may have (reserved, or longer than a key may be) gives way to the finding's kind.
+  const key = f.name !== null && isEnvName(f.name) && keyProblem(f.name) === null ? f.name : f.rule.toUpperCase().replace(/-/g, '_');
   if (f.server !== null) return { type: 'profile', agentId: f.server, name: MCP_PROFILE_NAME, key };
   if (f.provider === 'anthropic' || f.provider === 'openai' || f.provider === 'google') {
     return { type: 'byok', kind: f.provider, provider: f.provider };
@@ -181,6 +182,12 @@ export function valuesNotFrom(held: Readonly<Record<string, string>>, incoming: 
 const targetProblem = (target: ImportTarget): string | null =>
   target.type === 'profile' ? (agentIdProblem(target.agentId) ?? labelProblem(target.name, 'Profile name', LIMITS.nameChars)) : null;
 
+/** Why a profile could not hold these values (the first of AuthData's problems), or null. */
+function authDataProblem(values: Record<string, string>): string | null {
+  const parsed = AuthData.safeParse(values);
+  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'The vault refuses it.');
+}
+
 export type { EarlierProfile };
 
 export interface ImportReport {
@@ -203,6 +210,12 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
   const planned = new Set<string>();
   const byokKinds = new Set(vault.byok.list().map((b) => b.kind));
   const profileKey = (t: { agentId: string; name: string }) => `${t.agentId}\u0000${t.name}`;
+  const held = new Map<string, Record<string, string>>();
+  const heldValues = (id: string): Record<string, string> => {
+    let values = held.get(id);
+    if (values === undefined) held.set(id, (values = vault.profiles.load(id).secrets.authData));
+    return values;
+  };
   // What each file holds for each profile, values the vault holds already included.
   const fileValues = new Map<string, Map<string, string>>();
   const targets = importTargets(findings);
@@ -247,9 +260,11 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
       continue;
     }
     const label = `${target.agentId}/${target.name}`;
-    // A file's values each have a key now, and a profile holds so many keys at most.
-    if ((existing?.keys.length ?? 0) + Object.keys(set.values).length >= LIMITS.keysPerProfile) {
-      outcomes.push({ finding, target, result: 'refused', reason: `${label} holds ${LIMITS.keysPerProfile} keys, the most a profile may.` });
+    // The profile's own rules (how many keys, a value's size, the whole profile's), checked here so
+    // that one value the vault would refuse is refused alone instead of failing the whole import.
+    const problem = authDataProblem({ ...(existing ? heldValues(existing.id) : {}), ...set.values, [target.key]: finding.value });
+    if (problem !== null) {
+      outcomes.push({ finding, target, result: 'refused', reason: `${label} cannot take it: ${problem}` });
       continue;
     }
     const from = filledFrom.get(id);
@@ -259,7 +274,7 @@ export function importFindings(vault: Vault, findings: readonly Finding[]): Impo
     }
     const at = `${id}\u0000${finding.file}`;
     if (existing && !strangers.has(at)) {
-      strangers.set(at, valuesNotFrom(vault.profiles.load(existing.id).secrets.authData, fileValues.get(at) ?? new Map()));
+      strangers.set(at, valuesNotFrom(heldValues(existing.id), fileValues.get(at) ?? new Map()));
     }
     const others = strangers.get(at) ?? [];
     if (others.length > 0) {
