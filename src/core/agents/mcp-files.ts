@@ -5,6 +5,7 @@ import { agentIdProblem } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { writeFileExclusive0600 } from '../devflow/write-file';
+import { secretParts } from '../devflow/mask-forms';
 import type { Vault } from '../vault/vault';
 import type { WrapRecords } from '../vault/wrapped-configs';
 import { formatPath } from './detect';
@@ -54,7 +55,10 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): v
       });
     }
     // The wrapped command runs with the whole profile: it must not get values another config put there.
-    const others = valuesNotFrom(held, new Map(s.secrets.map((x) => [x.name, x.value])));
+    // What this server's own entry holds is no other config's: a credential the wrap leaves in it, or
+    // one part of a value it moves (`scan --import` stored an mcp-remote header's token alone).
+    const own = new Set([...s.stays, ...s.secrets.flatMap((x) => [x.value, ...secretParts(x.value)])]);
+    const others = valuesNotFrom(held, new Map(s.secrets.map((x) => [x.name, x.value]))).filter((name) => !own.has(held[name]!));
     if (others.length > 0) {
       throw new KeyholdError(
         'Conflict',

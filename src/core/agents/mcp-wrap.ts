@@ -5,7 +5,7 @@ import { reservedMemberProblem } from '../../shared/text-rules';
 import { KeyholdError } from '../../shared/errors';
 import { quoteName } from '../devflow/env-names';
 import { SecretMask } from '../devflow/mask';
-import { BOM, classifyValue, detect, detectText, formatPath, withoutBom } from './detect';
+import { BOM, classifyValue, detect, detectText, formatPath, withoutBom, type Detected } from './detect';
 import { dockerEnvArgs } from './docker-env';
 import { mcpRemoteHeaders } from './mcp-remote';
 import { holdsComment, removeMember } from './json-remove';
@@ -40,6 +40,12 @@ export interface ServerWrap {
   secrets: ServerSecret[];
   /** The profile (AGENT_ID/NAME) the secrets go to and `run` injects. */
   profile: { agentId: string; name: string };
+  /**
+   * The values of the credentials this server's entry still holds after the wrap (a URL with a
+   * password among its args, a header another program reads): its own, which `scan --import` may
+   * have put in its profile already. Never shown; for storeWrapSecrets only.
+   */
+  stays: string[];
 }
 
 export interface WrapOptions {
@@ -175,12 +181,19 @@ export function planWrap(text: string, format: ConfigFormat, options: WrapOption
       throw nestedTooDeeply('The file');
     },
   );
-  return { ...plan, text: body === text ? plan.text : BOM + plan.text, left: leftIn(format, plan.text) };
+  // What each server's entry still holds once wrapped (planServers cannot tell before the text is written).
+  const structured = detect(format, plan.text);
+  const within = (path: readonly string[], entry: readonly string[]) => entry.every((key, i) => path[i] === key);
+  return {
+    ...plan,
+    servers: plan.servers.map((s) => ({ ...s, stays: structured.filter((d) => within(d.path, s.path)).map((d) => d.value) })),
+    text: body === text ? plan.text : BOM + plan.text,
+    left: leftIn(structured, plan.text),
+  };
 }
 
-/** What `keyhold scan` would still find in the wrapped text, where and of which kind. */
-function leftIn(format: ConfigFormat, text: string): LeftCredential[] {
-  const structured = detect(format, text);
+/** What `keyhold scan` would still find in the wrapped text (`structured`: what detect finds in it), where and of which kind. */
+function leftIn(structured: readonly Detected[], text: string): LeftCredential[] {
   const loose = detectText(text).filter((t) => !structured.some((d) => d.line === t.line && d.value.includes(t.value)));
   return [...structured, ...loose].sort((a, b) => a.line - b.line).map((d) => ({ line: d.line, where: formatPath(d.path), label: d.label }));
 }
@@ -238,7 +251,7 @@ function planServers(text: string, format: ConfigFormat, options: WrapOptions): 
     }
     if (secrets.length === 0) continue;
     if (listed && format !== 'yaml') throw listedNotWrapped(server, path, format);
-    servers.push({ server, path, command, args, secrets, profile: { agentId: server, name: options.profileName } });
+    servers.push({ server, path, command, args, secrets, profile: { agentId: server, name: options.profileName }, stays: [] });
   }
   if (options.server !== undefined && servers.length === 0) {
     throw new KeyholdError('BadInput', `Server ${quoteName(options.server)} holds no secret env values (or already runs through Keyhold).`);
