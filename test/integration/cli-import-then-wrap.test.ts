@@ -27,7 +27,11 @@ describe('scan --import, then mcp wrap of the same config', () => {
   it("an mcp-remote header's token, imported alone, does not stop the wrap that moves the header whole", async () => {
     const token = randomChars(40);
     const { env, file } = await setup(
-      JSON.stringify({ mcpServers: { linear: { command: 'npx', args: ['-y', 'mcp-remote', 'https://mcp.linear.app/sse', '--header', `Authorization: Bearer ${token}`] } } }, null, 2),
+      JSON.stringify(
+        { mcpServers: { linear: { command: 'npx', args: ['-y', 'mcp-remote', 'https://mcp.linear.app/sse', '--header', `Authorization: Bearer ${token}`] } } },
+        null,
+        2,
+      ),
     );
     const imported = await keyhold(['scan', '--no-well-known', '--import', file], { env });
     expect(imported.code, imported.stderr).toBe(0);
@@ -44,7 +48,9 @@ describe('scan --import, then mcp wrap of the same config', () => {
     const key = randomChars(40);
     const { env, file } = await setup(
       JSON.stringify(
-        { mcpServers: { db: { command: 'npx', args: ['-y', 'mcp-postgres', `postgres://app:${password}@db.internal:5432/shop`], env: { DB_API_TOKEN: key } } } },
+        {
+          mcpServers: { db: { command: 'npx', args: ['-y', 'mcp-postgres', `postgres://app:${password}@db.internal:5432/shop`], env: { DB_API_TOKEN: key } } },
+        },
         null,
         2,
       ),
@@ -59,7 +65,9 @@ describe('scan --import, then mcp wrap of the same config', () => {
   });
 
   it('a value another config put in the profile still stops the wrap, changing nothing', async () => {
-    const { env, file } = await setup(JSON.stringify({ mcpServers: { db: { command: 'npx', args: ['-y', 'mcp-postgres'], env: { DB_API_TOKEN: randomChars(40) } } } }, null, 2));
+    const { env, file } = await setup(
+      JSON.stringify({ mcpServers: { db: { command: 'npx', args: ['-y', 'mcp-postgres'], env: { DB_API_TOKEN: randomChars(40) } } } }, null, 2),
+    );
     const before = readFileSync(file, 'utf8');
     expect((await keyhold(['profile', 'add', '--agent', 'db', '--name', 'mcp', '--set', `OTHER_TOKEN=${randomChars(40)}`], { env })).code).toBe(0);
     const wrapped = await keyhold(['mcp', 'wrap', file], { env });
