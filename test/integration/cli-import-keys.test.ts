@@ -1,18 +1,17 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { randomChars } from '../helpers/lookalike';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliHome } from '../helpers/cli-home';
 import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // `keyhold scan --import` of files holding two values of one name (Continue's two models, a JSON
 // and a TOML file with two providers): every value is stored under a key of its own, and a second
 // import finds everything held, no conflict, exit 0. The second value was a conflict at every import.
 
-let t: ReturnType<typeof tempDir>;
+let h: Awaited<ReturnType<typeof cliHome>>;
 let home: string;
-const env = () => ({ KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, HOME: home });
+const env = () => h.env;
 const KEYS = Array.from({ length: 6 }, () => randomChars(40));
 
 interface JsonFinding {
@@ -23,10 +22,8 @@ interface JsonFinding {
 const findingsOf = (stdout: string) => (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
 
 beforeAll(async () => {
-  t = tempDir('keyhold-cli-import-keys-');
-  home = join(t.dir, 'home');
-  mkdirSync(home);
-  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env: env() })).code).toBe(0);
+  h = await cliHome('keyhold-cli-import-keys-');
+  home = h.home;
   write(
     join(home, '.continue', 'config.yaml'),
     [
@@ -43,19 +40,19 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  write(join(t.dir, 'proj', 'llm.json'), JSON.stringify({ providers: { a: { apiKey: KEYS[2] }, b: { apiKey: KEYS[3] } } }, null, 2));
-  write(join(t.dir, 'proj', 'llm.toml'), `[providers.a]\napiKey = "${KEYS[4]}"\n\n[providers.b]\napiKey = "${KEYS[5]}"\n`);
+  write(join(h.dir, 'proj', 'llm.json'), JSON.stringify({ providers: { a: { apiKey: KEYS[2] }, b: { apiKey: KEYS[3] } } }, null, 2));
+  write(join(h.dir, 'proj', 'llm.toml'), `[providers.a]\napiKey = "${KEYS[4]}"\n\n[providers.b]\napiKey = "${KEYS[5]}"\n`);
 });
-afterAll(() => t.cleanup());
+afterAll(() => h.cleanup());
 
 describe('keyhold scan --import of two values of one name in a file', () => {
   it('stores each under a key of its own, and a second import finds them all held', async () => {
-    const first = await keyhold(['scan', join(t.dir, 'proj'), '--import', '--json'], { env: env() });
+    const first = await keyhold(['scan', join(h.dir, 'proj'), '--import', '--json'], { env: env() });
     expect(first.code, first.stderr).toBe(0);
     for (const key of KEYS) expect(first.stdout + first.stderr).not.toContain(key);
     const found = findingsOf(first.stdout);
     const profileOf = (file: string) => /^profile (\S+) /.exec(found.find((f) => f.file === file)!.import.target)![1]!;
-    const [json, toml] = [profileOf(join(t.dir, 'proj', 'llm.json')), profileOf(join(t.dir, 'proj', 'llm.toml'))];
+    const [json, toml] = [profileOf(join(h.dir, 'proj', 'llm.json')), profileOf(join(h.dir, 'proj', 'llm.toml'))];
     expect(found.map((f) => [f.where, f.import])).toEqual([
       ['models[0].apiKey', { result: 'imported', target: 'profile .continue/config.yaml apiKey' }],
       ['models[1].apiKey', { result: 'imported', target: 'profile .continue/config.yaml APIKEY_CLAUDE_SONNET' }],
@@ -82,10 +79,10 @@ describe('keyhold scan --import of two values of one name in a file', () => {
     );
     expect(ran.stdout, ran.stderr).toBe('true');
 
-    const second = await keyhold(['scan', join(t.dir, 'proj'), '--import', '--json'], { env: env() });
+    const second = await keyhold(['scan', join(h.dir, 'proj'), '--import', '--json'], { env: env() });
     expect(second.code, second.stderr).toBe(0);
     expect(findingsOf(second.stdout).map((f) => [f.where, f.import])).toEqual(found.map((f) => [f.where, { result: 'held', target: f.import.target }]));
-    const table = await keyhold(['scan', join(t.dir, 'proj'), '--import'], { env: env() });
+    const table = await keyhold(['scan', join(h.dir, 'proj'), '--import'], { env: env() });
     expect(table.code).toBe(0);
     expect(table.stderr).not.toContain('Conflicts');
   });

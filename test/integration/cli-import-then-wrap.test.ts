@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { randomChars } from '../helpers/lookalike';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliHome } from '../helpers/cli-home';
 import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // A tired user's order: `scan --import` first (it stores each server's credentials in SERVER/mcp),
@@ -11,16 +11,13 @@ import { writeWithFolders as write } from '../helpers/write-with-folders';
 // does not set": an mcp-remote header's token (imported alone, moved whole as AUTH_HEADER) and a URL
 // password among the args (which the wrap leaves in the file). Both are the server's own.
 
-let t: ReturnType<typeof tempDir> | null = null;
-afterEach(() => t?.cleanup());
+let cleanup: (() => void) | null = null;
+afterEach(() => cleanup?.());
 
 async function setup(config: string) {
-  t = tempDir('keyhold-import-then-wrap-');
-  const home = join(t.dir, 'home');
-  const env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, HOME: home, KEYHOLD_INSECURE_TEST_KDF: '1' };
-  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env })).code).toBe(0);
-  const file = write(join(home, 'Library', 'claude_desktop_config.json'), config);
-  return { env, file };
+  const h = await cliHome('keyhold-import-then-wrap-');
+  cleanup = h.cleanup;
+  return { env: h.env, file: write(join(h.home, 'Library', 'claude_desktop_config.json'), config) };
 }
 
 describe('scan --import, then mcp wrap of the same config', () => {

@@ -1,18 +1,17 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { lookalike } from '../helpers/lookalike';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliHome } from '../helpers/cli-home';
 import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // A JSON MCP config that lists its servers (`"mcpServers": [{ "name": "github", … }]`), through the
 // CLI: `scan --import` stores each server's values in NAME/mcp (they went to 0/mcp), and `mcp wrap`
 // refuses it, changing nothing, rather than saying it had nothing to move.
 
-let t: ReturnType<typeof tempDir>;
-let home: string;
-const env = () => ({ KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, HOME: home });
+let h: Awaited<ReturnType<typeof cliHome>>;
+const env = () => h.env;
 const KEY = lookalike.github();
 const CONFIG = [
   '{',
@@ -25,16 +24,13 @@ const CONFIG = [
 ].join('\n');
 
 beforeAll(async () => {
-  t = tempDir('keyhold-cli-listed-');
-  home = join(t.dir, 'home');
-  mkdirSync(home);
-  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env: env() })).code).toBe(0);
+  h = await cliHome('keyhold-cli-listed-');
 });
-afterAll(() => t.cleanup());
+afterAll(() => h.cleanup());
 
 describe('a JSON config that lists its MCP servers', () => {
   it('scan --import puts the server’s value in github/mcp, which run injects', async () => {
-    const file = write(join(t.dir, 'proj', 'mcp.json'), CONFIG);
+    const file = write(join(h.dir, 'proj', 'mcp.json'), CONFIG);
     const r = await keyhold(['scan', '--no-well-known', file, '--import', '--json'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(KEY);
@@ -50,7 +46,7 @@ describe('a JSON config that lists its MCP servers', () => {
   });
 
   it('mcp wrap refuses it, naming the server, and leaves the file as it was', async () => {
-    const file = write(join(t.dir, 'wrap', 'mcp.json'), CONFIG);
+    const file = write(join(h.dir, 'wrap', 'mcp.json'), CONFIG);
     for (const args of [[], ['--dry-run'], ['--server', 'github']]) {
       const r = await keyhold(['mcp', 'wrap', file, ...args], { env: env() });
       expect(r.code).toBe(2);

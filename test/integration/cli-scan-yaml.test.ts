@@ -1,18 +1,17 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { lookalike } from '../helpers/lookalike';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliHome } from '../helpers/cli-home';
 import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // `keyhold scan` over YAML configs: Continue's ~/.continue/config.yaml (a well-known place) and a
 // workspace's .continue/mcpServers/*.yaml. Read as free text, as .yaml files were, a key of no
 // known shape under `apiKey:` or in a server's `env:` was missed.
 
-let t: ReturnType<typeof tempDir>;
+let h: Awaited<ReturnType<typeof cliHome>>;
 let home: string;
-const env = () => ({ KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, HOME: home });
+const env = () => h.env;
 const KEYS = { proxy: lookalike.generic(), linear: lookalike.generic(), db: lookalike.generic() };
 
 interface JsonFinding {
@@ -28,10 +27,8 @@ interface JsonFinding {
 const findingsOf = (stdout: string) => (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
 
 beforeAll(async () => {
-  t = tempDir('keyhold-cli-scan-yaml-');
-  home = join(t.dir, 'home');
-  mkdirSync(home);
-  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env: env() })).code).toBe(0);
+  h = await cliHome('keyhold-cli-scan-yaml-');
+  home = h.home;
   write(
     join(home, '.continue', 'config.yaml'),
     [
@@ -53,22 +50,22 @@ beforeAll(async () => {
     ].join('\n'),
   );
   write(
-    join(t.dir, 'shop', '.continue', 'mcpServers', 'db.yaml'),
+    join(h.dir, 'shop', '.continue', 'mcpServers', 'db.yaml'),
     `name: DB\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: shop-db\n    command: uvx\n    args: [mcp-server-db]\n    env:\n      DB_PASSWORD: ${KEYS.db}\n`,
   );
 });
-afterAll(() => t.cleanup());
+afterAll(() => h.cleanup());
 
 describe('keyhold scan over YAML configs', () => {
   it("finds what free text missed in Continue's config.yaml and a workspace's server block, by path, never printing a value", async () => {
-    const r = await keyhold(['scan', join(t.dir, 'shop'), '--json'], { env: env() });
+    const r = await keyhold(['scan', join(h.dir, 'shop'), '--json'], { env: env() });
     expect(r.code, r.stderr).toBe(1);
     for (const key of Object.values(KEYS)) expect(r.stdout + r.stderr).not.toContain(key);
     expect(findingsOf(r.stdout).map((f) => [f.file, f.line, f.where, f.server, f.rule, f.masked, f.wellKnown])).toEqual([
       [join(home, '.continue', 'config.yaml'), 8, 'models[0].apiKey', null, 'generic-secret', `…${KEYS.proxy.slice(-4)}`, true],
       [join(home, '.continue', 'config.yaml'), 14, 'mcpServers[0].env.LINEAR_API_KEY', 'linear', 'generic-secret', `…${KEYS.linear.slice(-4)}`, true],
       [
-        join(t.dir, 'shop', '.continue', 'mcpServers', 'db.yaml'),
+        join(h.dir, 'shop', '.continue', 'mcpServers', 'db.yaml'),
         9,
         'mcpServers[0].env.DB_PASSWORD',
         'shop-db',
@@ -77,12 +74,12 @@ describe('keyhold scan over YAML configs', () => {
         false,
       ],
     ]);
-    const table = await keyhold(['scan', join(t.dir, 'shop')], { env: env() });
+    const table = await keyhold(['scan', join(h.dir, 'shop')], { env: env() });
     expect(table.stdout).toContain('mcpServers[0].env.LINEAR_API_KEY');
   });
 
   it("--import puts each server's value in that server's profile, which run injects", async () => {
-    const r = await keyhold(['scan', join(t.dir, 'shop'), '--import', '--json'], { env: env() });
+    const r = await keyhold(['scan', join(h.dir, 'shop'), '--import', '--json'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     expect(findingsOf(r.stdout).map((f) => [f.where, f.import])).toEqual([
       ['models[0].apiKey', { result: 'imported', target: 'profile .continue/config.yaml apiKey' }],

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { randomChars } from '../helpers/lookalike';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliHome } from '../helpers/cli-home';
 import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // The most common remote MCP setup in Claude Desktop: the mcp-remote bridge with the token in a
@@ -12,9 +12,8 @@ import { writeWithFolders as write } from '../helpers/write-with-folders';
 // and leaves `Authorization:${AUTH_HEADER}`, which mcp-remote fills from the environment keyhold run
 // gives it; unwrap gives every byte back.
 
-let t: ReturnType<typeof tempDir>;
-let home: string;
-const env = () => ({ KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, HOME: home });
+let h: Awaited<ReturnType<typeof cliHome>>;
+const env = () => h.env;
 const TOKEN = randomChars(40);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -74,16 +73,13 @@ const HEADER_CHECK = [
 ].join('\n');
 
 beforeAll(async () => {
-  t = tempDir('keyhold-cli-wrap-headers-');
-  home = join(t.dir, 'home');
-  mkdirSync(home);
-  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env: env() })).code).toBe(0);
+  h = await cliHome('keyhold-cli-wrap-headers-');
 });
-afterAll(() => t.cleanup());
+afterAll(() => h.cleanup());
 
 describe('an mcp-remote server in Claude Desktop with its token in --header', () => {
   it('scan finds it, by its path, showing only its last four characters', async () => {
-    const file = write(join(t.dir, 'scan', 'claude_desktop_config.json'), CONFIG);
+    const file = write(join(h.dir, 'scan', 'claude_desktop_config.json'), CONFIG);
     const r = await keyhold(['scan', file, '--no-well-known', '--json'], { env: env() });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
@@ -97,7 +93,7 @@ describe('an mcp-remote server in Claude Desktop with its token in --header', ()
   });
 
   it('wrap moves the header to linear/mcp as AUTH_HEADER, mcp-remote gets it back from keyhold run, and unwrap restores every byte', async () => {
-    const file = write(join(t.dir, 'wrap', 'claude_desktop_config.json'), CONFIG);
+    const file = write(join(h.dir, 'wrap', 'claude_desktop_config.json'), CONFIG);
     const preview = await keyhold(['mcp', 'wrap', file, '--dry-run'], { env: env() });
     expect(preview.code, preview.stderr).toBe(0);
     expect(preview.stdout).toContain('-      "args": ["-y", "mcp-remote", "https://mcp.linear.app/sse", "--header", "Authorization: <concealed by keyhold>"]');
@@ -141,7 +137,7 @@ describe('an mcp-remote server in Claude Desktop with its token in --header', ()
       null,
       2,
     );
-    const file = write(join(t.dir, 'left', 'claude_desktop_config.json'), text);
+    const file = write(join(h.dir, 'left', 'claude_desktop_config.json'), text);
     const r = await keyhold(['mcp', 'wrap', file], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(

@@ -1,19 +1,19 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { keyhold } from '../helpers/cli';
 import { lookalike } from '../helpers/lookalike';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliHome } from '../helpers/cli-home';
 import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // `keyhold mcp wrap` and `unwrap` of Continue's YAML configs, through the CLI, as cli-agents does
 // for JSON: the secret goes to the vault, the wrapped server gets it from keyhold run, and unwrap
 // gives back every byte.
 
-let t: ReturnType<typeof tempDir>;
+let h: Awaited<ReturnType<typeof cliHome>>;
 let home: string;
-const env = () => ({ KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD, HOME: home });
+const env = () => h.env;
 const KEYS = { github: lookalike.github(), db: lookalike.generic() };
 
 const CONFIG = [
@@ -38,12 +38,10 @@ const CONFIG = [
 ].join('\n');
 
 beforeAll(async () => {
-  t = tempDir('keyhold-cli-wrap-yaml-');
-  home = join(t.dir, 'home');
-  mkdirSync(home);
-  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env: env() })).code).toBe(0);
+  h = await cliHome('keyhold-cli-wrap-yaml-');
+  home = h.home;
 });
-afterAll(() => t.cleanup());
+afterAll(() => h.cleanup());
 
 describe("keyhold mcp wrap / unwrap of Continue's YAML", () => {
   it('--dry-run shows the change with the secret concealed and changes nothing', async () => {
@@ -90,7 +88,7 @@ describe("keyhold mcp wrap / unwrap of Continue's YAML", () => {
 
   it("a workspace's .continue/mcpServers/*.yaml is wrapped the same way, by its server's name", async () => {
     const text = `name: DB\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: shop-db\n    command: uvx\n    args: [mcp-server-db]\n    env:\n      DB_PASSWORD: "${KEYS.db}"\n`;
-    const file = write(join(t.dir, 'shop', '.continue', 'mcpServers', 'db.yaml'), text);
+    const file = write(join(h.dir, 'shop', '.continue', 'mcpServers', 'db.yaml'), text);
     const r = await keyhold(['mcp', 'wrap', file, '--server', 'shop-db'], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(
@@ -102,7 +100,7 @@ describe("keyhold mcp wrap / unwrap of Continue's YAML", () => {
 
   it('a file that is not YAML is refused in one line, before the vault is opened, and left as it is', async () => {
     const text = `mcpServers:\n  - name: gh\n    env: { GITHUB_TOKEN: "${KEYS.github}"\n`;
-    const file = write(join(t.dir, 'broken', 'config.yaml'), text);
+    const file = write(join(h.dir, 'broken', 'config.yaml'), text);
     const r = await keyhold(['mcp', 'wrap', file], { env: {} });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^keyhold: The file is not valid YAML \(line \d+: [a-z ]+\)\. Nothing was changed\.\n$/);
