@@ -99,6 +99,30 @@ describe('a TOML list of MCP servers', () => {
       [8, 'mcp_servers[1].env.GITHUB_TOKEN', null, 'GITHUB_TOKEN', 'config'],
     ]);
   });
+
+  it('an env written as its own table ([mcp_servers.env]) belongs to the entry above it, and is reported at its own line', () => {
+    const [gh, db] = [lookalike.github(), randomChars(40)];
+    const text = [
+      '[[mcp_servers]]',
+      'name = "github"',
+      'command = "npx"',
+      '',
+      '[mcp_servers.env]',
+      `GITHUB_TOKEN = "${gh}"`,
+      '',
+      '[[mcp_servers]]',
+      'name = "db"',
+      'command = "uvx"',
+      '',
+      '[mcp_servers.env]',
+      `DB_PASSWORD = "${db}"`,
+      '',
+    ].join('\n');
+    expect(summary(detectToml(text))).toEqual([
+      [6, 'mcp_servers[0].env.GITHUB_TOKEN', 'github', 'GITHUB_TOKEN', 'mcp-env'],
+      [13, 'mcp_servers[1].env.DB_PASSWORD', 'db', 'DB_PASSWORD', 'mcp-env'],
+    ]);
+  });
 });
 
 describe('scan --import of a listed server', () => {

@@ -382,10 +382,22 @@ function tomlLines(text: string): Map<string, number> {
       }
     }
   };
+  // How many entries each array of tables has so far, by its path with the indices in it.
   const tableArrays = new Map<string, number>();
+  // A table's header names the array's last entry without its index (`[mcp_servers.env]` after
+  // `[[mcp_servers]]` is `mcp_servers[0].env`): the indices go in where an array of tables is named.
+  const withIndices = (path: readonly string[]): string[] => {
+    const out: string[] = [];
+    for (const [i, key] of path.entries()) {
+      out.push(key);
+      const count = tableArrays.get(out.join('\u0000'));
+      if (count !== undefined && i < path.length - 1) out.push(String(count - 1));
+    }
+    return out;
+  };
   for (const block of parseTomlDocument(text).cst as unknown as TomlNode[]) {
     if (block.type === 'Table' || block.type === 'TableArray') {
-      const path = block.key!.item.value;
+      const path = withIndices(block.key!.item.value);
       lines.set(path.join('\u0000'), block.loc.start.line);
       walkItems(block.items, path);
       if (block.type === 'TableArray') {
