@@ -64,7 +64,7 @@ describe('mcp wrap: a credential header of mcp-remote moves to the vault', () =>
       ].join('\n'),
     );
     expect(plan.servers.map((s) => [s.server, s.secrets])).toEqual([
-      ['linear', [{ name: 'AUTH_HEADER', value: `Bearer ${token}`, rule: 'authorization-header' }]],
+      ['linear', [{ name: 'AUTH_HEADER', value: `Bearer ${token}`, rule: 'authorization-header', from: 'args' }]],
     ]);
     expect(plan.left).toEqual([]);
     const diff = wrapDiff('claude_desktop_config.json', before, plan);
@@ -80,7 +80,7 @@ describe('mcp wrap: a credential header of mcp-remote moves to the vault', () =>
     expect(t.text).toBe(
       `[mcp_servers.linear]\ncommand = "keyhold"\nargs = ["run", "--profile", "linear/mcp", "--", "npx", '-y', 'mcp-remote', 'https://mcp.linear.app/sse', '--header', 'authorization:\${AUTH_HEADER}']\n`,
     );
-    expect(t.servers[0]!.secrets).toEqual([{ name: 'AUTH_HEADER', value: `bearer ${a}`, rule: 'authorization-header' }]);
+    expect(t.servers[0]!.secrets).toEqual([{ name: 'AUTH_HEADER', value: `bearer ${a}`, rule: 'authorization-header', from: 'args' }]);
     const yaml = [
       'mcpServers:',
       '  - name: linear',
@@ -120,8 +120,8 @@ describe('mcp wrap: a credential header of mcp-remote moves to the vault', () =>
       ].join('\n'),
     );
     expect(y.servers.map((s) => s.secrets)).toEqual([
-      [{ name: 'AUTH_HEADER', value: `Bearer ${a}`, rule: 'authorization-header' }],
-      [{ name: 'X_API_KEY', value: b, rule: 'api-key-header' }],
+      [{ name: 'AUTH_HEADER', value: `Bearer ${a}`, rule: 'authorization-header', from: 'args' }],
+      [{ name: 'X_API_KEY', value: b, rule: 'api-key-header', from: 'args' }],
     ]);
     expect([t.left, y.left]).toEqual([[], []]);
   });
@@ -185,10 +185,10 @@ describe('mcp wrap: a credential header of mcp-remote moves to the vault', () =>
       OPTIONS,
     );
     expect(plan.servers[0]!.secrets).toEqual([
-      { name: 'AUTH_HEADER', value: `Bearer ${other}`, rule: 'bearer-token' },
-      { name: 'GITHUB_TOKEN', value: gh, rule: 'github-pat' },
-      { name: 'AUTH_HEADER_2', value: `Bearer ${token}`, rule: 'authorization-header' },
-      { name: 'X_API_KEY_2', value: key, rule: 'api-key-header' },
+      { name: 'AUTH_HEADER', value: `Bearer ${other}`, rule: 'bearer-token', from: 'env' },
+      { name: 'GITHUB_TOKEN', value: gh, rule: 'github-pat', from: 'env' },
+      { name: 'AUTH_HEADER_2', value: `Bearer ${token}`, rule: 'authorization-header', from: 'args' },
+      { name: 'X_API_KEY_2', value: key, rule: 'api-key-header', from: 'args' },
     ]);
     expect(argsOf(plan.text).slice(-6)).toEqual([
       '--header',
@@ -208,7 +208,7 @@ describe('mcp wrap: a credential header of mcp-remote moves to the vault', () =>
       'json',
       OPTIONS,
     );
-    expect(plan.servers[0]!.secrets).toEqual([{ name: 'AUTH_HEADER', value: `Bearer ${token}`, rule: 'bearer-token' }]);
+    expect(plan.servers[0]!.secrets).toEqual([{ name: 'AUTH_HEADER', value: `Bearer ${token}`, rule: 'bearer-token', from: 'env' }]);
     expect(plan.text).not.toContain(token);
     expect(argsOf(plan.text).at(-1)).toBe('Authorization:${AUTH_HEADER}');
   });
@@ -270,7 +270,7 @@ describe.each<[ConfigFormat, string, (token: string) => string]>([
   it('moves the header mcp-remote reads, names the other as left', () => {
     const token = randomChars(32);
     const plan = planWrap(config(token), format, OPTIONS);
-    expect(plan.servers[0]!.secrets).toEqual([{ name: 'X_API_KEY', value: token, rule: 'api-key-header' }]);
+    expect(plan.servers[0]!.secrets).toEqual([{ name: 'X_API_KEY', value: token, rule: 'api-key-header', from: 'args' }]);
     expect(plan.left.map((l) => [l.where, l.label])).toEqual([[`${servers}.remote.args[10]`, 'API key header']]);
     expect(plan.text).not.toContain(`${token}"`);
     expect(plan.text).toContain(`${token}x`);

@@ -124,7 +124,7 @@ describe('docker run -e NAME=value', () => {
   it('moves the value into the profile and leaves -e NAME, which docker fills from keyhold run', () => {
     const key = lookalike.slack();
     const plan = planWrap(docker(['run', '-i', '--rm', '-e', `SLACK_BOT_TOKEN=${key}`, '--env=SLACK_TEAM_ID=T01234567', 'mcp/slack']), 'json', OPTIONS);
-    expect(plan.servers[0]!.secrets).toEqual([{ name: 'SLACK_BOT_TOKEN', value: key, rule: 'slack-token' }]);
+    expect(plan.servers[0]!.secrets).toEqual([{ name: 'SLACK_BOT_TOKEN', value: key, rule: 'slack-token', from: 'args' }]);
     expect(plan.text).not.toContain(key);
     expect(argsOf(plan.text)).toEqual([
       ...['run', '--profile', 'slack/mcp', '--', 'docker'],

@@ -41,4 +41,25 @@ describe('the history of a wrapped server’s profile', () => {
       expect(where.startsWith(/\((.*):/.exec(source)![1]!)).toBe(true);
     }
   });
+
+  it('names the command line for what came from it: an mcp-remote header and docker -e beside env', async () => {
+    const v = await newVault();
+    cleanups.push(v.cleanup);
+    const [token, gh, key] = [lookalike.generic(), lookalike.github(), lookalike.generic()];
+    const text = JSON.stringify({
+      mcpServers: {
+        linear: {
+          command: 'npx',
+          args: ['-y', 'mcp-remote', 'https://mcp.linear.app/sse', '--header', `Authorization: Bearer ${token}`],
+          env: { GITHUB_TOKEN: gh },
+        },
+        tools: { command: 'docker', args: ['run', '-i', '--rm', '-e', `TOOLS_API_KEY=${key}`, 'tools:latest'] },
+      },
+    });
+    storeWrapSecrets(v.vault, planWrap(text, 'json', OPTIONS), '/home/me/mcp.json');
+    expect(v.vault.profiles.history('linear/mcp').map((h) => h.source)).toEqual([
+      '/home/me/mcp.json (mcpServers.linear.env: GITHUB_TOKEN; mcpServers.linear.args: AUTH_HEADER)',
+    ]);
+    expect(v.vault.profiles.history('tools/mcp').map((h) => h.source)).toEqual(['/home/me/mcp.json (mcpServers.tools.args: TOOLS_API_KEY)']);
+  });
 });

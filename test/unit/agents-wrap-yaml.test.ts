@@ -121,7 +121,7 @@ describe('mcp wrap of a YAML config', () => {
     const key = lookalike.slack();
     const text = `name: Slack MCP\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: slack\n    command: docker\n    args: [run, -i, --rm, -e, "SLACK_BOT_TOKEN=${key}", mcp/slack]\n`;
     const plan = planWrap(text, 'yaml', OPTIONS);
-    expect(plan.servers[0]!.secrets).toEqual([{ name: 'SLACK_BOT_TOKEN', value: key, rule: 'slack-token' }]);
+    expect(plan.servers[0]!.secrets).toEqual([{ name: 'SLACK_BOT_TOKEN', value: key, rule: 'slack-token', from: 'args' }]);
     expect(plan.text).toBe(
       'name: Slack MCP\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: slack\n    command: keyhold\n    args: [run, --profile, slack/mcp, --, docker, run, -i, --rm, -e, "SLACK_BOT_TOKEN", mcp/slack]\n',
     );

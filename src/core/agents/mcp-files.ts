@@ -70,8 +70,13 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): v
   }
   for (const s of plan.servers) {
     const values = Object.fromEntries(s.secrets.map((x) => [x.name, x.value]));
-    // The path as scan shows it (formatPath): `mcpServers[0].env` of a listed server, not `mcpServers.0.env`.
-    const source = file === undefined ? undefined : `${file} (${formatPath([...s.path, 'env'])}: ${s.secrets.map((x) => x.name).join(', ')})`;
+    // The paths as scan shows them (formatPath): `mcpServers[0].env` of a listed server, not
+    // `mcpServers.0.env`; `….args` for what came from the command line (docker's -e, a header).
+    const places = (['env', 'args'] as const)
+      .map((from) => [from, s.secrets.filter((x) => x.from === from).map((x) => x.name)] as const)
+      .filter(([, names]) => names.length > 0)
+      .map(([from, names]) => `${formatPath([...s.path, from])}: ${names.join(', ')}`);
+    const source = file === undefined ? undefined : `${file} (${places.join('; ')})`;
     const existing = profiles.find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
     if (existing) vault.profiles.edit(existing.id, { set: values }, { reason: 'import', source });
     else vault.profiles.create({ agentId: s.profile.agentId, name: s.profile.name, authData: values, draft: true }, 'import', source);

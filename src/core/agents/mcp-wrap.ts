@@ -29,6 +29,8 @@ export interface ServerSecret {
   name: string;
   value: string;
   rule: string;
+  /** Where the wrap took it from: the server's `env`, or its `args` (docker's `-e`, mcp-remote's `--header`). */
+  from: 'env' | 'args';
 }
 
 export interface ServerWrap {
@@ -226,7 +228,7 @@ function planServers(text: string, format: ConfigFormat, options: WrapOptions): 
     for (const [name, value] of Object.entries(env)) {
       if (typeof value !== 'string') continue;
       const kind = classifyValue(name, value);
-      if (kind) secrets.push({ name, value, rule: kind.rule });
+      if (kind) secrets.push({ name, value, rule: kind.rule, from: 'env' });
     }
     const command = entry.command as string;
     const args = [...stringArgs(entry, server)];
@@ -240,13 +242,13 @@ function planServers(text: string, format: ConfigFormat, options: WrapOptions): 
           `Server ${quoteName(server)} sets ${arg.name} twice, in its env and in its docker options, to different values. Nothing was changed: keep one of them.`,
         );
       }
-      if (!secrets.some((x) => x.name === arg.name)) secrets.push({ name: arg.name, value: arg.value, rule: kind.rule });
+      if (!secrets.some((x) => x.name === arg.name)) secrets.push({ name: arg.name, value: arg.value, rule: kind.rule, from: 'args' });
       args[arg.index] = arg.replacement;
     }
     // mcp-remote's `--header "Name: value"`: the value leaves and `Name:${VAR}` takes it from keyhold run's environment.
     const planned = [...Object.entries(env), ...secrets.map((x) => [x.name, x.value] as const)];
     for (const h of mcpRemoteHeaders(command, args, planned, server)) {
-      if (!secrets.some((x) => x.name === h.name)) secrets.push({ name: h.name, value: h.value, rule: h.rule });
+      if (!secrets.some((x) => x.name === h.name)) secrets.push({ name: h.name, value: h.value, rule: h.rule, from: 'args' });
       args[h.index] = h.replacement;
     }
     if (secrets.length === 0) continue;
