@@ -2,7 +2,7 @@ import { visit as visitJson, type JSONPath, type JSONVisitor } from 'jsonc-parse
 import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
 import { headerCredential, headerPairName, isBearerCredential, isHeaderContainer, isHeaderListEntry } from './headers';
 import { detectYaml } from './yaml-detect';
-import { boundedByStack } from './nesting';
+import { boundedByStack, jsonTooDeep, tomlTooDeep } from './nesting';
 import { ENTRY_LABELS, inServerList, listedName, namedEntries, serverOf, type Located, type NamedPath, type SetAside } from './listed';
 import { shellAssignments } from './shell';
 import { parseDotenv } from '../devflow/dotenv';
@@ -267,11 +267,11 @@ export function detectedListEntry(
 
 /**
  * A JSON (or JSONC) config: every string value, judged by its key; MCP `env` blocks are marked as
- * such. A file that is not JSON, or is nested past the call stack, is read as free text.
+ * such. A file that is not JSON, or is nested past MAX_CONFIG_DEPTH, is read as free text.
  */
 export function detectJson(text: string): Detected[] {
   return boundedByStack(
-    () => jsonValues(text),
+    () => (jsonTooDeep(text) ? detectText(text) : jsonValues(text)),
     () => detectText(text),
   );
 }
@@ -413,10 +413,10 @@ function tomlLines(text: string): Map<string, number> {
   return lines;
 }
 
-/** A TOML config (Codex's `config.toml` keeps MCP servers under `[mcp_servers.NAME]`); as free text if it is not one, or nested past the call stack. */
+/** A TOML config (Codex's `config.toml` keeps MCP servers under `[mcp_servers.NAME]`); as free text if it is not one, or nested past MAX_CONFIG_DEPTH. */
 export function detectToml(text: string): Detected[] {
   return boundedByStack(
-    () => tomlValues(text),
+    () => (tomlTooDeep(text) ? detectText(text) : tomlValues(text)),
     () => detectText(text),
   );
 }

@@ -13,7 +13,7 @@ import { removeTomlKeys } from './toml-remove';
 import { listedServers, type ListedServer } from './listed';
 import { parseYamlConfig } from './yaml-config';
 import { rewriteYaml } from './yaml-edit';
-import { boundedByStack, nestedTooDeeply } from './nesting';
+import { boundedByStack, jsonTooDeep, nestedTooDeeply, tomlTooDeep } from './nesting';
 
 /*
  * Turning an MCP config into one that holds no secret: each server's secret `env` values leave the
@@ -101,6 +101,8 @@ function parseConfig(text: string, format: ConfigFormat): unknown {
     if (reservedMemberProblem(data) !== null) throw reservedMember();
     return data;
   }
+  // Measured before any parser recurses into it (YAML's reader measures its own).
+  if (format === 'toml' ? tomlTooDeep(text) : jsonTooDeep(text)) throw nestedTooDeeply('The file');
   if (format === 'toml') {
     let data: unknown;
     try {

@@ -5,7 +5,7 @@ import { KeyholdError } from '../../shared/errors';
 import { assertEnvName, quoteName, refuseKeyholdVariables } from '../devflow/env-names';
 import { findReferences, formatReference, parseReference } from '../devflow/inject';
 import type { Vault } from '../vault/vault';
-import { nestedTooDeeply } from './nesting';
+import { nestedTooDeeply, tomlTooDeep } from './nesting';
 
 /*
  * `keyhold.toml`: a project's list of the variables its programs need, each mapped to a reference
@@ -38,6 +38,7 @@ export function findProjectFile(from: string): string | null {
  * never repeated in the message). A `[env]` table may hold them instead of the top level.
  */
 export function parseProjectFile(text: string): Record<string, string> {
+  if (tomlTooDeep(text)) throw nestedTooDeeply(PROJECT_FILE);
   let data: Record<string, unknown>;
   try {
     data = parseToml(text) as Record<string, unknown>;
