@@ -248,6 +248,31 @@ describe('validate-key before saving', () => {
   });
 });
 
+describe('an answer nested past what Keyhold reads', () => {
+  // Backside's guardrails may be any JSON, and validate-key's answer any object: JSON.parse takes any
+  // depth, but the checks and the redaction of what is kept recurse per level. 3,000 levels (6 KB)
+  // overflowed the stack there, and the RangeError ended the whole sync pass (and "Check key").
+  const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+  it('is a bad answer for that key, to be tried again later, and the rest of the pass goes on', async () => {
+    const { vault, backside, engine } = await setup({ guardrails: JSON.parse(nested(3000)) });
+    vault.byok.set({ kind: 'claude-code', apiKey: KEY('0011') });
+    vault.profiles.create({ agentId: 'crm', name: 'p', authData: { USER: 'a' } });
+    const results = await engine.pass();
+    expect(results.map((r) => [r.ref, r.outcome, r.message]).sort()).toEqual([
+      ['claude-code', 'retry', 'Backside sent an answer nested more than 100 levels deep.'],
+      ['crm/p', 'pushed', undefined],
+    ]);
+    expect(vault.byok.get('claude-code')).toMatchObject({ syncState: 'pending', remote: null });
+    for (let time = 0; time < 2; time++) {
+      backside.faults.next({ kind: 'malformed', body: `{"valid": true, "detail": ${nested(100_000)}}` });
+      await expect(engine.checkKey(KEY('0012'))).rejects.toMatchObject({ code: 'RemoteBadResponse' });
+    }
+    backside.faults.next({ kind: 'malformed', body: `{"valid": true, "detail": ${nested(98)}}` });
+    expect(await engine.checkKey(KEY('0012'))).toMatchObject({ accepted: true });
+  });
+});
+
 describe('liberal in what it accepts', () => {
   it('an unusual status word, null guardrails, offset datetimes and extra fields: synced, healthy, stored as sent', async () => {
     const { vault, engine } = await setup({ status: 'pending-review', guardrails: null, extraFields: { region: 'eu', byok_key_fingerprint: 'fp' } });

@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
+import { jsonTooDeep, MAX_CONFIG_DEPTH } from '../agents/nesting';
 import { parseBaseUrl, type BaseUrl } from './base-url';
 import { parseRetryAfter } from './backoff';
 import { capitalize, classifyError, extractServerMessage, sanitizeServerText, type RemoteResult } from './remote-errors';
@@ -297,6 +298,12 @@ export class HttpClient {
     if (status >= 200 && status < 300) {
       if (read.truncated) {
         return { ok: false, kind: 'badResponse', status, message: `${Service} sent an answer larger than Keyhold accepts.` };
+      }
+      // JSON.parse takes any depth, but the schema's checks and the redaction of what is kept
+      // (redactDeep) recurse per level: 3,000 levels in a 6 KB answer overflowed the stack, and the
+      // RangeError ended the whole sync pass.
+      if (jsonTooDeep(read.text)) {
+        return { ok: false, kind: 'badResponse', status, message: `${Service} sent an answer nested more than ${MAX_CONFIG_DEPTH} levels deep.` };
       }
       let json: unknown;
       try {
