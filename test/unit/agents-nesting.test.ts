@@ -1,7 +1,7 @@
 import { parse as parseToml, stringify as stringifyToml } from '@decimalturn/toml-patch';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { describe, expect, it } from 'vitest';
-import { jsonTooDeep, MAX_CONFIG_DEPTH, tomlTooDeep } from '../../src/core/agents/nesting';
+import { jsonTooDeep, MAX_CONFIG_DEPTH, tomlTooDeep } from '../../src/core/devflow/nesting';
 
 // The depth of a JSON or TOML config, measured on its text before a parser recurses into it
 // (src/core/agents/nesting.ts). A bracket the parser reads must never be taken for text (a hostile

@@ -2,7 +2,7 @@ import { visit as visitJson, type JSONPath, type JSONVisitor } from 'jsonc-parse
 import { parse as parseToml, parseDocument as parseTomlDocument } from '@decimalturn/toml-patch';
 import { headerCredential, headerPairName, isBearerCredential, isHeaderContainer, isHeaderListEntry } from './headers';
 import { detectYaml } from './yaml-detect';
-import { boundedByStack, jsonTooDeep, tomlTooDeep } from './nesting';
+import { boundedByStack, jsonTooDeep, tomlTooDeep } from '../devflow/nesting';
 import { ENTRY_LABELS, inServerList, listedName, namedEntries, serverOf, type Located, type NamedPath, type SetAside } from './listed';
 import { shellAssignments } from './shell';
 import { parseDotenv } from '../devflow/dotenv';

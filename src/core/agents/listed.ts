@@ -47,7 +47,7 @@ export const listedName = (entry: Readonly<Record<string, unknown>>): string | n
 /**
  * A JSON path's list entries are named this deep at most: a path is walked, and keys of its
  * prefixes made, per entry, so a hostile file nested thousands of levels would cost the square of
- * that per value. No config nests so deep (YAML configs are refused past 100 levels, MAX_YAML_DEPTH).
+ * that per value. No config nests so deep (YAML configs are refused past 100 levels, MAX_CONFIG_DEPTH).
  */
 const MAX_NAMED_DEPTH = 100;
 

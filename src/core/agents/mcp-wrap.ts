@@ -13,7 +13,7 @@ import { removeTomlKeys } from './toml-remove';
 import { listedServers, type ListedServer } from './listed';
 import { parseYamlConfig } from './yaml-config';
 import { rewriteYaml } from './yaml-edit';
-import { boundedByStack, jsonTooDeep, nestedTooDeeply, tomlTooDeep } from './nesting';
+import { boundedByStack, jsonTooDeep, nestedTooDeeply, tomlTooDeep } from '../devflow/nesting';
 
 /*
  * Turning an MCP config into one that holds no secret: each server's secret `env` values leave the

@@ -5,7 +5,7 @@ import { KeyholdError } from '../../shared/errors';
 import { assertEnvName, quoteName, refuseKeyholdVariables } from '../devflow/env-names';
 import { findReferences, formatReference, parseReference } from '../devflow/inject';
 import type { Vault } from '../vault/vault';
-import { nestedTooDeeply, tomlTooDeep } from './nesting';
+import { nestedTooDeeply, tomlTooDeep } from '../devflow/nesting';
 
 /*
  * `keyhold.toml`: a project's list of the variables its programs need, each mapped to a reference

@@ -1,17 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import { KeyholdError } from '../../shared/errors';
-import {
-  aliasTargets,
-  isMergeKey,
-  keyText,
-  MAX_ALIAS_USES,
-  MAX_ALIASED_NODES,
-  MAX_YAML_DEPTH,
-  readYaml,
-  stringScalar,
-  YamlRefused,
-  type YamlFile,
-} from './yaml';
+import { MAX_CONFIG_DEPTH, nestedTooDeeply } from '../devflow/nesting';
+import { aliasTargets, isMergeKey, keyText, MAX_ALIAS_USES, MAX_ALIASED_NODES, readYaml, stringScalar, YamlRefused, type YamlFile } from './yaml';
 
 /*
  * A YAML MCP config as `mcp wrap` plans from it: its data as JSON would give it (Continue's list of
@@ -30,10 +20,7 @@ function refusal(problem: YamlRefused['problem']): KeyholdError {
         `The file is not valid YAML (line ${problem.line}: ${problem.code.toLowerCase().replaceAll('_', ' ')}). Nothing was changed.`,
       );
     case 'nesting':
-      return new KeyholdError(
-        'BadInput',
-        `The file nests its values more than ${MAX_YAML_DEPTH} levels deep, past what Keyhold reads as a config. Nothing was changed.`,
-      );
+      return nestedTooDeeply('The file');
     case 'aliases':
       return new KeyholdError(
         'BadInput',
@@ -70,7 +57,7 @@ export function parseYamlConfig(text: string): unknown {
   let uses = 0;
   let aliased = 0;
   const plain = (start: unknown, throughAlias: boolean, depth: number): unknown => {
-    if (depth > MAX_YAML_DEPTH) throw refusal({ kind: 'nesting' });
+    if (depth > MAX_CONFIG_DEPTH) throw refusal({ kind: 'nesting' });
     let node = start;
     if (isAlias(node)) {
       if (++uses > MAX_ALIAS_USES) throw refusal({ kind: 'aliases' });

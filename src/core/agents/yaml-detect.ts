@@ -2,7 +2,7 @@ import type { Scalar } from 'yaml';
 import { detected, detectedListEntry, detectText, entryLabel, type Detected } from './detect';
 import { serverOf } from './listed';
 import { isHeaderListEntry } from './headers';
-import { boundedByStack } from './nesting';
+import { boundedByStack } from '../devflow/nesting';
 import { readYaml, walkYaml, YamlRefused, type YamlLeaf } from './yaml';
 
 /*

@@ -1,4 +1,5 @@
 import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, visit, type CST, type Document, type Node as YamlNode, type Scalar } from 'yaml';
+import { MAX_CONFIG_DEPTH } from '../devflow/nesting';
 import { ENTRY_LABELS, SERVER_NAME } from './listed';
 
 /*
@@ -10,8 +11,6 @@ import { ENTRY_LABELS, SERVER_NAME } from './listed';
  * one of its regular expressions at the stack's limit aborts), not merely throw a RangeError.
  */
 
-/** Levels of nesting a YAML document may have. No config nests this deep; a hostile file can. */
-export const MAX_YAML_DEPTH = 100;
 /**
  * Aliases followed in one file. The `yaml` package's own limit (maxAliasCount) guards its toJS();
  * the values are read from the syntax tree here, with their lines, so the walk keeps its own.
@@ -63,12 +62,12 @@ function deeperThan(tokens: readonly CST.Token[], limit: number): boolean {
 
 /**
  * Every document of a YAML stream, or a YamlRefused: the first syntax error (its line and the
- * parser's code, never its message, which may quote the file), or nesting past MAX_YAML_DEPTH.
+ * parser's code, never its message, which may quote the file), or nesting past MAX_CONFIG_DEPTH.
  */
 export function readYaml(text: string): YamlFile {
   const lines = new LineCounter();
   const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
-  if (deeperThan(tokens, MAX_YAML_DEPTH)) throw new YamlRefused({ kind: 'nesting' });
+  if (deeperThan(tokens, MAX_CONFIG_DEPTH)) throw new YamlRefused({ kind: 'nesting' });
   const docs = Array.from(new Composer(OPTIONS).compose(tokens));
   const lineOf = (offset: number) => Math.max(1, lines.linePos(offset).line);
   for (const doc of docs) {
@@ -127,7 +126,7 @@ export function keyText(key: unknown): string | undefined {
 /**
  * Calls `onLeaf` with every string scalar of every document, by its path. Aliases are followed
  * (and `<<` merges read in place) within MAX_ALIAS_USES and MAX_ALIASED_NODES; past them, or past
- * MAX_YAML_DEPTH levels through aliases, a YamlRefused. A pair whose key is a collection names
+ * MAX_CONFIG_DEPTH levels through aliases, a YamlRefused. A pair whose key is a collection names
  * nothing and is left out; a scalar with a tag (`!secret name`, `!!binary`) is not a literal string.
  */
 export function walkYaml(file: YamlFile, onLeaf: (leaf: YamlLeaf) => void): void {
@@ -152,7 +151,7 @@ export function walkYaml(file: YamlFile, onLeaf: (leaf: YamlLeaf) => void): void
     };
     type Entries = YamlLeaf['entries'];
     const walk = (start: unknown, path: string[], named: (string | null)[], entries: Entries, throughAlias: boolean, depth: number): void => {
-      if (depth > MAX_YAML_DEPTH) throw new YamlRefused({ kind: 'nesting' });
+      if (depth > MAX_CONFIG_DEPTH) throw new YamlRefused({ kind: 'nesting' });
       const node = resolve(start);
       const viaAlias = throughAlias || node !== start;
       if (viaAlias && ++aliased > MAX_ALIASED_NODES) throw new YamlRefused({ kind: 'aliases' });

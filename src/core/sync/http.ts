@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { jsonTooDeep, MAX_CONFIG_DEPTH } from '../agents/nesting';
+import { jsonTooDeep, MAX_CONFIG_DEPTH } from '../devflow/nesting';
 import { parseBaseUrl, type BaseUrl } from './base-url';
 import { parseRetryAfter } from './backoff';
 import { capitalize, classifyError, extractServerMessage, sanitizeServerText, type RemoteResult } from './remote-errors';

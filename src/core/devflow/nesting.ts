@@ -7,7 +7,7 @@ import { KeyholdError } from '../../shared/errors';
  * 200 KB `a.a.a…a = 1` took the process past its heap and killed it (a fatal error, not an
  * exception), 2,000 nested lists of strings took a scan 13 s, and a one-line JSON file nested 100
  * levels broke jsonc-parser's formatter in `mcp wrap`. No config nests so deep; YAML ones are
- * refused at the same depth (MAX_YAML_DEPTH).
+ * refused at the same depth (agents/yaml.ts).
  */
 
 /** Levels of nesting a JSON or TOML config may have: a value inside this many arrays, objects or tables is past it. */
