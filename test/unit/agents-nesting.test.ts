@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { jsonTooDeep, MAX_CONFIG_DEPTH, tomlTooDeep } from '../../src/core/devflow/nesting';
 
 // The depth of a JSON or TOML config, measured on its text before a parser recurses into it
-// (src/core/agents/nesting.ts). A bracket the parser reads must never be taken for text (a hostile
+// (src/core/devflow/nesting.ts). A bracket the parser reads must never be taken for text (a hostile
 // file would hide its nesting so), and one inside a string or comment must not count.
 
 /** How many arrays, objects and tables hold the deepest value (the document's own table counts). */
