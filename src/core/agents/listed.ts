@@ -2,6 +2,7 @@ import { visit, type JSONPath } from 'jsonc-parser';
 import type { Detected } from './detect';
 import { KeyholdError } from '../../shared/errors';
 import { isEnvName, quoteName } from '../devflow/env-names';
+import { MAX_CONFIG_DEPTH } from '../devflow/nesting';
 
 /*
  * MCP servers kept in a list rather than a map keyed by name: Continue's YAML
@@ -47,9 +48,10 @@ export const listedName = (entry: Readonly<Record<string, unknown>>): string | n
 /**
  * A JSON path's list entries are named this deep at most: a path is walked, and keys of its
  * prefixes made, per entry, so a hostile file nested thousands of levels would cost the square of
- * that per value. No config nests so deep (YAML configs are refused past 100 levels, MAX_CONFIG_DEPTH).
+ * that per value. The config depth limit: detectJson and mcp wrap read no deeper text as JSON, so
+ * this only backs them up.
  */
-const MAX_NAMED_DEPTH = 100;
+const MAX_NAMED_DEPTH = MAX_CONFIG_DEPTH;
 
 const listsServers = (path: JSONPath, i: number): boolean =>
   i < MAX_NAMED_DEPTH && typeof path[i] === 'number' && i > 0 && SERVER_CONTAINERS.has(String(path[i - 1]));
