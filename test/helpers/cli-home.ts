@@ -16,3 +16,20 @@ export async function cliHome(prefix: string): Promise<{ dir: string; home: stri
   expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env })).code).toBe(0);
   return { dir: t.dir, home, env, cleanup: t.cleanup };
 }
+
+/** One finding of `keyhold scan --json`, as the tests read it. */
+export interface ScanJsonFinding {
+  file: string;
+  line: number;
+  where: string;
+  rule: string;
+  server: string | null;
+  masked: string;
+  wellKnown: boolean;
+  inVault: string;
+  vaultItem: string | null;
+  import?: { result: string; target: string; reason?: string };
+}
+
+/** The findings of `keyhold scan --json`'s output. */
+export const scanFindings = (stdout: string): ScanJsonFinding[] => (JSON.parse(stdout) as { findings: ScanJsonFinding[] }).findings;

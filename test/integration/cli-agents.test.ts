@@ -3,6 +3,7 @@ import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, sy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, keyhold } from '../helpers/cli';
+import { scanFindings } from '../helpers/cli-home';
 import { lookalike } from '../helpers/lookalike';
 import { PASSWORD, tempDir } from '../helpers/vault';
 import { writeWithFolders as write } from '../helpers/write-with-folders';
@@ -18,20 +19,10 @@ const withSession = () => ({ KEYHOLD_VAULT: vaultDir, KEYHOLD_SESSION: session, 
 const noVault = () => ({ KEYHOLD_VAULT: vaultDir, HOME: home });
 const p = (...parts: string[]) => join(t.dir, ...parts);
 
-interface JsonFinding {
-  file: string;
-  line: number;
-  where: string;
-  rule: string;
-  masked: string;
-  inVault: string;
-  vaultItem: string | null;
-  import?: { result: string; target: string; reason?: string };
-}
 // Every control character but the line feed that ends each output line.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/;
-const findingsOf = (stdout: string) => (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
+const findingsOf = scanFindings;
 // The profile an import put a file's values in (src/core/agents/import.ts, fileProfileName): FOLDER/FILE-TAG.
 const profileOf = (stdout: string, file: string) => /^profile (\S+) /.exec(findingsOf(stdout).find((f) => f.file === file)!.import!.target)![1]!;
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { randomChars } from '../helpers/lookalike';
-import { cliHome } from '../helpers/cli-home';
+import { cliHome, scanFindings } from '../helpers/cli-home';
 import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // `keyhold scan --import` of files holding two values of one name (Continue's two models, a JSON
@@ -14,12 +14,7 @@ let home: string;
 const env = () => h.env;
 const KEYS = Array.from({ length: 6 }, () => randomChars(40));
 
-interface JsonFinding {
-  file: string;
-  where: string;
-  import: { result: string; target: string };
-}
-const findingsOf = (stdout: string) => (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
+const findingsOf = scanFindings;
 
 beforeAll(async () => {
   h = await cliHome('keyhold-cli-import-keys-');
@@ -51,7 +46,7 @@ describe('keyhold scan --import of two values of one name in a file', () => {
     expect(first.code, first.stderr).toBe(0);
     for (const key of KEYS) expect(first.stdout + first.stderr).not.toContain(key);
     const found = findingsOf(first.stdout);
-    const profileOf = (file: string) => /^profile (\S+) /.exec(found.find((f) => f.file === file)!.import.target)![1]!;
+    const profileOf = (file: string) => /^profile (\S+) /.exec(found.find((f) => f.file === file)!.import!.target)![1]!;
     const [json, toml] = [profileOf(join(h.dir, 'proj', 'llm.json')), profileOf(join(h.dir, 'proj', 'llm.toml'))];
     expect(found.map((f) => [f.where, f.import])).toEqual([
       ['models[0].apiKey', { result: 'imported', target: 'profile .continue/config.yaml apiKey' }],
@@ -81,7 +76,7 @@ describe('keyhold scan --import of two values of one name in a file', () => {
 
     const second = await keyhold(['scan', join(h.dir, 'proj'), '--import', '--json'], { env: env() });
     expect(second.code, second.stderr).toBe(0);
-    expect(findingsOf(second.stdout).map((f) => [f.where, f.import])).toEqual(found.map((f) => [f.where, { result: 'held', target: f.import.target }]));
+    expect(findingsOf(second.stdout).map((f) => [f.where, f.import])).toEqual(found.map((f) => [f.where, { result: 'held', target: f.import!.target }]));
     const table = await keyhold(['scan', join(h.dir, 'proj'), '--import'], { env: env() });
     expect(table.code).toBe(0);
     expect(table.stderr).not.toContain('Conflicts');

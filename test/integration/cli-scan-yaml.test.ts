@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { lookalike } from '../helpers/lookalike';
-import { cliHome } from '../helpers/cli-home';
+import { cliHome, scanFindings } from '../helpers/cli-home';
 import { writeWithFolders as write } from '../helpers/write-with-folders';
 
 // `keyhold scan` over YAML configs: Continue's ~/.continue/config.yaml (a well-known place) and a
@@ -14,17 +14,7 @@ let home: string;
 const env = () => h.env;
 const KEYS = { proxy: lookalike.generic(), linear: lookalike.generic(), db: lookalike.generic() };
 
-interface JsonFinding {
-  file: string;
-  line: number;
-  where: string;
-  rule: string;
-  server: string | null;
-  masked: string;
-  wellKnown: boolean;
-  import?: { result: string; target: string };
-}
-const findingsOf = (stdout: string) => (JSON.parse(stdout) as { findings: JsonFinding[] }).findings;
+const findingsOf = scanFindings;
 
 beforeAll(async () => {
   h = await cliHome('keyhold-cli-scan-yaml-');
