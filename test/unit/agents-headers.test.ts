@@ -111,6 +111,21 @@ describe('credential headers of remote servers', () => {
     ]);
   });
 
+  it('names a server with accents or a very long name as every other import does: letters kept, no "_" at a cut', () => {
+    const token = randomChars(40);
+    // 17 times `SERVER_` is exactly the 119 characters a server's part may take before `_API_KEY`: the cut falls after a `_`.
+    const long = `${'server '.repeat(40)}end`;
+    const text = JSON.stringify({
+      mcpServers: {
+        'Café-Wiki': { url: 'https://wiki.example.com/mcp', headers: { Authorization: `Bearer ${token}` } },
+        [long]: { url: 'https://long.example.com/mcp', headers: { 'X-API-Key': token } },
+      },
+    });
+    const names = detectJson(text).map((f) => f.name);
+    expect(names[0]).toBe('CAFE_WIKI_TOKEN');
+    expect(names[1]).toBe(`${'SERVER_'.repeat(16)}SERVER_API_KEY`);
+  });
+
   it('references, placeholders, a scheme alone and headers that hold no credential are not findings', () => {
     const opaque = randomChars(40);
     const remote = (headers: Record<string, string>) => JSON.stringify({ mcpServers: { linear: { url: 'https://l.example.com/mcp', headers } } });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { assertEnvName, buildChildEnv, dangerousEnvName, isEnvName, keptAllowances, mergeEnv, type EnvSource } from '../../src/core/devflow/env-names';
+import {
+  assertEnvName,
+  buildChildEnv,
+  dangerousEnvName,
+  envNamePart,
+  isEnvName,
+  keptAllowances,
+  mergeEnv,
+  type EnvSource,
+} from '../../src/core/devflow/env-names';
 import { refusal } from '../helpers/cleanup';
 
 describe('environment variable names', () => {
@@ -19,6 +28,24 @@ describe('environment variable names', () => {
   it('shortens a very long name in the message', () => {
     const error = refusal(() => assertEnvName(`-${'x'.repeat(500)}`));
     expect(error.message.length).toBeLessThan(250);
+  });
+});
+
+describe('envNamePart', () => {
+  it('spells free text as a valid part of a variable name: accents dropped, compatibility forms spelled out', () => {
+    expect(envNamePart('Claude Sonnet')).toBe('CLAUDE_SONNET');
+    expect(envNamePart('Café crème')).toBe('CAFE_CREME');
+    expect(envNamePart('ﬁle-ßerver')).toBe('FILE_SSERVER');
+    expect(envNamePart('x-api-key')).toBe('X_API_KEY');
+    expect(envNamePart('--édition--')).toBe('EDITION');
+    for (const nothing of ['', '—', '日本', '   ']) expect(envNamePart(nothing)).toBe('');
+  });
+
+  it('keeps within the length it is given without ending in "_"', () => {
+    expect(envNamePart('my server name', 3)).toBe('MY');
+    expect(envNamePart('my server name', 9)).toBe('MY_SERVER');
+    expect(envNamePart('a'.repeat(500), 40)).toBe('A'.repeat(40));
+    expect(envNamePart('anything', 0)).toBe('');
   });
 });
 

@@ -2,6 +2,7 @@ import { LIMITS } from '../../shared/domain';
 import { BEARER_TOKEN_RULE, HEADER_RULES } from './rules';
 import { isPlaceholderCredential } from '../devflow/url-password';
 import { bearerToken, isSchemeOnly, schemeCredentials } from '../devflow/auth-header';
+import { envNamePart } from '../devflow/env-names';
 
 /*
  * Credentials in the HTTP headers of remote MCP servers, which have a URL and headers instead of a
@@ -32,19 +33,13 @@ export interface HeaderCredential {
   value: string;
 }
 
-const upperSnake = (text: string): string =>
-  text
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .toUpperCase();
-
 /**
  * `SERVER_SUFFIX` in upper snake case, a valid variable name within the longest key a profile
  * takes; the suffix alone for a header outside any server, or a server named without a letter or digit.
  */
 function variableName(server: string | null, suffix: string): string {
   const end = suffix.slice(-(LIMITS.keyChars - 1));
-  const prefix = upperSnake(server ?? '').slice(0, Math.max(0, LIMITS.keyChars - end.length - 2));
+  const prefix = envNamePart(server ?? '', Math.max(0, LIMITS.keyChars - end.length - 2));
   const name = prefix === '' ? end : `${prefix}_${end}`;
   return /^[0-9]/.test(name) ? `_${name}` : name;
 }
@@ -123,7 +118,7 @@ function credentialOfHeader(key: string, value: string, server: string | null, b
   const bearer = rule.id === 'authorization-header' ? bearerToken(value) : undefined;
   if (bearer !== undefined) return { rule: rule.id, label: rule.label, name: variableName(server, 'TOKEN'), value: bearer };
   // `X-` marked a header as not standard (RFC 6648): `X-API-Key` is the server's API_KEY.
-  return { rule: rule.id, label: rule.label, name: variableName(server, upperSnake(key.replace(/^x-/i, ''))), value };
+  return { rule: rule.id, label: rule.label, name: variableName(server, envNamePart(key.replace(/^x-/i, ''))), value };
 }
 
 /** The option that passes a header in the same argument: `--header=Authorization: Bearer …`. */
@@ -175,7 +170,7 @@ export function argHeaderCredential(arg: string, server: string | null): (Header
  */
 export function headerVariable(header: string): string {
   if (/^authorization$/i.test(header)) return 'AUTH_HEADER';
-  const name = upperSnake(header);
+  const name = envNamePart(header);
   return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 

@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { EarlierProfile } from '../../shared/contract';
 import { agentIdProblem, AuthData, keyProblem, LIMITS } from '../../shared/domain';
 import { labelProblem } from '../../shared/text-rules';
-import { isEnvName } from '../devflow/env-names';
+import { envNamePart, isEnvName } from '../devflow/env-names';
 import type { Vault } from '../vault/vault';
 import { formatOf } from './locations';
 import { realFolder } from './project-file';
@@ -68,16 +68,7 @@ export function importTarget(f: Finding): ImportTarget {
 /** The most characters a place adds to a key (`_CLAUDE_SONNET`), so that a long name still gives a short key. */
 const MAX_PLACE_CHARS = 40;
 
-/** Text as a part of an environment name: `Claude Sonnet` is `CLAUDE_SONNET`, `Café` `CAFE`; empty when nothing of it is left. */
-const namePart = (text: string): string =>
-  text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toUpperCase()
-    .replace(/[^A-Z0-9]+/g, '_')
-    .replace(/^_+/, '')
-    .slice(0, MAX_PLACE_CHARS)
-    .replace(/_+$/, '');
+const namePart = (text: string): string => envNamePart(text, MAX_PLACE_CHARS);
 
 /**
  * Where a finding is, told apart from `first`, the finding of another value that keeps the key:

@@ -12,6 +12,23 @@ export function quoteName(name: string): string {
   return JSON.stringify(shown);
 }
 
+/**
+ * Free text as a part of an environment variable name, in upper snake case: `Claude Sonnet` is
+ * `CLAUDE_SONNET`, `Café` `CAFE` (accents dropped, compatibility forms such as `ﬁ` spelled out),
+ * `x-api-key` `X_API_KEY`; at most `maxChars` long, never starting or ending with `_`; empty when
+ * no letter or digit of it is left. The one rule for the names a scan gives what it finds.
+ */
+export function envNamePart(text: string, maxChars = Number.POSITIVE_INFINITY): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_+/, '')
+    .slice(0, maxChars)
+    .replace(/_+$/, '');
+}
+
 export function isEnvName(name: string): boolean {
   return ENV_NAME.test(name);
 }
