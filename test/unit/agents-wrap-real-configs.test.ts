@@ -116,6 +116,22 @@ describe('comments next to the values a wrap moves', () => {
   });
 });
 
+describe("a config's indentation", () => {
+  // jsonc-parser's cache of indentations ends at 200 characters: a file indented by 50 spaces (or 40,
+  // 100…) had a line of exactly 200 at a level the wrap inserts into, and the wrap failed inside.
+  it('is kept in what the wrap inserts, whatever its width, tabs included', () => {
+    const key = lookalike.github();
+    // JSON.stringify indents by 10 characters at most: a one-character gap, then widened.
+    const indented = (value: unknown, unit: string) => JSON.stringify(value, null, '\u0001').replaceAll('\u0001', unit);
+    for (const unit of ['\t', ...Array.from({ length: 60 }, (_, i) => ' '.repeat(i + 1)), ' '.repeat(100), ' '.repeat(200)]) {
+      const text = indented({ mcpServers: { gh: { command: 'npx', env: { GITHUB_TOKEN: key } } } }, unit);
+      const plan = planWrap(text, 'json', OPTIONS);
+      const wrapped = { mcpServers: { gh: { command: 'keyhold', args: ['run', '--profile', 'gh/mcp', '--', 'npx'] } } };
+      expect(plan.text, `indented by ${JSON.stringify(unit)}`).toBe(indented(wrapped, unit));
+    }
+  });
+});
+
 describe('docker run -e NAME=value', () => {
   const docker = (args: string[], env?: Record<string, string>) =>
     JSON.stringify({ mcpServers: { slack: { command: 'docker', args, ...(env ? { env } : {}) } } }, null, 2);

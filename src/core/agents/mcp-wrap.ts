@@ -165,10 +165,31 @@ function stringArgs(entry: Record<string, unknown>, server: string): string[] {
   return args as string[];
 }
 
-function detectIndent(text: string): FormattingOptions {
+/** One level of the file's indentation (its first indented member's: `  `, a tab…), two spaces where none is. */
+function detectIndent(text: string): { unit: string; eol: string } {
   const m = /^([ \t]+)"/m.exec(text);
   const indent = m?.[1] ?? '  ';
-  return { insertSpaces: !indent.includes('\t'), tabSize: indent.includes('\t') ? 1 : indent.length, eol: text.includes('\r\n') ? '\r\n' : '\n' };
+  return { unit: indent.includes('\t') ? '\t' : indent, eol: text.includes('\r\n') ? '\r\n' : '\n' };
+}
+
+/**
+ * jsonc-parser's `modify`, laying out what it inserts with the file's own indentation. The library
+ * (3.3.1) is asked for one tab a level, and each tab it writes becomes that indentation: its cache of
+ * indentations ends at 200 characters and a line of exactly 200 came out as `undefined` (a file
+ * indented by 50 spaces broke at its fourth level), while a config's levels (MAX_CONFIG_DEPTH)
+ * stay far below 200 tabs. A tab in JSON text is always indentation: one in a string is written `\t`.
+ */
+function modifyIndented(
+  text: string,
+  path: string[],
+  value: unknown,
+  indent: { unit: string; eol: string },
+  getInsertionIndex: (keys: string[]) => number,
+): string {
+  // tabSize tells how many spaces of an existing line make one level.
+  const formattingOptions: FormattingOptions = { insertSpaces: false, tabSize: indent.unit === '\t' ? 1 : indent.unit.length, eol: indent.eol };
+  const edits = modify(text, path, value, { formattingOptions, getInsertionIndex });
+  return applyEdits(text, indent.unit === '\t' ? edits : edits.map((e) => ({ ...e, content: e.content.replaceAll('\t', indent.unit) })));
 }
 
 /**
@@ -301,13 +322,13 @@ function rewrite(text: string, format: ConfigFormat, data: unknown, servers: rea
     }
     return patchToml(stripped, updated);
   }
-  const formattingOptions = detectIndent(text);
+  const indent = detectIndent(text);
   let out = text;
   // A new member (args, where the server had none) goes right after `command`: jsonc-parser
   // lays out the lines it inserts into, and that line is one the wrap changes anyway.
   const getInsertionIndex = (keys: string[]) => keys.indexOf('command') + 1;
   const edit = (path: string[], value: unknown) => {
-    out = applyEdits(out, modify(out, path, value, { formattingOptions, getInsertionIndex }));
+    out = modifyIndented(out, path, value, indent, getInsertionIndex);
   };
   for (const s of servers) {
     edit([...s.path, 'command'], options.keyholdCommand);
