@@ -141,6 +141,19 @@ describe('a credential in the fragment of a URL, written as name=value pairs', (
     }
   });
 
+  it("is found in the query of a single-page app's hash route (`#/path?…`, `#!/path?…`)", () => {
+    for (const route of ['/callback?', '/auth/cb?state=xyz&', '!/cb?', '/?']) {
+      const value = secret();
+      const url = `https://app.example.com/#${route}access_token=${value}&token_type=bearer`;
+      expect(classifyValue('CALLBACK_URL', url), url).toEqual({ rule: 'url-password', label: 'Password in URL', provider: null });
+      expect(findUrlPasswords(url, 'value').map((u) => [u.password, u.parts, u.hint])).toEqual([[null, [value], 'https://app.example.com']]);
+    }
+    // A route with no credential in its query, and a route's path that only looks like one, hold none.
+    for (const url of ['https://app.example.com/#/settings?tab=keys', 'https://app.example.com/#/token=AbC123dEf456gh', 'https://app.example.com/#/']) {
+      expect(classifyValue('CALLBACK_URL', url), url).toBeNull();
+    }
+  });
+
   it('is found beside a query credential and a userinfo password, all parts of one finding', () => {
     const [a, b, c] = [secret(), secret(), secret()];
     const found = findUrlPasswords(`https://u:${a}@app.example.com/cb?token=${b}#section=2&access_token=${c}`, 'value');
@@ -218,6 +231,8 @@ describe('hostile queries and fragments', () => {
     ['12,500 credential parameters in the fragment', `https://h/#${'token=a1&'.repeat(12_500)}`, 1],
     ['10,000 "#token=x" glued into one stretch of URLs', 'a://h#token=x1'.repeat(10_000), 1],
     ['a 100 KB fragment of no pairs, then a credential', `https://h/#${'section-'.repeat(12_500)}&key=x1`, 1],
+    ['a hash route of 100 KB of "/", then its query', `https://h/#${'/'.repeat(100_000)}?token=x1`, 1],
+    ['a hash route of 100 KB of "?"', `https://h/#/${'?'.repeat(100_000)}`, 0],
   ];
 
   // No timing assertion: speed is measured by benchmarks only. hangGuarded is a hang guard, not a

@@ -250,14 +250,19 @@ function paramCredentials(text: string, from: number, end: number, cut: boolean)
 /**
  * The values of the credential parameters of the query and of the fragment of the URL whose path
  * starts at or after `from`, up to `to`: the query from the first "?" to the first "#", the
- * fragment from that "#" on (a "?" in it is the fragment's), each read as `name=value` pairs.
+ * fragment from that "#" on (a "?" in it is the fragment's), each read as `name=value` pairs; of a
+ * fragment that is a route (`#/path?…`, `#!/path?…`), the pairs after its own "?".
  */
 function queryCredentials(text: string, from: number, to: number, cut: boolean): string[] {
   const first = indexOfAny(text, '?#', from, to);
   if (first === to) return [];
   const hash = text[first] === '#' ? first : indexOfAny(text, '#', first + 1, to);
   const query = text[first] === '?' ? paramCredentials(text, first + 1, hash, cut && hash === to) : [];
-  return hash === to ? query : [...query, ...paramCredentials(text, hash + 1, to, cut)];
+  if (hash === to) return query;
+  // A single-page app's hash route carries its own query: `#/callback?access_token=X`, `#!/cb?token=X`.
+  const path = text.startsWith('!/', hash + 1) ? hash + 2 : hash + 1;
+  const route = path < to && text[path] === '/' ? indexOfAny(text, '?', path + 1, to) : to;
+  return [...query, ...paramCredentials(text, route === to ? hash + 1 : route + 1, to, cut)];
 }
 
 /** A query's value as URLSearchParams reads it: "+" is a space. */
