@@ -246,8 +246,16 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
     .option('--json', 'print the result as JSON')
     .action(async (kind: string, version: string, opts: { json?: boolean }) => {
       const n = parseVersion(version);
-      const restored = await withVault(globals(), (vault) => vault.byok.restore(kind, n));
+      const { restored, before } = await withVault(globals(), (vault) => ({
+        before: vault.byok.get(kind).version,
+        restored: vault.byok.restore(kind, n),
+      }));
       if (opts.json) printJson(restored);
+      // Version N holds the key that is current already: nothing was written, and saying "Restored" would claim otherwise.
+      else if (restored.version === before)
+        say(
+          `Nothing changed: version ${n} of ${restored.kind} is the current key already (${restored.provider} key ${restored.keyHint}, ${restored.syncState})\n`,
+        );
       else say(`Restored version ${n} of ${restored.kind}: ${restored.provider} key ${restored.keyHint}, ${restored.syncState}\n`);
     });
 
