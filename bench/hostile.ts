@@ -1,5 +1,6 @@
 import { detectDotenv, detectJson, detectText } from '../src/core/agents';
 import { urlCredentialParts } from '../src/core/devflow/url-password';
+import { redactDeep } from '../src/core/sync/remote-errors';
 import { median, report, time, type Row } from './harness';
 
 /**
@@ -54,7 +55,27 @@ export async function benchHostile(): Promise<void> {
       pass: large <= 2 * 10 * small,
     };
   });
+  rows.push(redactAnswer());
   report('hostile', rows, [
     `Each value read four ways (a .env line, free text, a JSON env block, run's masking of URL credentials); medians of ${RUNS}. A ratio near 1× is linear, near 10× quadratic.`,
+    "The server answer: Backside's row of a key is kept with every string in it redacted (redactDeep), every form of the key, the connection's token and a URL's password; the floor parses the same text.",
   ]);
+}
+
+/** A server that answers with many strings (a listing, an echo): each one is redacted before it is kept. */
+function redactAnswer(): Row {
+  const secrets = [`sk-ant-api03-${'x'.repeat(80)}`, `tok_${'y'.repeat(40)}`, 'postgres://app:pa55-w0rd@db/shop'];
+  const text = JSON.stringify({ rows: Array.from({ length: 6000 }, (_, i) => ({ name: `item-${i}`, note: 'nothing secret here' })) });
+  const parsed: unknown = JSON.parse(text);
+  redactDeep(parsed, secrets);
+  const keyhold = median(Array.from({ length: RUNS }, () => time(() => redactDeep(parsed, secrets)).ms));
+  const floor = median(Array.from({ length: RUNS }, () => time(() => JSON.parse(text) as unknown).ms));
+  return {
+    metric: `a server answer of ${(text.length / 1000).toFixed(0)} KB (6,000 rows, 24,001 strings), every string redacted of 3 secrets vs JSON.parse of it`,
+    keyhold,
+    baseline: floor,
+    unit: 'ms',
+    target: 'informational',
+    pass: true,
+  };
 }

@@ -58,9 +58,10 @@ const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\
 /**
  * Removes every secret from text a server wrote, including the escaped and encoded forms a server
  * produces when it echoes a JSON body, a URL or an HTML page back (the forms `run` masks), and
- * the parts of each that are secrets on their own (a URL's password).
+ * the parts of each that are secrets on their own (a URL's password). The forms are worked out
+ * once, for every text the returned function is given.
  */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
+function redactor(secrets: readonly string[]): (text: string) => string {
   const forms = new Set<string>();
   for (const s of secrets.flatMap((v) => [v, ...secretParts(v)])) {
     if (s.length === 0) continue;
@@ -71,15 +72,19 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
     forms.add(encodeURIComponent(s));
     for (const form of encodedForms(s)) forms.add(form);
   }
-  let out = text;
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-    if (form.length >= SHORT_SECRET_CHARS) {
-      out = out.split(form).join(REDACTED);
-    } else {
-      out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(form)}(?![\\p{L}\\p{N}_])`, 'gu'), REDACTED);
-    }
-  }
-  return out;
+  const steps = [...forms]
+    .sort((a, b) => b.length - a.length)
+    .map((form): ((text: string) => string) => {
+      if (form.length >= SHORT_SECRET_CHARS) return (text) => (text.includes(form) ? text.split(form).join(REDACTED) : text);
+      const alone = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(form)}(?![\\p{L}\\p{N}_])`, 'gu');
+      return (text) => text.replace(alone, REDACTED);
+    });
+  return (text) => steps.reduce((out, step) => step(out), text);
+}
+
+/** `text` with every form of every secret in `secrets` redacted (redactor). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  return redactor(secrets)(text);
 }
 
 /**
@@ -88,12 +93,14 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
  * connection's token in the vault's listing cells.
  */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
-  if (typeof value === 'string') return redactSecrets(value, secrets) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v, secrets)) as T;
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactSecrets(k, secrets), redactDeep(v, secrets)])) as T;
-  }
-  return value;
+  const redact = redactor(secrets);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redact(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, inner]) => [redact(k), walk(inner)]));
+    return v;
+  };
+  return walk(value) as T;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
