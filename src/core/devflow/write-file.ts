@@ -17,6 +17,7 @@ function fileError(e: unknown, path: string): unknown {
     EPERM: 'permission denied',
     EROFS: 'the file system is read-only',
     ENOSPC: 'the disk is full',
+    ENAMETOOLONG: 'its name is too long for the file system',
   };
   const why = reason[errnoOf(e) ?? ''];
   return why === undefined ? e : new KeyholdError('BadInput', `Cannot write ${path}: ${why}.`, { cause: e });
@@ -79,8 +80,22 @@ function refuseToReplace(path: string, there: Stats): void {
 }
 const VAULT_FILES = new Set(DB_FILES);
 
-/** A temporary name beside `path`, never one another writer or an earlier crash could have left. */
-const tempBeside = (path: string): string => join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+/** At most this many bytes of a file's name go into its temporary name (see tempBeside). */
+const TEMP_NAME_BYTES = 64;
+
+/**
+ * A temporary name beside `path`, never one another writer or an earlier crash could have left. It
+ * holds the start of the file's name only: a file system takes names of 255 bytes, and the whole name
+ * plus the 42 added would refuse a file whose own name is long but legal.
+ */
+function tempBeside(path: string): string {
+  let start = '';
+  for (const char of basename(path)) {
+    if (Buffer.byteLength(start + char) > TEMP_NAME_BYTES) break;
+    start += char;
+  }
+  return join(dirname(path), `.${start}.${randomUUID()}.tmp`);
+}
 
 /**
  * The file at `path` as it is now, not through a link: its bytes, null if there is none, or
