@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -61,16 +61,48 @@ function syncFolderSync(dir: string): void {
   }
 }
 
+/** What a link leads to, following it; null if nothing (a dangling link, a loop). */
+function linkTarget(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * What no write of secrets replaces, --force or not: a device, pipe or socket (as root, `-o
- * /dev/stdout --force` replaced the device node with a file of secrets), and a vault's own database
- * files (replacing one with a .env left the vault unreadable).
+ * Whether the link at `path` stands for a device, pipe or socket, or for a process's open file
+ * (`/dev/stdout` is a link to /proc/self/fd/1 on Linux, which leads to a regular file when the output
+ * is redirected to one): a name for some output, not a file of the person's to replace.
+ */
+function linkToNonFile(path: string): boolean {
+  const target = linkTarget(path);
+  if (target !== null && !target.isFile() && !target.isDirectory()) return true;
+  try {
+    return readlinkSync(path).startsWith('/proc/');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What no write of secrets replaces, --force or not: a device, pipe or socket, or a link to one or to
+ * a process's open file (as root, `-o /dev/stdout --force` replaced the device node on macOS, and the
+ * link /dev/stdout on Linux, with a file of secrets), and a vault's own database files (replacing one
+ * with a .env left the vault unreadable).
  */
 function refuseToReplace(path: string, there: Stats): void {
   if (!there.isFile() && !there.isSymbolicLink()) {
     throw new KeyholdError(
       'BadInput',
       `${path} is not a file (a device, a pipe or a socket): Keyhold writes only to a file of its own. Leave out the file to write to standard output.`,
+      { field: 'notReplaceable' },
+    );
+  }
+  if (there.isSymbolicLink() && linkToNonFile(path)) {
+    throw new KeyholdError(
+      'BadInput',
+      `${path} is a link to a device, a pipe, a socket or a program's output, not to a file: Keyhold writes only to a file of its own. Leave out the file to write to standard output.`,
       { field: 'notReplaceable' },
     );
   }
