@@ -38,12 +38,18 @@ function tree() {
 }
 
 describe('scan lists each file it meant to read and could not', () => {
-  it('in a walk: too large, binary, not UTF-8 (UTF-16 or Latin-1), a named pipe, a symbolic link; never the value', () => {
+  it('in a walk: too large, binary, not UTF-8 (Latin-1, or broken UTF-16), a named pipe, a symbolic link; never the value', () => {
     const t = tree();
     const keys = { big: lookalike.github(), bin: lookalike.github(), utf16: lookalike.github(), latin: lookalike.github(), linked: lookalike.github() };
+    const utf16Nul = lookalike.github();
     const big = t.write('proj/fixtures.json', `{"token": "${keys.big}", "pad": "${'x'.repeat(MAX_FILE_BYTES)}"}`);
     const bin = t.write('proj/bin/.env', Buffer.concat([Buffer.from(`GITHUB_TOKEN=${keys.bin}\n`), Buffer.from([0, 1, 2])]));
-    const utf16 = t.write('proj/win/.env', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`GITHUB_TOKEN=${keys.utf16}\r\n`, 'utf16le')]));
+    // UTF-16 with its mark is read (below); cut to an odd length, or holding a NUL, it is not.
+    const utf16 = t.write(
+      'proj/win/.env',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`GITHUB_TOKEN=${keys.utf16}\r\n`, 'utf16le'), Buffer.from([0x41])]),
+    );
+    const utf16Binary = t.write('proj/win2/.env', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`GITHUB_TOKEN=${utf16Nul}\u0000\r\n`, 'utf16le')]));
     const latin = t.write('proj/old/.env', Buffer.from(`# Caf\xe9\nGITHUB_TOKEN=${keys.latin}\n`, 'latin1'));
     const pipe = t.fifo('proj/pipe/.env');
     const target = t.write('elsewhere/.env', `GITHUB_TOKEN=${keys.linked}\n`);
@@ -61,7 +67,8 @@ describe('scan lists each file it meant to read and could not', () => {
           message: '1.1 MiB: larger than the 1 MiB read of a file found in a folder (a file named to scan is read up to 256 MiB)',
         },
         { path: bin, reason: 'binary', message: 'binary (it holds a NUL byte)' },
-        { path: utf16, reason: 'not-utf8', message: 'UTF-16 text, not UTF-8: save it as UTF-8 to have it read' },
+        { path: utf16, reason: 'not-utf8', message: 'not valid UTF-16 text, though it starts as UTF-16: save it as UTF-8 to have it read' },
+        { path: utf16Binary, reason: 'binary', message: 'binary (it holds a NUL character)' },
         { path: latin, reason: 'not-utf8', message: 'not UTF-8 text: save it as UTF-8 to have it read' },
         { path: pipe, reason: 'not-a-file', message: 'a named pipe, not a file' },
         {
@@ -72,7 +79,7 @@ describe('scan lists each file it meant to read and could not', () => {
       ].sort((a, b) => (a.path < b.path ? -1 : 1)),
     );
     const shown = JSON.stringify(result.skipped);
-    for (const key of Object.values(keys)) expect(shown).not.toContain(key);
+    for (const key of [...Object.values(keys), utf16Nul]) expect(shown).not.toContain(key);
     // Named, the file a link leads to is read; so is a file over the walk's limit.
     expect(scan({ paths: [link, big], wellKnown: false, env: t.env, platform: 'linux' }).findings.map((f) => f.value)).toEqual([keys.linked, keys.big]);
   });

@@ -110,14 +110,36 @@ function tooLarge(size: number, maxBytes: number): Skip {
   };
 }
 
-/** What is left of the text check: a NUL is binary (as git judges), UTF-16 (a PowerShell redirect) and Latin-1 are not UTF-8. */
-function textProblem(body: Buffer): Skip | null {
-  const bom = body.length >= 2 && ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff));
-  if (bom) return { reason: 'not-utf8', message: 'UTF-16 text, not UTF-8: save it as UTF-8 to have it read' };
+const utf16le = new TextDecoder('utf-16le', { fatal: true });
+
+/**
+ * UTF-16 text that says so with its byte order mark, as Windows PowerShell 5's `>` and `Out-File`
+ * write (`echo "OPENAI_API_KEY=…" > .env`): read exactly, or a reason when it is not valid UTF-16
+ * (an odd length, a lone surrogate); null when the bytes have no such mark.
+ */
+function utf16Text(body: Buffer): { text: string } | Skip | null {
+  const little = body[0] === 0xff && body[1] === 0xfe;
+  if (body.length < 2 || !(little || (body[0] === 0xfe && body[1] === 0xff))) return null;
+  const invalid: Skip = { reason: 'not-utf8', message: 'not valid UTF-16 text, though it starts as UTF-16: save it as UTF-8 to have it read' };
+  if (body.length % 2 !== 0) return invalid;
+  try {
+    // The decoder drops the mark; a big-endian file is swapped in a copy first.
+    const text = utf16le.decode(little ? body : Buffer.from(body).swap16());
+    return text.includes('\u0000') ? { reason: 'binary', message: 'binary (it holds a NUL character)' } : { text };
+  } catch {
+    return invalid;
+  }
+}
+
+/** A file's text: UTF-8, or UTF-16 with its mark; a NUL is binary (as git judges); Latin-1 and the like are not read. */
+function textOf(body: Buffer): { text: string } | Skip {
+  const utf16 = utf16Text(body);
+  if (utf16 !== null) return utf16;
   if (body.includes(0)) return { reason: 'binary', message: 'binary (it holds a NUL byte)' };
-  // Read with replacement characters, a value would be imported other than it is.
+  // Read with replacement characters, a value would be imported other than it is; and which
+  // 8-bit code page a file is in, its bytes do not say.
   if (!isUtf8(body)) return { reason: 'not-utf8', message: 'not UTF-8 text: save it as UTF-8 to have it read' };
-  return null;
+  return { text: body.toString('utf8') };
 }
 
 /**
@@ -185,7 +207,7 @@ export function readRegularFile(path: string, maxBytes: number): { bytes: Buffer
 }
 
 /**
- * A file's text if it is UTF-8 text of at most `maxBytes`; else why it was not read; null when
+ * A file's text if it is text (textOf) of at most `maxBytes`; else why it was not read; null when
  * nothing is there (a well-known place most people do not have).
  */
 export function readScanned(path: string, maxBytes = MAX_FILE_BYTES): { text: string } | Skip | null {
@@ -193,7 +215,7 @@ export function readScanned(path: string, maxBytes = MAX_FILE_BYTES): { text: st
     const read = readRegularFile(path, maxBytes);
     if ('notFile' in read) return notAFile(read.notFile);
     if ('tooLarge' in read) return tooLarge(read.tooLarge, maxBytes);
-    return textProblem(read.bytes) ?? { text: read.bytes.toString('utf8') };
+    return textOf(read.bytes);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return { reason: 'unreadable', message: `cannot be read: ${errorText(e)}` };
