@@ -4,7 +4,7 @@ import { assertTokenEnv, DEFAULT_TOKEN_ENV } from '../../core/vault/agents';
 import { KeyholdError } from '../../shared/errors';
 import { undeclaredKeys } from '../../shared/domain';
 import { cleanField as f, printJson, printTable, say, sayErr } from '../io';
-import { parseList } from '../parse';
+import { parseList, shellWord } from '../parse';
 
 export function registerAgentCommands(program: Command, globals: () => GlobalOptions): void {
   const agent = program.command('agent');
@@ -63,7 +63,30 @@ export function registerAgentCommands(program: Command, globals: () => GlobalOpt
     .description("drop an agent's declared arguments and token variable (its profiles stay, and accept any key again)")
     .argument('<agent-id>')
     .action(async (agentId: string) => {
-      const removed = await withVault(globals(), (vault) => vault.agents.remove(agentId));
+      const { removed, profiles } = await withVault(globals(), (vault) => {
+        // Read before it goes: what it declared (null: no arguments, only a token variable) and who used it.
+        const declared = vault.agents.listAll().find((a) => a.agentId === agentId);
+        vault.agents.remove(agentId);
+        return { removed: declared, profiles: vault.profiles.list().filter((p) => p.agentId === agentId) };
+      });
+      if (!removed) throw new KeyholdError('Internal', 'The agent could not be read before it was removed.');
       say(`Removed the declaration of ${f(removed.agentId)}.\n`);
+      const ownTokenEnv = removed.tokenEnv ?? null;
+      // Its profiles are not touched, but how they are checked and run changes: said on stderr (stdout
+      // stays the one line above), with their names, so no one takes them for gone or for unchanged.
+      if (profiles.length > 0) {
+        const names = profiles.map((p) => f(`${p.agentId}/${p.name}`)).join(', ');
+        const token = ownTokenEnv === null ? '' : `, and "keyhold run" gives them their Kura token as ${DEFAULT_TOKEN_ENV} instead of ${f(ownTokenEnv)}`;
+        sayErr(
+          `keyhold: note: its ${profiles.length} profile(s) stay as they are, values and tokens included: ${names}. ` +
+            `They now accept any key (Kura may refuse one it does not declare)${token}.\n`,
+        );
+      }
+      // A declaration has no history and no trash: the way back is the command that made it.
+      const again = [
+        ...(removed.args === null ? [] : ['--args', shellWord(removed.args.join(','))]),
+        ...(ownTokenEnv === null ? [] : ['--token-env', shellWord(ownTokenEnv)]),
+      ];
+      if (again.length > 0) sayErr(`keyhold: note: to declare it again: keyhold agent set ${shellWord(removed.agentId)} ${again.join(' ')}\n`);
     });
 }
