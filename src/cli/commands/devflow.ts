@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { buildChildEnv, findReferences, isEnvName, parseReference, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
 import type { EnvSource, KeyholdReference } from '../../core/devflow';
 import { quoteName } from '../../core/devflow/env-names';
+import { assertReplaceable } from '../../core/devflow/write-file';
 import {
   assertProjectTrusted,
   findProjectFile,
@@ -311,7 +312,11 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       // A template file arrives like a keyhold.toml, with a clone or a pull, and chooses which secrets
       // are written out: it is used only as trusted. What comes on standard input is the person's own.
       const fromFile = opts.inFile === '-' ? null : readTemplateFile(opts.inFile, template);
-      if (opts.outFile !== undefined) checkOutputFree(opts.outFile, opts.force);
+      if (opts.outFile !== undefined) {
+        // A folder, a pipe or a device is named as such, not as a file that --force would replace.
+        assertReplaceable(opts.outFile);
+        checkOutputFree(opts.outFile, opts.force);
+      }
       // What it was trusted with is in the vault; standard input and a template without references
       // can also be filled from a session for some items only.
       const rendered =

@@ -1,5 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -112,6 +125,22 @@ function refuseToReplace(path: string, there: Stats): void {
 }
 const VAULT_FILES = new Set(DB_FILES);
 
+/**
+ * Refuses, with its reason, a name that no write of secrets replaces: a folder, or what
+ * refuseToReplace refuses. For a command to say so before it asks for a password, rather than only
+ * that the name is taken (and to use --force, which would not help); the write checks again.
+ */
+export function assertReplaceable(path: string): void {
+  let there: Stats;
+  try {
+    there = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (there.isDirectory()) throw folderError(path, 'notReplaceable');
+  refuseToReplace(path, there);
+}
+
 /** At most this many bytes of a file's name go into its temporary name (see tempBeside). */
 const TEMP_NAME_BYTES = 64;
 
@@ -190,9 +219,7 @@ export interface WriteOptions {
  */
 export async function writeFileExclusive0600(path: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
   // A folder is never replaced, with force or without; saying it "already exists" would mislead.
-  const there = await lstat(path).catch(() => null);
-  if (there?.isDirectory()) throw folderError(path, 'notReplaceable');
-  if (there) refuseToReplace(path, there);
+  assertReplaceable(path);
   const temp = tempBeside(path);
   let renamed = false;
   try {
