@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildChildEnv, findReferences, isEnvName, parseReference, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
@@ -150,6 +150,21 @@ function trustTarget(path: string | undefined): ProjectFile {
   const named = projectFileNamed(path);
   if (basename(named) === PROJECT_FILE) return readProjectFile(named, readTextFile(named, PROJECT_FILE));
   return readTemplateFile(named, readTextFile(named, 'the template'));
+}
+
+/**
+ * Whether writing `output` would replace the file `template` was read from: the same file by another
+ * spelling (`./t`, a `..`, a linked folder) or a hard link. A link named as the output is replaced
+ * itself, not followed, so it is compared as a link.
+ */
+function isTemplateItself(template: string, output: string): boolean {
+  try {
+    const read = statSync(template);
+    const replaced = lstatSync(output);
+    return read.dev === replaced.dev && read.ino === replaced.ino;
+  } catch {
+    return false;
+  }
 }
 
 interface TrustOptions {
@@ -313,6 +328,13 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       // are written out: it is used only as trusted. What comes on standard input is the person's own.
       const fromFile = opts.inFile === '-' ? null : readTemplateFile(opts.inFile, template);
       if (opts.outFile !== undefined) {
+        if (opts.inFile !== '-' && isTemplateItself(opts.inFile, opts.outFile)) {
+          // With --force the template, often committed, was replaced by its secrets.
+          throw new KeyholdError(
+            'BadInput',
+            `${opts.outFile} is the template itself: filled in, it would hold the secrets in place of the references. Name another file with -o.`,
+          );
+        }
         // A folder, a pipe or a device is named as such, not as a file that --force would replace.
         assertReplaceable(opts.outFile);
         checkOutputFree(opts.outFile, opts.force);
