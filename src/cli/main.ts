@@ -99,6 +99,7 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   session: 'Run "keyhold unlock" for a new session.',
   unknownProfile: 'Name it by its id, a 6+ character id prefix or AGENT_ID/NAME (see "keyhold profile list").',
   unknownVersion: 'See "keyhold profile history".',
+  unknownByokVersion: 'See "keyhold byok history KIND".',
   unknownKind: 'See "keyhold byok list".',
   unknownContact: 'See "keyhold contact list".',
   undeclaredImport: 'Declare them with "keyhold agent set", or import with --on-conflict skip.',

@@ -58,7 +58,8 @@ describe('byok restore', () => {
     }
     const missing = await run(['byok', 'restore', 'coder', '99']);
     expect(missing.code).toBe(EXIT.notFound);
-    expect(missing.stderr).toMatch(/^keyhold: BYOK key "coder" has no version 99\./);
+    // Like "profile restore", the CLI says where the versions are listed (it said nothing more).
+    expect(missing.stderr).toBe('keyhold: BYOK key "coder" has no version 99. See "keyhold byok history KIND".\n');
     expect(await history('coder')).toBe(before);
   });
 

@@ -229,7 +229,7 @@ export class ByokKeys {
     const id = tx(this.db, () => {
       const row = this.find(kind);
       const target = this.store.versions(row.id).find((v) => v.version === version);
-      if (!target) throw new KeyholdError('NotFound', `BYOK key "${kind}" has no version ${version}.`);
+      if (!target) throw new KeyholdError('NotFound', `BYOK key "${kind}" has no version ${version}.`, { field: 'unknownByokVersion' });
       const { meta, secrets } = this.load(row.id);
       const s = target.snapshot;
       // The version that is current already: nothing to write, nothing to push again.
