@@ -2,6 +2,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from '@decimalturn/toml-patch';
 import { KeyholdError } from '../../shared/errors';
+import { isReservedKey } from '../../shared/text-rules';
 import { assertEnvName, quoteName, refuseKeyholdVariables } from '../devflow/env-names';
 import { findReferences, formatReference, parseReference } from '../devflow/inject';
 import type { Vault } from '../vault/vault';
@@ -57,6 +58,12 @@ export function parseProjectFile(text: string): Record<string, string> {
   const refs: Record<string, string> = {};
   for (const [name, value] of Object.entries(table)) {
     assertEnvName(name);
+    if (isReservedKey(name)) {
+      // The TOML parser keeps it, but the object it is copied into would leave it out without a word.
+      throw new KeyholdError('BadInput', `${PROJECT_FILE} lists ${quoteName(name)}, a name Keyhold cannot hold as a variable; rename or remove it.`, {
+        field: name,
+      });
+    }
     if (typeof value !== 'string' || !value.startsWith('keyhold://')) {
       throw new KeyholdError('BadInput', `${PROJECT_FILE}: ${quoteName(name)} must be a keyhold:// reference; the file holds references only, never values.`, {
         field: name,
