@@ -12,8 +12,11 @@ import { MAX_CONFIG_DEPTH } from '../devflow/nesting';
  * person gave it, and `0/mcp` would be the profile of every such entry of every file).
  */
 
-/** The keys under which the tools keep their MCP servers (Claude, Cursor, Windsurf; VS Code; Codex; Zed). */
-const SERVER_CONTAINERS = new Set(['mcpServers', 'servers', 'mcp_servers', 'context_servers']);
+/**
+ * The keys under which the tools keep their MCP servers (Claude, Cursor, Windsurf, Gemini CLI,
+ * Cline, Roo Code, Amazon Q; VS Code; Codex; Zed): where scan names a server and wrap finds one.
+ */
+export const SERVER_CONTAINERS: ReadonlySet<string> = new Set(['mcpServers', 'servers', 'mcp_servers', 'context_servers']);
 
 /** The member of a list entry that names the server it is. */
 export const SERVER_NAME = 'name';

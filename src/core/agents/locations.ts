@@ -22,6 +22,10 @@ export function wellKnownPlaces(env: NodeJS.ProcessEnv = process.env, platform: 
         ? join(home, 'Library', 'Application Support')
         : env.XDG_CONFIG_HOME || join(home, '.config');
   const codexHome = env.CODEX_HOME || join(home, '.codex');
+  // VS Code extensions keep their own MCP lists in its global storage.
+  const vscodeStorage = join(appData, 'Code', 'User', 'globalStorage');
+  // Zed reads ~/.config/zed on macOS as on Linux.
+  const zed = platform === 'win32' ? join(appData, 'Zed') : join(env.XDG_CONFIG_HOME || join(home, '.config'), 'zed');
   // Continue reads a relative CONTINUE_GLOBAL_DIR from the folder it was started in, which a scan cannot know.
   const continueHome = env.CONTINUE_GLOBAL_DIR && isAbsolute(env.CONTINUE_GLOBAL_DIR) ? env.CONTINUE_GLOBAL_DIR : join(home, '.continue');
   const places: Place[] = [
@@ -34,6 +38,13 @@ export function wellKnownPlaces(env: NodeJS.ProcessEnv = process.env, platform: 
     { path: join(home, '.codeium', 'windsurf', 'mcp_config.json'), format: 'json', what: 'Windsurf MCP config' },
     { path: join(codexHome, 'config.toml'), format: 'toml', what: 'Codex config' },
     { path: join(continueHome, 'config.yaml'), format: 'yaml', what: 'Continue config' },
+    { path: join(home, '.gemini', 'settings.json'), format: 'json', what: 'Gemini CLI settings' },
+    // Gemini CLI loads its API key from here when no project .env has one.
+    { path: join(home, '.gemini', '.env'), format: 'dotenv', what: 'Gemini CLI environment file' },
+    { path: join(zed, 'settings.json'), format: 'json', what: 'Zed settings' },
+    { path: join(vscodeStorage, 'saoudrizwan.claude-dev', 'settings', 'cline_mcp_settings.json'), format: 'json', what: 'Cline MCP config' },
+    { path: join(vscodeStorage, 'rooveterinaryinc.roo-cline', 'settings', 'mcp_settings.json'), format: 'json', what: 'Roo Code MCP config' },
+    { path: join(home, '.aws', 'amazonq', 'mcp.json'), format: 'json', what: 'Amazon Q Developer MCP config' },
   ];
   if (platform !== 'win32') {
     for (const rc of ['.bashrc', '.bash_profile', '.profile', '.zshrc', '.zprofile', '.zshenv', '.cshrc', '.tcshrc']) {

@@ -10,7 +10,7 @@ import { dockerEnvArgs } from './docker-env';
 import { mcpRemoteHeaders } from './mcp-remote';
 import { holdsComment, removeMember } from './json-remove';
 import { removeTomlKeys } from './toml-remove';
-import { listedServers, type ListedServer } from './listed';
+import { listedServers, SERVER_CONTAINERS, type ListedServer } from './listed';
 import { parseYamlConfig } from './yaml-config';
 import { rewriteYaml } from './yaml-edit';
 import { boundedByStack, jsonTooDeep, nestedTooDeeply, tomlTooDeep } from '../devflow/nesting';
@@ -79,9 +79,6 @@ export interface LeftCredential {
   label: string;
 }
 
-/** The keys under which each tool lists its MCP servers (Claude, Cursor, Windsurf; VS Code; Codex; VS Code settings). */
-const CONTAINERS = new Set(['mcpServers', 'servers', 'mcp_servers']);
-
 export const formatOfConfig = (file: string): ConfigFormat => {
   const name = file.toLowerCase();
   return name.endsWith('.toml') ? 'toml' : name.endsWith('.yaml') || name.endsWith('.yml') ? 'yaml' : 'json';
@@ -136,11 +133,11 @@ function serverEntries(data: unknown): ServerEntry[] {
   const visit = (node: unknown, path: string[], depth: number): void => {
     if (!isRecord(node) || depth > 6) return;
     for (const [key, value] of Object.entries(node)) {
-      if (CONTAINERS.has(key) && isRecord(value)) {
+      if (SERVER_CONTAINERS.has(key) && isRecord(value)) {
         for (const [server, entry] of Object.entries(value)) {
           if (isRecord(entry) && typeof entry.command === 'string') found.push({ server, path: [...path, key, server], entry, listed: false });
         }
-      } else if (CONTAINERS.has(key) && Array.isArray(value)) {
+      } else if (SERVER_CONTAINERS.has(key) && Array.isArray(value)) {
         found.push(...listedServers(value, [...path, key]).map((s) => ({ ...s, listed: true })));
       } else {
         visit(value, [...path, key], depth + 1);
