@@ -5,6 +5,7 @@ import type { RemoteSummary } from '../../shared/domain';
 import { testRemote } from '../../core/sync/probe';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
+import { SET_REMOTE } from '../set-remote';
 import { cleanField as f, printJson, printTable, readStdinSecret, say, setExitCode, warnDamaged } from '../io';
 
 export function registerRemoteCommands(program: Command, globals: () => GlobalOptions): void {
@@ -66,7 +67,8 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
             `credential verified:  ${r.credentialVerified ? `yes, by this test at ${r.testedAt}` : 'no, not by this test'}`,
             `last verified:        ${verifiedText(r)}`,
             ...(r.paused ? ['sync:                 paused'] : []),
-            r.message,
+            // Without a credential there is nothing to test: say what to type, as a missing connection does.
+            r.configured ? r.message : `${r.message} Give it with "${SET_REMOTE[kind.data]}".`,
           ].join('\n') + '\n',
         );
       }
