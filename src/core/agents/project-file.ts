@@ -107,7 +107,11 @@ export function realFolder(dir: string): string {
  * link to a trusted project's file, and must not get that project's secrets by it.
  */
 export function projectFilePath(path: string): string {
-  return join(realFolder(dirname(resolve(path))), basename(path));
+  // The folder as the system finds it, not first shortened as text: in `link/../FILE`, ".." is the
+  // folder above the link's target, and FILE there is the file read and shown.
+  const dir = dirname(path);
+  const real = realFolder(dir);
+  return join(real === dir ? resolve(dir) : real, basename(path));
 }
 
 /** Parses a keyhold.toml found at `path` (its text read once by the caller). */
