@@ -243,6 +243,6 @@ describe('everyday commands', () => {
     expect((await ok(['profile', 'diff', 'web/dev', '2', '2'])).stdout).toBe('Version 2 -> 2: no differences\n');
     const missing = await run(['profile', 'diff', 'web/dev', '1', '7']);
     expect(missing.code).toBe(EXIT.notFound);
-    expect(missing.stderr).toBe('keyhold: Profile "web/dev" has no version 7.\n');
+    expect(missing.stderr).toBe('keyhold: Profile "web/dev" has no version 7. See "keyhold profile history".\n');
   });
 });

@@ -26,7 +26,7 @@ export function diff(ctx: ProfileContext, ref: string, from: number, to: number,
   const versions = ctx.store.versions(summary.id);
   const pick = (n: number) => {
     const v = versions.find((x) => x.version === n);
-    if (!v) throw new KeyholdError('NotFound', `Profile "${ref}" has no version ${n}.`, { field: 'version' });
+    if (!v) throw new KeyholdError('NotFound', `Profile "${ref}" has no version ${n}.`, { field: 'unknownVersion' });
     return v.snapshot;
   };
   const a = pick(from);
