@@ -147,6 +147,10 @@ function printReferences(file: ProjectFile, trust: ProjectTrust): void {
  * template for "keyhold inject" (any other file), read once: what is shown is what is trusted.
  */
 function trustTarget(path: string | undefined): ProjectFile {
+  if (path === '-') {
+    // It would be read from standard input and recorded as a file named "-" in this folder.
+    throw new KeyholdError('BadInput', 'A template on standard input needs no trust ("keyhold inject -i -" fills it in as it is); name a file to trust.');
+  }
   const named = projectFileNamed(path);
   if (basename(named) === PROJECT_FILE) return readProjectFile(named, readTextFile(named, PROJECT_FILE));
   return readTemplateFile(named, readTextFile(named, 'the template'));
