@@ -152,7 +152,7 @@ function trustTarget(path: string | undefined): ProjectFile {
     throw new KeyholdError('BadInput', 'A template on standard input needs no trust ("keyhold inject -i -" fills it in as it is); name a file to trust.');
   }
   const named = projectFileNamed(path);
-  if (basename(named) === PROJECT_FILE) return readProjectFile(named, readTextFile(named, PROJECT_FILE));
+  if (basename(named) === PROJECT_FILE) return readProjectFile(named, readTextFile(named, `the ${PROJECT_FILE}`));
   return readTemplateFile(named, readTextFile(named, 'the template'));
 }
 
@@ -215,7 +215,7 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
           `Nothing to inject: give at least one --profile REF or --byok KIND, or run it where a ${PROJECT_FILE} lists the variables.`,
         );
       }
-      const project = projectFile === null ? null : readProjectFile(projectFile, readTextFile(projectFile, PROJECT_FILE));
+      const project = projectFile === null ? null : readProjectFile(projectFile, readTextFile(projectFile, `the ${PROJECT_FILE}`));
       // The vault is closed (its key zeroed) before the command starts: it runs with its values only.
       // A keyhold.toml needs the vault (its trust is a vault record); named items can also come from a
       // session opened for them only.
