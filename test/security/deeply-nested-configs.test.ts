@@ -141,7 +141,7 @@ describe('configs nested past what a config has', () => {
       env: { PATH: process.env.PATH ?? '', ...v.env },
       timeout: 60_000,
     });
-    expect([r.status, r.stderr.toString()]).toEqual([2, `keyhold: keyhold.toml ${TOO_DEEP}\n`]);
+    expect([r.status, r.stderr.toString()]).toEqual([2, `keyhold: ${join(dir, 'keyhold.toml')} ${TOO_DEEP}\n`]);
   });
 
   it("the window's scan and wrap preview read such files in the tools' own places as free text, and refuse them", async () => {

@@ -36,22 +36,23 @@ export function findProjectFile(from: string): string | null {
 /**
  * The variables of a keyhold.toml and their references, checked: names are environment variable
  * names, values are references and nothing else (a value written there by mistake is refused and
- * never repeated in the message). A `[env]` table may hold them instead of the top level.
+ * never repeated in the message). A `[env]` table may hold them instead of the top level. `where`
+ * names the file in messages: its path, when it may be one found in a folder above.
  */
-export function parseProjectFile(text: string): Record<string, string> {
-  if (tomlTooDeep(text)) throw nestedTooDeeply(PROJECT_FILE);
+export function parseProjectFile(text: string, where: string = PROJECT_FILE): Record<string, string> {
+  if (tomlTooDeep(text)) throw nestedTooDeeply(where);
   let data: Record<string, unknown>;
   try {
     data = parseToml(text) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof RangeError) throw nestedTooDeeply(PROJECT_FILE);
-    throw new KeyholdError('BadInput', `${PROJECT_FILE} is not valid TOML: ${(e as Error).message.split('\n')[0]}`);
+    if (e instanceof RangeError) throw nestedTooDeeply(where);
+    throw new KeyholdError('BadInput', `${where} is not valid TOML: ${(e as Error).message.split('\n')[0]?.replace(/:$/, '')}.`);
   }
   const table = data.env !== null && typeof data.env === 'object' && !Array.isArray(data.env) ? (data.env as Record<string, unknown>) : data;
   const outside = table === data ? undefined : Object.keys(data).find((name) => name !== 'env');
   if (outside !== undefined) {
     // Either place is read, not both: a variable above [env] would be left out without a word.
-    throw new KeyholdError('BadInput', `${PROJECT_FILE} lists ${quoteName(outside)} above its [env] table; list every variable in [env], or none there.`, {
+    throw new KeyholdError('BadInput', `${where} lists ${quoteName(outside)} above its [env] table; list every variable in [env], or none there.`, {
       field: outside,
     });
   }
@@ -60,12 +61,12 @@ export function parseProjectFile(text: string): Record<string, string> {
     assertEnvName(name);
     if (isReservedKey(name)) {
       // The TOML parser keeps it, but the object it is copied into would leave it out without a word.
-      throw new KeyholdError('BadInput', `${PROJECT_FILE} lists ${quoteName(name)}, a name Keyhold cannot hold as a variable; rename or remove it.`, {
+      throw new KeyholdError('BadInput', `${where} lists ${quoteName(name)}, a name Keyhold cannot hold as a variable; rename or remove it.`, {
         field: name,
       });
     }
     if (typeof value !== 'string' || !value.startsWith('keyhold://')) {
-      throw new KeyholdError('BadInput', `${PROJECT_FILE}: ${quoteName(name)} must be a keyhold:// reference; the file holds references only, never values.`, {
+      throw new KeyholdError('BadInput', `${where}: ${quoteName(name)} must be a keyhold:// reference; the file holds references only, never values.`, {
         field: name,
       });
     }
@@ -73,7 +74,7 @@ export function parseProjectFile(text: string): Record<string, string> {
     refs[name] = value;
   }
   // Refused when the file is read (by trust as by run), not trusted first and refused at every run.
-  refuseKeyholdVariables(Object.keys(refs), PROJECT_FILE);
+  refuseKeyholdVariables(Object.keys(refs), where);
   return refs;
 }
 
@@ -117,7 +118,7 @@ export function projectFilePath(path: string): string {
 /** Parses a keyhold.toml found at `path` (its text read once by the caller). */
 export function readProjectFile(path: string, text: string): ProjectFile {
   if (basename(path) !== PROJECT_FILE) throw new KeyholdError('BadInput', `${path} is not a ${PROJECT_FILE}.`);
-  return { kind: 'project', path: projectFilePath(path), refs: parseProjectFile(text) };
+  return { kind: 'project', path: projectFilePath(path), refs: parseProjectFile(text, path) };
 }
 
 /**
