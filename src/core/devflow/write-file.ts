@@ -8,6 +8,7 @@ import {
   openSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -91,11 +92,15 @@ function linkTarget(path: string): Stats | null {
 function linkToNonFile(path: string): boolean {
   const target = linkTarget(path);
   if (target !== null && !target.isFile() && !target.isDirectory()) return true;
-  try {
-    return readlinkSync(path).startsWith('/proc/');
-  } catch {
-    return false;
-  }
+  // A link to /proc/…/fd/N (/dev/stdout), or one of those links itself, named through /dev/fd.
+  const inProc = (where: () => string): boolean => {
+    try {
+      return where().startsWith('/proc/');
+    } catch {
+      return false;
+    }
+  };
+  return inProc(() => readlinkSync(path)) || inProc(() => realpathSync(dirname(path)));
 }
 
 /**
