@@ -136,6 +136,17 @@ const VAULT_FILES = new Set(DB_FILES);
  * that the name is taken (and to use --force, which would not help); the write checks again.
  */
 export function assertReplaceable(path: string): void {
+  if (path === '') {
+    throw new KeyholdError('BadInput', 'The file to write has an empty name: name the file, or leave it out to write to standard output.', {
+      field: 'notReplaceable',
+    });
+  }
+  if (/[\\/]$/.test(path) && !linkTarget(path)?.isDirectory()) {
+    // Else "its folder does not exist", of a folder that may well exist.
+    throw new KeyholdError('BadInput', `${path} ends with "${path.slice(-1)}", so it names a folder, and there is none: name the file to write.`, {
+      field: 'notReplaceable',
+    });
+  }
   let there: Stats;
   try {
     there = lstatSync(path);
