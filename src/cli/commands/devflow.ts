@@ -143,6 +143,19 @@ function printReferences(file: ProjectFile, trust: ProjectTrust): void {
 }
 
 /**
+ * Refuses a template that is another program's output rather than a file (`-i <(…)`, /dev/fd/N):
+ * its path is a process's descriptor, a new one at every run, so trust kept by path never applies
+ * to it again. Standard input needs no trust, so that is where it goes.
+ */
+function refuseTemplateFromProcess(file: ProjectFile): void {
+  if (file.kind !== 'template' || !file.path.startsWith('/proc/')) return;
+  throw new KeyholdError(
+    'BadInput',
+    `${file.path} is another program's output (such as <(…)), not a file, so it cannot be trusted by its path. Pipe it in instead: "keyhold inject -i -" needs no trust.`,
+  );
+}
+
+/**
  * What "keyhold trust" was named: the nearest keyhold.toml (or the one in a folder named), or a
  * template for "keyhold inject" (any other file), read once: what is shown is what is trusted.
  */
@@ -153,7 +166,9 @@ function trustTarget(path: string | undefined): ProjectFile {
   }
   const named = projectFileNamed(path);
   if (basename(named) === PROJECT_FILE) return readProjectFile(named, readTextFile(named, `the ${PROJECT_FILE}`));
-  return readTemplateFile(named, readTextFile(named, 'the template'));
+  const template = readTemplateFile(named, readTextFile(named, 'the template'));
+  refuseTemplateFromProcess(template);
+  return template;
 }
 
 /**
@@ -331,6 +346,7 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
       // A template file arrives like a keyhold.toml, with a clone or a pull, and chooses which secrets
       // are written out: it is used only as trusted. What comes on standard input is the person's own.
       const fromFile = opts.inFile === '-' ? null : readTemplateFile(opts.inFile, template);
+      if (fromFile !== null && Object.keys(fromFile.refs).length > 0) refuseTemplateFromProcess(fromFile);
       if (opts.outFile !== undefined) {
         if (opts.inFile !== '-' && isTemplateItself(opts.inFile, opts.outFile)) {
           // With --force the template, often committed, was replaced by its secrets.
