@@ -98,6 +98,7 @@ const CONFIRM_FLAG: Partial<Record<string, string>> = {
   backsideConnection: `Set it with "${SET_REMOTE.backside}".`,
   session: 'Run "keyhold unlock" for a new session.',
   unknownProfile: 'Name it by its id, a 6+ character id prefix or AGENT_ID/NAME (see "keyhold profile list").',
+  inTrash: 'See "keyhold trash list"; "keyhold trash restore ID" brings it back.',
   unknownVersion: 'See "keyhold profile history".',
   unknownByokVersion: 'See "keyhold byok history KIND".',
   unknownKind: 'See "keyhold byok list".',

@@ -108,8 +108,22 @@ export class ByokKeys {
   private find(kind: string): ItemRow {
     const parsed = AgentKind.safeParse(kind);
     const row = parsed.success ? this.store.rowByLookup(this.cells().lookup('byok_keys', kind)) : undefined;
-    if (!row) throw new KeyholdError('NotFound', `No BYOK key for agent kind "${kind}".`, { field: 'unknownKind' });
+    if (!row) throw this.inTrashError(kind) ?? new KeyholdError('NotFound', `No BYOK key for agent kind "${kind}".`, { field: 'unknownKind' });
     return row;
+  }
+
+  /** The error for a kind whose key is in the trash (the newest, when deleted more than once), as for profiles; null when none is. */
+  private inTrashError(kind: string): KeyholdError | null {
+    let found: { id: string; trashedAt: number } | null = null;
+    for (const r of this.store.trashedRows()) {
+      if (this.store.metaOrNull(r)?.kind === kind && (found === null || r.trashed_at > found.trashedAt)) found = { id: r.id, trashedAt: r.trashed_at };
+    }
+    if (found === null) return null;
+    return new KeyholdError(
+      'NotFound',
+      `The BYOK key for agent kind "${kind}" (${found.id}) is in the trash, deleted ${iso(found.trashedAt)}: restore it from the trash to use it.`,
+      { field: 'inTrash' },
+    );
   }
 
   get(kind: string, options: { reveal?: boolean } = {}): ByokDetail {

@@ -2,7 +2,7 @@ import { refuseLookAlike } from './profile-index';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { tx } from './db';
-import { TRASH_DAYS, TRASH_MS } from './items';
+import { idPrefixOf, TRASH_DAYS, TRASH_MS } from './items';
 import { isLastToken, noteToken } from './kura-identities';
 import type { ProfileContext } from './profile-context';
 import { iso, type ProfileMeta, type ProfileRemote } from './profile-model';
@@ -74,6 +74,30 @@ export function trashed(ctx: ProfileContext): { id: string; agentId: string; nam
     const meta = ctx.store.meta(r);
     return { id: r.id, agentId: meta.agentId, name: meta.name, hasToken: meta.hasToken, trashedAt: r.trashed_at, purgeAt: r.purge_at };
   });
+}
+
+/**
+ * The error for a reference that names no live profile but one in the trash (by id, id prefix or
+ * AGENT_ID/NAME; the newest when it was deleted more than once): a person who deleted it and
+ * asks for it by name is told where it is. Null when the trash holds none; a trashed profile
+ * whose listing cell is damaged is passed over.
+ */
+export function inTrashError(ctx: ProfileContext, ref: string): KeyholdError | null {
+  const prefix = idPrefixOf(ref);
+  const named = ref.normalize('NFC');
+  let found: { id: string; agentId: string; name: string; trashedAt: number } | null = null;
+  for (const r of ctx.store.trashedRows()) {
+    const byId = r.id === ref.toLowerCase() || (prefix !== null && r.id.startsWith(prefix));
+    const meta = ctx.store.metaOrNull(r);
+    if (meta === null || !(byId || `${meta.agentId}/${meta.name}`.normalize('NFC') === named)) continue;
+    if (found === null || r.trashed_at > found.trashedAt) found = { id: r.id, agentId: meta.agentId, name: meta.name, trashedAt: r.trashed_at };
+  }
+  if (found === null) return null;
+  return new KeyholdError(
+    'NotFound',
+    `The profile "${found.agentId}/${found.name}" (${found.id}) is in the trash, deleted ${iso(found.trashedAt)}: restore it from the trash to use it.`,
+    { field: 'inTrash' },
+  );
 }
 
 const SUPERSEDED =

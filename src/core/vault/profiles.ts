@@ -101,7 +101,13 @@ export class Profiles {
 
   /** Finds a profile by id, a unique id prefix (6+ characters, as listings show) or `AGENT_ID/NAME`. */
   resolve(ref: string): ProfileSummary {
-    return this.idx.resolve(ref);
+    try {
+      return this.idx.resolve(ref);
+    } catch (e) {
+      // Asked for by the name it had, a deleted profile is found where it is.
+      if (e instanceof KeyholdError && e.field === 'unknownProfile') throw trash.inTrashError(this.ctx, ref) ?? e;
+      throw e;
+    }
   }
 
   // ---- reads -------------------------------------------------------------------------------
