@@ -31,8 +31,16 @@ export function readTextFile(path: string, what: string): string {
   return decodeUtf8(bytes, `${what} ${path}`);
 }
 
-/** Refuses early, before the password is asked, to replace a file without --force (the write itself re-checks atomically). */
-export function checkOutputFree(path: string, force: boolean | undefined): void {
+/**
+ * Refuses early, before the password is asked, what a write of secrets to `path` would refuse: a
+ * folder, pipe, device or link to one, or a vault's file, --force or not; and without --force, a file
+ * that exists (the write itself re-checks atomically). Loads the writer, which only commands that
+ * write a file need.
+ */
+export async function checkOutputFile(path: string, force: boolean | undefined): Promise<void> {
+  const { assertReplaceable } = await import('../core/devflow/write-file');
+  // A folder, a pipe or a device is named as such, not as a file that --force would replace.
+  assertReplaceable(path);
   if (force) return;
   let taken = true;
   try {

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { cliVault } from './cli-env';
 
-// A tired user: `inject -o NAME` without --force, where NAME is a folder, a named pipe, a device or a
-// link to standard output, was told "NAME already exists. Use --force to replace it."; with --force
-// it was then refused for another reason (a folder, not a file). The first answer now gives the real
-// reason, before the password is asked, with or without --force, and nothing is written.
+// A tired user: `inject -o NAME` (and `profile export-env -o NAME`) without --force, where NAME is a
+// folder, a named pipe, a device or a link to standard output, was told "NAME already exists. Use
+// --force to replace it."; with --force it was then refused for another reason (a folder, not a
+// file). The first answer now gives the real reason, before the password is asked, with or without
+// --force, and nothing is written: one check for both commands (checkOutputFile, src/cli/files.ts).
 
 const SECRET = 'early-refusal-secret-0123';
 const TEMPLATE = 'T=keyhold://profile/gh/dev/GITHUB_TOKEN\n';
@@ -20,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => v.cleanup());
 
-describe('inject -o NAME that --force would not replace either', () => {
+describe('inject -o NAME and profile export-env -o NAME that --force would not replace either', () => {
   it('says why at once, with or without --force, never "Use --force", and writes nothing', async () => {
     const dir = join(v.dir, 'out');
     mkdirSync(dir);
@@ -36,11 +37,15 @@ describe('inject -o NAME that --force would not replace either', () => {
       ['/dev/null', '/dev/null is not a file (a device, a pipe or a socket)'],
       [stdout, `${stdout} is a link to a device, a pipe, a socket or a program's output, not to a file`],
     ];
-    for (const [out, reason] of cases) {
+    const commands = [
+      ['inject', '-i', '-'],
+      ['profile', 'export-env', 'gh/dev'],
+    ];
+    for (const [command, [out, reason]] of commands.flatMap((c) => cases.map((k) => [c, k] as const))) {
       for (const force of [[], ['--force']]) {
         // No password in the environment: a refusal that came after the password would say it is missing.
-        const r = await keyhold(['inject', '-i', '-', '-o', out, ...force], { env: { ...v.env, KEYHOLD_PASSWORD: '' }, input: TEMPLATE });
-        expect(r.code, `${out} ${force.join('')}: ${r.stderr}`).toBe(2);
+        const r = await keyhold([...command, '-o', out, ...force], { env: { ...v.env, KEYHOLD_PASSWORD: '' }, input: TEMPLATE });
+        expect(r.code, `${command.join(' ')} -o ${out} ${force.join('')}: ${r.stderr}`).toBe(2);
         expect(r.stderr).toContain(reason);
         expect(r.stderr).not.toContain('--force');
         expect(r.stdout + r.stderr).not.toContain(SECRET);

@@ -5,7 +5,6 @@ import { basename, join } from 'node:path';
 import { buildChildEnv, findReferences, isEnvName, parseReference, renderTemplate, runWithSecrets, writeFileExclusive0600 } from '../../core/devflow';
 import type { EnvSource, KeyholdReference } from '../../core/devflow';
 import { quoteName } from '../../core/devflow/env-names';
-import { assertReplaceable } from '../../core/devflow/write-file';
 import {
   assertProjectTrusted,
   findProjectFile,
@@ -24,7 +23,7 @@ import { KeyholdError } from '../../shared/errors';
 import { withItems, withVault, type GlobalOptions } from '../context';
 import { vaultItems, type ItemReader, type SessionProfile } from '../../core/vault/session-items';
 import { cleanField as f, confirm, currentIo, env, err, keepRunningOnClosedOutput, out, printJson, printTable, say, sayErr, setExitCode } from '../io';
-import { checkOutputFree, readTextFile } from '../files';
+import { checkOutputFile, readTextFile } from '../files';
 import { collect } from '../parse';
 
 /** The variable a BYOK key is injected as: the name each provider's own SDK reads. Documented in the README. */
@@ -355,9 +354,7 @@ export function registerDevflowCommands(program: Command, globals: () => GlobalO
             `${opts.outFile} is the template itself: filled in, it would hold the secrets in place of the references. Name another file with -o.`,
           );
         }
-        // A folder, a pipe or a device is named as such, not as a file that --force would replace.
-        assertReplaceable(opts.outFile);
-        checkOutputFree(opts.outFile, opts.force);
+        await checkOutputFile(opts.outFile, opts.force);
       }
       // What it was trusted with is in the vault; standard input and a template without references
       // can also be filled from a session for some items only.

@@ -5,7 +5,7 @@ import { KeyholdError } from '../../shared/errors';
 import { withVault, type GlobalOptions } from '../context';
 import { cleanField as f, cleanText, err, MASK, out, printHistory, printJson, printTable, say, warnDamaged } from '../io';
 import { authDataFrom, collect, expiryFrom, parseVersion } from '../parse';
-import { checkOutputFree, readTextFile } from '../files';
+import { checkOutputFile, readTextFile } from '../files';
 import { revealedAuthData } from '../../shared/domain';
 
 export const ALLOW_ENV_HELP =
@@ -205,7 +205,7 @@ export function registerProfileCommands(program: Command, globals: () => GlobalO
     .option('-o, --out-file <file>', 'write to FILE, created readable by you only (0600), instead of standard output')
     .option('--force', 'replace FILE if it exists')
     .action(async (profileRef: string, opts: { outFile?: string; force?: boolean }) => {
-      if (opts.outFile !== undefined) checkOutputFree(opts.outFile, opts.force);
+      if (opts.outFile !== undefined) await checkOutputFile(opts.outFile, opts.force);
       const text = await withVault(globals(), (vault) => serializeDotenv(revealedAuthData(vault.profiles.get(profileRef, { reveal: true }))));
       if (opts.outFile === undefined) out(text);
       else {
