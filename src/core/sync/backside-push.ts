@@ -72,9 +72,17 @@ function applyByok(ctx: PassContext, row: PushRow, ref: string, version: number,
     return { kind: 'byok', id, ref, outcome: 'pushed', state, syncType };
   }
   // A 400 or 422 to a well-formed request is the probe refusing the key.
+  // …unless the key was replaced meanwhile: the probe was of the key sent, not of the one kept now.
   const refused = result.kind === 'rejected' && (result.status === 400 || result.status === 422);
-  const lastProbe = refused ? { ok: false, at: now, message: result.message } : fresh.meta.lastProbe;
-  return applyFailure(ctx, 'byok', row, ref, result, {
-    record: (lastError, state) => ctx.vault.byok.recordSync(id, { ...fresh.meta, lastProbe, lastError }, state),
-  });
+  const replaced = fresh.summary.syncState === 'pending' && fresh.summary.version !== version;
+  const lastProbe = refused && !replaced ? { ok: false, at: now, message: result.message } : fresh.meta.lastProbe;
+  return applyFailure(
+    ctx,
+    'byok',
+    row,
+    ref,
+    result,
+    { record: (lastError, state) => ctx.vault.byok.recordSync(id, { ...fresh.meta, lastProbe, lastError }, state) },
+    { version, current: fresh.summary },
+  );
 }

@@ -161,10 +161,18 @@ function applyProfile(
         : {}),
     };
   }
-  return applyFailure(ctx, 'profile', row, ref, result, {
-    record: (lastError, state, missing) => {
-      const remote = current.remote();
-      profiles.recordSync(current.summary, { ...meta, lastError }, missing && remote ? { ...remote, missing: true } : remote, state);
+  return applyFailure(
+    ctx,
+    'profile',
+    row,
+    ref,
+    result,
+    {
+      record: (lastError, state, missing) => {
+        const remote = current.remote();
+        profiles.recordSync(current.summary, { ...meta, lastError }, missing && remote ? { ...remote, missing: true } : remote, state);
+      },
     },
-  });
+    { version, current: current.summary },
+  );
 }

@@ -25,10 +25,19 @@ export function applyFailure(
   row: PushRow,
   ref: string,
   failure: Exclude<RemoteResult<unknown>, { ok: true }>,
-  on: { record: (lastError: string, state: SyncState, missing?: boolean) => void },
+  on: { record: (lastError: string | null, state: SyncState, missing?: boolean) => void },
+  /** The version that was sent, and the item as it is now: an edit meanwhile is not what was refused. */
+  sent?: { version: number; current: { version: number; syncState: SyncState } },
 ): ItemResult {
   const id = row.item_id;
   const base = { kind, id, ref, message: failure.message };
+  if (failure.kind === 'rejected' && sent && sent.current.syncState === 'pending' && sent.current.version !== sent.version) {
+    // The server refused the values that were sent; the item was changed while it decided (the
+    // change may be the fix), so the version it has now is pushed as soon as possible instead.
+    ctx.outbox.again(kind, id, ctx.now());
+    on.record(null, 'pending');
+    return { ...base, message: `${failure.message} It was changed meanwhile; the new version will be sent.`, outcome: 'retry', state: 'pending' };
+  }
   switch (failure.kind) {
     case 'transient': {
       const delay = nextRetryDelay({ attempt: row.attempts, retryAfterMs: failure.retryAfterMs, random: ctx.random, policy: ctx.backoff });
