@@ -6,12 +6,14 @@ import {
   fsyncSync,
   lstatSync,
   openSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
   statSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -166,12 +168,49 @@ const TEMP_NAME_BYTES = 64;
  * plus the 42 added would refuse a file whose own name is long but legal.
  */
 function tempBeside(path: string): string {
+  return join(dirname(path), `${tempStart(path)}${randomUUID()}.tmp`);
+}
+
+/** How every temporary name of `path` starts: a dot, at most TEMP_NAME_BYTES of its name, a dot. */
+function tempStart(path: string): string {
   let start = '';
   for (const char of basename(path)) {
     if (Buffer.byteLength(start + char) > TEMP_NAME_BYTES) break;
     start += char;
   }
-  return join(dirname(path), `.${start}.${randomUUID()}.tmp`);
+  return `.${start}.`;
+}
+
+/** What follows tempStart in a temporary name: the UUID and `.tmp`. */
+const TEMP_END = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+/** How long a temporary file is left alone: a younger one may be another writer's, in flight. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+
+/**
+ * Removes what a write of `path` stopped mid-way (kill -9, a power cut) left beside it: a file of
+ * tempBeside's shape, this user's, unchanged for STALE_TEMP_MS. It holds a copy of the secrets that
+ * nothing else would ever remove, and that `git add -A` would take along. Best effort: a name that
+ * cannot be read or removed is left as it is.
+ */
+function removeStaleTemps(path: string): void {
+  const dir = dirname(path);
+  const start = tempStart(path);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    if (!name.startsWith(start) || !TEMP_END.test(name.slice(start.length))) continue;
+    try {
+      const left = lstatSync(join(dir, name));
+      if (left.isFile() && (uid === undefined || left.uid === uid) && Date.now() - left.mtimeMs >= STALE_TEMP_MS) unlinkSync(join(dir, name));
+    } catch {
+      // Gone meanwhile, or not this user's to remove.
+    }
+  }
 }
 
 /**
@@ -282,6 +321,7 @@ export async function writeFileExclusive0600(path: string, data: string | Uint8A
   }
   // Reached only once the file has its name, and after the temporary name is gone.
   await syncFolder(dirname(path));
+  removeStaleTemps(path);
 }
 
 /**
@@ -305,4 +345,5 @@ export function replaceFile0600Sync(path: string, data: string | Uint8Array): vo
     throw fileError(e, path);
   }
   syncFolderSync(dirname(path));
+  removeStaleTemps(path);
 }
