@@ -9,6 +9,8 @@ import type { Vault } from '../vault/vault';
 import type { Bundle, BundleProfile } from './bundle';
 import { REPLACE_NOTE, replacesRemote } from './import-safety';
 import { type OpenedImport } from './import-open';
+import { contactBySigningKey } from './contacts';
+import type { SignerInfo } from '../../shared/share';
 
 export interface PreviewOptions {
   onConflict?: ConflictPolicy;
@@ -336,11 +338,23 @@ export function previewIsCurrent(vault: Vault, opened: OpenedImport, preview: Im
   return made !== undefined && made.opened === opened && made.stamp === writeStamp(vault);
 }
 
+/**
+ * The signer as the vault knows it now: the contact that holds its signing key may have been
+ * removed, or added, since the file was opened, and the preview must name the one that holds it.
+ */
+export function signerNow(vault: Vault, signer: SignerInfo): SignerInfo {
+  if (!signer.signed || signer.self || signer.publicKey === null) return signer;
+  const contact = contactBySigningKey(vault, Buffer.from(signer.publicKey, 'base64'))?.name ?? null;
+  return contact === signer.contact ? signer : { ...signer, contact, trusted: contact !== null };
+}
+
 /** Works out what an import would do, without changing anything. Throws if it would break a declared argument. */
 export function previewImport(vault: Vault, opened: OpenedImport, options: PreviewOptions = {}): ImportPreview {
   const policy = options.onConflict ?? 'skip';
-  const { bundle } = opened;
   const stamp = writeStamp(vault);
+  const signer = signerNow(vault, opened.signer);
+  const current = signer === opened.signer ? opened : { ...opened, signer };
+  const { bundle } = current;
   const profiles = previewProfiles(vault, bundle, policy, options.draft ?? false);
   const byokKeys = previewByok(vault, bundle, policy);
   const agents = previewAgents(vault, bundle);
@@ -348,7 +362,7 @@ export function previewImport(vault: Vault, opened: OpenedImport, options: Previ
   checkByokKeys(bundle, byokKeys);
   const preview: ImportPreview = {
     exportedAt: bundle.exportedAt,
-    signer: opened.signer,
+    signer,
     tokensIncluded: bundle.tokensIncluded,
     policy,
     state: options.draft ? 'draft' : 'pending',
@@ -356,7 +370,7 @@ export function previewImport(vault: Vault, opened: OpenedImport, options: Previ
     byokKeys,
     agents,
     counts: { profiles: countOf(profiles), byokKeys: countOf(byokKeys) },
-    warnings: warningsFor(vault, opened, profiles, agents, byokKeys),
+    warnings: warningsFor(vault, current, profiles, agents, byokKeys),
   };
   stamps.set(preview, { stamp, opened });
   return preview;

@@ -117,6 +117,26 @@ function applyChanges(vault: Vault, opened: OpenedImport, preview: ImportPreview
 }
 
 /**
+ * Refuses to apply on the word of a contact who is no longer one: the preview named the signer by
+ * the contact that held its key, and the person agreed to that; removed (or given to another name)
+ * since, the signer is no longer who the preview said.
+ */
+function checkSignerUnchanged(shown: ImportPreview, fresh: ImportPreview): void {
+  const was = shown.signer.contact;
+  const now = fresh.signer.contact;
+  if (was === now) return;
+  const before = was === null ? 'an unknown signer' : `the contact "${was}"`;
+  const after = now === null ? 'no contact holds its signing key any more' : `it is now the contact "${now}"`;
+  throw new KeyholdError(
+    'Conflict',
+    `The signer changed since the import preview: it showed ${before}, but ${after}. Nothing was imported; preview it again.`,
+    {
+      field: 'trustSigner',
+    },
+  );
+}
+
+/**
  * Applies a previewed import in one transaction: everything or nothing. The preview is worked out
  * again inside the transaction and must match, so a vault changed since it was shown is refused.
  */
@@ -128,6 +148,7 @@ export function applyImport(vault: Vault, opened: OpenedImport, preview: ImportP
       const fresh = previewIsCurrent(vault, opened, preview)
         ? preview
         : previewImport(vault, opened, { onConflict: preview.policy, draft: preview.state === 'draft' });
+      checkSignerUnchanged(preview, fresh);
       if (fresh !== preview && decisions(fresh) !== decisions(preview)) {
         throw new KeyholdError('Conflict', 'The vault changed since the import preview was made. Nothing was imported; preview it again.');
       }
