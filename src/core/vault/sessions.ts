@@ -95,6 +95,8 @@ const invalid = (why: string) =>
     field: 'session',
   });
 
+const altered = () => invalid('does not match its session: it was altered, or the session record was.');
+
 /**
  * Deletes sessions whose time is up; returns how many. Housekeeping: an expired session is refused
  * by its expiry whether or not its row is gone, so a read command takes the write lock only when
@@ -162,13 +164,19 @@ function openRow(vault: SessionVault, token: string): { session: OpenedSession; 
   if (row.expires_at <= now) throw invalid(`expired at ${new Date(row.expires_at).toISOString()}.`);
   const vaultId = vault.vaultId;
   const secret = Buffer.from(match[2] as string, 'base64url');
+  // 43 characters carry 258 bits: the last one's lowest 2 bits are dropped in decoding, so four
+  // spellings decode to one secret. Only the one Keyhold wrote is the token; the others were altered.
+  if (secret.toString('base64url') !== match[2]) {
+    secret.fill(0);
+    throw altered();
+  }
   const key = sessionKey(secret, vaultId, id);
   const scoped = row.scoped !== 0;
   try {
     const sealed = open(key, row.wrapped_key, sessionAd(vaultId, id, row.expires_at, scoped));
     return { session: { id, expiresAt: new Date(row.expires_at).toISOString() }, scoped, sealed };
   } catch (e) {
-    if (e instanceof EnvelopeError) throw invalid('does not match its session: it was altered, or the session record was.');
+    if (e instanceof EnvelopeError) throw altered();
     throw e;
   } finally {
     secret.fill(0);
