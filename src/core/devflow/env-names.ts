@@ -327,7 +327,12 @@ const DANGEROUS_PREFIXES: readonly (readonly [string, string])[] = [
 ];
 
 // registries.<name>.credential-provider is a command; the registry's token (…_TOKEN) is only a value.
-const DANGEROUS_PATTERNS: readonly (readonly [RegExp, string])[] = [[/^CARGO_REGISTRIES_\w+_CREDENTIAL_PROVIDER$/, 'build tools']];
+// Lua reads LUA_INIT_5_4 (LUA_PATH_5_4, LUA_CPATH_5_4) before LUA_INIT: the same start-up code and
+// module paths under its version's name (the Lua manual, "lua – Standalone interpreter" and package.path).
+const DANGEROUS_PATTERNS: readonly (readonly [RegExp, string])[] = [
+  [/^CARGO_REGISTRIES_\w+_CREDENTIAL_PROVIDER$/, 'build tools'],
+  [/^LUA_(?:INIT|PATH|CPATH)_\d+_\d+$/, 'Lua, PHP and Tcl'],
+];
 
 /**
  * What a variable of this name controls, if it changes how a program loads or runs (e.g. "Node.js"
