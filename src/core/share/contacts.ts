@@ -45,6 +45,15 @@ export function contactToAdd(vault: Vault, raw: ContactInput): ContactBody & { f
   // By the name's lookup alone: a damaged contact of that name holds the name too.
   if (sql(vault.db, 'SELECT 1 FROM contacts WHERE lookup = ?').get(vault.cells().lookup('contacts', input.name)) !== undefined) throw nameTaken(input.name);
   const signingKey = input.signingKey ?? null;
+  // One signing key, one name: a bundle it signs is shown under the contact that holds the key.
+  const holder = signingKey === null ? undefined : listContacts(vault).find((c) => c.signingKey === signingKey);
+  if (holder) {
+    throw new KeyholdError(
+      'Conflict',
+      `That signing key is already the contact "${holder.name}"'s: bundles it signs would be shown under either name. Remove "${holder.name}" first to give it to "${input.name}".`,
+      { field: 'signingKey' },
+    );
+  }
   return { name: input.name, recipient, signingKey, fingerprint: signingKey === null ? null : fingerprint(Buffer.from(signingKey, 'base64')) };
 }
 
