@@ -5,6 +5,7 @@ import { KeyholdError } from '../../shared/errors';
 import type { AgentChange, ByokChange, ChangeCounts as Counts, ConflictPolicy, ImportPreview, ProfileChange, ProfileDiff } from '../../shared/share';
 import { dangerousEnvName, isReservedForKeyhold } from '../devflow/env-names';
 import { dataVersion, sql } from '../vault/db';
+import { usableToken } from '../vault/profile-model';
 import type { Vault } from '../vault/vault';
 import type { Bundle, BundleProfile } from './bundle';
 import { REPLACE_NOTE, replacesRemote } from './import-safety';
@@ -162,8 +163,12 @@ function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy, d
     const known = { diff, existingId: current.id, existingDraft: current.syncState === 'draft', importedAs: null, note: null };
     if (isSame(diff)) return withSafety(p, { ...known, status: 'identical', action: 'skip', withToken: false }, draft, dangerous);
     if (policy === 'overwrite') {
-      const note = changedSince(current.updatedAt, bundle.exportedAt) ? CHANGED_SINCE : null;
-      return withSafety(p, { ...known, note, status: 'differs', action: 'update', withToken: hasToken }, draft, dangerous);
+      // A working token here is never replaced by another: nothing would keep it, and only Kura
+      // could issue one again, by replacing the remote profile.
+      const keepsOwn = hasToken && diff.authToken && usableToken(remote, current.agentId, current.name) !== null;
+      const notes = [changedSince(current.updatedAt, bundle.exportedAt) ? CHANGED_SINCE : null, keepsOwn ? KEEPS_TOKEN : null].filter((n) => n !== null);
+      const note = notes.length > 0 ? notes.join('; ') : null;
+      return withSafety(p, { ...known, note, status: 'differs', action: 'update', withToken: hasToken && !keepsOwn }, draft, dangerous);
     }
     if (policy === 'skip') return withSafety(p, { ...known, status: 'differs', action: 'skip', withToken: false }, draft, dangerous);
     const keepBoth: Decision = {
@@ -185,6 +190,9 @@ function previewProfiles(vault: Vault, bundle: Bundle, policy: ConflictPolicy, d
  */
 const changedSince = (updatedAt: string, exportedAt: string): boolean => Date.parse(updatedAt) > Date.parse(exportedAt);
 const CHANGED_SINCE = 'changed here after this bundle was exported: overwriting brings back what it held before';
+const KEEPS_TOKEN =
+  "this vault's Kura token for it is kept: the bundle carries another one, and taking it would lose this one for good " +
+  "(to take the bundle's instead, delete this profile, which keeps its token in the trash, and import again)";
 
 function previewByok(vault: Vault, bundle: Bundle, policy: ConflictPolicy): ByokChange[] {
   const existing = new Map(vault.byok.list().map((b) => [b.kind, b]));
@@ -261,7 +269,7 @@ function checkByokKeys(bundle: Bundle, byok: ByokChange[]): void {
 function warningsFor(vault: Vault, opened: OpenedImport, profiles: ProfileChange[], agents: AgentChange[], byok: ByokChange[]): string[] {
   const warnings: string[] = [];
   const older = [
-    ...profiles.filter((p) => p.note === CHANGED_SINCE).map((p) => `${p.agentId}/${p.name}`),
+    ...profiles.filter((p) => p.note?.startsWith(CHANGED_SINCE)).map((p) => `${p.agentId}/${p.name}`),
     ...byok.filter((b) => b.note === CHANGED_SINCE).map((b) => `byok ${b.kind}`),
   ];
   if (older.length > 0) {
