@@ -24,7 +24,10 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
       if (!kind.success) throw new KeyholdError('BadInput', `Unknown connection "${kindText}": use "kura" or "backside".`);
       if (kind.data === 'kura' && opts.tokenStdin) throw new KeyholdError('BadInput', 'Kura uses an API key: use --api-key-stdin.');
       if (kind.data === 'backside' && opts.apiKeyStdin) throw new KeyholdError('BadInput', 'Backside uses a bearer token: use --token-stdin.');
-      const credential = opts.apiKeyStdin || opts.tokenStdin ? readStdinSecret(kind.data === 'kura' ? 'The Kura API key' : 'The Backside token') : undefined;
+      const what = kind.data === 'kura' ? 'The Kura API key' : 'The Backside token';
+      const credential = opts.apiKeyStdin || opts.tokenStdin ? readStdinSecret(what) : undefined;
+      // Said here: the vault's "may not be empty" would point at the very flag that was given.
+      if (credential === '') throw new KeyholdError('BadInput', `${what} read from standard input is empty: nothing was changed.`);
       const summary = await withVault(globals(), (vault) =>
         vault.remotes.set({ kind: kind.data, url: opts.url, ...(credential === undefined ? {} : { credential }) }),
       );

@@ -21,9 +21,16 @@ export function isLoopbackHost(hostname: string): boolean {
  * would silently change every endpoint path, so both are refused rather than guessed around.
  */
 export function parseBaseUrl(raw: string): BaseUrl {
+  const text = raw.trim();
+  // The URL parser drops tabs and line breaks and encodes spaces: what was typed is not what would
+  // be used, so any of them inside the address is refused rather than guessed around.
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(text)) {
+    throw new KeyholdError('BadInput', 'The server address may not contain spaces, line breaks or control characters.', { field: 'url' });
+  }
   let url: URL;
   try {
-    url = new URL(raw.trim());
+    url = new URL(text);
   } catch {
     throw new KeyholdError('BadInput', 'The server address is not a valid URL.', { field: 'url' });
   }

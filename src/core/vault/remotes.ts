@@ -102,7 +102,9 @@ export class Remotes {
 
   /** What `set(raw)` would store, checked as `set` checks it (the same refusals). */
   private plan(raw: RemoteInput) {
-    const input = parseInput(RemoteInput, raw);
+    // The address's own checks first: each names what is wrong with it (a space, a query, no host),
+    // where the input schema can only say it is not an https:// address. Spaces around it are dropped.
+    const input = parseInput(RemoteInput, typeof raw.url === 'string' ? { ...raw, url: parseBaseUrl(raw.url).href } : raw);
     const cells = this.cells();
     const existing = this.row(input.kind);
     const url = parseBaseUrl(input.url).href;
