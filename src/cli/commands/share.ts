@@ -97,6 +97,24 @@ function printResult(r: ImportResult): void {
 
 const warn = (message: string) => sayErr(`warning: ${f(message)}\n`);
 
+/**
+ * The passphrase an export is encrypted to, from standard input. Piped in twice out of habit
+ * (`printf 'pw\npw\n'`, as a prompt that asks twice would want), it used to be taken whole, line
+ * break included: a file nobody could open, since age and Keyhold take a passphrase on one line.
+ */
+function readExportPassphrase(): string {
+  const passphrase = readStdinSecret('The passphrase');
+  const lines = passphrase.split(/\r?\n|\r/).length;
+  if (lines > 1) {
+    throw new KeyholdError(
+      'BadInput',
+      `The passphrase read from standard input is ${lines} lines: pipe it in once, on one line (age asks for a passphrase on one line, so it could not open the file). Nothing was written.`,
+      { field: 'passphrase' },
+    );
+  }
+  return passphrase;
+}
+
 export function registerShareCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('identity')
@@ -176,7 +194,7 @@ export function registerShareCommands(program: Command, globals: () => GlobalOpt
       if (toCount === 0 && !opts.passphraseStdin) {
         throw new KeyholdError('BadInput', 'Choose who can open the export: --to CONTACT|age1… (repeatable) or --passphrase-stdin.');
       }
-      const passphrase = opts.passphraseStdin ? readStdinSecret('The passphrase') : undefined;
+      const passphrase = opts.passphraseStdin ? readExportPassphrase() : undefined;
       const summary = await withVault(globals(), (vault) =>
         exportToFile(vault, opts.out, {
           target: passphrase === undefined ? { recipients: resolveRecipients(vault, opts.to ?? []) } : { passphrase },
