@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { RemoteKind } from '../../shared/domain';
+import { REMOTE_LABEL, RemoteKind } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { RemoteSummary } from '../../shared/domain';
 import { testRemote } from '../../core/sync/probe';
+import { syncStatus } from '../../core/sync/status';
 import { withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { SET_REMOTE } from '../set-remote';
@@ -33,6 +34,27 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
       );
       if (opts.json) printJson(summary);
       else say(`${summary.kind} connection set to ${f(summary.url)}${summary.hasCredential ? '' : ' (no credential yet)'}\n`);
+    });
+
+  remote
+    .command('rm')
+    .description('delete a connection: its address and credential leave the vault; nothing is removed remotely')
+    .argument('<kind>', 'kura or backside')
+    .option('--json', 'print the remaining connections as JSON')
+    .action(async (kindText: string, opts: { json?: boolean }) => {
+      const kind = RemoteKind.safeParse(kindText);
+      if (!kind.success) throw new KeyholdError('BadInput', `Unknown connection "${kindText}": use "kura" or "backside".`);
+      const { list, waiting } = await withVault(globals(), (vault) => {
+        vault.remotes.remove(kind.data);
+        // Pending items stay queued, and go once a connection is set again.
+        return { list: vault.remotes.list(), waiting: syncStatus(vault).counts[kind.data === 'kura' ? 'profile' : 'byok'].pending };
+      });
+      if (opts.json) printJson(list);
+      else {
+        const items = kind.data === 'kura' ? 'profile' : 'BYOK key';
+        say(`${kind.data} connection removed (nothing was removed from ${REMOTE_LABEL[kind.data]}).\n`);
+        if (waiting > 0) say(`${waiting} pending ${items}${waiting === 1 ? '' : 's'} wait here until you connect again with "${SET_REMOTE[kind.data]}".\n`);
+      }
     });
 
   remote
