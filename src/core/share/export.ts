@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import type { ProfileSummary } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import type { ExportSummary } from '../../shared/share';
@@ -201,9 +201,21 @@ export async function sealExport(vault: Vault, options: ExportOptions): Promise<
 }
 
 async function refuseExisting(path: string): Promise<void> {
+  // The shared write's own messages offer standard output, where an export never goes.
+  if (path === '') throw new KeyholdError('BadInput', 'The file to export to has an empty name: name the new file to write.', { field: 'out' });
   const taken = await lstat(path).catch(() => null);
   if (taken?.isDirectory()) throw folderError(path, 'out');
-  if (taken) throw existsError(path);
+  if (!taken) return;
+  // "Remove it first" is no advice for /dev/stdout, a terminal or a pipe: say what it is.
+  const target = taken.isSymbolicLink() ? await stat(path).catch(() => null) : taken;
+  if (target !== null && !target.isFile() && !target.isDirectory()) {
+    throw new KeyholdError(
+      'BadInput',
+      `${path} is ${taken.isSymbolicLink() ? 'a link to ' : ''}a device, a pipe or a socket, not a file: an export is written only to a new file of its own (mode 0600). Name one.`,
+      { field: 'out' },
+    );
+  }
+  throw existsError(path);
 }
 
 const existsError = (path: string) =>
