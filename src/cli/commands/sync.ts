@@ -54,7 +54,7 @@ export function registerSyncCommands(program: Command, globals: () => GlobalOpti
         printJson({ ...status, expiry });
         return;
       }
-      for (const f of expiry) sayErr(`${f.severity === 'problem' ? 'EXPIRED' : 'WARNING'} ${f.kind} ${f.ref}: ${f.message}\n`);
+      for (const e of expiry) sayErr(`${e.severity === 'problem' ? 'EXPIRED' : 'WARNING'} ${e.kind} ${f(e.ref)}: ${f(e.message)}\n`);
       for (const [kind, counts] of Object.entries(status.counts)) {
         const parts = Object.entries(counts)
           .filter(([s, n]) => s !== 'localOnly' || n > 0)
