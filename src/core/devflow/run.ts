@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { readSync, statSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readFileSync, readSync, statSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { KeyholdError } from '../../shared/errors';
@@ -29,6 +29,48 @@ export interface RunOptions {
 
 // What a terminal, a service manager or a closing session sends; the child decides how to end.
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** A process's group and its terminal's foreground group (-1 without a terminal), or null if it cannot be read. */
+function processGroups(pid: number): { pgrp: number; tpgid: number } | null {
+  try {
+    if (process.platform === 'linux') {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // After "pid (comm) ": state ppid pgrp session tty_nr tpgid …
+      const [, , pgrp, , , tpgid] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
+      return pgrp !== undefined && tpgid !== undefined ? { pgrp, tpgid } : null;
+    }
+    const ps = spawnSync('ps', ['-o', 'pgid=', '-o', 'tpgid=', '-p', String(pid)], { encoding: 'utf8' });
+    const [pgrp, tpgid] = (ps.stdout ?? '').trim().split(/\s+/).map(Number);
+    return pgrp !== undefined && tpgid !== undefined && !Number.isNaN(pgrp) && !Number.isNaN(tpgid) ? { pgrp, tpgid } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the terminal's Ctrl-C has reached the child already: this process is the terminal's
+ * foreground job and the child is still in it (a program may move to a group of its own). Passed
+ * on as well, it arrived twice, and a program that takes a second interrupt as "stop now"
+ * (Terraform's "Two interrupts received. Exiting immediately", a dev server's "press Ctrl-C again")
+ * did just that. Read when the signal comes: a job can be moved to the background and back. On
+ * Windows every process of the console gets Ctrl-C, and ChildProcess.kill('SIGINT') would end the
+ * child outright.
+ */
+function interruptReachedChild(child: ChildProcess): boolean {
+  if (process.platform === 'win32') return true;
+  const self = processGroups(process.pid);
+  const theirs = child.pid === undefined ? null : processGroups(child.pid);
+  return self !== null && theirs !== null && self.tpgid > 0 && self.tpgid === self.pgrp && theirs.pgrp === self.pgrp;
+}
+
+/** Passes a signal this process received on to the child, unless the terminal sent it to the child too. */
+function forward(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (signal === 'SIGINT' && interruptReachedChild(child)) return;
+  child.kill(signal);
+}
 
 function fdOf(stream: Readable | Writable): number | undefined {
   const fd: unknown = (stream as { fd?: unknown }).fd;
@@ -205,7 +247,8 @@ function relay(from: Readable, to: Writable, mask: SecretMask | undefined, broke
  * Runs a program with secrets in its environment, the way `op run` and `doppler run` do: no shell
  * (arguments reach the program as they are, never re-parsed), stdin passed through, stdout and
  * stderr each masked on their own when asked, and SIGINT, SIGTERM and SIGHUP passed on to the
- * child while this process waits for it. Resolves once the child has exited and its output is
+ * child while this process waits for it (SIGINT not while both are the terminal's foreground job:
+ * the terminal sent Ctrl-C to the child as well). Resolves once the child has exited and its output is
  * written. While output is masked the child writes to a pipe, not the terminal, so it may buffer
  * more or drop colours; without masking, streams with a file descriptor are handed over as they are.
  */
@@ -237,7 +280,7 @@ export async function runWithSecrets(options: RunOptions): Promise<RunResult> {
     throw startError(e, command);
   }
 
-  const forwarders = FORWARDED.map((signal) => [signal, () => child.kill(signal)] as const);
+  const forwarders = FORWARDED.map((signal) => [signal, () => forward(child, signal)] as const);
   for (const [signal, forward] of forwarders) process.on(signal, forward);
   if (child.stdin) {
     // A child that exits without reading all its input closes the pipe under us: that is not an error.
