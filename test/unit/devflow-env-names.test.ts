@@ -58,6 +58,11 @@ describe('dangerousEnvName', () => {
     expect(dangerousEnvName('CARGO_REGISTRIES_MY_REG_CREDENTIAL_PROVIDER')).toBe('build tools');
     expect(dangerousEnvName('KEYHOLD_VAULT')).toBe('Keyhold itself');
     expect(dangerousEnvName('Keyhold_Session')).toBe('Keyhold itself');
+    // systemctl's pager and editor, curl's FTP proxy, the ansible.cfg that names plugin folders.
+    expect(dangerousEnvName('SYSTEMD_PAGER')).toBe('editors, pagers and prompts');
+    expect(dangerousEnvName('systemd_editor')).toBe('editors, pagers and prompts');
+    expect(dangerousEnvName('ftp_proxy')).toBe('proxies');
+    expect(dangerousEnvName('ANSIBLE_CONFIG')).toBe('cloud and container tools');
   });
 
   it('leaves credentials and names that only tune behaviour alone', () => {

@@ -175,7 +175,8 @@ const KEYHOLD_ITSELF = 'Keyhold itself';
 //   Emacs' EMACSLOADPATH chooses where site-start.el is loaded from. less(1) runs LESS as options
 //   (`+!cmd` runs a shell command when git pages its output) and reads LESSKEYIN/LESSKEY files, whose
 //   #env section sets LESSOPEN (both reproduced).
-//   man-db's MANOPT takes -P (the pager to run).
+//   man-db's MANOPT takes -P (the pager to run). systemctl and journalctl run SYSTEMD_PAGER and
+//   SYSTEMD_EDITOR (systemd(1), "Environment") as commands.
 // - AWS ("Sourcing credentials with an external process"): AWS_CONFIG_FILE and
 //   AWS_SHARED_CREDENTIALS_FILE may hold `credential_process`, a command the CLI and SDKs run (both
 //   reproduced). Kubernetes' client-go runs the `exec` credential plugin a KUBECONFIG names; kubectl
@@ -187,7 +188,8 @@ const KEYHOLD_ITSELF = 'Keyhold itself';
 //   extensions from AZURE_CONFIG_DIR/AZURE_EXTENSION_DIR; Terraform's CLI config
 //   (TF_CLI_CONFIG_FILE) can point providers at other binaries (dev_overrides); Google's auth
 //   libraries run a credential file's `executable` only when GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES
-//   is set.
+//   is set. ANSIBLE_CONFIG names the ansible.cfg read first, whose plugin folders (callbacks,
+//   connections, lookups) are Python that runs.
 // - Build tools: the JVM options of Maven, Gradle, sbt and Ant (MAVEN_OPTS, GRADLE_OPTS, SBT_OPTS,
 //   ANT_OPTS, JAVA_OPTS which launcher scripts pass on: -javaagent loads a jar), MAVEN_ARGS and
 //   ANT_ARGS (extensions, listeners), GRADLE_USER_HOME (its init.d scripts run in every build);
@@ -218,7 +220,7 @@ const KEYHOLD_ITSELF = 'Keyhold itself';
 //   (ssh-add sends the keys it loads to whatever listens there), DBUS_SESSION_BUS_ADDRESS (the Secret
 //   Service that keyrings store passwords in is reached over it, and it may be a TCP address);
 //   Kerberos' KRB5_CONFIG (its [plugins] load shared objects) and KRB5CCNAME (where tickets go).
-// - Proxies (libcurl-env(3) and every HTTP client after it: http_proxy, HTTPS_PROXY, ALL_PROXY): a
+// - Proxies (libcurl-env(3) and every HTTP client after it: http_proxy, HTTPS_PROXY, ALL_PROXY, FTP_PROXY): a
 //   proxy sees where every request goes and reads whole every request that is not over TLS,
 //   credentials included; it is the certificate-trust case for traffic that has no certificate.
 //   NO_PROXY is not here (it only sends traffic direct). curl's CURL_HOME and Wget's WGETRC name
@@ -279,7 +281,7 @@ const DANGEROUS_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
       [
         'editors, pagers and prompts',
         'EDITOR VISUAL PAGER MANPAGER MANOPT LESS LESSOPEN LESSCLOSE BROWSER SSH_ASKPASS SUDO_ASKPASS SUDO_EDITOR TERMINFO TERMINFO_DIRS ' +
-          'VIMINIT GVIMINIT EXINIT VIM VIMRUNTIME EMACSLOADPATH GH_EDITOR GH_PAGER GH_BROWSER',
+          'VIMINIT GVIMINIT EXINIT VIM VIMRUNTIME EMACSLOADPATH GH_EDITOR GH_PAGER GH_BROWSER SYSTEMD_EDITOR SYSTEMD_PAGER',
       ],
       ['OpenSSL', 'OPENSSL_CONF OPENSSL_ENGINES OPENSSL_MODULES'],
       ['TLS key logging', 'SSLKEYLOGFILE'],
@@ -287,13 +289,13 @@ const DANGEROUS_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
         'certificate trust',
         'SSL_CERT_FILE SSL_CERT_DIR REQUESTS_CA_BUNDLE CURL_CA_BUNDLE AWS_CA_BUNDLE GRPC_DEFAULT_SSL_ROOTS_FILE_PATH PYTHONHTTPSVERIFY DENO_CERT CARGO_HTTP_CAINFO',
       ],
-      ['proxies', 'HTTP_PROXY HTTPS_PROXY ALL_PROXY CARGO_HTTP_PROXY CURL_HOME WGETRC'],
+      ['proxies', 'HTTP_PROXY HTTPS_PROXY ALL_PROXY FTP_PROXY CARGO_HTTP_PROXY CURL_HOME WGETRC'],
       ['keys and agents', 'GNUPGHOME SSH_AUTH_SOCK DBUS_SESSION_BUS_ADDRESS KRB5_CONFIG KRB5CCNAME'],
       [
         'cloud and container tools',
         'AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE KUBECONFIG KUBE_EDITOR KUBECTL_EXTERNAL_DIFF DOCKER_CONFIG DOCKER_HOST COMPOSE_FILE ' +
           'CLOUDSDK_CONFIG CLOUDSDK_PYTHON CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE CLOUDSDK_AUTH_DISABLE_SSL_VALIDATION GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES ' +
-          'AZURE_CONFIG_DIR AZURE_EXTENSION_DIR TF_CLI_CONFIG_FILE TERRAFORM_CONFIG',
+          'AZURE_CONFIG_DIR AZURE_EXTENSION_DIR TF_CLI_CONFIG_FILE TERRAFORM_CONFIG ANSIBLE_CONFIG',
       ],
       ['databases', 'PSQLRC LIBMYSQL_PLUGINS LIBMYSQL_PLUGIN_DIR'],
       ['history files', 'HISTFILE PSQL_HISTORY MYSQL_HISTFILE NODE_REPL_HISTORY PYTHON_HISTORY'],
