@@ -29,6 +29,18 @@ describe('encoded forms of a secret', () => {
     expect(encodedForms('x y/z+secret')).toEqual(expect.arrayContaining(['x%20y%2Fz%2Bsecret', 'x%20y%2fz%2bsecret', 'x+y%2Fz%2Bsecret']));
   });
 
+  it('conceals a key with line breaks and quotes inside JSON, and inside JSON printed as JSON (a tool output in a Claude Code hook)', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"quoted"\\end\n-----END PRIVATE KEY-----\n';
+    const mask = new SecretMask([pem]);
+    const toolOutput = JSON.stringify({ key: pem });
+    const hookInput = JSON.stringify({ tool_response: { stdout: toolOutput } });
+    for (const text of [toolOutput, hookInput]) {
+      const out = mask.maskText(text);
+      expect(out, text).toContain(DEFAULT_MASK);
+      expect(out).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEFAASC');
+    }
+  });
+
   it('can be turned off', () => {
     const b64 = Buffer.from('a-long-secret-value').toString('base64');
     expect(new SecretMask(['a-long-secret-value'], { encodedForms: false }).maskText(b64)).toBe(b64);

@@ -49,7 +49,7 @@ function urlForms(secret: string): string[] {
  * json.dumps, which writes every non-ASCII character as \uXXXX), Python's repr of its UTF-8 bytes
  * (b'p\xc3\xa4ss'), and HTML (a server's error page). A key that holds a line break, a quote or a
  * backslash (a PEM key, a service account's JSON) is never printed as itself inside JSON: Claude
- * Code hands `redact` its tool output as JSON.
+ * Code hands `redact` its tool output as JSON, and output that was JSON already is escaped twice.
  */
 function quotedForms(secret: string, bytes: Buffer): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
@@ -65,7 +65,9 @@ function quotedForms(secret: string, bytes: Buffer): string[] {
       })
       .join('');
   const html = secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return [json, ascii, upper, py("'"), py('"'), html, html.replace(/'/g, '&#39;'), html.replace(/'/g, '&#x27;')];
+  // Escaped twice: JSON a tool printed, inside the JSON Claude Code hands a hook (`\\n` in a PEM key).
+  const twice = JSON.stringify(json).slice(1, -1);
+  return [json, twice, ascii, upper, py("'"), py('"'), html, html.replace(/'/g, '&#39;'), html.replace(/'/g, '&#x27;')];
 }
 
 /** The encoded forms of one secret, without the secret itself, each at least MIN_ENCODED_LENGTH long. */
