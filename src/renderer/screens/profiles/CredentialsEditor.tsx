@@ -24,7 +24,9 @@ export function CredentialsEditor({
 }) {
   const listId = useId();
   const rows = useFieldArray({ control: form.control, name: 'rows' });
-  const [shown, setShown] = useState<Set<number>>(new Set());
+  // Which rows show what was typed in them, by the row's own id: an index would pass a shown
+  // value on to the next row when a row above it is removed.
+  const [shown, setShown] = useState<Set<string>>(new Set());
   const paste = useDotenvPaste((entries) => {
     rows.replace(mergeEntries(form.getValues('rows'), entries));
     void form.trigger('rows');
@@ -36,11 +38,11 @@ export function CredentialsEditor({
   const anyUndeclared = Array.isArray(rowErrorList) && rowErrorList.some((e) => e?.key?.message?.includes('does not declare'));
   const rowsRoot = (errors.rows as { root?: FieldError } | undefined)?.root?.message;
 
-  const toggleShown = (i: number) =>
+  const toggleShown = (rowId: string) =>
     setShown((s) => {
       const n = new Set(s);
-      if (n.has(i)) n.delete(i);
-      else n.add(i);
+      if (n.has(rowId)) n.delete(rowId);
+      else n.add(rowId);
       return n;
     });
 
@@ -80,8 +82,8 @@ export function CredentialsEditor({
                 profileId={field.existing ? profileId : undefined}
                 keyName={field.key}
                 typed={rowValues[i]?.value ?? ''}
-                shown={shown.has(i)}
-                onToggle={() => toggleShown(i)}
+                shown={shown.has(field.id)}
+                onToggle={() => toggleShown(field.id)}
                 invalid={Boolean(rowErr?.value)}
                 register={form.register(`rows.${i}.value`)}
               />
