@@ -174,7 +174,7 @@ const targetProblem = (target: ImportTarget): string | null =>
   target.type === 'profile' ? (agentIdProblem(target.agentId) ?? labelProblem(target.name, 'Profile name', LIMITS.nameChars)) : null;
 
 /** Why a profile could not hold these values (the first of AuthData's problems), or null. */
-function authDataProblem(values: Record<string, string>): string | null {
+export function authDataProblem(values: Record<string, string>): string | null {
   const parsed = AuthData.safeParse(values);
   return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'The vault refuses it.');
 }

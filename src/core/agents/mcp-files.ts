@@ -9,7 +9,7 @@ import { secretParts } from '../devflow/mask-forms';
 import type { Vault } from '../vault/vault';
 import type { WrapRecords } from '../vault/wrapped-configs';
 import { formatPath } from './detect';
-import { valuesNotFrom } from './import';
+import { authDataProblem, valuesNotFrom } from './import';
 import type { WrapPlan } from './mcp-wrap';
 import { MAX_CONFIG_BYTES, readRegularFile } from './walk';
 
@@ -46,8 +46,20 @@ export function storeWrapSecrets(vault: Vault, plan: WrapPlan, file?: string): v
   const profiles = vault.profiles.list();
   for (const s of plan.servers) {
     const existing = profiles.find((p) => p.agentId === s.profile.agentId && p.name === s.profile.name);
+    const held = existing ? vault.profiles.load(existing.id).secrets.authData : {};
+    // What a profile can hold (200 keys, a name's length…), checked for every server before any is
+    // written: the vault's own refusal came after the servers before it had their profiles, and named
+    // neither the server nor the profile. Its messages name no value.
+    const problem = authDataProblem({ ...held, ...Object.fromEntries(s.secrets.map((x) => [x.name, x.value])) });
+    if (problem !== null) {
+      throw new KeyholdError(
+        'BadInput',
+        `The secrets of server ${quoteName(s.server)} cannot go to profile ${s.profile.agentId}/${s.profile.name}: ${problem} ` +
+          'Nothing was changed: move some of them out of its env by hand, or wrap the other servers alone.',
+        { field: 'wrapServer' },
+      );
+    }
     if (!existing) continue;
-    const held = vault.profiles.load(existing.id).secrets.authData;
     const clash = s.secrets.find((x) => Object.hasOwn(held, x.name) && held[x.name] !== x.value);
     if (clash) {
       throw new KeyholdError('Conflict', `Profile ${s.profile.agentId}/${s.profile.name} already holds a different ${clash.name}. Nothing was changed.`, {
