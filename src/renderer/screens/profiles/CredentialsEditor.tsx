@@ -71,10 +71,11 @@ export function CredentialsEditor({
                 spellCheck={false}
                 readOnly={field.existing}
                 aria-invalid={Boolean(rowErr?.key)}
+                aria-describedby={rowErr?.key?.message ? `${listId}-key-${i}-err` : undefined}
                 {...form.register(`rows.${i}.key`)}
                 onPaste={paste.onKeyPaste}
               />
-              <RowError error={rowErr?.key} />
+              <RowError error={rowErr?.key} id={`${listId}-key-${i}-err`} />
             </div>
             <div className="kv-cell">
               <ValueInput
@@ -85,9 +86,10 @@ export function CredentialsEditor({
                 shown={shown.has(field.id)}
                 onToggle={() => toggleShown(field.id)}
                 invalid={Boolean(rowErr?.value)}
+                describedBy={rowErr?.value?.message ? `${listId}-value-${i}-err` : undefined}
                 register={form.register(`rows.${i}.value`)}
               />
-              <RowError error={rowErr?.value} />
+              <RowError error={rowErr?.value} id={`${listId}-value-${i}-err`} />
             </div>
             <button type="button" className="icon danger-text" aria-label={`Remove row ${i + 1}`} onClick={() => rows.remove(i)}>
               ✕
@@ -127,10 +129,10 @@ export function CredentialsEditor({
 }
 
 /** Why a key, a value or the whole set of rows is not accepted; nothing when it is. */
-function RowError({ error }: { error: FieldError | undefined }) {
+function RowError({ error, id }: { error: FieldError | undefined; id?: string }) {
   if (!error?.message) return null;
   return (
-    <p className="field-error" role="alert">
+    <p className="field-error" role="alert" id={id}>
       {error.message}
     </p>
   );

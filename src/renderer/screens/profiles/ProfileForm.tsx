@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import type { ProfileSummary } from '../../../shared/domain';
-import { errorField, useApi } from '../../api';
+import { errorCode, errorField, errorText, useApi } from '../../api';
 import { useAgents, useInvalidateItems, useSyncNow } from '../../hooks';
 import { qk } from '../../queries';
 import { usePutBack, useUnsavedEdits } from '../../drafts';
@@ -16,6 +16,18 @@ import type { ProfileFormValues } from './profileRows';
 // The form's model lives in profileRows.ts; these stay importable from here.
 export { mergeEntries, profileResolver, rowsToAuthData, UNDECLARED_WHY, undeclaredMessage } from './profileRows';
 export type { ProfileFormValues, Row } from './profileRows';
+
+/** What the window adds to the engine's refusal of a key that changes how a program runs: it offers no allowance. */
+const WINDOW_CANNOT_ALLOW = 'The window cannot allow such a key: rename or remove it here, or, if you set it yourself, allow it by name on the command line.';
+
+/**
+ * The rows a refusal of dangerous keys is about. The engine decides which keys those are (its
+ * DangerousKey error names each, quoted as JSON); the form only finds their rows.
+ */
+function refusedRows(e: unknown, rows: ProfileFormValues['rows']): number[] {
+  if (errorCode(e) !== 'DangerousKey' || !(e instanceof Error)) return [];
+  return rows.flatMap((r, i) => (r.key !== '' && e.message.includes(JSON.stringify(r.key)) ? [i] : []));
+}
 
 export function ProfileForm({
   original,
@@ -88,7 +100,16 @@ export function ProfileForm({
       if (errorField(e) === 'confirmNewRemote' && !confirmNewRemote) {
         save.reset();
         setConfirmRemote({ values, draft, message: e instanceof Error ? e.message : '' });
+        return;
       }
+      // A refusal about one key goes on that key's row, and the focus with it, rather than below the form.
+      const rows = refusedRows(e, values.rows);
+      if (rows.length === 0) return;
+      save.reset();
+      const [first, ...more] = rows;
+      const firstKey = values.rows[first as number]?.key ?? '';
+      form.setError(`rows.${first as number}.key`, { type: 'server', message: `${errorText(e)} ${WINDOW_CANNOT_ALLOW}` }, { shouldFocus: true });
+      for (const i of more) form.setError(`rows.${i}.key`, { type: 'server', message: `Refused for the same reason as "${firstKey}".` });
     },
   });
 

@@ -17,6 +17,7 @@ export function ValueInput({
   shown,
   onToggle,
   invalid,
+  describedBy,
   register,
 }: {
   index: number;
@@ -26,6 +27,8 @@ export function ValueInput({
   shown: boolean;
   onToggle: () => void;
   invalid: boolean;
+  /** The id of the row's error about this value, if any. */
+  describedBy?: string | undefined;
   register: UseFormRegisterReturn;
 }) {
   const api = useApi();
@@ -47,6 +50,7 @@ export function ValueInput({
           spellCheck={false}
           placeholder={profileId !== undefined ? '•••••••• saved; type to replace' : ''}
           aria-invalid={invalid}
+          aria-describedby={describedBy}
           {...register}
         />
         {saved ? (
