@@ -17,7 +17,7 @@ import {
   type SkippedFile,
   wrapDiff,
 } from '../../core/agents';
-import { assertNoBackup, backupOf, configTarget, restoreWrapped, storeWrapSecrets, writeWrapped } from '../../core/agents/mcp-files';
+import { assertNoBackup, assertOneName, backupOf, configTarget, restoreWrapped, storeWrapSecrets, writeWrapped } from '../../core/agents/mcp-files';
 import type { SecretMask } from '../../core/devflow';
 import { redactionMask } from '../../core/devflow/redact';
 import { sessionToken, withItems, withVault, type GlobalOptions } from '../context';
@@ -172,6 +172,7 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         say(wrapDiff(file, text, plan));
         return;
       }
+      assertOneName(file);
       if (!opts.force) assertNoBackup(file);
       await withVault(globals(), async (vault) => {
         storeWrapSecrets(vault, plan, resolve(file));

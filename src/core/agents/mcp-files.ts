@@ -140,6 +140,24 @@ export function configTarget(file: string): string {
 /** A file's permission bits, or undefined if there is none (then it is written 0600). */
 const modeOf = (file: string): number | undefined => statSync(file, { throwIfNoEntry: false })?.mode;
 
+/**
+ * A config with another name (a hard link: dotfiles linked into place with `ln`, a backup tool's
+ * snapshot) is refused before anything is stored: the new text takes this name's place (a rename,
+ * so nothing is half-written), and the other name kept the file with the secrets in it while the
+ * wrap said they had moved.
+ */
+export function assertOneName(file: string): void {
+  const links = statSync(file, { throwIfNoEntry: false })?.nlink ?? 1;
+  if (links > 1) {
+    throw new KeyholdError(
+      'BadInput',
+      `${file} is a file with ${links} names (hard links): a wrap would change this name only, and the others would still hold its secrets. ` +
+        'Nothing was changed: replace the other names with symbolic links to it (a link is changed in the file it leads to), or copy it to a file of its own.',
+      { field: 'hardLink' },
+    );
+  }
+}
+
 /** Whether a wrap would have to replace an earlier backup (checked before anything is stored). */
 export function assertNoBackup(file: string): void {
   if (existsSync(backupOf(file))) throw new KeyholdError('Conflict', `${backupOf(file)} already exists (from an earlier wrap).`, { field: 'replaceBackup' });
@@ -167,6 +185,7 @@ const changedFile = (e: unknown) => e instanceof KeyholdError && e.field === 'fi
 export async function writeWrapped(file: string, original: string, plan: WrapPlan, wraps: WrapRecords, options: { force?: boolean } = {}): Promise<void> {
   const read = existsSync(file) ? readFileSync(file) : null;
   if (read === null || !read.equals(Buffer.from(original, 'utf8'))) throw changedWhileWrapping(file);
+  assertOneName(file);
   if (!options.force) assertNoBackup(file);
   const path = resolve(file);
   const target = resolve(configTarget(file));

@@ -25,6 +25,7 @@ import {
   writeWrapped,
   configTarget,
 } from '../agents';
+import { assertOneName } from '../agents/mcp-files';
 import { describePasswordStrength } from '../../shared/password-strength';
 import type { SyncEngineOptions } from '../sync/engine';
 import { testRemote } from '../sync/probe';
@@ -382,6 +383,7 @@ export function createBackend(deps: ApiDeps): ApiBackend {
           field: 'configChanged',
         });
       }
+      assertOneName(path);
       assertNoBackup(path);
       await ask(
         wrapQuestion(
