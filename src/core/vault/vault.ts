@@ -231,17 +231,15 @@ export class Vault {
         moved = reencryptAll(this.db, previous, next);
         replaceWrap(this.db, wrapped, this.now());
         this.keys = next;
-        try {
-          this.audit.rechain(before);
-          this.audit.append('password_changed', { kdfChanged: kdf !== undefined, keyRotated: true, cells: moved });
-          // A session holds the old key, so it must not outlive it.
-          endAllSessions(this, 'password_changed');
-        } catch (e) {
-          this.keys = previous;
-          throw e;
-        }
+        this.audit.rechain(before);
+        this.audit.append('password_changed', { kdfChanged: kdf !== undefined, keyRotated: true, cells: moved });
+        // A session holds the old key, so it must not outlive it.
+        endAllSessions(this, 'password_changed');
       });
     } catch (e) {
+      // Rolled back, also when the COMMIT itself failed (a full disk fills up as the write-ahead log
+      // is written): the file holds the old key, so this process goes on with it.
+      if (this.keys === next) this.keys = previous;
       next.zero();
       throw e;
     } finally {
