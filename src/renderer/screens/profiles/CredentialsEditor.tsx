@@ -88,6 +88,7 @@ export function CredentialsEditor({
                 invalid={Boolean(rowErr?.value)}
                 describedBy={rowErr?.value?.message ? `${listId}-value-${i}-err` : undefined}
                 register={form.register(`rows.${i}.value`)}
+                onPaste={paste.onValuePaste}
               />
               <RowError error={rowErr?.value} id={`${listId}-value-${i}-err`} />
             </div>

@@ -3,7 +3,7 @@
 import { useId, useState } from 'react';
 import type { ClipboardEvent } from 'react';
 import { useApi } from '../../api';
-import { looksLikeDotenv } from '../../lib/dotenv';
+import { isDotenvBlock, looksLikeDotenv } from '../../lib/dotenv';
 
 export interface DotenvPaste {
   open: boolean;
@@ -16,6 +16,12 @@ export interface DotenvPaste {
   fill: (text: string) => Promise<boolean>;
   /** For a key input: a pasted .env block fills the rows instead of landing in the key. */
   onKeyPaste: (e: ClipboardEvent<HTMLInputElement>) => void;
+  /** For a value input: a pasted .env block is held (in memory only) and the form offers to fill rows from it. */
+  onValuePaste: (e: ClipboardEvent<HTMLInputElement>) => void;
+  /** A .env block pasted into a value field, waiting for the person's answer. */
+  held: boolean;
+  fillHeld: () => void;
+  dropHeld: () => void;
 }
 
 export function useDotenvPaste(onEntries: (entries: readonly { key: string; value: string }[]) => void): DotenvPaste {
@@ -23,6 +29,7 @@ export function useDotenvPaste(onEntries: (entries: readonly { key: string; valu
   const [open, setOpen] = useState(false);
   const [text, setText] = useState('');
   const [note, setNote] = useState<string | null>(null);
+  const [held, setHeld] = useState<string | null>(null);
 
   const fill = async (pasted: string) => {
     const read = await api.dotenvRead({ text: pasted }).catch((e: unknown) => {
@@ -50,7 +57,35 @@ export function useDotenvPaste(onEntries: (entries: readonly { key: string; valu
     void fill(pasted);
   };
 
-  return { open, toggle: () => setOpen((o) => !o), close: () => setOpen(false), text, setText, note, fill, onKeyPaste };
+  const onValuePaste = (e: ClipboardEvent<HTMLInputElement>) => {
+    const pasted = e.clipboardData.getData('text');
+    if (!isDotenvBlock(pasted)) return;
+    e.preventDefault();
+    setNote(null);
+    setHeld(pasted);
+  };
+
+  return {
+    open,
+    toggle: () => setOpen((o) => !o),
+    close: () => setOpen(false),
+    text,
+    setText,
+    note,
+    fill,
+    onKeyPaste,
+    onValuePaste,
+    held: held !== null,
+    fillHeld: () => {
+      if (held === null) return;
+      setHeld(null);
+      void fill(held);
+    },
+    dropHeld: () => {
+      setHeld(null);
+      setNote('Nothing was pasted.');
+    },
+  };
 }
 
 /** The paste box (while open) and the note on the last fill. */
@@ -75,6 +110,19 @@ export function DotenvPastePanel({ paste }: { paste: DotenvPaste }) {
               }}
             >
               Fill rows
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {paste.held ? (
+        <div className="callout callout-warning small" role="group" aria-label="Pasted .env lines">
+          <p role="status">You pasted several KEY=VALUE lines into a value, which keeps one line. Fill a row for each line instead?</p>
+          <div className="row-actions">
+            <button type="button" className="secondary" onClick={paste.fillHeld}>
+              Fill rows from the pasted lines
+            </button>
+            <button type="button" className="ghost" onClick={paste.dropHeld}>
+              Don't paste
             </button>
           </div>
         </div>

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { ClipboardEvent } from 'react';
 import type { UseFormRegisterReturn } from 'react-hook-form';
 import { useApi } from '../../api';
 import { ErrorNote } from '../../ui/kit';
@@ -19,6 +20,7 @@ export function ValueInput({
   invalid,
   describedBy,
   register,
+  onPaste,
 }: {
   index: number;
   profileId: string | undefined;
@@ -30,6 +32,7 @@ export function ValueInput({
   /** The id of the row's error about this value, if any. */
   describedBy?: string | undefined;
   register: UseFormRegisterReturn;
+  onPaste?: (e: ClipboardEvent<HTMLInputElement>) => void;
 }) {
   const api = useApi();
   const reveal = useReveal(async () => (await api.profileReveal({ ref: profileId as string, key: keyName })).value);
@@ -52,6 +55,7 @@ export function ValueInput({
           aria-invalid={invalid}
           aria-describedby={describedBy}
           {...register}
+          onPaste={onPaste}
         />
         {saved ? (
           <button
