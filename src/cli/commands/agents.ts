@@ -203,8 +203,14 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
     .option('--force', 'restore even if the file changed since it was wrapped (those changes are lost)')
     .action(async (file: string, opts: { force?: boolean }) => {
       // The vault's record of the wrap says which file to write and which backup to trust.
-      await withVault(globals(), (vault) => restoreWrapped(file, vault.wrappedConfigs, { force: opts.force ?? false }));
-      say(`Restored ${file}\n`);
+      const done = await withVault(globals(), (vault) => restoreWrapped(file, vault.wrappedConfigs, { force: opts.force ?? false }));
+      if (done === 'unfinished') {
+        say(
+          `${file} was never wrapped: the wrap stopped before writing it. Its backup and the vault's record of the wrap are removed; the file is as it was.\n`,
+        );
+      } else {
+        say(`Restored ${file}\n`);
+      }
     });
 
   program

@@ -217,13 +217,28 @@ const notBackup = (backup: string) =>
 /**
  * Puts the backup back byte for byte, into the file the wrap wrote, from the backup it wrote (both
  * as the vault recorded them); refuses if the file changed since the wrap, unless `force`. A wrap
- * made before wraps were recorded is put back as before, unless a link is involved.
+ * made before wraps were recorded is put back as before, unless a link is involved. A wrap that
+ * stopped before it wrote the file (killed after its record, or after its backup) is 'unfinished':
+ * the file is the original, so only the backup and the record go.
  */
-export async function restoreWrapped(file: string, wraps: WrapRecords, options: { force?: boolean } = {}): Promise<void> {
+export async function restoreWrapped(file: string, wraps: WrapRecords, options: { force?: boolean } = {}): Promise<'restored' | 'unfinished'> {
   const backup = backupOf(file);
-  if (!existsSync(backup)) throw new KeyholdError('NotFound', `No backup ${backup}: this file was not wrapped by Keyhold.`);
-  if (lstatSync(backup).isSymbolicLink()) throw notBackup(backup);
   const record = wraps.get(resolve(file));
+  if (!existsSync(backup)) {
+    if (record === null || record === 'damaged') throw new KeyholdError('NotFound', `No backup ${backup}: this file was not wrapped by Keyhold.`);
+    // The record is written before the backup: a wrap stopped between the two (killed, the folder
+    // read-only) left the file as it was.
+    if (resolve(configTarget(file)) === record.target && existsSync(record.target) && sha256(readFileSync(record.target)) === record.backupSha256) {
+      wraps.forget(resolve(file));
+      return 'unfinished';
+    }
+    throw new KeyholdError(
+      'NotFound',
+      `${backup}, the backup of the wrap of ${file}, is gone (deleted or moved), so Keyhold cannot put the file back. Nothing was restored: ` +
+        "the secrets the wrap moved are still in the vault, in the profiles named after --profile in the wrapped servers' commands; put them back in the file by hand.",
+    );
+  }
+  if (lstatSync(backup).isSymbolicLink()) throw notBackup(backup);
   if (record === 'damaged') throw new KeyholdError('Damaged', `The vault's record of the wrap of ${file} is damaged; put the backup back by hand.`);
   const target = record?.target ?? file;
   const saved = readFileSync(backup);
@@ -246,6 +261,12 @@ export async function restoreWrapped(file: string, wraps: WrapRecords, options: 
     if (sha256(saved) !== record.backupSha256) throw notBackup(backup);
   }
   const current = existsSync(target) ? readFileSync(target) : null;
+  if (record !== null && current?.equals(saved) === true) {
+    // The wrap stopped after its backup, before the file (killed): the file is the original still.
+    unlinkSync(backup);
+    wraps.forget(resolve(file));
+    return 'unfinished';
+  }
   const expected = record?.wrappedSha256 ?? (existsSync(stampOf(file)) ? readFileSync(stampOf(file), 'utf8').trim() : '');
   if (!options.force && expected !== sha256(current ?? Buffer.alloc(0))) {
     throw new KeyholdError('Conflict', `${file} changed since it was wrapped; restoring the backup would lose those changes.`, { field: 'restoreChanged' });
@@ -267,4 +288,5 @@ export async function restoreWrapped(file: string, wraps: WrapRecords, options: 
   unlinkSync(backup);
   rmSync(stampOf(file), { force: true });
   if (record !== null) wraps.forget(resolve(file));
+  return 'restored';
 }
