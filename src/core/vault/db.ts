@@ -99,9 +99,53 @@ function storing<T>(db: Database.Database, fn: () => T): T {
 
 const exists = (dir: string) => new KeyholdError('VaultExists', `A vault already exists in ${dir}.`);
 
-/** Refuses a place that holds a vault: `init` asks this before it asks for a password, and creating a vault asks again. */
+/**
+ * A vault whose creation stopped before its key was stored (`init` killed while it derived the
+ * key, the slow part, or the disk failed): it holds nothing. Told apart from a vault whose header
+ * was removed, which holds items and stays "tampered".
+ */
+const unfinished = (dir: string) =>
+  new KeyholdError(
+    'NotAVault',
+    `The vault in ${dir} was never finished: its creation was interrupted (or is still under way in another Keyhold process) before its key was stored, so it holds nothing. Remove its files (${DB_FILES.join(', ')}) and create the vault again.`,
+  );
+
+/** Whether a database holds no vault header and nothing else: a vault's schema, or none yet, and no rows. */
+function holdsNothing(db: Database.Database): boolean {
+  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'").pluck().all() as string[];
+  // Another program's database is not a vault at all (NotAVault's own words say so).
+  if (tables.length > 0 && !tables.includes('vault_meta')) return false;
+  return tables.every((table) => db.prepare(`SELECT 1 FROM "${table.replaceAll('"', '""')}" LIMIT 1`).get() === undefined);
+}
+
+/** Whether the vault file is empty, with no write-ahead log holding its first pages: made, then killed before SQLite wrote to it. */
+function emptyFile(dir: string): boolean {
+  const size = (file: string) => statSync(join(dir, file), { throwIfNoEntry: false })?.size ?? 0;
+  return size(DB_FILE) === 0 && size(`${DB_FILE}-wal`) === 0;
+}
+
+/** Whether the vault in `dir` was begun and never finished (see unfinished); false when it cannot be told. */
+function isUnfinished(dir: string): boolean {
+  if (emptyFile(dir)) return true;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(dbPath(dir), withBinding({ readonly: true, fileMustExist: true }));
+    return holdsNothing(db);
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Refuses a place that holds a vault, or that cannot hold one: `init` and the window ask this
+ * before they ask for a password. A vault begun and never finished is named as such, with what to
+ * do. (Creating a vault asks again, and there any file of that name is "a vault already exists":
+ * it may be another `init`'s, still under way.)
+ */
 export function refuseExistingVault(dir: string): void {
-  if (existsSync(dbPath(dir))) throw exists(dir);
+  if (existsSync(dbPath(dir))) throw isUnfinished(dir) ? unfinished(dir) : exists(dir);
 }
 
 function removeIfEmpty(dir: string): void {
@@ -167,7 +211,7 @@ export function createDatabase(dir: string): Database.Database {
   try {
     for (let attempt = 1; fd === undefined; attempt++) {
       newDir = mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined || newDir;
-      refuseExistingVault(dir);
+      if (existsSync(dbPath(dir))) throw exists(dir);
       try {
         // Created here, exclusively, so it is 0600 from its first byte; SQLite gives -wal and -shm the same mode.
         fd = openSync(dbPath(dir), 'wx', 0o600);
@@ -208,6 +252,7 @@ export function openDatabase(dir: string, options: { readonly?: boolean } = {}):
   if (!existsSync(file)) {
     throw new KeyholdError('VaultNotFound', `No vault found in ${dir}.`, { field: 'noVault' });
   }
+  if (emptyFile(dir)) throw unfinished(dir);
   try {
     return openChecked(dir, options, false);
   } catch (e) {
@@ -240,6 +285,8 @@ function openChecked(dir: string, options: { readonly?: boolean }, exclusive: bo
     configure(db);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw CORRUPT(dir);
+    // Before migrating, which would write to it.
+    if (holdsNothing(db)) throw unfinished(dir);
     const hasMeta = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'vault_meta'").get();
     if (!hasMeta) {
       throw new KeyholdError('NotAVault', `${file} is an SQLite database but not a Keyhold vault.`);
