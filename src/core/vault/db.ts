@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, rmdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KeyholdError } from '../../shared/errors';
 import { FORMAT_VERSION, formatVersion, migrate } from './migrations';
@@ -99,6 +99,12 @@ function storing<T>(db: Database.Database, fn: () => T): T {
 
 const exists = (dir: string) => new KeyholdError('VaultExists', `A vault already exists in ${dir}.`);
 
+const notAFolder = (dir: string) =>
+  new KeyholdError(
+    'NotAVault',
+    `No vault can be made in ${dir}: it is not a folder (a file, a device or a broken link, or a path through a file). Name a folder; one that does not exist yet is made.`,
+  );
+
 /**
  * A vault whose creation stopped before its key was stored (`init` killed while it derived the
  * key, the slow part, or the disk failed): it holds nothing. Told apart from a vault whose header
@@ -138,6 +144,19 @@ function isUnfinished(dir: string): boolean {
   }
 }
 
+/** Refuses a path that is there and is not a folder (following links), or leads through a file. */
+function refuseNotAFolder(dir: string): void {
+  let isFolder: boolean;
+  try {
+    // A link to nothing is not a folder to make either: mkdir would say it exists.
+    isFolder = statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? !lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink();
+  } catch (e) {
+    if ((e as { code?: unknown } | null)?.code === 'ENOTDIR') throw notAFolder(dir);
+    throw e;
+  }
+  if (!isFolder) throw notAFolder(dir);
+}
+
 /**
  * Refuses a place that holds a vault, or that cannot hold one: `init` and the window ask this
  * before they ask for a password. A vault begun and never finished is named as such, with what to
@@ -145,6 +164,7 @@ function isUnfinished(dir: string): boolean {
  * it may be another `init`'s, still under way.)
  */
 export function refuseExistingVault(dir: string): void {
+  refuseNotAFolder(dir);
   if (existsSync(dbPath(dir))) throw isUnfinished(dir) ? unfinished(dir) : exists(dir);
 }
 
@@ -210,7 +230,14 @@ export function createDatabase(dir: string): Database.Database {
   let db: Database.Database | undefined;
   try {
     for (let attempt = 1; fd === undefined; attempt++) {
-      newDir = mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined || newDir;
+      refuseNotAFolder(dir);
+      try {
+        newDir = mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined || newDir;
+      } catch (e) {
+        // A broken link, or a file on the way: not "a vault already exists".
+        const code = (e as { code?: unknown } | null)?.code;
+        throw code === 'EEXIST' || code === 'ENOTDIR' ? notAFolder(dir) : e;
+      }
       if (existsSync(dbPath(dir))) throw exists(dir);
       try {
         // Created here, exclusively, so it is 0600 from its first byte; SQLite gives -wal and -shm the same mode.
@@ -248,7 +275,8 @@ const CORRUPT = (dir: string) =>
 export function openDatabase(dir: string, options: { readonly?: boolean } = {}): Database.Database {
   const file = dbPath(dir);
   if (!existsSync(dir)) throw new KeyholdError('VaultNotFound', `No vault found: ${dir} does not exist.`, { field: 'noVault' });
-  if (!statSync(dir).isDirectory()) throw new KeyholdError('VaultNotFound', `No vault found: ${dir} is not a folder.`, { field: 'noVault' });
+  // No hint to create one: no vault can be made there either.
+  if (!statSync(dir).isDirectory()) throw new KeyholdError('VaultNotFound', `No vault found: ${dir} is not a folder.`);
   if (!existsSync(file)) {
     throw new KeyholdError('VaultNotFound', `No vault found in ${dir}.`, { field: 'noVault' });
   }
