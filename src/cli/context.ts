@@ -1,4 +1,5 @@
 import { Vault } from '../core/vault/vault';
+import { KeyholdError } from '../shared/errors';
 import { vaultDir } from '../core/paths';
 import { permissionProblem } from '../core/vault/permissions';
 import { snapshotReader, vaultItems, type ItemReader } from '../core/vault/session-items';
@@ -11,6 +12,9 @@ export interface GlobalOptions {
 
 /** The vault directory: --vault, else KEYHOLD_VAULT from the command's environment, else the default. */
 export function vaultPath(globals: GlobalOptions): string {
+  // `--vault "$DIR"` with DIR unset: not the default vault, silently.
+  if (globals.vault === '')
+    throw new KeyholdError('BadInput', '--vault was given an empty folder name: name the vault folder, or leave --vault out for the default one.');
   return vaultDir(globals.vault, env());
 }
 
