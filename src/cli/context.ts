@@ -1,7 +1,7 @@
 import { Vault } from '../core/vault/vault';
 import { KeyholdError } from '../shared/errors';
 import { vaultDir } from '../core/paths';
-import { permissionProblem } from '../core/vault/permissions';
+import { modeProblem, ownerProblem } from '../core/vault/permissions';
 import { snapshotReader, vaultItems, type ItemReader } from '../core/vault/session-items';
 import { openSession, SESSION_ENV, unlockWithSession } from '../core/vault/sessions';
 import { env, envValue, readPassword, sayErr } from './io';
@@ -33,10 +33,16 @@ function openVault(globals: GlobalOptions): Vault {
     if (!said.has(message)) sayErr(`keyhold: warning: ${message}\n`);
     said.add(message);
   });
-  // A warning, as ssh and gpg give one: standard output and the exit code stay the command's own.
-  const exposed = permissionProblem(dir);
-  if (exposed !== null) sayErr(`keyhold: warning: ${exposed} Fix it with "chmod go-rwx" on it.\n`);
+  warnIfExposed(dir);
   return vault;
+}
+
+/** Warns when other users can get at the vault's files, as ssh and gpg do: standard output and the exit code stay the command's own. */
+export function warnIfExposed(dir: string): void {
+  const modes = modeProblem(dir);
+  if (modes !== null) sayErr(`keyhold: warning: ${modes} Fix it with "chmod go-rwx" on it.\n`);
+  const owner = ownerProblem(dir);
+  if (owner !== null) sayErr(`keyhold: warning: ${owner}\n`);
 }
 
 /**

@@ -7,7 +7,7 @@ import { Vault } from '../../core/vault/vault';
 import type { DoctorReport } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
 import { checkNewPassword } from '../../shared/password-strength';
-import { sessionToken, unlock, vaultPath, withVault, type GlobalOptions } from '../context';
+import { sessionToken, unlock, vaultPath, warnIfExposed, withVault, type GlobalOptions } from '../context';
 import { EXIT } from '../exit-codes';
 import { wholeNumber } from '../parse';
 import {
@@ -102,6 +102,8 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
       const vault = await Vault.create(dir, password, kdf ? { kdf } : {});
       const status = vault.status();
       vault.close();
+      // A folder that was there already keeps its modes and owner: said now, not first at the next command.
+      warnIfExposed(dir);
       if (opts.json) printJson(status);
       else {
         say(`Created vault ${status.vaultId} in ${dir}\n`);
