@@ -192,11 +192,18 @@ export class Vault {
     try {
       // Dropping the index saves its encrypted snapshot, so it needs the key one last time.
       this.profiles.dropIndex();
+    } catch (e) {
+      // Another process changed the password meanwhile: cells() forgot the key (and told the
+      // listeners), so nothing was saved under it, and locking is done.
+      if (this.keys === null && e instanceof KeyholdError && e.code === 'VaultLocked') return;
+      throw e;
     } finally {
-      this.agents.dropIndex();
-      this.keys.zero();
-      this.keys = null;
-      this.keyStamp = null;
+      if (this.keys !== null) {
+        this.agents.dropIndex();
+        this.keys.zero();
+        this.keys = null;
+        this.keyStamp = null;
+      }
     }
     for (const listener of this.lockListeners) listener();
   }
@@ -251,7 +258,10 @@ export class Vault {
   }
 
   close(): void {
-    this.lock();
-    this.db.close();
+    try {
+      this.lock();
+    } finally {
+      this.db.close();
+    }
   }
 }
