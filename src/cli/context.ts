@@ -4,7 +4,7 @@ import { vaultDir } from '../core/paths';
 import { modeProblem, ownerProblem } from '../core/vault/permissions';
 import { snapshotReader, vaultItems, type ItemReader } from '../core/vault/session-items';
 import { openSession, SESSION_ENV, unlockWithSession } from '../core/vault/sessions';
-import { env, envValue, readPassword, sayErr } from './io';
+import { cleanField, env, envValue, readPassword, sayErr } from './io';
 
 export interface GlobalOptions {
   vault?: string;
@@ -40,9 +40,10 @@ function openVault(globals: GlobalOptions): Vault {
 /** Warns when other users can get at the vault's files, as ssh and gpg do: standard output and the exit code stay the command's own. */
 export function warnIfExposed(dir: string): void {
   const modes = modeProblem(dir);
-  if (modes !== null) sayErr(`keyhold: warning: ${modes} Fix it with "chmod go-rwx" on it.\n`);
+  // Each on one line, whatever the path holds.
+  if (modes !== null) sayErr(`keyhold: warning: ${cleanField(modes)} Fix it with "chmod go-rwx" on it.\n`);
   const owner = ownerProblem(dir);
-  if (owner !== null) sayErr(`keyhold: warning: ${owner}\n`);
+  if (owner !== null) sayErr(`keyhold: warning: ${cleanField(owner)}\n`);
 }
 
 /**

@@ -53,9 +53,9 @@ async function readSalvagePassphrase(): Promise<string> {
 
 function printDoctor(r: Partial<DoctorReport> & Pick<DoctorReport, 'ok' | 'database' | 'header' | 'files'>): void {
   const lines = [
-    `Database:     ${r.database.ok ? 'ok' : r.database.problem}`,
-    `Header:       ${r.header.ok ? 'ok' : r.header.problem}`,
-    `Files:        ${r.files.ok ? 'ok' : r.files.problem}`,
+    `Database:     ${r.database.ok ? 'ok' : f(r.database.problem ?? '')}`,
+    `Header:       ${r.header.ok ? 'ok' : f(r.header.problem ?? '')}`,
+    `Files:        ${r.files.ok ? 'ok' : f(r.files.problem ?? '')}`,
   ];
   if (r.audit) {
     lines.push(`Audit chain:  ${r.audit.ok ? `ok (${r.audit.entries} entries)` : `BROKEN after ${r.audit.entries} good entries: ${r.audit.problem}`}`);
@@ -106,7 +106,8 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
       warnIfExposed(dir);
       if (opts.json) printJson(status);
       else {
-        say(`Created vault ${status.vaultId} in ${dir}\n`);
+        // A path may hold a line break (or a terminal escape): shown escaped, on one line.
+        say(`Created vault ${status.vaultId} in ${f(dir)}\n`);
         err('Keep your master password safe: it cannot be recovered, and without it the vault cannot be opened.\n');
       }
     });
@@ -173,7 +174,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
         printDoctor(report);
         if (salvaged) {
           say(
-            `Salvaged ${salvaged.profiles} profiles and ${salvaged.byokKeys} BYOK keys (with their Kura tokens) to ${opts.salvage}; open it with "keyhold import --passphrase-stdin" or age -d.\n`,
+            `Salvaged ${salvaged.profiles} profiles and ${salvaged.byokKeys} BYOK keys (with their Kura tokens) to ${f(opts.salvage ?? '')}; open it with "keyhold import --passphrase-stdin" or age -d.\n`,
           );
           if (salvaged.trashedLeftOut > 0) {
             sayErr(
