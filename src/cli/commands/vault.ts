@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkKdfFloor, KDF_FLOOR, KDF_PRESETS, type KdfParams } from '../../core/crypto/kdf';
 import { exportToFile } from '../../core/share/exchange';
+import { refuseExisting } from '../../core/share/export';
 import { refuseExistingVault } from '../../core/vault/db';
 import { examine, examineLocked } from '../../core/vault/doctor';
 import { Vault } from '../../core/vault/vault';
@@ -141,8 +142,15 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
     .option('--json', 'print the report as JSON')
     .action(async (opts: { salvage?: string; weakPassword?: boolean; json?: boolean }) => {
       const vault = Vault.open(vaultPath(globals()));
+      try {
+        // A taken name is said before the master password and the passphrase (twice) are asked for.
+        if (opts.salvage !== undefined) await refuseExisting(opts.salvage);
+      } catch (e) {
+        vault.close();
+        throw e;
+      }
       let report: DoctorReport | (Pick<DoctorReport, 'ok' | 'database' | 'header' | 'files'> & Partial<DoctorReport>);
-      let salvaged: { profiles: number; byokKeys: number; trashedLeftOut: number } | null = null;
+      let salvaged: { profiles: number; byokKeys: number; trashedLeftOut: number; signer: string } | null = null;
       try {
         const locked = examineLocked(vault);
         if (!locked.header.ok) {
@@ -163,7 +171,7 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
             });
             // A bundle holds one item per name, and the trash may hold a name in use again: trashed
             // items (their Kura tokens too) stay out, and the person is told how many.
-            salvaged = { profiles: summary.profiles, byokKeys: summary.byokKeys, trashedLeftOut: vault.trash.list().length };
+            salvaged = { profiles: summary.profiles, byokKeys: summary.byokKeys, trashedLeftOut: vault.trash.list().length, signer: summary.signer };
           }
         }
       } finally {
@@ -174,7 +182,8 @@ export function registerVaultCommands(program: Command, globals: () => GlobalOpt
         printDoctor(report);
         if (salvaged) {
           say(
-            `Salvaged ${salvaged.profiles} profiles and ${salvaged.byokKeys} BYOK keys (with their Kura tokens) to ${f(opts.salvage ?? '')}; open it with "keyhold import --passphrase-stdin" or age -d.\n`,
+            `Salvaged ${salvaged.profiles} profiles and ${salvaged.byokKeys} BYOK keys (with their Kura tokens) to ${f(opts.salvage ?? '')}, signed by this vault (fingerprint ${salvaged.signer}); open it with "keyhold import --passphrase-stdin" or age -d.\n` +
+              `A vault made since (not a backup of this one) does not know this vault's key: there, check that import shows the same fingerprint, and add --trust-signer.\n`,
           );
           if (salvaged.trashedLeftOut > 0) {
             sayErr(

@@ -200,7 +200,8 @@ export async function sealExport(vault: Vault, options: ExportOptions): Promise<
   };
 }
 
-async function refuseExisting(path: string): Promise<void> {
+/** Refuses a path an export may not be written to (taken, a folder, a device): exportToFile asks it first; a caller may ask before its own questions. */
+export async function refuseExisting(path: string): Promise<void> {
   // The shared write's own messages offer standard output, where an export never goes.
   if (path === '') throw new KeyholdError('BadInput', 'The file to export to has an empty name: name the new file to write.', { field: 'out' });
   const taken = await lstat(path).catch(() => null);
