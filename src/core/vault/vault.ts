@@ -17,6 +17,19 @@ import { Trash } from './trash';
 import { TrustedFiles } from './trusted-files';
 import { WrappedConfigs } from './wrapped-configs';
 
+/**
+ * Refuses a new master password holding a line break: a prompt ends at one, so such a password can
+ * never be typed, only given from the environment (`$(cat file)` keeps the CR of a Windows file).
+ */
+function refuseUntypable(password: string): void {
+  if (/[\r\n]/.test(password)) {
+    throw new KeyholdError(
+      'BadInput',
+      'The new master password holds a line break (CR or LF, as text from a file often ends with): no prompt could ever take it. Nothing was changed.',
+    );
+  }
+}
+
 export interface VaultOptions {
   now?: () => number;
 }
@@ -67,6 +80,7 @@ export class Vault {
 
   static async create(dir: string, password: string, options: VaultOptions & { kdf?: KdfParams } = {}): Promise<Vault> {
     parseInput(MasterPassword, password);
+    refuseUntypable(password);
     const now = options.now ?? Date.now;
     const db = createDatabase(dir);
     try {
@@ -223,6 +237,7 @@ export class Vault {
   async changePassword(oldPassword: string, newPassword: string, kdf?: KdfParams): Promise<{ cells: number }> {
     const previous = this.cells();
     parseInput(MasterPassword, newPassword);
+    refuseUntypable(newPassword);
     const header = readHeader(this.db);
     (await unwrapVaultKey(header, oldPassword)).fill(0);
     const newKey = randomBytes(32);
