@@ -4,13 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backupOf, planWrap, restoreWrapped, writeWrapped } from '../../src/core/agents';
 import { lookalike } from '../helpers/lookalike';
 import { tempDir } from '../helpers/vault';
-import type { WrapRecord, WrapRecords } from '../../src/core/vault/wrapped-configs';
+import { memoryWrapRecords as records } from '../helpers/wrap-records';
 
 /** The vault's records of wraps, in memory: these cases are about the files. */
-function records(): WrapRecords {
-  const kept = new Map<string, WrapRecord>();
-  return { get: (path) => kept.get(path) ?? null, record: (r) => void kept.set(r.path, r), forget: (path) => void kept.delete(path) };
-}
 const wraps = records();
 
 /**

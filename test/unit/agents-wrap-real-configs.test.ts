@@ -2,7 +2,7 @@ import { chmodSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planWrap, restoreWrapped, writeWrapped, type WrapOptions } from '../../src/core/agents';
-import type { WrapRecord, WrapRecords } from '../../src/core/vault/wrapped-configs';
+import { memoryWrapRecords as records } from '../helpers/wrap-records';
 import { lookalike } from '../helpers/lookalike';
 import { tempDir } from '../helpers/vault';
 
@@ -172,11 +172,6 @@ describe('docker run -e NAME=value', () => {
     expect(plan.left).toEqual([{ line: 7, where: 'mcpServers.pg.args[1]', label: 'Password in URL' }]);
   });
 });
-
-function records(): WrapRecords {
-  const kept = new Map<string, WrapRecord>();
-  return { get: (path) => kept.get(path) ?? null, record: (r) => void kept.set(r.path, r), forget: (path) => void kept.delete(path) };
-}
 
 describe('permissions', () => {
   let t: ReturnType<typeof tempDir>;

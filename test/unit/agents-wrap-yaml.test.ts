@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { formatOfConfig, planWrap, restoreWrapped, wrapDiff, writeWrapped, type WrapOptions } from '../../src/core/agents';
-import type { WrapRecord, WrapRecords } from '../../src/core/vault/wrapped-configs';
+import { memoryWrapRecords as records } from '../helpers/wrap-records';
 import { KeyholdError } from '../../src/shared/errors';
 import { lookalike, randomChars } from '../helpers/lookalike';
 import { tempDir } from '../helpers/vault';
@@ -280,11 +280,6 @@ describe('YAML a wrap refuses, changing nothing and quoting no value', () => {
     );
   });
 });
-
-function records(): WrapRecords {
-  const kept = new Map<string, WrapRecord>();
-  return { get: (path) => kept.get(path) ?? null, record: (r) => void kept.set(r.path, r), forget: (path) => void kept.delete(path) };
-}
 
 describe('wrap and unwrap', () => {
   let t: ReturnType<typeof tempDir>;

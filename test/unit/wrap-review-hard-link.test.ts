@@ -3,18 +3,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backupOf, planWrap, writeWrapped } from '../../src/core/agents';
 import { KeyholdError } from '../../src/shared/errors';
-import type { WrapRecord, WrapRecords } from '../../src/core/vault/wrapped-configs';
+import { memoryWrapRecords as records } from '../helpers/wrap-records';
 import { lookalike } from '../helpers/lookalike';
 import { tempDir } from '../helpers/vault';
 
 // A config with a second name (a hard link: dotfiles put in place with `ln`) was wrapped by
 // renaming the new text over this name: the other name kept the file with the secret, while the
 // wrap said it had moved to the vault.
-
-function records(): WrapRecords & { kept: Map<string, WrapRecord> } {
-  const kept = new Map<string, WrapRecord>();
-  return { kept, get: (path) => kept.get(path) ?? null, record: (r) => void kept.set(r.path, r), forget: (path) => void kept.delete(path) };
-}
 
 const token = lookalike.github();
 const config = JSON.stringify({ mcpServers: { gh: { command: 'npx', args: ['-y', 'gh'], env: { GITHUB_TOKEN: token } } } }, null, 2);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backupOf, planWrap, restoreWrapped, writeWrapped } from '../../src/core/agents';
 import { KeyholdError } from '../../src/shared/errors';
-import type { WrapRecord, WrapRecords } from '../../src/core/vault/wrapped-configs';
+import { memoryWrapRecords as records } from '../helpers/wrap-records';
 import { lookalike } from '../helpers/lookalike';
 import { tempDir } from '../helpers/vault';
 
@@ -12,11 +12,6 @@ import { tempDir } from '../helpers/vault';
 // steps, it left the file as it was; an unwrap then said "changed since it was wrapped; restoring
 // the backup would lose those changes" (the file was the backup itself), or "this file was not
 // wrapped by Keyhold" while the vault held a record of its wrap.
-
-function records(): WrapRecords & { kept: Map<string, WrapRecord> } {
-  const kept = new Map<string, WrapRecord>();
-  return { kept, get: (path) => kept.get(path) ?? null, record: (r) => void kept.set(r.path, r), forget: (path) => void kept.delete(path) };
-}
 
 const token = lookalike.github();
 const config = JSON.stringify({ mcpServers: { gh: { command: 'npx', args: ['-y', 'gh'], env: { GITHUB_TOKEN: token } } } }, null, 2);
