@@ -9,6 +9,13 @@ import { EXIT } from '../exit-codes';
 import { SET_REMOTE } from '../set-remote';
 import { cleanField as f, printJson, printTable, readStdinSecret, say, setExitCode, warnDamaged } from '../io';
 
+/** The connection a command names: `kura` or `backside`. */
+function remoteKind(text: string): RemoteKind {
+  const kind = RemoteKind.safeParse(text);
+  if (!kind.success) throw new KeyholdError('BadInput', `Unknown connection "${text}": use "kura" or "backside".`);
+  return kind.data;
+}
+
 export function registerRemoteCommands(program: Command, globals: () => GlobalOptions): void {
   const remote = program.command('remote');
 
@@ -21,17 +28,14 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
     .option('--token-stdin', 'Backside: read the bearer token from standard input')
     .option('--json', 'print the result as JSON')
     .action(async (kindText: string, opts: { url: string; apiKeyStdin?: boolean; tokenStdin?: boolean; json?: boolean }) => {
-      const kind = RemoteKind.safeParse(kindText);
-      if (!kind.success) throw new KeyholdError('BadInput', `Unknown connection "${kindText}": use "kura" or "backside".`);
-      if (kind.data === 'kura' && opts.tokenStdin) throw new KeyholdError('BadInput', 'Kura uses an API key: use --api-key-stdin.');
-      if (kind.data === 'backside' && opts.apiKeyStdin) throw new KeyholdError('BadInput', 'Backside uses a bearer token: use --token-stdin.');
-      const what = kind.data === 'kura' ? 'The Kura API key' : 'The Backside token';
+      const kind = remoteKind(kindText);
+      if (kind === 'kura' && opts.tokenStdin) throw new KeyholdError('BadInput', 'Kura uses an API key: use --api-key-stdin.');
+      if (kind === 'backside' && opts.apiKeyStdin) throw new KeyholdError('BadInput', 'Backside uses a bearer token: use --token-stdin.');
+      const what = kind === 'kura' ? 'The Kura API key' : 'The Backside token';
       const credential = opts.apiKeyStdin || opts.tokenStdin ? readStdinSecret(what) : undefined;
       // Said here: the vault's "may not be empty" would point at the very flag that was given.
       if (credential === '') throw new KeyholdError('BadInput', `${what} read from standard input is empty: nothing was changed.`);
-      const summary = await withVault(globals(), (vault) =>
-        vault.remotes.set({ kind: kind.data, url: opts.url, ...(credential === undefined ? {} : { credential }) }),
-      );
+      const summary = await withVault(globals(), (vault) => vault.remotes.set({ kind, url: opts.url, ...(credential === undefined ? {} : { credential }) }));
       if (opts.json) printJson(summary);
       else say(`${summary.kind} connection set to ${f(summary.url)}${summary.hasCredential ? '' : ' (no credential yet)'}\n`);
     });
@@ -42,18 +46,17 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
     .argument('<kind>', 'kura or backside')
     .option('--json', 'print the remaining connections as JSON')
     .action(async (kindText: string, opts: { json?: boolean }) => {
-      const kind = RemoteKind.safeParse(kindText);
-      if (!kind.success) throw new KeyholdError('BadInput', `Unknown connection "${kindText}": use "kura" or "backside".`);
+      const kind = remoteKind(kindText);
       const { list, waiting } = await withVault(globals(), (vault) => {
-        vault.remotes.remove(kind.data);
+        vault.remotes.remove(kind);
         // Pending items stay queued, and go once a connection is set again.
-        return { list: vault.remotes.list(), waiting: syncStatus(vault).counts[kind.data === 'kura' ? 'profile' : 'byok'].pending };
+        return { list: vault.remotes.list(), waiting: syncStatus(vault).counts[kind === 'kura' ? 'profile' : 'byok'].pending };
       });
       if (opts.json) printJson(list);
       else {
-        const items = kind.data === 'kura' ? 'profile' : 'BYOK key';
-        say(`${kind.data} connection removed (nothing was removed from ${REMOTE_LABEL[kind.data]}).\n`);
-        if (waiting > 0) say(`${waiting} pending ${items}${waiting === 1 ? '' : 's'} wait here until you connect again with "${SET_REMOTE[kind.data]}".\n`);
+        const items = kind === 'kura' ? 'profile' : 'BYOK key';
+        say(`${kind} connection removed (nothing was removed from ${REMOTE_LABEL[kind]}).\n`);
+        if (waiting > 0) say(`${waiting} pending ${items}${waiting === 1 ? '' : 's'} wait here until you connect again with "${SET_REMOTE[kind]}".\n`);
       }
     });
 
@@ -78,9 +81,8 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
     .argument('<kind>', 'kura or backside')
     .option('--json', 'print the result as JSON')
     .action(async (kindText: string, opts: { json?: boolean }) => {
-      const kind = RemoteKind.safeParse(kindText);
-      if (!kind.success) throw new KeyholdError('BadInput', `Unknown connection "${kindText}": use "kura" or "backside".`);
-      const r = await withVault(globals(), (vault) => testRemote(vault, kind.data));
+      const kind = remoteKind(kindText);
+      const r = await withVault(globals(), (vault) => testRemote(vault, kind));
       if (opts.json) printJson(r);
       else {
         const yes = (b: boolean) => (b ? 'yes' : 'no');
@@ -93,7 +95,7 @@ export function registerRemoteCommands(program: Command, globals: () => GlobalOp
             `last verified:        ${verifiedText(r)}`,
             ...(r.paused ? ['sync:                 paused'] : []),
             // Without a credential there is nothing to test: say what to type, as a missing connection does.
-            r.configured ? r.message : `${r.message} Give it with "${SET_REMOTE[kind.data]}".`,
+            r.configured ? r.message : `${r.message} Give it with "${SET_REMOTE[kind]}".`,
           ].join('\n') + '\n',
         );
       }
