@@ -90,6 +90,11 @@ function exportPlan(vault: Vault, only: Set<string> | null, withByok: boolean, i
 
 export function createShareHandlers(deps: ShareDeps): ShareBackend {
   const held = new Map<string, Held>();
+  // Counts the drops (each lock): a call that awaited across one must not keep what it made.
+  let session = 0;
+  const stillOpen = (since: number): void => {
+    if (session !== since) throw gone();
+  };
 
   const dialog = (): FileDialogPort => {
     if (!deps.fileDialog) throw new KeyholdError('BadInput', 'Choosing files needs the desktop app.');
@@ -162,9 +167,12 @@ export function createShareHandlers(deps: ShareDeps): ShareBackend {
 
     shareImportChoose: async () => {
       deps.vault();
+      const since = session;
       const path = await dialog().openFile({ title: 'Open a Keyhold export', filters: FILTERS });
       if (path === null) throw cancelled();
       const bytes = await readBundleFile(path);
+      // Locked while the dialog was open: the choice belonged to the session that ended.
+      stillOpen(since);
       // One import at a time per window: a new file replaces whatever was open.
       held.clear();
       const name = basename(path);
@@ -173,7 +181,10 @@ export function createShareHandlers(deps: ShareDeps): ShareBackend {
     shareImportOpen: async ({ file, passphrase, allowUnsigned }) => {
       const vault = deps.vault();
       const chosen = take(file, 'file');
+      const since = session;
       const opened = await openImport(vault, chosen.bytes, { ...(passphrase === undefined ? {} : { passphrase }), allowUnsigned, fileName: chosen.name });
+      // Locked (and perhaps unlocked again) while decrypting: the decrypted values must not outlive that session.
+      stillOpen(since);
       const first = previewImport(vault, opened, {});
       held.delete(file);
       const handle = newHandle({ kind: 'opened', opened, preview: first });
@@ -204,6 +215,9 @@ export function createShareHandlers(deps: ShareDeps): ShareBackend {
 
   return {
     handlers,
-    drop: () => held.clear(),
+    drop: () => {
+      held.clear();
+      session += 1;
+    },
   };
 }
