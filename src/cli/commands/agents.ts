@@ -128,10 +128,12 @@ export function registerAgentToolCommands(program: Command, globals: () => Globa
         if (outcomes?.some((o) => o.result === 'conflict')) {
           err('Conflicts were left as they are: the vault already holds another value there. Import those by hand.\n');
         }
+        // A file's path (a folder's name) and a reason that quotes one may hold line breaks: one line each, escaped.
         for (const o of outcomes ?? []) {
-          if (o.result === 'refused') sayErr(`Refused ${o.finding.file}:${o.finding.line}: ${o.reason ?? ''} Import it by hand under another name.\n`);
+          if (o.result === 'refused')
+            sayErr(`Refused ${cleanField(o.finding.file)}:${o.finding.line}: ${cleanField(o.reason ?? '')} Import it by hand under another name.\n`);
           else if (o.result === 'conflict' && o.reason !== undefined)
-            sayErr(`Left ${o.finding.file}:${o.finding.line}: ${o.reason} Import it by hand under another name.\n`);
+            sayErr(`Left ${cleanField(o.finding.file)}:${o.finding.line}: ${cleanField(o.reason)} Import it by hand under another name.\n`);
         }
       }
       const remaining = outcomes ? outcomes.filter((o) => o.result === 'conflict' || o.result === 'refused').length : findings.length;
