@@ -85,10 +85,21 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       const apiKey = readStdinSecret('The new API key');
       const result = await withVault(globals(), async (vault) => {
         const current = vault.byok.get(kind);
+        // A local-only key (not Anthropic's) is never sent to Backside, not even to be checked.
+        if (current.localOnly) {
+          throw new KeyholdError(
+            'BadInput',
+            `The ${current.provider} key for "${f(current.kind)}" is local only: Backside checks and stores Anthropic keys only, so it cannot check or push a new one. ` +
+              `Set the new key as a ${current.provider} key instead (the old one stays in history).`,
+            { field: 'provider' },
+          );
+        }
+        // The vault's own rules first (the provider's key shape among them): a key it would refuse is not sent anywhere.
+        vault.byok.check({ kind: current.kind, provider: current.provider, apiKey });
         const engine = new SyncEngine(vault);
         try {
           // Checked before it is stored: a key the provider refuses never replaces a working one.
-          await engine.checkNewKey(apiKey);
+          await engine.checkNewKey(apiKey, current.provider);
           vault.byok.set({ kind: current.kind, provider: current.provider, apiKey });
           const summary = await engine.syncAll({ timeoutMs: seconds * 1000 });
           return { saved: vault.byok.get(kind), summary };
