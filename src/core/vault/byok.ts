@@ -8,6 +8,7 @@ import {
   isLocalOnlyProvider,
   keyHint,
   probeHealth,
+  PROVIDER_KEY_PREFIX,
   type ByokDetail,
   type ByokSummary,
   type ItemVersion,
@@ -146,6 +147,17 @@ export class ByokKeys {
   /** The rules `set` applies to its input, without writing: for checks made before saving. */
   check(raw: ByokInput): z.output<typeof ByokInput> {
     const input = parseInput(ByokInput, raw);
+    // An Anthropic key also starts with OpenAI's "sk-": under another provider it would never reach
+    // Backside and would be injected under that provider's variable.
+    const anthropic = PROVIDER_KEY_PREFIX.anthropic ?? 'sk-ant-';
+    if (input.provider !== 'anthropic' && input.apiKey.startsWith(anthropic)) {
+      throw new KeyholdError(
+        'BadInput',
+        `This is an Anthropic key (it starts with "${anthropic}"), not one of the provider ${input.provider}: set it with the provider anthropic. ` +
+          `Kept as ${input.provider}, it would never be synced, and programs would be given it under the wrong variable.`,
+        { field: 'provider' },
+      );
+    }
     const problem = checkProviderKey(input.provider, input.apiKey);
     if (problem) throw new KeyholdError('BadInput', problem, { field: 'apiKey' });
     return input;
