@@ -49,6 +49,10 @@ export interface ByokSnapshot {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+// What stands for a key rather than being one (a keyhold:// reference, ${VAR}, $VAR, a {{ }} template):
+// stored, it would be sent and injected as the key. No provider's key holds "$", "{" or "://".
+const REFERENCE = /^keyhold:|:\/\/|\$\{|\{\{|^\$[A-Za-z_]\w*$/i;
+
 const localOnlyError = (provider: string): KeyholdError =>
   new KeyholdError('BadInput', `Backside takes Anthropic keys only: this ${provider} key stays on this machine (for run and inject) and is never synced.`, {
     field: 'provider',
@@ -156,6 +160,13 @@ export class ByokKeys {
         `This is an Anthropic key (it starts with "${anthropic}"), not one of the provider ${input.provider}: set it with the provider anthropic. ` +
           `Kept as ${input.provider}, it would never be synced, and programs would be given it under the wrong variable.`,
         { field: 'provider' },
+      );
+    }
+    if (REFERENCE.test(input.apiKey)) {
+      throw new KeyholdError(
+        'BadInput',
+        'The API key is a reference (to a Keyhold item or a variable), not a key: Keyhold stores the key itself. Give the value of the key.',
+        { field: 'apiKey' },
       );
     }
     const problem = checkProviderKey(input.provider, input.apiKey);
