@@ -42,8 +42,20 @@ export const BacksideAgentConfig = z
   .refine((row) => Object.hasOwn(row, 'guardrails'), { message: 'guardrails is missing', path: ['guardrails'] });
 export type BacksideAgentConfig = z.infer<typeof BacksideAgentConfig>;
 
-/** The seed does not describe validate-key's answer, so any JSON object is accepted as is. */
-export const ValidateKeyResponse = z.record(z.string(), z.unknown());
+/**
+ * The seed does not describe validate-key's answer, so any JSON object is accepted as is, except one
+ * whose verdict field (`valid`, `ok`, `accepted`) is there but not true or false: `"false"` or 0
+ * read as no verdict would make a refusal an acceptance.
+ */
+const VERDICT_FIELDS = ['valid', 'ok', 'accepted'] as const;
+export const ValidateKeyResponse = z.record(z.string(), z.unknown()).check((ctx) => {
+  for (const k of VERDICT_FIELDS) {
+    if (Object.hasOwn(ctx.value, k) && typeof ctx.value[k] !== 'boolean') {
+      ctx.issues.push({ code: 'custom', message: `its verdict "${k}" is not true or false`, input: ctx.value, path: [k] });
+      return;
+    }
+  }
+});
 export type ValidateKeyResponse = z.infer<typeof ValidateKeyResponse>;
 
 /** A Backside connection: its HTTP client and the bearer token that authenticates it. */
@@ -131,7 +143,7 @@ export async function checkKey(conn: BacksideConnection, apiKey: string, options
   const result = await validateKey(conn, apiKey, options);
   if (result.ok) {
     const body = result.body;
-    const refused = body.valid === false || body.ok === false || body.accepted === false;
+    const refused = VERDICT_FIELDS.some((k) => body[k] === false);
     const said = firstText(body, ['reason', 'message', 'detail', 'byok_status_reason', 'status']);
     const text = said === undefined ? '' : `: ${sanitizeServerText(said, [apiKey, conn.token])}`;
     return {
