@@ -142,6 +142,45 @@ function textOf(body: Buffer): { text: string } | Skip {
   return { text: body.toString('utf8') };
 }
 
+/** A name's bytes as text: each byte that is not part of valid UTF-8 as `\\xNN`. */
+function escapedName(bytes: Buffer): string {
+  let text = '';
+  let i = 0;
+  while (i < bytes.length) {
+    let n = 1;
+    while (n <= 4 && i + n <= bytes.length && !isUtf8(bytes.subarray(i, i + n))) n++;
+    if (n > 4 || i + n > bytes.length) {
+      text += `\\x${bytes[i]!.toString(16).padStart(2, '0')}`;
+      i++;
+    } else {
+      text += bytes.subarray(i, i + n).toString('utf8');
+      i += n;
+    }
+  }
+  return text;
+}
+
+/**
+ * The names in a listing that are not UTF-8 (Linux allows any bytes but a slash and NUL), each with
+ * its bytes shown escaped. Read as text, such a name has U+FFFD where its bytes were, a path that
+ * does not exist: the file would be left unread without a word, the folder reported as gone.
+ */
+function undecodableNames(dir: string, entries: readonly Dirent[]): Map<string, string[]> {
+  // Two such names can read the same (`a\xfe`, `a\xff`): each is named.
+  const found = new Map<string, string[]>();
+  if (!entries.some((e) => e.name.includes('\uFFFD'))) return found;
+  let raw: Buffer[];
+  try {
+    raw = readdirSync(dir, { encoding: 'buffer' });
+  } catch {
+    return found;
+  }
+  for (const bytes of raw) {
+    if (!isUtf8(bytes)) found.set(bytes.toString('utf8'), [...(found.get(bytes.toString('utf8')) ?? []), escapedName(bytes)]);
+  }
+  return found;
+}
+
 /**
  * The files under `root` that can hold keys (judged by name, see `formatOf`), honouring every
  * `.gitignore` on the way down, never following symbolic links, and skipping dependency folders.
@@ -162,14 +201,25 @@ export function* walkTree(root: string, passed: (path: string, skip: Skip) => vo
     const own = entries.some((e) => e.name === '.gitignore' && e.isFile()) ? readIgnoreFile(dir) : null;
     const layers = own ? [...parent, { base: dir, rules: own }] : parent;
     const subdirs: string[] = [];
+    const undecodable = undecodableNames(dir, entries);
     for (const entry of entries) {
       const path = join(dir, entry.name);
+      const names = undecodable.get(entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name) && !ignored(layers, path, true)) subdirs.push(path);
+        if (SKIPPED_DIRS.has(entry.name) || ignored(layers, path, true)) continue;
+        if (names === undefined) subdirs.push(path);
+        for (const name of names ?? []) {
+          passed(join(dir, name), { reason: 'unreadable', message: 'a folder whose name is not UTF-8, which scan cannot open: rename it to have it searched' });
+        }
         continue;
       }
       const format = formatOf(path);
       if (format === null || ignored(layers, path, false)) continue;
+      if (names !== undefined) {
+        for (const name of names)
+          passed(join(dir, name), { reason: 'unreadable', message: 'a name that is not UTF-8, which scan cannot open: rename it to have it read' });
+        continue;
+      }
       if (entry.isFile()) yield { path, format };
       else if (entry.isSymbolicLink()) {
         passed(path, { reason: 'symlink', message: "a symbolic link: a folder's links are not followed (the file it leads to is read when named)" });
