@@ -173,8 +173,11 @@ const FormValues = z.string().max(4 * LIMITS.profileBytes);
 export const FormDraft = z.strictObject({ key: FormKey, values: FormValues });
 export type FormDraft = z.infer<typeof FormDraft>;
 
-/** Why the vault locked: the person did, or auto-lock did (idle, suspend, screen lock). */
-export const LockReason = z.enum(['user', 'idle', 'suspend', 'lock-screen']);
+/**
+ * Why the vault locked: the person did, auto-lock did (idle, suspend, screen lock), or another
+ * Keyhold process changed the master password, so the key this one held opens nothing.
+ */
+export const LockReason = z.enum(['user', 'idle', 'suspend', 'lock-screen', 'password-changed']);
 export type LockReason = z.infer<typeof LockReason>;
 
 export const contract = {

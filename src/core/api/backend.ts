@@ -146,6 +146,12 @@ export function createBackend(deps: ApiDeps): ApiBackend {
     ...(deps.sync ? { sync: deps.sync } : {}),
     ...(deps.now ? { now: deps.now } : {}),
     onError,
+    // Like `lock` below, but the key is gone already: the forms' edits cannot be sealed, so they go.
+    onKeyLost: () => {
+      deps.clipboard.clearNow?.();
+      share.drop();
+      drafts.drop();
+    },
   });
   const now = deps.now ?? Date.now;
 

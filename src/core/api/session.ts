@@ -41,6 +41,11 @@ export interface SessionOptions {
   sync?: SyncEngineOptions;
   now?: () => number;
   onError: (error: unknown) => void;
+  /**
+   * The vault locked itself (another process changed the master password, so the key this one holds
+   * opens nothing): what the owner drops at every lock it drops now. `locked` is emitted after it.
+   */
+  onKeyLost?: () => void;
 }
 
 const sameKdf = (a: KdfParams, b: KdfParams): boolean =>
@@ -91,6 +96,16 @@ export class VaultSession {
   /** The window hears of every read whose audit entry could not be stored. */
   #watched(vault: Vault): Vault {
     vault.audit.onUnrecorded((message) => this.options.emit('auditUnrecorded', { message }));
+    // Heard at every lock of this vault. The session's own locks (lock, close) stop the runner
+    // first, and a failed unlock never started one; a runner still there means the vault dropped
+    // its key by itself, at a read after another process rotated it.
+    vault.onLock(() => {
+      if (this.#runner === null) return;
+      this.#epoch++;
+      this.#stopSync();
+      this.options.onKeyLost?.();
+      this.options.emit('locked', { reason: 'password-changed' });
+    });
     return vault;
   }
 

@@ -136,6 +136,7 @@ const LOCK_MESSAGE: Record<LockReason, string> = {
   idle: 'Locked after a period without activity.',
   suspend: 'Locked because the computer went to sleep.',
   'lock-screen': 'Locked because the screen was locked.',
+  'password-changed': 'Locked because the master password was changed in another Keyhold window or command. Unlock with the new one.',
 };
 
 export function Unlock({ status, reason }: { status: VaultStatus; reason: LockReason | null }) {
