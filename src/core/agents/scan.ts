@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { keyHint } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
@@ -8,7 +8,7 @@ import { HEADER_RULE_IDS } from './headers';
 import { formatOf, wellKnownPlaces } from './locations';
 import { GENERIC_RULE, URL_PASSWORD_RULE } from './rules';
 import { findUrlPasswords } from '../devflow/url-password';
-import { MAX_CONFIG_BYTES, MAX_FILE_BYTES, readScanned, walkTree, type Skip, type SkippedFile } from './walk';
+import { errorText, MAX_CONFIG_BYTES, MAX_FILE_BYTES, readScanned, walkTree, type Skip, type SkippedFile } from './walk';
 
 /** Whether the vault holds the same value: only known while it is unlocked. */
 export type InVault = 'yes' | 'no' | 'unknown';
@@ -79,6 +79,28 @@ function besideKeyholdToml(file: string, text: string, already: readonly Detecte
   return out;
 }
 
+/** What a path named to scan is, or a BadInput error saying why there is nothing there to scan. */
+function statOfGiven(given: string, root: string): Stats {
+  try {
+    return statSync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    let why = code === 'ELOOP' ? 'a loop of symbolic links' : `cannot be reached (${errorText(e)})`;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      why = lstatOrNull(root)?.isSymbolicLink() ? 'a symbolic link to a file or folder that does not exist' : 'no such file or folder';
+    }
+    throw new KeyholdError('BadInput', `Nothing to scan at ${given}: ${why}.`);
+  }
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Looks for credentials lying in plain files: the agent tools' configs, shell start-up files and
  * the given trees. Each file is read once; values stay in the findings for an import and are never
@@ -94,8 +116,7 @@ export function scan(options: ScanOptions): ScanResult {
   const passed = new Map<string, Skip>();
   for (const given of options.paths) {
     const root = resolve(given);
-    if (!existsSync(root)) throw new KeyholdError('BadInput', `Nothing to scan at ${given}: no such file or folder.`);
-    if (statSync(root).isDirectory()) {
+    if (statOfGiven(given, root).isDirectory()) {
       for (const f of walkTree(root, (path, skip) => passed.set(path, skip))) if (!files.has(f.path)) files.set(f.path, f.format);
     } else {
       // A single file named on the command line is read even if its name is not a usual one.

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { SkippedFile } from '../../shared/contract';
@@ -81,7 +81,7 @@ const ERRORS: Readonly<Record<string, string>> = {
   EIO: 'an input/output error',
   ENAMETOOLONG: 'its name is too long',
 };
-const errorText = (e: unknown): string => {
+export const errorText = (e: unknown): string => {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   return ERRORS[code] ?? (code === '' ? 'an error' : `error ${code}`);
 };
@@ -268,8 +268,19 @@ export function readScanned(path: string, maxBytes = MAX_FILE_BYTES): { text: st
     return textOf(read.bytes);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    // Opening a socket fails with ENXIO: it is said as what it is, as a pipe or a device is.
+    const stat = code === 'ENXIO' ? statOrNull(path) : null;
+    if (stat !== null && !stat.isFile()) return notAFile(stat);
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return { reason: 'unreadable', message: `cannot be read: ${errorText(e)}` };
     return isLink(path) ? { reason: 'unreadable', message: 'a symbolic link to a file that does not exist' } : null;
+  }
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
   }
 }
 
