@@ -22,7 +22,7 @@ describe('byok rotate never sends a key Backside is not for', () => {
     const r = await run(['byok', 'rotate', 'codex', '--key-stdin'], v.env, OPENAI('two'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/openai key for "codex" is local only: Backside checks and stores Anthropic keys only/);
-    expect(r.stderr).toMatch(/Set the new key as a openai key instead/);
+    expect(r.stderr).toMatch(/Set the new key as an openai key instead/);
     expect(r.stdout + r.stderr).not.toContain(OPENAI('two'));
     // The OpenAI key never left the machine.
     expect(v.s.backside.requests.slice(before)).toEqual([]);

@@ -21,6 +21,9 @@ const said = (v: unknown): string => sanitizeServerText(typeof v === 'string' ? 
 const probeText = (b: ByokSummary): string =>
   b.lastProbe === null ? 'never' : `${b.lastProbe.ok ? 'passed' : 'failed'} at ${b.lastProbe.at}${b.lastProbe.message ? ` (${b.lastProbe.message})` : ''}`;
 
+/** `an openai`, `a google`: a provider's name with its article, for a sentence. */
+const aProvider = (provider: string): string => `${/^[aeiou]/i.test(provider) ? 'an' : 'a'} ${provider}`;
+
 export function registerByokCommands(program: Command, globals: () => GlobalOptions): void {
   const byok = program.command('byok');
 
@@ -39,7 +42,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
       if (opts.validate && isLocalOnlyProvider(provider.data)) {
         throw new KeyholdError(
           'BadInput',
-          `--validate asks Backside, which takes Anthropic keys only; a ${provider.data} key stays local. Leave out --validate.`,
+          `--validate asks Backside, which takes Anthropic keys only; ${aProvider(provider.data)} key stays local. Leave out --validate.`,
         );
       }
       const apiKey = readStdinSecret('The API key');
@@ -90,7 +93,7 @@ export function registerByokCommands(program: Command, globals: () => GlobalOpti
           throw new KeyholdError(
             'BadInput',
             `The ${current.provider} key for "${f(current.kind)}" is local only: Backside checks and stores Anthropic keys only, so it cannot check or push a new one. ` +
-              `Set the new key as a ${current.provider} key instead (the old one stays in history).`,
+              `Set the new key as ${aProvider(current.provider)} key instead (the old one stays in history).`,
             { field: 'provider' },
           );
         }
