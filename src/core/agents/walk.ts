@@ -195,6 +195,10 @@ export function* walkTree(root: string, passed: (path: string, skip: Skip) => vo
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (e) {
+      // Gone since its parent was listed (a build's temporary folder, a process's in /proc): nothing
+      // is there to read, as for a file gone before it is read.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (dir !== root && code === 'ENOENT') continue;
       passed(dir, { reason: 'unreadable', message: `a folder that cannot be listed: ${errorText(e)}` });
       continue;
     }
