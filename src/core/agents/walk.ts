@@ -52,10 +52,11 @@ function readIgnoreFile(dir: string): Ignore | null {
   return text === null ? null : ignore().add(text);
 }
 
-function ignored(layers: readonly Layer[], path: string, isDir: boolean): boolean {
+/** Whether a .gitignore on the way down ignores the folder at `path`. */
+function ignoredFolder(layers: readonly Layer[], path: string): boolean {
   for (const { base, rules } of layers) {
     const rel = toPosix(relative(base, path));
-    if (rel !== '' && rules.ignores(isDir ? `${rel}/` : rel)) return true;
+    if (rel !== '' && rules.ignores(`${rel}/`)) return true;
   }
   return false;
 }
@@ -182,8 +183,9 @@ function undecodableNames(dir: string, entries: readonly Dirent[]): Map<string, 
 }
 
 /**
- * The files under `root` that can hold keys (judged by name, see `formatOf`), honouring every
- * `.gitignore` on the way down, never following symbolic links, and skipping dependency folders.
+ * The files under `root` that can hold keys (judged by name, see `formatOf`), gitignored ones
+ * included, skipping the folders every `.gitignore` on the way down ignores and dependency folders,
+ * never following symbolic links.
  * What it passes over that it would have read (a link or a pipe with such a name, a folder it
  * cannot list) goes to `passed`.
  */
@@ -210,7 +212,7 @@ export function* walkTree(root: string, passed: (path: string, skip: Skip) => vo
       const path = join(dir, entry.name);
       const names = undecodable.get(entry.name);
       if (entry.isDirectory()) {
-        if (SKIPPED_DIRS.has(entry.name) || ignored(layers, path, true)) continue;
+        if (SKIPPED_DIRS.has(entry.name) || ignoredFolder(layers, path)) continue;
         if (names === undefined) subdirs.push(path);
         for (const name of names ?? []) {
           passed(join(dir, name), { reason: 'unreadable', message: 'a folder whose name is not UTF-8, which scan cannot open: rename it to have it searched' });
@@ -218,7 +220,9 @@ export function* walkTree(root: string, passed: (path: string, skip: Skip) => vo
         continue;
       }
       const format = formatOf(path);
-      if (format === null || ignored(layers, path, false)) continue;
+      // A .gitignore prunes folders (build output, caches), never a file that can hold keys by its
+      // name: `.env` is in most .gitignore files precisely because it holds them.
+      if (format === null) continue;
       if (names !== undefined) {
         for (const name of names)
           passed(join(dir, name), { reason: 'unreadable', message: 'a name that is not UTF-8, which scan cannot open: rename it to have it read' });
