@@ -5,6 +5,7 @@ import { contract, type KeyholdContract } from '../../src/shared/contract';
 import type { CallInput, CallOutput, Envelope } from '../../src/shared/ipc';
 import { DEFAULT_SETTINGS, UserSettings } from '../../src/shared/settings';
 import { FAST_KDF, tempDir } from '../helpers/vault';
+import { FAST_SCRYPT } from '../fixtures/share/samples';
 
 export const MASTER = 'correct horse battery staple';
 
@@ -111,3 +112,14 @@ export function apiHarness(overrides: Partial<Omit<ApiDeps, 'settings'>> & { set
 }
 
 export type ApiHarness = ReturnType<typeof apiHarness>;
+
+/** The API over a new vault (MASTER), with a fake file dialog and a folder for the files it shares; `cleanups` removes them. */
+export async function shareApi(cleanups: (() => unknown)[]): Promise<{ h: ApiHarness; dialog: ReturnType<typeof fakeFileDialog>; dir: string }> {
+  const dialog = fakeFileDialog();
+  const files = tempDir('keyhold-share-files-');
+  cleanups.push(files.cleanup);
+  const h = apiHarness({ fileDialog: dialog.port, shareScryptWorkFactor: FAST_SCRYPT });
+  cleanups.push(() => h.cleanup());
+  await h.ok('vaultCreate', { password: MASTER });
+  return { h, dialog, dir: files.dir };
+}

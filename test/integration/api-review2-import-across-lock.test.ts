@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportToFile } from '../../src/core/share/exchange';
 import { useCleanups } from '../helpers/cleanup';
-import { newVault, tempDir } from '../helpers/vault';
-import { FAST_SCRYPT } from '../fixtures/share/samples';
-import { apiHarness, fakeFileDialog, MASTER } from './api-harness';
+import { newVault } from '../helpers/vault';
+import { MASTER, shareApi } from './api-harness';
 
 // An opened bundle holds decrypted values, and a chosen file was chosen in the unlocked session:
 // neither may outlive a lock, also when the lock comes while the call is still under way.
@@ -12,17 +11,12 @@ import { apiHarness, fakeFileDialog, MASTER } from './api-harness';
 const cleanups = useCleanups();
 
 async function setup() {
-  const dialog = fakeFileDialog();
-  const files = tempDir('keyhold-share-files-');
-  cleanups.push(files.cleanup);
-  const h = apiHarness({ fileDialog: dialog.port, shareScryptWorkFactor: FAST_SCRYPT });
-  cleanups.push(() => h.cleanup());
-  await h.ok('vaultCreate', { password: MASTER });
+  const { h, dialog, dir } = await shareApi(cleanups);
   const me = await h.ok('identityGet');
   const bob = await newVault();
   cleanups.push(bob.cleanup);
   bob.vault.profiles.create({ agentId: 'crm', name: 'prod', authData: { PASS: 'bobs-secret-value' } });
-  const file = join(files.dir, 'from-bob.age');
+  const file = join(dir, 'from-bob.age');
   await exportToFile(bob.vault, file, { all: true, target: { recipients: [me.recipient] } });
   return { h, dialog, file };
 }

@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { exportToFile } from '../../src/core/share/exchange';
 import { Vault } from '../../src/core/vault/vault';
 import { useCleanups } from '../helpers/cleanup';
-import { newVault, tempDir } from '../helpers/vault';
-import { FAST_SCRYPT } from '../fixtures/share/samples';
-import { apiHarness, fakeFileDialog, MASTER } from './api-harness';
+import { newVault } from '../helpers/vault';
+import { MASTER, shareApi } from './api-harness';
 
 // `keyhold passwd` (or a second window) rotates the vault key while the desktop app is unlocked.
 // The app's vault forgets its key at its next read. Before, that was a lock nobody heard of: the
@@ -18,12 +17,7 @@ const NEXT = 'a brand new master password';
 
 describe('the master password changed by another process while the window is unlocked', () => {
   it('locks the window as every lock does: clipboard cleared, import dropped, `locked` sent once', async () => {
-    const dialog = fakeFileDialog();
-    const files = tempDir('keyhold-share-files-');
-    cleanups.push(files.cleanup);
-    const h = apiHarness({ fileDialog: dialog.port, shareScryptWorkFactor: FAST_SCRYPT });
-    cleanups.push(() => h.cleanup());
-    await h.ok('vaultCreate', { password: MASTER });
+    const { h, dialog, dir } = await shareApi(cleanups);
     const me = await h.ok('identityGet');
     await h.ok('profileCreate', { agentId: 'crm', name: 'prod', authData: { API_KEY: 'sk-secret-0123456789' }, draft: true });
     await h.ok('profileCopy', { ref: 'crm/prod', key: 'API_KEY' });
@@ -31,7 +25,7 @@ describe('the master password changed by another process while the window is unl
     const bob = await newVault();
     cleanups.push(bob.cleanup);
     bob.vault.profiles.create({ agentId: 'crm', name: 'staging', authData: { PASS: 'bobs-secret-value' } });
-    const file = join(files.dir, 'from-bob.age');
+    const file = join(dir, 'from-bob.age');
     await exportToFile(bob.vault, file, { all: true, target: { recipients: [me.recipient] } });
     dialog.opens.push(file);
     const opened = await h.ok('shareImportOpen', { file: (await h.ok('shareImportChoose')).file });

@@ -7,23 +7,18 @@ import { createBundle } from '../../src/core/share/bundle';
 import { serializeBundle } from '../../src/core/share/seal';
 import { vaultIdentity } from '../../src/core/share/vault-keys';
 import { useCleanups } from '../helpers/cleanup';
-import { newVault, tempDir } from '../helpers/vault';
+import { newVault } from '../helpers/vault';
 import { FAST_SCRYPT } from '../fixtures/share/samples';
-import { apiHarness, fakeFileDialog, MASTER } from './api-harness';
+import { apiHarness, MASTER, shareApi } from './api-harness';
 
 const cleanups = useCleanups();
 
 async function setup() {
-  const dialog = fakeFileDialog();
-  const files = tempDir('keyhold-share-files-');
-  cleanups.push(files.cleanup);
-  const h = apiHarness({ fileDialog: dialog.port, shareScryptWorkFactor: FAST_SCRYPT });
-  cleanups.push(() => h.cleanup());
-  await h.ok('vaultCreate', { password: MASTER });
+  const { h, dialog, dir } = await shareApi(cleanups);
   // The teammate: a second vault, driven through core.
   const bob = await newVault();
   cleanups.push(bob.cleanup);
-  return { h, dialog, dir: files.dir, bob: bob.vault };
+  return { h, dialog, dir, bob: bob.vault };
 }
 
 describe('sharing through the router', () => {
