@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { useCleanups } from '../helpers/cleanup';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliHome } from '../helpers/cli-home';
 
 // `keyhold remote rm`: the window could remove a connection (its credential leaked, the server
 // moved away), the CLI could not, so a key saved by mistake stayed in the vault for good. Removing
@@ -11,11 +10,9 @@ import { PASSWORD, tempDir } from '../helpers/vault';
 const cleanups = useCleanups();
 
 async function vault() {
-  const t = tempDir('sync-review-remote-rm-');
-  cleanups.push(t.cleanup);
-  const env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
-  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env })).code).toBe(0);
-  return env;
+  const h = await cliHome('sync-review-remote-rm-');
+  cleanups.push(h.cleanup);
+  return h.env;
 }
 
 describe('keyhold remote rm', () => {

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keyhold } from '../helpers/cli';
 import { useCleanups } from '../helpers/cleanup';
-import { PASSWORD, tempDir } from '../helpers/vault';
+import { cliHome } from '../helpers/cli-home';
 
 // A tired user's `remote set`: each mistake gets an error that names it, and changes nothing. A
 // space in the address, an address without a host, or one pasted with spaces around it were all
@@ -12,11 +11,9 @@ import { PASSWORD, tempDir } from '../helpers/vault';
 const cleanups = useCleanups();
 
 async function vault() {
-  const t = tempDir('sync-review-remote-set-');
-  cleanups.push(t.cleanup);
-  const env = { KEYHOLD_VAULT: join(t.dir, 'vault'), KEYHOLD_PASSWORD: PASSWORD };
-  expect((await keyhold(['init', '--kdf-memory', '1', '--kdf-iterations', '1'], { env })).code).toBe(0);
-  return env;
+  const h = await cliHome('sync-review-remote-set-');
+  cleanups.push(h.cleanup);
+  return h.env;
 }
 
 const set = (env: Record<string, string>, url: string, input = 'kura-key-0123456789') =>
