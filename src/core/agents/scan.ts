@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, statSync, type Stats } from 'node:fs';
+import { existsSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { keyHint } from '../../shared/domain';
 import { KeyholdError } from '../../shared/errors';
@@ -8,7 +8,7 @@ import { HEADER_RULE_IDS } from './headers';
 import { formatOf, wellKnownPlaces } from './locations';
 import { GENERIC_RULE, URL_PASSWORD_RULE } from './rules';
 import { findUrlPasswords } from '../devflow/url-password';
-import { errorText, MAX_CONFIG_BYTES, MAX_FILE_BYTES, readScanned, walkTree, type Skip, type SkippedFile } from './walk';
+import { errorText, isLink, MAX_CONFIG_BYTES, MAX_FILE_BYTES, readScanned, walkTree, type Skip, type SkippedFile } from './walk';
 
 /** Whether the vault holds the same value: only known while it is unlocked. */
 export type InVault = 'yes' | 'no' | 'unknown';
@@ -87,17 +87,9 @@ function statOfGiven(given: string, root: string): Stats {
     const code = (e as NodeJS.ErrnoException).code;
     let why = code === 'ELOOP' ? 'a loop of symbolic links' : `cannot be reached (${errorText(e)})`;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      why = lstatOrNull(root)?.isSymbolicLink() ? 'a symbolic link to a file or folder that does not exist' : 'no such file or folder';
+      why = isLink(root) ? 'a symbolic link to a file or folder that does not exist' : 'no such file or folder';
     }
     throw new KeyholdError('BadInput', `Nothing to scan at ${given}: ${why}.`);
-  }
-}
-
-function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch {
-    return null;
   }
 }
 

@@ -292,7 +292,8 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
-function isLink(path: string): boolean {
+/** Whether `path` itself is a symbolic link (false when nothing is there). */
+export function isLink(path: string): boolean {
   try {
     return lstatSync(path).isSymbolicLink();
   } catch {
